@@ -1,0 +1,24 @@
+/**
+ * Base class of every error Celeriac throws. `name` is the concrete class name, so logs and
+ * `instanceof` both work across the hierarchy.
+ *
+ * Hierarchy:
+ * - TaskQueueError
+ *   - ConfigurationError: bad module or task options (fails boot)
+ *   - DuplicateTaskError, TaskNotRegisteredError
+ *   - InvalidMessageError: not a protocol v2 message / undecodable body / bad arguments
+ *   - BrokerConnectionError, ResultBackendError
+ *   - TaskTimeoutError: waiting for a result timed out
+ *   - RemoteTaskError: a task failed; carries the remote class name, message and stack
+ *   - TaskRevokedError, MaxRetriesExceededError, TimeLimitExceededError, SoftTimeLimitExceededError
+ *   - NoActiveTransactionError (transaction integration)
+ * Control-flow signals (`Retry`, `Reject`, `Ignore`) are not failures and live in task-signals.ts.
+ * @publicApi
+ */
+export class TaskQueueError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}

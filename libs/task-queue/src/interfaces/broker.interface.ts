@@ -1,0 +1,72 @@
+import type { TaskMessage } from './task-message.interface.js';
+
+/**
+ * The broker contract. Every transport (memory, Redis, RabbitMQ) implements it and passes the
+ * shared conformance suite in `testing/broker-conformance.ts`. Workers and producers only ever
+ * talk to brokers through this interface.
+ */
+export interface PublishOptions {
+  /** Target queue (Redis list / AMQP routing key on the default exchange). */
+  queue: string;
+  /** 0–9, Celery semantics for the transport; defaults to the message's `properties.priority`. */
+  priority?: number;
+  /**
+   * Do not deliver before this instant. Brokers park the message durably until it is due
+   * (memory: timer, Redis: sorted set, RabbitMQ: delay queues).
+   */
+  notBefore?: Date;
+}
+
+/** One message handed to a consumer. Settle it exactly once with ack, reject or defer. */
+export interface Delivery {
+  readonly message: TaskMessage;
+  readonly queue: string;
+  /** Broker-unique tag of this delivery (Redis `delivery_tag`, AMQP delivery tag). */
+  readonly deliveryTag: string;
+  /** True when the broker has delivered this message before (restored / requeued). */
+  readonly redelivered: boolean;
+  /** Exchange / routing key the message came through, for the task context. */
+  readonly deliveryInfo: { exchange: string; routingKey: string; priority: number };
+  /** Remove the message for good. */
+  ack(): Promise<void>;
+  /** Give the message up: `requeue` puts it back on its queue, otherwise it is dropped or dead-lettered. */
+  reject(requeue: boolean): Promise<void>;
+  /** Atomically take the message off this consumer and park it until `until` (ETA tasks). */
+  defer(until: Date): Promise<void>;
+  /**
+   * Keep the lease on an unacked message alive (visibility timeout). Brokers that have no
+   * lease (AMQP, memory) resolve immediately.
+   */
+  touch(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /** At most this many unacked deliveries are outstanding for the consumer at once. */
+  prefetch: number;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => void;
+
+/** A running subscription; `cancel()` stops fetching but leaves unsettled deliveries valid. */
+export interface Consumer {
+  cancel(): Promise<void>;
+}
+
+export interface Broker {
+  /** Transport name for logs and `stats` (`memory`, `redis`, `amqp`). */
+  readonly transport: string;
+  /**
+   * Which priority number is served first. Celery's meaning of `priority` depends on the
+   * transport: RabbitMQ serves 9 first, Redis serves 0 first. Celeriac keeps each transport's
+   * Celery meaning so that priorities interoperate with Python producers and workers.
+   */
+  readonly priorityOrder: 'higher-first' | 'lower-first';
+  connect(): Promise<void>;
+  publish(message: TaskMessage, options: PublishOptions): Promise<void>;
+  consume(queues: string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
+  /** Remove every ready message of a queue; resolves the number removed. */
+  purge(queue: string): Promise<number>;
+  /** Ready (not yet delivered) messages in a queue. */
+  queueLength(queue: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,54 @@
+import type { TaskState } from '../results/task-states.js';
+
+/** A Celery exception as stored in a result (`exc_type`, `exc_message`, `exc_module`). */
+export interface SerializedError {
+  exc_type: string;
+  exc_message: unknown[];
+  exc_module: string;
+}
+
+/**
+ * Result metadata in Celery's format (`celery-task-meta-<id>`), the unit every backend stores.
+ * `result` is the return value on SUCCESS, a {@link SerializedError} on FAILURE / RETRY /
+ * REVOKED, and the custom `meta` for custom states such as PROGRESS.
+ */
+export interface TaskMeta {
+  task_id: string;
+  status: TaskState;
+  result: unknown;
+  traceback: string | null;
+  children: unknown[];
+  date_done: string | null;
+  group_id?: string | null;
+  parent_id?: string | null;
+  /** Extended result fields (Celery's `result_extended`). */
+  name?: string | null;
+  args?: unknown[] | null;
+  kwargs?: Record<string, unknown> | null;
+  worker?: string | null;
+  retries?: number | null;
+  queue?: string | null;
+}
+
+export interface WaitOptions {
+  /** Milliseconds; undefined waits forever. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface ResultBackend {
+  /** Backend name for logs (`memory`, `redis`, `typeorm`, `rpc`). */
+  readonly kind: string;
+  connect(): Promise<void>;
+  /**
+   * Store a state. A ready state (SUCCESS, FAILURE, REVOKED) is never overwritten by a
+   * non-ready one, so a late STARTED cannot hide a finished task.
+   */
+  store(meta: TaskMeta): Promise<void>;
+  /** The stored meta, or null when nothing is known (PENDING). */
+  get(taskId: string): Promise<TaskMeta | null>;
+  /** Resolve once the task is in a ready state; reject with a timeout / abort error. */
+  waitForReady(taskId: string, options?: WaitOptions): Promise<TaskMeta>;
+  forget(taskId: string): Promise<void>;
+  close(): Promise<void>;
+}

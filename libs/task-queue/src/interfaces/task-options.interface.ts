@@ -1,0 +1,55 @@
+/** An error class, for `autoretryFor` / `dontAutoretryFor`. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Retry backoff: `true` = exponential from 1 s; a number = exponential from that many seconds. */
+export type RetryBackoff = boolean | number;
+
+/** `'100/s'`, `'10/m'`, `'1000/h'` or a plain number of tasks per second. */
+export type RateLimit = `${number}/${'s' | 'm' | 'h'}` | number;
+
+/**
+ * Options of one task, given to `@Task(name, options)` and, as defaults for every task, to
+ * `TaskQueueModule.forRoot({ taskDefaults })`. Names follow Celery's task attributes.
+ * @publicApi
+ */
+export interface TaskOptions {
+  /** Queue the task is sent to unless a route or the call says otherwise. */
+  queue?: string;
+  /** 0–9 (see the broker for its direction). */
+  priority?: number;
+  /** Attempts after the first; Celery's default is 3; `null` retries forever. */
+  maxRetries?: number | null;
+  /** Seconds before a retry when none is given; Celery: 180. */
+  defaultRetryDelay?: number;
+  /** Errors that trigger an automatic retry. */
+  autoretryFor?: ErrorClass[];
+  /** Errors that never trigger an automatic retry, even when they match `autoretryFor`. */
+  dontAutoretryFor?: ErrorClass[];
+  /** Exponential backoff for automatic retries. */
+  retryBackoff?: RetryBackoff;
+  /** Upper bound of the backoff, in seconds (Celery: 600). */
+  retryBackoffMax?: number;
+  /** Randomise the backoff delay between 0 and the computed value (Celery: true). */
+  retryJitter?: boolean;
+  /** Ack after the handler finished (at-least-once, default) or before it starts (at-most-once). */
+  acksLate?: boolean;
+  /** Requeue the message when the worker dies mid-task (with acksLate). */
+  rejectOnWorkerLost?: boolean;
+  /** Do not store the return value. */
+  ignoreResult?: boolean;
+  /** Hard time limit in seconds: the task fails and its slot is freed. */
+  timeLimit?: number;
+  /** Soft time limit in seconds: the handler's AbortSignal fires with SoftTimeLimitExceededError. */
+  softTimeLimit?: number;
+  /** Per-worker rate limit for this task type. */
+  rateLimit?: RateLimit;
+  /** Seconds (relative) after which an unstarted task is revoked as expired. */
+  expires?: number;
+}
+
+/** What `@Task()` stores on a method. */
+export interface TaskMetadata {
+  /** Explicit task name; undefined means `<ClassName>.<methodName>`. */
+  name?: string;
+  options: TaskOptions;
+}

@@ -1,0 +1,53 @@
+import type { Broker } from './broker.interface.js';
+import type { ResultBackend } from './result-backend.interface.js';
+import type { TaskOptions } from './task-options.interface.js';
+
+/** Where a task name goes: a glob (`orders.*`, `*.send_email`) to a queue and/or priority. */
+export interface TaskRoute {
+  queue?: string;
+  priority?: number;
+}
+
+/** Worker settings. */
+export interface WorkerOptions {
+  /** Consume in this process (default true). API pods run producer-only with `false`. */
+  enabled?: boolean;
+  /** Queues to consume; default: `[defaultQueue]`. */
+  queues?: string[];
+  /** Tasks run at once (default 10). */
+  concurrency?: number;
+  /**
+   * Messages reserved per concurrency slot (Celery's `worker_prefetch_multiplier`, default 4):
+   * at most `concurrency * prefetch` unacked messages are held.
+   */
+  prefetch?: number;
+  /** Celery node name `name@host`; `%h` is the host name, `%n` the short host, `%d` the domain. Default `celeriac@%h`. */
+  hostname?: string;
+  /** Milliseconds in-flight tasks get to finish on shutdown before they are requeued (default 30 000). */
+  shutdownTimeout?: number;
+  /** Log a start-up banner (default true). */
+  banner?: boolean;
+}
+
+/**
+ * Options of `TaskQueueModule.forRoot()`.
+ * @publicApi
+ */
+export interface TaskQueueOptions {
+  /** Broker URL (`memory://`, `redis://host:6379/0`, `amqp://guest:guest@host//`) or an instance. Default `memory://`. */
+  broker?: string | Broker;
+  /** Result backend URL (`memory://`, `redis://...`), an instance, or `false` for none. Default `memory://`. */
+  resultBackend?: string | ResultBackend | false;
+  /** Queue for tasks with no route or queue option. Celery's default: `celery`. */
+  defaultQueue?: string;
+  /** Task-name globs to queue / priority, checked in order; the first match wins. */
+  routes?: Record<string, TaskRoute>;
+  /** Worker settings. */
+  worker?: WorkerOptions;
+  /** Defaults for every task's options. */
+  taskDefaults?: TaskOptions;
+  /** Result expiry in seconds (Celery `result_expires`, default 86 400). */
+  resultExpires?: number;
+  /** Store name, args, kwargs, worker and retries with results (Celery `result_extended`). Default true. */
+  resultExtended?: boolean;
+}

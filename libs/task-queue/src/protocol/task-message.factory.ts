@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { MessageEmbed, TaskMessage } from '../interfaces/task-message.interface.js';
+import { producerNodename } from '../utils/nodename.js';
+import { encodeJson, toCeleryDate } from './json-codec.js';
+
+/** Everything that goes into one protocol v2 message. */
+export interface TaskMessageSpec {
+  name: string;
+  id?: string;
+  args?: readonly unknown[];
+  kwargs?: Record<string, unknown>;
+  embed?: MessageEmbed;
+  eta?: Date | null;
+  expires?: Date | null;
+  retries?: number;
+  timeLimit?: number | null;
+  softTimeLimit?: number | null;
+  rootId?: string | null;
+  parentId?: string | null;
+  group?: string | null;
+  groupIndex?: number | null;
+  priority?: number;
+  ignoreResult?: boolean;
+  replyTo?: string;
+  shadow?: string | null;
+  /** Extra headers, merged at the top level as Celery does. */
+  headers?: Record<string, unknown>;
+  origin?: string;
+}
+
+const REPR_LIMIT = 1024;
+const ORIGIN = producerNodename();
+
+/** Build a Celery protocol v2 message with all 16 headers, in the order Python writes them. */
+export function createTaskMessage(spec: TaskMessageSpec): TaskMessage {
+  const id = spec.id ?? randomUUID();
+  const args = [...(spec.args ?? [])];
+  const kwargs = spec.kwargs ?? {};
+  const embed: MessageEmbed = {
+    callbacks: spec.embed?.callbacks ?? null,
+    errbacks: spec.embed?.errbacks ?? null,
+    chain: spec.embed?.chain ?? null,
+    chord: spec.embed?.chord ?? null,
+  };
+  const expires = spec.expires ?? null;
+  const priority = spec.priority ?? 0;
+  return {
+    headers: {
+      lang: 'js',
+      task: spec.name,
+      id,
+      shadow: spec.shadow ?? null,
+      eta: spec.eta ? toCeleryDate(spec.eta) : null,
+      expires: expires ? toCeleryDate(expires) : null,
+      group: spec.group ?? null,
+      group_index: spec.groupIndex ?? null,
+      retries: spec.retries ?? 0,
+      timelimit: [spec.timeLimit ?? null, spec.softTimeLimit ?? null],
+      root_id: spec.rootId ?? id,
+      parent_id: spec.parentId ?? null,
+      argsrepr: repr(args),
+      kwargsrepr: repr(kwargs),
+      origin: spec.origin ?? ORIGIN,
+      ignore_result: spec.ignoreResult ?? false,
+      ...spec.headers,
+    },
+    properties: {
+      correlation_id: id,
+      reply_to: spec.replyTo ?? '',
+      delivery_mode: 2,
+      priority,
+      ...(expires ? { expiration: String(Math.max(0, expires.getTime() - Date.now())) } : {}),
+    },
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    body: encodeJson([args, kwargs, embed]),
+  };
+}
+
+function repr(value: unknown): string {
+  const text = inspect(value, { depth: 3, breakLength: Infinity, compact: true });
+  return text.length > REPR_LIMIT ? `${text.slice(0, REPR_LIMIT - 3)}...` : text;
+}

@@ -1,0 +1,125 @@
+import { InvalidMessageError } from '../errors/invalid-message.error.js';
+import type { MessageEmbed, TaskMessage } from '../interfaces/task-message.interface.js';
+import { decodeJson, parseCeleryDate } from './json-codec.js';
+import type { TaskRequest } from './task-request.js';
+
+const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
+
+/**
+ * Decode and validate a task message. Accepts protocol v2 and the legacy v1 body
+ * (celery-wire-protocol.md §2.6); throws InvalidMessageError saying what is wrong.
+ */
+export function parseTaskMessage(message: TaskMessage): TaskRequest {
+  if (!JSON_TYPES.has(message.contentType)) {
+    throw new InvalidMessageError(
+      `Unsupported content type "${message.contentType}": only JSON is accepted ` +
+        `(set task_serializer='json' on Python producers).`,
+    );
+  }
+  const body = decodeJson(message.body);
+  const headers = (message.headers ?? {}) as Record<string, unknown>;
+  return typeof headers.task === 'string' ? parseV2(message, headers, body) : parseV1(message, body);
+}
+
+function parseV2(message: TaskMessage, headers: Record<string, unknown>, body: unknown): TaskRequest {
+  const id = requireString(headers.id, 'headers.id');
+  if (!Array.isArray(body) || body.length < 2) {
+    throw new InvalidMessageError(
+      `Task ${id}: the body must be [args, kwargs, embed], got ${describe(body)}.`,
+    );
+  }
+  const [args, kwargs, embed] = body as [unknown, unknown, unknown];
+  const timelimit = Array.isArray(headers.timelimit) ? headers.timelimit : [null, null];
+  return {
+    id,
+    name: headers.task as string,
+    args: requireArray(args, id),
+    kwargs: requireObject(kwargs, id),
+    embed: (isObject(embed) ? embed : {}) as MessageEmbed,
+    retries: typeof headers.retries === 'number' ? headers.retries : 0,
+    eta: parseCeleryDate(headers.eta as string | null),
+    expires: parseCeleryDate(headers.expires as string | null),
+    rootId: typeof headers.root_id === 'string' ? headers.root_id : id,
+    parentId: typeof headers.parent_id === 'string' ? headers.parent_id : null,
+    group: typeof headers.group === 'string' ? headers.group : null,
+    groupIndex: typeof headers.group_index === 'number' ? headers.group_index : null,
+    timeLimit: [asNumber(timelimit[0]), asNumber(timelimit[1])],
+    ignoreResult: headers.ignore_result === true,
+    replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
+    correlationId: String(message.properties?.correlation_id ?? id),
+    origin: typeof headers.origin === 'string' ? headers.origin : null,
+    headers,
+    message,
+  };
+}
+
+function parseV1(message: TaskMessage, body: unknown): TaskRequest {
+  if (!isObject(body) || typeof body.task !== 'string') {
+    throw new InvalidMessageError(
+      `Not a Celery task message: no "task" header (protocol v2) and no "task" field in the ` +
+        `body (protocol v1). Got ${describe(body)}.`,
+    );
+  }
+  const id = requireString(body.id, 'body.id');
+  const timelimit = Array.isArray(body.timelimit) ? body.timelimit : [null, null];
+  return {
+    id,
+    name: body.task,
+    args: requireArray(body.args ?? [], id),
+    kwargs: requireObject(body.kwargs ?? {}, id),
+    embed: {
+      callbacks: (body.callbacks as MessageEmbed['callbacks']) ?? null,
+      errbacks: (body.errbacks as MessageEmbed['errbacks']) ?? null,
+      chain: null,
+      chord: (body.chord as MessageEmbed['chord']) ?? null,
+    },
+    retries: typeof body.retries === 'number' ? body.retries : 0,
+    eta: parseCeleryDate(body.eta as string | null),
+    expires: parseCeleryDate(body.expires as string | null),
+    rootId: id,
+    parentId: null,
+    group: typeof body.taskset === 'string' ? body.taskset : null,
+    groupIndex: null,
+    timeLimit: [asNumber(timelimit[0]), asNumber(timelimit[1])],
+    ignoreResult: false,
+    replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
+    correlationId: String(message.properties?.correlation_id ?? id),
+    origin: null,
+    headers: { ...message.headers, task: body.task, id },
+    message,
+  };
+}
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidMessageError(`The message has no ${field} (a non-empty string is required).`);
+  }
+  return value;
+}
+
+function requireArray(value: unknown, id: string): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new InvalidMessageError(`Task ${id}: args must be an array, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+function requireObject(value: unknown, id: string): Record<string, unknown> {
+  if (!isObject(value)) {
+    throw new InvalidMessageError(`Task ${id}: kwargs must be an object, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asNumber(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

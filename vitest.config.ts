@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Decorator metadata is required by Nest's DI; Vite's built-in oxc transformer emits it
+// when legacy decorators are on. The `source` condition makes `import 'celeriac'` resolve to
+// the library's TypeScript sources, so tests never need a prior build.
+const shared = {
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  resolve: { conditions: ['source', 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['source', 'node', 'import', 'default'] } },
+};
+
+export default defineConfig({
+  ...shared,
+  test: {
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: ['libs/**/src/**/*.spec.ts', 'apps/**/src/**/*.spec.ts'],
+          testTimeout: 15_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e-spec.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
