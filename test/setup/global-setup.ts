@@ -1,1 +1,6 @@
-export default async function setup(): Promise<void> {}
+import { ensureService, SERVICES } from './services.js';
+
+/** Vitest global setup for the e2e project: make sure the real services are up. */
+export default async function setup(): Promise<void> {
+  for (const spec of Object.values(SERVICES)) await ensureService(spec);
+}
