@@ -36,15 +36,28 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** Where the result of one request goes, for backends that reply to the producer (rpc://). */
+export interface StoreContext {
+  /** The message's `reply_to` property. */
+  replyTo: string;
+  /** The message's `correlation_id` (the task id). */
+  correlationId: string;
+}
+
 export interface ResultBackend {
   /** Backend name for logs (`memory`, `redis`, `typeorm`, `rpc`). */
   readonly kind: string;
+  /**
+   * Queue producers write into `properties.reply_to` (rpc:// backend: the producer's own reply
+   * queue). Undefined for store-based backends.
+   */
+  readonly replyTo?: string;
   connect(): Promise<void>;
   /**
    * Store a state. A ready state (SUCCESS, FAILURE, REVOKED) is never overwritten by a
    * non-ready one, so a late STARTED cannot hide a finished task.
    */
-  store(meta: TaskMeta): Promise<void>;
+  store(meta: TaskMeta, context?: StoreContext): Promise<void>;
   /** The stored meta, or null when nothing is known (PENDING). */
   get(taskId: string): Promise<TaskMeta | null>;
   /** Resolve once the task is in a ready state; reject with a timeout / abort error. */
