@@ -13,6 +13,12 @@ export type RateLimit = `${number}/${'s' | 'm' | 'h'}` | number;
  * @publicApi
  */
 export interface TaskOptions {
+  /**
+   * Parameter names of the handler, so keyword arguments (from Python callers or `send()`)
+   * bind to positions as in Python. Keyword arguments not bound stay readable through
+   * `TaskContext.kwargs`.
+   */
+  params?: string[];
   /** Queue the task is sent to unless a route or the call says otherwise. */
   queue?: string;
   /** 0–9 (see the broker for its direction). */

@@ -16,7 +16,9 @@ export function serializeError(error: unknown): SerializedError {
     return { exc_type: error.excType, exc_message: error.excArgs, exc_module: error.excModule };
   }
   if (error instanceof Error) {
-    const module = BUILTIN_JS.has(error.name) ? 'builtins' : JS_MODULE;
+    // An error may name its Python module (`excModule`), e.g. celery.exceptions for NotRegistered.
+    const declared = (error as { excModule?: unknown }).excModule;
+    const module = typeof declared === 'string' ? declared : BUILTIN_JS.has(error.name) ? 'builtins' : JS_MODULE;
     return { exc_type: error.name || 'Error', exc_message: [error.message], exc_module: module };
   }
   return { exc_type: 'Error', exc_message: [String(error)], exc_module: 'builtins' };

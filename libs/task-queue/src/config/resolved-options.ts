@@ -1,0 +1,24 @@
+import type { Broker } from '../interfaces/broker.interface.js';
+import type { ResultBackend } from '../interfaces/result-backend.interface.js';
+import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import type { TaskRoute } from '../interfaces/task-queue-options.interface.js';
+
+/** Module options after validation, with every default filled in. */
+export interface ResolvedTaskQueueOptions {
+  broker: string | Broker;
+  resultBackend: string | ResultBackend | false;
+  defaultQueue: string;
+  routes: Array<{ pattern: string; matcher: RegExp; route: TaskRoute }>;
+  worker: {
+    enabled: boolean;
+    queues: string[];
+    concurrency: number;
+    prefetch: number;
+    hostname: string;
+    shutdownTimeout: number;
+    banner: boolean;
+  };
+  taskDefaults: TaskOptions;
+  resultExpires: number;
+  resultExtended: boolean;
+}

@@ -1,0 +1,56 @@
+import { ConfigurationError } from '../errors/configuration.error.js';
+import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import { INVALID_OPTION } from '../task-queue.messages.js';
+
+const RATE = /^\d+(\.\d+)?\/[smh]$/;
+
+/**
+ * Validate task options (from `@Task()` or `taskDefaults`); `where` prefixes the option names
+ * in messages, e.g. `@Task('orders.process').maxRetries`.
+ */
+export function validateTaskOptions(options: TaskOptions, where: string): TaskOptions {
+  const fail = (key: string, accepted: string, got: unknown): never => {
+    throw new ConfigurationError(INVALID_OPTION(`${where}.${key}`, accepted, got));
+  };
+  const { queue, priority, maxRetries, defaultRetryDelay, retryBackoff, retryBackoffMax } = options;
+  if (queue !== undefined && (typeof queue !== 'string' || !queue)) fail('queue', 'a non-empty string', queue);
+  if (priority !== undefined && !isInt(priority, 0, 9)) fail('priority', 'an integer from 0 to 9', priority);
+  if (maxRetries !== undefined && maxRetries !== null && !isInt(maxRetries, 0)) {
+    fail('maxRetries', 'a whole number ≥ 0, or null to retry forever', maxRetries);
+  }
+  for (const [key, value] of Object.entries({
+    defaultRetryDelay,
+    retryBackoffMax,
+    timeLimit: options.timeLimit,
+    softTimeLimit: options.softTimeLimit,
+    expires: options.expires,
+  })) {
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
+      fail(key, 'a number of seconds ≥ 0', value);
+    }
+  }
+  if (retryBackoff !== undefined && typeof retryBackoff !== 'boolean' && !(typeof retryBackoff === 'number' && retryBackoff > 0)) {
+    fail('retryBackoff', 'true, false or a positive number of seconds', retryBackoff);
+  }
+  for (const key of ['autoretryFor', 'dontAutoretryFor'] as const) {
+    const list = options[key];
+    if (list !== undefined && !(Array.isArray(list) && list.every((c) => typeof c === 'function'))) {
+      fail(key, 'an array of error classes', list);
+    }
+  }
+  for (const key of ['acksLate', 'rejectOnWorkerLost', 'ignoreResult', 'retryJitter'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'true or false', options[key]);
+  }
+  const { rateLimit, timeLimit, softTimeLimit } = options;
+  if (rateLimit !== undefined && !(typeof rateLimit === 'number' ? rateLimit > 0 : RATE.test(rateLimit))) {
+    fail('rateLimit', "'N/s', 'N/m', 'N/h' or a positive number per second", rateLimit);
+  }
+  if (timeLimit !== undefined && softTimeLimit !== undefined && softTimeLimit > timeLimit) {
+    fail('softTimeLimit', `at most timeLimit (${timeLimit})`, softTimeLimit);
+  }
+  return options;
+}
+
+function isInt(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}

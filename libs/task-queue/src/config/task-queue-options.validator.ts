@@ -1,0 +1,96 @@
+import { ConfigurationError } from '../errors/configuration.error.js';
+import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import { DEFAULTS } from '../task-queue.constants.js';
+import { INVALID_OPTION } from '../task-queue.messages.js';
+import { globToRegExp } from '../utils/glob.js';
+import type { ResolvedTaskQueueOptions } from './resolved-options.js';
+import { validateTaskOptions } from './task-options.validator.js';
+
+const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
+const KNOWN = new Set<string>([
+  'broker',
+  'resultBackend',
+  'defaultQueue',
+  'routes',
+  'worker',
+  'taskDefaults',
+  'resultExpires',
+  'resultExtended',
+]);
+const KNOWN_WORKER = new Set(['enabled', 'queues', 'concurrency', 'prefetch', 'hostname', 'shutdownTimeout', 'banner']);
+
+function fail(option: string, accepted: string, got: unknown): never {
+  throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
+}
+
+function checkUrl(option: string, value: unknown, allowFalse: boolean): void {
+  if (allowFalse && value === false) return;
+  if (typeof value === 'object' && value !== null) return;
+  const scheme = typeof value === 'string' ? value.split(':')[0] : undefined;
+  if (!scheme || !SCHEMES.includes(scheme)) {
+    const accepted = `a URL starting with ${SCHEMES.map((s) => `${s}://`).join(', ')}${allowFalse ? ', an instance or false' : ' or an instance'}`;
+    fail(option, accepted, value);
+  }
+}
+
+function positiveInt(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(option, 'a whole number ≥ 1', value);
+  return value;
+}
+
+/** Validate `forRoot()` options and fill in defaults; throws ConfigurationError naming the option. */
+export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): ResolvedTaskQueueOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) fail(key, `one of the known options (${[...KNOWN].join(', ')})`, 'unknown option');
+  }
+  const broker = options.broker ?? DEFAULTS.broker;
+  const resultBackend = options.resultBackend ?? DEFAULTS.resultBackend;
+  checkUrl('broker', broker, false);
+  checkUrl('resultBackend', resultBackend, true);
+  const defaultQueue = options.defaultQueue ?? DEFAULTS.defaultQueue;
+  if (typeof defaultQueue !== 'string' || !defaultQueue) fail('defaultQueue', 'a non-empty string', defaultQueue);
+
+  const worker = options.worker ?? {};
+  for (const key of Object.keys(worker)) {
+    if (!KNOWN_WORKER.has(key)) fail(`worker.${key}`, `one of ${[...KNOWN_WORKER].join(', ')}`, 'unknown option');
+  }
+  const queues = worker.queues ?? [defaultQueue];
+  if (!Array.isArray(queues) || queues.length === 0 || !queues.every((q) => typeof q === 'string' && q)) {
+    fail('worker.queues', 'a non-empty array of queue names', queues);
+  }
+  const hostname = worker.hostname ?? DEFAULTS.hostname;
+  if (typeof hostname !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(hostname)) {
+    fail('worker.hostname', "a Celery node name 'name@host' (%h, %n, %d are expanded)", hostname);
+  }
+  const shutdownTimeout = worker.shutdownTimeout ?? DEFAULTS.shutdownTimeout;
+  if (typeof shutdownTimeout !== 'number' || shutdownTimeout < 0) {
+    fail('worker.shutdownTimeout', 'a number of milliseconds ≥ 0', shutdownTimeout);
+  }
+
+  const routes = Object.entries(options.routes ?? {}).map(([pattern, route]) => {
+    validateTaskOptions({ queue: route.queue, priority: route.priority }, `routes['${pattern}']`);
+    return { pattern, matcher: globToRegExp(pattern), route };
+  });
+  const resultExpires = options.resultExpires ?? DEFAULTS.resultExpires;
+  if (typeof resultExpires !== 'number' || resultExpires <= 0) fail('resultExpires', 'a number of seconds > 0', resultExpires);
+
+  return {
+    broker,
+    resultBackend,
+    defaultQueue,
+    routes,
+    worker: {
+      enabled: worker.enabled ?? true,
+      queues,
+      concurrency: positiveInt('worker.concurrency', worker.concurrency, DEFAULTS.concurrency),
+      prefetch: positiveInt('worker.prefetch', worker.prefetch, DEFAULTS.prefetch),
+      hostname,
+      shutdownTimeout,
+      banner: worker.banner ?? true,
+    },
+    taskDefaults: validateTaskOptions(options.taskDefaults ?? {}, 'taskDefaults'),
+    resultExpires,
+    resultExtended: options.resultExtended ?? true,
+  };
+}

@@ -1,0 +1,13 @@
+import type { TaskOptions } from '../interfaces/task-options.interface.js';
+
+/** A discovered task: its name, merged options and how to call it. */
+export interface TaskDefinition {
+  name: string;
+  options: TaskOptions;
+  /** `ClassName.method`, for logs and duplicate reports. */
+  source: string;
+  /** Resolve the handler for one execution (a bound method; per-task instance when request-scoped). */
+  resolve(): Promise<(...args: unknown[]) => unknown>;
+  /** Number of declared parameters (before any default), to detect missing arguments. */
+  arity: number;
+}

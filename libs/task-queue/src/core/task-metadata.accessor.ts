@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { TaskMetadata } from '../interfaces/task-options.interface.js';
+import { TASK_METADATA } from '../task-queue.constants.js';
+
+/** The only place that reads `@Task()` metadata. */
+@Injectable()
+export class TaskMetadataAccessor {
+  private static readonly reflector = new Reflector();
+
+  getTaskMetadata(target: unknown): TaskMetadata | undefined {
+    return TaskMetadataAccessor.read(target);
+  }
+
+  /** Static form for code that runs outside DI (typed producers built from a class). */
+  static read(target: unknown): TaskMetadata | undefined {
+    if (typeof target !== 'function') return undefined;
+    return TaskMetadataAccessor.reflector.get<TaskMetadata | undefined>(TASK_METADATA, target);
+  }
+
+  /** The task name of `Class.prototype[method]`: explicit, or `<ClassName>.<methodName>`. */
+  static taskName(className: string, method: string, metadata: TaskMetadata): string {
+    return metadata.name ?? `${className}.${method}`;
+  }
+}

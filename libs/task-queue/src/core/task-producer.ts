@@ -1,0 +1,33 @@
+import type { ApplyOptions } from '../interfaces/apply-options.interface.js';
+import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import type { AsyncResult } from '../results/async-result.js';
+import type { TaskDispatcher } from './task.dispatcher.js';
+
+/**
+ * A typed handle for sending one task. `A` are the handler's parameters and `R` its resolved
+ * return type, so `delay('x')` does not compile for `process(orderId: number)`.
+ * Get one with `TaskClient.get(OrderTasks, 'process')`.
+ * @publicApi
+ */
+export class TaskProducer<A extends readonly unknown[], R> {
+  constructor(
+    readonly name: string,
+    readonly options: TaskOptions,
+    private readonly dispatcher: TaskDispatcher,
+  ) {}
+
+  /** Send the task with these arguments (Celery's `delay`). Resolves once the broker has it. */
+  delay(...args: A): Promise<AsyncResult<R>> {
+    return this.dispatcher.send<R>(this.name, args, {}, this.options);
+  }
+
+  /** Send the task with per-call options (Celery's `apply_async`). */
+  applyAsync(args: A, options: ApplyOptions = {}): Promise<AsyncResult<R>> {
+    return this.dispatcher.send<R>(this.name, args, options, this.options);
+  }
+
+  /** A handle on an earlier call by its id. */
+  result(id: string): AsyncResult<R> {
+    return this.dispatcher.result<R>(id, this.name);
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { SendOptions } from '../interfaces/apply-options.interface.js';
+import type { Broker, PublishOptions } from '../interfaces/broker.interface.js';
+import type { ResultBackend } from '../interfaces/result-backend.interface.js';
+import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import { createTaskMessage } from '../protocol/task-message.factory.js';
+import { AsyncResult } from '../results/async-result.js';
+import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import { taskContextStorage } from '../worker/task-context.storage.js';
+import { TaskRouter } from './task.router.js';
+
+/** A message ready to publish, and where it goes. */
+export interface PreparedTask {
+  message: TaskMessage;
+  publish: PublishOptions;
+}
+
+/**
+ * Turns a call into a protocol v2 message and publishes it. The one place that decides
+ * message fields: ids, parentage (a task sent from inside a task gets its root and parent),
+ * ETA, expiry, time limits, routing.
+ */
+@Injectable()
+export class TaskDispatcher {
+  constructor(
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    private readonly router: TaskRouter,
+  ) {}
+
+  prepare(name: string, args: readonly unknown[], options: SendOptions, taskOptions: TaskOptions = {}): PreparedTask {
+    const merged = { ...this.config.taskDefaults, ...taskOptions };
+    const destination = this.router.route(name, merged, options);
+    const parent = taskContextStorage.getStore()?.request;
+    const now = Date.now();
+    const eta = options.eta ?? (options.countdown !== undefined ? new Date(now + options.countdown * 1000) : null);
+    const expiresIn = options.expires ?? merged.expires;
+    const expires = expiresIn instanceof Date ? expiresIn : expiresIn !== undefined ? new Date(now + expiresIn * 1000) : null;
+    const message = createTaskMessage({
+      name,
+      id: options.taskId,
+      args,
+      kwargs: options.kwargs,
+      eta,
+      expires,
+      timeLimit: options.timeLimit ?? merged.timeLimit,
+      softTimeLimit: options.softTimeLimit ?? merged.softTimeLimit,
+      rootId: parent?.rootId,
+      parentId: parent?.id,
+      priority: destination.priority,
+      ignoreResult: options.ignoreResult ?? merged.ignoreResult,
+      replyTo: this.backend?.replyTo,
+      shadow: options.shadow,
+      headers: options.headers,
+    });
+    return { message, publish: { queue: destination.queue, priority: destination.priority } };
+  }
+
+  async publish(prepared: PreparedTask): Promise<void> {
+    await this.broker.publish(prepared.message, prepared.publish);
+  }
+
+  /** Prepare, publish and return the handle. */
+  async send<R>(name: string, args: readonly unknown[], options: SendOptions, taskOptions?: TaskOptions): Promise<AsyncResult<R>> {
+    const prepared = this.prepare(name, args, options, taskOptions);
+    await this.publish(prepared);
+    return this.result<R>(prepared.message.headers.id, name);
+  }
+
+  result<R>(id: string, name?: string): AsyncResult<R> {
+    return new AsyncResult<R>(id, this.backend, name);
+  }
+}

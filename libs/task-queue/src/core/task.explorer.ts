@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import { validateTaskOptions } from '../config/task-options.validator.js';
+import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
+import { getTaskQueueConfigToken } from '../utils/tokens.js';
+import { TaskMetadataAccessor } from './task-metadata.accessor.js';
+import { TaskRegistry } from './task.registry.js';
+
+type Handler = (...args: unknown[]) => unknown;
+
+/**
+ * Finds every `@Task()` method on every provider of the application (all feature modules, no
+ * registration list) and registers it. Request-scoped providers are resolved per task.
+ */
+@Injectable()
+export class TaskExplorer implements OnModuleInit {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: TaskMetadataAccessor,
+    private readonly registry: TaskRegistry,
+    private readonly moduleRef: ModuleRef,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) this.exploreProvider(wrapper);
+  }
+
+  private exploreProvider(wrapper: InstanceWrapper): void {
+    // NOTE: for useValue / useFactory providers `metatype` is not the class; the instance's
+    // constructor is. Request-scoped wrappers have no static instance yet: use the metatype.
+    const perTask = wrapper.isTransient || !wrapper.isDependencyTreeStatic();
+    const staticInstance = perTask ? undefined : (wrapper.instance as object | undefined);
+    const prototype: object | undefined =
+      staticInstance ? Object.getPrototypeOf(staticInstance) : (wrapper.metatype as { prototype?: object } | null)?.prototype;
+    if (!prototype || typeof prototype !== 'object') return;
+    const className = (prototype.constructor as { name?: string }).name ?? 'Anonymous';
+    const methods = this.scanner.getAllMethodNames(prototype);
+    let warned = false;
+    for (const method of methods) {
+      const fn = (prototype as Record<string, unknown>)[method];
+      const metadata = this.accessor.getTaskMetadata(fn);
+      if (!metadata) continue;
+      const name = TaskMetadataAccessor.taskName(className, method, metadata);
+      const options = {
+        ...this.config.taskDefaults,
+        ...validateTaskOptions(metadata.options, `@Task('${name}')`),
+      };
+      if (!staticInstance && !warned) {
+        this.logger.log(REQUEST_SCOPED_TASK(className));
+        warned = true;
+      }
+      this.registry.register({
+        name,
+        options,
+        source: `${className}.${method}`,
+        arity: (fn as Handler).length,
+        resolve: staticInstance
+          ? async () => (fn as Handler).bind(staticInstance)
+          : async () => this.resolvePerTask(wrapper, method),
+      });
+    }
+  }
+
+  private async resolvePerTask(wrapper: InstanceWrapper, method: string): Promise<Handler> {
+    const contextId = ContextIdFactory.create();
+    const instance = await this.moduleRef.resolve<Record<string, Handler>>(wrapper.token, contextId, {
+      strict: false,
+    });
+    return instance[method]!.bind(instance);
+  }
+}

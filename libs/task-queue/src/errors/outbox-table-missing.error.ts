@@ -1,0 +1,19 @@
+import { TaskQueueError } from './task-queue.error.js';
+
+/**
+ * The `task_outbox` table (or the `TaskOutbox` entity) is not available on the DataSource the
+ * outbox writer used.
+ * @publicApi
+ */
+export class OutboxTableMissingError extends TaskQueueError {
+  constructor(detail: 'table' | 'entity', options?: { cause?: unknown }) {
+    super(
+      detail === 'table'
+        ? `The task_outbox table does not exist. Add the CreateTaskOutbox migration from celeriac ` +
+            `to your DataSource's migrations and run them (typeorm migration:run), then retry.`
+        : `The TaskOutbox entity is not registered on this DataSource. Add TaskOutbox to the ` +
+            `DataSource's entities (TypeOrmModule.forRoot({ entities: [..., TaskOutbox] })).`,
+      options,
+    );
+  }
+}

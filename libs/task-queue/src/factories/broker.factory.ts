@@ -1,0 +1,20 @@
+import { MemoryBroker } from '../brokers/memory/memory.broker.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import type { Broker } from '../interfaces/broker.interface.js';
+
+/**
+ * Build the broker of a URL. Transports with optional peer dependencies are imported lazily,
+ * so an app on `memory://` needs neither ioredis nor amqplib.
+ */
+export async function createBroker(broker: string | Broker): Promise<Broker> {
+  if (typeof broker !== 'string') return broker;
+  const url = new URL(broker);
+  switch (url.protocol) {
+    case 'memory:':
+      return new MemoryBroker(url.host || url.pathname.replace(/^\/+/, '') || undefined);
+    default:
+      throw new ConfigurationError(
+        `Unsupported broker URL "${url.protocol}//": use memory://, redis://, rediss://, amqp:// or amqps://.`,
+      );
+  }
+}

@@ -1,0 +1,79 @@
+// Celeriac public API. The explorer, metadata accessor, executor internals, constants and Lua
+// loaders are deliberately not exported: they may change without notice.
+
+// Module and configuration
+export { TaskQueueModule } from './task-queue.module.js';
+export type {
+  TaskQueueOptions,
+  TaskRoute,
+  WorkerOptions,
+} from './interfaces/task-queue-options.interface.js';
+export type {
+  TaskOptions,
+  RateLimit,
+  RetryBackoff,
+  ErrorClass,
+} from './interfaces/task-options.interface.js';
+export type { ApplyOptions, SendOptions } from './interfaces/apply-options.interface.js';
+
+// Handlers
+export { Task } from './decorators/task.decorator.js';
+export { TaskContext } from './worker/task-context.js';
+export { TaskEvents, type TaskEvent, type TaskEventType } from './worker/task-events.js';
+
+// Producers and results
+export { TaskClient } from './core/task.client.js';
+export { TaskProducer } from './core/task-producer.js';
+export type { ProducerOf, TaskArgs, TaskMethodName, TaskReturn } from './core/task-types.js';
+export { AsyncResult, type GetOptions } from './results/async-result.js';
+export {
+  TaskStates,
+  READY_STATES,
+  isReadyState,
+  statePrecedence,
+  type TaskState,
+  type BuiltinTaskState,
+} from './results/task-states.js';
+
+// Worker
+export { WorkerService } from './worker/worker.service.js';
+export { DeadLetters, deadLetterQueueOf, DEAD_LETTER_HEADERS } from './worker/dead-letter.service.js';
+export { RevokedTasks } from './worker/revoked-tasks.js';
+
+// Contracts and built-in implementations
+export type {
+  Broker,
+  Consumer,
+  ConsumeOptions,
+  Delivery,
+  DeliveryHandler,
+  PublishOptions,
+} from './interfaces/broker.interface.js';
+export type {
+  ResultBackend,
+  SerializedError,
+  StoreContext,
+  TaskMeta,
+  WaitOptions,
+} from './interfaces/result-backend.interface.js';
+export type {
+  MessageEmbed,
+  SignatureDict,
+  TaskBody,
+  TaskHeaders,
+  TaskMessage,
+  TaskProperties,
+} from './interfaces/task-message.interface.js';
+export type { TaskRequest } from './protocol/task-request.js';
+export { createTaskMessage, type TaskMessageSpec } from './protocol/task-message.factory.js';
+export { parseTaskMessage } from './protocol/task-message.parser.js';
+export { MemoryBroker } from './brokers/memory/memory.broker.js';
+export { MemoryResultBackend } from './backends/memory/memory.result-backend.js';
+export { createBroker } from './factories/broker.factory.js';
+export { createResultBackend } from './factories/result-backend.factory.js';
+
+// Tokens
+export { getBrokerToken, getResultBackendToken } from './utils/tokens.js';
+
+// Errors and control-flow signals
+export * from './errors/index.js';

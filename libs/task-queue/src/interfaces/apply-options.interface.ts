@@ -1,0 +1,30 @@
+/**
+ * Per-call options of `applyAsync()` / `send()`, named after Celery's `apply_async` arguments.
+ * @publicApi
+ */
+export interface ApplyOptions {
+  /** Run no earlier than this many seconds from now. */
+  countdown?: number;
+  /** Run no earlier than this instant. */
+  eta?: Date;
+  /** Seconds from now, or an instant, after which the task is revoked unstarted. */
+  expires?: number | Date;
+  queue?: string;
+  /** 0–9; direction follows the broker (see Broker.priorityOrder). */
+  priority?: number;
+  /** Use this id instead of a new uuid4 (idempotent producers). */
+  taskId?: string;
+  /** Extra message headers, merged at the top level as Celery does. */
+  headers?: Record<string, unknown>;
+  /** Hard / soft time limits in seconds, overriding the task's. */
+  timeLimit?: number;
+  softTimeLimit?: number;
+  ignoreResult?: boolean;
+  /** Display name used in logs and events instead of the task name. */
+  shadow?: string;
+}
+
+/** `send()` also takes keyword arguments, for tasks written in Python. */
+export interface SendOptions extends ApplyOptions {
+  kwargs?: Record<string, unknown>;
+}

@@ -1,0 +1,86 @@
+import { ResultBackendError } from '../errors/result-backend.error.js';
+import { TaskRevokedError } from '../errors/task-revoked.error.js';
+import type { ResultBackend, TaskMeta } from '../interfaces/result-backend.interface.js';
+import { deserializeError } from '../protocol/celery-error.codec.js';
+import { NO_RESULT_BACKEND } from '../task-queue.messages.js';
+import { isReadyState, TaskStates, type TaskState } from './task-states.js';
+
+export interface GetOptions {
+  /** Milliseconds to wait; rejects with TaskTimeoutError after. Default: wait forever. */
+  timeout?: number;
+  /** Reject with the task's error when it failed (default true); false resolves the error meta. */
+  propagate?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * A handle on a sent task: its id, and its state and value from the result backend.
+ * `R` is the handler's return type.
+ * @publicApi
+ */
+export class AsyncResult<R = unknown> {
+  constructor(
+    readonly id: string,
+    private readonly backend: ResultBackend | null,
+    readonly taskName?: string,
+  ) {}
+
+  /** Current state, with Celery's names; PENDING when nothing is known yet. */
+  async state(): Promise<TaskState> {
+    return (await this.meta())?.status ?? TaskStates.PENDING;
+  }
+
+  /** The stored meta (state, result or progress meta, traceback, dates), or null. */
+  async meta(): Promise<TaskMeta | null> {
+    return this.requireBackend().get(this.id);
+  }
+
+  /** The progress meta of a custom state (`updateState('PROGRESS', meta)`), or the result. */
+  async info(): Promise<unknown> {
+    return (await this.meta())?.result ?? null;
+  }
+
+  /**
+   * Wait for the task to finish and resolve its return value; rejects with the task's error
+   * (a RemoteTaskError carrying the remote class name, message and stack), a
+   * TaskRevokedError, or a TaskTimeoutError.
+   */
+  async get(options: GetOptions = {}): Promise<R> {
+    const meta = await this.requireBackend().waitForReady(this.id, options);
+    if (meta.status === TaskStates.SUCCESS || options.propagate === false) return meta.result as R;
+    if (meta.status === TaskStates.REVOKED) throw new TaskRevokedError(this.id, revokeReason(meta));
+    throw deserializeError(this.id, meta.result, meta.traceback);
+  }
+
+  async ready(): Promise<boolean> {
+    return isReadyState(await this.state());
+  }
+
+  async successful(): Promise<boolean> {
+    return (await this.state()) === TaskStates.SUCCESS;
+  }
+
+  async failed(): Promise<boolean> {
+    return (await this.state()) === TaskStates.FAILURE;
+  }
+
+  /** Remove the stored result. */
+  async forget(): Promise<void> {
+    await this.requireBackend().forget(this.id);
+  }
+
+  toJSON(): { id: string; task?: string } {
+    return { id: this.id, task: this.taskName };
+  }
+
+  private requireBackend(): ResultBackend {
+    if (!this.backend) throw new ResultBackendError(NO_RESULT_BACKEND(this.id));
+    return this.backend;
+  }
+}
+
+function revokeReason(meta: TaskMeta): string {
+  const result = meta.result as { exc_message?: unknown[] } | null;
+  const message = Array.isArray(result?.exc_message) ? result.exc_message[0] : undefined;
+  return typeof message === 'string' ? message : 'revoked';
+}

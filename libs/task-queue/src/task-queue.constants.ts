@@ -1,0 +1,19 @@
+/** Metadata key `@Task()` writes on a method. */
+export const TASK_METADATA = 'celeriac:task';
+
+/** Celery's defaults, used where the options are silent. */
+export const DEFAULTS = {
+  broker: 'memory://',
+  resultBackend: 'memory://',
+  defaultQueue: 'celery',
+  concurrency: 10,
+  prefetch: 4,
+  hostname: 'celeriac@%h',
+  shutdownTimeout: 30_000,
+  resultExpires: 86_400,
+  maxRetries: 3,
+  defaultRetryDelay: 180,
+  retryBackoffMax: 600,
+  /** ETA tasks due within this many ms are held by the worker; later ones are parked in the broker. */
+  etaHoldMs: 2_000,
+} as const;

@@ -1,0 +1,17 @@
+/** Message factories for errors and logs: one place for every user-facing sentence. */
+export const INVALID_OPTION = (option: string, accepted: string, got: unknown): string =>
+  `TaskQueueModule: option "${option}" must be ${accepted}; got ${JSON.stringify(got) ?? String(got)}.`;
+
+export const NOT_A_TASK = (className: string, method: string): string =>
+  `${className}.${method} is not a task: decorate it with @Task() (and make sure the class is a provider).`;
+
+export const NO_RESULT_BACKEND = (taskId: string): string =>
+  `Cannot read the result of task ${taskId}: no result backend is configured. ` +
+  `Set TaskQueueModule.forRoot({ resultBackend: 'redis://...' }) (or 'memory://').`;
+
+export const REQUEST_SCOPED_TASK = (className: string): string =>
+  `${className} is request-scoped (or depends on a request-scoped provider): its @Task() methods ` +
+  `are resolved per task with a fresh context id.`;
+
+export const OUTSIDE_TASK = (what: string): string =>
+  `TaskContext.${what} was used outside a running task. It is only available while a @Task() handler runs.`;

@@ -1,0 +1,109 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { describe, expect, it } from 'vitest';
+import { createApp } from './__fixtures__/create-app.js';
+import { OrderTasks, ScopedTasks } from './__fixtures__/orders.fixture.js';
+import { TaskRegistry } from './core/task.registry.js';
+import { TaskClient } from './core/task.client.js';
+import { Task } from './decorators/task.decorator.js';
+import { ConfigurationError } from './errors/configuration.error.js';
+import { DuplicateTaskError } from './errors/duplicate-task.error.js';
+import { TaskQueueModule } from './task-queue.module.js';
+
+describe('TaskQueueModule', () => {
+  it('discovers @Task methods across feature modules with no registration list', async () => {
+    const app = await createApp({ worker: { enabled: false } });
+    expect(app.get(TaskRegistry).names()).toEqual([
+      'OrderTasks.audit',
+      'notifications.email',
+      'orders.add',
+      'orders.decline',
+      'orders.process',
+      'orders.progress',
+      'orders.slow',
+      'orders.whoami',
+    ]);
+    await app.close();
+  });
+
+  it('fails boot on duplicate task names, naming both places', async () => {
+    @Injectable()
+    class Again {
+      @Task('orders.process')
+      other(): void {}
+    }
+    @Module({ providers: [Again] })
+    class AgainModule {}
+    const boot = createApp({ worker: { enabled: false } }, [
+      (await import('./__fixtures__/orders.fixture.js')).OrdersFixtureModule,
+      AgainModule,
+    ]);
+    await expect(boot).rejects.toThrow(DuplicateTaskError);
+    await expect(boot).rejects.toThrow(/OrderTasks\.process.*Again\.other|Again\.other.*OrderTasks\.process/);
+  });
+
+  it.each([
+    [{ defaultQueue: '' }, /"defaultQueue" must be a non-empty string/],
+    [{ broker: 'kafka://x' }, /"broker" must be a URL starting with memory:\/\//],
+    [{ worker: { concurrency: 0 } }, /"worker.concurrency" must be a whole number ≥ 1/],
+    [{ worker: { hostname: 'nohost' } }, /"worker.hostname" must be a Celery node name/],
+    [{ taskDefaults: { priority: 12 } }, /"taskDefaults.priority" must be an integer from 0 to 9/],
+    [{ routes: { 'a.*': { priority: -1 } } }, /routes\['a\.\*'\]\.priority/],
+    [{ brokr: 'memory://' }, /option "brokr" must be one of the known options/],
+  ])('rejects bad options at boot: %j', async (options, message) => {
+    const boot = Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot(options as never)],
+    }).compile();
+    await expect(boot).rejects.toThrow(ConfigurationError);
+    await expect(
+      Test.createTestingModule({ imports: [TaskQueueModule.forRoot(options as never)] }).compile(),
+    ).rejects.toThrow(message);
+  });
+
+  it('rejects invalid @Task options at boot, naming the task', async () => {
+    @Injectable()
+    class Bad {
+      @Task('bad.task', { rateLimit: 'fast' as never })
+      run(): void {}
+    }
+    @Module({ providers: [Bad] })
+    class BadModule {}
+    await expect(createApp({ worker: { enabled: false } }, [BadModule])).rejects.toThrow(
+      /@Task\('bad\.task'\)\.rateLimit" must be 'N\/s', 'N\/m', 'N\/h'/,
+    );
+  });
+
+  it('supports forRootAsync with a factory and injected config', async () => {
+    @Injectable()
+    class Settings {
+      readonly queue = 'from-factory';
+    }
+    @Module({ providers: [Settings], exports: [Settings] })
+    class SettingsModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: (s: Settings) => ({ defaultQueue: s.queue, worker: { enabled: false } }),
+        }),
+        (await import('./__fixtures__/orders.fixture.js')).OrdersFixtureModule,
+      ],
+    }).compile();
+    await moduleRef.init();
+    const result = await moduleRef.get(TaskClient).get(OrderTasks, 'audit').delay();
+    expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
+    await moduleRef.close();
+  });
+
+  it('resolves transient / request-scoped task providers per task', async () => {
+    @Module({ providers: [ScopedTasks] })
+    class ScopedModule {}
+    const app = await createApp({}, [ScopedModule]);
+    const tasks = app.get(TaskClient);
+    const a = await (await tasks.send<number>('scoped.instance')).get({ timeout: 2000 });
+    const b = await (await tasks.send<number>('scoped.instance')).get({ timeout: 2000 });
+    expect(a).not.toBe(b);
+    await app.close();
+  });
+});

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TaskClient } from './core/task.client.js';
+import { TaskDispatcher } from './core/task.dispatcher.js';
+import { TaskExplorer } from './core/task.explorer.js';
+import { TaskMetadataAccessor } from './core/task-metadata.accessor.js';
+import { TaskRegistry } from './core/task.registry.js';
+import { TaskRouter } from './core/task.router.js';
+import { ConfigurableTaskQueueModule } from './task-queue.module-definition.js';
+import { createCoreProviders } from './task-queue.providers.js';
+import { DeadLetters } from './worker/dead-letter.service.js';
+import { ResultRecorder } from './worker/result-recorder.js';
+import { RevokedTasks } from './worker/revoked-tasks.js';
+import { TaskContext } from './worker/task-context.js';
+import { TaskEvents } from './worker/task-events.js';
+import { TaskExecutor } from './worker/task-executor.js';
+import { WorkerConnections } from './worker/worker-connections.js';
+import { WorkerService } from './worker/worker.service.js';
+
+const exported = [TaskClient, TaskContext, TaskEvents, WorkerService, TaskRegistry, DeadLetters, RevokedTasks];
+
+/**
+ * Celeriac's root module, global: `TaskQueueModule.forRoot({ broker, resultBackend, worker })`
+ * or `forRootAsync({ imports, inject, useFactory })`. `@Task()` methods of every provider in
+ * the application are discovered; `TaskClient` sends them.
+ * @publicApi
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    ...createCoreProviders(),
+    TaskMetadataAccessor,
+    TaskExplorer,
+    TaskRouter,
+    TaskDispatcher,
+    ResultRecorder,
+    TaskExecutor,
+    WorkerConnections,
+    ...exported,
+  ],
+  exports: [...exported, ...createCoreProviders().map((p) => (p as { provide: string }).provide)],
+})
+export class TaskQueueModule extends ConfigurableTaskQueueModule {}

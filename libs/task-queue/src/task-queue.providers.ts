@@ -1,0 +1,33 @@
+import type { Provider } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from './config/resolved-options.js';
+import { resolveTaskQueueOptions } from './config/task-queue-options.validator.js';
+import { createBroker } from './factories/broker.factory.js';
+import { createResultBackend } from './factories/result-backend.factory.js';
+import type { TaskQueueOptions } from './interfaces/task-queue-options.interface.js';
+import { TASK_QUEUE_MODULE_OPTIONS } from './task-queue.module-definition.js';
+import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from './utils/tokens.js';
+
+/** Validated options, the broker and the result backend as providers. */
+export function createCoreProviders(): Provider[] {
+  return [
+    {
+      provide: getTaskQueueConfigToken(),
+      inject: [TASK_QUEUE_MODULE_OPTIONS],
+      useFactory: (options: TaskQueueOptions) => resolveTaskQueueOptions(options),
+    },
+    {
+      provide: getBrokerToken(),
+      inject: [getTaskQueueConfigToken()],
+      useFactory: (config: ResolvedTaskQueueOptions) => createBroker(config.broker),
+    },
+    {
+      provide: getResultBackendToken(),
+      inject: [getTaskQueueConfigToken()],
+      useFactory: (config: ResolvedTaskQueueOptions) =>
+        createResultBackend(config.resultBackend, {
+          expires: config.resultExpires,
+          brokerUrl: typeof config.broker === 'string' ? config.broker : undefined,
+        }),
+    },
+  ];
+}

@@ -1,0 +1,14 @@
+/** DI token of the configured broker instance. */
+export function getBrokerToken(): string {
+  return 'Celeriac_broker';
+}
+
+/** DI token of the configured result backend instance (null when results are off). */
+export function getResultBackendToken(): string {
+  return 'Celeriac_result_backend';
+}
+
+/** DI token of the resolved, validated module options. */
+export function getTaskQueueConfigToken(): string {
+  return 'Celeriac_config';
+}

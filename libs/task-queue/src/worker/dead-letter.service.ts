@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Broker, Delivery } from '../interfaces/broker.interface.js';
+import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import { getBrokerToken } from '../utils/tokens.js';
+
+/** Headers a dead-lettered message carries (besides all of its own). */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-celeriac-dead-reason',
+  queue: 'x-celeriac-original-queue',
+  at: 'x-celeriac-dead-at',
+} as const;
+
+/** The dead-letter queue of a queue. */
+export function deadLetterQueueOf(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+/**
+ * Dead letters: messages that cannot be decoded, name an unknown task or exhausted their
+ * retries are moved, whole and with the reason, to `<queue>.dlq` on the same broker: never a
+ * crash loop, never a silent drop. `redrive()` puts them back.
+ * @publicApi
+ */
+@Injectable()
+export class DeadLetters {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(@Inject(getBrokerToken()) private readonly broker: Broker) {}
+
+  /** Move a delivery to its dead-letter queue (publish first, then ack: never lost). */
+  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    const queue = deadLetterQueueOf(delivery.queue);
+    const message: TaskMessage = {
+      ...delivery.message,
+      headers: {
+        ...delivery.message.headers,
+        [DEAD_LETTER_HEADERS.reason]: reason,
+        [DEAD_LETTER_HEADERS.queue]: delivery.queue,
+        [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+      },
+    };
+    await this.broker.publish(message, { queue, priority: 0 });
+    await delivery.ack();
+    this.logger.warn(
+      `Moved message ${String(delivery.message.headers?.id ?? delivery.deliveryTag)} from "${delivery.queue}" ` +
+        `to "${queue}": ${reason}. Inspect it there and call DeadLetters.redrive('${delivery.queue}') once fixed.`,
+    );
+  }
+
+  /** Number of dead letters waiting for `queue`. */
+  count(queue: string): Promise<number> {
+    return this.broker.queueLength(deadLetterQueueOf(queue));
+  }
+
+  /**
+   * Re-publish up to `limit` dead letters of `queue` to the queue they came from, without the
+   * dead-letter headers. Resolves how many were moved.
+   */
+  async redrive(queue: string, limit = Number.POSITIVE_INFINITY): Promise<number> {
+    const source = deadLetterQueueOf(queue);
+    let moved = 0;
+    while (moved < limit && (await this.broker.queueLength(source)) > 0) {
+      const delivery = await this.takeOne(source);
+      if (!delivery) break;
+      const headers = { ...delivery.message.headers };
+      const target = String(headers[DEAD_LETTER_HEADERS.queue] ?? queue);
+      for (const key of Object.values(DEAD_LETTER_HEADERS)) delete headers[key];
+      await this.broker.publish({ ...delivery.message, headers }, { queue: target });
+      await delivery.ack();
+      moved++;
+    }
+    if (moved) this.logger.log(`Re-drove ${moved} dead letter(s) from "${source}" to "${queue}".`);
+    return moved;
+  }
+
+  /** Read the dead letters of `queue` without removing them (up to `limit`). */
+  async peek(queue: string, limit = 100): Promise<TaskMessage[]> {
+    const source = deadLetterQueueOf(queue);
+    const held: Delivery[] = [];
+    const consumer = await this.broker.consume([source], (d) => held.push(d), { prefetch: limit });
+    const total = Math.min(limit, await this.broker.queueLength(source));
+    const deadline = Date.now() + 2_000;
+    while (held.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await consumer.cancel();
+    await Promise.all(held.map((d) => d.reject(true)));
+    return held.map((d) => d.message);
+  }
+
+  private async takeOne(queue: string): Promise<Delivery | undefined> {
+    return new Promise<Delivery | undefined>((resolve) => {
+      let done = false;
+      const timer = setTimeout(() => finish(undefined), 2_000);
+      let cancel: (() => Promise<void>) | undefined;
+      const finish = (delivery: Delivery | undefined): void => {
+        if (done) {
+          if (delivery) void delivery.reject(true);
+          return;
+        }
+        done = true;
+        clearTimeout(timer);
+        void cancel?.();
+        resolve(delivery);
+      };
+      void this.broker.consume([queue], finish, { prefetch: 1 }).then((c) => {
+        cancel = () => c.cancel();
+        if (done) void c.cancel();
+      });
+    });
+  }
+}

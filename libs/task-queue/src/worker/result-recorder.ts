@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { ResultBackend, SerializedError, TaskMeta } from '../interfaces/result-backend.interface.js';
+import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import type { TaskState } from '../results/task-states.js';
+import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+
+/**
+ * Writes task states to the result backend in Celery's format. A backend failure is logged
+ * and never takes the worker down: the task's outcome is still acked or retried.
+ */
+@Injectable()
+export class ResultRecorder {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(
+    @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+  ) {}
+
+  get enabled(): boolean {
+    return this.backend !== null;
+  }
+
+  async success(request: TaskRequest, hostname: string, value: unknown): Promise<void> {
+    await this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null);
+  }
+
+  async failure(request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>, hostname: string, error: unknown): Promise<void> {
+    await this.store(request, hostname, 'FAILURE', serializeError(error), errorTraceback(error));
+  }
+
+  async retry(request: TaskRequest, hostname: string, error: unknown): Promise<void> {
+    await this.store(request, hostname, 'RETRY', serializeError(error), errorTraceback(error));
+  }
+
+  async revoked(request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>, hostname: string, reason: string): Promise<void> {
+    const error: SerializedError = { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' };
+    await this.store(request, hostname, 'REVOKED', error, null);
+  }
+
+  /** STARTED, PROGRESS or any custom state. */
+  async state(request: TaskRequest, hostname: string, state: TaskState, meta: unknown): Promise<void> {
+    await this.store(request, hostname, state, meta ?? null, null);
+  }
+
+  private async store(
+    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    hostname: string,
+    status: TaskState,
+    result: unknown,
+    traceback: string | null,
+  ): Promise<void> {
+    if (!this.backend) return;
+    const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
+    const meta: TaskMeta = {
+      task_id: request.id,
+      status,
+      result,
+      traceback,
+      children: [],
+      date_done: ready ? new Date().toISOString() : null,
+      group_id: request.group ?? null,
+      parent_id: request.parentId ?? null,
+    };
+    if (this.config.resultExtended) {
+      Object.assign(meta, {
+        name: request.name ?? null,
+        args: request.args ?? null,
+        kwargs: request.kwargs ?? null,
+        worker: hostname,
+        retries: request.retries ?? 0,
+        queue: (request.message?.properties?.delivery_info as { routing_key?: string } | undefined)?.routing_key ?? null,
+      });
+    }
+    const context = request.replyTo ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id } : undefined;
+    try {
+      await this.backend.store(meta, context);
+    } catch (error) {
+      this.logger.error(
+        `Could not store ${status} of task ${request.id} in the ${this.backend.kind} result backend: ` +
+          `${(error as Error).message}. The task itself was handled; check the backend's connection.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TaskDefinition } from '../core/task-definition.js';
+import { TaskRegistry } from '../core/task.registry.js';
+import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
+import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
+import { TaskNotRegisteredError } from '../errors/task-not-registered.error.js';
+import type { Broker, Delivery } from '../interfaces/broker.interface.js';
+import { toCeleryDate } from '../protocol/json-codec.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import { getBrokerToken } from '../utils/tokens.js';
+import { DeadLetters } from './dead-letter.service.js';
+import { ResultRecorder } from './result-recorder.js';
+import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
+import { RevokedTasks } from './revoked-tasks.js';
+import type { RunningTask } from './task-context.storage.js';
+import { TaskEvents, type TaskEvent } from './task-events.js';
+import { bindArguments, limitsOf, runWithLimits } from './task-runner.js';
+
+/**
+ * Runs one delivered task message from start to settlement: checks (registered, revoked,
+ * expired), ack mode, execution with context and time limits, result storage, retries, dead
+ * letters and events. Never throws: every outcome ends in ack, reject or defer.
+ */
+@Injectable()
+export class TaskExecutor {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(
+    private readonly registry: TaskRegistry,
+    private readonly recorder: ResultRecorder,
+    private readonly events: TaskEvents,
+    private readonly revoked: RevokedTasks,
+    private readonly deadLetters: DeadLetters,
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+  ) {}
+
+  /** Execute a parsed request. `hostname` is the worker's node name. */
+  async execute(delivery: Delivery, request: TaskRequest, hostname: string, signal?: AbortSignal): Promise<void> {
+    const definition = this.registry.get(request.name);
+    if (!definition) return this.unknownTask(delivery, request, hostname);
+    const revocation = this.revoked.get(request.id);
+    if (revocation) return this.revoke(delivery, request, hostname, revocation.reason);
+    if (request.expires && request.expires.getTime() <= Date.now()) {
+      return this.revoke(delivery, request, hostname, 'expired');
+    }
+    const acksLate = definition.options.acksLate ?? true;
+    if (!acksLate) await delivery.ack();
+    const controller = new AbortController();
+    const onOuterAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const untrack = this.revoked.track(request.id, controller);
+    const started = performance.now();
+    this.emit('task-started', request, hostname);
+    try {
+      const value = await this.run(definition, request, hostname, delivery, controller);
+      if (!(request.ignoreResult || definition.options.ignoreResult)) {
+        await this.recorder.success(request, hostname, value);
+      }
+      this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
+      if (acksLate) await delivery.ack();
+    } catch (error) {
+      await this.onError(delivery, request, definition, hostname, error, acksLate, seconds(started));
+    } finally {
+      untrack();
+      signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  private async run(
+    definition: TaskDefinition,
+    request: TaskRequest,
+    hostname: string,
+    delivery: Delivery,
+    controller: AbortController,
+  ): Promise<unknown> {
+    const args = bindArguments(request, definition);
+    const handler = await definition.resolve();
+    const running: RunningTask = {
+      request,
+      hostname,
+      signal: controller.signal,
+      deliveryInfo: { ...delivery.deliveryInfo, redelivered: delivery.redelivered },
+      updateState: (state, meta) => this.recorder.state(request, hostname, state, meta),
+    };
+    return runWithLimits(handler, args, running, controller, limitsOf(request, definition));
+  }
+
+  private async onError(
+    delivery: Delivery,
+    request: TaskRequest,
+    definition: TaskDefinition,
+    hostname: string,
+    error: unknown,
+    acksLate: boolean,
+    runtime: number,
+  ): Promise<void> {
+    const settle = async (): Promise<void> => {
+      if (acksLate) await delivery.ack();
+    };
+    if (error instanceof Ignore) return settle();
+    if (error instanceof Reject) {
+      this.emit('task-rejected', request, hostname, { reason: error.reason });
+      if (!acksLate) return;
+      return error.requeue ? delivery.reject(true) : this.deadLetters.deadLetter(delivery, `rejected: ${error.reason}`);
+    }
+    const retry =
+      error instanceof Retry
+        ? error.options
+        : !(error instanceof UnrecoverableError) && shouldAutoretry(definition.options, error)
+          ? { error }
+          : undefined;
+    if (retry) {
+      const max = maxRetriesOf(definition.options, retry.maxRetries);
+      const cause = retry.error ?? error;
+      if (max === null || request.retries < max) {
+        await this.retry(delivery, request, definition, hostname, retry, cause);
+        return settle();
+      }
+      const final =
+        retry.error !== undefined ? retry.error : new MaxRetriesExceededError(request.name, request.id, max, { cause });
+      await this.fail(request, hostname, final, runtime);
+      if (!acksLate) return;
+      return this.deadLetters.deadLetter(delivery, `max retries (${max}) exceeded: ${describe(final)}`);
+    }
+    await this.fail(request, hostname, error, runtime);
+    await settle();
+  }
+
+  private async retry(
+    delivery: Delivery,
+    request: TaskRequest,
+    definition: TaskDefinition,
+    hostname: string,
+    options: Retry['options'],
+    cause: unknown,
+  ): Promise<void> {
+    const delay = options.countdown ?? retryDelaySeconds(definition.options, request.retries);
+    const eta = options.eta ?? new Date(Date.now() + delay * 1000);
+    const message = {
+      ...request.message,
+      headers: { ...request.message.headers, retries: request.retries + 1, eta: toCeleryDate(eta), parent_id: request.id },
+    };
+    await this.broker.publish(message, { queue: delivery.queue, priority: delivery.deliveryInfo.priority });
+    await this.recorder.retry(request, hostname, cause);
+    this.logger.log(`Task ${request.name}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`);
+    this.emit('task-retried', request, hostname, { error: errorInfo(cause) });
+  }
+
+  private async fail(request: TaskRequest, hostname: string, error: unknown, runtime: number): Promise<void> {
+    this.logger.error(`Task ${request.name}[${request.id}] failed: ${describe(error)}`, (error as Error)?.stack);
+    await this.recorder.failure(request, hostname, error);
+    this.emit('task-failed', request, hostname, { error: errorInfo(error), runtime });
+  }
+
+  private async unknownTask(delivery: Delivery, request: TaskRequest, hostname: string): Promise<void> {
+    const error = new TaskNotRegisteredError(request.name);
+    this.logger.error(`Received unregistered task "${request.name}" [${request.id}]. ${error.message}`);
+    await this.recorder.failure(request, hostname, celeryNotRegistered(request.name));
+    this.emit('task-failed', request, hostname, { error: errorInfo(error), reason: 'unknown task' });
+    await this.deadLetters.deadLetter(delivery, `unknown task "${request.name}"`);
+  }
+
+  private async revoke(delivery: Delivery, request: TaskRequest, hostname: string, reason: string): Promise<void> {
+    this.logger.log(`Discarding revoked task ${request.name}[${request.id}] (${reason}).`);
+    await this.recorder.revoked(request, hostname, reason);
+    this.emit('task-revoked', request, hostname, { reason });
+    await delivery.ack();
+  }
+
+  private emit(type: TaskEvent['type'], request: TaskRequest, hostname: string, extra: Partial<TaskEvent> = {}): void {
+    this.events.emit({
+      type,
+      taskId: request.id,
+      name: request.name,
+      hostname,
+      timestamp: Date.now(),
+      retries: request.retries,
+      rootId: request.rootId,
+      parentId: request.parentId,
+      ...extra,
+    });
+  }
+}
+
+/** Celery's NotRegistered, so Python callers see the same exception they would from Python workers. */
+function celeryNotRegistered(name: string): Error {
+  const error = new Error(name);
+  error.name = 'NotRegistered';
+  return Object.assign(error, { excModule: 'celery.exceptions' });
+}
+
+function seconds(startedAt: number): number {
+  return (performance.now() - startedAt) / 1000;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function errorInfo(error: unknown): TaskEvent['error'] {
+  return error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : { name: 'Error', message: String(error) };
+}

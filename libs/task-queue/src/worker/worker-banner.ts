@@ -1,0 +1,24 @@
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+
+/** Hide the password of a URL: `redis://:secret@host` → `redis://:**@host`. */
+export function maskUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1**@');
+}
+
+/** The start-up banner, like Celery's: what this worker is, where it reads, what it runs. */
+export function workerBanner(
+  config: ResolvedTaskQueueOptions,
+  details: { hostname: string; broker: string; backend: string; tasks: string[]; queues: string[] },
+): string {
+  const w = config.worker;
+  const lines = [
+    `celeriac worker ${details.hostname} ready.`,
+    `  transport:   ${maskUrl(details.broker)}`,
+    `  results:     ${maskUrl(details.backend)}`,
+    `  concurrency: ${w.concurrency} (prefetch ${w.concurrency * w.prefetch} messages)`,
+    `  queues:      ${details.queues.join(', ')}`,
+    `  tasks (${details.tasks.length}):`,
+    ...details.tasks.map((t) => `    . ${t}`),
+  ];
+  return lines.join('\n');
+}

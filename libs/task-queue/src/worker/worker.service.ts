@@ -1,0 +1,273 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import { TaskRegistry } from '../core/task.registry.js';
+import type { Broker, Consumer, Delivery } from '../interfaces/broker.interface.js';
+import { parseTaskMessage } from '../protocol/task-message.parser.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import { DEFAULTS } from '../task-queue.constants.js';
+import { expandNodename } from '../utils/nodename.js';
+import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import { DeadLetters } from './dead-letter.service.js';
+import { ResultRecorder } from './result-recorder.js';
+import { type GuardedDelivery, settleOnce } from './settle-once.js';
+import { TaskEvents } from './task-events.js';
+import { TaskExecutor } from './task-executor.js';
+import { workerBanner } from './worker-banner.js';
+import { WorkerConnections } from './worker-connections.js';
+
+interface Reserved {
+  delivery: GuardedDelivery;
+  request: TaskRequest;
+}
+interface Active extends Reserved {
+  controller: AbortController;
+  startedAt: number;
+  done: Promise<void>;
+}
+
+/**
+ * The worker: consumes after bootstrap, runs at most `concurrency` tasks at once from at most
+ * `concurrency × prefetch` reserved messages, and shuts down gracefully: stop fetching, let
+ * in-flight tasks finish within `shutdownTimeout`, requeue what did not. A second SIGTERM /
+ * SIGINT during shutdown requeues everything and exits at once.
+ */
+@Injectable()
+export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly hostname: string;
+  private readonly logger = new Logger('TaskQueue');
+  private consumer?: Consumer;
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private readonly ready: Reserved[] = [];
+  private readonly scheduled = new Map<string, Reserved & { timer: NodeJS.Timeout }>();
+  private readonly active = new Map<string, Active>();
+  private readonly totals = new Map<string, number>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    private readonly registry: TaskRegistry,
+    private readonly executor: TaskExecutor,
+    private readonly events: TaskEvents,
+    private readonly recorder: ResultRecorder,
+    private readonly deadLetters: DeadLetters,
+    private readonly connections: WorkerConnections,
+  ) {
+    this.hostname = expandNodename(config.worker.hostname);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.worker.enabled) await this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Start consuming `queues` (default: the configured ones); called on bootstrap when `worker.enabled`. */
+  async start(queues: string[] = this.config.worker.queues): Promise<void> {
+    if (this.state === 'running' || this.state === 'stopping') return;
+    const { concurrency, prefetch } = this.config.worker;
+    this.state = 'running';
+    this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), { prefetch: concurrency * prefetch });
+    if (this.config.worker.banner) {
+      this.logger.log(
+        workerBanner(this.config, {
+          hostname: this.hostname,
+          broker: this.connections.brokerDescription,
+          backend: this.connections.backendDescription,
+          tasks: this.registry.names(),
+          queues,
+        }),
+      );
+    }
+  }
+
+  /** Stop fetching, drain or requeue, and settle every message this worker holds. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    const onSecondSignal = (signal: NodeJS.Signals): void => void this.forceExit(signal);
+    process.once('SIGTERM', onSecondSignal);
+    process.once('SIGINT', onSecondSignal);
+    try {
+      await this.consumer?.cancel().catch((e: Error) => this.logger.warn(`Cancelling the consumer failed: ${e.message}`));
+      await this.requeueWaiting();
+      if (this.active.size) {
+        this.logger.log(`Warm shutdown: waiting up to ${this.config.worker.shutdownTimeout} ms for ${this.active.size} running task(s).`);
+      }
+      const finished = await this.waitActive(this.config.worker.shutdownTimeout);
+      if (!finished) await this.requeueActive('shutdown timeout reached');
+    } finally {
+      process.off('SIGTERM', onSecondSignal);
+      process.off('SIGINT', onSecondSignal);
+      this.state = 'stopped';
+    }
+  }
+
+  /** True when nothing is reserved, scheduled or running. */
+  get idle(): boolean {
+    return this.isIdle();
+  }
+
+  /** Resolves when nothing is reserved, scheduled or running (tests, drains). */
+  onIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Snapshot for `inspect active / reserved / scheduled / stats`. */
+  snapshot(): {
+    active: TaskRequest[];
+    reserved: TaskRequest[];
+    scheduled: TaskRequest[];
+    totals: Record<string, number>;
+  } {
+    return {
+      active: [...this.active.values()].map((a) => a.request),
+      reserved: this.ready.map((r) => r.request),
+      scheduled: [...this.scheduled.values()].map((s) => s.request),
+      totals: Object.fromEntries(this.totals),
+    };
+  }
+
+  private onDelivery(raw: Delivery): void {
+    const delivery = settleOnce(raw);
+    if (this.state !== 'running') {
+      void delivery.reject(true);
+      return;
+    }
+    let request: TaskRequest;
+    try {
+      request = parseTaskMessage(delivery.message);
+    } catch (error) {
+      void this.malformed(delivery, error as Error);
+      return;
+    }
+    this.events.emit({
+      type: 'task-received',
+      taskId: request.id,
+      name: request.name,
+      hostname: this.hostname,
+      timestamp: Date.now(),
+      retries: request.retries,
+      args: request.args,
+      kwargs: request.kwargs,
+      eta: request.eta?.toISOString() ?? null,
+      expires: request.expires?.toISOString() ?? null,
+      rootId: request.rootId,
+      parentId: request.parentId,
+      queue: delivery.queue,
+    });
+    const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
+    if (wait > DEFAULTS.etaHoldMs) {
+      // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
+      // timeout duplicates, no loss if this worker dies).
+      void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
+      return;
+    }
+    if (wait > 0) {
+      const timer = setTimeout(() => {
+        this.scheduled.delete(delivery.deliveryTag);
+        this.enqueue({ delivery, request });
+      }, wait);
+      this.scheduled.set(delivery.deliveryTag, { delivery, request, timer });
+      return;
+    }
+    this.enqueue({ delivery, request });
+  }
+
+  private enqueue(item: Reserved): void {
+    if (this.state !== 'running') {
+      void item.delivery.reject(true);
+      return;
+    }
+    this.ready.push(item);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.state === 'running' && this.active.size < this.config.worker.concurrency && this.ready.length) {
+      this.run(this.ready.shift()!);
+    }
+    if (this.isIdle()) this.notifyIdle();
+  }
+
+  private run(item: Reserved): void {
+    const controller = new AbortController();
+    const key = item.delivery.deliveryTag;
+    const done = this.executor
+      .execute(item.delivery, item.request, this.hostname, controller.signal)
+      .catch((error: Error) => this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack))
+      .finally(() => {
+        this.active.delete(key);
+        this.totals.set(item.request.name, (this.totals.get(item.request.name) ?? 0) + 1);
+        this.pump();
+      });
+    this.active.set(key, { ...item, controller, startedAt: Date.now(), done });
+  }
+
+  private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {
+    const id = delivery.message?.headers?.id;
+    this.logger.error(`Rejected a malformed message from "${delivery.queue}" (tag ${delivery.deliveryTag}): ${error.message}`);
+    if (typeof id === 'string' && id) await this.recorder.failure({ id }, this.hostname, error);
+    await this.deadLetters.deadLetter(delivery, `malformed message: ${error.message}`).catch((e: Error) => this.settleFailed(delivery, e));
+  }
+
+  private async requeueWaiting(): Promise<void> {
+    const waiting = [...this.ready.splice(0), ...this.scheduled.values()];
+    for (const item of this.scheduled.values()) clearTimeout(item.timer);
+    this.scheduled.clear();
+    await Promise.all(waiting.map((item) => item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e))));
+  }
+
+  private async waitActive(timeoutMs: number): Promise<boolean> {
+    if (!this.active.size) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const all = Promise.all([...this.active.values()].map((a) => a.done)).then(() => true as const);
+    const result = await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private async requeueActive(reason: string): Promise<void> {
+    const running = [...this.active.values()];
+    if (!running.length) return;
+    this.logger.warn(`Requeueing ${running.length} unfinished task(s) (${reason}): ${running.map((a) => a.request.id).join(', ')}`);
+    for (const item of running) item.controller.abort(new Error(`Worker shutdown: ${reason}`));
+    await Promise.all(running.map((item) => item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e))));
+  }
+
+  private async forceExit(signal: NodeJS.Signals): Promise<void> {
+    this.logger.warn(`Second ${signal}: cold shutdown, requeueing everything and exiting now.`);
+    const deadline = new Promise((r) => setTimeout(r, 3_000).unref());
+    await Promise.race([Promise.all([this.requeueWaiting(), this.requeueActive(`second ${signal}`)]), deadline]);
+    await Promise.race([this.connections.close(), deadline]);
+    process.exit(1);
+  }
+
+  private settleFailed(delivery: GuardedDelivery, error: Error): void {
+    this.logger.error(`Could not settle message ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`);
+  }
+
+  private isIdle(): boolean {
+    return this.active.size === 0 && this.ready.length === 0 && this.scheduled.size === 0;
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((resolve) => resolve());
+  }
+}
