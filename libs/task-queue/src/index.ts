@@ -37,7 +37,11 @@ export {
 
 // Worker
 export { WorkerService } from './worker/worker.service.js';
-export { DeadLetters, deadLetterQueueOf, DEAD_LETTER_HEADERS } from './worker/dead-letter.service.js';
+export {
+  DeadLetters,
+  deadLetterQueueOf,
+  DEAD_LETTER_HEADERS,
+} from './worker/dead-letter.service.js';
 export { RevokedTasks } from './worker/revoked-tasks.js';
 
 // Contracts and built-in implementations

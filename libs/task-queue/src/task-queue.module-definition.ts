@@ -10,5 +10,8 @@ export const {
 } = new ConfigurableModuleBuilder<TaskQueueOptions>({ moduleName: 'TaskQueue' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createTaskQueueOptions')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();

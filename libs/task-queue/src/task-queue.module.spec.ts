@@ -39,7 +39,9 @@ describe('TaskQueueModule', () => {
       AgainModule,
     ]);
     await expect(boot).rejects.toThrow(DuplicateTaskError);
-    await expect(boot).rejects.toThrow(/OrderTasks\.process.*Again\.other|Again\.other.*OrderTasks\.process/);
+    await expect(boot).rejects.toThrow(
+      /OrderTasks\.process.*Again\.other|Again\.other.*OrderTasks\.process/,
+    );
   });
 
   it.each([

@@ -17,7 +17,15 @@ import { TaskExecutor } from './worker/task-executor.js';
 import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
 
-const exported = [TaskClient, TaskContext, TaskEvents, WorkerService, TaskRegistry, DeadLetters, RevokedTasks];
+const exported = [
+  TaskClient,
+  TaskContext,
+  TaskEvents,
+  WorkerService,
+  TaskRegistry,
+  DeadLetters,
+  RevokedTasks,
+];
 
 /**
  * Celeriac's root module, global: `TaskQueueModule.forRoot({ broker, resultBackend, worker })`

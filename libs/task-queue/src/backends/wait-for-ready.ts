@@ -38,7 +38,10 @@ export function waitForEvent(
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.timeout !== undefined) {
-      timer = setTimeout(() => finish(new TaskTimeoutError(taskId, options.timeout!)), options.timeout);
+      timer = setTimeout(
+        () => finish(new TaskTimeoutError(taskId, options.timeout!)),
+        options.timeout,
+      );
     }
     Promise.resolve(source.subscribe(onMeta))
       .then((off) => {

@@ -13,8 +13,10 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
     throw new ConfigurationError(INVALID_OPTION(`${where}.${key}`, accepted, got));
   };
   const { queue, priority, maxRetries, defaultRetryDelay, retryBackoff, retryBackoffMax } = options;
-  if (queue !== undefined && (typeof queue !== 'string' || !queue)) fail('queue', 'a non-empty string', queue);
-  if (priority !== undefined && !isInt(priority, 0, 9)) fail('priority', 'an integer from 0 to 9', priority);
+  if (queue !== undefined && (typeof queue !== 'string' || !queue))
+    fail('queue', 'a non-empty string', queue);
+  if (priority !== undefined && !isInt(priority, 0, 9))
+    fail('priority', 'an integer from 0 to 9', priority);
   if (maxRetries !== undefined && maxRetries !== null && !isInt(maxRetries, 0)) {
     fail('maxRetries', 'a whole number ≥ 0, or null to retry forever', maxRetries);
   }
@@ -25,24 +27,38 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
     softTimeLimit: options.softTimeLimit,
     expires: options.expires,
   })) {
-    if (value !== undefined && !(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
+    if (
+      value !== undefined &&
+      !(typeof value === 'number' && value >= 0 && Number.isFinite(value))
+    ) {
       fail(key, 'a number of seconds ≥ 0', value);
     }
   }
-  if (retryBackoff !== undefined && typeof retryBackoff !== 'boolean' && !(typeof retryBackoff === 'number' && retryBackoff > 0)) {
+  if (
+    retryBackoff !== undefined &&
+    typeof retryBackoff !== 'boolean' &&
+    !(typeof retryBackoff === 'number' && retryBackoff > 0)
+  ) {
     fail('retryBackoff', 'true, false or a positive number of seconds', retryBackoff);
   }
   for (const key of ['autoretryFor', 'dontAutoretryFor'] as const) {
     const list = options[key];
-    if (list !== undefined && !(Array.isArray(list) && list.every((c) => typeof c === 'function'))) {
+    if (
+      list !== undefined &&
+      !(Array.isArray(list) && list.every((c) => typeof c === 'function'))
+    ) {
       fail(key, 'an array of error classes', list);
     }
   }
   for (const key of ['acksLate', 'rejectOnWorkerLost', 'ignoreResult', 'retryJitter'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') fail(key, 'true or false', options[key]);
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      fail(key, 'true or false', options[key]);
   }
   const { rateLimit, timeLimit, softTimeLimit } = options;
-  if (rateLimit !== undefined && !(typeof rateLimit === 'number' ? rateLimit > 0 : RATE.test(rateLimit))) {
+  if (
+    rateLimit !== undefined &&
+    !(typeof rateLimit === 'number' ? rateLimit > 0 : RATE.test(rateLimit))
+  ) {
     fail('rateLimit', "'N/s', 'N/m', 'N/h' or a positive number per second", rateLimit);
   }
   if (timeLimit !== undefined && softTimeLimit !== undefined && softTimeLimit > timeLimit) {

@@ -17,7 +17,15 @@ const KNOWN = new Set<string>([
   'resultExpires',
   'resultExtended',
 ]);
-const KNOWN_WORKER = new Set(['enabled', 'queues', 'concurrency', 'prefetch', 'hostname', 'shutdownTimeout', 'banner']);
+const KNOWN_WORKER = new Set([
+  'enabled',
+  'queues',
+  'concurrency',
+  'prefetch',
+  'hostname',
+  'shutdownTimeout',
+  'banner',
+]);
 
 function fail(option: string, accepted: string, got: unknown): never {
   throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
@@ -35,28 +43,36 @@ function checkUrl(option: string, value: unknown, allowFalse: boolean): void {
 
 function positiveInt(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(option, 'a whole number ≥ 1', value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    fail(option, 'a whole number ≥ 1', value);
   return value;
 }
 
 /** Validate `forRoot()` options and fill in defaults; throws ConfigurationError naming the option. */
 export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): ResolvedTaskQueueOptions {
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) fail(key, `one of the known options (${[...KNOWN].join(', ')})`, 'unknown option');
+    if (!KNOWN.has(key))
+      fail(key, `one of the known options (${[...KNOWN].join(', ')})`, 'unknown option');
   }
   const broker = options.broker ?? DEFAULTS.broker;
   const resultBackend = options.resultBackend ?? DEFAULTS.resultBackend;
   checkUrl('broker', broker, false);
   checkUrl('resultBackend', resultBackend, true);
   const defaultQueue = options.defaultQueue ?? DEFAULTS.defaultQueue;
-  if (typeof defaultQueue !== 'string' || !defaultQueue) fail('defaultQueue', 'a non-empty string', defaultQueue);
+  if (typeof defaultQueue !== 'string' || !defaultQueue)
+    fail('defaultQueue', 'a non-empty string', defaultQueue);
 
   const worker = options.worker ?? {};
   for (const key of Object.keys(worker)) {
-    if (!KNOWN_WORKER.has(key)) fail(`worker.${key}`, `one of ${[...KNOWN_WORKER].join(', ')}`, 'unknown option');
+    if (!KNOWN_WORKER.has(key))
+      fail(`worker.${key}`, `one of ${[...KNOWN_WORKER].join(', ')}`, 'unknown option');
   }
   const queues = worker.queues ?? [defaultQueue];
-  if (!Array.isArray(queues) || queues.length === 0 || !queues.every((q) => typeof q === 'string' && q)) {
+  if (
+    !Array.isArray(queues) ||
+    queues.length === 0 ||
+    !queues.every((q) => typeof q === 'string' && q)
+  ) {
     fail('worker.queues', 'a non-empty array of queue names', queues);
   }
   const hostname = worker.hostname ?? DEFAULTS.hostname;
@@ -73,7 +89,8 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     return { pattern, matcher: globToRegExp(pattern), route };
   });
   const resultExpires = options.resultExpires ?? DEFAULTS.resultExpires;
-  if (typeof resultExpires !== 'number' || resultExpires <= 0) fail('resultExpires', 'a number of seconds > 0', resultExpires);
+  if (typeof resultExpires !== 'number' || resultExpires <= 0)
+    fail('resultExpires', 'a number of seconds > 0', resultExpires);
 
   return {
     broker,

@@ -10,7 +10,12 @@ export type TaskMethodName<T> = {
 export type TaskArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A : never;
 
 /** Resolved return type of the handler `T[K]`. @publicApi */
-export type TaskReturn<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+export type TaskReturn<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R
+  ? Awaited<R>
+  : never;
 
 /** The producer type of `T[K]`, for fields: `private readonly process: ProducerOf<OrderTasks, 'process'>`. @publicApi */
-export type ProducerOf<T, K extends TaskMethodName<T>> = TaskProducer<TaskArgs<T, K>, TaskReturn<T, K>>;
+export type ProducerOf<T, K extends TaskMethodName<T>> = TaskProducer<
+  TaskArgs<T, K>,
+  TaskReturn<T, K>
+>;

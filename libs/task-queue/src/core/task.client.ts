@@ -29,7 +29,9 @@ export class TaskClient {
     if (!byMethod) this.producers.set(type, (byMethod = new Map()));
     let producer = byMethod.get(method);
     if (!producer) {
-      const metadata = TaskMetadataAccessor.read((type.prototype as Record<string, unknown>)[method]);
+      const metadata = TaskMetadataAccessor.read(
+        (type.prototype as Record<string, unknown>)[method],
+      );
       if (!metadata) throw new ConfigurationError(NOT_A_TASK(type.name, method));
       const name = TaskMetadataAccessor.taskName(type.name, method, metadata);
       producer = new TaskProducer<never[], unknown>(name, metadata.options, this.dispatcher);

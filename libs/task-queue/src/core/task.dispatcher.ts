@@ -31,14 +31,26 @@ export class TaskDispatcher {
     private readonly router: TaskRouter,
   ) {}
 
-  prepare(name: string, args: readonly unknown[], options: SendOptions, taskOptions: TaskOptions = {}): PreparedTask {
+  prepare(
+    name: string,
+    args: readonly unknown[],
+    options: SendOptions,
+    taskOptions: TaskOptions = {},
+  ): PreparedTask {
     const merged = { ...this.config.taskDefaults, ...taskOptions };
     const destination = this.router.route(name, merged, options);
     const parent = taskContextStorage.getStore()?.request;
     const now = Date.now();
-    const eta = options.eta ?? (options.countdown !== undefined ? new Date(now + options.countdown * 1000) : null);
+    const eta =
+      options.eta ??
+      (options.countdown !== undefined ? new Date(now + options.countdown * 1000) : null);
     const expiresIn = options.expires ?? merged.expires;
-    const expires = expiresIn instanceof Date ? expiresIn : expiresIn !== undefined ? new Date(now + expiresIn * 1000) : null;
+    const expires =
+      expiresIn instanceof Date
+        ? expiresIn
+        : expiresIn !== undefined
+          ? new Date(now + expiresIn * 1000)
+          : null;
     const message = createTaskMessage({
       name,
       id: options.taskId,
@@ -64,7 +76,12 @@ export class TaskDispatcher {
   }
 
   /** Prepare, publish and return the handle. */
-  async send<R>(name: string, args: readonly unknown[], options: SendOptions, taskOptions?: TaskOptions): Promise<AsyncResult<R>> {
+  async send<R>(
+    name: string,
+    args: readonly unknown[],
+    options: SendOptions,
+    taskOptions?: TaskOptions,
+  ): Promise<AsyncResult<R>> {
     const prepared = this.prepare(name, args, options, taskOptions);
     await this.publish(prepared);
     return this.result<R>(prepared.message.headers.id, name);

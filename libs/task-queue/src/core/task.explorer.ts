@@ -36,8 +36,9 @@ export class TaskExplorer implements OnModuleInit {
     // constructor is. Request-scoped wrappers have no static instance yet: use the metatype.
     const perTask = wrapper.isTransient || !wrapper.isDependencyTreeStatic();
     const staticInstance = perTask ? undefined : (wrapper.instance as object | undefined);
-    const prototype: object | undefined =
-      staticInstance ? Object.getPrototypeOf(staticInstance) : (wrapper.metatype as { prototype?: object } | null)?.prototype;
+    const prototype: object | undefined = staticInstance
+      ? Object.getPrototypeOf(staticInstance)
+      : (wrapper.metatype as { prototype?: object } | null)?.prototype;
     if (!prototype || typeof prototype !== 'object') return;
     const className = (prototype.constructor as { name?: string }).name ?? 'Anonymous';
     const methods = this.scanner.getAllMethodNames(prototype);
@@ -69,9 +70,13 @@ export class TaskExplorer implements OnModuleInit {
 
   private async resolvePerTask(wrapper: InstanceWrapper, method: string): Promise<Handler> {
     const contextId = ContextIdFactory.create();
-    const instance = await this.moduleRef.resolve<Record<string, Handler>>(wrapper.token, contextId, {
-      strict: false,
-    });
+    const instance = await this.moduleRef.resolve<Record<string, Handler>>(
+      wrapper.token,
+      contextId,
+      {
+        strict: false,
+      },
+    );
     return instance[method]!.bind(instance);
   }
 }

@@ -14,9 +14,15 @@ export interface Destination {
  */
 @Injectable()
 export class TaskRouter {
-  constructor(@Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions) {}
+  constructor(
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+  ) {}
 
-  route(name: string, taskOptions: TaskOptions, call: { queue?: string; priority?: number }): Destination {
+  route(
+    name: string,
+    taskOptions: TaskOptions,
+    call: { queue?: string; priority?: number },
+  ): Destination {
     const route = this.config.routes.find((r) => r.matcher.test(name))?.route;
     return {
       queue: call.queue ?? taskOptions.queue ?? route?.queue ?? this.config.defaultQueue,

@@ -12,7 +12,10 @@ export async function createResultBackend(
   const url = new URL(backend);
   switch (url.protocol) {
     case 'memory:':
-      return new MemoryResultBackend(url.host || url.pathname.replace(/^\/+/, '') || undefined, options.expires);
+      return new MemoryResultBackend(
+        url.host || url.pathname.replace(/^\/+/, '') || undefined,
+        options.expires,
+      );
     default:
       throw new ConfigurationError(
         `Unsupported result backend URL "${url.protocol}//": use memory://, redis://, rpc:// or typeorm://.`,

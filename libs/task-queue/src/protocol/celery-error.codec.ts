@@ -1,5 +1,5 @@
 import { RemoteTaskError } from '../errors/remote-task.error.js';
-import { TaskQueueError } from '../errors/task-queue.error.js';
+import type { TaskQueueError } from '../errors/task-queue.error.js';
 import type { SerializedError } from '../interfaces/result-backend.interface.js';
 
 /** Module name written for JavaScript errors (Python sees it as `exc_module`). */
@@ -18,7 +18,8 @@ export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
     // An error may name its Python module (`excModule`), e.g. celery.exceptions for NotRegistered.
     const declared = (error as { excModule?: unknown }).excModule;
-    const module = typeof declared === 'string' ? declared : BUILTIN_JS.has(error.name) ? 'builtins' : JS_MODULE;
+    const module =
+      typeof declared === 'string' ? declared : BUILTIN_JS.has(error.name) ? 'builtins' : JS_MODULE;
     return { exc_type: error.name || 'Error', exc_message: [error.message], exc_module: module };
   }
   return { exc_type: 'Error', exc_message: [String(error)], exc_module: 'builtins' };

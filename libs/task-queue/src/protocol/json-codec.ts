@@ -34,7 +34,9 @@ function reviveTagged(_key: string, value: unknown): unknown {
       return typeof raw === 'string' ? raw : value;
     case 'bytes':
     case 'base64':
-      return typeof raw === 'string' ? Buffer.from(raw, tagged.__type__ === 'base64' ? 'base64' : 'utf8') : value;
+      return typeof raw === 'string'
+        ? Buffer.from(raw, tagged.__type__ === 'base64' ? 'base64' : 'utf8')
+        : value;
     default:
       return value;
   }

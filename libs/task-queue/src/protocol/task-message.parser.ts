@@ -18,10 +18,16 @@ export function parseTaskMessage(message: TaskMessage): TaskRequest {
   }
   const body = decodeJson(message.body);
   const headers = (message.headers ?? {}) as Record<string, unknown>;
-  return typeof headers.task === 'string' ? parseV2(message, headers, body) : parseV1(message, body);
+  return typeof headers.task === 'string'
+    ? parseV2(message, headers, body)
+    : parseV1(message, body);
 }
 
-function parseV2(message: TaskMessage, headers: Record<string, unknown>, body: unknown): TaskRequest {
+function parseV2(
+  message: TaskMessage,
+  headers: Record<string, unknown>,
+  body: unknown,
+): TaskRequest {
   const id = requireString(headers.id, 'headers.id');
   if (!Array.isArray(body) || body.length < 2) {
     throw new InvalidMessageError(

@@ -7,7 +7,10 @@ import { TaskQueueModule } from '../task-queue.module.js';
 import { RecordingBroker } from './recording.broker.js';
 import { TaskQueueTester } from './task-queue.tester.js';
 
-export interface TaskQueueTestingOptions extends Omit<TaskQueueOptions, 'broker' | 'resultBackend'> {
+export interface TaskQueueTestingOptions extends Omit<
+  TaskQueueOptions,
+  'broker' | 'resultBackend'
+> {
   /** Keep a result backend (default true, in memory). */
   results?: boolean;
 }

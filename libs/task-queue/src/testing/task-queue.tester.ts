@@ -50,7 +50,10 @@ export class TaskQueueTester {
   }
 
   private queues(): string[] {
-    const all = new Set([...this.config.worker.queues, ...this.broker.published.map((p) => p.options.queue)]);
+    const all = new Set([
+      ...this.config.worker.queues,
+      ...this.broker.published.map((p) => p.options.queue),
+    ]);
     return [...all].sort();
   }
 }

@@ -80,7 +80,8 @@ export class DeadLetters {
     const consumer = await this.broker.consume([source], (d) => held.push(d), { prefetch: limit });
     const total = Math.min(limit, await this.broker.queueLength(source));
     const deadline = Date.now() + 2_000;
-    while (held.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (held.length < total && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     await consumer.cancel();
     await Promise.all(held.map((d) => d.reject(true)));
     return held.map((d) => d.message);

@@ -1,6 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import type { ResultBackend, SerializedError, TaskMeta } from '../interfaces/result-backend.interface.js';
+import type {
+  ResultBackend,
+  SerializedError,
+  TaskMeta,
+} from '../interfaces/result-backend.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
@@ -27,7 +31,11 @@ export class ResultRecorder {
     await this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null);
   }
 
-  async failure(request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>, hostname: string, error: unknown): Promise<void> {
+  async failure(
+    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    hostname: string,
+    error: unknown,
+  ): Promise<void> {
     await this.store(request, hostname, 'FAILURE', serializeError(error), errorTraceback(error));
   }
 
@@ -35,13 +43,26 @@ export class ResultRecorder {
     await this.store(request, hostname, 'RETRY', serializeError(error), errorTraceback(error));
   }
 
-  async revoked(request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>, hostname: string, reason: string): Promise<void> {
-    const error: SerializedError = { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' };
+  async revoked(
+    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    hostname: string,
+    reason: string,
+  ): Promise<void> {
+    const error: SerializedError = {
+      exc_type: 'TaskRevokedError',
+      exc_message: [reason],
+      exc_module: 'celery.exceptions',
+    };
     await this.store(request, hostname, 'REVOKED', error, null);
   }
 
   /** STARTED, PROGRESS or any custom state. */
-  async state(request: TaskRequest, hostname: string, state: TaskState, meta: unknown): Promise<void> {
+  async state(
+    request: TaskRequest,
+    hostname: string,
+    state: TaskState,
+    meta: unknown,
+  ): Promise<void> {
     await this.store(request, hostname, state, meta ?? null, null);
   }
 
@@ -71,10 +92,14 @@ export class ResultRecorder {
         kwargs: request.kwargs ?? null,
         worker: hostname,
         retries: request.retries ?? 0,
-        queue: (request.message?.properties?.delivery_info as { routing_key?: string } | undefined)?.routing_key ?? null,
+        queue:
+          (request.message?.properties?.delivery_info as { routing_key?: string } | undefined)
+            ?.routing_key ?? null,
       });
     }
-    const context = request.replyTo ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id } : undefined;
+    const context = request.replyTo
+      ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
+      : undefined;
     try {
       await this.backend.store(meta, context);
     } catch (error) {

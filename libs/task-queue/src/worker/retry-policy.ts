@@ -6,7 +6,11 @@ import type { TaskOptions } from '../interfaces/task-options.interface.js';
  * (`base * 2^retries`, capped at `retryBackoffMax`), and with `retryJitter` (default true, as
  * in Celery) a uniform random value in `[0, delay]`; otherwise `defaultRetryDelay`.
  */
-export function retryDelaySeconds(options: TaskOptions, retries: number, random: () => number = Math.random): number {
+export function retryDelaySeconds(
+  options: TaskOptions,
+  retries: number,
+  random: () => number = Math.random,
+): number {
   const backoff = options.retryBackoff;
   if (!backoff) return options.defaultRetryDelay ?? DEFAULTS.defaultRetryDelay;
   const base = backoff === true ? 1 : backoff;

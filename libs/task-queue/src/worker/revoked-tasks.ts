@@ -16,11 +16,19 @@ export class RevokedTasks {
   private readonly running = new Map<string, AbortController>();
   ttlMs = 3 * 3600_000;
 
-  revoke(ids: string[], options: { terminate?: boolean; reason?: string; ttlMs?: number } = {}): void {
+  revoke(
+    ids: string[],
+    options: { terminate?: boolean; reason?: string; ttlMs?: number } = {},
+  ): void {
     const expiresAt = Date.now() + (options.ttlMs ?? this.ttlMs);
     for (const id of ids) {
-      this.revoked.set(id, { expiresAt, terminate: options.terminate ?? false, reason: options.reason ?? 'revoked' });
-      if (options.terminate) this.running.get(id)?.abort(new Error(`Task ${id} was revoked and terminated.`));
+      this.revoked.set(id, {
+        expiresAt,
+        terminate: options.terminate ?? false,
+        reason: options.reason ?? 'revoked',
+      });
+      if (options.terminate)
+        this.running.get(id)?.abort(new Error(`Task ${id} was revoked and terminated.`));
     }
     this.sweep();
   }

@@ -35,7 +35,12 @@ export class TaskExecutor {
   ) {}
 
   /** Execute a parsed request. `hostname` is the worker's node name. */
-  async execute(delivery: Delivery, request: TaskRequest, hostname: string, signal?: AbortSignal): Promise<void> {
+  async execute(
+    delivery: Delivery,
+    request: TaskRequest,
+    hostname: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const definition = this.registry.get(request.name);
     if (!definition) return this.unknownTask(delivery, request, hostname);
     const revocation = this.revoked.get(request.id);
@@ -59,7 +64,15 @@ export class TaskExecutor {
       this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
       if (acksLate) await delivery.ack();
     } catch (error) {
-      await this.onError(delivery, request, definition, hostname, error, acksLate, seconds(started));
+      await this.onError(
+        delivery,
+        request,
+        definition,
+        hostname,
+        error,
+        acksLate,
+        seconds(started),
+      );
     } finally {
       untrack();
       signal?.removeEventListener('abort', onOuterAbort);
@@ -101,7 +114,9 @@ export class TaskExecutor {
     if (error instanceof Reject) {
       this.emit('task-rejected', request, hostname, { reason: error.reason });
       if (!acksLate) return;
-      return error.requeue ? delivery.reject(true) : this.deadLetters.deadLetter(delivery, `rejected: ${error.reason}`);
+      return error.requeue
+        ? delivery.reject(true)
+        : this.deadLetters.deadLetter(delivery, `rejected: ${error.reason}`);
     }
     const retry =
       error instanceof Retry
@@ -117,10 +132,15 @@ export class TaskExecutor {
         return settle();
       }
       const final =
-        retry.error !== undefined ? retry.error : new MaxRetriesExceededError(request.name, request.id, max, { cause });
+        retry.error !== undefined
+          ? retry.error
+          : new MaxRetriesExceededError(request.name, request.id, max, { cause });
       await this.fail(request, hostname, final, runtime);
       if (!acksLate) return;
-      return this.deadLetters.deadLetter(delivery, `max retries (${max}) exceeded: ${describe(final)}`);
+      return this.deadLetters.deadLetter(
+        delivery,
+        `max retries (${max}) exceeded: ${describe(final)}`,
+      );
     }
     await this.fail(request, hostname, error, runtime);
     await settle();
@@ -138,36 +158,73 @@ export class TaskExecutor {
     const eta = options.eta ?? new Date(Date.now() + delay * 1000);
     const message = {
       ...request.message,
-      headers: { ...request.message.headers, retries: request.retries + 1, eta: toCeleryDate(eta), parent_id: request.id },
+      headers: {
+        ...request.message.headers,
+        retries: request.retries + 1,
+        eta: toCeleryDate(eta),
+        parent_id: request.id,
+      },
     };
-    await this.broker.publish(message, { queue: delivery.queue, priority: delivery.deliveryInfo.priority });
+    await this.broker.publish(message, {
+      queue: delivery.queue,
+      priority: delivery.deliveryInfo.priority,
+    });
     await this.recorder.retry(request, hostname, cause);
-    this.logger.log(`Task ${request.name}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`);
+    this.logger.log(
+      `Task ${request.name}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
+    );
     this.emit('task-retried', request, hostname, { error: errorInfo(cause) });
   }
 
-  private async fail(request: TaskRequest, hostname: string, error: unknown, runtime: number): Promise<void> {
-    this.logger.error(`Task ${request.name}[${request.id}] failed: ${describe(error)}`, (error as Error)?.stack);
+  private async fail(
+    request: TaskRequest,
+    hostname: string,
+    error: unknown,
+    runtime: number,
+  ): Promise<void> {
+    this.logger.error(
+      `Task ${request.name}[${request.id}] failed: ${describe(error)}`,
+      (error as Error)?.stack,
+    );
     await this.recorder.failure(request, hostname, error);
     this.emit('task-failed', request, hostname, { error: errorInfo(error), runtime });
   }
 
-  private async unknownTask(delivery: Delivery, request: TaskRequest, hostname: string): Promise<void> {
+  private async unknownTask(
+    delivery: Delivery,
+    request: TaskRequest,
+    hostname: string,
+  ): Promise<void> {
     const error = new TaskNotRegisteredError(request.name);
-    this.logger.error(`Received unregistered task "${request.name}" [${request.id}]. ${error.message}`);
+    this.logger.error(
+      `Received unregistered task "${request.name}" [${request.id}]. ${error.message}`,
+    );
     await this.recorder.failure(request, hostname, celeryNotRegistered(request.name));
-    this.emit('task-failed', request, hostname, { error: errorInfo(error), reason: 'unknown task' });
+    this.emit('task-failed', request, hostname, {
+      error: errorInfo(error),
+      reason: 'unknown task',
+    });
     await this.deadLetters.deadLetter(delivery, `unknown task "${request.name}"`);
   }
 
-  private async revoke(delivery: Delivery, request: TaskRequest, hostname: string, reason: string): Promise<void> {
+  private async revoke(
+    delivery: Delivery,
+    request: TaskRequest,
+    hostname: string,
+    reason: string,
+  ): Promise<void> {
     this.logger.log(`Discarding revoked task ${request.name}[${request.id}] (${reason}).`);
     await this.recorder.revoked(request, hostname, reason);
     this.emit('task-revoked', request, hostname, { reason });
     await delivery.ack();
   }
 
-  private emit(type: TaskEvent['type'], request: TaskRequest, hostname: string, extra: Partial<TaskEvent> = {}): void {
+  private emit(
+    type: TaskEvent['type'],
+    request: TaskRequest,
+    hostname: string,
+    extra: Partial<TaskEvent> = {},
+  ): void {
     this.events.emit({
       type,
       taskId: request.id,

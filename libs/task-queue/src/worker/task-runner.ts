@@ -5,7 +5,10 @@ import type { TaskDefinition } from '../core/task-definition.js';
 import { type RunningTask, taskContextStorage } from './task-context.storage.js';
 
 /** Time limits in seconds for one run (message values win over the task's options, as in Celery). */
-export function limitsOf(request: TaskRequest, definition: TaskDefinition): { hard?: number; soft?: number } {
+export function limitsOf(
+  request: TaskRequest,
+  definition: TaskDefinition,
+): { hard?: number; soft?: number } {
   const [hard, soft] = request.timeLimit;
   return {
     hard: hard ?? definition.options.timeLimit,
@@ -28,7 +31,9 @@ export function bindArguments(request: TaskRequest, definition: TaskDefinition):
   const positional = new Set(params.slice(0, request.args.length));
   const doubled = Object.keys(request.kwargs).filter((k) => positional.has(k));
   if (doubled.length) {
-    throw new InvalidMessageError(`${request.name}() got multiple values for argument(s): ${doubled.join(', ')}.`);
+    throw new InvalidMessageError(
+      `${request.name}() got multiple values for argument(s): ${doubled.join(', ')}.`,
+    );
   }
   if (args.length < definition.arity) {
     throw new InvalidMessageError(
@@ -57,7 +62,12 @@ export function runWithLimits(
   const run = taskContextStorage.run(running, async () => handler(...args));
   const race = new Promise<unknown>((resolve, reject) => {
     if (limits.soft) {
-      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceededError(limits.soft!)), limits.soft * 1000));
+      timers.push(
+        setTimeout(
+          () => controller.abort(new SoftTimeLimitExceededError(limits.soft!)),
+          limits.soft * 1000,
+        ),
+      );
     }
     if (limits.hard) {
       timers.push(

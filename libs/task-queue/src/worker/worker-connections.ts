@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
@@ -20,12 +26,16 @@ export class WorkerConnections implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   get brokerDescription(): string {
-    return typeof this.config.broker === 'string' ? this.config.broker : `${this.broker.transport} (instance)`;
+    return typeof this.config.broker === 'string'
+      ? this.config.broker
+      : `${this.broker.transport} (instance)`;
   }
 
   get backendDescription(): string {
     if (!this.backend) return 'disabled';
-    return typeof this.config.resultBackend === 'string' ? this.config.resultBackend : `${this.backend.kind} (instance)`;
+    return typeof this.config.resultBackend === 'string'
+      ? this.config.resultBackend
+      : `${this.backend.kind} (instance)`;
   }
 
   async onModuleInit(): Promise<void> {
@@ -40,8 +50,12 @@ export class WorkerConnections implements OnModuleInit, OnApplicationShutdown {
   /** Close both connections once (idempotent). */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      await this.broker.close().catch((e: Error) => this.logger.warn(`Closing the broker failed: ${e.message}`));
-      await this.backend?.close().catch((e: Error) => this.logger.warn(`Closing the result backend failed: ${e.message}`));
+      await this.broker
+        .close()
+        .catch((e: Error) => this.logger.warn(`Closing the broker failed: ${e.message}`));
+      await this.backend
+        ?.close()
+        .catch((e: Error) => this.logger.warn(`Closing the result backend failed: ${e.message}`));
     })();
     return this.closed;
   }

@@ -16,7 +16,9 @@ import { TaskEvents, type TaskEvent } from './task-events.js';
 import { WorkerService } from './worker.service.js';
 
 const apps: INestApplicationContext[] = [];
-async function app(options: Parameters<typeof createApp>[0] = {}): Promise<INestApplicationContext> {
+async function app(
+  options: Parameters<typeof createApp>[0] = {},
+): Promise<INestApplicationContext> {
   const created = await createApp(options);
   apps.push(created);
   return created;
@@ -42,10 +44,16 @@ describe('worker on the embedded transports', () => {
     const result = await a.get(TaskClient).get(OrderTasks, 'decline').delay('card expired');
     const error = await result.get({ timeout: 2000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteTaskError);
-    expect(error).toMatchObject({ name: 'PaymentDeclined', message: 'card expired', excModule: 'celeriac' });
+    expect(error).toMatchObject({
+      name: 'PaymentDeclined',
+      message: 'card expired',
+      excModule: 'celeriac',
+    });
     expect((error as RemoteTaskError).remoteStack).toContain('PaymentDeclined: card expired');
     expect(await result.failed()).toBe(true);
-    await expect(result.get({ propagate: false })).resolves.toMatchObject({ exc_type: 'PaymentDeclined' });
+    await expect(result.get({ propagate: false })).resolves.toMatchObject({
+      exc_type: 'PaymentDeclined',
+    });
   });
 
   it('times out get() with TaskTimeoutError when nobody consumes', async () => {
@@ -86,7 +94,9 @@ describe('worker on the embedded transports', () => {
   it('reports progress visible through AsyncResult while running', async () => {
     const a = await app();
     const result = await a.get(TaskClient).get(OrderTasks, 'progress').delay(5);
-    await expect.poll(async () => (await result.meta())?.status, { timeout: 2000 }).toBe('PROGRESS');
+    await expect
+      .poll(async () => (await result.meta())?.status, { timeout: 2000 })
+      .toBe('PROGRESS');
     expect(await result.info()).toMatchObject({ total: 5 });
     await expect(result.get({ timeout: 2000 })).resolves.toBe(5);
   });
@@ -94,8 +104,12 @@ describe('worker on the embedded transports', () => {
   it('binds keyword arguments by params names, as Python callers send them', async () => {
     const a = await app();
     const tasks = a.get(TaskClient);
-    await expect((await tasks.send<number>('orders.add', [], { x: 2, y: 3 })).get({ timeout: 2000 })).resolves.toBe(5);
-    await expect((await tasks.send<number>('orders.add', [10], { y: 5 })).get({ timeout: 2000 })).resolves.toBe(15);
+    await expect(
+      (await tasks.send<number>('orders.add', [], { x: 2, y: 3 })).get({ timeout: 2000 }),
+    ).resolves.toBe(5);
+    await expect(
+      (await tasks.send<number>('orders.add', [10], { y: 5 })).get({ timeout: 2000 }),
+    ).resolves.toBe(15);
   });
 
   it('never runs more than `concurrency` tasks at once', async () => {
@@ -107,9 +121,14 @@ describe('worker on the embedded transports', () => {
   });
 
   it('routes by task glob, task option and call option', async () => {
-    const a = await app({ routes: { 'notifications.*': { queue: 'mail' } }, worker: { queues: ['celery', 'mail'] } });
+    const a = await app({
+      routes: { 'notifications.*': { queue: 'mail' } },
+      worker: { queues: ['celery', 'mail'] },
+    });
     const events: TaskEvent[] = [];
-    a.get(TaskEvents).on('task-received').subscribe((e) => events.push(e));
+    a.get(TaskEvents)
+      .on('task-received')
+      .subscribe((e) => events.push(e));
     const tasks = a.get(TaskClient);
     await (await tasks.send('notifications.email', ['a@b', 'hi'])).get({ timeout: 2000 });
     await (await tasks.send('orders.process', [1], {}, { queue: 'mail' })).get({ timeout: 2000 });
@@ -133,9 +152,15 @@ describe('bad input', () => {
     const tasks = a.get(TaskClient);
     const unknown = await tasks.send('no.such.task', [1]);
     const error = await unknown.get({ timeout: 2000 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'NotRegistered', message: 'no.such.task', excModule: 'celery.exceptions' });
+    expect(error).toMatchObject({
+      name: 'NotRegistered',
+      message: 'no.such.task',
+      excModule: 'celery.exceptions',
+    });
     await expect.poll(() => a.get(DeadLetters).count('celery')).toBe(1);
-    await expect((await tasks.get(OrderTasks, 'process').delay(3)).get({ timeout: 2000 })).resolves.toMatchObject({ orderId: 3 });
+    await expect(
+      (await tasks.get(OrderTasks, 'process').delay(3)).get({ timeout: 2000 }),
+    ).resolves.toMatchObject({ orderId: 3 });
   });
 
   it('dead-letters a malformed message with its reason; good messages still complete', async () => {
@@ -144,7 +169,10 @@ describe('bad input', () => {
     const raw = new MemoryBroker(name);
     const good = createTaskMessage({ name: 'orders.process', args: [5] });
     await raw.publish({ ...good, body: '{not json' }, { queue: 'celery' });
-    await raw.publish({ ...good, headers: { ...good.headers, id: randomUUID() }, body: '"just a string"' }, { queue: 'celery' });
+    await raw.publish(
+      { ...good, headers: { ...good.headers, id: randomUUID() }, body: '"just a string"' },
+      { queue: 'celery' },
+    );
     const ok = await a.get(TaskClient).get(OrderTasks, 'process').delay(6);
     await expect(ok.get({ timeout: 2000 })).resolves.toMatchObject({ orderId: 6 });
     const dead = a.get(DeadLetters);
@@ -160,7 +188,9 @@ describe('bad input', () => {
   it('fails a task given too few arguments with a clear error', async () => {
     const a = await app();
     const result = await a.get(TaskClient).send('notifications.email', ['only-one']);
-    await expect(result.get({ timeout: 2000 })).rejects.toThrow(/takes at least 2 argument\(s\), got 1/);
+    await expect(result.get({ timeout: 2000 })).rejects.toThrow(
+      /takes at least 2 argument\(s\), got 1/,
+    );
   });
 
   it('re-drives dead letters back to their queue', async () => {
@@ -174,7 +204,9 @@ describe('bad input', () => {
     expect(await dead.count('celery')).toBe(0);
     const broker = a.get<Broker>(getBrokerToken());
     expect(await broker.queueLength('celery')).toBe(1);
-    const back = await new Promise<Delivery>((resolve) => void broker.consume(['celery'], resolve, { prefetch: 1 }));
+    const back = await new Promise<Delivery>(
+      (resolve) => void broker.consume(['celery'], resolve, { prefetch: 1 }),
+    );
     expect(back.message.headers.task).toBe('later.registered');
     expect(back.message.headers['x-celeriac-dead-reason']).toBeUndefined();
   });
@@ -193,13 +225,23 @@ describe('graceful shutdown', () => {
 
   it('requeues what did not finish in time and what was only reserved: nothing is lost', async () => {
     const name = `shutdown-${randomUUID()}`;
-    const first = await createApp({ broker: `memory://${name}`, resultBackend: `memory://${name}`, worker: { concurrency: 2, shutdownTimeout: 50 } });
+    const first = await createApp({
+      broker: `memory://${name}`,
+      resultBackend: `memory://${name}`,
+      worker: { concurrency: 2, shutdownTimeout: 50 },
+    });
     const producer = first.get(TaskClient).get(OrderTasks, 'slow');
     const results = await Promise.all(Array.from({ length: 6 }, () => producer.delay(400)));
     await expect.poll(() => first.get(OrderTasks).concurrent).toBe(2);
     await first.close();
-    const second = await app({ broker: `memory://${name}`, resultBackend: `memory://${name}`, worker: { concurrency: 6 } });
-    await expect(Promise.all(results.map((r) => r.get({ timeout: 5000 })))).resolves.toEqual(Array(6).fill('done'));
+    const second = await app({
+      broker: `memory://${name}`,
+      resultBackend: `memory://${name}`,
+      worker: { concurrency: 6 },
+    });
+    await expect(Promise.all(results.map((r) => r.get({ timeout: 5000 })))).resolves.toEqual(
+      Array(6).fill('done'),
+    );
     void second;
   });
 });

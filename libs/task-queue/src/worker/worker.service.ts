@@ -79,7 +79,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.state === 'running' || this.state === 'stopping') return;
     const { concurrency, prefetch } = this.config.worker;
     this.state = 'running';
-    this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), { prefetch: concurrency * prefetch });
+    this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
+      prefetch: concurrency * prefetch,
+    });
     if (this.config.worker.banner) {
       this.logger.log(
         workerBanner(this.config, {
@@ -101,10 +103,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     process.once('SIGTERM', onSecondSignal);
     process.once('SIGINT', onSecondSignal);
     try {
-      await this.consumer?.cancel().catch((e: Error) => this.logger.warn(`Cancelling the consumer failed: ${e.message}`));
+      await this.consumer
+        ?.cancel()
+        .catch((e: Error) => this.logger.warn(`Cancelling the consumer failed: ${e.message}`));
       await this.requeueWaiting();
       if (this.active.size) {
-        this.logger.log(`Warm shutdown: waiting up to ${this.config.worker.shutdownTimeout} ms for ${this.active.size} running task(s).`);
+        this.logger.log(
+          `Warm shutdown: waiting up to ${this.config.worker.shutdownTimeout} ms for ${this.active.size} running task(s).`,
+        );
       }
       const finished = await this.waitActive(this.config.worker.shutdownTimeout);
       if (!finished) await this.requeueActive('shutdown timeout reached');
@@ -197,7 +203,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private pump(): void {
-    while (this.state === 'running' && this.active.size < this.config.worker.concurrency && this.ready.length) {
+    while (
+      this.state === 'running' &&
+      this.active.size < this.config.worker.concurrency &&
+      this.ready.length
+    ) {
       this.run(this.ready.shift()!);
     }
     if (this.isIdle()) this.notifyIdle();
@@ -208,7 +218,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const key = item.delivery.deliveryTag;
     const done = this.executor
       .execute(item.delivery, item.request, this.hostname, controller.signal)
-      .catch((error: Error) => this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack))
+      .catch((error: Error) =>
+        this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack),
+      )
       .finally(() => {
         this.active.delete(key);
         this.totals.set(item.request.name, (this.totals.get(item.request.name) ?? 0) + 1);
@@ -219,22 +231,32 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {
     const id = delivery.message?.headers?.id;
-    this.logger.error(`Rejected a malformed message from "${delivery.queue}" (tag ${delivery.deliveryTag}): ${error.message}`);
+    this.logger.error(
+      `Rejected a malformed message from "${delivery.queue}" (tag ${delivery.deliveryTag}): ${error.message}`,
+    );
     if (typeof id === 'string' && id) await this.recorder.failure({ id }, this.hostname, error);
-    await this.deadLetters.deadLetter(delivery, `malformed message: ${error.message}`).catch((e: Error) => this.settleFailed(delivery, e));
+    await this.deadLetters
+      .deadLetter(delivery, `malformed message: ${error.message}`)
+      .catch((e: Error) => this.settleFailed(delivery, e));
   }
 
   private async requeueWaiting(): Promise<void> {
     const waiting = [...this.ready.splice(0), ...this.scheduled.values()];
     for (const item of this.scheduled.values()) clearTimeout(item.timer);
     this.scheduled.clear();
-    await Promise.all(waiting.map((item) => item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e))));
+    await Promise.all(
+      waiting.map((item) =>
+        item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e)),
+      ),
+    );
   }
 
   private async waitActive(timeoutMs: number): Promise<boolean> {
     if (!this.active.size) return true;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const timeout = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+    );
     const all = Promise.all([...this.active.values()].map((a) => a.done)).then(() => true as const);
     const result = await Promise.race([all, timeout]);
     clearTimeout(timer);
@@ -244,21 +266,32 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async requeueActive(reason: string): Promise<void> {
     const running = [...this.active.values()];
     if (!running.length) return;
-    this.logger.warn(`Requeueing ${running.length} unfinished task(s) (${reason}): ${running.map((a) => a.request.id).join(', ')}`);
+    this.logger.warn(
+      `Requeueing ${running.length} unfinished task(s) (${reason}): ${running.map((a) => a.request.id).join(', ')}`,
+    );
     for (const item of running) item.controller.abort(new Error(`Worker shutdown: ${reason}`));
-    await Promise.all(running.map((item) => item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e))));
+    await Promise.all(
+      running.map((item) =>
+        item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e)),
+      ),
+    );
   }
 
   private async forceExit(signal: NodeJS.Signals): Promise<void> {
     this.logger.warn(`Second ${signal}: cold shutdown, requeueing everything and exiting now.`);
     const deadline = new Promise((r) => setTimeout(r, 3_000).unref());
-    await Promise.race([Promise.all([this.requeueWaiting(), this.requeueActive(`second ${signal}`)]), deadline]);
+    await Promise.race([
+      Promise.all([this.requeueWaiting(), this.requeueActive(`second ${signal}`)]),
+      deadline,
+    ]);
     await Promise.race([this.connections.close(), deadline]);
     process.exit(1);
   }
 
   private settleFailed(delivery: GuardedDelivery, error: Error): void {
-    this.logger.error(`Could not settle message ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`);
+    this.logger.error(
+      `Could not settle message ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`,
+    );
   }
 
   private isIdle(): boolean {

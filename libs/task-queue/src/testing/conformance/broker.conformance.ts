@@ -61,7 +61,11 @@ export function describeBrokerConformance(name: string, options: BrokerConforman
       const delivery = got[0]!;
       expect(delivery.queue).toBe(q);
       expect(delivery.redelivered).toBe(false);
-      expect(delivery.message.headers).toMatchObject({ task: 'conformance.task', id: sent.headers.id, custom: 'kept' });
+      expect(delivery.message.headers).toMatchObject({
+        task: 'conformance.task',
+        id: sent.headers.id,
+        custom: 'kept',
+      });
       expect(delivery.message.properties.correlation_id).toBe(sent.headers.id);
       expect(JSON.parse(delivery.message.body)).toEqual(JSON.parse(sent.body));
       await delivery.ack();
@@ -82,7 +86,9 @@ export function describeBrokerConformance(name: string, options: BrokerConforman
       for (let i = 0; i < 10; i++) await broker.publish(message(i), { queue: q });
       const { got } = await collect(broker, [q]);
       await expect.poll(() => got.length).toBe(10);
-      expect(got.map((d) => JSON.parse(d.message.body)[0][0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(got.map((d) => JSON.parse(d.message.body)[0][0])).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+      ]);
       await Promise.all(got.map((d) => d.ack()));
     });
 
@@ -100,7 +106,9 @@ export function describeBrokerConformance(name: string, options: BrokerConforman
         await d.ack();
       }
       const highFirst = [...order].sort((a, b) => b - a);
-      expect(order).toEqual(broker.priorityOrder === 'higher-first' ? highFirst : [...highFirst].reverse());
+      expect(order).toEqual(
+        broker.priorityOrder === 'higher-first' ? highFirst : [...highFirst].reverse(),
+      );
     });
 
     it('holds no more than prefetch unacked deliveries', async () => {

@@ -41,8 +41,10 @@ export function describeResultBackendConformance(
 
     afterEach(async () => {
       const cleaner = opened[0];
-      if (cleaner) for (const taskId of ids.splice(0)) await cleaner.forget(taskId).catch(() => undefined);
-      for (const backend of opened.splice(0).reverse()) await backend.close().catch(() => undefined);
+      if (cleaner)
+        for (const taskId of ids.splice(0)) await cleaner.forget(taskId).catch(() => undefined);
+      for (const backend of opened.splice(0).reverse())
+        await backend.close().catch(() => undefined);
     });
 
     it('knows nothing of an unknown task', async () => {
@@ -75,7 +77,10 @@ export function describeResultBackendConformance(
       const backend = await open();
       const taskId = id();
       await backend.store(meta(taskId, 'PROGRESS', { done: 3, total: 10 }));
-      expect(await backend.get(taskId)).toMatchObject({ status: 'PROGRESS', result: { done: 3, total: 10 } });
+      expect(await backend.get(taskId)).toMatchObject({
+        status: 'PROGRESS',
+        result: { done: 3, total: 10 },
+      });
     });
 
     it('never lets a non-ready state overwrite a ready one', async () => {
@@ -100,8 +105,12 @@ export function describeResultBackendConformance(
     it('resolves at once when the task is already ready', async () => {
       const backend = await open();
       const taskId = id();
-      await backend.store(meta(taskId, 'FAILURE', { exc_type: 'E', exc_message: [], exc_module: 'm' }));
-      await expect(backend.waitForReady(taskId, { timeout: 2_000 })).resolves.toMatchObject({ status: 'FAILURE' });
+      await backend.store(
+        meta(taskId, 'FAILURE', { exc_type: 'E', exc_message: [], exc_module: 'm' }),
+      );
+      await expect(backend.waitForReady(taskId, { timeout: 2_000 })).resolves.toMatchObject({
+        status: 'FAILURE',
+      });
     });
 
     it('serves many concurrent waiters', async () => {
@@ -115,7 +124,9 @@ export function describeResultBackendConformance(
 
     it('times out with TaskTimeoutError', async () => {
       const backend = await open();
-      await expect(backend.waitForReady(id(), { timeout: 200 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      await expect(backend.waitForReady(id(), { timeout: 200 })).rejects.toBeInstanceOf(
+        TaskTimeoutError,
+      );
     });
 
     it('stops waiting when aborted', async () => {

@@ -1,0 +1,15 @@
+import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { OrderLine } from './orders/order-line.entity.js';
+import { Order } from './orders/order.entity.js';
+
+/**
+ * The demo's database: an embedded SQLite (sql.js, in memory) by default; PostgreSQL when
+ * DATABASE_URL is set (`postgres://user@127.0.0.1:5432/db`). Same code either way.
+ */
+export function databaseConfig(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
+  const entities = [Order, OrderLine];
+  if (env.DATABASE_URL) {
+    return { type: 'postgres', url: env.DATABASE_URL, entities, synchronize: true };
+  }
+  return { type: 'sqljs', entities, synchronize: true, autoSave: false };
+}

@@ -1,0 +1,21 @@
+import type { TaskQueueOptions } from 'celeriac';
+
+/**
+ * Celeriac settings from the environment, embedded defaults otherwise:
+ * CELERIAC_BROKER (memory://), CELERIAC_RESULT_BACKEND (memory://), CELERIAC_WORKER=0 for a
+ * producer-only API process, CELERIAC_CONCURRENCY, CELERIAC_QUEUES (comma separated).
+ */
+export function taskQueueConfig(env: NodeJS.ProcessEnv = process.env): TaskQueueOptions {
+  return {
+    broker: env.CELERIAC_BROKER ?? 'memory://',
+    resultBackend: env.CELERIAC_RESULT_BACKEND ?? 'memory://',
+    routes: { 'notifications.*': { queue: 'notifications' } },
+    worker: {
+      enabled: env.CELERIAC_WORKER !== '0',
+      queues: env.CELERIAC_QUEUES?.split(',') ?? ['celery', 'notifications'],
+      concurrency: Number(env.CELERIAC_CONCURRENCY ?? 8),
+      hostname: env.CELERIAC_HOSTNAME ?? 'demo@%h',
+      shutdownTimeout: 10_000,
+    },
+  };
+}

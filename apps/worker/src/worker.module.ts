@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TaskQueueModule } from 'celeriac';
+import { databaseConfig } from '../../demo/src/database.config.js';
+import { NotificationsModule } from '../../demo/src/notifications/notifications.module.js';
+import { OrdersModule } from '../../demo/src/orders/orders.module.js';
+import { taskQueueConfig } from '../../demo/src/task-queue.config.js';
+
+/** The demo's feature modules, without HTTP: a worker-only process. */
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({ useFactory: () => databaseConfig() }),
+    TaskQueueModule.forRootAsync({
+      useFactory: () => ({
+        ...taskQueueConfig(),
+        worker: { ...taskQueueConfig().worker, enabled: true },
+      }),
+    }),
+    OrdersModule,
+    NotificationsModule,
+  ],
+})
+export class WorkerModule {}
