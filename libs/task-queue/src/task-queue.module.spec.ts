@@ -21,6 +21,7 @@ describe('TaskQueueModule', () => {
       'orders.process',
       'orders.progress',
       'orders.slow',
+      'orders.spawn',
       'orders.whoami',
     ]);
     await app.close();

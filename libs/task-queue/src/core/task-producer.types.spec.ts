@@ -8,12 +8,17 @@ declare const tasks: TaskClient;
 
 describe('typed producers', () => {
   it('take the handler parameter types and return AsyncResult of its return type', () => {
-    const process = tasks.get({} as never as typeof OrderTasks, 'process');
-    expectTypeOf(process.delay).parameters.toEqualTypeOf<[orderId: number]>();
-    expectTypeOf(process.delay).returns.toEqualTypeOf<Promise<AsyncResult<Receipt>>>();
-    expectTypeOf(tasks.get({} as never as typeof OrderTasks, 'add').delay).returns.toEqualTypeOf<
-      Promise<AsyncResult<number>>
-    >();
+    const compileOnly = (): void => {
+      const process = tasks.get({} as never as typeof OrderTasks, 'process');
+      expectTypeOf(process.delay).parameters.toEqualTypeOf<[orderId: number]>();
+      expectTypeOf(process.delay).returns.toEqualTypeOf<Promise<AsyncResult<Receipt>>>();
+      expectTypeOf(tasks.get({} as never as typeof OrderTasks, 'add').delay).returns.toEqualTypeOf<
+        Promise<AsyncResult<number>>
+      >();
+      // @ts-expect-error the result is a Receipt, not a string
+      expectTypeOf(process.delay).returns.toEqualTypeOf<Promise<AsyncResult<string>>>();
+    };
+    void compileOnly;
   });
 
   it('rejects wrong arguments and unknown methods at compile time', () => {

@@ -6,7 +6,10 @@ import { TaskQueueError } from './task-queue.error.js';
  * @publicApi
  */
 export class NoActiveTransactionError extends TaskQueueError {
-  constructor(readonly callbackName: string, reason: 'none' | 'finished' = 'none') {
+  constructor(
+    readonly callbackName: string,
+    reason: 'none' | 'finished' = 'none',
+  ) {
     super(
       reason === 'finished'
         ? `onCommit(${callbackName}) was called after its transaction had finished (a promise ` +
