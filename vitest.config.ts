@@ -5,8 +5,10 @@ import { defineConfig } from 'vitest/config';
 // the library's TypeScript sources, so tests never need a prior build.
 const shared = {
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
-  resolve: { conditions: ['source', 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'node', 'import', 'default'] } },
+  // NOTE: no 'import' here: Vitest hands these conditions to Node, and an 'import' condition
+  // makes require('pg') load pg-pool's ESM build ("Class extends value [object Module]").
+  resolve: { conditions: ['source', 'module', 'node', 'development|production'] },
+  ssr: { resolve: { conditions: ['source', 'module', 'node', 'development|production'] } },
 };
 
 export default defineConfig({

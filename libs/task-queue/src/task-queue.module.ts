@@ -16,6 +16,7 @@ import { TaskEvents } from './worker/task-events.js';
 import { TaskExecutor } from './worker/task-executor.js';
 import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
+import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
 
 const exported = [
   TaskClient,
@@ -44,6 +45,7 @@ const exported = [
     ResultRecorder,
     TaskExecutor,
     WorkerConnections,
+    TypeOrmIntegration,
     ...exported,
   ],
   exports: [...exported, ...createCoreProviders().map((p) => (p as { provide: string }).provide)],

@@ -3,9 +3,15 @@ import type { ResolvedTaskQueueOptions } from './config/resolved-options.js';
 import { resolveTaskQueueOptions } from './config/task-queue-options.validator.js';
 import { createBroker } from './factories/broker.factory.js';
 import { createResultBackend } from './factories/result-backend.factory.js';
+import { createRevocationStore } from './factories/revocation-store.factory.js';
 import type { TaskQueueOptions } from './interfaces/task-queue-options.interface.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from './task-queue.module-definition.js';
-import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from './utils/tokens.js';
+import {
+  getBrokerToken,
+  getResultBackendToken,
+  getRevocationStoreToken,
+  getTaskQueueConfigToken,
+} from './utils/tokens.js';
 
 /** Validated options, the broker and the result backend as providers. */
 export function createCoreProviders(): Provider[] {
@@ -21,12 +27,18 @@ export function createCoreProviders(): Provider[] {
       useFactory: (config: ResolvedTaskQueueOptions) => createBroker(config.broker),
     },
     {
+      provide: getRevocationStoreToken(),
+      inject: [getTaskQueueConfigToken()],
+      useFactory: (config: ResolvedTaskQueueOptions) => createRevocationStore(config.broker),
+    },
+    {
       provide: getResultBackendToken(),
       inject: [getTaskQueueConfigToken()],
       useFactory: (config: ResolvedTaskQueueOptions) =>
         createResultBackend(config.resultBackend, {
           expires: config.resultExpires,
           brokerUrl: typeof config.broker === 'string' ? config.broker : undefined,
+          typeorm: config.typeorm,
         }),
     },
   ];

@@ -1,7 +1,10 @@
 import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
-import type { TaskRoute } from '../interfaces/task-queue-options.interface.js';
+import type {
+  TaskRoute,
+  TypeOrmIntegrationOptions,
+} from '../interfaces/task-queue-options.interface.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedTaskQueueOptions {
@@ -21,4 +24,5 @@ export interface ResolvedTaskQueueOptions {
   taskDefaults: TaskOptions;
   resultExpires: number;
   resultExtended: boolean;
+  typeorm: TypeOrmIntegrationOptions | undefined;
 }

@@ -16,6 +16,7 @@ const KNOWN = new Set<string>([
   'taskDefaults',
   'resultExpires',
   'resultExtended',
+  'typeorm',
 ]);
 const KNOWN_WORKER = new Set([
   'enabled',
@@ -109,5 +110,21 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     taskDefaults: validateTaskOptions(options.taskDefaults ?? {}, 'taskDefaults'),
     resultExpires,
     resultExtended: options.resultExtended ?? true,
+    typeorm: validateTypeOrm(options),
   };
+}
+
+function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm'] {
+  const typeorm = options.typeorm;
+  if (options.resultBackend === 'typeorm' && !typeorm) {
+    fail('typeorm', "{ dataSource } when resultBackend is 'typeorm'", undefined);
+  }
+  if (!typeorm) return undefined;
+  const ds = typeorm.dataSource as { manager?: unknown; transaction?: unknown } | undefined;
+  if (!ds || typeof ds.transaction !== 'function')
+    fail('typeorm.dataSource', 'a TypeORM DataSource', ds);
+  if (typeorm.dispatch !== undefined && !['after-commit', 'outbox'].includes(typeorm.dispatch)) {
+    fail('typeorm.dispatch', "'after-commit' or 'outbox'", typeorm.dispatch);
+  }
+  return typeorm;
 }

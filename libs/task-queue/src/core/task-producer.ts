@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { ApplyOptions } from '../interfaces/apply-options.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
@@ -24,6 +25,23 @@ export class TaskProducer<A extends readonly unknown[], R> {
   /** Send the task with per-call options (Celery's `apply_async`). */
   applyAsync(args: A, options: ApplyOptions = {}): Promise<AsyncResult<R>> {
     return this.dispatcher.send<R>(this.name, args, options, this.options);
+  }
+
+  /**
+   * Send after the current TypeORM transaction commits; never after a rollback. Resolves the
+   * handle at once (before the commit), so its id can be stored in the same transaction.
+   * Celery's `delay_on_commit`, which returns nothing.
+   */
+  delayOnCommit(...args: A): Promise<AsyncResult<R>> {
+    return this.dispatcher.sendOnCommit<R>(this.name, args, {}, this.options);
+  }
+
+  /** `applyAsync` after commit; pass `manager` to name the transaction explicitly. */
+  applyAsyncOnCommit(
+    args: A,
+    options: ApplyOptions & { manager?: EntityManager } = {},
+  ): Promise<AsyncResult<R>> {
+    return this.dispatcher.sendOnCommit<R>(this.name, args, options, this.options);
   }
 
   /** A handle on an earlier call by its id. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { SendOptions } from '../interfaces/apply-options.interface.js';
 import type { Broker, PublishOptions } from '../interfaces/broker.interface.js';
@@ -10,6 +11,11 @@ import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { taskContextStorage } from '../worker/task-context.storage.js';
 import { TaskRouter } from './task.router.js';
+
+/** `sendOnCommit` options: the transaction's manager when not found implicitly. */
+export interface OnCommitSendOptions extends SendOptions {
+  manager?: EntityManager;
+}
 
 /** A message ready to publish, and where it goes. */
 export interface PreparedTask {
@@ -85,6 +91,37 @@ export class TaskDispatcher {
     const prepared = this.prepare(name, args, options, taskOptions);
     await this.publish(prepared);
     return this.result<R>(prepared.message.headers.id, name);
+  }
+
+  /**
+   * Send once the surrounding TypeORM transaction commits, and return the handle at once (so
+   * the caller can store the id in the same transaction). `after-commit` mode publishes after
+   * COMMIT with retries; `outbox` mode writes the message to `task_outbox` in the transaction.
+   * No transaction: publish now, or throw NoActiveTransactionError with `strict`.
+   */
+  async sendOnCommit<R>(
+    name: string,
+    args: readonly unknown[],
+    options: OnCommitSendOptions,
+    taskOptions?: TaskOptions,
+  ): Promise<AsyncResult<R>> {
+    const { manager, ...sendOptions } = options;
+    const prepared = this.prepare(name, args, sendOptions, taskOptions);
+    const id = prepared.message.headers.id;
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch === 'outbox') {
+      const { writeToOutbox } = await import('../transaction/outbox/outbox-dispatch.js');
+      await writeToOutbox(this.broker, typeorm, prepared, manager);
+    } else {
+      const { dispatchOnCommit } = await import('../transaction/dispatch-on-commit.js');
+      dispatchOnCommit(() => this.publish(prepared), {
+        name: `${name}[${id}]`,
+        manager,
+        dataSource: typeorm?.dataSource,
+        strict: typeorm?.strict,
+      });
+    }
+    return this.result<R>(id, name);
   }
 
   result<R>(id: string, name?: string): AsyncResult<R> {

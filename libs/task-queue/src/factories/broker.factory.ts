@@ -11,7 +11,17 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
   const url = new URL(broker);
   switch (url.protocol) {
     case 'memory:':
-      return new MemoryBroker(url.host || url.pathname.replace(/^\/+/, '') || undefined);
+      return new MemoryBroker(url.host || undefined);
+    case 'redis:':
+    case 'rediss:': {
+      const { RedisBroker } = await import('../brokers/redis/redis.broker.js');
+      return new RedisBroker(broker);
+    }
+    case 'amqp:':
+    case 'amqps:': {
+      const { AmqpBroker } = await import('../brokers/amqp/amqp.broker.js');
+      return new AmqpBroker(broker);
+    }
     default:
       throw new ConfigurationError(
         `Unsupported broker URL "${url.protocol}//": use memory://, redis://, rediss://, amqp:// or amqps://.`,

@@ -1,24 +1,53 @@
 import { MemoryResultBackend } from '../backends/memory/memory.result-backend.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
+import type { TypeOrmIntegrationOptions } from '../interfaces/task-queue-options.interface.js';
 
-/** Build the result backend of a URL, or null when results are off. */
+export interface ResultBackendContext {
+  expires: number;
+  /** The broker URL, for `rpc://` (results over the AMQP broker). */
+  brokerUrl?: string;
+  typeorm?: TypeOrmIntegrationOptions;
+}
+
+/** Build the result backend of a URL (`memory://`, `redis://`, `rpc://`, `typeorm`), or null when off. */
 export async function createResultBackend(
   backend: string | ResultBackend | false,
-  options: { expires: number; brokerUrl?: string },
+  context: ResultBackendContext,
 ): Promise<ResultBackend | null> {
   if (backend === false) return null;
   if (typeof backend !== 'string') return backend;
-  const url = new URL(backend);
-  switch (url.protocol) {
-    case 'memory:':
-      return new MemoryResultBackend(
-        url.host || url.pathname.replace(/^\/+/, '') || undefined,
-        options.expires,
-      );
+  const scheme = backend.split(':')[0];
+  switch (scheme) {
+    case 'memory':
+      return new MemoryResultBackend(new URL(backend).host || undefined, context.expires);
+    case 'redis':
+    case 'rediss': {
+      const { RedisResultBackend } = await import('../backends/redis/redis.result-backend.js');
+      return new RedisResultBackend(backend, { expires: context.expires });
+    }
+    case 'rpc': {
+      const url = context.brokerUrl;
+      if (!url?.startsWith('amqp')) {
+        throw new ConfigurationError(
+          `resultBackend 'rpc://' needs an amqp:// broker (got ${url ?? 'an instance'}).`,
+        );
+      }
+      const { RpcResultBackend } = await import('../backends/rpc/rpc.result-backend.js');
+      return new RpcResultBackend(url);
+    }
+    case 'typeorm': {
+      if (!context.typeorm)
+        throw new ConfigurationError(
+          `resultBackend 'typeorm' needs the typeorm.dataSource option.`,
+        );
+      const { TypeOrmResultBackend } =
+        await import('../backends/typeorm/typeorm.result-backend.js');
+      return new TypeOrmResultBackend(context.typeorm.dataSource, { expires: context.expires });
+    }
     default:
       throw new ConfigurationError(
-        `Unsupported result backend URL "${url.protocol}//": use memory://, redis://, rpc:// or typeorm://.`,
+        `Unsupported result backend URL "${backend}": use memory://, redis://, rpc:// or typeorm.`,
       );
   }
 }

@@ -1,3 +1,5 @@
+import type { DataSource } from 'typeorm';
+import type { OutboxRelayOptions } from '../transaction/outbox/outbox.relay.js';
 import type { Broker } from './broker.interface.js';
 import type { ResultBackend } from './result-backend.interface.js';
 import type { TaskOptions } from './task-options.interface.js';
@@ -29,6 +31,22 @@ export interface WorkerOptions {
   banner?: boolean;
 }
 
+/** TypeORM integration: `delayOnCommit`, the outbox and the `typeorm` result backend. */
+export interface TypeOrmIntegrationOptions {
+  /** The application's DataSource (inject it through `forRootAsync`). */
+  dataSource: DataSource;
+  /**
+   * How `delayOnCommit()` publishes: `after-commit` (default: publish once the transaction
+   * commits, retried with backoff; lost if the process dies in between) or `outbox` (written
+   * to `task_outbox` in the same transaction and relayed: survives crashes and broker outages).
+   */
+  dispatch?: 'after-commit' | 'outbox';
+  /** `onCommit()` / `delayOnCommit()` outside a transaction throw instead of running now. */
+  strict?: boolean;
+  /** Outbox relay in worker processes: options, or false to not run one here. Default: on when `dispatch: 'outbox'` and the worker is enabled. */
+  relay?: boolean | OutboxRelayOptions;
+}
+
 /**
  * Options of `TaskQueueModule.forRoot()`.
  * @publicApi
@@ -50,4 +68,6 @@ export interface TaskQueueOptions {
   resultExpires?: number;
   /** Store name, args, kwargs, worker and retries with results (Celery `result_extended`). Default true. */
   resultExtended?: boolean;
+  /** TypeORM integration (transactions, outbox, database result backend). */
+  typeorm?: TypeOrmIntegrationOptions;
 }

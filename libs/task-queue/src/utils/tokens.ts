@@ -12,3 +12,8 @@ export function getResultBackendToken(): string {
 export function getTaskQueueConfigToken(): string {
   return 'Celeriac_config';
 }
+
+/** DI token of the revocation store. */
+export function getRevocationStoreToken(): string {
+  return 'Celeriac_revocation_store';
+}

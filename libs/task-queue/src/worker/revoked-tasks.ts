@@ -1,36 +1,60 @@
-import { Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Revocation, RevocationStore } from '../interfaces/revocation-store.interface.js';
+import { getRevocationStoreToken } from '../utils/tokens.js';
 
-interface Revocation {
-  expiresAt: number;
-  terminate: boolean;
-  reason: string;
+export interface RevokeOptions {
+  /** Abort the task's AbortSignal if it is already running (Celery's `terminate=True`). */
+  terminate?: boolean;
+  reason?: string;
+  /** How long the revocation is kept (default 3 h, Celery's `REVOKES_MAX` window in time). */
+  ttlMs?: number;
 }
 
+const DEFAULT_TTL_MS = 3 * 3600_000;
+
 /**
- * Task ids this worker must not run (Celery's `revoked` LimitedSet), each kept for `ttlMs`.
- * Running tasks that are revoked with `terminate` get their AbortSignal fired.
+ * Revocations: written to a persistent store and mirrored in memory on every worker, so a
+ * task revoked while no worker was running is still skipped when one starts. Running tasks
+ * revoked with `terminate` get their AbortSignal fired.
+ * @publicApi
  */
 @Injectable()
-export class RevokedTasks {
+export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('TaskQueue');
   private readonly revoked = new Map<string, Revocation>();
   private readonly running = new Map<string, AbortController>();
-  ttlMs = 3 * 3600_000;
+  private unsubscribe?: () => void;
 
-  revoke(
-    ids: string[],
-    options: { terminate?: boolean; reason?: string; ttlMs?: number } = {},
-  ): void {
-    const expiresAt = Date.now() + (options.ttlMs ?? this.ttlMs);
-    for (const id of ids) {
-      this.revoked.set(id, {
-        expiresAt,
-        terminate: options.terminate ?? false,
-        reason: options.reason ?? 'revoked',
-      });
-      if (options.terminate)
-        this.running.get(id)?.abort(new Error(`Task ${id} was revoked and terminated.`));
-    }
-    this.sweep();
+  constructor(@Inject(getRevocationStoreToken()) private readonly store: RevocationStore) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.store.connect();
+    this.unsubscribe = await this.store.subscribe((list) => this.apply(list));
+    this.apply(await this.store.load());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    await this.store.close();
+  }
+
+  /** Revoke tasks by id on every worker, now and for `ttlMs`. */
+  async revoke(ids: string | string[], options: RevokeOptions = {}): Promise<void> {
+    const expiresAt = Date.now() + (options.ttlMs ?? DEFAULT_TTL_MS);
+    const list = [ids].flat().map((id) => ({
+      id,
+      expiresAt,
+      terminate: options.terminate ?? false,
+      reason: options.reason ?? 'revoked',
+    }));
+    this.apply(list);
+    await this.store.add(list);
   }
 
   /** The revocation of `id`, if any and not expired. */
@@ -44,8 +68,8 @@ export class RevokedTasks {
   }
 
   ids(): string[] {
-    this.sweep();
-    return [...this.revoked.keys()];
+    const now = Date.now();
+    return [...this.revoked.values()].filter((r) => r.expiresAt > now).map((r) => r.id);
   }
 
   /** Track a running task so `revoke(terminate)` can abort it; returns the untrack function. */
@@ -56,8 +80,16 @@ export class RevokedTasks {
     };
   }
 
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, entry] of this.revoked) if (entry.expiresAt <= now) this.revoked.delete(id);
+  private apply(list: Revocation[]): void {
+    for (const revocation of list) {
+      this.revoked.set(revocation.id, revocation);
+      const running = this.running.get(revocation.id);
+      if (revocation.terminate && running && !running.signal.aborted) {
+        this.logger.warn(`Terminating running task ${revocation.id}: ${revocation.reason}.`);
+        running.abort(
+          new Error(`Task ${revocation.id} was revoked (${revocation.reason}) and terminated.`),
+        );
+      }
+    }
   }
 }

@@ -15,6 +15,7 @@ import { expandNodename } from '../utils/nodename.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
+import { RateLimiter } from './rate-limiter.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { TaskEvents } from './task-events.js';
 import { TaskExecutor } from './task-executor.js';
@@ -24,6 +25,8 @@ import { WorkerConnections } from './worker-connections.js';
 interface Reserved {
   delivery: GuardedDelivery;
   request: TaskRequest;
+  /** A rate-limit start slot was already reserved for it. */
+  admitted?: boolean;
 }
 interface Active extends Reserved {
   controller: AbortController;
@@ -47,6 +50,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly scheduled = new Map<string, Reserved & { timer: NodeJS.Timeout }>();
   private readonly active = new Map<string, Active>();
   private readonly totals = new Map<string, number>();
+  private readonly rateLimiter = new RateLimiter();
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -182,15 +186,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
       return;
     }
-    if (wait > 0) {
-      const timer = setTimeout(() => {
-        this.scheduled.delete(delivery.deliveryTag);
-        this.enqueue({ delivery, request });
-      }, wait);
-      this.scheduled.set(delivery.deliveryTag, { delivery, request, timer });
-      return;
-    }
-    this.enqueue({ delivery, request });
+    if (wait > 0) this.hold({ delivery, request }, wait);
+    else this.enqueue({ delivery, request });
   }
 
   private enqueue(item: Reserved): void {
@@ -208,9 +205,26 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.active.size < this.config.worker.concurrency &&
       this.ready.length
     ) {
-      this.run(this.ready.shift()!);
+      const item = this.ready.shift()!;
+      const wait = item.admitted ? 0 : this.rateLimitWait(item.request.name);
+      if (wait > 0) this.hold({ ...item, admitted: true }, wait);
+      else this.run(item);
     }
     if (this.isIdle()) this.notifyIdle();
+  }
+
+  /** Per-worker rate limit of the task type: ms until it may start. */
+  private rateLimitWait(name: string): number {
+    return this.rateLimiter.take(name, this.registry.get(name)?.options.rateLimit);
+  }
+
+  /** Keep a reserved message aside for `ms` (ETA due soon, or rate limited), then queue it. */
+  private hold(item: Reserved, ms: number): void {
+    const timer = setTimeout(() => {
+      this.scheduled.delete(item.delivery.deliveryTag);
+      this.enqueue(item);
+    }, ms);
+    this.scheduled.set(item.delivery.deliveryTag, { ...item, timer });
   }
 
   private run(item: Reserved): void {

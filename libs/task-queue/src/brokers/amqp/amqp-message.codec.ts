@@ -1,0 +1,83 @@
+import { type Message, type Options } from 'amqplib';
+import type {
+  TaskHeaders,
+  TaskMessage,
+  TaskProperties,
+} from '../../interfaces/task-message.interface.js';
+import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
+
+/** A task message as amqplib publishes it. */
+export interface AmqpOutgoing {
+  content: Buffer;
+  options: Options.Publish;
+}
+
+/**
+ * Task message → AMQP basic properties and body, as Celery sends them (celery-wire-protocol
+ * §2.4, §4.3): `content_type`, `content_encoding`, `delivery_mode`, `priority`,
+ * `correlation_id`, `reply_to`, optional `expiration`; headers = the task headers; body = the
+ * raw JSON text. Broker-only extras of `properties` have no AMQP field and are not sent.
+ */
+export function encodeAmqpMessage(
+  message: TaskMessage,
+  priority: number,
+  extraHeaders: Record<string, unknown> = {},
+  keepExpiration = true,
+): AmqpOutgoing {
+  const headers: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries({ ...message.headers, ...extraHeaders })) {
+    if (value !== undefined && !isBrokerDeathHeader(key)) headers[key] = value;
+  }
+  const props = message.properties;
+  const options: Options.Publish = {
+    contentType: message.contentType,
+    contentEncoding: message.contentEncoding,
+    deliveryMode: props.delivery_mode ?? 2,
+    priority,
+    correlationId: props.correlation_id,
+    headers,
+  };
+  if (props.reply_to) options.replyTo = props.reply_to;
+  if (keepExpiration && props.expiration !== undefined)
+    options.expiration = String(props.expiration);
+  return { content: Buffer.from(message.body, 'utf8'), options };
+}
+
+/**
+ * AMQP message → task message. RabbitMQ's dead-letter headers and Celeriac's delay header are
+ * removed, so a message that went through the delay ladder looks exactly as it was published.
+ */
+export function decodeAmqpMessage(raw: Message): TaskMessage {
+  const p = raw.properties;
+  const headers: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries((p.headers ?? {}) as Record<string, unknown>)) {
+    if (key !== NOT_BEFORE_HEADER && !isBrokerDeathHeader(key)) headers[key] = value;
+  }
+  const properties: TaskProperties = {
+    correlation_id: asString(p.correlationId) ?? asString(headers.id) ?? '',
+    reply_to: asString(p.replyTo) ?? '',
+    delivery_mode: typeof p.deliveryMode === 'number' ? p.deliveryMode : 2,
+    priority: typeof p.priority === 'number' ? p.priority : 0,
+  };
+  const expiration = asString(p.expiration);
+  if (expiration !== undefined) properties.expiration = expiration;
+  return {
+    headers: headers as TaskHeaders,
+    properties,
+    contentType: asString(p.contentType) ?? 'application/json',
+    contentEncoding: asString(p.contentEncoding) ?? 'utf-8',
+    body: raw.content.toString('utf8'),
+  };
+}
+
+/** The due instant a parked message carries, or null. */
+export function notBeforeOf(raw: Message): Date | null {
+  const value: unknown = raw.properties.headers?.[NOT_BEFORE_HEADER];
+  if (typeof value !== 'string') return null;
+  const due = new Date(value);
+  return Number.isNaN(due.getTime()) ? null : due;
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

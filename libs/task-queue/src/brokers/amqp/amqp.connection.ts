@@ -1,0 +1,187 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import { connect, type ChannelModel } from 'amqplib';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
+import { AmqpMessages } from './amqp.messages.js';
+
+/** Settings of one {@link AmqpConnection}. @publicApi */
+export interface AmqpConnectionOptions {
+  /** Shown by RabbitMQ as the connection name. */
+  connectionName?: string;
+  /** AMQP heartbeat, seconds. Default 60. */
+  heartbeat?: number;
+  reconnect?: AmqpReconnectOptions;
+  /** Logger context. Default `AmqpBroker`. */
+  logContext?: string;
+}
+
+type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
+
+/**
+ * One RabbitMQ connection that heals itself. After an unexpected loss it reconnects with
+ * exponential backoff and emits `connected` with the new model, so its owners re-open channels,
+ * re-declare topology and resume consumers. Emits `disconnected` with the cause on a loss.
+ * Shared by the broker and the rpc:// backend (`AmqpBroker.connection`).
+ * @publicApi
+ */
+export class AmqpConnection extends EventEmitter {
+  private readonly logger: Logger;
+  private readonly backoff: Required<AmqpReconnectOptions>;
+  private model: ChannelModel | undefined;
+  private state: State = 'idle';
+  private opening: Promise<ChannelModel> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly options: AmqpConnectionOptions = {},
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.logger = new Logger(options.logContext ?? 'AmqpBroker');
+    this.backoff = { ...DEFAULT_RECONNECT, ...options.reconnect };
+  }
+
+  /** True while a live connection is held. */
+  get isConnected(): boolean {
+    return this.state === 'connected' && this.model !== undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** The live model, or undefined while disconnected. */
+  get current(): ChannelModel | undefined {
+    return this.isConnected ? this.model : undefined;
+  }
+
+  /** Open the first connection; rejects with BrokerConnectionError when RabbitMQ is unreachable. */
+  async open(): Promise<ChannelModel> {
+    if (this.state === 'closed') throw new BrokerConnectionError(AmqpMessages.closed());
+    if (this.model && this.state === 'connected') return this.model;
+    if (this.state === 'reconnecting') return this.waitConnected();
+    this.opening ??= this.dial().finally(() => (this.opening = undefined));
+    try {
+      return await this.opening;
+    } catch (error) {
+      throw new BrokerConnectionError(AmqpMessages.connectFailed(this.url, errorText(error)), {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * The live model, waiting up to `timeoutMs` for a reconnect. Rejects with
+   * BrokerConnectionError when the time runs out or the connection is closed.
+   */
+  waitConnected(timeoutMs?: number): Promise<ChannelModel> {
+    const model = this.current;
+    if (model) return Promise.resolve(model);
+    if (this.state === 'closed')
+      return Promise.reject(new BrokerConnectionError(AmqpMessages.closed()));
+    if (this.state === 'idle') return this.open();
+    return new Promise<ChannelModel>((resolve, reject) => {
+      const onConnected = (next: ChannelModel): void => done(null, next);
+      const onClosed = (): void => done(new BrokerConnectionError(AmqpMessages.closed()));
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () =>
+                done(new BrokerConnectionError(`No RabbitMQ connection within ${timeoutMs} ms.`)),
+              timeoutMs,
+            );
+      const done = (error: Error | null, next?: ChannelModel): void => {
+        if (timer) clearTimeout(timer);
+        this.off('connected', onConnected);
+        this.off('closed', onClosed);
+        if (error) reject(error);
+        else resolve(next!);
+      };
+      this.on('connected', onConnected);
+      this.once('closed', onClosed);
+    });
+  }
+
+  /** Close for good: no more reconnects; channels close and unacked messages are requeued. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer) clearTimeout(this.timer);
+    const model = this.model ?? (await this.opening?.catch(() => undefined));
+    this.model = undefined;
+    this.emit('closed');
+    await model?.close().catch(() => undefined);
+  }
+
+  private async dial(): Promise<ChannelModel> {
+    const model = await connect(withHeartbeat(this.url, this.options.heartbeat ?? 60), {
+      clientProperties: {
+        connection_name: this.options.connectionName ?? `celeriac ${process.pid}`,
+      },
+    });
+    if (this.state === 'closed') {
+      await model.close().catch(() => undefined);
+      throw new BrokerConnectionError(AmqpMessages.closed());
+    }
+    model.on('error', (error: Error) =>
+      this.logger.warn(`RabbitMQ connection error: ${error.message}`),
+    );
+    model.once('close', (error?: Error) => this.onLost(model, error));
+    this.model = model;
+    this.state = 'connected';
+    this.emit('connected', model);
+    return model;
+  }
+
+  private onLost(model: ChannelModel, error?: Error): void {
+    if (this.model !== model || this.state === 'closed') return;
+    this.model = undefined;
+    this.state = 'reconnecting';
+    this.attempt = 0;
+    const cause = error ? errorText(error) : 'closed by the server';
+    this.emit('disconnected', error ?? new Error(cause));
+    this.scheduleReconnect((delay) => this.logger.error(AmqpMessages.connectionLost(cause, delay)));
+  }
+
+  private scheduleReconnect(log: (delay: number) => void): void {
+    this.attempt++;
+    const delay = this.delayFor(this.attempt);
+    log(delay);
+    this.timer = setTimeout(() => void this.tryReconnect(), delay);
+  }
+
+  private async tryReconnect(): Promise<void> {
+    if (this.state === 'closed') return;
+    try {
+      await this.dial();
+      this.logger.log(AmqpMessages.reconnected(this.attempt));
+    } catch (error) {
+      if (this.isClosed) return;
+      const attempt = this.attempt;
+      this.scheduleReconnect((delay) =>
+        this.logger.warn(AmqpMessages.reconnectFailed(attempt, errorText(error), delay)),
+      );
+    }
+  }
+
+  private delayFor(attempt: number): number {
+    const { initialDelay, maxDelay, factor, jitter } = this.backoff;
+    const base = Math.min(maxDelay, initialDelay * factor ** (attempt - 1));
+    const spread = base * jitter * (Math.random() * 2 - 1);
+    return Math.max(0, Math.min(maxDelay, Math.round(base + spread)));
+  }
+}
+
+/** Add `?heartbeat=` unless the URL sets it. */
+function withHeartbeat(url: string, heartbeat: number): string {
+  if (/[?&]heartbeat=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

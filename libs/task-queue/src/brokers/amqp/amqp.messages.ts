@@ -1,0 +1,68 @@
+/**
+ * Actionable texts of the RabbitMQ broker's errors and logs: what happened, and what to do.
+ */
+
+/** `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export const AmqpMessages = {
+  connectFailed: (url: string, cause: string): string =>
+    `Could not connect to RabbitMQ at ${redactUrl(url)}: ${cause}. Check that RabbitMQ is ` +
+    `running and reachable, and that the user, password and vhost in the URL are right.`,
+  connectionLost: (cause: string, delay: number): string =>
+    `RabbitMQ connection lost (${cause}). Reconnecting in ${delay} ms; unacked messages go back ` +
+    `to their queues and will be redelivered. Publishes wait for the reconnect or fail, per ` +
+    `the whenDisconnected option.`,
+  reconnectFailed: (attempt: number, cause: string, delay: number): string =>
+    `RabbitMQ reconnect attempt ${attempt} failed (${cause}); next attempt in ${delay} ms.`,
+  reconnected: (attempt: number): string =>
+    `RabbitMQ connection restored after ${attempt} attempt(s); topology re-declared and ` +
+    `consumers resumed.`,
+  disconnectedFail: (queue: string): string =>
+    `Cannot publish to "${queue}": the RabbitMQ connection is down and whenDisconnected is ` +
+    `'fail'. Nothing was sent; retry later or use whenDisconnected: 'wait'.`,
+  publishTimedOut: (queue: string, ms: number, confirmed: boolean): string =>
+    confirmed
+      ? `Publish to "${queue}" was not confirmed by RabbitMQ within ${ms} ms; the message may ` +
+        `or may not have been stored. Check RabbitMQ's health (memory/disk alarms block publishers).`
+      : `Publish to "${queue}" gave up after ${ms} ms waiting for the RabbitMQ connection; ` +
+        `nothing was sent. Check that RabbitMQ is up, or raise publishTimeout.`,
+  publishNacked: (queue: string): string =>
+    `RabbitMQ refused (nacked) a message for "${queue}": it was not stored. This is an ` +
+    `internal broker error; check the RabbitMQ log.`,
+  closed: (): string => 'The AMQP broker is closed; create a new one to publish again.',
+  declarationMismatch: (what: string, cause: string): string =>
+    `RabbitMQ refused to declare ${what}: ${cause}. It already exists with other arguments ` +
+    `(durable, x-max-priority, x-queue-type, ...). Declare it exactly as the other side ` +
+    `(Python Celery: task_queue_max_priority, task_default_queue_type, queue_arguments) or ` +
+    `delete it (rabbitmqctl delete_queue) if it is stale.`,
+  quorumPriority: (queue: string): string =>
+    `Queue "${queue}" is configured with both type 'quorum' and maxPriority: RabbitMQ quorum ` +
+    `queues have no x-max-priority. Remove one of the two settings.`,
+  quorumPriorityIgnored: (queue: string, maxPriority: number): string =>
+    `Queue "${queue}" is a quorum queue: the broker-wide maxPriority ${maxPriority} is not ` +
+    `declared on it (quorum queues have no x-max-priority), so priorities are not honoured there.`,
+  quorumPriorityGlobal: (maxPriority: number): string =>
+    `queueType is 'quorum' and maxPriority is ${maxPriority}: quorum queues have no ` +
+    `x-max-priority, so the priority is not declared and not honoured on them. Set ` +
+    `maxPriority per classic queue instead, or drop it.`,
+  settleOnDeadChannel: (action: string, tag: string): string =>
+    `Could not ${action} delivery ${tag}: its channel is closed. Nothing to do: RabbitMQ has ` +
+    `already put the message back and will redeliver it.`,
+  handlerThrew: (queue: string, cause: string): string =>
+    `The delivery handler for "${queue}" threw: ${cause}. The message stays unacked until ` +
+    `the handler settles it or the consumer closes.`,
+  consumerCancelledByServer: (queue: string): string =>
+    `RabbitMQ cancelled the consumer of "${queue}" (queue deleted or failed over); ` +
+    `re-subscribing.`,
+  deadLetterFailed: (queue: string, cause: string): string =>
+    `Could not dead-letter a message of "${queue}" (${cause}); it was requeued instead so ` +
+    `that nothing is lost.`,
+  deferFailed: (queue: string, cause: string): string =>
+    `Could not park a deferred message of "${queue}" (${cause}); it was requeued instead.`,
+  invalidDelayQueue: (queue: string): string =>
+    `Queue name "${queue}" cannot be used with delays: it must not contain "*" or "#" and must ` +
+    `be short enough for a 255-byte routing key.`,
+};

@@ -1,0 +1,186 @@
+import { type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { Consumer, DeliveryHandler } from '../../interfaces/broker.interface.js';
+import { decodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
+import { type AmqpConnection, errorText } from './amqp.connection.js';
+import { type DelayLadder } from './amqp.delay.js';
+import { AmqpDelivery, type ChannelSlot, type DeliveryHost } from './amqp.delivery.js';
+import { AmqpMessages } from './amqp.messages.js';
+import { type AmqpTopology } from './amqp.topology.js';
+
+/** Everything a subscription uses of its broker. */
+export interface SubscriptionHost extends DeliveryHost {
+  readonly connection: AmqpConnection;
+  readonly topology: AmqpTopology;
+  readonly ladder: DelayLadder;
+  /** Serial numbers for channels, so delivery tags are unique per broker. */
+  nextSerial(): number;
+}
+
+const RESUBSCRIBE_DELAY_MS = 1_000;
+
+/**
+ * One `consume()` call: a dedicated channel with manual acks, `basic.qos(prefetch)` and one
+ * AMQP consumer per queue. QoS is channel-wide (`global`, as Celery sets on RabbitMQ) when
+ * several classic queues share the channel, per consumer otherwise (quorum queues do not
+ * support global QoS; Celery does the same). After a channel or connection loss it subscribes
+ * again once RabbitMQ is back; deliveries of the dead channel settle as logged no-ops.
+ */
+export class AmqpSubscription implements Consumer {
+  private slot: ChannelSlot | undefined;
+  private active = true;
+  private outstanding = 0;
+  private resubscribing: Promise<void> | undefined;
+  private readonly tags: string[] = [];
+  private readonly onReconnect = (): void => void this.resubscribe(0);
+
+  constructor(
+    private readonly host: SubscriptionHost,
+    private readonly queues: string[],
+    private readonly handler: DeliveryHandler,
+    private readonly prefetch: number,
+  ) {}
+
+  /** Declare the queues and start consuming; rejects when that fails. */
+  async start(): Promise<void> {
+    this.host.connection.on('connected', this.onReconnect);
+    try {
+      await this.subscribe(await this.host.connection.open());
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** Stop fetching; unsettled deliveries stay valid, the channel closes once they are settled. */
+  async cancel(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    this.host.connection.off('connected', this.onReconnect);
+    const slot = this.slot;
+    if (!slot?.open) return;
+    const tags = this.tags.splice(0);
+    await Promise.all(tags.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
+    if (this.outstanding === 0) await this.closeChannel();
+  }
+
+  /** Cancel and close the channel now: unacked messages go back to their queues. */
+  async close(): Promise<void> {
+    await this.cancel();
+    await this.closeChannel();
+  }
+
+  private async subscribe(model: ChannelModel): Promise<void> {
+    if (!this.active || this.slot?.open) return;
+    const { topology } = this.host;
+    for (const queue of this.queues) {
+      await topology.ensureQueue(model, queue);
+      if (this.host.deadLetters(queue)) await topology.ensureDeadLetterQueue(model, queue);
+    }
+    const channel = await model.createChannel();
+    const slot: ChannelSlot = { channel, serial: this.host.nextSerial(), open: true };
+    channel.on('error', (error: Error) =>
+      this.host.logger.warn(`Consumer channel error: ${error.message}`),
+    );
+    channel.once('close', () => this.onChannelClosed(slot));
+    this.slot = slot;
+    this.outstanding = 0;
+    this.tags.length = 0;
+    const quorum = this.queues.some((queue) => topology.describe(queue).type === 'quorum');
+    try {
+      await channel.prefetch(Math.max(1, this.prefetch), this.queues.length > 1 && !quorum);
+      for (const queue of this.queues) {
+        const reply = await channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
+          noAck: false,
+        });
+        this.tags.push(reply.consumerTag);
+      }
+    } catch (error) {
+      slot.open = false;
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage | null): void {
+    if (!raw) {
+      this.host.logger.warn(AmqpMessages.consumerCancelledByServer(queue));
+      this.host.topology.reset();
+      void slot.channel.close().catch(() => undefined);
+      return;
+    }
+    if (!this.active) {
+      slot.channel.reject(raw, true);
+      return;
+    }
+    const due = notBeforeOf(raw);
+    if (due && due.getTime() > Date.now()) return void this.repark(slot, queue, raw, due);
+    this.outstanding++;
+    const fromDelay = this.host.ladder.owns(raw.fields.exchange);
+    const delivery = new AmqpDelivery(
+      slot,
+      raw,
+      queue,
+      this.host,
+      () => this.onSettled(slot),
+      fromDelay,
+    );
+    try {
+      this.handler(delivery);
+    } catch (error) {
+      this.host.logger.error(AmqpMessages.handlerThrew(queue, errorText(error)));
+    }
+  }
+
+  /** A parked message came out early (or its delay exceeds the ladder): park the rest. */
+  private async repark(
+    slot: ChannelSlot,
+    queue: string,
+    raw: ConsumeMessage,
+    due: Date,
+  ): Promise<void> {
+    try {
+      await this.host.park(decodeAmqpMessage(raw), queue, due);
+      if (slot.open) slot.channel.ack(raw);
+    } catch (error) {
+      this.host.logger.error(AmqpMessages.deferFailed(queue, errorText(error)));
+      if (slot.open) slot.channel.reject(raw, true);
+    }
+  }
+
+  private onSettled(slot: ChannelSlot): void {
+    if (slot !== this.slot) return;
+    this.outstanding = Math.max(0, this.outstanding - 1);
+    if (!this.active && this.outstanding === 0 && slot === this.slot) void this.closeChannel();
+  }
+
+  private onChannelClosed(slot: ChannelSlot): void {
+    slot.open = false;
+    if (slot !== this.slot) return;
+    if (this.active) void this.resubscribe(RESUBSCRIBE_DELAY_MS);
+  }
+
+  private resubscribe(delayMs: number): Promise<void> {
+    this.resubscribing ??= (async () => {
+      let delay = delayMs;
+      while (this.active && !this.slot?.open && !this.host.connection.isClosed) {
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(30_000, Math.max(RESUBSCRIBE_DELAY_MS, delay * 2));
+        try {
+          await this.subscribe(await this.host.connection.waitConnected());
+        } catch (error) {
+          this.host.logger.warn(
+            `Could not resume consuming ${this.queues.join(', ')}: ${errorText(error)}`,
+          );
+        }
+      }
+    })().finally(() => (this.resubscribing = undefined));
+    return this.resubscribing;
+  }
+
+  private async closeChannel(): Promise<void> {
+    const slot = this.slot;
+    if (!slot?.open) return;
+    slot.open = false;
+    await slot.channel.close().catch(() => undefined);
+  }
+}

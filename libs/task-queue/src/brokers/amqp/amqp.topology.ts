@@ -1,0 +1,211 @@
+import { type Logger } from '@nestjs/common';
+import { type Channel, type ChannelModel } from 'amqplib';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import {
+  type AmqpBrokerOptions,
+  type AmqpQueueType,
+  type ResolvedAmqpBrokerOptions,
+} from './amqp-broker.options.js';
+import { errorText } from './amqp.connection.js';
+import { type DelayLadder } from './amqp.delay.js';
+import { AmqpMessages } from './amqp.messages.js';
+
+/** How one task queue is declared. */
+export interface QueueDeclaration {
+  name: string;
+  /** Direct exchange bound with the queue name; `''` for none. */
+  exchange: string;
+  type: AmqpQueueType;
+  arguments: Record<string, string | number | boolean>;
+  deadLetter: boolean;
+}
+
+const PRECONDITION_FAILED = 406;
+
+/**
+ * Declares queues, exchanges and the delay ladder exactly as Celery does (celery-wire-protocol
+ * §4): for queue `q`, a durable direct exchange `q`, a durable queue `q` without arguments
+ * unless configured (`x-max-priority`, `x-queue-type`), and the binding `q → q` with key `q`.
+ * Declarations are cached per connection and repeated after a reconnect.
+ */
+export class AmqpTopology {
+  private readonly done = new Map<string, Promise<void>>();
+  private readonly warned = new Set<string>();
+  private model: ChannelModel | undefined;
+  private channel: Promise<Channel> | undefined;
+
+  constructor(
+    private readonly options: ResolvedAmqpBrokerOptions,
+    private readonly ladder: DelayLadder,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Throw ConfigurationError for contradictory queue settings (at construction). */
+  static validate(options: AmqpBrokerOptions): void {
+    for (const [name, queue] of Object.entries(options.queues ?? {})) {
+      const type = queue.type ?? options.queueType ?? 'classic';
+      if (type === 'quorum' && queue.maxPriority !== undefined) {
+        throw new ConfigurationError(AmqpMessages.quorumPriority(name));
+      }
+    }
+  }
+
+  /** Log, once, the settings that cannot be honoured (broker-wide priorities on quorum queues). */
+  warnAtConnect(): void {
+    const { queueType, maxPriority } = this.options;
+    if (queueType === 'quorum' && maxPriority !== undefined && !this.warned.has('*')) {
+      this.warned.add('*');
+      this.logger.warn(AmqpMessages.quorumPriorityGlobal(maxPriority));
+    }
+    for (const name of Object.keys(this.options.queues)) this.describe(name);
+  }
+
+  describe(name: string): QueueDeclaration {
+    const own = this.options.queues[name] ?? {};
+    const type = own.type ?? this.options.queueType;
+    const args: Record<string, string | number | boolean> = { ...own.arguments };
+    const maxPriority = own.maxPriority ?? this.options.maxPriority;
+    if (type === 'quorum') {
+      args['x-queue-type'] = 'quorum';
+      if (maxPriority !== undefined && !this.warned.has(name) && !this.warned.has('*')) {
+        this.warned.add(name);
+        this.logger.warn(AmqpMessages.quorumPriorityIgnored(name, maxPriority));
+      }
+    } else if (maxPriority !== undefined) {
+      args['x-max-priority'] = maxPriority;
+    }
+    return {
+      name,
+      exchange: own.exchange ?? name,
+      type,
+      arguments: args,
+      deadLetter: own.deadLetter ?? this.options.deadLetter,
+    };
+  }
+
+  deadLetterQueue(name: string): string {
+    return `${name}${this.options.deadLetterSuffix}`;
+  }
+
+  /** Declare a task queue (and its exchange and binding) once per connection. */
+  ensureQueue(model: ChannelModel, name: string): Promise<void> {
+    return this.once(model, `queue:${name}`, async (ch) => {
+      const queue = this.describe(name);
+      if (queue.exchange) {
+        await ch.assertExchange(queue.exchange, 'direct', { durable: true, autoDelete: false });
+      }
+      await ch.assertQueue(name, {
+        durable: true,
+        autoDelete: false,
+        exclusive: false,
+        arguments: queue.arguments,
+      });
+      if (queue.exchange) await ch.bindQueue(name, queue.exchange, name);
+    });
+  }
+
+  /** Declare the dead-letter queue of `name` (same queue type, no priority); returns its name. */
+  async ensureDeadLetterQueue(model: ChannelModel, name: string): Promise<string> {
+    const dlq = this.deadLetterQueue(name);
+    await this.once(model, `dlq:${name}`, async (ch) => {
+      const quorum = this.describe(name).type === 'quorum';
+      await ch.assertQueue(dlq, {
+        durable: true,
+        autoDelete: false,
+        arguments: quorum ? { 'x-queue-type': 'quorum' } : {},
+      });
+    });
+    return dlq;
+  }
+
+  /** Declare the delay ladder and the binding that delivers parked messages into `name`. */
+  async ensureDelayTarget(model: ChannelModel, name: string): Promise<void> {
+    if (!this.ladder.accepts(name))
+      throw new ConfigurationError(AmqpMessages.invalidDelayQueue(name));
+    await this.ensureQueue(model, name);
+    await this.once(model, 'delay-ladder', (ch) => this.declareLadder(ch));
+    await this.once(model, `delay-target:${name}`, async (ch) => {
+      const binding = this.ladder.targetBinding(name);
+      await ch.bindQueue(binding.queue, binding.exchange, binding.pattern);
+    });
+  }
+
+  /** Forget what was declared (the queues may have been deleted): declare again on next use. */
+  reset(): void {
+    this.done.clear();
+    this.model = undefined;
+    this.channel = undefined;
+  }
+
+  private async declareLadder(ch: Channel): Promise<void> {
+    const plan = this.ladder.declarations();
+    for (const exchange of plan.exchanges) {
+      await ch.assertExchange(exchange.name, exchange.type, exchange.options);
+    }
+    for (const queue of plan.queues) {
+      await ch.assertQueue(queue.name, {
+        durable: true,
+        autoDelete: false,
+        arguments: queue.arguments,
+      });
+    }
+    for (const binding of plan.queueBindings) {
+      await ch.bindQueue(binding.queue, binding.exchange, binding.pattern);
+    }
+    for (const binding of plan.exchangeBindings) {
+      await ch.bindExchange(binding.destination, binding.source, binding.pattern);
+    }
+  }
+
+  private once(
+    model: ChannelModel,
+    key: string,
+    declare: (ch: Channel) => Promise<void>,
+  ): Promise<void> {
+    if (this.model !== model) {
+      this.reset();
+      this.model = model;
+    }
+    let pending = this.done.get(key);
+    if (!pending) {
+      pending = this.declareWith(model, key, declare);
+      this.done.set(key, pending);
+      pending.catch(() => this.done.get(key) === pending && this.done.delete(key));
+    }
+    return pending;
+  }
+
+  private async declareWith(
+    model: ChannelModel,
+    key: string,
+    declare: (ch: Channel) => Promise<void>,
+  ): Promise<void> {
+    try {
+      await declare(await this.declarationChannel(model));
+    } catch (error) {
+      this.channel = undefined;
+      if ((error as { code?: number }).code === PRECONDITION_FAILED) {
+        throw new ConfigurationError(AmqpMessages.declarationMismatch(key, errorText(error)), {
+          cause: error,
+        });
+      }
+      throw new BrokerConnectionError(`Could not declare ${key} on RabbitMQ: ${errorText(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private declarationChannel(model: ChannelModel): Promise<Channel> {
+    if (!this.channel) {
+      const opening = model.createChannel().then((ch) => {
+        ch.on('error', () => undefined);
+        ch.once('close', () => this.channel === opening && (this.channel = undefined));
+        return ch;
+      });
+      opening.catch(() => this.channel === opening && (this.channel = undefined));
+      this.channel = opening;
+    }
+    return this.channel;
+  }
+}

@@ -1,0 +1,166 @@
+import type { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Consumer, DeliveryHandler } from '../../interfaces/broker.interface.js';
+import type { RedisAckBatcher } from './redis-ack.batcher.js';
+import type { RedisBrokerScripts } from './redis-broker.scripts.js';
+import { createRedisDelivery, type DeliverySettler } from './redis-delivery.js';
+import { decodeEnvelope, preview } from './redis-envelope.js';
+import type { RedisKeyspace } from './redis-keys.js';
+import { RedisWaker } from './redis-waker.js';
+
+/** What a consumer shares with its broker. */
+export interface RedisConsumerContext {
+  scripts: RedisBrokerScripts;
+  keys: RedisKeyspace;
+  acks: RedisAckBatcher;
+  logger: Logger;
+  batchSize: number;
+  wakeTimeout: number;
+  /** A new blocking connection for the waker. */
+  blockingClient(): Redis;
+  /** Every in-flight tag of the broker (for lease renewal and close). */
+  inflight: Map<string, RedisConsumer>;
+  /** A message was parked until `dueMs`: make sure promotion runs by then. */
+  parked(dueMs: number): void;
+}
+
+/**
+ * One `consume()` subscription: fetches with fetch-2.lua while fewer than `prefetch`
+ * deliveries are unsettled, and sleeps on a {@link RedisWaker} while its queues are empty.
+ * Queues rotate round-robin after each fetch, like kombu's default `queue_order_strategy`.
+ */
+export class RedisConsumer implements Consumer, DeliverySettler {
+  private readonly unsettled = new Set<string>();
+  private readonly waker: RedisWaker;
+  private order: string[];
+  private running = true;
+  private pumping = false;
+  private again = false;
+
+  constructor(
+    queues: string[],
+    private readonly handler: DeliveryHandler,
+    private readonly prefetch: number,
+    private readonly ctx: RedisConsumerContext,
+  ) {
+    this.order = [...new Set(queues)];
+    const keys = this.order.flatMap((q) => ctx.keys.listKeys(q));
+    this.waker = new RedisWaker(keys, () => ctx.blockingClient(), ctx.wakeTimeout);
+  }
+
+  /** Start fetching. */
+  start(): void {
+    void this.pump();
+  }
+
+  async cancel(): Promise<void> {
+    this.running = false;
+    this.waker.stop();
+  }
+
+  /** Tags this consumer holds, unsettled. */
+  get tags(): string[] {
+    return [...this.unsettled];
+  }
+
+  release(tag: string): boolean {
+    if (!this.unsettled.delete(tag)) return false;
+    this.ctx.inflight.delete(tag);
+    if (this.running) queueMicrotask(() => void this.pump());
+    return true;
+  }
+
+  ack(tag: string): Promise<void> {
+    return this.ctx.acks.ack(tag);
+  }
+
+  async requeue(tag: string): Promise<void> {
+    await this.ctx.scripts.requeue([tag], true);
+  }
+
+  async defer(tag: string, until: Date): Promise<void> {
+    const due = until.getTime();
+    if (await this.ctx.scripts.defer(tag, due)) this.ctx.parked(due);
+  }
+
+  async touch(tag: string): Promise<void> {
+    if (this.unsettled.has(tag)) await this.ctx.scripts.touch([tag], Date.now() / 1000);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      while (this.running) {
+        this.again = false;
+        const free = this.prefetch - this.unsettled.size;
+        if (free <= 0) return;
+        const got = await this.fetch(Math.min(free, this.ctx.batchSize));
+        if (got === 0 && !this.again && this.running) await this.waker.wait();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** One fetch-2.lua call; hands the deliveries to the handler. Returns how many it took. */
+  private async fetch(max: number): Promise<number> {
+    const lists: [string, string][] = [];
+    const steps = this.ctx.keys.listKeys('');
+    for (let band = 0; band < steps.length; band++) {
+      for (const queue of this.order) lists.push([this.ctx.keys.listKeys(queue)[band]!, queue]);
+    }
+    let entries;
+    try {
+      entries = await this.ctx.scripts.fetch(lists, max, Date.now() / 1000);
+    } catch (error) {
+      this.ctx.logger.error(
+        `Fetching from ${this.order.join(', ')} failed: ${(error as Error).message}. Retrying in 1 s.`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      return 0;
+    }
+    const served: string[] = [];
+    for (const entry of entries) {
+      const queue = lists[entry.pairIndex]![1];
+      if (!served.includes(queue)) served.push(queue);
+      this.deliver(queue, entry.tag, entry.envelope);
+    }
+    if (served.length > 0)
+      this.order = [...this.order.filter((q) => !served.includes(q)), ...served];
+    return entries.length;
+  }
+
+  private deliver(queue: string, tag: string, envelope: string): void {
+    if (!tag) {
+      this.ctx.logger.error(
+        `Queue "${queue}" held an entry that is not a kombu envelope; it was moved to ` +
+          `"${this.ctx.keys.invalid}" (LRANGE it to inspect). Entry: ${preview(envelope)}`,
+      );
+      return;
+    }
+    let decoded;
+    try {
+      decoded = decodeEnvelope(envelope, queue);
+    } catch (error) {
+      this.ctx.logger.error(`Dropping message ${tag} from "${queue}": ${(error as Error).message}`);
+      void this.ctx.acks.ack(tag).catch(() => undefined);
+      return;
+    }
+    this.unsettled.add(tag);
+    this.ctx.inflight.set(tag, this);
+    const delivery = createRedisDelivery(queue, tag, decoded, this);
+    queueMicrotask(() => {
+      try {
+        this.handler(delivery);
+      } catch (error) {
+        this.ctx.logger.error(
+          `The delivery handler threw for message ${tag}: ${(error as Error).message}`,
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,100 @@
+import { InvalidMessageError } from '../../errors/invalid-message.error.js';
+import type { TaskMessage, TaskProperties } from '../../interfaces/task-message.interface.js';
+
+/** Properties kombu's Redis transport adds; they describe one delivery, not the task. */
+const TRANSPORT_PROPERTIES = ['delivery_info', 'body_encoding', 'delivery_tag'];
+
+/** Where an envelope is going, as kombu records it. */
+export interface EnvelopeRoute {
+  exchange: string;
+  routingKey: string;
+  priority: number;
+  deliveryTag: string;
+}
+
+/** An envelope read back from Redis. */
+export interface DecodedEnvelope {
+  message: TaskMessage;
+  redelivered: boolean;
+  exchange: string;
+  routingKey: string;
+  priority: number;
+}
+
+/**
+ * The kombu Redis envelope (celery-wire-protocol.md §2.4, §3.1), in the key order Python
+ * writes: body (base64), content-encoding, content-type, headers, properties with
+ * delivery_info, priority, body_encoding and delivery_tag.
+ */
+export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
+  const properties: Record<string, unknown> = { ...message.properties };
+  for (const key of TRANSPORT_PROPERTIES) delete properties[key];
+  return JSON.stringify({
+    body: Buffer.from(message.body, 'utf8').toString('base64'),
+    'content-encoding': message.contentEncoding,
+    'content-type': message.contentType,
+    headers: message.headers,
+    properties: {
+      ...properties,
+      delivery_info: { exchange: route.exchange, routing_key: route.routingKey },
+      priority: route.priority,
+      body_encoding: 'base64',
+      delivery_tag: route.deliveryTag,
+    },
+  });
+}
+
+/** The `[envelope, exchange, routing_key]` entry kombu keeps in `unacked` (and we park). */
+export function encodeEntry(envelope: string, exchange: string, routingKey: string): string {
+  return `[${envelope}, ${JSON.stringify(exchange)}, ${JSON.stringify(routingKey)}]`;
+}
+
+/** Read an envelope written by kombu or by us; throws InvalidMessageError for garbage. */
+export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new InvalidMessageError(`Not a kombu envelope (invalid JSON): ${preview(raw)}`, {
+      cause: error,
+    });
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.properties)) {
+    throw new InvalidMessageError(`Not a kombu envelope (no properties object): ${preview(raw)}`);
+  }
+  const props = parsed.properties;
+  const info = isRecord(props.delivery_info) ? props.delivery_info : {};
+  const headers = isRecord(parsed.headers) ? parsed.headers : {};
+  const rawBody = parsed.body;
+  const text = typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody ?? null);
+  const body =
+    props.body_encoding === 'base64' ? Buffer.from(text, 'base64').toString('utf8') : text;
+  const properties: Record<string, unknown> = { ...props };
+  for (const key of TRANSPORT_PROPERTIES) delete properties[key];
+  return {
+    message: {
+      headers: headers as TaskMessage['headers'],
+      properties: properties as TaskProperties,
+      contentType: stringOr(parsed['content-type'], 'application/json'),
+      contentEncoding: stringOr(parsed['content-encoding'], 'utf-8'),
+      body,
+    },
+    redelivered: headers.redelivered === true || info.redelivered === true,
+    exchange: stringOr(info.exchange, ''),
+    routingKey: stringOr(info.routing_key, queue),
+    priority: typeof props.priority === 'number' ? props.priority : 0,
+  };
+}
+
+/** The first characters of an unreadable entry, for logs. */
+export function preview(raw: string): string {
+  return raw.length > 200 ? `${raw.slice(0, 197)}...` : raw;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const INCLUDE = /^--- @include "([\w-]+)"\s*$/gm;
+const cache = new Map<string, string>();
+
+/**
+ * Read a `<command>-<numKeys>.lua` file and inline its `--- @include "<name>"` lines from
+ * `includes/<name>.lua` next to it. Cached per file.
+ */
+export function loadLua(dir: URL, file: string): string {
+  const url = new URL(file, dir);
+  const cached = cache.get(url.href);
+  if (cached !== undefined) return cached;
+  const source = readFileSync(url, 'utf8').replace(INCLUDE, (_line, name: string) =>
+    readFileSync(new URL(`includes/${name}.lua`, dir), 'utf8'),
+  );
+  cache.set(url.href, source);
+  return source;
+}
+
+/** A Lua command as ioredis runs it: keys first, then arguments. */
+export type LuaCommand = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * Define every `<command>-<numKeys>.lua` of `files` on a client with ioredis `defineCommand`
+ * (EVALSHA with an automatic EVAL fallback, so scripts survive a Redis restart), and return
+ * them by command name.
+ */
+export function defineLuaCommands(
+  client: Redis,
+  dir: URL,
+  files: readonly string[],
+): Record<string, LuaCommand> {
+  const commands: Record<string, LuaCommand> = {};
+  const callable = client as unknown as Record<string, LuaCommand>;
+  for (const file of files) {
+    const match = /^(\w+)-(\d+)\.lua$/.exec(file);
+    if (!match) throw new Error(`Lua file "${file}" is not named <command>-<numKeys>.lua`);
+    const [, name, keys] = match as unknown as [string, string, string];
+    const commandName = `celeriac_${name}`;
+    if (typeof callable[commandName] !== 'function') {
+      client.defineCommand(commandName, { lua: loadLua(dir, file), numberOfKeys: Number(keys) });
+    }
+    commands[name] = (...args) => callable[commandName]!.apply(client, args);
+  }
+  return commands;
+}

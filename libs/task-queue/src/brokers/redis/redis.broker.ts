@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import type {
+  Broker,
+  ConsumeOptions,
+  Consumer,
+  DeliveryHandler,
+  PublishOptions,
+} from '../../interfaces/broker.interface.js';
+import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import { RedisAckBatcher } from './redis-ack.batcher.js';
+import {
+  resolveRedisBrokerOptions,
+  type RedisBrokerOptions,
+  type ResolvedRedisBrokerOptions,
+} from './redis-broker.options.js';
+import { RedisBrokerScripts } from './redis-broker.scripts.js';
+import {
+  closeClient,
+  createRedisClient,
+  redactUrl,
+  waitUntilReady,
+  withTimeout,
+} from './redis-connection.js';
+import { RedisConsumer } from './redis-consumer.js';
+import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
+import { clampPriority, RedisKeyspace } from './redis-keys.js';
+import { RedisMaintenance } from './redis-maintenance.js';
+
+/**
+ * The Redis broker, wire-compatible with kombu's Redis transport (Celery 5): the same
+ * envelope, lists, priority bands, bindings and ack emulation (`unacked`, `unacked_index`,
+ * `unacked_mutex`), so Python producers and workers share queues with Celeriac. On top of
+ * kombu it fetches and records atomically (nothing is lost if a worker is killed), renews the
+ * lease of live deliveries, and parks ETA / notBefore messages in Redis until they are due.
+ * See celery-wire-protocol.md §3.
+ * @publicApi
+ */
+export class RedisBroker implements Broker {
+  readonly transport = 'redis';
+  readonly priorityOrder = 'lower-first' as const;
+  private readonly logger = new Logger('RedisBroker');
+  private readonly options: ResolvedRedisBrokerOptions;
+  private readonly keys: RedisKeyspace;
+  private readonly client: Redis;
+  private readonly scripts: RedisBrokerScripts;
+  private readonly acks: RedisAckBatcher;
+  private readonly maintenance: RedisMaintenance;
+  private readonly consumers = new Set<RedisConsumer>();
+  private readonly inflight = new Map<string, RedisConsumer>();
+  private closed = false;
+
+  /**
+   * @param url `redis://[:password@]host:port/db` (as in Celery's `broker_url`).
+   * @param options kombu transport options and Celeriac's timings.
+   */
+  constructor(
+    private readonly url: string,
+    options?: RedisBrokerOptions,
+  ) {
+    this.options = resolveRedisBrokerOptions(options);
+    this.keys = new RedisKeyspace(this.options);
+    this.client = createRedisClient(url, 'broker', this.logger);
+    this.scripts = new RedisBrokerScripts(this.client, this.keys);
+    this.acks = new RedisAckBatcher(this.scripts);
+    this.maintenance = new RedisMaintenance(
+      this.scripts,
+      this.options,
+      () => [...this.inflight.keys()],
+      this.logger,
+    );
+  }
+
+  async connect(): Promise<void> {
+    if (await waitUntilReady(this.client, this.options.publishTimeout)) return;
+    throw new BrokerConnectionError(
+      `Could not connect to Redis at ${redactUrl(this.url)} within ${this.options.publishTimeout} ms. ` +
+        `Check that Redis is running and reachable, or raise the publishTimeout option.`,
+    );
+  }
+
+  async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
+    const queue = options.queue;
+    const priority = clampPriority(options.priority ?? message.properties.priority);
+    const envelope = encodeEnvelope(message, {
+      exchange: '',
+      routingKey: queue,
+      priority,
+      deliveryTag: randomUUID(),
+    });
+    // Celery declares each task queue bound to an exchange of the same name (§3.8).
+    const binding = this.keys.bindingKey(queue);
+    const member = this.keys.bindingMember(queue, queue);
+    const due = options.notBefore?.getTime();
+    await this.withRedis(`publish task ${message.headers.id} to queue "${queue}"`, () =>
+      due !== undefined && due > Date.now()
+        ? this.scripts.park(binding, member, due, encodeEntry(envelope, '', queue))
+        : this.scripts.publish(binding, this.keys.listKey(queue, priority), member, envelope),
+    );
+    if (due !== undefined) this.maintenance.schedulePromotion(due);
+  }
+
+  async consume(
+    queues: string[],
+    handler: DeliveryHandler,
+    options: ConsumeOptions,
+  ): Promise<Consumer> {
+    await this.connect();
+    const consumer = new RedisConsumer(queues, handler, Math.max(1, options.prefetch), {
+      scripts: this.scripts,
+      keys: this.keys,
+      acks: this.acks,
+      logger: this.logger,
+      batchSize: this.options.batchSize,
+      wakeTimeout: this.options.wakeTimeout,
+      blockingClient: () => this.blockingClient(),
+      inflight: this.inflight,
+      parked: (due) => this.maintenance.schedulePromotion(due),
+    });
+    this.consumers.add(consumer);
+    this.maintenance.start();
+    consumer.start();
+    return consumer;
+  }
+
+  async purge(queue: string): Promise<number> {
+    return this.withRedis(`purge queue "${queue}"`, () =>
+      this.scripts.purge(this.keys.listKeys(queue)),
+    );
+  }
+
+  async queueLength(queue: string): Promise<number> {
+    return this.withRedis(`count queue "${queue}"`, async () => {
+      const pipeline = this.client.pipeline();
+      for (const key of this.keys.listKeys(queue)) pipeline.llen(key);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.reduce((sum, [error, length]) => {
+        if (error) throw error;
+        return sum + Number(length);
+      }, 0);
+    });
+  }
+
+  /**
+   * Stop consuming and give this process's unsettled deliveries back to the front of their
+   * queues at once (like a Python worker's warm shutdown), then disconnect.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.maintenance.stop();
+    for (const consumer of this.consumers) await consumer.cancel();
+    this.consumers.clear();
+    const tags = [...this.inflight.keys()];
+    this.inflight.clear();
+    await this.give(tags);
+    await closeClient(this.client);
+  }
+
+  private async give(tags: string[]): Promise<void> {
+    const wait = this.options.publishTimeout;
+    try {
+      await withTimeout(
+        (async () => {
+          await this.acks.flush();
+          if (tags.length === 0) return;
+          this.logger.log(`Restoring ${tags.length} unacknowledged message(s) to their queues.`);
+          await this.scripts.requeue(tags, false);
+        })(),
+        wait,
+        () => new Error(`Redis did not answer within ${wait} ms`),
+      );
+    } catch (error) {
+      if (tags.length === 0) return;
+      this.logger.warn(
+        `Could not give back ${tags.length} unacknowledged message(s) on close: ${(error as Error).message}. ` +
+          `They stay in "${this.keys.unacked}" and any worker restores them after the ` +
+          `visibility timeout (${this.options.visibilityTimeout} s).`,
+      );
+    }
+  }
+
+  private blockingClient(): Redis {
+    const client = this.client.duplicate({ connectionName: 'celeriac-broker-wake' });
+    // The main connection already reports outages; wake-ups just wait for Redis to return.
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  /** Run an operation once Redis is ready, bounded by publishTimeout in total. */
+  private async withRedis<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const limit = this.options.publishTimeout;
+    const started = Date.now();
+    const unreachable = () =>
+      new BrokerConnectionError(
+        `Could not ${what}: Redis at ${redactUrl(this.url)} did not answer within ${limit} ms. ` +
+          `Check that Redis is running and reachable, or raise the publishTimeout option.`,
+      );
+    if (this.closed) throw new BrokerConnectionError(`Could not ${what}: the broker is closed.`);
+    if (!(await waitUntilReady(this.client, limit))) throw unreachable();
+    return withTimeout(operation(), limit - (Date.now() - started), unreachable);
+  }
+}

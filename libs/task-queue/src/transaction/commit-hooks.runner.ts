@@ -1,0 +1,131 @@
+import { Logger } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
+import { getOnCommitConfig } from './on-commit.config.js';
+import type { HookEntry } from './on-commit.types.js';
+
+/** Reported for every callback that threw. */
+export interface OnCommitErrorEvent {
+  readonly name: string;
+  readonly error: unknown;
+  readonly robust: boolean;
+}
+
+/**
+ * Runs the callbacks of committed transactions: on `setImmediate` (after TypeORM released the
+ * connection), outside every known transaction context, sequentially in registration order,
+ * with Django's `robust` semantics. Errors are logged and reported, never rethrown into TypeORM.
+ */
+export class CommitHooksRunner {
+  private readonly logger = new Logger('OnCommit');
+  private readonly pending = new Set<Promise<void>>();
+  private readonly completions = new WeakMap<QueryRunner, Promise<void>>();
+  private readonly errorListeners = new Set<(event: OnCommitErrorEvent) => void>();
+
+  /** Schedule the callbacks of the transaction that ran on `queryRunner`. */
+  schedule(queryRunner: QueryRunner, entries: HookEntry[]): void {
+    if (entries.length === 0) return;
+    const done = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.runOutsideTransaction(() => this.runAll(entries)).then(resolve, reject);
+      });
+    });
+    this.completions.set(queryRunner, done);
+    this.track(done);
+  }
+
+  /** Keep `work` in the set `drain()` waits for. Its rejection is considered handled. */
+  track(work: Promise<unknown>): void {
+    const tracked = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  }
+
+  /**
+   * The completion of the callbacks scheduled by the last commit on `queryRunner` (rejects with
+   * the error of a non-robust callback), once; undefined when none were scheduled.
+   */
+  takeCompletion(queryRunner: QueryRunner): Promise<void> | undefined {
+    const done = this.completions.get(queryRunner);
+    this.completions.delete(queryRunner);
+    return done;
+  }
+
+  /** Resolve when every scheduled callback (including ones scheduled meanwhile) has finished. */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Subscribe to callback errors; returns the unsubscribe function. */
+  onError(listener: (event: OnCommitErrorEvent) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /** Run one callback now; robust ⇒ log and swallow its error. Used for immediate execution. */
+  async runOne(entry: Pick<HookEntry, 'fn' | 'robust' | 'name'>): Promise<void> {
+    try {
+      await entry.fn();
+    } catch (error) {
+      this.report(entry, error);
+      if (!entry.robust) throw error;
+    }
+  }
+
+  private async runAll(entries: HookEntry[]): Promise<void> {
+    for (const [index, entry] of entries.entries()) {
+      try {
+        await this.runOne(entry);
+      } catch (error) {
+        const skipped = entries.length - index - 1;
+        if (skipped > 0) {
+          this.logger.error(
+            `Skipped ${skipped} later onCommit callback(s) of the same transaction because ` +
+              `${entry.name} failed. Pass { robust: true } to callbacks that must run anyway.`,
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
+  private report(entry: Pick<HookEntry, 'robust' | 'name'>, error: unknown): void {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.logger.error(
+      `Error calling ${entry.name} in onCommit() (the transaction stayed committed; ` +
+        `${entry.robust ? 'continuing with the next callbacks' : 'remaining callbacks skipped'}): ${detail}`,
+    );
+    for (const listener of this.errorListeners) {
+      try {
+        listener({ name: entry.name, error, robust: entry.robust });
+      } catch {
+        // A failing listener must not hide the original error.
+      }
+    }
+  }
+
+  private runOutsideTransaction(fn: () => Promise<void>): Promise<void> {
+    let run = fn;
+    for (const resolver of getOnCommitConfig().resolvers) {
+      const outside = resolver.runOutside?.bind(resolver);
+      if (!outside) continue;
+      const inner = run;
+      run = () => outside(inner);
+    }
+    return run();
+  }
+}
+
+/** The process-wide runner used by `onCommit`. */
+export const commitHooksRunner = new CommitHooksRunner();
+
+/**
+ * Wait until every pending `onCommit` callback has finished. Call it on shutdown
+ * (`beforeApplicationShutdown`) and in tests before asserting side effects.
+ * @publicApi
+ */
+export function drainOnCommit(): Promise<void> {
+  return commitHooksRunner.drain();
+}

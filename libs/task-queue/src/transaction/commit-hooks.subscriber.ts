@@ -1,0 +1,70 @@
+import { Logger } from '@nestjs/common';
+import type {
+  AfterQueryEvent,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+  TransactionStartEvent,
+} from 'typeorm';
+import { commitHooksRegistry, type TransactionOutcome } from './commit-hooks.registry.js';
+import { commitHooksRunner } from './commit-hooks.runner.js';
+
+/**
+ * Drives the `onCommit` registry from TypeORM's transaction events. It sees every transaction
+ * of its DataSource, whoever opened it (`dataSource.transaction`, `manager.transaction`, a
+ * manual QueryRunner, the implicit transaction of `save()`, `@nestjs-cls/transactional`).
+ * It never runs user code inline: committed callbacks go to the runner, which executes them
+ * after the connection is released. Install it with `installCommitHooks(dataSource)` or list the
+ * class in `DataSourceOptions.subscribers`.
+ * @publicApi
+ */
+export class CommitHooksSubscriber implements EntitySubscriberInterface {
+  private readonly logger = new Logger('OnCommit');
+
+  afterTransactionStart(event: TransactionStartEvent): void {
+    this.guard(() => commitHooksRegistry.started(event.queryRunner));
+  }
+
+  afterQuery(event: AfterQueryEvent): void {
+    if (!event.success || event.query !== 'COMMIT') return;
+    const raw: unknown = event.rawResults;
+    const command =
+      typeof raw === 'object' && raw !== null ? (raw as { command?: unknown }).command : undefined;
+    this.guard(() => commitHooksRegistry.commitResult(event.queryRunner, command));
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    this.guard(() =>
+      this.finish(event.queryRunner, commitHooksRegistry.committed(event.queryRunner)),
+    );
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    this.guard(() =>
+      this.finish(event.queryRunner, commitHooksRegistry.rolledBack(event.queryRunner)),
+    );
+  }
+
+  private finish(queryRunner: QueryRunner, outcome: TransactionOutcome): void {
+    if (outcome.kind === 'committed')
+      return commitHooksRunner.schedule(queryRunner, outcome.entries);
+    if (outcome.kind !== 'discarded' || outcome.reason !== 'aborted-commit') return;
+    const names = outcome.entries.map((entry) => entry.name).join(', ') || 'none';
+    this.logger.error(
+      `PostgreSQL answered COMMIT with ROLLBACK: the transaction had been aborted by a failed ` +
+        `statement whose error was caught without a savepoint, so nothing was saved. Discarded ` +
+        `onCommit callbacks: ${names}. Wrap statements that may fail in manager.transaction() ` +
+        `(a savepoint) or let the error propagate.`,
+    );
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      // A bug here must never fail the user's transaction.
+      this.logger.error(`onCommit bookkeeping failed: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { commitHooksRunner } from './commit-hooks.runner.js';
+import { onCommit } from './on-commit.js';
+import type { ImplicitOnCommitOptions } from './on-commit.types.js';
+import { publishWithRetry, type PublishRetryOptions } from './publish-retry.js';
+
+const logger = new Logger('OnCommit');
+
+/** Options of `dispatchOnCommit`. @publicApi */
+export interface DispatchOnCommitOptions extends Pick<
+  ImplicitOnCommitOptions,
+  'dataSource' | 'connectionName' | 'strict'
+> {
+  /** Transaction to wait for; default: the current one (implicit resolution). */
+  manager?: EntityManager;
+  /** For logs: typically `<task name>[<task id>]`. */
+  name: string;
+  retry?: PublishRetryOptions;
+}
+
+/**
+ * The producer's seam for `delayOnCommit()` in after-commit mode: runs `publish` after the
+ * transaction commits (now, when there is none), retrying with exponential backoff when it
+ * fails. Returns at once; it never throws except `NoActiveTransactionError` in strict mode.
+ * Best effort: the task is lost if the process dies between COMMIT and a successful publish or
+ * the broker stays down past the retry budget (use the outbox mode for those cases).
+ * @publicApi
+ */
+export function dispatchOnCommit(
+  publish: () => Promise<void>,
+  options: DispatchOnCommitOptions,
+): void {
+  const { name, retry = {} } = options;
+  const callback = async (): Promise<void> => {
+    try {
+      await publishWithRetry(publish, retry, (attempt, error, delay) =>
+        logger.warn(
+          `Publishing ${name} failed (attempt ${attempt}): ${String(error)}. Retrying in ${delay} ms.`,
+        ),
+      );
+    } catch (error) {
+      logger.error(
+        `${name} was committed but could not be published after ${retry.attempts ?? 5} attempts: ` +
+          `${String(error)}. The task is lost. Check the broker, or use dispatch: 'outbox' to ` +
+          `make publication survive broker outages and crashes.`,
+      );
+    }
+  };
+  const registration = options.manager
+    ? onCommit(options.manager, callback, { robust: true, name, strict: options.strict })
+    : onCommit(callback, {
+        robust: true,
+        name,
+        strict: options.strict,
+        dataSource: options.dataSource,
+        connectionName: options.connectionName,
+      });
+  commitHooksRunner.track(registration);
+}

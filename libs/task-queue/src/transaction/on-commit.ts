@@ -1,0 +1,102 @@
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
+import { hasCommitHooks, installCommitHooks } from './commit-hooks.installer.js';
+import { commitHooksRegistry } from './commit-hooks.registry.js';
+import { commitHooksRunner } from './commit-hooks.runner.js';
+import { captureStorage } from './on-commit-capture.js';
+import { getOnCommitConfig } from './on-commit.config.js';
+import type {
+  ImplicitOnCommitOptions,
+  OnCommitCallback,
+  OnCommitOptions,
+} from './on-commit.types.js';
+
+const logger = new Logger('OnCommit');
+
+/**
+ * Run `fn` after the outermost commit of `manager`'s transaction (Django's
+ * `transaction.on_commit`). Inside a transaction the returned promise resolves at once; the
+ * callback runs later, after the connection is released, outside the transaction's context.
+ * Callbacks registered in a savepoint that rolls back are dropped; a rollback drops them all.
+ * Without an active transaction `fn` runs now and the promise settles when it finishes; in
+ * strict mode this throws `NoActiveTransactionError` (synchronously) instead.
+ * @publicApi
+ */
+export function onCommit(
+  manager: EntityManager,
+  fn: OnCommitCallback,
+  options?: OnCommitOptions,
+): Promise<void>;
+/**
+ * Implicit form: finds the current transaction through the configured resolvers (Celeriac's
+ * `atomic()` context, then `@nestjs-cls/transactional` when installed).
+ * @publicApi
+ */
+export function onCommit(fn: OnCommitCallback, options?: ImplicitOnCommitOptions): Promise<void>;
+export function onCommit(
+  first: EntityManager | OnCommitCallback,
+  second?: OnCommitCallback | ImplicitOnCommitOptions,
+  third?: OnCommitOptions,
+): Promise<void> {
+  if (isCallback(first)) {
+    const options = (second as ImplicitOnCommitOptions | undefined) ?? {};
+    return register(resolveCurrentManager(options), first, options);
+  }
+  return register(first, second as OnCommitCallback, third ?? {});
+}
+
+/** The transactional manager the implicit form would use, or undefined. @publicApi */
+export function resolveCurrentManager(
+  options: ImplicitOnCommitOptions = {},
+): EntityManager | undefined {
+  const query = { dataSource: options.dataSource, connectionName: options.connectionName };
+  for (const resolver of getOnCommitConfig().resolvers) {
+    const manager = resolver.resolve(query);
+    if (manager) return manager;
+  }
+  return undefined;
+}
+
+function register(
+  manager: EntityManager | undefined,
+  fn: OnCommitCallback,
+  options: OnCommitOptions,
+): Promise<void> {
+  const entry = {
+    fn,
+    robust: options.robust ?? false,
+    name: options.name ?? (fn.name || 'anonymous callback'),
+  };
+  const capture = captureStorage.getStore();
+  if (capture) {
+    capture.entries.push(entry);
+    return Promise.resolve();
+  }
+  const strict = options.strict ?? getOnCommitConfig().strict;
+  const queryRunner = manager?.queryRunner;
+  if (queryRunner?.isTransactionActive) {
+    const dataSource = queryRunner.connection;
+    if (!hasCommitHooks(dataSource)) installCommitHooks(dataSource);
+    commitHooksRegistry.register(queryRunner, entry);
+    return Promise.resolve();
+  }
+  // A released runner means the transaction this manager belonged to is over: typically a
+  // promise that was not awaited inside the transaction.
+  const late = queryRunner?.isReleased === true;
+  if (strict) throw new NoActiveTransactionError(entry.name, late ? 'finished' : 'none');
+  if (late) {
+    logger.warn(
+      `LATE_ON_COMMIT: onCommit(${entry.name}) was called after its transaction had finished ` +
+        `(a promise not awaited inside the transaction?). Running it now.`,
+    );
+  }
+  return commitHooksRunner.runOne(entry);
+}
+
+function isCallback(value: EntityManager | OnCommitCallback): value is OnCommitCallback {
+  return (
+    typeof value === 'function' &&
+    typeof (value as { transaction?: unknown }).transaction !== 'function'
+  );
+}

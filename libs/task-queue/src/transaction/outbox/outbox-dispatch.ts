@@ -1,0 +1,33 @@
+import type { EntityManager } from 'typeorm';
+import type { PreparedTask } from '../../core/task.dispatcher.js';
+import { NoActiveTransactionError } from '../../errors/no-active-transaction.error.js';
+import type { Broker } from '../../interfaces/broker.interface.js';
+import type { TypeOrmIntegrationOptions } from '../../interfaces/task-queue-options.interface.js';
+import { resolveCurrentManager } from '../on-commit.js';
+import { OutboxWriter } from './outbox.writer.js';
+
+const writers = new WeakMap<Broker, OutboxWriter>();
+
+/**
+ * Outbox mode of `delayOnCommit`: write the message to `task_outbox` with the transaction's
+ * manager (explicit, or the current one), and publish it after commit (fast path). Outside a
+ * transaction the row is written with the DataSource's manager and published at once, unless
+ * `strict` is set.
+ */
+export async function writeToOutbox(
+  broker: Broker,
+  options: TypeOrmIntegrationOptions,
+  prepared: PreparedTask,
+  manager?: EntityManager,
+): Promise<void> {
+  let writer = writers.get(broker);
+  if (!writer) writers.set(broker, (writer = new OutboxWriter({ broker })));
+  const target = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
+  if (!target && options.strict) {
+    throw new NoActiveTransactionError(
+      `${prepared.message.headers.task}[${prepared.message.headers.id}]`,
+      'none',
+    );
+  }
+  await writer.write(target ?? options.dataSource.manager, prepared.message, prepared.publish);
+}

@@ -1,0 +1,35 @@
+/** Defaults shared by the outbox writer, fast path and relay. */
+export const OUTBOX_DEFAULTS = {
+  /** Fresh rows are left to the fast path for this long before the relay may take them. */
+  graceMs: 5_000,
+  /** A claim (lease) lasts this long; an unfinished claim is retaken after it expires. */
+  leaseMs: 30_000,
+  /** PostgreSQL NOTIFY channel that wakes relays. */
+  channel: 'celeriac_task_outbox',
+  batchSize: 100,
+  pollIntervalMs: 2_000,
+  /** Relay backoff after a failed publish: initial delay, doubling, capped. */
+  retryInitialMs: 1_000,
+  retryMaxMs: 60_000,
+} as const;
+
+/** Options common to the writer and the relay. @publicApi */
+export interface OutboxCommonOptions {
+  /** See OUTBOX_DEFAULTS.leaseMs. */
+  leaseMs?: number;
+  /** PostgreSQL NOTIFY channel (default `celeriac_task_outbox`). */
+  channel?: string;
+}
+
+/** Delay before the relay retries a row that failed `attempts` times. */
+export function relayBackoffMs(attempts: number): number {
+  return Math.min(
+    OUTBOX_DEFAULTS.retryInitialMs * 2 ** Math.max(0, attempts - 1),
+    OUTBOX_DEFAULTS.retryMaxMs,
+  );
+}
+
+/** Error text stored in `last_error`, bounded. */
+export function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+}

@@ -1,0 +1,136 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { DataSource } from 'typeorm';
+import { PgNotificationListener } from '../../backends/typeorm/pg-notification.listener.js';
+import { sqlDialect } from '../../backends/typeorm/sql-dialect.js';
+import type { Broker } from '../../interfaces/broker.interface.js';
+import { publishOutboxRow } from './outbox-publish.js';
+import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
+import { OutboxStore } from './outbox.store.js';
+
+/** Options of `OutboxRelay`. @publicApi */
+export interface OutboxRelayOptions extends OutboxCommonOptions {
+  /** Rows claimed per round (default 100). */
+  batchSize?: number;
+  /** Longest sleep between rounds when idle, in ms (default 2 000). */
+  pollIntervalMs?: number;
+  /** PostgreSQL: wake up on NOTIFY (default true). */
+  listen?: boolean;
+  /** Lease owner name, for diagnostics (default host:pid:random). */
+  owner?: string;
+}
+
+/**
+ * Publishes `task_outbox` rows the fast path did not finish (crash, broker down). Run it in
+ * worker processes; any number of instances may run: rows are claimed with leases (and
+ * `FOR UPDATE SKIP LOCKED` on PostgreSQL and MySQL 8 / MariaDB 10.6+), published outside any
+ * transaction, then deleted. Delivery is at-least-once: a crash after publish and before delete
+ * publishes again once the lease expires, so workers must dedupe by task id.
+ * @publicApi
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger('OutboxRelay');
+  private readonly store: OutboxStore;
+  private readonly owner: string;
+  private listener?: PgNotificationListener;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly broker: Broker,
+    private readonly options: OutboxRelayOptions = {},
+  ) {
+    this.store = new OutboxStore(dataSource);
+    this.owner = options.owner ?? `relay:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  /** Start relaying in the background (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    if (this.options.listen !== false && sqlDialect(this.dataSource) === 'postgres') {
+      this.listener = new PgNotificationListener(
+        this.dataSource,
+        this.options.channel ?? OUTBOX_DEFAULTS.channel,
+        () => this.wake?.(),
+      );
+      this.listener
+        .start()
+        .catch((error: unknown) =>
+          this.logger.warn(`LISTEN failed (${String(error)}); polling only.`),
+        );
+    }
+    this.loop = this.run();
+    this.logger.log(`Outbox relay ${this.owner} started.`);
+  }
+
+  /** Stop after the current round; resolves when it has finished. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.stop();
+    this.listener = undefined;
+    this.logger.log(`Outbox relay ${this.owner} stopped.`);
+  }
+
+  /** One round: claim a batch, publish each row, delete the published ones. Returns the number claimed. */
+  async relayOnce(): Promise<number> {
+    const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
+    let published = 0;
+    for (const row of rows) {
+      try {
+        await publishOutboxRow(this.broker, row);
+      } catch (error) {
+        this.logger.warn(
+          `Publishing ${row.taskName}[${row.id}] failed (attempt ${row.attempts}): ${String(error)}. Will retry.`,
+        );
+        await this.store.fail(row, this.owner, error);
+        continue;
+      }
+      await this.store.complete(row.id, this.owner);
+      published++;
+    }
+    if (rows.length > 0)
+      this.logger.log(`Relayed ${published} of ${rows.length} claimed outbox row(s).`);
+    return rows.length;
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? OUTBOX_DEFAULTS.batchSize;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let delay = this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
+      try {
+        if ((await this.relayOnce()) >= this.batchSize) continue;
+        const due = await this.store.nextDue();
+        if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
+      } catch (error) {
+        this.logger.error(`Outbox relay round failed: ${String(error)}. Retrying in ${delay} ms.`);
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
+import type { Broker } from '../../interfaces/broker.interface.js';
+import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import { drainOnCommit } from '../commit-hooks.runner.js';
+import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js';
+import { OutboxRelay } from './outbox.relay.js';
+import { OutboxWriter } from './outbox.writer.js';
+import { TaskOutbox } from './task-outbox.entity.js';
+
+const message = (id: string): TaskMessage =>
+  ({
+    headers: { id, task: 't' },
+    properties: {},
+    body: '[]',
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+  }) as unknown as TaskMessage;
+
+describe('outbox (sql.js, polling claims)', () => {
+  let dataSource: DataSource;
+  const published: string[] = [];
+  const broker = {
+    publish: async (m: TaskMessage) => void published.push(m.headers.id),
+  } as unknown as Broker;
+
+  beforeAll(async () => {
+    dataSource = new DataSource({
+      type: 'sqljs',
+      entities: [TaskOutbox],
+      migrations: [CreateTaskOutbox1767225600000],
+    });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+  });
+  afterAll(() => dataSource.destroy());
+
+  it('writes in the transaction and the fast path publishes and deletes', async () => {
+    await dataSource.transaction((m) =>
+      new OutboxWriter({ broker }).write(m, message('a'), { queue: 'q', priority: 3 }),
+    );
+    await drainOnCommit();
+    expect(published).toEqual(['a']);
+    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+
+  it('the relay publishes rows left behind', async () => {
+    await dataSource.transaction((m) =>
+      new OutboxWriter({ graceMs: 0 }).write(m, message('b'), { queue: 'q' }),
+    );
+    const relay = new OutboxRelay(dataSource, broker);
+    expect(await relay.relayOnce()).toBe(1);
+    expect(published).toEqual(['a', 'b']);
+    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+
+  it('says to run the migration when the table is missing', async () => {
+    const empty = new DataSource({ type: 'sqljs', entities: [TaskOutbox] });
+    await empty.initialize();
+    await expect(
+      new OutboxWriter().write(empty.manager, message('c'), { queue: 'q' }),
+    ).rejects.toBeInstanceOf(OutboxTableMissingError);
+    await empty.destroy();
+  });
+});

@@ -1,0 +1,178 @@
+import { In, type DataSource } from 'typeorm';
+import { dateParam, qualifiedTable, sqlDialect } from '../../backends/typeorm/sql-dialect.js';
+import { errorText, relayBackoffMs } from './outbox.options.js';
+import { TaskOutbox } from './task-outbox.entity.js';
+
+/**
+ * Every state change of `task_outbox` rows after they are written: claims (leases), completion
+ * and failure. Each statement is atomic on its own; a claim is a compare-and-set on the lease,
+ * so two claimers never both win a row.
+ */
+export class OutboxStore {
+  /** Becomes false when the database rejects SKIP LOCKED (old MySQL / MariaDB). */
+  private skipLocked = true;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Lease one row for `owner` unless someone holds it; null when not claimed (or absent). */
+  async claimOne(id: string, owner: string, leaseMs: number): Promise<TaskOutbox | null> {
+    const now = new Date();
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(TaskOutbox)
+      .set({
+        lockedBy: owner,
+        lockedUntil: new Date(now.getTime() + leaseMs),
+        attempts: () => 'attempts + 1',
+      })
+      .where('id = :id', { id })
+      .andWhere('(locked_until IS NULL OR locked_until < :now)', { now })
+      .execute();
+    if (result.affected !== 1) return null;
+    return this.dataSource.getRepository(TaskOutbox).findOneBy({ id, lockedBy: owner });
+  }
+
+  /** Lease up to `limit` due rows for `owner`, oldest first. */
+  async claimBatch(owner: string, leaseMs: number, limit: number): Promise<TaskOutbox[]> {
+    const dialect = sqlDialect(this.dataSource);
+    if (dialect === 'postgres') return this.claimBatchPostgres(owner, leaseMs, limit);
+    if (dialect === 'mysql' && this.skipLocked) {
+      try {
+        return await this.claimBatchMysql(owner, leaseMs, limit);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ER_PARSE_ERROR') throw error;
+        this.skipLocked = false;
+      }
+    }
+    return this.claimBatchPolling(owner, leaseMs, limit);
+  }
+
+  /** The row was published: delete it if `owner` still holds it. */
+  async complete(id: string, owner: string): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(TaskOutbox)
+      .where('id = :id AND locked_by = :owner', { id, owner })
+      .execute();
+  }
+
+  /** Publishing failed: release the lease and retry after a backoff. */
+  async fail(
+    row: Pick<TaskOutbox, 'id' | 'attempts'>,
+    owner: string,
+    error: unknown,
+  ): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .update(TaskOutbox)
+      .set({
+        lockedBy: null,
+        lockedUntil: null,
+        relayAfter: new Date(Date.now() + relayBackoffMs(row.attempts)),
+        lastError: errorText(error),
+      })
+      .where('id = :id AND locked_by = :owner', { id: row.id, owner })
+      .execute();
+  }
+
+  /** When the next row becomes claimable, or null when the table is empty. */
+  async nextDue(): Promise<Date | null> {
+    const row = await this.dataSource
+      .getRepository(TaskOutbox)
+      .createQueryBuilder('o')
+      .select(
+        'MIN(CASE WHEN o.locked_until IS NULL OR o.locked_until < o.relay_after THEN o.relay_after ELSE o.locked_until END)',
+        'due',
+      )
+      .getRawOne<{ due: Date | string | null }>();
+    const due = row?.due;
+    if (due === null || due === undefined) return null;
+    return due instanceof Date
+      ? due
+      : new Date(sqlDialect(this.dataSource) === 'sqlite' ? `${due.replace(' ', 'T')}Z` : due);
+  }
+
+  private async claimBatchPostgres(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+  ): Promise<TaskOutbox[]> {
+    const table = qualifiedTable(this.dataSource, 'task_outbox');
+    const now = new Date();
+    const queryRunner = this.dataSource.createQueryRunner();
+    try {
+      const result = await queryRunner.query(
+        `UPDATE ${table} SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+         WHERE id IN (
+           SELECT id FROM ${table}
+           WHERE relay_after <= $3 AND (locked_until IS NULL OR locked_until < $3)
+           ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [owner, new Date(now.getTime() + leaseMs), now, limit],
+        true,
+      );
+      return this.load(
+        (result.records as Array<{ id: string }>).map((r) => r.id),
+        owner,
+      );
+    } finally {
+      await queryRunner.release();
+    }
+  }
+
+  private async claimBatchMysql(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+  ): Promise<TaskOutbox[]> {
+    const table = qualifiedTable(this.dataSource, 'task_outbox');
+    const now = new Date();
+    const ids = await this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ id: string }> = await manager.query(
+        `SELECT id FROM ${table} WHERE relay_after <= ? AND (locked_until IS NULL OR locked_until < ?)
+         ORDER BY created_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+        [now, now],
+      );
+      if (rows.length === 0) return [];
+      await manager.query(
+        `UPDATE ${table} SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        [owner, new Date(now.getTime() + leaseMs), ...rows.map((r) => r.id)],
+      );
+      return rows.map((r) => r.id);
+    });
+    return this.load(ids, owner);
+  }
+
+  /** No row locks (SQLite, old MySQL): pick candidates, then win each with a compare-and-set. */
+  private async claimBatchPolling(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+  ): Promise<TaskOutbox[]> {
+    const now = dateParam(this.dataSource, new Date());
+    const candidates = await this.dataSource
+      .getRepository(TaskOutbox)
+      .createQueryBuilder('o')
+      .select('o.id', 'id')
+      .where('o.relay_after <= :now', { now })
+      .andWhere('(o.locked_until IS NULL OR o.locked_until < :now)', { now })
+      .orderBy('o.created_at')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    const claimed: TaskOutbox[] = [];
+    for (const { id } of candidates) {
+      const row = await this.claimOne(id, owner, leaseMs);
+      if (row) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  private async load(ids: string[], owner: string): Promise<TaskOutbox[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.dataSource
+      .getRepository(TaskOutbox)
+      .findBy({ id: In(ids), lockedBy: owner });
+    return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+}

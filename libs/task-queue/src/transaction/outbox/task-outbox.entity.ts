@@ -1,0 +1,50 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One task waiting to be published (`task_outbox`). Written in the business transaction by
+ * `OutboxWriter`, deleted once the broker accepted the message. Create the table with the
+ * `CreateTaskOutbox…` migration and add this entity to the DataSource.
+ * @publicApi
+ */
+@Entity({ name: 'task_outbox' })
+@Index('IDX_task_outbox_relay_after', ['relayAfter'])
+export class TaskOutbox {
+  /** = task id: the dedupe key end to end. */
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  queue!: string;
+
+  @Column({ name: 'task_name', type: 'varchar', length: 255 })
+  taskName!: string;
+
+  @Column({ type: 'int', nullable: true })
+  priority!: number | null;
+
+  @Column({ name: 'not_before', type: Date, nullable: true })
+  notBefore!: Date | null;
+
+  /** The serialized TaskMessage (JSON text). */
+  @Column({ type: 'text' })
+  message!: string;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  /** The relay ignores the row before this instant (the fast path is handling it). */
+  @Column({ name: 'relay_after', type: Date })
+  relayAfter!: Date;
+
+  @Column({ type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'locked_by', type: 'varchar', length: 255, nullable: true })
+  lockedBy!: string | null;
+
+  @Column({ name: 'locked_until', type: Date, nullable: true })
+  lockedUntil!: Date | null;
+}

@@ -1,0 +1,64 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { Broker } from '../interfaces/broker.interface.js';
+import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+
+interface Relay {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Lifecycle of the TypeORM integration, when `typeorm` is configured: commit hooks installed on
+ * the DataSource at init, the outbox relay started with the worker, and pending after-commit
+ * publishes drained at shutdown. TypeORM is imported lazily: apps without it never load it.
+ */
+@Injectable()
+export class TypeOrmIntegration
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger('TaskQueue');
+  private relay?: Relay;
+
+  constructor(
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const typeorm = this.config.typeorm;
+    if (!typeorm) return;
+    const { installCommitHooks } = await import('./commit-hooks.installer.js');
+    const { configureOnCommit } = await import('./on-commit.config.js');
+    if (typeorm.strict !== undefined) configureOnCommit({ strict: typeorm.strict });
+    installCommitHooks(typeorm.dataSource);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const typeorm = this.config.typeorm;
+    const wanted = typeorm?.relay ?? (typeorm?.dispatch === 'outbox' && this.config.worker.enabled);
+    if (!typeorm || !wanted) return;
+    const { OutboxRelay } = await import('./outbox/outbox.relay.js');
+    this.relay = new OutboxRelay(
+      typeorm.dataSource,
+      this.broker,
+      typeof wanted === 'object' ? wanted : {},
+    );
+    this.relay.start();
+    this.logger.log('Outbox relay started: publishing task_outbox rows the fast path did not.');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.config.typeorm) return;
+    await this.relay?.stop();
+    const { drainOnCommit } = await import('./commit-hooks.runner.js');
+    await drainOnCommit();
+  }
+}

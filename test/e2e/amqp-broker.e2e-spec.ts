@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { connect, type Channel } from 'amqplib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AmqpBrokerOptions } from '../../libs/task-queue/src/brokers/amqp/amqp-broker.options.js';
+import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
+import { BrokerConnectionError } from '../../libs/task-queue/src/errors/broker-connection.error.js';
+import { ConfigurationError } from '../../libs/task-queue/src/errors/configuration.error.js';
+import type { Delivery } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { describeBrokerConformance } from '../../libs/task-queue/src/testing/conformance/broker.conformance.js';
+import {
+  type AmqpTestVhost,
+  closeConnectionsNamed,
+  createTestVhost,
+  listQueues,
+} from '../support/amqp-vhost.js';
+
+// Everything runs in a private vhost, created here and deleted afterwards: the suite can run in
+// parallel with others on the shared RabbitMQ, and only ever force-closes its own connections.
+
+let vhost: AmqpTestVhost;
+beforeAll(async () => {
+  vhost = await createTestVhost('celeriac-amqp-broker');
+});
+afterAll(async () => {
+  await vhost?.dispose();
+});
+
+describeBrokerConformance('amqp', {
+  create: () => new AmqpBroker(vhost.url, { maxPriority: 10 }),
+});
+
+describe('AmqpBroker (RabbitMQ specifics)', () => {
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async (options: AmqpBrokerOptions = {}): Promise<AmqpBroker> => {
+    const broker = new AmqpBroker(vhost.url, {
+      connectionName: `celeriac-e2e-${randomUUID()}`,
+      ...options,
+    });
+    opened.push(broker);
+    await broker.connect();
+    return broker;
+  };
+  const raw = async (): Promise<Channel> => {
+    const model = await connect(vhost.url);
+    opened.push(model);
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    return channel;
+  };
+  const queue = (): string => `amqp-e2e-${randomUUID()}`;
+  const message = (n: number, priority = 0) =>
+    createTaskMessage({ name: 'amqp.task', args: [n], priority });
+  const collect = async (broker: AmqpBroker, q: string, prefetch = 10) => {
+    const got: Delivery[] = [];
+    await broker.consume([q], (d) => got.push(d), { prefetch });
+    return got;
+  };
+  const stats = async (name: string) => (await listQueues(vhost.name)).find((q) => q.name === name);
+  const disconnected = async (broker: AmqpBroker, name: string): Promise<void> => {
+    expect(await closeConnectionsNamed(name)).toBe(1);
+    await expect.poll(() => broker.connection.isConnected).toBe(false);
+  };
+
+  afterEach(async () => {
+    for (const item of opened.splice(0).reverse()) await item.close().catch(() => undefined);
+  });
+
+  it('declares the queue as Celery does and publishes with Celery properties on the default exchange', async () => {
+    const broker = await open();
+    const q = queue();
+    const sent = createTaskMessage({
+      name: 'amqp.task',
+      args: [2, 3],
+      priority: 4,
+      replyTo: 'oid-1',
+      expires: new Date(Date.now() + 60_000),
+      headers: { custom: 'kept' },
+    });
+    await broker.publish(sent, { queue: q });
+    // kombu's declaration for a plain queue: durable direct exchange and durable queue, both
+    // named like the queue, no arguments. Equal declarations are accepted by RabbitMQ.
+    const ch = await raw();
+    await ch.assertExchange(q, 'direct', { durable: true, autoDelete: false });
+    await ch.assertQueue(q, { durable: true, autoDelete: false, exclusive: false });
+    await ch.bindQueue(q, q, q);
+    const got = await ch.get(q, { noAck: true });
+    if (!got) throw new Error('no message');
+    expect(got.fields).toMatchObject({ exchange: '', routingKey: q });
+    expect(got.properties).toMatchObject({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+      priority: 4,
+      correlationId: sent.headers.id,
+      replyTo: 'oid-1',
+    });
+    expect(Number(got.properties.expiration)).toBeGreaterThan(50_000);
+    expect(got.properties.headers).toMatchObject({
+      task: 'amqp.task',
+      id: sent.headers.id,
+      custom: 'kept',
+      timelimit: [null, null],
+    });
+    expect(got.content.toString('utf8')).toBe(sent.body);
+  });
+
+  it('accepts a queue Python declared first (x-max-priority) and reports a mismatch clearly', async () => {
+    const ch = await raw();
+    const q = queue();
+    await ch.assertExchange(q, 'direct', { durable: true });
+    await ch.assertQueue(q, { durable: true, arguments: { 'x-max-priority': 10 } });
+    const broker = await open({ maxPriority: 10 });
+    await broker.publish(message(1), { queue: q });
+    expect(await broker.queueLength(q)).toBe(1);
+
+    const other = queue();
+    await ch.assertQueue(other, { durable: true });
+    await expect(broker.publish(message(1), { queue: other })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+  });
+
+  it('declares quorum queues, and refuses quorum with priorities at construction', async () => {
+    const q = queue();
+    const broker = await open({ queues: { [q]: { type: 'quorum' } } });
+    await broker.publish(message(1), { queue: q });
+    expect((await stats(q))?.type).toBe('quorum');
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    await got[0]!.reject(false);
+    await expect.poll(() => broker.queueLength(`${q}.dlq`)).toBe(1);
+    expect((await stats(`${q}.dlq`))?.type).toBe('quorum');
+    expect(
+      () => new AmqpBroker(vhost.url, { queues: { x: { type: 'quorum', maxPriority: 5 } } }),
+    ).toThrow(ConfigurationError);
+  });
+
+  it('dead-letters a message rejected without requeue into <queue>.dlq', async () => {
+    const broker = await open();
+    const q = queue();
+    const sent = message(42);
+    await broker.publish(sent, { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    await got[0]!.reject(false);
+    const ch = await raw();
+    const dead = await ch.get(`${q}.dlq`, { noAck: true });
+    if (!dead) throw new Error('nothing dead-lettered');
+    expect(dead.content.toString('utf8')).toBe(sent.body);
+    expect(dead.properties.headers).toMatchObject({
+      id: sent.headers.id,
+      'x-celeriac-rejected-from': q,
+    });
+    expect(await broker.queueLength(q)).toBe(0);
+  });
+
+  it('drops instead of dead-lettering when deadLetter is off', async () => {
+    const broker = await open({ deadLetter: false });
+    const q = queue();
+    await broker.publish(message(1), { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    await got[0]!.reject(false);
+    expect(await broker.queueLength(`${q}.dlq`)).toBe(0);
+    await expect.poll(async () => (await stats(q))?.unacked).toBe(0);
+  });
+
+  it('resolves a publish only once RabbitMQ confirmed it (the message is already counted)', async () => {
+    const broker = await open();
+    const q = queue();
+    for (let i = 0; i < 20; i++) {
+      await broker.publish(message(i), { queue: q });
+      expect(await broker.queueLength(q)).toBe(i + 1);
+    }
+  });
+
+  it('parks a far-future message in the delay ladder, not unacked in a consumer', async () => {
+    const broker = await open();
+    const q = queue();
+    const got = await collect(broker, q);
+    await broker.publish(message(1), { queue: q, notBefore: new Date(Date.now() + 3_600_000) });
+    await broker.publish(message(2), { queue: q });
+    await expect.poll(() => got.length).toBe(1);
+    await got[0]!.ack();
+    // 3 600 000 ms = 36 000 units of 100 ms: highest binary digit 2^15, so it waits in level 15.
+    await expect
+      .poll(async () => (await stats('celeriac.delay.15'))?.messages)
+      .toBeGreaterThanOrEqual(1);
+    const all = await listQueues(vhost.name);
+    expect(all.reduce((sum, s) => sum + s.unacked, 0)).toBe(0);
+    expect((await stats(q))?.messages).toBe(0);
+    expect(got.length).toBe(1);
+  });
+
+  it('defers a delivery for hours: the copy is parked and the original acked', async () => {
+    const broker = await open();
+    const q = queue();
+    await broker.publish(message(1), { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    const before = (await stats('celeriac.delay.16'))?.messages ?? 0;
+    await got[0]!.defer(new Date(Date.now() + 2 * 3_600_000));
+    await expect.poll(async () => (await stats('celeriac.delay.16'))?.messages).toBe(before + 1);
+    expect(await stats(q)).toMatchObject({ messages: 0, unacked: 0 });
+  });
+
+  it("fails a publish at once while disconnected with whenDisconnected: 'fail'", async () => {
+    const name = `celeriac-e2e-${randomUUID()}`;
+    const broker = await open({
+      connectionName: name,
+      whenDisconnected: 'fail',
+      reconnect: { initialDelay: 10_000 },
+    });
+    const q = queue();
+    await broker.publish(message(1), { queue: q });
+    await disconnected(broker, name);
+    await expect(broker.publish(message(2), { queue: q })).rejects.toBeInstanceOf(
+      BrokerConnectionError,
+    );
+  });
+
+  it("bounds the wait of a publish while disconnected with whenDisconnected: 'wait'", async () => {
+    const name = `celeriac-e2e-${randomUUID()}`;
+    const broker = await open({
+      connectionName: name,
+      publishTimeout: 500,
+      reconnect: { initialDelay: 10_000 },
+    });
+    const q = queue();
+    await broker.publish(message(1), { queue: q });
+    await disconnected(broker, name);
+    await expect(broker.publish(message(2), { queue: q })).rejects.toThrow(/nothing was sent/);
+  });
+
+  it('recovers after a forced connection close: publishes wait, consumers resume, unacked messages come back', async () => {
+    const name = `celeriac-e2e-${randomUUID()}`;
+    const broker = await open({
+      connectionName: name,
+      reconnect: { initialDelay: 300, jitter: 0 },
+    });
+    const q = queue();
+    await broker.publish(message(1), { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    await disconnected(broker, name);
+    await expect(got[0]!.ack()).resolves.toBeUndefined(); // dead channel: logged, not thrown
+    await broker.publish(message(2), { queue: q }); // waits for the reconnect
+    await expect.poll(() => got.length, { timeout: 15_000 }).toBe(3);
+    const redelivered = got
+      .slice(1)
+      .find((d) => d.message.headers.id === got[0]!.message.headers.id);
+    expect(redelivered?.redelivered).toBe(true);
+    await Promise.all(got.slice(1).map((d) => d.ack()));
+    await expect.poll(async () => (await stats(q))?.unacked).toBe(0);
+    expect(await broker.queueLength(q)).toBe(0);
+  });
+
+  it('rejects publishes after close', async () => {
+    const broker = await open();
+    await broker.close();
+    await expect(broker.publish(message(1), { queue: queue() })).rejects.toBeInstanceOf(
+      BrokerConnectionError,
+    );
+  });
+});

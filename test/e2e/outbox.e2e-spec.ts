@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import type {
+  Broker,
+  PublishOptions,
+} from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import type { TaskMessage } from '../../libs/task-queue/src/interfaces/task-message.interface.js';
+import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
+import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+
+/** Records publishes; `down` makes publish fail like an unreachable broker. */
+class RecordingBroker implements Pick<Broker, 'publish'> {
+  readonly published: string[] = [];
+  down = false;
+  async publish(message: TaskMessage, _options: PublishOptions): Promise<void> {
+    if (this.down) throw new Error('broker unreachable');
+    this.published.push(message.headers.id);
+  }
+}
+const asBroker = (b: RecordingBroker): Broker => b as unknown as Broker;
+
+function message(id = randomUUID()): TaskMessage {
+  return {
+    headers: {
+      lang: 'py',
+      task: 'demo.add',
+      id,
+      shadow: null,
+      eta: null,
+      expires: null,
+      group: null,
+      group_index: null,
+      retries: 0,
+      timelimit: [null, null],
+      root_id: id,
+      parent_id: null,
+      argsrepr: '()',
+      kwargsrepr: '{}',
+      origin: 'test',
+      ignore_result: false,
+    },
+    properties: { correlation_id: id, reply_to: '', delivery_mode: 2, priority: 0 },
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    body: '[[], {}, {}]',
+  };
+}
+
+const schema = uniqueSchema('outbox');
+let dataSource: DataSource;
+const relays: OutboxRelay[] = [];
+const count = async (): Promise<number> => dataSource.getRepository(TaskOutbox).count();
+
+beforeAll(async () => {
+  dataSource = await openSchemaDataSource(schema, {
+    entities: [TaskOutbox],
+    migrations: [CreateTaskOutbox1767225600000],
+  });
+  await dataSource.runMigrations();
+});
+afterEach(async () => {
+  for (const relay of relays.splice(0)) await relay.stop();
+  await drainOnCommit();
+  await dataSource.getRepository(TaskOutbox).clear();
+});
+afterAll(async () => {
+  await dataSource?.destroy();
+  await dropSchema(schema);
+});
+
+describe('outbox on PostgreSQL', () => {
+  it('fast path publishes after commit and deletes the row', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    const msg = message();
+    await dataSource.transaction(async (m) => {
+      await writer.write(m, msg, { queue: 'q' });
+      expect(broker.published).toEqual([]);
+    });
+    await drainOnCommit();
+    expect(broker.published).toEqual([msg.headers.id]);
+    expect(await count()).toBe(0);
+  });
+
+  it('rollback: no row, nothing published', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    await dataSource
+      .transaction(async (m) => {
+        await writer.write(m, message(), { queue: 'q' });
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    await drainOnCommit();
+    expect(broker.published).toEqual([]);
+    expect(await count()).toBe(0);
+  });
+
+  it('aborted transaction (COMMIT became ROLLBACK): nothing published', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    await dataSource.transaction(async (m) => {
+      await writer.write(m, message(), { queue: 'q' });
+      await m.query('SELECT 1/0').catch(() => undefined);
+    });
+    await drainOnCommit();
+    expect(broker.published).toEqual([]);
+    expect(await count()).toBe(0);
+  });
+
+  it('broker down at commit, back later: the relay publishes; attempts and last_error recorded', async () => {
+    const broker = new RecordingBroker();
+    broker.down = true;
+    const writer = new OutboxWriter({ broker: asBroker(broker), graceMs: 0 });
+    const msg = message();
+    await dataSource.transaction((m) => writer.write(m, msg, { queue: 'q' }));
+    await drainOnCommit();
+    const row = await dataSource.getRepository(TaskOutbox).findOneByOrFail({ id: msg.headers.id });
+    expect(row).toMatchObject({ attempts: 1, lastError: 'broker unreachable', lockedBy: null });
+    broker.down = false;
+    const relay = new OutboxRelay(dataSource, asBroker(broker), { pollIntervalMs: 100 });
+    relays.push(relay);
+    relay.start();
+    await expect.poll(() => broker.published, { timeout: 10_000 }).toEqual([msg.headers.id]);
+    await expect.poll(count).toBe(0);
+  });
+
+  it('NOTIFY wakes an idle relay (poll interval 60 s)', async () => {
+    const broker = new RecordingBroker();
+    const relay = new OutboxRelay(dataSource, asBroker(broker), { pollIntervalMs: 60_000 });
+    relays.push(relay);
+    relay.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const msg = message();
+    await dataSource.transaction((m) => writer.write(m, msg, { queue: 'q' }));
+    await expect.poll(() => broker.published, { timeout: 5_000 }).toEqual([msg.headers.id]);
+  });
+
+  it('two relays over 1,000 rows publish each id exactly once', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const ids: string[] = [];
+    await dataSource.transaction(async (m) => {
+      for (let i = 0; i < 1000; i++) {
+        const msg = message();
+        ids.push(msg.headers.id);
+        await writer.write(m, msg, { queue: 'q' });
+      }
+    });
+    const broker = new RecordingBroker();
+    const a = new OutboxRelay(dataSource, asBroker(broker), { batchSize: 50, pollIntervalMs: 100 });
+    const b = new OutboxRelay(dataSource, asBroker(broker), { batchSize: 50, pollIntervalMs: 100 });
+    relays.push(a, b);
+    a.start();
+    b.start();
+    await expect.poll(() => broker.published.length, { timeout: 30_000 }).toBe(1000);
+    expect(new Set(broker.published).size).toBe(1000);
+    expect([...broker.published].sort()).toEqual([...ids].sort());
+    await expect.poll(count).toBe(0);
+  });
+
+  it('a lease left by a dead claimer is retaken after it expires', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const msg = message();
+    await dataSource.transaction((m) => writer.write(m, msg, { queue: 'q' }));
+    await dataSource
+      .getRepository(TaskOutbox)
+      .update(
+        { id: msg.headers.id },
+        { lockedBy: 'dead', lockedUntil: new Date(Date.now() + 300) },
+      );
+    const broker = new RecordingBroker();
+    const relay = new OutboxRelay(dataSource, asBroker(broker), { pollIntervalMs: 100 });
+    relays.push(relay);
+    relay.start();
+    await expect.poll(() => broker.published, { timeout: 5_000 }).toEqual([msg.headers.id]);
+  });
+});

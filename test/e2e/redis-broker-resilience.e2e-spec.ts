@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisBroker } from '../../libs/task-queue/src/brokers/redis/redis.broker.js';
+import { BrokerConnectionError } from '../../libs/task-queue/src/errors/broker-connection.error.js';
+import type { Delivery } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { freePort, PrivateRedisServer } from '../support/redis-test-server.js';
+
+// These tests use their own redis-server processes on free loopback ports, never 6379.
+describe('RedisBroker: connection resilience', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+  const msg = (n: number) => createTaskMessage({ name: 'redis.task', args: [n] });
+
+  it('fails a publish to an unreachable Redis after the bounded wait', async () => {
+    const broker = new RedisBroker(`redis://127.0.0.1:${await freePort()}/0`, {
+      publishTimeout: 300,
+    });
+    cleanup.push(() => broker.close());
+    const publishing = broker.publish(msg(1), { queue: 'nowhere' });
+    await expect(publishing).rejects.toBeInstanceOf(BrokerConnectionError);
+    await expect(publishing).rejects.toThrow(/did not answer within 300 ms/);
+    await expect(broker.connect()).rejects.toBeInstanceOf(BrokerConnectionError);
+  });
+
+  it('keeps consuming after the Redis server is killed and restarted', async () => {
+    const server = await PrivateRedisServer.start();
+    cleanup.push(() => server.kill());
+    const options = { publishTimeout: 15_000, wakeTimeout: 1 };
+    const worker = new RedisBroker(server.url, options);
+    const producer = new RedisBroker(server.url, options);
+    cleanup.push(
+      () => producer.close(),
+      () => worker.close(),
+    );
+    const got: Delivery[] = [];
+    await worker.consume(
+      ['resilience'],
+      (d) => {
+        got.push(d);
+        void d.ack();
+      },
+      { prefetch: 4 },
+    );
+    await producer.publish(msg(1), { queue: 'resilience' });
+    await expect.poll(() => got.length).toBe(1);
+
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 300));
+    await server.start();
+
+    await producer.publish(msg(2), { queue: 'resilience' });
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2);
+    expect(JSON.parse(got[1]!.message.body)[0]).toEqual([2]);
+  });
+});
