@@ -17,6 +17,7 @@ import { TaskExecutor } from './worker/task-executor.js';
 import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
+import { WorkflowService } from './workflow/workflow.service.js';
 
 const exported = [
   TaskClient,
@@ -46,6 +47,7 @@ const exported = [
     TaskExecutor,
     WorkerConnections,
     TypeOrmIntegration,
+    WorkflowService,
     ...exported,
   ],
   exports: [...exported, ...createCoreProviders().map((p) => (p as { provide: string }).provide)],

@@ -8,6 +8,7 @@ import type { Broker, Delivery } from '../interfaces/broker.interface.js';
 import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { getBrokerToken } from '../utils/tokens.js';
+import { WorkflowService } from '../workflow/workflow.service.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
 import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
@@ -31,6 +32,7 @@ export class TaskExecutor {
     private readonly events: TaskEvents,
     private readonly revoked: RevokedTasks,
     private readonly deadLetters: DeadLetters,
+    private readonly workflow: WorkflowService,
     @Inject(getBrokerToken()) private readonly broker: Broker,
   ) {}
 
@@ -62,6 +64,7 @@ export class TaskExecutor {
         await this.recorder.success(request, hostname, value);
       }
       this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
+      await this.workflow.onSuccess(request, value, hostname);
       if (acksLate) await delivery.ack();
     } catch (error) {
       await this.onError(

@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import type { TaskQueueOptions } from 'celeriac';
+
+const USAGE =
+  'usage: npm run interop:worker -- --broker URL --backend URL --queues Q[,Q2] ' +
+  '--hostname NAME@%h [--concurrency N]';
+
+/** Parse the interop worker's command line into module options; exits with usage on error. */
+export function parseInteropArgs(argv: string[]): TaskQueueOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      broker: { type: 'string' },
+      backend: { type: 'string' },
+      queues: { type: 'string', default: 'celery' },
+      hostname: { type: 'string', default: 'interop@%h' },
+      concurrency: { type: 'string', default: '4' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.broker) {
+    console.error(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const queues = values.queues.split(',').filter(Boolean);
+  return {
+    broker: values.broker,
+    resultBackend: values.backend ?? false,
+    defaultQueue: queues[0],
+    worker: {
+      queues,
+      hostname: values.hostname,
+      concurrency: Number(values.concurrency),
+      shutdownTimeout: 5_000,
+    },
+  };
+}
