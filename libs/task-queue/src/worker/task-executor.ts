@@ -191,6 +191,7 @@ export class TaskExecutor {
     );
     await this.recorder.failure(request, hostname, error);
     this.emit('task-failed', request, hostname, { error: errorInfo(error), runtime });
+    await this.workflow.onFailure(request, error, hostname);
   }
 
   private async unknownTask(
