@@ -11,3 +11,5 @@ export * from './task-revoked.error.js';
 export * from './max-retries-exceeded.error.js';
 export * from './time-limit.error.js';
 export * from './task-signals.js';
+export * from './no-active-transaction.error.js';
+export * from './outbox-table-missing.error.js';

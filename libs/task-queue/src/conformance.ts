@@ -1,0 +1,9 @@
+// `celeriac/conformance`: the suites every Broker and ResultBackend must pass (needs vitest).
+export {
+  describeBrokerConformance,
+  type BrokerConformanceOptions,
+} from './testing/conformance/broker.conformance.js';
+export {
+  describeResultBackendConformance,
+  type ResultBackendConformanceOptions,
+} from './testing/conformance/result-backend.conformance.js';

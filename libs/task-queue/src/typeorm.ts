@@ -1,0 +1,46 @@
+// `celeriac/typeorm`: transaction-bound dispatch, the outbox and the database result backend
+// (needs the optional peer typeorm).
+export { onCommit, resolveCurrentManager } from './transaction/on-commit.js';
+export type {
+  OnCommitCallback,
+  OnCommitOptions,
+  ImplicitOnCommitOptions,
+} from './transaction/on-commit.types.js';
+export {
+  configureOnCommit,
+  resetOnCommitConfig,
+  type OnCommitConfig,
+} from './transaction/on-commit.config.js';
+export { atomic, type AtomicOptions } from './transaction/transaction-context.js';
+export { Atomic, type AtomicDecoratorOptions } from './transaction/atomic.decorator.js';
+export {
+  drainOnCommit,
+  commitHooksRunner,
+  type OnCommitErrorEvent,
+} from './transaction/commit-hooks.runner.js';
+export { installCommitHooks, hasCommitHooks } from './transaction/commit-hooks.installer.js';
+export { CommitHooksSubscriber } from './transaction/commit-hooks.subscriber.js';
+export type { TransactionResolver } from './transaction/resolvers/transaction-resolver.interface.js';
+export { AlsTransactionResolver } from './transaction/resolvers/als.resolver.js';
+export { NestjsClsTransactionResolver } from './transaction/resolvers/nestjs-cls.resolver.js';
+export {
+  dispatchOnCommit,
+  type DispatchOnCommitOptions,
+} from './transaction/dispatch-on-commit.js';
+export type { PublishRetryOptions } from './transaction/publish-retry.js';
+export { TaskOutbox } from './transaction/outbox/task-outbox.entity.js';
+export { CreateTaskOutbox1767225600000 } from './transaction/outbox/create-task-outbox.migration.js';
+export { OutboxWriter, type OutboxWriterOptions } from './transaction/outbox/outbox.writer.js';
+export { OutboxRelay, type OutboxRelayOptions } from './transaction/outbox/outbox.relay.js';
+export {
+  TypeOrmResultBackend,
+  type TypeOrmResultBackendOptions,
+} from './backends/typeorm/typeorm.result-backend.js';
+export { TaskResult } from './backends/typeorm/task-result.entity.js';
+export { TaskGroupResult } from './backends/typeorm/task-group-result.entity.js';
+export { CreateTaskResult1767225600001 } from './backends/typeorm/create-task-result.migration.js';
+export {
+  captureOnCommitCallbacks,
+  type CapturedOnCommit,
+  type CapturedOnCommitCallback,
+} from './testing/capture-on-commit.js';
