@@ -18,6 +18,7 @@ export type { ApplyOptions, SendOptions } from './interfaces/apply-options.inter
 
 // Handlers
 export { Task } from './decorators/task.decorator.js';
+export { OnTaskEvent } from './decorators/on-task-event.decorator.js';
 export { TaskContext } from './worker/task-context.js';
 export { TaskEvents, type TaskEvent, type TaskEventType } from './worker/task-events.js';
 
@@ -42,7 +43,9 @@ export {
   deadLetterQueueOf,
   DEAD_LETTER_HEADERS,
 } from './worker/dead-letter.service.js';
-export { RevokedTasks } from './worker/revoked-tasks.js';
+export { RevokedTasks, type RevokeOptions } from './worker/revoked-tasks.js';
+export type { Revocation, RevocationStore } from './interfaces/revocation-store.interface.js';
+export type { RateLimitStore } from './interfaces/rate-limit-store.interface.js';
 
 // Contracts and built-in implementations
 export type {

@@ -17,3 +17,9 @@ export const DEFAULTS = {
   /** ETA tasks due within this many ms are held by the worker; later ones are parked in the broker. */
   etaHoldMs: 2_000,
 } as const;
+
+/** Header that asks workers to skip a task id that already succeeded (set on outbox messages). */
+export const DEDUPE_HEADER = 'x-celeriac-dedupe';
+
+/** Metadata key `@OnTaskEvent()` writes on a method. */
+export const TASK_EVENT_METADATA = 'celeriac:task-event';

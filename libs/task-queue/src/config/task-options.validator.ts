@@ -50,16 +50,22 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
       fail(key, 'an array of error classes', list);
     }
   }
-  for (const key of ['acksLate', 'rejectOnWorkerLost', 'ignoreResult', 'retryJitter'] as const) {
+  for (const key of [
+    'acksLate',
+    'rejectOnWorkerLost',
+    'ignoreResult',
+    'retryJitter',
+    'dedupe',
+  ] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean')
       fail(key, 'true or false', options[key]);
   }
-  const { rateLimit, timeLimit, softTimeLimit } = options;
-  if (
-    rateLimit !== undefined &&
-    !(typeof rateLimit === 'number' ? rateLimit > 0 : RATE.test(rateLimit))
-  ) {
-    fail('rateLimit', "'N/s', 'N/m', 'N/h' or a positive number per second", rateLimit);
+  const { timeLimit, softTimeLimit } = options;
+  for (const key of ['rateLimit', 'globalRateLimit'] as const) {
+    const limit = options[key];
+    if (limit !== undefined && !(typeof limit === 'number' ? limit > 0 : RATE.test(limit))) {
+      fail(key, "'N/s', 'N/m', 'N/h' or a positive number per second", limit);
+    }
   }
   if (timeLimit !== undefined && softTimeLimit !== undefined && softTimeLimit > timeLimit) {
     fail('softTimeLimit', `at most timeLimit (${timeLimit})`, softTimeLimit);

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { TaskMetadata } from '../interfaces/task-options.interface.js';
-import { TASK_METADATA } from '../task-queue.constants.js';
+import type { TaskEventListenerMetadata } from '../decorators/on-task-event.decorator.js';
+import { TASK_EVENT_METADATA, TASK_METADATA } from '../task-queue.constants.js';
 
 /** The only place that reads `@Task()` metadata. */
 @Injectable()
@@ -10,6 +11,14 @@ export class TaskMetadataAccessor {
 
   getTaskMetadata(target: unknown): TaskMetadata | undefined {
     return TaskMetadataAccessor.read(target);
+  }
+
+  getTaskEventListener(target: unknown): TaskEventListenerMetadata | undefined {
+    if (typeof target !== 'function') return undefined;
+    return TaskMetadataAccessor.reflector.get<TaskEventListenerMetadata | undefined>(
+      TASK_EVENT_METADATA,
+      target,
+    );
   }
 
   /** Static form for code that runs outside DI (typed producers built from a class). */

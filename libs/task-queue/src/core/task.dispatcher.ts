@@ -7,6 +7,7 @@ import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TaskMessage } from '../interfaces/task-message.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
+import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { taskContextStorage } from '../worker/task-context.storage.js';
@@ -106,9 +107,13 @@ export class TaskDispatcher {
     taskOptions?: TaskOptions,
   ): Promise<AsyncResult<R>> {
     const { manager, ...sendOptions } = options;
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch === 'outbox') {
+      // The relay may publish a row twice (crash after publish, before delete): let workers dedupe.
+      sendOptions.headers = { ...sendOptions.headers, [DEDUPE_HEADER]: true };
+    }
     const prepared = this.prepare(name, args, sendOptions, taskOptions);
     const id = prepared.message.headers.id;
-    const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') {
       const { writeToOutbox } = await import('../transaction/outbox/outbox-dispatch.js');
       await writeToOutbox(this.broker, typeorm, prepared, manager);

@@ -5,6 +5,9 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { validateTaskOptions } from '../config/task-options.validator.js';
 import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
+import type { TaskEventListenerMetadata } from '../decorators/on-task-event.decorator.js';
+import { globToRegExp } from '../utils/glob.js';
+import { TaskEvents } from '../worker/task-events.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import { TaskRegistry } from './task.registry.js';
 
@@ -24,6 +27,7 @@ export class TaskExplorer implements OnModuleInit {
     private readonly accessor: TaskMetadataAccessor,
     private readonly registry: TaskRegistry,
     private readonly moduleRef: ModuleRef,
+    private readonly events: TaskEvents,
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
   ) {}
 
@@ -45,6 +49,8 @@ export class TaskExplorer implements OnModuleInit {
     let warned = false;
     for (const method of methods) {
       const fn = (prototype as Record<string, unknown>)[method];
+      const listener = this.accessor.getTaskEventListener(fn);
+      if (listener) this.listen(className, method, listener, staticInstance);
       const metadata = this.accessor.getTaskMetadata(fn);
       if (!metadata) continue;
       const name = TaskMetadataAccessor.taskName(className, method, metadata);
@@ -66,6 +72,36 @@ export class TaskExplorer implements OnModuleInit {
           : async () => this.resolvePerTask(wrapper, method),
       });
     }
+  }
+
+  private listen(
+    className: string,
+    method: string,
+    listener: TaskEventListenerMetadata,
+    instance: object | undefined,
+  ): void {
+    if (!instance) {
+      this.logger.warn(
+        `@OnTaskEvent on ${className}.${method} is ignored: the provider is request-scoped or transient. ` +
+          `Put task event listeners on a singleton provider.`,
+      );
+      return;
+    }
+    const matcher = listener.task ? globToRegExp(listener.task) : undefined;
+    const handler = (instance as Record<string, Handler>)[method]!.bind(instance);
+    this.events.on(listener.type).subscribe((event) => {
+      if (matcher && !matcher.test(event.name)) return;
+      const fail = (error: unknown): void =>
+        this.logger.error(
+          `Task event listener ${className}.${method} failed on ${event.type} of ${event.name}[${event.taskId}]: ` +
+            `${(error as Error)?.message ?? String(error)}`,
+        );
+      try {
+        Promise.resolve(handler(event)).catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    });
   }
 
   private async resolvePerTask(wrapper: InstanceWrapper, method: string): Promise<Handler> {

@@ -51,6 +51,17 @@ export interface TaskOptions {
   rateLimit?: RateLimit;
   /** Seconds (relative) after which an unstarted task is revoked as expired. */
   expires?: number;
+  /**
+   * Cluster-wide rate limit for this task type, enforced through the broker's Redis (or the
+   * Redis result backend): all workers together start at most this many per unit of time.
+   */
+  globalRateLimit?: RateLimit;
+  /**
+   * Skip a delivery whose task id already has a SUCCESS result (at-least-once delivery made
+   * effectively-once for completed tasks). Needs a result backend; default false, always on
+   * for messages sent through the outbox.
+   */
+  dedupe?: boolean;
 }
 
 /** What `@Task()` stores on a method. */

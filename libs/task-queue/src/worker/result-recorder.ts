@@ -27,6 +27,19 @@ export class ResultRecorder {
     return this.backend !== null;
   }
 
+  /** True when the backend already holds a SUCCESS for `taskId` (dedupe). */
+  async alreadySucceeded(taskId: string): Promise<boolean> {
+    if (!this.backend) return false;
+    try {
+      return (await this.backend.get(taskId))?.status === 'SUCCESS';
+    } catch (error) {
+      this.logger.warn(
+        `Dedupe check of task ${taskId} failed (${(error as Error).message}); running it.`,
+      );
+      return false;
+    }
+  }
+
   async success(request: TaskRequest, hostname: string, value: unknown): Promise<void> {
     await this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null);
   }

@@ -8,7 +8,8 @@ export type TaskEventType =
   | 'task-failed'
   | 'task-retried'
   | 'task-revoked'
-  | 'task-rejected';
+  | 'task-rejected'
+  | 'task-returned';
 
 /** One lifecycle event of a task on this worker (the basis of monitoring and Celery events). */
 export interface TaskEvent {
@@ -30,6 +31,10 @@ export interface TaskEvent {
   runtime?: number;
   /** Error (failed / retried / rejected). */
   error?: { name: string; message: string; stack?: string };
+  /** The error object itself, in-process only (listeners, hooks). */
+  cause?: unknown;
+  /** Final state, on `task-returned`. */
+  state?: string;
   /** Why a task was revoked or rejected (`expired`, `revoked`, `unknown task` ...). */
   reason?: string;
   queue?: string;

@@ -8,6 +8,7 @@ import type { Broker, Delivery } from '../interfaces/broker.interface.js';
 import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { getBrokerToken } from '../utils/tokens.js';
+import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
@@ -50,6 +51,15 @@ export class TaskExecutor {
     if (request.expires && request.expires.getTime() <= Date.now()) {
       return this.revoke(delivery, request, hostname, 'expired');
     }
+    if (
+      (definition.options.dedupe || request.headers[DEDUPE_HEADER] === true) &&
+      (await this.recorder.alreadySucceeded(request.id))
+    ) {
+      this.logger.log(
+        `Skipping ${request.name}[${request.id}]: it already succeeded (duplicate delivery).`,
+      );
+      return delivery.ack();
+    }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
     const controller = new AbortController();
@@ -65,6 +75,7 @@ export class TaskExecutor {
       }
       this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
       await this.workflow.onSuccess(request, value, hostname);
+      this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       if (acksLate) await delivery.ack();
     } catch (error) {
       await this.onError(
@@ -176,7 +187,7 @@ export class TaskExecutor {
     this.logger.log(
       `Task ${request.name}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
     );
-    this.emit('task-retried', request, hostname, { error: errorInfo(cause) });
+    this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
   }
 
   private async fail(
@@ -190,8 +201,9 @@ export class TaskExecutor {
       (error as Error)?.stack,
     );
     await this.recorder.failure(request, hostname, error);
-    this.emit('task-failed', request, hostname, { error: errorInfo(error), runtime });
+    this.emit('task-failed', request, hostname, { error: errorInfo(error), cause: error, runtime });
     await this.workflow.onFailure(request, error, hostname);
+    this.emit('task-returned', request, hostname, { state: 'FAILURE', cause: error });
   }
 
   private async unknownTask(

@@ -4,6 +4,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../core/task.registry.js';
@@ -15,7 +16,8 @@ import { expandNodename } from '../utils/nodename.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
-import { RateLimiter } from './rate-limiter.js';
+import { createRateLimitStore } from '../factories/rate-limit-store.factory.js';
+import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { TaskEvents } from './task-events.js';
 import { TaskExecutor } from './task-executor.js';
@@ -41,7 +43,9 @@ interface Active extends Reserved {
  * SIGINT during shutdown requeues everything and exits at once.
  */
 @Injectable()
-export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class WorkerService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   readonly hostname: string;
   private readonly logger = new Logger('TaskQueue');
   private consumer?: Consumer;
@@ -50,7 +54,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly scheduled = new Map<string, Reserved & { timer: NodeJS.Timeout }>();
   private readonly active = new Map<string, Active>();
   private readonly totals = new Map<string, number>();
-  private readonly rateLimiter = new RateLimiter();
+  private admission?: TaskAdmission;
+  private admitting = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -74,6 +79,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.stop();
   }
 
+  async onApplicationShutdown(): Promise<void> {
+    await this.admission?.close();
+  }
+
   get running(): boolean {
     return this.state === 'running';
   }
@@ -82,6 +91,16 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   async start(queues: string[] = this.config.worker.queues): Promise<void> {
     if (this.state === 'running' || this.state === 'stopping') return;
     const { concurrency, prefetch } = this.config.worker;
+    this.admission ??= new TaskAdmission(
+      this.registry,
+      await createRateLimitStore(
+        this.config,
+        this.registry
+          .all()
+          .filter((t) => t.options.globalRateLimit)
+          .map((t) => t.name),
+      ),
+    );
     this.state = 'running';
     this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
       prefetch: concurrency * prefetch,
@@ -206,16 +225,27 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.ready.length
     ) {
       const item = this.ready.shift()!;
-      const wait = item.admitted ? 0 : this.rateLimitWait(item.request.name);
-      if (wait > 0) this.hold({ ...item, admitted: true }, wait);
-      else this.run(item);
+      if (item.admitted || !this.admission?.limited(item.request.name)) this.run(item);
+      else void this.admit(item);
     }
     if (this.isIdle()) this.notifyIdle();
   }
 
-  /** Per-worker rate limit of the task type: ms until it may start. */
-  private rateLimitWait(name: string): number {
-    return this.rateLimiter.take(name, this.registry.get(name)?.options.rateLimit);
+  /** Rate limits: reserve the task's start slot, keep it aside until then (no slot is held). */
+  private async admit(item: Reserved): Promise<void> {
+    this.admitting++;
+    try {
+      const wait = await this.admission!.reserve(item.request.name);
+      if (wait > 0) this.hold({ ...item, admitted: true }, wait);
+      else this.enqueue({ ...item, admitted: true });
+    } catch (error) {
+      this.logger.warn(
+        `Rate-limit store unavailable for ${item.request.name}: ${(error as Error).message}. Retrying in 1 s.`,
+      );
+      this.hold(item, 1_000);
+    } finally {
+      this.admitting--;
+    }
   }
 
   /** Keep a reserved message aside for `ms` (ETA due soon, or rate limited), then queue it. */
@@ -309,7 +339,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private isIdle(): boolean {
-    return this.active.size === 0 && this.ready.length === 0 && this.scheduled.size === 0;
+    return (
+      this.active.size === 0 &&
+      this.ready.length === 0 &&
+      this.scheduled.size === 0 &&
+      this.admitting === 0
+    );
   }
 
   private notifyIdle(): void {

@@ -1,0 +1,275 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../__fixtures__/create-app.js';
+import {
+  SemanticsListeners,
+  SemanticsModule,
+  SemanticsTasks,
+} from '../__fixtures__/semantics.fixture.js';
+import { TaskClient } from '../core/task.client.js';
+import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import type { AsyncResult } from '../results/async-result.js';
+import { DeadLetters } from './dead-letter.service.js';
+import { RevokedTasks } from './revoked-tasks.js';
+import { WorkerService } from './worker.service.js';
+
+// Time-based rules run on fake timers: no real sleeps.
+const apps: INestApplicationContext[] = [];
+async function app(options: TaskQueueOptions = {}): Promise<INestApplicationContext> {
+  const created = await createApp(options, [SemanticsModule]);
+  apps.push(created);
+  return created;
+}
+async function tick(ms = 0): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
+}
+/** Close an app while advancing fake time (its shutdown waits on timers). */
+async function closeApp(target: INestApplicationContext): Promise<void> {
+  apps.splice(apps.indexOf(target), 1);
+  const closing = target.close();
+  await tick(10);
+  await closing;
+}
+async function stateOf(result: AsyncResult<unknown>): Promise<string> {
+  return result.state();
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+  });
+});
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+  vi.useRealTimers();
+});
+
+describe('retries', () => {
+  it('autoretries with exponential backoff, republishing the same id with retries + 1', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const key = randomUUID();
+    const result = await tasks.send('sem.autoretry', [key, 'flaky-once']);
+    await tick();
+    expect(await stateOf(result)).toBe('RETRY');
+    expect(a.get(SemanticsTasks).runs.get(key)).toHaveLength(1);
+    await tick(1_999); // backoff 2 s (base 2, retries 0, no jitter)
+    expect(a.get(SemanticsTasks).runs.get(key)).toHaveLength(1);
+    await tick(1);
+    expect(await stateOf(result)).toBe('SUCCESS');
+    expect((await result.meta())?.retries).toBe(1);
+    await expect(result.get()).resolves.toBe('ok after 2');
+  });
+
+  it('fails with MaxRetriesExceededError after the last attempt and dead-letters the message', async () => {
+    const a = await app();
+    const key = randomUUID();
+    const result = await a.get(TaskClient).send('sem.autoretry', [key, 'flaky']);
+    await tick();
+    await tick(2_000); // retry 1 after 2 s
+    await tick(4_000); // retry 2 after 4 s
+    expect(a.get(SemanticsTasks).runs.get(key)).toHaveLength(3);
+    const error = await result.get().catch((e: unknown) => e);
+    // Celery re-raises the original error when retries are exhausted through autoretry.
+    expect(error).toMatchObject({ name: 'FlakyError', message: 'attempt 3' });
+    expect(await a.get(DeadLetters).count('celery')).toBe(1);
+  });
+
+  it('does not autoretry errors listed in dontAutoretryFor, nor UnrecoverableError', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const fatal = await tasks.send('sem.autoretry', ['fatal-key', 'fatal']);
+    const unrecoverable = await tasks.send('sem.unrecoverable', ['u-key']);
+    await tick();
+    expect(await stateOf(fatal)).toBe('FAILURE');
+    expect(await stateOf(unrecoverable)).toBe('FAILURE');
+    expect(a.get(SemanticsTasks).runs.get('u-key')).toHaveLength(1);
+  });
+
+  it('retries from the handler with a countdown, and keeps the count across a worker restart', async () => {
+    const name = `restart-${randomUUID()}`;
+    const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    const first = await app(shared);
+    const key = randomUUID();
+    const result = await first.get(TaskClient).send('sem.retry', [key, 2]);
+    await tick();
+    expect(await stateOf(result)).toBe('RETRY');
+    await closeApp(first); // the retried message waits in the broker
+    const second = await app(shared);
+    await tick(5_000);
+    await tick(5_000);
+    expect(await stateOf(result)).toBe('SUCCESS');
+    await expect(result.get()).resolves.toBe(2);
+    expect(second.get(SemanticsTasks).runs.get(key)).toHaveLength(2);
+  });
+});
+
+describe('signals', () => {
+  it('Ignore acks and records nothing; Reject dead-letters with the reason', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const ignored = await tasks.send('sem.ignore');
+    const rejected = await tasks.send('sem.reject');
+    await tick();
+    expect(await stateOf(ignored)).toBe('PENDING');
+    expect(await stateOf(rejected)).toBe('PENDING');
+    const [letter] = await a.get(DeadLetters).peek('celery');
+    expect(letter?.headers['x-celeriac-dead-reason']).toBe('rejected: refused by handler');
+  });
+});
+
+describe('time limits', () => {
+  it('fires the AbortSignal with SoftTimeLimitExceededError at the soft limit', async () => {
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft');
+    await tick(999);
+    expect(await stateOf(result)).toBe('PENDING');
+    await tick(1);
+    await expect(result.get()).resolves.toBe('SoftTimeLimitExceededError');
+  });
+
+  it('fails at the hard limit and frees the slot although the handler ignores its signal', async () => {
+    const a = await app({ worker: { concurrency: 1 } });
+    const tasks = a.get(TaskClient);
+    const hard = await tasks.send('sem.hard');
+    const next = await tasks.send('sem.quick', ['after-hard']);
+    await tick(1_000);
+    await expect(hard.get()).rejects.toMatchObject({ name: 'TimeLimitExceededError' });
+    await tick();
+    await expect(next.get()).resolves.toBe('after-hard');
+  });
+});
+
+describe('ETA and expiry', () => {
+  it('does not start a countdown task before its ETA, parking far ones in the broker', async () => {
+    const a = await app();
+    const key = randomUUID();
+    const result = await a.get(TaskClient).send('sem.quick', [key], {}, { countdown: 60 });
+    await tick(59_000);
+    expect(a.get(SemanticsTasks).runs.get(key)).toBeUndefined();
+    expect(a.get(WorkerService).snapshot().scheduled).toHaveLength(0); // parked, not held
+    await tick(1_000);
+    await expect(result.get()).resolves.toBe(key);
+  });
+
+  it('revokes an expired task with reason expired instead of running it', async () => {
+    const a = await app({ worker: { concurrency: 1 } });
+    const tasks = a.get(TaskClient);
+    await tasks.send('sem.hard'); // occupies the only slot for 1 s
+    const key = randomUUID();
+    const result = await tasks.send('sem.quick', [key], {}, { expires: 0.5 });
+    await tick(1_000);
+    await tick();
+    await expect(result.get()).rejects.toMatchObject({
+      name: 'TaskRevokedError',
+      reason: 'expired',
+    });
+    expect(a.get(SemanticsTasks).runs.get(key)).toBeUndefined();
+  });
+});
+
+describe('rate limits', () => {
+  it('starts at most `rateLimit` tasks of a type per second on a worker', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const results = await Promise.all(Array.from({ length: 5 }, () => tasks.send('sem.rate')));
+    await tick();
+    expect(a.get(SemanticsTasks).starts).toHaveLength(1);
+    await tick(2_000);
+    await Promise.all(results.map((r) => r.get()));
+    const starts = a.get(SemanticsTasks).starts;
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(gaps.every((g) => g >= 500)).toBe(true);
+  });
+});
+
+describe('revocation', () => {
+  it('skips a task revoked while no worker was running, after the worker starts', async () => {
+    const name = `revoke-${randomUUID()}`;
+    const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    const producer = await app({ ...shared, worker: { enabled: false } });
+    const key = randomUUID();
+    const result = await producer.get(TaskClient).send('sem.quick', [key]);
+    await producer.get(RevokedTasks).revoke(result.id);
+    const worker = await app(shared);
+    await tick();
+    await expect(result.get()).rejects.toMatchObject({
+      name: 'TaskRevokedError',
+      reason: 'revoked',
+    });
+    expect(worker.get(SemanticsTasks).runs.get(key)).toBeUndefined();
+  });
+
+  it('terminates a running task through its AbortSignal', async () => {
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft'); // waits for its signal
+    await tick(100);
+    await a.get(RevokedTasks).revoke(result.id, { terminate: true, reason: 'operator' });
+    await tick();
+    expect(await stateOf(result)).toBe('SUCCESS'); // the handler saw the abort and returned
+    await expect(result.get()).resolves.toBe('Error');
+  });
+});
+
+describe('acks', () => {
+  it('with acksLate false, a task whose worker dies mid-run is not redelivered (at most once)', async () => {
+    const name = `early-${randomUUID()}`;
+    const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    const first = await app({ ...shared, worker: { shutdownTimeout: 0 } });
+    const key = randomUUID();
+    await first.get(TaskClient).send('sem.early', [key]);
+    await tick();
+    expect(first.get(SemanticsTasks).runs.get(key)).toHaveLength(1);
+    await closeApp(first);
+    const second = await app(shared);
+    await tick(20_000);
+    expect(second.get(SemanticsTasks).runs.get(key)).toBeUndefined();
+  });
+
+  it('with acksLate (default), a task whose worker stops mid-run is requeued and runs again', async () => {
+    const name = `late-${randomUUID()}`;
+    const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    const first = await app({ ...shared, worker: { shutdownTimeout: 0 } });
+    const result = await first.get(TaskClient).send('sem.hard');
+    await tick(100);
+    await closeApp(first);
+    await app(shared);
+    await tick(1_000);
+    await expect(result.get()).rejects.toMatchObject({ name: 'TimeLimitExceededError' });
+  });
+});
+
+describe('idempotency and hooks', () => {
+  it('dedupe skips a delivery whose task id already succeeded', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const first = await tasks.send('sem.dedupe', ['d'], {}, { taskId: 'fixed-id-1' });
+    await tick();
+    await tasks.send('sem.dedupe', ['d'], {}, { taskId: 'fixed-id-1' });
+    await tick();
+    expect(a.get(SemanticsTasks).runs.get('d')).toHaveLength(1);
+    await expect(first.get()).resolves.toBe(1);
+  });
+
+  it('calls @OnTaskEvent listeners, filtered by task glob, and survives a failing listener', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    await tasks.send('sem.autoretry', ['hook', 'fatal']);
+    await tasks.send('sem.retry', ['hook-r', 1]);
+    const quick = await tasks.send('sem.quick', ['q']);
+    await tick();
+    await tick(5_000);
+    await expect(quick.get()).resolves.toBe('q');
+    const seen = a.get(SemanticsListeners).seen;
+    expect(seen).toContainEqual({
+      type: 'task-failed',
+      name: 'sem.autoretry',
+      cause: 'FatalFlakyError',
+    });
+    expect(seen).toContainEqual({ type: 'task-retried', name: 'sem.retry' });
+    expect(seen).toContainEqual({ type: 'task-returned', name: 'sem.quick', state: 'SUCCESS' });
+    expect(seen).toContainEqual({ type: 'task-returned', name: 'sem.autoretry', state: 'FAILURE' });
+  });
+});
