@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { TaskQueueModule } from 'celeriac';
+import type { DataSource } from 'typeorm';
 import { databaseConfig } from './database.config.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
@@ -9,7 +10,10 @@ import { taskQueueConfig } from './task-queue.config.js';
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({ useFactory: () => databaseConfig() }),
-    TaskQueueModule.forRootAsync({ useFactory: () => taskQueueConfig() }),
+    TaskQueueModule.forRootAsync({
+      inject: [getDataSourceToken()],
+      useFactory: (dataSource: DataSource) => taskQueueConfig(dataSource),
+    }),
     OrdersModule,
     NotificationsModule,
   ],

@@ -1,4 +1,5 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { TaskOutbox, TaskResult, TaskGroupResult } from 'celeriac/typeorm';
 import { OrderLine } from './orders/order-line.entity.js';
 import { Order } from './orders/order.entity.js';
 
@@ -7,7 +8,8 @@ import { Order } from './orders/order.entity.js';
  * DATABASE_URL is set (`postgres://user@127.0.0.1:5432/db`). Same code either way.
  */
 export function databaseConfig(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
-  const entities = [Order, OrderLine];
+  // Celeriac's tables: the outbox (dispatch: 'outbox') and the database result backend.
+  const entities = [Order, OrderLine, TaskOutbox, TaskResult, TaskGroupResult];
   if (env.DATABASE_URL) {
     return { type: 'postgres', url: env.DATABASE_URL, entities, synchronize: true };
   }

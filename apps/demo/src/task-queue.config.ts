@@ -1,12 +1,22 @@
 import type { TaskQueueOptions } from 'celeriac';
+import type { DataSource } from 'typeorm';
 
 /**
  * Celeriac settings from the environment, embedded defaults otherwise:
  * CELERIAC_BROKER (memory://), CELERIAC_RESULT_BACKEND (memory://), CELERIAC_WORKER=0 for a
- * producer-only API process, CELERIAC_CONCURRENCY, CELERIAC_QUEUES (comma separated).
+ * producer-only API process, CELERIAC_CONCURRENCY, CELERIAC_QUEUES (comma separated),
+ * CELERIAC_DISPATCH=outbox for the transactional outbox. `resultBackend: 'typeorm'` keeps
+ * results in the demo's own database.
  */
-export function taskQueueConfig(env: NodeJS.ProcessEnv = process.env): TaskQueueOptions {
+export function taskQueueConfig(
+  dataSource: DataSource,
+  env: NodeJS.ProcessEnv = process.env,
+): TaskQueueOptions {
   return {
+    typeorm: {
+      dataSource,
+      dispatch: env.CELERIAC_DISPATCH === 'outbox' ? 'outbox' : 'after-commit',
+    },
     broker: env.CELERIAC_BROKER ?? 'memory://',
     resultBackend: env.CELERIAC_RESULT_BACKEND ?? 'memory://',
     routes: { 'notifications.*': { queue: 'notifications' } },

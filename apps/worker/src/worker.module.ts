@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { TaskQueueModule } from 'celeriac';
 import { databaseConfig } from '../../demo/src/database.config.js';
 import { NotificationsModule } from '../../demo/src/notifications/notifications.module.js';
@@ -11,10 +12,11 @@ import { taskQueueConfig } from '../../demo/src/task-queue.config.js';
   imports: [
     TypeOrmModule.forRootAsync({ useFactory: () => databaseConfig() }),
     TaskQueueModule.forRootAsync({
-      useFactory: () => ({
-        ...taskQueueConfig(),
-        worker: { ...taskQueueConfig().worker, enabled: true },
-      }),
+      inject: [getDataSourceToken()],
+      useFactory: (dataSource: DataSource) => {
+        const options = taskQueueConfig(dataSource);
+        return { ...options, worker: { ...options.worker, enabled: true } };
+      },
     }),
     OrdersModule,
     NotificationsModule,

@@ -20,24 +20,27 @@ export class OrdersService {
   ) {}
 
   /**
-   * Store the order and its lines in one transaction, then send `orders.process`. A bad line
-   * throws after the order row was inserted: the transaction rolls back and no task is sent.
+   * Store the order and its lines in one transaction and send `orders.process` on commit. A bad
+   * line throws after the order row was inserted: the transaction rolls back and no task is sent.
    */
   async create(dto: CreateOrderDto): Promise<Order> {
-    const order = await this.dataSource.transaction(async (manager) => {
-      const saved = await manager.save(
+    const id = await this.dataSource.transaction(async (manager) => {
+      const order = await manager.save(
         Order,
         manager.create(Order, { customerEmail: dto.customerEmail, lines: [] }),
       );
       const lines = dto.lines.map((line, i) =>
-        manager.create(OrderLine, { ...validateLine(line, i), order: saved }),
+        manager.create(OrderLine, { ...validateLine(line, i), order }),
       );
       await manager.save(OrderLine, lines);
-      return saved;
+      // Sent only if this transaction commits; the id is known now and stored with the order.
+      const task = await this.tasks
+        .get(OrderTasks, 'process')
+        .applyAsyncOnCommit([order.id], { manager });
+      await manager.update(Order, order.id, { taskId: task.id });
+      return order.id;
     });
-    const result = await this.tasks.get(OrderTasks, 'process').delay(order.id);
-    await this.dataSource.getRepository(Order).update(order.id, { taskId: result.id });
-    return this.get(order.id).then((v) => v.order);
+    return (await this.get(id)).order;
   }
 
   async get(id: number): Promise<OrderView> {

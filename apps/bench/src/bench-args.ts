@@ -1,0 +1,122 @@
+import { ALL_SCENARIOS, type ScenarioName } from './targets.js';
+
+/** Command-line options of `npm run bench -- ...`. */
+export interface BenchArgs {
+  /** Tasks per throughput scenario for the Node workers. */
+  n: number;
+  /** Tasks per throughput scenario for Celery (slower). */
+  celeryN: number;
+  scenarios: ScenarioName[];
+  systems: string[];
+  brokers: string[];
+  repeat: number;
+  rate: number;
+  latencySeconds: number;
+  json?: string;
+  cpuProf?: string;
+  commandStats: boolean;
+  quick: boolean;
+}
+
+const HELP = `npm run bench -- [options]
+  --n N                 tasks per throughput scenario, Node workers (default 50000; --quick 2000)
+  --celery-n N          tasks per throughput scenario, Celery (default 10000; --quick 500)
+  --scenarios LIST      e2e,enqueue,drain,latency (default all)
+  --systems LIST        celeriac,bullmq,celery (default all available)
+  --brokers LIST        redis,amqp (default both)
+  --repeat R            repeat every measurement R times and report medians (default 1)
+  --rate R              offered rate of the latency scenario, tasks/s (default 1000)
+  --latency-seconds S   duration of the latency scenario (default 5; --quick 2)
+  --json FILE           write every result and the medians as JSON
+  --cpu-prof DIR        run Celeriac worker children under node --cpu-prof, profiles in DIR
+  --commandstats        Redis commands per task in e2e (INFO commandstats deltas)
+  --quick               small N for a CI smoke run`;
+
+/** Parse argv (after the script name). Exits with usage on --help or a bad option. */
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const quick = argv.includes('--quick');
+  const args: BenchArgs = {
+    n: quick ? 2000 : 50_000,
+    celeryN: quick ? 500 : 10_000,
+    scenarios: ALL_SCENARIOS,
+    systems: ['celeriac', 'bullmq', 'celery'],
+    brokers: ['redis', 'amqp'],
+    repeat: 1,
+    rate: 1000,
+    latencySeconds: quick ? 2 : 5,
+    commandStats: false,
+    quick,
+  };
+  const list = (v: string): string[] =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${flag} needs a value`);
+      return v;
+    };
+    const positive = (): number => {
+      const v = Number(value());
+      if (!(v > 0)) fail(`${flag} needs a positive number`);
+      return v;
+    };
+    switch (flag) {
+      case '--n':
+        args.n = Math.round(positive());
+        break;
+      case '--celery-n':
+        args.celeryN = Math.round(positive());
+        break;
+      case '--scenarios': {
+        const names = list(value());
+        const bad = names.filter((s) => !ALL_SCENARIOS.includes(s as ScenarioName));
+        if (bad.length) fail(`unknown scenario(s) ${bad.join(', ')}`);
+        args.scenarios = names as ScenarioName[];
+        break;
+      }
+      case '--systems':
+        args.systems = list(value());
+        break;
+      case '--brokers':
+        args.brokers = list(value());
+        break;
+      case '--repeat':
+        args.repeat = Math.round(positive());
+        break;
+      case '--rate':
+        args.rate = positive();
+        break;
+      case '--latency-seconds':
+        args.latencySeconds = positive();
+        break;
+      case '--json':
+        args.json = value();
+        break;
+      case '--cpu-prof':
+        args.cpuProf = value();
+        break;
+      case '--commandstats':
+        args.commandStats = true;
+        break;
+      case '--quick':
+        break;
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown option ${flag}`);
+    }
+  }
+  return args;
+}
+
+function fail(message: string): never {
+  console.error(`bench: ${message}\n\n${HELP}`);
+  process.exit(2);
+}

@@ -1,0 +1,48 @@
+/** Messages between the bench parent (producer / measurer) and a worker child process. */
+
+/** Parent → child: begin consuming (once) and report when `expect` completions were seen. */
+export interface StartMessage {
+  type: 'start';
+  expect: number;
+  /** Record the completion time of every task id (latency scenario). */
+  track: boolean;
+}
+
+/** Parent → child: close the worker and exit. */
+export interface StopMessage {
+  type: 'stop';
+}
+
+export type ParentMessage = StartMessage | StopMessage;
+
+/** Child → parent. Times are wall-clock milliseconds (`performance.timeOrigin + now()`). */
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'started'; at: number }
+  | { type: 'progress'; count: number }
+  | {
+      type: 'done';
+      count: number;
+      startedAt: number;
+      firstAt: number;
+      lastAt: number;
+      /** `[taskId, completedAt]` pairs when tracking was asked for. */
+      times: [string, number][];
+    }
+  | { type: 'error'; message: string };
+
+/** High-resolution wall clock in ms, comparable across processes on one machine. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Options a worker child receives as its single JSON argv entry. */
+export interface WorkerChildConfig {
+  brokerUrl: string;
+  /** Redis result backend URL, or null for none. */
+  backendUrl: string | null;
+  queue: string;
+  concurrency: number;
+  /** BullMQ key prefix. */
+  prefix: string;
+}

@@ -1,0 +1,155 @@
+import { median } from './load.js';
+import type { ScenarioResult } from './scenarios.js';
+
+/** Medians over the repeats of one system / broker / scenario. */
+export interface Summary {
+  system: string;
+  broker: string;
+  scenario: string;
+  n: number;
+  runs: number;
+  rate?: number;
+  p50?: number;
+  p99?: number;
+  peakRssMb?: number;
+  cpuPct?: number;
+  /** Every repeat's rate, for spread. */
+  rates: number[];
+  commands?: Record<string, number>;
+  errors: string[];
+}
+
+/** Group the results and take medians. */
+export function summarize(results: ScenarioResult[]): Summary[] {
+  const groups = new Map<string, ScenarioResult[]>();
+  for (const r of results) {
+    const key = `${r.system}|${r.broker}|${r.scenario}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rs) => {
+    const ok = rs.filter((r) => !r.error);
+    const pick = (f: (r: ScenarioResult) => number | undefined): number | undefined => {
+      const values = ok.map(f).filter((v): v is number => v !== undefined);
+      return values.length ? median(values) : undefined;
+    };
+    return {
+      system: rs[0]!.system,
+      broker: rs[0]!.broker,
+      scenario: rs[0]!.scenario,
+      n: rs[0]!.n,
+      runs: ok.length,
+      rate: pick((r) => r.rate),
+      p50: pick((r) => r.p50),
+      p99: pick((r) => r.p99),
+      peakRssMb: ok.length ? Math.max(...ok.map((r) => r.peakRssMb ?? 0)) || undefined : undefined,
+      cpuPct: pick((r) => r.cpuPct),
+      rates: ok.map((r) => Math.round(r.rate ?? 0)),
+      commands: ok.find((r) => r.commands)?.commands,
+      errors: rs.filter((r) => r.error).map((r) => r.error!),
+    };
+  });
+}
+
+/** A ratio line between two systems for one broker / scenario. */
+export interface Ratio {
+  label: string;
+  value: number | undefined;
+  /** Target the issue states (≥), when any. */
+  target?: number;
+}
+
+/** The ratios the issues ask for. */
+export function ratios(summaries: Summary[]): Ratio[] {
+  const rate = (system: string, broker: string, scenario: string): number | undefined =>
+    summaries.find((s) => s.system === system && s.broker === broker && s.scenario === scenario)
+      ?.rate;
+  const ratio = (a?: number, b?: number): number | undefined => (a && b ? a / b : undefined);
+  const out: Ratio[] = [];
+  for (const scenario of ['e2e', 'drain', 'enqueue']) {
+    const target = scenario === 'enqueue' ? undefined : 2;
+    out.push({
+      label: `Celeriac/BullMQ redis ${scenario}`,
+      value: ratio(rate('celeriac', 'redis', scenario), rate('bullmq', 'redis', scenario)),
+      target,
+    });
+  }
+  for (const broker of ['redis', 'amqp']) {
+    for (const scenario of ['e2e', 'drain']) {
+      out.push({
+        label: `Celeriac/Celery ${broker} ${scenario}`,
+        value: ratio(rate('celeriac', broker, scenario), rate('celery', broker, scenario)),
+        target: broker === 'amqp' ? 4 : undefined,
+      });
+    }
+  }
+  return out.filter((r) => r.value !== undefined);
+}
+
+/** Print the table, ratios and target checks. */
+export function printReport(summaries: Summary[]): void {
+  const header = [
+    'system',
+    'broker',
+    'scenario',
+    'n',
+    'runs',
+    'rate/s',
+    'p50 ms',
+    'p99 ms',
+    'RSS MB',
+    'CPU %',
+    'rates',
+  ];
+  const rows = summaries.map((s) => [
+    s.system,
+    s.broker,
+    s.scenario,
+    String(s.n),
+    String(s.runs),
+    fmt(s.rate, 0),
+    fmt(s.p50, 2),
+    fmt(s.p99, 2),
+    fmt(s.peakRssMb, 0),
+    fmt(s.cpuPct, 0),
+    s.rates.join(' ') + (s.errors.length ? ` (${s.errors.length} failed)` : ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of rows) console.log(line(row));
+  console.log('\nRatios (medians):');
+  for (const r of ratios(summaries)) {
+    const verdict = r.target
+      ? r.value! >= r.target
+        ? `  target ≥ ${r.target}×: met`
+        : `  target ≥ ${r.target}×: NOT met`
+      : '';
+    console.log(`  ${r.label.padEnd(34)} ${r.value!.toFixed(2)}×${verdict}`);
+  }
+  const lat = summaries.find(
+    (s) => s.system === 'celeriac' && s.broker === 'redis' && s.scenario === 'latency',
+  );
+  if (lat?.p99 !== undefined) {
+    console.log(
+      `  Celeriac redis p99 at offered load   ${lat.p99.toFixed(2)} ms  target < 10 ms: ${lat.p99 < 10 ? 'met' : 'NOT met'}`,
+    );
+  }
+  const rss = summaries.filter((s) => s.system === 'celeriac' && s.peakRssMb !== undefined);
+  if (rss.length) {
+    const peak = Math.max(...rss.map((s) => s.peakRssMb!));
+    console.log(
+      `  Celeriac worker peak RSS            ${peak.toFixed(0)} MB  target < 150 MB: ${peak < 150 ? 'met' : 'NOT met'}`,
+    );
+  }
+  const withCommands = summaries.filter((s) => s.commands);
+  if (withCommands.length)
+    console.log('\nRedis commands per task (e2e, server-wide INFO commandstats deltas):');
+  for (const s of withCommands) {
+    const parts = Object.entries(s.commands!).map(([k, v]) => `${k}=${v}`);
+    console.log(`  ${s.system.padEnd(9)} ${parts.join(' ')}`);
+  }
+}
+
+function fmt(value: number | undefined, digits: number): string {
+  return value === undefined ? '-' : value.toFixed(digits);
+}

@@ -1,0 +1,144 @@
+import type { BenchEnv } from './bench-env.js';
+import { commandStats, perTask } from './command-stats.js';
+import { wallNow } from './ipc.js';
+import { offerLoad, quantile, sendMany } from './load.js';
+import type { Producer } from './producers.js';
+import type { ScenarioName, Target } from './targets.js';
+import type { WorkerHandle } from './worker-handle.js';
+
+/** Publishes kept in flight by the enqueue loops (both systems). */
+export const SEND_WINDOW = 256;
+
+/** One measurement. Rates are tasks/s; latencies ms. */
+export interface ScenarioResult {
+  system: string;
+  broker: string;
+  scenario: ScenarioName;
+  n: number;
+  rate?: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+  peakRssMb?: number;
+  /** Worker CPU while measuring, % of one core. */
+  cpuPct?: number;
+  /** Redis commands per task (e2e with --commandstats). */
+  commands?: Record<string, number>;
+  error?: string;
+}
+
+/** Scenario parameters. */
+export interface ScenarioPlan {
+  n: number;
+  rate: number;
+  latencySeconds: number;
+  commandStats: boolean;
+  repeat: number;
+}
+
+/** Run one scenario of one target on a fresh queue and a fresh worker process. */
+export async function runScenario(
+  env: BenchEnv,
+  target: Target,
+  scenario: ScenarioName,
+  plan: ScenarioPlan,
+): Promise<ScenarioResult> {
+  const label = `${target.system}/${target.broker} ${scenario} #${plan.repeat}`;
+  const queue = env.queue(
+    [target.system, target.broker, scenario, String(plan.repeat)],
+    target.broker === 'amqp',
+  );
+  const result: ScenarioResult = {
+    system: target.system,
+    broker: target.broker,
+    scenario,
+    n: plan.n,
+  };
+  console.log(`  ${label}: n=${plan.n} queue=${queue}`);
+  const producer = await target.producer(queue);
+  let worker: WorkerHandle | undefined;
+  try {
+    const timeout = Math.max(60_000, plan.n * 5);
+    if (scenario === 'enqueue') {
+      const t0 = wallNow();
+      await sendMany(plan.n, SEND_WINDOW, producer.send);
+      result.rate = plan.n / ((wallNow() - t0) / 1000);
+    } else if (scenario === 'e2e') {
+      worker = await target.worker(queue, label);
+      await worker.start(plan.n, false);
+      const before =
+        plan.commandStats && target.broker === 'redis' ? await commandStats(env.admin) : null;
+      const t0 = wallNow();
+      await sendMany(plan.n, SEND_WINDOW, producer.send);
+      const done = await worker.waitDone(timeout);
+      const seconds = (done.lastAt - t0) / 1000;
+      result.rate = plan.n / seconds;
+      usage(result, worker, seconds);
+      if (before) result.commands = perTask(before, await commandStats(env.admin), plan.n);
+    } else if (scenario === 'drain') {
+      if (target.workerBeforePrefill) worker = await target.worker(queue, label);
+      await sendMany(plan.n, SEND_WINDOW, producer.send);
+      worker ??= await target.worker(queue, label);
+      await worker.start(plan.n, false);
+      const done = await worker.waitDone(timeout);
+      // Node workers: from the start command; Celery (boots consuming): first to last completion.
+      const seconds = done.startedAt
+        ? (done.lastAt - done.startedAt) / 1000
+        : (done.lastAt - done.firstAt) / 1000;
+      result.rate = (done.startedAt ? plan.n : plan.n - 1) / seconds;
+      usage(result, worker, seconds);
+    } else {
+      await latency(result, target, queue, label, producer, plan, (w) => (worker = w));
+    }
+  } catch (error) {
+    result.error = (error as Error).message;
+    console.log(`  ${label}: FAILED ${result.error}`);
+  } finally {
+    await worker?.stop().catch(() => undefined);
+    await producer.close().catch(() => undefined);
+  }
+  if (!result.error) console.log(`  ${label}: ${describe(result)}`);
+  return result;
+}
+
+async function latency(
+  result: ScenarioResult,
+  target: Target,
+  queue: string,
+  label: string,
+  producer: Producer,
+  plan: ScenarioPlan,
+  keep: (worker: WorkerHandle) => void,
+): Promise<void> {
+  const worker = await target.worker(queue, label);
+  keep(worker);
+  const total = Math.round(plan.rate * plan.latencySeconds);
+  result.n = total;
+  await worker.start(total, true);
+  const t0 = wallNow();
+  const offered = await offerLoad(plan.rate, plan.latencySeconds, producer.send);
+  const done = await worker.waitDone(Math.max(60_000, total * 5));
+  const completed = new Map(done.times);
+  const latencies = offered.map((o) => (completed.get(o.id) ?? NaN) - o.sentAt);
+  if (latencies.some(Number.isNaN)) throw new Error('a task completed without a known send time');
+  result.rate = total / ((done.lastAt - t0) / 1000);
+  result.p50 = quantile(latencies, 0.5);
+  result.p99 = quantile(latencies, 0.99);
+  result.max = Math.max(...latencies);
+  usage(result, worker, (done.lastAt - t0) / 1000);
+}
+
+function usage(result: ScenarioResult, worker: WorkerHandle, seconds: number): void {
+  const used = worker.usage();
+  result.peakRssMb = used.peakRssMb;
+  result.cpuPct = (used.cpuSeconds / seconds) * 100;
+}
+
+/** One-line summary of a result. */
+export function describe(r: ScenarioResult): string {
+  const parts = [`${Math.round(r.rate ?? 0)}/s`];
+  if (r.p50 !== undefined) parts.push(`p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms`);
+  if (r.peakRssMb !== undefined) parts.push(`RSS ${r.peakRssMb.toFixed(0)} MB`);
+  if (r.cpuPct !== undefined) parts.push(`CPU ${r.cpuPct.toFixed(0)}%`);
+  return parts.join(', ');
+}

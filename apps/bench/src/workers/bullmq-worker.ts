@@ -1,0 +1,25 @@
+import { Worker } from 'bullmq';
+import { redisConnection } from '../redis-url.js';
+import { runWorkerChild } from './worker-harness.js';
+
+/**
+ * BullMQ worker child: one Worker, `autorun: false` until `start`, default job options
+ * (completed jobs and their return values are kept in Redis).
+ */
+void runWorkerChild(async (config, completed) => {
+  const worker = new Worker(config.queue, async () => null, {
+    connection: redisConnection(config.brokerUrl),
+    prefix: config.prefix,
+    concurrency: config.concurrency,
+    autorun: false,
+  });
+  worker.on('completed', (job) => completed(String(job.id)));
+  worker.on('error', (error) => console.error(`[bullmq worker] ${error.message}`));
+  await worker.waitUntilReady();
+  return {
+    start: async () => {
+      void worker.run();
+    },
+    stop: () => worker.close(),
+  };
+});

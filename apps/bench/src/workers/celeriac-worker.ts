@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
+import type { WorkerChildConfig } from '../ipc.js';
+import { runWorkerChild } from './worker-harness.js';
+
+/** The bench's only task: a no-op, named as the Python bench module names it. */
+@Injectable()
+export class BenchTasks {
+  @Task('bench.noop')
+  noop(): null {
+    return null;
+  }
+}
+
+@Module({})
+class BenchWorkerModule {
+  static forRoot(config: WorkerChildConfig): DynamicModule {
+    return {
+      module: BenchWorkerModule,
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: config.brokerUrl,
+          resultBackend: config.backendUrl ?? false,
+          defaultQueue: config.queue,
+          worker: {
+            enabled: false,
+            queues: [config.queue],
+            concurrency: config.concurrency,
+            banner: false,
+          },
+        }),
+      ],
+      providers: [BenchTasks],
+    };
+  }
+}
+
+/** Celeriac worker child: one Nest application context, consuming after `start`. */
+void runWorkerChild(async (config, completed) => {
+  const app = await NestFactory.createApplicationContext(BenchWorkerModule.forRoot(config), {
+    logger: ['error', 'warn'],
+  });
+  // 'task-succeeded' is emitted after the result backend acknowledged the write.
+  app
+    .get(TaskEvents)
+    .on('task-succeeded')
+    .subscribe((event) => completed(event.taskId));
+  const worker = app.get(WorkerService);
+  return {
+    start: () => worker.start([config.queue]),
+    stop: () => app.close(),
+  };
+});
