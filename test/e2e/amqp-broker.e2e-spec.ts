@@ -95,7 +95,10 @@ describe('AmqpBroker (RabbitMQ specifics)', () => {
       correlationId: sent.headers.id,
       replyTo: 'oid-1',
     });
-    expect(Number(got.properties.expiration)).toBeGreaterThan(50_000);
+    // No per-message TTL: an expired task must reach a worker to be recorded REVOKED (expired);
+    // RabbitMQ would drop it silently. The `expires` header carries the deadline instead.
+    expect(got.properties.expiration).toBeUndefined();
+    expect(got.properties.headers?.expires).toEqual(expect.any(String));
     expect(got.properties.headers).toMatchObject({
       task: 'amqp.task',
       id: sent.headers.id,

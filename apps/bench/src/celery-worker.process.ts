@@ -75,6 +75,8 @@ export class CeleryWorkerProcess implements WorkerHandle {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        // Quiet the "running as root" SecurityWarning in CI containers.
+        PYTHONWARNINGS: 'ignore',
         BENCH_BROKER: config.brokerUrl,
         BENCH_BACKEND: config.backendUrl ?? '',
         BENCH_QUEUE: config.queue,

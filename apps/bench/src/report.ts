@@ -13,6 +13,7 @@ export interface Summary {
   p99?: number;
   peakRssMb?: number;
   cpuPct?: number;
+  cpuUsPerTask?: number;
   /** Every repeat's rate, for spread. */
   rates: number[];
   commands?: Record<string, number>;
@@ -43,6 +44,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
       p99: pick((r) => r.p99),
       peakRssMb: ok.length ? Math.max(...ok.map((r) => r.peakRssMb ?? 0)) || undefined : undefined,
       cpuPct: pick((r) => r.cpuPct),
+      cpuUsPerTask: pick((r) => r.cpuUsPerTask),
       rates: ok.map((r) => Math.round(r.rate ?? 0)),
       commands: ok.find((r) => r.commands)?.commands,
       errors: rs.filter((r) => r.error).map((r) => r.error!),
@@ -98,6 +100,7 @@ export function printReport(summaries: Summary[]): void {
     'p99 ms',
     'RSS MB',
     'CPU %',
+    'CPU µs/task',
     'rates',
   ];
   const rows = summaries.map((s) => [
@@ -111,6 +114,7 @@ export function printReport(summaries: Summary[]): void {
     fmt(s.p99, 2),
     fmt(s.peakRssMb, 0),
     fmt(s.cpuPct, 0),
+    fmt(s.cpuUsPerTask, 0),
     s.rates.join(' ') + (s.errors.length ? ` (${s.errors.length} failed)` : ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -22,6 +22,8 @@ export interface ScenarioResult {
   peakRssMb?: number;
   /** Worker CPU while measuring, % of one core. */
   cpuPct?: number;
+  /** Worker CPU microseconds per task: robust to a shared, busy machine. */
+  cpuUsPerTask?: number;
   /** Redis commands per task (e2e with --commandstats). */
   commands?: Record<string, number>;
   error?: string;
@@ -132,6 +134,7 @@ function usage(result: ScenarioResult, worker: WorkerHandle, seconds: number): v
   const used = worker.usage();
   result.peakRssMb = used.peakRssMb;
   result.cpuPct = (used.cpuSeconds / seconds) * 100;
+  result.cpuUsPerTask = (used.cpuSeconds * 1e6) / result.n;
 }
 
 /** One-line summary of a result. */
@@ -139,6 +142,8 @@ export function describe(r: ScenarioResult): string {
   const parts = [`${Math.round(r.rate ?? 0)}/s`];
   if (r.p50 !== undefined) parts.push(`p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms`);
   if (r.peakRssMb !== undefined) parts.push(`RSS ${r.peakRssMb.toFixed(0)} MB`);
-  if (r.cpuPct !== undefined) parts.push(`CPU ${r.cpuPct.toFixed(0)}%`);
+  if (r.cpuPct !== undefined) {
+    parts.push(`CPU ${r.cpuPct.toFixed(0)}% (${r.cpuUsPerTask!.toFixed(0)} µs/task)`);
+  }
   return parts.join(', ');
 }

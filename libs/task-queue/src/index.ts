@@ -84,3 +84,25 @@ export { getBrokerToken, getResultBackendToken } from './utils/tokens.js';
 
 // Errors and control-flow signals
 export * from './errors/index.js';
+
+// Celery events and remote control
+export { ControlClient } from './control/control.client.js';
+export { ControlServer } from './control/control.server.js';
+export type {
+  ControlCallOptions,
+  ControlRevokeOptions,
+  TaskRevoker,
+} from './control/control-client.options.js';
+export type { ControlReplies, ControlRequest } from './control/control-message.js';
+export { createBroadcastTransport } from './control/transport/broadcast-transport.factory.js';
+export type {
+  BroadcastTransport,
+  ExchangeSpec,
+  IncomingMessage,
+  OutgoingMessage,
+  ReplyQueue,
+  SubscriptionSpec,
+} from './control/transport/broadcast-transport.interface.js';
+export { CeleryEventsPublisher } from './events/celery-events.publisher.js';
+export type { CeleryEventsOptions } from './events/events-options.js';
+export { LamportClock } from './events/lamport-clock.js';

@@ -18,6 +18,11 @@ import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
 import { WorkflowService } from './workflow/workflow.service.js';
+import { ControlClient } from './control/control.client.js';
+import { ControlServer } from './control/control.server.js';
+import { BroadcastTransportHost } from './control/transport/broadcast-transport.host.js';
+import { CeleryEventsPublisher } from './events/celery-events.publisher.js';
+import { LamportClock } from './events/lamport-clock.js';
 
 const exported = [
   TaskClient,
@@ -27,6 +32,7 @@ const exported = [
   TaskRegistry,
   DeadLetters,
   RevokedTasks,
+  ControlClient,
 ];
 
 /**
@@ -48,6 +54,10 @@ const exported = [
     WorkerConnections,
     TypeOrmIntegration,
     WorkflowService,
+    BroadcastTransportHost,
+    LamportClock,
+    CeleryEventsPublisher,
+    ControlServer,
     ...exported,
   ],
   exports: [...exported, ...createCoreProviders().map((p) => (p as { provide: string }).provide)],

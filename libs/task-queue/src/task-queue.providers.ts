@@ -29,7 +29,8 @@ export function createCoreProviders(): Provider[] {
     {
       provide: getRevocationStoreToken(),
       inject: [getTaskQueueConfigToken()],
-      useFactory: (config: ResolvedTaskQueueOptions) => createRevocationStore(config.broker),
+      useFactory: (config: ResolvedTaskQueueOptions) =>
+        createRevocationStore(config.broker, config.resultBackend),
     },
     {
       provide: getResultBackendToken(),

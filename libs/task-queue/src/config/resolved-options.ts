@@ -1,3 +1,4 @@
+import type { ResolvedCeleryEventsOptions } from '../events/events-options.js';
 import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
@@ -25,4 +26,5 @@ export interface ResolvedTaskQueueOptions {
   resultExpires: number;
   resultExtended: boolean;
   typeorm: TypeOrmIntegrationOptions | undefined;
+  events: ResolvedCeleryEventsOptions;
 }

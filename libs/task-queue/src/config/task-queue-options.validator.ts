@@ -5,6 +5,7 @@ import { INVALID_OPTION } from '../task-queue.messages.js';
 import { globToRegExp } from '../utils/glob.js';
 import type { ResolvedTaskQueueOptions } from './resolved-options.js';
 import { validateTaskOptions } from './task-options.validator.js';
+import { resolveEventsOptions } from '../events/events-options.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
 const KNOWN = new Set<string>([
@@ -17,6 +18,7 @@ const KNOWN = new Set<string>([
   'resultExpires',
   'resultExtended',
   'typeorm',
+  'events',
 ]);
 const KNOWN_WORKER = new Set([
   'enabled',
@@ -111,6 +113,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     resultExpires,
     resultExtended: options.resultExtended ?? true,
     typeorm: validateTypeOrm(options),
+    events: validateEvents(options),
   };
 }
 
@@ -127,4 +130,12 @@ function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm']
     fail('typeorm.dispatch', "'after-commit' or 'outbox'", typeorm.dispatch);
   }
   return typeorm;
+}
+
+function validateEvents(options: TaskQueueOptions): ResolvedTaskQueueOptions['events'] {
+  const interval = options.events?.heartbeatInterval;
+  if (interval !== undefined && !(typeof interval === 'number' && interval > 0)) {
+    fail('events.heartbeatInterval', 'a number of seconds > 0', interval);
+  }
+  return resolveEventsOptions(options);
 }

@@ -1,5 +1,6 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import type { ControlRevokeOptions } from '../control/control-client.options.js';
 import type { SendOptions } from '../interfaces/apply-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
 import { NOT_A_TASK } from '../task-queue.messages.js';
@@ -51,6 +52,14 @@ export class TaskClient {
     options: Omit<SendOptions, 'kwargs'> = {},
   ): Promise<AsyncResult<R>> {
     return this.dispatcher.send<R>(name, args, { ...options, kwargs });
+  }
+
+  /**
+   * Revoke tasks by id on every worker, Node or Python, now and for workers that start later
+   * (Celery's `app.control.revoke`); `terminate: true` aborts running ones.
+   */
+  revoke(ids: string | string[], options: ControlRevokeOptions = {}): Promise<void> {
+    return this.dispatcher.revoke(ids, options);
   }
 
   /** A handle on any task by id. */

@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { ControlRevokeOptions } from '../control/control-client.options.js';
+import { ControlClient } from '../control/control.client.js';
+import { RevokedTasks } from '../worker/revoked-tasks.js';
 import type { EntityManager } from 'typeorm';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { SendOptions } from '../interfaces/apply-options.interface.js';
@@ -36,7 +39,19 @@ export class TaskDispatcher {
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     private readonly router: TaskRouter,
+    private readonly revoked: RevokedTasks,
+    @Optional() private readonly control?: ControlClient,
   ) {}
+
+  /**
+   * Revoke on every worker: persisted in the revocation store (workers that are offline skip
+   * the task when they start) and broadcast over remote control (running Python and Node
+   * workers; `terminate` aborts it if running).
+   */
+  async revoke(ids: string | string[], options: ControlRevokeOptions = {}): Promise<void> {
+    await this.revoked.revoke(ids, { terminate: options.terminate, reason: 'revoked' });
+    await this.control?.revoke(ids, { ...options, reply: false });
+  }
 
   prepare(
     name: string,
@@ -130,6 +145,8 @@ export class TaskDispatcher {
   }
 
   result<R>(id: string, name?: string): AsyncResult<R> {
-    return new AsyncResult<R>(id, this.backend, name);
+    return new AsyncResult<R>(id, this.backend, name, (taskId, options) =>
+      this.revoke(taskId, options),
+    );
   }
 }

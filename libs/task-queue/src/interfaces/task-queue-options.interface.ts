@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { OutboxRelayOptions } from '../transaction/outbox/outbox.relay.js';
+import type { CeleryEventsOptions } from '../events/events-options.js';
 import type { Broker } from './broker.interface.js';
 import type { ResultBackend } from './result-backend.interface.js';
 import type { TaskOptions } from './task-options.interface.js';
@@ -70,4 +71,6 @@ export interface TaskQueueOptions {
   resultExtended?: boolean;
   /** TypeORM integration (transactions, outbox, database result backend). */
   typeorm?: TypeOrmIntegrationOptions;
+  /** Celery events: worker-online / heartbeat / offline and task-* (default on, heartbeat every 2 s). */
+  events?: CeleryEventsOptions;
 }

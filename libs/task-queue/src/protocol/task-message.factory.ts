@@ -70,7 +70,8 @@ export function createTaskMessage(spec: TaskMessageSpec): TaskMessage {
       reply_to: spec.replyTo ?? '',
       delivery_mode: 2,
       priority,
-      ...(expires ? { expiration: String(Math.max(0, expires.getTime() - Date.now())) } : {}),
+      // NOTE: no AMQP `expiration` property, unlike Celery: RabbitMQ would drop an expired
+      // message silently, and the `expires` header makes workers record it REVOKED (expired).
     },
     contentType: 'application/json',
     contentEncoding: 'utf-8',

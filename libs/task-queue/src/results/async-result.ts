@@ -1,3 +1,5 @@
+import type { ControlRevokeOptions, TaskRevoker } from '../control/control-client.options.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
 import { ResultBackendError } from '../errors/result-backend.error.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { ResultBackend, TaskMeta } from '../interfaces/result-backend.interface.js';
@@ -23,7 +25,21 @@ export class AsyncResult<R = unknown> {
     readonly id: string,
     private readonly backend: ResultBackend | null,
     readonly taskName?: string,
+    private readonly revoker?: TaskRevoker,
   ) {}
+
+  /**
+   * Revoke this task on every worker, Node or Python (Celery's `AsyncResult.revoke`);
+   * `terminate` also aborts it if it is running.
+   */
+  async revoke(options?: ControlRevokeOptions): Promise<void> {
+    if (!this.revoker) {
+      throw new ConfigurationError(
+        `AsyncResult.revoke() needs remote control: get results through TaskClient (or TaskProducer) of a module with a broker.`,
+      );
+    }
+    await this.revoker(this.id, options);
+  }
 
   /** Current state, with Celery's names; PENDING when nothing is known yet. */
   async state(): Promise<TaskState> {

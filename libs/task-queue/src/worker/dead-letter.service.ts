@@ -58,8 +58,11 @@ export class DeadLetters {
    */
   async redrive(queue: string, limit = Number.POSITIVE_INFINITY): Promise<number> {
     const source = deadLetterQueueOf(queue);
+    // Only what is there now: a message dead-lettered again during the redrive (its cause is
+    // not fixed yet) stays for the next call instead of cycling.
+    const total = Math.min(limit, await this.broker.queueLength(source));
     let moved = 0;
-    while (moved < limit && (await this.broker.queueLength(source)) > 0) {
+    while (moved < total) {
       const delivery = await this.takeOne(source);
       if (!delivery) break;
       const headers = { ...delivery.message.headers };

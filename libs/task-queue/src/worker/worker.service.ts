@@ -24,6 +24,13 @@ import { TaskExecutor } from './task-executor.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
 
+/** A request this worker holds, with where it came from and (when running) since when. */
+export interface HeldRequest extends TaskRequest {
+  /** ms since the epoch, for running tasks. */
+  startedAt?: number;
+  deliveryInfo: { exchange: string; routingKey: string; priority: number; redelivered: boolean };
+}
+
 interface Reserved {
   delivery: GuardedDelivery;
   request: TaskRequest;
@@ -157,15 +164,20 @@ export class WorkerService
 
   /** Snapshot for `inspect active / reserved / scheduled / stats`. */
   snapshot(): {
-    active: TaskRequest[];
-    reserved: TaskRequest[];
-    scheduled: TaskRequest[];
+    active: HeldRequest[];
+    reserved: HeldRequest[];
+    scheduled: HeldRequest[];
     totals: Record<string, number>;
   } {
+    const held = (item: Reserved, startedAt?: number): HeldRequest => ({
+      ...item.request,
+      startedAt,
+      deliveryInfo: { ...item.delivery.deliveryInfo, redelivered: item.delivery.redelivered },
+    });
     return {
-      active: [...this.active.values()].map((a) => a.request),
-      reserved: this.ready.map((r) => r.request),
-      scheduled: [...this.scheduled.values()].map((s) => s.request),
+      active: [...this.active.values()].map((a) => held(a, a.startedAt)),
+      reserved: this.ready.map((r) => held(r)),
+      scheduled: [...this.scheduled.values()].map((s) => held(s)),
       totals: Object.fromEntries(this.totals),
     };
   }

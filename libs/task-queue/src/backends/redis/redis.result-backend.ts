@@ -15,6 +15,7 @@ import {
   withTimeout,
 } from '../../brokers/redis/redis-connection.js';
 import { defineLuaCommands, type LuaCommand } from '../../brokers/redis/redis-lua.loader.js';
+import { RedisPipelineBatcher } from '../../brokers/redis/redis-pipeline.batcher.js';
 import { waitForEvent } from '../wait-for-ready.js';
 import { joinSavedGroup } from './redis-chord.join.js';
 import {
@@ -51,6 +52,7 @@ export class RedisResultBackend implements ResultBackend {
   private readonly subscriberClient: Redis;
   private readonly subscriber: RedisResultSubscriber;
   private readonly scripts: Record<string, LuaCommand>;
+  private readonly stores: RedisPipelineBatcher;
   private readonly expires: number;
   private readonly timeout: number;
 
@@ -63,6 +65,9 @@ export class RedisResultBackend implements ResultBackend {
     this.timeout = options.timeout ?? 10_000;
     this.client = createRedisClient(url, 'result backend', this.logger);
     this.scripts = defineLuaCommands(this.client, DIR, ['store-1.lua', 'chordPartReturn-4.lua']);
+    this.stores = new RedisPipelineBatcher(this.client, 'celeriac_store', (count, send) =>
+      this.run(count === 1 ? 'store a task result' : `store ${count} task results`, send),
+    );
     this.subscriberClient = this.client.duplicate({ connectionName: 'celeriac-result-subscriber' });
     this.subscriberClient.on('error', () => undefined);
     this.subscriber = new RedisResultSubscriber(this.subscriberClient, (channel) =>
@@ -74,12 +79,13 @@ export class RedisResultBackend implements ResultBackend {
     await this.run('connect', async () => undefined);
   }
 
-  /** SETEX + PUBLISH, never replacing a ready state with a non-ready one (atomic, store-1.lua). */
+  /**
+   * SETEX + PUBLISH, never replacing a ready state with a non-ready one (atomic, store-1.lua).
+   * Stores issued in the same event-loop turn go to Redis in one pipeline (one round trip).
+   */
   async store(meta: TaskMeta): Promise<void> {
     const ready = isReadyState(meta.status) ? '1' : '0';
-    await this.run(`store the result of task ${meta.task_id}`, () =>
-      this.scripts.store!(taskKey(meta.task_id), encodeMeta(meta), ready, this.expires),
-    );
+    await this.stores.call(taskKey(meta.task_id), encodeMeta(meta), ready, this.expires);
   }
 
   async get(taskId: string): Promise<TaskMeta | null> {
@@ -173,6 +179,7 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   async close(): Promise<void> {
+    this.stores.flush();
     await closeClient(this.subscriberClient);
     await closeClient(this.client);
   }

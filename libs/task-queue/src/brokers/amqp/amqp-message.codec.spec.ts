@@ -1,7 +1,12 @@
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { createTaskMessage } from '../../protocol/task-message.factory.js';
-import { decodeAmqpMessage, encodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
+import {
+  BODY_BASE64_HEADER,
+  decodeAmqpMessage,
+  encodeAmqpMessage,
+  notBeforeOf,
+} from './amqp-message.codec.js';
 import { NOT_BEFORE_HEADER } from './amqp.delay.js';
 
 describe('AMQP message codec', () => {
@@ -48,5 +53,27 @@ describe('AMQP message codec', () => {
   it('never forwards x-death when re-publishing (RabbitMQ would drop it as a dead-letter cycle)', () => {
     const withDeath = { ...sent, headers: { ...sent.headers, 'x-death': [{ count: 1 }] } };
     expect(encodeAmqpMessage(withDeath, 0).options.headers).not.toHaveProperty('x-death');
+  });
+
+  it('keeps a body that is not UTF-8 byte for byte through decode and re-publish (dead letters)', () => {
+    const bytes = Buffer.from([0xff, 0x00, 0x7b, 0xfe]);
+    const raw = {
+      content: bytes,
+      fields: { deliveryTag: 1, redelivered: false, exchange: '', routingKey: 'q' },
+      properties: { headers: {} },
+    } as unknown as Message;
+    const decoded = decodeAmqpMessage(raw);
+    expect(decoded.headers).toHaveProperty(BODY_BASE64_HEADER, true);
+    const { content, options } = encodeAmqpMessage(decoded, 0, { reason: 'x' });
+    expect(content.equals(bytes)).toBe(true);
+    expect(options.headers).toEqual({ reason: 'x' });
+    // A UTF-8 body (even with a U+FFFD in it) is text, and a foreign marker header is dropped.
+    const text = decodeAmqpMessage({
+      ...raw,
+      content: Buffer.from('["\uFFFD"]'),
+      properties: { headers: { [BODY_BASE64_HEADER]: true } },
+    } as unknown as Message);
+    expect(text.body).toBe('["\uFFFD"]');
+    expect(text.headers).toEqual({});
   });
 });

@@ -6,6 +6,13 @@ import type {
 } from '../../interfaces/task-message.interface.js';
 import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
 
+/**
+ * Marks a message whose AMQP body was not valid UTF-8 (poison published by someone else): its
+ * `body` then holds the bytes in base64, so that a dead-lettered copy keeps them byte for byte
+ * instead of U+FFFD replacement characters. Removed again when the message is published.
+ */
+export const BODY_BASE64_HEADER = 'x-celeriac-body-base64';
+
 /** A task message as amqplib publishes it. */
 export interface AmqpOutgoing {
   content: Buffer;
@@ -25,8 +32,10 @@ export function encodeAmqpMessage(
   keepExpiration = true,
 ): AmqpOutgoing {
   const headers: Record<string, unknown> = {};
+  let binary = false;
   for (const [key, value] of Object.entries({ ...message.headers, ...extraHeaders })) {
-    if (value !== undefined && !isBrokerDeathHeader(key)) headers[key] = value;
+    if (key === BODY_BASE64_HEADER) binary = value === true;
+    else if (value !== undefined && !isBrokerDeathHeader(key)) headers[key] = value;
   }
   const props = message.properties;
   const options: Options.Publish = {
@@ -40,7 +49,7 @@ export function encodeAmqpMessage(
   if (props.reply_to) options.replyTo = props.reply_to;
   if (keepExpiration && props.expiration !== undefined)
     options.expiration = String(props.expiration);
-  return { content: Buffer.from(message.body, 'utf8'), options };
+  return { content: Buffer.from(message.body, binary ? 'base64' : 'utf8'), options };
 }
 
 /**
@@ -51,7 +60,8 @@ export function decodeAmqpMessage(raw: Message): TaskMessage {
   const p = raw.properties;
   const headers: Record<string, unknown> = {};
   for (const [key, value] of Object.entries((p.headers ?? {}) as Record<string, unknown>)) {
-    if (key !== NOT_BEFORE_HEADER && !isBrokerDeathHeader(key)) headers[key] = value;
+    if (key !== NOT_BEFORE_HEADER && key !== BODY_BASE64_HEADER && !isBrokerDeathHeader(key))
+      headers[key] = value;
   }
   const properties: TaskProperties = {
     correlation_id: asString(p.correlationId) ?? asString(headers.id) ?? '',
@@ -59,6 +69,12 @@ export function decodeAmqpMessage(raw: Message): TaskMessage {
     delivery_mode: typeof p.deliveryMode === 'number' ? p.deliveryMode : 2,
     priority: typeof p.priority === 'number' ? p.priority : 0,
   };
+  let body = raw.content.toString('utf8');
+  // Only a body with a replacement character can be invalid UTF-8: check exactly then.
+  if (body.includes('\uFFFD') && !Buffer.from(body, 'utf8').equals(raw.content)) {
+    body = raw.content.toString('base64');
+    headers[BODY_BASE64_HEADER] = true;
+  }
   const expiration = asString(p.expiration);
   if (expiration !== undefined) properties.expiration = expiration;
   return {
@@ -66,7 +82,7 @@ export function decodeAmqpMessage(raw: Message): TaskMessage {
     properties,
     contentType: asString(p.contentType) ?? 'application/json',
     contentEncoding: asString(p.contentEncoding) ?? 'utf-8',
-    body: raw.content.toString('utf8'),
+    body,
   };
 }
 

@@ -62,6 +62,19 @@ export class AmqpTopology {
   }
 
   describe(name: string): QueueDeclaration {
+    const base = this.deadLetterBase(name);
+    if (base !== undefined) {
+      // `<queue>.dlq` published to or consumed directly (DeadLetters, peek, redrive): declare
+      // it as ensureDeadLetterQueue does, never with the broker-wide x-max-priority (406).
+      const quorum = this.describe(base).type === 'quorum';
+      return {
+        name,
+        exchange: '',
+        type: quorum ? 'quorum' : 'classic',
+        arguments: quorum ? { 'x-queue-type': 'quorum' } : {},
+        deadLetter: false,
+      };
+    }
     const own = this.options.queues[name] ?? {};
     const type = own.type ?? this.options.queueType;
     const args: Record<string, string | number | boolean> = { ...own.arguments };
@@ -82,6 +95,15 @@ export class AmqpTopology {
       arguments: args,
       deadLetter: own.deadLetter ?? this.options.deadLetter,
     };
+  }
+
+  /** The queue whose dead-letter queue `name` is, unless `name` is configured as a queue itself. */
+  private deadLetterBase(name: string): string | undefined {
+    const suffix = this.options.deadLetterSuffix;
+    if (!suffix || !name.endsWith(suffix) || name.length === suffix.length) return undefined;
+    if (this.options.queues[name]) return undefined;
+    const base = name.slice(0, -suffix.length);
+    return (this.options.queues[base]?.deadLetter ?? this.options.deadLetter) ? base : undefined;
   }
 
   deadLetterQueue(name: string): string {

@@ -1,0 +1,16 @@
+/** Where a command writes: stdout for results, stderr for the one-line failure reason. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** The process's own streams. */
+export const processOutput: CliOutput = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** One-line JSON; bigints (large Python ints) are written as numbers' digits. */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}

@@ -1,0 +1,82 @@
+import { ControlClient } from '../control/control.client.js';
+import type { ControlCallOptions } from '../control/control-client.options.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, parseCommandArgs, parseNumber } from './cli-args.js';
+import type { CliCommand } from './cli-command.js';
+import { CliError, UsageError } from './cli-error.js';
+import { toJsonLine, type CliOutput } from './cli-output.js';
+import { CliSession } from './cli-session.js';
+
+/** The `celery inspect` methods the CLI knows. */
+export const INSPECT_METHODS = [
+  'ping',
+  'stats',
+  'registered',
+  'active',
+  'reserved',
+  'scheduled',
+] as const;
+
+type InspectMethod = (typeof INSPECT_METHODS)[number];
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  destination: { type: 'string', short: 'd' },
+  timeout: { type: 'string', short: 't' },
+} as const;
+
+/**
+ * `celeriac inspect METHOD [--destination NAME[,NAME]] [--timeout S]`: broadcast a remote-control
+ * query (Node and Python workers answer alike) and print `{nodename: reply}` as JSON. Exits 1
+ * when no worker replied within the timeout (default 1 s, as in Celery).
+ */
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  usage: `${INSPECT_METHODS.join('|')} [--destination NAME[,NAME]] [--timeout SECONDS] ${CONNECTION_USAGE}`,
+  summary: 'query workers over remote control and print their replies as JSON',
+  async run(argv: string[], output: CliOutput): Promise<number> {
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS);
+    const method = INSPECT_METHODS.find((m) => m === positionals[0]);
+    if (positionals.length !== 1 || !method) {
+      throw new UsageError(`inspect needs one of: ${INSPECT_METHODS.join(', ')}`);
+    }
+    const options: ControlCallOptions = {
+      timeout:
+        values.timeout === undefined ? 1000 : parseNumber(values.timeout, 'timeout', 0) * 1000,
+      ...(values.destination ? { destination: values.destination.split(',').filter(Boolean) } : {}),
+    };
+    const client = await ControlClient.connect(new CliSession(values).brokerUrl);
+    try {
+      const replies = await ask(client, method, options);
+      if (Object.keys(replies).length === 0) {
+        throw new CliError(
+          `no worker replied to inspect ${method} within ${options.timeout! / 1000} s`,
+        );
+      }
+      output.out(toJsonLine(replies));
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+function ask(
+  client: ControlClient,
+  method: InspectMethod,
+  options: ControlCallOptions,
+): Promise<Record<string, unknown>> {
+  switch (method) {
+    case 'ping':
+      return client.ping(options);
+    case 'stats':
+      return client.stats(options);
+    case 'registered':
+      return client.registered(options);
+    case 'active':
+      return client.active(options);
+    case 'reserved':
+      return client.reserved(options);
+    case 'scheduled':
+      return client.scheduled(options);
+  }
+}

@@ -1,0 +1,45 @@
+import type { TaskEvent } from '../worker/task-events.js';
+import { pyExceptionRepr, pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
+
+/**
+ * The Celery-specific fields of a task event (§7.3), beyond the standard ones: args and
+ * results as Python reprs, exceptions as `Name('message')`, revocations with
+ * terminated / signum / expired.
+ */
+export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
+  const uuid = event.taskId;
+  switch (event.type) {
+    case 'task-received':
+      return {
+        uuid,
+        name: event.name,
+        args: pyTupleRepr(event.args ?? []),
+        kwargs: pyRepr(event.kwargs ?? {}),
+        root_id: event.rootId ?? uuid,
+        parent_id: event.parentId ?? null,
+        retries: event.retries ?? 0,
+        eta: event.eta ?? null,
+        expires: event.expires ?? null,
+      };
+    case 'task-started':
+      return { uuid };
+    case 'task-succeeded':
+      return { uuid, result: truncateRepr(pyRepr(event.result)), runtime: event.runtime ?? 0 };
+    case 'task-failed':
+    case 'task-retried':
+      return {
+        uuid,
+        exception: pyExceptionRepr(event.error ?? { name: 'Exception', message: 'unknown' }),
+        traceback: event.error?.stack ?? '',
+      };
+    case 'task-revoked':
+      return {
+        uuid,
+        terminated: event.reason === 'terminated',
+        signum: event.reason === 'terminated' ? 15 : null,
+        expired: event.reason === 'expired',
+      };
+    default:
+      return { uuid, requeue: false };
+  }
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../libs/task-queue/src/control/control.client.js';
+import { TaskClient } from '../../libs/task-queue/src/core/task.client.js';
+import { WorkerService } from '../../libs/task-queue/src/worker/worker.service.js';
+import { createControlApp } from '../support/control-app.js';
+import {
+  celeryCli,
+  eventually,
+  killChild,
+  PythonEventReceiver,
+  startPythonWorker,
+} from '../support/control-python.js';
+
+// Celery's pidbox and celeryev names are global per Redis database: this file owns db 13.
+const DB = 13;
+const BROKER = `redis://127.0.0.1:6379/${DB}`;
+const suffix = randomUUID().slice(0, 8);
+const NODE = `node-${suffix}@${hostname()}`;
+const PY = `py-${suffix}@${hostname()}`;
+const NODE_QUEUE = `control-node-${suffix}`;
+const PY_QUEUE = `control-py-${suffix}`;
+
+let app: INestApplicationContext;
+let python: ChildProcess | undefined;
+let receiver: PythonEventReceiver | undefined;
+let client: ControlClient;
+
+beforeAll(async () => {
+  python = startPythonWorker(BROKER, PY_QUEUE, PY, BROKER);
+  receiver = new PythonEventReceiver(BROKER);
+  app = await createControlApp(BROKER, NODE_QUEUE, NODE);
+  client = await ControlClient.connect(BROKER);
+  await eventually(
+    async () => PY in (await client.ping({ destination: [PY], timeout: 500 })),
+    30_000,
+    'the Python worker to answer ping',
+  );
+});
+
+afterAll(async () => {
+  await client?.close();
+  await app?.close();
+  await Promise.all([killChild(python), receiver?.stop()]);
+  const redis = new Redis(BROKER);
+  const keys = await redis.keys(`*${suffix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('Celery tooling sees a Celeriac worker on Redis', () => {
+  it('celery inspect ping and celery status list the Node worker', async () => {
+    const ping = await celeryCli(BROKER, 'inspect', 'ping', '-d', NODE);
+    expect(ping).toContain(`${NODE}: OK`);
+    expect(ping).toContain('pong');
+    const status = await celeryCli(BROKER, 'status');
+    expect(status).toContain(NODE);
+    expect(status).toMatch(/\d+ nodes? online/);
+  });
+
+  it('celery inspect registered / stats describe the Node worker', async () => {
+    const registered = await celeryCli(BROKER, 'inspect', 'registered', '-d', NODE);
+    expect(registered).toContain('node.echo');
+    const stats = await celeryCli(BROKER, 'inspect', 'stats', '-d', NODE, '-j');
+    const parsed = JSON.parse(
+      stats.slice(stats.indexOf('{'), stats.lastIndexOf('}') + 1),
+    ) as Record<string, { broker: Record<string, unknown>; total: Record<string, number> }>;
+    expect(parsed[NODE]!.broker).toMatchObject({ transport: 'redis', port: 6379 });
+    expect(parsed[NODE]!.total).toBeTypeOf('object');
+  });
+
+  it('a Python event receiver sees heartbeats and task events from the Node worker', async () => {
+    await receiver!.waitFor((e) => e.hostname === NODE && e.type === 'worker-heartbeat');
+    const result = await app.get(TaskClient).send('node.echo', ['hi'], {}, { queue: NODE_QUEUE });
+    await expect(result.get({ timeout: 10_000 })).resolves.toBe('hi');
+    const received = await receiver!.waitFor(
+      (e) => e.type === 'task-received' && e.uuid === result.id,
+    );
+    expect(received).toMatchObject({ hostname: NODE, name: 'node.echo', args: "('hi',)" });
+    const succeeded = await receiver!.waitFor(
+      (e) => e.type === 'task-succeeded' && e.uuid === result.id,
+    );
+    expect(succeeded).toMatchObject({ hostname: NODE, result: "'hi'" });
+  });
+});
+
+describe('ControlClient on Redis', () => {
+  it('pings and inspects a Python worker and a Node worker', async () => {
+    const pongs = await client.ping({ timeout: 1500 });
+    expect(pongs[PY]).toEqual({ ok: 'pong' });
+    expect(pongs[NODE]).toEqual({ ok: 'pong' });
+    const stats = await client.stats({ destination: [PY, NODE], timeout: 3000 });
+    expect(stats[PY]).toHaveProperty('broker');
+    expect(stats[NODE]).toHaveProperty('total');
+    const registered = await client.registered({ destination: [PY, NODE], timeout: 3000 });
+    expect(registered[PY]).toContain('py.add');
+    expect(registered[NODE]).toContain('node.echo');
+    const active = await client.active({ destination: [NODE], timeout: 2000 });
+    expect(active[NODE]).toEqual([]);
+  });
+
+  it('revokes on both: the Node worker skips the task and records REVOKED', async () => {
+    const tasks = app.get(TaskClient);
+    const nodeTask = await tasks.send(
+      'node.echo',
+      ['late'],
+      {},
+      { queue: NODE_QUEUE, countdown: 1.5 },
+    );
+    const pyTaskId = randomUUID();
+    const replies = await client.revoke([nodeTask.id, pyTaskId], {
+      destination: [PY, NODE],
+      timeout: 3000,
+    });
+    expect(replies[PY]).toEqual({ ok: expect.stringContaining('flagged as revoked') as string });
+    expect(replies[NODE]).toEqual({ ok: expect.stringContaining('flagged as revoked') as string });
+    await eventually(async () => (await nodeTask.state()) === 'REVOKED', 10_000, 'REVOKED');
+    const revoked = await client.inspect<string[]>(
+      'revoked',
+      {},
+      { destination: [PY], timeout: 2000 },
+    );
+    expect(revoked[PY]).toContain(pyTaskId);
+  });
+
+  it('a remote shutdown stops the Node worker and it goes offline', async () => {
+    await client.shutdown({ destination: [NODE] });
+    await eventually(async () => !app.get(WorkerService).running, 10_000, 'the worker to stop');
+    await receiver!.waitFor((e) => e.hostname === NODE && e.type === 'worker-offline');
+    expect(await client.ping({ destination: [NODE], timeout: 500 })).toEqual({});
+  });
+});

@@ -1,0 +1,166 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { TaskClient, type TaskQueueOptions } from 'celeriac';
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import {
+  SemanticsModule,
+  SemanticsTasks,
+} from '../../libs/task-queue/src/__fixtures__/semantics.fixture.js';
+import { DeadLetters } from '../../libs/task-queue/src/worker/dead-letter.service.js';
+import { RevokedTasks } from '../../libs/task-queue/src/worker/revoked-tasks.js';
+import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
+
+/**
+ * The execution rules of the worker on real brokers (the memory-broker suite covers them on
+ * fake timers): retries, ETA parking, expiry, revocation while offline, poison messages,
+ * cluster-wide rate limits. Short real delays (≈1 s) only.
+ */
+let vhost: AmqpTestVhost | undefined;
+const transports: Array<[string, () => string, () => string]> = [
+  ['redis', () => 'redis://127.0.0.1:6379/0', () => 'redis://127.0.0.1:6379/0'],
+  ['amqp', () => vhost!.url, () => 'redis://127.0.0.1:6379/0'],
+];
+
+beforeAll(async () => {
+  vhost = await createTestVhost('celeriac-exec');
+});
+afterAll(async () => {
+  await vhost?.dispose();
+});
+
+describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl) => {
+  const apps: INestApplicationContext[] = [];
+  let queue: string;
+  const app = async (extra: TaskQueueOptions = {}): Promise<INestApplicationContext> => {
+    const created = await createApp(
+      {
+        broker: brokerUrl(),
+        resultBackend: backendUrl(),
+        defaultQueue: queue,
+        ...extra,
+        worker: { concurrency: 4, ...extra.worker },
+      },
+      [SemanticsModule],
+    );
+    apps.push(created);
+    return created;
+  };
+
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
+  });
+
+  it('retries with a countdown, republishing the same id, until it succeeds', async () => {
+    queue = `exec-${randomUUID()}`;
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.autoretry', [randomUUID(), 'flaky-once']);
+    await expect(result.get({ timeout: 15_000 })).resolves.toBe('ok after 2');
+    expect((await result.meta())?.retries).toBe(1);
+  });
+
+  it('parks an ETA task in the broker and runs it once it is due, after a worker restart', async () => {
+    queue = `exec-${randomUUID()}`;
+    const first = await app();
+    const key = randomUUID();
+    const due = Date.now() + 3_000;
+    const result = await first.get(TaskClient).send('sem.quick', [key], {}, { eta: new Date(due) });
+    await new Promise((r) => setTimeout(r, 500));
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+    const second = await app();
+    await expect(second.get(TaskClient).result(result.id).get({ timeout: 20_000 })).resolves.toBe(
+      key,
+    );
+    const [ranAt] = second.get(SemanticsTasks).runs.get(key)!;
+    expect(ranAt).toBeGreaterThanOrEqual(due - 10);
+  });
+
+  it('records an expired task as REVOKED (expired) without running it', async () => {
+    queue = `exec-${randomUUID()}`;
+    const producer = await app({ worker: { enabled: false } });
+    const key = randomUUID();
+    const result = await producer
+      .get(TaskClient)
+      .send('sem.quick', [key], {}, { expires: new Date(Date.now() - 1000) });
+    const worker = await app();
+    await expect(result.get({ timeout: 10_000 })).rejects.toMatchObject({
+      name: 'TaskRevokedError',
+      reason: 'expired',
+    });
+    expect(worker.get(SemanticsTasks).runs.get(key)).toBeUndefined();
+  });
+
+  it('skips a task revoked while no worker ran', async () => {
+    queue = `exec-${randomUUID()}`;
+    const producer = await app({ worker: { enabled: false } });
+    const key = randomUUID();
+    const result = await producer.get(TaskClient).send('sem.quick', [key]);
+    await producer.get(RevokedTasks).revoke(result.id);
+    const worker = await app();
+    await expect(result.get({ timeout: 10_000 })).rejects.toMatchObject({
+      name: 'TaskRevokedError',
+    });
+    expect(worker.get(SemanticsTasks).runs.get(key)).toBeUndefined();
+  });
+
+  it('dead-letters a poison message while the good ones complete', async () => {
+    queue = `exec-${randomUUID()}`;
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const good = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => tasks.send('sem.quick', [`good-${i}`])),
+    );
+    const poison = await tasks.send('no.such.task', [1]);
+    const more = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => tasks.send('sem.quick', [`more-${i}`])),
+    );
+    await expect(
+      Promise.all([...good, ...more].map((r) => r.get({ timeout: 10_000 }))),
+    ).resolves.toHaveLength(10);
+    await expect(poison.get({ timeout: 10_000 })).rejects.toMatchObject({ name: 'NotRegistered' });
+    await expect.poll(() => a.get(DeadLetters).count(queue), { timeout: 10_000 }).toBe(1);
+    await a.get(DeadLetters).redrive(queue);
+  });
+});
+
+describe('cluster-wide rate limit through Redis', () => {
+  it('spaces starts of one task type across two workers', async () => {
+    const queue = `exec-rate-${randomUUID()}`;
+    const options: TaskQueueOptions = {
+      broker: 'redis://127.0.0.1:6379/0',
+      resultBackend: 'redis://127.0.0.1:6379/0',
+      defaultQueue: queue,
+      taskDefaults: {},
+    };
+    const { Injectable, Module } = await import('@nestjs/common');
+    const { Task } = await import('celeriac');
+    const starts: number[] = [];
+    const name = `rate.global.${randomUUID()}`;
+    @Injectable()
+    class GlobalRateTasks {
+      @Task(name, { globalRateLimit: '5/s' })
+      run(): number {
+        starts.push(Date.now());
+        return starts.length;
+      }
+    }
+    @Module({ providers: [GlobalRateTasks] })
+    class GlobalRateModule {}
+    const a = await createApp(options, [GlobalRateModule]);
+    const b = await createApp(options, [GlobalRateModule]);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => a.get(TaskClient).send(name)),
+      );
+      await Promise.all(results.map((r) => r.get({ timeout: 15_000 })));
+      starts.sort((x, y) => x - y);
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+      expect(gaps.every((g) => g >= 150)).toBe(true); // 200 ms slots, allowing clock jitter
+      expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(900);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

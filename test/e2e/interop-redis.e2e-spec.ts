@@ -1,0 +1,212 @@
+import { RemoteTaskError, TaskRevokedError } from 'celeriac';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/interop-build.js';
+import {
+  runPythonClient,
+  startNodeWorker,
+  startPythonWorker,
+  stopAll,
+  uniqueName,
+  type ManagedProcess,
+} from '../support/interop-processes.js';
+import { InteropProducer } from '../support/interop-producer.js';
+
+/**
+ * Celery 5.2.6 ⇄ Celeriac on Redis (issue 3): Python producers against the compiled interop
+ * worker (apps/interop), Celeriac producers against a real Python worker
+ * (test/fixtures/python/interop_app.py). Every queue name is unique to this run; keys and
+ * results are deleted in afterAll.
+ */
+const REDIS = 'redis://127.0.0.1:6379/0';
+const NODE_QUEUE = uniqueName('interop-node');
+const PY_QUEUE = uniqueName('interop-py');
+
+/** What interop_client.py `call` prints. */
+interface PyCall {
+  id: string;
+  state: string;
+  result?: unknown;
+  exc_type?: string;
+  exc_message?: string;
+  elapsed: number;
+  retries: number | null;
+}
+
+const py = <T>(command: string, input: unknown): Promise<T> =>
+  runPythonClient<T>(REDIS, REDIS, command, input);
+const pyCall = (
+  task: string,
+  args: unknown[],
+  options: Record<string, unknown> = {},
+  kwargs = {},
+) => py<PyCall>('call', { task, args, kwargs, options: { queue: NODE_QUEUE, ...options } });
+
+let producer: InteropProducer;
+let nodeWorker: ManagedProcess | undefined;
+let pyWorker: ManagedProcess | undefined;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  producer = await InteropProducer.open(REDIS);
+  producer.track(null, NODE_QUEUE);
+  producer.track(null, PY_QUEUE);
+  [nodeWorker, pyWorker] = await Promise.all([
+    startNodeWorker({ broker: REDIS, backend: REDIS, queues: [NODE_QUEUE] }),
+    startPythonWorker({ broker: REDIS, backend: REDIS, queue: PY_QUEUE }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([nodeWorker?.stop(), pyWorker?.stop()]);
+  await stopAll();
+  await producer?.close();
+});
+
+describe('Python send_task → Celeriac worker', () => {
+  it('runs interop.add and Python reads the result', async () => {
+    const call = await pyCall('interop.add', [2, 3]);
+    expect(call).toMatchObject({ state: 'SUCCESS', result: 5 });
+  });
+
+  it('binds Python kwargs (interop.echo)', async () => {
+    const call = await pyCall('interop.echo', [1, 'a'], {}, { k: 'v', nested: { n: [1, 2] } });
+    expect(call.result).toEqual({ args: [1, 'a'], kwargs: { k: 'v', nested: { n: [1, 2] } } });
+  });
+
+  it('raises the Node error in Python as InteropError with its message', async () => {
+    const call = await pyCall('interop.fail', ['boom "quoted"']);
+    expect(call).toMatchObject({
+      state: 'FAILURE',
+      exc_type: 'InteropError',
+      exc_message: 'boom "quoted"',
+    });
+  });
+
+  it('does not run a countdown task before its ETA', async () => {
+    const call = await pyCall('interop.add', [1, 1], { countdown: 2 });
+    expect(call).toMatchObject({ state: 'SUCCESS', result: 2 });
+    expect(call.elapsed).toBeGreaterThanOrEqual(1.9);
+  });
+
+  it('revokes an already-expired task with reason "expired"', async () => {
+    const call = await pyCall('interop.add', [1, 1], { expires: -10 });
+    expect(call).toMatchObject({
+      state: 'REVOKED',
+      exc_type: 'TaskRevokedError',
+      exc_message: 'expired',
+    });
+  });
+
+  it('retries interop.flaky across the wire; Python reads the final retries count', async () => {
+    const call = await pyCall('interop.flaky', [uniqueName('flaky'), 2]);
+    expect(call).toMatchObject({ state: 'SUCCESS', result: 2, retries: 2 });
+  });
+
+  // Kept as an explicit expected failure until the library is fixed: Celery 5.2's
+  // parse_iso8601 reads the fraction digits as microseconds, so ".831Z" becomes 831 µs.
+  it.fails('KNOWN BUG: date_done carries microseconds as Python writes them', async () => {
+    const result = await producer.send<number>('interop.add', [1, 2], { queue: NODE_QUEUE });
+    await result.get({ timeout: 10_000 });
+    expect((await result.meta())?.date_done).toMatch(/T\d{2}:\d{2}:\d{2}\.\d{6}/);
+  });
+
+  it.todo(
+    'chord([interop.add.s(i, i) ...])(interop.tsum.s()) from Python: pending the workflow ' +
+      'engine (libs/task-queue/src/workflow/workflow.service.ts is still a no-op)',
+  );
+});
+
+describe('Celeriac producer → Python worker', () => {
+  it('runs interop_py.add and Celeriac reads the result', async () => {
+    const result = await producer.send<number>('interop_py.add', [20, 22], { queue: PY_QUEUE });
+    expect(await result.get({ timeout: 15_000 })).toBe(42);
+  });
+
+  it('turns a Python ValueError into a RemoteTaskError named ValueError', async () => {
+    const result = await producer.send('interop_py.fail', ['bad input'], { queue: PY_QUEUE });
+    const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteTaskError);
+    expect(error).toMatchObject({
+      name: 'ValueError',
+      message: 'bad input',
+      excModule: 'builtins',
+    });
+  });
+
+  it('does not run a countdown task before its ETA', async () => {
+    const sent = Date.now();
+    const result = await producer.send<number>('interop_py.add', [1, 2], {
+      queue: PY_QUEUE,
+      countdown: 2,
+    });
+    expect(await result.get({ timeout: 15_000 })).toBe(3);
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(1900);
+    const done = new Date(`${(await result.meta())?.date_done ?? ''}Z`).getTime();
+    expect(done).toBeGreaterThanOrEqual(sent + 1900);
+  });
+
+  it('revokes an already-expired task with reason "expired"', async () => {
+    const result = await producer.send('interop_py.add', [1, 2], { queue: PY_QUEUE, expires: -10 });
+    const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskRevokedError);
+    expect(error).toMatchObject({ reason: 'expired' });
+    expect(await result.state()).toBe('REVOKED');
+  });
+});
+
+describe('priorities (Redis: 0 first, FIFO within a band)', () => {
+  const SENT = [9, 6, 3, 0, 9, 0];
+  const EXPECTED = [0, 0, 3, 6, 9, 9];
+
+  /** Wait for every task and order the priorities by completion time. */
+  async function executionOrder(ids: string[]): Promise<number[]> {
+    const done: { priority: number; at: number }[] = [];
+    for (const [index, id] of ids.entries()) {
+      const result = producer.result(id);
+      await result.get({ timeout: 20_000 });
+      const dateDone = (await result.meta())?.date_done ?? '';
+      const at = new Date(/Z|[+-]\d\d:\d\d$/.test(dateDone) ? dateDone : `${dateDone}Z`);
+      done.push({ priority: SENT[index], at: at.getTime() });
+    }
+    return done.sort((a, b) => a.at - b.at).map((d) => d.priority);
+  }
+
+  it('Python producer → Celeriac worker (concurrency 1)', async () => {
+    const queue = uniqueName('interop-pri-node');
+    producer.track(null, queue);
+    const { ids } = await py<{ ids: string[] }>('send', {
+      tasks: SENT.map((priority) => ['interop.sleep', [0.1], { queue, priority }]),
+    });
+    const worker = await startNodeWorker({
+      broker: REDIS,
+      backend: REDIS,
+      queues: [queue],
+      concurrency: 1,
+    });
+    try {
+      expect(await executionOrder(ids)).toEqual(EXPECTED);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('Celeriac producer → Python worker (-c 1)', async () => {
+    const queue = uniqueName('interop-pri-py');
+    const ids: string[] = [];
+    for (const [index, priority] of SENT.entries()) {
+      const result = await producer.send('interop_py.stamp', [index, 0.1], { queue, priority });
+      ids.push(result.id);
+    }
+    const worker = await startPythonWorker({
+      broker: REDIS,
+      backend: REDIS,
+      queue,
+      concurrency: 1,
+    });
+    try {
+      expect(await executionOrder(ids)).toEqual(EXPECTED);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/interop-build.js';
+import {
+  countEvents,
+  startNodeWorker,
+  stopAll,
+  uniqueName,
+  type ManagedProcess,
+} from '../support/interop-processes.js';
+import { InteropProducer } from '../support/interop-producer.js';
+import { DurableRedisServer } from '../support/interop-redis-server.js';
+
+/**
+ * Worker-level resilience of the Redis transport with real worker processes: SIGKILL mid-task,
+ * lease renewal of long tasks, and a Redis restart while tasks stream in. The workers take the
+ * visibility timeout from the broker URL (kombu names), see interop-resilient-worker.ts.
+ */
+const REDIS = 'redis://127.0.0.1:6379/0';
+
+let producer: InteropProducer;
+const workers: ManagedProcess[] = [];
+
+async function worker(queue: string, query: string, concurrency = 1): Promise<ManagedProcess> {
+  const started = await startNodeWorker({
+    broker: `${REDIS}?${query}`,
+    backend: REDIS,
+    queues: [queue],
+    concurrency,
+    resilient: true,
+  });
+  workers.push(started);
+  return started;
+}
+
+/** Is the task's message still recorded as delivered-but-unacked (kombu `unacked`)? */
+async function unacked(id: string): Promise<boolean> {
+  const redis = new Redis(REDIS);
+  try {
+    return (await redis.hvals('unacked')).some((entry) => entry.includes(id));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  producer = await InteropProducer.open(REDIS);
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+  await stopAll();
+  await producer?.close();
+});
+
+describe('Redis worker resilience', () => {
+  it('redelivers the task of a SIGKILLed worker after the visibility timeout; it completes once', async () => {
+    const queue = uniqueName('resil-kill');
+    const query = 'visibility_timeout=2&unacked_restore_interval=0.5';
+    const first = await worker(queue, query);
+    const result = await producer.send<number>('interop.sleep', [1.5], { queue });
+    await first.waitFor(new RegExp(`EVENT task-started ${result.id}`), 10_000);
+    await first.stop('SIGKILL');
+    expect(await unacked(result.id)).toBe(true);
+
+    const second = await worker(queue, query);
+    expect(await result.get({ timeout: 20_000 })).toBe(1.5);
+    await sleep(2_500); // longer than the visibility timeout: no further redelivery
+    expect(countEvents(first, 'task-succeeded', result.id)).toBe(0);
+    expect(countEvents(second, 'task-started', result.id)).toBe(1);
+    expect(countEvents(second, 'task-succeeded', result.id)).toBe(1);
+    expect(second.log).toMatch(/Restored 1 message\(s\) left unacknowledged/);
+    expect(await unacked(result.id)).toBe(false);
+  });
+
+  it('does not redeliver a task that outlives the visibility timeout while its worker lives', async () => {
+    const queue = uniqueName('resil-lease');
+    const query = 'visibility_timeout=1&unacked_restore_interval=0.25';
+    const [a, b] = await Promise.all([worker(queue, query, 2), worker(queue, query, 2)]);
+    const result = await producer.send<number>('interop.sleep', [3.5], { queue });
+    expect(await result.get({ timeout: 20_000 })).toBe(3.5);
+    await sleep(1_500);
+    const started =
+      countEvents(a, 'task-started', result.id) + countEvents(b, 'task-started', result.id);
+    expect(started).toBe(1);
+    expect(a.log + b.log).not.toMatch(/Restored \d+ message/);
+  });
+
+  describe('Redis restarted mid-stream', () => {
+    let server: DurableRedisServer;
+    let privateProducer: InteropProducer | undefined;
+
+    beforeAll(async () => {
+      server = await DurableRedisServer.start();
+    });
+
+    afterAll(async () => {
+      await privateProducer?.close().catch(() => undefined);
+      await server?.destroy();
+    });
+
+    it('completes every task', async () => {
+      const queue = uniqueName('resil-restart');
+      const streamWorker = await startNodeWorker({
+        broker: server.url,
+        backend: server.url,
+        queues: [queue],
+        concurrency: 4,
+      });
+      workers.push(streamWorker);
+      privateProducer = await InteropProducer.open(server.url);
+      const producerOnPrivate = privateProducer;
+      const results = [];
+      for (let i = 0; i < 30; i++) {
+        if (i === 10) {
+          await server.kill();
+          setTimeout(() => void server.restart(), 1_000);
+        }
+        results.push(await producerOnPrivate.send<number>('interop.add', [i, i], { queue }));
+        await sleep(30);
+      }
+      const values = await Promise.all(results.map((r) => r.get({ timeout: 30_000 })));
+      expect(values).toEqual(results.map((_, i) => 2 * i));
+      expect(streamWorker.alive).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,399 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort } from './redis-test-server.js';
+
+const run = promisify(execFile);
+
+/** Repository root (this file is test/support/amqp-interop.ts). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The system Python that has Celery 5.2.6, python3-amqp and python3-redis. */
+export const PYTHON = '/usr/bin/python3';
+/** Folder of the Python fixtures; the cwd of Python processes so `-A amqp_interop` imports. */
+export const PY_FIXTURES = join(REPO_ROOT, 'test/fixtures/python');
+const INTEROP_MAIN = join(REPO_ROOT, 'dist/apps/interop/src/main.js');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Newest modification time (ms) of the `.ts` files under `dir`, specs excluded. */
+async function newestSource(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts')) continue;
+    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+async function mtimeOr0(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+}
+
+/**
+ * Make sure `dist/` (library + interop app) is at least as new as the sources, building it
+ * (`tsc -b tsconfig.build.json` + copy-assets) when not. Spec files running in parallel
+ * serialise the build through a lock directory in the OS temp folder.
+ */
+export async function ensureInteropBuild(): Promise<void> {
+  const lock = join(tmpdir(), 'celeriac-interop-build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const built = Math.min(
+      await mtimeOr0(join(REPO_ROOT, 'libs/task-queue/dist/.tsbuildinfo')),
+      await mtimeOr0(join(REPO_ROOT, 'dist/apps/.tsbuildinfo')),
+      await mtimeOr0(INTEROP_MAIN),
+    );
+    const sources = Math.max(
+      await newestSource(join(REPO_ROOT, 'libs/task-queue/src')),
+      await newestSource(join(REPO_ROOT, 'apps')),
+    );
+    if (built > 0 && built >= sources) return;
+    try {
+      await mkdir(lock);
+    } catch {
+      // Someone else is building (a stale lock older than 3 minutes is taken over).
+      if (Date.now() - (await mtimeOr0(lock)) > 180_000) await rm(lock, { recursive: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for the interop build lock');
+      await sleep(500);
+      continue;
+    }
+    try {
+      const opts = { cwd: REPO_ROOT, timeout: 170_000, maxBuffer: 16 << 20 };
+      const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+      await run(process.execPath, [tsc, '-b', 'tsconfig.build.json'], opts).catch(
+        async (error: { stdout?: string }) => {
+          // tsc -b still emits what compiles; a type error elsewhere (someone's work in
+          // progress) must not stop these tests when the interop app itself is built.
+          if (!(await mtimeOr0(INTEROP_MAIN))) throw error;
+          console.warn(`interop build had errors, using dist as emitted:\n${error.stdout ?? ''}`);
+        },
+      );
+      await run(process.execPath, ['libs/task-queue/scripts/copy-assets.mjs'], opts);
+      return;
+    } finally {
+      await rm(lock, { recursive: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** A child process the tests started, with its merged output and a clean way to end it. */
+export class ManagedProcess {
+  private out = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly label: string,
+    readonly child: ChildProcess,
+    /** Signal the whole process group (Celery's prefork children too). */
+    private readonly group: boolean,
+  ) {
+    const collect = (chunk: Buffer): void => {
+      this.out += chunk.toString();
+      if (this.out.length > 2_000_000) this.out = this.out.slice(-1_000_000);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    LIVE.add(this);
+    void this.exited.then(() => LIVE.delete(this));
+  }
+
+  get output(): string {
+    return this.out;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolve once the output matches `pattern`; reject on exit or after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.out)) {
+      if (!this.running)
+        throw new Error(
+          `${this.label} exited before ${String(pattern)}:\n${this.out.slice(-3000)}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.label}: no ${String(pattern)} in ${timeoutMs} ms:\n${this.out.slice(-3000)}`,
+        );
+      await sleep(50);
+    }
+  }
+
+  /** Send `signal` (to the process group for Python workers); resolves once it has exited. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.running || this.child.pid === undefined) return;
+    try {
+      process.kill(this.group ? -this.child.pid : this.child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+    await this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL if still running after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    const timer = setTimeout(() => void this.kill('SIGKILL'), graceMs);
+    await this.kill('SIGTERM');
+    clearTimeout(timer);
+  }
+}
+
+const LIVE = new Set<ManagedProcess>();
+
+/** Kill (SIGKILL) every child process started through this module that is still running. */
+export async function killAllChildren(): Promise<void> {
+  await Promise.all([...LIVE].map((p) => p.kill('SIGKILL')));
+}
+
+process.once('exit', () => {
+  for (const p of LIVE) {
+    const pid = p.child.pid;
+    if (pid !== undefined && p.running) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+});
+
+/** Options of {@link startNodeWorker}. */
+export interface NodeWorkerOptions {
+  broker: string;
+  backend: string;
+  queues: string[];
+  /** Default `node-<uuid>@%h`. */
+  hostname?: string;
+  concurrency?: number;
+}
+
+/** Start the interop app (`dist/apps/interop/src/main.js`) as a worker; resolves once ready. */
+export async function startNodeWorker(options: NodeWorkerOptions): Promise<ManagedProcess> {
+  const hostname = options.hostname ?? `node-${randomUUID()}@%h`;
+  const args = [
+    INTEROP_MAIN,
+    '--broker',
+    options.broker,
+    '--backend',
+    options.backend,
+    '--queues',
+    options.queues.join(','),
+    '--hostname',
+    hostname,
+    '--concurrency',
+    String(options.concurrency ?? 4),
+  ];
+  // dist/ may be rebuilt by a parallel build at any moment (tsc rewrites files in place): a
+  // start that dies on a half-written module is retried.
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    const worker = new ManagedProcess(`node worker ${hostname}`, child, false);
+    try {
+      await worker.waitFor(/ready\./, 30_000);
+      return worker;
+    } catch (error) {
+      await worker.kill('SIGKILL');
+      if (attempt >= 3 || !/SyntaxError|ERR_MODULE/.test(worker.output)) throw error;
+      await sleep(2_000);
+    }
+  }
+}
+
+/** Environment of the Python fixture app (`amqp_interop.py`). */
+export interface PythonEnv {
+  broker: string;
+  backend?: string;
+  maxPriority?: number;
+}
+
+function pythonEnv(env: PythonEnv): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CELERIAC_BROKER: env.broker,
+    CELERIAC_BACKEND: env.backend ?? '',
+    CELERIAC_MAX_PRIORITY: env.maxPriority === undefined ? '' : String(env.maxPriority),
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+/** Start a real Celery 5.2.6 worker on the `amqp_interop` fixture app; resolves once ready. */
+export async function startPythonWorker(
+  env: PythonEnv,
+  queue: string,
+  concurrency = 2,
+): Promise<ManagedProcess> {
+  const name = `py-${randomUUID()}@%h`;
+  const args = ['-m', 'celery', '-A', 'amqp_interop', 'worker', '-Q', queue];
+  args.push('-c', String(concurrency), '-n', name, '--without-mingle', '--without-gossip');
+  args.push('--without-heartbeat', '-l', 'INFO');
+  const child = spawn(PYTHON, args, {
+    cwd: PY_FIXTURES,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: pythonEnv(env),
+    detached: true,
+  });
+  const worker = new ManagedProcess(`python worker ${name}`, child, true);
+  await worker.waitFor(/ ready\./, 40_000);
+  return worker;
+}
+
+/** One call of the Python client (`app.send_task`). */
+export interface PythonCall {
+  task: string;
+  queue: string;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  countdown?: number;
+  priority?: number;
+  task_id?: string;
+}
+
+/** What the Python client saw for one call (`AsyncResult.get(propagate=False)`). */
+export interface PythonOutcome {
+  id: string;
+  state?: string;
+  result?: unknown;
+  exc_type?: string;
+  exc_message?: string;
+  /** ISO time the result was stored (Redis backend; null over rpc:// in 5.2). */
+  date_done?: string | null;
+  /** Unix seconds just before the first send_task. */
+  sent_at: number;
+  error?: string;
+}
+
+/**
+ * Run the Python client: send `calls` with `send_task` and, unless `wait` is false, wait for
+ * their results in the same process (rpc:// results are only visible to the sender).
+ */
+export async function runPythonClient(
+  env: PythonEnv,
+  calls: PythonCall[],
+  options: { wait?: boolean; timeout?: number } = {},
+): Promise<PythonOutcome[]> {
+  const spec = JSON.stringify({
+    calls,
+    wait: options.wait ?? true,
+    timeout: options.timeout ?? 30,
+  });
+  const { stdout } = await run(PYTHON, ['amqp_interop.py', spec], {
+    cwd: PY_FIXTURES,
+    env: pythonEnv(env),
+    timeout: ((options.timeout ?? 30) + 30) * 1000,
+    maxBuffer: 16 << 20,
+  });
+  const line = stdout.trim().split('\n').pop() ?? '[]';
+  return JSON.parse(line) as PythonOutcome[];
+}
+
+/**
+ * A private RabbitMQ node (own node name, AMQP and distribution ports, data and log dirs), for
+ * tests that restart the broker without disturbing the shared node on 5672.
+ */
+export class PrivateRabbitNode {
+  private constructor(
+    readonly nodename: string,
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  /** `amqp://guest:guest@127.0.0.1:<port>/` (the default vhost). */
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}/`;
+  }
+
+  /** Start a node with no plugins; resolves once it accepts AMQP connections. */
+  static async start(): Promise<PrivateRabbitNode> {
+    const port = await freePort();
+    let distPort = await freePort();
+    while (distPort === port) distPort = await freePort();
+    const dir = await mkdtemp(join(tmpdir(), 'celeriac-rmq-'));
+    await chmod(dir, 0o777); // the server runs as the rabbitmq user
+    await writeFile(join(dir, 'enabled_plugins'), '[].\n', { mode: 0o644 });
+    // The system rabbitmq.conf binds 5672: give this node its own config file.
+    await writeFile(
+      join(dir, 'rabbitmq.conf'),
+      `listeners.tcp.local = 127.0.0.1:${port}\nloopback_users = none\n`,
+      { mode: 0o644 },
+    );
+    const node = new PrivateRabbitNode(
+      `celeriac-test-${randomUUID().slice(0, 8)}@localhost`,
+      port,
+      dir,
+    );
+    await run('rabbitmq-server', ['-detached'], {
+      timeout: 30_000,
+      env: {
+        ...process.env,
+        RABBITMQ_NODENAME: node.nodename,
+        RABBITMQ_NODE_PORT: String(port),
+        RABBITMQ_DIST_PORT: String(distPort),
+        RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+        RABBITMQ_LOG_BASE: join(dir, 'log'),
+        RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+        RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+        RABBITMQ_SERVER_START_ARGS: `-kernel inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}`,
+      },
+    });
+    await node.awaitStartup().catch(async (error: unknown) => {
+      await node.stop(); // never leave a half-started node behind
+      throw error;
+    });
+    return node;
+  }
+
+  /** `rabbitmqctl -n <node> ...` */
+  ctl(...args: string[]): Promise<string> {
+    return run('rabbitmqctl', ['-q', '-n', this.nodename, ...args], { timeout: 60_000 }).then(
+      (r) => r.stdout,
+    );
+  }
+
+  /** Stop the RabbitMQ application (connections are closed; durable data stays). */
+  async stopApp(): Promise<void> {
+    await this.ctl('stop_app');
+  }
+
+  async startApp(): Promise<void> {
+    await this.ctl('start_app');
+    await this.awaitStartup();
+  }
+
+  /** Stop the node for good and delete its data. */
+  async stop(): Promise<void> {
+    await this.ctl('stop').catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private async awaitStartup(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await this.ctl('await_startup', '--timeout', '30');
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(300);
+      }
+    }
+  }
+}

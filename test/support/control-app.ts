@@ -1,0 +1,40 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Task } from '../../libs/task-queue/src/decorators/task.decorator.js';
+import { TaskQueueModule } from '../../libs/task-queue/src/task-queue.module.js';
+
+/** Tasks of the Node worker in the control / events specs. */
+@Injectable()
+export class ControlTasks {
+  @Task('node.echo')
+  echo(value: string): string {
+    return value;
+  }
+
+  @Task('node.slow')
+  async slow(ms: number): Promise<number> {
+    await new Promise((r) => setTimeout(r, ms));
+    return ms;
+  }
+}
+
+/** A Celeriac worker app on `broker`, consuming `queue` as `nodename`. */
+export async function createControlApp(
+  broker: string,
+  queue: string,
+  nodename: string,
+): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TaskQueueModule.forRoot({
+        broker,
+        resultBackend: 'memory://',
+        defaultQueue: queue,
+        worker: { queues: [queue], hostname: nodename, banner: false, concurrency: 2 },
+      }),
+    ],
+    providers: [ControlTasks],
+  }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}

@@ -1,0 +1,225 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { CLI_BIN, INTEROP_MAIN, ROOT } from './interop-build.js';
+
+/** The Python 5.2.6 interpreter with Celery installed. */
+export const PYTHON = '/usr/bin/python3';
+export const PYTHON_FIXTURES = join(ROOT, 'test/fixtures/python');
+
+/** A name no other test (or run) uses: `<prefix>-<8 hex>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Every process started through this module, so a suite can kill leftovers in afterAll. */
+const running = new Set<ManagedProcess>();
+
+/** A child process whose output is kept, started and stopped by the test. */
+export class ManagedProcess {
+  private output = '';
+  private readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    running.add(this);
+    void this.exited.then(() => running.delete(this));
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolve once the output matches `pattern`; reject if the process exits or time runs out. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output)) {
+      if (!this.alive) throw new Error(`${this.name} exited before ${pattern}:\n${this.output}`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${this.name} did not print ${pattern} in ${timeoutMs} ms:\n${this.output}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Send `signal` and wait for the exit; SIGKILL after `graceMs`. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Stop every process this module started that is still running (afterAll safety net). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop('SIGKILL')));
+}
+
+export interface NodeWorkerOptions {
+  broker: string;
+  backend: string;
+  queues: string[];
+  concurrency?: number;
+  /** Node name; default `node-<uuid>@%h`. */
+  hostname?: string;
+  /**
+   * Run test/support/interop-resilient-worker.ts from source instead of the compiled app: it
+   * applies kombu options in the broker URL query and prints `EVENT <type> <id>` lines.
+   */
+  resilient?: boolean;
+}
+
+/** Start the compiled interop worker (`dist/apps/interop/src/main.js`) and wait for its banner. */
+export async function startNodeWorker(options: NodeWorkerOptions): Promise<ManagedProcess> {
+  const hostname = options.hostname ?? `node-${randomUUID()}@%h`;
+  const entry = options.resilient
+    ? [
+        join(ROOT, 'test/fixtures/transaction-run-ts.mjs'),
+        join(ROOT, 'test/support/interop-resilient-worker.ts'),
+      ]
+    : [INTEROP_MAIN];
+  const args = [
+    ...entry,
+    '--broker',
+    options.broker,
+    '--backend',
+    options.backend,
+    '--queues',
+    options.queues.join(','),
+    '--hostname',
+    hostname,
+    '--concurrency',
+    String(options.concurrency ?? 4),
+  ];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const worker = new ManagedProcess(`node worker ${hostname}`, child);
+  await worker.waitFor(/ready\./);
+  return worker;
+}
+
+/** How many `EVENT <type> <id>` lines a resilient worker printed. */
+export function countEvents(worker: ManagedProcess, type: string, id: string): number {
+  return worker.log.split('\n').filter((line) => line === `EVENT ${type} ${id}`).length;
+}
+
+export interface PythonWorkerOptions {
+  broker: string;
+  backend: string;
+  queue: string;
+  concurrency?: number;
+}
+
+/** Start a real Celery 5.2.6 worker on `interop_app` and wait for "ready.". */
+export async function startPythonWorker(options: PythonWorkerOptions): Promise<ManagedProcess> {
+  const hostname = `py-${randomUUID()}@%h`;
+  const args = [
+    '-m',
+    'celery',
+    '-A',
+    'interop_app',
+    'worker',
+    '-Q',
+    options.queue,
+    '-c',
+    String(options.concurrency ?? 2),
+    '-n',
+    hostname,
+    '--without-mingle',
+    '--without-gossip',
+    '--without-heartbeat',
+    '--prefetch-multiplier',
+    '1',
+    '-l',
+    'INFO',
+  ];
+  const child = spawn(PYTHON, args, {
+    cwd: PYTHON_FIXTURES,
+    env: pythonEnv(options.broker, options.backend),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const worker = new ManagedProcess(`python worker ${hostname}`, child);
+  await worker.waitFor(/ready\./);
+  return worker;
+}
+
+function pythonEnv(broker: string, backend: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PYTHONPATH: PYTHON_FIXTURES,
+    PYTHONUNBUFFERED: '1',
+    INTEROP_BROKER: broker,
+    INTEROP_BACKEND: backend,
+  };
+}
+
+/** What a finished child process printed. */
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (killed after `timeoutMs`). */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 45_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Run `test/fixtures/python/interop_client.py <command> <json>` (a Python Celery producer) and
+ * parse the JSON line it prints.
+ */
+export async function runPythonClient<T>(
+  broker: string,
+  backend: string,
+  command: string,
+  input: unknown,
+): Promise<T> {
+  const result = await runProcess(
+    PYTHON,
+    [join(PYTHON_FIXTURES, 'interop_client.py'), command, JSON.stringify(input)],
+    { env: pythonEnv(broker, backend), cwd: PYTHON_FIXTURES },
+  );
+  const last = result.stdout.trim().split('\n').pop() ?? '';
+  if (result.code !== 0 || !last) {
+    throw new Error(`interop_client.py ${command} exited ${result.code}:\n${result.stderr}`);
+  }
+  return JSON.parse(last) as T;
+}
+
+/** Run the built `celeriac` bin. */
+export function runCeleriac(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env } });
+}
