@@ -1,3 +1,4 @@
+import { toCeleryDate } from '../protocol/json-codec.js';
 import { resourceUsage } from 'node:process';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { TaskRegistry } from '../core/task.registry.js';
@@ -141,7 +142,7 @@ export class WorkerControlCommands {
   private scheduled(): unknown[] {
     const host = this.t.worker.hostname;
     return this.t.worker.snapshot().scheduled.map((r) => ({
-      eta: r.eta?.toISOString().replace('Z', '+00:00') ?? null,
+      eta: r.eta ? toCeleryDate(r.eta) : null,
       priority: 6,
       request: requestInfo(r, host, 'scheduled'),
     }));

@@ -15,7 +15,10 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
     case 'redis:':
     case 'rediss:': {
       const { RedisBroker } = await import('../brokers/redis/redis.broker.js');
-      return new RedisBroker(broker);
+      const { parseRedisBrokerUrl } = await import('../brokers/redis/redis-url-options.js');
+      // kombu transport options may ride on the URL: ?visibility_timeout=60&global_keyprefix=app:
+      const { url: redisUrl, options } = parseRedisBrokerUrl(broker);
+      return new RedisBroker(redisUrl, options);
     }
     case 'amqp:':
     case 'amqps:': {

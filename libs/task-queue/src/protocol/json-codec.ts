@@ -11,7 +11,8 @@ export function encodeJson(value: unknown): string {
 
 export function decodeJson(text: string, what = 'message body'): unknown {
   try {
-    return JSON.parse(text, reviveTagged);
+    // A reviver makes JSON.parse several times slower: use it only when a tagged value is there.
+    return text.includes('"__type__"') ? JSON.parse(text, reviveTagged) : JSON.parse(text);
   } catch (error) {
     throw new InvalidMessageError(`The ${what} is not valid JSON: ${(error as Error).message}`, {
       cause: error,

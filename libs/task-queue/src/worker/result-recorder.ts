@@ -6,6 +6,7 @@ import type {
   TaskMeta,
 } from '../interfaces/result-backend.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
+import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
@@ -94,7 +95,8 @@ export class ResultRecorder {
       result,
       traceback,
       children: [],
-      date_done: ready ? new Date().toISOString() : null,
+      // Python 5.2 reads fraction digits as microseconds: write six of them.
+      date_done: ready ? toCeleryDate(new Date()) : null,
       group_id: request.group ?? null,
       parent_id: request.parentId ?? null,
     };

@@ -37,12 +37,15 @@ export class TaskExecutor {
     @Inject(getBrokerToken()) private readonly broker: Broker,
   ) {}
 
-  /** Execute a parsed request. `hostname` is the worker's node name. */
+  /**
+   * Execute a parsed request. `hostname` is the worker's node name; `controller` aborts the
+   * task's signal (shutdown, revoke terminate, time limits).
+   */
   async execute(
     delivery: Delivery,
     request: TaskRequest,
     hostname: string,
-    signal?: AbortSignal,
+    controller: AbortController = new AbortController(),
   ): Promise<void> {
     const definition = this.registry.get(request.name);
     if (!definition) return this.unknownTask(delivery, request, hostname);
@@ -62,9 +65,6 @@ export class TaskExecutor {
     }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
-    const controller = new AbortController();
-    const onOuterAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onOuterAbort, { once: true });
     const untrack = this.revoked.track(request.id, controller);
     const started = performance.now();
     this.emit('task-started', request, hostname);
@@ -89,7 +89,6 @@ export class TaskExecutor {
       );
     } finally {
       untrack();
-      signal?.removeEventListener('abort', onOuterAbort);
     }
   }
 

@@ -9,6 +9,7 @@ import {
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../core/task.registry.js';
 import type { Broker, Consumer, Delivery } from '../interfaces/broker.interface.js';
+import { toCeleryDate } from '../protocol/json-codec.js';
 import { parseTaskMessage } from '../protocol/task-message.parser.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { DEFAULTS } from '../task-queue.constants.js';
@@ -204,8 +205,8 @@ export class WorkerService
       retries: request.retries,
       args: request.args,
       kwargs: request.kwargs,
-      eta: request.eta?.toISOString() ?? null,
-      expires: request.expires?.toISOString() ?? null,
+      eta: request.eta ? toCeleryDate(request.eta) : null,
+      expires: request.expires ? toCeleryDate(request.expires) : null,
       rootId: request.rootId,
       parentId: request.parentId,
       queue: delivery.queue,
@@ -273,7 +274,7 @@ export class WorkerService
     const controller = new AbortController();
     const key = item.delivery.deliveryTag;
     const done = this.executor
-      .execute(item.delivery, item.request, this.hostname, controller.signal)
+      .execute(item.delivery, item.request, this.hostname, controller)
       .catch((error: Error) =>
         this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack),
       )

@@ -203,18 +203,28 @@ export class AmqpTopology {
     key: string,
     declare: (ch: Channel) => Promise<void>,
   ): Promise<void> {
-    try {
-      await declare(await this.declarationChannel(model));
-    } catch (error) {
-      this.channel = undefined;
-      if ((error as { code?: number }).code === PRECONDITION_FAILED) {
-        throw new ConfigurationError(AmqpMessages.declarationMismatch(key, errorText(error)), {
-          cause: error,
-        });
+    // NOTE: declarations share one channel; when another declaration fails on it (a passive
+    // check of a missing queue, say), RabbitMQ closes it under this one ("Channel ended"). Such
+    // a failure is retried on a fresh channel; a PRECONDITION_FAILED mismatch is not.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await declare(await this.declarationChannel(model));
+        return;
+      } catch (error) {
+        this.channel = undefined;
+        if ((error as { code?: number }).code === PRECONDITION_FAILED) {
+          throw new ConfigurationError(AmqpMessages.declarationMismatch(key, errorText(error)), {
+            cause: error,
+          });
+        }
+        if (attempt < 3 && model === this.model) continue;
+        throw new BrokerConnectionError(
+          `Could not declare ${key} on RabbitMQ: ${errorText(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
-      throw new BrokerConnectionError(`Could not declare ${key} on RabbitMQ: ${errorText(error)}`, {
-        cause: error,
-      });
     }
   }
 
