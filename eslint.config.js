@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/*/bin/**/*.js', 'test/**/*.py'],
+    files: ['libs/*/bin/**/*.js', 'libs/*/scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );
