@@ -10,7 +10,7 @@ import {
   type ManagedProcess,
 } from '../support/interop-processes.js';
 import { InteropProducer } from '../support/interop-producer.js';
-import { DurableRedisServer } from '../support/interop-redis-server.js';
+import { PrivateRedisServer } from '../support/redis-test-server.js';
 
 /**
  * Worker-level resilience of the Redis transport with real worker processes: SIGKILL mid-task,
@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
   await stopAll();
   await producer?.close();
 });
@@ -62,7 +62,7 @@ describe('Redis worker resilience', () => {
     const first = await worker(queue, query);
     const result = await producer.send<number>('interop.sleep', [1.5], { queue });
     await first.waitFor(new RegExp(`EVENT task-started ${result.id}`), 10_000);
-    await first.stop('SIGKILL');
+    await first.kill('SIGKILL');
     expect(await unacked(result.id)).toBe(true);
 
     const second = await worker(queue, query);
@@ -71,7 +71,7 @@ describe('Redis worker resilience', () => {
     expect(countEvents(first, 'task-succeeded', result.id)).toBe(0);
     expect(countEvents(second, 'task-started', result.id)).toBe(1);
     expect(countEvents(second, 'task-succeeded', result.id)).toBe(1);
-    expect(second.log).toMatch(/Restored 1 message\(s\) left unacknowledged/);
+    expect(second.output).toMatch(/Restored 1 message\(s\) left unacknowledged/);
     expect(await unacked(result.id)).toBe(false);
   });
 
@@ -85,15 +85,15 @@ describe('Redis worker resilience', () => {
     const started =
       countEvents(a, 'task-started', result.id) + countEvents(b, 'task-started', result.id);
     expect(started).toBe(1);
-    expect(a.log + b.log).not.toMatch(/Restored \d+ message/);
+    expect(a.output + b.output).not.toMatch(/Restored \d+ message/);
   });
 
   describe('Redis restarted mid-stream', () => {
-    let server: DurableRedisServer;
+    let server: PrivateRedisServer;
     let privateProducer: InteropProducer | undefined;
 
     beforeAll(async () => {
-      server = await DurableRedisServer.start();
+      server = await PrivateRedisServer.start({ durable: true });
     });
 
     afterAll(async () => {
@@ -123,7 +123,7 @@ describe('Redis worker resilience', () => {
       }
       const values = await Promise.all(results.map((r) => r.get({ timeout: 30_000 })));
       expect(values).toEqual(results.map((_, i) => 2 * i));
-      expect(streamWorker.alive).toBe(true);
+      expect(streamWorker.running).toBe(true);
     });
   });
 });

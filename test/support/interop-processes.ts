@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CLI_BIN, INTEROP_MAIN, ROOT } from './interop-build.js';
+import { killAllChildren, ManagedProcess } from './managed-process.js';
 
 /** The Python 5.2.6 interpreter with Celery installed. */
 export const PYTHON = '/usr/bin/python3';
@@ -12,61 +13,10 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Every process started through this module, so a suite can kill leftovers in afterAll. */
-const running = new Set<ManagedProcess>();
-
-/** A child process whose output is kept, started and stopped by the test. */
-export class ManagedProcess {
-  private output = '';
-  private readonly exited: Promise<number | null>;
-
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    running.add(this);
-    void this.exited.then(() => running.delete(this));
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Resolve once the output matches `pattern`; reject if the process exits or time runs out. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
-      if (!this.alive) throw new Error(`${this.name} exited before ${pattern}:\n${this.output}`);
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${this.name} did not print ${pattern} in ${timeoutMs} ms:\n${this.output}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Send `signal` and wait for the exit; SIGKILL after `graceMs`. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
+export { ManagedProcess } from './managed-process.js';
 
 /** Stop every process this module started that is still running (afterAll safety net). */
-export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop('SIGKILL')));
-}
+export const stopAll = killAllChildren;
 
 export interface NodeWorkerOptions {
   broker: string;
@@ -112,7 +62,7 @@ export async function startNodeWorker(options: NodeWorkerOptions): Promise<Manag
 
 /** How many `EVENT <type> <id>` lines a resilient worker printed. */
 export function countEvents(worker: ManagedProcess, type: string, id: string): number {
-  return worker.log.split('\n').filter((line) => line === `EVENT ${type} ${id}`).length;
+  return worker.output.split('\n').filter((line) => line === `EVENT ${type} ${id}`).length;
 }
 
 export interface PythonWorkerOptions {

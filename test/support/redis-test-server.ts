@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { portOpen } from '../setup/services.js';
 
@@ -21,16 +24,21 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A private redis-server on its own loopback port, for restart tests. Never touches the
- * shared 6379 server.
+ * A private redis-server on its own loopback port, for restart tests; never touches the shared
+ * 6379 server. `durable` keeps an fsync-always append-only file in a temporary directory, so a
+ * SIGKILL and restart keeps every acknowledged write (queues, unacked, results).
  */
 export class PrivateRedisServer {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir: string | null,
+  ) {}
 
-  static async start(): Promise<PrivateRedisServer> {
-    const server = new PrivateRedisServer(await freePort());
+  static async start(options: { durable?: boolean } = {}): Promise<PrivateRedisServer> {
+    const dir = options.durable ? mkdtempSync(join(tmpdir(), 'celeriac-redis-')) : null;
+    const server = new PrivateRedisServer(await freePort(), dir);
     await server.start();
     return server;
   }
@@ -39,20 +47,29 @@ export class PrivateRedisServer {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
+  /** Start (again) on the same port (and data directory); resolves once it accepts connections. */
   async start(): Promise<void> {
+    const persistence = this.dir
+      ? ['--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' },
     );
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 200; i++) {
       if (await portOpen(this.port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`private redis-server did not open port ${this.port}`);
   }
 
-  /** SIGKILL the server (it keeps nothing on disk) and wait until the port is closed. */
+  /** Same as start(): bring a killed server back. */
+  restart(): Promise<void> {
+    return this.start();
+  }
+
+  /** SIGKILL the server and wait until it has exited. */
   async kill(): Promise<void> {
     const child = this.child;
     this.child = null;
@@ -60,6 +77,12 @@ export class PrivateRedisServer {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Kill the server and delete its data directory. */
+  async destroy(): Promise<void> {
+    await this.kill();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

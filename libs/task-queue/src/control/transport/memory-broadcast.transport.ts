@@ -7,6 +7,7 @@ import type {
   ReplyQueue,
   SubscriptionSpec,
 } from './broadcast-transport.interface.js';
+import { MessageBuffer } from './message-buffer.js';
 
 interface Subscriber {
   spec: SubscriptionSpec;
@@ -80,8 +81,7 @@ export class MemoryBroadcastTransport implements BroadcastTransport {
 }
 
 class MemoryReplyQueue implements ReplyQueue {
-  private readonly buffer: IncomingMessage[] = [];
-  private waiter?: () => void;
+  private readonly buffer = new MessageBuffer<IncomingMessage>();
 
   constructor(
     readonly routingKey: string,
@@ -90,26 +90,14 @@ class MemoryReplyQueue implements ReplyQueue {
 
   push(message: IncomingMessage): void {
     this.buffer.push(message);
-    this.waiter?.();
   }
 
-  async next(timeoutMs: number): Promise<IncomingMessage | null> {
-    if (!this.buffer.length && timeoutMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, timeoutMs);
-        function done(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.waiter = done;
-      });
-      this.waiter = undefined;
-    }
-    return this.buffer.shift() ?? null;
+  next(timeoutMs: number): Promise<IncomingMessage | null> {
+    return this.buffer.next(timeoutMs);
   }
 
   async close(): Promise<void> {
-    this.waiter?.();
+    this.buffer.close();
     this.release();
   }
 }
