@@ -11,6 +11,7 @@ import { getBrokerToken } from '../utils/tokens.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
 import { DeadLetters } from './dead-letter.service.js';
+import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
 import { RevokedTasks } from './revoked-tasks.js';
@@ -78,6 +79,13 @@ export class TaskExecutor {
       this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       if (acksLate) await delivery.ack();
     } catch (error) {
+      if (controller.signal.reason instanceof WorkerShutdownSignal) {
+        // Given back at shutdown: the message is already requeued and will run elsewhere.
+        this.logger.warn(
+          `Task ${request.name}[${request.id}] was interrupted by shutdown and requeued.`,
+        );
+        return;
+      }
       await this.onError(
         delivery,
         request,

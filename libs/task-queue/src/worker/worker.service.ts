@@ -19,6 +19,7 @@ import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
 import { createRateLimitStore } from '../factories/rate-limit-store.factory.js';
 import { TaskAdmission } from './task-admission.js';
+import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { TaskEvents } from './task-events.js';
 import { TaskExecutor } from './task-executor.js';
@@ -326,7 +327,7 @@ export class WorkerService
     this.logger.warn(
       `Requeueing ${running.length} unfinished task(s) (${reason}): ${running.map((a) => a.request.id).join(', ')}`,
     );
-    for (const item of running) item.controller.abort(new Error(`Worker shutdown: ${reason}`));
+    for (const item of running) item.controller.abort(new WorkerShutdownSignal(reason));
     await Promise.all(
       running.map((item) =>
         item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e)),

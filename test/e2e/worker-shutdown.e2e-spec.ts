@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/interop-build.js';
+import {
+  startNodeWorker,
+  stopAll,
+  uniqueName,
+  type ManagedProcess,
+} from '../support/interop-processes.js';
+import { InteropProducer } from '../support/interop-producer.js';
+
+/**
+ * Graceful shutdown of a real worker process (apps/interop, Redis, shutdownTimeout 5 s) on real
+ * signals: SIGTERM lets running tasks finish and requeues the reserved ones; a second SIGTERM
+ * exits at once and requeues everything. Nothing is lost either way.
+ */
+const REDIS = 'redis://127.0.0.1:6379/0';
+let producer: InteropProducer;
+
+const worker = (queue: string, concurrency: number): Promise<ManagedProcess> =>
+  startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue], concurrency });
+
+beforeAll(async () => {
+  await ensureBuilt();
+  producer = await InteropProducer.open(REDIS);
+});
+afterAll(async () => {
+  await stopAll();
+  await producer?.close();
+});
+
+describe('worker shutdown on signals', () => {
+  it('SIGTERM: running tasks finish, reserved ones are requeued, none is lost', async () => {
+    const queue = uniqueName('shutdown-term');
+    const first = await worker(queue, 2);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => producer.send<number>('interop.sleep', [1], { queue })),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = Date.now();
+    first.child.kill('SIGTERM');
+    await first.exited;
+    // It waited for the two running tasks (1 s), not for the four reserved ones (4 × 1 s / 2).
+    expect(Date.now() - stopping).toBeLessThan(4_500);
+    expect(first.output).toMatch(/Warm shutdown: waiting up to 5000 ms for 2 running task/);
+    const second = await worker(queue, 6);
+    await expect(Promise.all(results.map((r) => r.get({ timeout: 20_000 })))).resolves.toEqual(
+      Array(6).fill(1),
+    );
+    await second.stop();
+  });
+
+  it('a second SIGTERM exits at once and requeues the running tasks', async () => {
+    const queue = uniqueName('shutdown-twice');
+    const first = await worker(queue, 2);
+    const results = await Promise.all(
+      Array.from({ length: 2 }, () => producer.send<number>('interop.sleep', [3], { queue })),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const stopping = Date.now();
+    first.child.kill('SIGTERM');
+    await first.waitFor(/Warm shutdown/, 5_000);
+    first.child.kill('SIGTERM');
+    const { code } = await first.exited;
+    expect(Date.now() - stopping).toBeLessThan(2_500); // did not wait for the 3 s tasks
+    expect(code).toBe(1);
+    expect(first.output).toMatch(/Second SIGTERM: cold shutdown, requeueing everything/);
+    const second = await worker(queue, 2);
+    await expect(Promise.all(results.map((r) => r.get({ timeout: 20_000 })))).resolves.toEqual([
+      3, 3,
+    ]);
+    await second.stop();
+  });
+});
