@@ -33,7 +33,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
   private dispatcher?: CeleryEventDispatcher;
   private timer?: NodeJS.Timeout;
   private subscription?: Subscription;
-  private taskEvents = true;
+  private taskEvents: boolean;
   private offline?: Promise<void>;
 
   constructor(
@@ -45,6 +45,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
     private readonly host: BroadcastTransportHost,
   ) {
     this.options = resolveEventsOptions(config, rawOptions);
+    this.taskEvents = this.options.taskEvents;
   }
 
   /** True while worker-online has been sent and worker-offline has not. */

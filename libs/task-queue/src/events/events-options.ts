@@ -7,6 +7,12 @@ export interface CeleryEventsOptions {
   enabled?: boolean;
   /** Seconds between `worker-heartbeat` events, reported as `freq`. Default 2 (Celery). */
   heartbeatInterval?: number;
+  /**
+   * Also send `task-*` events (Celery's `-E` / `worker_send_task_events`); `false` keeps only
+   * the worker events, which `celery status` needs. Switchable at runtime by the
+   * `enable_events` / `disable_events` control commands. Default true.
+   */
+  taskEvents?: boolean;
 }
 
 /** {@link CeleryEventsOptions} with defaults filled in. */
@@ -25,6 +31,7 @@ export function resolveEventsOptions(...sources: unknown[]): ResolvedCeleryEvent
   const interval = found?.heartbeatInterval;
   return {
     enabled: found?.enabled ?? true,
+    taskEvents: found?.taskEvents ?? true,
     heartbeatInterval: typeof interval === 'number' && interval > 0 ? interval : 2,
   };
 }
