@@ -19,31 +19,14 @@ import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
 import { createRateLimitStore } from '../factories/rate-limit-store.factory.js';
 import { TaskAdmission } from './task-admission.js';
-import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { TaskEvents } from './task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
+import { type Reserved, WorkerHoldings } from './worker-holdings.js';
 
-/** A request this worker holds, with where it came from and (when running) since when. */
-export interface HeldRequest extends TaskRequest {
-  /** ms since the epoch, for running tasks. */
-  startedAt?: number;
-  deliveryInfo: { exchange: string; routingKey: string; priority: number; redelivered: boolean };
-}
-
-interface Reserved {
-  delivery: GuardedDelivery;
-  request: TaskRequest;
-  /** A rate-limit start slot was already reserved for it. */
-  admitted?: boolean;
-}
-interface Active extends Reserved {
-  controller: AbortController;
-  startedAt: number;
-  done: Promise<void>;
-}
+export type { HeldRequest } from './worker-holdings.js';
 
 /**
  * The worker: consumes after bootstrap, runs at most `concurrency` tasks at once from at most
@@ -59,13 +42,10 @@ export class WorkerService
   private readonly logger = new Logger('TaskQueue');
   private consumer?: Consumer;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
-  private readonly ready: Reserved[] = [];
-  private readonly scheduled = new Map<string, Reserved & { timer: NodeJS.Timeout }>();
-  private readonly active = new Map<string, Active>();
-  private readonly totals = new Map<string, number>();
+  private readonly held = new WorkerHoldings((delivery, error) =>
+    this.settleFailed(delivery, error),
+  );
   private admission?: TaskAdmission;
-  private admitting = 0;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -138,13 +118,13 @@ export class WorkerService
       await this.consumer
         ?.cancel()
         .catch((e: Error) => this.logger.warn(`Cancelling the consumer failed: ${e.message}`));
-      await this.requeueWaiting();
-      if (this.active.size) {
+      await this.held.requeueWaiting();
+      if (this.held.active.size) {
         this.logger.log(
-          `Warm shutdown: waiting up to ${this.config.worker.shutdownTimeout} ms for ${this.active.size} running task(s).`,
+          `Warm shutdown: waiting up to ${this.config.worker.shutdownTimeout} ms for ${this.held.active.size} running task(s).`,
         );
       }
-      const finished = await this.waitActive(this.config.worker.shutdownTimeout);
+      const finished = await this.held.waitActive(this.config.worker.shutdownTimeout);
       if (!finished) await this.requeueActive('shutdown timeout reached');
     } finally {
       process.off('SIGTERM', onSecondSignal);
@@ -155,33 +135,17 @@ export class WorkerService
 
   /** True when nothing is reserved, scheduled or running. */
   get idle(): boolean {
-    return this.isIdle();
+    return this.held.idle;
   }
 
   /** Resolves when nothing is reserved, scheduled or running (tests, drains). */
   onIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.held.onIdle();
   }
 
   /** Snapshot for `inspect active / reserved / scheduled / stats`. */
-  snapshot(): {
-    active: HeldRequest[];
-    reserved: HeldRequest[];
-    scheduled: HeldRequest[];
-    totals: Record<string, number>;
-  } {
-    const held = (item: Reserved, startedAt?: number): HeldRequest => ({
-      ...item.request,
-      startedAt,
-      deliveryInfo: { ...item.delivery.deliveryInfo, redelivered: item.delivery.redelivered },
-    });
-    return {
-      active: [...this.active.values()].map((a) => held(a, a.startedAt)),
-      reserved: this.ready.map((r) => held(r)),
-      scheduled: [...this.scheduled.values()].map((s) => held(s)),
-      totals: Object.fromEntries(this.totals),
-    };
+  snapshot(): ReturnType<WorkerHoldings['snapshot']> {
+    return this.held.snapshot();
   }
 
   private onDelivery(raw: Delivery): void {
@@ -228,26 +192,26 @@ export class WorkerService
       void item.delivery.reject(true);
       return;
     }
-    this.ready.push(item);
+    this.held.ready.push(item);
     this.pump();
   }
 
   private pump(): void {
     while (
       this.state === 'running' &&
-      this.active.size < this.config.worker.concurrency &&
-      this.ready.length
+      this.held.active.size < this.config.worker.concurrency &&
+      this.held.ready.length
     ) {
-      const item = this.ready.shift()!;
+      const item = this.held.ready.shift()!;
       if (item.admitted || !this.admission?.limited(item.request.name)) this.run(item);
       else void this.admit(item);
     }
-    if (this.isIdle()) this.notifyIdle();
+    this.held.notifyIfIdle();
   }
 
   /** Rate limits: reserve the task's start slot, keep it aside until then (no slot is held). */
   private async admit(item: Reserved): Promise<void> {
-    this.admitting++;
+    this.held.admitting++;
     try {
       const wait = await this.admission!.reserve(item.request.name);
       if (wait > 0) this.hold({ ...item, admitted: true }, wait);
@@ -258,17 +222,13 @@ export class WorkerService
       );
       this.hold(item, 1_000);
     } finally {
-      this.admitting--;
+      this.held.admitting--;
     }
   }
 
   /** Keep a reserved message aside for `ms` (ETA due soon, or rate limited), then queue it. */
   private hold(item: Reserved, ms: number): void {
-    const timer = setTimeout(() => {
-      this.scheduled.delete(item.delivery.deliveryTag);
-      this.enqueue(item);
-    }, ms);
-    this.scheduled.set(item.delivery.deliveryTag, { ...item, timer });
+    this.held.hold(item, ms, (released) => this.enqueue(released));
   }
 
   private run(item: Reserved): void {
@@ -280,11 +240,11 @@ export class WorkerService
         this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack),
       )
       .finally(() => {
-        this.active.delete(key);
-        this.totals.set(item.request.name, (this.totals.get(item.request.name) ?? 0) + 1);
+        this.held.active.delete(key);
+        this.held.finished(item.request.name);
         this.pump();
       });
-    this.active.set(key, { ...item, controller, startedAt: Date.now(), done });
+    this.held.active.set(key, { ...item, controller, startedAt: Date.now(), done });
   }
 
   private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {
@@ -298,48 +258,17 @@ export class WorkerService
       .catch((e: Error) => this.settleFailed(delivery, e));
   }
 
-  private async requeueWaiting(): Promise<void> {
-    const waiting = [...this.ready.splice(0), ...this.scheduled.values()];
-    for (const item of this.scheduled.values()) clearTimeout(item.timer);
-    this.scheduled.clear();
-    await Promise.all(
-      waiting.map((item) =>
-        item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e)),
-      ),
-    );
-  }
-
-  private async waitActive(timeoutMs: number): Promise<boolean> {
-    if (!this.active.size) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>(
-      (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
-    );
-    const all = Promise.all([...this.active.values()].map((a) => a.done)).then(() => true as const);
-    const result = await Promise.race([all, timeout]);
-    clearTimeout(timer);
-    return result;
-  }
-
   private async requeueActive(reason: string): Promise<void> {
-    const running = [...this.active.values()];
-    if (!running.length) return;
-    this.logger.warn(
-      `Requeueing ${running.length} unfinished task(s) (${reason}): ${running.map((a) => a.request.id).join(', ')}`,
-    );
-    for (const item of running) item.controller.abort(new WorkerShutdownSignal(reason));
-    await Promise.all(
-      running.map((item) =>
-        item.delivery.reject(true).catch((e: Error) => this.settleFailed(item.delivery, e)),
-      ),
-    );
+    const ids = await this.held.requeueActive(reason);
+    if (ids.length)
+      this.logger.warn(`Requeued ${ids.length} unfinished task(s) (${reason}): ${ids.join(', ')}`);
   }
 
   private async forceExit(signal: NodeJS.Signals): Promise<void> {
     this.logger.warn(`Second ${signal}: cold shutdown, requeueing everything and exiting now.`);
     const deadline = new Promise((r) => setTimeout(r, 3_000).unref());
     await Promise.race([
-      Promise.all([this.requeueWaiting(), this.requeueActive(`second ${signal}`)]),
+      Promise.all([this.held.requeueWaiting(), this.requeueActive(`second ${signal}`)]),
       deadline,
     ]);
     await Promise.race([this.connections.close(), deadline]);
@@ -350,20 +279,5 @@ export class WorkerService
     this.logger.error(
       `Could not settle message ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`,
     );
-  }
-
-  private isIdle(): boolean {
-    return (
-      this.active.size === 0 &&
-      this.ready.length === 0 &&
-      this.scheduled.size === 0 &&
-      this.admitting === 0
-    );
-  }
-
-  private notifyIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    waiters.forEach((resolve) => resolve());
   }
 }
