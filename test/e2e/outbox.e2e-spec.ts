@@ -1,55 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import type {
-  Broker,
-  PublishOptions,
-} from '../../libs/task-queue/src/interfaces/broker.interface.js';
-import type { TaskMessage } from '../../libs/task-queue/src/interfaces/task-message.interface.js';
 import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
 import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
-
-/** Records publishes; `down` makes publish fail like an unreachable broker. */
-class RecordingBroker implements Pick<Broker, 'publish'> {
-  readonly published: string[] = [];
-  down = false;
-  async publish(message: TaskMessage, _options: PublishOptions): Promise<void> {
-    if (this.down) throw new Error('broker unreachable');
-    this.published.push(message.headers.id);
-  }
-}
-const asBroker = (b: RecordingBroker): Broker => b as unknown as Broker;
-
-function message(id = randomUUID()): TaskMessage {
-  return {
-    headers: {
-      lang: 'py',
-      task: 'demo.add',
-      id,
-      shadow: null,
-      eta: null,
-      expires: null,
-      group: null,
-      group_index: null,
-      retries: 0,
-      timelimit: [null, null],
-      root_id: id,
-      parent_id: null,
-      argsrepr: '()',
-      kwargsrepr: '{}',
-      origin: 'test',
-      ignore_result: false,
-    },
-    properties: { correlation_id: id, reply_to: '', delivery_mode: 2, priority: 0 },
-    contentType: 'application/json',
-    contentEncoding: 'utf-8',
-    body: '[[], {}, {}]',
-  };
-}
 
 const schema = uniqueSchema('outbox');
 let dataSource: DataSource;

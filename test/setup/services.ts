@@ -39,6 +39,14 @@ export const SERVICES = {
     binary: 'pg_ctlcluster',
     start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
   },
+  mariadb: {
+    name: 'MariaDB',
+    port: 3306,
+    packages: ['mariadb-server'],
+    binary: 'mariadbd',
+    start:
+      'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql',
+  },
 } satisfies Record<string, ServiceSpec>;
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
