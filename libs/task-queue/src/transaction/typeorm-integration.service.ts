@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../interfaces/broker.interface.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 
@@ -35,16 +36,26 @@ export class TypeOrmIntegration
   async onModuleInit(): Promise<void> {
     const typeorm = this.config.typeorm;
     if (!typeorm) return;
-    const { installCommitHooks } = await import('./commit-hooks.installer.js');
     const { configureOnCommit } = await import('./on-commit.config.js');
     if (typeorm.strict !== undefined) configureOnCommit({ strict: typeorm.strict });
-    installCommitHooks(typeorm.dataSource);
+    // Another module may initialize the DataSource later in init: install now if we can.
+    if (typeorm.dataSource.isInitialized) await this.installHooks();
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const typeorm = this.config.typeorm;
-    const wanted = typeorm?.relay ?? (typeorm?.dispatch === 'outbox' && this.config.worker.enabled);
-    if (!typeorm || !wanted) return;
+    if (!typeorm) return;
+    if (!typeorm.dataSource.isInitialized) {
+      throw new ConfigurationError(
+        'TaskQueueModule: typeorm.dataSource is not initialized at application bootstrap, so ' +
+          'tasks could not be tied to its transactions. Inject the DataSource that ' +
+          'TypeOrmModule provides (forRootAsync({ inject: [getDataSourceToken()], ... })), or ' +
+          'call dataSource.initialize() before NestFactory.create().',
+      );
+    }
+    await this.installHooks();
+    const wanted = typeorm.relay ?? (typeorm.dispatch === 'outbox' && this.config.worker.enabled);
+    if (!wanted) return;
     const { OutboxRelay } = await import('./outbox/outbox.relay.js');
     this.relay = new OutboxRelay(
       typeorm.dataSource,
@@ -53,6 +64,11 @@ export class TypeOrmIntegration
     );
     this.relay.start();
     this.logger.log('Outbox relay started: publishing task_outbox rows the fast path did not.');
+  }
+
+  private async installHooks(): Promise<void> {
+    const { installCommitHooks } = await import('./commit-hooks.installer.js');
+    installCommitHooks(this.config.typeorm!.dataSource);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
