@@ -62,13 +62,15 @@ export class TaskExplorer implements OnModuleInit {
         this.logger.log(REQUEST_SCOPED_TASK(className));
         warned = true;
       }
+      const handler = staticInstance ? (fn as Handler).bind(staticInstance) : undefined;
       this.registry.register({
         name,
         options,
         source: `${className}.${method}`,
         arity: (fn as Handler).length,
-        resolve: staticInstance
-          ? async () => (fn as Handler).bind(staticInstance)
+        handler,
+        resolve: handler
+          ? async () => handler
           : async () => this.resolvePerTask(wrapper, method),
       });
     }

@@ -69,8 +69,7 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
   const text = typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody ?? null);
   const body =
     props.body_encoding === 'base64' ? Buffer.from(text, 'base64').toString('utf8') : text;
-  const properties: Record<string, unknown> = { ...props };
-  for (const key of TRANSPORT_PROPERTIES) delete properties[key];
+  const properties = withoutTransportProperties(props);
   return {
     message: {
       headers: headers as TaskMessage['headers'],
@@ -84,6 +83,19 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
     routingKey: stringOr(info.routing_key, queue),
     priority: typeof props.priority === 'number' ? props.priority : 0,
   };
+}
+
+/**
+ * `props` minus kombu's transport keys, in the same key order. Copying the wanted keys instead
+ * of deleting the others keeps the object in V8's fast mode (`delete` turns it into a
+ * dictionary), which every later property read of the message benefits from.
+ */
+function withoutTransportProperties(props: Record<string, unknown>): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const key of Object.keys(props)) {
+    if (!TRANSPORT_PROPERTIES.includes(key)) properties[key] = props[key];
+  }
+  return properties;
 }
 
 /** The first characters of an unreadable entry, for logs. */
