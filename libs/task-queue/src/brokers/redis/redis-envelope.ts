@@ -27,8 +27,7 @@ export interface DecodedEnvelope {
  * delivery_info, priority, body_encoding and delivery_tag.
  */
 export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
-  const properties: Record<string, unknown> = { ...message.properties };
-  for (const key of TRANSPORT_PROPERTIES) delete properties[key];
+  const properties = withoutTransportProperties(message.properties as Record<string, unknown>);
   return JSON.stringify({
     body: Buffer.from(message.body, 'utf8').toString('base64'),
     'content-encoding': message.contentEncoding,
@@ -93,9 +92,16 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
 function withoutTransportProperties(props: Record<string, unknown>): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const key of Object.keys(props)) {
-    if (!TRANSPORT_PROPERTIES.includes(key)) properties[key] = props[key];
+    if (TRANSPORT_PROPERTIES.includes(key)) continue;
+    // An own "__proto__" key (possible from JSON.parse) must stay data, as a spread keeps it.
+    if (key === '__proto__') Object.defineProperty(properties, key, ownData(props[key]));
+    else properties[key] = props[key];
   }
   return properties;
+}
+
+function ownData(value: unknown): PropertyDescriptor {
+  return { value, enumerable: true, writable: true, configurable: true };
 }
 
 /** The first characters of an unreadable entry, for logs. */
