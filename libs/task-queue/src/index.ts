@@ -19,6 +19,8 @@ export type { ApplyOptions, SendOptions } from './interfaces/apply-options.inter
 // Handlers
 export { Task } from './decorators/task.decorator.js';
 export { OnTaskEvent } from './decorators/on-task-event.decorator.js';
+export { InjectBroker } from './decorators/inject-broker.decorator.js';
+export { InjectResultBackend } from './decorators/inject-result-backend.decorator.js';
 export { TaskContext } from './worker/task-context.js';
 export { TaskEvents, type TaskEvent, type TaskEventType } from './worker/task-events.js';
 
