@@ -72,14 +72,12 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
     return [...this.revoked.values()].filter((r) => r.expiresAt > now).map((r) => r.id);
   }
 
-  /** Track a running task so `revoke(terminate)` can abort it; undo with {@link untrack}. */
-  track(id: string, controller: AbortController): void {
+  /** Track a running task so `revoke(terminate)` can abort it; returns the untrack function. */
+  track(id: string, controller: AbortController): () => void {
     this.running.set(id, controller);
-  }
-
-  /** The task run by `controller` finished (a later run of the same id stays tracked). */
-  untrack(id: string, controller: AbortController): void {
-    if (this.running.get(id) === controller) this.running.delete(id);
+    return () => {
+      if (this.running.get(id) === controller) this.running.delete(id);
+    };
   }
 
   private apply(list: Revocation[]): void {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { filter, Observable, Subject } from 'rxjs';
+import { filter, type Observable, Subject } from 'rxjs';
 
 export type TaskEventType =
   | 'task-received'
@@ -50,33 +50,15 @@ export interface TaskEvent {
 @Injectable()
 export class TaskEvents {
   private readonly subject = new Subject<TaskEvent>();
-  /** Live subscriptions to `events$`, and to `on(type)` per type (see {@link listens}). */
-  private allListeners = 0;
-  private readonly typeListeners = new Map<TaskEventType, number>();
 
   /** Every event. */
   get events$(): Observable<TaskEvent> {
-    return this.counted(this.subject, () => (this.allListeners += 1), () => (this.allListeners -= 1));
+    return this.subject.asObservable();
   }
 
   /** Events of one type. */
   on(type: TaskEventType): Observable<TaskEvent> {
-    const count = (delta: number): void => {
-      this.typeListeners.set(type, (this.typeListeners.get(type) ?? 0) + delta);
-    };
-    return this.counted(
-      this.subject.pipe(filter((event) => event.type === type)),
-      () => count(1),
-      () => count(-1),
-    );
-  }
-
-  /**
-   * True when someone subscribes to events of `type`: emitters skip building events nobody
-   * receives (a hot-path saving; the stream itself is unchanged).
-   */
-  listens(type: TaskEventType): boolean {
-    return this.allListeners > 0 || (this.typeListeners.get(type) ?? 0) > 0;
+    return this.subject.pipe(filter((event) => event.type === type));
   }
 
   emit(event: TaskEvent): void {
@@ -85,21 +67,5 @@ export class TaskEvents {
 
   complete(): void {
     this.subject.complete();
-  }
-
-  /** `source`, counting its live subscriptions. */
-  private counted(
-    source: Observable<TaskEvent>,
-    added: () => void,
-    removed: () => void,
-  ): Observable<TaskEvent> {
-    return new Observable<TaskEvent>((subscriber) => {
-      added();
-      const subscription = source.subscribe(subscriber);
-      return () => {
-        removed();
-        subscription.unsubscribe();
-      };
-    });
   }
 }

@@ -9,14 +9,13 @@ import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { getBrokerToken } from '../utils/tokens.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
-import { hasSuccessSteps } from '../workflow/success-steps.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
 import { RevokedTasks } from './revoked-tasks.js';
-import { RunningTaskState } from './running-task.js';
+import type { RunningTask } from './task-context.storage.js';
 import { TaskEvents, type TaskEvent } from './task-events.js';
 import { bindArguments, limitsOf, runWithLimits } from './task-runner.js';
 
@@ -67,7 +66,7 @@ export class TaskExecutor {
     }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
-    this.revoked.track(request.id, controller);
+    const untrack = this.revoked.track(request.id, controller);
     const started = performance.now();
     this.emit('task-started', request, hostname);
     try {
@@ -75,13 +74,9 @@ export class TaskExecutor {
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
         await this.recorder.success(request, hostname, value);
       }
-      if (this.events.listens('task-succeeded')) {
-        this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
-      }
-      if (hasSuccessSteps(request)) await this.workflow.onSuccess(request, value, hostname);
-      if (this.events.listens('task-returned')) {
-        this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
-      }
+      this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
+      await this.workflow.onSuccess(request, value, hostname);
+      this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       if (acksLate) await delivery.ack();
     } catch (error) {
       if (controller.signal.reason instanceof WorkerShutdownSignal) {
@@ -101,12 +96,11 @@ export class TaskExecutor {
         seconds(started),
       );
     } finally {
-      this.revoked.untrack(request.id, controller);
+      untrack();
     }
   }
 
-  /** The handler's promise; a static handler runs without waiting for `resolve()`. */
-  private run(
+  private async run(
     definition: TaskDefinition,
     request: TaskRequest,
     hostname: string,
@@ -114,18 +108,15 @@ export class TaskExecutor {
     controller: AbortController,
   ): Promise<unknown> {
     const args = bindArguments(request, definition);
-    const running = new RunningTaskState(
+    const handler = await definition.resolve();
+    const running: RunningTask = {
       request,
       hostname,
-      controller.signal,
-      delivery,
-      this.recorder,
-    );
-    const limits = limitsOf(request, definition);
-    if (definition.handler) return runWithLimits(definition.handler, args, running, controller, limits);
-    return definition
-      .resolve()
-      .then((handler) => runWithLimits(handler, args, running, controller, limits));
+      signal: controller.signal,
+      deliveryInfo: { ...delivery.deliveryInfo, redelivered: delivery.redelivered },
+      updateState: (state, meta) => this.recorder.state(request, hostname, state, meta),
+    };
+    return runWithLimits(handler, args, running, controller, limitsOf(request, definition));
   }
 
   private async onError(
@@ -257,7 +248,6 @@ export class TaskExecutor {
     hostname: string,
     extra: Partial<TaskEvent> = {},
   ): void {
-    if (!this.events.listens(type)) return;
     this.events.emit({
       type,
       taskId: request.id,

@@ -21,10 +21,8 @@ export function limitsOf(
  * the task's `params` names (Python's call semantics). Missing required parameters fail.
  */
 export function bindArguments(request: TaskRequest, definition: TaskDefinition): unknown[] {
-  const params = definition.options.params ?? [];
-  // No named parameters: nothing to bind. The args array is only spread into the call.
-  if (params.length === 0 && request.args.length >= definition.arity) return request.args;
   const args = [...request.args];
+  const params = definition.options.params ?? [];
   for (let i = args.length; i < params.length; i++) {
     const param = params[i]!;
     if (!(param in request.kwargs)) break;
@@ -60,10 +58,8 @@ export function runWithLimits(
   controller: AbortController,
   limits: { hard?: number; soft?: number },
 ): Promise<unknown> {
-  const run = callInContext(handler, args, running);
-  // No limit: no race and no timers (the common case, one promise less per task).
-  if (!limits.soft && !limits.hard) return run;
   const timers: NodeJS.Timeout[] = [];
+  const run = taskContextStorage.run(running, async () => handler(...args));
   const race = new Promise<unknown>((resolve, reject) => {
     if (limits.soft) {
       timers.push(
@@ -85,20 +81,4 @@ export function runWithLimits(
     run.then(resolve, reject);
   });
   return race.finally(() => timers.forEach(clearTimeout));
-}
-
-/**
- * Call the handler inside the task's async context, and only there. A synchronous throw becomes
- * a rejection and a plain value a resolved promise, as if the handler were `async`.
- */
-function callInContext(
-  handler: (...args: unknown[]) => unknown,
-  args: unknown[],
-  running: RunningTask,
-): Promise<unknown> {
-  try {
-    return Promise.resolve(taskContextStorage.run(running, () => handler(...args)));
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }

@@ -161,19 +161,6 @@ export class WorkerService
       void this.malformed(delivery, error as Error);
       return;
     }
-    if (this.events.listens('task-received')) this.received(request, delivery.queue);
-    const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
-    if (wait > DEFAULTS.etaHoldMs) {
-      // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
-      // timeout duplicates, no loss if this worker dies).
-      void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
-      return;
-    }
-    if (wait > 0) this.hold({ delivery, request }, wait);
-    else this.enqueue({ delivery, request });
-  }
-
-  private received(request: TaskRequest, queue: string): void {
     this.events.emit({
       type: 'task-received',
       taskId: request.id,
@@ -187,8 +174,17 @@ export class WorkerService
       expires: request.expires ? toCeleryDate(request.expires) : null,
       rootId: request.rootId,
       parentId: request.parentId,
-      queue,
+      queue: delivery.queue,
     });
+    const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
+    if (wait > DEFAULTS.etaHoldMs) {
+      // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
+      // timeout duplicates, no loss if this worker dies).
+      void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
+      return;
+    }
+    if (wait > 0) this.hold({ delivery, request }, wait);
+    else this.enqueue({ delivery, request });
   }
 
   private enqueue(item: Reserved): void {
@@ -238,30 +234,17 @@ export class WorkerService
   private run(item: Reserved): void {
     const controller = new AbortController();
     const key = item.delivery.deliveryTag;
-    const finish = (): void => {
-      this.held.active.delete(key);
-      this.held.finished(item.request.name);
-      this.pump();
-    };
-    const fail = (error: Error): void => {
-      try {
-        this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack);
-      } finally {
-        finish();
-      }
-    };
     const done = this.executor
       .execute(item.delivery, item.request, this.hostname, controller)
-      .then(finish, fail);
-    // Listed fields, not a spread of `item`: this runs for every task.
-    this.held.active.set(key, {
-      delivery: item.delivery,
-      request: item.request,
-      admitted: item.admitted,
-      controller,
-      startedAt: Date.now(),
-      done,
-    });
+      .catch((error: Error) =>
+        this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack),
+      )
+      .finally(() => {
+        this.held.active.delete(key);
+        this.held.finished(item.request.name);
+        this.pump();
+      });
+    this.held.active.set(key, { ...item, controller, startedAt: Date.now(), done });
   }
 
   private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {
