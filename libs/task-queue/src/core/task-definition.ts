@@ -8,6 +8,8 @@ export interface TaskDefinition {
   source: string;
   /** Resolve the handler for one execution (a bound method; per-task instance when request-scoped). */
   resolve(): Promise<(...args: unknown[]) => unknown>;
+  /** The bound handler of a singleton provider, when known: the worker then skips `resolve()`. */
+  handler?: (...args: unknown[]) => unknown;
   /** Number of declared parameters (before any default), to detect missing arguments. */
   arity: number;
 }

@@ -62,14 +62,14 @@ export class TaskExplorer implements OnModuleInit {
         this.logger.log(REQUEST_SCOPED_TASK(className));
         warned = true;
       }
+      const handler = staticInstance ? (fn as Handler).bind(staticInstance) : undefined;
       this.registry.register({
         name,
         options,
         source: `${className}.${method}`,
         arity: (fn as Handler).length,
-        resolve: staticInstance
-          ? async () => (fn as Handler).bind(staticInstance)
-          : async () => this.resolvePerTask(wrapper, method),
+        handler,
+        resolve: handler ? async () => handler : async () => this.resolvePerTask(wrapper, method),
       });
     }
   }

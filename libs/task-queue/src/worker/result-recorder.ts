@@ -41,8 +41,9 @@ export class ResultRecorder {
     }
   }
 
-  async success(request: TaskRequest, hostname: string, value: unknown): Promise<void> {
-    await this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null);
+  /** Not `async`: one promise layer less on the hot path (store() never rejects). */
+  success(request: TaskRequest, hostname: string, value: unknown): Promise<void> {
+    return this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null);
   }
 
   async failure(

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Revocation, RevocationStore } from '../interfaces/revocation-store.interface.js';
 import { getRevocationStoreToken } from '../utils/tokens.js';
+import type { TaskAbort } from './lazy-abort.js';
 
 export interface RevokeOptions {
   /** Abort the task's AbortSignal if it is already running (Celery's `terminate=True`). */
@@ -28,7 +29,7 @@ const DEFAULT_TTL_MS = 3 * 3600_000;
 export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
   private readonly revoked = new Map<string, Revocation>();
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, TaskAbort>();
   private unsubscribe?: () => void;
 
   constructor(@Inject(getRevocationStoreToken()) private readonly store: RevocationStore) {}
@@ -72,12 +73,14 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
     return [...this.revoked.values()].filter((r) => r.expiresAt > now).map((r) => r.id);
   }
 
-  /** Track a running task so `revoke(terminate)` can abort it; returns the untrack function. */
-  track(id: string, controller: AbortController): () => void {
+  /** Track a running task so `revoke(terminate)` can abort it; undo with {@link untrack}. */
+  track(id: string, controller: TaskAbort): void {
     this.running.set(id, controller);
-    return () => {
-      if (this.running.get(id) === controller) this.running.delete(id);
-    };
+  }
+
+  /** The task run by `controller` finished (a later run of the same id stays tracked). */
+  untrack(id: string, controller: TaskAbort): void {
+    if (this.running.get(id) === controller) this.running.delete(id);
   }
 
   private apply(list: Revocation[]): void {

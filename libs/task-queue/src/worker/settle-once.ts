@@ -1,4 +1,5 @@
 import type { Delivery } from '../interfaces/broker.interface.js';
+import type { TaskMessage } from '../interfaces/task-message.interface.js';
 
 /** A delivery that can be settled once; later ack / reject / defer calls are ignored. */
 export interface GuardedDelivery extends Delivery {
@@ -11,36 +12,66 @@ export interface GuardedDelivery extends Delivery {
  * must not also remove the requeued message.
  */
 export function settleOnce(delivery: Delivery): GuardedDelivery {
-  let settled = false;
-  const once =
-    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
-    async (...args: A): Promise<void> => {
-      if (settled) return;
-      settled = true;
-      await fn(...args);
-    };
-  return {
-    get message() {
-      return delivery.message;
-    },
-    get queue() {
-      return delivery.queue;
-    },
-    get deliveryTag() {
-      return delivery.deliveryTag;
-    },
-    get redelivered() {
-      return delivery.redelivered;
-    },
-    get deliveryInfo() {
-      return delivery.deliveryInfo;
-    },
-    get settled() {
-      return settled;
-    },
-    ack: once(() => delivery.ack()),
-    reject: once((requeue: boolean) => delivery.reject(requeue)),
-    defer: once((until: Date) => delivery.defer(until)),
-    touch: () => (settled ? Promise.resolve() : delivery.touch()),
-  };
+  return new SettleOnceDelivery(delivery);
+}
+
+/** A class rather than an object of closures: one small allocation per delivery. */
+class SettleOnceDelivery implements GuardedDelivery {
+  private done = false;
+
+  constructor(private readonly inner: Delivery) {}
+
+  get message(): TaskMessage {
+    return this.inner.message;
+  }
+  get queue(): string {
+    return this.inner.queue;
+  }
+  get deliveryTag(): string {
+    return this.inner.deliveryTag;
+  }
+  get redelivered(): boolean {
+    return this.inner.redelivered;
+  }
+  get deliveryInfo(): Delivery['deliveryInfo'] {
+    return this.inner.deliveryInfo;
+  }
+  get settled(): boolean {
+    return this.done;
+  }
+
+  ack(): Promise<void> {
+    if (!this.claim()) return Promise.resolve();
+    return settle(() => this.inner.ack());
+  }
+
+  reject(requeue: boolean): Promise<void> {
+    if (!this.claim()) return Promise.resolve();
+    return settle(() => this.inner.reject(requeue));
+  }
+
+  defer(until: Date): Promise<void> {
+    if (!this.claim()) return Promise.resolve();
+    return settle(() => this.inner.defer(until));
+  }
+
+  touch(): Promise<void> {
+    return this.done ? Promise.resolve() : this.inner.touch();
+  }
+
+  /** Take the right to settle: true the first time only. */
+  private claim(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    return true;
+  }
+}
+
+/** `operation()`, with a synchronous throw turned into a rejection (as an async call would). */
+function settle(operation: () => Promise<void>): Promise<void> {
+  try {
+    return operation();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { filter, type Observable, Subject } from 'rxjs';
+import { filter, Observable, Subject } from 'rxjs';
+import { toCeleryDate } from '../protocol/json-codec.js';
+import type { TaskRequest } from '../protocol/task-request.js';
 
 export type TaskEventType =
   | 'task-received'
@@ -50,15 +52,37 @@ export interface TaskEvent {
 @Injectable()
 export class TaskEvents {
   private readonly subject = new Subject<TaskEvent>();
+  /** Live subscriptions to `events$`, and to `on(type)` per type (see {@link listens}). */
+  private allListeners = 0;
+  private readonly typeListeners = new Map<TaskEventType, number>();
 
   /** Every event. */
   get events$(): Observable<TaskEvent> {
-    return this.subject.asObservable();
+    return this.counted(
+      this.subject,
+      () => (this.allListeners += 1),
+      () => (this.allListeners -= 1),
+    );
   }
 
   /** Events of one type. */
   on(type: TaskEventType): Observable<TaskEvent> {
-    return this.subject.pipe(filter((event) => event.type === type));
+    const count = (delta: number): void => {
+      this.typeListeners.set(type, (this.typeListeners.get(type) ?? 0) + delta);
+    };
+    return this.counted(
+      this.subject.pipe(filter((event) => event.type === type)),
+      () => count(1),
+      () => count(-1),
+    );
+  }
+
+  /**
+   * True when someone subscribes to events of `type`: emitters skip building events nobody
+   * receives (a hot-path saving; the stream itself is unchanged).
+   */
+  listens(type: TaskEventType): boolean {
+    return this.allListeners > 0 || (this.typeListeners.get(type) ?? 0) > 0;
   }
 
   emit(event: TaskEvent): void {
@@ -68,4 +92,39 @@ export class TaskEvents {
   complete(): void {
     this.subject.complete();
   }
+
+  /** `source`, counting its live subscriptions. */
+  private counted(
+    source: Observable<TaskEvent>,
+    added: () => void,
+    removed: () => void,
+  ): Observable<TaskEvent> {
+    return new Observable<TaskEvent>((subscriber) => {
+      added();
+      const subscription = source.subscribe(subscriber);
+      return () => {
+        removed();
+        subscription.unsubscribe();
+      };
+    });
+  }
+}
+
+/** The `task-received` event of a request delivered from `queue`. */
+export function receivedEvent(request: TaskRequest, hostname: string, queue: string): TaskEvent {
+  return {
+    type: 'task-received',
+    taskId: request.id,
+    name: request.name,
+    hostname,
+    timestamp: Date.now(),
+    retries: request.retries,
+    args: request.args,
+    kwargs: request.kwargs,
+    eta: request.eta ? toCeleryDate(request.eta) : null,
+    expires: request.expires ? toCeleryDate(request.expires) : null,
+    rootId: request.rootId,
+    parentId: request.parentId,
+    queue,
+  };
 }

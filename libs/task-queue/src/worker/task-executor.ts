@@ -9,15 +9,17 @@ import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { getBrokerToken } from '../utils/tokens.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
+import { hasSuccessSteps } from '../workflow/success-steps.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
 import { RevokedTasks } from './revoked-tasks.js';
-import type { RunningTask } from './task-context.storage.js';
+import { RunningTaskState } from './running-task.js';
 import { TaskEvents, type TaskEvent } from './task-events.js';
 import { bindArguments, limitsOf, runWithLimits } from './task-runner.js';
+import { LazyAbortController, type TaskAbort } from './lazy-abort.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -46,7 +48,7 @@ export class TaskExecutor {
     delivery: Delivery,
     request: TaskRequest,
     hostname: string,
-    controller: AbortController = new AbortController(),
+    controller: TaskAbort = new LazyAbortController(),
   ): Promise<void> {
     const definition = this.registry.get(request.name);
     if (!definition) return this.unknownTask(delivery, request, hostname);
@@ -66,7 +68,7 @@ export class TaskExecutor {
     }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
-    const untrack = this.revoked.track(request.id, controller);
+    this.revoked.track(request.id, controller);
     const started = performance.now();
     this.emit('task-started', request, hostname);
     try {
@@ -74,9 +76,16 @@ export class TaskExecutor {
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
         await this.recorder.success(request, hostname, value);
       }
-      this.emit('task-succeeded', request, hostname, { result: value, runtime: seconds(started) });
-      await this.workflow.onSuccess(request, value, hostname);
-      this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
+      if (this.events.listens('task-succeeded')) {
+        this.emit('task-succeeded', request, hostname, {
+          result: value,
+          runtime: seconds(started),
+        });
+      }
+      if (hasSuccessSteps(request)) await this.workflow.onSuccess(request, value, hostname);
+      if (this.events.listens('task-returned')) {
+        this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
+      }
       if (acksLate) await delivery.ack();
     } catch (error) {
       if (controller.signal.reason instanceof WorkerShutdownSignal) {
@@ -96,27 +105,26 @@ export class TaskExecutor {
         seconds(started),
       );
     } finally {
-      untrack();
+      this.revoked.untrack(request.id, controller);
     }
   }
 
-  private async run(
+  /** The handler's promise; a static handler runs without waiting for `resolve()`. */
+  private run(
     definition: TaskDefinition,
     request: TaskRequest,
     hostname: string,
     delivery: Delivery,
-    controller: AbortController,
+    controller: TaskAbort,
   ): Promise<unknown> {
     const args = bindArguments(request, definition);
-    const handler = await definition.resolve();
-    const running: RunningTask = {
-      request,
-      hostname,
-      signal: controller.signal,
-      deliveryInfo: { ...delivery.deliveryInfo, redelivered: delivery.redelivered },
-      updateState: (state, meta) => this.recorder.state(request, hostname, state, meta),
-    };
-    return runWithLimits(handler, args, running, controller, limitsOf(request, definition));
+    const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
+    const limits = limitsOf(request, definition);
+    if (definition.handler)
+      return runWithLimits(definition.handler, args, running, controller, limits);
+    return definition
+      .resolve()
+      .then((handler) => runWithLimits(handler, args, running, controller, limits));
   }
 
   private async onError(
@@ -248,6 +256,7 @@ export class TaskExecutor {
     hostname: string,
     extra: Partial<TaskEvent> = {},
   ): void {
+    if (!this.events.listens(type)) return;
     this.events.emit({
       type,
       taskId: request.id,

@@ -3,6 +3,7 @@ import { SoftTimeLimitExceededError, TimeLimitExceededError } from '../errors/ti
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskDefinition } from '../core/task-definition.js';
 import { type RunningTask, taskContextStorage } from './task-context.storage.js';
+import type { TaskAbort } from './lazy-abort.js';
 
 /** Time limits in seconds for one run (message values win over the task's options, as in Celery). */
 export function limitsOf(
@@ -21,8 +22,10 @@ export function limitsOf(
  * the task's `params` names (Python's call semantics). Missing required parameters fail.
  */
 export function bindArguments(request: TaskRequest, definition: TaskDefinition): unknown[] {
-  const args = [...request.args];
   const params = definition.options.params ?? [];
+  // No named parameters: nothing to bind. The args array is only spread into the call.
+  if (params.length === 0 && request.args.length >= definition.arity) return request.args;
+  const args = [...request.args];
   for (let i = args.length; i < params.length; i++) {
     const param = params[i]!;
     if (!(param in request.kwargs)) break;
@@ -55,11 +58,13 @@ export function runWithLimits(
   handler: (...args: unknown[]) => unknown,
   args: unknown[],
   running: RunningTask,
-  controller: AbortController,
+  controller: TaskAbort,
   limits: { hard?: number; soft?: number },
 ): Promise<unknown> {
+  const run = callInContext(handler, args, running);
+  // No limit: no race and no timers (the common case, one promise less per task).
+  if (!limits.soft && !limits.hard) return run;
   const timers: NodeJS.Timeout[] = [];
-  const run = taskContextStorage.run(running, async () => handler(...args));
   const race = new Promise<unknown>((resolve, reject) => {
     if (limits.soft) {
       timers.push(
@@ -81,4 +86,20 @@ export function runWithLimits(
     run.then(resolve, reject);
   });
   return race.finally(() => timers.forEach(clearTimeout));
+}
+
+/**
+ * Call the handler inside the task's async context, and only there. A synchronous throw becomes
+ * a rejection and a plain value a resolved promise, as if the handler were `async`.
+ */
+function callInContext(
+  handler: (...args: unknown[]) => unknown,
+  args: unknown[],
+  running: RunningTask,
+): Promise<unknown> {
+  try {
+    return Promise.resolve(taskContextStorage.run(running, () => handler(...args)));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -1,6 +1,7 @@
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { GuardedDelivery } from './settle-once.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
+import type { TaskAbort } from './lazy-abort.js';
 
 /** A request this worker holds, with where it came from and (when running) since when. */
 export interface HeldRequest extends TaskRequest {
@@ -19,7 +20,7 @@ export interface Reserved {
 
 /** A running task. */
 export interface Active extends Reserved {
-  controller: AbortController;
+  controller: TaskAbort;
   startedAt: number;
   done: Promise<void>;
 }

@@ -9,7 +9,6 @@ import {
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../core/task.registry.js';
 import type { Broker, Consumer, Delivery } from '../interfaces/broker.interface.js';
-import { toCeleryDate } from '../protocol/json-codec.js';
 import { parseTaskMessage } from '../protocol/task-message.parser.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { DEFAULTS } from '../task-queue.constants.js';
@@ -20,11 +19,12 @@ import { ResultRecorder } from './result-recorder.js';
 import { createRateLimitStore } from '../factories/rate-limit-store.factory.js';
 import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
-import { TaskEvents } from './task-events.js';
+import { receivedEvent, TaskEvents } from './task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
 import { type Reserved, WorkerHoldings } from './worker-holdings.js';
+import { LazyAbortController } from './lazy-abort.js';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -161,21 +161,9 @@ export class WorkerService
       void this.malformed(delivery, error as Error);
       return;
     }
-    this.events.emit({
-      type: 'task-received',
-      taskId: request.id,
-      name: request.name,
-      hostname: this.hostname,
-      timestamp: Date.now(),
-      retries: request.retries,
-      args: request.args,
-      kwargs: request.kwargs,
-      eta: request.eta ? toCeleryDate(request.eta) : null,
-      expires: request.expires ? toCeleryDate(request.expires) : null,
-      rootId: request.rootId,
-      parentId: request.parentId,
-      queue: delivery.queue,
-    });
+    if (this.events.listens('task-received')) {
+      this.events.emit(receivedEvent(request, this.hostname, delivery.queue));
+    }
     const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
     if (wait > DEFAULTS.etaHoldMs) {
       // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
@@ -232,19 +220,32 @@ export class WorkerService
   }
 
   private run(item: Reserved): void {
-    const controller = new AbortController();
+    const controller = new LazyAbortController();
     const key = item.delivery.deliveryTag;
+    const finish = (): void => {
+      this.held.active.delete(key);
+      this.held.finished(item.request.name);
+      this.pump();
+    };
+    const fail = (error: Error): void => {
+      try {
+        this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack);
+      } finally {
+        finish();
+      }
+    };
     const done = this.executor
       .execute(item.delivery, item.request, this.hostname, controller)
-      .catch((error: Error) =>
-        this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack),
-      )
-      .finally(() => {
-        this.held.active.delete(key);
-        this.held.finished(item.request.name);
-        this.pump();
-      });
-    this.held.active.set(key, { ...item, controller, startedAt: Date.now(), done });
+      .then(finish, fail);
+    // Listed fields, not a spread of `item`: this runs for every task.
+    this.held.active.set(key, {
+      delivery: item.delivery,
+      request: item.request,
+      admitted: item.admitted,
+      controller,
+      startedAt: Date.now(),
+      done,
+    });
   }
 
   private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {

@@ -17,6 +17,7 @@ import { ChordStep } from './chord.step.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { outcomeMeta } from './outcome-meta.js';
 import { SignaturePublisher } from './signature.publisher.js';
+import { hasSuccessSteps } from './success-steps.js';
 import { toSignature, toSignatureList } from './signature.js';
 
 /**
@@ -57,6 +58,7 @@ export class WorkflowService {
    * chain, then count the chord part.
    */
   async onSuccess(request: TaskRequest, value: unknown, _hostname: string): Promise<void> {
+    if (!hasSuccessSteps(request)) return;
     await this.step(request, 'link callbacks', () =>
       applyCallbacks(this.publisher, request, value),
     );

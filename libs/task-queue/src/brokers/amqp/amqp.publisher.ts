@@ -1,6 +1,7 @@
 import { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { TaskQueueError } from '../../errors/task-queue.error.js';
+import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
 import { type AmqpOutgoing } from './amqp-message.codec.js';
 import { type AmqpConnection, errorText } from './amqp.connection.js';
 import { AmqpMessages } from './amqp.messages.js';
@@ -29,11 +30,14 @@ class ChannelGoneError extends Error {}
 export class AmqpPublisher {
   private model: ChannelModel | undefined;
   private channel: Promise<ConfirmChannel> | undefined;
+  private readonly deadlines: ConfirmDeadlines;
 
   constructor(
     private readonly connection: AmqpConnection,
     private readonly options: AmqpPublisherOptions,
-  ) {}
+  ) {
+    this.deadlines = new ConfirmDeadlines(sweepPeriod(options.publishTimeout));
+  }
 
   /**
    * Publish, declaring what is needed first with `prepare` (run on every attempt, against the
@@ -101,17 +105,15 @@ export class AmqpPublisher {
   ): Promise<void> {
     const channel = await this.confirmChannel(model);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new BrokerConnectionError(
-              AmqpMessages.publishTimedOut(label, this.options.publishTimeout, true),
-            ),
+      const wait = this.deadlines.add(Math.max(deadline, Date.now() + 1), () =>
+        reject(
+          new BrokerConnectionError(
+            AmqpMessages.publishTimedOut(label, this.options.publishTimeout, true),
           ),
-        Math.max(1, deadline - Date.now()),
+        ),
       );
       const settle = (error: unknown): void => {
-        clearTimeout(timer);
+        this.deadlines.remove(wait);
         if (!error) return resolve();
         const gone =
           !this.connection.isConnected || this.connection.current !== model || isClosedError(error);
@@ -130,7 +132,7 @@ export class AmqpPublisher {
           settle,
         );
       } catch (error) {
-        clearTimeout(timer);
+        this.deadlines.remove(wait);
         reject(isClosedError(error) ? new ChannelGoneError(errorText(error)) : error);
       }
     });
