@@ -20,12 +20,15 @@ export class NodeWorkerProcess implements WorkerHandle {
   private cpuAtStart = 0;
   private expect = 0;
   private exited = false;
+  /** A "done" that arrived before anyone waited for it (the worker can finish first). */
+  private early?: ChildMessage;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly label: string,
   ) {
     child.on('message', (message: ChildMessage) => {
+      if (message.type === 'done') this.early = message;
       for (const listener of [...this.listeners]) listener(message);
     });
     child.on('exit', () => (this.exited = true));
@@ -49,6 +52,7 @@ export class NodeWorkerProcess implements WorkerHandle {
 
   async start(expect: number, track: boolean): Promise<void> {
     this.expect = expect;
+    this.early = undefined;
     const started = this.next('started', 30_000);
     this.child.send({ type: 'start', expect, track });
     await started;
@@ -56,7 +60,7 @@ export class NodeWorkerProcess implements WorkerHandle {
   }
 
   async waitDone(timeoutMs: number): Promise<DoneInfo> {
-    const done = await this.next('done', timeoutMs);
+    const done = this.early ?? (await this.next('done', timeoutMs));
     if (done.type !== 'done') throw new Error('unexpected message');
     return done;
   }
