@@ -6,6 +6,7 @@ import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
+import { outboxScenarios } from '../support/outbox-scenarios.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('outbox');
@@ -30,34 +31,9 @@ afterAll(async () => {
   await dropSchema(schema);
 });
 
+describe('outbox on PostgreSQL: shared scenarios', () => outboxScenarios(() => dataSource));
+
 describe('outbox on PostgreSQL', () => {
-  it('fast path publishes after commit and deletes the row', async () => {
-    const broker = new RecordingBroker();
-    const writer = new OutboxWriter({ broker: asBroker(broker) });
-    const msg = message();
-    await dataSource.transaction(async (m) => {
-      await writer.write(m, msg, { queue: 'q' });
-      expect(broker.published).toEqual([]);
-    });
-    await drainOnCommit();
-    expect(broker.published).toEqual([msg.headers.id]);
-    expect(await count()).toBe(0);
-  });
-
-  it('rollback: no row, nothing published', async () => {
-    const broker = new RecordingBroker();
-    const writer = new OutboxWriter({ broker: asBroker(broker) });
-    await dataSource
-      .transaction(async (m) => {
-        await writer.write(m, message(), { queue: 'q' });
-        throw new Error('rollback');
-      })
-      .catch(() => undefined);
-    await drainOnCommit();
-    expect(broker.published).toEqual([]);
-    expect(await count()).toBe(0);
-  });
-
   it('aborted transaction (COMMIT became ROLLBACK): nothing published', async () => {
     const broker = new RecordingBroker();
     const writer = new OutboxWriter({ broker: asBroker(broker) });
@@ -70,23 +46,6 @@ describe('outbox on PostgreSQL', () => {
     expect(await count()).toBe(0);
   });
 
-  it('broker down at commit, back later: the relay publishes; attempts and last_error recorded', async () => {
-    const broker = new RecordingBroker();
-    broker.down = true;
-    const writer = new OutboxWriter({ broker: asBroker(broker), graceMs: 0 });
-    const msg = message();
-    await dataSource.transaction((m) => writer.write(m, msg, { queue: 'q' }));
-    await drainOnCommit();
-    const row = await dataSource.getRepository(TaskOutbox).findOneByOrFail({ id: msg.headers.id });
-    expect(row).toMatchObject({ attempts: 1, lastError: 'broker unreachable', lockedBy: null });
-    broker.down = false;
-    const relay = new OutboxRelay(dataSource, asBroker(broker), { pollIntervalMs: 100 });
-    relays.push(relay);
-    relay.start();
-    await expect.poll(() => broker.published, { timeout: 10_000 }).toEqual([msg.headers.id]);
-    await expect.poll(count).toBe(0);
-  });
-
   it('NOTIFY wakes an idle relay (poll interval 60 s)', async () => {
     const broker = new RecordingBroker();
     const relay = new OutboxRelay(dataSource, asBroker(broker), { pollIntervalMs: 60_000 });
@@ -97,28 +56,6 @@ describe('outbox on PostgreSQL', () => {
     const msg = message();
     await dataSource.transaction((m) => writer.write(m, msg, { queue: 'q' }));
     await expect.poll(() => broker.published, { timeout: 5_000 }).toEqual([msg.headers.id]);
-  });
-
-  it('two relays over 1,000 rows publish each id exactly once', async () => {
-    const writer = new OutboxWriter({ graceMs: 0 });
-    const ids: string[] = [];
-    await dataSource.transaction(async (m) => {
-      for (let i = 0; i < 1000; i++) {
-        const msg = message();
-        ids.push(msg.headers.id);
-        await writer.write(m, msg, { queue: 'q' });
-      }
-    });
-    const broker = new RecordingBroker();
-    const a = new OutboxRelay(dataSource, asBroker(broker), { batchSize: 50, pollIntervalMs: 100 });
-    const b = new OutboxRelay(dataSource, asBroker(broker), { batchSize: 50, pollIntervalMs: 100 });
-    relays.push(a, b);
-    a.start();
-    b.start();
-    await expect.poll(() => broker.published.length, { timeout: 30_000 }).toBe(1000);
-    expect(new Set(broker.published).size).toBe(1000);
-    expect([...broker.published].sort()).toEqual([...ids].sort());
-    await expect.poll(count).toBe(0);
   });
 
   it('a lease left by a dead claimer is retaken after it expires', async () => {

@@ -1,0 +1,87 @@
+import type { DataSource } from 'typeorm';
+import { afterEach, expect, it } from 'vitest';
+import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import { asBroker, message, RecordingBroker } from './outbox-fixtures.js';
+
+/**
+ * Outbox behaviour every supported database must show, declared inside a `describe` of a spec
+ * that owns the DataSource (PostgreSQL, MariaDB): fast path, rollback, relay after a broker
+ * outage, and two relays over 1,000 rows publishing each id exactly once.
+ */
+export function outboxScenarios(dataSource: () => DataSource): void {
+  const relays: OutboxRelay[] = [];
+  const count = (): Promise<number> => dataSource().getRepository(TaskOutbox).count();
+  const relay = (broker: RecordingBroker, options: { batchSize?: number } = {}): OutboxRelay => {
+    const started = new OutboxRelay(dataSource(), asBroker(broker), {
+      pollIntervalMs: 100,
+      ...options,
+    });
+    relays.push(started);
+    started.start();
+    return started;
+  };
+
+  afterEach(async () => {
+    for (const started of relays.splice(0)) await started.stop();
+    await drainOnCommit();
+    await dataSource().getRepository(TaskOutbox).clear();
+  });
+
+  it('fast path publishes after commit and deletes the row; a rollback publishes nothing', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    const committed = message();
+    await dataSource().transaction(async (m) => {
+      await writer.write(m, committed, { queue: 'q' });
+      expect(broker.published).toEqual([]);
+    });
+    await dataSource()
+      .transaction(async (m) => {
+        await writer.write(m, message(), { queue: 'q' });
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    await drainOnCommit();
+    expect(broker.published).toEqual([committed.headers.id]);
+    expect(await count()).toBe(0);
+  });
+
+  it('broker down at commit, back later: the relay publishes it; attempts and last_error recorded', async () => {
+    const broker = new RecordingBroker();
+    broker.down = true;
+    const writer = new OutboxWriter({ broker: asBroker(broker), graceMs: 0 });
+    const msg = message();
+    await dataSource().transaction((m) => writer.write(m, msg, { queue: 'q' }));
+    await drainOnCommit();
+    const row = await dataSource()
+      .getRepository(TaskOutbox)
+      .findOneByOrFail({ id: msg.headers.id });
+    expect(row).toMatchObject({ attempts: 1, lastError: 'broker unreachable', lockedBy: null });
+    broker.down = false;
+    relay(broker);
+    await expect.poll(() => broker.published, { timeout: 10_000 }).toEqual([msg.headers.id]);
+    await expect.poll(count).toBe(0);
+  });
+
+  it('two relays over 1,000 rows publish each id exactly once', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const ids: string[] = [];
+    await dataSource().transaction(async (m) => {
+      for (let i = 0; i < 1000; i++) {
+        const msg = message();
+        ids.push(msg.headers.id);
+        await writer.write(m, msg, { queue: 'q' });
+      }
+    });
+    const broker = new RecordingBroker();
+    relay(broker, { batchSize: 50 });
+    relay(broker, { batchSize: 50 });
+    await expect.poll(() => broker.published.length, { timeout: 30_000 }).toBe(1000);
+    expect(new Set(broker.published).size).toBe(1000);
+    expect([...broker.published].sort()).toEqual([...ids].sort());
+    await expect.poll(count).toBe(0);
+  });
+}
