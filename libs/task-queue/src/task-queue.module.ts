@@ -7,7 +7,7 @@ import { TaskMetadataAccessor } from './core/task-metadata.accessor.js';
 import { TaskRegistry } from './core/task.registry.js';
 import { TaskRouter } from './core/task.router.js';
 import { ConfigurableTaskQueueModule } from './task-queue.module-definition.js';
-import { createCoreProviders } from './task-queue.providers.js';
+import { CORE_TOKENS, createCoreProviders } from './task-queue.providers.js';
 import { DeadLetters } from './worker/dead-letter.service.js';
 import { ResultRecorder } from './worker/result-recorder.js';
 import { RevokedTasks } from './worker/revoked-tasks.js';
@@ -60,6 +60,6 @@ const exported = [
     ControlServer,
     ...exported,
   ],
-  exports: [...exported, ...createCoreProviders().map((p) => (p as { provide: string }).provide)],
+  exports: [...exported, ...CORE_TOKENS],
 })
 export class TaskQueueModule extends ConfigurableTaskQueueModule {}

@@ -13,6 +13,14 @@ import {
   getTaskQueueConfigToken,
 } from './utils/tokens.js';
 
+/** The tokens of the core providers, exported by the module. */
+export const CORE_TOKENS = [
+  getTaskQueueConfigToken(),
+  getBrokerToken(),
+  getRevocationStoreToken(),
+  getResultBackendToken(),
+];
+
 /** Validated options, the broker and the result backend as providers. */
 export function createCoreProviders(): Provider[] {
   return [

@@ -1,6 +1,7 @@
 import { MemoryBroker } from '../brokers/memory/memory.broker.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../interfaces/broker.interface.js';
+import { memoryStoreName } from '../utils/shared-by-name.js';
 
 /**
  * Build the broker of a URL. Transports with optional peer dependencies are imported lazily,
@@ -11,7 +12,7 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
   const url = new URL(broker);
   switch (url.protocol) {
     case 'memory:':
-      return new MemoryBroker(url.host || undefined);
+      return new MemoryBroker(memoryStoreName(broker));
     case 'redis:':
     case 'rediss:': {
       const { RedisBroker } = await import('../brokers/redis/redis.broker.js');

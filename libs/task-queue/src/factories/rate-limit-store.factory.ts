@@ -2,8 +2,8 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { RateLimitStore } from '../interfaces/rate-limit-store.interface.js';
 import { MemoryRateLimitStore } from '../ratelimit/memory.rate-limit-store.js';
-
-const isRedis = (url: unknown): url is string => typeof url === 'string' && /^rediss?:/.test(url);
+import { memoryStoreName } from '../utils/shared-by-name.js';
+import { redisUrlOf } from './redis-url.js';
 
 /**
  * Where `globalRateLimit` slots live: the broker's Redis, else the result backend's Redis,
@@ -14,17 +14,13 @@ export async function createRateLimitStore(
   globalLimitTasks: string[],
 ): Promise<RateLimitStore | null> {
   if (!globalLimitTasks.length) return null;
-  const url = isRedis(config.broker)
-    ? config.broker
-    : isRedis(config.resultBackend)
-      ? config.resultBackend
-      : undefined;
+  const url = redisUrlOf(config.broker, config.resultBackend);
   if (url) {
     const { RedisRateLimitStore } = await import('../ratelimit/redis.rate-limit-store.js');
     return new RedisRateLimitStore(url);
   }
   if (typeof config.broker === 'string' && config.broker.startsWith('memory:')) {
-    return new MemoryRateLimitStore(new URL(config.broker).host || undefined);
+    return new MemoryRateLimitStore(memoryStoreName(config.broker));
   }
   throw new ConfigurationError(
     `globalRateLimit (on ${globalLimitTasks.join(', ')}) needs Redis: use a redis:// broker or ` +

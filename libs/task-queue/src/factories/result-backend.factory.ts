@@ -2,6 +2,7 @@ import { MemoryResultBackend } from '../backends/memory/memory.result-backend.js
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TypeOrmIntegrationOptions } from '../interfaces/task-queue-options.interface.js';
+import { memoryStoreName } from '../utils/shared-by-name.js';
 
 export interface ResultBackendContext {
   expires: number;
@@ -20,7 +21,7 @@ export async function createResultBackend(
   const scheme = backend.split(':')[0];
   switch (scheme) {
     case 'memory':
-      return new MemoryResultBackend(new URL(backend).host || undefined, context.expires);
+      return new MemoryResultBackend(memoryStoreName(backend), context.expires);
     case 'redis':
     case 'rediss': {
       const { RedisResultBackend } = await import('../backends/redis/redis.result-backend.js');

@@ -2,6 +2,8 @@ import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { RevocationStore } from '../interfaces/revocation-store.interface.js';
 import { MemoryRevocationStore } from '../revocation/memory.revocation-store.js';
+import { memoryStoreName } from '../utils/shared-by-name.js';
+import { redisUrlOf } from './redis-url.js';
 
 /**
  * The revocation store: the broker's Redis, else the result backend's Redis, else process
@@ -12,22 +14,11 @@ export async function createRevocationStore(
   broker: string | Broker,
   resultBackend?: string | ResultBackend | false,
 ): Promise<RevocationStore> {
-  const redisBackend = typeof resultBackend === 'string' && /^rediss?:/.test(resultBackend);
-  if (typeof broker !== 'string' || (!/^rediss?:/.test(broker) && redisBackend)) {
-    if (!redisBackend) return new MemoryRevocationStore();
+  const redis = redisUrlOf(broker, resultBackend);
+  if (redis) {
     const { RedisRevocationStore } = await import('../revocation/redis.revocation-store.js');
-    return new RedisRevocationStore(resultBackend);
+    return new RedisRevocationStore(redis);
   }
-  const url = new URL(broker);
-  switch (url.protocol) {
-    case 'memory:':
-      return new MemoryRevocationStore(url.host || undefined);
-    case 'redis:':
-    case 'rediss:': {
-      const { RedisRevocationStore } = await import('../revocation/redis.revocation-store.js');
-      return new RedisRevocationStore(broker);
-    }
-    default:
-      return new MemoryRevocationStore();
-  }
+  const memory = typeof broker === 'string' && broker.startsWith('memory:');
+  return new MemoryRevocationStore(memory ? memoryStoreName(broker) : undefined);
 }

@@ -1,18 +1,12 @@
 import type { RateLimitStore } from '../interfaces/rate-limit-store.interface.js';
-
-const shared = new Map<string, Map<string, number>>();
+import { sharedByName } from '../utils/shared-by-name.js';
 
 /** Start slots shared by every app of this process on the same `memory://name` broker. */
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly slots: Map<string, number>;
 
   constructor(name?: string) {
-    let slots = name ? shared.get(name) : undefined;
-    if (!slots) {
-      slots = new Map();
-      if (name) shared.set(name, slots);
-    }
-    this.slots = slots;
+    this.slots = sharedByName('memory-rate-limits', name, () => new Map<string, number>());
   }
 
   async reserve(key: string, intervalMs: number): Promise<number> {

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Revocation, RevocationStore } from '../interfaces/revocation-store.interface.js';
+import { sharedByName } from '../utils/shared-by-name.js';
 
 class SharedRevocations {
   readonly entries = new Map<string, Revocation>();
   readonly events = new EventEmitter().setMaxListeners(0);
 }
-const shared = new Map<string, SharedRevocations>();
 
 /** Revocations in this process; `name` shares them between apps on the same `memory://name`. */
 export class MemoryRevocationStore implements RevocationStore {
@@ -13,13 +13,7 @@ export class MemoryRevocationStore implements RevocationStore {
   private readonly listeners = new Set<() => void>();
 
   constructor(name?: string) {
-    if (!name) {
-      this.state = new SharedRevocations();
-      return;
-    }
-    let state = shared.get(name);
-    if (!state) shared.set(name, (state = new SharedRevocations()));
-    this.state = state;
+    this.state = sharedByName('memory-revocations', name, () => new SharedRevocations());
   }
 
   async connect(): Promise<void> {}

@@ -6,14 +6,13 @@ import type {
 } from '../../interfaces/result-backend.interface.js';
 import { isReadyState } from '../../results/task-states.js';
 import { waitForEvent } from '../wait-for-ready.js';
+import { sharedByName } from '../../utils/shared-by-name.js';
 
 /** Results and their waiters; one per `memory://<name>` in the process, or private. */
 class MemoryResultStore {
   readonly entries = new Map<string, { meta: TaskMeta; expiresAt: number }>();
   readonly events = new EventEmitter().setMaxListeners(0);
 }
-
-const sharedStores = new Map<string, MemoryResultStore>();
 
 /**
  * The embedded result backend (`memory://`): results live in this process, expire after
@@ -29,13 +28,7 @@ export class MemoryResultBackend implements ResultBackend {
     name?: string,
     private readonly expiresSeconds = 86_400,
   ) {
-    if (!name) {
-      this.store_ = new MemoryResultStore();
-      return;
-    }
-    let store = sharedStores.get(name);
-    if (!store) sharedStores.set(name, (store = new MemoryResultStore()));
-    this.store_ = store;
+    this.store_ = sharedByName('memory-results', name, () => new MemoryResultStore());
   }
 
   async connect(): Promise<void> {}

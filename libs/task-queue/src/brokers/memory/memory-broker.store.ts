@@ -164,15 +164,3 @@ export class MemoryBrokerStore {
     };
   }
 }
-
-const sharedStores = new Map<string, MemoryBrokerStore>();
-
-/** The process-wide store of a named `memory://<name>` broker. */
-export function sharedMemoryStore(name: string): MemoryBrokerStore {
-  let store = sharedStores.get(name);
-  if (!store) {
-    store = new MemoryBrokerStore();
-    sharedStores.set(name, store);
-  }
-  return store;
-}

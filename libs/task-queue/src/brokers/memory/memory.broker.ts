@@ -6,7 +6,8 @@ import type {
   PublishOptions,
 } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
-import { MemoryBrokerStore, sharedMemoryStore } from './memory-broker.store.js';
+import { sharedByName } from '../../utils/shared-by-name.js';
+import { MemoryBrokerStore } from './memory-broker.store.js';
 
 /**
  * The embedded broker (`memory://`): zero set-up, faithful to the broker contract (acks,
@@ -23,7 +24,7 @@ export class MemoryBroker implements Broker {
   /** @param name a process-wide shared store; omit for a private one. */
   constructor(name?: string) {
     this.shared = Boolean(name);
-    this.store = name ? sharedMemoryStore(name) : new MemoryBrokerStore();
+    this.store = sharedByName('memory-broker', name, () => new MemoryBrokerStore());
   }
 
   async connect(): Promise<void> {}

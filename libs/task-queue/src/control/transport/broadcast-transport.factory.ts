@@ -2,6 +2,7 @@ import type { Broker } from '../../interfaces/broker.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
 import type { BroadcastTransport } from './broadcast-transport.interface.js';
 import { MemoryBroadcastTransport } from './memory-broadcast.transport.js';
+import { memoryStoreName } from '../../utils/shared-by-name.js';
 
 /**
  * The broadcast transport of a broker URL or broker instance: Redis pub/sub for `redis://`,
@@ -56,7 +57,7 @@ async function fromUrl(url: string): Promise<BroadcastTransport> {
       return new AmqpBroadcastTransport(url);
     }
     case 'memory:':
-      return new MemoryBroadcastTransport(new URL(url).host || undefined);
+      return new MemoryBroadcastTransport(memoryStoreName(url));
     default:
       throw new ConfigurationError(
         `Celery events and remote control need a redis://, amqp:// or memory:// broker URL, got "${protocol}//".`,

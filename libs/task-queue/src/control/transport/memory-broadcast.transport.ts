@@ -8,6 +8,7 @@ import type {
   SubscriptionSpec,
 } from './broadcast-transport.interface.js';
 import { MessageBuffer } from './message-buffer.js';
+import { sharedByName } from '../../utils/shared-by-name.js';
 
 interface Subscriber {
   spec: SubscriptionSpec;
@@ -19,8 +20,6 @@ class MemoryBus {
   readonly subscribers = new Set<Subscriber>();
   readonly replies = new Map<string, MemoryReplyQueue>();
 }
-
-const buses = new Map<string, MemoryBus>();
 
 /**
  * Events and remote control inside one process, for `memory://` brokers: apps on the same
@@ -34,13 +33,7 @@ export class MemoryBroadcastTransport implements BroadcastTransport {
 
   /** @param name a process-wide shared bus; omit for a private one. */
   constructor(name?: string) {
-    if (!name) {
-      this.bus = new MemoryBus();
-      return;
-    }
-    let bus = buses.get(name);
-    if (!bus) buses.set(name, (bus = new MemoryBus()));
-    this.bus = bus;
+    this.bus = sharedByName('memory-control-bus', name, () => new MemoryBus());
   }
 
   async publish(exchange: ExchangeSpec, routingKey: string, message: OutgoingMessage) {
