@@ -5,12 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
 import {
-  ensureInteropBuild,
   killAllChildren,
   type ManagedProcess,
   PrivateRabbitNode,
   startNodeWorker,
 } from '../support/amqp-interop.js';
+import { ensureBuilt } from '../support/interop-build.js';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
 
@@ -23,7 +23,7 @@ let vhost: AmqpTestVhost;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  await ensureInteropBuild(); // first: a failed build must not leave a vhost behind
+  await ensureBuilt(); // first: a failed build must not leave a vhost behind
   vhost = await createTestVhost('celeriac-worker-resilience');
 }, 180_000);
 afterEach(async () => {

@@ -1,10 +1,10 @@
-import { execFile, execSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, INTEROP_MAIN as MAIN, ROOT } from '../support/interop-build.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
@@ -13,10 +13,6 @@ import { REDIS_URL } from '../support/redis-test-server.js';
  * continue chains, apply callbacks and errbacks, and join chords on Redis exactly like a
  * Python worker, and Python reads the final results.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'dist/apps/interop/src/main.js');
-const WORKFLOW_SRC = join(ROOT, 'libs/task-queue/src/workflow');
-const WORKFLOW_DIST = join(ROOT, 'libs/task-queue/dist/workflow/workflow.service.js');
 const SCRIPT = join(ROOT, 'test/fixtures/python/canvas_interop.py');
 const QUEUE = `canvas-${randomUUID()}`;
 
@@ -31,28 +27,6 @@ interface CanvasOutput {
   errback: { args: unknown[]; kwargs: Record<string, unknown> };
   failed_id: string;
   chord_error: [string, string, string];
-}
-
-/** Build once when the compiled workflow is older than its sources (or missing). */
-function buildIfStale(): void {
-  const newestSource = Math.max(
-    ...readdirSync(WORKFLOW_SRC).map((f) => statSync(join(WORKFLOW_SRC, f)).mtimeMs),
-  );
-  if (
-    existsSync(MAIN) &&
-    existsSync(WORKFLOW_DIST) &&
-    statSync(WORKFLOW_DIST).mtimeMs >= newestSource
-  ) {
-    return;
-  }
-  try {
-    execSync('npx tsc -b tsconfig.build.json', { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    // Type errors elsewhere in the repo still emit JavaScript; only a missing app is fatal.
-    if (!existsSync(MAIN))
-      throw new Error('npx tsc -b tsconfig.build.json did not build the interop app');
-  }
-  execSync('node libs/task-queue/scripts/copy-assets.mjs', { cwd: ROOT, stdio: 'ignore' });
 }
 
 /** Start the interop worker on QUEUE; resolve once it logs "ready.". */
@@ -98,7 +72,7 @@ describe('canvas interop: Python Celery canvases run by a Celeriac worker on Red
 
   beforeAll(async () => {
     redis = new Redis(REDIS_URL);
-    buildIfStale();
+    await ensureBuilt();
     worker = await startWorker();
     const { stdout } = await promisify(execFile)('/usr/bin/python3', [SCRIPT, REDIS_URL, QUEUE], {
       cwd: ROOT,

@@ -9,13 +9,13 @@ import { Task } from '../../libs/task-queue/src/decorators/task.decorator.js';
 import { RemoteTaskError } from '../../libs/task-queue/src/errors/remote-task.error.js';
 import { TaskQueueModule } from '../../libs/task-queue/src/task-queue.module.js';
 import {
-  ensureInteropBuild,
   killAllChildren,
   type ManagedProcess,
   runPythonClient,
   startNodeWorker,
   startPythonWorker,
 } from '../support/amqp-interop.js';
+import { ensureBuilt } from '../support/interop-build.js';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
 
@@ -34,7 +34,7 @@ const workers: ManagedProcess[] = [];
 const modules: TestingModule[] = [];
 
 beforeAll(async () => {
-  await ensureInteropBuild(); // first: a failed build must not leave a vhost behind
+  await ensureBuilt(); // first: a failed build must not leave a vhost behind
   vhost = await createTestVhost('celeriac-interop-amqp');
   redis = new Redis(REDIS_URL);
   // A worker stores results into its own backend (the rpc:// one replies to the producer's

@@ -77,10 +77,12 @@ describe('Redis worker resilience', () => {
 
   it('does not redeliver a task that outlives the visibility timeout while its worker lives', async () => {
     const queue = uniqueName('resil-lease');
-    const query = 'visibility_timeout=1&unacked_restore_interval=0.25';
+    // The task runs more than twice the visibility timeout; leases are renewed every 0.75 s,
+    // which leaves room for event-loop stalls when the whole suite runs in parallel.
+    const query = 'visibility_timeout=3&unacked_restore_interval=0.25';
     const [a, b] = await Promise.all([worker(queue, query, 2), worker(queue, query, 2)]);
-    const result = await producer.send<number>('interop.sleep', [3.5], { queue });
-    expect(await result.get({ timeout: 20_000 })).toBe(3.5);
+    const result = await producer.send<number>('interop.sleep', [7], { queue });
+    expect(await result.get({ timeout: 30_000 })).toBe(7);
     await sleep(1_500);
     const started =
       countEvents(a, 'task-started', result.id) + countEvents(b, 'task-started', result.id);

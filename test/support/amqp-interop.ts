@@ -1,88 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './redis-test-server.js';
+import { INTEROP_MAIN, interopWorkerArgs, ROOT as REPO_ROOT } from './interop-build.js';
+import { PYTHON, PYTHON_FIXTURES as PY_FIXTURES } from './interop-processes.js';
 import { ManagedProcess } from './managed-process.js';
 
 const run = promisify(execFile);
-
-/** Repository root (this file is test/support/amqp-interop.ts). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The system Python that has Celery 5.2.6, python3-amqp and python3-redis. */
-export const PYTHON = '/usr/bin/python3';
-/** Folder of the Python fixtures; the cwd of Python processes so `-A amqp_interop` imports. */
-export const PY_FIXTURES = join(REPO_ROOT, 'test/fixtures/python');
-const INTEROP_MAIN = join(REPO_ROOT, 'dist/apps/interop/src/main.js');
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Newest modification time (ms) of the `.ts` files under `dir`, specs excluded. */
-async function newestSource(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.spec.ts')) continue;
-    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
-}
-
-async function mtimeOr0(path: string): Promise<number> {
-  return stat(path).then(
-    (s) => s.mtimeMs,
-    () => 0,
-  );
-}
-
-/**
- * Make sure `dist/` (library + interop app) is at least as new as the sources, building it
- * (`tsc -b tsconfig.build.json` + copy-assets) when not. Spec files running in parallel
- * serialise the build through a lock directory in the OS temp folder.
- */
-export async function ensureInteropBuild(): Promise<void> {
-  const lock = join(tmpdir(), 'celeriac-interop-build.lock');
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const built = Math.min(
-      await mtimeOr0(join(REPO_ROOT, 'libs/task-queue/dist/.tsbuildinfo')),
-      await mtimeOr0(join(REPO_ROOT, 'dist/apps/.tsbuildinfo')),
-      await mtimeOr0(INTEROP_MAIN),
-    );
-    const sources = Math.max(
-      await newestSource(join(REPO_ROOT, 'libs/task-queue/src')),
-      await newestSource(join(REPO_ROOT, 'apps')),
-    );
-    if (built > 0 && built >= sources) return;
-    try {
-      await mkdir(lock);
-    } catch {
-      // Someone else is building (a stale lock older than 3 minutes is taken over).
-      if (Date.now() - (await mtimeOr0(lock)) > 180_000) await rm(lock, { recursive: true });
-      if (Date.now() > deadline) throw new Error('timed out waiting for the interop build lock');
-      await sleep(500);
-      continue;
-    }
-    try {
-      const opts = { cwd: REPO_ROOT, timeout: 170_000, maxBuffer: 16 << 20 };
-      const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-      await run(process.execPath, [tsc, '-b', 'tsconfig.build.json'], opts).catch(
-        async (error: { stdout?: string }) => {
-          // tsc -b still emits what compiles; a type error elsewhere (someone's work in
-          // progress) must not stop these tests when the interop app itself is built.
-          if (!(await mtimeOr0(INTEROP_MAIN))) throw error;
-          console.warn(`interop build had errors, using dist as emitted:\n${error.stdout ?? ''}`);
-        },
-      );
-      await run(process.execPath, ['libs/task-queue/scripts/copy-assets.mjs'], opts);
-      return;
-    } finally {
-      await rm(lock, { recursive: true }).catch(() => undefined);
-    }
-  }
-}
 
 export { killAllChildren, ManagedProcess } from './managed-process.js';
 
@@ -99,19 +27,7 @@ export interface NodeWorkerOptions {
 /** Start the interop app (`dist/apps/interop/src/main.js`) as a worker; resolves once ready. */
 export async function startNodeWorker(options: NodeWorkerOptions): Promise<ManagedProcess> {
   const hostname = options.hostname ?? `node-${randomUUID()}@%h`;
-  const args = [
-    INTEROP_MAIN,
-    '--broker',
-    options.broker,
-    '--backend',
-    options.backend,
-    '--queues',
-    options.queues.join(','),
-    '--hostname',
-    hostname,
-    '--concurrency',
-    String(options.concurrency ?? 4),
-  ];
+  const args = [INTEROP_MAIN, ...interopWorkerArgs({ ...options, hostname })];
   // dist/ may be rebuilt by a parallel build at any moment (tsc rewrites files in place): a
   // start that dies on a half-written module is retried.
   for (let attempt = 1; ; attempt++) {

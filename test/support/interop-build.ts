@@ -79,3 +79,28 @@ export async function ensureBuilt(): Promise<void> {
     await run(process.execPath, ['libs/task-queue/scripts/copy-assets.mjs'], { cwd: ROOT });
   });
 }
+
+/** Where and how one interop worker (apps/interop) runs. */
+export interface InteropWorkerArgs {
+  broker: string;
+  backend: string;
+  queues: string[];
+  hostname: string;
+  concurrency?: number;
+}
+
+/** The command-line arguments of the interop worker (after its entry script). */
+export function interopWorkerArgs(options: InteropWorkerArgs): string[] {
+  return [
+    '--broker',
+    options.broker,
+    '--backend',
+    options.backend,
+    '--queues',
+    options.queues.join(','),
+    '--hostname',
+    options.hostname,
+    '--concurrency',
+    String(options.concurrency ?? 4),
+  ];
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI_BIN, INTEROP_MAIN, ROOT } from './interop-build.js';
+import { CLI_BIN, INTEROP_MAIN, interopWorkerArgs, ROOT } from './interop-build.js';
 import { killAllChildren, ManagedProcess } from './managed-process.js';
 
 /** The Python 5.2.6 interpreter with Celery installed. */
@@ -41,19 +41,7 @@ export async function startNodeWorker(options: NodeWorkerOptions): Promise<Manag
         join(ROOT, 'test/support/interop-resilient-worker.ts'),
       ]
     : [INTEROP_MAIN];
-  const args = [
-    ...entry,
-    '--broker',
-    options.broker,
-    '--backend',
-    options.backend,
-    '--queues',
-    options.queues.join(','),
-    '--hostname',
-    hostname,
-    '--concurrency',
-    String(options.concurrency ?? 4),
-  ];
+  const args = [...entry, ...interopWorkerArgs({ ...options, hostname })];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const worker = new ManagedProcess(`node worker ${hostname}`, child);
   await worker.waitFor(/ready\./);
