@@ -31,13 +31,24 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly revoked = new Map<string, Revocation>();
   private readonly running = new Map<string, TaskAbort>();
   private unsubscribe?: () => void;
+  private following?: Promise<void>;
 
   constructor(@Inject(getRevocationStoreToken()) private readonly store: RevocationStore) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.store.connect();
-    this.unsubscribe = await this.store.subscribe((list) => this.apply(list));
-    this.apply(await this.store.load());
+  }
+
+  /**
+   * Mirror the store in memory: revocations made so far and every one made from now on. Only a
+   * consuming worker needs this; `WorkerService.start()` calls it (idempotent).
+   */
+  follow(): Promise<void> {
+    this.following ??= (async () => {
+      this.unsubscribe = await this.store.subscribe((list) => this.apply(list));
+      this.apply(await this.store.load());
+    })();
+    return this.following;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -16,6 +16,7 @@ import { expandNodename } from '../utils/nodename.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
+import { RevokedTasks } from './revoked-tasks.js';
 import { createRateLimitStore } from '../factories/rate-limit-store.factory.js';
 import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
@@ -56,6 +57,7 @@ export class WorkerService
     private readonly recorder: ResultRecorder,
     private readonly deadLetters: DeadLetters,
     private readonly connections: WorkerConnections,
+    private readonly revoked: RevokedTasks,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
   }
@@ -90,6 +92,7 @@ export class WorkerService
           .map((t) => t.name),
       ),
     );
+    await this.revoked.follow();
     this.state = 'running';
     this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
       prefetch: concurrency * prefetch,
