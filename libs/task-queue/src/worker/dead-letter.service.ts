@@ -79,12 +79,18 @@ export class DeadLetters {
   /** Read the dead letters of `queue` without removing them (up to `limit`). */
   async peek(queue: string, limit = 100): Promise<TaskMessage[]> {
     const source = deadLetterQueueOf(queue);
-    const held: Delivery[] = [];
-    const consumer = await this.broker.consume([source], (d) => held.push(d), { prefetch: limit });
+    // Count first: once consuming starts, delivered messages no longer count as ready.
     const total = Math.min(limit, await this.broker.queueLength(source));
-    const deadline = Date.now() + 2_000;
-    while (held.length < total && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
+    const held: Delivery[] = [];
+    if (total === 0) return [];
+    let enough!: () => void;
+    const reached = new Promise<void>((resolve) => (enough = resolve));
+    const consumer = await this.broker.consume([source], (d) => held.push(d) >= total && enough(), {
+      prefetch: limit,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([reached, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
     await consumer.cancel();
     await Promise.all(held.map((d) => d.reject(true)));
     return held.map((d) => d.message);
