@@ -15,7 +15,7 @@ import {
   withTimeout,
 } from '../../brokers/redis/redis-connection.js';
 import { defineLuaCommands, type LuaCommand } from '../../brokers/redis/redis-lua.loader.js';
-import { RedisPipelineBatcher } from '../../brokers/redis/redis-pipeline.batcher.js';
+import { TickBatcher } from '../../utils/tick-batcher.js';
 import { waitForEvent } from '../wait-for-ready.js';
 import { joinSavedGroup } from './redis-chord.join.js';
 import {
@@ -52,7 +52,7 @@ export class RedisResultBackend implements ResultBackend {
   private readonly subscriberClient: Redis;
   private readonly subscriber: RedisResultSubscriber;
   private readonly scripts: Record<string, LuaCommand>;
-  private readonly stores: RedisPipelineBatcher;
+  private readonly stores: TickBatcher<StoreCall, void>;
   private readonly expires: number;
   private readonly timeout: number;
 
@@ -64,9 +64,12 @@ export class RedisResultBackend implements ResultBackend {
     this.expires = Math.max(0, Math.trunc(options.expires ?? 86_400));
     this.timeout = options.timeout ?? 10_000;
     this.client = createRedisClient(url, 'result backend', this.logger);
-    this.scripts = defineLuaCommands(this.client, DIR, ['store-1.lua', 'chordPartReturn-4.lua']);
-    this.stores = new RedisPipelineBatcher(this.client, 'celeriac_store', (count, send) =>
-      this.run(count === 1 ? 'store a task result' : `store ${count} task results`, send),
+    this.scripts = defineLuaCommands(this.client, DIR, ['store-n.lua', 'chordPartReturn-4.lua']);
+    this.stores = new TickBatcher((batch) =>
+      this.run(
+        batch.length === 1 ? 'store a task result' : `store ${batch.length} task results`,
+        () => this.storeBatch(batch),
+      ),
     );
     this.subscriberClient = this.client.duplicate({ connectionName: 'celeriac-result-subscriber' });
     this.subscriberClient.on('error', () => undefined);
@@ -80,16 +83,14 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   /**
-   * SETEX + PUBLISH, never replacing a ready state with a non-ready one (atomic, store-1.lua).
-   * Stores issued in the same event-loop turn go to Redis in one pipeline (one round trip).
+   * SETEX + PUBLISH, never replacing a ready state with a non-ready one (atomic, store-n.lua).
+   * Stores issued in the same event-loop turn go to Redis in one script call (one round trip).
    */
   store(meta: TaskMeta): Promise<void> {
     // Not `async` (one promise layer less per result); a throw still becomes a rejection.
     try {
       const ready = isReadyState(meta.status) ? '1' : '0';
-      return this.stores
-        .call(taskKey(meta.task_id), encodeMeta(meta), ready, this.expires)
-        .then(noReply);
+      return this.stores.add({ key: taskKey(meta.task_id), meta: encodeMeta(meta), ready });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -186,9 +187,17 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   async close(): Promise<void> {
-    this.stores.flush();
+    await this.stores.flush();
     await closeClient(this.subscriberClient);
     await closeClient(this.client);
+  }
+
+  private async storeBatch(batch: StoreCall[]): Promise<void> {
+    const args: (string | number)[] = [batch.length];
+    for (const call of batch) args.push(call.key);
+    args.push(this.expires);
+    for (const call of batch) args.push(call.meta, call.ready);
+    await this.scripts.store!(...args);
   }
 
   private async setAndPublish(key: string, value: string): Promise<void> {
@@ -219,7 +228,12 @@ export class RedisResultBackend implements ResultBackend {
   }
 }
 
-function noReply(): void {}
+/** One pending store-n.lua entry. */
+interface StoreCall {
+  key: string;
+  meta: string;
+  ready: '1' | '0';
+}
 
 function parseGroup(groupId: string, raw: string): SavedGroup {
   try {

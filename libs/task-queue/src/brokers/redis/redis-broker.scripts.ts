@@ -4,7 +4,6 @@ import type { RedisKeyspace } from './redis-keys.js';
 
 const DIR = new URL('./commands/', import.meta.url);
 const FILES = [
-  'publish-2.lua',
   'park-2.lua',
   'fetch-2.lua',
   'ack-2.lua',
@@ -34,10 +33,6 @@ export class RedisBrokerScripts {
     private readonly keys: RedisKeyspace,
   ) {
     this.run = defineLuaCommands(client, DIR, FILES);
-  }
-
-  publish(bindingKey: string, listKey: string, member: string, envelope: string): Promise<unknown> {
-    return this.call('publish', bindingKey, listKey, member, envelope);
   }
 
   park(bindingKey: string, member: string, dueMs: number, entry: string): Promise<unknown> {

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Consumer, DeliveryHandler } from '../../interfaces/broker.interface.js';
-import type { RedisAckBatcher } from './redis-ack.batcher.js';
+import type { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
 import { createRedisDelivery, type DeliverySettler } from './redis-delivery.js';
 import { decodeEnvelope, preview } from './redis-envelope.js';
@@ -12,7 +12,8 @@ import { RedisWaker } from './redis-waker.js';
 export interface RedisConsumerContext {
   scripts: RedisBrokerScripts;
   keys: RedisKeyspace;
-  acks: RedisAckBatcher;
+  /** Acks, coalesced per event-loop turn. */
+  acks: TickBatcher<string, void>;
   logger: Logger;
   batchSize: number;
   wakeTimeout: number;
@@ -71,7 +72,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   }
 
   ack(tag: string): Promise<void> {
-    return this.ctx.acks.ack(tag);
+    return this.ctx.acks.add(tag);
   }
 
   async requeue(tag: string): Promise<void> {
@@ -147,7 +148,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
       decoded = decodeEnvelope(envelope, queue);
     } catch (error) {
       this.ctx.logger.error(`Dropping message ${tag} from "${queue}": ${(error as Error).message}`);
-      void this.ctx.acks.ack(tag).catch(() => undefined);
+      void this.ctx.acks.add(tag).catch(() => undefined);
       return;
     }
     this.unsettled.add(tag);

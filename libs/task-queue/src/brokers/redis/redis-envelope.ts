@@ -25,22 +25,33 @@ export interface DecodedEnvelope {
  * The kombu Redis envelope (celery-wire-protocol.md §2.4, §3.1), in the key order Python
  * writes: body (base64), content-encoding, content-type, headers, properties with
  * delivery_info, priority, body_encoding and delivery_tag.
+ *
+ * Written as text around `JSON.stringify` of the parts: building and serializing a spread
+ * copy of the properties cost more than everything else a publish does.
  */
 export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
-  const properties = withoutTransportProperties(message.properties as Record<string, unknown>);
-  return JSON.stringify({
-    body: Buffer.from(message.body, 'utf8').toString('base64'),
-    'content-encoding': message.contentEncoding,
-    'content-type': message.contentType,
-    headers: message.headers,
-    properties: {
-      ...properties,
-      delivery_info: { exchange: route.exchange, routing_key: route.routingKey },
-      priority: route.priority,
-      body_encoding: 'base64',
-      delivery_tag: route.deliveryTag,
-    },
-  });
+  const body = Buffer.from(message.body, 'utf8').toString('base64');
+  return (
+    `{"body":"${body}","content-encoding":${JSON.stringify(message.contentEncoding)},` +
+    `"content-type":${JSON.stringify(message.contentType)},` +
+    `"headers":${JSON.stringify(message.headers)},"properties":${propertiesText(message.properties, route)}}`
+  );
+}
+
+/** The properties object as JSON: the message's own ones, then kombu's transport ones. */
+function propertiesText(properties: TaskProperties, route: EnvelopeRoute): string {
+  const own = properties as Record<string, unknown>;
+  let text = '{';
+  for (const key of Object.keys(own)) {
+    if (key === 'priority' || TRANSPORT_PROPERTIES.includes(key)) continue;
+    const value = JSON.stringify(own[key]);
+    if (value !== undefined) text += `${JSON.stringify(key)}:${value},`;
+  }
+  const info = `{"exchange":${JSON.stringify(route.exchange)},"routing_key":${JSON.stringify(route.routingKey)}}`;
+  return (
+    `${text}"delivery_info":${info},"priority":${route.priority},` +
+    `"body_encoding":"base64","delivery_tag":${JSON.stringify(route.deliveryTag)}}`
+  );
 }
 
 /** The `[envelope, exchange, routing_key]` entry kombu keeps in `unacked` (and we park). */

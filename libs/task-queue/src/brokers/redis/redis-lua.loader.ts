@@ -5,7 +5,7 @@ const INCLUDE = /^--- @include "([\w-]+)"\s*$/gm;
 const cache = new Map<string, string>();
 
 /**
- * Read a `<command>-<numKeys>.lua` file and inline its `--- @include "<name>"` lines from
+ * Read a `<command>-<numKeys>.lua` file (`n`: a variable number of keys, passed first) and inline its `--- @include "<name>"` lines from
  * `includes/<name>.lua` next to it. Cached per file.
  */
 export function loadLua(dir: URL, file: string): string {
@@ -25,7 +25,8 @@ export type LuaCommand = (...args: (string | number)[]) => Promise<unknown>;
 /**
  * Define every `<command>-<numKeys>.lua` of `files` on a client with ioredis `defineCommand`
  * (EVALSHA with an automatic EVAL fallback, so scripts survive a Redis restart), and return
- * them by command name.
+ * them by command name. A `<command>-n.lua` script takes any number of keys: its callers pass
+ * that number first.
  */
 export function defineLuaCommands(
   client: Redis,
@@ -35,12 +36,13 @@ export function defineLuaCommands(
   const commands: Record<string, LuaCommand> = {};
   const callable = client as unknown as Record<string, LuaCommand>;
   for (const file of files) {
-    const match = /^(\w+)-(\d+)\.lua$/.exec(file);
+    const match = /^(\w+)-(\d+|n)\.lua$/.exec(file);
     if (!match) throw new Error(`Lua file "${file}" is not named <command>-<numKeys>.lua`);
     const [, name, keys] = match as unknown as [string, string, string];
     const commandName = `celeriac_${name}`;
     if (typeof callable[commandName] !== 'function') {
-      client.defineCommand(commandName, { lua: loadLua(dir, file), numberOfKeys: Number(keys) });
+      const numberOfKeys = keys === 'n' ? undefined : Number(keys);
+      client.defineCommand(commandName, { lua: loadLua(dir, file), numberOfKeys });
     }
     commands[name] = (...args) => callable[commandName]!.apply(client, args);
   }

@@ -10,7 +10,7 @@ import type {
   PublishOptions,
 } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
-import { RedisAckBatcher } from './redis-ack.batcher.js';
+import { TickBatcher } from '../../utils/tick-batcher.js';
 import {
   resolveRedisBrokerOptions,
   type RedisBrokerOptions,
@@ -28,7 +28,7 @@ import { RedisConsumer } from './redis-consumer.js';
 import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
 import { clampPriority, RedisKeyspace } from './redis-keys.js';
 import { RedisMaintenance } from './redis-maintenance.js';
-import { RedisPipelineBatcher } from './redis-pipeline.batcher.js';
+import { RedisPublisher } from './redis-publisher.js';
 
 /**
  * The Redis broker, wire-compatible with kombu's Redis transport (Celery 5): the same
@@ -47,9 +47,9 @@ export class RedisBroker implements Broker {
   private readonly keys: RedisKeyspace;
   private readonly client: Redis;
   private readonly scripts: RedisBrokerScripts;
-  private readonly acks: RedisAckBatcher;
+  private readonly acks: TickBatcher<string, void>;
   private readonly maintenance: RedisMaintenance;
-  private readonly publishes: RedisPipelineBatcher;
+  private readonly publisher: RedisPublisher;
   private readonly consumers = new Set<RedisConsumer>();
   private readonly inflight = new Map<string, RedisConsumer>();
   private closed = false;
@@ -66,8 +66,9 @@ export class RedisBroker implements Broker {
     this.keys = new RedisKeyspace(this.options);
     this.client = createRedisClient(url, 'broker', this.logger);
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
-    this.acks = new RedisAckBatcher(this.scripts);
-    this.publishes = new RedisPipelineBatcher(this.client, 'celeriac_publish', (count, send) =>
+    // Acks of one event-loop turn share one ack-2.lua call.
+    this.acks = new TickBatcher(async (tags) => void (await this.scripts.ack(tags)));
+    this.publisher = new RedisPublisher(this.client, (count, send) =>
       this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send),
     );
     this.maintenance = new RedisMaintenance(
@@ -108,7 +109,12 @@ export class RedisBroker implements Broker {
     }
     // Publishes of the same event-loop turn share one pipeline (one write, one round trip).
     if (this.closed) throw new BrokerConnectionError(`Could not publish: the broker is closed.`);
-    await this.publishes.call(binding, this.keys.listKey(queue, priority), member, envelope);
+    await this.publisher.publish({
+      bindingKey: binding,
+      bindingMember: member,
+      listKey: this.keys.listKey(queue, priority),
+      envelope,
+    });
     if (due !== undefined) this.maintenance.schedulePromotion(due);
   }
 
@@ -159,7 +165,7 @@ export class RedisBroker implements Broker {
    */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.publishes.flush();
+    const published = this.publisher.flush();
     this.closed = true;
     this.maintenance.stop();
     for (const consumer of this.consumers) await consumer.cancel();
@@ -167,6 +173,7 @@ export class RedisBroker implements Broker {
     const tags = [...this.inflight.keys()];
     this.inflight.clear();
     await this.give(tags);
+    await published;
     await closeClient(this.client);
   }
 

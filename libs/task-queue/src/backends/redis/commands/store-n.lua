@@ -1,0 +1,39 @@
+--[[
+  Store a batch of task results as Celery's Redis backend does (SETEX + PUBLISH on each key's
+  name), unless a write would replace a final state: a stored SUCCESS is never rewritten
+  (Celery's de-duplication in _store_result) and a stored FAILURE / REVOKED is never replaced
+  by a non-ready state. An unreadable stored value is overwritten. One call carries every
+  result a worker finished in one event-loop turn.
+
+  KEYS[i]        celery-task-meta-<task_id>
+  ARGV[1]        expiry in seconds (0: no expiry, plain SET)
+  ARGV[2i]       meta JSON of KEYS[i]
+  ARGV[2i + 1]   '1' when that state is ready (SUCCESS, FAILURE, REVOKED), else '0'
+  Returns one flag per key: 1 when written and published, 0 when skipped.
+]]
+local expires = tonumber(ARGV[1])
+local written = {}
+for i, key in ipairs(KEYS) do
+  local meta, ready = ARGV[2 * i], ARGV[2 * i + 1]
+  local keep = false
+  local current = redis.call('GET', key)
+  if current then
+    local ok, stored = pcall(cjson.decode, current)
+    if ok and type(stored) == 'table' then
+      local status = stored['status']
+      keep = status == 'SUCCESS' or ((status == 'FAILURE' or status == 'REVOKED') and ready ~= '1')
+    end
+  end
+  if keep then
+    written[i] = 0
+  else
+    if expires > 0 then
+      redis.call('SETEX', key, expires, meta)
+    else
+      redis.call('SET', key, meta)
+    end
+    redis.call('PUBLISH', key, meta)
+    written[i] = 1
+  end
+end
+return written

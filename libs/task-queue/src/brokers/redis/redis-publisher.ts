@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import { TickBatcher } from '../../utils/tick-batcher.js';
+
+/** One envelope on its way to a priority list. */
+export interface OutgoingEnvelope {
+  /** `_kombu.binding.<exchange>` and the member that binds the queue to it. */
+  bindingKey: string;
+  bindingMember: string;
+  /** The priority list (queue or `queue SEP band`). */
+  listKey: string;
+  envelope: string;
+}
+
+/** Wraps a send with the owner's guard (readiness wait, timeout); `count` is for messages. */
+export type PublishGuard = (count: number, send: () => Promise<void>) => Promise<void>;
+
+/**
+ * Publishes envelopes as kombu does (binding SADD, then LPUSH; celery-wire-protocol.md §3),
+ * batched per event-loop turn: one pipeline holds one LPUSH per priority list carrying every
+ * envelope bound for it, in publish order (so consumers still pop them first in, first out),
+ * and the SADD of each binding not yet declared on this connection (kombu's `maybe_declare`
+ * cache: declared once per queue, again after a reconnect).
+ */
+export class RedisPublisher {
+  private readonly batcher: TickBatcher<OutgoingEnvelope, void>;
+  private readonly declared = new Set<string>();
+
+  constructor(
+    private readonly client: Redis,
+    guard: PublishGuard,
+  ) {
+    this.batcher = new TickBatcher((batch) => guard(batch.length, () => this.send(batch)));
+    // A new connection may face an emptied Redis (a restart without persistence): declare again.
+    client.on('close', () => this.declared.clear());
+  }
+
+  publish(outgoing: OutgoingEnvelope): Promise<void> {
+    return this.batcher.add(outgoing);
+  }
+
+  /** Send what is pending now (before closing). */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  private async send(batch: OutgoingEnvelope[]): Promise<void> {
+    const pipeline = this.client.pipeline();
+    const lists = new Map<string, string[]>();
+    const declaring: string[] = [];
+    for (const item of batch) {
+      const binding = `${item.bindingKey}\n${item.bindingMember}`;
+      if (!this.declared.has(binding) && !declaring.includes(binding)) {
+        declaring.push(binding);
+        pipeline.sadd(item.bindingKey, item.bindingMember);
+      }
+      const envelopes = lists.get(item.listKey);
+      if (envelopes) envelopes.push(item.envelope);
+      else lists.set(item.listKey, [item.envelope]);
+    }
+    for (const [listKey, envelopes] of lists) pipeline.lpush(listKey, ...envelopes);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
+    for (const binding of declaring) this.declared.add(binding);
+  }
+}
