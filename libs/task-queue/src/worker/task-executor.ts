@@ -86,7 +86,7 @@ export class TaskExecutor {
       if (this.events.listens('task-returned')) {
         this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       }
-      if (acksLate) await delivery.ack();
+      if (acksLate) this.ackInBackground(delivery, request);
     } catch (error) {
       if (controller.signal.reason instanceof WorkerShutdownSignal) {
         // Given back at shutdown: the message is already requeued and will run elsewhere.
@@ -107,6 +107,23 @@ export class TaskExecutor {
     } finally {
       this.revoked.untrack(request.id, controller);
     }
+  }
+
+  /**
+   * Ack once the outcome is recorded, without holding the task's concurrency slot for the
+   * round trip (as Celery's pool frees a process before the main process acks). The message
+   * leaves the prefetch window at once; an ack that fails is logged, and the broker redelivers
+   * the message (at-least-once). Closing the broker sends acks still pending.
+   */
+  private ackInBackground(delivery: Delivery, request: TaskRequest): void {
+    delivery
+      .ack()
+      .catch((error: Error) =>
+        this.logger.error(
+          `Could not ack task ${request.name}[${request.id}] (tag ${delivery.deliveryTag}): ` +
+            `${error.message}. Its result is stored; the broker will redeliver the message.`,
+        ),
+      );
   }
 
   /** The handler's promise; a static handler runs without waiting for `resolve()`. */
