@@ -1,5 +1,8 @@
-interface Waiter<R> {
-  resolve: (reply: R) => void;
+/** The items of one batch and the promise they share. */
+interface Batch<T> {
+  items: T[];
+  settled: Promise<void>;
+  resolve: () => void;
   reject: (error: unknown) => void;
 }
 
@@ -9,50 +12,59 @@ const DEFAULT_MAX_BATCH = 512;
 /**
  * Collects the items added during one event-loop turn and hands them to `send` together, so a
  * burst (the results of every task a worker finished in that turn, a producer's publishes, a
- * batch of acks) costs one command and one round trip instead of one each. Every `add()` is
- * settled with its own reply, or with the batch's error. A lone item is sent at the end of the
- * current turn, so an idle system pays no batching latency.
+ * batch of acks) costs one command and one round trip instead of one each. Every item of a
+ * batch gets the batch's promise: settled once `send` is, with its error if it fails (one
+ * promise per batch, not per item: promises are a large part of a task's cost once
+ * AsyncLocalStorage hooks are on). A lone item is sent at the end of the current turn, so an
+ * idle system pays no batching latency.
  */
-export class TickBatcher<T, R> {
-  private items: T[] = [];
-  private waiters: Waiter<R>[] = [];
-  private scheduled = false;
+export class TickBatcher<T> {
+  private batch: Batch<T> | null = null;
 
   /**
-   * @param send sends one batch; resolves with one reply per item, in order (or with nothing
-   *   when the items have no replies of their own)
+   * @param send sends one batch
    * @param maxBatch most items per `send`
    */
   constructor(
-    private readonly send: (items: T[]) => Promise<readonly R[] | void>,
+    private readonly send: (items: T[]) => Promise<unknown>,
     private readonly maxBatch = DEFAULT_MAX_BATCH,
   ) {}
 
-  add(item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.items.push(item);
-      this.waiters.push({ resolve, reject });
-      if (this.items.length >= this.maxBatch) void this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+  add(item: T): Promise<void> {
+    const batch = this.batch ?? this.open();
+    batch.items.push(item);
+    if (batch.items.length >= this.maxBatch) void this.flush();
+    return batch.settled;
   }
 
   /** Send everything pending now; resolves once that batch is settled (never rejects). */
   async flush(): Promise<void> {
-    this.scheduled = false;
-    const items = this.items;
-    const waiters = this.waiters;
-    if (items.length === 0) return;
-    this.items = [];
-    this.waiters = [];
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
     try {
-      const replies = await this.send(items);
-      for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(replies?.[i] as R);
+      await this.send(batch.items);
+      batch.resolve();
     } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
+      batch.reject(error);
     }
+  }
+
+  private open(): Batch<T> {
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const settled = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Callers that do not wait (fire-and-forget acks) must not turn a failure into an
+    // unhandled rejection; callers that wait still see it.
+    settled.catch(() => undefined);
+    const batch: Batch<T> = { items: [], settled, resolve, reject };
+    this.batch = batch;
+    setImmediate(() => {
+      if (this.batch === batch) void this.flush();
+    });
+    return batch;
   }
 }

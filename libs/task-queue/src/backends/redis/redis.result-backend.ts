@@ -52,7 +52,7 @@ export class RedisResultBackend implements ResultBackend {
   private readonly subscriberClient: Redis;
   private readonly subscriber: RedisResultSubscriber;
   private readonly scripts: Record<string, LuaCommand>;
-  private readonly stores: TickBatcher<StoreCall, void>;
+  private readonly stores: TickBatcher<StoreCall>;
   private readonly expires: number;
   private readonly timeout: number;
 

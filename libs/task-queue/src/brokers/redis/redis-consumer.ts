@@ -13,7 +13,7 @@ export interface RedisConsumerContext {
   scripts: RedisBrokerScripts;
   keys: RedisKeyspace;
   /** Acks, coalesced per event-loop turn. */
-  acks: TickBatcher<string, void>;
+  acks: TickBatcher<string>;
   logger: Logger;
   batchSize: number;
   wakeTimeout: number;

@@ -22,7 +22,7 @@ export type PublishGuard = (count: number, send: () => Promise<void>) => Promise
  * cache: declared once per queue, again after a reconnect).
  */
 export class RedisPublisher {
-  private readonly batcher: TickBatcher<OutgoingEnvelope, void>;
+  private readonly batcher: TickBatcher<OutgoingEnvelope>;
   private readonly declared = new Set<string>();
 
   constructor(

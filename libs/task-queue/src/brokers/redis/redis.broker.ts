@@ -47,7 +47,7 @@ export class RedisBroker implements Broker {
   private readonly keys: RedisKeyspace;
   private readonly client: Redis;
   private readonly scripts: RedisBrokerScripts;
-  private readonly acks: TickBatcher<string, void>;
+  private readonly acks: TickBatcher<string>;
   private readonly maintenance: RedisMaintenance;
   private readonly publisher: RedisPublisher;
   private readonly consumers = new Set<RedisConsumer>();
@@ -67,7 +67,7 @@ export class RedisBroker implements Broker {
     this.client = createRedisClient(url, 'broker', this.logger);
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
     // Acks of one event-loop turn share one ack-2.lua call.
-    this.acks = new TickBatcher(async (tags) => void (await this.scripts.ack(tags)));
+    this.acks = new TickBatcher((tags) => this.scripts.ack(tags));
     this.publisher = new RedisPublisher(this.client, (count, send) =>
       this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send),
     );
