@@ -246,4 +246,21 @@ describe('RedisBroker: kombu compatibility', () => {
     expect(await redis.lrange(key('celeriac:invalid'), 0, -1)).toContain('not json at all');
     await got[0]!.ack();
   });
+
+  it('sets aside an envelope whose tail is well formed but whose JSON is not, and serves the rest', async () => {
+    const broker = await open();
+    const q = `q-${randomUUID()}`;
+    const tag = randomUUID();
+    // fetch-2.lua reads the tag from the tail only: the broken start is found in Node.
+    const broken = `{"body": "W1tdLHt9LHt9XQ==", "headers": {"task": ,}, "properties": {"delivery_tag": "${tag}"}}`;
+    await redis.lpush(key(q), broken);
+    await broker.publish(msg(1), { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    expect(argOf(got[0]!)).toBe(1);
+    await expect.poll(() => redis.lrange(key('celeriac:invalid'), 0, -1)).toContain(broken);
+    expect(await redis.hexists(key('unacked'), tag)).toBe(0);
+    expect(await redis.zscore(key('unacked_index'), tag)).toBeNull();
+    await got[0]!.ack();
+  });
 });

@@ -81,14 +81,16 @@ export class ResultRecorder {
     await this.store(request, hostname, state, meta ?? null, null);
   }
 
-  private async store(
+  /** Not `async` (one promise per result, not two); never rejects: failures are logged. */
+  private store(
     request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
     hostname: string,
     status: TaskState,
     result: unknown,
     traceback: string | null,
   ): Promise<void> {
-    if (!this.backend) return;
+    const backend = this.backend;
+    if (!backend) return Promise.resolve();
     const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
     const meta: TaskMeta = {
       task_id: request.id,
@@ -116,13 +118,16 @@ export class ResultRecorder {
     const context = request.replyTo
       ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
       : undefined;
-    try {
-      await this.backend.store(meta, context);
-    } catch (error) {
+    const failed = (error: unknown): void =>
       this.logger.error(
-        `Could not store ${status} of task ${request.id} in the ${this.backend.kind} result backend: ` +
+        `Could not store ${status} of task ${request.id} in the ${backend.kind} result backend: ` +
           `${(error as Error).message}. The task itself was handled; check the backend's connection.`,
       );
+    try {
+      return backend.store(meta, context).then(undefined, failed);
+    } catch (error) {
+      failed(error);
+      return Promise.resolve();
     }
   }
 }

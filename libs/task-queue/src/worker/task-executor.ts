@@ -72,7 +72,9 @@ export class TaskExecutor {
     const started = performance.now();
     this.emit('task-started', request, hostname);
     try {
-      const value = await this.run(definition, request, hostname, delivery, controller);
+      const outcome = this.run(definition, request, hostname, delivery, controller);
+      // A synchronous handler's value is used as it is: no promise, no microtask.
+      const value = isThenable(outcome) ? await outcome : outcome;
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
         await this.recorder.success(request, hostname, value);
       }
@@ -126,14 +128,17 @@ export class TaskExecutor {
       );
   }
 
-  /** The handler's promise; a static handler runs without waiting for `resolve()`. */
+  /**
+   * The handler's value or promise; a static handler runs without waiting for `resolve()`.
+   * Throws what a synchronous handler (or argument binding) throws.
+   */
   private run(
     definition: TaskDefinition,
     request: TaskRequest,
     hostname: string,
     delivery: Delivery,
     controller: TaskAbort,
-  ): Promise<unknown> {
+  ): unknown {
     const args = bindArguments(request, definition);
     const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     const limits = limitsOf(request, definition);
@@ -293,6 +298,10 @@ function celeryNotRegistered(name: string): Error {
   const error = new Error(name);
   error.name = 'NotRegistered';
   return Object.assign(error, { excModule: 'celery.exceptions' });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function seconds(startedAt: number): number {

@@ -53,6 +53,8 @@ export function bindArguments(request: TaskRequest, definition: TaskDefinition):
  * limit aborts the signal with SoftTimeLimitExceededError; the hard limit rejects with
  * TimeLimitExceededError and frees the slot even if the handler ignores the signal (its
  * promise keeps running in the background: JavaScript cannot stop a function from outside).
+ * With no limit, a synchronous handler's value comes back as it is (no promise to wait for);
+ * a synchronous throw is thrown.
  */
 export function runWithLimits(
   handler: (...args: unknown[]) => unknown,
@@ -60,10 +62,15 @@ export function runWithLimits(
   running: RunningTask,
   controller: TaskAbort,
   limits: { hard?: number; soft?: number },
-): Promise<unknown> {
-  const run = callInContext(handler, args, running);
+): unknown {
   // No limit: no race and no timers (the common case, one promise less per task).
-  if (!limits.soft && !limits.hard) return run;
+  if (!limits.soft && !limits.hard) return callInContext(handler, args, running);
+  let run: Promise<unknown>;
+  try {
+    run = Promise.resolve(callInContext(handler, args, running));
+  } catch (error) {
+    run = Promise.reject(error);
+  }
   const timers: NodeJS.Timeout[] = [];
   const race = new Promise<unknown>((resolve, reject) => {
     if (limits.soft) {
@@ -88,18 +95,11 @@ export function runWithLimits(
   return race.finally(() => timers.forEach(clearTimeout));
 }
 
-/**
- * Call the handler inside the task's async context, and only there. A synchronous throw becomes
- * a rejection and a plain value a resolved promise, as if the handler were `async`.
- */
+/** Call the handler inside the task's async context, and only there. */
 function callInContext(
   handler: (...args: unknown[]) => unknown,
   args: unknown[],
   running: RunningTask,
-): Promise<unknown> {
-  try {
-    return Promise.resolve(taskContextStorage.run(running, () => handler(...args)));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+): unknown {
+  return taskContextStorage.run(running, () => handler(...args));
 }

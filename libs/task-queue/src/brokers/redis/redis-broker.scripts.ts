@@ -7,6 +7,7 @@ const FILES = [
   'park-2.lua',
   'fetch-2.lua',
   'ack-2.lua',
+  'quarantine-3.lua',
   'requeue-2.lua',
   'restoreVisible-3.lua',
   'touch-1.lua',
@@ -66,6 +67,12 @@ export class RedisBrokerScripts {
   async ack(tags: string[]): Promise<number> {
     if (tags.length === 0) return 0;
     return Number(await this.call('ack', this.keys.unacked, this.keys.unackedIndex, ...tags));
+  }
+
+  /** Move unreadable deliveries to the invalid list; returns how many were still unacked. */
+  async quarantine(tags: string[]): Promise<number> {
+    const k = this.keys;
+    return Number(await this.call('quarantine', k.unacked, k.unackedIndex, k.invalid, ...tags));
   }
 
   /** `left`: LPUSH (reject with requeue); otherwise RPUSH (give back on close). */

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { Consumer, DeliveryHandler } from '../../interfaces/broker.interface.js';
+import type { Consumer, Delivery, DeliveryHandler } from '../../interfaces/broker.interface.js';
 import type { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
 import { createRedisDelivery, type DeliverySettler } from './redis-delivery.js';
@@ -37,6 +37,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   private running = true;
   private pumping = false;
   private again = false;
+  private pumpScheduled = false;
 
   constructor(
     queues: string[],
@@ -67,7 +68,14 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   release(tag: string): boolean {
     if (!this.unsettled.delete(tag)) return false;
     this.ctx.inflight.delete(tag);
-    if (this.running) queueMicrotask(() => void this.pump());
+    // One pump for every release of this turn (a microtask each would cost an async resource).
+    if (this.running && !this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        void this.pump();
+      });
+    }
     return true;
   }
 
@@ -125,43 +133,57 @@ export class RedisConsumer implements Consumer, DeliverySettler {
       return 0;
     }
     const served: string[] = [];
+    const deliveries: Delivery[] = [];
     for (const entry of entries) {
       const queue = lists[entry.pairIndex]![1];
       if (!served.includes(queue)) served.push(queue);
-      this.deliver(queue, entry.tag, entry.envelope);
+      const delivery = this.accept(queue, entry.tag, entry.envelope);
+      if (delivery) deliveries.push(delivery);
     }
     if (served.length > 0)
       this.order = [...this.order.filter((q) => !served.includes(q)), ...served];
+    // Handed over once the whole batch is recorded, each on its own: a throwing handler
+    // affects no other delivery.
+    for (const delivery of deliveries) {
+      try {
+        this.handler(delivery);
+      } catch (error) {
+        this.ctx.logger.error(
+          `The delivery handler threw for message ${delivery.deliveryTag}: ${(error as Error).message}`,
+        );
+      }
+    }
     return entries.length;
   }
 
-  private deliver(queue: string, tag: string, envelope: string): void {
+  /** Record one fetched entry as unsettled and build its delivery; null when unreadable. */
+  private accept(queue: string, tag: string, envelope: string): Delivery | null {
     if (!tag) {
       this.ctx.logger.error(
         `Queue "${queue}" held an entry that is not a kombu envelope; it was moved to ` +
           `"${this.ctx.keys.invalid}" (LRANGE it to inspect). Entry: ${preview(envelope)}`,
       );
-      return;
+      return null;
     }
     let decoded;
     try {
       decoded = decodeEnvelope(envelope, queue);
     } catch (error) {
-      this.ctx.logger.error(`Dropping message ${tag} from "${queue}": ${(error as Error).message}`);
-      void this.ctx.acks.add(tag).catch(() => undefined);
-      return;
+      this.ctx.logger.error(
+        `Message ${tag} from "${queue}" cannot be read (${(error as Error).message}); it was ` +
+          `moved to "${this.ctx.keys.invalid}" (LRANGE it to inspect).`,
+      );
+      this.ctx.scripts
+        .quarantine([tag])
+        .catch((e: Error) =>
+          this.ctx.logger.warn(
+            `Could not move message ${tag} aside (${e.message}); it stays unacked and comes back after the visibility timeout.`,
+          ),
+        );
+      return null;
     }
     this.unsettled.add(tag);
     this.ctx.inflight.set(tag, this);
-    const delivery = createRedisDelivery(queue, tag, decoded, this);
-    queueMicrotask(() => {
-      try {
-        this.handler(delivery);
-      } catch (error) {
-        this.ctx.logger.error(
-          `The delivery handler threw for message ${tag}: ${(error as Error).message}`,
-        );
-      }
-    });
+    return createRedisDelivery(queue, tag, decoded, this);
   }
 }
