@@ -247,6 +247,21 @@ describe('RedisBroker: kombu compatibility', () => {
     await got[0]!.ack();
   });
 
+  it('sets aside an entry holding NUL bytes (the fetch reply separator) and serves the rest', async () => {
+    const broker = await open();
+    const q = `q-${randomUUID()}`;
+    const tag = randomUUID();
+    const withNul = `{"body": "\u0000", "x": "a\0b", "properties": {"delivery_tag": "${tag}"}}`;
+    await redis.lpush(key(q), withNul);
+    await broker.publish(msg(2), { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    expect(argOf(got[0]!)).toBe(2);
+    expect(await redis.lrange(key('celeriac:invalid'), 0, -1)).toContain(withNul);
+    expect(await redis.hexists(key('unacked'), tag)).toBe(0);
+    await got[0]!.ack();
+  });
+
   it('sets aside an envelope whose tail is well formed but whose JSON is not, and serves the rest', async () => {
     const broker = await open();
     const q = `q-${randomUUID()}`;

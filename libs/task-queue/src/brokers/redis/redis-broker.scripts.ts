@@ -52,13 +52,15 @@ export class RedisBrokerScripts {
       max,
       k.invalid,
       ...flat,
-    )) as (string | number)[];
+    )) as string;
+    // "<pair>\0<tag>\0<envelope>\0" per entry (see fetch-2.lua).
+    const fields = reply.split('\0');
     const entries: FetchedEntry[] = [];
-    for (let i = 0; i + 2 < reply.length; i += 3) {
+    for (let i = 0; i + 2 < fields.length; i += 3) {
       entries.push({
-        pairIndex: Number(reply[i]) - 1,
-        tag: String(reply[i + 1]),
-        envelope: String(reply[i + 2]),
+        pairIndex: Number(fields[i]) - 1,
+        tag: fields[i + 1]!,
+        envelope: fields[i + 2]!,
       });
     }
     return entries;

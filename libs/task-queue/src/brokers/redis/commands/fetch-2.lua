@@ -17,8 +17,10 @@
   ARGV[2] maximum number of messages to take
   ARGV[3] list that receives unreadable entries (celeriac extra key)
   ARGV[4..] pairs: list key, queue name (priority step major, queue minor, like kombu's BRPOP)
-  Returns a flat array of triples {pair index (1-based), delivery_tag, envelope}; an unreadable
-  entry comes back with an empty tag after it was moved to the invalid list.
+  Returns one string: for each entry, its pair index (1-based), delivery_tag and envelope, every
+  field followed by a NUL byte (JSON text never holds a raw NUL, and one string costs both sides
+  far less than an array of three bulk strings per message). An unreadable entry comes back
+  with an empty tag after it was moved to the invalid list (NULs in it shown as \0).
 ]]
 --- @include "json-text"
 local now = ARGV[1]
@@ -59,6 +61,9 @@ for i = 4, #ARGV, 2 do
       taken = taken + 1
       local tag = tailTag(raw)
       if not tag then tag, raw = decodedTag(raw) end
+      if tag and (string.find(raw, '\0', 1, true) or string.find(tag, '\0', 1, true)) then
+        tag = nil
+      end
       if tag then
         redis.call('HSET', KEYS[1], tag, '[' .. raw .. route)
         redis.call('ZADD', KEYS[2], now, tag)
@@ -66,10 +71,12 @@ for i = 4, #ARGV, 2 do
         redis.call('LPUSH', ARGV[3], raw)
         redis.call('LTRIM', ARGV[3], 0, 999)
         tag = ''
+        raw = string.gsub(raw, '%z', '\\0')
       end
       out[n + 1], out[n + 2], out[n + 3] = pair, tag, raw
       n = n + 3
     end
   end
 end
-return out
+if n == 0 then return '' end
+return table.concat(out, '\0') .. '\0'
