@@ -14,6 +14,8 @@ export interface BenchArgs {
   latencySeconds: number;
   json?: string;
   cpuProf?: string;
+  /** Node options for every Node worker child (Celeriac and BullMQ alike). */
+  workerNodeOptions: string[];
   commandStats: boolean;
   quick: boolean;
 }
@@ -29,6 +31,9 @@ const HELP = `npm run bench -- [options]
   --latency-seconds S   duration of the latency scenario (default 5; --quick 2)
   --json FILE           write every result and the medians as JSON
   --cpu-prof DIR        run Celeriac worker children under node --cpu-prof, profiles in DIR
+  --worker-node-options "FLAGS"
+                        node options for every Node worker child, Celeriac and BullMQ alike
+                        (e.g. "--max-semi-space-size=4"; default: none, Node's defaults)
   --commandstats        Redis commands per task in e2e (INFO commandstats deltas)
   --quick               small N for a CI smoke run`;
 
@@ -45,6 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     rate: 1000,
     latencySeconds: quick ? 2 : 5,
     commandStats: false,
+    workerNodeOptions: [],
     quick,
   };
   const list = (v: string): string[] =>
@@ -98,6 +104,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         break;
       case '--cpu-prof':
         args.cpuProf = value();
+        break;
+      case '--worker-node-options':
+        args.workerNodeOptions = list(value().replace(/\s+/g, ','));
         break;
       case '--commandstats':
         args.commandStats = true;

@@ -19,15 +19,18 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
   const env = await BenchEnv.open(REDIS, AMQP);
-  const celery = args.systems.includes('celery') && (await celeryAvailable());
+  const celeryWanted = args.systems.includes('celery');
+  const celery = celeryWanted && (await celeryAvailable());
   console.log(
     `Bench ${env.runId}: Redis ${env.redisUrl}, RabbitMQ ${env.amqpUrl ? 'yes' : 'unreachable (skipped)'}, ` +
-      `Celery ${celery ? '5 prefork -c 2' : 'not available (skipped)'}; node ${process.version}, ` +
-      `${cpus().length} CPUs; Node worker concurrency ${NODE_CONCURRENCY}; n=${args.n}, celery n=${args.celeryN}, repeat ${args.repeat}`,
+      `Celery ${celery ? '5 prefork -c 2' : celeryWanted ? 'not available (skipped)' : 'not selected'}; node ${process.version}, ` +
+      `${cpus().length} CPUs; Node worker concurrency ${NODE_CONCURRENCY}; n=${args.n}, celery n=${args.celeryN}, repeat ${args.repeat}; ` +
+      `Node worker options: ${args.workerNodeOptions.join(' ') || "none (Node's defaults)"}`,
   );
-  const targets = buildTargets(env, celery, { cpuProfDir: args.cpuProf }).filter(
-    (t) => args.systems.includes(t.system) && args.brokers.includes(t.broker),
-  );
+  const targets = buildTargets(env, celery, {
+    cpuProfDir: args.cpuProf,
+    nodeOptions: args.workerNodeOptions,
+  }).filter((t) => args.systems.includes(t.system) && args.brokers.includes(t.broker));
   const results: ScenarioResult[] = [];
   let stopping = false;
   process.once('SIGINT', () => {

@@ -11,10 +11,15 @@ import {
 /** Which worker entry to run. */
 export type NodeWorkerKind = 'celeriac' | 'bullmq';
 
-/**
- * A Node worker child (workers/<kind>-worker.js) driven over IPC. `cpuProfDir` runs it under
- * `node --cpu-prof`.
- */
+/** How a Node worker child is started. */
+export interface NodeWorkerOptions {
+  /** Node options (e.g. `--max-semi-space-size=4`). */
+  nodeOptions: readonly string[];
+  /** Run it under `node --cpu-prof`, writing the profile here. */
+  cpuProfDir?: string;
+}
+
+/** A Node worker child (workers/<kind>-worker.js) driven over IPC. */
 export class NodeWorkerProcess implements WorkerHandle {
   private readonly listeners = new Set<(message: ChildMessage) => void>();
   private cpuAtStart = 0;
@@ -38,10 +43,13 @@ export class NodeWorkerProcess implements WorkerHandle {
     kind: NodeWorkerKind,
     config: WorkerChildConfig,
     label: string,
-    cpuProfDir?: string,
+    options: NodeWorkerOptions,
   ): Promise<NodeWorkerProcess> {
     const script = new URL(`./workers/${kind}-worker.js`, import.meta.url).pathname;
-    const flags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+    const flags = [
+      ...options.nodeOptions,
+      ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
+    ];
     const child = spawn(process.execPath, [...flags, script, JSON.stringify(config)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,6 +1,6 @@
 import type { BenchEnv } from './bench-env.js';
 import { CeleryWorkerProcess } from './celery-worker.process.js';
-import { NodeWorkerProcess } from './node-worker.process.js';
+import { type NodeWorkerOptions, NodeWorkerProcess } from './node-worker.process.js';
 import { bullmqProducer, celeriacProducer, type Producer } from './producers.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -24,11 +24,11 @@ export interface Target {
   worker(queue: string, label: string): Promise<WorkerHandle>;
 }
 
-/** Options that shape the targets. */
-export interface TargetOptions {
-  /** Directory for `node --cpu-prof` of the Celeriac worker children. */
-  cpuProfDir?: string;
-}
+/**
+ * Options that shape the targets: `nodeOptions` go to every Node worker child, Celeriac and
+ * BullMQ alike; `cpuProfDir` profiles the Celeriac ones.
+ */
+export type TargetOptions = NodeWorkerOptions;
 
 /** Every target available in `env`, Celery ones only when `celery` is true. */
 export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOptions): Target[] {
@@ -59,12 +59,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
       workerBeforePrefill: true,
       producer: (q) => celeriacProducer(env.redisUrl, q),
       worker: (q, l) =>
-        NodeWorkerProcess.spawn(
-          'celeriac',
-          nodeConfig(env.redisUrl, env.redisUrl, q),
-          l,
-          options.cpuProfDir,
-        ),
+        NodeWorkerProcess.spawn('celeriac', nodeConfig(env.redisUrl, env.redisUrl, q), l, options),
     },
     {
       system: 'bullmq',
@@ -72,7 +67,10 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
       scenarios: ALL_SCENARIOS,
       workerBeforePrefill: true,
       producer: (q) => bullmqProducer(env.redisUrl, q, prefix),
-      worker: (q, l) => NodeWorkerProcess.spawn('bullmq', nodeConfig(env.redisUrl, null, q), l),
+      worker: (q, l) =>
+        NodeWorkerProcess.spawn('bullmq', nodeConfig(env.redisUrl, null, q), l, {
+          nodeOptions: options.nodeOptions,
+        }),
     },
   ];
   if (celery) {
@@ -93,8 +91,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
       scenarios: ALL_SCENARIOS,
       workerBeforePrefill: true,
       producer: (q) => celeriacProducer(amqp, q),
-      worker: (q, l) =>
-        NodeWorkerProcess.spawn('celeriac', nodeConfig(amqp, null, q), l, options.cpuProfDir),
+      worker: (q, l) => NodeWorkerProcess.spawn('celeriac', nodeConfig(amqp, null, q), l, options),
     });
     if (celery) {
       targets.push({
