@@ -61,6 +61,19 @@ export function parseCeleryDate(iso: string | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+let lastNowMs = -1;
+let lastNow = '';
+
+/** `toCeleryDate(new Date())`, formatted once per millisecond (a busy worker stores many a ms). */
+export function celeryNow(): string {
+  const ms = Date.now();
+  if (ms !== lastNowMs) {
+    lastNowMs = ms;
+    lastNow = toCeleryDate(new Date(ms));
+  }
+  return lastNow;
+}
+
 /** Python's isoformat with an explicit offset: `2026-11-22T05:17:18.308000+00:00`. */
 export function toCeleryDate(date: Date): string {
   const iso = date.toISOString();

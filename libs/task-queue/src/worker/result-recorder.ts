@@ -6,7 +6,7 @@ import type {
   TaskMeta,
 } from '../interfaces/result-backend.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
-import { toCeleryDate } from '../protocol/json-codec.js';
+import { celeryNow } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
@@ -99,7 +99,7 @@ export class ResultRecorder {
       traceback,
       children: [],
       // Python 5.2 reads fraction digits as microseconds: write six of them.
-      date_done: ready ? toCeleryDate(new Date()) : null,
+      date_done: ready ? celeryNow() : null,
       group_id: request.group ?? null,
       parent_id: request.parentId ?? null,
     };
