@@ -20,6 +20,8 @@ import { RunningTaskState } from './running-task.js';
 import { TaskEvents, type TaskEvent } from './task-events.js';
 import { bindArguments, limitsOf, runWithLimits } from './task-runner.js';
 import { LazyAbortController, type TaskAbort } from './lazy-abort.js';
+import { celeryNotRegistered, describe, errorInfo } from './task-error.info.js';
+import { isThenable } from '../utils/is-thenable.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -112,10 +114,8 @@ export class TaskExecutor {
   }
 
   /**
-   * Ack once the outcome is recorded, without holding the task's concurrency slot for the
-   * round trip (as Celery's pool frees a process before the main process acks). The message
-   * leaves the prefetch window at once; an ack that fails is logged, and the broker redelivers
-   * the message (at-least-once). Closing the broker sends acks still pending.
+   * Ack without holding the task's slot for the round trip (Celery's pool frees a process
+   * before the main process acks). A failed ack is logged; the broker redelivers the message.
    */
   private ackInBackground(delivery: Delivery, request: TaskRequest): void {
     delivery
@@ -293,27 +293,6 @@ export class TaskExecutor {
   }
 }
 
-/** Celery's NotRegistered, so Python callers see the same exception they would from Python workers. */
-function celeryNotRegistered(name: string): Error {
-  const error = new Error(name);
-  error.name = 'NotRegistered';
-  return Object.assign(error, { excModule: 'celery.exceptions' });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
 function seconds(startedAt: number): number {
   return (performance.now() - startedAt) / 1000;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function errorInfo(error: unknown): TaskEvent['error'] {
-  return error instanceof Error
-    ? { name: error.name, message: error.message, stack: error.stack }
-    : { name: 'Error', message: String(error) };
 }
