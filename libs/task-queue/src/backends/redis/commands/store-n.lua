@@ -9,10 +9,10 @@
   ARGV[1]        expiry in seconds (0: no expiry, plain SET)
   ARGV[2i]       meta JSON of KEYS[i]
   ARGV[2i + 1]   '1' when that state is ready (SUCCESS, FAILURE, REVOKED), else '0'
-  Returns one flag per key: 1 when written and published, 0 when skipped.
+  Returns how many were written and published (the others were skipped).
 ]]
 local expires = tonumber(ARGV[1])
-local written = {}
+local written = 0
 for i, key in ipairs(KEYS) do
   local meta, ready = ARGV[2 * i], ARGV[2 * i + 1]
   local keep = false
@@ -24,16 +24,14 @@ for i, key in ipairs(KEYS) do
       keep = status == 'SUCCESS' or ((status == 'FAILURE' or status == 'REVOKED') and ready ~= '1')
     end
   end
-  if keep then
-    written[i] = 0
-  else
+  if not keep then
     if expires > 0 then
       redis.call('SETEX', key, expires, meta)
     else
       redis.call('SET', key, meta)
     end
     redis.call('PUBLISH', key, meta)
-    written[i] = 1
+    written = written + 1
   end
 end
 return written
