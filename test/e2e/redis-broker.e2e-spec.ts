@@ -247,6 +247,15 @@ describe('RedisBroker: kombu compatibility', () => {
     await got[0]!.ack();
   });
 
+  it('fails a publish to a queue key of another type with a clear error naming the key', async () => {
+    const broker = await open();
+    const q = `q-${randomUUID()}`;
+    await redis.hset(key(q), 'not', 'a list');
+    const failed = broker.publish(msg(1), { queue: q });
+    await expect(failed).rejects.toThrow(key(q));
+    await expect(failed).rejects.toThrow(/WRONGTYPE/);
+  });
+
   it('sets aside an entry holding NUL bytes (the fetch reply separator) and serves the rest', async () => {
     const broker = await open();
     const q = `q-${randomUUID()}`;

@@ -104,6 +104,22 @@ describe('RedisResultBackend: Celery format', () => {
     expect((await backend.get(bad))?.result).toBe('healed');
   });
 
+  it('stores a whole turn of results even when one key holds another type (garbage), replacing it', async () => {
+    const backend = await open();
+    const bad = id();
+    const others = [id(), id(), id()];
+    await redis.hset(`celery-task-meta-${bad}`, 'not', 'a string');
+    // Issued in one event-loop turn: one store-n.lua call for all four.
+    await Promise.all([
+      backend.store(meta(others[0]!, 'SUCCESS', 0)),
+      backend.store(meta(bad, 'SUCCESS', 'replaced')),
+      backend.store(meta(others[1]!, 'SUCCESS', 1)),
+      backend.store(meta(others[2]!, 'SUCCESS', 2)),
+    ]);
+    expect((await backend.get(bad))?.result).toBe('replaced');
+    for (const [i, other] of others.entries()) expect((await backend.get(other))?.result).toBe(i);
+  });
+
   it('shares one subscription per channel between waiters and drops it afterwards', async () => {
     const backend = await open();
     const taskId = id();

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { TaskQueueError } from '../../errors/task-queue.error.js';
 import { TickBatcher } from '../../utils/tick-batcher.js';
 
 /** One envelope on its way to a priority list. */
@@ -59,8 +60,17 @@ export class RedisPublisher {
     }
     for (const [listKey, envelopes] of lists) pipeline.lpush(listKey, ...envelopes);
     const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed) throw failed[0];
+    // Replies: the SADDs, then one LPUSH per list, in the order they were queued.
+    const keys = [...declaring.map((b) => b.split('\n')[0]!), ...lists.keys()];
+    const failures = replies.flatMap(([error], i) =>
+      error ? [`${keys[i]}: ${error.message}`] : [],
+    );
+    if (failures.length > 0) {
+      throw new TaskQueueError(
+        `Redis refused ${failures.length} of the ${replies.length} commands publishing ${batch.length} ` +
+          `task(s) (${failures.join('; ')}). Check that these keys are kombu queues (lists) and sets.`,
+      );
+    }
     for (const binding of declaring) this.declared.add(binding);
   }
 }

@@ -2,8 +2,9 @@
   Store a batch of task results as Celery's Redis backend does (SETEX + PUBLISH on each key's
   name), unless a write would replace a final state: a stored SUCCESS is never rewritten
   (Celery's de-duplication in _store_result) and a stored FAILURE / REVOKED is never replaced
-  by a non-ready state. An unreadable stored value is overwritten. One call carries every
-  result a worker finished in one event-loop turn.
+  by a non-ready state. An unreadable stored value, or a key of another type, is overwritten,
+  so one bad key never fails the rest of the batch. One call carries every result a worker
+  finished in one event-loop turn.
 
   KEYS[i]        celery-task-meta-<task_id>
   ARGV[1]        expiry in seconds (0: no expiry, plain SET)
@@ -16,8 +17,9 @@ local written = 0
 for i, key in ipairs(KEYS) do
   local meta, ready = ARGV[2 * i], ARGV[2 * i + 1]
   local keep = false
-  local current = redis.call('GET', key)
-  if current then
+  -- A key of another type (a hash, a list) is garbage too: GET fails on it, SET replaces it.
+  local current = redis.pcall('GET', key)
+  if type(current) == 'string' then
     local ok, stored = pcall(cjson.decode, current)
     if ok and type(stored) == 'table' then
       local status = stored['status']
