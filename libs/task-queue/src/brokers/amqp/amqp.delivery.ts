@@ -1,14 +1,16 @@
 import { type Logger } from '@nestjs/common';
 import { type Channel, type ConsumeMessage } from 'amqplib';
+import type { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
 import type { Delivery } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
 import { decodeAmqpMessage } from './amqp-message.codec.js';
 import { errorText } from './amqp.connection.js';
 import { AmqpMessages } from './amqp.messages.js';
 
-/** A consumer channel and whether it is still open (delivery tags die with it). */
+/** A consumer channel, its settlements, and whether it is still open (tags die with it). */
 export interface ChannelSlot {
   readonly channel: Channel;
+  readonly acks: AmqpAckCoalescer;
   readonly serial: number;
   open: boolean;
 }
@@ -56,21 +58,21 @@ export class AmqpDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.claim()) this.apply('ack', (ch) => ch.ack(this.raw));
+    if (this.claim()) this.apply('ack', (acks) => acks.ack(this.raw));
   }
 
   async reject(requeue: boolean): Promise<void> {
     if (!this.claim()) return;
     if (requeue || !this.host.deadLetters(this.queue)) {
-      this.apply(requeue ? 'requeue' : 'reject', (ch) => ch.reject(this.raw, requeue));
+      this.apply(requeue ? 'requeue' : 'reject', (acks) => acks.reject(this.raw, requeue));
       return;
     }
     try {
       await this.host.deadLetter(this.message, this.queue);
-      this.apply('ack', (ch) => ch.ack(this.raw));
+      this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deadLetterFailed(this.queue, errorText(error)));
-      this.apply('requeue', (ch) => ch.reject(this.raw, true));
+      this.apply('requeue', (acks) => acks.reject(this.raw, true));
     }
   }
 
@@ -78,10 +80,10 @@ export class AmqpDelivery implements Delivery {
     if (!this.claim()) return;
     try {
       await this.host.park(this.message, this.queue, until);
-      this.apply('ack', (ch) => ch.ack(this.raw));
+      this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(this.queue, errorText(error)));
-      this.apply('requeue', (ch) => ch.reject(this.raw, true));
+      this.apply('requeue', (acks) => acks.reject(this.raw, true));
     }
   }
 
@@ -98,10 +100,10 @@ export class AmqpDelivery implements Delivery {
     return false;
   }
 
-  private apply(action: string, op: (channel: Channel) => void): void {
+  private apply(action: string, op: (acks: AmqpAckCoalescer) => void): void {
     try {
       if (!this.slot.open) throw new Error('channel closed');
-      op(this.slot.channel);
+      op(this.slot.acks);
     } catch {
       this.host.logger.warn(AmqpMessages.settleOnDeadChannel(action, this.deliveryTag));
     } finally {

@@ -51,6 +51,9 @@ export const AmqpMessages = {
   settleOnDeadChannel: (action: string, tag: string): string =>
     `Could not ${action} delivery ${tag}: its channel is closed. Nothing to do: RabbitMQ has ` +
     `already put the message back and will redeliver it.`,
+  acksLost: (count: number, cause: string): string =>
+    `Could not send ${count} ack(s): ${cause}. Their channel is closed: RabbitMQ has put the ` +
+    `messages back and will redeliver them (the tasks already ran once).`,
   handlerThrew: (queue: string, cause: string): string =>
     `The delivery handler for "${queue}" threw: ${cause}. The message stays unacked until ` +
     `the handler settles it or the consumer closes.`,

@@ -3,6 +3,7 @@ import type { Consumer, DeliveryHandler } from '../../interfaces/broker.interfac
 import { decodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
 import { type AmqpConnection, errorText } from './amqp.connection.js';
 import { type DelayLadder } from './amqp.delay.js';
+import { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
 import { AmqpDelivery, type ChannelSlot, type DeliveryHost } from './amqp.delivery.js';
 import { AmqpMessages } from './amqp.messages.js';
 import { type AmqpTopology } from './amqp.topology.js';
@@ -77,7 +78,11 @@ export class AmqpSubscription implements Consumer {
       if (this.host.deadLetters(queue)) await topology.ensureDeadLetterQueue(model, queue);
     }
     const channel = await model.createChannel();
-    const slot: ChannelSlot = { channel, serial: this.host.nextSerial(), open: true };
+    const serial = this.host.nextSerial();
+    const acks = new AmqpAckCoalescer(channel, (error, count) =>
+      this.host.logger.warn(AmqpMessages.acksLost(count, errorText(error))),
+    );
+    const slot: ChannelSlot = { channel, acks, serial, open: true };
     channel.on('error', (error: Error) =>
       this.host.logger.warn(`Consumer channel error: ${error.message}`),
     );
@@ -108,8 +113,9 @@ export class AmqpSubscription implements Consumer {
       void slot.channel.close().catch(() => undefined);
       return;
     }
+    slot.acks.received(raw);
     if (!this.active) {
-      slot.channel.reject(raw, true);
+      slot.acks.reject(raw, true);
       return;
     }
     const due = notBeforeOf(raw);
@@ -140,10 +146,10 @@ export class AmqpSubscription implements Consumer {
   ): Promise<void> {
     try {
       await this.host.park(decodeAmqpMessage(raw), queue, due);
-      if (slot.open) slot.channel.ack(raw);
+      if (slot.open) slot.acks.ack(raw);
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(queue, errorText(error)));
-      if (slot.open) slot.channel.reject(raw, true);
+      if (slot.open) slot.acks.reject(raw, true);
     }
   }
 
@@ -180,6 +186,7 @@ export class AmqpSubscription implements Consumer {
   private async closeChannel(): Promise<void> {
     const slot = this.slot;
     if (!slot?.open) return;
+    slot.acks.flush();
     slot.open = false;
     await slot.channel.close().catch(() => undefined);
   }
