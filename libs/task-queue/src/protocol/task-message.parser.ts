@@ -7,9 +7,10 @@ const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
 
 /**
  * Decode and validate a task message. Accepts protocol v2 and the legacy v1 body
- * (celery-wire-protocol.md §2.6); throws InvalidMessageError saying what is wrong.
+ * (celery-wire-protocol.md §2.6); throws InvalidMessageError saying what is wrong. `queue` is
+ * the routing key it was delivered with, when a worker received it.
  */
-export function parseTaskMessage(message: TaskMessage): TaskRequest {
+export function parseTaskMessage(message: TaskMessage, queue: string | null = null): TaskRequest {
   if (!JSON_TYPES.has(message.contentType)) {
     throw new InvalidMessageError(
       `Unsupported content type "${message.contentType}": only JSON is accepted ` +
@@ -19,14 +20,15 @@ export function parseTaskMessage(message: TaskMessage): TaskRequest {
   const body = decodeJson(message.body);
   const headers = (message.headers ?? {}) as Record<string, unknown>;
   return typeof headers.task === 'string'
-    ? parseV2(message, headers, body)
-    : parseV1(message, body);
+    ? parseV2(message, headers, body, queue)
+    : parseV1(message, body, queue);
 }
 
 function parseV2(
   message: TaskMessage,
   headers: Record<string, unknown>,
   body: unknown,
+  queue: string | null,
 ): TaskRequest {
   const id = requireString(headers.id, 'headers.id');
   if (!Array.isArray(body) || body.length < 2) {
@@ -56,10 +58,11 @@ function parseV2(
     origin: typeof headers.origin === 'string' ? headers.origin : null,
     headers,
     message,
+    queue,
   };
 }
 
-function parseV1(message: TaskMessage, body: unknown): TaskRequest {
+function parseV1(message: TaskMessage, body: unknown, queue: string | null): TaskRequest {
   if (!isObject(body) || typeof body.task !== 'string') {
     throw new InvalidMessageError(
       `Not a Celery task message: no "task" header (protocol v2) and no "task" field in the ` +
@@ -93,6 +96,7 @@ function parseV1(message: TaskMessage, body: unknown): TaskRequest {
     origin: null,
     headers: { ...message.headers, task: body.task, id },
     message,
+    queue,
   };
 }
 

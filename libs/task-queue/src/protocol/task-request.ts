@@ -24,4 +24,6 @@ export interface TaskRequest {
   headers: Record<string, unknown>;
   /** The message as received, for republishing (retries, dead letters). */
   message: TaskMessage;
+  /** The routing key it was delivered with (Celery's `delivery_info['routing_key']`), if any. */
+  queue: string | null;
 }

@@ -159,7 +159,7 @@ export class WorkerService
     }
     let request: TaskRequest;
     try {
-      request = parseTaskMessage(delivery.message);
+      request = parseTaskMessage(delivery.message, delivery.deliveryInfo.routingKey);
     } catch (error) {
       void this.malformed(delivery, error as Error);
       return;

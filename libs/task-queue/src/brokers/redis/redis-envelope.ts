@@ -102,8 +102,9 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
  */
 function withoutTransportProperties(props: Record<string, unknown>): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
-  for (const key of Object.keys(props)) {
-    if (TRANSPORT_PROPERTIES.includes(key)) continue;
+  // for-in over a parsed object (own keys only) spares the array Object.keys would build.
+  for (const key in props) {
+    if (!Object.hasOwn(props, key) || TRANSPORT_PROPERTIES.includes(key)) continue;
     // An own "__proto__" key (possible from JSON.parse) must stay data, as a spread keeps it.
     if (key === '__proto__') Object.defineProperty(properties, key, ownData(props[key]));
     else properties[key] = props[key];
