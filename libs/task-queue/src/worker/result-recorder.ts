@@ -92,36 +92,27 @@ export class ResultRecorder {
     const backend = this.backend;
     if (!backend) return Promise.resolve();
     const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
-    // Python 5.2 reads fraction digits as microseconds: write six of them.
-    const dateDone = ready ? celeryNow() : null;
-    // One literal per shape (no fields added afterwards): this runs for every result.
-    const meta: TaskMeta = this.config.resultExtended
-      ? {
-          task_id: request.id,
-          status,
-          result,
-          traceback,
-          children: [],
-          date_done: dateDone,
-          group_id: request.group ?? null,
-          parent_id: request.parentId ?? null,
-          name: request.name ?? null,
-          args: request.args ?? null,
-          kwargs: request.kwargs ?? null,
-          worker: hostname,
-          retries: request.retries ?? 0,
-          queue: request.queue ?? null,
-        }
-      : {
-          task_id: request.id,
-          status,
-          result,
-          traceback,
-          children: [],
-          date_done: dateDone,
-          group_id: request.group ?? null,
-          parent_id: request.parentId ?? null,
-        };
+    const meta: TaskMeta = {
+      task_id: request.id,
+      status,
+      result,
+      traceback,
+      children: [],
+      // Python 5.2 reads fraction digits as microseconds: write six of them.
+      date_done: ready ? celeryNow() : null,
+      group_id: request.group ?? null,
+      parent_id: request.parentId ?? null,
+    };
+    if (this.config.resultExtended) {
+      Object.assign(meta, {
+        name: request.name ?? null,
+        args: request.args ?? null,
+        kwargs: request.kwargs ?? null,
+        worker: hostname,
+        retries: request.retries ?? 0,
+        queue: request.queue ?? null,
+      });
+    }
     const context = request.replyTo
       ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
       : undefined;
