@@ -46,22 +46,25 @@ export class RedisPublisher {
 
   private async send(batch: OutgoingEnvelope[]): Promise<void> {
     const pipeline = this.client.pipeline();
+    const keys: string[] = []; // of each queued command, for error messages
+    const declaring = new Set<string>();
     const lists = new Map<string, string[]>();
-    const declaring: string[] = [];
     for (const item of batch) {
       const binding = `${item.bindingKey}\n${item.bindingMember}`;
-      if (!this.declared.has(binding) && !declaring.includes(binding)) {
-        declaring.push(binding);
+      if (!this.declared.has(binding) && !declaring.has(binding)) {
+        declaring.add(binding);
         pipeline.sadd(item.bindingKey, item.bindingMember);
+        keys.push(item.bindingKey);
       }
       const envelopes = lists.get(item.listKey);
       if (envelopes) envelopes.push(item.envelope);
       else lists.set(item.listKey, [item.envelope]);
     }
-    for (const [listKey, envelopes] of lists) pipeline.lpush(listKey, ...envelopes);
+    for (const [listKey, envelopes] of lists) {
+      pipeline.lpush(listKey, ...envelopes);
+      keys.push(listKey);
+    }
     const replies = (await pipeline.exec()) ?? [];
-    // Replies: the SADDs, then one LPUSH per list, in the order they were queued.
-    const keys = [...declaring.map((b) => b.split('\n')[0]!), ...lists.keys()];
     const failures = replies.flatMap(([error], i) =>
       error ? [`${keys[i]}: ${error.message}`] : [],
     );
