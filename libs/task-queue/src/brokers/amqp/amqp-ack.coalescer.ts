@@ -1,4 +1,5 @@
 import type { Channel, Message } from 'amqplib';
+import { TickBatcher } from '../../utils/tick-batcher.js';
 
 /**
  * The settlements of one consumer channel. Acks are coalesced per event-loop turn: the acked
@@ -11,14 +12,15 @@ import type { Channel, Message } from 'amqplib';
 export class AmqpAckCoalescer {
   /** Delivery tags received and not yet settled, in arrival (= tag) order. */
   private readonly unsettled = new Set<number>();
-  private pending: Message[] = [];
-  private scheduled = false;
+  private readonly acks: TickBatcher<Message>;
 
   /** @param onError told when the channel refused a flush (it has closed: RabbitMQ requeues). */
   constructor(
     private readonly channel: Channel,
     private readonly onError: (error: Error, count: number) => void,
-  ) {}
+  ) {
+    this.acks = new TickBatcher(async (messages) => this.send(messages));
+  }
 
   /** A delivery arrived on the channel. */
   received(message: Message): void {
@@ -27,10 +29,7 @@ export class AmqpAckCoalescer {
 
   /** Ack `message` with this turn's flush. */
   ack(message: Message): void {
-    this.pending.push(message);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    void this.acks.add(message);
   }
 
   /** Reject `message` now (requeued, or dropped / dead-lettered by RabbitMQ). */
@@ -39,12 +38,12 @@ export class AmqpAckCoalescer {
     this.unsettled.delete(message.fields.deliveryTag);
   }
 
-  /** Send the pending acks now (before the channel closes). */
+  /** Send the pending acks now (before the channel closes); synchronous. */
   flush(): void {
-    this.scheduled = false;
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    this.pending = [];
+    void this.acks.flush();
+  }
+
+  private send(pending: Message[]): void {
     for (const message of pending) this.unsettled.delete(message.fields.deliveryTag);
     const oldest = this.unsettled.values().next().value ?? Infinity;
     let upTo: Message | undefined;
