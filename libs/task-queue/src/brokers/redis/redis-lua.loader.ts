@@ -5,8 +5,8 @@ const INCLUDE = /^--- @include "([\w-]+)"\s*$/gm;
 const cache = new Map<string, string>();
 
 /**
- * Read a `<command>-<numKeys>.lua` file (`n`: a variable number of keys, passed first) and inline its `--- @include "<name>"` lines from
- * `includes/<name>.lua` next to it. Cached per file.
+ * Read a `<command>-<numKeys>.lua` file (`n`: any number of keys, passed first) and inline its
+ * `--- @include "<name>"` lines from `includes/<name>.lua` next to it. Cached per file.
  */
 export function loadLua(dir: URL, file: string): string {
   const url = new URL(file, dir);

@@ -23,6 +23,7 @@
   with an empty tag after it was moved to the invalid list (NULs in it shown as \0).
 ]]
 --- @include "json-text"
+--- @include "set-aside"
 local now = ARGV[1]
 local limit = tonumber(ARGV[2])
 local out = {}
@@ -68,8 +69,7 @@ for i = 4, #ARGV, 2 do
         redis.call('HSET', KEYS[1], tag, '[' .. raw .. route)
         redis.call('ZADD', KEYS[2], now, tag)
       else
-        redis.call('LPUSH', ARGV[3], raw)
-        redis.call('LTRIM', ARGV[3], 0, 999)
+        setAside(ARGV[3], raw)
         tag = ''
         raw = string.gsub(raw, '%z', '\\0')
       end

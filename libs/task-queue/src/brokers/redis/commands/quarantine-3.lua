@@ -11,14 +11,14 @@
   Returns the number of entries moved.
 ]]
 --- @include "json-text"
+--- @include "set-aside"
 local moved = 0
 for i = 1, #ARGV do
   local triple = redis.call('HGET', KEYS[1], ARGV[i])
   redis.call('ZREM', KEYS[2], ARGV[i])
   redis.call('HDEL', KEYS[1], ARGV[i])
   if triple then
-    redis.call('LPUSH', KEYS[3], tripleEnvelope(triple) or triple)
-    redis.call('LTRIM', KEYS[3], 0, 999)
+    setAside(KEYS[3], tripleEnvelope(triple) or triple)
     moved = moved + 1
   end
 end

@@ -11,6 +11,7 @@
   Returns the number of entries routed back.
 ]]
 --- @include "json-text"
+--- @include "set-aside"
 --- @include "routing"
 local left = ARGV[5] == '1'
 local restored = 0

@@ -6,7 +6,8 @@
     ARGV[3] priority steps, comma separated ("0,3,6,9")
     ARGV[4] key of the list that receives unreadable entries (celeriac extra key)
   Queue keys are derived from message content, so these scripts do not declare every key they
-  touch: like kombu's Redis transport they do not support Redis Cluster.
+  touch: like kombu's Redis transport they do not support Redis Cluster. Scripts include
+  "set-aside" before this file.
 ]]
 local ROUTE_PREFIX = ARGV[1]
 local ROUTE_SEP = ARGV[2]
@@ -58,8 +59,7 @@ local function routeTriple(triple, left, redelivered)
   local ok, decoded = pcall(cjson.decode, triple)
   local envelope = tripleEnvelope(triple)
   if not ok or type(decoded) ~= 'table' or type(decoded[1]) ~= 'table' or not envelope then
-    redis.call('LPUSH', ROUTE_INVALID, triple)
-    redis.call('LTRIM', ROUTE_INVALID, 0, 999)
+    setAside(ROUTE_INVALID, triple)
     return 0
   end
   local exchange = decoded[2]
