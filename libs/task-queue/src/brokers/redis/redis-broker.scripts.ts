@@ -43,27 +43,15 @@ export class RedisBrokerScripts {
   /** `lists` are [listKey, queue] pairs in priority order. */
   async fetch(lists: [string, string][], max: number, nowSeconds: number): Promise<FetchedEntry[]> {
     const k = this.keys;
-    const flat = lists.flat();
-    const reply = (await this.call(
-      'fetch',
+    const reply = (await this.run.fetchBuffer!(
       k.unacked,
       k.unackedIndex,
       nowSeconds,
       max,
       k.invalid,
-      ...flat,
-    )) as string;
-    // "<pair>\0<tag>\0<envelope>\0" per entry (see fetch-2.lua).
-    const fields = reply.split('\0');
-    const entries: FetchedEntry[] = [];
-    for (let i = 0; i + 2 < fields.length; i += 3) {
-      entries.push({
-        pairIndex: Number(fields[i]) - 1,
-        tag: fields[i + 1]!,
-        envelope: fields[i + 2]!,
-      });
-    }
-    return entries;
+      ...lists.flat(),
+    )) as Buffer;
+    return splitFetchReply(reply);
   }
 
   async ack(tags: string[]): Promise<number> {
@@ -147,4 +135,30 @@ export class RedisBrokerScripts {
   private call(name: string, ...args: (string | number)[]): Promise<unknown> {
     return this.run[name]!(...args);
   }
+}
+
+/**
+ * The entries of a fetch-2.lua reply: "<pair>\0<tag>\0<envelope>\0" per entry. The reply is
+ * taken as a Buffer and each field decoded on its own: substrings of one reply string would
+ * keep the whole batch's text alive (and copied by every scavenge) as long as any one of its
+ * messages is running.
+ */
+export function splitFetchReply(reply: Buffer): FetchedEntry[] {
+  const entries: FetchedEntry[] = [];
+  let start = 0;
+  while (start < reply.length) {
+    const tagAt = reply.indexOf(0, start) + 1;
+    const envelopeAt = reply.indexOf(0, tagAt) + 1;
+    const end = reply.indexOf(0, envelopeAt);
+    if (tagAt === 0 || envelopeAt === 0 || end < 0) {
+      throw new Error(`Malformed fetch reply (an entry is not three NUL-terminated fields)`);
+    }
+    entries.push({
+      pairIndex: Number(reply.toString('latin1', start, tagAt - 1)) - 1,
+      tag: reply.toString('utf8', tagAt, envelopeAt - 1),
+      envelope: reply.toString('utf8', envelopeAt, end),
+    });
+    start = end + 1;
+  }
+  return entries;
 }
