@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Revocation, RevocationStore } from '../interfaces/revocation-store.interface.js';
 import { getRevocationStoreToken } from '../utils/tokens.js';
+import { SlotList, type Slotted } from '../utils/slot-list.js';
 import type { TaskAbort } from './lazy-abort.js';
 
 export interface RevokeOptions {
@@ -19,6 +20,12 @@ export interface RevokeOptions {
 
 const DEFAULT_TTL_MS = 3 * 3600_000;
 
+/** A running task as {@link RevokedTasks} tracks it (returned by `track`). */
+export interface TrackedRun extends Slotted {
+  readonly id: string;
+  readonly controller: TaskAbort;
+}
+
 /**
  * Revocations: written to a persistent store and mirrored in memory on every worker, so a
  * task revoked while no worker was running is still skipped when one starts. Running tasks
@@ -29,7 +36,7 @@ const DEFAULT_TTL_MS = 3 * 3600_000;
 export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
   private readonly revoked = new Map<string, Revocation>();
-  private readonly running = new Map<string, TaskAbort>();
+  private readonly running = new SlotList<TrackedRun>();
   private unsubscribe?: () => void;
   private following?: Promise<void>;
 
@@ -85,22 +92,25 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** Track a running task so `revoke(terminate)` can abort it; undo with {@link untrack}. */
-  track(id: string, controller: TaskAbort): void {
-    this.running.set(id, controller);
+  track(id: string, controller: TaskAbort): TrackedRun {
+    const run: TrackedRun = { id, controller, slot: -1 };
+    this.running.add(run);
+    return run;
   }
 
-  /** The task run by `controller` finished (a later run of the same id stays tracked). */
-  untrack(id: string, controller: TaskAbort): void {
-    if (this.running.get(id) === controller) this.running.delete(id);
+  /** That run finished (another run of the same id stays tracked). */
+  untrack(run: TrackedRun): void {
+    this.running.remove(run);
   }
 
   private apply(list: Revocation[]): void {
     for (const revocation of list) {
       this.revoked.set(revocation.id, revocation);
-      const running = this.running.get(revocation.id);
-      if (revocation.terminate && running && !running.signal.aborted) {
+      if (!revocation.terminate) continue;
+      for (const run of this.running.values()) {
+        if (run.id !== revocation.id || run.controller.signal.aborted) continue;
         this.logger.warn(`Terminating running task ${revocation.id}: ${revocation.reason}.`);
-        running.abort(
+        run.controller.abort(
           new Error(`Task ${revocation.id} was revoked (${revocation.reason}) and terminated.`),
         );
       }

@@ -70,7 +70,7 @@ export class TaskExecutor {
     }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
-    this.revoked.track(request.id, controller);
+    const tracked = this.revoked.track(request.id, controller);
     const started = performance.now();
     this.emit('task-started', request, hostname);
     try {
@@ -109,7 +109,7 @@ export class TaskExecutor {
         seconds(started),
       );
     } finally {
-      this.revoked.untrack(request.id, controller);
+      this.revoked.untrack(tracked);
     }
   }
 

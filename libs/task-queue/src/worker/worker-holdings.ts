@@ -1,4 +1,5 @@
 import type { TaskRequest } from '../protocol/task-request.js';
+import { SlotList, type Slotted } from '../utils/slot-list.js';
 import type { GuardedDelivery } from './settle-once.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import type { TaskAbort } from './lazy-abort.js';
@@ -19,7 +20,7 @@ export interface Reserved {
 }
 
 /** A running task. */
-export interface Active extends Reserved {
+export interface Active extends Reserved, Slotted {
   controller: TaskAbort;
   startedAt: number;
   done: Promise<void>;
@@ -35,7 +36,7 @@ type OnSettleError = (delivery: GuardedDelivery, error: Error) => void;
 export class WorkerHoldings {
   readonly ready: Reserved[] = [];
   readonly scheduled = new Map<string, Reserved & { timer: NodeJS.Timeout }>();
-  readonly active = new Map<string, Active>();
+  readonly active = new SlotList<Active>();
   readonly totals = new Map<string, number>();
   admitting = 0;
   private idleWaiters: Array<() => void> = [];
@@ -87,7 +88,7 @@ export class WorkerHoldings {
       deliveryInfo: { ...item.delivery.deliveryInfo, redelivered: item.delivery.redelivered },
     });
     return {
-      active: [...this.active.values()].map((a) => held(a, a.startedAt)),
+      active: this.active.values().map((a) => held(a, a.startedAt)),
       reserved: this.ready.map((r) => held(r)),
       scheduled: [...this.scheduled.values()].map((s) => held(s)),
       totals: Object.fromEntries(this.totals),
@@ -109,7 +110,7 @@ export class WorkerHoldings {
     const timeout = new Promise<false>(
       (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
     );
-    const all = Promise.all([...this.active.values()].map((a) => a.done)).then(() => true as const);
+    const all = Promise.all(this.active.values().map((a) => a.done)).then(() => true as const);
     const result = await Promise.race([all, timeout]);
     clearTimeout(timer);
     return result;
@@ -117,7 +118,7 @@ export class WorkerHoldings {
 
   /** Abort running tasks with a shutdown signal and requeue their messages; returns their ids. */
   async requeueActive(reason: string): Promise<string[]> {
-    const running = [...this.active.values()];
+    const running = this.active.values();
     for (const item of running) item.controller.abort(new WorkerShutdownSignal(reason));
     await Promise.all(running.map((item) => this.requeue(item)));
     return running.map((item) => item.request.id);

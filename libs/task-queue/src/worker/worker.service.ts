@@ -24,7 +24,7 @@ import { receivedEvent, TaskEvents } from './task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
-import { type Reserved, WorkerHoldings } from './worker-holdings.js';
+import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
 import { LazyAbortController } from './lazy-abort.js';
 
 export type { HeldRequest } from './worker-holdings.js';
@@ -224,9 +224,8 @@ export class WorkerService
 
   private run(item: Reserved): void {
     const controller = new LazyAbortController();
-    const key = item.delivery.deliveryTag;
     const finish = (): void => {
-      this.held.active.delete(key);
+      this.held.active.remove(active);
       this.held.finished(item.request.name);
       this.pump();
     };
@@ -237,18 +236,20 @@ export class WorkerService
         finish();
       }
     };
-    const done = this.executor
-      .execute(item.delivery, item.request, this.hostname, controller)
-      .then(finish, fail);
-    // Listed fields, not a spread of `item`: this runs for every task.
-    this.held.active.set(key, {
+    // Listed fields, not a spread of `item`: this runs for every task. `finish` runs in a
+    // later microtask, after `active` is on the list.
+    const active: Active = {
       delivery: item.delivery,
       request: item.request,
       admitted: item.admitted,
       controller,
       startedAt: Date.now(),
-      done,
-    });
+      done: this.executor
+        .execute(item.delivery, item.request, this.hostname, controller)
+        .then(finish, fail),
+      slot: -1,
+    };
+    this.held.active.add(active);
   }
 
   private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {

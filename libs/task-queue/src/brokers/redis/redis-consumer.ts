@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Consumer, Delivery, DeliveryHandler } from '../../interfaces/broker.interface.js';
 import type { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
-import { createRedisDelivery, type DeliverySettler } from './redis-delivery.js';
+import { SlotList } from '../../utils/slot-list.js';
+import { RedisDelivery, type DeliverySettler } from './redis-delivery.js';
 import { decodeEnvelope, preview } from './redis-envelope.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import { RedisWaker } from './redis-waker.js';
@@ -19,8 +20,6 @@ export interface RedisConsumerContext {
   wakeTimeout: number;
   /** A new blocking connection for the waker. */
   blockingClient(): Redis;
-  /** Every in-flight tag of the broker (for lease renewal and close). */
-  inflight: Map<string, RedisConsumer>;
   /** A message was parked until `dueMs`: make sure promotion runs by then. */
   parked(dueMs: number): void;
 }
@@ -31,7 +30,7 @@ export interface RedisConsumerContext {
  * Queues rotate round-robin after each fetch, like kombu's default `queue_order_strategy`.
  */
 export class RedisConsumer implements Consumer, DeliverySettler {
-  private readonly unsettled = new Set<string>();
+  private readonly unsettled = new SlotList<RedisDelivery>();
   private readonly waker: RedisWaker;
   private order: string[];
   private running = true;
@@ -62,12 +61,16 @@ export class RedisConsumer implements Consumer, DeliverySettler {
 
   /** Tags this consumer holds, unsettled. */
   get tags(): string[] {
-    return [...this.unsettled];
+    return this.unsettled.values().map((delivery) => delivery.deliveryTag);
   }
 
-  release(tag: string): boolean {
-    if (!this.unsettled.delete(tag)) return false;
-    this.ctx.inflight.delete(tag);
+  /** Forget every unsettled delivery (the broker gives them back); returns their tags. */
+  releaseAll(): string[] {
+    return this.unsettled.clear().map((delivery) => delivery.deliveryTag);
+  }
+
+  release(delivery: RedisDelivery): boolean {
+    if (!this.unsettled.remove(delivery)) return false;
     // One pump for every release of this turn (a microtask each would cost an async resource).
     if (this.running && !this.pumpScheduled) {
       this.pumpScheduled = true;
@@ -92,8 +95,10 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     if (await this.ctx.scripts.defer(tag, due)) this.ctx.parked(due);
   }
 
-  async touch(tag: string): Promise<void> {
-    if (this.unsettled.has(tag)) await this.ctx.scripts.touch([tag], Date.now() / 1000);
+  async touch(delivery: RedisDelivery): Promise<void> {
+    if (this.unsettled.has(delivery)) {
+      await this.ctx.scripts.touch([delivery.deliveryTag], Date.now() / 1000);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -182,8 +187,8 @@ export class RedisConsumer implements Consumer, DeliverySettler {
         );
       return null;
     }
-    this.unsettled.add(tag);
-    this.ctx.inflight.set(tag, this);
-    return createRedisDelivery(queue, tag, decoded, this);
+    const delivery = new RedisDelivery(queue, tag, decoded, this);
+    this.unsettled.add(delivery);
+    return delivery;
   }
 }

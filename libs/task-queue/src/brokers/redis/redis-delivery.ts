@@ -1,28 +1,24 @@
 import type { Delivery } from '../../interfaces/broker.interface.js';
+import type { Slotted } from '../../utils/slot-list.js';
 import type { DecodedEnvelope } from './redis-envelope.js';
 
 /** What a delivery needs from its consumer to settle itself. */
 export interface DeliverySettler {
-  /** Forget the tag locally; false when it was settled already (settle exactly once). */
-  release(tag: string): boolean;
+  /** Forget the delivery locally; false when it was settled already (settle exactly once). */
+  release(delivery: RedisDelivery): boolean;
   ack(tag: string): Promise<void>;
   requeue(tag: string): Promise<void>;
   defer(tag: string, until: Date): Promise<void>;
-  touch(tag: string): Promise<void>;
+  touch(delivery: RedisDelivery): Promise<void>;
 }
 
-/** A Redis delivery: settling it changes kombu's `unacked` / `unacked_index` atomically. */
-export function createRedisDelivery(
-  queue: string,
-  tag: string,
-  decoded: DecodedEnvelope,
-  settler: DeliverySettler,
-): Delivery {
-  return new RedisDelivery(queue, tag, decoded, settler);
-}
-
-/** A class rather than an object of closures: one allocation per delivery on the hot path. */
-class RedisDelivery implements Delivery {
+/**
+ * A class rather than an object of closures: one allocation per delivery on the hot path. Its
+ * consumer keeps it on a SlotList while it is unsettled. Settling it changes kombu's `unacked` /
+ * `unacked_index` atomically.
+ */
+export class RedisDelivery implements Delivery, Slotted {
+  slot = -1;
   readonly message: DecodedEnvelope['message'];
   readonly redelivered: boolean;
   readonly deliveryInfo: Delivery['deliveryInfo'];
@@ -44,21 +40,19 @@ class RedisDelivery implements Delivery {
 
   /** Not `async`: the hot path saves a promise layer (release() and ack() do not throw). */
   ack(): Promise<void> {
-    return this.settler.release(this.deliveryTag)
-      ? this.settler.ack(this.deliveryTag)
-      : Promise.resolve();
+    return this.settler.release(this) ? this.settler.ack(this.deliveryTag) : Promise.resolve();
   }
 
   async reject(requeue: boolean): Promise<void> {
-    if (!this.settler.release(this.deliveryTag)) return;
+    if (!this.settler.release(this)) return;
     await (requeue ? this.settler.requeue(this.deliveryTag) : this.settler.ack(this.deliveryTag));
   }
 
   async defer(until: Date): Promise<void> {
-    if (this.settler.release(this.deliveryTag)) await this.settler.defer(this.deliveryTag, until);
+    if (this.settler.release(this)) await this.settler.defer(this.deliveryTag, until);
   }
 
   touch(): Promise<void> {
-    return this.settler.touch(this.deliveryTag);
+    return this.settler.touch(this);
   }
 }

@@ -51,7 +51,6 @@ export class RedisBroker implements Broker {
   private readonly maintenance: RedisMaintenance;
   private readonly publisher: RedisPublisher;
   private readonly consumers = new Set<RedisConsumer>();
-  private readonly inflight = new Map<string, RedisConsumer>();
   private closed = false;
 
   /**
@@ -74,7 +73,7 @@ export class RedisBroker implements Broker {
     this.maintenance = new RedisMaintenance(
       this.scripts,
       this.options,
-      () => [...this.inflight.keys()],
+      () => [...this.consumers].flatMap((consumer) => consumer.tags),
       this.logger,
     );
   }
@@ -132,7 +131,6 @@ export class RedisBroker implements Broker {
       batchSize: this.options.batchSize,
       wakeTimeout: this.options.wakeTimeout,
       blockingClient: () => this.blockingClient(),
-      inflight: this.inflight,
       parked: (due) => this.maintenance.schedulePromotion(due),
     });
     this.consumers.add(consumer);
@@ -169,9 +167,8 @@ export class RedisBroker implements Broker {
     this.closed = true;
     this.maintenance.stop();
     for (const consumer of this.consumers) await consumer.cancel();
+    const tags = [...this.consumers].flatMap((consumer) => consumer.releaseAll());
     this.consumers.clear();
-    const tags = [...this.inflight.keys()];
-    this.inflight.clear();
     await this.give(tags);
     await published;
     await closeClient(this.client);
