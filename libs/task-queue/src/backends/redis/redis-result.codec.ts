@@ -7,12 +7,11 @@ export const taskKey = (taskId: string): string => `celery-task-meta-${taskId}`;
 export const groupKey = (groupId: string, suffix = ''): string =>
   `celery-taskset-meta-${groupId}${suffix}`;
 
-const EXTENDED = ['name', 'args', 'kwargs', 'worker', 'retries', 'queue'] as const;
-
 /**
  * The meta JSON in the field order Python writes (celery-wire-protocol.md §5.1): status,
  * result, traceback, children, date_done, task_id, then group_id / parent_id when set and the
- * `result_extended` fields when present.
+ * `result_extended` fields when present. Each field is read by name, not by looping over a
+ * list of names: this runs for every result, and keyed reads of varying names are slow.
  */
 export function encodeMeta(meta: TaskMeta): string {
   const out: Record<string, unknown> = {
@@ -25,7 +24,12 @@ export function encodeMeta(meta: TaskMeta): string {
   };
   if (meta.group_id) out.group_id = meta.group_id;
   if (meta.parent_id) out.parent_id = meta.parent_id;
-  for (const field of EXTENDED) if (meta[field] !== undefined) out[field] = meta[field];
+  if (meta.name !== undefined) out.name = meta.name;
+  if (meta.args !== undefined) out.args = meta.args;
+  if (meta.kwargs !== undefined) out.kwargs = meta.kwargs;
+  if (meta.worker !== undefined) out.worker = meta.worker;
+  if (meta.retries !== undefined) out.retries = meta.retries;
+  if (meta.queue !== undefined) out.queue = meta.queue;
   return JSON.stringify(out);
 }
 
