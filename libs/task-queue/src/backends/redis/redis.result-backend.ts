@@ -15,7 +15,7 @@ import {
   withTimeout,
 } from '../../brokers/redis/redis-connection.js';
 import { defineLuaCommands, type LuaCommand } from '../../brokers/redis/redis-lua.loader.js';
-import { TickBatcher } from '../../utils/tick-batcher.js';
+import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
 import { waitForEvent } from '../wait-for-ready.js';
 import { joinSavedGroup } from './redis-chord.join.js';
 import {
@@ -65,11 +65,13 @@ export class RedisResultBackend implements ResultBackend {
     this.timeout = options.timeout ?? 10_000;
     this.client = createRedisClient(url, 'result backend', this.logger);
     this.scripts = defineLuaCommands(this.client, DIR, ['store-n.lua', 'chordPartReturn-4.lua']);
-    this.stores = new TickBatcher((batch) =>
-      this.run(
-        batch.length === 1 ? 'store a task result' : `store ${batch.length} task results`,
-        () => this.storeBatch(batch),
-      ),
+    this.stores = new TickBatcher(
+      (batch) =>
+        this.run(
+          batch.length === 1 ? 'store a task result' : `store ${batch.length} task results`,
+          () => this.storeBatch(batch),
+        ),
+      PIPELINED_BATCH,
     );
     this.subscriberClient = this.client.duplicate({ connectionName: 'celeriac-result-subscriber' });
     this.subscriberClient.on('error', () => undefined);
@@ -84,7 +86,7 @@ export class RedisResultBackend implements ResultBackend {
 
   /**
    * SETEX + PUBLISH, never replacing a ready state with a non-ready one (atomic, store-n.lua).
-   * Stores issued in the same event-loop turn go to Redis in one script call (one round trip).
+   * Stores issued in the same event-loop turn share script calls (PIPELINED_BATCH each).
    */
   store(meta: TaskMeta): Promise<void> {
     // Not `async` (one promise layer less per result); a throw still becomes a rejection.

@@ -10,7 +10,7 @@ import type {
   PublishOptions,
 } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
-import { TickBatcher } from '../../utils/tick-batcher.js';
+import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
 import {
   resolveRedisBrokerOptions,
   type RedisBrokerOptions,
@@ -65,8 +65,8 @@ export class RedisBroker implements Broker {
     this.keys = new RedisKeyspace(this.options);
     this.client = createRedisClient(url, 'broker', this.logger);
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
-    // Acks of one event-loop turn share one ack-2.lua call.
-    this.acks = new TickBatcher((tags) => this.scripts.ack(tags));
+    // Acks of one event-loop turn share ack-2.lua calls, sent as they fill.
+    this.acks = new TickBatcher((tags) => this.scripts.ack(tags), PIPELINED_BATCH);
     this.publisher = new RedisPublisher(this.client, (count, send) =>
       this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send),
     );
