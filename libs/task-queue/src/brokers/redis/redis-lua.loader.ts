@@ -22,13 +22,10 @@ export function loadLua(dir: URL, file: string): string {
 /** A Lua command as ioredis runs it: keys first, then arguments. */
 export type LuaCommand = (...args: (string | number)[]) => Promise<unknown>;
 
-/** The same command with its bulk-string replies as Buffers (ioredis's `<name>Buffer`). */
-export type LuaBufferCommand = (...args: (string | number)[]) => Promise<Buffer>;
-
 /**
  * Define every `<command>-<numKeys>.lua` of `files` on a client with ioredis `defineCommand`
  * (EVALSHA with an automatic EVAL fallback, so scripts survive a Redis restart), and return
- * them by command name, and each one's Buffer-reply variant as `<command>Buffer`. A
+ * them by command name, and each one's variant with Buffer replies as `<command>Buffer`. A
  * `<command>-n.lua` script takes any number of keys: its callers pass that number first.
  */
 export function defineLuaCommands(
