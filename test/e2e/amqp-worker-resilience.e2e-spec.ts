@@ -12,7 +12,7 @@ import {
 } from '../support/amqp-interop.js';
 import { ensureBuilt } from '../support/interop-build.js';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
-import { REDIS_URL } from '../support/redis-test-server.js';
+import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
 
 // Real Celeriac worker processes (the interop app) on RabbitMQ, killed, restarted, fed poison,
 // and a private RabbitMQ node restarted under them. Completions are counted by task id from
@@ -254,6 +254,7 @@ describe('RabbitMQ restart mid-stream (private node)', () => {
     const sub = new Redis(REDIS_URL);
     cleanup.push(async () => sub.disconnect());
     const expected = new Map<string, number>();
+    cleanup.push(() => deleteResults(REDIS_URL, expected.keys()));
     const successes = new Map<string, number>();
     const wrong: string[] = [];
     sub.on('pmessage', (_pattern: string, channelName: string, payload: string) => {

@@ -10,6 +10,7 @@ import {
 import { DeadLetters } from '../../libs/task-queue/src/worker/dead-letter.service.js';
 import { RevokedTasks } from '../../libs/task-queue/src/worker/revoked-tasks.js';
 import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
+import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * The execution rules of the worker on real brokers (the memory-broker suite covers them on
@@ -18,8 +19,8 @@ import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
  */
 let vhost: AmqpTestVhost | undefined;
 const transports: Array<[string, () => string, () => string]> = [
-  ['redis', () => 'redis://127.0.0.1:6379/0', () => 'redis://127.0.0.1:6379/0'],
-  ['amqp', () => vhost!.url, () => 'redis://127.0.0.1:6379/0'],
+  ['redis', () => REDIS_URL, () => REDIS_URL],
+  ['amqp', () => vhost!.url, () => REDIS_URL],
 ];
 
 beforeAll(async () => {
@@ -38,6 +39,8 @@ describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl
         broker: brokerUrl(),
         resultBackend: backendUrl(),
         defaultQueue: queue,
+        // Results of this suite expire soon after it: their ids are not tracked one by one.
+        resultExpires: 600,
         ...extra,
         worker: { concurrency: 4, ...extra.worker },
       },
@@ -49,6 +52,9 @@ describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl
 
   afterEach(async () => {
     for (const a of apps.splice(0)) await a.close();
+    // The test's queue lists (and dead-letter list) and their kombu bindings.
+    await deleteKeys(REDIS_URL, queue);
+    await deleteKeys(REDIS_URL, `_kombu.binding.${queue}`);
   });
 
   it('retries with a countdown, republishing the same id, until it succeeds', async () => {
@@ -129,9 +135,10 @@ describe('cluster-wide rate limit through Redis', () => {
   it('spaces starts of one task type across two workers', async () => {
     const queue = `exec-rate-${randomUUID()}`;
     const options: TaskQueueOptions = {
-      broker: 'redis://127.0.0.1:6379/0',
-      resultBackend: 'redis://127.0.0.1:6379/0',
+      broker: REDIS_URL,
+      resultBackend: REDIS_URL,
       defaultQueue: queue,
+      resultExpires: 600,
       taskDefaults: {},
     };
     const { Injectable, Module } = await import('@nestjs/common');
@@ -162,6 +169,8 @@ describe('cluster-wide rate limit through Redis', () => {
     } finally {
       await a.close();
       await b.close();
+      await deleteKeys(REDIS_URL, queue);
+      await deleteKeys(REDIS_URL, `_kombu.binding.${queue}`);
     }
   });
 });

@@ -101,6 +101,17 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
+/** Delete the Celery result keys (`celery-task-meta-<id>`) of `ids` on the shared server. */
+export async function deleteResults(url: string, ids: Iterable<string>): Promise<void> {
+  const keys = [...ids].map((id) => `celery-task-meta-${id}`);
+  const client = new Redis(url, { lazyConnect: true });
+  try {
+    for (let i = 0; i < keys.length; i += 1000) await client.del(...keys.slice(i, i + 1000));
+  } finally {
+    client.disconnect();
+  }
+}
+
 /**
  * An envelope exactly as Python kombu 5.2 writes it (json.dumps separators, `[]` and
  * `[null, null]` values), for restore byte-compatibility checks.
