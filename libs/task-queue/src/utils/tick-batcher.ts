@@ -21,14 +21,16 @@ export const PIPELINED_BATCH = 16;
 /**
  * Collects the items added during one event-loop turn and hands them to `send` together, so a
  * burst (the results of every task a worker finished in that turn, a producer's publishes, a
- * batch of acks) costs one command and one round trip instead of one each. Every item of a
- * batch gets the batch's promise: settled once `send` is, with its error if it fails (one
- * promise per batch, not per item: promises are a large part of a task's cost once
- * AsyncLocalStorage hooks are on). A lone item is sent at the end of the current turn, so an
- * idle system pays no batching latency.
+ * batch of acks) costs one command and one round trip per batch of up to `maxBatch` items
+ * instead of one each. Every item of a batch gets the batch's promise: settled once `send` is,
+ * with its error if it fails (one promise per batch, not per item: promises are a large part
+ * of a task's cost once AsyncLocalStorage hooks are on). What is left at the end of the turn
+ * is sent then, so an idle system pays no batching latency.
  */
 export class TickBatcher<T> {
   private batch: Batch<T> | null = null;
+  /** An end-of-turn flush is scheduled (one per turn, however many batches filled up). */
+  private scheduled = false;
 
   /**
    * @param send sends one batch
@@ -71,9 +73,13 @@ export class TickBatcher<T> {
     settled.catch(() => undefined);
     const batch: Batch<T> = { items: [], settled, resolve, reject };
     this.batch = batch;
-    setImmediate(() => {
-      if (this.batch === batch) void this.flush();
-    });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
     return batch;
   }
 }

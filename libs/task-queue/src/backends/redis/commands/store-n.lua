@@ -3,8 +3,8 @@
   name), unless a write would replace a final state: a stored SUCCESS is never rewritten
   (Celery's de-duplication in _store_result) and a stored FAILURE / REVOKED is never replaced
   by a non-ready state. An unreadable stored value, or a key of another type, is overwritten,
-  so one bad key never fails the rest of the batch. One call carries every result a worker
-  finished in one event-loop turn.
+  so one bad key never fails the rest of the batch. One call carries up to PIPELINED_BATCH
+  (tick-batcher.ts) of the results a worker finished in one event-loop turn.
 
   KEYS[i]        celery-task-meta-<task_id>
   ARGV[1]        expiry in seconds (0: no expiry, plain SET)
