@@ -65,12 +65,8 @@ export function runWithLimits(
 ): unknown {
   // No limit: no race and no timers (the common case, one promise less per task).
   if (!limits.soft && !limits.hard) return callInContext(handler, args, running);
-  let run: Promise<unknown>;
-  try {
-    run = Promise.resolve(callInContext(handler, args, running));
-  } catch (error) {
-    run = Promise.reject(error);
-  }
+  // The executor runs the handler at once; a synchronous throw becomes the rejection.
+  const run = new Promise<unknown>((resolve) => resolve(callInContext(handler, args, running)));
   const timers: NodeJS.Timeout[] = [];
   const race = new Promise<unknown>((resolve, reject) => {
     if (limits.soft) {
