@@ -32,7 +32,9 @@ export interface RedisConsumerContext {
 export class RedisConsumer implements Consumer, DeliverySettler {
   private readonly unsettled = new SlotList<RedisDelivery>();
   private readonly waker: RedisWaker;
-  private order: string[];
+  /** Queues in fetch order, and their [list key, queue] pairs (rebuilt when it rotates). */
+  private order: string[] = [];
+  private lists: [string, string][] = [];
   private running = true;
   private pumping = false;
   private again = false;
@@ -44,7 +46,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     private readonly prefetch: number,
     private readonly ctx: RedisConsumerContext,
   ) {
-    this.order = [...new Set(queues)];
+    this.setOrder([...new Set(queues)]);
     const keys = this.order.flatMap((q) => ctx.keys.listKeys(q));
     this.waker = new RedisWaker(keys, () => ctx.blockingClient(), ctx.wakeTimeout);
   }
@@ -122,11 +124,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
 
   /** One fetch-2.lua call; hands the deliveries to the handler. Returns how many it took. */
   private async fetch(max: number): Promise<number> {
-    const lists: [string, string][] = [];
-    const steps = this.ctx.keys.listKeys('');
-    for (let band = 0; band < steps.length; band++) {
-      for (const queue of this.order) lists.push([this.ctx.keys.listKeys(queue)[band]!, queue]);
-    }
+    const lists = this.lists;
     let entries;
     try {
       entries = await this.ctx.scripts.fetch(lists, max, Date.now() / 1000);
@@ -145,8 +143,10 @@ export class RedisConsumer implements Consumer, DeliverySettler {
       const delivery = this.accept(queue, entry.tag, entry.envelope);
       if (delivery) deliveries.push(delivery);
     }
-    if (served.length > 0)
-      this.order = [...this.order.filter((q) => !served.includes(q)), ...served];
+    // Queues served go last (round-robin); a single queue keeps its order and its pairs.
+    if (served.length > 0 && this.order.length > 1) {
+      this.setOrder([...this.order.filter((q) => !served.includes(q)), ...served]);
+    }
     // Handed over once the whole batch is recorded, each on its own: a throwing handler
     // affects no other delivery.
     for (const delivery of deliveries) {
@@ -159,6 +159,17 @@ export class RedisConsumer implements Consumer, DeliverySettler {
       }
     }
     return entries.length;
+  }
+
+  /** Fetch from `order`: list pairs priority step major, queue minor, like kombu's BRPOP. */
+  private setOrder(order: string[]): void {
+    const byQueue = order.map((queue) => this.ctx.keys.listKeys(queue));
+    const lists: [string, string][] = [];
+    for (let band = 0; band < (byQueue[0]?.length ?? 0); band++) {
+      order.forEach((queue, i) => lists.push([byQueue[i]![band]!, queue]));
+    }
+    this.order = order;
+    this.lists = lists;
   }
 
   /** Record one fetched entry as unsettled and build its delivery; null when unreadable. */
