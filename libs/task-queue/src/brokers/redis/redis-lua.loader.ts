@@ -12,11 +12,21 @@ export function loadLua(dir: URL, file: string): string {
   const url = new URL(file, dir);
   const cached = cache.get(url.href);
   if (cached !== undefined) return cached;
-  const source = readFileSync(url, 'utf8').replace(INCLUDE, (_line, name: string) =>
-    readFileSync(new URL(`includes/${name}.lua`, dir), 'utf8'),
-  );
+  const source = inlineIncludes(readFileSync(url, 'utf8'), dir, new Set());
   cache.set(url.href, source);
   return source;
+}
+
+/**
+ * `text` with each include line replaced by the file it names, whose own includes come first;
+ * a file already inlined (`done`) is not inlined again, so each include states what it needs.
+ */
+function inlineIncludes(text: string, dir: URL, done: Set<string>): string {
+  return text.replace(INCLUDE, (_line, name: string) => {
+    if (done.has(name)) return '';
+    done.add(name);
+    return inlineIncludes(readFileSync(new URL(`includes/${name}.lua`, dir), 'utf8'), dir, done);
+  });
 }
 
 /** A Lua command as ioredis runs it: keys first, then arguments. */

@@ -8,8 +8,6 @@
   ARGV[6] maximum number of entries to move
   Returns {moved, due time of the next parked entry in ms or -1}.
 ]]
---- @include "json-text"
---- @include "set-aside"
 --- @include "routing"
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[5], 'LIMIT', 0, ARGV[6])
 local moved = 0

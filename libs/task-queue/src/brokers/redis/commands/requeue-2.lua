@@ -10,8 +10,6 @@
   ARGV[6..] delivery tags
   Returns the number of entries routed back.
 ]]
---- @include "json-text"
---- @include "set-aside"
 --- @include "routing"
 local left = ARGV[5] == '1'
 local restored = 0

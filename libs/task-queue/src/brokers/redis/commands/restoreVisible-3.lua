@@ -13,8 +13,6 @@
   ARGV[8] maximum number of entries to restore (0 = no limit)
   Returns the number of entries restored, or -1 when the mutex is held by someone else.
 ]]
---- @include "json-text"
---- @include "set-aside"
 --- @include "routing"
 if not redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[6], 'NX') then return -1 end
 local tags

@@ -6,9 +6,10 @@
     ARGV[3] priority steps, comma separated ("0,3,6,9")
     ARGV[4] key of the list that receives unreadable entries (celeriac extra key)
   Queue keys are derived from message content, so these scripts do not declare every key they
-  touch: like kombu's Redis transport they do not support Redis Cluster. Scripts include
-  "set-aside" before this file.
+  touch: like kombu's Redis transport they do not support Redis Cluster.
 ]]
+--- @include "json-text"
+--- @include "set-aside"
 local ROUTE_PREFIX = ARGV[1]
 local ROUTE_SEP = ARGV[2]
 local ROUTE_STEPS = {}
