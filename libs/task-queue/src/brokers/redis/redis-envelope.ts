@@ -1,5 +1,6 @@
 import { InvalidMessageError } from '../../errors/invalid-message.error.js';
 import type { TaskMessage, TaskProperties } from '../../interfaces/task-message.interface.js';
+import { base64ToUtf8, utf8ToBase64 } from '../../utils/base64-text.js';
 
 /** Properties kombu's Redis transport adds; they describe one delivery, not the task. */
 const TRANSPORT_PROPERTIES = ['delivery_info', 'body_encoding', 'delivery_tag'];
@@ -30,7 +31,7 @@ export interface DecodedEnvelope {
  * copy of the properties cost more than everything else a publish does.
  */
 export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
-  const body = Buffer.from(message.body, 'utf8').toString('base64');
+  const body = utf8ToBase64(message.body);
   return (
     `{"body":"${body}","content-encoding":${JSON.stringify(message.contentEncoding)},` +
     `"content-type":${JSON.stringify(message.contentType)},` +
@@ -77,8 +78,7 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
   const headers = isRecord(parsed.headers) ? parsed.headers : {};
   const rawBody = parsed.body;
   const text = typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody ?? null);
-  const body =
-    props.body_encoding === 'base64' ? Buffer.from(text, 'base64').toString('utf8') : text;
+  const body = props.body_encoding === 'base64' ? base64ToUtf8(text) : text;
   return {
     message: {
       headers: headers as TaskMessage['headers'],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeEnvelope } from '../../brokers/redis/redis-envelope.js';
+import { utf8ToBase64 } from '../../utils/base64-text.js';
 import type { IncomingMessage, OutgoingMessage } from './broadcast-transport.interface.js';
 
 /**
@@ -13,7 +14,7 @@ export function encodeBroadcastEnvelope(
   routingKey: string,
 ): string {
   return JSON.stringify({
-    body: Buffer.from(JSON.stringify(message.body), 'utf8').toString('base64'),
+    body: utf8ToBase64(JSON.stringify(message.body)),
     'content-encoding': 'utf-8',
     'content-type': 'application/json',
     headers: message.headers,
