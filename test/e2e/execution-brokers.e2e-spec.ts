@@ -53,8 +53,7 @@ describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl
   afterEach(async () => {
     for (const a of apps.splice(0)) await a.close();
     // The test's queue lists (and dead-letter list) and their kombu bindings.
-    await deleteKeys(REDIS_URL, queue);
-    await deleteKeys(REDIS_URL, `_kombu.binding.${queue}`);
+    await deleteKeys(REDIS_URL, queue, `_kombu.binding.${queue}`);
   });
 
   it('retries with a countdown, republishing the same id, until it succeeds', async () => {
@@ -169,8 +168,7 @@ describe('cluster-wide rate limit through Redis', () => {
     } finally {
       await a.close();
       await b.close();
-      await deleteKeys(REDIS_URL, queue);
-      await deleteKeys(REDIS_URL, `_kombu.binding.${queue}`);
+      await deleteKeys(REDIS_URL, queue, `_kombu.binding.${queue}`);
     }
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { portOpen } from '../setup/services.js';
+import { taskKey } from '../../libs/task-queue/src/backends/redis/redis-result.codec.js';
 
 /** The shared e2e Redis (127.0.0.1:6379); tests isolate themselves with unique key prefixes. */
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';
@@ -86,16 +87,18 @@ export class PrivateRedisServer {
   }
 }
 
-/** Delete every key that starts with `prefix` on the shared server. */
-export async function deleteKeys(url: string, prefix: string): Promise<void> {
+/** Delete every key that starts with one of `prefixes` on the shared server. */
+export async function deleteKeys(url: string, ...prefixes: string[]): Promise<void> {
   const client = new Redis(url, { lazyConnect: true });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await client.del(...keys);
+      } while (cursor !== '0');
+    }
   } finally {
     client.disconnect();
   }
@@ -103,7 +106,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
 
 /** Delete the Celery result keys (`celery-task-meta-<id>`) of `ids` on the shared server. */
 export async function deleteResults(url: string, ids: Iterable<string>): Promise<void> {
-  const keys = [...ids].map((id) => `celery-task-meta-${id}`);
+  const keys = [...ids].map(taskKey);
   const client = new Redis(url, { lazyConnect: true });
   try {
     for (let i = 0; i < keys.length; i += 1000) await client.del(...keys.slice(i, i + 1000));
