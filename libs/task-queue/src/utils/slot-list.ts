@@ -46,11 +46,6 @@ export class SlotList<T extends Slotted> {
     return entry.slot >= 0 && this.entries[entry.slot] === entry;
   }
 
-  /** The first entry matching `predicate` (a scan: for rare lookups such as revoke by id). */
-  find(predicate: (entry: T) => boolean): T | undefined {
-    return this.entries.find(predicate);
-  }
-
   /** A copy of the entries, safe to keep while the list changes. */
   values(): T[] {
     return [...this.entries];
