@@ -3,19 +3,24 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 const INCLUDE = /^--- @include "([\w-]+)"\s*$/gm;
-const cache = new Map<string, string>();
+const scripts = new Map<string, LuaScript>();
 
 /**
- * Read a `<command>-<numKeys>.lua` file (`n`: any number of keys, passed first) and inline its
- * `--- @include "<name>"` lines from `includes/<name>.lua` next to it. Cached per file.
+ * The script of a `<command>-<numKeys>.lua` file (`n`: any number of keys, passed first), its
+ * `--- @include "<name>"` lines inlined from `includes/<name>.lua` next to it. Read, inlined
+ * and hashed once per file.
  */
-export function loadLua(dir: URL, file: string): string {
+function scriptFor(dir: URL, file: string): LuaScript {
   const url = new URL(file, dir);
-  const cached = cache.get(url.href);
-  if (cached !== undefined) return cached;
+  const cached = scripts.get(url.href);
+  if (cached) return cached;
+  const match = /^(\w+)-(\d+|n)\.lua$/.exec(file);
+  if (!match) throw new Error(`Lua file "${file}" is not named <command>-<numKeys>.lua`);
+  const [, name, keys] = match as unknown as [string, string, string];
   const source = inlineIncludes(readFileSync(url, 'utf8'), dir, new Set());
-  cache.set(url.href, source);
-  return source;
+  const script = new LuaScript(name, source, keys === 'n' ? null : Number(keys));
+  scripts.set(url.href, script);
+  return script;
 }
 
 /**
@@ -54,22 +59,20 @@ export function defineLuaCommands(
 ): Record<string, LuaCommand> {
   const commands: Record<string, LuaCommand> = {};
   for (const file of files) {
-    const match = /^(\w+)-(\d+|n)\.lua$/.exec(file);
-    if (!match) throw new Error(`Lua file "${file}" is not named <command>-<numKeys>.lua`);
-    const [, name, keys] = match as unknown as [string, string, string];
-    const script = new LuaScript(loadLua(dir, file), keys === 'n' ? null : Number(keys));
-    commands[name] = (...args) => script.run(client, args, false);
-    commands[`${name}Buffer`] = (...args) => script.run(client, args, true);
+    const script = scriptFor(dir, file);
+    commands[script.name] = (...args) => script.run(client, args, false);
+    commands[`${script.name}Buffer`] = (...args) => script.run(client, args, true);
   }
   return commands;
 }
 
-/** One script's source, digest and key count. */
+/** One script's command name, source, digest and key count. */
 class LuaScript {
   private readonly sha: string;
 
   /** @param numberOfKeys null: callers pass it first. */
   constructor(
+    readonly name: string,
     private readonly source: string,
     private readonly numberOfKeys: number | null,
   ) {
