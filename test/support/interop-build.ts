@@ -10,10 +10,17 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The compiled interop worker and the `celeriac` bin's target, which the e2e suites spawn. */
 export const INTEROP_MAIN = join(ROOT, 'dist/apps/interop/src/main.js');
+/** The compiled worker-only app (`npm run start:worker`). */
+export const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 export const CLI_BIN = join(ROOT, 'libs/task-queue/bin/celeriac.js');
 const CLI_MAIN = join(ROOT, 'libs/task-queue/dist/cli/main.js');
-const OUTPUTS = [INTEROP_MAIN, CLI_MAIN, join(ROOT, 'libs/task-queue/dist/index.js')];
-const SOURCES = [join(ROOT, 'libs/task-queue/src'), join(ROOT, 'apps/interop/src')];
+const OUTPUTS = [INTEROP_MAIN, WORKER_MAIN, CLI_MAIN, join(ROOT, 'libs/task-queue/dist/index.js')];
+const SOURCES = [
+  join(ROOT, 'libs/task-queue/src'),
+  join(ROOT, 'apps/interop/src'),
+  join(ROOT, 'apps/worker/src'),
+  join(ROOT, 'apps/demo/src'),
+];
 const LOCK = join(tmpdir(), 'celeriac-e2e-build.lock');
 const LOCK_STALE_MS = 180_000;
 

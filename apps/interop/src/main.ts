@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { handleShutdownSignals } from 'celeriac';
 import { parseInteropArgs } from './interop-args.js';
 import { InteropModule } from './interop.module.js';
 
@@ -12,7 +13,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(InteropModule.forRoot(options), {
     logger: ['log', 'warn', 'error'],
   });
-  app.enableShutdownHooks();
+  handleShutdownSignals(app);
 }
 
 void bootstrap();

@@ -1,14 +1,29 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { handleShutdownSignals } from 'celeriac';
+import { describeEnvironment } from '../../demo/src/environment.js';
 import { WorkerModule } from './worker.module.js';
 
 /**
  * A worker-only process: `CELERIAC_BROKER=redis://127.0.0.1:6379/0 npm run start:worker`.
- * SIGTERM drains in-flight tasks (shutdownTimeout) and requeues the rest; a second one exits at once.
+ * It runs until told to stop. SIGTERM / SIGINT drains in-flight tasks (shutdownTimeout),
+ * requeues the rest and exits 0; a second signal requeues everything and exits 1.
  */
 async function bootstrap(): Promise<void> {
+  new Logger('Worker').log(
+    describeEnvironment([
+      'CELERIAC_BROKER',
+      'CELERIAC_RESULT_BACKEND',
+      'CELERIAC_QUEUES',
+      'CELERIAC_CONCURRENCY',
+      'CELERIAC_HOSTNAME',
+      'CELERIAC_DISPATCH',
+      'DATABASE_URL',
+    ]),
+  );
   const app = await NestFactory.createApplicationContext(WorkerModule);
-  app.enableShutdownHooks();
+  handleShutdownSignals(app);
 }
 
 void bootstrap();

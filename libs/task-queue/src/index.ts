@@ -41,6 +41,10 @@ export {
 // Worker
 export { WorkerService } from './worker/worker.service.js';
 export {
+  handleShutdownSignals,
+  type ShutdownSignalsOptions,
+} from './worker/shutdown-signals.js';
+export {
   DeadLetters,
   deadLetterQueueOf,
   DEAD_LETTER_HEADERS,

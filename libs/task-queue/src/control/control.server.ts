@@ -73,7 +73,8 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
 
   /**
    * What to do after a remote `shutdown` stopped the worker, e.g. `() => app.close()`.
-   * Without a handler, SIGTERM is raised when the app installed shutdown hooks.
+   * Without a handler, SIGTERM is raised when the app listens for it (`handleShutdownSignals`
+   * or `enableShutdownHooks()`).
    */
   onRemoteShutdown(handler: (reason: string) => unknown): void {
     this.shutdownHandler = handler;
@@ -152,7 +153,8 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
   /**
    * The `shutdown` command: stop fetching and drain (graceful), say `worker-offline`, stop
    * answering; then run the {@link onRemoteShutdown} handler or, when the app installed
-   * shutdown hooks (`enableShutdownHooks()`), raise SIGTERM so Nest closes the application.
+   * a SIGTERM listener (`handleShutdownSignals(app)` or `enableShutdownHooks()`), raise SIGTERM
+   * so the application closes.
    */
   private async shutdown(reason: string): Promise<void> {
     if (this.shuttingDown) return;
@@ -170,7 +172,7 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     } else {
       this.logger.log(
         'Worker stopped by remote shutdown. The application keeps running: call ' +
-          'app.enableShutdownHooks() to have it exit on remote shutdown too.',
+          'handleShutdownSignals(app) to have it exit on remote shutdown too.',
       );
     }
   }

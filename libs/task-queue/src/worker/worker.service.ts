@@ -32,8 +32,9 @@ export type { HeldRequest } from './worker-holdings.js';
 /**
  * The worker: consumes after bootstrap, runs at most `concurrency` tasks at once from at most
  * `concurrency × prefetch` reserved messages, and shuts down gracefully: stop fetching, let
- * in-flight tasks finish within `shutdownTimeout`, requeue what did not. A second SIGTERM /
- * SIGINT during shutdown requeues everything and exits at once.
+ * in-flight tasks finish within `shutdownTimeout`, requeue what did not. It installs no
+ * process signal handler: `handleShutdownSignals(app)` maps SIGTERM / SIGINT to a graceful
+ * close (exit 0) and a second signal to {@link coldShutdown} (exit 1).
  */
 @Injectable()
 export class WorkerService
@@ -114,9 +115,6 @@ export class WorkerService
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
-    const onSecondSignal = (signal: NodeJS.Signals): void => void this.forceExit(signal);
-    process.once('SIGTERM', onSecondSignal);
-    process.once('SIGINT', onSecondSignal);
     try {
       await this.consumer
         ?.cancel()
@@ -130,10 +128,22 @@ export class WorkerService
       const finished = await this.held.waitActive(this.config.worker.shutdownTimeout);
       if (!finished) await this.requeueActive('shutdown timeout reached');
     } finally {
-      process.off('SIGTERM', onSecondSignal);
-      process.off('SIGINT', onSecondSignal);
       this.state = 'stopped';
     }
+  }
+
+  /**
+   * Cold shutdown (e.g. a second SIGTERM during a warm one, see `handleShutdownSignals`):
+   * abort running tasks, requeue everything this worker holds and close the connections now.
+   * The process should exit afterwards; the library never exits it.
+   */
+  async coldShutdown(reason: string): Promise<void> {
+    if (this.state === 'running') {
+      this.state = 'stopping';
+      await this.consumer?.cancel().catch(() => undefined);
+    }
+    await Promise.all([this.held.requeueWaiting(), this.requeueActive(reason)]);
+    await this.connections.close();
   }
 
   /** True when nothing is reserved, scheduled or running. */
@@ -267,17 +277,6 @@ export class WorkerService
     const ids = await this.held.requeueActive(reason);
     if (ids.length)
       this.logger.warn(`Requeued ${ids.length} unfinished task(s) (${reason}): ${ids.join(', ')}`);
-  }
-
-  private async forceExit(signal: NodeJS.Signals): Promise<void> {
-    this.logger.warn(`Second ${signal}: cold shutdown, requeueing everything and exiting now.`);
-    const deadline = new Promise((r) => setTimeout(r, 3_000).unref());
-    await Promise.race([
-      Promise.all([this.held.requeueWaiting(), this.requeueActive(`second ${signal}`)]),
-      deadline,
-    ]);
-    await Promise.race([this.connections.close(), deadline]);
-    process.exit(1);
   }
 
   private settleFailed(delivery: GuardedDelivery, error: Error): void {

@@ -23,6 +23,11 @@ export class MemoryBrokerStore {
   private readonly timers = new Set<NodeJS.Timeout>();
   private rotation = 0;
   private pumping = false;
+  /**
+   * A ref'd handle while any consumer is active: a worker on `memory://` has no socket that
+   * keeps Node's event loop alive, and must not exit before it is told to stop.
+   */
+  private keepAlive: NodeJS.Timeout | undefined;
 
   enqueue(queue: string, message: TaskMessage, priority: number, notBefore?: Date): void {
     const entry: StoredMessage = {
@@ -52,6 +57,7 @@ export class MemoryBrokerStore {
       active: true,
     };
     this.consumers.push(consumer);
+    this.keepAlive ??= setInterval(() => undefined, 2 ** 31 - 1);
     this.pump();
     return consumer;
   }
@@ -60,6 +66,7 @@ export class MemoryBrokerStore {
     consumer.active = false;
     const index = this.consumers.indexOf(consumer);
     if (index !== -1) this.consumers.splice(index, 1);
+    if (this.consumers.length === 0) this.stopKeepAlive();
   }
 
   /** Give back every unsettled delivery of a consumer (connection closed). */
@@ -76,6 +83,12 @@ export class MemoryBrokerStore {
   dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.stopKeepAlive();
+  }
+
+  private stopKeepAlive(): void {
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
   }
 
   private schedule(queue: string, entry: StoredMessage, notBefore?: Date): void {

@@ -1,0 +1,37 @@
+/**
+ * The environment variables the demo and `apps/worker` read, for documentation and for the
+ * start-up line that says which ones were set.
+ */
+export const DEMO_ENVIRONMENT = {
+  CELERIAC_BROKER: 'broker URL (default memory://)',
+  CELERIAC_RESULT_BACKEND: 'result backend URL or "typeorm" (default memory://)',
+  CELERIAC_QUEUES: 'queues to consume, comma separated (default celery,notifications)',
+  CELERIAC_CONCURRENCY: 'tasks that run at once (default 8)',
+  CELERIAC_HOSTNAME: 'Celery node name (default demo@%h)',
+  CELERIAC_DISPATCH: '"outbox" for the transactional outbox (default after-commit)',
+  CELERIAC_WORKER: '"0": producer-only API process (demo only; apps/worker always consumes)',
+  DATABASE_URL: 'PostgreSQL URL (default: embedded SQLite in memory)',
+  PORT: 'HTTP port of the demo (default 3000)',
+  DEMO_SAMPLES: '"0": do not place the sample orders at start (demo only)',
+} as const;
+
+export type DemoVariable = keyof typeof DEMO_ENVIRONMENT;
+
+/** Hide the password of a URL: `redis://:secret@host` → `redis://:**@host`. */
+function masked(value: string): string {
+  return value.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1**@');
+}
+
+/** One line naming the given variables that are set (credentials masked) and those that are not. */
+export function describeEnvironment(
+  names: readonly DemoVariable[],
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const set = names.filter((name) => env[name] !== undefined);
+  const unset = names.filter((name) => env[name] === undefined);
+  const parts = set.map((name) => `${name}=${masked(env[name]!)}`);
+  return (
+    `Environment: ${parts.length ? parts.join(' ') : 'no variable set'}` +
+    (unset.length ? `; defaults for ${unset.join(', ')}` : '')
+  );
+}

@@ -1,0 +1,76 @@
+import { type INestApplicationContext, Logger } from '@nestjs/common';
+import { WorkerService } from './worker.service.js';
+
+export interface ShutdownSignalsOptions {
+  /** Signals that start a graceful shutdown; default `['SIGTERM', 'SIGINT']`. */
+  signals?: NodeJS.Signals[];
+  /** ms a cold shutdown (second signal) may take to requeue and disconnect; default 3000. */
+  coldShutdownTimeout?: number;
+}
+
+/**
+ * Let the process exit the way a worker should on SIGTERM / SIGINT, instead of Nest's
+ * `app.enableShutdownHooks()` (which re-raises the signal after closing, so even a clean
+ * shutdown ends with exit code 143 / 130):
+ *
+ * - first signal: `app.close()` (the worker stops fetching, gives running tasks up to
+ *   `shutdownTimeout`, requeues the rest, then connections close), then exit code 0;
+ *   1 when closing failed;
+ * - a second signal while closing: cold shutdown, everything the worker holds is requeued at
+ *   once, connections close (bounded by `coldShutdownTimeout`), exit code 1.
+ *
+ * Opt-in, called by the application's entry point (`handleShutdownSignals(app)` right after
+ * `NestFactory.create…`): the library itself installs no process signal handler. Returns a
+ * function that removes the listeners again.
+ * @publicApi
+ */
+export function handleShutdownSignals(
+  app: INestApplicationContext,
+  options: ShutdownSignalsOptions = {},
+): () => void {
+  const logger = new Logger('TaskQueue');
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const coldTimeout = options.coldShutdownTimeout ?? 3_000;
+  let closing = false;
+
+  const cold = async (signal: NodeJS.Signals): Promise<void> => {
+    logger.warn(`Second ${signal}: cold shutdown, requeueing everything and exiting now.`);
+    const worker = workerOf(app);
+    const deadline = new Promise((resolve) => setTimeout(resolve, coldTimeout).unref());
+    await Promise.race([
+      worker?.coldShutdown(`second ${signal}`).catch((error: Error) => {
+        logger.error(`Cold shutdown failed: ${error.message}`);
+      }),
+      deadline,
+    ]);
+    process.exit(1);
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      void cold(signal);
+      return;
+    }
+    closing = true;
+    void app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error(`Shutdown failed: ${error.message}`, error.stack);
+        process.exit(1);
+      },
+    );
+  };
+
+  for (const signal of signals) process.on(signal, onSignal);
+  return () => {
+    for (const signal of signals) process.off(signal, onSignal);
+  };
+}
+
+function workerOf(app: INestApplicationContext): WorkerService | undefined {
+  try {
+    return app.get(WorkerService, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
