@@ -60,6 +60,14 @@ export interface TaskProperties {
   [extra: string]: unknown;
 }
 
+/**
+ * Marks a message whose body on the wire was not valid UTF-8 (a pickle body, or poison published
+ * by someone else): its `body` then holds the bytes in base64, so that a dead-lettered or
+ * re-driven copy keeps them byte for byte instead of U+FFFD replacement characters. Brokers
+ * remove the marker again when they publish the message.
+ */
+export const BODY_BASE64_HEADER = 'x-celeriac-body-base64';
+
 /** A task message as every broker carries it. `body` is the encoded JSON text. */
 export interface TaskMessage {
   headers: TaskHeaders;

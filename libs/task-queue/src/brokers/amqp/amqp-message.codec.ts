@@ -1,17 +1,13 @@
 import { type Message, type Options } from 'amqplib';
-import type {
-  TaskHeaders,
-  TaskMessage,
-  TaskProperties,
+import {
+  BODY_BASE64_HEADER,
+  type TaskHeaders,
+  type TaskMessage,
+  type TaskProperties,
 } from '../../interfaces/task-message.interface.js';
 import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
 
-/**
- * Marks a message whose AMQP body was not valid UTF-8 (poison published by someone else): its
- * `body` then holds the bytes in base64, so that a dead-lettered copy keeps them byte for byte
- * instead of U+FFFD replacement characters. Removed again when the message is published.
- */
-export const BODY_BASE64_HEADER = 'x-celeriac-body-base64';
+export { BODY_BASE64_HEADER };
 
 /** A task message as amqplib publishes it. */
 export interface AmqpOutgoing {

@@ -1,5 +1,9 @@
 import { InvalidMessageError } from '../../errors/invalid-message.error.js';
-import type { TaskMessage, TaskProperties } from '../../interfaces/task-message.interface.js';
+import {
+  BODY_BASE64_HEADER,
+  type TaskMessage,
+  type TaskProperties,
+} from '../../interfaces/task-message.interface.js';
 import { base64ToUtf8, utf8ToBase64 } from '../../utils/base64-text.js';
 
 /** Properties kombu's Redis transport adds; they describe one delivery, not the task. */
@@ -31,11 +35,20 @@ export interface DecodedEnvelope {
  * copy of the properties cost more than everything else a publish does.
  */
 export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
-  const body = utf8ToBase64(message.body);
+  let headers = message.headers as Record<string, unknown>;
+  let body: string;
+  if (headers[BODY_BASE64_HEADER] === true) {
+    // Bytes that are not UTF-8 text, already in base64 (see decodeEnvelope): written as read.
+    body = message.body;
+    headers = { ...headers };
+    delete headers[BODY_BASE64_HEADER];
+  } else {
+    body = utf8ToBase64(message.body);
+  }
   return (
     `{"body":"${body}","content-encoding":${JSON.stringify(message.contentEncoding)},` +
     `"content-type":${JSON.stringify(message.contentType)},` +
-    `"headers":${JSON.stringify(message.headers)},"properties":${propertiesText(message.properties, route)}}`
+    `"headers":${JSON.stringify(headers)},"properties":${propertiesText(message.properties, route)}}`
   );
 }
 
@@ -78,7 +91,13 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
   const headers = isRecord(parsed.headers) ? parsed.headers : {};
   const rawBody = parsed.body;
   const text = typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody ?? null);
-  const body = props.body_encoding === 'base64' ? base64ToUtf8(text) : text;
+  let body = props.body_encoding === 'base64' ? base64ToUtf8(text) : text;
+  // Only a body with a replacement character can be invalid UTF-8: check exactly then, and
+  // keep such bytes in base64 (marked) so that dead letters and redrives do not alter them.
+  if (body !== text && body.includes('\uFFFD') && !sameBytes(body, text)) {
+    body = Buffer.from(text, 'base64').toString('base64');
+    headers[BODY_BASE64_HEADER] = true;
+  }
   return {
     message: {
       headers: headers as TaskMessage['headers'],
@@ -93,6 +112,11 @@ export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
     routingKey: stringOr(info.routing_key, queue),
     priority: typeof props.priority === 'number' ? props.priority : 0,
   };
+}
+
+/** True when UTF-8 `body` is exactly the bytes that base64 `encoded` holds. */
+function sameBytes(body: string, encoded: string): boolean {
+  return Buffer.from(body, 'utf8').equals(Buffer.from(encoded, 'base64'));
 }
 
 /** The first characters of an unreadable entry, for logs. */
