@@ -40,10 +40,7 @@ export {
 
 // Worker
 export { WorkerService } from './worker/worker.service.js';
-export {
-  handleShutdownSignals,
-  type ShutdownSignalsOptions,
-} from './worker/shutdown-signals.js';
+export { handleShutdownSignals, type ShutdownSignalsOptions } from './worker/shutdown-signals.js';
 export {
   DeadLetters,
   deadLetterQueueOf,

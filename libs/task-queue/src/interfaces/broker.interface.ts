@@ -38,6 +38,13 @@ export interface Delivery {
    * lease (AMQP, memory) resolve immediately.
    */
   touch(): Promise<void>;
+  /**
+   * The consumer keeps this delivery aside until its ETA (`true`), or it is due and runs now
+   * (`false`). While held it does not count against `prefetch`, so the messages behind it can
+   * still be fetched (Celery's `qos.increment_eventually` for ETA tasks); settling a held
+   * delivery ends the hold. Optional: a broker without it keeps counting held deliveries.
+   */
+  setHeld?(held: boolean): void;
 }
 
 export interface ConsumeOptions {

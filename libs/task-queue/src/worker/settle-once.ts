@@ -59,6 +59,10 @@ class SettleOnceDelivery implements GuardedDelivery {
     return this.done ? Promise.resolve() : this.inner.touch();
   }
 
+  setHeld(held: boolean): void {
+    if (!this.done) this.inner.setHeld?.(held);
+  }
+
   /** Take the right to settle: true the first time only. */
   private claim(): boolean {
     if (this.done) return false;

@@ -184,7 +184,7 @@ export class WorkerService
       void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
       return;
     }
-    if (wait > 0) this.hold({ delivery, request }, wait);
+    if (wait > 0) this.holdUntilEta({ delivery, request }, wait);
     else this.enqueue({ delivery, request });
   }
 
@@ -230,6 +230,18 @@ export class WorkerService
   /** Keep a reserved message aside for `ms` (ETA due soon, or rate limited), then queue it. */
   private hold(item: Reserved, ms: number): void {
     this.held.hold(item, ms, (released) => this.enqueue(released));
+  }
+
+  /**
+   * An ETA due soon: keep it aside, outside the prefetch window (the broker fetches the
+   * messages behind it meanwhile), and queue it when due. Timers fire in ETA order.
+   */
+  private holdUntilEta(item: Reserved, ms: number): void {
+    item.delivery.setHeld?.(true);
+    this.held.hold(item, ms, (released) => {
+      released.delivery.setHeld?.(false);
+      this.enqueue(released);
+    });
   }
 
   private run(item: Reserved): void {

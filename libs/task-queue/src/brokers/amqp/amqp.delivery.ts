@@ -26,6 +26,14 @@ export interface DeliveryHost {
   park(message: TaskMessage, queue: string, until: Date): Promise<void>;
 }
 
+/** The subscription a delivery came from: told when it settles and when it is held. */
+export interface DeliveryOwner {
+  /** The delivery settled (or its channel is gone); `wasHeld` when it was held until its ETA. */
+  settled(slot: ChannelSlot, wasHeld: boolean): void;
+  /** The delivery is held until its ETA (true) or released to run (false). */
+  heldChanged(slot: ChannelSlot, held: boolean): void;
+}
+
 /**
  * One RabbitMQ delivery. Settling is idempotent and never throws into the worker: on a channel
  * that has closed meanwhile, RabbitMQ has already requeued the message, so the call is logged
@@ -38,13 +46,14 @@ export class AmqpDelivery implements Delivery {
   readonly redelivered: boolean;
   readonly deliveryInfo: { exchange: string; routingKey: string; priority: number };
   private settled = false;
+  private held = false;
 
   constructor(
     private readonly slot: ChannelSlot,
     private readonly raw: ConsumeMessage,
     readonly queue: string,
     private readonly host: DeliveryHost,
-    private readonly onSettled: () => void,
+    private readonly owner: DeliveryOwner,
     fromDelay: boolean,
   ) {
     this.message = decodeAmqpMessage(raw);
@@ -89,6 +98,18 @@ export class AmqpDelivery implements Delivery {
 
   /** AMQP has no leases: an unacked message stays with its consumer until settled. */
   async touch(): Promise<void> {}
+
+  setHeld(held: boolean): void {
+    if (this.settled || this.held === held) return;
+    this.held = held;
+    this.owner.heldChanged(this.slot, held);
+  }
+
+  private onSettled(): void {
+    const wasHeld = this.held;
+    this.held = false;
+    this.owner.settled(this.slot, wasHeld);
+  }
 
   /** Take the right to settle; false when already settled or the channel is gone. */
   private claim(): boolean {

@@ -4,7 +4,12 @@ import { decodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
 import { type AmqpConnection, errorText } from './amqp.connection.js';
 import { type DelayLadder } from './amqp.delay.js';
 import { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
-import { AmqpDelivery, type ChannelSlot, type DeliveryHost } from './amqp.delivery.js';
+import {
+  AmqpDelivery,
+  type ChannelSlot,
+  type DeliveryHost,
+  type DeliveryOwner,
+} from './amqp.delivery.js';
 import { AmqpMessages } from './amqp.messages.js';
 import { type AmqpTopology } from './amqp.topology.js';
 
@@ -18,6 +23,8 @@ export interface SubscriptionHost extends DeliveryHost {
 }
 
 const RESUBSCRIBE_DELAY_MS = 1_000;
+/** The largest prefetch count AMQP can carry (a short). */
+const MAX_PREFETCH = 65_535;
 
 /**
  * One `consume()` call: a dedicated channel with manual acks, `basic.qos(prefetch)` and one
@@ -25,13 +32,29 @@ const RESUBSCRIBE_DELAY_MS = 1_000;
  * several classic queues share the channel, per consumer otherwise (quorum queues do not
  * support global QoS; Celery does the same). After a channel or connection loss it subscribes
  * again once RabbitMQ is back; deliveries of the dead channel settle as logged no-ops.
+ *
+ * Deliveries held until their ETA do not count against the window: like Celery's
+ * `qos.increment_eventually`, the prefetch count is raised by the number held (one
+ * `basic.qos` per event-loop turn). Per-consumer QoS cannot be raised for running consumers,
+ * so a single classic queue switches to channel-wide QoS the first time it holds one (new
+ * consumer, then the old one cancelled; its unacked messages stay valid). Quorum queues keep
+ * per-consumer QoS: there, held deliveries still count against the window.
  */
-export class AmqpSubscription implements Consumer {
+export class AmqpSubscription implements Consumer, DeliveryOwner {
   private slot: ChannelSlot | undefined;
   private active = true;
   private outstanding = 0;
   private resubscribing: Promise<void> | undefined;
   private readonly tags: string[] = [];
+  /** Deliveries of the current channel held until their ETA. */
+  private held = 0;
+  /** The current channel's QoS is channel-wide (global), so it can be raised. */
+  private channelWide = false;
+  /** The prefetch count last set on the current channel. */
+  private applied = 0;
+  private quorum = false;
+  private qosScheduled = false;
+  private qosChain: Promise<void> = Promise.resolve();
   private readonly onReconnect = (): void => void this.resubscribe(0);
 
   constructor(
@@ -90,9 +113,13 @@ export class AmqpSubscription implements Consumer {
     this.slot = slot;
     this.outstanding = 0;
     this.tags.length = 0;
+    this.held = 0;
     const quorum = this.queues.some((queue) => topology.describe(queue).type === 'quorum');
+    this.quorum = quorum;
+    this.channelWide = this.queues.length > 1 && !quorum;
+    this.applied = Math.max(1, this.prefetch);
     try {
-      await channel.prefetch(Math.max(1, this.prefetch), this.queues.length > 1 && !quorum);
+      await channel.prefetch(this.applied, this.channelWide);
       for (const queue of this.queues) {
         const reply = await channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
           noAck: false,
@@ -122,14 +149,7 @@ export class AmqpSubscription implements Consumer {
     if (due && due.getTime() > Date.now()) return void this.repark(slot, queue, raw, due);
     this.outstanding++;
     const fromDelay = this.host.ladder.owns(raw.fields.exchange);
-    const delivery = new AmqpDelivery(
-      slot,
-      raw,
-      queue,
-      this.host,
-      () => this.onSettled(slot),
-      fromDelay,
-    );
+    const delivery = new AmqpDelivery(slot, raw, queue, this.host, this, fromDelay);
     try {
       this.handler(delivery);
     } catch (error) {
@@ -153,10 +173,67 @@ export class AmqpSubscription implements Consumer {
     }
   }
 
-  private onSettled(slot: ChannelSlot): void {
+  settled(slot: ChannelSlot, wasHeld: boolean): void {
     if (slot !== this.slot) return;
     this.outstanding = Math.max(0, this.outstanding - 1);
+    if (wasHeld) this.heldChanged(slot, false);
     if (!this.active && this.outstanding === 0 && slot === this.slot) void this.closeChannel();
+  }
+
+  heldChanged(slot: ChannelSlot, held: boolean): void {
+    if (slot !== this.slot || this.quorum) return;
+    this.held = Math.max(0, this.held + (held ? 1 : -1));
+    if (this.qosScheduled) return;
+    this.qosScheduled = true;
+    // Once per turn: a fetched batch of ETA tasks costs one basic.qos, not one each.
+    setImmediate(() => {
+      this.qosScheduled = false;
+      this.qosChain = this.qosChain
+        .then(() => this.applyQos(slot))
+        .catch((error: unknown) =>
+          this.host.logger.warn(
+            `Could not adjust the prefetch of ${this.queues.join(', ')}: ${errorText(error)}`,
+          ),
+        );
+    });
+  }
+
+  /** Set the prefetch count to the window plus the deliveries held until their ETA. */
+  private async applyQos(slot: ChannelSlot): Promise<void> {
+    if (!slot.open || slot !== this.slot || !this.active) return;
+    const count = Math.min(MAX_PREFETCH, Math.max(1, this.prefetch) + this.held);
+    if (count === this.applied) return;
+    if (!this.channelWide) {
+      if (this.held > 0) await this.useChannelWideQos(slot, count);
+      return;
+    }
+    this.applied = count;
+    await slot.channel.prefetch(count, true);
+  }
+
+  /**
+   * Per-consumer QoS only applies to consumers started after it: set a channel-wide limit,
+   * start new consumers with no limit of their own, then cancel the old ones (their unacked
+   * deliveries stay valid and count against the channel-wide limit).
+   */
+  private async useChannelWideQos(slot: ChannelSlot, count: number): Promise<void> {
+    this.channelWide = true;
+    this.applied = count;
+    await slot.channel.prefetch(count, true);
+    await slot.channel.prefetch(0, false);
+    const old = this.tags.splice(0);
+    const started: string[] = [];
+    for (const queue of this.queues) {
+      const reply = await slot.channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
+        noAck: false,
+      });
+      started.push(reply.consumerTag);
+    }
+    // cancel() may have run meanwhile: then the new consumers go too.
+    const keep = this.active && slot === this.slot;
+    if (keep) this.tags.push(...started);
+    const gone = keep ? old : [...old, ...started];
+    await Promise.all(gone.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
   }
 
   private onChannelClosed(slot: ChannelSlot): void {

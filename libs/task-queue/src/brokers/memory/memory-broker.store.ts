@@ -9,6 +9,8 @@ interface ConsumerState {
   handler: DeliveryHandler;
   prefetch: number;
   unacked: Map<string, { entry: StoredMessage; queue: string }>;
+  /** Tags of unacked deliveries held until their ETA: not counted against `prefetch`. */
+  held: Set<string>;
   active: boolean;
 }
 
@@ -54,6 +56,7 @@ export class MemoryBrokerStore {
       handler,
       prefetch: Math.max(1, prefetch),
       unacked: new Map(),
+      held: new Set(),
       active: true,
     };
     this.consumers.push(consumer);
@@ -74,6 +77,7 @@ export class MemoryBrokerStore {
     this.cancelConsumer(consumer);
     for (const [tag, held] of consumer.unacked) {
       consumer.unacked.delete(tag);
+      consumer.held.delete(tag);
       this.queue(held.queue).unshift({ ...held.entry, redelivered: true });
     }
     this.pump();
@@ -127,7 +131,8 @@ export class MemoryBrokerStore {
         const count = this.consumers.length;
         for (let i = 0; i < count; i++) {
           const consumer = this.consumers[(this.rotation + i) % count]!;
-          if (!consumer.active || consumer.unacked.size >= consumer.prefetch) continue;
+          const inFlight = consumer.unacked.size - consumer.held.size;
+          if (!consumer.active || inFlight >= consumer.prefetch) continue;
           if (this.deliverOne(consumer)) {
             delivered = true;
             this.rotation = (this.rotation + i + 1) % Math.max(1, this.consumers.length);
@@ -155,6 +160,7 @@ export class MemoryBrokerStore {
   private createDelivery(consumer: ConsumerState, queue: string, entry: StoredMessage): Delivery {
     const settle = (): boolean => {
       const held = consumer.unacked.delete(entry.tag);
+      consumer.held.delete(entry.tag);
       if (held) queueMicrotask(() => this.pump());
       return held;
     };
@@ -174,6 +180,14 @@ export class MemoryBrokerStore {
         if (settle()) this.schedule(queue, { ...entry, tag: randomUUID() }, until);
       },
       touch: async () => undefined,
+      setHeld: (held: boolean) => {
+        if (!consumer.unacked.has(entry.tag)) return;
+        if (!held) consumer.held.delete(entry.tag);
+        else if (!consumer.held.has(entry.tag)) {
+          consumer.held.add(entry.tag);
+          queueMicrotask(() => this.pump());
+        }
+      },
     };
   }
 }

@@ -26,11 +26,13 @@ export interface RedisConsumerContext {
 
 /**
  * One `consume()` subscription: fetches with fetch-2.lua while fewer than `prefetch`
- * deliveries are unsettled, and sleeps on a {@link RedisWaker} while its queues are empty.
+ * deliveries are unsettled (those held until their ETA do not count), and sleeps on a {@link RedisWaker} while its queues are empty.
  * Queues rotate round-robin after each fetch, like kombu's default `queue_order_strategy`.
  */
 export class RedisConsumer implements Consumer, DeliverySettler {
   private readonly unsettled = new SlotList<RedisDelivery>();
+  /** Unsettled deliveries held until their ETA: they do not count against `prefetch`. */
+  private heldCount = 0;
   private readonly waker: RedisWaker;
   /** Queues in fetch order, and their [list key, queue] pairs (rebuilt when it rotates). */
   private order: string[] = [];
@@ -68,12 +70,29 @@ export class RedisConsumer implements Consumer, DeliverySettler {
 
   /** Forget every unsettled delivery (the broker gives them back); returns their tags. */
   releaseAll(): string[] {
+    this.heldCount = 0;
     return this.unsettled.clear().map((delivery) => delivery.deliveryTag);
   }
 
   release(delivery: RedisDelivery): boolean {
     if (!this.unsettled.remove(delivery)) return false;
-    // One pump for every release of this turn (a microtask each would cost an async resource).
+    if (delivery.held) {
+      delivery.held = false;
+      this.heldCount--;
+    }
+    this.schedulePump();
+    return true;
+  }
+
+  setHeld(delivery: RedisDelivery, held: boolean): void {
+    if (delivery.held === held || !this.unsettled.has(delivery)) return;
+    delivery.held = held;
+    this.heldCount += held ? 1 : -1;
+    if (held) this.schedulePump();
+  }
+
+  /** One pump for every release of this turn (a microtask each would cost an async resource). */
+  private schedulePump(): void {
     if (this.running && !this.pumpScheduled) {
       this.pumpScheduled = true;
       queueMicrotask(() => {
@@ -81,7 +100,6 @@ export class RedisConsumer implements Consumer, DeliverySettler {
         void this.pump();
       });
     }
-    return true;
   }
 
   ack(tag: string): Promise<void> {
@@ -112,7 +130,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     try {
       while (this.running) {
         this.again = false;
-        const free = this.prefetch - this.unsettled.size;
+        const free = this.prefetch - (this.unsettled.size - this.heldCount);
         if (free <= 0) return;
         const got = await this.fetch(Math.min(free, this.ctx.batchSize));
         if (got === 0 && !this.again && this.running) await this.waker.wait();

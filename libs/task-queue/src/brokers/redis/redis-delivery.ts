@@ -10,6 +10,8 @@ export interface DeliverySettler {
   requeue(tag: string): Promise<void>;
   defer(tag: string, until: Date): Promise<void>;
   touch(delivery: RedisDelivery): Promise<void>;
+  /** The delivery is held until its ETA (true) or released (false): see Delivery.setHeld. */
+  setHeld(delivery: RedisDelivery, held: boolean): void;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface DeliverySettler {
  */
 export class RedisDelivery implements Delivery, Slotted {
   slot = -1;
+  /** Held until its ETA: not counted against the consumer's prefetch (see setHeld). */
+  held = false;
   readonly message: DecodedEnvelope['message'];
   readonly redelivered: boolean;
   readonly deliveryInfo: Delivery['deliveryInfo'];
@@ -54,5 +58,9 @@ export class RedisDelivery implements Delivery, Slotted {
 
   touch(): Promise<void> {
     return this.settler.touch(this);
+  }
+
+  setHeld(held: boolean): void {
+    this.settler.setHeld(this, held);
   }
 }
