@@ -57,6 +57,7 @@ export type {
   ConsumeOptions,
   Delivery,
   DeliveryHandler,
+  ParkedMessage,
   PublishOptions,
 } from './interfaces/broker.interface.js';
 export type {

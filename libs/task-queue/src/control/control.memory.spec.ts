@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
+import { TaskClient } from '../core/task.client.js';
 import { WorkerService } from '../worker/worker.service.js';
 import { ControlClient } from './control.client.js';
 import { MemoryBroadcastTransport, topicMatches } from './transport/memory-broadcast.transport.js';
@@ -36,6 +37,23 @@ describe('remote control on memory://', () => {
     const standalone = await ControlClient.connect(name);
     expect(Object.keys(await standalone.ping({ timeout: 300 }))).toEqual([node]);
     await standalone.close();
+  });
+
+  it('inspect scheduled lists ETA tasks parked in the broker, marked parked', async () => {
+    const app = await createApp({ broker: `memory://sched-${Date.now()}` });
+    apps.push(app);
+    const node = app.get(WorkerService).hostname;
+    const eta = new Date(Date.now() + 60_000);
+    const sent = await app.get(TaskClient).send('orders.add', [1, 2], {}, { eta });
+    const reply = await app.get(ControlClient).scheduled({ destination: [node], timeout: 300 });
+    expect(reply[node]).toEqual([
+      expect.objectContaining({
+        parked: true,
+        priority: 6,
+        request: expect.objectContaining({ id: sent.id, name: 'orders.add', args: [1, 2] }),
+      }),
+    ]);
+    expect(new Date(String(reply[node]![0]!.eta)).getTime()).toBe(eta.getTime());
   });
 
   it('publishes worker events on celeryev', async () => {

@@ -8,6 +8,8 @@ import type { LamportClock } from '../events/lamport-clock.js';
 import { SW_IDENT, SW_VERSION } from '../events/event-fields.js';
 import type { RevokedTasks } from '../worker/revoked-tasks.js';
 import type { WorkerService } from '../worker/worker.service.js';
+import { parseTaskMessage } from '../protocol/task-message.parser.js';
+import type { HeldRequest } from '../worker/worker-holdings.js';
 import { brokerInfo } from './broker-info.js';
 import { requestInfo } from './request-info.js';
 
@@ -28,6 +30,9 @@ export interface ControlTargets {
 }
 
 type Command = (args: Record<string, unknown>) => unknown;
+
+/** At most this many parked messages in an `inspect scheduled` reply. */
+const PARKED_LIMIT = 1_000;
 
 /**
  * Celery's worker remote-control commands with their reply shapes (§8.4), on a Celeriac
@@ -139,13 +144,45 @@ export class WorkerControlCommands {
     return this.t.worker.snapshot()[state].map((r) => requestInfo(r, host, state));
   }
 
-  private scheduled(): unknown[] {
+  /**
+   * Celery's reply: the ETA tasks this worker holds. Celeriac parks ETAs further than 2 s
+   * ahead in the broker instead (Redis): those of this worker's queues are listed too, after
+   * the held ones, with `parked: true` (every worker consuming the queue lists them).
+   */
+  private async scheduled(): Promise<unknown[]> {
     const host = this.t.worker.hostname;
-    return this.t.worker.snapshot().scheduled.map((r) => ({
+    const held = this.t.worker.snapshot().scheduled.map((r) => ({
       eta: r.eta ? toCeleryDate(r.eta) : null,
       priority: 6,
       request: requestInfo(r, host, 'scheduled'),
     }));
+    return [...held, ...(await this.parked(host))];
+  }
+
+  private async parked(host: string): Promise<unknown[]> {
+    const { broker, config } = this.t;
+    if (!broker.parked) return [];
+    const parked = await broker.parked(config.worker.queues, PARKED_LIMIT);
+    const entries: unknown[] = [];
+    for (const p of parked) {
+      let request;
+      try {
+        request = parseTaskMessage(p.message, p.queue);
+      } catch {
+        continue; // dead-lettered when it is due; nothing to show as a task
+      }
+      const held: HeldRequest = {
+        ...request,
+        deliveryInfo: { ...p.deliveryInfo, redelivered: false },
+      };
+      entries.push({
+        eta: toCeleryDate(request.eta ?? p.due),
+        priority: 6,
+        request: requestInfo(held, host, 'scheduled'),
+        parked: true,
+      });
+    }
+    return entries;
   }
 
   private queryTask(args: Record<string, unknown>): Record<string, unknown> {

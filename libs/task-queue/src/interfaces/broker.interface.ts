@@ -47,6 +47,15 @@ export interface Delivery {
   setHeld?(held: boolean): void;
 }
 
+/** A message parked in the broker until it is due (ETA / notBefore), as `parked()` lists it. */
+export interface ParkedMessage {
+  readonly message: TaskMessage;
+  /** The queue it goes to when due. */
+  readonly queue: string;
+  readonly due: Date;
+  readonly deliveryInfo: { exchange: string; routingKey: string; priority: number };
+}
+
 export interface ConsumeOptions {
   /** At most this many unacked deliveries are outstanding for the consumer at once. */
   prefetch: number;
@@ -75,5 +84,11 @@ export interface Broker {
   purge(queue: string): Promise<number>;
   /** Ready (not yet delivered) messages in a queue. */
   queueLength(queue: string): Promise<number>;
+  /**
+   * Optional: up to `limit` messages parked for `queues` until they are due, earliest first
+   * (`inspect scheduled` lists them besides what the worker holds). Brokers that cannot read
+   * their parked messages without taking them (RabbitMQ's delay queues) leave it out.
+   */
+  parked?(queues: string[], limit: number): Promise<ParkedMessage[]>;
   close(): Promise<void>;
 }

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, DeliveryHandler } from '../../interfaces/broker.interface.js';
+import type {
+  Delivery,
+  DeliveryHandler,
+  ParkedMessage,
+} from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
 import { clampPriority, MemoryQueue, type StoredMessage } from './memory-queue.js';
 
@@ -22,7 +26,11 @@ interface ConsumerState {
 export class MemoryBrokerStore {
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly consumers: ConsumerState[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Messages parked until due, by their timer. */
+  private readonly timers = new Map<
+    NodeJS.Timeout,
+    { queue: string; entry: StoredMessage; due: number }
+  >();
   private rotation = 0;
   private pumping = false;
   /**
@@ -83,9 +91,24 @@ export class MemoryBrokerStore {
     this.pump();
   }
 
+  /** Messages parked for `queues` until due, earliest first (up to `limit`). */
+  parked(queues: string[], limit: number): ParkedMessage[] {
+    const wanted = new Set(queues);
+    return [...this.timers.values()]
+      .filter((p) => wanted.has(p.queue))
+      .sort((a, b) => a.due - b.due)
+      .slice(0, limit)
+      .map(({ queue, entry, due }) => ({
+        message: entry.message,
+        queue,
+        due: new Date(due),
+        deliveryInfo: { exchange: '', routingKey: queue, priority: entry.priority },
+      }));
+  }
+
   /** Stop every timer: the store is going away. */
   dispose(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.keys()) clearTimeout(timer);
     this.timers.clear();
     this.stopKeepAlive();
   }
@@ -108,7 +131,7 @@ export class MemoryBrokerStore {
       this.pump();
     }, delay);
     timer.unref?.();
-    this.timers.add(timer);
+    this.timers.set(timer, { queue, entry, due: Date.now() + delay });
   }
 
   private queue(name: string): MemoryQueue {

@@ -3,6 +3,7 @@ import type {
   ConsumeOptions,
   Consumer,
   DeliveryHandler,
+  ParkedMessage,
   PublishOptions,
 } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
@@ -54,6 +55,10 @@ export class MemoryBroker implements Broker {
 
   async queueLength(queue: string): Promise<number> {
     return this.store.length(queue);
+  }
+
+  async parked(queues: string[], limit: number): Promise<ParkedMessage[]> {
+    return this.store.parked(queues, limit);
   }
 
   async close(): Promise<void> {

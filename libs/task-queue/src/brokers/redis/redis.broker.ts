@@ -7,6 +7,7 @@ import type {
   ConsumeOptions,
   Consumer,
   DeliveryHandler,
+  ParkedMessage,
   PublishOptions,
 } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
@@ -26,6 +27,7 @@ import {
 } from './redis-connection.js';
 import { RedisConsumer } from './redis-consumer.js';
 import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
+import { readParked } from './redis-parked.js';
 import { clampPriority, RedisKeyspace } from './redis-keys.js';
 import { RedisMaintenance } from './redis-maintenance.js';
 import { RedisPublisher } from './redis-publisher.js';
@@ -155,6 +157,13 @@ export class RedisBroker implements Broker {
         return sum + Number(length);
       }, 0);
     });
+  }
+
+  /** Messages parked in the delayed zset for `queues`, earliest first (`inspect scheduled`). */
+  async parked(queues: string[], limit: number): Promise<ParkedMessage[]> {
+    return this.withRedis('list parked messages', () =>
+      readParked(this.client, this.keys.delayed, new Set(queues), limit),
+    );
   }
 
   /**
