@@ -53,7 +53,7 @@ afterAll(async () => {
   await client?.close();
   await app?.close();
   const redis = new Redis(BROKER);
-  for (const entry of await redis.zrange('celeriac:delayed', 0, -1)) {
+  for (const entry of await redis.zrange('celeriac:delayed', 0, '-1')) {
     if (entry.includes(QUEUE)) await redis.zrem('celeriac:delayed', entry);
   }
   const keys = await redis.keys(`*${suffix}*`);
