@@ -103,5 +103,9 @@ describe('inspect scheduled lists held and parked ETA tasks', () => {
       request: { id: parkedId, name: 'node.echo', args: ['later'], kwargs: {} },
     });
     expect(new Date(entry!.eta).getTime()).toBe(parkedEta.getTime());
+    // The plain text form prints it too.
+    const text = await celeryCli(BROKER, 'inspect', 'scheduled', '-d', NODE);
+    expect(text).toContain(parkedId);
+    expect(text).not.toMatch(/Traceback|Error/);
   });
 });
