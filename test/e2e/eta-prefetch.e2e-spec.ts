@@ -1,5 +1,6 @@
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
-import { Task, TaskClient } from 'celeriac';
+import { Task, TaskClient, type Broker } from 'celeriac';
+import { AmqpBroker } from 'celeriac/amqp';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
@@ -25,9 +26,14 @@ class EtaTasks {
 class EtaModule {}
 
 let vhost: AmqpTestVhost | undefined;
-const transports: Array<[string, () => string]> = [
+const transports: Array<[string, (queue: string) => string | Broker]> = [
   ['redis', () => REDIS_URL],
   ['amqp', () => vhost!.url],
+  // Quorum queues have no channel-wide QoS: extra consumers make room for held ones.
+  [
+    'amqp (quorum queue)',
+    (q) => new AmqpBroker(vhost!.url, { queues: { [q]: { type: 'quorum' } } }),
+  ],
 ];
 
 beforeAll(async () => {
@@ -37,7 +43,7 @@ afterAll(async () => {
   await vhost?.dispose();
 });
 
-describe.each(transports)('ETA tasks held outside the prefetch window on %s', (_name, url) => {
+describe.each(transports)('ETA tasks held outside the prefetch window on %s', (_name, broker) => {
   let app: INestApplicationContext | undefined;
   let queue: string;
 
@@ -45,7 +51,7 @@ describe.each(transports)('ETA tasks held outside the prefetch window on %s', (_
     queue = `eta-${randomUUID()}`;
     // A window of 2 messages: without the fix, two held ETA tasks block everything behind them.
     app = await createApp(
-      { broker: url(), defaultQueue: queue, worker: { concurrency: 2, prefetch: 1 } },
+      { broker: broker(queue), defaultQueue: queue, worker: { concurrency: 2, prefetch: 1 } },
       [EtaModule],
     );
     return { client: app.get(TaskClient), tasks: app.get(EtaTasks) };

@@ -37,8 +37,9 @@ const MAX_PREFETCH = 65_535;
  * `qos.increment_eventually`, the prefetch count is raised by the number held (one
  * `basic.qos` per event-loop turn). Per-consumer QoS cannot be raised for running consumers,
  * so a single classic queue switches to channel-wide QoS the first time it holds one (new
- * consumer, then the old one cancelled; its unacked messages stay valid). Quorum queues keep
- * per-consumer QoS: there, held deliveries still count against the window.
+ * consumer, then the old one cancelled; its unacked messages stay valid). Quorum queues have
+ * no channel-wide QoS: there, extra consumers whose own prefetch adds up to the number held
+ * are started (sizes doubling, so few), and cancelled again once the holds are released.
  */
 export class AmqpSubscription implements Consumer, DeliveryOwner {
   private slot: ChannelSlot | undefined;
@@ -53,6 +54,9 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
   /** The prefetch count last set on the current channel. */
   private applied = 0;
   private quorum = false;
+  /** Quorum queues: extra consumers making room for held deliveries, newest last. */
+  private extra: Array<{ tags: string[]; capacity: number }> = [];
+  private extraCapacity = 0;
   private qosScheduled = false;
   private qosChain: Promise<void> = Promise.resolve();
   private readonly onReconnect = (): void => void this.resubscribe(0);
@@ -114,6 +118,8 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
     this.outstanding = 0;
     this.tags.length = 0;
     this.held = 0;
+    this.extra = [];
+    this.extraCapacity = 0;
     const quorum = this.queues.some((queue) => topology.describe(queue).type === 'quorum');
     this.quorum = quorum;
     this.channelWide = this.queues.length > 1 && !quorum;
@@ -181,7 +187,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
   }
 
   heldChanged(slot: ChannelSlot, held: boolean): void {
-    if (slot !== this.slot || this.quorum) return;
+    if (slot !== this.slot) return;
     this.held = Math.max(0, this.held + (held ? 1 : -1));
     if (this.qosScheduled) return;
     this.qosScheduled = true;
@@ -201,6 +207,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
   /** Set the prefetch count to the window plus the deliveries held until their ETA. */
   private async applyQos(slot: ChannelSlot): Promise<void> {
     if (!slot.open || slot !== this.slot || !this.active) return;
+    if (this.quorum) return this.fitExtraConsumers(slot);
     const count = Math.min(MAX_PREFETCH, Math.max(1, this.prefetch) + this.held);
     if (count === this.applied) return;
     if (!this.channelWide) {
@@ -234,6 +241,47 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
     if (keep) this.tags.push(...started);
     const gone = keep ? old : [...old, ...started];
     await Promise.all(gone.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
+  }
+
+  /**
+   * Per-consumer QoS (quorum queues): start one more consumer per queue when the extra
+   * consumers cannot cover the held deliveries (at least doubling their capacity), cancel the
+   * newest ones while the others still cover them. A cancelled consumer's unacked deliveries
+   * stay valid.
+   */
+  private async fitExtraConsumers(slot: ChannelSlot): Promise<void> {
+    if (this.held > this.extraCapacity) {
+      const capacity = Math.min(
+        MAX_PREFETCH,
+        Math.max(this.held - this.extraCapacity, this.extraCapacity),
+      );
+      await slot.channel.prefetch(capacity, false);
+      const tags: string[] = [];
+      for (const queue of this.queues) {
+        const reply = await slot.channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
+          noAck: false,
+        });
+        tags.push(reply.consumerTag);
+      }
+      if (this.active && slot === this.slot) {
+        this.extra.push({ tags, capacity });
+        this.extraCapacity += capacity;
+        this.tags.push(...tags);
+      } else {
+        await Promise.all(tags.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
+      }
+      return;
+    }
+    let last = this.extra.at(-1);
+    while (last && this.extraCapacity - last.capacity >= this.held) {
+      this.extra.pop();
+      this.extraCapacity -= last.capacity;
+      const gone = new Set(last.tags);
+      const keep = this.tags.filter((tag) => !gone.has(tag));
+      this.tags.splice(0, this.tags.length, ...keep);
+      await Promise.all(last.tags.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
+      last = this.extra.at(-1);
+    }
   }
 
   private onChannelClosed(slot: ChannelSlot): void {
