@@ -60,7 +60,7 @@ describe('RedisBroker: kombu compatibility', () => {
     await deleteKeys(REDIS_URL, prefix);
   });
 
-  it('publishes the kombu envelope byte-compatible with §2.4 / §3.1 and declares the binding', async () => {
+  it('publishes the kombu envelope byte-compatible with docs/protocol.md#redis-envelope and declares the binding', async () => {
     const broker = await open();
     const q = `q-${randomUUID()}`;
     const sent = msg(1);

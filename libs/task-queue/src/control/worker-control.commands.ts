@@ -30,7 +30,7 @@ export interface ControlTargets {
 type Command = (args: Record<string, unknown>) => unknown;
 
 /**
- * Celery's worker remote-control commands with their reply shapes (§8.4), on a Celeriac
+ * Celery's worker remote-control commands with their reply shapes (docs/protocol.md#control-commands), on a Celeriac
  * worker.
  */
 export class WorkerControlCommands {
