@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBroker } from '../../libs/task-queue/src/brokers/redis/redis.broker.js';
-import type { RedisBrokerOptions } from '../../libs/task-queue/src/brokers/redis/redis-broker.options.js';
-import type { Broker, Delivery } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import { RedisBroker, type RedisBrokerOptions } from 'celeriac/redis';
+import type { Broker, Delivery } from 'celeriac';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
-import { describeBrokerConformance } from '../../libs/task-queue/src/testing/conformance/broker.conformance.js';
+import { describeBrokerConformance } from 'celeriac/conformance';
 import { deleteKeys, pythonEnvelope, REDIS_URL } from '../support/redis-test-server.js';
 
 // Every kombu key (unacked and unacked_index included) lives under this file's own
