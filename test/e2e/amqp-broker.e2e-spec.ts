@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AmqpBrokerOptions } from '../../libs/task-queue/src/brokers/amqp/amqp-broker.options.js';
-import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
-import { BrokerConnectionError } from '../../libs/task-queue/src/errors/broker-connection.error.js';
-import { ConfigurationError } from '../../libs/task-queue/src/errors/configuration.error.js';
-import type { Delivery } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import { type AmqpBrokerOptions, AmqpBroker } from 'celeriac/amqp';
+import { BrokerConnectionError, ConfigurationError, type Delivery } from 'celeriac';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
-import { describeBrokerConformance } from '../../libs/task-queue/src/testing/conformance/broker.conformance.js';
+import { describeBrokerConformance } from 'celeriac/conformance';
 import {
   type AmqpTestVhost,
   closeConnectionsNamed,

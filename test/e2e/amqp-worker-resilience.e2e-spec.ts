@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
+import { AmqpBroker } from 'celeriac/amqp';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
 import {
   killAllChildren,

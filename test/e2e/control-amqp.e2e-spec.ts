@@ -3,8 +3,7 @@ import { hostname } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../libs/task-queue/src/control/control.client.js';
-import { TaskClient } from '../../libs/task-queue/src/core/task.client.js';
+import { ControlClient, TaskClient } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
 import { createControlApp } from '../support/control-app.js';
 import {

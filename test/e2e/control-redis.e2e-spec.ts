@@ -4,9 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../libs/task-queue/src/control/control.client.js';
-import { TaskClient } from '../../libs/task-queue/src/core/task.client.js';
-import { WorkerService } from '../../libs/task-queue/src/worker/worker.service.js';
+import { ControlClient, TaskClient, WorkerService } from 'celeriac';
 import { createControlApp } from '../support/control-app.js';
 import {
   celeryCli,

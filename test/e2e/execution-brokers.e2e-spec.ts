@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { TaskClient, type TaskQueueOptions } from 'celeriac';
+import { TaskClient, type TaskQueueOptions, DeadLetters, RevokedTasks } from 'celeriac';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
@@ -7,8 +7,6 @@ import {
   SemanticsModule,
   SemanticsTasks,
 } from '../../libs/task-queue/src/__fixtures__/semantics.fixture.js';
-import { DeadLetters } from '../../libs/task-queue/src/worker/dead-letter.service.js';
-import { RevokedTasks } from '../../libs/task-queue/src/worker/revoked-tasks.js';
 import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 

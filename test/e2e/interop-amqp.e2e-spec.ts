@@ -3,11 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
-import { TaskClient } from '../../libs/task-queue/src/core/task.client.js';
-import { Task } from '../../libs/task-queue/src/decorators/task.decorator.js';
-import { RemoteTaskError } from '../../libs/task-queue/src/errors/remote-task.error.js';
-import { TaskQueueModule } from '../../libs/task-queue/src/task-queue.module.js';
+import { AmqpBroker } from 'celeriac/amqp';
+import { TaskClient, Task, RemoteTaskError, TaskQueueModule } from 'celeriac';
 import {
   killAllChildren,
   type ManagedProcess,

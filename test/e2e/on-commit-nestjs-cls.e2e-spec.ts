@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
 import { installCommitHooks } from '../../libs/task-queue/src/transaction/commit-hooks.installer.js';
-import { onCommit } from '../../libs/task-queue/src/transaction/on-commit.js';
+import { onCommit } from 'celeriac/typeorm';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('cls');

@@ -3,11 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
 import { installCommitHooks } from '../../libs/task-queue/src/transaction/commit-hooks.installer.js';
-import {
-  onCommit,
-  resolveCurrentManager,
-} from '../../libs/task-queue/src/transaction/on-commit.js';
-import { atomic } from '../../libs/task-queue/src/transaction/transaction-context.js';
+import { onCommit, resolveCurrentManager, atomic } from 'celeriac/typeorm';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('oncommit');

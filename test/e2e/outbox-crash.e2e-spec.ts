@@ -2,14 +2,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import type {
-  Broker,
-  PublishOptions,
-} from '../../libs/task-queue/src/interfaces/broker.interface.js';
-import type { TaskMessage } from '../../libs/task-queue/src/interfaces/task-message.interface.js';
-import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
+import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
+import { CreateTaskOutbox1767225600000, TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('crash');

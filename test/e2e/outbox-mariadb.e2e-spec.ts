@@ -1,12 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { CreateTaskResult1767225600001 } from '../../libs/task-queue/src/backends/typeorm/create-task-result.migration.js';
-import { TaskGroupResult } from '../../libs/task-queue/src/backends/typeorm/task-group-result.entity.js';
-import { TaskResult } from '../../libs/task-queue/src/backends/typeorm/task-result.entity.js';
-import { TypeOrmResultBackend } from '../../libs/task-queue/src/backends/typeorm/typeorm.result-backend.js';
-import { describeResultBackendConformance } from '../../libs/task-queue/src/testing/conformance/result-backend.conformance.js';
-import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import {
+  CreateTaskResult1767225600001,
+  TaskGroupResult,
+  TaskResult,
+  TypeOrmResultBackend,
+  CreateTaskOutbox1767225600000,
+  TaskOutbox,
+} from 'celeriac/typeorm';
+import { describeResultBackendConformance } from 'celeriac/conformance';
 import { outboxScenarios } from '../support/outbox-scenarios.js';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 

@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
-import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
+import { CreateTaskOutbox1767225600000, TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { outboxScenarios } from '../support/outbox-scenarios.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisBroker } from '../../libs/task-queue/src/brokers/redis/redis.broker.js';
-import { BrokerConnectionError } from '../../libs/task-queue/src/errors/broker-connection.error.js';
-import type { Delivery } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import { RedisBroker } from 'celeriac/redis';
+import { BrokerConnectionError, type Delivery } from 'celeriac';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
 import { freePort, PrivateRedisServer } from '../support/redis-test-server.js';
 

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBroker } from '../../libs/task-queue/src/brokers/redis/redis.broker.js';
-import type { RedisBrokerOptions } from '../../libs/task-queue/src/brokers/redis/redis-broker.options.js';
-import type { Broker, Delivery } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import { RedisBroker, type RedisBrokerOptions } from 'celeriac/redis';
+import type { Broker, Delivery } from 'celeriac';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
-import { describeBrokerConformance } from '../../libs/task-queue/src/testing/conformance/broker.conformance.js';
+import { describeBrokerConformance } from 'celeriac/conformance';
 import { deleteKeys, pythonEnvelope, REDIS_URL } from '../support/redis-test-server.js';
 
 // Every kombu key (unacked and unacked_index included) lives under this file's own
@@ -60,7 +59,7 @@ describe('RedisBroker: kombu compatibility', () => {
     await deleteKeys(REDIS_URL, prefix);
   });
 
-  it('publishes the kombu envelope byte-compatible with §2.4 / §3.1 and declares the binding', async () => {
+  it('publishes the kombu envelope byte-compatible with docs/protocol.md#redis-envelope and declares the binding', async () => {
     const broker = await open();
     const q = `q-${randomUUID()}`;
     const sent = msg(1);

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resultTuple } from '../../libs/task-queue/src/backends/redis/redis-chord.js';
-import { RedisResultBackend } from '../../libs/task-queue/src/backends/redis/redis.result-backend.js';
-import { ResultBackendError } from '../../libs/task-queue/src/errors/result-backend.error.js';
+import { resultTuple, RedisResultBackend } from 'celeriac/redis';
+import { ResultBackendError } from 'celeriac';
 import {
   describeResultBackendConformance,
   meta,

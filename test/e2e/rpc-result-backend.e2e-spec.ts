@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcResultBackend } from '../../libs/task-queue/src/backends/rpc/rpc.result-backend.js';
-import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
-import { TaskTimeoutError } from '../../libs/task-queue/src/errors/task-timeout.error.js';
+import { RpcResultBackend, AmqpBroker } from 'celeriac/amqp';
+import { TaskTimeoutError } from 'celeriac';
 import { meta } from '../../libs/task-queue/src/testing/conformance/result-backend.conformance.js';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
 

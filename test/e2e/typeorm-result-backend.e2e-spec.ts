@@ -1,10 +1,12 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { CreateTaskResult1767225600001 } from '../../libs/task-queue/src/backends/typeorm/create-task-result.migration.js';
-import { TaskGroupResult } from '../../libs/task-queue/src/backends/typeorm/task-group-result.entity.js';
-import { TaskResult } from '../../libs/task-queue/src/backends/typeorm/task-result.entity.js';
-import { TypeOrmResultBackend } from '../../libs/task-queue/src/backends/typeorm/typeorm.result-backend.js';
-import { describeResultBackendConformance } from '../../libs/task-queue/src/testing/conformance/result-backend.conformance.js';
+import {
+  CreateTaskResult1767225600001,
+  TaskGroupResult,
+  TaskResult,
+  TypeOrmResultBackend,
+} from 'celeriac/typeorm';
+import { describeResultBackendConformance } from 'celeriac/conformance';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('results');

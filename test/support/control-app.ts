@@ -1,7 +1,6 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Task } from '../../libs/task-queue/src/decorators/task.decorator.js';
-import { TaskQueueModule } from '../../libs/task-queue/src/task-queue.module.js';
+import { Task, TaskQueueModule } from 'celeriac';
 
 /** Tasks of the Node worker in the control / events specs. */
 @Injectable()

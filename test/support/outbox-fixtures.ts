@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Broker,
-  PublishOptions,
-} from '../../libs/task-queue/src/interfaces/broker.interface.js';
-import type { TaskMessage } from '../../libs/task-queue/src/interfaces/task-message.interface.js';
+import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 
 /** Records publishes; `down` makes publish fail like an unreachable broker. */
 export class RecordingBroker implements Pick<Broker, 'publish'> {

@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import { TaskOutbox } from 'celeriac/typeorm';
 import { asBroker, message, RecordingBroker } from './outbox-fixtures.js';
 
 /**

@@ -44,3 +44,12 @@ export {
   type CapturedOnCommit,
   type CapturedOnCommitCallback,
 } from './testing/capture-on-commit.js';
+
+// Give the main entry point's `typeorm` option and `manager` parameters typeorm's own classes
+// wherever this entry point is imported (see interfaces/typeorm-peer.types.ts).
+declare module './interfaces/typeorm-peer.types.js' {
+  interface TypeOrmPeerTypes {
+    dataSource: import('typeorm').DataSource;
+    entityManager: import('typeorm').EntityManager;
+  }
+}

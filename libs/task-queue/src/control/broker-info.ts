@@ -1,7 +1,7 @@
 import type { Broker } from '../interfaces/broker.interface.js';
 
 /**
- * The `broker` dict of `inspect stats` (§8.4), which Flower requires, built from the broker
+ * The `broker` dict of `inspect stats` (docs/protocol.md#control-commands), which Flower requires, built from the broker
  * URL (or the instance's URL when it has one).
  */
 export function brokerInfo(configured: string | Broker, broker: Broker): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /**
- * Remote-control (pidbox) messages as Celery writes them (celery-wire-protocol.md §8.2, §8.3).
+ * Remote-control (pidbox) messages as Celery writes them (docs/protocol.md#control-requests-and-replies).
  */
 
 /** The body of a control request. @publicApi */

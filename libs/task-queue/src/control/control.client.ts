@@ -16,7 +16,7 @@ import { PIDBOX_EXCHANGE, REPLY_EXCHANGE } from './transport/pidbox.names.js';
 const DEFAULT_TIMEOUT = 1000;
 
 /**
- * Celery remote control from Node (celery-wire-protocol.md §8.6): ping, inspect, revoke and
+ * Celery remote control from Node (docs/protocol.md#remote-control): ping, inspect, revoke and
  * shut down ANY worker on the broker, Python or Celeriac. Replies come back by nodename.
  * Injectable (uses the module's broker), or standalone with {@link ControlClient.connect}.
  *

@@ -29,7 +29,7 @@ import {
 import { NO_REPLY, WorkerControlCommands } from './worker-control.commands.js';
 
 /**
- * Answers Celery remote control (pidbox, celery-wire-protocol.md §8.5) while the worker runs:
+ * Answers Celery remote control (pidbox, docs/protocol.md#remote-control) while the worker runs:
  * `celery inspect ping / stats / registered / active / reserved / scheduled`, `celery status`,
  * `celery control revoke / shutdown`, Flower's queries and mingle `hello`. Listens on
  * `<nodename>.celery.pidbox`, bound to the `celery.pidbox` fanout exchange.

@@ -1,6 +1,6 @@
 import type { HeldRequest } from '../worker/worker.service.js';
 
-/** A request as `inspect active / reserved / scheduled` describe it (§8.4). */
+/** A request as `inspect active / reserved / scheduled` describe it (docs/protocol.md#control-commands). */
 export interface RequestInfo {
   id: string;
   name: string;

@@ -35,7 +35,7 @@ type Command = (args: Record<string, unknown>) => unknown;
 const PARKED_LIMIT = 1_000;
 
 /**
- * Celery's worker remote-control commands with their reply shapes (§8.4), on a Celeriac
+ * Celery's worker remote-control commands with their reply shapes (docs/protocol.md#control-commands), on a Celeriac
  * worker.
  */
 export class WorkerControlCommands {

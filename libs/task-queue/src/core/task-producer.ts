@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager } from '../interfaces/typeorm-peer.types.js';
 import type { ApplyOptions } from '../interfaces/apply-options.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ControlRevokeOptions } from '../control/control-client.options.js';
 import { ControlClient } from '../control/control.client.js';
 import { RevokedTasks } from '../worker/revoked-tasks.js';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager } from '../interfaces/typeorm-peer.types.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { SendOptions } from '../interfaces/apply-options.interface.js';
 import type { Broker, PublishOptions } from '../interfaces/broker.interface.js';

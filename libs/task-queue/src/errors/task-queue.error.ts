@@ -5,6 +5,7 @@
  * Hierarchy:
  * - TaskQueueError
  *   - ConfigurationError: bad module or task options (fails boot)
+ *     - MissingPeerDependencyError: an option needs ioredis, amqplib or typeorm, not installed
  *   - DuplicateTaskError, TaskNotRegisteredError
  *   - InvalidMessageError: not a protocol v2 message / undecodable body / bad arguments
  *   - BrokerConnectionError, ResultBackendError

@@ -3,11 +3,11 @@ import type { BroadcastTransport } from '../control/transport/broadcast-transpor
 import { EVENT_EXCHANGE } from '../control/transport/pidbox.names.js';
 import { type CeleryEvent, eventRoutingKey } from './event-fields.js';
 
-/** Celery flushes its task-event buffer at 24 events (§7.1). */
+/** Celery flushes its task-event buffer at 24 events (docs/protocol.md#event-transport). */
 const MAX_BATCH = 24;
 
 /**
- * Publishes events on `celeryev` (§7.1): worker events one by one with their own routing key,
+ * Publishes events on `celeryev` (docs/protocol.md#event-transport): worker events one by one with their own routing key,
  * task events buffered and sent as one `task.multi` array per loop tick (or 24 events), as
  * Celery's workers do. Headers `{hostname}`, transient delivery.
  */

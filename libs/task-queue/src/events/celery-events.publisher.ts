@@ -21,7 +21,7 @@ import { celeryTaskFields } from './task-event.mapper.js';
 
 /**
  * Makes a running Celeriac worker visible to `celery events`, Flower and `app.events.State`
- * (celery-wire-protocol.md §7): `worker-online` at start, `worker-heartbeat` every
+ * (docs/protocol.md#events): `worker-online` at start, `worker-heartbeat` every
  * `events.heartbeatInterval` seconds (default 2), `worker-offline` at shutdown, and every
  * task event of {@link TaskEvents} with Celery's fields, batched as `task.multi`.
  * @publicApi

@@ -9,7 +9,7 @@ export const SW_VERSION = '0.1.0';
 export type CeleryEvent = Record<string, unknown> & { type: string };
 
 /**
- * The fields every event carries (§7.2): hostname, utcoffset (hours WEST of UTC, Python's
+ * The fields every event carries (docs/protocol.md#event-fields): hostname, utcoffset (hours WEST of UTC, Python's
  * `time.timezone // 3600` sign), pid, clock and timestamp (float Unix seconds).
  */
 export function standardFields(
@@ -28,7 +28,7 @@ export function standardFields(
   };
 }
 
-/** The worker-* fields (§7.3): freq, active, processed, loadavg, sw_ident, sw_ver, sw_sys. */
+/** The worker-* fields (docs/protocol.md#event-fields): freq, active, processed, loadavg, sw_ident, sw_ver, sw_sys. */
 export function workerFields(
   freq: number,
   active: number,

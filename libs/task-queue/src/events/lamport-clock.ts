@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Kombu's Lamport clock (celery-wire-protocol.md §1): `forward()` is `++value`,
+ * Kombu's Lamport clock (docs/protocol.md#serialization): `forward()` is `++value`,
  * `adjust(other)` sets `max(value, other) + 1`. One per worker, shared by events and remote
  * control.
  * @publicApi

@@ -1,6 +1,6 @@
 /**
  * Python `repr()` of JSON-like values, as Celery puts task args, kwargs, results and
- * exceptions in events (celery-wire-protocol.md §7.3): `(2, 3)`, `{'a': 1}`, `'ok'`, `None`.
+ * exceptions in events (docs/protocol.md#event-fields): `(2, 3)`, `{'a': 1}`, `'ok'`, `None`.
  */
 export function pyRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';

@@ -2,7 +2,7 @@ import type { TaskEvent } from '../worker/task-events.js';
 import { pyExceptionRepr, pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
 
 /**
- * The Celery-specific fields of a task event (§7.3), beyond the standard ones: args and
+ * The Celery-specific fields of a task event (docs/protocol.md#event-fields), beyond the standard ones: args and
  * results as Python reprs, exceptions as `Name('message')`, revocations with
  * terminated / signum / expired.
  */

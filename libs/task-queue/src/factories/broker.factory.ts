@@ -1,6 +1,7 @@
 import { MemoryBroker } from '../brokers/memory/memory.broker.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../interfaces/broker.interface.js';
+import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 
 /**
@@ -15,7 +16,11 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
       return new MemoryBroker(memoryStoreName(broker));
     case 'redis:':
     case 'rediss:': {
-      const { RedisBroker } = await import('../brokers/redis/redis.broker.js');
+      const { RedisBroker } = await loadOptionalPeer(
+        'ioredis',
+        `broker "${url.protocol}//"`,
+        () => import('../brokers/redis/redis.broker.js'),
+      );
       const { parseRedisBrokerUrl } = await import('../brokers/redis/redis-url-options.js');
       // kombu transport options may ride on the URL: ?visibility_timeout=60&global_keyprefix=app:
       const { url: redisUrl, options } = parseRedisBrokerUrl(broker);
@@ -23,7 +28,11 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
     }
     case 'amqp:':
     case 'amqps:': {
-      const { AmqpBroker } = await import('../brokers/amqp/amqp.broker.js');
+      const { AmqpBroker } = await loadOptionalPeer(
+        'amqplib',
+        `broker "${url.protocol}//"`,
+        () => import('../brokers/amqp/amqp.broker.js'),
+      );
       return new AmqpBroker(broker);
     }
     default:

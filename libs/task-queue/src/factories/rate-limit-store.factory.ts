@@ -2,6 +2,7 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { RateLimitStore } from '../interfaces/rate-limit-store.interface.js';
 import { MemoryRateLimitStore } from '../ratelimit/memory.rate-limit-store.js';
+import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { redisUrlOf } from './redis-url.js';
 
@@ -16,7 +17,11 @@ export async function createRateLimitStore(
   if (!globalLimitTasks.length) return null;
   const url = redisUrlOf(config.broker, config.resultBackend);
   if (url) {
-    const { RedisRateLimitStore } = await import('../ratelimit/redis.rate-limit-store.js');
+    const { RedisRateLimitStore } = await loadOptionalPeer(
+      'ioredis',
+      'globalRateLimit on Redis',
+      () => import('../ratelimit/redis.rate-limit-store.js'),
+    );
     return new RedisRateLimitStore(url);
   }
   if (typeof config.broker === 'string' && config.broker.startsWith('memory:')) {

@@ -2,6 +2,7 @@ import { MemoryResultBackend } from '../backends/memory/memory.result-backend.js
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TypeOrmIntegrationOptions } from '../interfaces/task-queue-options.interface.js';
+import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 
 export interface ResultBackendContext {
@@ -24,7 +25,11 @@ export async function createResultBackend(
       return new MemoryResultBackend(memoryStoreName(backend), context.expires);
     case 'redis':
     case 'rediss': {
-      const { RedisResultBackend } = await import('../backends/redis/redis.result-backend.js');
+      const { RedisResultBackend } = await loadOptionalPeer(
+        'ioredis',
+        `resultBackend "${scheme}://"`,
+        () => import('../backends/redis/redis.result-backend.js'),
+      );
       return new RedisResultBackend(backend, { expires: context.expires });
     }
     case 'rpc': {
@@ -34,7 +39,11 @@ export async function createResultBackend(
           `resultBackend 'rpc://' needs an amqp:// broker (got ${url ?? 'an instance'}).`,
         );
       }
-      const { RpcResultBackend } = await import('../backends/rpc/rpc.result-backend.js');
+      const { RpcResultBackend } = await loadOptionalPeer(
+        'amqplib',
+        `resultBackend "rpc://"`,
+        () => import('../backends/rpc/rpc.result-backend.js'),
+      );
       return new RpcResultBackend(url);
     }
     case 'typeorm': {
@@ -42,8 +51,11 @@ export async function createResultBackend(
         throw new ConfigurationError(
           `resultBackend 'typeorm' needs the typeorm.dataSource option.`,
         );
-      const { TypeOrmResultBackend } =
-        await import('../backends/typeorm/typeorm.result-backend.js');
+      const { TypeOrmResultBackend } = await loadOptionalPeer(
+        'typeorm',
+        `resultBackend "typeorm"`,
+        () => import('../backends/typeorm/typeorm.result-backend.js'),
+      );
       return new TypeOrmResultBackend(context.typeorm.dataSource, { expires: context.expires });
     }
     default:

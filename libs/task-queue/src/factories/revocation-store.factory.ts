@@ -2,6 +2,7 @@ import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { RevocationStore } from '../interfaces/revocation-store.interface.js';
 import { MemoryRevocationStore } from '../revocation/memory.revocation-store.js';
+import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { redisUrlOf } from './redis-url.js';
 
@@ -16,7 +17,11 @@ export async function createRevocationStore(
 ): Promise<RevocationStore> {
   const redis = redisUrlOf(broker, resultBackend);
   if (redis) {
-    const { RedisRevocationStore } = await import('../revocation/redis.revocation-store.js');
+    const { RedisRevocationStore } = await loadOptionalPeer(
+      'ioredis',
+      'the Redis revocation store',
+      () => import('../revocation/redis.revocation-store.js'),
+    );
     return new RedisRevocationStore(redis);
   }
   const memory = typeof broker === 'string' && broker.startsWith('memory:');

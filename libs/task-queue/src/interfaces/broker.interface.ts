@@ -2,7 +2,7 @@ import type { TaskMessage } from './task-message.interface.js';
 
 /**
  * The broker contract. Every transport (memory, Redis, RabbitMQ) implements it and passes the
- * shared conformance suite in `testing/broker-conformance.ts`. Workers and producers only ever
+ * shared conformance suite in `testing/conformance/broker.conformance.ts`. Workers and producers only ever
  * talk to brokers through this interface.
  */
 export interface PublishOptions {

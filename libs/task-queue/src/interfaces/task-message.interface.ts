@@ -1,7 +1,7 @@
 /**
  * The in-process form of a Celery protocol v2 task message. Every broker carries exactly this,
  * so a message produced by Python Celery and one produced by Celeriac look the same to a worker.
- * See celery-wire-protocol.md §2.
+ * See docs/protocol.md#task-messages.
  */
 
 /** A canvas signature as Celery serialises it (`celery.canvas.Signature` as a dict). */

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource } from './typeorm-peer.types.js';
 import type { OutboxRelayOptions } from '../transaction/outbox/outbox.relay.js';
 import type { CeleryEventsOptions } from '../events/events-options.js';
 import type { Broker } from './broker.interface.js';

@@ -3,7 +3,7 @@ import { InvalidMessageError } from '../errors/invalid-message.error.js';
 /**
  * JSON as Celery writes and reads it. Encoding writes dates as plain ISO strings (every kombu
  * version reads them); decoding turns kombu ≥ 5.3 tagged values (`{"__type__": "datetime",
- * "__value__": ...}`) back into native values. See celery-wire-protocol.md §1.
+ * "__value__": ...}`) back into native values. See docs/protocol.md#serialization.
  */
 export function encodeJson(value: unknown): string {
   try {

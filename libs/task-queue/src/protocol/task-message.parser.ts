@@ -7,7 +7,7 @@ const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
 
 /**
  * Decode and validate a task message. Accepts protocol v2 and the legacy v1 body
- * (celery-wire-protocol.md §2.6); throws InvalidMessageError saying what is wrong. `queue` is
+ * (docs/protocol.md#protocol-v1); throws InvalidMessageError saying what is wrong. `queue` is
  * the routing key it was delivered with, when a worker received it.
  */
 export function parseTaskMessage(message: TaskMessage, queue: string | null = null): TaskRequest {

@@ -24,7 +24,7 @@ export type CanvasStep =
  * `send`; `celery.chain`, `celery.group` and `celery.chord` dicts are expanded the way
  * celery/canvas.py does (chain → first task carrying the rest reversed in `chain`; group →
  * each member with a shared `group_id`; chord → `.s` size, then each header member with
- * `group_id` / `group_index` / `chord` = the frozen body). celery-wire-protocol.md §6.1–6.2.
+ * `group_id` / `group_index` / `chord` = the frozen body). See docs/protocol.md#how-canvases-travel.
  */
 export function expandSignature(sig: SignatureDict, call: ApplyCall = {}): CanvasStep[] {
   switch (sig.subtask_type) {

@@ -6,7 +6,7 @@ export type { ChordPartOutcome } from '../backends/redis/redis-chord.js';
 /**
  * A result backend capability: counting chord header results and telling the worker when the
  * chord is complete (Celery's `set_chord_size` + `on_chord_part_return`,
- * celery-wire-protocol.md §5.3). The Redis backend has it natively; the memory backend gets it
+ * docs/protocol.md#chord-join-on-redis). The Redis backend has it natively; the memory backend gets it
  * from {@link MemoryChordJoin}. A backend without it cannot complete chords.
  */
 export interface ChordJoinCapable {

@@ -20,7 +20,7 @@ export interface ChordPartReturn {
 }
 
 /**
- * The chord step after a header task's result is stored (celery-wire-protocol.md §5.3, Celery's
+ * The chord step after a header task's result is stored (docs/protocol.md#chord-join-on-redis, Celery's
  * `on_chord_part_return`): count the part in the backend's join; when the header is complete
  * publish the body with `[results]` prepended and release the join; when a part failed, mark
  * the body FAILURE with ChordError and run the body's errbacks (`chord_error_from_stack`).

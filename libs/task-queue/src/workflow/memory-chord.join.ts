@@ -10,7 +10,8 @@ interface ChordState {
 }
 
 /**
- * The chord join for the memory result backend, with the Redis join's semantics (§5.3): the
+ * The chord join for the memory result backend, with the Redis join's semantics
+ * (docs/protocol.md#chord-join-on-redis): the
  * producer sets the size, each header result is recorded once per task id (a redelivered
  * header task does not count twice), and the part that completes the count gets the results
  * in group-index order, or Celery's ChordError when a part failed or was revoked.

@@ -8,7 +8,7 @@ export interface MetaOrigin {
 }
 
 /**
- * A ready result meta in Celery's format (celery-wire-protocol.md §5.1), for the chord join
+ * A ready result meta in Celery's format (docs/protocol.md#result-meta), for the chord join
  * (`[1, tid, state, result]`) and for results the workflow stores itself (a failed chord
  * body, later chain steps of a failed task).
  */

@@ -23,7 +23,7 @@ import { toSignature, toSignatureList } from './signature.js';
 /**
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
  * errbacks, chain continuation and chord joins carried in the message's `embed`
- * (celery-wire-protocol.md §2.3, §5.3, §6.3). Called by the executor once the outcome is stored.
+ * (docs/protocol.md#message-body, #chord-join-on-redis, #after-the-task-returns). Called by the executor once the outcome is stored.
  * A workflow step that fails is logged and never turns the task's own outcome into a failure.
  */
 @Injectable()

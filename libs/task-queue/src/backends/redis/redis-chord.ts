@@ -3,7 +3,7 @@ import type { SerializedError, TaskMeta } from '../../interfaces/result-backend.
 
 /**
  * Celery's result tuple: `[[id, parent_tuple_or_null], null]` for a task,
- * `[[group_id, null], [child tuples...]]` for a group (celery-wire-protocol.md §5.1, §5.2).
+ * `[[group_id, null], [child tuples...]]` for a group (docs/protocol.md#result-meta, #group-results).
  * @publicApi
  */
 export type ResultTuple = [[string, ResultTuple | null], ResultTuple[] | null];

@@ -8,7 +8,7 @@ export const groupKey = (groupId: string, suffix = ''): string =>
   `celery-taskset-meta-${groupId}${suffix}`;
 
 /**
- * The meta JSON in the field order Python writes (celery-wire-protocol.md §5.1): status,
+ * The meta JSON in the field order Python writes (docs/protocol.md#result-meta): status,
  * result, traceback, children, date_done, task_id, then group_id / parent_id when set and the
  * `result_extended` fields when present. Each field is read by name, not by looping over a
  * list of names: this runs for every result, and keyed reads of varying names are slow.

@@ -40,7 +40,7 @@ export interface RedisResultBackendOptions {
 }
 
 /**
- * Celery's Redis result backend (celery-wire-protocol.md §5.1–5.3): `celery-task-meta-<id>`
+ * Celery's Redis result backend (docs/protocol.md#redis-result-backend, #chord-join-on-redis): `celery-task-meta-<id>`
  * written with SETEX and PUBLISHed on the same name, group results, and the chord join used
  * by Python producers. Waiters share one subscriber connection.
  * @publicApi

@@ -16,7 +16,7 @@ import type { RpcResultBackendOptions } from './rpc-result-backend.options.js';
 import { RpcResultCache } from './rpc.result-cache.js';
 
 /**
- * Celery's `rpc://` result backend (celery-wire-protocol.md §5.4). Results travel as messages:
+ * Celery's `rpc://` result backend (docs/protocol.md#rpc-results). Results travel as messages:
  *
  * - producer side: this process owns one reply queue, named by a uuid and exposed as
  *   {@link replyTo}, which producers put in every task's `reply_to`. `connect()` declares it

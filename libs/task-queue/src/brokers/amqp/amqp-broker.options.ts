@@ -1,6 +1,6 @@
 /**
  * Options of the RabbitMQ broker (`amqp://`). Every default reproduces what Python Celery 5
- * declares and sends (celery-wire-protocol.md §4), so a Celery worker or producer on the same
+ * declares and sends (docs/protocol.md#rabbitmq-transport), so a Celery worker or producer on the same
  * vhost agrees with Celeriac on every declaration.
  */
 

@@ -16,8 +16,8 @@ export interface AmqpOutgoing {
 }
 
 /**
- * Task message → AMQP basic properties and body, as Celery sends them (celery-wire-protocol
- * §2.4, §4.3): `content_type`, `content_encoding`, `delivery_mode`, `priority`,
+ * Task message → AMQP basic properties and body, as Celery sends them
+ * (docs/protocol.md#rabbitmq-message-properties): `content_type`, `content_encoding`, `delivery_mode`, `priority`,
  * `correlation_id`, `reply_to`, optional `expiration`; headers = the task headers; body = the
  * raw JSON text. Broker-only extras of `properties` have no AMQP field and are not sent.
  */

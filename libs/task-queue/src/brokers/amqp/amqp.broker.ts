@@ -25,7 +25,7 @@ const NOT_FOUND = 404;
 /**
  * The RabbitMQ broker (`amqp://`), wire-compatible with Celery 5 on the same vhost: queues,
  * exchanges and message properties exactly as Celery declares and sends them
- * (celery-wire-protocol.md §4). Publishes are confirmed; consumers use manual acks and
+ * (docs/protocol.md#rabbitmq-transport). Publishes are confirmed; consumers use manual acks and
  * `prefetch` as channel QoS; priorities are native ("9 first"). On top of Celery it parks
  * delayed messages in RabbitMQ (see `amqp.delay.ts`) instead of holding them unacked, moves
  * messages rejected without requeue to `<queue>.dlq`, and heals lost connections.

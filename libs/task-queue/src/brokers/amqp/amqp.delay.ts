@@ -1,7 +1,7 @@
 /**
  * Broker-side delays for RabbitMQ: a binary ladder of TTL queues.
  *
- * Celery keeps ETA messages unacked in worker memory (celery-wire-protocol.md §10), which
+ * Celery keeps ETA messages unacked in worker memory (docs/protocol.md#delayed-delivery-on-rabbitmq), which
  * RabbitMQ's `consumer_timeout` (30 min) punishes by closing the channel. Celeriac parks them
  * in RabbitMQ instead, so a message waiting for hours is never held by any consumer.
  *

@@ -24,8 +24,8 @@ export interface QueueDeclaration {
 const PRECONDITION_FAILED = 406;
 
 /**
- * Declares queues, exchanges and the delay ladder exactly as Celery does (celery-wire-protocol
- * §4): for queue `q`, a durable direct exchange `q`, a durable queue `q` without arguments
+ * Declares queues, exchanges and the delay ladder exactly as Celery does
+ * (docs/protocol.md#rabbitmq-exchanges-and-queues): for queue `q`, a durable direct exchange `q`, a durable queue `q` without arguments
  * unless configured (`x-max-priority`, `x-queue-type`), and the binding `q → q` with key `q`.
  * Declarations are cached per connection and repeated after a reconnect.
  */

@@ -2,7 +2,7 @@ import { ConfigurationError } from '../../errors/configuration.error.js';
 
 /**
  * Options of {@link RedisBroker}. kombu transport options keep kombu's names and defaults
- * (celery-wire-protocol.md §3.7) so that Node and Python share the same keys.
+ * (docs/protocol.md#redis-transport-options) so that Node and Python share the same keys.
  * @publicApi
  */
 export interface RedisBrokerOptions {

@@ -27,7 +27,7 @@ export interface DecodedEnvelope {
 }
 
 /**
- * The kombu Redis envelope (celery-wire-protocol.md §2.4, §3.1), in the key order Python
+ * The kombu Redis envelope (docs/protocol.md#redis-envelope), in the key order Python
  * writes: body (base64), content-encoding, content-type, headers, properties with
  * delivery_info, priority, body_encoding and delivery_tag.
  *

@@ -1,7 +1,7 @@
 import type { ResolvedRedisBrokerOptions } from './redis-broker.options.js';
 
 /**
- * Key names of the kombu Redis transport (celery-wire-protocol.md §3.2, §3.4), plus
+ * Key names of the kombu Redis transport (docs/protocol.md#redis-keys, #redis-priorities), plus
  * Celeriac's two extra keys. kombu's names are never changed except by `globalKeyprefix`,
  * exactly as kombu's own `global_keyprefix` does.
  */

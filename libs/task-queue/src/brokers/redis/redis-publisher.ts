@@ -16,7 +16,7 @@ export interface OutgoingEnvelope {
 export type PublishGuard = (count: number, send: () => Promise<void>) => Promise<void>;
 
 /**
- * Publishes envelopes as kombu does (binding SADD, then LPUSH; celery-wire-protocol.md §3),
+ * Publishes envelopes as kombu does (binding SADD, then LPUSH; docs/protocol.md#redis-publish-and-consume),
  * batched per event-loop turn: one pipeline holds one LPUSH per priority list carrying every
  * envelope bound for it, in publish order (so consumers still pop them first in, first out),
  * and the SADD of each binding not yet declared on this connection (kombu's `maybe_declare`

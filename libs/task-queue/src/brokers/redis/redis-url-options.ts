@@ -15,7 +15,7 @@ const seconds =
   (value, name) => ({ [key]: positiveNumber(value, name) });
 
 /**
- * kombu `broker_transport_options` (celery-wire-protocol.md §3.7) accepted as query
+ * kombu `broker_transport_options` (docs/protocol.md#redis-transport-options) accepted as query
  * parameters, by their kombu names, plus kombu 5.6's `unacked_restore_interval`.
  */
 const PARSERS: Record<string, OptionParser> = {

@@ -38,7 +38,7 @@ import { RedisPublisher } from './redis-publisher.js';
  * `unacked_mutex`), so Python producers and workers share queues with Celeriac. On top of
  * kombu it fetches and records atomically (nothing is lost if a worker is killed), renews the
  * lease of live deliveries, and parks ETA / notBefore messages in Redis until they are due.
- * See celery-wire-protocol.md §3.
+ * See docs/protocol.md#redis-transport.
  * @publicApi
  */
 export class RedisBroker implements Broker {
@@ -97,7 +97,8 @@ export class RedisBroker implements Broker {
       priority,
       deliveryTag: randomUUID(),
     });
-    // Celery declares each task queue bound to an exchange of the same name (§3.8).
+    // Celery declares each task queue bound to an exchange of the same name: kombu adds this
+    // binding member on every connection (docs/protocol.md#redis-keys).
     const binding = this.keys.bindingKey(queue);
     const member = this.keys.bindingMember(queue, queue);
     const due = options.notBefore?.getTime();

@@ -21,7 +21,8 @@ interface LiveSubscription {
 }
 
 /**
- * Events and remote control over RabbitMQ with Celery's topology (§4.1, §4.2, §8.1): the
+ * Events and remote control over RabbitMQ with Celery's topology
+ * (docs/protocol.md#rabbitmq-exchanges-and-queues, #pidbox-topology): the
  * `celery.pidbox` fanout, `reply.celery.pidbox` direct and `celeryev` topic exchanges, and
  * auto-delete queues with Celery's TTL / expiry arguments, consumed with no_ack. Shares the
  * broker's self-healing connection when given one, and re-subscribes after a reconnect.

@@ -2,6 +2,7 @@ import type { Broker } from '../../interfaces/broker.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
 import type { BroadcastTransport } from './broadcast-transport.interface.js';
 import { MemoryBroadcastTransport } from './memory-broadcast.transport.js';
+import { loadOptionalPeer } from '../../utils/load-optional-peer.js';
 import { memoryStoreName } from '../../utils/shared-by-name.js';
 
 /**
@@ -48,12 +49,20 @@ async function fromUrl(url: string): Promise<BroadcastTransport> {
   switch (protocol) {
     case 'redis:':
     case 'rediss:': {
-      const { RedisBroadcastTransport } = await import('./redis-broadcast.transport.js');
+      const { RedisBroadcastTransport } = await loadOptionalPeer(
+        'ioredis',
+        `Celery events and remote control on "${protocol}//"`,
+        () => import('./redis-broadcast.transport.js'),
+      );
       return new RedisBroadcastTransport({ url });
     }
     case 'amqp:':
     case 'amqps:': {
-      const { AmqpBroadcastTransport } = await import('./amqp-broadcast.transport.js');
+      const { AmqpBroadcastTransport } = await loadOptionalPeer(
+        'amqplib',
+        `Celery events and remote control on "${protocol}//"`,
+        () => import('./amqp-broadcast.transport.js'),
+      );
       return new AmqpBroadcastTransport(url);
     }
     case 'memory:':

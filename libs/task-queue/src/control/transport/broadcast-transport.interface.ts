@@ -1,6 +1,7 @@
 /**
  * Fanout / broadcast messaging as kombu does it for Celery's events (`celeryev`) and remote
- * control (`celery.pidbox`, `reply.celery.pidbox`): celery-wire-protocol.md §3.6, §4, §7, §8.
+ * control (`celery.pidbox`, `reply.celery.pidbox`): docs/protocol.md#redis-fanout, #events,
+ * #remote-control.
  * One implementation per transport (Redis pub/sub, RabbitMQ exchanges, in-process memory).
  */
 

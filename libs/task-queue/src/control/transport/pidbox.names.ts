@@ -1,20 +1,20 @@
 import type { ExchangeSpec } from './broadcast-transport.interface.js';
 
-/** `celery.pidbox`: remote-control requests, fanout, non-durable (§8.1). */
+/** `celery.pidbox`: remote-control requests, fanout, non-durable (docs/protocol.md#pidbox-topology). */
 export const PIDBOX_EXCHANGE: ExchangeSpec = {
   name: 'celery.pidbox',
   type: 'fanout',
   durable: false,
 };
 
-/** `reply.celery.pidbox`: remote-control replies, direct, non-durable (§8.1). */
+/** `reply.celery.pidbox`: remote-control replies, direct, non-durable (docs/protocol.md#pidbox-topology). */
 export const REPLY_EXCHANGE: ExchangeSpec = {
   name: 'reply.celery.pidbox',
   type: 'direct',
   durable: false,
 };
 
-/** `celeryev`: events, topic, durable (§7.1). */
+/** `celeryev`: events, topic, durable (docs/protocol.md#event-transport). */
 export const EVENT_EXCHANGE: ExchangeSpec = { name: 'celeryev', type: 'topic', durable: true };
 
 /** Celery's `control_queue_ttl` (300 s) and `control_queue_expires` (10 s), as AMQP arguments. */

@@ -5,7 +5,7 @@ import type { IncomingMessage, OutgoingMessage } from './broadcast-transport.int
 
 /**
  * kombu's Redis envelope for events and remote control: the same layout as task messages
- * (celery-wire-protocol.md §3.1, mirrors `encodeEnvelope` in brokers/redis/redis-envelope.ts),
+ * (docs/protocol.md#redis-envelope, mirrors `encodeEnvelope` in brokers/redis/redis-envelope.ts),
  * with a JSON body.
  */
 export function encodeBroadcastEnvelope(

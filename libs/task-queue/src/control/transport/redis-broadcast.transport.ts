@@ -14,7 +14,7 @@ import { REPLY_EXCHANGE, replyQueue } from './pidbox.names.js';
 import { decodeBroadcastEnvelope, encodeBroadcastEnvelope } from './redis-broadcast.envelope.js';
 import { RedisReplyQueue } from './redis-reply.queue.js';
 
-/** Where the transport lives; kombu transport options keep kombu's names (§3.7). */
+/** Where the transport lives; kombu transport options keep kombu's names (docs/protocol.md#redis-transport-options). */
 export interface RedisBroadcastOptions {
   url: string;
   globalKeyprefix?: string;
@@ -25,7 +25,8 @@ export interface RedisBroadcastOptions {
 type Handler = (message: IncomingMessage) => void;
 
 /**
- * Events and remote control over Redis, exactly as kombu lays them out (§3.6, §8.1): fanout
+ * Events and remote control over Redis, exactly as kombu lays them out (docs/protocol.md#redis-fanout,
+ * #pidbox-topology): fanout
  * and topic exchanges are `PUBLISH /{db}.<exchange>[/<routing_key>]` and `PSUBSCRIBE`; direct
  * exchanges (replies) look up `_kombu.binding.<exchange>` and LPUSH to the bound lists.
  * @publicApi

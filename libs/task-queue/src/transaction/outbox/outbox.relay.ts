@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { DataSource } from 'typeorm';
+import type { DataSource } from '../../interfaces/typeorm-peer.types.js';
 import { PgNotificationListener } from '../../backends/typeorm/pg-notification.listener.js';
 import { sqlDialect } from '../../backends/typeorm/sql-dialect.js';
 import type { Broker } from '../../interfaces/broker.interface.js';

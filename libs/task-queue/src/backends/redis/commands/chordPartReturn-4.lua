@@ -1,5 +1,5 @@
 --[[
-  Celery's Redis on_chord_part_return join (celery-wire-protocol.md §5.3): add one header
+  Celery's Redis on_chord_part_return join (docs/protocol.md#chord-join-on-redis): add one header
   result to the chord's zset and tell whether the whole header is done. The keys are NOT
   deleted here: the caller deletes them after publishing the chord body (like Celery), so a
   crash in between lets a redelivered header task complete the chord again.
