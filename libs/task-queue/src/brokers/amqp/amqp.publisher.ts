@@ -2,6 +2,7 @@ import { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { TaskQueueError } from '../../errors/task-queue.error.js';
 import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
+import { typeAmqpTableInPlace } from './amqp-field-table.js';
 import { type AmqpOutgoing } from './amqp-message.codec.js';
 import { type AmqpConnection, errorText } from './amqp.connection.js';
 import { AmqpMessages } from './amqp.messages.js';
@@ -104,6 +105,8 @@ export class AmqpPublisher {
     deadline: number,
   ): Promise<void> {
     const channel = await this.confirmChannel(model);
+    // The one place broker and rpc-backend headers reach amqplib: integers typed for py-amqp.
+    typeAmqpTableInPlace(outgoing.options.headers as Record<string, unknown> | undefined);
     await new Promise<void>((resolve, reject) => {
       const wait = this.deadlines.add(Math.max(deadline, Date.now() + 1), () =>
         reject(

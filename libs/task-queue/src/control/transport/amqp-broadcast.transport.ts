@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { typedAmqpTable } from '../../brokers/amqp/amqp-field-table.js';
 import { AmqpConnection } from '../../brokers/amqp/amqp.connection.js';
 import type {
   BroadcastTransport,
@@ -58,7 +59,8 @@ export class AmqpBroadcastTransport implements BroadcastTransport {
       contentEncoding: 'utf-8',
       deliveryMode: message.deliveryMode,
       priority: 0,
-      headers: message.headers,
+      // Events, control requests and replies: integers (`clock`) typed for py-amqp.
+      headers: typedAmqpTable(message.headers),
     });
   }
 
