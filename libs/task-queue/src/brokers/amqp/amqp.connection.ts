@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { connect, type ChannelModel } from 'amqplib';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
@@ -180,6 +180,21 @@ export class AmqpConnection extends EventEmitter {
 function withHeartbeat(url: string, heartbeat: number): string {
   if (/[?&]heartbeat=/.test(url)) return url;
   return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
+}
+
+/**
+ * Close a channel and resolve once RabbitMQ confirmed it, or once the channel is gone with its
+ * connection (amqplib never settles a pending `close()` whose connection closes meanwhile, as
+ * when a shared connection is closed by its owner at the same time). Never rejects.
+ */
+export function closeChannel(channel: Channel): Promise<void> {
+  return new Promise<void>((resolve) => {
+    channel.once('close', () => resolve());
+    channel.close().then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
 }
 
 export function errorText(error: unknown): string {

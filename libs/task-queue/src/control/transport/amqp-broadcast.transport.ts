@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { typedAmqpTable } from '../../brokers/amqp/amqp-field-table.js';
-import { AmqpConnection } from '../../brokers/amqp/amqp.connection.js';
+import { AmqpConnection, closeChannel } from '../../brokers/amqp/amqp.connection.js';
 import type {
   BroadcastTransport,
   ExchangeSpec,
@@ -103,7 +103,7 @@ export class AmqpBroadcastTransport implements BroadcastTransport {
     this.subscriptions.clear();
     const channel = await this.channel?.catch(() => undefined);
     this.channel = undefined;
-    await channel?.close().catch(() => undefined);
+    if (channel) await closeChannel(channel);
     if (this.owned) await this.connection.close();
   }
 
