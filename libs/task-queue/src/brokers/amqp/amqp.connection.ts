@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
+import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { describeConnectionError, takeTlsOptions } from '../../utils/tls-options.js';
 
 /** Settings of one {@link AmqpConnection}. @publicApi */
 export interface AmqpConnectionOptions {
@@ -14,6 +16,12 @@ export interface AmqpConnectionOptions {
   reconnect?: AmqpReconnectOptions;
   /** Logger context. Default `AmqpBroker`. */
   logContext?: string;
+  /**
+   * TLS settings for `amqps://` (Node's `tls.connect` options: `ca`, `cert`, `key`,
+   * `servername`, ...); they win over the URL's `ssl_ca_certs` / `ssl_certfile` /
+   * `ssl_keyfile` / `ssl_cert_reqs` parameters.
+   */
+  tls?: ConnectionOptions;
 }
 
 type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
@@ -33,6 +41,7 @@ export class AmqpConnection extends EventEmitter {
   private opening: Promise<ChannelModel> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  private lastCause: string | undefined;
 
   constructor(
     private readonly url: string,
@@ -67,7 +76,7 @@ export class AmqpConnection extends EventEmitter {
     try {
       return await this.opening;
     } catch (error) {
-      throw new BrokerConnectionError(AmqpMessages.connectFailed(this.url, errorText(error)), {
+      throw new BrokerConnectionError(AmqpMessages.connectFailed(this.url, this.describe(error)), {
         cause: error,
       });
     }
@@ -117,8 +126,15 @@ export class AmqpConnection extends EventEmitter {
     await model?.close().catch(() => undefined);
   }
 
+  /** A connection error for a log line: TLS failures spelled out with what to pass. */
+  private describe(error: unknown): string {
+    return describeConnectionError(error, this.url);
+  }
+
   private async dial(): Promise<ChannelModel> {
-    const model = await connect(withHeartbeat(this.url, this.options.heartbeat ?? 60), {
+    const { url, tls } = takeTlsOptions(this.url, this.options.tls);
+    const model = await connect(withHeartbeat(url, this.options.heartbeat ?? 60), {
+      ...tls,
       clientProperties: {
         connection_name: this.options.connectionName ?? `celeriac ${process.pid}`,
       },
@@ -142,9 +158,11 @@ export class AmqpConnection extends EventEmitter {
     this.model = undefined;
     this.state = 'reconnecting';
     this.attempt = 0;
-    const cause = error ? errorText(error) : 'closed by the server';
+    const cause = error ? this.describe(error) : 'closed by the server';
     this.emit('disconnected', error ?? new Error(cause));
-    this.scheduleReconnect((delay) => this.logger.error(AmqpMessages.connectionLost(cause, delay)));
+    this.scheduleReconnect((delay) =>
+      this.logger.error(AmqpMessages.connectionLost(this.url, cause, delay)),
+    );
   }
 
   private scheduleReconnect(log: (delay: number) => void): void {
@@ -158,13 +176,19 @@ export class AmqpConnection extends EventEmitter {
     if (this.state === 'closed') return;
     try {
       await this.dial();
-      this.logger.log(AmqpMessages.reconnected(this.attempt));
+      this.logger.log(AmqpMessages.reconnected(this.url, this.attempt));
+      this.lastCause = undefined;
     } catch (error) {
       if (this.isClosed) return;
+      // The outage was logged once when the connection was lost; a failed attempt is logged
+      // only when it tells something new (the first one, or a TLS failure), not every retry.
       const attempt = this.attempt;
-      this.scheduleReconnect((delay) =>
-        this.logger.warn(AmqpMessages.reconnectFailed(attempt, errorText(error), delay)),
-      );
+      const cause = this.describe(error);
+      const news = attempt === 1 || cause !== this.lastCause;
+      this.lastCause = cause;
+      this.scheduleReconnect((delay) => {
+        if (news) this.logger.warn(AmqpMessages.reconnectFailed(attempt, cause, delay));
+      });
     }
   }
 
