@@ -121,11 +121,24 @@ export function describeConnectionError(error: unknown, url: string): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = tlsCode(error);
   if (!code) return message;
-  return `TLS handshake with ${endpointOf(url)} failed: ${message}; ${tlsHint(code)}`;
+  // OpenSSL's "<hex>:error:<hex>:SSL routines:<function>:<reason>:<file>:<line>:..." → reason
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? message;
+  return `TLS handshake with ${endpointOf(url)} failed: ${reason.trim()}; ${tlsHint(code)}`;
 }
 
 function tlsHint(code: string): string {
   switch (code) {
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+    case 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE':
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+      return (
+        'the server wants a client certificate it trusts: pass tls.cert and tls.key ' +
+        '(ssl_certfile=/path/to/client.pem&ssl_keyfile=/path/to/client.key in the URL)'
+      );
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return 'this port does not speak TLS: use the plain scheme (redis://, amqp://) or the TLS port';
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return (
         'connect with a host name the certificate lists, or accept it with ' +
