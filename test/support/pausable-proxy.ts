@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
  */
 export class PausableProxy {
   private paused = false;
+  private refusing = false;
   private readonly pipes = new Set<{ flush: () => void; close: () => void }>();
 
   private constructor(
@@ -20,12 +21,23 @@ export class PausableProxy {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const proxy = new PausableProxy(server, port);
-    server.on('connection', (client: Socket) => proxy.accept(client, targetPort, targetHost));
+    server.on('connection', (client: Socket) => proxy.forward(client, targetPort, targetHost));
     return proxy;
   }
 
   pause(): void {
     this.paused = true;
+  }
+
+  /** Drop every connection and refuse new ones (as a server that went down). */
+  refuse(): void {
+    this.refusing = true;
+    for (const pipe of this.pipes) pipe.close();
+  }
+
+  /** Accept connections again. */
+  accept(): void {
+    this.refusing = false;
   }
 
   resume(): void {
@@ -38,7 +50,11 @@ export class PausableProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private accept(client: Socket, port: number, host: string): void {
+  private forward(client: Socket, port: number, host: string): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(port, host);
     const held: Array<[Socket, Buffer]> = [];
     const forward = (to: Socket) => (chunk: Buffer) => {

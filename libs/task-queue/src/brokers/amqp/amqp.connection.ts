@@ -5,7 +5,7 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
-import { describeConnectionError, takeTlsOptions } from '../../utils/tls-options.js';
+import { describeConnectionError, isTlsError, takeTlsOptions } from '../../utils/tls-options.js';
 
 /** Settings of one {@link AmqpConnection}. @publicApi */
 export interface AmqpConnectionOptions {
@@ -181,11 +181,11 @@ export class AmqpConnection extends EventEmitter {
     } catch (error) {
       if (this.isClosed) return;
       // The outage was logged once when the connection was lost; a failed attempt is logged
-      // only when it tells something new (the first one, or a TLS failure), not every retry.
+      // only for a cause that waiting will not cure (TLS, refused login or vhost), once.
       const attempt = this.attempt;
       const cause = this.describe(error);
-      const news = attempt === 1 || cause !== this.lastCause;
-      this.lastCause = cause;
+      const news = cause !== this.lastCause && needsAction(error, cause);
+      if (news) this.lastCause = cause;
       this.scheduleReconnect((delay) => {
         if (news) this.logger.warn(AmqpMessages.reconnectFailed(attempt, cause, delay));
       });
@@ -198,6 +198,11 @@ export class AmqpConnection extends EventEmitter {
     const spread = base * jitter * (Math.random() * 2 - 1);
     return Math.max(0, Math.min(maxDelay, Math.round(base + spread)));
   }
+}
+
+/** A connection failure that retrying alone will not fix. */
+function needsAction(error: unknown, cause: string): boolean {
+  return isTlsError(error) || /ACCESS[-_]REFUSED|NOT[-_]ALLOWED|\b40[23]\b/.test(cause);
 }
 
 /** Add `?heartbeat=` unless the URL sets it. */

@@ -13,7 +13,7 @@ export const AmqpMessages = {
     `running and reachable, and that the user, password and vhost in the URL are right.`,
   connectionLost: (url: string, cause: string, delay: number): string =>
     `RabbitMQ connection to ${redactUrl(url)} lost (${cause}). Reconnecting in ${delay} ms ` +
-    `with backoff (retries are not logged again until it changes); unacked messages go back ` +
+    `with backoff (failed retries are not logged); unacked messages go back ` +
     `to their queues and will be redelivered. Publishes wait for the reconnect or fail, per ` +
     `the whenDisconnected option.`,
   reconnectFailed: (attempt: number, cause: string, delay: number): string =>
