@@ -86,7 +86,9 @@ function watch(client: Redis, group: RoleWatch): void {
   const what = `${group.role} connection to ${redactUrl(group.url)}`;
   client.on('error', (error: Error) => {
     const first = group.down.size === 0;
-    group.down.set(client, error);
+    // A TLS failure is often followed by the reset of the same socket: keep the TLS cause.
+    const previous = group.down.get(client);
+    if (!previous || !isTlsError(previous) || isTlsError(error)) group.down.set(client, error);
     if (!first) return;
     const cause = describeConnectionError(error, group.url);
     group.logger.warn(
