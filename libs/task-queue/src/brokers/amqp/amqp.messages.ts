@@ -20,7 +20,7 @@ export const AmqpMessages = {
     `RabbitMQ reconnect attempt ${attempt} failed (${cause}); still reconnecting with ` +
     `backoff, next attempt in ${delay} ms.`,
   reconnected: (url: string, attempt: number): string =>
-    `RabbitMQ connection to ${redactUrl(url)} restored after ${attempt} attempt(s); topology ` +
+    `RabbitMQ connection restored after ${attempt} attempt(s) (${redactUrl(url)}); topology ` +
     `re-declared and consumers resumed.`,
   disconnectedFail: (queue: string): string =>
     `Cannot publish to "${queue}": the RabbitMQ connection is down and whenDisconnected is ` +
