@@ -108,6 +108,8 @@ async function expectCeleryToolsRead(): Promise<void> {
     ['inspect', 'ping'],
     ['inspect', 'stats', '-d', NODE],
     ['inspect', 'active'],
+    ['inspect', 'clock'],
+    ['control', 'enable_events'],
     ['status'],
   ]) {
     const out = await celeryCli(vhost.url, ...args, '--timeout', '3');

@@ -22,9 +22,9 @@ export class PublishOutcomeUnknownError extends BrokerConnectionError {
   /** The same error, naming the task whose publish it was. */
   static forTask(error: PublishOutcomeUnknownError, taskId: string): PublishOutcomeUnknownError {
     if (error.taskId === taskId) return error;
-    return new PublishOutcomeUnknownError(
-      `${error.message} Retry with the same task id (${taskId}) so that a worker can drop a duplicate.`,
-      { cause: error.cause ?? error, taskId },
-    );
+    return new PublishOutcomeUnknownError(`${error.message} Task id: ${taskId}.`, {
+      cause: error.cause ?? error,
+      taskId,
+    });
   }
 }
