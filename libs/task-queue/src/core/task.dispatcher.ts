@@ -9,6 +9,7 @@ import type { Broker, PublishOptions } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TaskMessage } from '../interfaces/task-message.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import { PublishOutcomeUnknownError } from '../errors/publish-outcome-unknown.error.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { AsyncResult } from '../results/async-result.js';
@@ -134,7 +135,7 @@ export class TaskDispatcher {
       await writeToOutbox(this.broker, typeorm, prepared, manager);
     } else {
       const { dispatchOnCommit } = await import('../transaction/dispatch-on-commit.js');
-      dispatchOnCommit(() => this.publish(prepared), {
+      dispatchOnCommit(() => this.publishAgainSafely(prepared), {
         name: `${name}[${id}]`,
         manager,
         dataSource: typeorm?.dataSource,
@@ -142,6 +143,21 @@ export class TaskDispatcher {
       });
     }
     return this.result<R>(id, name);
+  }
+
+  /**
+   * Publish for a caller that retries on failure (after-commit dispatch): every attempt sends
+   * the same message, so the same task id; once an attempt's outcome is unknown (it may have
+   * been delivered), the next ones ask workers to dedupe, so at most one copy runs to success.
+   */
+  private async publishAgainSafely(prepared: PreparedTask): Promise<void> {
+    try {
+      await this.publish(prepared);
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError)
+        (prepared.message.headers as Record<string, unknown>)[DEDUPE_HEADER] = true;
+      throw error;
+    }
   }
 
   result<R>(id: string, name?: string): AsyncResult<R> {

@@ -4,6 +4,7 @@ export * from './duplicate-task.error.js';
 export * from './task-not-registered.error.js';
 export * from './invalid-message.error.js';
 export * from './broker-connection.error.js';
+export * from './publish-outcome-unknown.error.js';
 export * from './result-backend.error.js';
 export * from './task-timeout.error.js';
 export * from './remote-task.error.js';

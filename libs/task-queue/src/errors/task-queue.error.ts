@@ -8,7 +8,8 @@
  *     - MissingPeerDependencyError: an option needs ioredis, amqplib or typeorm, not installed
  *   - DuplicateTaskError, TaskNotRegisteredError
  *   - InvalidMessageError: not a protocol v2 message / undecodable body / bad arguments
- *   - BrokerConnectionError, ResultBackendError
+ *   - BrokerConnectionError (a publish that failed with it sent nothing), ResultBackendError
+ *     - PublishOutcomeUnknownError: a publish that may still be delivered; carries the task id
  *   - TaskTimeoutError: waiting for a result timed out
  *   - RemoteTaskError: a task failed; carries the remote class name, message and stack
  *   - TaskRevokedError, MaxRetriesExceededError, TimeLimitExceededError, SoftTimeLimitExceededError

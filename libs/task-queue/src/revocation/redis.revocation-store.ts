@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Revocation, RevocationStore } from '../interfaces/revocation-store.interface.js';
-import { createRedisClient, waitUntilReady } from '../brokers/redis/redis-connection.js';
+import {
+  createRedisClient,
+  duplicateClient,
+  waitUntilReady,
+} from '../brokers/redis/redis-connection.js';
 
 /**
  * Revocations in Redis: a hash `<prefix>revoked` (task id → JSON revocation) read at worker
@@ -51,7 +55,11 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async subscribe(listener: (revocations: Revocation[]) => void): Promise<() => void> {
-    this.subscriber ??= this.client.duplicate();
+    this.subscriber ??= duplicateClient(
+      this.client,
+      'revocations subscriber',
+      'celeriac-revocations-sub',
+    );
     const subscriber = this.subscriber;
     const onMessage = (channel: string, text: string): void => {
       if (channel !== this.key) return;

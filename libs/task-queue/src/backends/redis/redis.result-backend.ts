@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ResultBackendError } from '../../errors/result-backend.error.js';
@@ -10,7 +11,9 @@ import { isReadyState } from '../../results/task-states.js';
 import {
   closeClient,
   createRedisClient,
+  duplicateClient,
   redactUrl,
+  unreachableCause,
   waitUntilReady,
   withTimeout,
 } from '../../brokers/redis/redis-connection.js';
@@ -37,6 +40,8 @@ export interface RedisResultBackendOptions {
   expires?: number;
   /** Milliseconds an operation waits for an unreachable Redis before failing; default 10 000. */
   timeout?: number;
+  /** TLS settings for `rediss://` (Node's `tls.connect` options); win over the URL's `ssl_*`. */
+  tls?: ConnectionOptions;
 }
 
 /**
@@ -63,7 +68,7 @@ export class RedisResultBackend implements ResultBackend {
   ) {
     this.expires = Math.max(0, Math.trunc(options.expires ?? 86_400));
     this.timeout = options.timeout ?? 10_000;
-    this.client = createRedisClient(url, 'result backend', this.logger);
+    this.client = createRedisClient(url, 'result backend', this.logger, options.tls);
     this.scripts = defineLuaCommands(this.client, DIR, ['store-n.lua', 'chordPartReturn-4.lua']);
     this.stores = new TickBatcher(
       (batch) =>
@@ -73,8 +78,11 @@ export class RedisResultBackend implements ResultBackend {
         ),
       PIPELINED_BATCH,
     );
-    this.subscriberClient = this.client.duplicate({ connectionName: 'celeriac-result-subscriber' });
-    this.subscriberClient.on('error', () => undefined);
+    this.subscriberClient = duplicateClient(
+      this.client,
+      'result subscriber',
+      'celeriac-result-subscriber',
+    );
     this.subscriber = new RedisResultSubscriber(this.subscriberClient, (channel) =>
       this.resync(channel),
     );
@@ -222,8 +230,8 @@ export class RedisResultBackend implements ResultBackend {
     const started = Date.now();
     const unreachable = () =>
       new ResultBackendError(
-        `Could not ${what}: Redis at ${redactUrl(this.url)} did not answer within ${this.timeout} ms. ` +
-          `Check that Redis is running and reachable.`,
+        `Could not ${what}: Redis at ${redactUrl(this.url)} did not answer within ${this.timeout} ms` +
+          unreachableCause(this.client, 'or raise the timeout option'),
       );
     if (!(await waitUntilReady(this.client, this.timeout))) throw unreachable();
     return withTimeout(operation(), this.timeout - (Date.now() - started), unreachable);

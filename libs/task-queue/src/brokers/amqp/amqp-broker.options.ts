@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 /**
  * Options of the RabbitMQ broker (`amqp://`). Every default reproduces what Python Celery 5
  * declares and sends (docs/protocol.md#rabbitmq-transport), so a Celery worker or producer on the same
@@ -84,7 +85,8 @@ export interface AmqpBrokerOptions {
   queues?: Record<string, AmqpQueueOptions>;
   /**
    * How long a publish may wait for a connection and for RabbitMQ's confirm, ms. Default
-   * 10 000. A publish that runs out of time rejects with BrokerConnectionError.
+   * 10 000. A publish that runs out of time rejects with BrokerConnectionError (nothing was
+   * sent), or PublishOutcomeUnknownError once the message was written but not confirmed.
    */
   publishTimeout?: number;
   /**
@@ -109,6 +111,11 @@ export interface AmqpBrokerOptions {
   connectionName?: string;
   /** AMQP heartbeat, seconds; 0 disables it. Default 60. */
   heartbeat?: number;
+  /**
+   * TLS settings for `amqps://` (Node's `tls.connect` options: `ca`, `cert`, `key`,
+   * `passphrase`, `servername`, ...); they win over the URL's `ssl_*` parameters.
+   */
+  tls?: ConnectionOptions;
 }
 
 /** Options with every default applied. */
@@ -124,6 +131,7 @@ export interface ResolvedAmqpBrokerOptions {
   delay: Required<AmqpDelayOptions>;
   connectionName: string;
   heartbeat: number;
+  tls: ConnectionOptions | undefined;
 }
 
 export const DEFAULT_RECONNECT: Required<AmqpReconnectOptions> = {
@@ -152,5 +160,6 @@ export function resolveAmqpBrokerOptions(
     },
     connectionName: options.connectionName ?? `celeriac ${process.pid}`,
     heartbeat: options.heartbeat ?? 60,
+    tls: options.tls,
   };
 }

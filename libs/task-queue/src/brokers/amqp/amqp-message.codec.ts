@@ -9,7 +9,10 @@ import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
 
 export { BODY_BASE64_HEADER };
 
-/** A task message as amqplib publishes it. */
+/**
+ * A message as amqplib publishes it. `options.headers` belongs to this one publish: the
+ * publisher types its integers in place for py-amqp (see amqp-field-table.ts).
+ */
 export interface AmqpOutgoing {
   content: Buffer;
   options: Options.Publish;

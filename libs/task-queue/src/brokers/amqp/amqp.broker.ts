@@ -8,6 +8,7 @@ import type {
   PublishOptions,
 } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import {
   type AmqpBrokerOptions,
   resolveAmqpBrokerOptions,
@@ -58,6 +59,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       connectionName: this.options.connectionName,
       heartbeat: this.options.heartbeat,
       reconnect: this.options.reconnect,
+      tls: this.options.tls,
     });
     this.ladder = new DelayLadder(this.options.delay);
     this.topology = new AmqpTopology(this.options, this.ladder, this.logger);
@@ -78,14 +80,21 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   }
 
   async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
-    const priority = options.priority ?? message.properties.priority ?? 0;
-    const due = options.notBefore;
-    if (due && due.getTime() > Date.now()) return this.park(message, options.queue, due, priority);
-    const outgoing = encodeAmqpMessage(message, priority);
-    await this.publisher.publish(options.queue, outgoing, async (model) => {
-      await this.topology.ensureQueue(model, options.queue);
-      return { exchange: '', routingKey: options.queue };
-    });
+    try {
+      const priority = options.priority ?? message.properties.priority ?? 0;
+      const due = options.notBefore;
+      if (due && due.getTime() > Date.now())
+        return await this.park(message, options.queue, due, priority);
+      const outgoing = encodeAmqpMessage(message, priority);
+      await this.publisher.publish(options.queue, outgoing, async (model) => {
+        await this.topology.ensureQueue(model, options.queue);
+        return { exchange: '', routingKey: options.queue };
+      });
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError)
+        throw PublishOutcomeUnknownError.forTask(error, message.headers.id);
+      throw error;
+    }
   }
 
   async consume(

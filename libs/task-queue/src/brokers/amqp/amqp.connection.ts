@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
+import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { connect, type ChannelModel } from 'amqplib';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { describeConnectionError, isTlsError, takeTlsOptions } from '../../utils/tls-options.js';
 
 /** Settings of one {@link AmqpConnection}. @publicApi */
 export interface AmqpConnectionOptions {
@@ -14,6 +16,12 @@ export interface AmqpConnectionOptions {
   reconnect?: AmqpReconnectOptions;
   /** Logger context. Default `AmqpBroker`. */
   logContext?: string;
+  /**
+   * TLS settings for `amqps://` (Node's `tls.connect` options: `ca`, `cert`, `key`,
+   * `servername`, ...); they win over the URL's `ssl_ca_certs` / `ssl_certfile` /
+   * `ssl_keyfile` / `ssl_cert_reqs` parameters.
+   */
+  tls?: ConnectionOptions;
 }
 
 type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
@@ -33,6 +41,7 @@ export class AmqpConnection extends EventEmitter {
   private opening: Promise<ChannelModel> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  private lastCause: string | undefined;
 
   constructor(
     private readonly url: string,
@@ -67,7 +76,7 @@ export class AmqpConnection extends EventEmitter {
     try {
       return await this.opening;
     } catch (error) {
-      throw new BrokerConnectionError(AmqpMessages.connectFailed(this.url, errorText(error)), {
+      throw new BrokerConnectionError(AmqpMessages.connectFailed(this.url, this.describe(error)), {
         cause: error,
       });
     }
@@ -117,8 +126,15 @@ export class AmqpConnection extends EventEmitter {
     await model?.close().catch(() => undefined);
   }
 
+  /** A connection error for a log line: TLS failures spelled out with what to pass. */
+  private describe(error: unknown): string {
+    return describeConnectionError(error, this.url);
+  }
+
   private async dial(): Promise<ChannelModel> {
-    const model = await connect(withHeartbeat(this.url, this.options.heartbeat ?? 60), {
+    const { url, tls } = takeTlsOptions(this.url, this.options.tls);
+    const model = await connect(withHeartbeat(url, this.options.heartbeat ?? 60), {
+      ...tls,
       clientProperties: {
         connection_name: this.options.connectionName ?? `celeriac ${process.pid}`,
       },
@@ -142,9 +158,11 @@ export class AmqpConnection extends EventEmitter {
     this.model = undefined;
     this.state = 'reconnecting';
     this.attempt = 0;
-    const cause = error ? errorText(error) : 'closed by the server';
+    const cause = error ? this.describe(error) : 'closed by the server';
     this.emit('disconnected', error ?? new Error(cause));
-    this.scheduleReconnect((delay) => this.logger.error(AmqpMessages.connectionLost(cause, delay)));
+    this.scheduleReconnect((delay) =>
+      this.logger.error(AmqpMessages.connectionLost(this.url, cause, delay)),
+    );
   }
 
   private scheduleReconnect(log: (delay: number) => void): void {
@@ -158,13 +176,19 @@ export class AmqpConnection extends EventEmitter {
     if (this.state === 'closed') return;
     try {
       await this.dial();
-      this.logger.log(AmqpMessages.reconnected(this.attempt));
+      this.logger.log(AmqpMessages.reconnected(this.url, this.attempt));
+      this.lastCause = undefined;
     } catch (error) {
       if (this.isClosed) return;
+      // The outage was logged once when the connection was lost; a failed attempt is logged
+      // only for a cause that waiting will not cure (TLS, refused login or vhost), once.
       const attempt = this.attempt;
-      this.scheduleReconnect((delay) =>
-        this.logger.warn(AmqpMessages.reconnectFailed(attempt, errorText(error), delay)),
-      );
+      const cause = this.describe(error);
+      const news = cause !== this.lastCause && needsAction(error, cause);
+      if (news) this.lastCause = cause;
+      this.scheduleReconnect((delay) => {
+        if (news) this.logger.warn(AmqpMessages.reconnectFailed(attempt, cause, delay));
+      });
     }
   }
 
@@ -176,10 +200,30 @@ export class AmqpConnection extends EventEmitter {
   }
 }
 
+/** A connection failure that retrying alone will not fix. */
+function needsAction(error: unknown, cause: string): boolean {
+  return isTlsError(error) || /ACCESS[-_]REFUSED|NOT[-_]ALLOWED|\b40[23]\b/.test(cause);
+}
+
 /** Add `?heartbeat=` unless the URL sets it. */
 function withHeartbeat(url: string, heartbeat: number): string {
   if (/[?&]heartbeat=/.test(url)) return url;
   return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
+}
+
+/**
+ * Close a channel and resolve once RabbitMQ confirmed it, or once the channel is gone with its
+ * connection (amqplib never settles a pending `close()` whose connection closes meanwhile, as
+ * when a shared connection is closed by its owner at the same time). Never rejects.
+ */
+export function closeChannel(channel: Channel): Promise<void> {
+  return new Promise<void>((resolve) => {
+    channel.once('close', () => resolve());
+    channel.close().then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
 }
 
 export function errorText(error: unknown): string {

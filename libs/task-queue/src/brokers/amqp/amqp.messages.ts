@@ -11,24 +11,35 @@ export const AmqpMessages = {
   connectFailed: (url: string, cause: string): string =>
     `Could not connect to RabbitMQ at ${redactUrl(url)}: ${cause}. Check that RabbitMQ is ` +
     `running and reachable, and that the user, password and vhost in the URL are right.`,
-  connectionLost: (cause: string, delay: number): string =>
-    `RabbitMQ connection lost (${cause}). Reconnecting in ${delay} ms; unacked messages go back ` +
+  connectionLost: (url: string, cause: string, delay: number): string =>
+    `RabbitMQ connection to ${redactUrl(url)} lost (${cause}). Reconnecting in ${delay} ms ` +
+    `with backoff (failed retries are not logged); unacked messages go back ` +
     `to their queues and will be redelivered. Publishes wait for the reconnect or fail, per ` +
     `the whenDisconnected option.`,
   reconnectFailed: (attempt: number, cause: string, delay: number): string =>
-    `RabbitMQ reconnect attempt ${attempt} failed (${cause}); next attempt in ${delay} ms.`,
-  reconnected: (attempt: number): string =>
-    `RabbitMQ connection restored after ${attempt} attempt(s); topology re-declared and ` +
-    `consumers resumed.`,
+    `RabbitMQ reconnect attempt ${attempt} failed (${cause}); still reconnecting with ` +
+    `backoff, next attempt in ${delay} ms.`,
+  reconnected: (url: string, attempt: number): string =>
+    `RabbitMQ connection restored after ${attempt} attempt(s) (${redactUrl(url)}); topology ` +
+    `re-declared and consumers resumed.`,
   disconnectedFail: (queue: string): string =>
     `Cannot publish to "${queue}": the RabbitMQ connection is down and whenDisconnected is ` +
     `'fail'. Nothing was sent; retry later or use whenDisconnected: 'wait'.`,
   publishTimedOut: (queue: string, ms: number, confirmed: boolean): string =>
     confirmed
       ? `Publish to "${queue}" was not confirmed by RabbitMQ within ${ms} ms; the message may ` +
-        `or may not have been stored. Check RabbitMQ's health (memory/disk alarms block publishers).`
+        `or may not have been stored (outcome unknown: retry with the same task id). Check ` +
+        `RabbitMQ's health (memory/disk alarms block publishers).`
       : `Publish to "${queue}" gave up after ${ms} ms waiting for the RabbitMQ connection; ` +
         `nothing was sent. Check that RabbitMQ is up, or raise publishTimeout.`,
+  publishOutcomeUnknown: (queue: string, why: string): string =>
+    `Publish to "${queue}" failed after the message was written: ${why}. RabbitMQ may have ` +
+    `stored it, so it may still run. Retry with the same task id, and give the task ` +
+    `dedupe: true, so that a worker drops the copy that already succeeded.`,
+  noAnswerBeforePublish: (queue: string, ms: number): string =>
+    `Publish to "${queue}" gave up after ${ms} ms: RabbitMQ did not answer while the queue ` +
+    `was declared or the channel opened; nothing was sent. Check RabbitMQ's health, or raise ` +
+    `publishTimeout.`,
   publishNacked: (queue: string): string =>
     `RabbitMQ refused (nacked) a message for "${queue}": it was not stored. This is an ` +
     `internal broker error; check the RabbitMQ log.`,

@@ -1,7 +1,9 @@
 import { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import { TaskQueueError } from '../../errors/task-queue.error.js';
 import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
+import { typeAmqpTableInPlace } from './amqp-field-table.js';
 import { type AmqpOutgoing } from './amqp-message.codec.js';
 import { type AmqpConnection, errorText } from './amqp.connection.js';
 import { AmqpMessages } from './amqp.messages.js';
@@ -17,8 +19,16 @@ export interface AmqpPublisherOptions {
   whenDisconnected: 'wait' | 'fail';
 }
 
-/** Error of a publish that never reached RabbitMQ because the channel went away. */
+/** Error of a publish whose channel went away (before or after the message was written). */
 class ChannelGoneError extends Error {}
+
+/** Whether any attempt of one publish has handed the message to amqplib. */
+interface Attempts {
+  /** Copies handed to amqplib so far. */
+  written: number;
+  /** RabbitMQ nacked the last copy: that one is definitely not stored. */
+  nacked: boolean;
+}
 
 /**
  * Confirmed publishes over one confirm channel per connection. A publish resolves once
@@ -26,6 +36,10 @@ class ChannelGoneError extends Error {}
  * the connection is down it waits for the reconnect up to `publishTimeout`, or fails at once
  * with `whenDisconnected: 'fail'`; a publish cut off by a connection loss before its confirm is
  * sent again after the reconnect (at-least-once: a rare duplicate, never a silent loss).
+ *
+ * A failure is a {@link PublishOutcomeUnknownError} once an attempt has written the message
+ * (RabbitMQ may have stored it: a retry must reuse the task id), and a plain
+ * BrokerConnectionError when nothing was written. A nack is a definite refusal.
  */
 export class AmqpPublisher {
   private model: ChannelModel | undefined;
@@ -49,11 +63,11 @@ export class AmqpPublisher {
     prepare: (model: ChannelModel) => Promise<PublishTarget>,
   ): Promise<void> {
     const deadline = Date.now() + this.options.publishTimeout;
+    const attempts: Attempts = { written: 0, nacked: false };
     for (;;) {
-      const model = await this.liveModel(label, deadline);
-      const target = await prepare(model);
       try {
-        return await this.confirm(model, target, outgoing, label, deadline);
+        const model = await this.liveModel(label, deadline);
+        return await this.attempt(model, prepare, outgoing, label, deadline, attempts);
       } catch (error) {
         const retry =
           error instanceof ChannelGoneError &&
@@ -63,12 +77,28 @@ export class AmqpPublisher {
           await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
-        if (error instanceof TaskQueueError) throw error;
-        throw new BrokerConnectionError(`Publish to "${label}" failed: ${errorText(error)}`, {
-          cause: error,
-        });
+        throw this.failure(label, error, attempts);
       }
     }
+  }
+
+  /** The error of a failed publish: outcome unknown once a copy was written, else not sent. */
+  private failure(label: string, error: unknown, attempts: Attempts): Error {
+    if (error instanceof PublishOutcomeUnknownError) return error;
+    if (attempts.written > (attempts.nacked ? 1 : 0)) {
+      const why =
+        error instanceof ChannelGoneError
+          ? `its channel closed before RabbitMQ confirmed it (${errorText(error)})`
+          : `the connection was lost before RabbitMQ confirmed it, and did not come back ` +
+            `within ${this.options.publishTimeout} ms to send it again`;
+      return new PublishOutcomeUnknownError(AmqpMessages.publishOutcomeUnknown(label, why), {
+        cause: error,
+      });
+    }
+    if (error instanceof TaskQueueError) return error;
+    return new BrokerConnectionError(`Publish to "${label}" failed: ${errorText(error)}`, {
+      cause: error,
+    });
   }
 
   private async liveModel(label: string, deadline: number): Promise<ChannelModel> {
@@ -96,46 +126,85 @@ export class AmqpPublisher {
     }
   }
 
-  private async confirm(
+  /**
+   * One attempt: declare (`prepare`), open the confirm channel, publish, wait for the confirm,
+   * all within the deadline. A deadline reached before the message was written fails with
+   * "nothing was sent" (and the message is then never written); after, the outcome is unknown.
+   */
+  private attempt(
+    model: ChannelModel,
+    prepare: (model: ChannelModel) => Promise<PublishTarget>,
+    outgoing: AmqpOutgoing,
+    label: string,
+    deadline: number,
+    attempts: Attempts,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let expired = false;
+      const written = attempts.written;
+      const wait = this.deadlines.add(Math.max(deadline, Date.now() + 1), () => {
+        expired = true;
+        const ms = this.options.publishTimeout;
+        reject(
+          attempts.written > written
+            ? new PublishOutcomeUnknownError(AmqpMessages.publishTimedOut(label, ms, true))
+            : new BrokerConnectionError(AmqpMessages.noAnswerBeforePublish(label, ms)),
+        );
+      });
+      const fail = (error: unknown): void => {
+        this.deadlines.remove(wait);
+        reject(error);
+      };
+      void (async () => {
+        const target = await prepare(model);
+        const channel = await this.confirmChannel(model);
+        if (expired) return;
+        const done = (): void => {
+          this.deadlines.remove(wait);
+          resolve();
+        };
+        this.write(channel, model, target, outgoing, label, attempts, done, fail);
+      })().catch(fail);
+    });
+  }
+
+  /** Hand the message to amqplib; `settle` hears RabbitMQ's confirm (or nack). */
+  private write(
+    channel: ConfirmChannel,
     model: ChannelModel,
     target: PublishTarget,
     outgoing: AmqpOutgoing,
     label: string,
-    deadline: number,
-  ): Promise<void> {
-    const channel = await this.confirmChannel(model);
-    await new Promise<void>((resolve, reject) => {
-      const wait = this.deadlines.add(Math.max(deadline, Date.now() + 1), () =>
-        reject(
-          new BrokerConnectionError(
-            AmqpMessages.publishTimedOut(label, this.options.publishTimeout, true),
-          ),
-        ),
+    attempts: Attempts,
+    resolve: () => void,
+    fail: (error: unknown) => void,
+  ): void {
+    // The one place broker and rpc-backend headers reach amqplib: integers typed for py-amqp.
+    typeAmqpTableInPlace(outgoing.options.headers as Record<string, unknown> | undefined);
+    const settle = (error: unknown): void => {
+      if (!error) return resolve();
+      const gone =
+        !this.connection.isConnected || this.connection.current !== model || isClosedError(error);
+      if (!gone) attempts.nacked = true;
+      fail(
+        gone
+          ? new ChannelGoneError(errorText(error))
+          : new BrokerConnectionError(AmqpMessages.publishNacked(label)),
       );
-      const settle = (error: unknown): void => {
-        this.deadlines.remove(wait);
-        if (!error) return resolve();
-        const gone =
-          !this.connection.isConnected || this.connection.current !== model || isClosedError(error);
-        reject(
-          gone
-            ? new ChannelGoneError(errorText(error))
-            : new BrokerConnectionError(AmqpMessages.publishNacked(label)),
-        );
-      };
-      try {
-        channel.publish(
-          target.exchange,
-          target.routingKey,
-          outgoing.content,
-          outgoing.options,
-          settle,
-        );
-      } catch (error) {
-        this.deadlines.remove(wait);
-        reject(isClosedError(error) ? new ChannelGoneError(errorText(error)) : error);
-      }
-    });
+    };
+    try {
+      attempts.written++;
+      channel.publish(
+        target.exchange,
+        target.routingKey,
+        outgoing.content,
+        outgoing.options,
+        settle,
+      );
+    } catch (error) {
+      attempts.written--; // amqplib refused it synchronously: nothing went out
+      fail(isClosedError(error) ? new ChannelGoneError(errorText(error)) : error);
+    }
   }
 
   private confirmChannel(model: ChannelModel): Promise<ConfirmChannel> {

@@ -1,7 +1,7 @@
 import { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Consumer, DeliveryHandler } from '../../interfaces/broker.interface.js';
 import { decodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
-import { type AmqpConnection, errorText } from './amqp.connection.js';
+import { type AmqpConnection, closeChannel, errorText } from './amqp.connection.js';
 import { type DelayLadder } from './amqp.delay.js';
 import { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
 import {
@@ -46,6 +46,8 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
   private active = true;
   private outstanding = 0;
   private resubscribing: Promise<void> | undefined;
+  /** The closing of the current channel (acks flushed, then `channel.close` confirmed). */
+  private closing: Promise<void> | undefined;
   private readonly tags: string[] = [];
   /** Deliveries of the current channel held until their ETA. */
   private held = 0;
@@ -91,10 +93,16 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
     if (this.outstanding === 0) await this.closeChannel();
   }
 
-  /** Cancel and close the channel now: unacked messages go back to their queues. */
+  /**
+   * Cancel and close the channel now: unacked messages go back to their queues. Resolves once
+   * RabbitMQ confirmed the channel's close, so every ack sent before it has been applied (a
+   * channel closed by the last settlement of a warm shutdown is awaited too): the connection
+   * may then close without RabbitMQ requeueing tasks that finished.
+   */
   async close(): Promise<void> {
     await this.cancel();
     await this.closeChannel();
+    await this.closing;
   }
 
   private async subscribe(model: ChannelModel): Promise<void> {
@@ -308,11 +316,13 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
     return this.resubscribing;
   }
 
-  private async closeChannel(): Promise<void> {
+  private closeChannel(): Promise<void> {
     const slot = this.slot;
-    if (!slot?.open) return;
+    if (!slot?.open) return this.closing ?? Promise.resolve();
+    // The acks go out first, on the same channel: RabbitMQ applies them before its close-ok.
     slot.acks.flush();
     slot.open = false;
-    await slot.channel.close().catch(() => undefined);
+    this.closing = closeChannel(slot.channel);
+    return this.closing;
   }
 }

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { ConfigurationError } from '../../errors/configuration.error.js';
 
 /**
@@ -22,6 +23,12 @@ export interface RedisBrokerOptions {
   unackedMutexExpire?: number;
   /** kombu `unacked_restore_limit`: most entries restored per scan; default 0 (no limit). */
   unackedRestoreLimit?: number;
+  /**
+   * TLS settings for `rediss://` (Node's `tls.connect` options: `ca`, `cert`, `key`,
+   * `servername`, ...). They win over the URL's `ssl_ca_certs` / `ssl_certfile` /
+   * `ssl_keyfile` / `ssl_cert_reqs` parameters.
+   */
+  tls?: ConnectionOptions;
   /**
    * Milliseconds a publish (or `connect()`) waits for an unreachable Redis before it fails
    * with a BrokerConnectionError; default 10 000.
@@ -54,7 +61,8 @@ export interface RedisBrokerOptions {
 }
 
 /** {@link RedisBrokerOptions} with every default filled in. */
-export type ResolvedRedisBrokerOptions = Required<RedisBrokerOptions>;
+export type ResolvedRedisBrokerOptions = Required<Omit<RedisBrokerOptions, 'tls'>> &
+  Pick<RedisBrokerOptions, 'tls'>;
 
 /** Fill in kombu's defaults and validate the options. */
 export function resolveRedisBrokerOptions(
@@ -90,5 +98,6 @@ export function resolveRedisBrokerOptions(
     batchSize: Math.max(1, options.batchSize ?? 100),
     wakeTimeout: options.wakeTimeout ?? 5,
     keyPrefix: options.keyPrefix ?? 'celeriac:',
+    tls: options.tls,
   };
 }

@@ -1,40 +1,128 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { describeConnectionError, isTlsError, takeTlsOptions } from '../../utils/tls-options.js';
+
+/**
+ * The connections of one role (a client and its duplicates for the same purpose): an outage
+ * is logged once for the role, when its first connection fails, and its recovery once every
+ * one of them is back.
+ */
+interface RoleWatch {
+  url: string;
+  logger: Logger;
+  role: string;
+  /** Connections of the role that are down, with their last error. */
+  down: Map<Redis, Error>;
+  /** Roles of duplicates made from this client, by role name. */
+  duplicates: Map<string, RoleWatch>;
+}
+
+const watches = new WeakMap<Redis, RoleWatch>();
 
 /**
  * A client that never gives up: reconnects with capped backoff, keeps commands queued while
  * Redis is away and resends unanswered ones (so consumers resume after a restart). Callers
- * bound their own waits (see {@link waitUntilReady}).
+ * bound their own waits (see {@link waitUntilReady}). TLS settings come from the URL's
+ * `ssl_*` parameters and `tls` (which wins).
  */
-export function createRedisClient(url: string, role: string, logger: Logger): Redis {
-  const client = new Redis(url, {
+export function createRedisClient(
+  url: string,
+  role: string,
+  logger: Logger,
+  tlsOptions?: ConnectionOptions,
+): Redis {
+  const { url: plain, tls } = takeTlsOptions(url, tlsOptions);
+  const client = new Redis(plain, {
     lazyConnect: true,
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     autoResendUnfulfilledCommands: true,
     connectionName: `celeriac-${role}`,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    ...(tls ? { tls } : {}),
   });
-  watchConnection(client, `${role} connection to ${redactUrl(url)}`, logger);
+  watchConnection(client, role, url, logger);
   return client;
 }
 
-/** Log a lost connection once, and its recovery, instead of one line per retry. */
-export function watchConnection(client: Redis, what: string, logger: Logger): void {
-  let down = false;
+/**
+ * A second connection with `client`'s settings (subscribers, blocking reads) for `role`,
+ * watched like the first: an outage is logged once per role, never left as an unhandled
+ * error event.
+ */
+export function duplicateClient(client: Redis, role: string, connectionName: string): Redis {
+  const parent = watches.get(client);
+  const copy = client.duplicate({ connectionName });
+  if (!parent) {
+    copy.on('error', () => undefined);
+    return copy;
+  }
+  let group = parent.duplicates.get(role);
+  if (!group) {
+    group = {
+      url: parent.url,
+      logger: parent.logger,
+      role,
+      down: new Map(),
+      duplicates: new Map(),
+    };
+    parent.duplicates.set(role, group);
+  }
+  watch(copy, group);
+  return copy;
+}
+
+/**
+ * Log a lost connection once (with the URL, credentials masked, the cause, and what happens
+ * next) and its recovery, instead of one line per retry.
+ */
+export function watchConnection(client: Redis, role: string, url: string, logger: Logger): void {
+  watch(client, { url, logger, role, down: new Map(), duplicates: new Map() });
+}
+
+function watch(client: Redis, group: RoleWatch): void {
+  watches.set(client, group);
+  const what = `${group.role} connection to ${redactUrl(group.url)}`;
   client.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn(
-      `Redis ${what} failed: ${error.message}. Retrying with backoff; work resumes by itself ` +
-        `once Redis is reachable (check that redis-server is running).`,
+    const first = group.down.size === 0;
+    // A TLS failure is often followed by the reset of the same socket: keep the TLS cause.
+    const previous = group.down.get(client);
+    if (!previous || !isTlsError(previous) || isTlsError(error)) group.down.set(client, error);
+    if (!first) return;
+    const cause = describeConnectionError(error, group.url);
+    group.logger.warn(
+      isTlsError(error)
+        ? `Redis ${what} failed: ${cause}. Retrying with backoff.`
+        : `Redis ${what} failed: ${cause}. Reconnecting with backoff; work resumes by itself ` +
+            `once Redis is reachable (check that redis-server is running).`,
     );
   });
-  client.on('ready', () => {
-    if (!down) return;
-    down = false;
-    logger.log(`Redis ${what} is back.`);
-  });
+  const recovered = (): void => {
+    if (!group.down.delete(client) || group.down.size > 0) return;
+    group.logger.log(`Redis ${what} is back.`);
+  };
+  client.on('ready', recovered);
+  // A connection closed for good (quit) is no longer part of an outage.
+  client.on('end', () => void group.down.delete(client));
+}
+
+/**
+ * The end of a "could not reach Redis" message: `: <cause>.` when the client saw a connection
+ * error (a TLS failure spelled out with what to pass), else `. Check that Redis is running and
+ * reachable, <advice>.`
+ */
+export function unreachableCause(client: Redis, advice: string): string {
+  const problem = connectionProblem(client);
+  if (problem) return `: ${problem.replace(/\.$/, '')}.`;
+  return `. Check that Redis is running and reachable, ${advice}.`;
+}
+
+/** Why `client` cannot reach Redis right now (TLS causes spelled out), or undefined. */
+export function connectionProblem(client: Redis): string | undefined {
+  const group = watches.get(client);
+  const error = group?.down.get(client);
+  return error ? describeConnectionError(error, group!.url) : undefined;
 }
 
 /**

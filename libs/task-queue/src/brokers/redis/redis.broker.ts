@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import type {
   Broker,
   ConsumeOptions,
@@ -21,7 +22,9 @@ import { RedisBrokerScripts } from './redis-broker.scripts.js';
 import {
   closeClient,
   createRedisClient,
+  duplicateClient,
   redactUrl,
+  unreachableCause,
   waitUntilReady,
   withTimeout,
 } from './redis-connection.js';
@@ -65,12 +68,12 @@ export class RedisBroker implements Broker {
   ) {
     this.options = resolveRedisBrokerOptions(options);
     this.keys = new RedisKeyspace(this.options);
-    this.client = createRedisClient(url, 'broker', this.logger);
+    this.client = createRedisClient(url, 'broker', this.logger, this.options.tls);
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
     // Acks of one event-loop turn share ack-2.lua calls, sent as they fill.
     this.acks = new TickBatcher((tags) => this.scripts.ack(tags), PIPELINED_BATCH);
     this.publisher = new RedisPublisher(this.client, (count, send) =>
-      this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send),
+      this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send, true),
     );
     this.maintenance = new RedisMaintenance(
       this.scripts,
@@ -83,12 +86,27 @@ export class RedisBroker implements Broker {
   async connect(): Promise<void> {
     if (await waitUntilReady(this.client, this.options.publishTimeout)) return;
     throw new BrokerConnectionError(
-      `Could not connect to Redis at ${redactUrl(this.url)} within ${this.options.publishTimeout} ms. ` +
-        `Check that Redis is running and reachable, or raise the publishTimeout option.`,
+      `Could not connect to Redis at ${redactUrl(this.url)} within ${this.options.publishTimeout} ms` +
+        this.lastProblem(),
     );
   }
 
+  /** The end of an unreachable-Redis message: the outage's cause (TLS spelled out), or advice. */
+  private lastProblem(): string {
+    return unreachableCause(this.client, 'or raise the publishTimeout option');
+  }
+
   async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
+    try {
+      await this.send(message, options);
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError)
+        throw PublishOutcomeUnknownError.forTask(error, message.headers.id);
+      throw error;
+    }
+  }
+
+  private async send(message: TaskMessage, options: PublishOptions): Promise<void> {
     const queue = options.queue;
     const priority = clampPriority(options.priority ?? message.properties.priority);
     const envelope = encodeEnvelope(message, {
@@ -103,8 +121,10 @@ export class RedisBroker implements Broker {
     const member = this.keys.bindingMember(queue, queue);
     const due = options.notBefore?.getTime();
     if (due !== undefined && due > Date.now()) {
-      await this.withRedis(`publish task ${message.headers.id} to queue "${queue}"`, () =>
-        this.scripts.park(binding, member, due, encodeEntry(envelope, '', queue)),
+      await this.withRedis(
+        `publish task ${message.headers.id} to queue "${queue}"`,
+        () => this.scripts.park(binding, member, due, encodeEntry(envelope, '', queue)),
+        true,
       );
       this.maintenance.schedulePromotion(due);
       return;
@@ -208,23 +228,42 @@ export class RedisBroker implements Broker {
   }
 
   private blockingClient(): Redis {
-    const client = this.client.duplicate({ connectionName: 'celeriac-broker-wake' });
-    // The main connection already reports outages; wake-ups just wait for Redis to return.
-    client.on('error', () => undefined);
-    return client;
+    return duplicateClient(this.client, 'broker wake-up', 'celeriac-broker-wake');
   }
 
-  /** Run an operation once Redis is ready, bounded by publishTimeout in total. */
-  private async withRedis<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  /**
+   * Run an operation once Redis is ready, bounded by publishTimeout in total. When Redis is not
+   * ready in time nothing was sent (BrokerConnectionError). Once the commands are written,
+   * the client keeps them queued and resends them after a reconnect, so a publish that gets no
+   * answer in time may still be applied: PublishOutcomeUnknownError.
+   */
+  private async withRedis<T>(
+    what: string,
+    operation: () => Promise<T>,
+    publishes = false,
+  ): Promise<T> {
     const limit = this.options.publishTimeout;
     const started = Date.now();
-    const unreachable = () =>
-      new BrokerConnectionError(
-        `Could not ${what}: Redis at ${redactUrl(this.url)} did not answer within ${limit} ms. ` +
-          `Check that Redis is running and reachable, or raise the publishTimeout option.`,
-      );
+    const where = `Redis at ${redactUrl(this.url)}`;
     if (this.closed) throw new BrokerConnectionError(`Could not ${what}: the broker is closed.`);
-    if (!(await waitUntilReady(this.client, limit))) throw unreachable();
-    return withTimeout(operation(), limit - (Date.now() - started), unreachable);
+    if (!(await waitUntilReady(this.client, limit))) {
+      throw new BrokerConnectionError(
+        `Could not ${what}: ${where} was not reachable within ${limit} ms, nothing was sent` +
+          this.lastProblem(),
+      );
+    }
+    const noAnswer = () =>
+      publishes
+        ? new PublishOutcomeUnknownError(
+            `Could not confirm that Redis stored the message(s) (${what}): ${where} did not ` +
+              `answer within ${limit} ms after they were sent. Outcome unknown: the client ` +
+              `resends unanswered commands after a reconnect, so they may still be delivered. ` +
+              `Retry with the same task id, and give the task dedupe: true.`,
+          )
+        : new BrokerConnectionError(
+            `Could not ${what}: ${where} did not answer within ${limit} ms. Check that Redis ` +
+              `is running and reachable, or raise the publishTimeout option.`,
+          );
+    return withTimeout(operation(), limit - (Date.now() - started), noAnswer);
   }
 }

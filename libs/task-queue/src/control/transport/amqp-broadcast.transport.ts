@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { AmqpConnection } from '../../brokers/amqp/amqp.connection.js';
+import { typedAmqpTable } from '../../brokers/amqp/amqp-field-table.js';
+import { AmqpConnection, closeChannel } from '../../brokers/amqp/amqp.connection.js';
 import type {
   BroadcastTransport,
   ExchangeSpec,
@@ -59,7 +60,8 @@ export class AmqpBroadcastTransport implements BroadcastTransport {
       contentEncoding: 'utf-8',
       deliveryMode: message.deliveryMode,
       priority: 0,
-      headers: message.headers,
+      // Events, control requests and replies: integers (`clock`) typed for py-amqp.
+      headers: typedAmqpTable(message.headers),
     });
   }
 
@@ -102,7 +104,7 @@ export class AmqpBroadcastTransport implements BroadcastTransport {
     this.subscriptions.clear();
     const channel = await this.channel?.catch(() => undefined);
     this.channel = undefined;
-    await channel?.close().catch(() => undefined);
+    if (channel) await closeChannel(channel);
     if (this.owned) await this.connection.close();
   }
 

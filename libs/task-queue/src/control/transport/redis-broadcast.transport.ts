@@ -1,6 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { closeClient, createRedisClient } from '../../brokers/redis/redis-connection.js';
+import {
+  closeClient,
+  createRedisClient,
+  duplicateClient,
+} from '../../brokers/redis/redis-connection.js';
 import type {
   BroadcastTransport,
   ExchangeSpec,
@@ -99,8 +103,7 @@ export class RedisBroadcastTransport implements BroadcastTransport {
     const binding = this.bindingKey(REPLY_EXCHANGE.name);
     const member = `${oid}${this.sep}${this.sep}${queue}`;
     await this.client.sadd(binding, member);
-    const blocking = this.client.duplicate({ connectionName: 'celeriac-control-reply' });
-    blocking.on('error', () => undefined);
+    const blocking = duplicateClient(this.client, 'control reply', 'celeriac-control-reply');
     const reply = new RedisReplyQueue(oid, blocking, this.listKeys(queue), async () => {
       this.replies.delete(reply);
       await this.client
@@ -123,8 +126,7 @@ export class RedisBroadcastTransport implements BroadcastTransport {
 
   private ensureSubscriber(): Redis {
     if (this.subscriber) return this.subscriber;
-    const subscriber = this.client.duplicate({ connectionName: 'celeriac-control-sub' });
-    subscriber.on('error', () => undefined);
+    const subscriber = duplicateClient(this.client, 'control subscriber', 'celeriac-control-sub');
     subscriber.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, payload: Buffer) =>
       this.dispatch(pattern.toString(), channel.toString(), payload.toString('utf8')),
     );
