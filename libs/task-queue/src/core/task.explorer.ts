@@ -6,6 +6,7 @@ import { validateTaskOptions } from '../config/task-options.validator.js';
 import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskEventListenerMetadata } from '../decorators/on-task-event.decorator.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
 import { globToRegExp } from '../utils/glob.js';
 import { TaskEvents } from '../worker/task-events.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
@@ -94,7 +95,7 @@ export class TaskExplorer implements OnModuleInit {
       const fail = (error: unknown): void =>
         this.logger.error(
           `Task event listener ${className}.${method} failed on ${event.type} of ${event.name}[${event.taskId}]: ` +
-            `${(error as Error)?.message ?? String(error)}`,
+            `${describeThrownLine(error)}`,
         );
       try {
         Promise.resolve(handler(event)).catch(fail);

@@ -13,3 +13,4 @@ export * from './time-limit.error.js';
 export * from './task-signals.js';
 export * from './no-active-transaction.error.js';
 export * from './outbox-table-missing.error.js';
+export * from './unserializable-value.error.js';
