@@ -14,3 +14,4 @@ export * from './task-signals.js';
 export * from './no-active-transaction.error.js';
 export * from './outbox-table-missing.error.js';
 export * from './unserializable-value.error.js';
+export * from './task-arguments.error.js';

@@ -19,7 +19,10 @@ export type TaskEventType =
 export interface TaskEvent {
   type: TaskEventType;
   taskId: string;
+  /** The registered task name (what `@OnTaskEvent({ task })` globs match). */
   name: string;
+  /** The message's `shadow` name, when set: Celery events and logs show it instead of `name`. */
+  shadow?: string;
   hostname: string;
   timestamp: number;
   retries?: number;
@@ -138,6 +141,18 @@ export function receivedEvent(request: TaskRequest, hostname: string, queue: str
     expires: request.expires ? toCeleryDate(request.expires) : null,
     rootId: request.rootId,
     parentId: request.parentId,
+    shadow: shadowOf(request),
     queue,
   };
+}
+
+/** The message's `shadow` header (Celery's display name), if it is a non-empty string. */
+export function shadowOf(request: TaskRequest): string | undefined {
+  const shadow = request.headers.shadow;
+  return typeof shadow === 'string' && shadow ? shadow : undefined;
+}
+
+/** The name logs and events show: the `shadow` header when set (Celery), else the task name. */
+export function displayName(request: TaskRequest): string {
+  return shadowOf(request) ?? request.name;
 }
