@@ -87,6 +87,8 @@ class ReprWriter {
         return this.push(pyString(clip(value, this.maxlen)));
       case 'object':
         return this.object(value, level);
+      case 'function':
+        return this.push(`<function ${(value as { name?: unknown }).name || 'anonymous'}>`);
       default:
         return this.push(pyString(clip(String(value), this.maxlen)));
     }

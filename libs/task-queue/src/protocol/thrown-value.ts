@@ -24,9 +24,10 @@ export function describeThrown(value: unknown): ThrownInfo {
   const error = value as Error;
   const name = read(() => error.name);
   const stack = read(() => error.stack);
+  const message = read(() => error.message, UNREADABLE);
   return {
     name: typeof name === 'string' && name ? name : 'Error',
-    message: textOf(read(() => error.message)),
+    message: message === UNREADABLE ? '(its message cannot be read)' : textOf(message),
     ...(typeof stack === 'string' ? { stack } : {}),
   };
 }
@@ -54,10 +55,12 @@ function textOf(value: unknown): string {
   }
 }
 
-function read<T>(get: () => T): T | undefined {
+const UNREADABLE = Symbol('unreadable');
+
+function read<T, F = undefined>(get: () => T, fallback?: F): T | F | undefined {
   try {
     return get();
   } catch {
-    return undefined;
+    return fallback;
   }
 }
