@@ -16,6 +16,7 @@ import type { Broker } from '../../libs/task-queue/src/interfaces/broker.interfa
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
 import { getBrokerToken } from '../../libs/task-queue/src/utils/tokens.js';
 import { DeadLetters } from '../../libs/task-queue/src/worker/dead-letter.service.js';
+import { createTestVhost, listQueues } from '../support/amqp-vhost.js';
 import { PythonEventReceiver } from '../support/control-python.js';
 import { PYTHON, PYTHON_FIXTURES, runProcess } from '../support/interop-processes.js';
 import { deleteKeys, PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
@@ -376,6 +377,35 @@ describe('seen from Python Celery', () => {
       await expect(a.get(TaskClient).result(message.headers.id).get()).resolves.toBe('rob.name');
     } finally {
       await receiver.stop();
+    }
+  });
+});
+
+describe('on RabbitMQ', () => {
+  it('deep, circular and hostile outcomes are FAILUREs, every message is acked, the worker goes on', async () => {
+    const vhost = await createTestVhost('celeriac-robust');
+    try {
+      const a = await app({ broker: vhost.url });
+      const tasks = a.get(TaskClient);
+      const [deep, circular, hostile, bad] = await Promise.all([
+        tasks.send('rob.deep', [20_000]),
+        tasks.send('rob.circular'),
+        tasks.send('rob.throw', ['nullProto']),
+        tasks.send('rob.add', [1, 2, 3]),
+      ]);
+      expect((await failureOf(a, deep.id)).exc_type).toBe('UnserializableValueError');
+      expect((await failureOf(a, circular.id)).exc_type).toBe('UnserializableValueError');
+      expect((await failureOf(a, hostile.id)).exc_message).toEqual(["{'reason': 'no prototype'}"]);
+      expect((await failureOf(a, bad.id)).exc_type).toBe('TypeError');
+      await expect((await tasks.send('rob.add', [2, 2])).get({ timeout: 10_000 })).resolves.toBe(4);
+      await expect
+        .poll(async () => (await listQueues(vhost.name)).find((q) => q.name === queue), {
+          timeout: 10_000,
+        })
+        .toMatchObject({ messages: 0, unacked: 0 });
+    } finally {
+      for (const a of apps.splice(0)) await a.close();
+      await vhost.dispose();
     }
   });
 });

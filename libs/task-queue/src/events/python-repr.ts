@@ -102,9 +102,10 @@ class ReprWriter {
     this.ancestors.add(value);
     try {
       if (isList) return this.sequence(value as unknown[], '[', ']', level);
+      const keys = Object.keys(value); // may throw (a Proxy): nothing is written then
       this.push('{');
       let first = true;
-      for (const key of Object.keys(value)) {
+      for (const key of keys) {
         if (this.full) break;
         if (!first) this.push(', ');
         first = false;
