@@ -15,6 +15,11 @@ export type {
   ErrorClass,
 } from './interfaces/task-options.interface.js';
 export type { ApplyOptions, SendOptions } from './interfaces/apply-options.interface.js';
+export type {
+  StandardSchemaV1,
+  StandardSchemaIssue,
+  StandardSchemaResult,
+} from './interfaces/standard-schema.interface.js';
 
 // Handlers
 export { Task } from './decorators/task.decorator.js';

@@ -60,6 +60,16 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
     if (options[key] !== undefined && typeof options[key] !== 'boolean')
       fail(key, 'true or false', options[key]);
   }
+  const schema = options.schema as { '~standard'?: { validate?: unknown } } | undefined;
+  if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
+    fail('schema', 'a Standard Schema validator (zod, valibot, arktype...)', schema);
+  }
+  const params = options.params;
+  if (
+    params !== undefined &&
+    !(Array.isArray(params) && params.every((p) => typeof p === 'string'))
+  )
+    fail('params', 'an array of parameter names', params);
   const { timeLimit, softTimeLimit } = options;
   for (const key of ['rateLimit', 'globalRateLimit'] as const) {
     const limit = options[key];

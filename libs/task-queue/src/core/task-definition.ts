@@ -12,4 +12,9 @@ export interface TaskDefinition {
   handler?: (...args: unknown[]) => unknown;
   /** Number of declared parameters (before any default), to detect missing arguments. */
   arity: number;
+  /**
+   * Most positional arguments the handler takes: `params.length`, else its declared parameter
+   * count (decorator metadata); null when unbounded (a rest parameter) or unknown.
+   */
+  maxArity?: number | null;
 }

@@ -6,6 +6,7 @@ import { validateTaskOptions } from '../config/task-options.validator.js';
 import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskEventListenerMetadata } from '../decorators/on-task-event.decorator.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
 import { globToRegExp } from '../utils/glob.js';
 import { TaskEvents } from '../worker/task-events.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
@@ -68,6 +69,7 @@ export class TaskExplorer implements OnModuleInit {
         options,
         source: `${className}.${method}`,
         arity: (fn as Handler).length,
+        maxArity: maxArityOf(prototype, method, fn as Handler, options.params),
         handler,
         resolve: handler ? async () => handler : async () => this.resolvePerTask(wrapper, method),
       });
@@ -94,7 +96,7 @@ export class TaskExplorer implements OnModuleInit {
       const fail = (error: unknown): void =>
         this.logger.error(
           `Task event listener ${className}.${method} failed on ${event.type} of ${event.name}[${event.taskId}]: ` +
-            `${(error as Error)?.message ?? String(error)}`,
+            `${describeThrownLine(error)}`,
         );
       try {
         Promise.resolve(handler(event)).catch(fail);
@@ -115,4 +117,34 @@ export class TaskExplorer implements OnModuleInit {
     );
     return instance[method]!.bind(instance);
   }
+}
+
+/**
+ * The most positional arguments a handler takes: `params` when given, else the declared
+ * parameter count from `design:paramtypes` (optional and defaulted ones included); null for a
+ * rest parameter (`...args`) or when no metadata was emitted (nothing to check against).
+ */
+function maxArityOf(
+  prototype: object,
+  method: string,
+  fn: Handler,
+  params: string[] | undefined,
+): number | null {
+  if (hasRestParameter(fn)) return null;
+  if (params) return params.length;
+  const types: unknown = Reflect.getMetadata('design:paramtypes', prototype, method);
+  return Array.isArray(types) ? types.length : null;
+}
+
+/** True when the function's source ends its parameter list with `...name`. */
+function hasRestParameter(fn: Handler): boolean {
+  let source: string;
+  try {
+    source = Function.prototype.toString.call(fn);
+  } catch {
+    return false;
+  }
+  const body = source.indexOf('{');
+  const head = body >= 0 ? source.slice(0, body) : source;
+  return /\.\.\.\s*[\w$]+\s*\)\s*(=>\s*)?$/.test(head.trimEnd());
 }

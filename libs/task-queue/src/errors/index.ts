@@ -15,3 +15,5 @@ export * from './task-signals.js';
 export * from './no-active-transaction.error.js';
 export * from './outbox-table-missing.error.js';
 export * from './missing-peer-dependency.error.js';
+export * from './unserializable-value.error.js';
+export * from './task-arguments.error.js';

@@ -9,6 +9,7 @@ import {
 import type { Subscription } from 'rxjs';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { BroadcastTransportHost } from '../control/transport/broadcast-transport.host.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from '../task-queue.module-definition.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
 import { TaskEvents } from '../worker/task-events.js';
@@ -71,9 +72,20 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
     }
     this.subscription = this.events.events$.subscribe((event) => {
       if (!this.taskEvents || event.hostname !== this.worker.hostname) return;
+      let fields: Record<string, unknown>;
+      try {
+        fields = celeryTaskFields(event);
+      } catch (error) {
+        // Never reached with the bounded reprs; a monitor event is not worth a worker.
+        this.logger.error(
+          `Could not build the Celery ${event.type} event of ${event.name}[${event.taskId}]: ` +
+            `${describeThrownLine(error)}. The event was not sent; the task is not affected.`,
+        );
+        return;
+      }
       this.dispatcher?.queue({
         ...standardFields(event.type, this.worker.hostname, this.clock.forward(), event.timestamp),
-        ...celeryTaskFields(event),
+        ...fields,
       });
     });
     await this.sendWorkerEvent('worker-online');

@@ -12,7 +12,8 @@ export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
     case 'task-received':
       return {
         uuid,
-        name: event.name,
+        // Celery's request.name: the `shadow` header when set.
+        name: event.shadow ?? event.name,
         args: pyTupleRepr(event.args ?? []),
         kwargs: pyRepr(event.kwargs ?? {}),
         root_id: event.rootId ?? uuid,

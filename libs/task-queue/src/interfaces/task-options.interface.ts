@@ -1,3 +1,5 @@
+import type { StandardSchemaV1 } from './standard-schema.interface.js';
+
 /** An error class, for `autoretryFor` / `dontAutoretryFor`. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -19,6 +21,16 @@ export interface TaskOptions {
    * `TaskContext.kwargs`.
    */
   params?: string[];
+  /**
+   * Validate the arguments before the handler runs: any Standard Schema v1 validator (zod,
+   * valibot, arktype...) of the positional arguments as a tuple, after keyword arguments are
+   * bound by `params`. Its output is what the handler receives (coercions and defaults apply).
+   * A rejection fails the task with a ValidationError listing the issues, without retries.
+   *
+   * @example
+   * ＠Task('math.add', { schema: z.tuple([z.number(), z.number()]) })
+   */
+  schema?: StandardSchemaV1;
   /** Queue the task is sent to unless a route or the call says otherwise. */
   queue?: string;
   /** 0–9 (see the broker for its direction). */

@@ -1,6 +1,7 @@
 import { RemoteTaskError } from '../errors/remote-task.error.js';
 import type { TaskQueueError } from '../errors/task-queue.error.js';
 import type { SerializedError } from '../interfaces/result-backend.interface.js';
+import { describeThrown } from './thrown-value.js';
 
 /** Module name written for JavaScript errors (Python sees it as `exc_module`). */
 const JS_MODULE = 'celeriac';
@@ -9,25 +10,44 @@ const BUILTIN_JS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', '
 /**
  * Celery's exception format: `{exc_type, exc_message: [args], exc_module}`. Python re-raises a
  * class of that name, so a Node `InteropError('boom')` becomes a Python exception whose class is
- * named InteropError with message 'boom'.
+ * named InteropError with message 'boom'. An error may give its Python name and module
+ * (`excType`, `excModule`: Celery's own exceptions, e.g. `celery.exceptions.TimeLimitExceeded`).
+ * Never throws, whatever was thrown (see {@link describeThrown}).
  */
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof RemoteTaskError) {
+  if (isInstance(error, RemoteTaskError)) {
     return { exc_type: error.excType, exc_message: error.excArgs, exc_module: error.excModule };
   }
-  if (error instanceof Error) {
-    // An error may name its Python module (`excModule`), e.g. celery.exceptions for NotRegistered.
-    const declared = (error as { excModule?: unknown }).excModule;
-    const module =
-      typeof declared === 'string' ? declared : BUILTIN_JS.has(error.name) ? 'builtins' : JS_MODULE;
-    return { exc_type: error.name || 'Error', exc_message: [error.message], exc_module: module };
+  const { name, message } = describeThrown(error);
+  if (!isInstance(error, Error)) {
+    return { exc_type: 'Error', exc_message: [message], exc_module: 'builtins' };
   }
-  return { exc_type: 'Error', exc_message: [String(error)], exc_module: 'builtins' };
+  const declaredType = readString(error, 'excType');
+  const declaredModule = readString(error, 'excModule');
+  const module = declaredModule ?? (BUILTIN_JS.has(name) ? 'builtins' : JS_MODULE);
+  return { exc_type: declaredType ?? name, exc_message: [message], exc_module: module };
 }
 
-/** A stack (or Python traceback) to store next to the error. */
+/** A stack (or Python traceback) to store next to the error (never throws). */
 export function errorTraceback(error: unknown): string | null {
-  return error instanceof Error && error.stack ? error.stack : null;
+  return describeThrown(error).stack || null;
+}
+
+function isInstance<T>(value: unknown, type: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
+function readString(error: object, key: string): string | undefined {
+  try {
+    const value = (error as Record<string, unknown>)[key];
+    return typeof value === 'string' && value ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rebuild a stored error as a RemoteTaskError (tolerates garbage: never throws). */

@@ -1,28 +1,137 @@
+import { parse as parseLossless } from 'lossless-json';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
+import { UnserializableValueError } from '../errors/unserializable-value.error.js';
+
+/** Deepest nesting the strict encoder writes (Python's json reads about 1000 levels). */
+const MAX_DEPTH = 1000;
+/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53. */
+const LONG_DIGITS = /\d{16}/;
 
 /**
  * JSON as Celery writes and reads it. Encoding writes dates as plain ISO strings (every kombu
- * version reads them); decoding turns kombu ≥ 5.3 tagged values (`{"__type__": "datetime",
- * "__value__": ...}`) back into native values. See docs/protocol.md#serialization.
+ * version reads them) and BigInts as exact integers (Python's int); decoding turns kombu ≥ 5.3
+ * tagged values (`{"__type__": "datetime", "__value__": ...}`) back into native values and
+ * integers beyond 2^53 into BigInts. See docs/protocol.md#serialization.
+ *
+ * Throws UnserializableValueError (saying where) for a circular structure, nesting deeper than
+ * 1000 levels, or a top-level value JSON has no form for (undefined, a function, a symbol).
+ * `what` names the value in that message ("result", "the arguments of orders.process").
  */
-export function encodeJson(value: unknown): string {
+export function encodeJson(value: unknown, what = 'value'): string {
+  let text: string | undefined;
   try {
-    // A replacer makes JSON.stringify several times slower: use it only for BigInts.
-    return JSON.stringify(value);
-  } catch (error) {
-    if (!(error instanceof TypeError) || !/BigInt/i.test(error.message)) throw error;
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    // The common case: V8's own encoder, no replacer (a replacer makes it several times slower).
+    text = JSON.stringify(value);
+  } catch {
+    // BigInt, a cycle, nesting too deep for the native encoder, or a throwing toJSON.
+    return encodeStrict(value, what);
   }
+  if (text === undefined) {
+    throw new UnserializableValueError(what, `${typeOf(value)} has no JSON form`, '$');
+  }
+  return text;
 }
 
 export function decodeJson(text: string, what = 'message body'): unknown {
   try {
+    const tagged = text.includes('"__type__"');
+    // Integers beyond 2^53 need a lossless parser (JSON.parse rounds them): only when the
+    // text has a 16-digit run, which no safe integer has.
+    if (LONG_DIGITS.test(text)) return parseLossless(text, tagged ? reviveTagged : null, toNumber);
     // A reviver makes JSON.parse several times slower: use it only when a tagged value is there.
-    return text.includes('"__type__"') ? JSON.parse(text, reviveTagged) : JSON.parse(text);
+    return tagged ? JSON.parse(text, reviveTagged) : JSON.parse(text);
   } catch (error) {
-    throw new InvalidMessageError(`The ${what} is not valid JSON: ${(error as Error).message}`, {
+    throw new InvalidMessageError(`The ${what} is not valid JSON: ${messageOf(error)}`, {
       cause: error,
     });
+  }
+}
+
+/** A JSON number as a number, or a BigInt when it is an integer a double cannot hold exactly. */
+function toNumber(text: string): number | bigint {
+  const value = Number(text);
+  if (Number.isSafeInteger(value) || !/^-?\d+$/.test(text)) return value;
+  return BigInt(text);
+}
+
+/**
+ * The slow path of {@link encodeJson}: JSON.stringify's rules (toJSON, undefined / functions /
+ * symbols omitted in objects and null in arrays, NaN and ±Infinity as null), plus BigInt as an
+ * exact integer, and an error that says where a cycle or too deep a nesting is.
+ */
+function encodeStrict(root: unknown, what: string): string {
+  const ancestors = new Set<object>();
+  const walk = (input: unknown, key: string, path: string): string | undefined => {
+    let value = input;
+    if (value !== null && typeof value === 'object') {
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') value = (toJSON as (k: string) => unknown).call(value, key);
+    }
+    switch (typeof value) {
+      case 'string':
+        return JSON.stringify(value);
+      case 'number':
+        return Number.isFinite(value) ? String(value) : 'null';
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'bigint':
+        return value.toString();
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return undefined;
+    }
+    if (value === null) return 'null';
+    const object = value as object;
+    if (ancestors.has(object)) {
+      throw new UnserializableValueError(what, 'circular structure', path);
+    }
+    if (ancestors.size >= MAX_DEPTH) {
+      throw new UnserializableValueError(what, `nested deeper than ${MAX_DEPTH} levels`, path);
+    }
+    ancestors.add(object);
+    try {
+      if (Array.isArray(object)) {
+        const items = object.map((item, i) => walk(item, String(i), `${path}[${i}]`) ?? 'null');
+        return `[${items.join(',')}]`;
+      }
+      const fields: string[] = [];
+      for (const name of Object.keys(object)) {
+        const text = walk((object as Record<string, unknown>)[name], name, pathOf(path, name));
+        if (text !== undefined) fields.push(`${JSON.stringify(name)}:${text}`);
+      }
+      return `{${fields.join(',')}}`;
+    } finally {
+      ancestors.delete(object);
+    }
+  };
+  let text: string | undefined;
+  try {
+    text = walk(root, '', '$');
+  } catch (error) {
+    if (error instanceof UnserializableValueError) throw error;
+    throw new UnserializableValueError(what, `reading it threw ${messageOf(error)}`, '$');
+  }
+  if (text === undefined) {
+    throw new UnserializableValueError(what, `${typeOf(root)} has no JSON form`, '$');
+  }
+  return text;
+}
+
+function pathOf(parent: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+function typeOf(value: unknown): string {
+  return value === undefined ? 'undefined' : `a ${typeof value}`;
+}
+
+/** An error's message, never throwing (the error may be anything a handler threw). */
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an error that cannot be described';
   }
 }
 

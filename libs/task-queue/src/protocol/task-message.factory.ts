@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { MessageEmbed, TaskMessage } from '../interfaces/task-message.interface.js';
 import { producerNodename } from '../utils/nodename.js';
+import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { encodeJson, toCeleryDate } from './json-codec.js';
 
 /** Everything that goes into one protocol v2 message. */
@@ -75,8 +76,40 @@ export function createTaskMessage(spec: TaskMessageSpec): TaskMessage {
     },
     contentType: 'application/json',
     contentEncoding: 'utf-8',
-    body: encodeJson([args, kwargs, embed]),
+    body: encodeBody(spec.name, args, kwargs, embed),
   };
+}
+
+/**
+ * `[args, kwargs, embed]` as JSON; throws UnserializableValueError naming the task when an
+ * argument has no JSON form (NaN, ±Infinity, a function, a symbol: JSON.stringify would send
+ * null or drop it), is circular or is nested too deep. Nothing is sent then.
+ */
+function encodeBody(
+  name: string,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+  embed: MessageEmbed,
+): string {
+  for (let i = 0; i < args.length; i++) checkArgument(name, args[i], `args[${i}]`);
+  for (const key in kwargs) checkArgument(name, kwargs[key], `kwargs.${key}`);
+  try {
+    return encodeJson([args, kwargs, embed]);
+  } catch (error) {
+    if (!(error instanceof UnserializableValueError)) throw error;
+    throw new UnserializableValueError(
+      `The arguments of ${name}`,
+      error.reason,
+      error.path.replace(/^\$\[0\]/, 'args').replace(/^\$\[1\]/, 'kwargs'),
+    );
+  }
+}
+
+function checkArgument(name: string, value: unknown, path: string): void {
+  const type = typeof value;
+  if (type === 'number' ? Number.isFinite(value) : type !== 'function' && type !== 'symbol') return;
+  const what = type === 'number' ? String(value) : `a ${type}`;
+  throw new UnserializableValueError(`The arguments of ${name}`, `${what} has no JSON form`, path);
 }
 
 function repr(value: readonly unknown[] | Record<string, unknown>): string {

@@ -15,6 +15,11 @@ export class LazyAbortController implements TaskAbort {
     return this.real().signal;
   }
 
+  /** The abort reason, or undefined while not aborted (without creating the controller). */
+  peekReason(): unknown {
+    return this.controller?.signal.reason;
+  }
+
   abort(reason?: unknown): void {
     this.real().abort(reason);
   }
@@ -23,4 +28,13 @@ export class LazyAbortController implements TaskAbort {
     this.controller ??= new AbortController();
     return this.controller;
   }
+}
+
+/** Why `controller` was aborted, or undefined; a LazyAbortController is not materialised. */
+export function abortReasonOf(controller: TaskAbort): unknown {
+  return controller instanceof LazyAbortController
+    ? controller.peekReason()
+    : controller.signal.aborted
+      ? controller.signal.reason
+      : undefined;
 }

@@ -6,14 +6,26 @@ import type {
   TaskMeta,
 } from '../interfaces/result-backend.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
-import { celeryNow } from '../protocol/json-codec.js';
+import { UnserializableValueError } from '../errors/unserializable-value.error.js';
+import { celeryNow, encodeJson } from '../protocol/json-codec.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import type { TaskAbort } from './lazy-abort.js';
+
+/** How long a worker keeps retrying a result store while the backend is unreachable. */
+const STORE_RETRY_WINDOW_MS = 60_000;
+/** First and largest pause between two store attempts. */
+const STORE_RETRY_FIRST_MS = 250;
+const STORE_RETRY_MAX_MS = 5_000;
 
 /**
- * Writes task states to the result backend in Celery's format. A backend failure is logged
- * and never takes the worker down: the task's outcome is still acked or retried.
+ * Writes task states to the result backend in Celery's format. Never rejects and never takes
+ * the worker down. A final state (SUCCESS, FAILURE) is retried with backoff while the backend
+ * is unreachable, for up to a minute or until the task's abort signal fires (shutdown), and
+ * resolves false if it could not be stored: the caller then requeues instead of acking. A
+ * return value JSON cannot carry (a cycle, nesting too deep) is stored as the task's FAILURE.
  */
 @Injectable()
 export class ResultRecorder {
@@ -35,23 +47,41 @@ export class ResultRecorder {
       return (await this.backend.get(taskId))?.status === 'SUCCESS';
     } catch (error) {
       this.logger.warn(
-        `Dedupe check of task ${taskId} failed (${(error as Error).message}); running it.`,
+        `Dedupe check of task ${taskId} failed (${describeThrownLine(error)}); running it.`,
       );
       return false;
     }
   }
 
-  /** Not `async`: one promise layer less on the hot path (store() never rejects). */
-  success(request: TaskRequest, hostname: string, value: unknown): Promise<void> {
-    return this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null);
+  /**
+   * Store SUCCESS. Resolves true once stored, false when the backend could not be reached
+   * (retried first), or the error saying why the value cannot be stored (a cycle, nesting too
+   * deep, NaN): nothing is stored then, the caller records the task's FAILURE. Not `async`:
+   * one promise layer less on the hot path.
+   */
+  success(
+    request: TaskRequest,
+    hostname: string,
+    value: unknown,
+    abort?: TaskAbort,
+  ): Promise<boolean | UnserializableValueError> {
+    const invalid = unencodableTopLevel(value);
+    if (invalid) return Promise.resolve(invalid);
+    return this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null, {
+      abort,
+      value,
+    });
   }
 
-  async failure(
+  failure(
     request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
     hostname: string,
     error: unknown,
-  ): Promise<void> {
-    await this.store(request, hostname, 'FAILURE', serializeError(error), errorTraceback(error));
+    abort?: TaskAbort,
+  ): Promise<boolean> {
+    return this.store(request, hostname, 'FAILURE', serializeError(error), errorTraceback(error), {
+      abort,
+    }).then((stored) => stored === true);
   }
 
   async retry(request: TaskRequest, hostname: string, error: unknown): Promise<void> {
@@ -81,16 +111,41 @@ export class ResultRecorder {
     await this.store(request, hostname, state, meta ?? null, null);
   }
 
-  /** Not `async` (one promise per result, not two); never rejects: failures are logged. */
+  /**
+   * Store one state; resolves true once stored (or when there is no backend). `final` states
+   * (given `retry` options) are retried while the backend is unreachable.
+   */
   private store(
     request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
     hostname: string,
     status: TaskState,
     result: unknown,
     traceback: string | null,
-  ): Promise<void> {
+    final?: { abort?: TaskAbort; value?: unknown },
+  ): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
-    if (!backend) return Promise.resolve();
+    if (!backend) return Promise.resolve(true);
+    const meta = this.metaOf(request, hostname, status, result, traceback, true);
+    const context = request.replyTo
+      ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
+      : undefined;
+    return attempt(backend, meta, context).then(
+      () => true,
+      (error: unknown) =>
+        final
+          ? this.storeFailed(backend, request, hostname, meta, context, error, final)
+          : this.logStoreError(backend, meta, error),
+    );
+  }
+
+  private metaOf(
+    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    hostname: string,
+    status: TaskState,
+    result: unknown,
+    traceback: string | null,
+    withArgs: boolean,
+  ): TaskMeta {
     const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
     const meta: TaskMeta = {
       task_id: request.id,
@@ -106,26 +161,137 @@ export class ResultRecorder {
     if (this.config.resultExtended) {
       Object.assign(meta, {
         name: request.name ?? null,
-        args: request.args ?? null,
-        kwargs: request.kwargs ?? null,
+        args: withArgs ? (request.args ?? null) : null,
+        kwargs: withArgs ? (request.kwargs ?? null) : null,
         worker: hostname,
         retries: request.retries ?? 0,
         queue: request.queue ?? null,
       });
     }
-    const context = request.replyTo
-      ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
-      : undefined;
-    const failed = (error: unknown): void =>
-      this.logger.error(
-        `Could not store ${status} of task ${request.id} in the ${backend.kind} result backend: ` +
-          `${(error as Error).message}. The task itself was handled; check the backend's connection.`,
+    return meta;
+  }
+
+  private logStoreError(backend: ResultBackend, meta: TaskMeta, error: unknown): false {
+    this.logger.error(
+      `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
+        `backend: ${describeThrownLine(error)}. Check the backend's connection.`,
+    );
+    return false;
+  }
+
+  /** A final state was not stored: unencodable (store the FAILURE instead) or backend down (retry). */
+  private async storeFailed(
+    backend: ResultBackend,
+    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    hostname: string,
+    meta: TaskMeta,
+    context: StoreContext | undefined,
+    error: unknown,
+    final: { abort?: TaskAbort; value?: unknown },
+  ): Promise<boolean | UnserializableValueError> {
+    if (isEncodingError(error)) {
+      const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
+      if (why) return why;
+      // The arguments (result_extended) cannot be written: store the state without them.
+      const bare = this.metaOf(request, hostname, meta.status, meta.result, meta.traceback, false);
+      return attempt(backend, bare, context).then(
+        () => true,
+        (again: unknown) =>
+          // The backend cannot encode the value although JSON can (a custom backend's codec).
+          meta.status === 'SUCCESS' && isEncodingError(again)
+            ? new UnserializableValueError('result', describeThrownLine(again), '$')
+            : this.logStoreError(backend, bare, again),
       );
-    try {
-      return backend.store(meta, context).then(undefined, failed);
-    } catch (error) {
-      failed(error);
-      return Promise.resolve();
     }
+    const started = Date.now();
+    let delay = STORE_RETRY_FIRST_MS;
+    let last = error;
+    this.logger.warn(
+      `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
+        `backend (${describeThrownLine(error)}); retrying for up to ${STORE_RETRY_WINDOW_MS / 1000} s.`,
+    );
+    while (Date.now() - started < STORE_RETRY_WINDOW_MS) {
+      if (!(await pause(delay, final.abort))) break;
+      delay = Math.min(delay * 2, STORE_RETRY_MAX_MS);
+      try {
+        await attempt(backend, meta, context);
+        this.logger.log(
+          `Stored ${meta.status} of task ${meta.task_id} after the backend came back.`,
+        );
+        return true;
+      } catch (again) {
+        last = again;
+      }
+    }
+    this.logStoreError(backend, meta, last);
+    return false;
+  }
+}
+
+type StoreContext = { replyTo: string; correlationId: string };
+
+/** `backend.store()`, with a synchronous throw turned into a rejection. */
+function attempt(
+  backend: ResultBackend,
+  meta: TaskMeta,
+  context: StoreContext | undefined,
+): Promise<void> {
+  try {
+    return backend.store(meta, context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Wait `ms`; resolves false at once if the task is aborted (shutdown gave it back). */
+function pause(ms: number, abort?: TaskAbort): Promise<boolean> {
+  if (!abort) return new Promise((resolve) => setTimeout(() => resolve(true), ms));
+  const signal = abort.signal;
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** An error of encoding the value (ours, or JSON.stringify's in a custom backend). */
+function isEncodingError(error: unknown): boolean {
+  if (error instanceof UnserializableValueError) return true;
+  if (!(error instanceof Error)) return false;
+  return (
+    (error instanceof TypeError && /circular|BigInt|serializ/i.test(error.message)) ||
+    (error instanceof RangeError && /call stack/i.test(error.message))
+  );
+}
+
+/** Why `value` cannot be written as JSON, precisely (the slow encoder's error), or undefined. */
+function explainUnencodable(value: unknown, what: string): UnserializableValueError | undefined {
+  try {
+    encodeJson(value, what);
+    return undefined;
+  } catch (error) {
+    return error instanceof UnserializableValueError ? error : undefined;
+  }
+}
+
+/** A return value JSON has no form for at the top (NaN, ±Infinity, a function, a symbol). */
+function unencodableTopLevel(value: unknown): UnserializableValueError | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value)
+        ? undefined
+        : new UnserializableValueError('result', `${value} has no JSON form`, '$');
+    case 'function':
+    case 'symbol':
+      return new UnserializableValueError('result', `a ${typeof value} has no JSON form`, '$');
+    default:
+      return undefined;
   }
 }

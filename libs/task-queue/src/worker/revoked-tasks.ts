@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Revocation, RevocationStore } from '../interfaces/revocation-store.interface.js';
+import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import { getRevocationStoreToken } from '../utils/tokens.js';
 import { SlotList, type Slotted } from '../utils/slot-list.js';
 import type { TaskAbort } from './lazy-abort.js';
@@ -21,9 +22,11 @@ export interface RevokeOptions {
 const DEFAULT_TTL_MS = 3 * 3600_000;
 
 /** A running task as {@link RevokedTasks} tracks it (returned by `track`). */
-export interface TrackedRun extends Slotted {
+export interface TrackedRun<T = unknown> extends Slotted {
   readonly id: string;
   readonly controller: TaskAbort;
+  /** What the tracker attached (the worker: the request being run). */
+  readonly owner?: T;
 }
 
 /**
@@ -39,6 +42,7 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly running = new SlotList<TrackedRun>();
   private unsubscribe?: () => void;
   private following?: Promise<void>;
+  private terminated?: (run: TrackedRun) => void;
 
   constructor(@Inject(getRevocationStoreToken()) private readonly store: RevocationStore) {}
 
@@ -92,10 +96,18 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** Track a running task so `revoke(terminate)` can abort it; undo with {@link untrack}. */
-  track(id: string, controller: TaskAbort): TrackedRun {
-    const run: TrackedRun = { id, controller, slot: -1 };
+  track(id: string, controller: TaskAbort, owner?: unknown): TrackedRun {
+    const run: TrackedRun = { id, controller, owner, slot: -1 };
     this.running.add(run);
     return run;
+  }
+
+  /**
+   * Called once for each tracked run a `terminate` revocation aborts (the worker stores REVOKED
+   * at once, as Celery does, whether or not the handler honours its signal).
+   */
+  onTerminate(listener: (run: TrackedRun) => void): void {
+    this.terminated = listener;
   }
 
   /** That run finished (another run of the same id stays tracked). */
@@ -110,9 +122,14 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
       for (const run of this.running.values()) {
         if (run.id !== revocation.id || run.controller.signal.aborted) continue;
         this.logger.warn(`Terminating running task ${revocation.id}: ${revocation.reason}.`);
-        run.controller.abort(
-          new Error(`Task ${revocation.id} was revoked (${revocation.reason}) and terminated.`),
-        );
+        run.controller.abort(new TaskRevokedError(revocation.id, 'terminated'));
+        try {
+          this.terminated?.(run);
+        } catch (error) {
+          this.logger.error(
+            `Recording the termination of ${revocation.id} failed: ${String(error)}`,
+          );
+        }
       }
     }
   }

@@ -1,3 +1,4 @@
+import { describeThrown, describeThrownLine } from '../protocol/thrown-value.js';
 import type { TaskEvent } from './task-events.js';
 
 /** Celery's NotRegistered, so Python callers see the same exception they would from Python workers. */
@@ -9,12 +10,10 @@ export function celeryNotRegistered(name: string): Error {
 
 /** `Name: message`, for log lines. */
 export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return describeThrownLine(error);
 }
 
 /** The `error` field of a task event. */
 export function errorInfo(error: unknown): TaskEvent['error'] {
-  return error instanceof Error
-    ? { name: error.name, message: error.message, stack: error.stack }
-    : { name: 'Error', message: String(error) };
+  return describeThrown(error);
 }

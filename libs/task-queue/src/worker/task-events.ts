@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { filter, Observable, Subject } from 'rxjs';
+import { Injectable, Logger } from '@nestjs/common';
+import { filter, type Observable, Subject } from 'rxjs';
+import { describeThrownLine } from '../protocol/thrown-value.js';
 import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
+import { GuardedObservable } from './guarded-observable.js';
 
 export type TaskEventType =
   | 'task-received'
@@ -17,7 +19,10 @@ export type TaskEventType =
 export interface TaskEvent {
   type: TaskEventType;
   taskId: string;
+  /** The registered task name (what `@OnTaskEvent({ task })` globs match). */
   name: string;
+  /** The message's `shadow` name, when set: Celery events and logs show it instead of `name`. */
+  shadow?: string;
   hostname: string;
   timestamp: number;
   retries?: number;
@@ -43,7 +48,8 @@ export interface TaskEvent {
 }
 
 /**
- * Module-wide stream of task events.
+ * Module-wide stream of task events. An error thrown by a subscriber (or an operator of its
+ * pipe) is logged with the task id and never ends the process nor affects the task.
  *
  * @example
  * events.on('task-failed').subscribe((e) => alert(e.name, e.error));
@@ -51,6 +57,7 @@ export interface TaskEvent {
  */
 @Injectable()
 export class TaskEvents {
+  private readonly logger = new Logger('TaskEvents');
   private readonly subject = new Subject<TaskEvent>();
   /** Live subscriptions to `events$`, and to `on(type)` per type (see {@link listens}). */
   private allListeners = 0;
@@ -93,13 +100,22 @@ export class TaskEvents {
     this.subject.complete();
   }
 
+  private readonly reportSubscriberError = (error: unknown, value?: unknown): void => {
+    const event = value as TaskEvent | undefined;
+    const about = event?.taskId ? ` on ${event.type} of ${event.name}[${event.taskId}]` : '';
+    this.logger.error(
+      `A task event subscriber failed${about}: ${describeThrownLine(error)}. ` +
+        `The event was dropped for that subscriber; the task is not affected.`,
+    );
+  };
+
   /** `source`, counting its live subscriptions. */
   private counted(
     source: Observable<TaskEvent>,
     added: () => void,
     removed: () => void,
   ): Observable<TaskEvent> {
-    return new Observable<TaskEvent>((subscriber) => {
+    return new GuardedObservable<TaskEvent>(this.reportSubscriberError, (subscriber) => {
       added();
       const subscription = source.subscribe(subscriber);
       return () => {
@@ -125,6 +141,18 @@ export function receivedEvent(request: TaskRequest, hostname: string, queue: str
     expires: request.expires ? toCeleryDate(request.expires) : null,
     rootId: request.rootId,
     parentId: request.parentId,
+    shadow: shadowOf(request),
     queue,
   };
+}
+
+/** The message's `shadow` header (Celery's display name), if it is a non-empty string. */
+export function shadowOf(request: TaskRequest): string | undefined {
+  const shadow = request.headers.shadow;
+  return typeof shadow === 'string' && shadow ? shadow : undefined;
+}
+
+/** The name logs and events show: the `shadow` header when set (Celery), else the task name. */
+export function displayName(request: TaskRequest): string {
+  return shadowOf(request) ?? request.name;
 }

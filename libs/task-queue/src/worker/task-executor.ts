@@ -4,6 +4,8 @@ import { TaskRegistry } from '../core/task.registry.js';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
 import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
 import { TaskNotRegisteredError } from '../errors/task-not-registered.error.js';
+import { TaskArgumentsError } from '../errors/task-arguments.error.js';
+import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { Broker, Delivery } from '../interfaces/broker.interface.js';
 import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
@@ -15,11 +17,11 @@ import { DeadLetters } from './dead-letter.service.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
-import { RevokedTasks } from './revoked-tasks.js';
+import { RevokedTasks, type TrackedRun } from './revoked-tasks.js';
 import { RunningTaskState } from './running-task.js';
-import { TaskEvents, type TaskEvent } from './task-events.js';
-import { bindArguments, limitsOf, runWithLimits } from './task-runner.js';
-import { LazyAbortController, type TaskAbort } from './lazy-abort.js';
+import { displayName, shadowOf, TaskEvents, type TaskEvent } from './task-events.js';
+import { bindArguments, limitsOf, runWithLimits, validateArguments } from './task-runner.js';
+import { abortReasonOf, LazyAbortController, type TaskAbort } from './lazy-abort.js';
 import { celeryNotRegistered, describe, errorInfo } from './task-error.info.js';
 import { isThenable } from '../utils/is-thenable.js';
 
@@ -40,7 +42,9 @@ export class TaskExecutor {
     private readonly deadLetters: DeadLetters,
     private readonly workflow: WorkflowService,
     @Inject(getBrokerToken()) private readonly broker: Broker,
-  ) {}
+  ) {
+    revoked.onTerminate((run) => this.terminated(run as TrackedRun<RunOwner>));
+  }
 
   /**
    * Execute a parsed request. `hostname` is the worker's node name; `controller` aborts the
@@ -64,21 +68,33 @@ export class TaskExecutor {
       (await this.recorder.alreadySucceeded(request.id))
     ) {
       this.logger.log(
-        `Skipping ${request.name}[${request.id}]: it already succeeded (duplicate delivery).`,
+        `Skipping ${displayName(request)}[${request.id}]: it already succeeded (duplicate delivery).`,
       );
       return delivery.ack();
     }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
-    const tracked = this.revoked.track(request.id, controller);
+    const tracked = this.revoked.track(request.id, controller, { request, hostname });
     const started = performance.now();
     this.emit('task-started', request, hostname);
     try {
       const outcome = this.run(definition, request, hostname, delivery, controller);
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
+      // Revoked with terminate while running: REVOKED is stored, the late result is dropped.
+      if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
-        await this.recorder.success(request, hostname, value);
+        const stored = await this.recorder.success(request, hostname, value, controller);
+        if (stored !== true) {
+          if (stored === false) return this.unstored(delivery, request, controller, acksLate);
+          // A value JSON cannot carry is the task's failure (no retry: it would return it again).
+          const runtime = seconds(started);
+          if (!(await this.fail(request, hostname, stored, runtime, controller))) {
+            return this.unstored(delivery, request, controller, acksLate);
+          }
+          if (acksLate) this.ackInBackground(delivery, request);
+          return;
+        }
       }
       if (this.events.listens('task-succeeded')) {
         this.emit('task-succeeded', request, hostname, {
@@ -92,22 +108,29 @@ export class TaskExecutor {
       }
       if (acksLate) this.ackInBackground(delivery, request);
     } catch (error) {
-      if (controller.signal.reason instanceof WorkerShutdownSignal) {
+      const aborted = abortReasonOf(controller);
+      if (aborted instanceof WorkerShutdownSignal) {
         // Given back at shutdown: the message is already requeued and will run elsewhere.
         this.logger.warn(
-          `Task ${request.name}[${request.id}] was interrupted by shutdown and requeued.`,
+          `Task ${displayName(request)}[${request.id}] was interrupted by shutdown and requeued.`,
         );
         return;
       }
-      await this.onError(
-        delivery,
-        request,
-        definition,
-        hostname,
-        error,
-        acksLate,
-        seconds(started),
-      );
+      if (aborted instanceof TaskRevokedError) return this.dropLate(delivery);
+      try {
+        await this.onError(
+          delivery,
+          request,
+          definition,
+          hostname,
+          error,
+          acksLate,
+          seconds(started),
+          controller,
+        );
+      } catch (crash) {
+        await this.lastResort(delivery, request, hostname, error, crash, acksLate);
+      }
     } finally {
       this.revoked.untrack(tracked);
     }
@@ -139,14 +162,21 @@ export class TaskExecutor {
     delivery: Delivery,
     controller: TaskAbort,
   ): unknown {
-    const args = bindArguments(request, definition);
+    const bound = bindArguments(request, definition);
     const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     const limits = limitsOf(request, definition);
+    const schema = definition.options.schema;
+    if (schema) {
+      const validated = validateArguments(schema, bound, request.name);
+      return Promise.all([validated, definition.handler ?? definition.resolve()]).then(
+        ([args, handler]) => runWithLimits(handler, args, running, controller, limits),
+      );
+    }
     if (definition.handler)
-      return runWithLimits(definition.handler, args, running, controller, limits);
+      return runWithLimits(definition.handler, bound, running, controller, limits);
     return definition
       .resolve()
-      .then((handler) => runWithLimits(handler, args, running, controller, limits));
+      .then((handler) => runWithLimits(handler, bound, running, controller, limits));
   }
 
   private async onError(
@@ -157,6 +187,7 @@ export class TaskExecutor {
     error: unknown,
     acksLate: boolean,
     runtime: number,
+    controller: TaskAbort,
   ): Promise<void> {
     const settle = async (): Promise<void> => {
       if (acksLate) await delivery.ack();
@@ -172,7 +203,9 @@ export class TaskExecutor {
     const retry =
       error instanceof Retry
         ? error.options
-        : !(error instanceof UnrecoverableError) && shouldAutoretry(definition.options, error)
+        : !(error instanceof UnrecoverableError) &&
+            !(error instanceof TaskArgumentsError) &&
+            shouldAutoretry(definition.options, error)
           ? { error }
           : undefined;
     if (retry) {
@@ -186,14 +219,18 @@ export class TaskExecutor {
         retry.error !== undefined
           ? retry.error
           : new MaxRetriesExceededError(request.name, request.id, max, { cause });
-      await this.fail(request, hostname, final, runtime);
+      if (!(await this.fail(request, hostname, final, runtime, controller))) {
+        return this.unstored(delivery, request, controller, acksLate);
+      }
       if (!acksLate) return;
       return this.deadLetters.deadLetter(
         delivery,
         `max retries (${max}) exceeded: ${describe(final)}`,
       );
     }
-    await this.fail(request, hostname, error, runtime);
+    if (!(await this.fail(request, hostname, error, runtime, controller))) {
+      return this.unstored(delivery, request, controller, acksLate);
+    }
     await settle();
   }
 
@@ -222,25 +259,91 @@ export class TaskExecutor {
     });
     await this.recorder.retry(request, hostname, cause);
     this.logger.log(
-      `Task ${request.name}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
+      `Task ${displayName(request)}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
     );
     this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
   }
 
+  /** Record a failure; resolves false when the FAILURE could not be stored (backend down). */
   private async fail(
     request: TaskRequest,
     hostname: string,
     error: unknown,
     runtime: number,
-  ): Promise<void> {
+    controller?: TaskAbort,
+  ): Promise<boolean> {
+    const info = errorInfo(error);
     this.logger.error(
-      `Task ${request.name}[${request.id}] failed: ${describe(error)}`,
-      (error as Error)?.stack,
+      `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
+      info!.stack,
     );
-    await this.recorder.failure(request, hostname, error);
-    this.emit('task-failed', request, hostname, { error: errorInfo(error), cause: error, runtime });
+    const stored = await this.recorder.failure(request, hostname, error, controller);
+    this.emit('task-failed', request, hostname, { error: info, cause: error, runtime });
     await this.workflow.onFailure(request, error, hostname);
     this.emit('task-returned', request, hostname, { state: 'FAILURE', cause: error });
+    return stored;
+  }
+
+  /**
+   * The outcome could not be stored (result backend unreachable after retries): give the
+   * message back so the task runs again, rather than ack a task whose caller waits forever.
+   */
+  private async unstored(
+    delivery: Delivery,
+    request: TaskRequest,
+    controller: TaskAbort,
+    acksLate: boolean,
+  ): Promise<void> {
+    if (abortReasonOf(controller) instanceof WorkerShutdownSignal) return;
+    if (!acksLate) {
+      this.logger.error(
+        `Task ${displayName(request)}[${request.id}] ran, but its outcome could not be stored and ` +
+          `its message was acked before it ran (acksLate: false): its result is lost.`,
+      );
+      return;
+    }
+    this.logger.error(
+      `Task ${displayName(request)}[${request.id}]: its outcome could not be stored in the result ` +
+        `backend; the message is requeued and the task will run again.`,
+    );
+    await delivery.reject(true);
+  }
+
+  /** A task revoked with terminate finished anyway: its REVOKED stays, the message is acked. */
+  private async dropLate(delivery: Delivery): Promise<void> {
+    await delivery.ack();
+  }
+
+  /** `revoke(id, { terminate: true })` aborted a running task: store REVOKED now (Celery). */
+  private terminated(run: TrackedRun<RunOwner>): void {
+    const owner = run.owner;
+    if (!owner) return;
+    void this.recorder.revoked(owner.request, owner.hostname, 'terminated');
+    this.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
+  }
+
+  /**
+   * Handling the failure itself failed (a dead-letter publish, a workflow step): record a
+   * FAILURE if possible and settle the message anyway, so it is never left unsettled.
+   */
+  private async lastResort(
+    delivery: Delivery,
+    request: TaskRequest,
+    hostname: string,
+    error: unknown,
+    crash: unknown,
+    acksLate: boolean,
+  ): Promise<void> {
+    this.logger.error(
+      `Handling the failure of ${displayName(request)}[${request.id}] failed: ` +
+        `${describe(crash)} (task error: ${describe(error)}).`,
+    );
+    try {
+      const stored = await this.recorder.failure(request, hostname, error);
+      if (acksLate) await (stored ? delivery.ack() : delivery.reject(true));
+    } catch (again) {
+      this.logger.error(`Could not settle task ${request.id}: ${describe(again)}`);
+    }
   }
 
   private async unknownTask(
@@ -266,7 +369,7 @@ export class TaskExecutor {
     hostname: string,
     reason: string,
   ): Promise<void> {
-    this.logger.log(`Discarding revoked task ${request.name}[${request.id}] (${reason}).`);
+    this.logger.log(`Discarding revoked task ${displayName(request)}[${request.id}] (${reason}).`);
     await this.recorder.revoked(request, hostname, reason);
     this.emit('task-revoked', request, hostname, { reason });
     await delivery.ack();
@@ -288,9 +391,16 @@ export class TaskExecutor {
       retries: request.retries,
       rootId: request.rootId,
       parentId: request.parentId,
+      shadow: shadowOf(request),
       ...extra,
     });
   }
+}
+
+/** What the executor attaches to a tracked run (for `terminate`). */
+interface RunOwner {
+  request: TaskRequest;
+  hostname: string;
 }
 
 function seconds(startedAt: number): number {

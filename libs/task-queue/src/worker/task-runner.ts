@@ -1,4 +1,10 @@
-import { InvalidMessageError } from '../errors/invalid-message.error.js';
+import { TaskArgumentsError } from '../errors/task-arguments.error.js';
+import type {
+  StandardSchemaIssue,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from '../interfaces/standard-schema.interface.js';
+import { isThenable } from '../utils/is-thenable.js';
 import { SoftTimeLimitExceededError, TimeLimitExceededError } from '../errors/time-limit.error.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskDefinition } from '../core/task-definition.js';
@@ -19,33 +25,114 @@ export function limitsOf(
 
 /**
  * Positional arguments for the handler: the message's args, then keyword arguments bound by
- * the task's `params` names (Python's call semantics). Missing required parameters fail.
+ * the task's `params` names (Python's call semantics: a keyword after a missing one leaves
+ * `undefined` in between, so defaults apply). Throws TaskArgumentsError (a Python TypeError)
+ * for too many or too few positional arguments, and for unknown or doubled keywords.
  */
 export function bindArguments(request: TaskRequest, definition: TaskDefinition): unknown[] {
-  const params = definition.options.params ?? [];
-  // No named parameters: nothing to bind. The args array is only spread into the call.
-  if (params.length === 0 && request.args.length >= definition.arity) return request.args;
+  const params = definition.options.params;
+  const given = request.args.length;
+  const max = definition.maxArity ?? null;
+  if (!params?.length) {
+    // No named parameters: nothing to bind; the args array is only spread into the call.
+    if (given >= definition.arity && (max === null || given <= max)) return request.args;
+    if (given > max!) throw tooMany(request.name, definition.arity, max!, given);
+    throw missing(request.name, [], definition.arity - given);
+  }
+  if (max !== null && given > max) throw tooMany(request.name, definition.arity, max, given);
+  const kwargs = request.kwargs;
+  for (const key in kwargs) {
+    const at = params.indexOf(key);
+    if (at < 0) {
+      throw new TaskArgumentsError(
+        `${shortName(request.name)}() got an unexpected keyword argument '${key}'`,
+      );
+    }
+    if (at < given) {
+      throw new TaskArgumentsError(
+        `${shortName(request.name)}() got multiple values for argument '${key}'`,
+      );
+    }
+  }
   const args = [...request.args];
-  for (let i = args.length; i < params.length; i++) {
+  let last = given;
+  for (let i = given; i < params.length; i++) {
     const param = params[i]!;
-    if (!(param in request.kwargs)) break;
-    args.push(request.kwargs[param]);
+    if (param in kwargs) {
+      args[i] = kwargs[param];
+      last = i + 1;
+    }
   }
-  const positional = new Set(params.slice(0, request.args.length));
-  const doubled = Object.keys(request.kwargs).filter((k) => positional.has(k));
-  if (doubled.length) {
-    throw new InvalidMessageError(
-      `${request.name}() got multiple values for argument(s): ${doubled.join(', ')}.`,
-    );
+  args.length = last;
+  const absent: string[] = [];
+  for (let i = given; i < definition.arity; i++) {
+    if (!(params[i]! in kwargs)) absent.push(params[i] ?? `#${i + 1}`);
   }
-  if (args.length < definition.arity) {
-    throw new InvalidMessageError(
-      `${request.name}() takes at least ${definition.arity} argument(s), got ${args.length}` +
-        (params.length ? ` (params: ${params.join(', ')})` : '') +
-        `. Check the caller's arguments.`,
-    );
-  }
+  if (absent.length) throw missing(request.name, absent, absent.length);
   return args;
+}
+
+/**
+ * Validate bound arguments with the task's Standard Schema: resolves (or returns) the schema's
+ * output tuple; throws TaskArgumentsError (ValidationError) listing the issues.
+ */
+export function validateArguments(
+  schema: StandardSchemaV1,
+  args: unknown[],
+  taskName: string,
+): unknown[] | Promise<unknown[]> {
+  const outcome = schema['~standard'].validate(args);
+  return isThenable(outcome)
+    ? Promise.resolve(outcome).then((result) => checked(result, taskName))
+    : checked(outcome, taskName);
+}
+
+function checked(result: StandardSchemaResult<unknown>, taskName: string): unknown[] {
+  if (result.issues) {
+    const issues = result.issues.map(describeIssue);
+    throw new TaskArgumentsError(
+      `${shortName(taskName)}() got invalid arguments: ${issues.join('; ')}`,
+      'ValidationError',
+      issues,
+    );
+  }
+  const value = result.value;
+  return Array.isArray(value) ? value : [value];
+}
+
+function describeIssue(issue: StandardSchemaIssue): string {
+  const path = (issue.path ?? [])
+    .map((part) => {
+      const key = typeof part === 'object' && part !== null ? part.key : part;
+      return typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
+    })
+    .join('');
+  return path ? `${path.startsWith('.') ? path.slice(1) : path}: ${issue.message}` : issue.message;
+}
+
+/** Python shows the function's name: the last part of a dotted task name. */
+function shortName(taskName: string): string {
+  return taskName.slice(taskName.lastIndexOf('.') + 1);
+}
+
+function tooMany(taskName: string, min: number, max: number, given: number): TaskArgumentsError {
+  const takes =
+    min < max
+      ? `from ${min} to ${max} positional arguments`
+      : `${max} positional argument${max === 1 ? '' : 's'}`;
+  return new TaskArgumentsError(
+    `${shortName(taskName)}() takes ${takes} but ${given} ${given === 1 ? 'was' : 'were'} given`,
+  );
+}
+
+function missing(taskName: string, names: string[], count: number): TaskArgumentsError {
+  const quoted = names.map((n) => `'${n}'`);
+  const list =
+    quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : quoted[0];
+  return new TaskArgumentsError(
+    `${shortName(taskName)}() missing ${count} required positional argument${count === 1 ? '' : 's'}` +
+      (list ? `: ${list}` : ''),
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { encodeJson } from '../../protocol/json-codec.js';
+import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
 import type { SerializedError, TaskMeta } from '../../interfaces/result-backend.interface.js';
 
 /**
@@ -55,7 +55,12 @@ export interface ChordPart {
 /** Decode `.j` members (already in group-index order). */
 export function decodeChordMembers(members: string[]): ChordPart[] {
   return members.map((raw) => {
-    const [, taskId, status, result] = JSON.parse(raw) as [number, string, string, unknown];
+    const [, taskId, status, result] = decodeJson(raw, 'chord member') as [
+      number,
+      string,
+      string,
+      unknown,
+    ];
     return { taskId, status, result };
   });
 }

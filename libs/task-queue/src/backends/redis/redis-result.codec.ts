@@ -1,5 +1,6 @@
 import { ResultBackendError } from '../../errors/result-backend.error.js';
 import type { TaskMeta } from '../../interfaces/result-backend.interface.js';
+import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
 
 /** Celery's Redis result key (and pub/sub channel): `celery-task-meta-<id>`. */
 export const taskKey = (taskId: string): string => `celery-task-meta-${taskId}`;
@@ -30,14 +31,14 @@ export function encodeMeta(meta: TaskMeta): string {
   if (meta.worker !== undefined) out.worker = meta.worker;
   if (meta.retries !== undefined) out.retries = meta.retries;
   if (meta.queue !== undefined) out.queue = meta.queue;
-  return JSON.stringify(out);
+  return encodeJson(out, `the result of task ${meta.task_id}`);
 }
 
 /** Parse a stored meta; a value that is not a Celery meta is a ResultBackendError for that task. */
 export function decodeMeta(taskId: string, raw: string): TaskMeta {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = decodeJson(raw, 'stored result');
   } catch (error) {
     throw unreadable(taskId, raw, 'it is not JSON', error);
   }

@@ -1,11 +1,12 @@
+import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
 import type { TaskMeta } from '../../interfaces/result-backend.interface.js';
 import type { TaskResult } from './task-result.entity.js';
 import type { TaskResultValues } from './task-result.upsert.js';
 
 const json = (value: unknown): string | null =>
-  value === undefined ? null : JSON.stringify(value);
+  value === undefined ? null : encodeJson(value, 'result');
 const parse = <T>(text: string | null, fallback: T): T =>
-  text === null ? fallback : (JSON.parse(text) as T);
+  text === null ? fallback : (decodeJson(text, 'stored result') as T);
 
 /** Column values for storing `meta`, expiring at `expiresAt`. */
 export function toResultValues(meta: TaskMeta, expiresAt: Date): TaskResultValues {
