@@ -17,7 +17,7 @@ import { CeleryEventDispatcher } from './celery-event.dispatcher.js';
 import { standardFields, workerFields } from './event-fields.js';
 import { resolveEventsOptions, type ResolvedCeleryEventsOptions } from './events-options.js';
 import { LamportClock } from './lamport-clock.js';
-import { celeryTaskFields } from './task-event.mapper.js';
+import { celeryTaskEvent } from './task-event.mapper.js';
 
 /**
  * Makes a running Celeriac worker visible to `celery events`, Flower and `app.events.State`
@@ -69,13 +69,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
       );
       return;
     }
-    this.subscription = this.events.events$.subscribe((event) => {
-      if (!this.taskEvents || event.hostname !== this.worker.hostname) return;
-      this.dispatcher?.queue({
-        ...standardFields(event.type, this.worker.hostname, this.clock.forward(), event.timestamp),
-        ...celeryTaskFields(event),
-      });
-    });
+    if (this.taskEvents) this.subscribe();
     await this.sendWorkerEvent('worker-online');
     this.timer = setInterval(() => void this.heartbeat(), this.options.heartbeatInterval * 1000);
     this.timer.unref();
@@ -96,7 +90,26 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
   setTaskEvents(enabled: boolean): boolean {
     const changed = this.taskEvents !== enabled;
     this.taskEvents = enabled;
+    if (enabled && this.online) this.subscribe();
+    if (!enabled) this.unsubscribe();
     return changed;
+  }
+
+  /**
+   * Listen to task events only while they are sent: with no listener the worker builds no
+   * event at all (TaskEvents.listens), which is most of what task events cost.
+   */
+  private subscribe(): void {
+    this.subscription ??= this.events.events$.subscribe((event) => {
+      // task-returned is Celeriac's after_return hook; Celery sends no such event.
+      if (event.type === 'task-returned' || event.hostname !== this.worker.hostname) return;
+      this.dispatcher?.queue(celeryTaskEvent(event, this.worker.hostname, this.clock.forward()));
+    });
+  }
+
+  private unsubscribe(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
   }
 
   /** Flush task events, stop heartbeats and send `worker-offline` once. */
@@ -104,7 +117,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
     if (!this.dispatcher) return Promise.resolve();
     this.offline ??= (async () => {
       clearInterval(this.timer);
-      this.subscription?.unsubscribe();
+      this.unsubscribe();
       await this.dispatcher?.flush();
       await this.sendWorkerEvent('worker-offline');
     })();
