@@ -86,6 +86,46 @@ describe('Celery tooling sees a Celeriac worker on Redis', () => {
   });
 });
 
+describe('Task events default to off, as in Celery without -E', () => {
+  it('sends heartbeats but no task events until enable_events, and never task-returned', async () => {
+    const node = `quiet-${suffix}@${hostname()}`;
+    const queue = `control-quiet-${suffix}`;
+    const quiet = await createControlApp(BROKER, queue, node, { heartbeatInterval: 0.2 });
+    try {
+      const tasks = quiet.get(TaskClient);
+      const first = await tasks.send('node.echo', ['quiet'], {}, { queue });
+      await expect(first.get({ timeout: 10_000 })).resolves.toBe('quiet');
+      // A heartbeat sent after the task settled: any task event would have been published first.
+      const settledAt = Date.now() / 1000;
+      await receiver!.waitFor(
+        (e) =>
+          e.hostname === node && e.type === 'worker-heartbeat' && Number(e.timestamp) > settledAt,
+      );
+      expect(
+        receiver!.events.filter((e) => e.hostname === node && String(e.type).startsWith('task-')),
+      ).toEqual([]);
+
+      expect(await celeryCli(BROKER, 'control', 'enable_events', '-d', node)).toContain(
+        'task events enabled',
+      );
+      const second = await tasks.send('node.echo', ['loud'], {}, { queue });
+      await expect(second.get({ timeout: 10_000 })).resolves.toBe('loud');
+      await receiver!.waitFor((e) => e.type === 'task-succeeded' && e.uuid === second.id);
+      const enabledAt = Date.now() / 1000;
+      await receiver!.waitFor(
+        (e) =>
+          e.hostname === node && e.type === 'worker-heartbeat' && Number(e.timestamp) > enabledAt,
+      );
+      const types = receiver!.events
+        .filter((e) => e.hostname === node && String(e.type).startsWith('task-'))
+        .map((e) => e.type);
+      expect(types).toEqual(['task-received', 'task-started', 'task-succeeded']);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe('ControlClient on Redis', () => {
   it('pings and inspects a Python worker and a Node worker', async () => {
     const pongs = await client.ping({ timeout: 1500 });

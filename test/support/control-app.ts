@@ -1,6 +1,7 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Task, TaskQueueModule } from 'celeriac';
+import type { CeleryEventsOptions } from '../../libs/task-queue/src/events/events-options.js';
 
 /** Tasks of the Node worker in the control / events specs. */
 @Injectable()
@@ -17,11 +18,12 @@ export class ControlTasks {
   }
 }
 
-/** A Celeriac worker app on `broker`, consuming `queue` as `nodename`. */
+/** A Celeriac worker app on `broker`, consuming `queue` as `nodename`; task events on unless `events` says otherwise. */
 export async function createControlApp(
   broker: string,
   queue: string,
   nodename: string,
+  events: CeleryEventsOptions = { taskEvents: true },
 ): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -30,6 +32,7 @@ export async function createControlApp(
         resultBackend: 'memory://',
         defaultQueue: queue,
         worker: { queues: [queue], hostname: nodename, banner: false, concurrency: 2 },
+        events,
       }),
     ],
     providers: [ControlTasks],

@@ -1,11 +1,12 @@
-"""Celery side of `npm run bench`: a no-op task and completion counters.
+"""Celery side of `npm run bench`: a no-op task, `interop.add` and completion counters.
 
-Configured by environment variables (set by apps/bench/src/systems/celery.system.ts):
+Configured by environment variables (set by apps/bench/src/celery-worker.process.ts):
   BENCH_BROKER   broker URL (redis://... or amqp://...)
   BENCH_BACKEND  result backend URL, or empty for none
   BENCH_QUEUE    the queue to consume (also passed with -Q)
   BENCH_REDIS    Redis URL where completion counters are written
   BENCH_KEY      hash key of the counters
+  BENCH_EXTENDED "1": store extended results (result_extended, as the realistic scenarios do)
 
 Each pool process counts its completions in `task_postrun` (which Celery sends after the
 result was stored) and a daemon thread writes `c:<pid>` (count), `f:<pid>` / `l:<pid>` (first /
@@ -27,6 +28,7 @@ app.conf.update(
     task_ignore_result=BACKEND is None,
     accept_content=["json"],
     broker_connection_retry_on_startup=True,
+    result_extended=os.environ.get("BENCH_EXTENDED") == "1",
 )
 
 KEY = os.environ["BENCH_KEY"]
@@ -41,6 +43,11 @@ def _client():
 @app.task(name="bench.noop")
 def noop(*args, **kwargs):
     return None
+
+
+@app.task(name="interop.add")
+def add(x, y):
+    return x + y
 
 
 @task_postrun.connect

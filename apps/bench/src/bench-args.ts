@@ -1,4 +1,4 @@
-import { ALL_SCENARIOS, type ScenarioName } from './targets.js';
+import { ALL_SCENARIOS, ALL_SYSTEMS, type ScenarioName } from './targets.js';
 
 /** Command-line options of `npm run bench -- ...`. */
 export interface BenchArgs {
@@ -23,8 +23,12 @@ export interface BenchArgs {
 const HELP = `npm run bench -- [options]
   --n N                 tasks per throughput scenario, Node workers (default 50000; --quick 2000)
   --celery-n N          tasks per throughput scenario, Celery (default 10000; --quick 500)
-  --scenarios LIST      e2e,enqueue,drain,latency (default all)
-  --systems LIST        celeriac,bullmq,celery (default all available)
+  --scenarios LIST      e2e,enqueue,drain,latency,drain-py (default all)
+  --systems LIST        celeriac,bullmq,celery: no-op task, no arguments;
+                        celeriac-add,celeriac-add-E,bullmq-add,celery-add: interop.add(x, y),
+                        extended results kept in Redis (-E: with task events)
+                        (default all available)
+  --realistic           shorthand for --systems celeriac-add,celeriac-add-E,bullmq-add,celery-add
   --brokers LIST        redis,amqp (default both)
   --repeat R            repeat every measurement R times and report medians (default 1)
   --rate R              offered rate of the latency scenario, tasks/s (default 1000)
@@ -35,7 +39,10 @@ const HELP = `npm run bench -- [options]
                         node options for every Node worker child, Celeriac and BullMQ alike
                         (e.g. "--max-semi-space-size=4"; default: none, Node's defaults)
   --commandstats        Redis commands per task in e2e (INFO commandstats deltas)
-  --quick               small N for a CI smoke run`;
+  --quick               small N for a CI smoke run
+
+One scenario of one system, quickly (about 10 s):
+  npm run bench -- --systems celeriac-add --brokers redis --scenarios drain-py --n 2000`;
 
 /** Parse argv (after the script name). Exits with usage on --help or a bad option. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
@@ -44,7 +51,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     n: quick ? 2000 : 50_000,
     celeryN: quick ? 500 : 10_000,
     scenarios: ALL_SCENARIOS,
-    systems: ['celeriac', 'bullmq', 'celery'],
+    systems: [...ALL_SYSTEMS],
     brokers: ['redis', 'amqp'],
     repeat: 1,
     rate: 1000,
@@ -84,8 +91,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         args.scenarios = names as ScenarioName[];
         break;
       }
-      case '--systems':
-        args.systems = list(value());
+      case '--systems': {
+        const names = list(value());
+        const bad = names.filter((s) => !(ALL_SYSTEMS as string[]).includes(s));
+        if (bad.length) fail(`unknown system(s) ${bad.join(', ')}`);
+        args.systems = names;
+        break;
+      }
+      case '--realistic':
+        args.systems = ALL_SYSTEMS.filter((s) => s.endsWith('-add') || s.endsWith('-add-E'));
         break;
       case '--brokers':
         args.brokers = list(value());

@@ -11,8 +11,8 @@ import {
 } from './worker-handle.js';
 
 /** The Python bench module (apps/bench/python), from dist/apps/bench/src. */
-const PYTHON_DIR = fileURLToPath(new URL('../../../../apps/bench/python/', import.meta.url));
-const PYTHON = '/usr/bin/python3';
+export const PYTHON_DIR = fileURLToPath(new URL('../../../../apps/bench/python/', import.meta.url));
+export const PYTHON = '/usr/bin/python3';
 const POLL_MS = 50;
 
 /** Where the Celery worker consumes and where it writes its counters. */
@@ -23,6 +23,8 @@ export interface CeleryWorkerConfig {
   /** Redis URL of the counters hash (the bench's own db). */
   counterUrl: string;
   counterKey: string;
+  /** Store extended results (`result_extended`), as the `add` workload does. */
+  extended: boolean;
 }
 
 /** Is Python Celery importable? */
@@ -82,6 +84,7 @@ export class CeleryWorkerProcess implements WorkerHandle {
         BENCH_QUEUE: config.queue,
         BENCH_REDIS: config.counterUrl,
         BENCH_KEY: config.counterKey,
+        BENCH_EXTENDED: config.extended ? '1' : '',
       },
     });
     return new CeleryWorkerProcess(child, new Redis(config.counterUrl), config, label);

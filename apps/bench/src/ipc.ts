@@ -45,4 +45,15 @@ export interface WorkerChildConfig {
   concurrency: number;
   /** BullMQ key prefix. */
   prefix: string;
+  /** What the tasks are (see {@link Workload}). */
+  workload: Workload;
+  /** Celeriac: send Celery task events (Celery's -E). */
+  taskEvents: boolean;
 }
+
+/**
+ * `noop`: a no-op task with no arguments (`bench.noop`). `add`: what a mixed Python / Node
+ * team runs, `interop.add(x, y)` of apps/interop with arguments and a stored, extended result
+ * (BullMQ: data `{x, y}`, the sum returned and kept).
+ */
+export type Workload = 'noop' | 'add';

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
   const env = await BenchEnv.open(REDIS, AMQP);
-  const celeryWanted = args.systems.includes('celery');
+  const celeryWanted = args.systems.some((system) => system.startsWith('celery'));
   const celery = celeryWanted && (await celeryAvailable());
   console.log(
     `Bench ${env.runId}: Redis ${env.redisUrl}, RabbitMQ ${env.amqpUrl ? 'yes' : 'unreachable (skipped)'}, ` +
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       for (const scenario of args.scenarios) {
         for (const target of targets) {
           if (stopping || !target.scenarios.includes(scenario)) continue;
-          const n = target.system === 'celery' ? args.celeryN : args.n;
+          const n = target.system.startsWith('celery') ? args.celeryN : args.n;
           results.push(
             await runScenario(env, target, scenario, {
               n,

@@ -2,7 +2,7 @@ import type { BenchEnv } from './bench-env.js';
 import { commandStats, perTask } from './command-stats.js';
 import { wallNow } from './ipc.js';
 import { offerLoad, quantile, sendMany } from './load.js';
-import type { Producer } from './producers.js';
+import { type Producer, pythonPrefill } from './producers.js';
 import type { ScenarioName, Target } from './targets.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -77,9 +77,10 @@ export async function runScenario(
       result.rate = plan.n / seconds;
       usage(result, worker, seconds);
       if (before) result.commands = perTask(before, await commandStats(env.admin), plan.n);
-    } else if (scenario === 'drain') {
+    } else if (scenario === 'drain' || scenario === 'drain-py') {
       if (target.workerBeforePrefill) worker = await target.worker(queue, label);
-      await sendMany(plan.n, SEND_WINDOW, producer.send);
+      if (scenario === 'drain') await sendMany(plan.n, SEND_WINDOW, producer.send);
+      else await pythonPrefill(target.brokerUrl, queue, plan.n);
       worker ??= await target.worker(queue, label);
       await worker.start(plan.n, false);
       const done = await worker.waitDone(timeout);

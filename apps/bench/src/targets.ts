@@ -1,13 +1,35 @@
 import type { BenchEnv } from './bench-env.js';
 import { CeleryWorkerProcess } from './celery-worker.process.js';
 import { type NodeWorkerOptions, NodeWorkerProcess } from './node-worker.process.js';
+import type { Workload } from './ipc.js';
 import { bullmqProducer, celeriacProducer, type Producer } from './producers.js';
 import type { WorkerHandle } from './worker-handle.js';
 
-export type SystemName = 'celeriac' | 'bullmq' | 'celery';
+/**
+ * `celeriac`, `bullmq`, `celery`: the no-op workload. `*-add`: the realistic one (see
+ * {@link Workload}); `celeriac-add-E` sends Celery task events (Celery's `-E`).
+ */
+export type SystemName =
+  | 'celeriac'
+  | 'bullmq'
+  | 'celery'
+  | 'celeriac-add'
+  | 'celeriac-add-E'
+  | 'bullmq-add'
+  | 'celery-add';
+export const ALL_SYSTEMS: SystemName[] = [
+  'celeriac',
+  'bullmq',
+  'celery',
+  'celeriac-add',
+  'celeriac-add-E',
+  'bullmq-add',
+  'celery-add',
+];
 export type BrokerName = 'redis' | 'amqp';
-export type ScenarioName = 'e2e' | 'enqueue' | 'drain' | 'latency';
-export const ALL_SCENARIOS: ScenarioName[] = ['e2e', 'enqueue', 'drain', 'latency'];
+/** `drain-py`: drain of a queue pre-filled by Python Celery's `send_task` (realistic systems). */
+export type ScenarioName = 'e2e' | 'enqueue' | 'drain' | 'latency' | 'drain-py';
+export const ALL_SCENARIOS: ScenarioName[] = ['e2e', 'enqueue', 'drain', 'latency', 'drain-py'];
 
 /** Worker concurrency of the Node workers (BullMQ's figure in the issue). */
 export const NODE_CONCURRENCY = 50;
@@ -20,6 +42,8 @@ export interface Target {
   scenarios: ScenarioName[];
   /** Whether the worker must be running before the queue is pre-filled (drain). */
   workerBeforePrefill: boolean;
+  /** Broker URL (drain-py pre-fills it with Python). */
+  brokerUrl: string;
   producer(queue: string): Promise<Producer>;
   worker(queue: string, label: string): Promise<WorkerHandle>;
 }
@@ -33,76 +57,104 @@ export type TargetOptions = NodeWorkerOptions;
 /** Every target available in `env`, Celery ones only when `celery` is true. */
 export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOptions): Target[] {
   const prefix = `bull-${env.runId}`;
-  const nodeConfig = (broker: string, backend: string | null, queue: string) => ({
+  const nodeConfig = (
+    broker: string,
+    backend: string | null,
+    queue: string,
+    workload: Workload,
+    taskEvents = false,
+  ) => ({
     brokerUrl: broker,
     backendUrl: backend,
     queue,
     concurrency: NODE_CONCURRENCY,
     prefix,
+    workload,
+    taskEvents,
   });
-  const celeryWorker = (broker: string, backend: string | null) => async (q: string, l: string) =>
-    CeleryWorkerProcess.spawn(
-      {
-        brokerUrl: broker,
-        backendUrl: backend,
-        queue: q,
-        counterUrl: env.redisUrl,
-        counterKey: `celery-counters-${q}`,
-      },
-      l,
-    );
+  const celeryWorker =
+    (broker: string, backend: string | null, extended: boolean) => async (q: string, l: string) =>
+      CeleryWorkerProcess.spawn(
+        {
+          brokerUrl: broker,
+          backendUrl: backend,
+          queue: q,
+          counterUrl: env.redisUrl,
+          counterKey: `celery-counters-${q}`,
+          extended,
+        },
+        l,
+      );
+  const celeriac = (
+    broker: BrokerName,
+    url: string,
+    backend: string | null,
+    workload: Workload,
+    scenarios: ScenarioName[],
+    system: SystemName,
+    taskEvents = false,
+  ): Target => ({
+    system,
+    broker,
+    scenarios,
+    workerBeforePrefill: true,
+    brokerUrl: url,
+    producer: (q) => celeriacProducer(url, q, workload),
+    worker: (q, l) =>
+      NodeWorkerProcess.spawn(
+        'celeriac',
+        nodeConfig(url, backend, q, workload, taskEvents),
+        l,
+        options,
+      ),
+  });
+  const bullmq = (workload: Workload, scenarios: ScenarioName[], system: SystemName): Target => ({
+    system,
+    broker: 'redis',
+    scenarios,
+    workerBeforePrefill: true,
+    brokerUrl: env.redisUrl,
+    producer: (q) => bullmqProducer(env.redisUrl, q, prefix, workload),
+    worker: (q, l) =>
+      NodeWorkerProcess.spawn('bullmq', nodeConfig(env.redisUrl, null, q, workload), l, {
+        nodeOptions: options.nodeOptions,
+      }),
+  });
+  const celeryTarget = (
+    broker: BrokerName,
+    url: string,
+    backend: string | null,
+    workload: Workload,
+    scenarios: ScenarioName[],
+    system: SystemName,
+  ): Target => ({
+    system,
+    broker,
+    scenarios,
+    workerBeforePrefill: false,
+    brokerUrl: url,
+    producer: (q) => celeriacProducer(url, q, workload),
+    worker: celeryWorker(url, backend, workload === 'add'),
+  });
+  const redis = env.redisUrl;
+  const noop: ScenarioName[] = ['e2e', 'enqueue', 'drain', 'latency'];
   const targets: Target[] = [
-    {
-      system: 'celeriac',
-      broker: 'redis',
-      scenarios: ALL_SCENARIOS,
-      workerBeforePrefill: true,
-      producer: (q) => celeriacProducer(env.redisUrl, q),
-      worker: (q, l) =>
-        NodeWorkerProcess.spawn('celeriac', nodeConfig(env.redisUrl, env.redisUrl, q), l, options),
-    },
-    {
-      system: 'bullmq',
-      broker: 'redis',
-      scenarios: ALL_SCENARIOS,
-      workerBeforePrefill: true,
-      producer: (q) => bullmqProducer(env.redisUrl, q, prefix),
-      worker: (q, l) =>
-        NodeWorkerProcess.spawn('bullmq', nodeConfig(env.redisUrl, null, q), l, {
-          nodeOptions: options.nodeOptions,
-        }),
-    },
+    celeriac('redis', redis, redis, 'noop', noop, 'celeriac'),
+    bullmq('noop', noop, 'bullmq'),
   ];
-  if (celery) {
-    targets.push({
-      system: 'celery',
-      broker: 'redis',
-      scenarios: ['e2e', 'drain'],
-      workerBeforePrefill: false,
-      producer: (q) => celeriacProducer(env.redisUrl, q),
-      worker: celeryWorker(env.redisUrl, env.redisUrl),
-    });
-  }
+  if (celery) targets.push(celeryTarget('redis', redis, redis, 'noop', ['e2e', 'drain'], 'celery'));
+  // The realistic workload: results stored (extended) in Redis on both brokers.
+  const realistic = (broker: BrokerName, url: string): Target[] => [
+    celeriac(broker, url, redis, 'add', ['e2e', 'drain', 'drain-py', 'latency'], 'celeriac-add'),
+    celeriac(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celeriac-add-E', true),
+    ...(celery ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celery-add')] : []),
+  ];
+  targets.push(...realistic('redis', redis), bullmq('add', ['e2e', 'drain'], 'bullmq-add'));
   const amqp = env.amqpUrl;
   if (amqp) {
-    targets.push({
-      system: 'celeriac',
-      broker: 'amqp',
-      scenarios: ALL_SCENARIOS,
-      workerBeforePrefill: true,
-      producer: (q) => celeriacProducer(amqp, q),
-      worker: (q, l) => NodeWorkerProcess.spawn('celeriac', nodeConfig(amqp, null, q), l, options),
-    });
-    if (celery) {
-      targets.push({
-        system: 'celery',
-        broker: 'amqp',
-        scenarios: ['e2e', 'drain'],
-        workerBeforePrefill: false,
-        producer: (q) => celeriacProducer(amqp, q),
-        worker: celeryWorker(amqp, null),
-      });
-    }
+    targets.push(celeriac('amqp', amqp, null, 'noop', noop, 'celeriac'));
+    if (celery) targets.push(celeryTarget('amqp', amqp, null, 'noop', ['e2e', 'drain'], 'celery'));
+    targets.push(...realistic('amqp', amqp));
   }
   return targets;
 }

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
+import { CeleryEventsPublisher, Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
+import { InteropTasks } from '../../../interop/src/interop.tasks.js';
 import type { WorkerChildConfig } from '../ipc.js';
 import { runWorkerChild } from './worker-harness.js';
 
-/** The bench's only task: a no-op, named as the Python bench module names it. */
+/** The bench's no-op task, named as the Python bench module names it. */
 @Injectable()
 export class BenchTasks {
   @Task('bench.noop')
@@ -30,9 +31,11 @@ class BenchWorkerModule {
             concurrency: config.concurrency,
             banner: false,
           },
+          events: { taskEvents: config.taskEvents },
         }),
       ],
-      providers: [BenchTasks],
+      // `add`: the tasks of apps/interop, as its worker serves Python callers.
+      providers: [config.workload === 'add' ? InteropTasks : BenchTasks],
     };
   }
 }
@@ -49,7 +52,12 @@ void runWorkerChild(async (config, completed) => {
     .subscribe((event) => completed(event.taskId));
   const worker = app.get(WorkerService);
   return {
-    start: () => worker.start([config.queue]),
+    start: async () => {
+      await worker.start([config.queue]);
+      // Celery events start at bootstrap for a worker that consumes then; this one was told
+      // to consume later, so they start now (worker-online, heartbeats, task events if on).
+      await app.get(CeleryEventsPublisher).onApplicationBootstrap();
+    },
     stop: () => app.close(),
   };
 });

@@ -15,10 +15,10 @@ import { getTaskQueueConfigToken } from '../utils/tokens.js';
 import { TaskEvents } from '../worker/task-events.js';
 import { WorkerService } from '../worker/worker.service.js';
 import { CeleryEventDispatcher } from './celery-event.dispatcher.js';
-import { standardFields, workerFields } from './event-fields.js';
+import { type CeleryEvent, standardFields, workerFields } from './event-fields.js';
 import { resolveEventsOptions, type ResolvedCeleryEventsOptions } from './events-options.js';
 import { LamportClock } from './lamport-clock.js';
-import { celeryTaskFields } from './task-event.mapper.js';
+import { celeryTaskEvent } from './task-event.mapper.js';
 
 /**
  * Makes a running Celeriac worker visible to `celery events`, Flower and `app.events.State`
@@ -70,24 +70,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
       );
       return;
     }
-    this.subscription = this.events.events$.subscribe((event) => {
-      if (!this.taskEvents || event.hostname !== this.worker.hostname) return;
-      let fields: Record<string, unknown>;
-      try {
-        fields = celeryTaskFields(event);
-      } catch (error) {
-        // Never reached with the bounded reprs; a monitor event is not worth a worker.
-        this.logger.error(
-          `Could not build the Celery ${event.type} event of ${event.name}[${event.taskId}]: ` +
-            `${describeThrownLine(error)}. The event was not sent; the task is not affected.`,
-        );
-        return;
-      }
-      this.dispatcher?.queue({
-        ...standardFields(event.type, this.worker.hostname, this.clock.forward(), event.timestamp),
-        ...fields,
-      });
-    });
+    if (this.taskEvents) this.subscribe();
     await this.sendWorkerEvent('worker-online');
     this.timer = setInterval(() => void this.heartbeat(), this.options.heartbeatInterval * 1000);
     this.timer.unref();
@@ -108,7 +91,37 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
   setTaskEvents(enabled: boolean): boolean {
     const changed = this.taskEvents !== enabled;
     this.taskEvents = enabled;
+    if (enabled && this.online) this.subscribe();
+    if (!enabled) this.unsubscribe();
     return changed;
+  }
+
+  /**
+   * Listen to task events only while they are sent: with no listener the worker builds no
+   * event at all (TaskEvents.listens), which is most of what task events cost.
+   */
+  private subscribe(): void {
+    this.subscription ??= this.events.events$.subscribe((event) => {
+      // task-returned is Celeriac's after_return hook; Celery sends no such event.
+      if (event.type === 'task-returned' || event.hostname !== this.worker.hostname) return;
+      let message: CeleryEvent;
+      try {
+        message = celeryTaskEvent(event, this.worker.hostname, this.clock.forward());
+      } catch (error) {
+        // Never reached with the bounded reprs; a monitor event is not worth a worker.
+        this.logger.error(
+          `Could not build the Celery ${event.type} event of ${event.name}[${event.taskId}]: ` +
+            `${describeThrownLine(error)}. The event was not sent; the task is not affected.`,
+        );
+        return;
+      }
+      this.dispatcher?.queue(message);
+    });
+  }
+
+  private unsubscribe(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
   }
 
   /** Flush task events, stop heartbeats and send `worker-offline` once. */
@@ -116,7 +129,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
     if (!this.dispatcher) return Promise.resolve();
     this.offline ??= (async () => {
       clearInterval(this.timer);
-      this.subscription?.unsubscribe();
+      this.unsubscribe();
       await this.dispatcher?.flush();
       await this.sendWorkerEvent('worker-offline');
     })();

@@ -20,12 +20,28 @@ export function standardFields(
 ): CeleryEvent {
   return {
     hostname,
-    utcoffset: Math.floor(new Date(timestamp).getTimezoneOffset() / 60),
+    utcoffset: utcOffsetHours(timestamp),
     pid: process.pid,
     clock,
     timestamp: timestamp / 1000,
     type,
   };
+}
+
+let offsetMinute = NaN;
+let offsetHours = 0;
+
+/**
+ * `utcoffset` at `timestamp` (ms): hours west of UTC. Looked up once a minute (offsets change
+ * on minute boundaries), not for every event.
+ */
+export function utcOffsetHours(timestamp: number): number {
+  const minute = Math.floor(timestamp / 60_000);
+  if (minute !== offsetMinute) {
+    offsetMinute = minute;
+    offsetHours = Math.floor(new Date(timestamp).getTimezoneOffset() / 60);
+  }
+  return offsetHours;
 }
 
 /** The worker-* fields (docs/protocol.md#event-fields): freq, active, processed, loadavg, sw_ident, sw_ver, sw_sys. */

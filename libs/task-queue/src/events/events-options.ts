@@ -3,14 +3,16 @@
  * @publicApi
  */
 export interface CeleryEventsOptions {
-  /** Send events while the worker runs (Celery `worker_send_task_events` + heartbeats). Default true. */
+  /** Send events while the worker runs: worker-online / heartbeat / offline, and task events when `taskEvents`. Default true. */
   enabled?: boolean;
   /** Seconds between `worker-heartbeat` events, reported as `freq`. Default 2 (Celery). */
   heartbeatInterval?: number;
   /**
    * Also send `task-*` events (Celery's `-E` / `worker_send_task_events`); `false` keeps only
    * the worker events, which `celery status` needs. Switchable at runtime by the
-   * `enable_events` / `disable_events` control commands. Default true.
+   * `enable_events` / `disable_events` control commands. Default false, as Celery's (task
+   * events cost about a third of the worker's CPU per task: turn them on when a monitor such as
+   * Flower or `celery events` needs them).
    */
   taskEvents?: boolean;
 }
@@ -31,7 +33,7 @@ export function resolveEventsOptions(...sources: unknown[]): ResolvedCeleryEvent
   const interval = found?.heartbeatInterval;
   return {
     enabled: found?.enabled ?? true,
-    taskEvents: found?.taskEvents ?? true,
+    taskEvents: found?.taskEvents ?? false,
     heartbeatInterval: typeof interval === 'number' && interval > 0 ? interval : 2,
   };
 }

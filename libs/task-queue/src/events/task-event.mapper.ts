@@ -1,4 +1,5 @@
 import type { TaskEvent } from '../worker/task-events.js';
+import { type CeleryEvent, utcOffsetHours } from './event-fields.js';
 import { pyExceptionRepr, pyRepr, pyTupleRepr, truncateRepr } from './python-repr.js';
 
 /**
@@ -43,4 +44,23 @@ export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
     default:
       return { uuid, requeue: false };
   }
+}
+
+/**
+ * The whole Celery event of a task event: the standard fields (docs/protocol.md#event-fields, as `standardFields`
+ * writes them) and the task ones, built as one object (this runs several times per task).
+ */
+export function celeryTaskEvent(event: TaskEvent, hostname: string, clock: number): CeleryEvent {
+  const timestamp = event.timestamp;
+  return Object.assign(
+    {
+      hostname,
+      utcoffset: utcOffsetHours(timestamp),
+      pid: process.pid,
+      clock,
+      timestamp: timestamp / 1000,
+      type: event.type,
+    },
+    celeryTaskFields(event),
+  );
 }

@@ -71,6 +71,6 @@ export interface TaskQueueOptions {
   resultExtended?: boolean;
   /** TypeORM integration (transactions, outbox, database result backend). */
   typeorm?: TypeOrmIntegrationOptions;
-  /** Celery events: worker-online / heartbeat / offline and task-* (default on, heartbeat every 2 s). */
+  /** Celery events: worker-online / heartbeat / offline (default on, every 2 s); task-* only with `taskEvents` (default off, as Celery without `-E`). */
   events?: CeleryEventsOptions;
 }
