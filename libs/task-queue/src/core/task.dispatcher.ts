@@ -5,9 +5,8 @@ import { RevokedTasks } from '../worker/revoked-tasks.js';
 import type { EntityManager } from 'typeorm';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { SendOptions } from '../interfaces/apply-options.interface.js';
-import type { Broker, PublishOptions } from '../interfaces/broker.interface.js';
+import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
@@ -15,17 +14,19 @@ import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { taskContextStorage } from '../worker/task-context.storage.js';
 import { TaskRouter } from './task.router.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import {
+  ON_COMMIT_DISPATCH,
+  type OnCommitDispatchStrategy,
+  type PreparedTask,
+} from './on-commit-dispatch.strategy.js';
 
 /** `sendOnCommit` options: the transaction's manager when not found implicitly. */
 export interface OnCommitSendOptions extends SendOptions {
   manager?: EntityManager;
 }
 
-/** A message ready to publish, and where it goes. */
-export interface PreparedTask {
-  message: TaskMessage;
-  publish: PublishOptions;
-}
+export type { PreparedTask } from './on-commit-dispatch.strategy.js';
 
 /**
  * Turns a call into a protocol v2 message and publishes it. The one place that decides
@@ -41,6 +42,9 @@ export class TaskDispatcher {
     private readonly router: TaskRouter,
     private readonly revoked: RevokedTasks,
     @Optional() private readonly control?: ControlClient,
+    @Optional()
+    @Inject(ON_COMMIT_DISPATCH)
+    private readonly onCommitDispatch?: OnCommitDispatchStrategy,
   ) {}
 
   /**
@@ -129,18 +133,12 @@ export class TaskDispatcher {
     }
     const prepared = this.prepare(name, args, sendOptions, taskOptions);
     const id = prepared.message.headers.id;
-    if (typeorm?.dispatch === 'outbox') {
-      const { writeToOutbox } = await import('../transaction/outbox/outbox-dispatch.js');
-      await writeToOutbox(this.broker, typeorm, prepared, manager);
-    } else {
-      const { dispatchOnCommit } = await import('../transaction/dispatch-on-commit.js');
-      dispatchOnCommit(() => this.publish(prepared), {
-        name: `${name}[${id}]`,
-        manager,
-        dataSource: typeorm?.dataSource,
-        strict: typeorm?.strict,
-      });
+    if (!this.onCommitDispatch) {
+      throw new ConfigurationError(
+        'delayOnCommit() / applyAsyncOnCommit() need the TypeORM integration of TaskQueueModule.',
+      );
     }
+    await this.onCommitDispatch.dispatch(prepared, () => this.publish(prepared), manager);
     return this.result<R>(id, name);
   }
 

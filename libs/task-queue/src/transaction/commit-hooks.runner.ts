@@ -23,6 +23,8 @@ export class CommitHooksRunner {
 
   /** Schedule the callbacks of the transaction that ran on `queryRunner`. */
   schedule(queryRunner: QueryRunner, entries: HookEntry[]): void {
+    // Entries of a capture scope were recorded there instead of being run.
+    if (entries.some((entry) => entry.capture)) entries = entries.filter((e) => !e.capture);
     if (entries.length === 0) return;
     const done = new Promise<void>((resolve, reject) => {
       setImmediate(() => {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { PreparedTask } from '../../core/task.dispatcher.js';
+import type { PreparedTask } from '../../core/on-commit-dispatch.strategy.js';
 import { NoActiveTransactionError } from '../../errors/no-active-transaction.error.js';
 import type { Broker } from '../../interfaces/broker.interface.js';
 import type { TypeOrmIntegrationOptions } from '../../interfaces/task-queue-options.interface.js';
