@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager, EntitySubscriberInterface, InsertEvent } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureOnCommitCallbacks } from '../../libs/task-queue/src/testing/capture-on-commit.js';
+import { AtomicManager } from '../../libs/task-queue/src/transaction/atomic-manager.decorator.js';
 import { Atomic } from '../../libs/task-queue/src/transaction/atomic.decorator.js';
 import {
   installCommitHooks,
@@ -40,16 +41,17 @@ const duringSave = new Map<string, { inTx: () => Promise<void>; commit: boolean 
 class Orders {
   constructor(readonly dataSource: DataSource) {}
   @Atomic()
-  async place(id: string, inTx: () => Promise<void>, commit: boolean): Promise<void> {
-    await this.dataSource.manager.queryRunner?.query('SELECT 1');
-    await insert(currentManagerOf(this.dataSource), id).catch(() => undefined);
+  async place(
+    id: string,
+    inTx: () => Promise<void>,
+    commit: boolean,
+    @AtomicManager() manager?: EntityManager,
+  ): Promise<void> {
+    await insert(manager!, id);
     await inTx();
     if (!commit) rollback();
   }
 }
-// @Atomic() itself does not hand the manager over here: the row goes in through atomic()'s
-// implicit context instead, which is what this test is about.
-let currentManagerOf: (ds: DataSource) => EntityManager;
 
 const forms: Array<[string, Form]> = [
   [
@@ -117,7 +119,10 @@ const forms: Array<[string, Form]> = [
         if (!commit) rollback();
       }),
   ],
-  ['@Atomic()', (ds, id, inTx, commit) => new Orders(ds).place(id, inTx, commit)],
+  [
+    '@Atomic() (manager from @AtomicManager())',
+    (ds, id, inTx, commit) => new Orders(ds).place(id, inTx, commit),
+  ],
 ];
 
 describe.each(DRIVERS)('implicit onCommit(fn) on %s', (driver) => {
@@ -135,9 +140,6 @@ describe.each(DRIVERS)('implicit onCommit(fn) on %s', (driver) => {
     db = await openTestDatabase(driver);
     installCommitHooks(db.dataSource);
     db.dataSource.subscribers.push(subscriber);
-    const { resolveCurrentManager } =
-      await import('../../libs/task-queue/src/transaction/on-commit.js');
-    currentManagerOf = (ds) => resolveCurrentManager({ dataSource: ds })!;
   });
   afterEach(() => drainOnCommit());
   afterAll(async () => {
