@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityMetadataNotFoundError, type EntityManager } from 'typeorm';
-import { isMissingTableError, sqlDialect } from '../../backends/typeorm/sql-dialect.js';
+import { isMissingTableError, sqlDialect, utcDate } from '../../backends/typeorm/sql-dialect.js';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
 import type { Broker, PublishOptions } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
@@ -62,7 +62,13 @@ export class OutboxWriter {
       lockedUntil: null,
     };
     try {
-      await manager.insert(TaskOutbox, row);
+      const dataSource = manager.connection;
+      await manager.insert(TaskOutbox, {
+        ...row,
+        notBefore: row.notBefore && utcDate(dataSource, row.notBefore),
+        createdAt: utcDate(dataSource, row.createdAt),
+        relayAfter: utcDate(dataSource, row.relayAfter),
+      });
     } catch (error) {
       if (error instanceof EntityMetadataNotFoundError)
         throw new OutboxTableMissingError('entity', { cause: error });
