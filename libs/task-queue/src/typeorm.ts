@@ -14,10 +14,7 @@ export {
 export { atomic, type AtomicOptions } from './transaction/transaction-context.js';
 export { Atomic, type AtomicDecoratorOptions } from './transaction/atomic.decorator.js';
 export { AtomicManager } from './transaction/atomic-manager.decorator.js';
-export {
-  trackTransactions,
-  untrackTransactions,
-} from './transaction/transaction-tracking.js';
+export { trackTransactions, untrackTransactions } from './transaction/transaction-tracking.js';
 export { TypeOrmContextResolver } from './transaction/resolvers/typeorm-context.resolver.js';
 export {
   drainOnCommit,

@@ -44,6 +44,7 @@ export class TypeOrmIntegration
   private readonly logger = new Logger('TaskQueue');
   private relay?: Relay;
   private dispatchModules?: Promise<DispatchModules>;
+  private outboxWriter?: import('./outbox/outbox.writer.js').OutboxWriter;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -98,10 +99,11 @@ export class TypeOrmIntegration
       import('./dispatch-on-commit.js'),
       import('./outbox/outbox-dispatch.js'),
     ]);
-    const [{ dispatchOnCommit }, { writeToOutbox }] = await this.dispatchModules;
+    const [{ dispatchOnCommit }, { writeToOutbox, OutboxWriter }] = await this.dispatchModules;
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') {
-      return writeToOutbox(this.broker, typeorm, prepared, manager);
+      this.outboxWriter ??= new OutboxWriter({ ...typeorm.outbox, broker: this.broker });
+      return writeToOutbox(this.outboxWriter, typeorm, prepared, manager);
     }
     const headers = prepared.message.headers;
     return dispatchOnCommit(publish, {
