@@ -64,22 +64,45 @@ export class OutboxStore {
       .execute();
   }
 
-  /** Publishing failed: release the lease and retry after a backoff. */
+  /**
+   * Rows published by the fast path: delete those that `owner` holds or nobody claimed (a relay
+   * that claimed one meanwhile will publish it again and delete it: at-least-once).
+   */
+  async completeMany(ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(TaskOutbox)
+      .where('id IN (:...ids) AND (locked_by IS NULL OR locked_by = :owner)', { ids, owner })
+      .execute();
+  }
+
+  /**
+   * Publishing failed: release the lease (or, for a row that was never claimed, count the
+   * attempt) and retry after a backoff.
+   */
   async fail(
     row: Pick<TaskOutbox, 'id' | 'attempts'>,
     owner: string,
     error: unknown,
+    claimed = true,
   ): Promise<void> {
+    const attempts = claimed ? row.attempts : row.attempts + 1;
     await this.dataSource
       .createQueryBuilder()
       .update(TaskOutbox)
       .set({
         lockedBy: null,
         lockedUntil: null,
-        relayAfter: this.time(new Date(Date.now() + relayBackoffMs(row.attempts))),
+        relayAfter: this.time(new Date(Date.now() + relayBackoffMs(attempts))),
         lastError: errorText(error),
+        ...(claimed ? {} : { attempts: () => 'attempts + 1' }),
       })
-      .where('id = :id AND locked_by = :owner', { id: row.id, owner })
+      .where(claimed ? 'id = :id AND locked_by = :owner' : 'id = :id AND locked_by IS NULL', {
+        id: row.id,
+        owner,
+      })
       .execute();
   }
 
