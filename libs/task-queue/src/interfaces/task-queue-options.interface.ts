@@ -66,7 +66,10 @@ export interface TypeOrmOutboxOptions {
   graceMs?: number;
   /** Milliseconds a claim (lease) lasts before another publisher may retake the row (default 30 000). */
   leaseMs?: number;
-  /** PostgreSQL: NOTIFY relays when the transaction commits (default true). */
+  /**
+   * PostgreSQL: NOTIFY relays when the transaction commits. Default false: the in-process fast
+   * path publishes the row, and relays would find nothing due before the grace period.
+   */
   notify?: boolean;
 }
 

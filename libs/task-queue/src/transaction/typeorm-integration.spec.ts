@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
 import { TaskDispatcher } from '../core/task.dispatcher.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
 import type { TypeOrmIntegrationOptions } from '../interfaces/task-queue-options.interface.js';
 import { hasCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
@@ -41,6 +42,23 @@ describe('TaskQueueModule typeorm option', () => {
       row = await m.getRepository(TaskOutbox).findOneBy({ id: result.id });
     });
     expect(row!.relayAfter.getTime() - row!.createdAt.getTime()).toBe(60_000);
+    await drainOnCommit();
+    await app.close();
+    await dataSource.destroy();
+  });
+
+  it('strict: delayOnCommit outside a transaction rejects (no synchronous throw), sends nothing', async () => {
+    const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
+    const broker = `memory://strict-${Date.now()}`;
+    const app = await createApp(
+      { broker, typeorm: { dataSource, strict: true }, worker: { enabled: false } },
+      [],
+    );
+    const dispatcher = app.get(TaskDispatcher);
+    let sending: Promise<unknown> | undefined;
+    expect(() => (sending = dispatcher.sendOnCommit('demo.add', [1, 2], {}))).not.toThrow();
+    await expect(sending).rejects.toBeInstanceOf(NoActiveTransactionError);
+    await dataSource.transaction(() => dispatcher.sendOnCommit('demo.add', [1, 2], {}));
     await drainOnCommit();
     await app.close();
     await dataSource.destroy();
