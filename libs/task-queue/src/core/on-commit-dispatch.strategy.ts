@@ -20,6 +20,12 @@ export interface OnCommitDispatchStrategy {
     publish: () => Promise<void>,
     manager: EntityManager | undefined,
   ): Promise<void>;
+  /**
+   * Outbox mode only (the dispatcher asks nothing otherwise): a plain send made by an
+   * `onCommit` callback after its commit; returns the promise of writing it through the outbox
+   * when the strategy takes it over, else undefined (publish directly).
+   */
+  routeSend?(prepared: PreparedTask): Promise<void> | undefined;
 }
 
 /** Injection token of the OnCommitDispatchStrategy. */

@@ -45,7 +45,14 @@ export class TaskDispatcher {
     @Optional()
     @Inject(ON_COMMIT_DISPATCH)
     private readonly onCommitDispatch?: OnCommitDispatchStrategy,
-  ) {}
+  ) {
+    // Decided once: sends cost nothing more when the outbox is off.
+    if (config.typeorm?.dispatch === 'outbox' && onCommitDispatch?.routeSend) {
+      this.routeSend = onCommitDispatch.routeSend.bind(onCommitDispatch);
+    }
+  }
+
+  private readonly routeSend?: (prepared: PreparedTask) => Promise<void> | undefined;
 
   /**
    * Revoke on every worker: persisted in the revocation store (workers that are offline skip
@@ -109,7 +116,7 @@ export class TaskDispatcher {
     taskOptions?: TaskOptions,
   ): Promise<AsyncResult<R>> {
     const prepared = this.prepare(name, args, options, taskOptions);
-    await this.publish(prepared);
+    await (this.routeSend?.(prepared) ?? this.publish(prepared));
     return this.result<R>(prepared.message.headers.id, name);
   }
 

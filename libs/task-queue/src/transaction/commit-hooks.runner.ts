@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
+import { committedCallbackScope } from './committed-callback.scope.js';
 import { getOnCommitConfig } from './on-commit.config.js';
 import type { HookEntry } from './on-commit.types.js';
 
@@ -28,7 +29,9 @@ export class CommitHooksRunner {
     if (entries.length === 0) return;
     const done = new Promise<void>((resolve, reject) => {
       setImmediate(() => {
-        this.runOutsideTransaction(() => this.runAll(entries)).then(resolve, reject);
+        committedCallbackScope
+          .run(true, () => this.runOutsideTransaction(() => this.runAll(entries)))
+          .then(resolve, reject);
       });
     });
     this.completions.set(queryRunner, done);

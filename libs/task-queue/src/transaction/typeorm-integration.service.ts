@@ -11,6 +11,8 @@ import type {
   OnCommitDispatchStrategy,
   PreparedTask,
 } from '../core/on-commit-dispatch.strategy.js';
+import { DEDUPE_HEADER } from '../task-queue.constants.js';
+import { committedCallbackScope } from './committed-callback.scope.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../interfaces/broker.interface.js';
@@ -89,22 +91,45 @@ export class TypeOrmIntegration
     installCommitHooks(this.config.typeorm!.dataSource);
   }
 
+  /**
+   * Outbox mode: a `delay()` made by an `onCommit` callback after its commit is written to the
+   * outbox (autocommit) and published by the fast path, so a broker outage does not lose it.
+   */
+  routeSend(prepared: PreparedTask): Promise<void> | undefined {
+    if (!committedCallbackScope.getStore()) return undefined;
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch !== 'outbox') return undefined;
+    // The relay may publish the row again: let workers dedupe.
+    prepared.message.headers[DEDUPE_HEADER] = true;
+    return this.writeOutbox(prepared, typeorm.dataSource.manager);
+  }
+
+  private async writeOutbox(
+    prepared: PreparedTask,
+    manager: EntityManager | undefined,
+  ): Promise<void> {
+    const [, { writeToOutbox, OutboxWriter }] = await this.loadDispatch();
+    const typeorm = this.config.typeorm!;
+    this.outboxWriter ??= new OutboxWriter({ ...typeorm.outbox, broker: this.broker });
+    await writeToOutbox(this.outboxWriter, typeorm, prepared, manager);
+  }
+
+  private loadDispatch(): Promise<DispatchModules> {
+    return (this.dispatchModules ??= Promise.all([
+      import('./dispatch-on-commit.js'),
+      import('./outbox/outbox-dispatch.js'),
+    ]));
+  }
+
   /** `delayOnCommit()` / `applyAsyncOnCommit()`: after-commit publish, or outbox row. */
   async dispatch(
     prepared: PreparedTask,
     publish: () => Promise<void>,
     manager: EntityManager | undefined,
   ): Promise<void> {
-    this.dispatchModules ??= Promise.all([
-      import('./dispatch-on-commit.js'),
-      import('./outbox/outbox-dispatch.js'),
-    ]);
-    const [{ dispatchOnCommit }, { writeToOutbox, OutboxWriter }] = await this.dispatchModules;
+    const [{ dispatchOnCommit }] = await this.loadDispatch();
     const typeorm = this.config.typeorm;
-    if (typeorm?.dispatch === 'outbox') {
-      this.outboxWriter ??= new OutboxWriter({ ...typeorm.outbox, broker: this.broker });
-      return writeToOutbox(this.outboxWriter, typeorm, prepared, manager);
-    }
+    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager);
     const headers = prepared.message.headers;
     return dispatchOnCommit(publish, {
       name: `${headers.task}[${headers.id}]`,
