@@ -16,8 +16,8 @@ import { TaskOutbox } from './task-outbox.entity.js';
 /** The fast path claims a row before publishing it when its grace period ends within this. */
 const FAST_PATH_MARGIN_MS = 1_000;
 
-/** Published rows are deleted in batches collected for this long. */
-const DELETE_DELAY_MS = 20;
+/** Published rows are deleted in batches collected for this long (well under the claim margin). */
+const DELETE_DELAY_MS = 100;
 
 /** Options of `OutboxWriter`. @publicApi */
 export interface OutboxWriterOptions extends OutboxCommonOptions {
