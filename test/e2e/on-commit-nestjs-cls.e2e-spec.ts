@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
 import { installCommitHooks } from '../../libs/task-queue/src/transaction/commit-hooks.installer.js';
 import { onCommit } from 'celeriac/typeorm';
+import { atomic } from '../../libs/task-queue/src/transaction/transaction-context.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('cls');
@@ -94,5 +95,54 @@ describe('onCommit with @nestjs-cls/transactional', () => {
       await txHost.withTransaction(Propagation.NotSupported, async () => onCommit(push('now')));
       expect(log).toEqual(['now']);
     });
+  });
+
+  it('atomic() inside @Transactional() opens a savepoint of it, not a second transaction', async () => {
+    await txHost.withTransaction(async () => {
+      const outer = txHost.tx.queryRunner;
+      await onCommit(push('outer'));
+      await atomic(dataSource, async (m) => {
+        expect(m.queryRunner).toBe(outer);
+        await onCommit(push('released savepoint'));
+      });
+      await atomic(dataSource, async (m) => {
+        expect(m.queryRunner).toBe(outer);
+        await onCommit(push('dropped'));
+        throw new Error('inner');
+      }).catch(() => undefined);
+    });
+    await drainOnCommit();
+    expect(log).toEqual(['outer', 'released savepoint']);
+  });
+
+  it('@Transactional() inside atomic() joins it (txHost.tx is its transaction)', async () => {
+    await atomic(dataSource, async (m) => {
+      expect(txHost.isTransactionActive()).toBe(true);
+      expect(txHost.tx.queryRunner).toBe(m.queryRunner);
+      await txHost.withTransaction(async () => {
+        expect(txHost.tx.queryRunner).toBe(m.queryRunner);
+        await onCommit(push('joined'));
+      });
+      await txHost
+        .withTransaction(Propagation.Nested, async () => {
+          expect(txHost.tx.queryRunner).toBe(m.queryRunner);
+          await onCommit(push('dropped'));
+          throw new Error('nested');
+        })
+        .catch(() => undefined);
+      expect(log).toEqual([]);
+    });
+    expect(log).toEqual(['joined']);
+  });
+
+  it('a plain dataSource.transaction() inside a CLS context is found too', async () => {
+    await txHost.withoutTransaction(async () => {
+      await dataSource.transaction(async () => {
+        await onCommit(push('plain'));
+        expect(log).toEqual([]);
+      });
+    });
+    await drainOnCommit();
+    expect(log).toEqual(['plain']);
   });
 });

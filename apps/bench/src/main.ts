@@ -6,6 +6,7 @@ import { celeryAvailable } from './celery-worker.process.js';
 import { printReport, ratios, summarize } from './report.js';
 import { runScenario, type ScenarioResult } from './scenarios.js';
 import { buildTargets, NODE_CONCURRENCY } from './targets.js';
+import { runTransactionsBench } from './transactions.bench.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
@@ -16,6 +17,7 @@ const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
  * process, one per scenario. See apps/bench/README.md.
  */
 async function main(): Promise<void> {
+  if (process.argv.includes('--transactions')) return runTransactionsBench(process.argv.slice(2));
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
   const env = await BenchEnv.open(REDIS, AMQP);

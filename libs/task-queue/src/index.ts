@@ -31,7 +31,7 @@ export { TaskEvents, type TaskEvent, type TaskEventType } from './worker/task-ev
 
 // Producers and results
 export { TaskClient } from './core/task.client.js';
-export { TaskProducer } from './core/task-producer.js';
+export { TaskProducer, type OnCommitTarget } from './core/task-producer.js';
 export type { ProducerOf, TaskArgs, TaskMethodName, TaskReturn } from './core/task-types.js';
 export { AsyncResult, type GetOptions } from './results/async-result.js';
 export {

@@ -17,6 +17,7 @@ import { TaskExecutor } from './worker/task-executor.js';
 import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
+import { ON_COMMIT_DISPATCH } from './core/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './workflow/workflow.service.js';
 import { ControlClient } from './control/control.client.js';
 import { ControlServer } from './control/control.server.js';
@@ -53,6 +54,7 @@ const exported = [
     TaskExecutor,
     WorkerConnections,
     TypeOrmIntegration,
+    { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,
     BroadcastTransportHost,
     LamportClock,

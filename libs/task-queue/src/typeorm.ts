@@ -13,12 +13,19 @@ export {
 } from './transaction/on-commit.config.js';
 export { atomic, type AtomicOptions } from './transaction/transaction-context.js';
 export { Atomic, type AtomicDecoratorOptions } from './transaction/atomic.decorator.js';
+export { AtomicManager } from './transaction/atomic-manager.decorator.js';
+export { trackTransactions, untrackTransactions } from './transaction/transaction-tracking.js';
+export { TypeOrmContextResolver } from './transaction/resolvers/typeorm-context.resolver.js';
 export {
   drainOnCommit,
   commitHooksRunner,
   type OnCommitErrorEvent,
 } from './transaction/commit-hooks.runner.js';
-export { installCommitHooks, hasCommitHooks } from './transaction/commit-hooks.installer.js';
+export {
+  installCommitHooks,
+  uninstallCommitHooks,
+  hasCommitHooks,
+} from './transaction/commit-hooks.installer.js';
 export { CommitHooksSubscriber } from './transaction/commit-hooks.subscriber.js';
 export type { TransactionResolver } from './transaction/resolvers/transaction-resolver.interface.js';
 export { AlsTransactionResolver } from './transaction/resolvers/als.resolver.js';

@@ -129,6 +129,24 @@ function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm']
   if (typeorm.dispatch !== undefined && !['after-commit', 'outbox'].includes(typeorm.dispatch)) {
     fail('typeorm.dispatch', "'after-commit' or 'outbox'", typeorm.dispatch);
   }
+  const ms = (option: string, value: unknown, min: number): void => {
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      fail(option, `an integer number of milliseconds >= ${min}`, value);
+    }
+  };
+  const relay = typeorm.relay;
+  if (relay !== undefined && typeof relay !== 'boolean') {
+    if (typeof relay !== 'object' || relay === null)
+      fail('typeorm.relay', 'a boolean or options', relay);
+    ms('typeorm.relay.pollIntervalMs', relay.pollIntervalMs, 10);
+    ms('typeorm.relay.leaseMs', relay.leaseMs, 1);
+    ms('typeorm.relay.batchSize', relay.batchSize, 1);
+  }
+  ms('typeorm.outbox.graceMs', typeorm.outbox?.graceMs, 0);
+  ms('typeorm.outbox.leaseMs', typeorm.outbox?.leaseMs, 1);
+  ms('typeorm.results.cleanupIntervalMs', typeorm.results?.cleanupIntervalMs, 0);
+  ms('typeorm.results.pollIntervalMs', typeorm.results?.pollIntervalMs, 10);
   return typeorm;
 }
 

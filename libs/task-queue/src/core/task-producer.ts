@@ -4,6 +4,11 @@ import type { TaskOptions } from '../interfaces/task-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
 import type { TaskDispatcher } from './task.dispatcher.js';
 
+/** Which transaction an on-commit send waits for; default: the current one, found implicitly. */
+export interface OnCommitTarget {
+  manager?: EntityManager;
+}
+
 /**
  * A typed handle for sending one task. `A` are the handler's parameters and `R` its resolved
  * return type, so `delay('x')` does not compile for `process(orderId: number)`.
@@ -39,9 +44,23 @@ export class TaskProducer<A extends readonly unknown[], R> {
   /** `applyAsync` after commit; pass `manager` to name the transaction explicitly. */
   applyAsyncOnCommit(
     args: A,
-    options: ApplyOptions & { manager?: EntityManager } = {},
+    options: ApplyOptions & OnCommitTarget = {},
   ): Promise<AsyncResult<R>> {
     return this.dispatcher.sendOnCommit<R>(this.name, args, options, this.options);
+  }
+
+  /**
+   * The on-commit methods tied to an explicit transaction, for code where the implicit lookup
+   * cannot see it: `producer.using({ manager }).delayOnCommit(42)` (same `{ manager }` as
+   * `applyAsyncOnCommit(args, { manager })`).
+   */
+  using(target: OnCommitTarget): Pick<TaskProducer<A, R>, 'delayOnCommit' | 'applyAsyncOnCommit'> {
+    return {
+      delayOnCommit: (...args: A) =>
+        this.dispatcher.sendOnCommit<R>(this.name, args, target, this.options),
+      applyAsyncOnCommit: (args: A, options: ApplyOptions & OnCommitTarget = {}) =>
+        this.dispatcher.sendOnCommit<R>(this.name, args, { ...target, ...options }, this.options),
+    };
   }
 
   /** A handle on an earlier call by its id. */

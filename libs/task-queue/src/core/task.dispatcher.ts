@@ -5,9 +5,8 @@ import { RevokedTasks } from '../worker/revoked-tasks.js';
 import type { EntityManager } from '../interfaces/typeorm-peer.types.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { SendOptions } from '../interfaces/apply-options.interface.js';
-import type { Broker, PublishOptions } from '../interfaces/broker.interface.js';
+import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
 import { PublishOutcomeUnknownError } from '../errors/publish-outcome-unknown.error.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
@@ -16,17 +15,19 @@ import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { taskContextStorage } from '../worker/task-context.storage.js';
 import { TaskRouter } from './task.router.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import {
+  ON_COMMIT_DISPATCH,
+  type OnCommitDispatchStrategy,
+  type PreparedTask,
+} from './on-commit-dispatch.strategy.js';
 
 /** `sendOnCommit` options: the transaction's manager when not found implicitly. */
 export interface OnCommitSendOptions extends SendOptions {
   manager?: EntityManager;
 }
 
-/** A message ready to publish, and where it goes. */
-export interface PreparedTask {
-  message: TaskMessage;
-  publish: PublishOptions;
-}
+export type { PreparedTask } from './on-commit-dispatch.strategy.js';
 
 /**
  * Turns a call into a protocol v2 message and publishes it. The one place that decides
@@ -42,7 +43,17 @@ export class TaskDispatcher {
     private readonly router: TaskRouter,
     private readonly revoked: RevokedTasks,
     @Optional() private readonly control?: ControlClient,
-  ) {}
+    @Optional()
+    @Inject(ON_COMMIT_DISPATCH)
+    private readonly onCommitDispatch?: OnCommitDispatchStrategy,
+  ) {
+    // Decided once: sends cost nothing more when the outbox is off.
+    if (config.typeorm?.dispatch === 'outbox' && onCommitDispatch?.routeSend) {
+      this.routeSend = onCommitDispatch.routeSend.bind(onCommitDispatch);
+    }
+  }
+
+  private readonly routeSend?: (prepared: PreparedTask) => Promise<void> | undefined;
 
   /**
    * Revoke on every worker: persisted in the revocation store (workers that are offline skip
@@ -106,7 +117,7 @@ export class TaskDispatcher {
     taskOptions?: TaskOptions,
   ): Promise<AsyncResult<R>> {
     const prepared = this.prepare(name, args, options, taskOptions);
-    await this.publish(prepared);
+    await (this.routeSend?.(prepared) ?? this.publish(prepared));
     return this.result<R>(prepared.message.headers.id, name);
   }
 
@@ -130,18 +141,12 @@ export class TaskDispatcher {
     }
     const prepared = this.prepare(name, args, sendOptions, taskOptions);
     const id = prepared.message.headers.id;
-    if (typeorm?.dispatch === 'outbox') {
-      const { writeToOutbox } = await import('../transaction/outbox/outbox-dispatch.js');
-      await writeToOutbox(this.broker, typeorm, prepared, manager);
-    } else {
-      const { dispatchOnCommit } = await import('../transaction/dispatch-on-commit.js');
-      dispatchOnCommit(() => this.publishAgainSafely(prepared), {
-        name: `${name}[${id}]`,
-        manager,
-        dataSource: typeorm?.dataSource,
-        strict: typeorm?.strict,
-      });
+    if (!this.onCommitDispatch) {
+      throw new ConfigurationError(
+        'delayOnCommit() / applyAsyncOnCommit() need the TypeORM integration of TaskQueueModule.',
+      );
     }
+    await this.onCommitDispatch.dispatch(prepared, () => this.publishAgainSafely(prepared), manager);
     return this.result<R>(id, name);
   }
 

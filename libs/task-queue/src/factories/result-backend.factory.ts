@@ -56,7 +56,14 @@ export async function createResultBackend(
         `resultBackend "typeorm"`,
         () => import('../backends/typeorm/typeorm.result-backend.js'),
       );
-      return new TypeOrmResultBackend(context.typeorm.dataSource, { expires: context.expires });
+      const results = context.typeorm.results ?? {};
+      return new TypeOrmResultBackend(context.typeorm.dataSource, {
+        expires: context.expires,
+        ...(results.cleanupIntervalMs !== undefined && {
+          cleanupInterval: results.cleanupIntervalMs,
+        }),
+        ...(results.pollIntervalMs !== undefined && { pollInterval: results.pollIntervalMs }),
+      });
     }
     default:
       throw new ConfigurationError(

@@ -44,8 +44,41 @@ export interface TypeOrmIntegrationOptions {
   dispatch?: 'after-commit' | 'outbox';
   /** `onCommit()` / `delayOnCommit()` outside a transaction throw instead of running now. */
   strict?: boolean;
-  /** Outbox relay in worker processes: options, or false to not run one here. Default: on when `dispatch: 'outbox'` and the worker is enabled. */
+  /**
+   * Outbox relay in worker processes: options (`pollIntervalMs`: longest idle sleep between
+   * rounds, default 2 000; `batchSize`, `leaseMs`, `listen`), or false to not run one here.
+   * Default: on when `dispatch: 'outbox'` and the worker is enabled.
+   */
   relay?: boolean | OutboxRelayOptions;
+  /** Outbox writer (`dispatch: 'outbox'`). */
+  outbox?: TypeOrmOutboxOptions;
+  /** The `typeorm` result backend (`resultBackend: 'typeorm'`). */
+  results?: TypeOrmResultsOptions;
+}
+
+/** `typeorm.outbox` options. @publicApi */
+export interface TypeOrmOutboxOptions {
+  /**
+   * Milliseconds the relay leaves a fresh row to the in-process fast path before taking it
+   * (default 5 000). Lower: faster recovery after a crash; too low: relay and fast path race
+   * for rows (harmless, the lease decides, but wasted queries).
+   */
+  graceMs?: number;
+  /** Milliseconds a claim (lease) lasts before another publisher may retake the row (default 30 000). */
+  leaseMs?: number;
+  /**
+   * PostgreSQL: NOTIFY relays when the transaction commits. Default false: the in-process fast
+   * path publishes the row, and relays would find nothing due before the grace period.
+   */
+  notify?: boolean;
+}
+
+/** `typeorm.results` options. @publicApi */
+export interface TypeOrmResultsOptions {
+  /** Delete expired results this often, in ms (default 3 600 000; 0 disables). */
+  cleanupIntervalMs?: number;
+  /** Poll interval of result waiters, in ms (default 500; on PostgreSQL ×10, NOTIFY wakes them). */
+  pollIntervalMs?: number;
 }
 
 /**

@@ -15,29 +15,29 @@ export interface CapturedOnCommit<T> {
 }
 
 /**
- * Like Django's `TestCase.captureOnCommitCallbacks`: every `onCommit()` call made while `fn`
- * runs (in its async context) is recorded instead of being registered with the transaction or
- * run, whatever the transaction's outcome. With `execute: true` the recorded callbacks are run
- * in order after `fn` resolves (including callbacks those callbacks register), as Django does.
+ * Like Django's `TestCase.captureOnCommitCallbacks`: the `onCommit()` callbacks registered while
+ * `fn` runs (in its async context) are recorded instead of being run, and only those that would
+ * run: a callback registered in a savepoint or transaction that rolled back is left out; one
+ * still waiting for a transaction that is open when `fn` returns is included. With
+ * `execute: true` the recorded callbacks are run in order after `fn` resolves (including
+ * callbacks those callbacks register), as Django does.
  * @publicApi
  */
 export async function captureOnCommitCallbacks<T>(
   fn: () => Promise<T>,
   options: { execute?: boolean } = {},
 ): Promise<CapturedOnCommit<T>> {
-  const scope: CaptureScope = { entries: [] };
+  const scope: CaptureScope = { records: [] };
   const result = await captureStorage.run(scope, fn);
+  const kept = (): CapturedOnCommitCallback[] =>
+    scope.records
+      .filter((record) => !record.dropped)
+      .map(({ entry }) => ({ name: entry.name, robust: entry.robust, fn: entry.fn }));
   if (options.execute) {
-    for (let index = 0; index < scope.entries.length; index++) {
-      await captureStorage.run(scope, async () => scope.entries[index]!.fn());
+    for (let index = 0; index < kept().length; index++) {
+      const callback = kept()[index]!;
+      await captureStorage.run(scope, async () => callback.fn());
     }
   }
-  return {
-    result,
-    callbacks: scope.entries.map(({ name, robust, fn: callback }) => ({
-      name,
-      robust,
-      fn: callback,
-    })),
-  };
+  return { result, callbacks: kept() };
 }

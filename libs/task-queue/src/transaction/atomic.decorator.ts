@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { atomicManagerParameter } from './atomic-manager.decorator.js';
 import { atomic, type AtomicOptions } from './transaction-context.js';
 
 /** Options of `@Atomic()`. @publicApi */
@@ -17,7 +18,8 @@ type Reflection = {
 /**
  * Run the decorated async method inside `atomic()`, so `onCommit(fn)` calls made during it wait
  * for the commit. The DataSource is the instance's `dataSource` property unless
- * `options.dataSource` picks another. Metadata of other decorators on the method is kept.
+ * `options.dataSource` picks another. A parameter marked `@AtomicManager()` receives the
+ * transaction's EntityManager. Metadata of other decorators on the method is kept.
  * @publicApi
  */
 export function Atomic(options: AtomicDecoratorOptions = {}): MethodDecorator {
@@ -37,7 +39,17 @@ export function Atomic(options: AtomicDecoratorOptions = {}): MethodDecorator {
             `inject it as a "dataSource" property or pass @Atomic({ dataSource: (self) => ... }).`,
         );
       }
-      return atomic(dataSource, () => method.apply(this, args), options);
+      const managerIndex = atomicManagerParameter(target, propertyKey);
+      return atomic(
+        dataSource,
+        (manager) => {
+          if (managerIndex === undefined) return method.apply(this, args);
+          const withManager = [...args];
+          withManager[managerIndex] = manager;
+          return method.apply(this, withManager);
+        },
+        options,
+      );
     };
     copyMetadata(method, wrapped);
     Object.defineProperty(wrapped, 'name', { value: method.name });

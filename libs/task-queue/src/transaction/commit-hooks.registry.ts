@@ -57,7 +57,10 @@ export class CommitHooksRegistry {
     }
     this.states.delete(queryRunner);
     const entries = state ? flatten(state) : [];
-    if (state?.commitWasRollback) return { kind: 'discarded', entries, reason: 'aborted-commit' };
+    if (state?.commitWasRollback) {
+      markDropped(entries);
+      return { kind: 'discarded', entries, reason: 'aborted-commit' };
+    }
     return { kind: 'committed', entries };
   }
 
@@ -69,13 +72,15 @@ export class CommitHooksRegistry {
         const depth = transactionDepth(queryRunner);
         // Levels above depth + 1 were released without an event: merge them first.
         if (depth !== undefined) normalize(state, depth + 1, 'merge');
-        state.frames.pop();
+        markDropped(state.frames.pop() ?? []);
         if (state.frames.length === 0) state.frames.push([]);
       }
       return { kind: 'savepoint' };
     }
     this.states.delete(queryRunner);
-    return { kind: 'discarded', entries: state ? flatten(state) : [], reason: 'rollback' };
+    const entries = state ? flatten(state) : [];
+    markDropped(entries);
+    return { kind: 'discarded', entries, reason: 'rollback' };
   }
 
   /** True while callbacks (or an empty frame stack) are tracked for `queryRunner`. */
@@ -103,6 +108,11 @@ function normalize(state: HookState, depth: number | undefined, mode: 'merge' | 
     const top = state.frames.pop()!;
     if (mode === 'merge') state.frames[state.frames.length - 1]!.push(...top);
   }
+}
+
+/** Tell capture scopes that these callbacks will never run. */
+function markDropped(entries: readonly HookEntry[]): void {
+  for (const entry of entries) if (entry.capture) entry.capture.dropped = true;
 }
 
 function flatten(state: HookState): HookEntry[] {

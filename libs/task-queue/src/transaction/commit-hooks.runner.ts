@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
+import { committedCallbackScope } from './committed-callback.scope.js';
 import { getOnCommitConfig } from './on-commit.config.js';
 import type { HookEntry } from './on-commit.types.js';
 
@@ -23,10 +24,14 @@ export class CommitHooksRunner {
 
   /** Schedule the callbacks of the transaction that ran on `queryRunner`. */
   schedule(queryRunner: QueryRunner, entries: HookEntry[]): void {
+    // Entries of a capture scope were recorded there instead of being run.
+    if (entries.some((entry) => entry.capture)) entries = entries.filter((e) => !e.capture);
     if (entries.length === 0) return;
     const done = new Promise<void>((resolve, reject) => {
       setImmediate(() => {
-        this.runOutsideTransaction(() => this.runAll(entries)).then(resolve, reject);
+        committedCallbackScope
+          .run(true, () => this.runOutsideTransaction(() => this.runAll(entries)))
+          .then(resolve, reject);
       });
     });
     this.completions.set(queryRunner, done);

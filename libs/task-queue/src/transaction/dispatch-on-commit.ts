@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { commitHooksRunner } from './commit-hooks.runner.js';
-import { onCommit } from './on-commit.js';
+import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
+import { getOnCommitConfig } from './on-commit.config.js';
+import { onCommit, resolveCurrentManager } from './on-commit.js';
 import type { ImplicitOnCommitOptions } from './on-commit.types.js';
 import { publishWithRetry, type PublishRetryOptions } from './publish-retry.js';
 
@@ -22,7 +24,8 @@ export interface DispatchOnCommitOptions extends Pick<
 /**
  * The producer's seam for `delayOnCommit()` in after-commit mode: runs `publish` after the
  * transaction commits (now, when there is none), retrying with exponential backoff when it
- * fails. Returns at once; it never throws except `NoActiveTransactionError` in strict mode.
+ * fails. Resolves once registered (at once); rejects only with `NoActiveTransactionError` in
+ * strict mode when no transaction is active.
  * Best effort: the task is lost if the process dies between COMMIT and a successful publish or
  * the broker stays down past the retry budget (use the outbox mode for those cases).
  * @publicApi
@@ -30,7 +33,7 @@ export interface DispatchOnCommitOptions extends Pick<
 export function dispatchOnCommit(
   publish: () => Promise<void>,
   options: DispatchOnCommitOptions,
-): void {
+): Promise<void> {
   const { name, retry = {} } = options;
   const callback = async (): Promise<void> => {
     try {
@@ -47,14 +50,17 @@ export function dispatchOnCommit(
       );
     }
   };
-  const registration = options.manager
-    ? onCommit(options.manager, callback, { robust: true, name, strict: options.strict })
-    : onCommit(callback, {
-        robust: true,
-        name,
-        strict: options.strict,
-        dataSource: options.dataSource,
-        connectionName: options.connectionName,
-      });
+  const query = { dataSource: options.dataSource, connectionName: options.connectionName };
+  const manager = options.manager ?? resolveCurrentManager(query);
+  const strict = options.strict ?? getOnCommitConfig().strict;
+  const queryRunner = manager?.queryRunner;
+  if (strict && !queryRunner?.isTransactionActive) {
+    const reason = queryRunner?.isReleased ? 'finished' : 'none';
+    return Promise.reject(new NoActiveTransactionError(name, reason));
+  }
+  const registration = manager
+    ? onCommit(manager, callback, { robust: true, name, strict: false })
+    : onCommit(callback, { robust: true, name, strict: false, ...query });
   commitHooksRunner.track(registration);
+  return Promise.resolve();
 }

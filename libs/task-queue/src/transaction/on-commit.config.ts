@@ -1,6 +1,7 @@
 import { AlsTransactionResolver } from './resolvers/als.resolver.js';
 import { NestjsClsTransactionResolver } from './resolvers/nestjs-cls.resolver.js';
 import type { TransactionResolver } from './resolvers/transaction-resolver.interface.js';
+import { TypeOrmContextResolver } from './resolvers/typeorm-context.resolver.js';
 
 /**
  * Process-wide settings of `onCommit()`.
@@ -15,14 +16,19 @@ export interface OnCommitConfig {
   strict: boolean;
   /**
    * How the implicit `onCommit(fn)` finds the current transaction, first match wins. Default:
-   * Celeriac's own `atomic()` context, then `@nestjs-cls/transactional` when installed.
+   * the innermost transaction of a tracked DataSource (any form), then Celeriac's own
+   * `atomic()` context, then `@nestjs-cls/transactional` when installed.
    */
   resolvers: readonly TransactionResolver[];
 }
 
 const defaults = (): OnCommitConfig => ({
   strict: false,
-  resolvers: [new AlsTransactionResolver(), new NestjsClsTransactionResolver()],
+  resolvers: [
+    new TypeOrmContextResolver(),
+    new AlsTransactionResolver(),
+    new NestjsClsTransactionResolver(),
+  ],
 });
 
 let current: OnCommitConfig = defaults();

@@ -119,7 +119,7 @@ describe('onCommit (sql.js)', () => {
     expect(log).toEqual([]);
   });
 
-  it('runs at once without a transaction, and throws in strict mode', async () => {
+  it('runs at once without a transaction, and rejects (not throws) in strict mode', async () => {
     let done = false;
     await onCommit(async () => {
       await new Promise((r) => setTimeout(r, 5));
@@ -129,8 +129,11 @@ describe('onCommit (sql.js)', () => {
     await onCommit(dataSource.manager, push('explicit'));
     expect(log).toEqual(['explicit']);
     configureOnCommit({ strict: true });
-    expect(() => onCommit(push('x'))).toThrow(NoActiveTransactionError);
-    expect(() => onCommit(dataSource.manager, push('x'))).toThrow(/strict mode/);
+    let pending: Promise<void> | undefined;
+    expect(() => (pending = onCommit(push('x')))).not.toThrow();
+    await expect(pending).rejects.toThrow(NoActiveTransactionError);
+    await expect(onCommit(dataSource.manager, push('x'))).rejects.toThrow(/strict mode/);
+    expect(log).toEqual(['explicit']);
   });
 
   it('late registration after the commit runs at once (strict: throws)', async () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
-import { hasCommitHooks, installCommitHooks } from './commit-hooks.installer.js';
+import { attachCommitHooksSubscriber, hasCommitHooks } from './commit-hooks.installer.js';
 import { commitHooksRegistry } from './commit-hooks.registry.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
 import { captureStorage } from './on-commit-capture.js';
@@ -20,7 +20,7 @@ const logger = new Logger('OnCommit');
  * callback runs later, after the connection is released, outside the transaction's context.
  * Callbacks registered in a savepoint that rolls back are dropped; a rollback drops them all.
  * Without an active transaction `fn` runs now and the promise settles when it finishes; in
- * strict mode this throws `NoActiveTransactionError` (synchronously) instead.
+ * strict mode the promise rejects with `NoActiveTransactionError` instead.
  * @publicApi
  */
 export function onCommit(
@@ -29,8 +29,10 @@ export function onCommit(
   options?: OnCommitOptions,
 ): Promise<void>;
 /**
- * Implicit form: finds the current transaction through the configured resolvers (Celeriac's
- * `atomic()` context, then `@nestjs-cls/transactional` when installed).
+ * Implicit form (Django's): finds the innermost active transaction of the current async context
+ * through the configured resolvers: any transaction of a DataSource registered with the module
+ * (or `installCommitHooks()`), however it was opened; then `atomic()`'s context and
+ * `@nestjs-cls/transactional`'s for other DataSources.
  * @publicApi
  */
 export function onCommit(fn: OnCommitCallback, options?: ImplicitOnCommitOptions): Promise<void>;
@@ -69,28 +71,31 @@ function register(
     name: options.name ?? (fn.name || 'anonymous callback'),
   };
   const capture = captureStorage.getStore();
-  if (capture) {
-    capture.entries.push(entry);
-    return Promise.resolve();
-  }
+  const record = capture ? { entry, dropped: false } : undefined;
+  if (capture && record) capture.records.push(record);
   const strict = options.strict ?? getOnCommitConfig().strict;
   const queryRunner = manager?.queryRunner;
   if (queryRunner?.isTransactionActive) {
     const dataSource = queryRunner.connection;
-    if (!hasCommitHooks(dataSource)) installCommitHooks(dataSource);
-    commitHooksRegistry.register(queryRunner, entry);
+    if (!hasCommitHooks(dataSource)) attachCommitHooksSubscriber(dataSource);
+    commitHooksRegistry.register(queryRunner, { ...entry, capture: record });
     return Promise.resolve();
   }
   // A released runner means the transaction this manager belonged to is over: typically a
   // promise that was not awaited inside the transaction.
   const late = queryRunner?.isReleased === true;
-  if (strict) throw new NoActiveTransactionError(entry.name, late ? 'finished' : 'none');
+  if (strict) {
+    if (record) record.dropped = true;
+    return Promise.reject(new NoActiveTransactionError(entry.name, late ? 'finished' : 'none'));
+  }
   if (late) {
     logger.warn(
       `LATE_ON_COMMIT: onCommit(${entry.name}) was called after its transaction had finished ` +
         `(a promise not awaited inside the transaction?). Running it now.`,
     );
   }
+  // Captured: it would run now; the capture scope records it instead.
+  if (record) return Promise.resolve();
   return commitHooksRunner.runOne(entry);
 }
 

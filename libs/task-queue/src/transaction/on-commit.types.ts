@@ -32,4 +32,12 @@ export interface HookEntry {
   readonly name: string;
   /** Global registration counter: callbacks run in this order. */
   readonly seq: number;
+  /** Set while `captureOnCommitCallbacks` records instead of running: marks a dropped entry. */
+  readonly capture?: CaptureRecord;
+}
+
+/** One callback recorded by a capture scope; `dropped` once its savepoint/transaction rolls back. */
+export interface CaptureRecord {
+  readonly entry: Pick<HookEntry, 'fn' | 'robust' | 'name'>;
+  dropped: boolean;
 }

@@ -2,23 +2,31 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 import { installCommitHooks } from './commit-hooks.installer.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
-import { runWithManager, transactionStorage } from './transaction-storage.js';
+import { resolveCurrentManager } from './on-commit.js';
+import { getTransactionHost, isEntityManagerLike } from './resolvers/nestjs-cls.loader.js';
+import { runWithManager } from './transaction-storage.js';
 
 /** Options of `atomic()`. @publicApi */
 export interface AtomicOptions {
   isolationLevel?: IsolationLevel;
   /**
-   * Inside an active `atomic()` of the same DataSource: true (default) opens a SAVEPOINT, so a
+   * Inside an active transaction of the same DataSource: true (default) opens a SAVEPOINT, so a
    * failure rolls back (and drops the callbacks of) this block only; false just joins.
    */
   savepoint?: boolean;
+  /** `@nestjs-cls/transactional` connection name when several TransactionHosts exist. */
+  connectionName?: string;
 }
 
 /**
  * Django's `transaction.atomic` for TypeORM: run `fn` in a transaction that the implicit
- * `onCommit(fn)` sees. Nested calls for the same DataSource open a savepoint. The outermost call
- * resolves after the commit AND after the transaction's `onCommit` callbacks ran; the error of
- * a non-robust callback is rethrown here (the data stays committed), as Django does.
+ * `onCommit(fn)` sees. Inside any active transaction of the same DataSource (another `atomic()`,
+ * `dataSource.transaction()`, `@Transactional()`...) it opens a savepoint of that transaction.
+ * When `@nestjs-cls/transactional` is set up for this DataSource the transaction is opened
+ * through its TransactionHost, so `@Transactional()` code called inside joins it (and `txHost.tx`
+ * is this transaction). The outermost call resolves after the commit AND after the
+ * transaction's `onCommit` callbacks ran; the error of a non-robust callback is rethrown here
+ * (the data stays committed), as Django does.
  * @publicApi
  */
 export async function atomic<T>(
@@ -26,10 +34,16 @@ export async function atomic<T>(
   fn: (manager: EntityManager) => Promise<T>,
   options: AtomicOptions = {},
 ): Promise<T> {
-  const parent = transactionStorage.getStore()?.byDataSource.get(dataSource);
+  const parent = resolveCurrentManager({ dataSource, connectionName: options.connectionName });
+  const host = clsHostOf(dataSource, options.connectionName);
   if (parent?.queryRunner?.isTransactionActive) {
-    if (options.savepoint === false) return fn(parent);
-    return parent.transaction((manager) => runWithManager(dataSource, manager, () => fn(manager)));
+    if (options.savepoint === false) return runWithManager(dataSource, parent, () => fn(parent));
+    const nested = (): Promise<T> =>
+      parent.transaction((manager) => runWithManager(dataSource, manager, () => fn(manager)));
+    // Keep txHost.tx in step with the savepoint when the parent is the host's transaction.
+    return host?.isTransactionActive() && host.tx === parent
+      ? host.withTransaction('NESTED', {}, () => fnWithHostTx(host, dataSource, fn))
+      : nested();
   }
   installCommitHooks(dataSource);
   let queryRunner: EntityManager['queryRunner'];
@@ -37,10 +51,39 @@ export async function atomic<T>(
     queryRunner = manager.queryRunner;
     return runWithManager(dataSource, manager, () => fn(manager));
   };
-  const result = options.isolationLevel
-    ? await dataSource.transaction(options.isolationLevel, body)
-    : await dataSource.transaction(body);
+  const isolation = options.isolationLevel ? { isolationLevel: options.isolationLevel } : {};
+  const result = host
+    ? await host.withTransaction('REQUIRED', isolation, () => {
+        const manager = host.tx as EntityManager;
+        return body(manager);
+      })
+    : options.isolationLevel
+      ? await dataSource.transaction(options.isolationLevel, body)
+      : await dataSource.transaction(body);
   const callbacks = queryRunner && commitHooksRunner.takeCompletion(queryRunner);
   if (callbacks) await callbacks;
   return result;
+}
+
+function fnWithHostTx<T>(
+  host: NonNullable<ReturnType<typeof clsHostOf>>,
+  dataSource: DataSource,
+  fn: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  const manager = host.tx as EntityManager;
+  return runWithManager(dataSource, manager, () => fn(manager));
+}
+
+/** The `@nestjs-cls/transactional` host whose TypeORM adapter uses `dataSource`, if any. */
+function clsHostOf(dataSource: DataSource, connectionName?: string) {
+  const host = getTransactionHost(connectionName);
+  if (!host) return undefined;
+  try {
+    // Outside a transaction `tx` is the adapter's fallback: the DataSource's own manager.
+    const tx = host.tx;
+    return isEntityManagerLike(tx) && tx.connection === dataSource ? host : undefined;
+  } catch {
+    // No CLS context active: the host cannot be used here.
+    return undefined;
+  }
 }

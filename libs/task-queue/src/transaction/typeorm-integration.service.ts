@@ -6,6 +6,13 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type {
+  OnCommitDispatchStrategy,
+  PreparedTask,
+} from '../core/on-commit-dispatch.strategy.js';
+import { DEDUPE_HEADER } from '../task-queue.constants.js';
+import { committedCallbackScope } from './committed-callback.scope.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../interfaces/broker.interface.js';
@@ -16,17 +23,30 @@ interface Relay {
   stop(): Promise<void>;
 }
 
+type DispatchModules = [
+  typeof import('./dispatch-on-commit.js'),
+  typeof import('./outbox/outbox-dispatch.js'),
+];
+
 /**
  * Lifecycle of the TypeORM integration, when `typeorm` is configured: commit hooks installed on
- * the DataSource at init, the outbox relay started with the worker, and pending after-commit
- * publishes drained at shutdown. TypeORM is imported lazily: apps without it never load it.
+ * the DataSource at init (its transactions tracked for the implicit `onCommit(fn)`; undone at
+ * shutdown, after the pending callbacks drained), the outbox relay started with the worker, and pending after-commit
+ * publishes drained at shutdown. It is also the producer's OnCommitDispatchStrategy
+ * (after-commit or outbox). TypeORM is imported lazily: apps without it never load it.
  */
 @Injectable()
 export class TypeOrmIntegration
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+  implements
+    OnModuleInit,
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    OnCommitDispatchStrategy
 {
   private readonly logger = new Logger('TaskQueue');
   private relay?: Relay;
+  private dispatchModules?: Promise<DispatchModules>;
+  private outboxWriter?: import('./outbox/outbox.writer.js').OutboxWriter;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -71,10 +91,60 @@ export class TypeOrmIntegration
     installCommitHooks(this.config.typeorm!.dataSource);
   }
 
+  /**
+   * Outbox mode: a `delay()` made by an `onCommit` callback after its commit is written to the
+   * outbox (autocommit) and published by the fast path, so a broker outage does not lose it.
+   */
+  routeSend(prepared: PreparedTask): Promise<void> | undefined {
+    if (!committedCallbackScope.getStore()) return undefined;
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch !== 'outbox') return undefined;
+    // The relay may publish the row again: let workers dedupe.
+    prepared.message.headers[DEDUPE_HEADER] = true;
+    return this.writeOutbox(prepared, typeorm.dataSource.manager);
+  }
+
+  private async writeOutbox(
+    prepared: PreparedTask,
+    manager: EntityManager | undefined,
+  ): Promise<void> {
+    const [, { writeToOutbox, OutboxWriter }] = await this.loadDispatch();
+    const typeorm = this.config.typeorm!;
+    this.outboxWriter ??= new OutboxWriter({ ...typeorm.outbox, broker: this.broker });
+    await writeToOutbox(this.outboxWriter, typeorm, prepared, manager);
+  }
+
+  private loadDispatch(): Promise<DispatchModules> {
+    return (this.dispatchModules ??= Promise.all([
+      import('./dispatch-on-commit.js'),
+      import('./outbox/outbox-dispatch.js'),
+    ]));
+  }
+
+  /** `delayOnCommit()` / `applyAsyncOnCommit()`: after-commit publish, or outbox row. */
+  async dispatch(
+    prepared: PreparedTask,
+    publish: () => Promise<void>,
+    manager: EntityManager | undefined,
+  ): Promise<void> {
+    const [{ dispatchOnCommit }] = await this.loadDispatch();
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager);
+    const headers = prepared.message.headers;
+    return dispatchOnCommit(publish, {
+      name: `${headers.task}[${headers.id}]`,
+      manager,
+      dataSource: typeorm?.dataSource,
+      strict: typeorm?.strict,
+    });
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.config.typeorm) return;
     await this.relay?.stop();
     const { drainOnCommit } = await import('./commit-hooks.runner.js');
     await drainOnCommit();
+    const { uninstallCommitHooks } = await import('./commit-hooks.installer.js');
+    uninstallCommitHooks(this.config.typeorm.dataSource);
   }
 }

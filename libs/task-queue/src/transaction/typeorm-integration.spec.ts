@@ -1,16 +1,80 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
+import { TaskDispatcher } from '../core/task.dispatcher.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
+import type { TypeOrmIntegrationOptions } from '../interfaces/task-queue-options.interface.js';
 import { hasCommitHooks } from './commit-hooks.installer.js';
+import { drainOnCommit } from './commit-hooks.runner.js';
+import { TaskOutbox } from './outbox/task-outbox.entity.js';
+import { isTracked } from './transaction-tracking.js';
 
 describe('TaskQueueModule typeorm option', () => {
   it('installs commit hooks on an initialized DataSource at boot', async () => {
     const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
     const app = await createApp({ typeorm: { dataSource } }, []);
     expect(hasCommitHooks(dataSource)).toBe(true);
+    expect(isTracked(dataSource)).toBe(true);
+    const transaction = EntityManager.prototype.transaction;
+    await app.close();
+    // Shutdown restores what the module changed.
+    expect(hasCommitHooks(dataSource)).toBe(false);
+    expect(isTracked(dataSource)).toBe(false);
+    expect(EntityManager.prototype.transaction).not.toBe(transaction);
+    await dataSource.destroy();
+  });
+
+  it('typeorm.outbox.graceMs sets how long the relay leaves a fresh row alone', async () => {
+    const dataSource = await new DataSource({
+      type: 'sqljs',
+      entities: [TaskOutbox],
+      synchronize: true,
+    }).initialize();
+    const app = await createApp(
+      { typeorm: { dataSource, dispatch: 'outbox', outbox: { graceMs: 60_000 }, relay: false } },
+      [],
+    );
+    const dispatcher = app.get(TaskDispatcher);
+    let row: TaskOutbox | null = null;
+    await dataSource.transaction(async (m) => {
+      const result = await dispatcher.sendOnCommit('demo.add', [1, 2], {});
+      row = await m.getRepository(TaskOutbox).findOneBy({ id: result.id });
+    });
+    expect(row!.relayAfter.getTime() - row!.createdAt.getTime()).toBe(60_000);
+    await drainOnCommit();
     await app.close();
     await dataSource.destroy();
+  });
+
+  it('strict: delayOnCommit outside a transaction rejects (no synchronous throw), sends nothing', async () => {
+    const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
+    const broker = `memory://strict-${Date.now()}`;
+    const app = await createApp(
+      { broker, typeorm: { dataSource, strict: true }, worker: { enabled: false } },
+      [],
+    );
+    const dispatcher = app.get(TaskDispatcher);
+    let sending: Promise<unknown> | undefined;
+    expect(() => (sending = dispatcher.sendOnCommit('demo.add', [1, 2], {}))).not.toThrow();
+    await expect(sending).rejects.toBeInstanceOf(NoActiveTransactionError);
+    await dataSource.transaction(() => dispatcher.sendOnCommit('demo.add', [1, 2], {}));
+    await drainOnCommit();
+    await app.close();
+    await dataSource.destroy();
+  });
+
+  it.each<[string, Partial<TypeOrmIntegrationOptions>]>([
+    ['typeorm.outbox.graceMs', { outbox: { graceMs: -1 } }],
+    ['typeorm.outbox.leaseMs', { outbox: { leaseMs: 1.5 } }],
+    ['typeorm.relay.pollIntervalMs', { relay: { pollIntervalMs: 0 } }],
+    ['typeorm.results.cleanupIntervalMs', { results: { cleanupIntervalMs: -5 } }],
+    ['typeorm.results.pollIntervalMs', { results: { pollIntervalMs: Number.NaN } }],
+  ])('rejects an invalid %s', async (option, extra) => {
+    const dataSource = new DataSource({ type: 'sqljs', entities: [] });
+    await expect(createApp({ typeorm: { dataSource, ...extra } }, [])).rejects.toThrow(
+      new RegExp(`"${option.replace(/\./g, '\\.')}" must be an integer number of milliseconds`),
+    );
   });
 
   it('fails boot with a clear error when the DataSource is not initialized', async () => {

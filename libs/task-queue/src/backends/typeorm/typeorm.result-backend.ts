@@ -10,7 +10,13 @@ import { isReadyState } from '../../results/task-states.js';
 import { waitForEvent } from '../wait-for-ready.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { ResultWaiters } from './result-waiters.js';
-import { isMissingTableError, qualifiedTable, sqlDialect } from './sql-dialect.js';
+import {
+  instantOf,
+  isMissingTableError,
+  qualifiedTable,
+  sqlDialect,
+  utcDate,
+} from './sql-dialect.js';
 import { TaskGroupResult } from './task-group-result.entity.js';
 import { fromResultRow, toResultValues } from './task-result.codec.js';
 import { TaskResult } from './task-result.entity.js';
@@ -116,8 +122,8 @@ export class TypeOrmResultBackend implements ResultBackend {
       {
         groupId,
         result: JSON.stringify(taskIds),
-        dateCreated: now,
-        expiresAt: new Date(now.getTime() + this.expires * 1000),
+        dateCreated: utcDate(this.dataSource, now),
+        expiresAt: utcDate(this.dataSource, new Date(now.getTime() + this.expires * 1000)),
       },
       ['groupId'],
     );
@@ -126,7 +132,7 @@ export class TypeOrmResultBackend implements ResultBackend {
   /** A group's member task ids, or null when unknown or expired. */
   async getGroup(groupId: string): Promise<string[] | null> {
     const row = await this.dataSource.getRepository(TaskGroupResult).findOneBy({ groupId });
-    if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+    if (!row || instantOf(this.dataSource, row.expiresAt).getTime() <= Date.now()) return null;
     return JSON.parse(row.result) as string[];
   }
 
@@ -135,7 +141,8 @@ export class TypeOrmResultBackend implements ResultBackend {
   }
 
   /** Delete expired results and groups; resolves the number of results deleted. */
-  async cleanup(now = new Date()): Promise<number> {
+  async cleanup(at = new Date()): Promise<number> {
+    const now = utcDate(this.dataSource, at);
     const results = await this.dataSource
       .getRepository(TaskResult)
       .delete({ expiresAt: LessThanOrEqual(now) });
@@ -172,6 +179,9 @@ export class TypeOrmResultBackend implements ResultBackend {
   private async getMany(taskIds: string[]): Promise<TaskMeta[]> {
     const rows = await this.dataSource.getRepository(TaskResult).findBy({ taskId: In(taskIds) });
     const now = Date.now();
-    return rows.filter((row) => row.expiresAt.getTime() > now).map(fromResultRow);
+    const at = (value: Date): Date => instantOf(this.dataSource, value);
+    return rows
+      .filter((row) => at(row.expiresAt).getTime() > now)
+      .map((row) => fromResultRow({ ...row, dateDone: row.dateDone && at(row.dateDone) }));
   }
 }

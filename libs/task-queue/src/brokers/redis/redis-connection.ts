@@ -127,22 +127,37 @@ export function connectionProblem(client: Redis): string | undefined {
 
 /**
  * Resolve once the client is ready, starting a lazy connection if needed; resolve false if it
- * is not ready within `timeoutMs`.
+ * is not ready within `timeoutMs`. All waiters of a client share one `ready` listener, so many
+ * pending publishes during an outage add no listeners (no MaxListenersExceededWarning).
  */
 export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   if (client.status === 'wait') client.connect().catch(() => undefined);
   if (client.status === 'end') return Promise.resolve(false);
   return new Promise((resolve) => {
-    const done = (ready: boolean): void => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    void nextReady(client).then(() => {
       clearTimeout(timer);
-      client.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = (): void => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    client.on('ready', onReady);
+      resolve(true);
+    });
   });
+}
+
+const readyEvents = new WeakMap<Redis, Promise<void>>();
+
+/** The client's next `ready` event, through one listener however many wait for it. */
+function nextReady(client: Redis): Promise<void> {
+  let ready = readyEvents.get(client);
+  if (!ready) {
+    ready = new Promise((resolve) => {
+      client.once('ready', () => {
+        readyEvents.delete(client);
+        resolve();
+      });
+    });
+    readyEvents.set(client, ready);
+  }
+  return ready;
 }
 
 /** Run `operation` within `timeoutMs`; reject with the error `onTimeout` builds otherwise. */

@@ -1,12 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import type { PreparedTask } from '../../core/task.dispatcher.js';
+import type { PreparedTask } from '../../core/on-commit-dispatch.strategy.js';
 import { NoActiveTransactionError } from '../../errors/no-active-transaction.error.js';
-import type { Broker } from '../../interfaces/broker.interface.js';
 import type { TypeOrmIntegrationOptions } from '../../interfaces/task-queue-options.interface.js';
 import { resolveCurrentManager } from '../on-commit.js';
-import { OutboxWriter } from './outbox.writer.js';
-
-const writers = new WeakMap<Broker, OutboxWriter>();
+import type { OutboxWriter } from './outbox.writer.js';
 
 /**
  * Outbox mode of `delayOnCommit`: write the message to `task_outbox` with the transaction's
@@ -15,13 +12,11 @@ const writers = new WeakMap<Broker, OutboxWriter>();
  * `strict` is set.
  */
 export async function writeToOutbox(
-  broker: Broker,
+  writer: OutboxWriter,
   options: TypeOrmIntegrationOptions,
   prepared: PreparedTask,
   manager?: EntityManager,
 ): Promise<void> {
-  let writer = writers.get(broker);
-  if (!writer) writers.set(broker, (writer = new OutboxWriter({ broker })));
   const target = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
   if (!target && options.strict) {
     throw new NoActiveTransactionError(
@@ -31,3 +26,5 @@ export async function writeToOutbox(
   }
   await writer.write(target ?? options.dataSource.manager, prepared.message, prepared.publish);
 }
+
+export { OutboxWriter } from './outbox.writer.js';

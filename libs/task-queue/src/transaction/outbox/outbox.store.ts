@@ -1,5 +1,11 @@
 import { In, type DataSource } from 'typeorm';
-import { dateParam, qualifiedTable, sqlDialect } from '../../backends/typeorm/sql-dialect.js';
+import {
+  dateParam,
+  instantOf,
+  qualifiedTable,
+  sqlDialect,
+  utcDate,
+} from '../../backends/typeorm/sql-dialect.js';
 import { errorText, relayBackoffMs } from './outbox.options.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
@@ -22,14 +28,15 @@ export class OutboxStore {
       .update(TaskOutbox)
       .set({
         lockedBy: owner,
-        lockedUntil: new Date(now.getTime() + leaseMs),
+        lockedUntil: this.time(new Date(now.getTime() + leaseMs)),
         attempts: () => 'attempts + 1',
       })
       .where('id = :id', { id })
-      .andWhere('(locked_until IS NULL OR locked_until < :now)', { now })
+      .andWhere('(locked_until IS NULL OR locked_until < :now)', { now: this.time(now) })
       .execute();
     if (result.affected !== 1) return null;
-    return this.dataSource.getRepository(TaskOutbox).findOneBy({ id, lockedBy: owner });
+    const row = await this.dataSource.getRepository(TaskOutbox).findOneBy({ id, lockedBy: owner });
+    return row && this.read(row);
   }
 
   /** Lease up to `limit` due rows for `owner`, oldest first. */
@@ -57,22 +64,45 @@ export class OutboxStore {
       .execute();
   }
 
-  /** Publishing failed: release the lease and retry after a backoff. */
+  /**
+   * Rows published by the fast path: delete those that `owner` holds or nobody claimed (a relay
+   * that claimed one meanwhile will publish it again and delete it: at-least-once).
+   */
+  async completeMany(ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(TaskOutbox)
+      .where('id IN (:...ids) AND (locked_by IS NULL OR locked_by = :owner)', { ids, owner })
+      .execute();
+  }
+
+  /**
+   * Publishing failed: release the lease (or, for a row that was never claimed, count the
+   * attempt) and retry after a backoff.
+   */
   async fail(
     row: Pick<TaskOutbox, 'id' | 'attempts'>,
     owner: string,
     error: unknown,
+    claimed = true,
   ): Promise<void> {
+    const attempts = claimed ? row.attempts : row.attempts + 1;
     await this.dataSource
       .createQueryBuilder()
       .update(TaskOutbox)
       .set({
         lockedBy: null,
         lockedUntil: null,
-        relayAfter: new Date(Date.now() + relayBackoffMs(row.attempts)),
+        relayAfter: this.time(new Date(Date.now() + relayBackoffMs(attempts))),
         lastError: errorText(error),
+        ...(claimed ? {} : { attempts: () => 'attempts + 1' }),
       })
-      .where('id = :id AND locked_by = :owner', { id: row.id, owner })
+      .where(claimed ? 'id = :id AND locked_by = :owner' : 'id = :id AND locked_by IS NULL', {
+        id: row.id,
+        owner,
+      })
       .execute();
   }
 
@@ -89,7 +119,7 @@ export class OutboxStore {
     const due = row?.due;
     if (due === null || due === undefined) return null;
     return due instanceof Date
-      ? due
+      ? instantOf(this.dataSource, due)
       : new Date(sqlDialect(this.dataSource) === 'sqlite' ? `${due.replace(' ', 'T')}Z` : due);
   }
 
@@ -132,12 +162,12 @@ export class OutboxStore {
       const rows: Array<{ id: string }> = await manager.query(
         `SELECT id FROM ${table} WHERE relay_after <= ? AND (locked_until IS NULL OR locked_until < ?)
          ORDER BY created_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
-        [now, now],
+        [this.time(now), this.time(now)],
       );
       if (rows.length === 0) return [];
       await manager.query(
         `UPDATE ${table} SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE id IN (${rows.map(() => '?').join(', ')})`,
-        [owner, new Date(now.getTime() + leaseMs), ...rows.map((r) => r.id)],
+        [owner, this.time(new Date(now.getTime() + leaseMs)), ...rows.map((r) => r.id)],
       );
       return rows.map((r) => r.id);
     });
@@ -173,6 +203,25 @@ export class OutboxStore {
     const rows = await this.dataSource
       .getRepository(TaskOutbox)
       .findBy({ id: In(ids), lockedBy: owner });
-    return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    return rows
+      .map((row) => this.read(row))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /** A Date for a DATETIME column or comparison (UTC on MySQL/MariaDB, see `utcDate`). */
+  private time(date: Date): Date {
+    return utcDate(this.dataSource, date);
+  }
+
+  /** A loaded row with its times as instants. */
+  private read(row: TaskOutbox): TaskOutbox {
+    const at = (value: Date): Date => instantOf(this.dataSource, value);
+    return {
+      ...row,
+      notBefore: row.notBefore && at(row.notBefore),
+      createdAt: at(row.createdAt),
+      relayAfter: at(row.relayAfter),
+      lockedUntil: row.lockedUntil && at(row.lockedUntil),
+    };
   }
 }

@@ -1,15 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityMetadataNotFoundError, type EntityManager } from 'typeorm';
+import { EntityMetadataNotFoundError, type DataSource, type EntityManager } from 'typeorm';
 import { isMissingTableError, sqlDialect } from '../../backends/typeorm/sql-dialect.js';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
 import type { Broker, PublishOptions } from '../../interfaces/broker.interface.js';
 import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import { commitHooksRunner } from '../commit-hooks.runner.js';
 import { onCommit } from '../on-commit.js';
-import { publishOutboxRow } from './outbox-publish.js';
+import { insertOutboxRow } from './outbox-insert.js';
+import { Batcher } from './batcher.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';
 import { TaskOutbox } from './task-outbox.entity.js';
+
+/** The fast path claims a row before publishing it when its grace period ends within this. */
+const FAST_PATH_MARGIN_MS = 1_000;
+
+/** Published rows are deleted in batches collected for this long (well under the claim margin). */
+const DELETE_DELAY_MS = 100;
 
 /** Options of `OutboxWriter`. @publicApi */
 export interface OutboxWriterOptions extends OutboxCommonOptions {
@@ -20,7 +28,10 @@ export interface OutboxWriterOptions extends OutboxCommonOptions {
   broker?: Broker;
   /** The relay leaves a fresh row to the fast path for this long (default 5 s). */
   graceMs?: number;
-  /** PostgreSQL: `NOTIFY` relays when the transaction commits (default true). */
+  /**
+   * PostgreSQL: `NOTIFY` relays when the transaction commits. Default: only without a fast path
+   * (no broker); with one, relays would find nothing due before the grace period anyway.
+   */
   notify?: boolean;
 }
 
@@ -33,6 +44,9 @@ export class OutboxWriter {
   private readonly logger = new Logger('Outbox');
   /** Lease owner name of this process's fast path. */
   readonly owner = `fast-path:${process.pid}:${randomUUID()}`;
+  private readonly stores = new WeakMap<DataSource, OutboxStore>();
+  private readonly deletes = new WeakMap<DataSource, Batcher<string>>();
+  private readonly checked = new WeakSet<DataSource>();
 
   constructor(private readonly options: OutboxWriterOptions = {}) {}
 
@@ -62,14 +76,17 @@ export class OutboxWriter {
       lockedUntil: null,
     };
     try {
-      await manager.insert(TaskOutbox, row);
+      this.checkEntity(manager.connection);
+      await insertOutboxRow(manager, row);
     } catch (error) {
       if (error instanceof EntityMetadataNotFoundError)
         throw new OutboxTableMissingError('entity', { cause: error });
       if (isMissingTableError(error)) throw new OutboxTableMissingError('table', { cause: error });
       throw error;
     }
-    if (this.options.notify !== false && sqlDialect(manager.connection) === 'postgres') {
+    // With a fast path, relays would find nothing due before the grace period: no NOTIFY.
+    const notify = this.options.notify ?? !this.options.broker;
+    if (notify && sqlDialect(manager.connection) === 'postgres') {
       await manager.query('SELECT pg_notify($1, $2)', [
         this.options.channel ?? OUTBOX_DEFAULTS.channel,
         row.queue,
@@ -77,7 +94,9 @@ export class OutboxWriter {
     }
     const broker = this.options.broker;
     if (broker) {
-      const fastPath = (): Promise<void> => this.publishNow(manager, broker, row.id);
+      const dataSource = manager.connection;
+      const fastPath = (): Promise<void> =>
+        this.publishNow(dataSource, broker, row, message, options);
       await onCommit(manager, fastPath, {
         robust: true,
         name: `outbox fast path ${row.taskName}[${row.id}]`,
@@ -87,25 +106,65 @@ export class OutboxWriter {
     return row;
   }
 
-  private async publishNow(manager: EntityManager, broker: Broker, id: string): Promise<void> {
-    const store = new OutboxStore(manager.connection);
-    // Zero rows: the transaction did not really commit (PostgreSQL aborted transaction), or a
-    // relay has it already. Either way there is nothing to do here.
-    const row = await store.claimOne(
-      id,
-      this.owner,
-      this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs,
-    );
-    if (!row) return;
+  /**
+   * After commit: publish the row from memory and delete it (deletes of one event-loop turn go
+   * out as one statement). A row whose grace period is (nearly) over may be claimed by a relay,
+   * so it is claimed first; a fresh one is not, to save a round trip per task. The PostgreSQL
+   * "COMMIT became ROLLBACK" case never gets here: the commit hooks discard its callbacks.
+   */
+  private async publishNow(
+    dataSource: DataSource,
+    broker: Broker,
+    row: TaskOutbox,
+    message: TaskMessage,
+    options: PublishOptions,
+  ): Promise<void> {
+    const store = this.storeOf(dataSource);
+    const late = Date.now() >= row.relayAfter.getTime() - FAST_PATH_MARGIN_MS;
+    if (late) {
+      const leaseMs = this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
+      // Zero rows: the transaction did not really commit, or a relay has it already.
+      if (!(await store.claimOne(row.id, this.owner, leaseMs))) return;
+    }
     try {
-      await publishOutboxRow(broker, row);
+      // The message in memory: the row holds the same, serialized.
+      await broker.publish(message, options);
     } catch (error) {
       this.logger.warn(
-        `Publishing ${row.taskName}[${id}] after commit failed: ${String(error)}. The outbox relay will retry it.`,
+        `Publishing ${row.taskName}[${row.id}] after commit failed: ${String(error)}. The outbox relay will retry it.`,
       );
-      await store.fail(row, this.owner, error);
+      await store.fail(row, this.owner, error, late);
       return;
     }
-    await store.complete(id, this.owner);
+    // Not awaited: the delete of a published row is not urgent (the relay leaves the row alone
+    // for the grace period) and is shared with other rows; drainOnCommit() still waits for it.
+    const deleted = this.completions(dataSource, store)
+      .add(row.id)
+      .catch((error: unknown) =>
+        this.logger.warn(`Deleting published outbox rows failed: ${String(error)}.`),
+      );
+    commitHooksRunner.track(deleted);
+  }
+
+  /** The relay and fast path need the entity: fail at write time when it is missing. */
+  private checkEntity(dataSource: DataSource): void {
+    if (this.checked.has(dataSource)) return;
+    dataSource.getMetadata(TaskOutbox); // throws EntityMetadataNotFoundError
+    this.checked.add(dataSource);
+  }
+
+  private storeOf(dataSource: DataSource): OutboxStore {
+    let store = this.stores.get(dataSource);
+    if (!store) this.stores.set(dataSource, (store = new OutboxStore(dataSource)));
+    return store;
+  }
+
+  private completions(dataSource: DataSource, store: OutboxStore): Batcher<string> {
+    let batcher = this.deletes.get(dataSource);
+    if (!batcher) {
+      batcher = new Batcher((ids) => store.completeMany(ids, this.owner), DELETE_DELAY_MS, 500);
+      this.deletes.set(dataSource, batcher);
+    }
+    return batcher;
   }
 }

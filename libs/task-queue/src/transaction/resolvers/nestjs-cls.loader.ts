@@ -6,10 +6,15 @@ export interface TransactionHostLike {
   readonly tx: unknown;
   isTransactionActive(): boolean;
   withoutTransaction<R>(fn: () => Promise<R>): Promise<R>;
+  /** `propagation` is a `Propagation` enum value ('REQUIRED', 'NESTED', ...). */
+  withTransaction<R>(propagation: string, options: object, fn: () => Promise<R>): Promise<R>;
 }
 
 interface TransactionalModule {
-  TransactionHost: { getInstance(connectionName?: string): TransactionHostLike };
+  TransactionHost: {
+    getInstance(connectionName?: string): TransactionHostLike;
+    readonly prototype: object;
+  };
 }
 
 let loaded: TransactionalModule | null | undefined;
@@ -18,7 +23,7 @@ let loaded: TransactionalModule | null | undefined;
  * `@nestjs-cls/transactional` when it is installed, else null. It is an optional peer: loaded
  * lazily with `require` (the package is CommonJS, so this is the same instance the app uses).
  */
-function loadTransactional(): TransactionalModule | null {
+export function loadTransactional(): TransactionalModule | null {
   if (loaded !== undefined) return loaded;
   try {
     const require = createRequire(import.meta.url);

@@ -1,0 +1,128 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EntityManager, type DataSource, type QueryRunner } from 'typeorm';
+import { honorClsSuspensions } from './resolvers/nestjs-cls.suspension.js';
+
+/**
+ * One transaction level seen in the current async context: innermost first, then its parents.
+ * A level without a runner only marks the scope of an `EntityManager.transaction()` call, or,
+ * with `suspends`, code that runs outside `suspends`'s transactions (`@nestjs-cls/transactional`
+ * `NotSupported` / `withoutTransaction()`).
+ */
+export interface TrackedTransaction {
+  readonly queryRunner?: QueryRunner;
+  readonly suspends?: DataSource;
+  readonly parent: TrackedTransaction | undefined;
+}
+
+/**
+ * The TypeORM transactions of the current async context, however they were opened
+ * (`dataSource.transaction`, `manager.transaction`, `queryRunner.startTransaction()`, the
+ * implicit transaction of `save()` / `remove()`, `atomic()`, `@Transactional()`), for the
+ * DataSources passed to `trackTransactions()`.
+ */
+export const trackedTransactions = new AsyncLocalStorage<TrackedTransaction>();
+
+const tracked = new Map<DataSource, () => void>();
+const patchedRunners = new WeakSet<QueryRunner>();
+let originalTransaction: EntityManager['transaction'] | undefined;
+let restoreClsHost: (() => void) | undefined;
+
+/**
+ * Make `dataSource`'s transactions visible to the implicit `onCommit(fn)` (idempotent). Each
+ * QueryRunner the DataSource creates enters its transaction into the caller's async context
+ * when `startTransaction()` is called; `EntityManager.transaction()` is confined so the
+ * transaction it opens is seen by its callback only, not by the code that called it. Undo
+ * with `untrackTransactions(dataSource)`.
+ * @publicApi
+ */
+export function trackTransactions(dataSource: DataSource): void {
+  if (tracked.has(dataSource)) return;
+  const ownCreate = Object.prototype.hasOwnProperty.call(dataSource, 'createQueryRunner');
+  const create = dataSource.createQueryRunner;
+  dataSource.createQueryRunner = function (this: DataSource, ...args) {
+    const queryRunner = create.apply(this, args);
+    patchRunner(queryRunner);
+    return queryRunner;
+  };
+  tracked.set(dataSource, () => {
+    if (ownCreate) dataSource.createQueryRunner = create;
+    else delete (dataSource as { createQueryRunner?: unknown }).createQueryRunner;
+  });
+  if (tracked.size === 1) {
+    confineManagerTransactions();
+    restoreClsHost = honorClsSuspensions(runSuspended);
+  }
+}
+
+/** Restore what `trackTransactions(dataSource)` changed. @publicApi */
+export function untrackTransactions(dataSource: DataSource): void {
+  const restore = tracked.get(dataSource);
+  if (!restore) return;
+  restore();
+  tracked.delete(dataSource);
+  if (tracked.size === 0 && originalTransaction) {
+    EntityManager.prototype.transaction = originalTransaction;
+    originalTransaction = undefined;
+    restoreClsHost?.();
+    restoreClsHost = undefined;
+  }
+}
+
+/** True while `dataSource`'s transactions are tracked. */
+export function isTracked(dataSource: DataSource): boolean {
+  return tracked.has(dataSource);
+}
+
+/** The innermost active tracked transaction's manager (of `dataSource`, when given). */
+export function currentTrackedManager(dataSource?: DataSource): EntityManager | undefined {
+  let suspended: Set<DataSource> | undefined;
+  for (let level = trackedTransactions.getStore(); level; level = level.parent) {
+    if (level.suspends) (suspended ??= new Set()).add(level.suspends);
+    const queryRunner = level.queryRunner;
+    if (!queryRunner?.isTransactionActive || queryRunner.isReleased) continue;
+    if (dataSource && queryRunner.connection !== dataSource) continue;
+    if (suspended?.has(queryRunner.connection)) continue;
+    return queryRunner.manager;
+  }
+  return undefined;
+}
+
+/** Run `fn` outside the transactions of `dataSource` opened so far in this context. */
+export function runSuspended<T>(dataSource: DataSource, fn: () => T): T {
+  return trackedTransactions.run(
+    { suspends: dataSource, parent: trackedTransactions.getStore() },
+    fn,
+  );
+}
+
+function patchRunner(queryRunner: QueryRunner): void {
+  // The sqljs driver hands out one runner for the whole DataSource: patch it once.
+  if (patchedRunners.has(queryRunner)) return;
+  patchedRunners.add(queryRunner);
+  const start = queryRunner.startTransaction;
+  queryRunner.startTransaction = function (this: QueryRunner, ...args) {
+    const started = start.apply(this, args);
+    if (tracked.has(this.connection)) {
+      // NOTE: enterWith, not run: a manual `await qr.startTransaction()` has no callback to run
+      // in, so the transaction is entered into the caller's context until it ends (the resolver
+      // skips finished levels). EntityManager.transaction() confines this with run() below.
+      trackedTransactions.enterWith({ queryRunner: this, parent: trackedTransactions.getStore() });
+    }
+    return started;
+  };
+}
+
+function confineManagerTransactions(): void {
+  if (originalTransaction) return;
+  const original = EntityManager.prototype.transaction;
+  originalTransaction = original;
+  EntityManager.prototype.transaction = function (this: EntityManager, ...args: unknown[]) {
+    const call = (): Promise<unknown> =>
+      (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    if (!tracked.has(this.connection)) return call();
+    // startTransaction() runs in transaction()'s synchronous prefix: without this scope its
+    // enterWith would leak into the caller (and its siblings) after transaction() returns.
+    // A new level object each time: run() with the current store would not restore it.
+    return trackedTransactions.run({ parent: trackedTransactions.getStore() }, call);
+  } as EntityManager['transaction'];
+}

@@ -1,0 +1,64 @@
+import { DataSource, EntitySchema } from 'typeorm';
+import { dropMariaDb, openMariaDb, uniqueDatabase } from './typeorm-mariadb.js';
+import { dropSchema, openSchemaDataSource, uniqueSchema } from './typeorm-postgres.js';
+
+/** A row a task looks up to prove it ran after the commit. */
+export interface Item {
+  id: string;
+}
+export const ItemSchema = new EntitySchema<Item>({
+  name: 'Item',
+  tableName: 'item',
+  columns: { id: { type: String, primary: true, length: 64 } },
+});
+
+/** An isolated database (schema, database or in-memory file) with the `item` table. */
+export interface TestDatabase {
+  readonly driver: DriverName;
+  readonly dataSource: DataSource;
+  /** False for sql.js: one connection, so no concurrent transactions. */
+  readonly concurrent: boolean;
+  dispose(): Promise<void>;
+}
+
+export type DriverName = 'postgres' | 'mariadb' | 'sqljs';
+export const DRIVERS: readonly DriverName[] = ['postgres', 'mariadb', 'sqljs'];
+
+/** Open a fresh database of `driver` with the Item entity (plus `entities`), synchronized. */
+export async function openTestDatabase(
+  driver: DriverName,
+  entities: Array<EntitySchema | (new () => object)> = [],
+): Promise<TestDatabase> {
+  const all = [ItemSchema, ...entities];
+  if (driver === 'postgres') {
+    const schema = uniqueSchema('tx');
+    const dataSource = await openSchemaDataSource(schema, { entities: all, schema });
+    await dataSource.synchronize();
+    return {
+      driver,
+      dataSource,
+      concurrent: true,
+      dispose: async () => {
+        await dataSource.destroy();
+        await dropSchema(schema);
+      },
+    };
+  }
+  if (driver === 'mariadb') {
+    const database = uniqueDatabase('tx');
+    const dataSource = await openMariaDb(database, { entities: all });
+    await dataSource.synchronize();
+    return {
+      driver,
+      dataSource,
+      concurrent: true,
+      dispose: async () => {
+        await dataSource.destroy();
+        await dropMariaDb(database);
+      },
+    };
+  }
+  const dataSource = new DataSource({ type: 'sqljs', entities: all, synchronize: true });
+  await dataSource.initialize();
+  return { driver, dataSource, concurrent: false, dispose: () => dataSource.destroy() };
+}
