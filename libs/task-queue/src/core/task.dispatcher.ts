@@ -146,7 +146,11 @@ export class TaskDispatcher {
         'delayOnCommit() / applyAsyncOnCommit() need the TypeORM integration of TaskQueueModule.',
       );
     }
-    await this.onCommitDispatch.dispatch(prepared, () => this.publishAgainSafely(prepared), manager);
+    await this.onCommitDispatch.dispatch(
+      prepared,
+      () => this.publishAgainSafely(prepared),
+      manager,
+    );
     return this.result<R>(id, name);
   }
 
