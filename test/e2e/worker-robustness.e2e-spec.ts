@@ -39,6 +39,8 @@ async function app(extra: TaskQueueOptions = {}): Promise<INestApplicationContex
       resultBackend: REDIS_URL,
       defaultQueue: queue,
       resultExpires: 600,
+      // Task events are off by default (as Celery without -E); these specs exercise their reprs.
+      events: { taskEvents: true },
       ...extra,
       worker: { concurrency: 2, ...extra.worker },
     },

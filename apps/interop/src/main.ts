@@ -10,10 +10,11 @@ import { InteropModule } from './interop.module.js';
  */
 async function bootstrap(): Promise<void> {
   const options = parseInteropArgs(process.argv.slice(2));
-  const app = await NestFactory.createApplicationContext(InteropModule.forRoot(options), {
+  const app = NestFactory.createApplicationContext(InteropModule.forRoot(options), {
     logger: ['log', 'warn', 'error'],
   });
   handleShutdownSignals(app);
+  await app;
 }
 
 void bootstrap();

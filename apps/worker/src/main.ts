@@ -22,8 +22,10 @@ async function bootstrap(): Promise<void> {
       'DATABASE_URL',
     ]),
   );
-  const app = await NestFactory.createApplicationContext(WorkerModule);
+  // Signals are handled from the start: the worker consumes while the context still boots.
+  const app = NestFactory.createApplicationContext(WorkerModule);
   handleShutdownSignals(app);
+  await app;
 }
 
 void bootstrap();

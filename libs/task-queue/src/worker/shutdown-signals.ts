@@ -19,15 +19,18 @@ export interface ShutdownSignalsOptions {
  * - a second signal while closing: cold shutdown, everything the worker holds is requeued at
  *   once, connections close (bounded by `coldShutdownTimeout`), exit code 1.
  *
- * Opt-in, called by the application's entry point (`handleShutdownSignals(app)` right after
- * `NestFactory.create…`): the library itself installs no process signal handler. Returns a
- * function that removes the listeners again.
+ * Opt-in, called by the application's entry point: the library itself installs no process
+ * signal handler. Pass the promise of `NestFactory.create…` itself
+ * (`handleShutdownSignals(NestFactory.createApplicationContext(WorkerModule))`) so that a signal
+ * that arrives while the app is still booting (the worker may already be consuming) also drains
+ * it; a resolved app works too. Returns a function that removes the listeners again.
  * @publicApi
  */
 export function handleShutdownSignals(
-  app: INestApplicationContext,
+  appOrBooting: INestApplicationContext | Promise<INestApplicationContext>,
   options: ShutdownSignalsOptions = {},
 ): () => void {
+  const booting = Promise.resolve(appOrBooting);
   const logger = new Logger('TaskQueue');
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const coldTimeout = options.coldShutdownTimeout ?? 3_000;
@@ -35,13 +38,15 @@ export function handleShutdownSignals(
 
   const cold = async (signal: NodeJS.Signals): Promise<void> => {
     logger.warn(`Second ${signal}: cold shutdown, requeueing everything and exiting now.`);
-    const worker = workerOf(app);
-    const deadline = new Promise((resolve) => setTimeout(resolve, coldTimeout).unref());
+    const worker = await Promise.race([
+      booting.then(workerOf, () => undefined),
+      delay(coldTimeout),
+    ]);
     await Promise.race([
       worker?.coldShutdown(`second ${signal}`).catch((error: Error) => {
         logger.error(`Cold shutdown failed: ${error.message}`);
       }),
-      deadline,
+      delay(coldTimeout),
     ]);
     process.exit(1);
   };
@@ -52,19 +57,25 @@ export function handleShutdownSignals(
       return;
     }
     closing = true;
-    void app.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error(`Shutdown failed: ${error.message}`, error.stack);
-        process.exit(1);
-      },
-    );
+    void booting
+      .then((app) => app.close())
+      .then(
+        () => process.exit(0),
+        (error: Error) => {
+          logger.error(`Shutdown failed: ${error.message}`, error.stack);
+          process.exit(1);
+        },
+      );
   };
 
   for (const signal of signals) process.on(signal, onSignal);
   return () => {
     for (const signal of signals) process.off(signal, onSignal);
   };
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
 
 function workerOf(app: INestApplicationContext): WorkerService | undefined {
