@@ -34,6 +34,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Long fault-injection runs (leader kills, autoscaling, container builds). CI runs
+        // them with everything else; locally `npm run test:slow` runs only these.
+        ...shared,
+        test: {
+          name: 'slow',
+          include: ['test/slow/**/*.slow-spec.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });
