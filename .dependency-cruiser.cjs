@@ -3,6 +3,39 @@
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    // Folder directions (docs/architecture.md). Type-only imports are erased and do not count.
+    ...[
+      ['config', ['(?!config/|contracts/|errors/|utils/|task-queue\\.(constants|messages)\\.ts)']],
+      [
+        'contracts',
+        ['(?!contracts/|config/|errors/|utils/|results/|protocol/|task-queue\\.constants\\.ts)'],
+      ],
+      ['(errors|utils)', ['(?!errors/|utils/)']],
+      [
+        '(protocol|results)',
+        [
+          '(?!protocol/|results/|contracts/|config/|errors/|utils/|task-queue\\.(constants|messages)\\.ts)',
+        ],
+      ],
+      ['tasks', ['producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/']],
+      [
+        '(revocation|broadcast)',
+        ['producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/'],
+      ],
+      ['producer', ['worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/']],
+      ['canvas', ['worker/', 'monitoring/', 'transaction/', 'transports/']],
+      ['worker', ['monitoring/', 'transaction/', 'transports/']],
+      ['transports', ['tasks/', 'producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/']],
+    ].map(([from, targets]) => ({
+      name: `layers-${from.replace(/\W/g, '')}`,
+      severity: 'error',
+      comment: `${from}/ imports a folder above it; see docs/architecture.md for the allowed directions.`,
+      from: { path: `^libs/task-queue/src/${from}/` },
+      to: {
+        path: targets.map((t) => `^libs/task-queue/src/${t}`),
+        dependencyTypesNot: ['type-only'],
+      },
+    })),
     {
       name: 'no-circular',
       severity: 'error',

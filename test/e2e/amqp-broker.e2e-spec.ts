@@ -3,7 +3,7 @@ import { connect, type Channel } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AmqpBrokerOptions, AmqpBroker } from 'celeriac/amqp';
 import { BrokerConnectionError, ConfigurationError, type Delivery } from 'celeriac';
-import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { createTaskMessage } from 'celeriac/protocol';
 import { describeBrokerConformance } from 'celeriac/conformance';
 import {
   type AmqpTestVhost,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AmqpBroker } from '../../libs/task-queue/src/transports/amqp/amqp.broker.js';
-import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { AmqpBroker } from 'celeriac/amqp';
+import { createTaskMessage } from 'celeriac/protocol';
 import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../libs/task-queue/src/monitoring/remote-control/control.client.js';
-import { TaskClient } from '../../libs/task-queue/src/producer/task.client.js';
+import { ControlClient } from 'celeriac';
+import { TaskClient } from 'celeriac';
 import { LamportClock } from '../../libs/task-queue/src/monitoring/celery-events/lamport-clock.js';
-import { TaskQueueModule } from '../../libs/task-queue/src/task-queue.module.js';
+import { TaskQueueModule } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
 import { ControlTasks } from '../support/control-app.js';
 import {

@@ -3,7 +3,7 @@ import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqpl
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpBroker } from 'celeriac/amqp';
-import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { createTaskMessage } from 'celeriac/protocol';
 import {
   killAllChildren,
   type ManagedProcess,

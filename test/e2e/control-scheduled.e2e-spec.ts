@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../libs/task-queue/src/monitoring/remote-control/control.client.js';
-import { TaskClient } from '../../libs/task-queue/src/producer/task.client.js';
-import { WorkerService } from '../../libs/task-queue/src/worker/worker.service.js';
+import { ControlClient } from 'celeriac';
+import { TaskClient } from 'celeriac';
+import { WorkerService } from 'celeriac';
 import { createControlApp } from '../support/control-app.js';
 import { celeryCli } from '../support/control-python.js';
 

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
-import { TaskClient } from '../../libs/task-queue/src/producer/task.client.js';
-import { Task } from '../../libs/task-queue/src/tasks/task.decorator.js';
-import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
-import { onCommit } from '../../libs/task-queue/src/transaction/on-commit.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
-import { atomic } from '../../libs/task-queue/src/transaction/transaction-context.js';
+import { TaskClient } from 'celeriac';
+import { Task } from 'celeriac';
+import { drainOnCommit } from 'celeriac/typeorm';
+import { onCommit } from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
+import { atomic } from 'celeriac/typeorm';
 import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import {

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager, EntitySubscriberInterface, InsertEvent } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { captureOnCommitCallbacks } from '../../libs/task-queue/src/testing/capture-on-commit.js';
-import { AtomicManager } from '../../libs/task-queue/src/transaction/atomic-manager.decorator.js';
-import { Atomic } from '../../libs/task-queue/src/transaction/atomic.decorator.js';
-import {
-  installCommitHooks,
-  uninstallCommitHooks,
-} from '../../libs/task-queue/src/transaction/commit-hooks.installer.js';
-import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
-import { onCommit } from '../../libs/task-queue/src/transaction/on-commit.js';
-import { atomic } from '../../libs/task-queue/src/transaction/transaction-context.js';
+import { captureOnCommitCallbacks } from 'celeriac/typeorm';
+import { AtomicManager } from 'celeriac/typeorm';
+import { Atomic } from 'celeriac/typeorm';
+import { installCommitHooks, uninstallCommitHooks } from 'celeriac/typeorm';
+import { drainOnCommit } from 'celeriac/typeorm';
+import { onCommit } from 'celeriac/typeorm';
+import { atomic } from 'celeriac/typeorm';
 import {
   DRIVERS,
   ItemSchema,

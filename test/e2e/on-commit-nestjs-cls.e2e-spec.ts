@@ -5,10 +5,10 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { ClsModule } from 'nestjs-cls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
-import { installCommitHooks } from '../../libs/task-queue/src/transaction/commit-hooks.installer.js';
+import { drainOnCommit } from 'celeriac/typeorm';
+import { installCommitHooks } from 'celeriac/typeorm';
 import { onCommit } from 'celeriac/typeorm';
-import { atomic } from '../../libs/task-queue/src/transaction/transaction-context.js';
+import { atomic } from 'celeriac/typeorm';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('cls');

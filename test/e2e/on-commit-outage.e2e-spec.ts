@@ -4,10 +4,10 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { TaskDispatcher } from '../../libs/task-queue/src/producer/task.dispatcher.js';
-import { TaskClient } from '../../libs/task-queue/src/producer/task.client.js';
-import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
-import { onCommit } from '../../libs/task-queue/src/transaction/on-commit.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import { TaskClient } from 'celeriac';
+import { drainOnCommit } from 'celeriac/typeorm';
+import { onCommit } from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 

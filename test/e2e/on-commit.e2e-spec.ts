@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { drainOnCommit } from '../../libs/task-queue/src/transaction/commit-hooks.runner.js';
-import { installCommitHooks } from '../../libs/task-queue/src/transaction/commit-hooks.installer.js';
+import { drainOnCommit } from 'celeriac/typeorm';
+import { installCommitHooks } from 'celeriac/typeorm';
 import { onCommit, resolveCurrentManager, atomic } from 'celeriac/typeorm';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 

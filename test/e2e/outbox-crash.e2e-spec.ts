@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 import { CreateTaskOutbox1767225600000, TaskOutbox } from 'celeriac/typeorm';
-import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxRelay } from 'celeriac/typeorm';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('crash');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from 'celeriac/redis';
 import { BrokerConnectionError, type Delivery } from 'celeriac';
-import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { createTaskMessage } from 'celeriac/protocol';
 import { freePort, PrivateRedisServer } from '../support/redis-test-server.js';
 
 // These tests use their own redis-server processes on free loopback ports, never 6379.

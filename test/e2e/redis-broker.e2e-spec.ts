@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker, type RedisBrokerOptions } from 'celeriac/redis';
 import type { Broker, Delivery } from 'celeriac';
-import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
+import { createTaskMessage } from 'celeriac/protocol';
 import { describeBrokerConformance } from 'celeriac/conformance';
 import { deleteKeys, pythonEnvelope, REDIS_URL } from '../support/redis-test-server.js';
 

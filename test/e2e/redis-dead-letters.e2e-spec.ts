@@ -3,10 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
-import {
-  DeadLetters,
-  deadLetterQueueOf,
-} from '../../libs/task-queue/src/worker/dead-letter.service.js';
+import { DeadLetters, deadLetterQueueOf } from 'celeriac';
 import { runPythonClient } from '../support/interop-processes.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTaskResult1767225600001 } from '../../libs/task-queue/src/transports/typeorm/create-task-result.migration.js';
-import { TaskGroupResult } from '../../libs/task-queue/src/transports/typeorm/task-group-result.entity.js';
-import { TaskResult } from '../../libs/task-queue/src/transports/typeorm/task-result.entity.js';
-import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
-import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
+import { CreateTaskResult1767225600001 } from 'celeriac/typeorm';
+import { TaskGroupResult } from 'celeriac/typeorm';
+import { TaskResult } from 'celeriac/typeorm';
+import { CreateTaskOutbox1767225600000 } from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
 /**

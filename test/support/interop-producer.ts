@@ -2,10 +2,10 @@ import {
   AsyncResult,
   createBroker,
   createResultBackend,
-  createTaskMessage,
   type Broker,
   type ResultBackend,
 } from 'celeriac';
+import { createTaskMessage } from 'celeriac/protocol';
 import { Redis } from 'ioredis';
 
 /** Options of one Node-produced task, as Celery's apply_async takes them. */

@@ -1,5 +1,7 @@
-// Celeriac public API. The explorer, metadata accessor, executor internals, constants and Lua
-// loaders are deliberately not exported: they may change without notice.
+// Celeriac public API: what an application uses. Deliberately not exported (they may change
+// without notice): the explorer, metadata accessor, executor, dispatcher, constants, Lua
+// loaders, the remote-control server, the Celery events publisher and Lamport clock. Wire-level
+// helpers (message factory and parser, broadcast transports) are in `celeriac/protocol`.
 
 // Module and configuration
 export { TaskQueueModule } from './task-queue.module.js';
@@ -81,8 +83,6 @@ export type {
   TaskProperties,
 } from './contracts/task-message.interface.js';
 export type { TaskRequest } from './protocol/task-request.js';
-export { createTaskMessage, type TaskMessageSpec } from './protocol/task-message.factory.js';
-export { parseTaskMessage } from './protocol/task-message.parser.js';
 export { MemoryBroker } from './transports/memory/memory.broker.js';
 export { MemoryResultBackend } from './transports/memory/memory.result-backend.js';
 export { createBroker } from './transports/broker.factory.js';
@@ -96,7 +96,6 @@ export * from './errors/index.js';
 
 // Celery events and remote control
 export { ControlClient } from './monitoring/remote-control/control.client.js';
-export { ControlServer } from './monitoring/remote-control/control.server.js';
 export type {
   ControlCallOptions,
   ControlRevokeOptions,
@@ -106,15 +105,4 @@ export type {
   ControlReplies,
   ControlRequest,
 } from './monitoring/remote-control/control-message.js';
-export { createBroadcastTransport } from './broadcast/broadcast-transport.factory.js';
-export type {
-  BroadcastTransport,
-  ExchangeSpec,
-  IncomingMessage,
-  OutgoingMessage,
-  ReplyQueue,
-  SubscriptionSpec,
-} from './contracts/broadcast-transport.interface.js';
-export { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
 export type { CeleryEventsOptions } from './config/events-options.js';
-export { LamportClock } from './monitoring/celery-events/lamport-clock.js';

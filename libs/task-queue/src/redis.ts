@@ -10,5 +10,5 @@ export {
   type ChordPartOutcome,
   type ResultTuple,
   type SavedGroup,
-} from './transports/redis/redis-chord.js';
+} from './results/chord-parts.js';
 export { RedisRevocationStore } from './transports/redis/redis.revocation-store.js';

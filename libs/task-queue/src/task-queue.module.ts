@@ -11,6 +11,7 @@ import { CORE_TOKENS, createCoreProviders } from './task-queue.providers.js';
 import { DeadLetters } from './worker/dead-letter.service.js';
 import { ResultRecorder } from './worker/result-recorder.js';
 import { RevokedTasks } from './revocation/revoked-tasks.js';
+import { REVOKE_BROADCAST, TaskRevoker } from './revocation/task-revoker.js';
 import { TaskContext } from './tasks/task-context.js';
 import { TaskEvents } from './tasks/task-events.js';
 import { TaskExecutor } from './worker/task-executor.js';
@@ -21,7 +22,7 @@ import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
 import { ControlClient } from './monitoring/remote-control/control.client.js';
 import { ControlServer } from './monitoring/remote-control/control.server.js';
-import { BroadcastTransportHost } from './broadcast/broadcast-transport.host.js';
+import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
 import { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
 import { LamportClock } from './monitoring/celery-events/lamport-clock.js';
 
@@ -60,6 +61,8 @@ const exported = [
     LamportClock,
     CeleryEventsPublisher,
     ControlServer,
+    TaskRevoker,
+    { provide: REVOKE_BROADCAST, useExisting: ControlClient },
     ...exported,
   ],
   exports: [...exported, ...CORE_TOKENS],

@@ -4,11 +4,13 @@ import { resolveTaskQueueOptions } from './config/task-queue-options.validator.j
 import { createBroker } from './transports/broker.factory.js';
 import { createResultBackend } from './transports/result-backend.factory.js';
 import { createRevocationStore } from './transports/revocation-store.factory.js';
+import { createRateLimitStore } from './transports/rate-limit-store.factory.js';
 import type { TaskQueueOptions } from './config/task-queue-options.interface.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from './task-queue.module-definition.js';
 import {
   getBrokerToken,
   getResultBackendToken,
+  getRateLimitStoreFactoryToken,
   getRevocationStoreToken,
   getTaskQueueConfigToken,
 } from './utils/tokens.js';
@@ -39,6 +41,12 @@ export function createCoreProviders(): Provider[] {
       inject: [getTaskQueueConfigToken()],
       useFactory: (config: ResolvedTaskQueueOptions) =>
         createRevocationStore(config.broker, config.resultBackend),
+    },
+    {
+      provide: getRateLimitStoreFactoryToken(),
+      inject: [getTaskQueueConfigToken()],
+      useFactory: (config: ResolvedTaskQueueOptions) => (globalLimitTasks: string[]) =>
+        createRateLimitStore(config, globalLimitTasks),
     },
     {
       provide: getResultBackendToken(),

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CeleryEventsPublisher, Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
+import { Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
 import { InteropTasks } from '../../../interop/src/interop.tasks.js';
 import type { WorkerChildConfig } from '../ipc.js';
 import { runWorkerChild } from './worker-harness.js';
@@ -53,10 +53,8 @@ void runWorkerChild(async (config, completed) => {
   const worker = app.get(WorkerService);
   return {
     start: async () => {
+      // Celery events (worker-online, heartbeats, task events if on) follow the late start.
       await worker.start([config.queue]);
-      // Celery events start at bootstrap for a worker that consumes then; this one was told
-      // to consume later, so they start now (worker-online, heartbeats, task events if on).
-      await app.get(CeleryEventsPublisher).onApplicationBootstrap();
     },
     stop: () => app.close(),
   };

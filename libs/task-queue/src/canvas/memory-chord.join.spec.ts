@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryResultBackend } from '../transports/memory/memory.result-backend.js';
 import { isChordJoinCapable } from '../contracts/chord-join.interface.js';
 import { resolveChordJoin } from './chord-join.resolver.js';
-import { MemoryChordJoin } from './memory-chord.join.js';
+import { MemoryChordJoin } from '../transports/memory/memory-chord.join.js';
 import { outcomeMeta } from './outcome-meta.js';
 
 describe('MemoryChordJoin', () => {

@@ -1,13 +1,14 @@
 import type { TaskMeta } from './result-backend.interface.js';
-import type { ChordPartOutcome } from '../transports/redis/redis-chord.js';
+import type { ChordPartOutcome } from '../results/chord-parts.js';
 
-export type { ChordPartOutcome } from '../transports/redis/redis-chord.js';
+export type { ChordPartOutcome } from '../results/chord-parts.js';
 
 /**
  * A result backend capability: counting chord header results and telling the worker when the
  * chord is complete (Celery's `set_chord_size` + `on_chord_part_return`,
  * docs/protocol.md#chord-join-on-redis). The Redis backend has it natively; the memory backend gets it
- * from {@link MemoryChordJoin}. A backend without it cannot complete chords.
+ * from an in-process join ({@link ChordJoinSource}). A backend without either cannot
+ * complete chords.
  */
 export interface ChordJoinCapable {
   /** Producer side: the number of header tasks of chord `groupId` (Redis: `….s`). */
@@ -31,5 +32,22 @@ export function isChordJoinCapable(value: unknown): value is ChordJoinCapable {
   return (
     typeof candidate.setChordSize === 'function' &&
     typeof candidate.onChordPartReturn === 'function'
+  );
+}
+
+/**
+ * A result backend that cannot join chords itself but hands out a join that can (the memory
+ * backend's in-process join).
+ */
+export interface ChordJoinSource {
+  createChordJoin(expiresSeconds?: number): ChordJoinCapable;
+}
+
+/** True when `value` implements {@link ChordJoinSource}. */
+export function isChordJoinSource(value: unknown): value is ChordJoinSource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<ChordJoinSource>).createChordJoin === 'function'
   );
 }

@@ -7,3 +7,10 @@ export interface RateLimitStore {
   reserve(key: string, intervalMs: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Opens the rate-limit store for the tasks that declare `globalRateLimit` (null when none does).
+ * The module provides it under `getRateLimitStoreFactoryToken()`; the worker calls it once, at
+ * start, after every task is registered.
+ */
+export type RateLimitStoreFactory = (globalLimitTasks: string[]) => Promise<RateLimitStore | null>;

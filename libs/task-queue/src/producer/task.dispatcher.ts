@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ControlRevokeOptions } from '../monitoring/remote-control/control-client.options.js';
-import { ControlClient } from '../monitoring/remote-control/control.client.js';
-import { RevokedTasks } from '../revocation/revoked-tasks.js';
+import { TaskRevoker } from '../revocation/task-revoker.js';
 import type { EntityManager } from '../contracts/typeorm-peer.types.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { SendOptions } from '../contracts/apply-options.interface.js';
@@ -41,8 +40,7 @@ export class TaskDispatcher {
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     private readonly router: TaskRouter,
-    private readonly revoked: RevokedTasks,
-    @Optional() private readonly control?: ControlClient,
+    private readonly revoker: TaskRevoker,
     @Optional()
     @Inject(ON_COMMIT_DISPATCH)
     private readonly onCommitDispatch?: OnCommitDispatchStrategy,
@@ -55,14 +53,9 @@ export class TaskDispatcher {
 
   private readonly routeSend?: (prepared: PreparedTask) => Promise<void> | undefined;
 
-  /**
-   * Revoke on every worker: persisted in the revocation store (workers that are offline skip
-   * the task when they start) and broadcast over remote control (running Python and Node
-   * workers; `terminate` aborts it if running).
-   */
-  async revoke(ids: string | string[], options: ControlRevokeOptions = {}): Promise<void> {
-    await this.revoked.revoke(ids, { terminate: options.terminate, reason: 'revoked' });
-    await this.control?.revoke(ids, { ...options, reply: false });
+  /** Revoke on every worker (see {@link TaskRevoker}). */
+  revoke(ids: string | string[], options: ControlRevokeOptions = {}): Promise<void> {
+    return this.revoker.revoke(ids, options);
   }
 
   prepare(

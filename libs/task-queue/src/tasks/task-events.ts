@@ -3,7 +3,7 @@ import { filter, type Observable, Subject } from 'rxjs';
 import { describeThrownLine } from '../protocol/thrown-value.js';
 import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
-import { GuardedObservable } from '../worker/guarded-observable.js';
+import { GuardedObservable } from '../utils/guarded-observable.js';
 
 export type TaskEventType =
   | 'task-received'

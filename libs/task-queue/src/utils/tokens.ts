@@ -17,3 +17,8 @@ export function getTaskQueueConfigToken(): string {
 export function getRevocationStoreToken(): string {
   return 'Celeriac_revocation_store';
 }
+
+/** DI token of the `RateLimitStoreFactory` the worker opens its global rate-limit store with. */
+export function getRateLimitStoreFactoryToken(): string {
+  return 'Celeriac_rate_limit_store_factory';
+}

@@ -13,11 +13,15 @@ import { parseTaskMessage } from '../protocol/task-message.parser.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { DEFAULTS } from '../task-queue.constants.js';
 import { expandNodename } from '../utils/nodename.js';
-import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import {
+  getBrokerToken,
+  getRateLimitStoreFactoryToken,
+  getTaskQueueConfigToken,
+} from '../utils/tokens.js';
+import type { RateLimitStoreFactory } from '../contracts/rate-limit-store.interface.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
 import { RevokedTasks } from '../revocation/revoked-tasks.js';
-import { createRateLimitStore } from '../transports/rate-limit-store.factory.js';
 import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { receivedEvent, TaskEvents } from '../tasks/task-events.js';
@@ -26,6 +30,7 @@ import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
 import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
 import { LazyAbortController } from './lazy-abort.js';
+import { Subject, type Observable } from 'rxjs';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -42,6 +47,9 @@ export class WorkerService
 {
   readonly hostname: string;
   private readonly logger = new Logger('TaskQueue');
+  private readonly startedSubject = new Subject<void>();
+  /** Emits each time the worker starts consuming (at bootstrap, or a later `start()`). */
+  readonly started$: Observable<void> = this.startedSubject.asObservable();
   private consumer?: Consumer;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readonly held = new WorkerHoldings((delivery, error) =>
@@ -59,6 +67,8 @@ export class WorkerService
     private readonly deadLetters: DeadLetters,
     private readonly connections: WorkerConnections,
     private readonly revoked: RevokedTasks,
+    @Inject(getRateLimitStoreFactoryToken())
+    private readonly openRateLimitStore: RateLimitStoreFactory,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
   }
@@ -85,8 +95,7 @@ export class WorkerService
     const { concurrency, prefetch } = this.config.worker;
     this.admission ??= new TaskAdmission(
       this.registry,
-      await createRateLimitStore(
-        this.config,
+      await this.openRateLimitStore(
         this.registry
           .all()
           .filter((t) => t.options.globalRateLimit)
@@ -109,6 +118,7 @@ export class WorkerService
         }),
       );
     }
+    this.startedSubject.next();
   }
 
   /** Stop fetching, drain or requeue, and settle every message this worker holds. */

@@ -6,9 +6,9 @@ import {
   type OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
+import { first, type Subscription } from 'rxjs';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
-import { BroadcastTransportHost } from '../../broadcast/broadcast-transport.host.js';
+import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import { describeThrownLine } from '../../protocol/thrown-value.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from '../../task-queue.module-definition.js';
 import { getTaskQueueConfigToken } from '../../utils/tokens.js';
@@ -39,6 +39,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
   private subscription?: Subscription;
   private taskEvents: boolean;
   private offline?: Promise<void>;
+  private waitForStart?: Subscription;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
@@ -62,8 +63,15 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
     return this.options.heartbeatInterval;
   }
 
+  /** Online now if the worker consumes, else as soon as it starts (a later `start()`). */
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.worker.running || !this.options.enabled) return;
+    if (!this.options.enabled) return;
+    if (this.worker.running) return this.goOnline();
+    this.waitForStart = this.worker.started$.pipe(first()).subscribe(() => void this.goOnline());
+  }
+
+  private async goOnline(): Promise<void> {
+    if (this.dispatcher) return;
     try {
       this.dispatcher = new CeleryEventDispatcher(await this.host.get(), this.worker.hostname);
     } catch (error) {
@@ -81,6 +89,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
 
   /** Stop the worker (graceful), then say `worker-offline`. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.waitForStart?.unsubscribe();
     await this.worker.stop();
     await this.goOffline();
   }

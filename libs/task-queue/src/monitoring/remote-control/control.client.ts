@@ -8,8 +8,8 @@ import type {
   TaskRevoker,
 } from './control-client.options.js';
 import type { ControlReplies, ControlRequest } from './control-message.js';
-import { createBroadcastTransport } from '../../broadcast/broadcast-transport.factory.js';
-import { BroadcastTransportHost } from '../../broadcast/broadcast-transport.host.js';
+import { createBroadcastTransport } from '../../transports/broadcast-transport.factory.js';
+import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import type { BroadcastTransport } from '../../contracts/broadcast-transport.interface.js';
 import { PIDBOX_EXCHANGE, REPLY_EXCHANGE } from '../../broadcast/pidbox.names.js';
 

@@ -14,7 +14,7 @@ import { getBrokerToken, getTaskQueueConfigToken } from '../../utils/tokens.js';
 import { RevokedTasks } from '../../revocation/revoked-tasks.js';
 import { WorkerService } from '../../worker/worker.service.js';
 import { isForNode, parseControlRequest, type ControlRequest } from './control-message.js';
-import { BroadcastTransportHost } from '../../broadcast/broadcast-transport.host.js';
+import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import type {
   BroadcastTransport,
   ExchangeSubscription,

@@ -7,6 +7,8 @@ import type {
 import { isReadyState } from '../../results/task-states.js';
 import { waitForEvent } from '../../results/wait-for-ready.js';
 import { sharedByName } from '../../utils/shared-by-name.js';
+import type { ChordJoinCapable, ChordJoinSource } from '../../contracts/chord-join.interface.js';
+import { MemoryChordJoin } from './memory-chord.join.js';
 
 /** Results and their waiters; one per `memory://<name>` in the process, or private. */
 class MemoryResultStore {
@@ -19,7 +21,7 @@ class MemoryResultStore {
  * `expiresSeconds`, and waiters are woken by an event, not by polling. `memory://<name>`
  * shares one store per process between applications (tests).
  */
-export class MemoryResultBackend implements ResultBackend {
+export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
   readonly kind = 'memory';
   private readonly store_: MemoryResultStore;
   private readonly listeners = new Set<() => void>();
@@ -29,6 +31,10 @@ export class MemoryResultBackend implements ResultBackend {
     private readonly expiresSeconds = 86_400,
   ) {
     this.store_ = sharedByName('memory-results', name, () => new MemoryResultStore());
+  }
+  /** The in-process chord join (the memory backend keeps no chord counters of its own). */
+  createChordJoin(expiresSeconds?: number): ChordJoinCapable {
+    return new MemoryChordJoin(expiresSeconds);
   }
 
   async connect(): Promise<void> {}

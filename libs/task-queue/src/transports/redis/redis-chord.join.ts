@@ -1,5 +1,5 @@
 import type { TaskMeta } from '../../contracts/result-backend.interface.js';
-import type { ChordPart, ResultTuple, SavedGroup } from './redis-chord.js';
+import type { ChordPart, ResultTuple, SavedGroup } from '../../results/chord-parts.js';
 
 /**
  * Join a chord whose header was saved as a GroupResult (a header member is itself a group):

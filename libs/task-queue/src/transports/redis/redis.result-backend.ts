@@ -28,7 +28,7 @@ import {
   type ChordPartOutcome,
   type ResultTuple,
   type SavedGroup,
-} from './redis-chord.js';
+} from '../../results/chord-parts.js';
 import { decodeMeta, encodeMeta, groupKey, taskKey } from './redis-result.codec.js';
 import { RedisResultSubscriber } from './redis-result.subscriber.js';
 

@@ -1,6 +1,6 @@
-import type { TaskMeta } from '../contracts/result-backend.interface.js';
-import { chordFailure, type ChordPart } from '../transports/redis/redis-chord.js';
-import type { ChordJoinCapable, ChordPartOutcome } from '../contracts/chord-join.interface.js';
+import type { TaskMeta } from '../../contracts/result-backend.interface.js';
+import { chordFailure, type ChordPart } from '../../results/chord-parts.js';
+import type { ChordJoinCapable, ChordPartOutcome } from '../../contracts/chord-join.interface.js';
 
 /** One chord being joined: its size, extra tasks and the parts seen so far. */
 interface ChordState {

@@ -1,5 +1,5 @@
-import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
-import type { SerializedError, TaskMeta } from '../../contracts/result-backend.interface.js';
+import { decodeJson, encodeJson } from '../protocol/json-codec.js';
+import type { SerializedError, TaskMeta } from '../contracts/result-backend.interface.js';
 
 /**
  * Celery's result tuple: `[[id, parent_tuple_or_null], null]` for a task,

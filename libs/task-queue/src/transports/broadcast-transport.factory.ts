@@ -1,7 +1,7 @@
 import type { Broker } from '../contracts/broker.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { BroadcastTransport } from '../contracts/broadcast-transport.interface.js';
-import { MemoryBroadcastTransport } from '../transports/memory/memory-broadcast.transport.js';
+import { MemoryBroadcastTransport } from './memory/memory-broadcast.transport.js';
 import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 
@@ -17,9 +17,8 @@ export async function createBroadcastTransport(
 ): Promise<BroadcastTransport> {
   if (typeof broker === 'string') return fromUrl(broker);
   if (broker.transport === 'amqp' && 'connection' in broker) {
-    const { AmqpConnection } = await import('../transports/amqp/amqp.connection.js');
-    const { AmqpBroadcastTransport } =
-      await import('../transports/amqp/amqp-broadcast.transport.js');
+    const { AmqpConnection } = await import('./amqp/amqp.connection.js');
+    const { AmqpBroadcastTransport } = await import('./amqp/amqp-broadcast.transport.js');
     if (broker.connection instanceof AmqpConnection) {
       return new AmqpBroadcastTransport(broker.connection);
     }
@@ -28,8 +27,7 @@ export async function createBroadcastTransport(
     // NOTE: RedisBroker keeps its URL and kombu options private; read them defensively so
     // events and control use the same database and key prefix as the broker.
     const options = 'options' in broker ? (broker.options as Record<string, unknown>) : {};
-    const { RedisBroadcastTransport } =
-      await import('../transports/redis/redis-broadcast.transport.js');
+    const { RedisBroadcastTransport } = await import('./redis/redis-broadcast.transport.js');
     return new RedisBroadcastTransport({
       url: broker.url,
       globalKeyprefix: typeof options.globalKeyprefix === 'string' ? options.globalKeyprefix : '',
@@ -54,7 +52,7 @@ async function fromUrl(url: string): Promise<BroadcastTransport> {
       const { RedisBroadcastTransport } = await loadOptionalPeer(
         'ioredis',
         `Celery events and remote control on "${protocol}//"`,
-        () => import('../transports/redis/redis-broadcast.transport.js'),
+        () => import('./redis/redis-broadcast.transport.js'),
       );
       return new RedisBroadcastTransport({ url });
     }
@@ -63,7 +61,7 @@ async function fromUrl(url: string): Promise<BroadcastTransport> {
       const { AmqpBroadcastTransport } = await loadOptionalPeer(
         'amqplib',
         `Celery events and remote control on "${protocol}//"`,
-        () => import('../transports/amqp/amqp-broadcast.transport.js'),
+        () => import('./amqp/amqp-broadcast.transport.js'),
       );
       return new AmqpBroadcastTransport(url);
     }
