@@ -205,10 +205,11 @@ describe('the packed celeriac package', () => {
         'package/dist/typeorm.js',
         'package/dist/testing/index.js',
         'package/dist/conformance.js',
+        'package/dist/protocol.js',
         'package/dist/cli/main.js',
-        'package/dist/brokers/redis/commands/fetch-2.lua',
-        'package/dist/backends/redis/commands/store-n.lua',
-        'package/dist/ratelimit/commands/reserveSlot-1.lua',
+        'package/dist/transports/redis/commands/fetch-2.lua',
+        'package/dist/transports/redis/commands/store-n.lua',
+        'package/dist/transports/redis/commands/reserveSlot-1.lua',
       ]),
     );
     expect(files.filter((file) => file.endsWith('.lua')).length).toBeGreaterThanOrEqual(16);

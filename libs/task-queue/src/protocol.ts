@@ -1,16 +1,9 @@
 // `celeriac/protocol`: Celery protocol v2 messages, for people writing transports, tools or tests
-// that speak the wire format directly. Applications send tasks with TaskClient / TaskProducer.
+// that speak the wire format directly (the message types are in `celeriac`, with the Broker
+// contract). Applications send tasks with TaskClient / TaskProducer.
 export { createTaskMessage, type TaskMessageSpec } from './protocol/task-message.factory.js';
 export { parseTaskMessage } from './protocol/task-message.parser.js';
 export type { TaskRequest } from './protocol/task-request.js';
-export type {
-  MessageEmbed,
-  SignatureDict,
-  TaskBody,
-  TaskHeaders,
-  TaskMessage,
-  TaskProperties,
-} from './contracts/task-message.interface.js';
 export type {
   BroadcastTransport,
   ExchangeSpec,
