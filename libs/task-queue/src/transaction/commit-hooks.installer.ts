@@ -14,9 +14,12 @@ const logger = new Logger('OnCommit');
  * `typeorm.dataSource`; undo it with `uninstallCommitHooks()`.
  * @publicApi
  */
-export function installCommitHooks(dataSource: DataSource): boolean {
+export function installCommitHooks(
+  dataSource: DataSource,
+  options: { strict?: boolean } = {},
+): boolean {
   if (!attachCommitHooksSubscriber(dataSource)) return false;
-  trackTransactions(dataSource);
+  trackTransactions(dataSource, options);
   return true;
 }
 

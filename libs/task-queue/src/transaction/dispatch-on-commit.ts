@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { commitHooksRunner } from './commit-hooks.runner.js';
 import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
 import { getOnCommitConfig } from './on-commit.config.js';
+import { trackedStrictness } from './transaction-tracking.js';
 import { onCommit, resolveCurrentManager } from './on-commit.js';
 import type { ImplicitOnCommitOptions } from './on-commit.types.js';
 import { publishWithRetry, type PublishRetryOptions } from './publish-retry.js';
@@ -52,7 +53,7 @@ export function dispatchOnCommit(
   };
   const query = { dataSource: options.dataSource, connectionName: options.connectionName };
   const manager = options.manager ?? resolveCurrentManager(query);
-  const strict = options.strict ?? getOnCommitConfig().strict;
+  const strict = options.strict ?? trackedStrictness() ?? getOnCommitConfig().strict;
   const queryRunner = manager?.queryRunner;
   if (strict && !queryRunner?.isTransactionActive) {
     const reason = queryRunner?.isReleased ? 'finished' : 'none';

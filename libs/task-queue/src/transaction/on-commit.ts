@@ -6,6 +6,7 @@ import { commitHooksRegistry } from './commit-hooks.registry.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
 import { captureStorage } from './on-commit-capture.js';
 import { getOnCommitConfig } from './on-commit.config.js';
+import { trackedStrictness } from './transaction-tracking.js';
 import type {
   ImplicitOnCommitOptions,
   OnCommitCallback,
@@ -73,7 +74,7 @@ function register(
   const capture = captureStorage.getStore();
   const record = capture ? { entry, dropped: false } : undefined;
   if (capture && record) capture.records.push(record);
-  const strict = options.strict ?? getOnCommitConfig().strict;
+  const strict = options.strict ?? trackedStrictness() ?? getOnCommitConfig().strict;
   const queryRunner = manager?.queryRunner;
   if (queryRunner?.isTransactionActive) {
     const dataSource = queryRunner.connection;

@@ -23,6 +23,8 @@ export interface TrackedTransaction {
 export const trackedTransactions = new AsyncLocalStorage<TrackedTransaction>();
 
 const tracked = new Map<DataSource, () => void>();
+/** `strict` of the modules that registered a DataSource, while it is tracked. */
+const strictness = new Map<DataSource, boolean>();
 const patchedRunners = new WeakSet<QueryRunner>();
 let originalTransaction: EntityManager['transaction'] | undefined;
 let restoreClsHost: (() => void) | undefined;
@@ -35,7 +37,11 @@ let restoreClsHost: (() => void) | undefined;
  * with `untrackTransactions(dataSource)`.
  * @publicApi
  */
-export function trackTransactions(dataSource: DataSource): void {
+export function trackTransactions(
+  dataSource: DataSource,
+  options: { strict?: boolean } = {},
+): void {
+  if (options.strict !== undefined) strictness.set(dataSource, options.strict);
   if (tracked.has(dataSource)) return;
   const ownCreate = Object.prototype.hasOwnProperty.call(dataSource, 'createQueryRunner');
   const create = dataSource.createQueryRunner;
@@ -60,12 +66,24 @@ export function untrackTransactions(dataSource: DataSource): void {
   if (!restore) return;
   restore();
   tracked.delete(dataSource);
+  strictness.delete(dataSource);
   if (tracked.size === 0 && originalTransaction) {
     EntityManager.prototype.transaction = originalTransaction;
     originalTransaction = undefined;
     restoreClsHost?.();
     restoreClsHost = undefined;
   }
+}
+
+/**
+ * The `strict` the registering modules asked for (`forRoot({ typeorm: { strict } })`), while
+ * their DataSources are tracked: true when any asked for strict, undefined when none said.
+ * It ends with the module (`untrackTransactions` at shutdown), so it never outlives the app.
+ */
+export function trackedStrictness(): boolean | undefined {
+  let result: boolean | undefined;
+  for (const strict of strictness.values()) result = result || strict;
+  return result;
 }
 
 /** True while `dataSource`'s transactions are tracked. */

@@ -56,8 +56,6 @@ export class TypeOrmIntegration
   async onModuleInit(): Promise<void> {
     const typeorm = this.config.typeorm;
     if (!typeorm) return;
-    const { configureOnCommit } = await import('./on-commit.config.js');
-    if (typeorm.strict !== undefined) configureOnCommit({ strict: typeorm.strict });
     // Another module may initialize the DataSource later in init: install now if we can.
     if (typeorm.dataSource.isInitialized) await this.installHooks();
   }
@@ -88,7 +86,8 @@ export class TypeOrmIntegration
 
   private async installHooks(): Promise<void> {
     const { installCommitHooks } = await import('./commit-hooks.installer.js');
-    installCommitHooks(this.config.typeorm!.dataSource);
+    // `strict` lives with the tracked DataSource and ends with this module, not the process.
+    installCommitHooks(this.config.typeorm!.dataSource, { strict: this.config.typeorm!.strict });
   }
 
   /**

@@ -9,6 +9,7 @@ import { hasCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
 import { TaskOutbox } from './outbox/task-outbox.entity.js';
 import { isTracked } from './transaction-tracking.js';
+import { onCommit } from './on-commit.js';
 
 describe('TaskQueueModule typeorm option', () => {
   it('installs commit hooks on an initialized DataSource at boot', async () => {
@@ -61,6 +62,26 @@ describe('TaskQueueModule typeorm option', () => {
     await dataSource.transaction(() => dispatcher.sendOnCommit('demo.add', [1, 2], {}));
     await drainOnCommit();
     await app.close();
+    await dataSource.destroy();
+  });
+
+  it('strict belongs to the module: it ends when the app closes, not process-wide', async () => {
+    const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
+    const app = await createApp(
+      {
+        broker: `memory://strict-scope-${Date.now()}`,
+        typeorm: { dataSource, strict: true },
+        worker: { enabled: false },
+      },
+      [],
+    );
+    await expect(onCommit(() => undefined)).rejects.toBeInstanceOf(NoActiveTransactionError);
+    await app.close();
+    let ran = false;
+    await onCommit(() => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
     await dataSource.destroy();
   });
 
