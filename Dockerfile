@@ -8,6 +8,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- build: every dependency, compile the library and the apps -------------------------------
 FROM ${NODE_IMAGE} AS build
+# npm settings (registry mirror, CA file, prefer-offline) come from a mounted /root/.npmrc and
+# the npm cache from /root/.npm: podman build -v ~/.npmrc:/root/.npmrc:ro -v ~/.npm:/root/.npm
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY libs/task-queue/package.json libs/task-queue/
@@ -23,7 +25,7 @@ FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY libs/task-queue/package.json libs/task-queue/
-RUN ["npm", "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"]
+RUN ["npm", "ci", "--omit=dev", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"]
 
 # --- runtime ------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -32,8 +34,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=4 \
     CELERIAC_ROLE=worker \
-    HOST=0.0.0.0 \
-    PORT=3000
+    HOST=0.0.0.0
 WORKDIR /app
 COPY package.json ./
 COPY --from=prod-deps /src/node_modules node_modules

@@ -1,12 +1,16 @@
 // The image's HEALTHCHECK: exit 0 when GET /health/live answers 2xx within the timeout, 1
-// otherwise. Port: CELERIAC_HTTP_PORT (worker, beat) or PORT (api). Usage:
+// otherwise. Port: PORT (default 3000) when CELERIAC_ROLE is api, CELERIAC_HTTP_PORT otherwise
+// (so with Docker / compose select the role by CELERIAC_ROLE, not by argument). Usage:
 //   node deploy/docker/healthcheck.mjs [path]        (default /health/live)
 const path = process.argv[2] ?? '/health/live';
-const port = process.env.CELERIAC_HTTP_PORT ?? process.env.PORT;
+const api = process.env.CELERIAC_ROLE === 'api';
+const port = api ? (process.env.PORT ?? '3000') : process.env.CELERIAC_HTTP_PORT;
 const timeoutMs = Number(process.env.CELERIAC_HEALTHCHECK_TIMEOUT_MS ?? 2000);
 
 if (!port) {
-  console.error('healthcheck: neither CELERIAC_HTTP_PORT nor PORT is set; no endpoint to probe.');
+  console.error(
+    'healthcheck: CELERIAC_HTTP_PORT is not set, so the process serves no health endpoint.',
+  );
   process.exit(1);
 }
 const url = `http://127.0.0.1:${port}${path}`;
