@@ -275,7 +275,8 @@ describe.skipIf(!kubectl.path).each(OVERLAYS)('deploy/k8s overlay %s', (overlay)
     };
     for (const hpa of ofKind<Hpa>(objects(), 'HorizontalPodAutoscaler')) {
       const queues = queuesOf(hpa.spec.scaleTargetRef.name);
-      const watched = new Set<string>();
+      // Every metric name covers exactly the queues the target consumes.
+      const watched = new Map<string, Set<string>>();
       for (const metric of hpa.spec.metrics) {
         expect(metric.type, hpa.metadata.name).toBe('External');
         expect(external, `${hpa.metadata.name} metric served by the adapter`).toContain(
@@ -289,9 +290,13 @@ describe.skipIf(!kubectl.path).each(OVERLAYS)('deploy/k8s overlay %s', (overlay)
             .flatMap((e) => e.values),
         ].filter((q): q is string => q !== undefined);
         expect(named.length, `${hpa.metadata.name} selects queues`).toBeGreaterThan(0);
-        for (const q of named) watched.add(q);
+        const name = metric.external!.metric.name;
+        for (const q of named) watched.set(name, (watched.get(name) ?? new Set()).add(q));
       }
-      expect([...watched].sort(), hpa.metadata.name).toEqual([...queues].sort());
+      expect(watched.size).toBeGreaterThan(0);
+      for (const [name, covered] of watched) {
+        expect([...covered].sort(), `${hpa.metadata.name} ${name}`).toEqual([...queues].sort());
+      }
     }
 
     type Scaled = K8sObject & {
