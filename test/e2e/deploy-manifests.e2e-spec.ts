@@ -429,3 +429,40 @@ describe('the image files', () => {
     expect(lines.every((l) => !/:latest\b/.test(l))).toBe(true);
   });
 });
+
+describe('compose.yaml', () => {
+  interface ComposeService {
+    image: string;
+    command?: string[];
+    environment?: Record<string, string>;
+    deploy?: { replicas?: number };
+    stop_grace_period?: string;
+    read_only?: boolean;
+    cap_drop?: string[];
+  }
+  const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  const seconds = (duration = '10s'): number => Number(/^(\d+)s$/.exec(duration)![1]);
+
+  it('runs Redis, RabbitMQ, PostgreSQL, the API, two workers and beat from one image', () => {
+    const { services } = compose;
+    expect(Object.keys(services).sort()).toEqual(
+      ['api', 'beat', 'postgres', 'rabbitmq', 'redis', 'worker'].sort(),
+    );
+    const roles = ['api', 'worker', 'beat'].map((name) => {
+      const service = services[name]!;
+      expect(service.read_only, name).toBe(true);
+      expect(service.cap_drop, name).toContain('ALL');
+      return service.command?.[0] ?? service.environment?.CELERIAC_ROLE;
+    });
+    expect(roles).toEqual(['api', 'worker', 'beat']);
+    expect(new Set(['api', 'worker', 'beat'].map((n) => services[n]!.image)).size).toBe(1);
+    expect(services.worker!.deploy?.replicas).toBe(2);
+    expect(services.api!.environment?.CELERIAC_WORKER).toBe('0');
+    const env = services.worker!.environment!;
+    expect(seconds(services.worker!.stop_grace_period)).toBeGreaterThanOrEqual(
+      Math.ceil(shutdownTimeoutMs(env) / 1000) + MARGIN_SECONDS,
+    );
+  });
+});
