@@ -47,6 +47,8 @@ function hostCafile(): string | undefined {
 /**
  * `podman build` of the repository's Dockerfile on `base`, tagged `tag`. npm in the build
  * reads the host's cache first (prefer-offline) and only asks the registry for what is missing.
+ * No layer cache is kept (nothing is left behind but the tagged image, which the caller
+ * removes) unless CELERIAC_TEST_PODMAN_CACHE=1, which makes repeated local runs take seconds.
  * Returns the build log.
  */
 export async function buildImage(base: string, tag: string): Promise<string> {
@@ -57,6 +59,7 @@ export async function buildImage(base: string, tag: string): Promise<string> {
   try {
     const args = [
       'build',
+      `--layers=${process.env.CELERIAC_TEST_PODMAN_CACHE === '1'}`,
       ...LIMITS,
       '--format',
       'docker',
