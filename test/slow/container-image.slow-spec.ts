@@ -73,6 +73,51 @@ describe('the container image', () => {
     expect(container.output).toContain('unknown role "scheduler"');
   });
 
+  it('runs the API producer-only: an order publishes its task, podman stop exits 0', async () => {
+    // A key prefix keeps the demo's default "celery" queue apart from every other test.
+    const prefix = `${uniqueName('api')}:`;
+    const broker = `${REDIS}?global_keyprefix=${encodeURIComponent(prefix)}`;
+    const port = await freePort();
+    const name = uniqueName('celeriac-api');
+    containers.push(name);
+    const redis = new Redis(REDIS);
+    try {
+      const api = runContainer(name, IMAGE, {
+        CELERIAC_ROLE: 'api',
+        CELERIAC_WORKER: '0',
+        DEMO_SAMPLES: '0',
+        PORT: String(port),
+        CELERIAC_BROKER: broker,
+        CELERIAC_RESULT_BACKEND: 'memory://',
+      });
+      await api.waitFor(new RegExp(`listening on http://0\\.0\\.0\\.0:${port}`), 60_000);
+      const created = await fetch(`http://127.0.0.1:${port}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          customerEmail: 'ada@example.com',
+          lines: [{ sku: 'A', quantity: 2, unitPriceCents: 250 }],
+        }),
+      });
+      expect(created.status).toBe(201);
+      const order = (await created.json()) as { id: number };
+      const view = (await (await fetch(`http://127.0.0.1:${port}/orders/${order.id}`)).json()) as {
+        task: { id: string; state: string };
+      };
+      expect(view.task.state).toBe('PENDING');
+      const queued = await redis.lrange(`${prefix}celery`, 0, -1);
+      expect(
+        queued.map((raw) => JSON.parse(raw) as { headers: { id: string; task: string } }),
+      ).toMatchObject([{ headers: { id: view.task.id, task: 'orders.process' } }]);
+      await podman(['stop', '--time', '30', name], 60_000);
+      await expect(api.exited).resolves.toMatchObject({ code: 0 });
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
   it('runs the worker on loopback Redis; podman stop drains it and loses no task', async () => {
     const queue = uniqueName('container');
     const healthPort = await freePort();
