@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../libs/task-queue/src/cli/main.js';
 import { InteropProducer } from '../support/interop-producer.js';
 import { uniqueName } from '../support/interop-processes.js';
 import type { ManagedProcess } from '../support/managed-process.js';
@@ -43,6 +44,103 @@ afterAll(async () => {
   await removeQuietly(containers, IMAGE);
 }, 120_000);
 
+/** A unique queue, a producer, and the checks the worker scenarios share. */
+async function workerScenario(prefix: string) {
+  const queue = uniqueName(prefix);
+  const healthPort = await freePort();
+  const producer = await InteropProducer.open(REDIS);
+  const redis = new Redis(REDIS);
+  const env = {
+    CELERIAC_ROLE: 'worker',
+    CELERIAC_BROKER: REDIS,
+    CELERIAC_RESULT_BACKEND: REDIS,
+    CELERIAC_QUEUES: queue,
+    CELERIAC_SHUTDOWN_TIMEOUT: '20000',
+    CELERIAC_HTTP_PORT: String(healthPort),
+  };
+  const ids: string[] = [];
+  const start = async (): Promise<{ container: ManagedProcess; name: string }> => {
+    const name = uniqueName('celeriac-worker');
+    containers.push(name);
+    const started = Date.now();
+    const container = runContainer(name, IMAGE, { ...env, CELERIAC_HOSTNAME: `${name}@%h` });
+    await container.waitFor(/ready\./, 60_000);
+    console.log(`[container-image] ${name}: start → ready ${Date.now() - started} ms`);
+    return { container, name };
+  };
+  /** `podman stop`: SIGTERM, the app drains and exits 0 (SIGKILL after --time would be 137). */
+  const stop = async (worker: { container: ManagedProcess; name: string }): Promise<number> => {
+    const stopped = Date.now();
+    await podman(['stop', '--time', '60', worker.name], 90_000);
+    await expect(worker.container.exited).resolves.toMatchObject({ code: 0 });
+    return Date.now() - stopped;
+  };
+  const send = async (i: number): Promise<void> => {
+    const sent = await producer.send('notifications.order_confirmation', ['c@x.io', i, 100], {
+      queue,
+    });
+    ids.push(sent.id);
+  };
+  const finished = async (): Promise<string[]> => {
+    if (ids.length === 0) return [];
+    const values = await redis.mget(...ids.map((id) => `celery-task-meta-${id}`));
+    return ids.filter((_, i) => values[i] && JSON.parse(values[i]!).status === 'SUCCESS');
+  };
+  /** Task ids in the queue's lists (every priority band) and in the unacked hash. */
+  const waiting = async (): Promise<{ queued: string[]; unacked: string[] }> => {
+    const lists = await redis.keys(`${queue}*`);
+    const queued: string[] = [];
+    for (const list of lists.filter((key) => !key.startsWith('_kombu'))) {
+      for (const raw of await redis.lrange(list, 0, -1)) {
+        queued.push((JSON.parse(raw) as { headers: { id: string } }).headers.id);
+      }
+    }
+    const mine = new Set(ids);
+    const unacked = Object.values(await redis.hgetall('unacked'))
+      .map((raw) => (JSON.parse(raw) as [{ headers: { id: string } }])[0].headers.id)
+      .filter((id) => mine.has(id));
+    return { queued, unacked };
+  };
+  const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+    const deadline = Date.now() + 180_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  /** Each task's log line ("Order <i> confirmed") across the containers' outputs, exactly once. */
+  const expectEachRanOnce = (outputs: ManagedProcess[], count: number): void => {
+    const output = outputs.map((o) => o.output).join('');
+    const twice: number[] = [];
+    const never: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const runs = output.split(`"Order ${i} confirmed:`).length - 1;
+      if (runs === 0) never.push(i);
+      if (runs > 1) twice.push(i);
+    }
+    expect({ never, twice }).toEqual({ never: [], twice: [] });
+  };
+  const close = async (): Promise<void> => {
+    redis.disconnect();
+    await producer.close();
+  };
+  return {
+    queue,
+    healthPort,
+    producer,
+    redis,
+    ids,
+    start,
+    stop,
+    send,
+    finished,
+    waiting,
+    until,
+    expectEachRanOnce,
+    close,
+  };
+}
+
 describe('the container image', () => {
   it('is small, non-root, stops with SIGTERM and carries the exec HEALTHCHECK', async () => {
     const [inspect] = JSON.parse(await podman(['image', 'inspect', IMAGE])) as {
@@ -71,6 +169,22 @@ describe('the container image', () => {
     const container = runContainer(name, IMAGE, { CELERIAC_ROLE: 'scheduler' });
     await expect(container.exited).resolves.toMatchObject({ code: 64 });
     expect(container.output).toContain('unknown role "scheduler"');
+  });
+
+  it('runs `celeriac beat` for the beat role, or says the CLI has none', async () => {
+    const hasBeat = COMMANDS.some((command) => command.name === 'beat');
+    const name = uniqueName('celeriac-beat');
+    containers.push(name);
+    // Arguments after the role go to `celeriac beat`.
+    const beat = runContainer(name, IMAGE, {}, ['beat', '--help']);
+    const exit = await beat.exited;
+    if (hasBeat) {
+      expect(exit.code, beat.output).toBe(0);
+      expect(beat.output).toContain('usage: celeriac beat');
+    } else {
+      expect(exit.code).toBe(78);
+      expect(beat.output).toContain('has no "beat" command');
+    }
   });
 
   it('runs the API producer-only: an order publishes its task, podman stop exits 0', async () => {
@@ -119,86 +233,27 @@ describe('the container image', () => {
   });
 
   it('runs the worker on loopback Redis; podman stop drains it and loses no task', async () => {
-    const queue = uniqueName('container');
-    const healthPort = await freePort();
-    const producer = await InteropProducer.open(REDIS);
-    const redis = new Redis(REDIS);
-    const env = {
-      CELERIAC_ROLE: 'worker',
-      CELERIAC_BROKER: REDIS,
-      CELERIAC_RESULT_BACKEND: REDIS,
-      CELERIAC_QUEUES: queue,
-      CELERIAC_HOSTNAME: `${queue}@%h`,
-      CELERIAC_SHUTDOWN_TIMEOUT: '20000',
-      CELERIAC_HTTP_PORT: String(healthPort),
-    };
-    const start = async (): Promise<{ container: ManagedProcess; name: string }> => {
-      const name = uniqueName('celeriac-worker');
-      containers.push(name);
-      const started = Date.now();
-      const container = runContainer(name, IMAGE, env);
-      await container.waitFor(/ready\./, 60_000);
-      console.log(`[container-image] ${name}: start → ready ${Date.now() - started} ms`);
-      return { container, name };
-    };
-    const ids: string[] = [];
-    const finished = async (): Promise<string[]> => {
-      const values = await redis.mget(...ids.map((id) => `celery-task-meta-${id}`));
-      return ids.filter((_, i) => values[i] && JSON.parse(values[i]!).status === 'SUCCESS');
-    };
-    /** Task ids in the queue's lists (every priority band) and in the unacked hash. */
-    const waiting = async (): Promise<{ queued: string[]; unacked: string[] }> => {
-      const lists = await redis.keys(`${queue}*`);
-      const queued: string[] = [];
-      for (const list of lists.filter((key) => !key.startsWith('_kombu'))) {
-        for (const raw of await redis.lrange(list, 0, -1)) {
-          queued.push((JSON.parse(raw) as { headers: { id: string } }).headers.id);
-        }
-      }
-      const mine = new Set(ids);
-      const unacked = Object.values(await redis.hgetall('unacked'))
-        .map((raw) => (JSON.parse(raw) as [{ headers: { id: string } }])[0].headers.id)
-        .filter((id) => mine.has(id));
-      return { queued, unacked };
-    };
-    const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
-      const deadline = Date.now() + 120_000;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    };
-
+    const w = await workerScenario('container');
     try {
-      const first = await start();
+      const first = await w.start();
       // The image's HEALTHCHECK runs inside the container against CELERIAC_HTTP_PORT.
       const probe = await podman(['exec', first.name, 'node', 'deploy/docker/healthcheck.mjs'])
         .then(() => 'healthy')
         .catch((error: { stderr?: string }) => error.stderr ?? '');
-      const served = await fetch(`http://127.0.0.1:${healthPort}/health/live`).then(
+      const served = await fetch(`http://127.0.0.1:${w.healthPort}/health/live`).then(
         (r) => r.ok,
         () => false,
       );
       if (served) expect(probe).toBe('healthy');
-      else expect(probe).toContain(`http://127.0.0.1:${healthPort}/health/live`);
+      else expect(probe).toContain(`http://127.0.0.1:${w.healthPort}/health/live`);
 
       // 300 tasks at the demo's 50/s rate limit: several seconds of work to interrupt.
-      for (let i = 0; i < TASKS; i++) {
-        const sent = await producer.send('notifications.order_confirmation', ['c@x.io', i, 100], {
-          queue,
-        });
-        ids.push(sent.id);
-      }
-      await until(async () => (await finished()).length >= 50, '50 results');
+      for (let i = 0; i < TASKS; i++) await w.send(i);
+      await w.until(async () => (await w.finished()).length >= 50, '50 results');
+      console.log(`[container-image] podman stop → exit ${await w.stop(first)} ms`);
 
-      const stopped = Date.now();
-      await podman(['stop', '--time', '60', first.name], 90_000);
-      await expect(first.container.exited).resolves.toMatchObject({ code: 0 });
-      console.log(`[container-image] podman stop → exit ${Date.now() - stopped} ms`);
-      // Exit 0 is the app's own clean shutdown: SIGKILL after --time would give 137.
-
-      const done = await finished();
-      const { queued, unacked } = await waiting();
+      const done = await w.finished();
+      const { queued, unacked } = await w.waiting();
       console.log(
         `[container-image] after stop: ${done.length} done, ${queued.length} back in the queue`,
       );
@@ -211,22 +266,48 @@ describe('the container image', () => {
         'finished and requeued',
       ).toEqual([]);
       expect([...done, ...queued].sort(), 'every task has a result or is queued').toEqual(
-        [...ids].sort(),
+        [...w.ids].sort(),
       );
 
       // A new container finishes the requeued rest; each task ran exactly once overall.
-      const second = await start();
-      await until(async () => (await finished()).length === TASKS, 'every result');
-      await podman(['stop', '--time', '60', second.name], 90_000);
-      await expect(second.container.exited).resolves.toMatchObject({ code: 0 });
-      const output = first.container.output + second.container.output;
-      for (let i = 0; i < TASKS; i++) {
-        const runs = output.split(`"Order ${i} confirmed:`).length - 1;
-        expect(runs, `task ${i} ran once`).toBe(1);
-      }
+      const second = await w.start();
+      await w.until(async () => (await w.finished()).length === TASKS, 'every result');
+      await w.stop(second);
+      w.expectEachRanOnce([first.container, second.container], TASKS);
     } finally {
-      redis.disconnect();
-      await producer.close();
+      await w.close();
+    }
+  });
+
+  it('a rolling update of workers during a task stream loses and repeats nothing', async () => {
+    const ROLLING_TASKS = 1000;
+    const w = await workerScenario('rolling');
+    try {
+      let current = await w.start();
+      const containersRun = [current.container];
+      // A steady stream: 50 tasks every 100 ms, about as fast as one worker's rate limit allows
+      // the whole fleet to drain them while containers come and go.
+      const publishing = (async () => {
+        for (let i = 0; i < ROLLING_TASKS; i++) {
+          await w.send(i);
+          if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      // maxSurge 1, maxUnavailable 0: start the new container, then stop the old one.
+      for (const after of [150, 400]) {
+        await w.until(async () => (await w.finished()).length >= after, `${after} results`);
+        const next = await w.start();
+        containersRun.push(next.container);
+        await w.stop(current);
+        current = next;
+      }
+      await publishing;
+      await w.until(async () => (await w.finished()).length === ROLLING_TASKS, 'every result');
+      await w.stop(current);
+      expect((await w.waiting()).unacked).toEqual([]);
+      w.expectEachRanOnce(containersRun, ROLLING_TASKS);
+    } finally {
+      await w.close();
     }
   });
 });

@@ -82,11 +82,12 @@ export async function buildImage(base: string, tag: string): Promise<string> {
   }
 }
 
-/** `podman run` in the foreground (the process's exit code is the container's). */
+/** `podman run` in the foreground (the process's exit code is the container's); `command` follows the image. */
 export function runContainer(
   name: string,
   image: string,
   env: Record<string, string>,
+  command: string[] = [],
 ): ManagedProcess {
   const args = [
     ...PODMAN_GLOBAL,
@@ -99,6 +100,7 @@ export function runContainer(
     ...LIMITS,
     ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
     image,
+    ...command,
   ];
   const child = spawn('podman', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new ManagedProcess(`container ${name}`, child);
