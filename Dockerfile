@@ -5,6 +5,9 @@
 # Without a registry, build on a local base: deploy/podman/build-node-base.sh, then
 #   --build-arg NODE_IMAGE=localhost/celeriac-node-base:<node version>   (docs/deployment.md)
 ARG NODE_IMAGE=node:20-bookworm-slim
+# The runtime stage's base: the same by default; any image with `node` on PATH and uid 1000
+# free works (npm is not needed at run time).
+ARG RUNTIME_IMAGE=${NODE_IMAGE}
 
 # --- build: every dependency, compile the library and the apps -------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -28,7 +31,7 @@ COPY libs/task-queue/package.json libs/task-queue/
 RUN ["npm", "ci", "--omit=dev", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"]
 
 # --- runtime ------------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 # --max-semi-space-size=4: fewer scavenges under task churn (docs/deployment.md, memory).
 # HOST: the HTTP servers listen on every interface inside the container.
 ENV NODE_ENV=production \

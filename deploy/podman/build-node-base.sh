@@ -3,11 +3,20 @@
 # machine's own `node` (and npm, /bin/sh, /usr/bin/env, the shared libraries `ldd` lists), a
 # `node` user (uid 1000) and /tmp. The Dockerfile takes it with
 #   podman build --build-arg NODE_IMAGE=localhost/celeriac-node-base:<node version> .
+# With --without-npm it leaves npm out (tag suffix -slim): a runtime base for
+#   --build-arg RUNTIME_IMAGE=localhost/celeriac-node-base:<node version>-slim
 # Prints the image reference on stdout (last line). Idempotent: an existing tag is reused unless
 # FORCE=1. As root it installs podman, runc and uidmap with apt-get when they are missing.
 set -euo pipefail
 
 log() { echo "[node-base] $*" >&2; }
+
+with_npm=1
+case "${1:-}" in
+  --without-npm) with_npm=0 ;;
+  '') ;;
+  *) log "usage: $0 [--without-npm]"; exit 2 ;;
+esac
 
 missing=()
 command -v podman >/dev/null || missing+=(podman)
@@ -25,7 +34,7 @@ fi
 
 node_bin="$(readlink -f "$(command -v node)")"
 node_version="$("$node_bin" --version | sed 's/^v//')"
-image="localhost/celeriac-node-base:${node_version}"
+image="localhost/celeriac-node-base:${node_version}$([ "$with_npm" = 1 ] || echo -slim)"
 
 if [ "${FORCE:-0}" != 1 ] && podman image exists "$image"; then
   log "reusing $image"
@@ -48,11 +57,13 @@ for lib in $(libs "$node_bin") $(libs /bin/sh) $(libs /usr/bin/env); do
   put "$lib" "$lib"
 done
 # npm for the Dockerfile's build stages (the runtime stage does not call it).
-npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
-mkdir -p "$rootfs/usr/local/lib/node_modules"
-cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
-ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+if [ "$with_npm" = 1 ]; then
+  npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+  mkdir -p "$rootfs/usr/local/lib/node_modules"
+  cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+fi
 
 mkdir -p "$rootfs/etc" "$rootfs/home/node" "$rootfs/tmp" "$rootfs/root"
 chmod 1777 "$rootfs/tmp"

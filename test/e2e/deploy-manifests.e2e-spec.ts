@@ -411,7 +411,11 @@ describe('the image files', () => {
     expect(lines[0]).toBe('ARG NODE_IMAGE=node:20-bookworm-slim');
     const froms = lines.filter((l) => l.startsWith('FROM '));
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const from of froms) expect(from).toMatch(/^FROM \$\{NODE_IMAGE\} AS [a-z-]+$/);
+    expect(lines[1]).toBe('ARG RUNTIME_IMAGE=${NODE_IMAGE}');
+    for (const from of froms.slice(0, -1)) {
+      expect(from).toMatch(/^FROM \$\{NODE_IMAGE\} AS [a-z-]+$/);
+    }
+    expect(froms.at(-1)).toBe('FROM ${RUNTIME_IMAGE} AS runtime');
     const runtime = lines.slice(lines.indexOf(froms.at(-1)!));
     const user = runtime.find((l) => l.startsWith('USER '));
     expect(user).toMatch(/^USER [1-9]\d*:[1-9]\d*$/);

@@ -25,10 +25,12 @@ export async function podman(args: string[], timeoutMs = 120_000): Promise<strin
 
 /**
  * The offline Node base image (deploy/podman/build-node-base.sh: this machine's node, npm and
- * libraries), installing podman / runc / uidmap first when root and missing.
+ * libraries; without npm for the runtime stage), installing podman / runc / uidmap first when
+ * root and missing.
  */
-export async function nodeBaseImage(): Promise<string> {
-  const { stdout } = await run('bash', [join(ROOT, 'deploy/podman/build-node-base.sh')], {
+export async function nodeBaseImage(withNpm = true): Promise<string> {
+  const script = join(ROOT, 'deploy/podman/build-node-base.sh');
+  const { stdout } = await run('bash', [script, ...(withNpm ? [] : ['--without-npm'])], {
     timeout: 300_000,
   });
   return stdout.trim().split('\n').at(-1)!;
@@ -45,13 +47,14 @@ function hostCafile(): string | undefined {
 }
 
 /**
- * `podman build` of the repository's Dockerfile on `base`, tagged `tag`. npm in the build
+ * `podman build` of the repository's Dockerfile on `base` (`runtime` for the last stage),
+ * tagged `tag`. npm in the build
  * reads the host's cache first (prefer-offline) and only asks the registry for what is missing.
  * No layer cache is kept (nothing is left behind but the tagged image, which the caller
  * removes) unless CELERIAC_TEST_PODMAN_CACHE=1, which makes repeated local runs take seconds.
  * Returns the build log.
  */
-export async function buildImage(base: string, tag: string): Promise<string> {
+export async function buildImage(base: string, runtime: string, tag: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-npmrc-'));
   const npmrc = join(dir, 'npmrc');
   const cafile = hostCafile();
@@ -67,6 +70,8 @@ export async function buildImage(base: string, tag: string): Promise<string> {
       'host',
       '--build-arg',
       `NODE_IMAGE=${base}`,
+      '--build-arg',
+      `RUNTIME_IMAGE=${runtime}`,
       '--volume',
       `${npmrc}:/root/.npmrc:ro`,
       '--volume',
