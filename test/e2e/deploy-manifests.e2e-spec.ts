@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../libs/task-queue/src/task-queue.constants.js';
+import { DEMO_ENVIRONMENT } from '../../apps/demo/src/environment.js';
 import { taskQueueConfig } from '../../apps/demo/src/task-queue.config.js';
 import { ROOT } from '../support/interop-build.js';
 import {
@@ -43,6 +44,14 @@ const METRICS = [
   'celeriac_queue_oldest_ready_age_seconds',
   'celeriac_worker_slots',
   'celery_queue_length',
+];
+/** What the apps read (apps/demo/src/environment.ts) plus the image's and the contract's. */
+const KNOWN_VARIABLES = [
+  ...Object.keys(DEMO_ENVIRONMENT),
+  'CELERIAC_ROLE',
+  'CELERIAC_HTTP_PORT',
+  'NODE_OPTIONS',
+  'NODE_ENV',
 ];
 /** Seconds between the end of the drain and SIGKILL: requeue, close connections, exit. */
 const MARGIN_SECONDS = 10;
@@ -219,6 +228,14 @@ describe.skipIf(!kubectl.path).each(OVERLAYS)('deploy/k8s overlay %s', (overlay)
       expect(Number(heap![1]), label).toBeLessThanOrEqual(mebibytes(limit!) * 0.8);
     }
     expect(images.size, 'one image for every role').toBe(1);
+  });
+
+  it('every variable a container gets is one the image or the apps read', () => {
+    for (const { deployment, container } of podsOf(objects())) {
+      for (const name of Object.keys(resolveEnv(objects(), container).env)) {
+        expect(KNOWN_VARIABLES, `${deployment.metadata.name}: ${name}`).toContain(name);
+      }
+    }
   });
 
   it('ConfigMaps hold no secrets', () => {
@@ -462,6 +479,11 @@ describe('compose.yaml', () => {
     });
     expect(roles).toEqual(['api', 'worker', 'beat']);
     expect(new Set(['api', 'worker', 'beat'].map((n) => services[n]!.image)).size).toBe(1);
+    for (const name of ['api', 'worker', 'beat']) {
+      for (const variable of Object.keys(services[name]!.environment ?? {})) {
+        expect(KNOWN_VARIABLES, `${name}: ${variable}`).toContain(variable);
+      }
+    }
     expect(services.worker!.deploy?.replicas).toBe(2);
     expect(services.api!.environment?.CELERIAC_WORKER).toBe('0');
     const env = services.worker!.environment!;
