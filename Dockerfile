@@ -5,8 +5,8 @@
 # Without a registry, build on a local base: deploy/podman/build-node-base.sh, then
 #   --build-arg NODE_IMAGE=localhost/celeriac-node-base:<node version>   (docs/deployment.md)
 ARG NODE_IMAGE=node:20-bookworm-slim
-# The runtime stage's base: the same by default; any image with `node` on PATH and uid 1000
-# free works (npm is not needed at run time).
+# The runtime stage's base: the same by default; any image with `node` on PATH works (npm is
+# not needed at run time; deploy/podman/build-node-base.sh --without-npm makes one).
 ARG RUNTIME_IMAGE=${NODE_IMAGE}
 
 # --- build: every dependency, compile the library and the apps -------------------------------
