@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Broker, Delivery } from '../interfaces/broker.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import type { Broker, Delivery } from '../contracts/broker.interface.js';
+import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
 
 /** Headers a dead-lettered message carries (besides all of its own). */
