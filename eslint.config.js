@@ -29,4 +29,11 @@ export default tseslint.config(
     files: ['libs/*/bin/**/*.js', 'libs/*/scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The container image's entry point and HEALTHCHECK (plain Node ESM, no build step).
+    files: ['deploy/docker/*.mjs'],
+    languageOptions: {
+      globals: { URL: 'readonly', fetch: 'readonly', AbortSignal: 'readonly' },
+    },
+  },
 );

@@ -8,10 +8,13 @@ export const DEMO_ENVIRONMENT = {
   CELERIAC_QUEUES: 'queues to consume, comma separated (default celery,notifications)',
   CELERIAC_CONCURRENCY: 'tasks that run at once (default 8)',
   CELERIAC_HOSTNAME: 'Celery node name (default demo@%h)',
+  CELERIAC_SHUTDOWN_TIMEOUT:
+    'ms running tasks get to finish on SIGTERM before requeue (default 10000)',
   CELERIAC_DISPATCH: '"outbox" for the transactional outbox (default after-commit)',
   CELERIAC_WORKER: '"0": producer-only API process (demo only; apps/worker always consumes)',
   DATABASE_URL: 'PostgreSQL URL (default: embedded SQLite in memory)',
   PORT: 'HTTP port of the demo (default 3000)',
+  HOST: 'HTTP listen address of the demo (default 127.0.0.1; the container image sets 0.0.0.0)',
   DEMO_SAMPLES: '"0": do not place the sample orders at start (demo only)',
 } as const;
 

@@ -9,11 +9,14 @@ import { placeSampleOrders } from './sample-orders.js';
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Demo');
   logger.log(describeEnvironment(Object.keys(DEMO_ENVIRONMENT) as DemoVariable[]));
-  const app = await NestFactory.create(AppModule);
-  handleShutdownSignals(app);
+  // Signals are handled while Nest boots too (a worker-enabled demo consumes during boot).
+  const booting = NestFactory.create(AppModule);
+  handleShutdownSignals(booting);
+  const app = await booting;
   const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port, '127.0.0.1');
-  logger.log(`Celeriac demo listening on http://127.0.0.1:${port} (POST /orders, GET /orders/:id)`);
+  const host = process.env.HOST ?? '127.0.0.1';
+  await app.listen(port, host);
+  logger.log(`Celeriac demo listening on http://${host}:${port} (POST /orders, GET /orders/:id)`);
   if (process.env.DEMO_SAMPLES !== '0' && process.env.CELERIAC_WORKER !== '0') {
     await placeSampleOrders(app);
     logger.log('Sample orders done; still serving. Ctrl+C stops gracefully.');

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
  * Celeriac settings from the environment, embedded defaults otherwise:
  * CELERIAC_BROKER (memory://), CELERIAC_RESULT_BACKEND (memory://), CELERIAC_WORKER=0 for a
  * producer-only API process, CELERIAC_CONCURRENCY, CELERIAC_QUEUES (comma separated),
- * CELERIAC_DISPATCH=outbox for the transactional outbox. `resultBackend: 'typeorm'` keeps
+ * CELERIAC_DISPATCH=outbox for the transactional outbox, CELERIAC_SHUTDOWN_TIMEOUT (ms). `resultBackend: 'typeorm'` keeps
  * results in the demo's own database.
  */
 export function taskQueueConfig(
@@ -25,7 +25,7 @@ export function taskQueueConfig(
       queues: env.CELERIAC_QUEUES?.split(',') ?? ['celery', 'notifications'],
       concurrency: Number(env.CELERIAC_CONCURRENCY ?? 8),
       hostname: env.CELERIAC_HOSTNAME ?? 'demo@%h',
-      shutdownTimeout: 10_000,
+      shutdownTimeout: Number(env.CELERIAC_SHUTDOWN_TIMEOUT ?? 10_000),
     },
   };
 }

@@ -18,6 +18,7 @@ async function bootstrap(): Promise<void> {
       'CELERIAC_QUEUES',
       'CELERIAC_CONCURRENCY',
       'CELERIAC_HOSTNAME',
+      'CELERIAC_SHUTDOWN_TIMEOUT',
       'CELERIAC_DISPATCH',
       'DATABASE_URL',
     ]),
