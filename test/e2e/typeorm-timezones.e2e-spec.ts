@@ -7,6 +7,7 @@ import { CreateTaskResult1767225600001 } from '../../libs/task-queue/src/backend
 import { TaskGroupResult } from '../../libs/task-queue/src/backends/typeorm/task-group-result.entity.js';
 import { TaskResult } from '../../libs/task-queue/src/backends/typeorm/task-result.entity.js';
 import { CreateTaskOutbox1767225600000 } from '../../libs/task-queue/src/transaction/outbox/create-task-outbox.migration.js';
+import { AddTaskOutboxTraceContext1780272000000 } from '../../libs/task-queue/src/transaction/outbox/add-task-outbox-trace-context.migration.js';
 import { TaskOutbox } from '../../libs/task-queue/src/transaction/outbox/task-outbox.entity.js';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
@@ -31,7 +32,11 @@ async function side(zone: string, ...args: string[]): Promise<Record<string, unk
 beforeAll(async () => {
   dataSource = await openMariaDb(database, {
     entities: [TaskOutbox, TaskResult, TaskGroupResult],
-    migrations: [CreateTaskOutbox1767225600000, CreateTaskResult1767225600001],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      CreateTaskResult1767225600001,
+    ],
   });
   await dataSource.runMigrations();
 });

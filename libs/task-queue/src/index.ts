@@ -28,6 +28,15 @@ export { InjectBroker } from './decorators/inject-broker.decorator.js';
 export { InjectResultBackend } from './decorators/inject-result-backend.decorator.js';
 export { TaskContext } from './worker/task-context.js';
 export { TaskEvents, type TaskEvent, type TaskEventType } from './worker/task-events.js';
+export {
+  TaskInstrumentation,
+  TASK_INSTRUMENTATION,
+  type OutgoingTask,
+  type PublishReason,
+  type TraceCarrier,
+} from './tasks/task-instrumentation.js';
+export { taskLogFields, type TaskLogFields } from './tasks/task-log-fields.js';
+export type { TracingOptions } from './observability/tracing/tracing.options.js';
 
 // Producers and results
 export { TaskClient } from './core/task.client.js';

@@ -6,6 +6,9 @@ import { createResultBackend } from './factories/result-backend.factory.js';
 import { createRevocationStore } from './factories/revocation-store.factory.js';
 import type { TaskQueueOptions } from './interfaces/task-queue-options.interface.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from './task-queue.module-definition.js';
+import { TASK_INSTRUMENTATION } from './tasks/task-instrumentation.js';
+import { createInstrumentation } from './tasks/instrumentation.factory.js';
+import { TaskEvents } from './worker/task-events.js';
 import {
   getBrokerToken,
   getResultBackendToken,
@@ -19,6 +22,7 @@ export const CORE_TOKENS = [
   getBrokerToken(),
   getRevocationStoreToken(),
   getResultBackendToken(),
+  TASK_INSTRUMENTATION,
 ];
 
 /** Validated options, the broker and the result backend as providers. */
@@ -49,6 +53,11 @@ export function createCoreProviders(): Provider[] {
           brokerUrl: typeof config.broker === 'string' ? config.broker : undefined,
           typeorm: config.typeorm,
         }),
+    },
+    {
+      provide: TASK_INSTRUMENTATION,
+      inject: [getTaskQueueConfigToken(), getBrokerToken(), TaskEvents],
+      useFactory: createInstrumentation,
     },
   ];
 }

@@ -1,4 +1,6 @@
 import type { ResolvedCeleryEventsOptions } from '../events/events-options.js';
+import type { TracingOptions } from '../observability/tracing/tracing.options.js';
+import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import type { Broker } from '../interfaces/broker.interface.js';
 import type { ResultBackend } from '../interfaces/result-backend.interface.js';
 import type { TaskOptions } from '../interfaces/task-options.interface.js';
@@ -27,4 +29,8 @@ export interface ResolvedTaskQueueOptions {
   resultExtended: boolean;
   typeorm: TypeOrmIntegrationOptions | undefined;
   events: ResolvedCeleryEventsOptions;
+  /** OpenTelemetry tracing options, or false when off. */
+  tracing: TracingOptions | false;
+  /** An instrumentation of the app's own, if given. */
+  instrumentation: TaskInstrumentation | undefined;
 }
