@@ -17,6 +17,9 @@ import {
 } from 'celeriac/typeorm';
 import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
 import {
+  PYTHON,
+  PYTHON_FIXTURES,
+  runProcess,
   startPythonWorker,
   stopAll,
   uniqueName,
@@ -272,6 +275,64 @@ describe('Python Celery 5.2.6 worker', () => {
     worker = await startPythonWorker({ broker: REDIS, backend: REDIS, queue });
   });
   afterAll(() => worker?.stop());
+
+  it("a Python producer's traceparent is the parent of a chain run by a Node worker", async () => {
+    const nodeQueue = uniqueName('traced-chain');
+    redisKeys.push(nodeQueue);
+    @Module({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: REDIS,
+          resultBackend: REDIS,
+          worker: { queues: [nodeQueue], banner: false },
+          events: { enabled: false },
+          tracing: true,
+        }),
+      ],
+      providers: [TracedTasks],
+    })
+    class ChainWorkerModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [ChainWorkerModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    const traceId = randomUUID().replace(/-/g, '');
+    const pythonSpan = randomUUID().replace(/-/g, '').slice(0, 16);
+    let ids: string[];
+    try {
+      const run = await runProcess(
+        PYTHON,
+        ['traced_chain.py', nodeQueue, `00-${traceId}-${pythonSpan}-01`],
+        {
+          cwd: PYTHON_FIXTURES,
+          env: { ...process.env, INTEROP_BROKER: REDIS, INTEROP_BACKEND: REDIS },
+        },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout.trim()) as { result: number; ids: string[] };
+      expect(out.result).toBe(8);
+      ids = out.ids;
+      await expect.poll(() => tracing.spansOf(traceId).length, { timeout: 10_000 }).toBe(3);
+    } finally {
+      await app.close();
+    }
+    const spans = tracing.spansOf(traceId);
+    const step1 = one(
+      spans,
+      'step 1',
+      (s) => s.attributes['messaging.message.id'] === ids[0] && s.kind === SpanKind.CONSUMER,
+    );
+    expect(parentOf(step1)).toBe(pythonSpan);
+    const canvas = one(spans, 'canvas send', (s) => s.attributes['celeriac.dispatch'] === 'canvas');
+    expect(parentOf(canvas)).toBe(idOf(step1));
+    expect(canvas.attributes['messaging.message.id']).toBe(ids[1]);
+    const step2 = one(
+      spans,
+      'step 2',
+      (s) => s.attributes['messaging.message.id'] === ids[1] && s.kind === SpanKind.CONSUMER,
+    );
+    expect(parentOf(step2)).toBe(idOf(canvas));
+    expect(step2.name).toBe(`process ${nodeQueue}`);
+  });
 
   it("receives the producer span's traceparent as a header of self.request", async () => {
     @Module({

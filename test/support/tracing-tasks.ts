@@ -32,6 +32,11 @@ export class TracedTasks {
     return 'ok';
   }
 
+  @Task({ name: 'traced.add' })
+  add(x: number, y: number): number {
+    return x + y;
+  }
+
   @Task({ name: 'traced.child' })
   child(parent: string): string {
     this.children.push(this.context.id);
