@@ -94,7 +94,7 @@ afterAll(async () => {
   await vhost?.dispose();
   if (redisKeys.length) {
     const redis = new Redis(REDIS);
-    await redis.del(...redisKeys);
+    await redis.del(...redisKeys, ...redisKeys.map((key) => `_kombu.binding.${key}`));
     redis.disconnect();
   }
   await tracing?.dispose();
