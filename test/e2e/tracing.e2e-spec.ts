@@ -266,16 +266,7 @@ describe('after-commit mode', () => {
   });
 });
 
-describe('Python Celery 5.2.6 worker', () => {
-  let worker: ManagedProcess;
-  const queue = uniqueName('traced-py');
-
-  beforeAll(async () => {
-    redisKeys.push(queue);
-    worker = await startPythonWorker({ broker: REDIS, backend: REDIS, queue });
-  });
-  afterAll(() => worker?.stop());
-
+describe('a Python producer', () => {
   it("a Python producer's traceparent is the parent of a chain run by a Node worker", async () => {
     const nodeQueue = uniqueName('traced-chain');
     redisKeys.push(nodeQueue);
@@ -333,12 +324,26 @@ describe('Python Celery 5.2.6 worker', () => {
     expect(parentOf(step2)).toBe(idOf(canvas));
     expect(step2.name).toBe(`process ${nodeQueue}`);
   });
+});
+
+describe.each([
+  { system: 'redis', broker: () => REDIS },
+  { system: 'rabbitmq', broker: () => vhost.url },
+])('a Python Celery 5.2.6 worker on $system', ({ system, broker }) => {
+  let worker: ManagedProcess;
+  const queue = uniqueName('traced-py');
+
+  beforeAll(async () => {
+    if (system === 'redis') redisKeys.push(queue);
+    worker = await startPythonWorker({ broker: broker(), backend: REDIS, queue });
+  });
+  afterAll(() => worker?.stop());
 
   it("receives the producer span's traceparent as a header of self.request", async () => {
     @Module({
       imports: [
         TaskQueueModule.forRoot({
-          broker: REDIS,
+          broker: broker(),
           resultBackend: REDIS,
           worker: { enabled: false },
           events: { enabled: false },
