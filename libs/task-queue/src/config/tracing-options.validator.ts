@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
 import type { TracingOptions } from '../observability/tracing/tracing.options.js';
-import { TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
 
 /** `tracing` and `instrumentation`, checked: tracing options or false (off). */
@@ -10,11 +10,11 @@ export function validateInstrumentation(options: TaskQueueOptions): {
   instrumentation: TaskInstrumentation | undefined;
 } {
   const { tracing, instrumentation } = options;
-  if (instrumentation !== undefined && !(instrumentation instanceof TaskInstrumentation)) {
+  if (instrumentation !== undefined && !isInstrumentation(instrumentation)) {
     throw new ConfigurationError(
       INVALID_OPTION(
         'instrumentation',
-        'an instance of a TaskInstrumentation subclass',
+        'a TaskInstrumentation (wrapPublish, wrapExecution and captureContext methods)',
         instrumentation,
       ),
     );
@@ -42,4 +42,13 @@ export function validateInstrumentation(options: TaskQueueOptions): {
     );
   }
   return { tracing, instrumentation };
+}
+
+function isInstrumentation(value: unknown): value is TaskInstrumentation {
+  const candidate = value as Partial<Record<keyof TaskInstrumentation, unknown>> | null;
+  return (
+    typeof candidate?.wrapPublish === 'function' &&
+    typeof candidate.wrapExecution === 'function' &&
+    typeof candidate.captureContext === 'function'
+  );
 }
