@@ -75,6 +75,7 @@ export class SignaturePublisher {
     );
     this.logger.debug(
       `Sent ${sig.task}[${message.headers.id}] to ${destination.queue} (parent ${message.headers.parent_id}).`,
+      { taskId: message.headers.id, taskName: sig.task, queue: destination.queue },
     );
     return message.headers.id;
   }
