@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AmqpBroker } from '../../libs/task-queue/src/brokers/amqp/amqp.broker.js';
+import { AmqpBroker } from '../../libs/task-queue/src/transports/amqp/amqp.broker.js';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
 import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
 import { PausableProxy } from '../support/pausable-proxy.js';

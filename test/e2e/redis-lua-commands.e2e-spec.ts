@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   defineLuaCommands,
   type LuaCommand,
-} from '../../libs/task-queue/src/brokers/redis/redis-lua.loader.js';
+} from '../../libs/task-queue/src/transports/redis/redis-lua.loader.js';
 import { PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
 
 /**

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { firstValueFrom, filter, map } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
-import type { Broker } from '../../libs/task-queue/src/interfaces/broker.interface.js';
+import type { Broker } from '../../libs/task-queue/src/contracts/broker.interface.js';
 import { createTaskMessage } from '../../libs/task-queue/src/protocol/task-message.factory.js';
 import { getBrokerToken } from '../../libs/task-queue/src/utils/tokens.js';
 import { DeadLetters } from '../../libs/task-queue/src/worker/dead-letter.service.js';

@@ -1,7 +1,7 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Task, TaskQueueModule } from 'celeriac';
-import type { CeleryEventsOptions } from '../../libs/task-queue/src/events/events-options.js';
+import type { CeleryEventsOptions } from '../../libs/task-queue/src/config/events-options.js';
 
 /** Tasks of the Node worker in the control / events specs. */
 @Injectable()

@@ -5,7 +5,7 @@ import { TaskEvents } from 'celeriac';
 import { parseInteropArgs } from '../../apps/interop/src/interop-args.js';
 import { InteropModule } from '../../apps/interop/src/interop.module.js';
 import { RedisBroker } from 'celeriac/redis';
-import { parseRedisBrokerUrl } from '../../libs/task-queue/src/brokers/redis/redis-url-options.js';
+import { parseRedisBrokerUrl } from '../../libs/task-queue/src/transports/redis/redis-url-options.js';
 
 /** Root module: the interop app plus a provider printing task events from the first delivery. */
 class ResilientWorkerModule {}

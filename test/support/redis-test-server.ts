@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { portOpen } from '../setup/services.js';
-import { taskKey } from '../../libs/task-queue/src/backends/redis/redis-result.codec.js';
+import { taskKey } from '../../libs/task-queue/src/transports/redis/redis-result.codec.js';
 
 /** The shared e2e Redis (127.0.0.1:6379); tests isolate themselves with unique key prefixes. */
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';

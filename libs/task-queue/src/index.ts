@@ -7,27 +7,27 @@ export type {
   TaskQueueOptions,
   TaskRoute,
   WorkerOptions,
-} from './interfaces/task-queue-options.interface.js';
+} from './config/task-queue-options.interface.js';
 export type {
   TaskOptions,
   RateLimit,
   RetryBackoff,
   ErrorClass,
-} from './interfaces/task-options.interface.js';
-export type { ApplyOptions, SendOptions } from './interfaces/apply-options.interface.js';
+} from './contracts/task-options.interface.js';
+export type { ApplyOptions, SendOptions } from './contracts/apply-options.interface.js';
 export type {
   StandardSchemaV1,
   StandardSchemaIssue,
   StandardSchemaResult,
-} from './interfaces/standard-schema.interface.js';
+} from './contracts/standard-schema.interface.js';
 
 // Handlers
-export { Task } from './decorators/task.decorator.js';
-export { OnTaskEvent } from './decorators/on-task-event.decorator.js';
-export { InjectBroker } from './decorators/inject-broker.decorator.js';
-export { InjectResultBackend } from './decorators/inject-result-backend.decorator.js';
-export { TaskContext } from './worker/task-context.js';
-export { TaskEvents, type TaskEvent, type TaskEventType } from './worker/task-events.js';
+export { Task } from './tasks/task.decorator.js';
+export { OnTaskEvent } from './tasks/on-task-event.decorator.js';
+export { InjectBroker } from './tasks/inject-broker.decorator.js';
+export { InjectResultBackend } from './tasks/inject-result-backend.decorator.js';
+export { TaskContext } from './tasks/task-context.js';
+export { TaskEvents, type TaskEvent, type TaskEventType } from './tasks/task-events.js';
 export {
   TaskInstrumentation,
   TASK_INSTRUMENTATION,
@@ -39,9 +39,9 @@ export { taskLogFields, type TaskLogFields } from './tasks/task-log-fields.js';
 export type { TracingOptions } from './observability/tracing/tracing.options.js';
 
 // Producers and results
-export { TaskClient } from './core/task.client.js';
-export { TaskProducer, type OnCommitTarget } from './core/task-producer.js';
-export type { ProducerOf, TaskArgs, TaskMethodName, TaskReturn } from './core/task-types.js';
+export { TaskClient } from './producer/task.client.js';
+export { TaskProducer, type OnCommitTarget } from './producer/task-producer.js';
+export type { ProducerOf, TaskArgs, TaskMethodName, TaskReturn } from './producer/task-types.js';
 export { AsyncResult, type GetOptions } from './results/async-result.js';
 export {
   TaskStates,
@@ -60,9 +60,9 @@ export {
   deadLetterQueueOf,
   DEAD_LETTER_HEADERS,
 } from './worker/dead-letter.service.js';
-export { RevokedTasks, type RevokeOptions } from './worker/revoked-tasks.js';
-export type { Revocation, RevocationStore } from './interfaces/revocation-store.interface.js';
-export type { RateLimitStore } from './interfaces/rate-limit-store.interface.js';
+export { RevokedTasks, type RevokeOptions } from './revocation/revoked-tasks.js';
+export type { Revocation, RevocationStore } from './contracts/revocation-store.interface.js';
+export type { RateLimitStore } from './contracts/rate-limit-store.interface.js';
 
 // Contracts and built-in implementations
 export type {
@@ -73,14 +73,14 @@ export type {
   DeliveryHandler,
   ParkedMessage,
   PublishOptions,
-} from './interfaces/broker.interface.js';
+} from './contracts/broker.interface.js';
 export type {
   ResultBackend,
   SerializedError,
   StoreContext,
   TaskMeta,
   WaitOptions,
-} from './interfaces/result-backend.interface.js';
+} from './contracts/result-backend.interface.js';
 export type {
   MessageEmbed,
   SignatureDict,
@@ -88,14 +88,14 @@ export type {
   TaskHeaders,
   TaskMessage,
   TaskProperties,
-} from './interfaces/task-message.interface.js';
+} from './contracts/task-message.interface.js';
 export type { TaskRequest } from './protocol/task-request.js';
 export { createTaskMessage, type TaskMessageSpec } from './protocol/task-message.factory.js';
 export { parseTaskMessage } from './protocol/task-message.parser.js';
-export { MemoryBroker } from './brokers/memory/memory.broker.js';
-export { MemoryResultBackend } from './backends/memory/memory.result-backend.js';
-export { createBroker } from './factories/broker.factory.js';
-export { createResultBackend } from './factories/result-backend.factory.js';
+export { MemoryBroker } from './transports/memory/memory.broker.js';
+export { MemoryResultBackend } from './transports/memory/memory.result-backend.js';
+export { createBroker } from './transports/broker.factory.js';
+export { createResultBackend } from './transports/result-backend.factory.js';
 
 // Tokens
 export { getBrokerToken, getResultBackendToken } from './utils/tokens.js';
@@ -104,15 +104,18 @@ export { getBrokerToken, getResultBackendToken } from './utils/tokens.js';
 export * from './errors/index.js';
 
 // Celery events and remote control
-export { ControlClient } from './control/control.client.js';
-export { ControlServer } from './control/control.server.js';
+export { ControlClient } from './monitoring/remote-control/control.client.js';
+export { ControlServer } from './monitoring/remote-control/control.server.js';
 export type {
   ControlCallOptions,
   ControlRevokeOptions,
   TaskRevoker,
-} from './control/control-client.options.js';
-export type { ControlReplies, ControlRequest } from './control/control-message.js';
-export { createBroadcastTransport } from './control/transport/broadcast-transport.factory.js';
+} from './monitoring/remote-control/control-client.options.js';
+export type {
+  ControlReplies,
+  ControlRequest,
+} from './monitoring/remote-control/control-message.js';
+export { createBroadcastTransport } from './transports/broadcast-transport.factory.js';
 export type {
   BroadcastTransport,
   ExchangeSpec,
@@ -120,7 +123,7 @@ export type {
   OutgoingMessage,
   ReplyQueue,
   SubscriptionSpec,
-} from './control/transport/broadcast-transport.interface.js';
-export { CeleryEventsPublisher } from './events/celery-events.publisher.js';
-export type { CeleryEventsOptions } from './events/events-options.js';
-export { LamportClock } from './events/lamport-clock.js';
+} from './contracts/broadcast-transport.interface.js';
+export { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
+export type { CeleryEventsOptions } from './config/events-options.js';
+export { LamportClock } from './monitoring/celery-events/lamport-clock.js';

@@ -1,14 +1,14 @@
 // `celeriac/redis`: the Redis transport (needs the optional peer ioredis).
-export { RedisBroker } from './brokers/redis/redis.broker.js';
-export type { RedisBrokerOptions } from './brokers/redis/redis-broker.options.js';
+export { RedisBroker } from './transports/redis/redis.broker.js';
+export type { RedisBrokerOptions } from './transports/redis/redis-broker.options.js';
 export {
   RedisResultBackend,
   type RedisResultBackendOptions,
-} from './backends/redis/redis.result-backend.js';
+} from './transports/redis/redis.result-backend.js';
 export {
   resultTuple,
   type ChordPartOutcome,
   type ResultTuple,
   type SavedGroup,
-} from './backends/redis/redis-chord.js';
-export { RedisRevocationStore } from './revocation/redis.revocation-store.js';
+} from './results/chord-parts.js';
+export { RedisRevocationStore } from './transports/redis/redis.revocation-store.js';

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { TaskQueueOptions } from './interfaces/task-queue-options.interface.js';
+import type { TaskQueueOptions } from './config/task-queue-options.interface.js';
 
 /** forRoot / forRootAsync (useFactory | useClass | useExisting) come from Nest's builder. */
 export const {

@@ -1,14 +1,14 @@
 import type { Provider } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from './config/resolved-options.js';
 import { resolveTaskQueueOptions } from './config/task-queue-options.validator.js';
-import { createBroker } from './factories/broker.factory.js';
-import { createResultBackend } from './factories/result-backend.factory.js';
-import { createRevocationStore } from './factories/revocation-store.factory.js';
-import type { TaskQueueOptions } from './interfaces/task-queue-options.interface.js';
+import { createBroker } from './transports/broker.factory.js';
+import { createResultBackend } from './transports/result-backend.factory.js';
+import { createRevocationStore } from './transports/revocation-store.factory.js';
+import type { TaskQueueOptions } from './config/task-queue-options.interface.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from './task-queue.module-definition.js';
 import { TASK_INSTRUMENTATION } from './tasks/task-instrumentation.js';
 import { createInstrumentation } from './tasks/instrumentation.factory.js';
-import { TaskEvents } from './worker/task-events.js';
+import { TaskEvents } from './tasks/task-events.js';
 import {
   getBrokerToken,
   getResultBackendToken,

@@ -43,10 +43,10 @@ export { OutboxRelay, type OutboxRelayOptions } from './transaction/outbox/outbo
 export {
   TypeOrmResultBackend,
   type TypeOrmResultBackendOptions,
-} from './backends/typeorm/typeorm.result-backend.js';
-export { TaskResult } from './backends/typeorm/task-result.entity.js';
-export { TaskGroupResult } from './backends/typeorm/task-group-result.entity.js';
-export { CreateTaskResult1767225600001 } from './backends/typeorm/create-task-result.migration.js';
+} from './transports/typeorm/typeorm.result-backend.js';
+export { TaskResult } from './transports/typeorm/task-result.entity.js';
+export { TaskGroupResult } from './transports/typeorm/task-group-result.entity.js';
+export { CreateTaskResult1767225600001 } from './transports/typeorm/create-task-result.migration.js';
 export {
   captureOnCommitCallbacks,
   type CapturedOnCommit,
@@ -55,7 +55,7 @@ export {
 
 // Give the main entry point's `typeorm` option and `manager` parameters typeorm's own classes
 // wherever this entry point is imported (see interfaces/typeorm-peer.types.ts).
-declare module './interfaces/typeorm-peer.types.js' {
+declare module './contracts/typeorm-peer.types.js' {
   interface TypeOrmPeerTypes {
     dataSource: import('typeorm').DataSource;
     entityManager: import('typeorm').EntityManager;

@@ -1,7 +1,7 @@
 import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import type { TaskQueueOptions } from '../config/task-queue-options.interface.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import { NotificationsFixtureModule, OrdersFixtureModule } from './orders.fixture.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, Module, Scope } from '@nestjs/common';
-import { Task } from '../decorators/task.decorator.js';
-import { TaskClient } from '../core/task.client.js';
-import { TaskContext } from '../worker/task-context.js';
+import { Task } from '../tasks/task.decorator.js';
+import { TaskClient } from '../producer/task.client.js';
+import { TaskContext } from '../tasks/task-context.js';
 
 export interface Receipt {
   orderId: number;

@@ -1,9 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
-import { OnTaskEvent } from '../decorators/on-task-event.decorator.js';
-import { Task } from '../decorators/task.decorator.js';
+import { OnTaskEvent } from '../tasks/on-task-event.decorator.js';
+import { Task } from '../tasks/task.decorator.js';
 import { Ignore, Reject, UnrecoverableError } from '../errors/task-signals.js';
-import { TaskContext } from '../worker/task-context.js';
-import type { TaskEvent } from '../worker/task-events.js';
+import { TaskContext } from '../tasks/task-context.js';
+import type { TaskEvent } from '../tasks/task-events.js';
 
 export class FlakyError extends Error {
   override name = 'FlakyError';

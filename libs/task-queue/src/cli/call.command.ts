@@ -1,4 +1,4 @@
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
 import {
   CONNECTION_OPTIONS,

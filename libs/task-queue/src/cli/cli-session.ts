@@ -1,7 +1,7 @@
-import { createBroker } from '../factories/broker.factory.js';
-import { createResultBackend } from '../factories/result-backend.factory.js';
-import type { Broker } from '../interfaces/broker.interface.js';
-import type { ResultBackend } from '../interfaces/result-backend.interface.js';
+import { createBroker } from '../transports/broker.factory.js';
+import { createResultBackend } from '../transports/result-backend.factory.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import { UsageError } from './cli-error.js';
 
 /** Where to connect: the `--broker` / `--backend` flags, falling back to the environment. */

@@ -1,5 +1,5 @@
-import { ControlClient } from '../control/control.client.js';
-import type { ControlCallOptions } from '../control/control-client.options.js';
+import { ControlClient } from '../monitoring/remote-control/control.client.js';
+import type { ControlCallOptions } from '../monitoring/remote-control/control-client.options.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, parseCommandArgs, parseNumber } from './cli-args.js';
 import type { CliCommand } from './cli-command.js';
 import { CliError, UsageError } from './cli-error.js';

@@ -1,4 +1,4 @@
-import type { TaskMeta } from '../interfaces/result-backend.interface.js';
+import type { TaskMeta } from '../contracts/result-backend.interface.js';
 import { TaskStates } from '../results/task-states.js';
 import { ExitCode } from './cli-error.js';
 

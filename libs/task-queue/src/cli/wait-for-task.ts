@@ -1,5 +1,5 @@
 import { TaskTimeoutError } from '../errors/task-timeout.error.js';
-import type { ResultBackend, TaskMeta } from '../interfaces/result-backend.interface.js';
+import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
 import { CliError, ExitCode } from './cli-error.js';
 
 /**

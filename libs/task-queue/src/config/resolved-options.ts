@@ -1,13 +1,10 @@
-import type { ResolvedCeleryEventsOptions } from '../events/events-options.js';
+import type { ResolvedCeleryEventsOptions } from './events-options.js';
 import type { TracingOptions } from '../observability/tracing/tracing.options.js';
 import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
-import type { Broker } from '../interfaces/broker.interface.js';
-import type { ResultBackend } from '../interfaces/result-backend.interface.js';
-import type { TaskOptions } from '../interfaces/task-options.interface.js';
-import type {
-  TaskRoute,
-  TypeOrmIntegrationOptions,
-} from '../interfaces/task-queue-options.interface.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import type { TaskOptions } from '../contracts/task-options.interface.js';
+import type { TaskRoute, TypeOrmIntegrationOptions } from './task-queue-options.interface.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedTaskQueueOptions {

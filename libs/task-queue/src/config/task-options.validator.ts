@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
-import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import type { TaskOptions } from '../contracts/task-options.interface.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
 
 const RATE = /^\d+(\.\d+)?\/[smh]$/;

@@ -1,11 +1,11 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
-import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import type { TaskQueueOptions } from './task-queue-options.interface.js';
 import { DEFAULTS } from '../task-queue.constants.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
 import { globToRegExp } from '../utils/glob.js';
 import type { ResolvedTaskQueueOptions } from './resolved-options.js';
 import { validateTaskOptions } from './task-options.validator.js';
-import { resolveEventsOptions } from '../events/events-options.js';
+import { resolveEventsOptions } from './events-options.js';
 import { validateInstrumentation } from './tracing-options.validator.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
-import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import type { TaskQueueOptions } from './task-queue-options.interface.js';
 import type { TracingOptions } from '../observability/tracing/tracing.options.js';
 import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';

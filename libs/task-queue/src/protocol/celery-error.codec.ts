@@ -1,6 +1,6 @@
 import { RemoteTaskError } from '../errors/remote-task.error.js';
 import type { TaskQueueError } from '../errors/task-queue.error.js';
-import type { SerializedError } from '../interfaces/result-backend.interface.js';
+import type { SerializedError } from '../contracts/result-backend.interface.js';
 import { describeThrown } from './thrown-value.js';
 
 /** Module name written for JavaScript errors (Python sees it as `exc_module`). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { MessageEmbed, TaskMessage } from '../interfaces/task-message.interface.js';
+import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interface.js';
 import { producerNodename } from '../utils/nodename.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { encodeJson, toCeleryDate } from './json-codec.js';

@@ -1,5 +1,5 @@
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
-import type { MessageEmbed, TaskMessage } from '../interfaces/task-message.interface.js';
+import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interface.js';
 import { decodeJson, parseCeleryDate } from './json-codec.js';
 import type { TaskRequest } from './task-request.js';
 

@@ -1,4 +1,4 @@
-import type { MessageEmbed, TaskMessage } from '../interfaces/task-message.interface.js';
+import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interface.js';
 
 /** A decoded, validated task message: what a worker executes. @publicApi */
 export interface TaskRequest {

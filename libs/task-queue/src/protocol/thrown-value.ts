@@ -1,4 +1,4 @@
-import { pyRepr } from '../events/python-repr.js';
+import { pyRepr } from './python-repr.js';
 
 /** What a worker reports of a thrown value: class name, message and stack, always strings. */
 export interface ThrownInfo {

@@ -1,8 +1,11 @@
-import type { ControlRevokeOptions, TaskRevoker } from '../control/control-client.options.js';
+import type {
+  ControlRevokeOptions,
+  TaskRevoker,
+} from '../monitoring/remote-control/control-client.options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { ResultBackendError } from '../errors/result-backend.error.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
-import type { ResultBackend, TaskMeta } from '../interfaces/result-backend.interface.js';
+import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
 import { deserializeError } from '../protocol/celery-error.codec.js';
 import { NO_RESULT_BACKEND } from '../task-queue.messages.js';
 import { isReadyState, TaskStates, type TaskState } from './task-states.js';

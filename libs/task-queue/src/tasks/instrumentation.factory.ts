@@ -1,6 +1,6 @@
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import type { Broker } from '../interfaces/broker.interface.js';
-import type { TaskEvents } from '../worker/task-events.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { TaskEvents } from './task-events.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from './task-instrumentation.js';
 
 /**

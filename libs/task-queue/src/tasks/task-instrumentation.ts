@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { PublishOptions } from '../interfaces/broker.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import type { PublishOptions } from '../contracts/broker.interface.js';
+import type { TaskMessage } from '../contracts/task-message.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 
 /**

@@ -2,8 +2,8 @@ import { ConsoleLogger, Injectable, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Task } from '../decorators/task.decorator.js';
-import { TaskClient } from '../core/task.client.js';
+import { Task } from './task.decorator.js';
+import { TaskClient } from '../producer/task.client.js';
 import { Retry } from '../errors/task-signals.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 

@@ -4,8 +4,8 @@ import type {
   Consumer,
   DeliveryHandler,
   PublishOptions,
-} from '../interfaces/broker.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
+} from '../contracts/broker.interface.js';
+import type { TaskMessage } from '../contracts/task-message.interface.js';
 
 /** One publish seen by the RecordingBroker. */
 export interface RecordedPublish {

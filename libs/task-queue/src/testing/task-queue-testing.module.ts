@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { MemoryBroker } from '../brokers/memory/memory.broker.js';
-import { MemoryResultBackend } from '../backends/memory/memory.result-backend.js';
-import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import { MemoryBroker } from '../transports/memory/memory.broker.js';
+import { MemoryResultBackend } from '../transports/memory/memory.result-backend.js';
+import type { TaskQueueOptions } from '../config/task-queue-options.interface.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import { RecordingBroker } from './recording.broker.js';
 import { TaskQueueTester } from './task-queue.tester.js';

@@ -11,12 +11,12 @@ import type { EntityManager } from 'typeorm';
 import type {
   OnCommitDispatchStrategy,
   PreparedTask,
-} from '../core/on-commit-dispatch.strategy.js';
+} from '../producer/on-commit-dispatch.strategy.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { committedCallbackScope } from './committed-callback.scope.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
-import type { Broker } from '../interfaces/broker.interface.js';
+import type { Broker } from '../contracts/broker.interface.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import {
   NO_INSTRUMENTATION,

@@ -1,10 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
-import { TaskDispatcher } from '../core/task.dispatcher.js';
+import { TaskDispatcher } from '../producer/task.dispatcher.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
-import type { TypeOrmIntegrationOptions } from '../interfaces/task-queue-options.interface.js';
+import type { TypeOrmIntegrationOptions } from '../config/task-queue-options.interface.js';
 import { hasCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
 import { TaskOutbox } from './outbox/task-outbox.entity.js';

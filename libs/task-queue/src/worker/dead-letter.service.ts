@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { Broker, Delivery } from '../interfaces/broker.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import type { Broker, Delivery } from '../contracts/broker.interface.js';
+import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
 import {
   NO_INSTRUMENTATION,

@@ -7,11 +7,11 @@ import {
   SemanticsModule,
   SemanticsTasks,
 } from '../__fixtures__/semantics.fixture.js';
-import { TaskClient } from '../core/task.client.js';
-import type { TaskQueueOptions } from '../interfaces/task-queue-options.interface.js';
+import { TaskClient } from '../producer/task.client.js';
+import type { TaskQueueOptions } from '../config/task-queue-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
 import { DeadLetters } from './dead-letter.service.js';
-import { RevokedTasks } from './revoked-tasks.js';
+import { RevokedTasks } from '../revocation/revoked-tasks.js';
 import { WorkerService } from './worker.service.js';
 
 // Time-based rules run on fake timers: no real sleeps.

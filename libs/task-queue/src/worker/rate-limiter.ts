@@ -1,4 +1,4 @@
-import type { RateLimit } from '../interfaces/task-options.interface.js';
+import type { RateLimit } from '../contracts/task-options.interface.js';
 
 const PER_SECOND = { s: 1, m: 1 / 60, h: 1 / 3600 } as const;
 

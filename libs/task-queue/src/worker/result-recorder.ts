@@ -4,7 +4,7 @@ import type {
   ResultBackend,
   SerializedError,
   TaskMeta,
-} from '../interfaces/result-backend.interface.js';
+} from '../contracts/result-backend.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { celeryNow, encodeJson } from '../protocol/json-codec.js';

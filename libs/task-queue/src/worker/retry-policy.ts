@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../task-queue.constants.js';
-import type { TaskOptions } from '../interfaces/task-options.interface.js';
+import type { TaskOptions } from '../contracts/task-options.interface.js';
 
 /**
  * Seconds before retry number `retries + 1`. With `retryBackoff` the delay is exponential

@@ -1,7 +1,7 @@
-import type { Delivery } from '../interfaces/broker.interface.js';
+import type { Delivery } from '../contracts/broker.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
-import type { RunningTask } from './task-context.storage.js';
+import type { RunningTask } from '../tasks/task-context.storage.js';
 import type { TaskAbort } from './lazy-abort.js';
 
 /** Writes a custom state of a task (the worker's ResultRecorder). */

@@ -1,5 +1,5 @@
-import type { Delivery } from '../interfaces/broker.interface.js';
-import type { TaskMessage } from '../interfaces/task-message.interface.js';
+import type { Delivery } from '../contracts/broker.interface.js';
+import type { TaskMessage } from '../contracts/task-message.interface.js';
 
 /** A delivery that can be settled once; later ack / reject / defer calls are ignored. */
 export interface GuardedDelivery extends Delivery {

@@ -1,5 +1,5 @@
-import type { TaskRegistry } from '../core/task.registry.js';
-import type { RateLimitStore } from '../interfaces/rate-limit-store.interface.js';
+import type { TaskRegistry } from '../tasks/task.registry.js';
+import type { RateLimitStore } from '../contracts/rate-limit-store.interface.js';
 import { RateLimiter, ratePerSecond } from './rate-limiter.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describeThrown, describeThrownLine } from '../protocol/thrown-value.js';
-import type { TaskEvent } from './task-events.js';
+import type { TaskEvent } from '../tasks/task-events.js';
 
 /** Celery's NotRegistered, so Python callers see the same exception they would from Python workers. */
 export function celeryNotRegistered(name: string): Error {

@@ -3,12 +3,12 @@ import type {
   StandardSchemaIssue,
   StandardSchemaResult,
   StandardSchemaV1,
-} from '../interfaces/standard-schema.interface.js';
+} from '../contracts/standard-schema.interface.js';
 import { isThenable } from '../utils/is-thenable.js';
 import { SoftTimeLimitExceededError, TimeLimitExceededError } from '../errors/time-limit.error.js';
 import type { TaskRequest } from '../protocol/task-request.js';
-import type { TaskDefinition } from '../core/task-definition.js';
-import { type RunningTask, taskContextStorage } from './task-context.storage.js';
+import type { TaskDefinition } from '../tasks/task-definition.js';
+import { type RunningTask, taskContextStorage } from '../tasks/task-context.storage.js';
 import type { TaskAbort } from './lazy-abort.js';
 
 /** Time limits in seconds for one run (message values win over the task's options, as in Celery). */

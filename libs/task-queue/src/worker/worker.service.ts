@@ -7,8 +7,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import { TaskRegistry } from '../core/task.registry.js';
-import type { Broker, Consumer, Delivery } from '../interfaces/broker.interface.js';
+import { TaskRegistry } from '../tasks/task.registry.js';
+import type { Broker, Consumer, Delivery } from '../contracts/broker.interface.js';
 import { parseTaskMessage } from '../protocol/task-message.parser.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { DEFAULTS } from '../task-queue.constants.js';
@@ -16,11 +16,11 @@ import { expandNodename } from '../utils/nodename.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
-import { RevokedTasks } from './revoked-tasks.js';
-import { createRateLimitStore } from '../factories/rate-limit-store.factory.js';
+import { RevokedTasks } from '../revocation/revoked-tasks.js';
+import { createRateLimitStore } from '../transports/rate-limit-store.factory.js';
 import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
-import { receivedEvent, TaskEvents } from './task-events.js';
+import { receivedEvent, TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';

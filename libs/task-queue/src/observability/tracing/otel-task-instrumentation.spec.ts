@@ -17,9 +17,9 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { createTaskMessage } from '../../protocol/task-message.factory.js';
 import { parseTaskMessage } from '../../protocol/task-message.parser.js';
-import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
-import { TaskEvents } from '../../worker/task-events.js';
+import { TaskEvents } from '../../tasks/task-events.js';
 import { PREVIOUS_ATTEMPT_HEADER } from './message-headers.carrier.js';
 import { OpenTelemetryTaskInstrumentation } from './otel-task-instrumentation.js';
 

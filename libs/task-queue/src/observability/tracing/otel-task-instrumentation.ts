@@ -19,7 +19,7 @@ import {
   TaskInstrumentation,
   type TraceCarrier,
 } from '../../tasks/task-instrumentation.js';
-import type { TaskEvent, TaskEventType, TaskEvents } from '../../worker/task-events.js';
+import type { TaskEvent, TaskEventType, TaskEvents } from '../../tasks/task-events.js';
 import {
   headersGetter,
   headersSetter,

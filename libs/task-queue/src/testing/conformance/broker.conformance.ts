@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Broker, Delivery } from '../../interfaces/broker.interface.js';
+import type { Broker, Delivery } from '../../contracts/broker.interface.js';
 import { createTaskMessage } from '../../protocol/task-message.factory.js';
 
 export interface BrokerConformanceOptions {

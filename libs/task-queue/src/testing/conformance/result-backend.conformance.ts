@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskTimeoutError } from '../../errors/task-timeout.error.js';
-import type { ResultBackend, TaskMeta } from '../../interfaces/result-backend.interface.js';
+import type { ResultBackend, TaskMeta } from '../../contracts/result-backend.interface.js';
 
 export interface ResultBackendConformanceOptions {
   /** Make a backend; instances made in one test must share state (two processes, one store). */

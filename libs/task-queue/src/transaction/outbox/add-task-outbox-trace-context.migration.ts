@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { qualifiedTable } from '../../backends/typeorm/sql-dialect.js';
+import { qualifiedTable } from '../../transports/typeorm/sql-dialect.js';
 
 /**
  * Adds the nullable `trace_context` column to `task_outbox` (the trace context of the

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { qualifiedTable, sqlDialect } from '../../backends/typeorm/sql-dialect.js';
+import { qualifiedTable, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 
 /**
  * Creates the `task_outbox` table (PostgreSQL, MySQL/MariaDB, SQLite). Add the class to your

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { PreparedTask } from '../../core/on-commit-dispatch.strategy.js';
+import type { PreparedTask } from '../../producer/on-commit-dispatch.strategy.js';
 import { NoActiveTransactionError } from '../../errors/no-active-transaction.error.js';
-import type { TypeOrmIntegrationOptions } from '../../interfaces/task-queue-options.interface.js';
+import type { TypeOrmIntegrationOptions } from '../../config/task-queue-options.interface.js';
 import { resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
 

@@ -4,7 +4,7 @@ import {
   qualifiedTable,
   sqlDialect,
   utcDate,
-} from '../../backends/typeorm/sql-dialect.js';
+} from '../../transports/typeorm/sql-dialect.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 const COLUMNS =

@@ -1,5 +1,5 @@
-import type { Broker } from '../../interfaces/broker.interface.js';
-import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import type { Broker } from '../../contracts/broker.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 import {
   NO_INSTRUMENTATION,

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { DataSource } from '../../interfaces/typeorm-peer.types.js';
-import { PgNotificationListener } from '../../backends/typeorm/pg-notification.listener.js';
-import { sqlDialect } from '../../backends/typeorm/sql-dialect.js';
-import type { Broker } from '../../interfaces/broker.interface.js';
+import type { DataSource } from '../../contracts/typeorm-peer.types.js';
+import { PgNotificationListener } from '../../transports/typeorm/pg-notification.listener.js';
+import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';

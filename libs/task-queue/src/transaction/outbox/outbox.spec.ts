@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
-import type { Broker } from '../../interfaces/broker.interface.js';
-import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import type { Broker } from '../../contracts/broker.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { drainOnCommit } from '../commit-hooks.runner.js';
 import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js';
 import { AddTaskOutboxTraceContext1780272000000 } from './add-task-outbox-trace-context.migration.js';

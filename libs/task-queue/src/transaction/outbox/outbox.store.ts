@@ -5,7 +5,7 @@ import {
   qualifiedTable,
   sqlDialect,
   utcDate,
-} from '../../backends/typeorm/sql-dialect.js';
+} from '../../transports/typeorm/sql-dialect.js';
 import { errorText, relayBackoffMs } from './outbox.options.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityMetadataNotFoundError, type DataSource, type EntityManager } from 'typeorm';
-import { isMissingTableError, sqlDialect } from '../../backends/typeorm/sql-dialect.js';
+import { isMissingTableError, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
-import type { Broker, PublishOptions } from '../../interfaces/broker.interface.js';
-import type { TaskMessage } from '../../interfaces/task-message.interface.js';
+import type { Broker, PublishOptions } from '../../contracts/broker.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { commitHooksRunner } from '../commit-hooks.runner.js';
 import { onCommit } from '../on-commit.js';
 import { insertOutboxRow } from './outbox-insert.js';

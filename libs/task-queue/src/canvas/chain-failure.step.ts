@@ -1,0 +1,46 @@
+import type { TaskMeta } from '../contracts/result-backend.interface.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import type { ChordStep } from './chord.step.js';
+import { outcomeMeta } from './outcome-meta.js';
+import { toSignature, toSignatureList } from './signature.js';
+
+const str = (value: unknown): string | null =>
+  typeof value === 'string' && value.length > 0 ? value : null;
+
+/**
+ * Celery 5.2's `mark_as_failure` for the chain a failed task carried: the chain does not go on,
+ * but each remaining step with a frozen `options.task_id` gets the same FAILURE stored (so a
+ * client waiting on the chain's last result is not left waiting), and a step that belongs to a
+ * chord (`options.chord`) is counted as a failed part of it, so the chord fails instead of
+ * stalling.
+ */
+export async function failRemainingChain(
+  request: TaskRequest,
+  failure: TaskMeta,
+  store: (meta: TaskMeta) => Promise<void>,
+  chord: ChordStep,
+): Promise<void> {
+  for (const step of toSignatureList(request.embed.chain)) {
+    const taskId = str(step.options.task_id);
+    const groupId = str(step.options.group_id);
+    if (taskId) {
+      await store(
+        outcomeMeta(taskId, failure.status, failure.result, failure.traceback, {
+          groupId,
+          parentId: str(step.options.parent_id),
+        }),
+      );
+    }
+    const body = toSignature(step.options.chord);
+    if (body && taskId && groupId) {
+      const index = step.options.group_index;
+      await chord.partReturned({
+        groupId,
+        groupIndex: typeof index === 'number' ? index : null,
+        body,
+        meta: { ...failure, task_id: taskId },
+        parent: { id: request.id, rootId: request.rootId },
+      });
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { Logger } from '@nestjs/common';
+import type { SerializedError, TaskMeta } from '../contracts/result-backend.interface.js';
+import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
+import { applyErrbacks } from './errbacks.step.js';
+import { chordError, outcomeMeta, syntheticTraceback } from './outcome-meta.js';
+import type { SignaturePublisher } from './signature.publisher.js';
+import { toSignatureList, type ParentTask } from './signature.js';
+
+/** One finished chord header task. */
+export interface ChordPartReturn {
+  groupId: string;
+  groupIndex: number | null;
+  /** The chord body (`embed.chord`), with its frozen `options.task_id`. */
+  body: SignatureDict;
+  /** The header task's outcome as stored (SUCCESS / FAILURE / REVOKED). */
+  meta: TaskMeta;
+  /** The header task (parent / root of the body message). */
+  parent: ParentTask;
+}
+
+/**
+ * The chord step after a header task's result is stored (docs/protocol.md#chord-join-on-redis, Celery's
+ * `on_chord_part_return`): count the part in the backend's join; when the header is complete
+ * publish the body with `[results]` prepended and release the join; when a part failed, mark
+ * the body FAILURE with ChordError and run the body's errbacks (`chord_error_from_stack`).
+ */
+export class ChordStep {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(
+    private readonly publisher: SignaturePublisher,
+    private readonly join: ChordJoinCapable | null,
+    private readonly store: (meta: TaskMeta) => Promise<void>,
+  ) {}
+
+  async partReturned(part: ChordPartReturn): Promise<void> {
+    if (!this.join) {
+      this.logger.error(
+        `Task ${part.meta.task_id} belongs to chord ${part.groupId}, but the result backend ` +
+          `cannot join chords (use the redis or memory backend): the body ` +
+          `${part.body.task}[${String(part.body.options.task_id)}] will never run.`,
+      );
+      return;
+    }
+    const outcome = await this.join.onChordPartReturn(part.groupId, part.groupIndex, part.meta);
+    if (outcome.state === 'pending') return;
+    try {
+      if (outcome.state === 'failed') {
+        this.logger.warn(`Chord ${part.groupId} failed: ${outcome.error.exc_message.join(', ')}`);
+        await this.fail(part.body, outcome.error);
+        return;
+      }
+      try {
+        await this.publisher.apply(part.body, { args: [outcome.results] }, part.parent);
+      } catch (error) {
+        this.logger.error(`Chord ${part.groupId}: the body could not be sent: ${String(error)}`);
+        await this.fail(part.body, chordError(`Callback error: ${pythonRepr(error)}`));
+      }
+    } finally {
+      await outcome.release();
+    }
+  }
+
+  /**
+   * `chord_error_from_stack`: call the body's `link_error` errbacks with the body's id, then
+   * store FAILURE with `error` for the body's id.
+   */
+  async fail(body: SignatureDict, error: SerializedError): Promise<void> {
+    const bodyId = typeof body.options.task_id === 'string' ? body.options.task_id : null;
+    try {
+      await applyErrbacks(this.publisher, toSignatureList(body.options.link_error), bodyId, bodyId);
+    } finally {
+      if (bodyId) {
+        await this.store(outcomeMeta(bodyId, 'FAILURE', error, syntheticTraceback(error)));
+      }
+    }
+  }
+}
+
+function pythonRepr(error: unknown): string {
+  return error instanceof Error ? `${error.name}('${error.message}')` : String(error);
+}

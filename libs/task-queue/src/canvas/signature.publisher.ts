@@ -1,0 +1,82 @@
+import { Logger } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { TaskRegistry } from '../tasks/task.registry.js';
+import type { TaskRouter } from '../producer/task.router.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import type { SignatureDict } from '../contracts/task-message.interface.js';
+import { createTaskMessage } from '../protocol/task-message.factory.js';
+import { expandSignature } from './canvas.expander.js';
+import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
+import { signatureMessage } from './signature-message.js';
+import type { ApplyCall, ParentTask } from './signature.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+
+/** What a {@link SignaturePublisher} needs from the module. */
+export interface SignaturePublisherDeps {
+  broker: Broker;
+  backend: ResultBackend | null;
+  router: TaskRouter;
+  registry: TaskRegistry;
+  config: ResolvedTaskQueueOptions;
+  chordJoin: ChordJoinCapable | null;
+  instrumentation?: TaskInstrumentation;
+}
+
+/**
+ * Applies a signature dict from inside a worker (Celery's `signature(d).apply_async(...)`):
+ * expands canvases, builds each message with createTaskMessage, routes it (the signature's
+ * `queue` / `priority`, else the task's options, routes and the default queue, via
+ * TaskRouter) and publishes it on the broker.
+ */
+export class SignaturePublisher {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(private readonly deps: SignaturePublisherDeps) {}
+
+  /**
+   * Apply `sig` with `call` on behalf of `parent` (whose id and root become the defaults for
+   * `parent_id` / `root_id`). Resolves the ids of the published messages, in order.
+   */
+  async apply(sig: SignatureDict, call: ApplyCall, parent: ParentTask | null): Promise<string[]> {
+    const ids: string[] = [];
+    for (const step of expandSignature(sig, call)) {
+      if (step.kind === 'chord-size') {
+        if (!this.deps.chordJoin) {
+          throw new Error(
+            `Cannot start chord ${step.groupId}: the ${this.deps.backend?.kind ?? 'disabled'} ` +
+              `result backend cannot join chords (use the redis or memory backend).`,
+          );
+        }
+        await this.deps.chordJoin.setChordSize(step.groupId, step.size);
+      } else {
+        ids.push(await this.send(step.signature, parent));
+      }
+    }
+    return ids;
+  }
+
+  private async send(sig: SignatureDict, parent: ParentTask | null): Promise<string> {
+    const { spec, queue, priority } = signatureMessage(sig, parent);
+    const taskOptions = {
+      ...this.deps.config.taskDefaults,
+      ...this.deps.registry.get(sig.task)?.options,
+    };
+    const destination = this.deps.router.route(sig.task, taskOptions, { queue, priority });
+    const message = createTaskMessage({
+      ...spec,
+      priority: destination.priority,
+      replyTo: spec.replyTo ?? this.deps.backend?.replyTo,
+    });
+    const options = { queue: destination.queue, priority: destination.priority };
+    const instrumentation = this.deps.instrumentation ?? NO_INSTRUMENTATION;
+    await instrumentation.wrapPublish({ message, options, via: 'canvas' }, () =>
+      this.deps.broker.publish(message, options),
+    );
+    this.logger.debug(
+      `Sent ${sig.task}[${message.headers.id}] to ${destination.queue} (parent ${message.headers.parent_id}).`,
+      { taskId: message.headers.id, taskName: sig.task, queue: destination.queue },
+    );
+    return message.headers.id;
+  }
+}

@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import { TaskRegistry } from '../tasks/task.registry.js';
+import { TaskRouter } from '../producer/task.router.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
+import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import type { TaskState } from '../results/task-states.js';
+import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import { applyCallbacks } from './callbacks.step.js';
+import { failRemainingChain } from './chain-failure.step.js';
+import { continueChain } from './chain.step.js';
+import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
+import { resolveChordJoin } from './chord-join.resolver.js';
+import { ChordStep } from './chord.step.js';
+import { applyErrbacks } from './errbacks.step.js';
+import { outcomeMeta } from './outcome-meta.js';
+import { SignaturePublisher } from './signature.publisher.js';
+import { hasSuccessSteps } from './success-steps.js';
+import { toSignature, toSignatureList } from './signature.js';
+import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { taskLogFields } from '../tasks/task-log-fields.js';
+
+/**
+ * What happens after a task body returns or fails: Celery's link callbacks, link_error
+ * errbacks, chain continuation and chord joins carried in the message's `embed`
+ * (docs/protocol.md#message-body, #chord-join-on-redis, #after-the-task-returns). Called by the executor once the outcome is stored.
+ * A workflow step that fails is logged and never turns the task's own outcome into a failure.
+ */
+@Injectable()
+export class WorkflowService {
+  private readonly logger = new Logger('TaskQueue');
+  private readonly publisher: SignaturePublisher;
+  private readonly chord: ChordStep;
+  /** The chord join of the configured backend (null: chords cannot complete). */
+  readonly chordJoin: ChordJoinCapable | null;
+
+  constructor(
+    @Inject(getBrokerToken()) broker: Broker,
+    @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
+    @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
+    router: TaskRouter,
+    registry: TaskRegistry,
+    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
+  ) {
+    this.chordJoin = resolveChordJoin(backend, config.resultExpires);
+    this.publisher = new SignaturePublisher({
+      broker,
+      backend,
+      router,
+      registry,
+      config,
+      chordJoin: this.chordJoin,
+      instrumentation,
+    });
+    this.chord = new ChordStep(this.publisher, this.chordJoin, (meta) => this.store(meta));
+  }
+
+  /**
+   * The task succeeded with `value` (Celery's trace order): apply the callbacks, continue the
+   * chain, then count the chord part.
+   */
+  async onSuccess(request: TaskRequest, value: unknown, _hostname: string): Promise<void> {
+    if (!hasSuccessSteps(request)) return;
+    await this.step(request, 'link callbacks', () =>
+      applyCallbacks(this.publisher, request, value),
+    );
+    await this.step(request, 'chain', () => continueChain(this.publisher, request, value));
+    await this.chordPart(request, 'SUCCESS', value, null);
+  }
+
+  /**
+   * The task failed for good (Celery's `mark_as_failure`): count the failed chord part, store
+   * the failure for the remaining chain steps, then send the errbacks with the task id.
+   */
+  async onFailure(request: TaskRequest, error: unknown, _hostname: string): Promise<void> {
+    const failure = outcomeMeta(
+      request.id,
+      'FAILURE',
+      serializeError(error),
+      errorTraceback(error),
+    );
+    await this.chordPart(request, 'FAILURE', failure.result, failure.traceback);
+    await this.step(request, 'chain failure', () =>
+      failRemainingChain(request, failure, (meta) => this.store(meta), this.chord),
+    );
+    await this.step(request, 'link_error errbacks', () =>
+      applyErrbacks(
+        this.publisher,
+        toSignatureList(request.embed.errbacks),
+        request.id,
+        request.rootId,
+      ),
+    );
+  }
+
+  /**
+   * The task was revoked (Celery's `mark_as_revoked`): a chord header member counts as a
+   * REVOKED part, which fails the chord. `result` is the stored TaskRevokedError.
+   */
+  async onRevoked(request: TaskRequest, result: unknown, _hostname: string): Promise<void> {
+    await this.chordPart(request, 'REVOKED', result, null);
+  }
+
+  /** Chord header member (`group` header set and `embed.chord` present): join the chord. */
+  private async chordPart(
+    request: TaskRequest,
+    status: TaskState,
+    result: unknown,
+    traceback: string | null,
+  ): Promise<void> {
+    const body = toSignature(request.embed.chord);
+    if (!body || !request.group) return;
+    const groupId = request.group;
+    await this.step(request, `chord ${groupId}`, () =>
+      this.chord.partReturned({
+        groupId,
+        groupIndex: request.groupIndex,
+        body,
+        meta: outcomeMeta(request.id, status, result, traceback, {
+          groupId,
+          parentId: request.parentId,
+        }),
+        parent: { id: request.id, rootId: request.rootId },
+      }),
+    );
+  }
+
+  private async store(meta: TaskMeta): Promise<void> {
+    if (!this.backend) return;
+    try {
+      await this.backend.store(meta);
+    } catch (error) {
+      this.logger.error(
+        `Could not store ${meta.status} of task ${meta.task_id}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async step(request: TaskRequest, what: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.logger.error(
+        `Task ${request.name}[${request.id}]: the ${what} step failed: ${(error as Error).message}`,
+        taskLogFields(request),
+        (error as Error).stack,
+      );
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { DataSource } from '../contracts/typeorm-peer.types.js';
+import type { OutboxRelayOptions } from '../transaction/outbox/outbox.relay.js';
+import type { CeleryEventsOptions } from './events-options.js';
+import type { TracingOptions } from '../observability/tracing/tracing.options.js';
+import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import type { TaskOptions } from '../contracts/task-options.interface.js';
+
+/** Where a task name goes: a glob (`orders.*`, `*.send_email`) to a queue and/or priority. */
+export interface TaskRoute {
+  queue?: string;
+  priority?: number;
+}
+
+/** Worker settings. */
+export interface WorkerOptions {
+  /** Consume in this process (default true). API pods run producer-only with `false`. */
+  enabled?: boolean;
+  /** Queues to consume; default: `[defaultQueue]`. */
+  queues?: string[];
+  /** Tasks run at once (default 10). */
+  concurrency?: number;
+  /**
+   * Messages reserved per concurrency slot (Celery's `worker_prefetch_multiplier`, default 4):
+   * at most `concurrency * prefetch` unacked messages are held.
+   */
+  prefetch?: number;
+  /** Celery node name `name@host`; `%h` is the host name, `%n` the short host, `%d` the domain. Default `celeriac@%h`. */
+  hostname?: string;
+  /** Milliseconds in-flight tasks get to finish on shutdown before they are requeued (default 30 000). */
+  shutdownTimeout?: number;
+  /** Log a start-up banner (default true). */
+  banner?: boolean;
+}
+
+/** TypeORM integration: `delayOnCommit`, the outbox and the `typeorm` result backend. */
+export interface TypeOrmIntegrationOptions {
+  /** The application's DataSource (inject it through `forRootAsync`). */
+  dataSource: DataSource;
+  /**
+   * How `delayOnCommit()` publishes: `after-commit` (default: publish once the transaction
+   * commits, retried with backoff; lost if the process dies in between) or `outbox` (written
+   * to `task_outbox` in the same transaction and relayed: survives crashes and broker outages).
+   */
+  dispatch?: 'after-commit' | 'outbox';
+  /** `onCommit()` / `delayOnCommit()` outside a transaction throw instead of running now. */
+  strict?: boolean;
+  /**
+   * Outbox relay in worker processes: options (`pollIntervalMs`: longest idle sleep between
+   * rounds, default 2 000; `batchSize`, `leaseMs`, `listen`), or false to not run one here.
+   * Default: on when `dispatch: 'outbox'` and the worker is enabled.
+   */
+  relay?: boolean | OutboxRelayOptions;
+  /** Outbox writer (`dispatch: 'outbox'`). */
+  outbox?: TypeOrmOutboxOptions;
+  /** The `typeorm` result backend (`resultBackend: 'typeorm'`). */
+  results?: TypeOrmResultsOptions;
+}
+
+/** `typeorm.outbox` options. @publicApi */
+export interface TypeOrmOutboxOptions {
+  /**
+   * Milliseconds the relay leaves a fresh row to the in-process fast path before taking it
+   * (default 5 000). Lower: faster recovery after a crash; too low: relay and fast path race
+   * for rows (harmless, the lease decides, but wasted queries).
+   */
+  graceMs?: number;
+  /** Milliseconds a claim (lease) lasts before another publisher may retake the row (default 30 000). */
+  leaseMs?: number;
+  /**
+   * PostgreSQL: NOTIFY relays when the transaction commits. Default false: the in-process fast
+   * path publishes the row, and relays would find nothing due before the grace period.
+   */
+  notify?: boolean;
+}
+
+/** `typeorm.results` options. @publicApi */
+export interface TypeOrmResultsOptions {
+  /** Delete expired results this often, in ms (default 3 600 000; 0 disables). */
+  cleanupIntervalMs?: number;
+  /** Poll interval of result waiters, in ms (default 500; on PostgreSQL ×10, NOTIFY wakes them). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Options of `TaskQueueModule.forRoot()`.
+ * @publicApi
+ */
+export interface TaskQueueOptions {
+  /** Broker URL (`memory://`, `redis://host:6379/0`, `amqp://guest:guest@host//`) or an instance. Default `memory://`. */
+  broker?: string | Broker;
+  /** Result backend URL (`memory://`, `redis://...`), an instance, or `false` for none. Default `memory://`. */
+  resultBackend?: string | ResultBackend | false;
+  /** Queue for tasks with no route or queue option. Celery's default: `celery`. */
+  defaultQueue?: string;
+  /** Task-name globs to queue / priority, checked in order; the first match wins. */
+  routes?: Record<string, TaskRoute>;
+  /** Worker settings. */
+  worker?: WorkerOptions;
+  /** Defaults for every task's options. */
+  taskDefaults?: TaskOptions;
+  /** Result expiry in seconds (Celery `result_expires`, default 86 400). */
+  resultExpires?: number;
+  /** Store name, args, kwargs, worker and retries with results (Celery `result_extended`). Default true. */
+  resultExtended?: boolean;
+  /** TypeORM integration (transactions, outbox, database result backend). */
+  typeorm?: TypeOrmIntegrationOptions;
+  /** Celery events: worker-online / heartbeat / offline (default on, every 2 s); task-* only with `taskEvents` (default off, as Celery without `-E`). */
+  events?: CeleryEventsOptions;
+  /**
+   * OpenTelemetry tracing (`true` or options): a `send` span per publish, a `process` span per
+   * attempt, context in the `traceparent` / `tracestate` message headers. Needs an SDK
+   * registered by the app; off by default. See docs/tracing.md.
+   */
+  tracing?: boolean | TracingOptions;
+  /** Your own TaskInstrumentation (wraps every publish and attempt); not with `tracing`. */
+  instrumentation?: TaskInstrumentation;
+}

@@ -1,0 +1,66 @@
+import type { TaskEvent } from '../../tasks/task-events.js';
+import { type CeleryEvent, utcOffsetHours } from './event-fields.js';
+import { pyExceptionRepr, pyRepr, pyTupleRepr, truncateRepr } from '../../protocol/python-repr.js';
+
+/**
+ * The Celery-specific fields of a task event (docs/protocol.md#event-fields), beyond the standard ones: args and
+ * results as Python reprs, exceptions as `Name('message')`, revocations with
+ * terminated / signum / expired.
+ */
+export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
+  const uuid = event.taskId;
+  switch (event.type) {
+    case 'task-received':
+      return {
+        uuid,
+        // Celery's request.name: the `shadow` header when set.
+        name: event.shadow ?? event.name,
+        args: pyTupleRepr(event.args ?? []),
+        kwargs: pyRepr(event.kwargs ?? {}),
+        root_id: event.rootId ?? uuid,
+        parent_id: event.parentId ?? null,
+        retries: event.retries ?? 0,
+        eta: event.eta ?? null,
+        expires: event.expires ?? null,
+      };
+    case 'task-started':
+      return { uuid };
+    case 'task-succeeded':
+      return { uuid, result: truncateRepr(pyRepr(event.result)), runtime: event.runtime ?? 0 };
+    case 'task-failed':
+    case 'task-retried':
+      return {
+        uuid,
+        exception: pyExceptionRepr(event.error ?? { name: 'Exception', message: 'unknown' }),
+        traceback: event.error?.stack ?? '',
+      };
+    case 'task-revoked':
+      return {
+        uuid,
+        terminated: event.reason === 'terminated',
+        signum: event.reason === 'terminated' ? 15 : null,
+        expired: event.reason === 'expired',
+      };
+    default:
+      return { uuid, requeue: false };
+  }
+}
+
+/**
+ * The whole Celery event of a task event: the standard fields (docs/protocol.md#event-fields, as `standardFields`
+ * writes them) and the task ones, built as one object (this runs several times per task).
+ */
+export function celeryTaskEvent(event: TaskEvent, hostname: string, clock: number): CeleryEvent {
+  const timestamp = event.timestamp;
+  return Object.assign(
+    {
+      hostname,
+      utcoffset: utcOffsetHours(timestamp),
+      pid: process.pid,
+      clock,
+      timestamp: timestamp / 1000,
+      type: event.type,
+    },
+    celeryTaskFields(event),
+  );
+}

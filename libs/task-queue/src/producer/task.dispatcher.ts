@@ -1,0 +1,203 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { ControlRevokeOptions } from '../monitoring/remote-control/control-client.options.js';
+import { ControlClient } from '../monitoring/remote-control/control.client.js';
+import { RevokedTasks } from '../revocation/revoked-tasks.js';
+import type { EntityManager } from '../contracts/typeorm-peer.types.js';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { SendOptions } from '../contracts/apply-options.interface.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import type { TaskOptions } from '../contracts/task-options.interface.js';
+import { PublishOutcomeUnknownError } from '../errors/publish-outcome-unknown.error.js';
+import { createTaskMessage } from '../protocol/task-message.factory.js';
+import { DEDUPE_HEADER } from '../task-queue.constants.js';
+import { AsyncResult } from '../results/async-result.js';
+import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import { taskContextStorage } from '../tasks/task-context.storage.js';
+import { TaskRouter } from './task.router.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import {
+  ON_COMMIT_DISPATCH,
+  type OnCommitDispatchStrategy,
+  type PreparedTask,
+} from './on-commit-dispatch.strategy.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../tasks/task-instrumentation.js';
+
+/** `sendOnCommit` options: the transaction's manager when not found implicitly. */
+export interface OnCommitSendOptions extends SendOptions {
+  manager?: EntityManager;
+}
+
+export type { PreparedTask } from './on-commit-dispatch.strategy.js';
+
+/**
+ * Turns a call into a protocol v2 message and publishes it. The one place that decides
+ * message fields: ids, parentage (a task sent from inside a task gets its root and parent),
+ * ETA, expiry, time limits, routing.
+ */
+@Injectable()
+export class TaskDispatcher {
+  constructor(
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    private readonly router: TaskRouter,
+    private readonly revoked: RevokedTasks,
+    @Optional() private readonly control?: ControlClient,
+    @Optional()
+    @Inject(ON_COMMIT_DISPATCH)
+    private readonly onCommitDispatch?: OnCommitDispatchStrategy,
+    @Optional()
+    @Inject(TASK_INSTRUMENTATION)
+    private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
+  ) {
+    // Decided once: sends cost nothing more when the outbox is off.
+    if (config.typeorm?.dispatch === 'outbox' && onCommitDispatch?.routeSend) {
+      this.routeSend = onCommitDispatch.routeSend.bind(onCommitDispatch);
+    }
+  }
+
+  private readonly routeSend?: (prepared: PreparedTask) => Promise<void> | undefined;
+
+  /**
+   * Revoke on every worker: persisted in the revocation store (workers that are offline skip
+   * the task when they start) and broadcast over remote control (running Python and Node
+   * workers; `terminate` aborts it if running).
+   */
+  async revoke(ids: string | string[], options: ControlRevokeOptions = {}): Promise<void> {
+    await this.revoked.revoke(ids, { terminate: options.terminate, reason: 'revoked' });
+    await this.control?.revoke(ids, { ...options, reply: false });
+  }
+
+  prepare(
+    name: string,
+    args: readonly unknown[],
+    options: SendOptions,
+    taskOptions: TaskOptions = {},
+  ): PreparedTask {
+    const merged = { ...this.config.taskDefaults, ...taskOptions };
+    const destination = this.router.route(name, merged, options);
+    const parent = taskContextStorage.getStore()?.request;
+    const now = Date.now();
+    const eta =
+      options.eta ??
+      (options.countdown !== undefined ? new Date(now + options.countdown * 1000) : null);
+    const expiresIn = options.expires ?? merged.expires;
+    const expires =
+      expiresIn instanceof Date
+        ? expiresIn
+        : expiresIn !== undefined
+          ? new Date(now + expiresIn * 1000)
+          : null;
+    const message = createTaskMessage({
+      name,
+      id: options.taskId,
+      args,
+      kwargs: options.kwargs,
+      eta,
+      expires,
+      timeLimit: options.timeLimit ?? merged.timeLimit,
+      softTimeLimit: options.softTimeLimit ?? merged.softTimeLimit,
+      rootId: parent?.rootId,
+      parentId: parent?.id,
+      priority: destination.priority,
+      ignoreResult: options.ignoreResult ?? merged.ignoreResult,
+      replyTo: this.backend?.replyTo,
+      shadow: options.shadow,
+      headers: options.headers,
+    });
+    return { message, publish: { queue: destination.queue, priority: destination.priority } };
+  }
+
+  async publish(prepared: PreparedTask): Promise<void> {
+    const { message, publish, deferred } = prepared;
+    await this.instrumentation.wrapPublish(
+      {
+        message,
+        options: publish,
+        via: deferred?.via ?? 'send',
+        context: deferred?.context,
+        decidedAt: deferred?.decidedAt,
+      },
+      () => this.broker.publish(message, publish),
+    );
+  }
+
+  /** Prepare, publish and return the handle. */
+  async send<R>(
+    name: string,
+    args: readonly unknown[],
+    options: SendOptions,
+    taskOptions?: TaskOptions,
+  ): Promise<AsyncResult<R>> {
+    const prepared = this.prepare(name, args, options, taskOptions);
+    await (this.routeSend?.(prepared) ?? this.publish(prepared));
+    return this.result<R>(prepared.message.headers.id, name);
+  }
+
+  /**
+   * Send once the surrounding TypeORM transaction commits, and return the handle at once (so
+   * the caller can store the id in the same transaction). `after-commit` mode publishes after
+   * COMMIT with retries; `outbox` mode writes the message to `task_outbox` in the transaction.
+   * No transaction: publish now, or throw NoActiveTransactionError with `strict`.
+   */
+  async sendOnCommit<R>(
+    name: string,
+    args: readonly unknown[],
+    options: OnCommitSendOptions,
+    taskOptions?: TaskOptions,
+  ): Promise<AsyncResult<R>> {
+    const { manager, ...sendOptions } = options;
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch === 'outbox') {
+      // The relay may publish a row twice (crash after publish, before delete): let workers dedupe.
+      sendOptions.headers = { ...sendOptions.headers, [DEDUPE_HEADER]: true };
+    }
+    const prepared = this.prepare(name, args, sendOptions, taskOptions);
+    // The trace context of the caller, not of whoever commits (outbox mode: the writer's).
+    if (typeorm?.dispatch !== 'outbox') {
+      prepared.deferred = {
+        via: 'after-commit',
+        context: this.instrumentation.captureContext(),
+        decidedAt: Date.now(),
+      };
+    }
+    const id = prepared.message.headers.id;
+    if (!this.onCommitDispatch) {
+      throw new ConfigurationError(
+        'delayOnCommit() / applyAsyncOnCommit() need the TypeORM integration of TaskQueueModule.',
+      );
+    }
+    await this.onCommitDispatch.dispatch(
+      prepared,
+      () => this.publishAgainSafely(prepared),
+      manager,
+    );
+    return this.result<R>(id, name);
+  }
+
+  /**
+   * Publish for a caller that retries on failure (after-commit dispatch): every attempt sends
+   * the same message, so the same task id; once an attempt's outcome is unknown (it may have
+   * been delivered), the next ones ask workers to dedupe, so at most one copy runs to success.
+   */
+  private async publishAgainSafely(prepared: PreparedTask): Promise<void> {
+    try {
+      await this.publish(prepared);
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError)
+        (prepared.message.headers as Record<string, unknown>)[DEDUPE_HEADER] = true;
+      throw error;
+    }
+  }
+
+  result<R>(id: string, name?: string): AsyncResult<R> {
+    return new AsyncResult<R>(id, this.backend, name, (taskId, options) =>
+      this.revoke(taskId, options),
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { TaskOptions } from '../contracts/task-options.interface.js';
+import { getTaskQueueConfigToken } from '../utils/tokens.js';
+
+export interface Destination {
+  queue: string;
+  priority: number | undefined;
+}
+
+/**
+ * Decides where a task goes. Precedence, as in Celery: the call's options, then the task's own
+ * options, then the first matching route glob, then `defaultQueue`.
+ */
+@Injectable()
+export class TaskRouter {
+  constructor(
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+  ) {}
+
+  route(
+    name: string,
+    taskOptions: TaskOptions,
+    call: { queue?: string; priority?: number },
+  ): Destination {
+    const route = this.config.routes.find((r) => r.matcher.test(name))?.route;
+    return {
+      queue: call.queue ?? taskOptions.queue ?? route?.queue ?? this.config.defaultQueue,
+      priority: call.priority ?? taskOptions.priority ?? route?.priority,
+    };
+  }
+}

@@ -1,0 +1,150 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import { validateTaskOptions } from '../config/task-options.validator.js';
+import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
+import { getTaskQueueConfigToken } from '../utils/tokens.js';
+import type { TaskEventListenerMetadata } from './on-task-event.decorator.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
+import { globToRegExp } from '../utils/glob.js';
+import { TaskEvents } from './task-events.js';
+import { TaskMetadataAccessor } from './task-metadata.accessor.js';
+import { TaskRegistry } from './task.registry.js';
+
+type Handler = (...args: unknown[]) => unknown;
+
+/**
+ * Finds every `@Task()` method on every provider of the application (all feature modules, no
+ * registration list) and registers it. Request-scoped providers are resolved per task.
+ */
+@Injectable()
+export class TaskExplorer implements OnModuleInit {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: TaskMetadataAccessor,
+    private readonly registry: TaskRegistry,
+    private readonly moduleRef: ModuleRef,
+    private readonly events: TaskEvents,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) this.exploreProvider(wrapper);
+  }
+
+  private exploreProvider(wrapper: InstanceWrapper): void {
+    // NOTE: for useValue / useFactory providers `metatype` is not the class; the instance's
+    // constructor is. Request-scoped wrappers have no static instance yet: use the metatype.
+    const perTask = wrapper.isTransient || !wrapper.isDependencyTreeStatic();
+    const staticInstance = perTask ? undefined : (wrapper.instance as object | undefined);
+    const prototype: object | undefined = staticInstance
+      ? Object.getPrototypeOf(staticInstance)
+      : (wrapper.metatype as { prototype?: object } | null)?.prototype;
+    if (!prototype || typeof prototype !== 'object') return;
+    const className = (prototype.constructor as { name?: string }).name ?? 'Anonymous';
+    const methods = this.scanner.getAllMethodNames(prototype);
+    let warned = false;
+    for (const method of methods) {
+      const fn = (prototype as Record<string, unknown>)[method];
+      const listener = this.accessor.getTaskEventListener(fn);
+      if (listener) this.listen(className, method, listener, staticInstance);
+      const metadata = this.accessor.getTaskMetadata(fn);
+      if (!metadata) continue;
+      const name = TaskMetadataAccessor.taskName(className, method, metadata);
+      const options = {
+        ...this.config.taskDefaults,
+        ...validateTaskOptions(metadata.options, `@Task('${name}')`),
+      };
+      if (!staticInstance && !warned) {
+        this.logger.log(REQUEST_SCOPED_TASK(className));
+        warned = true;
+      }
+      const handler = staticInstance ? (fn as Handler).bind(staticInstance) : undefined;
+      this.registry.register({
+        name,
+        options,
+        source: `${className}.${method}`,
+        arity: (fn as Handler).length,
+        maxArity: maxArityOf(prototype, method, fn as Handler, options.params),
+        handler,
+        resolve: handler ? async () => handler : async () => this.resolvePerTask(wrapper, method),
+      });
+    }
+  }
+
+  private listen(
+    className: string,
+    method: string,
+    listener: TaskEventListenerMetadata,
+    instance: object | undefined,
+  ): void {
+    if (!instance) {
+      this.logger.warn(
+        `@OnTaskEvent on ${className}.${method} is ignored: the provider is request-scoped or transient. ` +
+          `Put task event listeners on a singleton provider.`,
+      );
+      return;
+    }
+    const matcher = listener.task ? globToRegExp(listener.task) : undefined;
+    const handler = (instance as Record<string, Handler>)[method]!.bind(instance);
+    this.events.on(listener.type).subscribe((event) => {
+      if (matcher && !matcher.test(event.name)) return;
+      const fail = (error: unknown): void =>
+        this.logger.error(
+          `Task event listener ${className}.${method} failed on ${event.type} of ${event.name}[${event.taskId}]: ` +
+            `${describeThrownLine(error)}`,
+        );
+      try {
+        Promise.resolve(handler(event)).catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    });
+  }
+
+  private async resolvePerTask(wrapper: InstanceWrapper, method: string): Promise<Handler> {
+    const contextId = ContextIdFactory.create();
+    const instance = await this.moduleRef.resolve<Record<string, Handler>>(
+      wrapper.token,
+      contextId,
+      {
+        strict: false,
+      },
+    );
+    return instance[method]!.bind(instance);
+  }
+}
+
+/**
+ * The most positional arguments a handler takes: `params` when given, else the declared
+ * parameter count from `design:paramtypes` (optional and defaulted ones included); null for a
+ * rest parameter (`...args`) or when no metadata was emitted (nothing to check against).
+ */
+function maxArityOf(
+  prototype: object,
+  method: string,
+  fn: Handler,
+  params: string[] | undefined,
+): number | null {
+  if (hasRestParameter(fn)) return null;
+  if (params) return params.length;
+  const types: unknown = Reflect.getMetadata('design:paramtypes', prototype, method);
+  return Array.isArray(types) ? types.length : null;
+}
+
+/** True when the function's source ends its parameter list with `...name`. */
+function hasRestParameter(fn: Handler): boolean {
+  let source: string;
+  try {
+    source = Function.prototype.toString.call(fn);
+  } catch {
+    return false;
+  }
+  const body = source.indexOf('{');
+  const head = body >= 0 ? source.slice(0, body) : source;
+  return /\.\.\.\s*[\w$]+\s*\)\s*(=>\s*)?$/.test(head.trimEnd());
+}

@@ -1,0 +1,98 @@
+import { type Message, type Options } from 'amqplib';
+import {
+  BODY_BASE64_HEADER,
+  type TaskHeaders,
+  type TaskMessage,
+  type TaskProperties,
+} from '../../contracts/task-message.interface.js';
+import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
+
+export { BODY_BASE64_HEADER };
+
+/**
+ * A message as amqplib publishes it. `options.headers` belongs to this one publish: the
+ * publisher types its integers in place for py-amqp (see amqp-field-table.ts).
+ */
+export interface AmqpOutgoing {
+  content: Buffer;
+  options: Options.Publish;
+}
+
+/**
+ * Task message → AMQP basic properties and body, as Celery sends them
+ * (docs/protocol.md#rabbitmq-message-properties): `content_type`, `content_encoding`, `delivery_mode`, `priority`,
+ * `correlation_id`, `reply_to`, optional `expiration`; headers = the task headers; body = the
+ * raw JSON text. Broker-only extras of `properties` have no AMQP field and are not sent.
+ */
+export function encodeAmqpMessage(
+  message: TaskMessage,
+  priority: number,
+  extraHeaders: Record<string, unknown> = {},
+  keepExpiration = true,
+): AmqpOutgoing {
+  const headers: Record<string, unknown> = {};
+  let binary = false;
+  for (const [key, value] of Object.entries({ ...message.headers, ...extraHeaders })) {
+    if (key === BODY_BASE64_HEADER) binary = value === true;
+    else if (value !== undefined && !isBrokerDeathHeader(key)) headers[key] = value;
+  }
+  const props = message.properties;
+  const options: Options.Publish = {
+    contentType: message.contentType,
+    contentEncoding: message.contentEncoding,
+    deliveryMode: props.delivery_mode ?? 2,
+    priority,
+    correlationId: props.correlation_id,
+    headers,
+  };
+  if (props.reply_to) options.replyTo = props.reply_to;
+  if (keepExpiration && props.expiration !== undefined)
+    options.expiration = String(props.expiration);
+  return { content: Buffer.from(message.body, binary ? 'base64' : 'utf8'), options };
+}
+
+/**
+ * AMQP message → task message. RabbitMQ's dead-letter headers and Celeriac's delay header are
+ * removed, so a message that went through the delay ladder looks exactly as it was published.
+ */
+export function decodeAmqpMessage(raw: Message): TaskMessage {
+  const p = raw.properties;
+  const headers: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries((p.headers ?? {}) as Record<string, unknown>)) {
+    if (key !== NOT_BEFORE_HEADER && key !== BODY_BASE64_HEADER && !isBrokerDeathHeader(key))
+      headers[key] = value;
+  }
+  const properties: TaskProperties = {
+    correlation_id: asString(p.correlationId) ?? asString(headers.id) ?? '',
+    reply_to: asString(p.replyTo) ?? '',
+    delivery_mode: typeof p.deliveryMode === 'number' ? p.deliveryMode : 2,
+    priority: typeof p.priority === 'number' ? p.priority : 0,
+  };
+  let body = raw.content.toString('utf8');
+  // Only a body with a replacement character can be invalid UTF-8: check exactly then.
+  if (body.includes('\uFFFD') && !Buffer.from(body, 'utf8').equals(raw.content)) {
+    body = raw.content.toString('base64');
+    headers[BODY_BASE64_HEADER] = true;
+  }
+  const expiration = asString(p.expiration);
+  if (expiration !== undefined) properties.expiration = expiration;
+  return {
+    headers: headers as TaskHeaders,
+    properties,
+    contentType: asString(p.contentType) ?? 'application/json',
+    contentEncoding: asString(p.contentEncoding) ?? 'utf-8',
+    body,
+  };
+}
+
+/** The due instant a parked message carries, or null. */
+export function notBeforeOf(raw: Message): Date | null {
+  const value: unknown = raw.properties.headers?.[NOT_BEFORE_HEADER];
+  if (typeof value !== 'string') return null;
+  const due = new Date(value);
+  return Number.isNaN(due.getTime()) ? null : due;
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

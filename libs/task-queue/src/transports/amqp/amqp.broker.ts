@@ -1,0 +1,188 @@
+import { Logger } from '@nestjs/common';
+import { type Channel, type ChannelModel } from 'amqplib';
+import type {
+  Broker,
+  ConsumeOptions,
+  Consumer,
+  DeliveryHandler,
+  PublishOptions,
+} from '../../contracts/broker.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
+import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
+import {
+  type AmqpBrokerOptions,
+  resolveAmqpBrokerOptions,
+  type ResolvedAmqpBrokerOptions,
+} from './amqp-broker.options.js';
+import { encodeAmqpMessage } from './amqp-message.codec.js';
+import { AmqpConnection } from './amqp.connection.js';
+import { DelayLadder, NOT_BEFORE_HEADER } from './amqp.delay.js';
+import { AmqpPublisher } from './amqp.publisher.js';
+import { AmqpSubscription, type SubscriptionHost } from './amqp.subscription.js';
+import { AmqpTopology } from './amqp.topology.js';
+
+const NOT_FOUND = 404;
+
+/**
+ * The RabbitMQ broker (`amqp://`), wire-compatible with Celery 5 on the same vhost: queues,
+ * exchanges and message properties exactly as Celery declares and sends them
+ * (docs/protocol.md#rabbitmq-transport). Publishes are confirmed; consumers use manual acks and
+ * `prefetch` as channel QoS; priorities are native ("9 first"). On top of Celery it parks
+ * delayed messages in RabbitMQ (see `amqp.delay.ts`) instead of holding them unacked, moves
+ * messages rejected without requeue to `<queue>.dlq`, and heals lost connections.
+ * @publicApi
+ */
+export class AmqpBroker implements Broker, SubscriptionHost {
+  readonly transport = 'amqp';
+  readonly priorityOrder = 'higher-first' as const;
+  /** The self-healing connection; pass it to `RpcResultBackend` to share it. */
+  readonly connection: AmqpConnection;
+  readonly topology: AmqpTopology;
+  readonly ladder: DelayLadder;
+  readonly logger = new Logger('AmqpBroker');
+  private readonly options: ResolvedAmqpBrokerOptions;
+  private readonly publisher: AmqpPublisher;
+  private readonly subscriptions = new Set<AmqpSubscription>();
+  private serial = 0;
+
+  /**
+   * @param url `amqp://user:password@host:5672/vhost`
+   * @throws ConfigurationError for contradictory queue settings (quorum with maxPriority)
+   */
+  constructor(
+    private readonly url: string,
+    options: AmqpBrokerOptions = {},
+  ) {
+    AmqpTopology.validate(options);
+    this.options = resolveAmqpBrokerOptions(options);
+    this.connection = new AmqpConnection(url, {
+      connectionName: this.options.connectionName,
+      heartbeat: this.options.heartbeat,
+      reconnect: this.options.reconnect,
+      tls: this.options.tls,
+    });
+    this.ladder = new DelayLadder(this.options.delay);
+    this.topology = new AmqpTopology(this.options, this.ladder, this.logger);
+    this.publisher = new AmqpPublisher(this.connection, this.options);
+    this.connection.on('connected', () => this.topology.reset());
+  }
+
+  /**
+   * Connect and declare every queue configured in `options.queues`, so that a declaration
+   * that disagrees with the server (or with Python Celery) fails here with ConfigurationError,
+   * at boot, rather than on the first publish.
+   */
+  async connect(): Promise<void> {
+    const model = await this.connection.open();
+    this.topology.warnAtConnect();
+    for (const queue of Object.keys(this.options.queues))
+      await this.topology.ensureQueue(model, queue);
+  }
+
+  async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
+    try {
+      const priority = options.priority ?? message.properties.priority ?? 0;
+      const due = options.notBefore;
+      if (due && due.getTime() > Date.now())
+        return await this.park(message, options.queue, due, priority);
+      const outgoing = encodeAmqpMessage(message, priority);
+      await this.publisher.publish(options.queue, outgoing, async (model) => {
+        await this.topology.ensureQueue(model, options.queue);
+        return { exchange: '', routingKey: options.queue };
+      });
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError)
+        throw PublishOutcomeUnknownError.forTask(error, message.headers.id);
+      throw error;
+    }
+  }
+
+  async consume(
+    queues: string[],
+    handler: DeliveryHandler,
+    options: ConsumeOptions,
+  ): Promise<Consumer> {
+    const subscription = new AmqpSubscription(this, [...queues], handler, options.prefetch);
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.subscriptions.delete(subscription);
+      throw error;
+    }
+    return {
+      cancel: async () => {
+        await subscription.cancel();
+      },
+    };
+  }
+
+  async purge(queue: string): Promise<number> {
+    return this.passive(queue, async (ch) => (await ch.purgeQueue(queue)).messageCount);
+  }
+
+  /** Ready messages (passive declare); 0 for a queue that does not exist. */
+  async queueLength(queue: string): Promise<number> {
+    return this.passive(queue, async (ch) => (await ch.checkQueue(queue)).messageCount);
+  }
+
+  /** Cancel consumers, close channels (unacked messages go back to their queues) and the connection. */
+  async close(): Promise<void> {
+    const subscriptions = [...this.subscriptions];
+    this.subscriptions.clear();
+    await Promise.all(subscriptions.map((s) => s.close()));
+    await this.connection.close();
+  }
+
+  /** @internal */
+  nextSerial(): number {
+    return ++this.serial;
+  }
+
+  /** @internal */
+  deadLetters(queue: string): boolean {
+    return this.topology.describe(queue).deadLetter;
+  }
+
+  /** @internal Publish (confirmed) a rejected message into `<queue>.dlq`. */
+  async deadLetter(message: TaskMessage, queue: string): Promise<void> {
+    const dlq = this.topology.deadLetterQueue(queue);
+    const outgoing = encodeAmqpMessage(message, message.properties.priority, {
+      'x-celeriac-rejected-from': queue,
+      'x-celeriac-rejected-at': new Date().toISOString(),
+    });
+    await this.publisher.publish(dlq, outgoing, async (model) => {
+      await this.topology.ensureDeadLetterQueue(model, queue);
+      return { exchange: '', routingKey: dlq };
+    });
+  }
+
+  /** @internal Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until`. */
+  async park(message: TaskMessage, queue: string, until: Date, priority?: number): Promise<void> {
+    const outgoing = encodeAmqpMessage(
+      message,
+      priority ?? message.properties.priority,
+      { [NOT_BEFORE_HEADER]: until.toISOString() },
+      false,
+    );
+    await this.publisher.publish(queue, outgoing, async (model) => {
+      await this.topology.ensureDelayTarget(model, queue);
+      return this.ladder.route(queue, until.getTime() - Date.now());
+    });
+  }
+
+  /** Run a passive operation on a throwaway channel: a missing queue closes it with 404. */
+  private async passive(queue: string, op: (ch: Channel) => Promise<number>): Promise<number> {
+    const model: ChannelModel = await this.connection.waitConnected(this.options.publishTimeout);
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return await op(channel);
+    } catch (error) {
+      if ((error as { code?: number }).code === NOT_FOUND) return 0;
+      throw error;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+}

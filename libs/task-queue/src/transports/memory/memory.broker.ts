@@ -1,0 +1,69 @@
+import type {
+  Broker,
+  ConsumeOptions,
+  Consumer,
+  DeliveryHandler,
+  ParkedMessage,
+  PublishOptions,
+} from '../../contracts/broker.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
+import { sharedByName } from '../../utils/shared-by-name.js';
+import { MemoryBrokerStore } from './memory-broker.store.js';
+
+/**
+ * The embedded broker (`memory://`): zero set-up, faithful to the broker contract (acks,
+ * requeue, priorities with AMQP's "9 first", ETA held until due). Messages live in this
+ * process only: use Redis or RabbitMQ to survive restarts or to share work between processes.
+ */
+export class MemoryBroker implements Broker {
+  readonly transport = 'memory';
+  readonly priorityOrder = 'higher-first' as const;
+  private readonly store: MemoryBrokerStore;
+  private readonly consumers = new Set<ReturnType<MemoryBrokerStore['addConsumer']>>();
+  private readonly shared: boolean;
+
+  /** @param name a process-wide shared store; omit for a private one. */
+  constructor(name?: string) {
+    this.shared = Boolean(name);
+    this.store = sharedByName('memory-broker', name, () => new MemoryBrokerStore());
+  }
+
+  async connect(): Promise<void> {}
+
+  async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
+    const priority = options.priority ?? message.properties.priority ?? 0;
+    this.store.enqueue(options.queue, message, priority, options.notBefore);
+  }
+
+  async consume(
+    queues: string[],
+    handler: DeliveryHandler,
+    options: ConsumeOptions,
+  ): Promise<Consumer> {
+    const state = this.store.addConsumer([...queues], handler, options.prefetch);
+    this.consumers.add(state);
+    return {
+      cancel: async () => {
+        this.store.cancelConsumer(state);
+      },
+    };
+  }
+
+  async purge(queue: string): Promise<number> {
+    return this.store.purge(queue);
+  }
+
+  async queueLength(queue: string): Promise<number> {
+    return this.store.length(queue);
+  }
+
+  async parked(queues: string[], limit: number): Promise<ParkedMessage[]> {
+    return this.store.parked(queues, limit);
+  }
+
+  async close(): Promise<void> {
+    for (const state of this.consumers) this.store.releaseConsumer(state);
+    this.consumers.clear();
+    if (!this.shared) this.store.dispose();
+  }
+}

@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import type {
+  ResultBackend,
+  TaskMeta,
+  WaitOptions,
+} from '../../contracts/result-backend.interface.js';
+import { isReadyState } from '../../results/task-states.js';
+import { waitForEvent } from '../../results/wait-for-ready.js';
+import { sharedByName } from '../../utils/shared-by-name.js';
+
+/** Results and their waiters; one per `memory://<name>` in the process, or private. */
+class MemoryResultStore {
+  readonly entries = new Map<string, { meta: TaskMeta; expiresAt: number }>();
+  readonly events = new EventEmitter().setMaxListeners(0);
+}
+
+/**
+ * The embedded result backend (`memory://`): results live in this process, expire after
+ * `expiresSeconds`, and waiters are woken by an event, not by polling. `memory://<name>`
+ * shares one store per process between applications (tests).
+ */
+export class MemoryResultBackend implements ResultBackend {
+  readonly kind = 'memory';
+  private readonly store_: MemoryResultStore;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    name?: string,
+    private readonly expiresSeconds = 86_400,
+  ) {
+    this.store_ = sharedByName('memory-results', name, () => new MemoryResultStore());
+  }
+
+  async connect(): Promise<void> {}
+
+  async store(meta: TaskMeta): Promise<void> {
+    const current = this.read(meta.task_id);
+    if (current && isReadyState(current.status) && !isReadyState(meta.status)) return;
+    const expiresAt = Date.now() + this.expiresSeconds * 1000;
+    this.store_.entries.set(meta.task_id, { meta: structuredClone(meta), expiresAt });
+    this.store_.events.emit(meta.task_id, meta);
+  }
+
+  async get(taskId: string): Promise<TaskMeta | null> {
+    const meta = this.read(taskId);
+    return meta ? structuredClone(meta) : null;
+  }
+
+  async waitForReady(taskId: string, options: WaitOptions = {}): Promise<TaskMeta> {
+    return waitForEvent(taskId, options, {
+      current: () => this.get(taskId),
+      subscribe: (onMeta) => {
+        const events = this.store_.events;
+        const off = (): void => {
+          events.off(taskId, onMeta);
+          this.listeners.delete(off);
+        };
+        events.on(taskId, onMeta);
+        this.listeners.add(off);
+        return off;
+      },
+    });
+  }
+
+  async forget(taskId: string): Promise<void> {
+    this.store_.entries.delete(taskId);
+  }
+
+  async close(): Promise<void> {
+    for (const off of [...this.listeners]) off();
+  }
+
+  private read(taskId: string): TaskMeta | null {
+    const entry = this.store_.entries.get(taskId);
+    if (!entry) return null;
+    if (entry.expiresAt <= Date.now()) {
+      this.store_.entries.delete(taskId);
+      return null;
+    }
+    return entry.meta;
+  }
+}

@@ -1,0 +1,45 @@
+import { EventEmitter } from 'node:events';
+import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
+import { sharedByName } from '../../utils/shared-by-name.js';
+
+class SharedRevocations {
+  readonly entries = new Map<string, Revocation>();
+  readonly events = new EventEmitter().setMaxListeners(0);
+}
+
+/** Revocations in this process; `name` shares them between apps on the same `memory://name`. */
+export class MemoryRevocationStore implements RevocationStore {
+  private readonly state: SharedRevocations;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(name?: string) {
+    this.state = sharedByName('memory-revocations', name, () => new SharedRevocations());
+  }
+
+  async connect(): Promise<void> {}
+
+  async add(revocations: Revocation[]): Promise<void> {
+    for (const r of revocations) this.state.entries.set(r.id, r);
+    this.state.events.emit('revoked', revocations);
+  }
+
+  async load(): Promise<Revocation[]> {
+    const now = Date.now();
+    for (const [id, r] of this.state.entries) if (r.expiresAt <= now) this.state.entries.delete(id);
+    return [...this.state.entries.values()];
+  }
+
+  async subscribe(listener: (revocations: Revocation[]) => void): Promise<() => void> {
+    this.state.events.on('revoked', listener);
+    const off = (): void => {
+      this.state.events.off('revoked', listener);
+      this.listeners.delete(off);
+    };
+    this.listeners.add(off);
+    return off;
+  }
+
+  async close(): Promise<void> {
+    for (const off of [...this.listeners]) off();
+  }
+}

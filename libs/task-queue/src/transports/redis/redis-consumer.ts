@@ -1,0 +1,223 @@
+import type { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Consumer, Delivery, DeliveryHandler } from '../../contracts/broker.interface.js';
+import type { TickBatcher } from '../../utils/tick-batcher.js';
+import type { RedisBrokerScripts } from './redis-broker.scripts.js';
+import { SlotList } from '../../utils/slot-list.js';
+import { RedisDelivery, type DeliverySettler } from './redis-delivery.js';
+import { decodeEnvelope, preview } from './redis-envelope.js';
+import type { RedisKeyspace } from './redis-keys.js';
+import { RedisWaker } from './redis-waker.js';
+
+/** What a consumer shares with its broker. */
+export interface RedisConsumerContext {
+  scripts: RedisBrokerScripts;
+  keys: RedisKeyspace;
+  /** Acks, coalesced per event-loop turn. */
+  acks: TickBatcher<string>;
+  logger: Logger;
+  batchSize: number;
+  wakeTimeout: number;
+  /** A new blocking connection for the waker. */
+  blockingClient(): Redis;
+  /** A message was parked until `dueMs`: make sure promotion runs by then. */
+  parked(dueMs: number): void;
+}
+
+/**
+ * One `consume()` subscription: fetches with fetch-2.lua while fewer than `prefetch`
+ * deliveries are unsettled (those held until their ETA do not count), and sleeps on a {@link RedisWaker} while its queues are empty.
+ * Queues rotate round-robin after each fetch, like kombu's default `queue_order_strategy`.
+ */
+export class RedisConsumer implements Consumer, DeliverySettler {
+  private readonly unsettled = new SlotList<RedisDelivery>();
+  /** Unsettled deliveries held until their ETA: they do not count against `prefetch`. */
+  private heldCount = 0;
+  private readonly waker: RedisWaker;
+  /** Queues in fetch order, and their [list key, queue] pairs (rebuilt when it rotates). */
+  private order: string[] = [];
+  private lists: [string, string][] = [];
+  private running = true;
+  private pumping = false;
+  private again = false;
+  private pumpScheduled = false;
+
+  constructor(
+    queues: string[],
+    private readonly handler: DeliveryHandler,
+    private readonly prefetch: number,
+    private readonly ctx: RedisConsumerContext,
+  ) {
+    this.setOrder([...new Set(queues)]);
+    const keys = this.order.flatMap((q) => ctx.keys.listKeys(q));
+    this.waker = new RedisWaker(keys, () => ctx.blockingClient(), ctx.wakeTimeout);
+  }
+
+  /** Start fetching. */
+  start(): void {
+    void this.pump();
+  }
+
+  async cancel(): Promise<void> {
+    this.running = false;
+    this.waker.stop();
+  }
+
+  /** Tags this consumer holds, unsettled. */
+  get tags(): string[] {
+    return this.unsettled.values().map((delivery) => delivery.deliveryTag);
+  }
+
+  /** Forget every unsettled delivery (the broker gives them back); returns their tags. */
+  releaseAll(): string[] {
+    this.heldCount = 0;
+    return this.unsettled.clear().map((delivery) => delivery.deliveryTag);
+  }
+
+  release(delivery: RedisDelivery): boolean {
+    if (!this.unsettled.remove(delivery)) return false;
+    if (delivery.held) {
+      delivery.held = false;
+      this.heldCount--;
+    }
+    this.schedulePump();
+    return true;
+  }
+
+  setHeld(delivery: RedisDelivery, held: boolean): void {
+    if (delivery.held === held || !this.unsettled.has(delivery)) return;
+    delivery.held = held;
+    this.heldCount += held ? 1 : -1;
+    if (held) this.schedulePump();
+  }
+
+  /** One pump for every release of this turn (a microtask each would cost an async resource). */
+  private schedulePump(): void {
+    if (this.running && !this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        void this.pump();
+      });
+    }
+  }
+
+  ack(tag: string): Promise<void> {
+    return this.ctx.acks.add(tag);
+  }
+
+  async requeue(tag: string): Promise<void> {
+    await this.ctx.scripts.requeue([tag], true);
+  }
+
+  async defer(tag: string, until: Date): Promise<void> {
+    const due = until.getTime();
+    if (await this.ctx.scripts.defer(tag, due)) this.ctx.parked(due);
+  }
+
+  async touch(delivery: RedisDelivery): Promise<void> {
+    if (this.unsettled.has(delivery)) {
+      await this.ctx.scripts.touch([delivery.deliveryTag], Date.now() / 1000);
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      while (this.running) {
+        this.again = false;
+        const free = this.prefetch - (this.unsettled.size - this.heldCount);
+        if (free <= 0) return;
+        const got = await this.fetch(Math.min(free, this.ctx.batchSize));
+        if (got === 0 && !this.again && this.running) await this.waker.wait();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** One fetch-2.lua call; hands the deliveries to the handler. Returns how many it took. */
+  private async fetch(max: number): Promise<number> {
+    const lists = this.lists;
+    let entries;
+    try {
+      entries = await this.ctx.scripts.fetch(lists, max, Date.now() / 1000);
+    } catch (error) {
+      this.ctx.logger.error(
+        `Fetching from ${this.order.join(', ')} failed: ${(error as Error).message}. Retrying in 1 s.`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      return 0;
+    }
+    const served: string[] = [];
+    const deliveries: Delivery[] = [];
+    for (const entry of entries) {
+      const queue = lists[entry.pairIndex]![1];
+      if (!served.includes(queue)) served.push(queue);
+      const delivery = this.accept(queue, entry.tag, entry.envelope);
+      if (delivery) deliveries.push(delivery);
+    }
+    // Queues served go last (round-robin); a single queue keeps its order and its pairs.
+    if (served.length > 0 && this.order.length > 1) {
+      this.setOrder([...this.order.filter((q) => !served.includes(q)), ...served]);
+    }
+    // Handed over once the whole batch is recorded, each on its own: a throwing handler
+    // affects no other delivery.
+    for (const delivery of deliveries) {
+      try {
+        this.handler(delivery);
+      } catch (error) {
+        this.ctx.logger.error(
+          `The delivery handler threw for message ${delivery.deliveryTag}: ${(error as Error).message}`,
+        );
+      }
+    }
+    return entries.length;
+  }
+
+  /** Fetch from `order`: list pairs priority step major, queue minor, like kombu's BRPOP. */
+  private setOrder(order: string[]): void {
+    const byQueue = order.map((queue) => this.ctx.keys.listKeys(queue));
+    const lists: [string, string][] = [];
+    for (let band = 0; band < (byQueue[0]?.length ?? 0); band++) {
+      order.forEach((queue, i) => lists.push([byQueue[i]![band]!, queue]));
+    }
+    this.order = order;
+    this.lists = lists;
+  }
+
+  /** Record one fetched entry as unsettled and build its delivery; null when unreadable. */
+  private accept(queue: string, tag: string, envelope: string): Delivery | null {
+    if (!tag) {
+      this.ctx.logger.error(
+        `Queue "${queue}" held an entry that is not a kombu envelope; it was moved to ` +
+          `"${this.ctx.keys.invalid}" (LRANGE it to inspect). Entry: ${preview(envelope)}`,
+      );
+      return null;
+    }
+    let decoded;
+    try {
+      decoded = decodeEnvelope(envelope, queue);
+    } catch (error) {
+      this.ctx.logger.error(
+        `Message ${tag} from "${queue}" cannot be read (${(error as Error).message}); it was ` +
+          `moved to "${this.ctx.keys.invalid}" (LRANGE it to inspect).`,
+      );
+      this.ctx.scripts
+        .quarantine([tag])
+        .catch((e: Error) =>
+          this.ctx.logger.warn(
+            `Could not move message ${tag} aside (${e.message}); it stays unacked and comes back after the visibility timeout.`,
+          ),
+        );
+      return null;
+    }
+    const delivery = new RedisDelivery(queue, tag, decoded, this);
+    this.unsettled.add(delivery);
+    return delivery;
+  }
+}

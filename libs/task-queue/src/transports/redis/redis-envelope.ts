@@ -1,0 +1,133 @@
+import { InvalidMessageError } from '../../errors/invalid-message.error.js';
+import {
+  BODY_BASE64_HEADER,
+  type TaskMessage,
+  type TaskProperties,
+} from '../../contracts/task-message.interface.js';
+import { base64ToUtf8, utf8ToBase64 } from '../../utils/base64-text.js';
+
+/** Properties kombu's Redis transport adds; they describe one delivery, not the task. */
+const TRANSPORT_PROPERTIES = ['delivery_info', 'body_encoding', 'delivery_tag'];
+
+/** Where an envelope is going, as kombu records it. */
+export interface EnvelopeRoute {
+  exchange: string;
+  routingKey: string;
+  priority: number;
+  deliveryTag: string;
+}
+
+/** An envelope read back from Redis. */
+export interface DecodedEnvelope {
+  message: TaskMessage;
+  redelivered: boolean;
+  exchange: string;
+  routingKey: string;
+  priority: number;
+}
+
+/**
+ * The kombu Redis envelope (docs/protocol.md#redis-envelope), in the key order Python
+ * writes: body (base64), content-encoding, content-type, headers, properties with
+ * delivery_info, priority, body_encoding and delivery_tag.
+ *
+ * Written as text around `JSON.stringify` of the parts: building and serializing a spread
+ * copy of the properties cost more than everything else a publish does.
+ */
+export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
+  let headers = message.headers as Record<string, unknown>;
+  let body: string;
+  if (headers[BODY_BASE64_HEADER] === true) {
+    // Bytes that are not UTF-8 text, already in base64 (see decodeEnvelope): written as read.
+    body = message.body;
+    headers = { ...headers };
+    delete headers[BODY_BASE64_HEADER];
+  } else {
+    body = utf8ToBase64(message.body);
+  }
+  return (
+    `{"body":"${body}","content-encoding":${JSON.stringify(message.contentEncoding)},` +
+    `"content-type":${JSON.stringify(message.contentType)},` +
+    `"headers":${JSON.stringify(headers)},"properties":${propertiesText(message.properties, route)}}`
+  );
+}
+
+/** The properties object as JSON: the message's own ones, then kombu's transport ones. */
+function propertiesText(properties: TaskProperties, route: EnvelopeRoute): string {
+  const own = properties as Record<string, unknown>;
+  let text = '{';
+  for (const key of Object.keys(own)) {
+    if (key === 'priority' || TRANSPORT_PROPERTIES.includes(key)) continue;
+    const value = JSON.stringify(own[key]);
+    if (value !== undefined) text += `${JSON.stringify(key)}:${value},`;
+  }
+  const info = `{"exchange":${JSON.stringify(route.exchange)},"routing_key":${JSON.stringify(route.routingKey)}}`;
+  return (
+    `${text}"delivery_info":${info},"priority":${route.priority},` +
+    `"body_encoding":"base64","delivery_tag":${JSON.stringify(route.deliveryTag)}}`
+  );
+}
+
+/** The `[envelope, exchange, routing_key]` entry kombu keeps in `unacked` (and we park). */
+export function encodeEntry(envelope: string, exchange: string, routingKey: string): string {
+  return `[${envelope}, ${JSON.stringify(exchange)}, ${JSON.stringify(routingKey)}]`;
+}
+
+/** Read an envelope written by kombu or by us; throws InvalidMessageError for garbage. */
+export function decodeEnvelope(raw: string, queue: string): DecodedEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new InvalidMessageError(`Not a kombu envelope (invalid JSON): ${preview(raw)}`, {
+      cause: error,
+    });
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.properties)) {
+    throw new InvalidMessageError(`Not a kombu envelope (no properties object): ${preview(raw)}`);
+  }
+  const props = parsed.properties;
+  const info = isRecord(props.delivery_info) ? props.delivery_info : {};
+  const headers = isRecord(parsed.headers) ? parsed.headers : {};
+  const rawBody = parsed.body;
+  const text = typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody ?? null);
+  let body = props.body_encoding === 'base64' ? base64ToUtf8(text) : text;
+  // Only a body with a replacement character can be invalid UTF-8: check exactly then, and
+  // keep such bytes in base64 (marked) so that dead letters and redrives do not alter them.
+  if (body !== text && body.includes('\uFFFD') && !sameBytes(body, text)) {
+    body = Buffer.from(text, 'base64').toString('base64');
+    headers[BODY_BASE64_HEADER] = true;
+  }
+  return {
+    message: {
+      headers: headers as TaskMessage['headers'],
+      // As kombu reads them, transport keys included; encodeEnvelope never writes those back.
+      properties: props as TaskProperties,
+      contentType: stringOr(parsed['content-type'], 'application/json'),
+      contentEncoding: stringOr(parsed['content-encoding'], 'utf-8'),
+      body,
+    },
+    redelivered: headers.redelivered === true || info.redelivered === true,
+    exchange: stringOr(info.exchange, ''),
+    routingKey: stringOr(info.routing_key, queue),
+    priority: typeof props.priority === 'number' ? props.priority : 0,
+  };
+}
+
+/** True when UTF-8 `body` is exactly the bytes that base64 `encoded` holds. */
+function sameBytes(body: string, encoded: string): boolean {
+  return Buffer.from(body, 'utf8').equals(Buffer.from(encoded, 'base64'));
+}
+
+/** The first characters of an unreadable entry, for logs. */
+export function preview(raw: string): string {
+  return raw.length > 200 ? `${raw.slice(0, 197)}...` : raw;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}

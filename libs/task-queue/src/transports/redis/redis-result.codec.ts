@@ -1,0 +1,70 @@
+import { ResultBackendError } from '../../errors/result-backend.error.js';
+import type { TaskMeta } from '../../contracts/result-backend.interface.js';
+import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
+
+/** Celery's Redis result key (and pub/sub channel): `celery-task-meta-<id>`. */
+export const taskKey = (taskId: string): string => `celery-task-meta-${taskId}`;
+/** Celery's group / chord key: `celery-taskset-meta-<gid>[suffix]`. */
+export const groupKey = (groupId: string, suffix = ''): string =>
+  `celery-taskset-meta-${groupId}${suffix}`;
+
+/**
+ * The meta JSON in the field order Python writes (docs/protocol.md#result-meta): status,
+ * result, traceback, children, date_done, task_id, then group_id / parent_id when set and the
+ * `result_extended` fields when present. Each field is read by name, not by looping over a
+ * list of names: this runs for every result, and keyed reads of varying names are slow.
+ */
+export function encodeMeta(meta: TaskMeta): string {
+  const out: Record<string, unknown> = {
+    status: meta.status,
+    result: meta.result ?? null,
+    traceback: meta.traceback ?? null,
+    children: meta.children ?? [],
+    date_done: meta.date_done ?? null,
+    task_id: meta.task_id,
+  };
+  if (meta.group_id) out.group_id = meta.group_id;
+  if (meta.parent_id) out.parent_id = meta.parent_id;
+  if (meta.name !== undefined) out.name = meta.name;
+  if (meta.args !== undefined) out.args = meta.args;
+  if (meta.kwargs !== undefined) out.kwargs = meta.kwargs;
+  if (meta.worker !== undefined) out.worker = meta.worker;
+  if (meta.retries !== undefined) out.retries = meta.retries;
+  if (meta.queue !== undefined) out.queue = meta.queue;
+  return encodeJson(out, `the result of task ${meta.task_id}`);
+}
+
+/** Parse a stored meta; a value that is not a Celery meta is a ResultBackendError for that task. */
+export function decodeMeta(taskId: string, raw: string): TaskMeta {
+  let parsed: unknown;
+  try {
+    parsed = decodeJson(raw, 'stored result');
+  } catch (error) {
+    throw unreadable(taskId, raw, 'it is not JSON', error);
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    typeof (parsed as TaskMeta).status !== 'string'
+  ) {
+    throw unreadable(taskId, raw, 'it has no "status" field');
+  }
+  const meta = parsed as TaskMeta;
+  return {
+    ...meta,
+    task_id: typeof meta.task_id === 'string' ? meta.task_id : taskId,
+    result: meta.result ?? null,
+    traceback: meta.traceback ?? null,
+    children: Array.isArray(meta.children) ? meta.children : [],
+    date_done: meta.date_done ?? null,
+  };
+}
+
+function unreadable(taskId: string, raw: string, why: string, cause?: unknown): ResultBackendError {
+  const shown = raw.length > 120 ? `${raw.slice(0, 117)}...` : raw;
+  return new ResultBackendError(
+    `The stored result of task ${taskId} (key ${taskKey(taskId)}) cannot be read: ${why}. ` +
+      `Value: ${shown}. Another program may have written it; forget() the task to clear it.`,
+    { cause },
+  );
+}

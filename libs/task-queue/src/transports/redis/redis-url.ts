@@ -1,0 +1,17 @@
+import type { Broker } from '../../contracts/broker.interface.js';
+import type { ResultBackend } from '../../contracts/result-backend.interface.js';
+
+const isRedisUrl = (value: unknown): value is string =>
+  typeof value === 'string' && /^rediss?:/.test(value);
+
+/**
+ * The Redis that the worker's side stores (revocations, cluster-wide rate limits) live in: the
+ * broker's, else the result backend's, else none.
+ */
+export function redisUrlOf(
+  broker: string | Broker,
+  resultBackend: string | ResultBackend | false | undefined,
+): string | undefined {
+  if (isRedisUrl(broker)) return broker;
+  return isRedisUrl(resultBackend) ? resultBackend : undefined;
+}

@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
+import type {
+  Broker,
+  ConsumeOptions,
+  Consumer,
+  DeliveryHandler,
+  ParkedMessage,
+  PublishOptions,
+} from '../../contracts/broker.interface.js';
+import type { TaskMessage } from '../../contracts/task-message.interface.js';
+import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
+import {
+  resolveRedisBrokerOptions,
+  type RedisBrokerOptions,
+  type ResolvedRedisBrokerOptions,
+} from './redis-broker.options.js';
+import { RedisBrokerScripts } from './redis-broker.scripts.js';
+import {
+  closeClient,
+  createRedisClient,
+  duplicateClient,
+  redactUrl,
+  unreachableCause,
+  waitUntilReady,
+  withTimeout,
+} from './redis-connection.js';
+import { RedisConsumer } from './redis-consumer.js';
+import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
+import { readParked } from './redis-parked.js';
+import { clampPriority, RedisKeyspace } from './redis-keys.js';
+import { RedisMaintenance } from './redis-maintenance.js';
+import { RedisPublisher } from './redis-publisher.js';
+
+/**
+ * The Redis broker, wire-compatible with kombu's Redis transport (Celery 5): the same
+ * envelope, lists, priority bands, bindings and ack emulation (`unacked`, `unacked_index`,
+ * `unacked_mutex`), so Python producers and workers share queues with Celeriac. On top of
+ * kombu it fetches and records atomically (nothing is lost if a worker is killed), renews the
+ * lease of live deliveries, and parks ETA / notBefore messages in Redis until they are due.
+ * See docs/protocol.md#redis-transport.
+ * @publicApi
+ */
+export class RedisBroker implements Broker {
+  readonly transport = 'redis';
+  readonly priorityOrder = 'lower-first' as const;
+  private readonly logger = new Logger('RedisBroker');
+  private readonly options: ResolvedRedisBrokerOptions;
+  private readonly keys: RedisKeyspace;
+  private readonly client: Redis;
+  private readonly scripts: RedisBrokerScripts;
+  private readonly acks: TickBatcher<string>;
+  private readonly maintenance: RedisMaintenance;
+  private readonly publisher: RedisPublisher;
+  private readonly consumers = new Set<RedisConsumer>();
+  private closed = false;
+
+  /**
+   * @param url `redis://[:password@]host:port/db` (as in Celery's `broker_url`).
+   * @param options kombu transport options and Celeriac's timings.
+   */
+  constructor(
+    private readonly url: string,
+    options?: RedisBrokerOptions,
+  ) {
+    this.options = resolveRedisBrokerOptions(options);
+    this.keys = new RedisKeyspace(this.options);
+    this.client = createRedisClient(url, 'broker', this.logger, this.options.tls);
+    this.scripts = new RedisBrokerScripts(this.client, this.keys);
+    // Acks of one event-loop turn share ack-2.lua calls, sent as they fill.
+    this.acks = new TickBatcher((tags) => this.scripts.ack(tags), PIPELINED_BATCH);
+    this.publisher = new RedisPublisher(this.client, (count, send) =>
+      this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send, true),
+    );
+    this.maintenance = new RedisMaintenance(
+      this.scripts,
+      this.options,
+      () => [...this.consumers].flatMap((consumer) => consumer.tags),
+      this.logger,
+    );
+  }
+
+  async connect(): Promise<void> {
+    if (await waitUntilReady(this.client, this.options.publishTimeout)) return;
+    throw new BrokerConnectionError(
+      `Could not connect to Redis at ${redactUrl(this.url)} within ${this.options.publishTimeout} ms` +
+        this.lastProblem(),
+    );
+  }
+
+  /** The end of an unreachable-Redis message: the outage's cause (TLS spelled out), or advice. */
+  private lastProblem(): string {
+    return unreachableCause(this.client, 'or raise the publishTimeout option');
+  }
+
+  async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
+    try {
+      await this.send(message, options);
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError)
+        throw PublishOutcomeUnknownError.forTask(error, message.headers.id);
+      throw error;
+    }
+  }
+
+  private async send(message: TaskMessage, options: PublishOptions): Promise<void> {
+    const queue = options.queue;
+    const priority = clampPriority(options.priority ?? message.properties.priority);
+    const envelope = encodeEnvelope(message, {
+      exchange: '',
+      routingKey: queue,
+      priority,
+      deliveryTag: randomUUID(),
+    });
+    // Celery declares each task queue bound to an exchange of the same name: kombu adds this
+    // binding member on every connection (docs/protocol.md#redis-keys).
+    const binding = this.keys.bindingKey(queue);
+    const member = this.keys.bindingMember(queue, queue);
+    const due = options.notBefore?.getTime();
+    if (due !== undefined && due > Date.now()) {
+      await this.withRedis(
+        `publish task ${message.headers.id} to queue "${queue}"`,
+        () => this.scripts.park(binding, member, due, encodeEntry(envelope, '', queue)),
+        true,
+      );
+      this.maintenance.schedulePromotion(due);
+      return;
+    }
+    // Publishes of the same event-loop turn share one pipeline (one write, one round trip).
+    if (this.closed) throw new BrokerConnectionError(`Could not publish: the broker is closed.`);
+    await this.publisher.publish({
+      bindingKey: binding,
+      bindingMember: member,
+      listKey: this.keys.listKey(queue, priority),
+      envelope,
+    });
+    if (due !== undefined) this.maintenance.schedulePromotion(due);
+  }
+
+  async consume(
+    queues: string[],
+    handler: DeliveryHandler,
+    options: ConsumeOptions,
+  ): Promise<Consumer> {
+    await this.connect();
+    const consumer = new RedisConsumer(queues, handler, Math.max(1, options.prefetch), {
+      scripts: this.scripts,
+      keys: this.keys,
+      acks: this.acks,
+      logger: this.logger,
+      batchSize: this.options.batchSize,
+      wakeTimeout: this.options.wakeTimeout,
+      blockingClient: () => this.blockingClient(),
+      parked: (due) => this.maintenance.schedulePromotion(due),
+    });
+    this.consumers.add(consumer);
+    this.maintenance.start();
+    consumer.start();
+    return consumer;
+  }
+
+  async purge(queue: string): Promise<number> {
+    return this.withRedis(`purge queue "${queue}"`, () =>
+      this.scripts.purge(this.keys.listKeys(queue)),
+    );
+  }
+
+  async queueLength(queue: string): Promise<number> {
+    return this.withRedis(`count queue "${queue}"`, async () => {
+      const pipeline = this.client.pipeline();
+      for (const key of this.keys.listKeys(queue)) pipeline.llen(key);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.reduce((sum, [error, length]) => {
+        if (error) throw error;
+        return sum + Number(length);
+      }, 0);
+    });
+  }
+
+  /** Messages parked in the delayed zset for `queues`, earliest first (`inspect scheduled`). */
+  async parked(queues: string[], limit: number): Promise<ParkedMessage[]> {
+    return this.withRedis('list parked messages', () =>
+      readParked(this.client, this.keys.delayed, new Set(queues), limit),
+    );
+  }
+
+  /**
+   * Stop consuming and give this process's unsettled deliveries back to the front of their
+   * queues at once (like a Python worker's warm shutdown), then disconnect.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const published = this.publisher.flush();
+    this.closed = true;
+    this.maintenance.stop();
+    for (const consumer of this.consumers) await consumer.cancel();
+    const tags = [...this.consumers].flatMap((consumer) => consumer.releaseAll());
+    this.consumers.clear();
+    await this.give(tags);
+    await published;
+    await closeClient(this.client);
+  }
+
+  private async give(tags: string[]): Promise<void> {
+    const wait = this.options.publishTimeout;
+    try {
+      await withTimeout(
+        (async () => {
+          await this.acks.flush();
+          if (tags.length === 0) return;
+          this.logger.log(`Restoring ${tags.length} unacknowledged message(s) to their queues.`);
+          await this.scripts.requeue(tags, false);
+        })(),
+        wait,
+        () => new Error(`Redis did not answer within ${wait} ms`),
+      );
+    } catch (error) {
+      if (tags.length === 0) return;
+      this.logger.warn(
+        `Could not give back ${tags.length} unacknowledged message(s) on close: ${(error as Error).message}. ` +
+          `They stay in "${this.keys.unacked}" and any worker restores them after the ` +
+          `visibility timeout (${this.options.visibilityTimeout} s).`,
+      );
+    }
+  }
+
+  private blockingClient(): Redis {
+    return duplicateClient(this.client, 'broker wake-up', 'celeriac-broker-wake');
+  }
+
+  /**
+   * Run an operation once Redis is ready, bounded by publishTimeout in total. When Redis is not
+   * ready in time nothing was sent (BrokerConnectionError). Once the commands are written,
+   * the client keeps them queued and resends them after a reconnect, so a publish that gets no
+   * answer in time may still be applied: PublishOutcomeUnknownError.
+   */
+  private async withRedis<T>(
+    what: string,
+    operation: () => Promise<T>,
+    publishes = false,
+  ): Promise<T> {
+    const limit = this.options.publishTimeout;
+    const started = Date.now();
+    const where = `Redis at ${redactUrl(this.url)}`;
+    if (this.closed) throw new BrokerConnectionError(`Could not ${what}: the broker is closed.`);
+    if (!(await waitUntilReady(this.client, limit))) {
+      throw new BrokerConnectionError(
+        `Could not ${what}: ${where} was not reachable within ${limit} ms, nothing was sent` +
+          this.lastProblem(),
+      );
+    }
+    const noAnswer = () =>
+      publishes
+        ? new PublishOutcomeUnknownError(
+            `Could not confirm that Redis stored the message(s) (${what}): ${where} did not ` +
+              `answer within ${limit} ms after they were sent. Outcome unknown: the client ` +
+              `resends unanswered commands after a reconnect, so they may still be delivered. ` +
+              `Retry with the same task id, and give the task dedupe: true.`,
+          )
+        : new BrokerConnectionError(
+            `Could not ${what}: ${where} did not answer within ${limit} ms. Check that Redis ` +
+              `is running and reachable, or raise the publishTimeout option.`,
+          );
+    return withTimeout(operation(), limit - (Date.now() - started), noAnswer);
+  }
+}

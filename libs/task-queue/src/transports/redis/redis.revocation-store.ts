@@ -1,0 +1,102 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
+import { createRedisClient, duplicateClient, waitUntilReady } from './redis-connection.js';
+
+/**
+ * Revocations in Redis: a hash `<prefix>revoked` (task id → JSON revocation) read at worker
+ * start, and a pub/sub channel of the same name for live updates. Expired entries are removed
+ * when loaded.
+ */
+export class RedisRevocationStore implements RevocationStore {
+  private readonly logger = new Logger('RevokedTasks');
+  private readonly client: Redis;
+  private subscriber?: Redis;
+  private readonly key: string;
+
+  constructor(
+    private readonly url: string,
+    keyPrefix = 'celeriac:',
+  ) {
+    this.client = createRedisClient(url, 'revocations', this.logger);
+    this.key = `${keyPrefix}revoked`;
+  }
+
+  async connect(): Promise<void> {
+    await waitUntilReady(this.client, 10_000);
+  }
+
+  async add(revocations: Revocation[]): Promise<void> {
+    if (!revocations.length) return;
+    const fields = revocations.flatMap((r) => [r.id, JSON.stringify(r)]);
+    await this.client
+      .multi()
+      .hset(this.key, ...fields)
+      .publish(this.key, JSON.stringify(revocations))
+      .exec();
+  }
+
+  async load(): Promise<Revocation[]> {
+    const all = await this.client.hgetall(this.key);
+    const now = Date.now();
+    const live: Revocation[] = [];
+    const expired: string[] = [];
+    for (const [id, text] of Object.entries(all)) {
+      const revocation = parse(text);
+      if (revocation && revocation.expiresAt > now) live.push(revocation);
+      else expired.push(id);
+    }
+    if (expired.length) await this.client.hdel(this.key, ...expired);
+    return live;
+  }
+
+  async subscribe(listener: (revocations: Revocation[]) => void): Promise<() => void> {
+    this.subscriber ??= duplicateClient(
+      this.client,
+      'revocations subscriber',
+      'celeriac-revocations-sub',
+    );
+    const subscriber = this.subscriber;
+    const onMessage = (channel: string, text: string): void => {
+      if (channel !== this.key) return;
+      const list = parseList(text);
+      if (list) listener(list);
+      else this.logger.warn(`Ignored a malformed revocation message on ${this.key}.`);
+    };
+    subscriber.on('message', onMessage);
+    await subscriber.subscribe(this.key);
+    return () => subscriber.off('message', onMessage);
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.client.disconnect();
+  }
+
+  /** For tests: the URL this store reads. */
+  get source(): string {
+    return this.url;
+  }
+}
+
+function parse(text: string): Revocation | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<Revocation>;
+    return typeof value.id === 'string' && typeof value.expiresAt === 'number'
+      ? (value as Revocation)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseList(text: string): Revocation[] | undefined {
+  try {
+    const list = JSON.parse(text) as unknown;
+    return Array.isArray(list)
+      ? list.map((t) => parse(JSON.stringify(t))).filter((r): r is Revocation => !!r)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
