@@ -8,7 +8,9 @@ const shared = {
   // NOTE: no 'import' here: Vitest hands these conditions to Node, and an 'import' condition
   // makes require('pg') load pg-pool's ESM build ("Class extends value [object Module]").
   resolve: { conditions: ['source', 'module', 'node', 'development|production'] },
-  ssr: { resolve: { conditions: ['source', 'module', 'node', 'development|production'] } },
+  // Nor 'module' for Node: OpenTelemetry's `module` builds use extension-less imports that
+  // Node cannot load (Node itself never uses that condition).
+  ssr: { resolve: { conditions: ['source', 'node', 'development|production'] } },
 };
 
 export default defineConfig({

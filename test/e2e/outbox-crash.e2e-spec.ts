@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
-import { CreateTaskOutbox1767225600000, TaskOutbox } from 'celeriac/typeorm';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  TaskOutbox,
+} from 'celeriac/typeorm';
 import { OutboxRelay } from 'celeriac/typeorm';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
@@ -36,7 +40,7 @@ function crashChild(mode: 'after-commit' | 'outbox', id: string): Promise<NodeJS
 beforeAll(async () => {
   dataSource = await openSchemaDataSource(schema, {
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000],
+    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
   });
   await dataSource.runMigrations();
   await dataSource.query('CREATE TABLE business (id text PRIMARY KEY)');

@@ -6,6 +6,7 @@ import {
   TaskResult,
   TypeOrmResultBackend,
   CreateTaskOutbox1767225600000,
+  AddTaskOutboxTraceContext1780272000000,
   TaskOutbox,
 } from 'celeriac/typeorm';
 import { describeResultBackendConformance } from 'celeriac/conformance';
@@ -22,7 +23,11 @@ let dataSource: DataSource;
 beforeAll(async () => {
   dataSource = await openMariaDb(database, {
     entities: [TaskOutbox, TaskResult, TaskGroupResult],
-    migrations: [CreateTaskOutbox1767225600000, CreateTaskResult1767225600001],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      CreateTaskResult1767225600001,
+    ],
   });
   await dataSource.runMigrations();
 });

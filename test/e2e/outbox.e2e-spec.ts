@@ -1,7 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { drainOnCommit } from 'celeriac/typeorm';
-import { CreateTaskOutbox1767225600000, TaskOutbox } from 'celeriac/typeorm';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  TaskOutbox,
+} from 'celeriac/typeorm';
 import { OutboxRelay } from 'celeriac/typeorm';
 import { OutboxWriter } from 'celeriac/typeorm';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
@@ -16,7 +20,7 @@ const count = async (): Promise<number> => dataSource.getRepository(TaskOutbox).
 beforeAll(async () => {
   dataSource = await openSchemaDataSource(schema, {
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000],
+    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
   });
   await dataSource.runMigrations();
 });

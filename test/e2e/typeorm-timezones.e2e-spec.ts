@@ -8,6 +8,7 @@ import { TaskGroupResult } from 'celeriac/typeorm';
 import { TaskResult } from 'celeriac/typeorm';
 import { CreateTaskOutbox1767225600000 } from 'celeriac/typeorm';
 import { TaskOutbox } from 'celeriac/typeorm';
+import { AddTaskOutboxTraceContext1780272000000 } from 'celeriac/typeorm';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
 /**
@@ -31,7 +32,11 @@ async function side(zone: string, ...args: string[]): Promise<Record<string, unk
 beforeAll(async () => {
   dataSource = await openMariaDb(database, {
     entities: [TaskOutbox, TaskResult, TaskGroupResult],
-    migrations: [CreateTaskOutbox1767225600000, CreateTaskResult1767225600001],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      CreateTaskResult1767225600001,
+    ],
   });
   await dataSource.runMigrations();
 });

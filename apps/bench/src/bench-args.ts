@@ -27,6 +27,7 @@ const HELP = `npm run bench -- [options]
   --systems LIST        celeriac,bullmq,celery: no-op task, no arguments;
                         celeriac-add,celeriac-add-E,bullmq-add,celery-add: interop.add(x, y),
                         extended results kept in Redis (-E: with task events)
+                        celeriac-add-T: the same with OpenTelemetry tracing, 100 % sampled
                         (default all available)
   --realistic           shorthand for --systems celeriac-add,celeriac-add-E,bullmq-add,celery-add
   --brokers LIST        redis,amqp (default both)

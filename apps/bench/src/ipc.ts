@@ -49,6 +49,8 @@ export interface WorkerChildConfig {
   workload: Workload;
   /** Celeriac: send Celery task events (Celery's -E). */
   taskEvents: boolean;
+  /** Celeriac: OpenTelemetry tracing on, every attempt sampled (an SDK with a batch processor). */
+  tracing?: boolean;
 }
 
 /**

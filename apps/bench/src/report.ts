@@ -123,6 +123,25 @@ export function ratios(summaries: Summary[]): Ratio[] {
       });
     }
   }
+  for (const broker of ['redis', 'amqp']) {
+    for (const scenario of ['drain', 'drain-py']) {
+      out.push({
+        label: `add: tracing 100 %/off ${broker} ${scenario} rate`,
+        value: ratio(
+          rate('celeriac-add-T', broker, scenario),
+          rate('celeriac-add', broker, scenario),
+        ),
+        target: 0.9,
+      });
+      out.push({
+        label: `add: tracing 100 %/off ${broker} ${scenario} CPU/task`,
+        value: ratio(
+          find('celeriac-add-T', broker, scenario)?.cpuUsPerTask,
+          find('celeriac-add', broker, scenario)?.cpuUsPerTask,
+        ),
+      });
+    }
+  }
   return out.filter((r) => r.value !== undefined);
 }
 

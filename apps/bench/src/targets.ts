@@ -7,7 +7,8 @@ import type { WorkerHandle } from './worker-handle.js';
 
 /**
  * `celeriac`, `bullmq`, `celery`: the no-op workload. `*-add`: the realistic one (see
- * {@link Workload}); `celeriac-add-E` sends Celery task events (Celery's `-E`).
+ * {@link Workload}); `celeriac-add-E` sends Celery task events (Celery's `-E`); `celeriac-add-T`
+ * traces every attempt with OpenTelemetry (100 % sampled, batch processor).
  */
 export type SystemName =
   | 'celeriac'
@@ -15,6 +16,7 @@ export type SystemName =
   | 'celery'
   | 'celeriac-add'
   | 'celeriac-add-E'
+  | 'celeriac-add-T'
   | 'bullmq-add'
   | 'celery-add';
 export const ALL_SYSTEMS: SystemName[] = [
@@ -23,6 +25,7 @@ export const ALL_SYSTEMS: SystemName[] = [
   'celery',
   'celeriac-add',
   'celeriac-add-E',
+  'celeriac-add-T',
   'bullmq-add',
   'celery-add',
 ];
@@ -63,6 +66,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     queue: string,
     workload: Workload,
     taskEvents = false,
+    tracing = false,
   ) => ({
     brokerUrl: broker,
     backendUrl: backend,
@@ -71,6 +75,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     prefix,
     workload,
     taskEvents,
+    tracing,
   });
   const celeryWorker =
     (broker: string, backend: string | null, extended: boolean) => async (q: string, l: string) =>
@@ -93,6 +98,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     scenarios: ScenarioName[],
     system: SystemName,
     taskEvents = false,
+    tracing = false,
   ): Target => ({
     system,
     broker,
@@ -103,7 +109,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     worker: (q, l) =>
       NodeWorkerProcess.spawn(
         'celeriac',
-        nodeConfig(url, backend, q, workload, taskEvents),
+        nodeConfig(url, backend, q, workload, taskEvents, tracing),
         l,
         options,
       ),
@@ -147,6 +153,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
   const realistic = (broker: BrokerName, url: string): Target[] => [
     celeriac(broker, url, redis, 'add', ['e2e', 'drain', 'drain-py', 'latency'], 'celeriac-add'),
     celeriac(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celeriac-add-E', true),
+    celeriac(broker, url, redis, 'add', ['drain', 'drain-py'], 'celeriac-add-T', false, true),
     ...(celery ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celery-add')] : []),
   ];
   targets.push(...realistic('redis', redis), bullmq('add', ['e2e', 'drain'], 'bullmq-add'));

@@ -7,7 +7,12 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Task, TaskClient, TaskQueueModule } from 'celeriac';
-import { CreateTaskOutbox1767225600000, drainOnCommit, TaskOutbox } from 'celeriac/typeorm';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  drainOnCommit,
+  TaskOutbox,
+} from 'celeriac/typeorm';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -79,7 +84,7 @@ export async function runTransactionsBench(argv: string[]): Promise<void> {
     schema,
     extra: { options: `-c search_path=${schema}`, max: IN_FLIGHT + 4 },
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000],
+    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
   }).initialize();
   await dataSource.runMigrations();
   await dataSource.query('CREATE TABLE bench_row (id text PRIMARY KEY)');

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handleShutdownSignals } from 'celeriac';
 import { describeEnvironment } from '../../demo/src/environment.js';
@@ -11,6 +11,12 @@ import { WorkerModule } from './worker.module.js';
  * requeues the rest and exits 0; a second signal requeues everything and exits 1.
  */
 async function bootstrap(): Promise<void> {
+  // CELERIAC_LOG_FORMAT=json: one JSON object per line; task lines carry taskId, taskName, queue.
+  const logger =
+    process.env.CELERIAC_LOG_FORMAT === 'json'
+      ? new ConsoleLogger({ json: true, flattenParams: true })
+      : undefined;
+  if (logger) Logger.overrideLogger(logger);
   new Logger('Worker').log(
     describeEnvironment([
       'CELERIAC_BROKER',
@@ -24,7 +30,7 @@ async function bootstrap(): Promise<void> {
     ]),
   );
   // Signals are handled from the start: the worker consumes while the context still boots.
-  const app = NestFactory.createApplicationContext(WorkerModule);
+  const app = NestFactory.createApplicationContext(WorkerModule, logger && { logger });
   handleShutdownSignals(app);
   await app;
 }

@@ -30,6 +30,15 @@ export { InjectBroker } from './tasks/inject-broker.decorator.js';
 export { InjectResultBackend } from './tasks/inject-result-backend.decorator.js';
 export { TaskContext } from './tasks/task-context.js';
 export { TaskEvents, type TaskEvent, type TaskEventType } from './tasks/task-events.js';
+export {
+  TaskInstrumentation,
+  TASK_INSTRUMENTATION,
+  type OutgoingTask,
+  type PublishReason,
+  type TraceCarrier,
+} from './tasks/task-instrumentation.js';
+export { taskLogFields, type TaskLogFields } from './tasks/task-log-fields.js';
+export type { TracingOptions } from './observability/tracing/tracing.options.js';
 
 // Producers and results
 export { TaskClient } from './producer/task.client.js';

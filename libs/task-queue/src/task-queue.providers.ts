@@ -7,6 +7,9 @@ import { createRevocationStore } from './transports/revocation-store.factory.js'
 import { createRateLimitStore } from './transports/rate-limit-store.factory.js';
 import type { TaskQueueOptions } from './config/task-queue-options.interface.js';
 import { TASK_QUEUE_MODULE_OPTIONS } from './task-queue.module-definition.js';
+import { TASK_INSTRUMENTATION } from './tasks/task-instrumentation.js';
+import { createInstrumentation } from './tasks/instrumentation.factory.js';
+import { TaskEvents } from './tasks/task-events.js';
 import {
   getBrokerToken,
   getResultBackendToken,
@@ -21,6 +24,7 @@ export const CORE_TOKENS = [
   getBrokerToken(),
   getRevocationStoreToken(),
   getResultBackendToken(),
+  TASK_INSTRUMENTATION,
 ];
 
 /** Validated options, the broker and the result backend as providers. */
@@ -57,6 +61,11 @@ export function createCoreProviders(): Provider[] {
           brokerUrl: typeof config.broker === 'string' ? config.broker : undefined,
           typeorm: config.typeorm,
         }),
+    },
+    {
+      provide: TASK_INSTRUMENTATION,
+      inject: [getTaskQueueConfigToken(), getBrokerToken(), TaskEvents],
+      useFactory: createInstrumentation,
     },
   ];
 }

@@ -37,6 +37,7 @@ export {
 export type { PublishRetryOptions } from './transaction/publish-retry.js';
 export { TaskOutbox } from './transaction/outbox/task-outbox.entity.js';
 export { CreateTaskOutbox1767225600000 } from './transaction/outbox/create-task-outbox.migration.js';
+export { AddTaskOutboxTraceContext1780272000000 } from './transaction/outbox/add-task-outbox-trace-context.migration.js';
 export { OutboxWriter, type OutboxWriterOptions } from './transaction/outbox/outbox.writer.js';
 export { OutboxRelay, type OutboxRelayOptions } from './transaction/outbox/outbox.relay.js';
 export {

@@ -5,6 +5,7 @@ import { Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
 import { InteropTasks } from '../../../interop/src/interop.tasks.js';
 import type { WorkerChildConfig } from '../ipc.js';
 import { runWorkerChild } from './worker-harness.js';
+import { installBenchTracing } from './bench-tracing.js';
 
 /** The bench's no-op task, named as the Python bench module names it. */
 @Injectable()
@@ -32,6 +33,7 @@ class BenchWorkerModule {
             banner: false,
           },
           events: { taskEvents: config.taskEvents },
+          tracing: config.tracing === true,
         }),
       ],
       // `add`: the tasks of apps/interop, as its worker serves Python callers.
@@ -42,6 +44,7 @@ class BenchWorkerModule {
 
 /** Celeriac worker child: one Nest application context, consuming after `start`. */
 void runWorkerChild(async (config, completed) => {
+  const tracing = config.tracing ? installBenchTracing() : undefined;
   const app = await NestFactory.createApplicationContext(BenchWorkerModule.forRoot(config), {
     logger: ['error', 'warn'],
   });
@@ -56,6 +59,9 @@ void runWorkerChild(async (config, completed) => {
       // Celery events (worker-online, heartbeats, task events if on) follow the late start.
       await worker.start([config.queue]);
     },
-    stop: () => app.close(),
+    stop: async () => {
+      await app.close();
+      await tracing?.shutdown();
+    },
   };
 });

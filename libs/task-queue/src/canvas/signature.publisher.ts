@@ -10,6 +10,7 @@ import { expandSignature } from './canvas.expander.js';
 import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
 import { signatureMessage } from './signature-message.js';
 import type { ApplyCall, ParentTask } from './signature.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 
 /** What a {@link SignaturePublisher} needs from the module. */
 export interface SignaturePublisherDeps {
@@ -19,6 +20,7 @@ export interface SignaturePublisherDeps {
   registry: TaskRegistry;
   config: ResolvedTaskQueueOptions;
   chordJoin: ChordJoinCapable | null;
+  instrumentation?: TaskInstrumentation;
 }
 
 /**
@@ -66,12 +68,14 @@ export class SignaturePublisher {
       priority: destination.priority,
       replyTo: spec.replyTo ?? this.deps.backend?.replyTo,
     });
-    await this.deps.broker.publish(message, {
-      queue: destination.queue,
-      priority: destination.priority,
-    });
+    const options = { queue: destination.queue, priority: destination.priority };
+    const instrumentation = this.deps.instrumentation ?? NO_INSTRUMENTATION;
+    await instrumentation.wrapPublish({ message, options, via: 'canvas' }, () =>
+      this.deps.broker.publish(message, options),
+    );
     this.logger.debug(
       `Sent ${sig.task}[${message.headers.id}] to ${destination.queue} (parent ${message.headers.parent_id}).`,
+      { taskId: message.headers.id, taskName: sig.task, queue: destination.queue },
     );
     return message.headers.id;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskRouter } from '../producer/task.router.js';
@@ -19,6 +19,8 @@ import { outcomeMeta } from './outcome-meta.js';
 import { SignaturePublisher } from './signature.publisher.js';
 import { hasSuccessSteps } from './success-steps.js';
 import { toSignature, toSignatureList } from './signature.js';
+import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { taskLogFields } from '../tasks/task-log-fields.js';
 
 /**
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
@@ -40,6 +42,7 @@ export class WorkflowService {
     @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
     router: TaskRouter,
     registry: TaskRegistry,
+    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
   ) {
     this.chordJoin = resolveChordJoin(backend, config.resultExpires);
     this.publisher = new SignaturePublisher({
@@ -49,6 +52,7 @@ export class WorkflowService {
       registry,
       config,
       chordJoin: this.chordJoin,
+      instrumentation,
     });
     this.chord = new ChordStep(this.publisher, this.chordJoin, (meta) => this.store(meta));
   }
@@ -140,6 +144,7 @@ export class WorkflowService {
     } catch (error) {
       this.logger.error(
         `Task ${request.name}[${request.id}]: the ${what} step failed: ${(error as Error).message}`,
+        taskLogFields(request),
         (error as Error).stack,
       );
     }

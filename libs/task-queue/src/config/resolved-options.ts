@@ -1,4 +1,6 @@
 import type { ResolvedCeleryEventsOptions } from './events-options.js';
+import type { TracingOptions } from '../observability/tracing/tracing.options.js';
+import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
@@ -24,4 +26,8 @@ export interface ResolvedTaskQueueOptions {
   resultExtended: boolean;
   typeorm: TypeOrmIntegrationOptions | undefined;
   events: ResolvedCeleryEventsOptions;
+  /** OpenTelemetry tracing options, or false when off. */
+  tracing: TracingOptions | false;
+  /** An instrumentation of the app's own, if given. */
+  instrumentation: TaskInstrumentation | undefined;
 }

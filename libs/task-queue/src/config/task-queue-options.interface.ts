@@ -1,6 +1,8 @@
 import type { DataSource } from '../contracts/typeorm-peer.types.js';
 import type { OutboxRelayOptions } from '../transaction/outbox/outbox.relay.js';
 import type { CeleryEventsOptions } from './events-options.js';
+import type { TracingOptions } from '../observability/tracing/tracing.options.js';
+import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
@@ -106,4 +108,12 @@ export interface TaskQueueOptions {
   typeorm?: TypeOrmIntegrationOptions;
   /** Celery events: worker-online / heartbeat / offline (default on, every 2 s); task-* only with `taskEvents` (default off, as Celery without `-E`). */
   events?: CeleryEventsOptions;
+  /**
+   * OpenTelemetry tracing (`true` or options): a `send` span per publish, a `process` span per
+   * attempt, context in the `traceparent` / `tracestate` message headers. Needs an SDK
+   * registered by the app; off by default. See docs/tracing.md.
+   */
+  tracing?: boolean | TracingOptions;
+  /** Your own TaskInstrumentation (wraps every publish and attempt); not with `tracing`. */
+  instrumentation?: TaskInstrumentation;
 }

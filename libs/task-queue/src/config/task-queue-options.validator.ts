@@ -6,6 +6,7 @@ import { globToRegExp } from '../utils/glob.js';
 import type { ResolvedTaskQueueOptions } from './resolved-options.js';
 import { validateTaskOptions } from './task-options.validator.js';
 import { resolveEventsOptions } from './events-options.js';
+import { validateInstrumentation } from './tracing-options.validator.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
 const KNOWN = new Set<string>([
@@ -19,6 +20,8 @@ const KNOWN = new Set<string>([
   'resultExtended',
   'typeorm',
   'events',
+  'tracing',
+  'instrumentation',
 ]);
 const KNOWN_WORKER = new Set([
   'enabled',
@@ -114,6 +117,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     resultExtended: options.resultExtended ?? true,
     typeorm: validateTypeOrm(options),
     events: validateEvents(options),
+    ...validateInstrumentation(options),
   };
 }
 

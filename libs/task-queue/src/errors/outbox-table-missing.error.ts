@@ -1,17 +1,21 @@
 import { TaskQueueError } from './task-queue.error.js';
 
 /**
- * The `task_outbox` table (or the `TaskOutbox` entity) is not available on the DataSource the
+ * The `task_outbox` table (or the `TaskOutbox` entity, or a column of a later migration) is not available on the DataSource the
  * outbox writer used.
  * @publicApi
  */
 export class OutboxTableMissingError extends TaskQueueError {
-  constructor(detail: 'table' | 'entity', options?: { cause?: unknown }) {
+  constructor(detail: 'table' | 'entity' | 'column', options?: { cause?: unknown }) {
     super(
-      detail === 'table'
-        ? `The task_outbox table does not exist. Add the CreateTaskOutbox migration from celeriac ` +
+      detail === 'column'
+        ? `The task_outbox table has no trace_context column. Add the AddTaskOutboxTraceContext ` +
+            `migration from celeriac to your DataSource's migrations (after CreateTaskOutbox) and ` +
+            `run them (typeorm migration:run), then retry.`
+        : detail === 'table'
+          ? `The task_outbox table does not exist. Add the CreateTaskOutbox migration from celeriac ` +
             `to your DataSource's migrations and run them (typeorm migration:run), then retry.`
-        : `The TaskOutbox entity is not registered on this DataSource. Add TaskOutbox to the ` +
+          : `The TaskOutbox entity is not registered on this DataSource. Add TaskOutbox to the ` +
             `DataSource's entities (TypeOrmModule.forRoot({ entities: [..., TaskOutbox] })).`,
       options,
     );

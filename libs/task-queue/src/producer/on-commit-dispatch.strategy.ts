@@ -1,11 +1,14 @@
 import type { EntityManager } from '../contracts/typeorm-peer.types.js';
 import type { TaskMessage } from '../contracts/task-message.interface.js';
 import type { PublishOptions } from '../contracts/broker.interface.js';
+import type { PublishReason, TraceCarrier } from '../tasks/task-instrumentation.js';
 
 /** A message ready to publish, and where it goes. */
 export interface PreparedTask {
   message: TaskMessage;
   publish: PublishOptions;
+  /** Set when the publish happens later than it was decided (`delayOnCommit()`). */
+  deferred?: { via: PublishReason; context?: TraceCarrier; decidedAt: number };
 }
 
 /**

@@ -20,6 +20,11 @@ import {
   type OnCommitDispatchStrategy,
   type PreparedTask,
 } from './on-commit-dispatch.strategy.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../tasks/task-instrumentation.js';
 
 /** `sendOnCommit` options: the transaction's manager when not found implicitly. */
 export interface OnCommitSendOptions extends SendOptions {
@@ -44,6 +49,9 @@ export class TaskDispatcher {
     @Optional()
     @Inject(ON_COMMIT_DISPATCH)
     private readonly onCommitDispatch?: OnCommitDispatchStrategy,
+    @Optional()
+    @Inject(TASK_INSTRUMENTATION)
+    private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {
     // Decided once: sends cost nothing more when the outbox is off.
     if (config.typeorm?.dispatch === 'outbox' && onCommitDispatch?.routeSend) {
@@ -99,7 +107,17 @@ export class TaskDispatcher {
   }
 
   async publish(prepared: PreparedTask): Promise<void> {
-    await this.broker.publish(prepared.message, prepared.publish);
+    const { message, publish, deferred } = prepared;
+    await this.instrumentation.wrapPublish(
+      {
+        message,
+        options: publish,
+        via: deferred?.via ?? 'send',
+        context: deferred?.context,
+        decidedAt: deferred?.decidedAt,
+      },
+      () => this.broker.publish(message, publish),
+    );
   }
 
   /** Prepare, publish and return the handle. */
@@ -133,6 +151,14 @@ export class TaskDispatcher {
       sendOptions.headers = { ...sendOptions.headers, [DEDUPE_HEADER]: true };
     }
     const prepared = this.prepare(name, args, sendOptions, taskOptions);
+    // The trace context of the caller, not of whoever commits (outbox mode: the writer's).
+    if (typeorm?.dispatch !== 'outbox') {
+      prepared.deferred = {
+        via: 'after-commit',
+        context: this.instrumentation.captureContext(),
+        decidedAt: Date.now(),
+      };
+    }
     const id = prepared.message.headers.id;
     if (!this.onCommitDispatch) {
       throw new ConfigurationError(

@@ -10,6 +10,8 @@ import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import { getRevocationStoreToken } from '../utils/tokens.js';
 import { SlotList, type Slotted } from '../utils/slot-list.js';
 import type { TaskAbort } from '../worker/lazy-abort.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
 
 export interface RevokeOptions {
   /** Abort the task's AbortSignal if it is already running (Celery's `terminate=True`). */
@@ -121,16 +123,27 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
       if (!revocation.terminate) continue;
       for (const run of this.running.values()) {
         if (run.id !== revocation.id || run.controller.signal.aborted) continue;
-        this.logger.warn(`Terminating running task ${revocation.id}: ${revocation.reason}.`);
+        const fields = runLogFields(run);
+        this.logger.warn(
+          `Terminating running task ${revocation.id}: ${revocation.reason}.`,
+          fields,
+        );
         run.controller.abort(new TaskRevokedError(revocation.id, 'terminated'));
         try {
           this.terminated?.(run);
         } catch (error) {
           this.logger.error(
             `Recording the termination of ${revocation.id} failed: ${String(error)}`,
+            fields,
           );
         }
       }
     }
   }
+}
+
+/** Log fields of a tracked run: its request's, when the tracker attached one (the worker does). */
+function runLogFields(run: TrackedRun): TaskLogFields {
+  const request = (run.owner as { request?: TaskRequest } | undefined)?.request;
+  return request ? taskLogFields(request) : { taskId: run.id, taskName: '', queue: null };
 }

@@ -106,6 +106,9 @@ export class TaskEvents {
     this.logger.error(
       `A task event subscriber failed${about}: ${describeThrownLine(error)}. ` +
         `The event was dropped for that subscriber; the task is not affected.`,
+      ...(event?.taskId
+        ? [{ taskId: event.taskId, taskName: event.name, queue: event.queue ?? null }]
+        : []),
     );
   };
 

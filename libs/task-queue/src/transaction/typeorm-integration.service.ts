@@ -5,6 +5,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type {
@@ -17,6 +18,11 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../tasks/task-instrumentation.js';
 
 interface Relay {
   start(): void;
@@ -51,6 +57,9 @@ export class TypeOrmIntegration
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Optional()
+    @Inject(TASK_INSTRUMENTATION)
+    private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -75,11 +84,10 @@ export class TypeOrmIntegration
     const wanted = typeorm.relay ?? (typeorm.dispatch === 'outbox' && this.config.worker.enabled);
     if (!wanted) return;
     const { OutboxRelay } = await import('./outbox/outbox.relay.js');
-    this.relay = new OutboxRelay(
-      typeorm.dataSource,
-      this.broker,
-      typeof wanted === 'object' ? wanted : {},
-    );
+    this.relay = new OutboxRelay(typeorm.dataSource, this.broker, {
+      ...(typeof wanted === 'object' ? wanted : {}),
+      instrumentation: this.instrumentation,
+    });
     this.relay.start();
     this.logger.log('Outbox relay started: publishing task_outbox rows the fast path did not.');
   }
@@ -107,9 +115,19 @@ export class TypeOrmIntegration
     prepared: PreparedTask,
     manager: EntityManager | undefined,
   ): Promise<void> {
+    // The caller's trace context, stored in the row for the fast path and the relay.
+    prepared.deferred = {
+      via: 'outbox',
+      context: this.instrumentation.captureContext(),
+      decidedAt: Date.now(),
+    };
     const [, { writeToOutbox, OutboxWriter }] = await this.loadDispatch();
     const typeorm = this.config.typeorm!;
-    this.outboxWriter ??= new OutboxWriter({ ...typeorm.outbox, broker: this.broker });
+    this.outboxWriter ??= new OutboxWriter({
+      ...typeorm.outbox,
+      broker: this.broker,
+      instrumentation: this.instrumentation,
+    });
     await writeToOutbox(this.outboxWriter, typeorm, prepared, manager);
   }
 

@@ -1,7 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Broker, Delivery } from '../contracts/broker.interface.js';
 import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../tasks/task-instrumentation.js';
 
 /** Headers a dead-lettered message carries (besides all of its own). */
 export const DEAD_LETTER_HEADERS = {
@@ -25,7 +30,12 @@ export function deadLetterQueueOf(queue: string): string {
 export class DeadLetters {
   private readonly logger = new Logger('TaskQueue');
 
-  constructor(@Inject(getBrokerToken()) private readonly broker: Broker) {}
+  constructor(
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Optional()
+    @Inject(TASK_INSTRUMENTATION)
+    private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
+  ) {}
 
   /** Move a delivery to its dead-letter queue (publish first, then ack: never lost). */
   async deadLetter(delivery: Delivery, reason: string): Promise<void> {
@@ -44,6 +54,11 @@ export class DeadLetters {
     this.logger.warn(
       `Moved message ${String(delivery.message.headers?.id ?? delivery.deliveryTag)} from "${delivery.queue}" ` +
         `to "${queue}": ${reason}. Inspect it there and call DeadLetters.redrive('${delivery.queue}') once fixed.`,
+      {
+        taskId: delivery.message.headers?.id,
+        taskName: delivery.message.headers?.task,
+        queue: delivery.queue,
+      },
     );
   }
 
@@ -68,7 +83,11 @@ export class DeadLetters {
       const headers = { ...delivery.message.headers };
       const target = String(headers[DEAD_LETTER_HEADERS.queue] ?? queue);
       for (const key of Object.values(DEAD_LETTER_HEADERS)) delete headers[key];
-      await this.broker.publish({ ...delivery.message, headers }, { queue: target });
+      const message = { ...delivery.message, headers };
+      const options = { queue: target };
+      await this.instrumentation.wrapPublish({ message, options, via: 'redrive' }, () =>
+        this.broker.publish(message, options),
+      );
       await delivery.ack();
       moved++;
     }

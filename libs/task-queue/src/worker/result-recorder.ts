@@ -13,6 +13,7 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskAbort } from './lazy-abort.js';
+import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
 
 /** How long a worker keeps retrying a result store while the backend is unreachable. */
 const STORE_RETRY_WINDOW_MS = 60_000;
@@ -171,10 +172,16 @@ export class ResultRecorder {
     return meta;
   }
 
-  private logStoreError(backend: ResultBackend, meta: TaskMeta, error: unknown): false {
+  private logStoreError(
+    backend: ResultBackend,
+    meta: TaskMeta,
+    error: unknown,
+    fields: TaskLogFields = { taskId: meta.task_id, taskName: meta.name ?? '', queue: null },
+  ): false {
     this.logger.error(
       `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
         `backend: ${describeThrownLine(error)}. Check the backend's connection.`,
+      fields,
     );
     return false;
   }
@@ -203,12 +210,18 @@ export class ResultRecorder {
             : this.logStoreError(backend, bare, again),
       );
     }
+    const fields = taskLogFields({
+      id: request.id,
+      name: request.name ?? meta.name ?? '',
+      queue: request.queue ?? null,
+    });
     const started = Date.now();
     let delay = STORE_RETRY_FIRST_MS;
     let last = error;
     this.logger.warn(
       `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
         `backend (${describeThrownLine(error)}); retrying for up to ${STORE_RETRY_WINDOW_MS / 1000} s.`,
+      fields,
     );
     while (Date.now() - started < STORE_RETRY_WINDOW_MS) {
       if (!(await pause(delay, final.abort))) break;
@@ -217,13 +230,14 @@ export class ResultRecorder {
         await attempt(backend, meta, context);
         this.logger.log(
           `Stored ${meta.status} of task ${meta.task_id} after the backend came back.`,
+          fields,
         );
         return true;
       } catch (again) {
         last = again;
       }
     }
-    this.logStoreError(backend, meta, last);
+    this.logStoreError(backend, meta, last, fields);
     return false;
   }
 }

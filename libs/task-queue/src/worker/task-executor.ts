@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
@@ -24,6 +24,12 @@ import { bindArguments, limitsOf, runWithLimits, validateArguments } from './tas
 import { abortReasonOf, LazyAbortController, type TaskAbort } from './lazy-abort.js';
 import { celeryNotRegistered, describe, errorInfo } from './task-error.info.js';
 import { isThenable } from '../utils/is-thenable.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../tasks/task-instrumentation.js';
+import { taskLogFields } from '../tasks/task-log-fields.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -42,6 +48,9 @@ export class TaskExecutor {
     private readonly deadLetters: DeadLetters,
     private readonly workflow: WorkflowService,
     @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Optional()
+    @Inject(TASK_INSTRUMENTATION)
+    private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {
     revoked.onTerminate((run) => this.terminated(run as TrackedRun<RunOwner>));
   }
@@ -50,11 +59,23 @@ export class TaskExecutor {
    * Execute a parsed request. `hostname` is the worker's node name; `controller` aborts the
    * task's signal (shutdown, revoke terminate, time limits).
    */
-  async execute(
+  execute(
     delivery: Delivery,
     request: TaskRequest,
     hostname: string,
     controller: TaskAbort = new LazyAbortController(),
+  ): Promise<void> {
+    return this.instrumentation.wrapExecution(request, () =>
+      this.attempt(delivery, request, hostname, controller),
+    );
+  }
+
+  /** One attempt, inside the instrumentation (what it publishes runs in its context). */
+  private async attempt(
+    delivery: Delivery,
+    request: TaskRequest,
+    hostname: string,
+    controller: TaskAbort,
   ): Promise<void> {
     const definition = this.registry.get(request.name);
     if (!definition) return this.unknownTask(delivery, request, hostname);
@@ -69,6 +90,7 @@ export class TaskExecutor {
     ) {
       this.logger.log(
         `Skipping ${displayName(request)}[${request.id}]: it already succeeded (duplicate delivery).`,
+        taskLogFields(request),
       );
       return delivery.ack();
     }
@@ -113,6 +135,7 @@ export class TaskExecutor {
         // Given back at shutdown: the message is already requeued and will run elsewhere.
         this.logger.warn(
           `Task ${displayName(request)}[${request.id}] was interrupted by shutdown and requeued.`,
+          taskLogFields(request),
         );
         return;
       }
@@ -147,6 +170,7 @@ export class TaskExecutor {
         this.logger.error(
           `Could not ack task ${request.name}[${request.id}] (tag ${delivery.deliveryTag}): ` +
             `${error.message}. Its result is stored; the broker will redeliver the message.`,
+          taskLogFields(request, delivery.queue),
         ),
       );
   }
@@ -253,13 +277,14 @@ export class TaskExecutor {
         parent_id: request.id,
       },
     };
-    await this.broker.publish(message, {
-      queue: delivery.queue,
-      priority: delivery.deliveryInfo.priority,
-    });
+    const publish = { queue: delivery.queue, priority: delivery.deliveryInfo.priority };
+    await this.instrumentation.wrapPublish({ message, options: publish, via: 'retry' }, () =>
+      this.broker.publish(message, publish),
+    );
     await this.recorder.retry(request, hostname, cause);
     this.logger.log(
       `Task ${displayName(request)}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
+      taskLogFields(request, delivery.queue),
     );
     this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
   }
@@ -275,6 +300,7 @@ export class TaskExecutor {
     const info = errorInfo(error);
     this.logger.error(
       `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
+      taskLogFields(request),
       info!.stack,
     );
     const stored = await this.recorder.failure(request, hostname, error, controller);
@@ -299,12 +325,14 @@ export class TaskExecutor {
       this.logger.error(
         `Task ${displayName(request)}[${request.id}] ran, but its outcome could not be stored and ` +
           `its message was acked before it ran (acksLate: false): its result is lost.`,
+        taskLogFields(request),
       );
       return;
     }
     this.logger.error(
       `Task ${displayName(request)}[${request.id}]: its outcome could not be stored in the result ` +
         `backend; the message is requeued and the task will run again.`,
+      taskLogFields(request),
     );
     await delivery.reject(true);
   }
@@ -337,12 +365,16 @@ export class TaskExecutor {
     this.logger.error(
       `Handling the failure of ${displayName(request)}[${request.id}] failed: ` +
         `${describe(crash)} (task error: ${describe(error)}).`,
+      taskLogFields(request),
     );
     try {
       const stored = await this.recorder.failure(request, hostname, error);
       if (acksLate) await (stored ? delivery.ack() : delivery.reject(true));
     } catch (again) {
-      this.logger.error(`Could not settle task ${request.id}: ${describe(again)}`);
+      this.logger.error(
+        `Could not settle task ${request.id}: ${describe(again)}`,
+        taskLogFields(request),
+      );
     }
   }
 
@@ -354,6 +386,7 @@ export class TaskExecutor {
     const error = new TaskNotRegisteredError(request.name);
     this.logger.error(
       `Received unregistered task "${request.name}" [${request.id}]. ${error.message}`,
+      taskLogFields(request),
     );
     await this.recorder.failure(request, hostname, celeryNotRegistered(request.name));
     this.emit('task-failed', request, hostname, {
@@ -369,7 +402,10 @@ export class TaskExecutor {
     hostname: string,
     reason: string,
   ): Promise<void> {
-    this.logger.log(`Discarding revoked task ${displayName(request)}[${request.id}] (${reason}).`);
+    this.logger.log(
+      `Discarding revoked task ${displayName(request)}[${request.id}] (${reason}).`,
+      taskLogFields(request),
+    );
     await this.recorder.revoked(request, hostname, reason);
     this.emit('task-revoked', request, hostname, { reason });
     await delivery.ack();

@@ -31,6 +31,7 @@ import { WorkerConnections } from './worker-connections.js';
 import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
 import { LazyAbortController } from './lazy-abort.js';
 import { Subject, type Observable } from 'rxjs';
+import { taskLogFields } from '../tasks/task-log-fields.js';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -263,7 +264,11 @@ export class WorkerService
     };
     const fail = (error: Error): void => {
       try {
-        this.logger.error(`Worker error on task ${item.request.id}: ${error.message}`, error.stack);
+        this.logger.error(
+          `Worker error on task ${item.request.id}: ${error.message}`,
+          taskLogFields(item.request),
+          error.stack,
+        );
       } finally {
         finish();
       }

@@ -24,7 +24,12 @@ export async function writeToOutbox(
       'none',
     );
   }
-  await writer.write(target ?? options.dataSource.manager, prepared.message, prepared.publish);
+  await writer.write(
+    target ?? options.dataSource.manager,
+    prepared.message,
+    prepared.publish,
+    prepared.deferred?.context,
+  );
 }
 
 export { OutboxWriter } from './outbox.writer.js';

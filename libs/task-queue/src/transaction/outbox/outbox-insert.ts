@@ -7,7 +7,8 @@ import {
 } from '../../transports/typeorm/sql-dialect.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
-const COLUMNS = 'id, queue, task_name, priority, not_before, message, created_at, relay_after';
+const COLUMNS =
+  'id, queue, task_name, priority, not_before, message, created_at, relay_after, trace_context';
 
 /**
  * Insert an outbox row with `manager` (in its transaction). One plain parameterized INSERT on
@@ -35,6 +36,7 @@ export async function insertOutboxRow(manager: EntityManager, row: TaskOutbox): 
     row.message,
     dateParam(dataSource, row.createdAt),
     dateParam(dataSource, row.relayAfter),
+    row.traceContext,
   ];
   const placeholders = values.map((_, i) => (dialect === 'postgres' ? `$${i + 1}` : '?'));
   await manager.query(

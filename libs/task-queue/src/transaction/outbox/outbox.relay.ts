@@ -8,6 +8,7 @@ import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';
+import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
 /** Options of `OutboxRelay`. @publicApi */
 export interface OutboxRelayOptions extends OutboxCommonOptions {
@@ -19,6 +20,8 @@ export interface OutboxRelayOptions extends OutboxCommonOptions {
   listen?: boolean;
   /** Lease owner name, for diagnostics (default host:pid:random). */
   owner?: string;
+  /** Wraps each publish (the module passes its TaskInstrumentation: tracing). */
+  instrumentation?: TaskInstrumentation;
 }
 
 /**
@@ -84,7 +87,7 @@ export class OutboxRelay {
     let published = 0;
     for (const row of rows) {
       try {
-        await publishOutboxRow(this.broker, row);
+        await publishOutboxRow(this.broker, row, this.options.instrumentation);
       } catch (error) {
         this.logger.warn(
           `Publishing ${row.taskName}[${row.id}] failed (attempt ${row.attempts}): ${String(error)}. Will retry.`,

@@ -5,6 +5,7 @@ import type { Broker } from '../../contracts/broker.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { drainOnCommit } from '../commit-hooks.runner.js';
 import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js';
+import { AddTaskOutboxTraceContext1780272000000 } from './add-task-outbox-trace-context.migration.js';
 import { OutboxRelay } from './outbox.relay.js';
 import { OutboxWriter } from './outbox.writer.js';
 import { TaskOutbox } from './task-outbox.entity.js';
@@ -29,7 +30,7 @@ describe('outbox (sql.js, polling claims)', () => {
     dataSource = new DataSource({
       type: 'sqljs',
       entities: [TaskOutbox],
-      migrations: [CreateTaskOutbox1767225600000],
+      migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
     });
     await dataSource.initialize();
     await dataSource.runMigrations();

@@ -12,6 +12,11 @@ import { Batcher } from './batcher.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';
 import { TaskOutbox } from './task-outbox.entity.js';
+import {
+  NO_INSTRUMENTATION,
+  type TaskInstrumentation,
+  type TraceCarrier,
+} from '../../tasks/task-instrumentation.js';
 
 /** The fast path claims a row before publishing it when its grace period ends within this. */
 const FAST_PATH_MARGIN_MS = 1_000;
@@ -33,6 +38,8 @@ export interface OutboxWriterOptions extends OutboxCommonOptions {
    * (no broker); with one, relays would find nothing due before the grace period anyway.
    */
   notify?: boolean;
+  /** Wraps the fast path's publishes (the module passes its TaskInstrumentation: tracing). */
+  instrumentation?: TaskInstrumentation;
 }
 
 /**
@@ -59,6 +66,7 @@ export class OutboxWriter {
     manager: EntityManager,
     message: TaskMessage,
     options: PublishOptions,
+    traceContext?: TraceCarrier,
   ): Promise<TaskOutbox> {
     const now = new Date();
     const row: TaskOutbox = {
@@ -74,6 +82,7 @@ export class OutboxWriter {
       lastError: null,
       lockedBy: null,
       lockedUntil: null,
+      traceContext: traceContext ? JSON.stringify(traceContext) : null,
     };
     try {
       this.checkEntity(manager.connection);
@@ -82,6 +91,8 @@ export class OutboxWriter {
       if (error instanceof EntityMetadataNotFoundError)
         throw new OutboxTableMissingError('entity', { cause: error });
       if (isMissingTableError(error)) throw new OutboxTableMissingError('table', { cause: error });
+      if (/trace_context/.test(String((error as Error).message)))
+        throw new OutboxTableMissingError('column', { cause: error });
       throw error;
     }
     // With a fast path, relays would find nothing due before the grace period: no NOTIFY.
@@ -128,7 +139,11 @@ export class OutboxWriter {
     }
     try {
       // The message in memory: the row holds the same, serialized.
-      await broker.publish(message, options);
+      const context = row.traceContext ? (JSON.parse(row.traceContext) as TraceCarrier) : undefined;
+      await (this.options.instrumentation ?? NO_INSTRUMENTATION).wrapPublish(
+        { message, options, via: 'outbox', context, decidedAt: row.createdAt.getTime() },
+        () => broker.publish(message, options),
+      );
     } catch (error) {
       this.logger.warn(
         `Publishing ${row.taskName}[${row.id}] after commit failed: ${String(error)}. The outbox relay will retry it.`,

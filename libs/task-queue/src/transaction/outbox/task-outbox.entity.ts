@@ -47,4 +47,12 @@ export class TaskOutbox {
 
   @Column({ name: 'locked_until', type: Date, nullable: true })
   lockedUntil!: Date | null;
+
+  /**
+   * The trace context of the `delayOnCommit()` call (propagation fields as JSON, e.g.
+   * `{"traceparent":"00-…"}`), so the relay publishes under the original trace; null when
+   * tracing is off. Added by the `AddTaskOutboxTraceContext…` migration.
+   */
+  @Column({ name: 'trace_context', type: 'text', nullable: true })
+  traceContext!: string | null;
 }
