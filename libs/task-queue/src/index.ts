@@ -115,3 +115,13 @@ export type {
   ControlRequest,
 } from './monitoring/remote-control/control-message.js';
 export type { CeleryEventsOptions } from './config/events-options.js';
+export { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
+export type { CeleryEvent } from './monitoring/celery-events/event-fields.js';
+export {
+  ClusterState,
+  type ClusterChange,
+  type ClusterStateOptions,
+} from './monitoring/cluster-state/cluster-state.js';
+export type { TaskRecord } from './monitoring/cluster-state/task-record.js';
+export type { WorkerRecord } from './monitoring/cluster-state/worker-record.js';
+export type { TaskPage, TaskQuery } from './monitoring/cluster-state/task-query.js';

@@ -25,6 +25,7 @@ import { ControlServer } from './monitoring/remote-control/control.server.js';
 import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
 import { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
 import { LamportClock } from './monitoring/celery-events/lamport-clock.js';
+import { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
 
 const exported = [
   TaskClient,
@@ -35,6 +36,7 @@ const exported = [
   DeadLetters,
   RevokedTasks,
   ControlClient,
+  CeleryEventsReceiver,
 ];
 
 /**
