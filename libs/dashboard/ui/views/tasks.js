@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { getJson, time } from '../api.js';
 import { useLive } from '../hooks.js';
@@ -32,10 +32,17 @@ function matches(task, filter) {
 
 export function TasksView({ store }) {
   useLive(store);
-  const [filter, setFilter] = useState({ q: '', state: '', name: '', worker: '', from: '' });
+  const blank = { q: '', state: '', name: '', worker: '', from: '' };
+  const [filter, setFilter] = useState(blank);
+  // What the form shows: its own state, so live re-renders never reset what the user types.
+  const [draft, setDraft] = useState(blank);
+  const field = (key) => ({
+    name: key,
+    value: draft[key],
+    onInput: (event) => setDraft((d) => ({ ...d, [key]: event.currentTarget.value })),
+  });
   const [found, setFound] = useState(null);
   const [error, setError] = useState(null);
-  const form = useRef(null);
 
   const search = (next) => {
     setFilter(next);
@@ -63,30 +70,25 @@ export function TasksView({ store }) {
 
   const submit = (event) => {
     event.preventDefault();
-    const data = new FormData(form.current);
-    search(
-      Object.fromEntries(
-        ['q', 'state', 'name', 'worker', 'from'].map((k) => [k, String(data.get(k) ?? '').trim()]),
-      ),
-    );
+    search(Object.fromEntries(Object.entries(draft).map(([k, v]) => [k, v.trim()])));
   };
 
   return html`
     <section aria-labelledby="tasks-title">
       <h2 id="tasks-title">Tasks</h2>
-      <form ref=${form} class="filters" role="search" onSubmit=${submit}>
+      <form class="filters" role="search" onSubmit=${submit}>
         <label
-          >Search <input name="q" type="search" placeholder="id, args, result…" value=${filter.q}
+          >Search <input type="search" placeholder="id, args, result…" ...${field('q')}
         /></label>
         <label
           >State
-          <select name="state" value=${filter.state}>
+          <select ...${field('state')} onChange=${field('state').onInput}>
             ${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}
           </select>
         </label>
-        <label>Name <input name="name" value=${filter.name} /></label>
-        <label>Worker <input name="worker" value=${filter.worker} /></label>
-        <label>Since <input name="from" type="datetime-local" value=${filter.from} /></label>
+        <label>Name <input ...${field('name')} /></label>
+        <label>Worker <input ...${field('worker')} /></label>
+        <label>Since <input type="datetime-local" ...${field('from')} /></label>
         <button type="submit">Search</button>
       </form>
       ${error && html`<p role="alert" class="error">${error}</p>`}
