@@ -6,6 +6,7 @@ export function chromiumPath(): string {
   const found = which('chromium');
   if (found) return found;
   if (process.getuid?.() === 0) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
     execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
       stdio: 'ignore',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
