@@ -14,6 +14,7 @@ interface HeapItem {
 export class FireHeap {
   private readonly items: HeapItem[] = [];
   private readonly versions = new Map<string, number>();
+  private lastVersion = 0;
 
   get size(): number {
     return this.versions.size;
@@ -21,7 +22,7 @@ export class FireHeap {
 
   /** Schedule `name` for `due` (replacing its previous due), or unschedule it with null. */
   set(name: string, due: number | null): void {
-    const version = (this.versions.get(name) ?? 0) + 1;
+    const version = ++this.lastVersion;
     if (due === null) {
       this.versions.delete(name);
       this.compactIfSparse();

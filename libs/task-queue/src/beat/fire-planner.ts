@@ -73,8 +73,10 @@ export function freshState(
   now: number,
   previous?: ScheduleState,
 ): ScheduleState {
+  const runs = previous?.totalRuns ?? 0;
   const exhausted =
-    definition.maxRuns !== undefined && (previous?.totalRuns ?? 0) >= definition.maxRuns;
+    (definition.maxRuns !== undefined && runs >= definition.maxRuns) ||
+    ('at' in definition.schedule && runs > 0 && previous?.nextFireAt === null);
   const next =
     !definition.enabled || exhausted
       ? null

@@ -176,9 +176,9 @@ export function describeScheduleStoreConformance(
       await store.confirm(fires);
       expect((await store.pending()).filter((f) => f.name === n)).toEqual([]);
       // A second claim from the old revision is stale.
-      expect(await store.claim(lease, [{ name: n, rev: revN, state: state(1), fires: [] }])).toEqual([
-        false,
-      ]);
+      expect(
+        await store.claim(lease, [{ name: n, rev: revN, state: state(1), fires: [] }]),
+      ).toEqual([false]);
       await store.releaseLease(lease);
     });
   });
