@@ -17,6 +17,7 @@ import {
   ConfigurableBeatModule,
 } from './task-queue-beat.module-definition.js';
 import { createScheduleStore } from './transports/schedule-store.factory.js';
+import { MemoryScheduleStore } from './transports/memory/memory.schedule-store.js';
 import { getTaskQueueConfigToken } from './utils/tokens.js';
 
 const exported = [Schedules, BeatService, BeatEvents];
@@ -39,13 +40,18 @@ const exported = [Schedules, BeatService, BeatEvents];
       provide: SCHEDULE_STORE,
       inject: [BEAT_CONFIG, getTaskQueueConfigToken()],
       useFactory: async (beat: ResolvedBeatOptions, queue: ResolvedTaskQueueOptions) => {
-        if (beat.store === undefined && !/^rediss?:/.test(String(queue.broker))) {
+        const store = await createScheduleStore(
+          beat.store,
+          queue.broker,
+          queue.resultBackend,
+          beat.keyPrefix,
+        );
+        if (store instanceof MemoryScheduleStore && !String(queue.broker).startsWith('memory:')) {
           new Logger('Beat').warn(
-            'Beat keeps schedules in process memory (the broker is not Redis and no store was ' +
-              'given): every process runs its own beat. Give TaskQueueBeatModule a store.',
+            'Beat keeps schedules in process memory (neither broker nor result backend is Redis ' +
+              'and no store was given): every process runs its own beat. Give it a store.',
           );
         }
-        const store = await createScheduleStore(beat.store, queue.broker, beat.keyPrefix);
         await store.connect();
         return store;
       },

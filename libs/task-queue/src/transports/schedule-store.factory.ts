@@ -1,21 +1,26 @@
 import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { ScheduleStore } from '../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { MemoryScheduleStore } from './memory/memory.schedule-store.js';
+import { redisUrlOf } from './redis/redis-url.js';
 
 /**
  * The beat's schedule store: an instance as given, a `redis://` / `rediss://` or `memory://`
- * URL, or by default the broker's Redis (process memory when the broker is not Redis).
+ * URL, or by default the broker's Redis, else the result backend's Redis, else process memory
+ * (`memory://<name>` with a named memory broker).
  */
 export async function createScheduleStore(
   store: string | ScheduleStore | undefined,
   broker: string | Broker,
+  resultBackend: string | ResultBackend | false | undefined,
   keyPrefix: string,
 ): Promise<ScheduleStore> {
   if (store !== undefined && typeof store !== 'string') return store;
-  const url = store ?? (typeof broker === 'string' ? broker : 'memory://');
+  const memory = typeof broker === 'string' && broker.startsWith('memory:') ? broker : 'memory://';
+  const url = store ?? redisUrlOf(broker, resultBackend) ?? memory;
   if (/^rediss?:/.test(url)) {
     const { RedisScheduleStore } = await loadOptionalPeer(
       'ioredis',
