@@ -125,3 +125,32 @@ export {
 export type { TaskRecord } from './monitoring/cluster-state/task-record.js';
 export type { WorkerRecord } from './monitoring/cluster-state/worker-record.js';
 export type { TaskPage, TaskQuery } from './monitoring/cluster-state/task-query.js';
+
+// Periodic tasks (beat)
+export { TaskQueueBeatModule } from './task-queue-beat.module.js';
+export type { BeatOptions } from './beat/beat-options.js';
+export { Periodic, type PeriodicOptions } from './beat/periodic.decorator.js';
+export { Schedules, type ScheduleInfo } from './beat/schedules.service.js';
+export { BeatService } from './beat/beat.service.js';
+export {
+  BeatEvents,
+  type BeatEvent,
+  type BeatFiredEvent,
+  type BeatLeaderEvent,
+  type BeatPublishFailedEvent,
+  type BeatSkippedEvent,
+} from './beat/beat-events.js';
+export { beatTaskId } from './beat/task-id.js';
+export type {
+  BeatLease,
+  CatchUpPolicy,
+  PendingFire,
+  ScheduleClaim,
+  ScheduleDefinition,
+  ScheduleSpec,
+  ScheduleState,
+  ScheduleStore,
+  StoredSchedule,
+  StoredScheduleSpec,
+} from './contracts/schedule-store.interface.js';
+export { MemoryScheduleStore } from './transports/memory/memory.schedule-store.js';
