@@ -26,6 +26,7 @@ import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { receivedEvent, TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
+import { TaskPools } from './pool/task-pools.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
 import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
@@ -70,6 +71,7 @@ export class WorkerService
     private readonly revoked: RevokedTasks,
     @Inject(getRateLimitStoreFactoryToken())
     private readonly openRateLimitStore: RateLimitStoreFactory,
+    private readonly pools: TaskPools,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
   }
@@ -84,6 +86,7 @@ export class WorkerService
 
   async onApplicationShutdown(): Promise<void> {
     await this.admission?.close();
+    await this.pools.close();
   }
 
   get running(): boolean {
@@ -104,6 +107,8 @@ export class WorkerService
       ),
     );
     await this.revoked.follow();
+    // Isolates boot before the first message is taken (a cold Nest context takes a second).
+    await this.pools.start();
     this.state = 'running';
     this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
       prefetch: concurrency * prefetch,
@@ -170,6 +175,16 @@ export class WorkerService
   /** Snapshot for `inspect active / reserved / scheduled / stats`. */
   snapshot(): ReturnType<WorkerHoldings['snapshot']> {
     return this.held.snapshot();
+  }
+
+  /** `inspect stats`: the isolate pools, by kind (empty when every task runs inline). */
+  poolStats(): ReturnType<TaskPools['stats']> {
+    return this.pools.stats();
+  }
+
+  /** The thread id or pid of the isolate running a task, if it runs in one. */
+  isolateOf(taskId: string): number | undefined {
+    return this.pools.enabled ? this.pools.isolateOf(taskId) : undefined;
   }
 
   private onDelivery(raw: Delivery): void {

@@ -109,6 +109,8 @@ export class WorkerControlCommands {
         timeouts: [0, 0],
         writes: {},
         implementation: 'celeriac:event-loop',
+        // Isolate pools (threads / processes) running `@Task({ pool })` handlers.
+        isolates: worker.poolStats(),
       },
       broker: brokerInfo(config.broker, broker),
       prefetch_count: config.worker.concurrency * config.worker.prefetch,
@@ -141,7 +143,8 @@ export class WorkerControlCommands {
 
   private requests(state: 'active' | 'reserved'): unknown[] {
     const host = this.t.worker.hostname;
-    return this.t.worker.snapshot()[state].map((r) => requestInfo(r, host, state));
+    const worker = this.t.worker;
+    return worker.snapshot()[state].map((r) => requestInfo(r, host, state, worker.isolateOf(r.id)));
   }
 
   /**
