@@ -177,16 +177,6 @@ export class WorkerService
     return this.held.snapshot();
   }
 
-  /** `inspect stats`: the isolate pools, by kind (empty when every task runs inline). */
-  poolStats(): ReturnType<TaskPools['stats']> {
-    return this.pools.stats();
-  }
-
-  /** The thread id or pid of the isolate running a task, if it runs in one. */
-  isolateOf(taskId: string): number | undefined {
-    return this.pools.enabled ? this.pools.isolateOf(taskId) : undefined;
-  }
-
   private onDelivery(raw: Delivery): void {
     const delivery = settleOnce(raw);
     if (this.state !== 'running') {

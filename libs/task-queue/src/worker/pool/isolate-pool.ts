@@ -1,20 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { ResolvedIsolateOptions } from '../../config/resolved-options.js';
-import { ConfigurationError } from '../../errors/configuration.error.js';
 import { TaskRevokedError } from '../../errors/task-revoked.error.js';
 import { TimeLimitExceededError } from '../../errors/time-limit.error.js';
 import { WorkerLostError } from '../../errors/worker-lost.error.js';
 import { decodeJson } from '../../protocol/json-codec.js';
 import { LazyAbortController } from '../lazy-abort.js';
 import { errorInfoOf, rebuildError } from './isolate-errors.js';
-import { spawnProcess, spawnThread } from './isolate-handle.js';
-import { IsolateMember, type PendingTask } from './isolate-member.js';
-import type { FromIsolate, IsolateInit, IsolateOutcome } from './isolate-protocol.js';
+import { IsolateRoster } from './isolate-roster.js';
+import type { IsolateMember, PendingTask } from './isolate-member.js';
+import type { FromIsolate, IsolateOutcome } from './isolate-protocol.js';
 import type { PoolStats, PoolTask, TaskPool } from './task-pool.js';
-
-const CLOSE_GRACE_MS = 2_000;
-const MAX_BACKOFF_MS = 30_000;
-const SPAWN_DELAY_MS = 100;
 
 /**
  * A supervised pool of isolates (worker threads or child processes), each booted once from
@@ -25,37 +20,31 @@ const SPAWN_DELAY_MS = 100;
  */
 export class IsolatePool implements TaskPool {
   private readonly logger = new Logger('TaskQueue');
-  private readonly live = new Set<IsolateMember>();
-  private serving: IsolateMember[] = [];
-  private spares: IsolateMember[] = [];
+  private readonly roster: IsolateRoster;
   private readonly queue: PendingTask[] = [];
-  private readonly init: IsolateInit;
   private seq = 0;
   private replaced = 0;
-  private backoff = 0;
-  private closed = false;
-  private startup?: { waiting: number; resolve(): void; reject(error: Error): void };
 
   constructor(
     readonly kind: 'threads' | 'processes',
     private readonly options: ResolvedIsolateOptions,
-    private readonly entry: URL,
+    entry: URL,
     moduleUrl: string,
   ) {
-    this.init = {
+    const init = {
       moduleUrl,
       exportName: options.export,
       reportMemory: options.maxMemoryPerChild !== undefined,
     };
+    this.roster = new IsolateRoster(kind, options, entry, init, {
+      message: (member, message) => this.onMessage(member, message),
+      exit: (member, detail) => this.onExit(member, detail),
+    });
   }
 
   /** Boot `size + spare` isolates; resolves when all are ready, rejects if one cannot boot. */
   start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.startup = { waiting: this.options.size + this.options.spare, resolve, reject };
-      for (let i = 0; i < this.options.size; i++) this.serving.push(this.spawn('serving'));
-      for (let i = 0; i < this.options.spare; i++) this.spares.push(this.spawn('spare'));
-    });
+    return this.roster.start();
   }
 
   run(task: PoolTask): Promise<unknown> {
@@ -71,13 +60,13 @@ export class IsolatePool implements TaskPool {
           { once: true },
         );
       }
-      if (this.closed) reject(new WorkerLostError('the pool is closed'));
+      if (this.roster.closed) reject(new WorkerLostError('the pool is closed'));
       else if (!this.dispatch(pending)) this.queue.push(pending);
     });
   }
 
   isolateOf(taskId: string): number | undefined {
-    for (const member of this.live) {
+    for (const member of this.roster.live) {
       for (const pending of member.inFlight.values()) {
         if (pending.task.request.id === taskId) return member.handle.id;
       }
@@ -89,45 +78,24 @@ export class IsolatePool implements TaskPool {
     return {
       implementation: `celeriac:${this.kind}`,
       'max-concurrency': this.options.size * this.options.inFlight,
-      processes: this.serving.map((m) => m.handle.id),
+      processes: this.roster.serving.map((m) => m.handle.id),
       'max-tasks-per-child': this.options.maxTasksPerChild ?? 'N/A',
-      spares: this.spares.filter((m) => m.ready).length,
+      spares: this.roster.spares.filter((m) => m.ready).length,
       replaced: this.replaced,
     };
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const pending of this.queue.splice(0))
+    this.roster.closed = true;
+    for (const pending of this.queue.splice(0)) {
       this.settle(pending, new WorkerLostError('the pool closed'));
-    const members = [...this.live];
-    for (const member of members) {
+    }
+    for (const member of this.roster.live) {
       for (const pending of member.inFlight.values()) {
         this.settle(pending, new WorkerLostError('the pool closed'));
       }
-      member.dead = true;
-      member.handle.send({ k: 'close' });
-      setTimeout(() => member.handle.kill(), CLOSE_GRACE_MS).unref();
     }
-    await Promise.all(members.map((m) => m.exited));
-  }
-
-  private spawn(role: IsolateMember['role']): IsolateMember {
-    const member = new IsolateMember(role);
-    const spawn = this.kind === 'threads' ? spawnThread : spawnProcess;
-    member.handle = spawn(
-      { entry: this.entry, init: this.init, maxHeapMb: this.options.maxHeapMb },
-      {
-        message: (message) => this.onMessage(member, message),
-        exit: (detail) => this.onExit(member, detail),
-      },
-    );
-    member.bootTimer = setTimeout(
-      () => this.bootFailed(member, `not ready after ${this.options.bootTimeout} ms`),
-      this.options.bootTimeout,
-    );
-    this.live.add(member);
-    return member;
+    await this.roster.close();
   }
 
   private onMessage(member: IsolateMember, message: FromIsolate): void {
@@ -136,16 +104,10 @@ export class IsolatePool implements TaskPool {
       case 'done':
         return this.done(member, message.outcomes, message.memory);
       case 'ready':
-        clearTimeout(member.bootTimer);
-        member.ready = true;
-        this.backoff = 0;
-        if (this.startup && --this.startup.waiting === 0) {
-          this.startup.resolve();
-          this.startup = undefined;
-        }
+        this.roster.ready(member);
         return this.drain();
       case 'boot-failed':
-        return this.bootFailed(member, `${message.error.name}: ${message.error.message}`);
+        return this.roster.bootFailed(member, `${message.error.name}: ${message.error.message}`);
     }
   }
 
@@ -172,7 +134,7 @@ export class IsolatePool implements TaskPool {
         );
       }
     }
-    if (member.retiring && member.inFlight.size === 0) this.stop(member);
+    if (member.retiring && member.inFlight.size === 0) this.roster.stop(member);
     this.drain();
   }
 
@@ -208,7 +170,7 @@ export class IsolatePool implements TaskPool {
   private pick(): IsolateMember | undefined {
     let best: IsolateMember | undefined;
     const max = this.options.maxTasksPerChild;
-    for (const member of this.serving) {
+    for (const member of this.roster.serving) {
       if (!member.ready || member.inFlight.size >= this.options.inFlight) continue;
       if (max && member.dispatched >= max) continue;
       if (!best || member.inFlight.size < best.inFlight.size) best = member;
@@ -223,7 +185,7 @@ export class IsolatePool implements TaskPool {
   }
 
   private drain(): void {
-    while (this.queue.length && !this.closed) {
+    while (this.queue.length && !this.roster.closed) {
       if (!this.dispatch(this.queue[0]!)) return;
       this.queue.shift();
     }
@@ -258,9 +220,8 @@ export class IsolatePool implements TaskPool {
 
   private onExit(member: IsolateMember, detail: string): void {
     member.onExited();
-    this.live.delete(member);
-    if (member.dead || this.closed) return;
-    if (!member.ready) return this.bootFailed(member, detail);
+    if (member.dead || this.roster.closed) return;
+    if (!member.ready) return this.roster.bootFailed(member, detail);
     if (member.retiring && member.inFlight.size === 0) return;
     this.logger.error(
       `A ${this.kind} isolate (${member.handle.id}) died: ${detail}. ` +
@@ -280,7 +241,7 @@ export class IsolatePool implements TaskPool {
     }
     member.inFlight.clear();
     member.handle.kill();
-    this.leave(member);
+    this.roster.leave(member);
     this.drain();
   }
 
@@ -289,65 +250,7 @@ export class IsolatePool implements TaskPool {
     this.logger.log(`Recycling ${this.kind} isolate ${member.handle.id}: ${why}.`);
     member.retiring = true;
     this.replaced++;
-    this.leave(member);
-  }
-
-  private stop(member: IsolateMember): void {
-    member.dead = true;
-    member.handle.send({ k: 'close' });
-    setTimeout(() => member.handle.kill(), CLOSE_GRACE_MS).unref();
-  }
-
-  /** Take `member` out of its role and fill the gap: promote a spare, boot a new spare. */
-  private leave(member: IsolateMember): void {
-    if (this.closed) return;
-    if (member.role === 'serving' && this.serving.includes(member)) {
-      this.serving = this.serving.filter((m) => m !== member);
-      const spare = this.spares.find((m) => m.ready) ?? this.spares[0];
-      if (spare) {
-        this.spares = this.spares.filter((m) => m !== spare);
-        spare.role = 'serving';
-        this.serving.push(spare);
-        this.spawnLater('spare');
-      } else this.serving.push(this.spawn('serving'));
-    } else if (member.role === 'spare' && this.spares.includes(member)) {
-      this.spares = this.spares.filter((m) => m !== member);
-      this.spawnLater('spare');
-    }
-  }
-
-  /**
-   * Boot a new spare off the critical path: creating an isolate blocks this loop for tens of
-   * milliseconds, and the task that caused the replacement is being settled right now.
-   */
-  private spawnLater(role: IsolateMember['role']): void {
-    setTimeout(() => {
-      if (!this.closed) (role === 'serving' ? this.serving : this.spares).push(this.spawn(role));
-    }, SPAWN_DELAY_MS).unref();
-  }
-
-  private bootFailed(member: IsolateMember, detail: string): void {
-    if (member.dead) return;
-    member.dead = true;
-    clearTimeout(member.bootTimer);
-    member.handle.kill();
-    if (this.startup) {
-      const startup = this.startup;
-      this.startup = undefined;
-      void this.close();
-      startup.reject(new ConfigurationError(`A ${this.kind} isolate could not boot: ${detail}`));
-      return;
-    }
-    this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff ? this.backoff * 2 : 1_000);
-    this.logger.error(
-      `A ${this.kind} isolate could not boot: ${detail}. Retrying in ${this.backoff} ms.`,
-    );
-    const role = member.role;
-    this.serving = this.serving.filter((m) => m !== member);
-    this.spares = this.spares.filter((m) => m !== member);
-    setTimeout(() => {
-      if (!this.closed) (role === 'serving' ? this.serving : this.spares).push(this.spawn(role));
-    }, this.backoff).unref();
+    this.roster.leave(member);
   }
 }
 
