@@ -16,6 +16,8 @@ export interface Summary {
   cpuUsPerTask?: number;
   /** e2e: the bench (producer) process's CPU µs per task. */
   producerUsPerTask?: number;
+  /** Redis server CPU µs per task (server-wide). */
+  redisUsPerTask?: number;
   /** Every repeat's rate, for spread. */
   rates: number[];
   commands?: Record<string, number>;
@@ -48,6 +50,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
       cpuPct: pick((r) => r.cpuPct),
       cpuUsPerTask: pick((r) => r.cpuUsPerTask),
       producerUsPerTask: pick((r) => r.producerUsPerTask),
+      redisUsPerTask: pick((r) => r.redisUsPerTask),
       rates: ok.map((r) => Math.round(r.rate ?? 0)),
       commands: ok.find((r) => r.commands)?.commands,
       errors: rs.filter((r) => r.error).map((r) => r.error!),
@@ -169,6 +172,7 @@ export function printReport(summaries: Summary[]): void {
     'CPU %',
     'CPU µs/task',
     'producer µs/task',
+    'Redis µs/task',
     'rates',
   ];
   const rows = summaries.map((s) => [
@@ -184,6 +188,7 @@ export function printReport(summaries: Summary[]): void {
     fmt(s.cpuPct, 0),
     fmt(s.cpuUsPerTask, 0),
     fmt(s.producerUsPerTask, 0),
+    fmt(s.redisUsPerTask, 0),
     s.rates.join(' ') + (s.errors.length ? ` (${s.errors.length} failed)` : ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -1,5 +1,5 @@
 import type { BenchEnv } from './bench-env.js';
-import { commandStats, perTask } from './command-stats.js';
+import { commandStats, perTask, redisCpuSeconds } from './command-stats.js';
 import { wallNow } from './ipc.js';
 import { offerLoad, quantile, sendMany } from './load.js';
 import { type Producer, pythonPrefill } from './producers.js';
@@ -27,6 +27,8 @@ export interface ScenarioResult {
   cpuUsPerTask?: number;
   /** e2e: CPU microseconds per task of the bench process, which produces (and reports). */
   producerUsPerTask?: number;
+  /** Redis server CPU microseconds per task (INFO cpu; server-wide, so other clients add noise). */
+  redisUsPerTask?: number;
   /** Redis commands per task (e2e with --commandstats). */
   commands?: Record<string, number>;
   error?: string;
@@ -84,12 +86,14 @@ export async function runScenario(
       await worker.start(plan.n, false);
       const before =
         plan.commandStats && target.broker === 'redis' ? await commandStats(env.admin) : null;
+      const redis0 = await redisCpuSeconds(env.admin);
       const t0 = wallNow();
       const cpu0 = process.cpuUsage();
       await sendMany(plan.n, SEND_WINDOW, producer.send);
       const done = await worker.waitDone(timeout);
       const cpu = process.cpuUsage(cpu0);
       result.producerUsPerTask = (cpu.user + cpu.system) / plan.n;
+      result.redisUsPerTask = (((await redisCpuSeconds(env.admin)) - redis0) * 1e6) / plan.n;
       const seconds = (done.lastAt - t0) / 1000;
       result.rate = plan.n / seconds;
       usage(result, worker, seconds);
@@ -99,8 +103,10 @@ export async function runScenario(
       if (scenario === 'drain') await sendMany(plan.n, SEND_WINDOW, producer.send);
       else await pythonPrefill(target.brokerUrl, queue, plan.n);
       worker ??= await target.worker(queue, label);
+      const redis0 = await redisCpuSeconds(env.admin);
       await worker.start(plan.n, false);
       const done = await worker.waitDone(timeout);
+      result.redisUsPerTask = (((await redisCpuSeconds(env.admin)) - redis0) * 1e6) / plan.n;
       // Node workers: from the start command; Celery (boots consuming): first to last completion.
       const seconds = done.startedAt
         ? (done.lastAt - done.startedAt) / 1000
