@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { TaskQueueModule } from 'celeriac';
+import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
 import type { DataSource } from 'typeorm';
 import { databaseConfig } from './database.config.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { beatConfig } from './beat.config.js';
 import { taskQueueConfig } from './task-queue.config.js';
 
 @Module({
@@ -14,8 +16,10 @@ import { taskQueueConfig } from './task-queue.config.js';
       inject: [getDataSourceToken()],
       useFactory: (dataSource: DataSource) => taskQueueConfig(dataSource),
     }),
+    TaskQueueBeatModule.forRoot(beatConfig()),
     OrdersModule,
     NotificationsModule,
+    ReportsModule,
   ],
 })
 export class AppModule {}
