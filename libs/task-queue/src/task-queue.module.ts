@@ -15,6 +15,8 @@ import { REVOKE_BROADCAST, TaskRevoker } from './revocation/task-revoker.js';
 import { TaskContext } from './tasks/task-context.js';
 import { TaskEvents } from './tasks/task-events.js';
 import { TaskExecutor } from './worker/task-executor.js';
+import { TaskOutcomes } from './worker/task-outcomes.js';
+import { TaskPools } from './worker/pool/task-pools.js';
 import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
@@ -55,6 +57,8 @@ const exported = [
     TaskDispatcher,
     ResultRecorder,
     TaskExecutor,
+    TaskOutcomes,
+    TaskPools,
     WorkerConnections,
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },

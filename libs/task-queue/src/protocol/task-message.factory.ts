@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { inspect } from 'node:util';
 import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interface.js';
 import { producerNodename } from '../utils/nodename.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { encodeJson, toCeleryDate } from './json-codec.js';
+import { inspectRepr } from './inspect-repr.js';
 
 /** Everything that goes into one protocol v2 message. */
 export interface TaskMessageSpec {
@@ -117,6 +117,6 @@ function repr(value: readonly unknown[] | Record<string, unknown>): string {
   if (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0) {
     return Array.isArray(value) ? '[]' : '{}';
   }
-  const text = inspect(value, { depth: 3, breakLength: Infinity, compact: true });
+  const text = inspectRepr(value);
   return text.length > REPR_LIMIT ? `${text.slice(0, REPR_LIMIT - 3)}...` : text;
 }
