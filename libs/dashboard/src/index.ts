@@ -9,3 +9,4 @@ export type { DashboardSeries } from './dashboard-metrics.js';
 export type { QueueInfo } from './dashboard-queues.service.js';
 export type { TaskSummary } from './task-summary.js';
 export type { TaskQueryParams } from './task-query.params.js';
+export type { ScheduleRow } from './dashboard-schedules.controller.js';
