@@ -167,6 +167,9 @@ describe('dashboard in chromium', () => {
     await page.waitForSelector(`tr[data-worker="${NODE}"]`);
     expect(await page.textContent(`tr[data-worker="${PY}"]`)).toContain('py-celery');
     expect(await page.textContent(`tr[data-worker="${NODE}"]`)).toContain('celeriac');
+    // Pool and queues come from remote control (inspect stats / active_queues).
+    await untilText(page, `tr[data-worker="${PY}"] td[data-field="queues"]`, PY_QUEUE);
+    await untilText(page, `tr[data-worker="${NODE}"] td[data-field="queues"]`, NODE_QUEUE);
 
     await page.click('a[href="#/tasks"]');
     await page.fill('input[name="q"]', py.id);

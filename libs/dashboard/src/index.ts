@@ -6,7 +6,7 @@ export type { DashboardSession } from './dashboard-api.controller.js';
 export type { ActionResult } from './dashboard-actions.controller.js';
 export type { DashboardDelta } from './dashboard-stream.service.js';
 export type { DashboardSeries } from './dashboard-metrics.js';
-export type { QueueInfo } from './dashboard-queues.service.js';
+export type { QueueInfo, WorkerDetails } from './dashboard-queues.service.js';
 export type { TaskSummary } from './task-summary.js';
 export type { TaskQueryParams } from './task-query.params.js';
 export type { ScheduleRow } from './dashboard-schedules.controller.js';
