@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from './producer/task.client.js';
 import { TaskDispatcher } from './producer/task.dispatcher.js';
+import { CanvasApplier } from './producer/canvas/canvas.applier.js';
 import { TaskExplorer } from './tasks/task.explorer.js';
 import { TaskMetadataAccessor } from './tasks/task-metadata.accessor.js';
 import { TaskRegistry } from './tasks/task.registry.js';
@@ -51,6 +52,7 @@ const exported = [
     TaskExplorer,
     TaskRouter,
     TaskDispatcher,
+    CanvasApplier,
     ResultRecorder,
     TaskExecutor,
     WorkerConnections,

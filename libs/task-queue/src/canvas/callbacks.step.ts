@@ -1,6 +1,6 @@
 import type { TaskRequest } from '../protocol/task-request.js';
-import type { SignaturePublisher } from './signature.publisher.js';
-import { groupSignature, toSignatureList } from './signature.js';
+import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
+import { groupSignature, toSignatureList } from '../producer/canvas/signature.js';
 
 /**
  * Success step 1 (celery/app/trace.py): apply `embed.callbacks` (`link=`) with the return value

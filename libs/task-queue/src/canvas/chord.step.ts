@@ -4,8 +4,8 @@ import type { SignatureDict } from '../contracts/task-message.interface.js';
 import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { chordError, outcomeMeta, syntheticTraceback } from './outcome-meta.js';
-import type { SignaturePublisher } from './signature.publisher.js';
-import { toSignatureList, type ParentTask } from './signature.js';
+import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
+import { toSignatureList, type ParentTask } from '../producer/canvas/signature.js';
 
 /** One finished chord header task. */
 export interface ChordPartReturn {

@@ -12,13 +12,13 @@ import { applyCallbacks } from './callbacks.step.js';
 import { failRemainingChain } from './chain-failure.step.js';
 import { continueChain } from './chain.step.js';
 import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
-import { resolveChordJoin } from './chord-join.resolver.js';
+import { resolveChordJoin } from '../producer/canvas/chord-join.resolver.js';
 import { ChordStep } from './chord.step.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { outcomeMeta } from './outcome-meta.js';
-import { SignaturePublisher } from './signature.publisher.js';
+import { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
 import { hasSuccessSteps } from './success-steps.js';
-import { toSignature, toSignatureList } from './signature.js';
+import { toSignature, toSignatureList } from '../producer/canvas/signature.js';
 import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 

@@ -3,7 +3,13 @@ import type { ControlRevokeOptions } from '../monitoring/remote-control/control-
 import { TaskRevoker } from '../revocation/task-revoker.js';
 import type { EntityManager } from '../contracts/typeorm-peer.types.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import type { SendOptions } from '../contracts/apply-options.interface.js';
+import type {
+  ApplyOptions,
+  SendOptions,
+  SignatureLike,
+} from '../contracts/apply-options.interface.js';
+import type { SignatureDict } from '../contracts/task-message.interface.js';
+import { toDict } from './canvas/signature-options.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
@@ -25,6 +31,13 @@ import {
   TASK_INSTRUMENTATION,
   type TaskInstrumentation,
 } from '../tasks/task-instrumentation.js';
+
+/** `link` / `linkError` as the embedded signature list, or null. */
+function signatureList(value: ApplyOptions['link']): SignatureDict[] | null {
+  if (!value) return null;
+  const list = (Array.isArray(value) ? value : [value]) as SignatureLike[];
+  return list.length > 0 ? list.map(toDict) : null;
+}
 
 /** `sendOnCommit` options: the transaction's manager when not found implicitly. */
 export interface OnCommitSendOptions extends SendOptions {
@@ -102,6 +115,10 @@ export class TaskDispatcher {
       replyTo: this.backend?.replyTo,
       shadow: options.shadow,
       headers: options.headers,
+      embed:
+        options.link || options.linkError
+          ? { callbacks: signatureList(options.link), errbacks: signatureList(options.linkError) }
+          : undefined,
     });
     return { message, publish: { queue: destination.queue, priority: destination.priority } };
   }
@@ -186,6 +203,11 @@ export class TaskDispatcher {
         (prepared.message.headers as Record<string, unknown>)[DEDUPE_HEADER] = true;
       throw error;
     }
+  }
+
+  /** The module's result backend (null when results are disabled). */
+  backendOf(): ResultBackend | null {
+    return this.backend;
   }
 
   result<R>(id: string, name?: string): AsyncResult<R> {

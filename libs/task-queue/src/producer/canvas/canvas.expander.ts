@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import {
   chordSignature,
   definedOptions,
@@ -129,7 +129,8 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
   body.options = {
     ...body.options,
     ...bodyOptions,
-    task_id: taskId ?? body.options.task_id ?? randomUUID(),
+    // A frozen body keeps its id (Signature.freeze); the chord's own task_id is its group's.
+    task_id: body.options.task_id ?? taskId ?? randomUUID(),
   };
   const members = groupMembers(sig.kwargs.header);
   if (members.length === 0) return expandSignature(body, { args: [[]] });

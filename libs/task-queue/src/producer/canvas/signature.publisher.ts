@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
-import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import type { TaskRegistry } from '../tasks/task.registry.js';
-import type { TaskRouter } from '../producer/task.router.js';
-import type { Broker } from '../contracts/broker.interface.js';
-import type { ResultBackend } from '../contracts/result-backend.interface.js';
-import type { SignatureDict } from '../contracts/task-message.interface.js';
-import { createTaskMessage } from '../protocol/task-message.factory.js';
+import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
+import type { TaskRegistry } from '../../tasks/task.registry.js';
+import type { TaskRouter } from '../task.router.js';
+import type { Broker } from '../../contracts/broker.interface.js';
+import type { ResultBackend } from '../../contracts/result-backend.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
+import { createTaskMessage } from '../../protocol/task-message.factory.js';
 import { expandSignature } from './canvas.expander.js';
-import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
+import type { ChordJoinCapable } from '../../contracts/chord-join.interface.js';
 import { signatureMessage } from './signature-message.js';
 import type { ApplyCall, ParentTask } from './signature.js';
-import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
 /** What a {@link SignaturePublisher} needs from the module. */
 export interface SignaturePublisherDeps {

@@ -1,4 +1,4 @@
-import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
 
 /**
  * How a signature is applied: Celery's `sig.apply_async(args, kwargs, **options)`. `args` are
