@@ -145,7 +145,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     const nested = track(
       await chain(add.s(1, 2), chord([add.s(1), add.s(2)], tsum.s()), mul.s(10)).applyAsync(),
     );
-    expect(await nested.get(T)).toBe(((3 + 1) + (3 + 2)) * 10);
+    expect(await nested.get(T)).toBe((3 + 1 + (3 + 2)) * 10);
   });
 
   it('link and linkError options of applyAsync', async () => {

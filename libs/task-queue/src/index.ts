@@ -53,13 +53,7 @@ export { GroupResult, type ResultHandle } from './results/group-result.js';
 export type { ResultTuple } from './results/chord-parts.js';
 
 // Canvas
-export {
-  Canvas,
-  Chain,
-  Chord,
-  Group,
-  Signature,
-} from './producer/canvas/canvas-signature.js';
+export { Canvas, Chain, Chord, Group, Signature } from './producer/canvas/canvas-signature.js';
 export {
   chain,
   chord,

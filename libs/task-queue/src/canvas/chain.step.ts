@@ -12,11 +12,11 @@ export async function continueChain(
   publisher: SignaturePublisher,
   request: TaskRequest,
   value: unknown,
-): Promise<void> {
+): Promise<string[]> {
   const chain = toSignatureList(request.embed.chain);
   const next = chain.pop();
-  if (!next) return;
-  await publisher.apply(
+  if (!next) return [];
+  return publisher.apply(
     next,
     {
       args: [value === undefined ? null : value],

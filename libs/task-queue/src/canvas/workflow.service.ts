@@ -21,6 +21,8 @@ import { hasSuccessSteps } from './success-steps.js';
 import { toSignature, toSignatureList } from '../producer/canvas/signature.js';
 import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
+import type { RunningTask } from '../tasks/task-context.storage.js';
+import { resultTuple } from '../results/chord-parts.js';
 
 /**
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
@@ -58,16 +60,34 @@ export class WorkflowService {
   }
 
   /**
-   * The task succeeded with `value` (Celery's trace order): apply the callbacks, continue the
-   * chain, then count the chord part.
+   * The task succeeded with `value`, before its result is stored (Celery's trace order): apply
+   * the callbacks and continue the chain; what they sent is added to `running.children`.
    */
+  async beforeStore(
+    request: TaskRequest,
+    value: unknown,
+    running: Pick<RunningTask, 'children'>,
+  ): Promise<void> {
+    const sent: string[] = [];
+    await this.step(request, 'link callbacks', async () => {
+      sent.push(...(await applyCallbacks(this.publisher, request, value)));
+    });
+    await this.step(request, 'chain', async () => {
+      sent.push(...(await continueChain(this.publisher, request, value)));
+    });
+    if (sent.length > 0) (running.children ??= []).push(...sent.map((id) => resultTuple(id)));
+  }
+
+  /** After the success is stored: count the chord part. */
+  async afterStore(request: TaskRequest, value: unknown): Promise<void> {
+    await this.chordPart(request, 'SUCCESS', value, null);
+  }
+
+  /** Both success steps, for callers without a result to store in between. */
   async onSuccess(request: TaskRequest, value: unknown, _hostname: string): Promise<void> {
     if (!hasSuccessSteps(request)) return;
-    await this.step(request, 'link callbacks', () =>
-      applyCallbacks(this.publisher, request, value),
-    );
-    await this.step(request, 'chain', () => continueChain(this.publisher, request, value));
-    await this.chordPart(request, 'SUCCESS', value, null);
+    await this.beforeStore(request, value, {});
+    await this.afterStore(request, value);
   }
 
   /**

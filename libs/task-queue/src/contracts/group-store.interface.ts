@@ -13,7 +13,5 @@ export interface GroupStore {
 export function isGroupStore(value: unknown): value is GroupStore {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<keyof GroupStore, unknown>>;
-  return (
-    typeof candidate.saveGroup === 'function' && typeof candidate.restoreGroup === 'function'
-  );
+  return typeof candidate.saveGroup === 'function' && typeof candidate.restoreGroup === 'function';
 }

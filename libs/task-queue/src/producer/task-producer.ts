@@ -103,7 +103,10 @@ export class TaskProducer<A extends readonly unknown[], R> {
     return this.dispatcher.result<R>(id, this.name);
   }
 
-  private signature<S extends readonly unknown[]>(args: readonly unknown[], immutable: boolean): Signature<S, R> {
+  private signature<S extends readonly unknown[]>(
+    args: readonly unknown[],
+    immutable: boolean,
+  ): Signature<S, R> {
     return new Signature<S, R>(
       {
         task: this.name,

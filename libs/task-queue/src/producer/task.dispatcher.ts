@@ -18,7 +18,8 @@ import { createTaskMessage } from '../protocol/task-message.factory.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
-import { taskContextStorage } from '../tasks/task-context.storage.js';
+import { addChildResult, taskContextStorage } from '../tasks/task-context.storage.js';
+import { resultTuple } from '../results/chord-parts.js';
 import { TaskRouter } from './task.router.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import {
@@ -146,6 +147,7 @@ export class TaskDispatcher {
   ): Promise<AsyncResult<R>> {
     const prepared = this.prepare(name, args, options, taskOptions);
     await (this.routeSend?.(prepared) ?? this.publish(prepared));
+    addChildResult(resultTuple(prepared.message.headers.id));
     return this.result<R>(prepared.message.headers.id, name);
   }
 

@@ -100,13 +100,23 @@ export class TaskExecutor {
     const started = performance.now();
     this.emit('task-started', request, hostname);
     try {
-      const outcome = this.run(definition, request, hostname, delivery, controller);
+      const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
+      const outcome = this.run(definition, request, running, controller);
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
       // Revoked with terminate while running: REVOKED is stored, the late result is dropped.
       if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
+      // Celery's order: callbacks and chain are sent first, so the result lists them.
+      const steps = hasSuccessSteps(request);
+      if (steps) await this.workflow.beforeStore(request, value, running);
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
-        const stored = await this.recorder.success(request, hostname, value, controller);
+        const stored = await this.recorder.success(
+          request,
+          hostname,
+          value,
+          controller,
+          running.children,
+        );
         if (stored !== true) {
           if (stored === false) return this.unstored(delivery, request, controller, acksLate);
           // A value JSON cannot carry is the task's failure (no retry: it would return it again).
@@ -124,7 +134,7 @@ export class TaskExecutor {
           runtime: seconds(started),
         });
       }
-      if (hasSuccessSteps(request)) await this.workflow.onSuccess(request, value, hostname);
+      if (steps) await this.workflow.afterStore(request, value);
       if (this.events.listens('task-returned')) {
         this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       }
@@ -182,12 +192,10 @@ export class TaskExecutor {
   private run(
     definition: TaskDefinition,
     request: TaskRequest,
-    hostname: string,
-    delivery: Delivery,
+    running: RunningTaskState,
     controller: TaskAbort,
   ): unknown {
     const bound = bindArguments(request, definition);
-    const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     const limits = limitsOf(request, definition);
     const schema = definition.options.schema;
     if (schema) {

@@ -35,7 +35,10 @@ export abstract class Canvas<A extends AnyArgs, R, H extends ResultHandle> {
 
   /** A copy with these options added (Celery's `.set()`); this canvas is left unchanged. */
   set(options: SignatureOptions): this {
-    return this.with({ ...this.toJSON(), options: { ...this.dict.options, ...celeryOptions(options) } });
+    return this.with({
+      ...this.toJSON(),
+      options: { ...this.dict.options, ...celeryOptions(options) },
+    });
   }
 
   /** The signature dict Celery sends (a deep copy). */
@@ -125,22 +128,13 @@ export class Signature<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<
 }
 
 /** `chain(a, b, c)`: each step gets the previous one's result. @publicApi */
-export class Chain<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<
-  A,
-  R,
-  AsyncResult<R>
-> {}
+export class Chain<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {}
 
 /** `group(a, b)`: members run in parallel; the handle is a GroupResult. @publicApi */
-export class Group<A extends AnyArgs = AnyArgs, R extends readonly unknown[] = unknown[]> extends Canvas<
-  A,
-  R,
-  GroupResult<R>
-> {}
+export class Group<
+  A extends AnyArgs = AnyArgs,
+  R extends readonly unknown[] = unknown[],
+> extends Canvas<A, R, GroupResult<R>> {}
 
 /** `chord(header, body)`: the body gets the list of header results. @publicApi */
-export class Chord<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<
-  A,
-  R,
-  AsyncResult<R>
-> {}
+export class Chord<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {}

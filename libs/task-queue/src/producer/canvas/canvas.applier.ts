@@ -5,10 +5,17 @@ import type { Broker } from '../../contracts/broker.interface.js';
 import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { GroupResult, type ResultHandle } from '../../results/group-result.js';
-import { taskContextStorage } from '../../tasks/task-context.storage.js';
-import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+import { addChildResult, taskContextStorage } from '../../tasks/task-context.storage.js';
+import {
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../../tasks/task-instrumentation.js';
 import { TaskRegistry } from '../../tasks/task.registry.js';
-import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../../utils/tokens.js';
+import {
+  getBrokerToken,
+  getResultBackendToken,
+  getTaskQueueConfigToken,
+} from '../../utils/tokens.js';
 import { TaskDispatcher } from '../task.dispatcher.js';
 import { TaskRouter } from '../task.router.js';
 import type { CanvasCommitTarget, CanvasRunner } from './canvas-types.js';
@@ -53,7 +60,9 @@ export class CanvasApplier implements CanvasRunner {
     const request = taskContextStorage.getStore()?.request;
     const parent: ParentTask | null = request ? { id: request.id, rootId: request.rootId } : null;
     await this.publisher.apply(frozen, call, parent);
-    return this.handle(node);
+    const handle = this.handle(node);
+    if (parent) addChildResult(handle.asTuple());
+    return handle;
   }
 
   /** `apply` once the current transaction commits (see TaskDispatcher.sendOnCommit). */
@@ -95,4 +104,3 @@ export class CanvasApplier implements CanvasRunner {
     return handle;
   }
 }
-

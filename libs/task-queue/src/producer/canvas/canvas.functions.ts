@@ -15,7 +15,10 @@ import { celeryOptions, toDict, type SignatureOptions } from './signature-option
 /** The runner of the first member built through a producer (composites borrow it). */
 function runnerOf(members: readonly unknown[]): CanvasRunner | null {
   for (const member of members) {
-    const runner = member instanceof Canvas ? (member as unknown as { runner: CanvasRunner | null }).runner : null;
+    const runner =
+      member instanceof Canvas
+        ? (member as unknown as { runner: CanvasRunner | null }).runner
+        : null;
     if (runner) return runner;
   }
   return null;
@@ -82,7 +85,10 @@ export function chain<A extends AnyArgs, R1, R2, R3, R4, R5>(
 export function chain<A extends AnyArgs, R>(s1: CanvasLike<A, R>): Chain<A, R>;
 export function chain(...steps: SignatureLike[]): Chain<AnyArgs, unknown>;
 export function chain(...steps: SignatureLike[]): Chain<AnyArgs, unknown> {
-  return new Chain(composite('celery.chain', { tasks: steps.map(toDict) }, 'chain'), runnerOf(steps));
+  return new Chain(
+    composite('celery.chain', { tasks: steps.map(toDict) }, 'chain'),
+    runnerOf(steps),
+  );
 }
 
 /**
@@ -95,7 +101,10 @@ export function group<const S extends readonly AnyCanvas[]>(
 ): Group<AnyArgs, ResultsOf<S>>;
 export function group(...tasks: SignatureLike[]): Group<AnyArgs, unknown[]>;
 export function group(...tasks: SignatureLike[]): Group<AnyArgs, unknown[]> {
-  return new Group(composite('celery.group', { tasks: tasks.map(toDict) }, 'group'), runnerOf(tasks));
+  return new Group(
+    composite('celery.group', { tasks: tasks.map(toDict) }, 'group'),
+    runnerOf(tasks),
+  );
 }
 
 /**

@@ -122,7 +122,10 @@ function freezeChain(sig: SignatureDict, replyTo: string, opts: FreezeOptions): 
     if (task.subtask_type === 'group' && prevTask) {
       frozen.pop();
       results.pop();
-      task = { ...chordSignature([], prevTask), kwargs: { kwargs: {}, header: task, body: prevTask } };
+      task = {
+        ...chordSignature([], prevTask),
+        kwargs: { kwargs: {}, header: task, body: prevTask },
+      };
       prevResult = null;
     }
     const result =
@@ -176,4 +179,3 @@ function rootOf(node: ResultNode): ResultNode {
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
-
