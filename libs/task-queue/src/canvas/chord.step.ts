@@ -5,7 +5,7 @@ import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { chordError, outcomeMeta, syntheticTraceback } from './outcome-meta.js';
 import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
-import { toSignatureList, type ParentTask } from '../producer/canvas/signature.js';
+import { resultIdOf, toSignatureList, type ParentTask } from '../producer/canvas/signature.js';
 
 /** One finished chord header task. */
 export interface ChordPartReturn {
@@ -67,7 +67,7 @@ export class ChordStep {
    * store FAILURE with `error` for the body's id.
    */
   async fail(body: SignatureDict, error: SerializedError): Promise<void> {
-    const bodyId = typeof body.options.task_id === 'string' ? body.options.task_id : null;
+    const bodyId = resultIdOf(body);
     try {
       await applyErrbacks(this.publisher, toSignatureList(body.options.link_error), bodyId, bodyId);
     } finally {

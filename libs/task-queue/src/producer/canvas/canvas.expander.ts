@@ -126,12 +126,14 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
   const groupId =
     typeof header?.options.task_id === 'string' ? header.options.task_id : randomUUID();
   const { task_id: taskId, ...bodyOptions } = options;
-  body.options = {
-    ...body.options,
-    ...bodyOptions,
-    // A frozen body keeps its id (Signature.freeze); the chord's own task_id is its group's.
-    task_id: body.options.task_id ?? taskId ?? randomUUID(),
-  };
+  body.options = { ...body.options, ...bodyOptions };
+  // `body.freeze(task_id)`: a frozen body keeps its id (the chord's own task_id is its group's);
+  // a chain body gives the id to its last step, and only when that step has none.
+  const last = body.subtask_type === 'chain' ? toSignatureList(body.kwargs.tasks).at(-1) : body;
+  if (last && last.subtask_type !== 'chain' && last.options.task_id == null) {
+    last.options.task_id = taskId ?? randomUUID();
+    if (last !== body) body.kwargs = { ...body.kwargs, tasks: replaceLast(body, last) };
+  }
   const members = groupMembers(sig.kwargs.header);
   if (members.length === 0) return expandSignature(body, { args: [[]] });
   const {
@@ -155,4 +157,9 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
     );
   });
   return steps;
+}
+
+/** The tasks of a chain dict with the last one replaced. */
+function replaceLast(chain: SignatureDict, last: SignatureDict): SignatureDict[] {
+  return [...toSignatureList(chain.kwargs.tasks).slice(0, -1), last];
 }

@@ -11,6 +11,7 @@ import type {
   StepAccepting,
 } from './canvas-types.js';
 import { celeryOptions, toDict, type SignatureOptions } from './signature-options.js';
+import { emptyChain, pipe } from './canvas-pipe.js';
 
 /** The runner of the first member built through a producer (composites borrow it). */
 function runnerOf(members: readonly unknown[]): CanvasRunner | null {
@@ -82,13 +83,26 @@ export function chain<A extends AnyArgs, R1, R2, R3, R4, R5>(
   s4: StepAccepting<R3, R4>,
   s5: StepAccepting<R4, R5>,
 ): Chain<A, R5>;
+export function chain<A extends AnyArgs, R1, R2, R3, R4, R5, R6>(
+  s1: CanvasLike<A, R1>,
+  s2: StepAccepting<R1, R2>,
+  s3: StepAccepting<R2, R3>,
+  s4: StepAccepting<R3, R4>,
+  s5: StepAccepting<R4, R5>,
+  s6: StepAccepting<R5, R6>,
+): Chain<A, R6>;
 export function chain<A extends AnyArgs, R>(s1: CanvasLike<A, R>): Chain<A, R>;
-export function chain(...steps: SignatureLike[]): Chain<AnyArgs, unknown>;
+/** Untyped: signature dicts (or longer chains, built from dicts with `toJSON()`). */
+export function chain(...steps: SignatureDict[]): Chain<AnyArgs, unknown>;
 export function chain(...steps: SignatureLike[]): Chain<AnyArgs, unknown> {
-  return new Chain(
-    composite('celery.chain', { tasks: steps.map(toDict) }, 'chain'),
-    runnerOf(steps),
-  );
+  // Like Python's chain(a, b, c) == a | b | c: a group followed by a step becomes a chord, a
+  // step after a chord joins its body (see canvas-pipe.ts).
+  const dict = steps.map(toDict).reduce(pipe, emptyChain());
+  const runner = runnerOf(steps);
+  if (dict.subtask_type === 'chord') return new Chord(dict, runner);
+  // chain(group) alone is that group, as in Python.
+  if (dict.subtask_type === 'group') return new Group(dict, runner) as unknown as Chain;
+  return new Chain(dict, runner);
 }
 
 /**
@@ -118,8 +132,8 @@ export function chord<const S extends readonly AnyCanvas[], R>(
   body: StepAccepting<ResultsOf<S>, R>,
 ): Chord<AnyArgs, R>;
 export function chord(
-  header: readonly SignatureLike[] | Group,
-  body: SignatureLike,
+  header: readonly SignatureDict[],
+  body: SignatureDict,
 ): Chord<AnyArgs, unknown>;
 export function chord(
   header: readonly SignatureLike[] | Group,
