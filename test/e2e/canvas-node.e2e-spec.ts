@@ -44,6 +44,7 @@ beforeAll(async () => {
         resultBackend: REDIS,
         resultExpires: 600,
         routes: { 'interop.*': { queue } },
+        defaultQueue: queue,
         worker: { queues: [queue], concurrency: 4, banner: false },
         events: { enabled: false },
       }),
@@ -146,6 +147,51 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
       await chain(add.s(1, 2), chord([add.s(1), add.s(2)], tsum.s()), mul.s(10)).applyAsync(),
     );
     expect(await nested.get(T)).toBe((3 + 1 + (3 + 2)) * 10);
+  });
+
+  it('map, starmap and chunks run on the Node worker (celery.map / starmap built-ins)', async () => {
+    expect(
+      await track(
+        await tsum
+          .map([
+            [1, 2],
+            [3, 4],
+          ])
+          .delay(),
+      ).get(T),
+    ).toEqual([3, 7]);
+    expect(
+      await track(
+        await add
+          .starmap([
+            [1, 2],
+            [3, 4],
+          ])
+          .delay(),
+      ).get(T),
+    ).toEqual([3, 7]);
+    const chunked = track(
+      await add
+        .chunks(
+          [
+            [1, 1],
+            [2, 2],
+            [3, 3],
+          ],
+          2,
+        )
+        .delay(),
+    );
+    expect(await chunked.get(T)).toEqual([[2, 4], [6]]);
+  });
+
+  it('children: a chain step lists the next one; parent_id / root_id follow the chain', async () => {
+    const result = track(await chain(add.s(1, 1), add.s(1), add.s(1)).applyAsync());
+    expect(await result.get(T)).toBe(4);
+    const first = result.parent!.parent as AsyncResult<number>;
+    expect((await first.children()).map((c) => c.id)).toEqual([result.parent!.id]);
+    const meta = await result.meta();
+    expect(meta?.parent_id).toBe(result.parent!.id);
   });
 
   it('link and linkError options of applyAsync', async () => {

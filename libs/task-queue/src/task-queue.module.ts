@@ -21,6 +21,7 @@ import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
 import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
+import { CeleryBuiltinTasks } from './canvas/celery-builtins.tasks.js';
 import { ControlClient } from './monitoring/remote-control/control.client.js';
 import { ControlServer } from './monitoring/remote-control/control.server.js';
 import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
@@ -59,6 +60,7 @@ const exported = [
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,
+    CeleryBuiltinTasks,
     BroadcastTransportHost,
     LamportClock,
     CeleryEventsPublisher,

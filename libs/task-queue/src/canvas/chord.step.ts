@@ -35,14 +35,9 @@ export class ChordStep {
   ) {}
 
   async partReturned(part: ChordPartReturn): Promise<void> {
-    if (!this.join) {
-      this.logger.error(
-        `Task ${part.meta.task_id} belongs to chord ${part.groupId}, but the result backend ` +
-          `cannot join chords (use the redis or memory backend): the body ` +
-          `${part.body.task}[${String(part.body.options.task_id)}] will never run.`,
-      );
-      return;
-    }
+    // No join (database backends): the `celery.chord_unlock` task sent with the chord polls
+    // the header and sends the body, as in Celery.
+    if (!this.join) return;
     const outcome = await this.join.onChordPartReturn(part.groupId, part.groupIndex, part.meta);
     if (outcome.state === 'pending') return;
     try {

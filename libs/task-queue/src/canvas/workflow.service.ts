@@ -3,7 +3,12 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskRouter } from '../producer/task.router.js';
 import type { Broker } from '../contracts/broker.interface.js';
-import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
+import type {
+  ResultBackend,
+  SerializedError,
+  TaskMeta,
+} from '../contracts/result-backend.interface.js';
+import type { SignatureDict } from '../contracts/task-message.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
@@ -18,7 +23,12 @@ import { applyErrbacks } from './errbacks.step.js';
 import { outcomeMeta } from './outcome-meta.js';
 import { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
 import { hasSuccessSteps } from './success-steps.js';
-import { toSignature, toSignatureList } from '../producer/canvas/signature.js';
+import {
+  toSignature,
+  toSignatureList,
+  type ApplyCall,
+  type ParentTask,
+} from '../producer/canvas/signature.js';
 import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import type { RunningTask } from '../tasks/task-context.storage.js';
@@ -121,6 +131,19 @@ export class WorkflowService {
    */
   async onRevoked(request: TaskRequest, result: unknown, _hostname: string): Promise<void> {
     await this.chordPart(request, 'REVOKED', result, null);
+  }
+
+  /**
+   * Apply a signature dict on behalf of `parent` (Celery's `signature(d).apply_async()` in a
+   * task): the built-in tasks use it. Resolves the ids of the published messages.
+   */
+  apply(sig: SignatureDict, call: ApplyCall, parent: ParentTask | null): Promise<string[]> {
+    return this.publisher.apply(sig, call, parent);
+  }
+
+  /** Fail a chord body with `error` and run its errbacks (`chord_error_from_stack`). */
+  failChord(body: SignatureDict, error: SerializedError): Promise<void> {
+    return this.chord.fail(body, error);
   }
 
   /** Chord header member (`group` header set and `embed.chord` present): join the chord. */

@@ -22,7 +22,10 @@ import type { CanvasCommitTarget, CanvasRunner } from './canvas-types.js';
 import { resolveChordJoin } from './chord-join.resolver.js';
 import { freezeSignature, unrollGroup, type ResultNode } from './freeze.js';
 import { SignaturePublisher } from './signature.publisher.js';
-import { toSignatureList, type ApplyCall, type ParentTask } from './signature.js';
+import { toSignature, toSignatureList, type ApplyCall, type ParentTask } from './signature.js';
+
+/** `task.map()` / `.starmap()` applied alone are routed like the task they call (`route_name`). */
+const ROUTED_BY_TASK = new Set(['celery.map', 'celery.starmap']);
 
 /**
  * Applies canvases built in Node (`producer.s()`, `chain()`, `group()`, `chord()` ...): freezes
@@ -56,6 +59,8 @@ export class CanvasApplier implements CanvasRunner {
   /** Freeze `dict`, send it, resolve the handle of what it produces. */
   async apply(dict: SignatureDict, call: ApplyCall): Promise<ResultHandle> {
     const frozen = structuredClone(dict);
+    const inner = ROUTED_BY_TASK.has(frozen.task) ? toSignature(frozen.kwargs.task) : null;
+    if (inner) call = { ...call, options: { route_name: inner.task, ...call.options } };
     const node = this.freeze(frozen, call);
     const request = taskContextStorage.getStore()?.request;
     const parent: ParentTask | null = request ? { id: request.id, rootId: request.rootId } : null;

@@ -17,7 +17,14 @@ import {
  */
 export type CanvasStep =
   | { kind: 'send'; signature: SignatureDict }
-  | { kind: 'chord-size'; groupId: string; size: number };
+  | {
+      kind: 'chord-size';
+      groupId: string;
+      size: number;
+      /** The chord body (frozen) and the header's result ids, for `celery.chord_unlock`. */
+      body: SignatureDict;
+      resultIds: string[];
+    };
 
 /**
  * Celery's `apply_async` for any signature dict, as a list of steps: plain tasks are one
@@ -144,9 +151,10 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
     ...headerOptions
   } = bodyOptions;
   const steps: CanvasStep[] = [];
+  const resultIds = members.map(ensureResultId);
   members.forEach((member, index) => {
     if (index === members.length - 1) {
-      steps.push({ kind: 'chord-size', groupId, size: members.length });
+      steps.push({ kind: 'chord-size', groupId, size: members.length, body, resultIds });
     }
     steps.push(
       ...expandSignature(member, {
@@ -162,4 +170,14 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
 /** The tasks of a chain dict with the last one replaced. */
 function replaceLast(chain: SignatureDict, last: SignatureDict): SignatureDict[] {
   return [...toSignatureList(chain.kwargs.tasks).slice(0, -1), last];
+}
+
+/** Give a header member (a chain's last step) its task id if it has none; returns it. */
+function ensureResultId(member: SignatureDict): string {
+  const last =
+    member.subtask_type === 'chain' ? toSignatureList(member.kwargs.tasks).at(-1) : member;
+  const target = last ?? member;
+  if (typeof target.options.task_id !== 'string') target.options.task_id = randomUUID();
+  if (target !== member) member.kwargs = { ...member.kwargs, tasks: replaceLast(member, target) };
+  return target.options.task_id as string;
 }

@@ -6,7 +6,9 @@ import type { Broker } from '../../contracts/broker.interface.js';
 import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { createTaskMessage } from '../../protocol/task-message.factory.js';
-import { expandSignature } from './canvas.expander.js';
+import { expandSignature, type CanvasStep } from './canvas.expander.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import { resultTuple } from '../../results/chord-parts.js';
 import type { ChordJoinCapable } from '../../contracts/chord-join.interface.js';
 import { signatureMessage } from './signature-message.js';
 import type { ApplyCall, ParentTask } from './signature.js';
@@ -42,18 +44,53 @@ export class SignaturePublisher {
     const ids: string[] = [];
     for (const step of expandSignature(sig, call)) {
       if (step.kind === 'chord-size') {
-        if (!this.deps.chordJoin) {
-          throw new Error(
-            `Cannot start chord ${step.groupId}: the ${this.deps.backend?.kind ?? 'disabled'} ` +
-              `result backend cannot join chords (use the redis or memory backend).`,
-          );
-        }
-        await this.deps.chordJoin.setChordSize(step.groupId, step.size);
+        if (this.deps.chordJoin) await this.deps.chordJoin.setChordSize(step.groupId, step.size);
+        else await this.sendChordUnlock(step, parent);
       } else {
         ids.push(await this.send(step.signature, parent));
       }
     }
     return ids;
+  }
+
+  /**
+   * Backends without a chord join (database): Celery's `fallback_chord_unlock`, a
+   * `celery.chord_unlock` task polling the header every second, routed like the body.
+   */
+  private async sendChordUnlock(
+    step: Extract<CanvasStep, { kind: 'chord-size' }>,
+    parent: ParentTask | null,
+  ): Promise<void> {
+    const backend = this.deps.backend;
+    if (!backend || backend.kind === 'rpc') {
+      throw new ConfigurationError(
+        `Cannot start chord ${step.groupId}: the ${backend?.kind ?? 'disabled'} result ` +
+          `backend cannot complete chords (as in Celery); use redis, memory or typeorm.`,
+      );
+    }
+    const body = step.body;
+    const bodyTask = this.deps.registry.get(body.task)?.options;
+    const { queue } = this.deps.router.route(
+      body.task,
+      { ...this.deps.config.taskDefaults, ...bodyTask },
+      { queue: typeof body.options.queue === 'string' ? body.options.queue : undefined },
+    );
+    const priority = body.options.priority ?? bodyTask?.priority ?? 0;
+    await this.send(
+      {
+        task: 'celery.chord_unlock',
+        args: [step.groupId, body],
+        kwargs: {
+          interval: null,
+          max_retries: null,
+          result: step.resultIds.map((id) => resultTuple(id)),
+        },
+        options: { countdown: 1, queue, priority },
+        subtask_type: null,
+        immutable: false,
+      },
+      parent,
+    );
   }
 
   private async send(sig: SignatureDict, parent: ParentTask | null): Promise<string> {
@@ -62,7 +99,7 @@ export class SignaturePublisher {
       ...this.deps.config.taskDefaults,
       ...this.deps.registry.get(sig.task)?.options,
     };
-    const destination = this.deps.router.route(sig.task, taskOptions, { queue, priority });
+    const destination = this.deps.router.route(routeName(sig), taskOptions, { queue, priority });
     const message = createTaskMessage({
       ...spec,
       priority: destination.priority,
@@ -79,4 +116,12 @@ export class SignaturePublisher {
     );
     return message.headers.id;
   }
+}
+
+/**
+ * The name routes are matched against: the task's, or `route_name` (Celery's `map` / `starmap`
+ * applied alone go where the task they call goes).
+ */
+function routeName(sig: SignatureDict): string {
+  return typeof sig.options.route_name === 'string' ? sig.options.route_name : sig.task;
 }
