@@ -146,3 +146,42 @@ export type {
   ControlRequest,
 } from './monitoring/remote-control/control-message.js';
 export type { CeleryEventsOptions } from './config/events-options.js';
+export { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
+export type { CeleryEvent } from './monitoring/celery-events/event-fields.js';
+export {
+  ClusterState,
+  type ClusterChange,
+  type ClusterStateOptions,
+} from './monitoring/cluster-state/cluster-state.js';
+export type { TaskRecord } from './monitoring/cluster-state/task-record.js';
+export type { WorkerRecord } from './monitoring/cluster-state/worker-record.js';
+export type { TaskPage, TaskQuery } from './monitoring/cluster-state/task-query.js';
+
+// Periodic tasks (beat)
+export { TaskQueueBeatModule } from './task-queue-beat.module.js';
+export type { BeatOptions } from './beat/beat-options.js';
+export { Periodic, type PeriodicOptions } from './beat/periodic.decorator.js';
+export { Schedules, type ScheduleInfo } from './beat/schedules.service.js';
+export { BeatService } from './beat/beat.service.js';
+export {
+  BeatEvents,
+  type BeatEvent,
+  type BeatFiredEvent,
+  type BeatLeaderEvent,
+  type BeatPublishFailedEvent,
+  type BeatSkippedEvent,
+} from './beat/beat-events.js';
+export { beatTaskId } from './beat/task-id.js';
+export type {
+  BeatLease,
+  CatchUpPolicy,
+  PendingFire,
+  ScheduleClaim,
+  ScheduleDefinition,
+  ScheduleSpec,
+  ScheduleState,
+  ScheduleStore,
+  StoredSchedule,
+  StoredScheduleSpec,
+} from './contracts/schedule-store.interface.js';
+export { MemoryScheduleStore } from './transports/memory/memory.schedule-store.js';

@@ -16,6 +16,8 @@ import { REVOKE_BROADCAST, TaskRevoker } from './revocation/task-revoker.js';
 import { TaskContext } from './tasks/task-context.js';
 import { TaskEvents } from './tasks/task-events.js';
 import { TaskExecutor } from './worker/task-executor.js';
+import { TaskOutcomes } from './worker/task-outcomes.js';
+import { TaskPools } from './worker/pool/task-pools.js';
 import { WorkerConnections } from './worker/worker-connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
@@ -27,6 +29,7 @@ import { ControlServer } from './monitoring/remote-control/control.server.js';
 import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
 import { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
 import { LamportClock } from './monitoring/celery-events/lamport-clock.js';
+import { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
 
 const exported = [
   TaskClient,
@@ -37,6 +40,7 @@ const exported = [
   DeadLetters,
   RevokedTasks,
   ControlClient,
+  CeleryEventsReceiver,
 ];
 
 /**
@@ -56,6 +60,8 @@ const exported = [
     CanvasApplier,
     ResultRecorder,
     TaskExecutor,
+    TaskOutcomes,
+    TaskPools,
     WorkerConnections,
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
