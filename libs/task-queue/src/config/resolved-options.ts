@@ -4,7 +4,11 @@ import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
-import type { TaskRoute, TypeOrmIntegrationOptions } from './task-queue-options.interface.js';
+import type {
+  TaskRoute,
+  TypeOrmIntegrationOptions,
+  WorkerHttpOptions,
+} from './task-queue-options.interface.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedTaskQueueOptions {
@@ -20,6 +24,8 @@ export interface ResolvedTaskQueueOptions {
     hostname: string;
     shutdownTimeout: number;
     banner: boolean;
+    /** The worker's health / metrics HTTP server, or null for none. */
+    http: Required<WorkerHttpOptions> | null;
   };
   taskDefaults: TaskOptions;
   resultExpires: number;

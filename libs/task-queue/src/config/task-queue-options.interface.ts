@@ -32,6 +32,21 @@ export interface WorkerOptions {
   shutdownTimeout?: number;
   /** Log a start-up banner (default true). */
   banner?: boolean;
+  /**
+   * Serve `/health/live`, `/health/ready` and (with `TaskQueueMetricsModule` from
+   * `celeriac/prometheus`) `/metrics` on a small HTTP server of this process: for worker-only
+   * processes that have no HTTP server of their own. Off by default. See
+   * docs/metrics-and-health.md.
+   */
+  http?: WorkerHttpOptions;
+}
+
+/** `worker.http`: where the health and metrics server listens. @publicApi */
+export interface WorkerHttpOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Interface to bind; default `0.0.0.0` (all, for Kubernetes probes). */
+  host?: string;
 }
 
 /** TypeORM integration: `delayOnCommit`, the outbox and the `typeorm` result backend. */
