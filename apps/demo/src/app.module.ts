@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { TaskQueueModule } from 'celeriac';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
+import { TaskQueueTerminusModule } from 'celeriac/terminus';
 import type { DataSource } from 'typeorm';
 import { databaseConfig } from './database.config.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
@@ -14,6 +16,9 @@ import { taskQueueConfig } from './task-queue.config.js';
       inject: [getDataSourceToken()],
       useFactory: (dataSource: DataSource) => taskQueueConfig(dataSource),
     }),
+    // GET /metrics, and GET /health/live + /health/ready (docs/metrics-and-health.md).
+    TaskQueueMetricsModule.forRoot(),
+    TaskQueueTerminusModule.forRoot(),
     OrdersModule,
     NotificationsModule,
   ],
