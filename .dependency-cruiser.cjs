@@ -17,15 +17,22 @@ module.exports = {
           '(?!protocol/|results/|contracts/|config/|errors/|utils/|task-queue\\.(constants|messages)\\.ts)',
         ],
       ],
-      ['tasks', ['producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/']],
+      [
+        'tasks',
+        ['producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/', 'beat/'],
+      ],
       [
         '(revocation|broadcast)',
-        ['producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/'],
+        ['producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/', 'beat/'],
       ],
-      ['producer', ['worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/']],
-      ['canvas', ['worker/', 'monitoring/', 'transaction/', 'transports/']],
-      ['worker', ['monitoring/', 'transaction/', 'transports/']],
-      ['transports', ['tasks/', 'producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/']],
+      ['producer', ['worker/', 'canvas/', 'monitoring/', 'transaction/', 'transports/', 'beat/']],
+      ['canvas', ['worker/', 'monitoring/', 'transaction/', 'transports/', 'beat/']],
+      ['worker', ['monitoring/', 'transaction/', 'transports/', 'beat/']],
+      ['beat', ['worker/', 'monitoring/', 'transaction/', 'transports/']],
+      [
+        'transports',
+        ['tasks/', 'producer/', 'worker/', 'canvas/', 'monitoring/', 'transaction/', 'beat/'],
+      ],
     ].map(([from, targets]) => ({
       name: `layers-${from.replace(/\W/g, '')}`,
       severity: 'error',

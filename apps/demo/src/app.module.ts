@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { TaskQueueModule } from 'celeriac';
+import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { TaskQueueTerminusModule } from 'celeriac/terminus';
 import type { DataSource } from 'typeorm';
 import { databaseConfig } from './database.config.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { beatConfig } from './beat.config.js';
 import { taskQueueConfig } from './task-queue.config.js';
 
 @Module({
@@ -16,11 +18,13 @@ import { taskQueueConfig } from './task-queue.config.js';
       inject: [getDataSourceToken()],
       useFactory: (dataSource: DataSource) => taskQueueConfig(dataSource),
     }),
+    TaskQueueBeatModule.forRoot(beatConfig()),
     // GET /metrics, and GET /health/live + /health/ready (docs/metrics-and-health.md).
     TaskQueueMetricsModule.forRoot(),
     TaskQueueTerminusModule.forRoot(),
     OrdersModule,
     NotificationsModule,
+    ReportsModule,
   ],
 })
 export class AppModule {}

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { TaskQueueModule } from 'celeriac';
+import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { databaseConfig } from '../../demo/src/database.config.js';
 import { NotificationsModule } from '../../demo/src/notifications/notifications.module.js';
 import { OrdersModule } from '../../demo/src/orders/orders.module.js';
+import { ReportsModule } from '../../demo/src/reports/reports.module.js';
+import { beatConfig } from '../../demo/src/beat.config.js';
 import { taskQueueConfig } from '../../demo/src/task-queue.config.js';
 
 /** The demo's feature modules, without HTTP: a worker-only process. */
@@ -19,10 +21,12 @@ import { taskQueueConfig } from '../../demo/src/task-queue.config.js';
         return { ...options, worker: { ...options.worker, enabled: true } };
       },
     }),
+    TaskQueueBeatModule.forRoot(beatConfig()),
     // Served on the worker.http server (CELERIAC_HTTP_PORT): /metrics next to the probes.
     TaskQueueMetricsModule.forRoot({ path: false }),
     OrdersModule,
     NotificationsModule,
+    ReportsModule,
   ],
 })
 export class WorkerModule {}

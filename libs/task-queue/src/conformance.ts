@@ -7,3 +7,7 @@ export {
   describeResultBackendConformance,
   type ResultBackendConformanceOptions,
 } from './testing/conformance/result-backend.conformance.js';
+export {
+  describeScheduleStoreConformance,
+  type ScheduleStoreConformanceOptions,
+} from './testing/conformance/schedule-store.conformance.js';

@@ -126,3 +126,32 @@ export type {
   ControlRequest,
 } from './monitoring/remote-control/control-message.js';
 export type { CeleryEventsOptions } from './config/events-options.js';
+
+// Periodic tasks (beat)
+export { TaskQueueBeatModule } from './task-queue-beat.module.js';
+export type { BeatOptions } from './beat/beat-options.js';
+export { Periodic, type PeriodicOptions } from './beat/periodic.decorator.js';
+export { Schedules, type ScheduleInfo } from './beat/schedules.service.js';
+export { BeatService } from './beat/beat.service.js';
+export {
+  BeatEvents,
+  type BeatEvent,
+  type BeatFiredEvent,
+  type BeatLeaderEvent,
+  type BeatPublishFailedEvent,
+  type BeatSkippedEvent,
+} from './beat/beat-events.js';
+export { beatTaskId } from './beat/task-id.js';
+export type {
+  BeatLease,
+  CatchUpPolicy,
+  PendingFire,
+  ScheduleClaim,
+  ScheduleDefinition,
+  ScheduleSpec,
+  ScheduleState,
+  ScheduleStore,
+  StoredSchedule,
+  StoredScheduleSpec,
+} from './contracts/schedule-store.interface.js';
+export { MemoryScheduleStore } from './transports/memory/memory.schedule-store.js';

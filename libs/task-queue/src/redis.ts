@@ -12,3 +12,7 @@ export {
   type SavedGroup,
 } from './results/chord-parts.js';
 export { RedisRevocationStore } from './transports/redis/redis.revocation-store.js';
+export {
+  RedisScheduleStore,
+  type RedisScheduleStoreOptions,
+} from './transports/redis/redis.schedule-store.js';

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { beatCommand } from './beat.command.js';
 import { callCommand } from './call.command.js';
 import type { CliCommand } from './cli-command.js';
 import { CliError, ExitCode, UsageError } from './cli-error.js';
@@ -7,6 +8,7 @@ import { inspectCommand } from './inspect.command.js';
 import { purgeCommand } from './purge.command.js';
 import { queuesCommand } from './queues.command.js';
 import { resultCommand } from './result.command.js';
+import { scheduleCommand } from './schedule.command.js';
 
 /** Every `celeriac` command, in help order. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -15,6 +17,8 @@ export const COMMANDS: readonly CliCommand[] = [
   inspectCommand,
   purgeCommand,
   queuesCommand,
+  beatCommand,
+  scheduleCommand,
 ];
 
 /** The overall help text. */

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import type { PendingFire, ScheduleDefinition } from '../contracts/schedule-store.interface.js';
+import { TaskClient } from '../producer/task.client.js';
+import { isReadyState } from '../results/task-states.js';
+import { DEDUPE_HEADER } from '../task-queue.constants.js';
+import { PERIODIC_TASK_NAME_HEADER } from './beat.constants.js';
+
+/**
+ * Publishes fires as ordinary Celery task messages: the deterministic task id, the
+ * `periodic_task_name` header, and the dedupe header so a second copy of a fire that already
+ * succeeded is skipped by workers.
+ */
+@Injectable()
+export class BeatPublisher {
+  constructor(private readonly client: TaskClient) {}
+
+  async publish(definition: ScheduleDefinition, fire: PendingFire): Promise<void> {
+    await this.client.send(definition.task, definition.args, definition.kwargs, {
+      taskId: fire.taskId,
+      queue: definition.queue,
+      priority: definition.priority,
+      expires:
+        definition.expires !== undefined
+          ? new Date(fire.scheduledAt + definition.expires * 1000)
+          : undefined,
+      headers: {
+        ...definition.headers,
+        [PERIODIC_TASK_NAME_HEADER]: definition.name,
+        [DEDUPE_HEADER]: true,
+      },
+    });
+  }
+
+  /** Trigger now, outside the schedule: a fresh task id. */
+  async publishNow(definition: ScheduleDefinition): Promise<string> {
+    const result = await this.client.send(definition.task, definition.args, definition.kwargs, {
+      queue: definition.queue,
+      priority: definition.priority,
+      headers: { ...definition.headers, [PERIODIC_TASK_NAME_HEADER]: definition.name },
+    });
+    return result.id;
+  }
+
+  /** Whether the task `taskId` is still queued or running (overlap `skip`). */
+  async stillRunning(taskId: string): Promise<boolean> {
+    try {
+      return !isReadyState(await this.client.result(taskId).state());
+    } catch {
+      return false; // no result backend: overlap cannot be known
+    }
+  }
+}

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import type {
+  BeatLease,
+  PendingFire,
+  ScheduleClaim,
+  ScheduleStore,
+  StoredSchedule,
+} from '../contracts/schedule-store.interface.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
+import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
+import { BeatEvents } from './beat-events.js';
+import { BeatLeaseLoop } from './beat-lease.js';
+import type { ResolvedBeatOptions } from './beat-options.js';
+import { BeatPublisher } from './beat-publisher.js';
+import { FireHeap } from './fire-heap.js';
+import { planFires } from './fire-planner.js';
+import { fireJitter } from './task-id.js';
+import { beatTaskId } from './task-id.js';
+
+/** Claims sent to the store in one script call at most. */
+const CLAIM_BATCH = 500;
+
+/**
+ * The beat of this process: competes for the lease; as leader, keeps every schedule's next
+ * fire in a min-heap, sleeps until the earliest is due, claims the due fires in one fenced
+ * store step, publishes them and confirms them. Edits arrive pushed by the store and touch
+ * only the schedule they name.
+ * @publicApi
+ */
+@Injectable()
+export class BeatService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Beat');
+  private readonly heap = new FireHeap();
+  private readonly schedules = new Map<string, StoredSchedule>();
+  private readonly lease: BeatLeaseLoop;
+  private changes?: Subscription;
+  private timer?: NodeJS.Timeout;
+  private timerDue = Infinity;
+  private ticking = false;
+  private again = false;
+
+  constructor(
+    @Inject(SCHEDULE_STORE) private readonly store: ScheduleStore,
+    @Inject(BEAT_CONFIG) private readonly config: ResolvedBeatOptions,
+    private readonly publisher: BeatPublisher,
+    private readonly events: BeatEvents,
+  ) {
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.lease = new BeatLeaseLoop(store, owner, config.leaseMs, config.renewMs, {
+      acquired: (lease) => void this.becomeLeader(lease),
+      lost: (lease) => this.stepDown(lease),
+    });
+  }
+
+  /** Whether this instance is the leader now. */
+  get isLeader(): boolean {
+    return this.lease.lease !== null;
+  }
+
+  /** This instance's lease owner id. */
+  get owner(): string {
+    return this.lease.owner;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.enabled) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+    // A store the module made from a URL is the module's to close; an instance is the app's.
+    if (typeof this.config.store !== 'object') await this.store.close();
+  }
+
+  /** Start competing for leadership (done at bootstrap unless `enabled: false`). */
+  start(): void {
+    this.changes ??= this.store.changes.subscribe((name) => void this.reload(name));
+    this.lease.start();
+  }
+
+  async stop(): Promise<void> {
+    this.changes?.unsubscribe();
+    this.changes = undefined;
+    await this.lease.stop();
+    this.clearTimer();
+  }
+
+  private async becomeLeader(lease: BeatLease): Promise<void> {
+    this.logger.log(`Beat ${lease.owner} is the leader (fencing token ${lease.token}).`);
+    this.events.emit({
+      type: 'leader',
+      leader: true,
+      owner: lease.owner,
+      token: lease.token,
+      at: Date.now(),
+    });
+    try {
+      const [all, pending] = await Promise.all([this.store.list(), this.store.pending()]);
+      if (this.lease.lease?.token !== lease.token) return;
+      this.heap.clear();
+      this.schedules.clear();
+      for (const stored of all) this.track(stored);
+      await this.publishPending(pending, true);
+      this.arm();
+    } catch (error) {
+      this.logger.error(`Beat could not load the schedules: ${describeThrownLine(error)}`);
+      this.lease.lostNotice(lease);
+    }
+  }
+
+  private stepDown(lease: BeatLease): void {
+    this.logger.warn(`Beat ${lease.owner} is no longer the leader.`);
+    this.events.emit({
+      type: 'leader',
+      leader: false,
+      owner: lease.owner,
+      token: lease.token,
+      at: Date.now(),
+    });
+    this.heap.clear();
+    this.schedules.clear();
+    this.clearTimer();
+  }
+
+  /** A schedule changed in the store: track its new version (leader only). */
+  private async reload(name: string): Promise<void> {
+    if (!this.lease.lease) return;
+    try {
+      const stored = await this.store.get(name);
+      if (!this.lease.lease) return;
+      if (stored) this.track(stored);
+      else {
+        this.schedules.delete(name);
+        this.heap.set(name, null);
+      }
+      this.arm();
+    } catch (error) {
+      this.logger.warn(`Beat could not reload schedule ${name}: ${describeThrownLine(error)}`);
+    }
+  }
+
+  private track(stored: StoredSchedule): void {
+    const { definition, state } = stored;
+    const current = this.schedules.get(definition.name);
+    if (current && current.state.rev > state.rev) return; // an older read
+    this.schedules.set(definition.name, stored);
+    const next = definition.enabled ? state.nextFireAt : null;
+    this.heap.set(
+      definition.name,
+      next === null ? null : next + fireJitter(definition.name, next, definition.jitter),
+    );
+  }
+
+  private arm(): void {
+    const due = this.heap.peek();
+    if (due === null) return this.clearTimer();
+    if (this.timer && due >= this.timerDue) return;
+    this.clearTimer();
+    this.timerDue = due;
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - Date.now()));
+  }
+
+  private clearTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      const lease = this.lease.lease;
+      if (lease) await this.fireDue(lease);
+    } catch (error) {
+      this.logger.error(`Beat tick failed: ${describeThrownLine(error)}`);
+    } finally {
+      this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        setImmediate(() => void this.tick());
+      } else if (this.lease.lease) this.arm();
+    }
+  }
+
+  private async fireDue(lease: BeatLease): Promise<void> {
+    const now = Date.now();
+    const names = this.heap.popDue(now);
+    for (let i = 0; i < names.length; i += CLAIM_BATCH) {
+      const claims: ScheduleClaim[] = [];
+      for (const name of names.slice(i, i + CLAIM_BATCH)) {
+        const claim = await this.plan(name, now);
+        if (claim) claims.push(claim);
+      }
+      if (!claims.length) continue;
+      const applied = await this.store.claim(lease, claims);
+      if (applied === null) {
+        this.logger.warn(`Beat ${lease.owner} lost its lease (fencing token ${lease.token}).`);
+        this.lease.lostNotice(lease);
+        return;
+      }
+      const published: Promise<void>[] = [];
+      claims.forEach((claim, index) => {
+        const stored = this.schedules.get(claim.name);
+        if (!applied[index] || !stored) {
+          void this.reload(claim.name);
+          return;
+        }
+        this.track({
+          definition: stored.definition,
+          state: { ...claim.state, rev: claim.rev + 1 },
+        });
+        if (claim.fires.length) published.push(this.publishFires(claim.fires, false));
+      });
+      await Promise.all(published);
+    }
+  }
+
+  /** The claim for schedule `name` at `now` (null when nothing is due after all). */
+  private async plan(name: string, now: number): Promise<ScheduleClaim | null> {
+    const stored = this.schedules.get(name);
+    if (!stored || !stored.definition.enabled) return null;
+    const { definition, state } = stored;
+    const plan = planFires(
+      { ...definition, catchUp: { ...this.config.catchUp, ...definition.catchUp } },
+      state,
+      now,
+    );
+    let fires = plan.fires;
+    if (plan.skipped)
+      this.events.emit({ type: 'skipped', name, count: plan.skipped, reason: 'catch-up' });
+    if (
+      fires.length &&
+      definition.overlap === 'skip' &&
+      state.lastTaskId &&
+      (await this.publisher.stillRunning(state.lastTaskId))
+    ) {
+      this.events.emit({ type: 'skipped', name, count: fires.length, reason: 'overlap' });
+      fires = [];
+    }
+    const pending: PendingFire[] = fires.map((scheduledAt) => ({
+      name,
+      taskId: beatTaskId(name, scheduledAt),
+      scheduledAt,
+    }));
+    const last = pending[pending.length - 1];
+    return {
+      name,
+      rev: state.rev,
+      fires: pending,
+      state: {
+        nextFireAt: plan.next,
+        lastRunAt: last ? now : state.lastRunAt,
+        lastTaskId: last ? last.taskId : state.lastTaskId,
+        totalRuns: state.totalRuns + pending.length,
+        rev: state.rev + 1,
+      },
+    };
+  }
+
+  private async publishFires(fires: PendingFire[], republished: boolean): Promise<void> {
+    const done: PendingFire[] = [];
+    await Promise.all(
+      fires.map(async (fire) => {
+        const stored = this.schedules.get(fire.name);
+        if (!stored) return void done.push(fire); // removed meanwhile: drop it
+        try {
+          await this.publisher.publish(stored.definition, fire);
+          done.push(fire);
+          if (this.events.listened) {
+            const publishedAt = Date.now();
+            const due =
+              fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
+            this.events.emit({
+              type: 'fired',
+              name: fire.name,
+              task: stored.definition.task,
+              taskId: fire.taskId,
+              scheduledAt: fire.scheduledAt,
+              publishedAt,
+              lateness: publishedAt - due,
+              republished,
+            });
+          }
+        } catch (error) {
+          this.logger.error(
+            `Beat could not publish ${fire.name}[${fire.taskId}]: ${describeThrownLine(error)}`,
+          );
+          this.events.emit({
+            type: 'publish-failed',
+            name: fire.name,
+            taskId: fire.taskId,
+            error: describeThrownLine(error),
+          });
+        }
+      }),
+    );
+    if (done.length) await this.store.confirm(done).catch(() => undefined);
+  }
+
+  private async publishPending(pending: PendingFire[], republished: boolean): Promise<void> {
+    if (!pending.length) return;
+    this.logger.log(
+      `Beat publishes ${pending.length} fire(s) claimed but not confirmed by an earlier leader.`,
+    );
+    await this.publishFires(pending, republished);
+  }
+}

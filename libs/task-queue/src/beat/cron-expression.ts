@@ -1,0 +1,55 @@
+import { Cron } from 'croner';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import { ZonedTime } from './zoned-time.js';
+
+/**
+ * A cron expression in an IANA time zone: the one place that knows the cron library (croner).
+ *
+ * Field semantics are Celery's `crontab`: `minute hour day_of_month month_of_year day_of_week`
+ * (an optional seconds field first), day_of_week 0 (or 7) = Sunday, names allowed, and when
+ * both day fields are restricted a day must match both (Celery ANDs them; Vixie cron ORs).
+ *
+ * DST: croner matches the expression against wall-clock time with no zone of its own, and
+ * {@link ZonedTime} maps the wall time to an instant. So a wall time that does not exist (the
+ * skipped hour of spring-forward) fires once, at the first instant after the gap, and a wall
+ * time that occurs twice (fall-back) fires once, at its first occurrence.
+ */
+export class CronExpression {
+  private readonly cron: Cron;
+  private readonly zone: ZonedTime;
+
+  constructor(
+    readonly expression: string,
+    readonly tz: string = 'UTC',
+  ) {
+    const fields = expression.trim().split(/\s+/);
+    if (fields.length !== 5 && fields.length !== 6) {
+      throw new ConfigurationError(
+        `Cron expression "${expression}" must have 5 fields (minute hour day-of-month month ` +
+          `day-of-week) or 6 (seconds first).`,
+      );
+    }
+    try {
+      this.cron = new Cron(expression, { timezone: 'UTC', domAndDow: true, paused: true });
+    } catch (error) {
+      throw new ConfigurationError(
+        `Invalid cron expression "${expression}": ${(error as Error).message}`,
+      );
+    }
+    this.zone = new ZonedTime(tz);
+  }
+
+  /** The first fire instant strictly after `after` (epoch ms), or null if there is none. */
+  nextAfter(after: number): number | null {
+    let wall = this.zone.wallAt(after);
+    // Fall-back: wall times of the repeated hour already fired map to instants <= after.
+    for (let guard = 0; guard < 10_000; guard++) {
+      const next = this.cron.nextRun(new Date(wall));
+      if (!next) return null;
+      wall = next.getTime();
+      const instant = this.zone.instantOf(wall);
+      if (instant > after) return instant;
+    }
+    return null;
+  }
+}

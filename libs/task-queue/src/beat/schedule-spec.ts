@@ -1,0 +1,67 @@
+import type {
+  ScheduleDefinition,
+  ScheduleSpec,
+  StoredScheduleSpec,
+} from '../contracts/schedule-store.interface.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import { CronExpression } from './cron-expression.js';
+
+const crons = new Map<string, CronExpression>();
+
+/** Validate a user's spec and turn it into its stored, JSON-safe form. */
+export function toStoredSpec(spec: ScheduleSpec | string, where: string): StoredScheduleSpec {
+  if (typeof spec === 'string') spec = { cron: spec };
+  if ('cron' in spec) {
+    cronOf(spec.cron, spec.tz); // throws on a bad expression or zone
+    return spec.tz ? { cron: spec.cron, tz: spec.tz } : { cron: spec.cron };
+  }
+  if ('every' in spec) {
+    if (!(typeof spec.every === 'number' && spec.every > 0 && Number.isFinite(spec.every))) {
+      throw new ConfigurationError(`${where}: every must be a positive number of seconds.`);
+    }
+    return { every: spec.every };
+  }
+  if ('at' in spec) {
+    const at = new Date(spec.at).getTime();
+    if (Number.isNaN(at)) throw new ConfigurationError(`${where}: at is not a valid instant.`);
+    return { at };
+  }
+  throw new ConfigurationError(`${where}: give a cron expression, { every } or { at }.`);
+}
+
+/** A readable form of a stored spec (CLI, logs). */
+export function describeSpec(spec: StoredScheduleSpec): string {
+  if ('cron' in spec) return spec.tz ? `${spec.cron} (${spec.tz})` : spec.cron;
+  if ('every' in spec) return `every ${spec.every}s`;
+  return `at ${new Date(spec.at).toISOString()}`;
+}
+
+/**
+ * The first scheduled instant of `definition` strictly after `after`, honouring its start and
+ * end dates; null when it never fires again. `every` schedules are anchored at the epoch (or
+ * at `startAt`), so every beat computes the same instants.
+ */
+export function nextFireAfter(definition: ScheduleDefinition, after: number): number | null {
+  const { schedule, startAt, endAt } = definition;
+  const from = startAt !== undefined && startAt - 1 > after ? startAt - 1 : after;
+  let next: number | null;
+  if ('cron' in schedule) next = cronOf(schedule.cron, schedule.tz).nextAfter(from);
+  else if ('every' in schedule) {
+    const period = Math.round(schedule.every * 1000);
+    const anchor = startAt ?? 0;
+    next = anchor + (Math.floor((from - anchor) / period) + 1) * period;
+  } else next = schedule.at > from ? schedule.at : null;
+  if (next !== null && endAt !== undefined && next > endAt) return null;
+  return next;
+}
+
+function cronOf(expression: string, tz = 'UTC'): CronExpression {
+  const key = `${tz} ${expression}`;
+  let cron = crons.get(key);
+  if (!cron) {
+    cron = new CronExpression(expression, tz);
+    if (crons.size > 10_000) crons.clear();
+    crons.set(key, cron);
+  }
+  return cron;
+}

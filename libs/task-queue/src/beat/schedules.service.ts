@@ -1,0 +1,161 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type {
+  ScheduleDefinition,
+  ScheduleSpec,
+  ScheduleStore,
+  StoredSchedule,
+  StoredScheduleSpec,
+} from '../contracts/schedule-store.interface.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
+import type { ResolvedBeatOptions } from './beat-options.js';
+import { BeatPublisher } from './beat-publisher.js';
+import { freshState } from './fire-planner.js';
+import type { PeriodicOptions } from './periodic.decorator.js';
+import { PeriodicExplorer } from './periodic.explorer.js';
+import { toScheduleDefinition } from './schedule-definition.js';
+
+/** A schedule as `Schedules.list()` shows it. @publicApi */
+export interface ScheduleInfo {
+  name: string;
+  task: string;
+  schedule: StoredScheduleSpec;
+  enabled: boolean;
+  source: ScheduleDefinition['source'];
+  /** Next scheduled instant (null: paused or finished). */
+  nextFireAt: Date | null;
+  lastRunAt: Date | null;
+  lastTaskId: string | null;
+  totalRuns: number;
+  definition: ScheduleDefinition;
+}
+
+/**
+ * Runtime CRUD of schedules, from any instance (the leader applies edits within milliseconds:
+ * the store pushes them). Also writes the app's `@Periodic` schedules at boot.
+ *
+ * @example
+ * await schedules.add('cleanup', 'maintenance.cleanup', '*\/15 * * * *', { tz: 'Europe/Berlin' });
+ * await schedules.pause('cleanup');
+ * @publicApi
+ */
+@Injectable()
+export class Schedules implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Beat');
+
+  constructor(
+    @Inject(SCHEDULE_STORE) private readonly store: ScheduleStore,
+    @Inject(BEAT_CONFIG) private readonly config: ResolvedBeatOptions,
+    private readonly explorer: PeriodicExplorer,
+    private readonly publisher: BeatPublisher,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.syncDecorators) return;
+    let written = 0;
+    for (const definition of this.explorer.definitions) {
+      const current = await this.store.get(definition.name);
+      if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) continue;
+      const state = freshState(definition, Date.now(), current?.state);
+      if (await this.store.save(definition, state, true)) written++;
+    }
+    if (written) this.logger.log(`Beat wrote ${written} @Periodic schedule(s) to the store.`);
+  }
+
+  /** Every schedule, by next fire. */
+  async list(): Promise<ScheduleInfo[]> {
+    const all = (await this.store.list()).map(toInfo);
+    return all.sort(
+      (a, b) =>
+        (a.nextFireAt?.getTime() ?? Infinity) - (b.nextFireAt?.getTime() ?? Infinity) ||
+        a.name.localeCompare(b.name),
+    );
+  }
+
+  async get(name: string): Promise<ScheduleInfo | null> {
+    const stored = await this.store.get(name);
+    return stored ? toInfo(stored) : null;
+  }
+
+  /**
+   * Create or replace schedule `name` sending `task` (a cron expression, `{ every }` seconds,
+   * or `{ at }` for a one-off). Its run count is kept when it existed.
+   */
+  async add(
+    name: string,
+    task: string,
+    spec: string | ScheduleSpec,
+    options: Omit<PeriodicOptions, 'name'> = {},
+  ): Promise<ScheduleInfo> {
+    const definition = toScheduleDefinition(name, task, spec, options, 'api');
+    const current = await this.store.get(name);
+    const state = freshState(definition, Date.now(), current?.state);
+    await this.store.save(definition, state);
+    return toInfo({ definition, state });
+  }
+
+  /** A one-off (clocked) run of `task` at `at`. */
+  once(
+    name: string,
+    task: string,
+    at: Date,
+    options: Omit<PeriodicOptions, 'name'> = {},
+  ): Promise<ScheduleInfo> {
+    return this.add(name, task, { at }, options);
+  }
+
+  /** Change some fields of an existing schedule (its next fire is recomputed from now). */
+  async update(
+    name: string,
+    changes: Partial<Omit<ScheduleDefinition, 'name' | 'source'>>,
+  ): Promise<ScheduleInfo> {
+    const current = await this.require(name);
+    const definition: ScheduleDefinition = { ...current.definition, ...changes, name };
+    const state = freshState(definition, Date.now(), current.state);
+    await this.store.save(definition, state);
+    return toInfo({ definition, state });
+  }
+
+  /** Stop firing (fires missed while paused are never published). */
+  pause(name: string): Promise<ScheduleInfo> {
+    return this.update(name, { enabled: false });
+  }
+
+  /** Fire again, from the next scheduled instant after now. */
+  resume(name: string): Promise<ScheduleInfo> {
+    return this.update(name, { enabled: true });
+  }
+
+  /** Publish the schedule's task now, outside its schedule; resolves the task id. */
+  async trigger(name: string): Promise<string> {
+    const current = await this.require(name);
+    return this.publisher.publishNow(current.definition);
+  }
+
+  /** Delete; resolves whether it existed. A `@Periodic` one comes back at the app's next boot. */
+  remove(name: string): Promise<boolean> {
+    return this.store.remove(name);
+  }
+
+  private async require(name: string): Promise<StoredSchedule> {
+    const current = await this.store.get(name);
+    if (!current) throw new ConfigurationError(`No schedule named "${name}".`);
+    return current;
+  }
+}
+
+function toInfo({ definition, state }: StoredSchedule): ScheduleInfo {
+  const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+  return {
+    name: definition.name,
+    task: definition.task,
+    schedule: definition.schedule,
+    enabled: definition.enabled,
+    source: definition.source,
+    nextFireAt: date(state.nextFireAt),
+    lastRunAt: date(state.lastRunAt),
+    lastTaskId: state.lastTaskId,
+    totalRuns: state.totalRuns,
+    definition,
+  };
+}

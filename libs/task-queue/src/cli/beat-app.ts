@@ -1,0 +1,50 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { BeatOptions } from '../beat/beat-options.js';
+import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
+import { TaskQueueModule } from '../task-queue.module.js';
+import { UsageError } from './cli-error.js';
+
+/** The beat flags shared by `celeriac beat` and `celeriac schedule`. */
+export const BEAT_OPTIONS = {
+  store: { type: 'string' },
+  'key-prefix': { type: 'string' },
+} as const;
+
+export const BEAT_USAGE =
+  '[--store URL] [--key-prefix P]  (store default: env CELERIAC_BEAT_STORE, else the broker)';
+
+/**
+ * A Nest application context with Celeriac (producer only, no worker, no events) and the beat
+ * module: what the beat and schedule commands run on.
+ */
+export async function createBeatApp(
+  flags: { broker?: string; backend?: string; store?: string; 'key-prefix'?: string },
+  beat: Omit<BeatOptions, 'store' | 'keyPrefix'>,
+  logs: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<INestApplicationContext> {
+  const broker = flags.broker ?? env.CELERIAC_BROKER;
+  if (!broker) throw new UsageError('no broker: pass --broker URL or set CELERIAC_BROKER');
+  const backend = flags.backend ?? env.CELERIAC_RESULT_BACKEND;
+  const store = flags.store ?? env.CELERIAC_BEAT_STORE;
+  return NestFactory.createApplicationContext(
+    {
+      module: class CeleriacBeatCli {},
+      imports: [
+        TaskQueueModule.forRoot({
+          broker,
+          resultBackend: backend ?? false,
+          worker: { enabled: false, banner: false },
+          events: { enabled: false },
+        }),
+        TaskQueueBeatModule.forRoot({
+          ...beat,
+          ...(store ? { store } : {}),
+          ...(flags['key-prefix'] ? { keyPrefix: flags['key-prefix'] } : {}),
+        }),
+      ],
+    },
+    { logger: logs ? ['log', 'warn', 'error'] : false, abortOnError: false },
+  );
+}

@@ -1,0 +1,192 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { type Observable, Subject } from 'rxjs';
+import type {
+  BeatLease,
+  PendingFire,
+  ScheduleClaim,
+  ScheduleDefinition,
+  ScheduleState,
+  ScheduleStore,
+  StoredSchedule,
+} from '../../contracts/schedule-store.interface.js';
+import { createRedisClient, duplicateClient, waitUntilReady } from './redis-connection.js';
+import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
+
+const DIR = new URL('./commands/', import.meta.url);
+const FILES = [
+  'beatSave-3.lua',
+  'beatRemove-3.lua',
+  'beatLease-2.lua',
+  'beatRelease-1.lua',
+  'beatClaim-4.lua',
+] as const;
+
+/** Options of {@link RedisScheduleStore}. @publicApi */
+export interface RedisScheduleStoreOptions {
+  /** Prefix of every key and of the change channel (default `celeriac:beat:`). */
+  keyPrefix?: string;
+}
+
+/**
+ * Schedules in Redis. Hashes `<prefix>definitions`, `<prefix>states`, `<prefix>revisions` and
+ * `<prefix>pending` (by name; pending by task id), the lease `<prefix>lease` ("owner|token",
+ * with a TTL) and its fence counter `<prefix>fence`. Every state change is one Lua script in
+ * `commands/beat*.lua`; edits are announced on the channel `<prefix>changes`.
+ * @publicApi
+ */
+export class RedisScheduleStore implements ScheduleStore {
+  private readonly logger = new Logger('Beat');
+  private readonly client: Redis;
+  private subscriber?: Redis;
+  private readonly run: Record<string, LuaCommand>;
+  private readonly keys: Record<
+    'definitions' | 'states' | 'revisions' | 'pending' | 'lease' | 'fence' | 'channel',
+    string
+  >;
+  private readonly changed = new Subject<string>();
+  readonly changes: Observable<string> = this.changed.asObservable();
+
+  constructor(url: string, options: RedisScheduleStoreOptions = {}) {
+    const prefix = options.keyPrefix ?? 'celeriac:beat:';
+    this.client = createRedisClient(url, 'beat', this.logger);
+    this.run = defineLuaCommands(this.client, DIR, FILES);
+    this.keys = {
+      definitions: `${prefix}definitions`,
+      states: `${prefix}states`,
+      revisions: `${prefix}revisions`,
+      pending: `${prefix}pending`,
+      lease: `${prefix}lease`,
+      fence: `${prefix}fence`,
+      channel: `${prefix}changes`,
+    };
+  }
+
+  async connect(): Promise<void> {
+    await waitUntilReady(this.client, 10_000);
+    this.subscriber ??= duplicateClient(this.client, 'beat subscriber', 'celeriac-beat-sub');
+    this.subscriber.on('message', (channel: string, name: string) => {
+      if (channel === this.keys.channel) this.changed.next(name);
+    });
+    await this.subscriber.subscribe(this.keys.channel);
+  }
+
+  async close(): Promise<void> {
+    this.changed.complete();
+    this.subscriber?.disconnect();
+    this.client.disconnect();
+  }
+
+  async list(): Promise<StoredSchedule[]> {
+    const { definitions, states, revisions } = this.keys;
+    const [defs, stateMap, revs] = await Promise.all([
+      this.client.hgetall(definitions),
+      this.client.hgetall(states),
+      this.client.hgetall(revisions),
+    ]);
+    const out: StoredSchedule[] = [];
+    for (const [name, text] of Object.entries(defs)) {
+      const stored = toStored(text, stateMap[name], revs[name]);
+      if (stored) out.push(stored);
+    }
+    return out;
+  }
+
+  async get(name: string): Promise<StoredSchedule | null> {
+    const [[, def], [, state], [, rev]] = (await this.client
+      .multi()
+      .hget(this.keys.definitions, name)
+      .hget(this.keys.states, name)
+      .hget(this.keys.revisions, name)
+      .exec()) as [unknown, string | null][];
+    return def ? toStored(def, state ?? undefined, rev ?? undefined) : null;
+  }
+
+  async save(
+    definition: ScheduleDefinition,
+    state: ScheduleState,
+    keepIfSame = false,
+  ): Promise<boolean> {
+    const { definitions, states, revisions, channel } = this.keys;
+    const rev = await this.run.beatSave!(
+      definitions,
+      states,
+      revisions,
+      definition.name,
+      JSON.stringify(definition),
+      stateJson(state),
+      keepIfSame ? '1' : '0',
+      channel,
+    );
+    return Number(rev) > 0;
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const { definitions, states, revisions, channel } = this.keys;
+    const existed = await this.run.beatRemove!(definitions, states, revisions, name, channel);
+    return Number(existed) === 1;
+  }
+
+  async acquireLease(owner: string, ttlMs: number): Promise<number | null> {
+    const token = await this.run.beatLease!(this.keys.lease, this.keys.fence, owner, ttlMs);
+    return token === null ? null : Number(token);
+  }
+
+  async releaseLease(lease: BeatLease): Promise<void> {
+    await this.run.beatRelease!(this.keys.lease, `${lease.owner}|${lease.token}`);
+  }
+
+  async claim(lease: BeatLease, claims: ScheduleClaim[]): Promise<boolean[] | null> {
+    const args: (string | number)[] = [`${lease.owner}|${lease.token}`];
+    for (const claim of claims) {
+      args.push(claim.name, String(claim.rev), stateJson(claim.state), claim.fires.length);
+      for (const fire of claim.fires) args.push(fire.taskId, JSON.stringify(fire));
+    }
+    const { lease: leaseKey, states, revisions, pending } = this.keys;
+    const reply = await this.run.beatClaim!(leaseKey, states, revisions, pending, ...args);
+    if (!Array.isArray(reply)) return null;
+    return reply.map((applied) => Number(applied) === 1);
+  }
+
+  async confirm(fires: PendingFire[]): Promise<void> {
+    if (fires.length) await this.client.hdel(this.keys.pending, ...fires.map((f) => f.taskId));
+  }
+
+  async pending(): Promise<PendingFire[]> {
+    const all = await this.client.hgetall(this.keys.pending);
+    return Object.values(all).flatMap((text) => {
+      try {
+        return [JSON.parse(text) as PendingFire];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
+
+function stateJson(state: ScheduleState): string {
+  const { rev: _rev, ...rest } = state;
+  return JSON.stringify(rest);
+}
+
+function toStored(
+  definition: string,
+  state: string | undefined,
+  rev: string | undefined,
+): StoredSchedule | null {
+  try {
+    const parsed = state ? (JSON.parse(state) as Omit<ScheduleState, 'rev'>) : null;
+    return {
+      definition: JSON.parse(definition) as ScheduleDefinition,
+      state: {
+        nextFireAt: parsed?.nextFireAt ?? null,
+        lastRunAt: parsed?.lastRunAt ?? null,
+        lastTaskId: parsed?.lastTaskId ?? null,
+        totalRuns: parsed?.totalRuns ?? 0,
+        rev: Number(rev ?? 0),
+      },
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,38 @@
+import type { Broker } from '../contracts/broker.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import type { ScheduleStore } from '../contracts/schedule-store.interface.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import { loadOptionalPeer } from '../utils/load-optional-peer.js';
+import { memoryStoreName } from '../utils/shared-by-name.js';
+import { MemoryScheduleStore } from './memory/memory.schedule-store.js';
+import { redisUrlOf } from './redis/redis-url.js';
+
+/**
+ * The beat's schedule store: an instance as given, a `redis://` / `rediss://` or `memory://`
+ * URL, or by default the broker's Redis, else the result backend's Redis, else process memory
+ * (`memory://<name>` with a named memory broker).
+ */
+export async function createScheduleStore(
+  store: string | ScheduleStore | undefined,
+  broker: string | Broker,
+  resultBackend: string | ResultBackend | false | undefined,
+  keyPrefix: string,
+): Promise<ScheduleStore> {
+  if (store !== undefined && typeof store !== 'string') return store;
+  const memory = typeof broker === 'string' && broker.startsWith('memory:') ? broker : 'memory://';
+  const url = store ?? redisUrlOf(broker, resultBackend) ?? memory;
+  if (/^rediss?:/.test(url)) {
+    const { RedisScheduleStore } = await loadOptionalPeer(
+      'ioredis',
+      'the Redis schedule store',
+      () => import('./redis/redis.schedule-store.js'),
+    );
+    return new RedisScheduleStore(url, { keyPrefix });
+  }
+  if (url.startsWith('memory:')) return new MemoryScheduleStore(memoryStoreName(url));
+  if (store === undefined) return new MemoryScheduleStore();
+  throw new ConfigurationError(
+    `Unsupported beat store "${url}": use redis://, memory:// or a store instance ` +
+      `(TypeOrmScheduleStore from celeriac/typeorm).`,
+  );
+}

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, ensureBuilt, ROOT } from '../support/interop-build.js';
+import { ManagedProcess, runCeleriac, stopAll, uniqueName } from '../support/interop-processes.js';
+import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+
+/** `celeriac schedule ...` and `celeriac beat` (issue 19) against the local Redis. */
+const PREFIX = `test:beat:${uniqueName('cli')}:`;
+const QUEUE = uniqueName('beat-cli');
+const ENV = { CELERIAC_BROKER: REDIS_URL };
+const FLAGS = ['--key-prefix', PREFIX];
+
+let redis: Redis;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  redis = new Redis(REDIS_URL);
+});
+
+afterAll(async () => {
+  await stopAll();
+  await redis.del(QUEUE);
+  redis.disconnect();
+  await deleteKeys(REDIS_URL, PREFIX);
+});
+
+describe('celeriac schedule and celeriac beat', () => {
+  it('adds, lists, pauses, resumes, triggers and removes a schedule', async () => {
+    const add = await runCeleriac(
+      [
+        'schedule',
+        'add',
+        'cli-tick',
+        'e2e.cli_tick',
+        '--every',
+        '1',
+        '--queue',
+        QUEUE,
+        '--args',
+        '[7]',
+        ...FLAGS,
+      ],
+      ENV,
+    );
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(/^cli-tick\te2e\.cli_tick\tevery 1s\tactive\tnext=/);
+    const ls = await runCeleriac(['schedule', 'ls', '--json', ...FLAGS], ENV);
+    expect(JSON.parse(ls.stdout.trim())).toMatchObject({ name: 'cli-tick', enabled: true });
+    expect((await runCeleriac(['schedule', 'pause', 'cli-tick', ...FLAGS], ENV)).stdout).toContain(
+      '\tpaused\t',
+    );
+    expect((await runCeleriac(['schedule', 'resume', 'cli-tick', ...FLAGS], ENV)).stdout).toContain(
+      '\tactive\t',
+    );
+    const trigger = await runCeleriac(['schedule', 'trigger', 'cli-tick', ...FLAGS], ENV);
+    expect(trigger.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await redis.llen(QUEUE)).toBe(1);
+    const bad = await runCeleriac(['schedule', 'add', 'x', 'y', ...FLAGS], ENV);
+    expect(bad.code).toBe(2);
+  });
+
+  it('celeriac beat publishes the schedule with its header, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [CLI_BIN, 'beat', ...FLAGS, '--renew-ms', '200'], {
+      cwd: ROOT,
+      env: { ...process.env, ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const beat = new ManagedProcess('celeriac beat', child);
+    await beat.waitFor(/is the leader/);
+    const before = await redis.llen(QUEUE);
+    const end = Date.now() + 10_000;
+    while ((await redis.llen(QUEUE)) < before + 2 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const message = JSON.parse((await redis.lindex(QUEUE, 0))!) as {
+      headers: Record<string, unknown>;
+    };
+    expect(message.headers.periodic_task_name).toBe('cli-tick');
+    expect(message.headers.task).toBe('e2e.cli_tick');
+    await beat.stop();
+    expect(beat.output).toContain('SIGTERM, stopping');
+    const rm = await runCeleriac(['schedule', 'rm', 'cli-tick', ...FLAGS], ENV);
+    expect(rm.stdout.trim()).toBe('removed cli-tick');
+  });
+});
