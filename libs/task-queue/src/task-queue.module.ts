@@ -39,6 +39,8 @@ const exported = [
   ControlClient,
   TaskQueueHealth,
   WorkerHttpServer,
+  // For the metrics module's Celery events receiver (not public API).
+  BroadcastTransportHost,
 ];
 
 /**
@@ -61,7 +63,6 @@ const exported = [
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,
-    BroadcastTransportHost,
     LamportClock,
     CeleryEventsPublisher,
     ControlServer,

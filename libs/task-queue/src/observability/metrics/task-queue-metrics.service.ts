@@ -1,4 +1,11 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
@@ -9,6 +16,9 @@ import { WorkerService } from '../../worker/worker.service.js';
 import type { MetricsExposition } from '../http/metrics-exposition.js';
 import { DEFAULT_BUCKETS, type TaskQueueMetricsOptions } from './metrics.options.js';
 import { QueueMetrics } from './queue-metrics.js';
+import { ClusterEvents } from './cluster-events.js';
+import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-events.receiver.js';
+import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import { QueueSnapshot } from './queue-snapshot.js';
 import { TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -23,9 +33,14 @@ export const TASK_QUEUE_METRICS_OPTIONS = Symbol('celeriac:metrics-options');
  * @publicApi
  */
 @Injectable()
-export class TaskQueueMetrics implements MetricsExposition, OnModuleInit, OnModuleDestroy {
+export class TaskQueueMetrics
+  implements MetricsExposition, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+{
   readonly registry: Registry;
+  private readonly logger = new Logger('TaskQueueMetrics');
   private subscription?: Subscription;
+  private cluster?: ClusterEvents;
+  private receiver?: CeleryEventsReceiver;
 
   constructor(
     @Inject(TASK_QUEUE_METRICS_OPTIONS) private readonly options: TaskQueueMetricsOptions,
@@ -33,6 +48,7 @@ export class TaskQueueMetrics implements MetricsExposition, OnModuleInit, OnModu
     @Inject(getBrokerToken()) private readonly broker: Broker,
     private readonly events: TaskEvents,
     private readonly worker: WorkerService,
+    private readonly broadcast: BroadcastTransportHost,
   ) {
     this.registry = options.registry ?? new Registry();
   }
@@ -70,10 +86,30 @@ export class TaskQueueMetrics implements MetricsExposition, OnModuleInit, OnModu
     const metrics = new TaskMetrics(registry, this.options.buckets ?? DEFAULT_BUCKETS);
     if (tasks === 'local') {
       this.subscription = this.events.events$.subscribe((event) => metrics.record(event));
+    } else {
+      this.cluster = new ClusterEvents(registry, (event) => metrics.record(event));
     }
   }
 
-  onModuleDestroy(): void {
+  /** `tasks: 'events'`: receive the cluster's Celery events. */
+  async onApplicationBootstrap(): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    try {
+      this.receiver = new CeleryEventsReceiver(await this.broadcast.get(), (event) =>
+        cluster.handle(event),
+      );
+      await this.receiver.start();
+    } catch (error) {
+      this.logger.warn(
+        `Cannot receive Celery events: ${(error as Error).message}. Task counters stay at 0; ` +
+          `queue and worker gauges are not affected.`,
+      );
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
     this.subscription?.unsubscribe();
+    await this.receiver?.stop().catch(() => undefined);
   }
 }
