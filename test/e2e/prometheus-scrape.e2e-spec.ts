@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, type Consumer, type Delivery, getBrokerToken } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { AmqpBroker } from 'celeriac/amqp';

@@ -33,9 +33,20 @@ export const ALL_SYSTEMS: SystemName[] = [
   'celery-add',
 ];
 export type BrokerName = 'redis' | 'amqp';
-/** `drain-py`: drain of a queue pre-filled by Python Celery's `send_task` (realistic systems). */
-export type ScenarioName = 'e2e' | 'enqueue' | 'drain' | 'latency' | 'drain-py';
-export const ALL_SCENARIOS: ScenarioName[] = ['e2e', 'enqueue', 'drain', 'latency', 'drain-py'];
+/**
+ * `drain-py`: drain of a queue pre-filled by Python Celery's `send_task`; `e2e-py`: end to end
+ * with messages exactly as Python writes them, sent by the bench (python-wire.producer.ts).
+ * Both on the realistic systems.
+ */
+export type ScenarioName = 'e2e' | 'enqueue' | 'drain' | 'latency' | 'drain-py' | 'e2e-py';
+export const ALL_SCENARIOS: ScenarioName[] = [
+  'e2e',
+  'enqueue',
+  'drain',
+  'latency',
+  'drain-py',
+  'e2e-py',
+];
 
 /** Worker concurrency of the Node workers (BullMQ's figure in the issue). */
 export const NODE_CONCURRENCY = 50;
@@ -157,11 +168,20 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
   if (celery) targets.push(celeryTarget('redis', redis, redis, 'noop', ['e2e', 'drain'], 'celery'));
   // The realistic workload: results stored (extended) in Redis on both brokers.
   const realistic = (broker: BrokerName, url: string): Target[] => [
-    celeriac(broker, url, redis, 'add', ['e2e', 'drain', 'drain-py', 'latency'], 'celeriac-add'),
-    celeriac(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celeriac-add-E', true),
+    celeriac(
+      broker,
+      url,
+      redis,
+      'add',
+      ['e2e', 'drain', 'drain-py', 'e2e-py', 'latency'],
+      'celeriac-add',
+    ),
+    celeriac(broker, url, redis, 'add', ['e2e', 'drain-py', 'e2e-py'], 'celeriac-add-E', true),
     celeriac(broker, url, redis, 'add', ['drain', 'drain-py'], 'celeriac-add-T', false, true),
     celeriac(broker, url, redis, 'add', ['drain'], 'celeriac-add-M', false, false, true),
-    ...(celery ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celery-add')] : []),
+    ...(celery
+      ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py', 'e2e-py'], 'celery-add')]
+      : []),
   ];
   targets.push(...realistic('redis', redis), bullmq('add', ['e2e', 'drain'], 'bullmq-add'));
   const amqp = env.amqpUrl;

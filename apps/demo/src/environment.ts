@@ -18,6 +18,9 @@ export const DEMO_ENVIRONMENT = {
   DATABASE_URL: 'PostgreSQL URL (default: embedded SQLite in memory)',
   PORT: 'HTTP port of the demo (default 3000)',
   HOST: 'HTTP listen address of the demo (default 127.0.0.1; the container image sets 0.0.0.0)',
+  CELERIAC_TASK_EVENTS: '"1": send task events (the dashboard shows Node tasks then; default off)',
+  DASHBOARD_TOKEN: 'admin token of the dashboard at /celeriac (default: random, printed at start)',
+  DASHBOARD_READONLY_TOKEN: 'token of read-only dashboard users (default: none)',
   DEMO_SAMPLES: '"0": do not place the sample orders at start (demo only)',
 } as const;
 

@@ -20,6 +20,7 @@ export function taskQueueConfig(
     },
     broker: env.CELERIAC_BROKER ?? 'memory://',
     resultBackend: env.CELERIAC_RESULT_BACKEND ?? 'memory://',
+    events: { taskEvents: env.CELERIAC_TASK_EVENTS === '1' },
     routes: { 'notifications.*': { queue: 'notifications' } },
     worker: {
       enabled: env.CELERIAC_WORKER !== '0',

@@ -17,7 +17,11 @@ export type {
   RetryBackoff,
   ErrorClass,
 } from './contracts/task-options.interface.js';
-export type { ApplyOptions, SendOptions } from './contracts/apply-options.interface.js';
+export type {
+  ApplyOptions,
+  SendOptions,
+  SignatureLike,
+} from './contracts/apply-options.interface.js';
 export type {
   StandardSchemaV1,
   StandardSchemaIssue,
@@ -55,6 +59,33 @@ export { TaskClient } from './producer/task.client.js';
 export { TaskProducer, type OnCommitTarget } from './producer/task-producer.js';
 export type { ProducerOf, TaskArgs, TaskMethodName, TaskReturn } from './producer/task-types.js';
 export { AsyncResult, type GetOptions } from './results/async-result.js';
+export { GroupResult, type ResultHandle } from './results/group-result.js';
+export type { ResultTuple } from './results/chord-parts.js';
+
+// Canvas
+export { Canvas, Chain, Chord, Group, Signature } from './producer/canvas/canvas-signature.js';
+export {
+  chain,
+  chord,
+  chunks,
+  group,
+  signature,
+  xmap,
+  xstarmap,
+} from './producer/canvas/canvas.functions.js';
+export type {
+  AnyArgs,
+  AnyCanvas,
+  CanvasCommitTarget,
+  CanvasLike,
+  CanvasRunner,
+  DropSuffix,
+  ResultOf,
+  ResultsOf,
+  StepAccepting,
+  SuffixOf,
+} from './producer/canvas/canvas-types.js';
+export type { SignatureOptions } from './producer/canvas/signature-options.js';
 export {
   TaskStates,
   READY_STATES,
@@ -126,6 +157,16 @@ export type {
   ControlRequest,
 } from './monitoring/remote-control/control-message.js';
 export type { CeleryEventsOptions } from './config/events-options.js';
+export { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
+export type { CeleryEvent } from './monitoring/celery-events/event-fields.js';
+export {
+  ClusterState,
+  type ClusterChange,
+  type ClusterStateOptions,
+} from './monitoring/cluster-state/cluster-state.js';
+export type { TaskRecord } from './monitoring/cluster-state/task-record.js';
+export type { WorkerRecord } from './monitoring/cluster-state/worker-record.js';
+export type { TaskPage, TaskQuery } from './monitoring/cluster-state/task-query.js';
 
 // Periodic tasks (beat)
 export { TaskQueueBeatModule } from './task-queue-beat.module.js';

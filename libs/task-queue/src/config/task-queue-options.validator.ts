@@ -7,6 +7,8 @@ import type { ResolvedTaskQueueOptions } from './resolved-options.js';
 import { validateTaskOptions } from './task-options.validator.js';
 import { resolveEventsOptions } from './events-options.js';
 import { validateInstrumentation } from './tracing-options.validator.js';
+import { resolvePoolOptions } from './pool-options.validator.js';
+import { insideIsolate } from '../utils/isolate-role.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
 const KNOWN = new Set<string>([
@@ -32,6 +34,8 @@ const KNOWN_WORKER = new Set([
   'shutdownTimeout',
   'banner',
   'http',
+  'pool',
+  'isolates',
 ]);
 
 /** `worker.http`: the port (0: any free one) and host of the health / metrics server. */
@@ -116,7 +120,8 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     defaultQueue,
     routes,
     worker: {
-      enabled: worker.enabled ?? true,
+      // Inside a pool isolate the parent consumes: the isolate's context only runs handlers.
+      enabled: (worker.enabled ?? true) && !insideIsolate(),
       queues,
       concurrency: positiveInt('worker.concurrency', worker.concurrency, DEFAULTS.concurrency),
       prefetch: positiveInt('worker.prefetch', worker.prefetch, DEFAULTS.prefetch),
@@ -124,6 +129,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
       shutdownTimeout,
       banner: worker.banner ?? true,
       http: validateHttp(worker.http),
+      ...resolvePoolOptions(worker),
     },
     taskDefaults: validateTaskOptions(options.taskDefaults ?? {}, 'taskDefaults'),
     resultExpires,

@@ -26,6 +26,7 @@ import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { receivedEvent, TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
+import { TaskPools } from './pool/task-pools.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
 import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
@@ -71,6 +72,7 @@ export class WorkerService
     private readonly revoked: RevokedTasks,
     @Inject(getRateLimitStoreFactoryToken())
     private readonly openRateLimitStore: RateLimitStoreFactory,
+    private readonly pools: TaskPools,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
   }
@@ -86,6 +88,7 @@ export class WorkerService
 
   async onApplicationShutdown(): Promise<void> {
     await this.admission?.close();
+    await this.pools.close();
   }
 
   get running(): boolean {
@@ -129,6 +132,8 @@ export class WorkerService
       ),
     );
     await this.revoked.follow();
+    // Isolates boot before the first message is taken (a cold Nest context takes a second).
+    await this.pools.start();
     this.state = 'running';
     this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
       prefetch: concurrency * prefetch,

@@ -1,59 +1,108 @@
 import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Observable, share } from 'rxjs';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import { EVENT_EXCHANGE, EVENT_QUEUE_ARGUMENTS } from '../../broadcast/pidbox.names.js';
 import type {
   BroadcastTransport,
-  ExchangeSubscription,
   IncomingMessage,
 } from '../../contracts/broadcast-transport.interface.js';
-import { EVENT_EXCHANGE } from '../../broadcast/pidbox.names.js';
-
-/** One Celery event as it travels on `celeryev` (docs/protocol.md#event-fields). */
-export type ReceivedCeleryEvent = Readonly<Record<string, unknown>> & {
-  readonly type: string;
-  readonly hostname?: string;
-  readonly timestamp?: number;
-};
+import { createBroadcastTransport } from '../../transports/broadcast-transport.factory.js';
+import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
+import type { CeleryEvent } from './event-fields.js';
 
 /**
- * Receives the Celery events of the whole cluster, as `celery events` and celery-exporter
- * do: an exclusive, self-expiring queue `celeryev.<uuid>` bound to the `celeryev` topic
- * exchange with `#`, `task.multi` batches unpacked. Every worker, Python or Node, counts.
+ * Receives the Celery events of every worker on the broker, Python or Celeriac, as `celery
+ * events` and Flower do (docs/protocol.md#event-transport): a `celeryev.<uuid>` queue bound to
+ * the `celeryev` topic exchange with `#`, `task.multi` batches unpacked into single events.
+ *
+ * Costs nothing until someone subscribes to {@link events$}; the binding is removed when the
+ * last subscriber leaves. Injectable (shares the module's broker connection), or standalone
+ * with {@link CeleryEventsReceiver.connect}.
+ *
+ * @example
+ * const receiver = await CeleryEventsReceiver.connect('redis://localhost:6379/0');
+ * receiver.events$.subscribe((event) => console.log(event.type, event.hostname));
+ * @publicApi
  */
-export class CeleryEventsReceiver {
-  private subscription?: ExchangeSubscription;
+@Injectable()
+export class CeleryEventsReceiver implements OnApplicationShutdown {
+  private readonly logger = new Logger('CeleryEvents');
+  private transport?: BroadcastTransport;
 
-  constructor(
-    private readonly transport: BroadcastTransport,
-    private readonly handler: (event: ReceivedCeleryEvent) => void,
-  ) {}
+  /** Every event received, one at a time (a `task.multi` batch arrives as its events in order). */
+  readonly events$: Observable<CeleryEvent>;
 
-  async start(): Promise<void> {
-    this.subscription ??= await this.transport.subscribe(
-      {
-        exchange: EVENT_EXCHANGE,
-        queue: `celeryev.${randomUUID()}`,
-        bindingKey: '#',
-        // As Celery's event receivers declare theirs: messages expire, the queue too.
-        queueArguments: { 'x-message-ttl': 5_000, 'x-expires': 60_000 },
-      },
-      (message) => this.receive(message),
-    );
+  constructor(@Optional() private readonly host?: BroadcastTransportHost) {
+    this.events$ = new Observable<CeleryEvent>((subscriber) => {
+      let cancel: (() => Promise<void>) | undefined;
+      let closed = false;
+      this.getTransport()
+        .then((transport) =>
+          transport.subscribe(
+            {
+              exchange: EVENT_EXCHANGE,
+              queue: `celeryev.${randomUUID()}`,
+              bindingKey: '#',
+              queueArguments: EVENT_QUEUE_ARGUMENTS,
+            },
+            (message) => {
+              for (const event of unpack(message)) subscriber.next(event);
+            },
+          ),
+        )
+        .then((subscription) => {
+          cancel = () => subscription.cancel();
+          if (closed) void cancel().catch(() => undefined);
+        })
+        .catch((error: Error) => {
+          this.logger.warn(`Cannot receive Celery events: ${error.message}.`);
+          subscriber.error(error);
+        });
+      return () => {
+        closed = true;
+        void cancel?.().catch(() => undefined);
+      };
+    }).pipe(share());
   }
 
-  async stop(): Promise<void> {
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await subscription?.cancel();
+  /** A standalone receiver on `brokerUrl` (`redis://`, `amqp://`, `memory://name`). */
+  static async connect(brokerUrl: string): Promise<CeleryEventsReceiver> {
+    const receiver = new CeleryEventsReceiver();
+    receiver.transport = await createBroadcastTransport(brokerUrl);
+    return receiver;
   }
 
-  private receive(message: IncomingMessage): void {
-    const events = Array.isArray(message.body) ? message.body : [message.body];
-    for (const event of events) {
-      if (
-        typeof event === 'object' &&
-        event !== null &&
-        typeof (event as { type?: unknown }).type === 'string'
-      )
-        this.handler(event as ReceivedCeleryEvent);
+  /** Close the standalone transport (injected receivers share the module's and skip this). */
+  async close(): Promise<void> {
+    if (this.host || !this.transport) return;
+    const transport = this.transport;
+    this.transport = undefined;
+    await transport.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private async getTransport(): Promise<BroadcastTransport> {
+    if (this.transport) return this.transport;
+    if (!this.host) {
+      throw new ConfigurationError(
+        'CeleryEventsReceiver has no broker: inject it from TaskQueueModule or create one with CeleryEventsReceiver.connect(brokerUrl).',
+      );
     }
+    return this.host.get();
   }
+}
+
+/** The events of one message: a `task.multi` array, or one event. Malformed entries are skipped. */
+function unpack(message: IncomingMessage): CeleryEvent[] {
+  const items = Array.isArray(message.body) ? message.body : [message.body];
+  return items.filter(
+    (item): item is CeleryEvent =>
+      typeof item === 'object' &&
+      item !== null &&
+      typeof (item as { type?: unknown }).type === 'string',
+  );
 }

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { ReceivedCeleryEvent } from '../../monitoring/celery-events/celery-events.receiver.js';
+import type { CeleryEvent } from '../../monitoring/celery-events/event-fields.js';
 import type { TaskEvent, TaskEventType } from '../../tasks/task-events.js';
 
 /** Task ids remembered to name later events (Celery sends the name on sent / received only). */
@@ -59,7 +59,7 @@ export class ClusterEvents {
     });
   }
 
-  handle(event: ReceivedCeleryEvent): void {
+  handle(event: CeleryEvent): void {
     const hostname = typeof event.hostname === 'string' ? event.hostname : '';
     if (event.type.startsWith('worker-')) return this.worker(event, hostname);
     if (!TASK_TYPES.has(event.type) || typeof event.uuid !== 'string') return;
@@ -97,7 +97,7 @@ export class ClusterEvents {
       this.tasks.delete(uuid);
   }
 
-  private worker(event: ReceivedCeleryEvent, hostname: string): void {
+  private worker(event: CeleryEvent, hostname: string): void {
     if (!hostname) return;
     const freq = typeof event.freq === 'number' && event.freq > 0 ? event.freq : 2;
     this.workers.set(hostname, {

@@ -18,7 +18,6 @@ import { DEFAULT_BUCKETS, type TaskQueueMetricsOptions } from './metrics.options
 import { QueueMetrics } from './queue-metrics.js';
 import { ClusterEvents } from './cluster-events.js';
 import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-events.receiver.js';
-import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import { QueueSnapshot } from './queue-snapshot.js';
 import { TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -40,7 +39,7 @@ export class TaskQueueMetrics
   private readonly logger = new Logger('TaskQueueMetrics');
   private subscription?: Subscription;
   private cluster?: ClusterEvents;
-  private receiver?: CeleryEventsReceiver;
+  private clusterSubscription?: Subscription;
 
   constructor(
     @Inject(TASK_QUEUE_METRICS_OPTIONS) private readonly options: TaskQueueMetricsOptions,
@@ -48,7 +47,7 @@ export class TaskQueueMetrics
     @Inject(getBrokerToken()) private readonly broker: Broker,
     private readonly events: TaskEvents,
     private readonly worker: WorkerService,
-    private readonly broadcast: BroadcastTransportHost,
+    private readonly receiver: CeleryEventsReceiver,
   ) {
     this.registry = options.registry ?? new Registry();
   }
@@ -92,24 +91,21 @@ export class TaskQueueMetrics
   }
 
   /** `tasks: 'events'`: receive the cluster's Celery events. */
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     const cluster = this.cluster;
     if (!cluster) return;
-    try {
-      this.receiver = new CeleryEventsReceiver(await this.broadcast.get(), (event) =>
-        cluster.handle(event),
-      );
-      await this.receiver.start();
-    } catch (error) {
-      this.logger.warn(
-        `Cannot receive Celery events: ${(error as Error).message}. Task counters stay at 0; ` +
-          `queue and worker gauges are not affected.`,
-      );
-    }
+    this.clusterSubscription = this.receiver.events$.subscribe({
+      next: (event) => cluster.handle(event),
+      error: (error: Error) =>
+        this.logger.warn(
+          `Cannot receive Celery events: ${error.message}. Task counters stay as they are; ` +
+            `queue and worker gauges are not affected.`,
+        ),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.subscription?.unsubscribe();
-    await this.receiver?.stop().catch(() => undefined);
+    this.clusterSubscription?.unsubscribe();
   }
 }

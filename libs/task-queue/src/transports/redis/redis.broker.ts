@@ -262,24 +262,25 @@ export class RedisBroker implements Broker {
   ): Promise<T> {
     const limit = this.options.publishTimeout;
     const started = Date.now();
-    const where = `Redis at ${redactUrl(this.url)}`;
+    // Only for error messages: redacting parses the URL, which would cost every publish batch.
+    const where = (): string => `Redis at ${redactUrl(this.url)}`;
     if (this.closed) throw new BrokerConnectionError(`Could not ${what}: the broker is closed.`);
     if (!(await waitUntilReady(this.client, limit))) {
       throw new BrokerConnectionError(
-        `Could not ${what}: ${where} was not reachable within ${limit} ms, nothing was sent` +
+        `Could not ${what}: ${where()} was not reachable within ${limit} ms, nothing was sent` +
           this.lastProblem(),
       );
     }
     const noAnswer = () =>
       publishes
         ? new PublishOutcomeUnknownError(
-            `Could not confirm that Redis stored the message(s) (${what}): ${where} did not ` +
+            `Could not confirm that Redis stored the message(s) (${what}): ${where()} did not ` +
               `answer within ${limit} ms after they were sent. Outcome unknown: the client ` +
               `resends unanswered commands after a reconnect, so they may still be delivered. ` +
               `Retry with the same task id, and give the task dedupe: true.`,
           )
         : new BrokerConnectionError(
-            `Could not ${what}: ${where} did not answer within ${limit} ms. Check that Redis ` +
+            `Could not ${what}: ${where()} did not answer within ${limit} ms. Check that Redis ` +
               `is running and reachable, or raise the publishTimeout option.`,
           );
     return withTimeout(operation(), limit - (Date.now() - started), noAnswer);
