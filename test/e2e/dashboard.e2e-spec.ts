@@ -212,6 +212,8 @@ describe('dashboard actions from the page', () => {
     await page.click(`tr[data-queue="${IDLE_QUEUE}"] button:has-text("Redrive dead letters")`);
     await untilText(page, queueCell(IDLE_QUEUE, 'dead-letters'), '0');
     await untilText(page, queueCell(IDLE_QUEUE, 'ready'), '2');
+    // The broker's queue stats: the redriven messages are stamped when they become ready.
+    expect(await page.textContent(queueCell(IDLE_QUEUE, 'oldest'))).toMatch(/^\d+ (s|min)$/);
     await page.click(`tr[data-queue="${IDLE_QUEUE}"] button:has-text("Purge")`);
     await untilText(page, queueCell(IDLE_QUEUE, 'ready'), '0');
     await tasks.send('node.echo', ['dead-3'], {}, { queue: `${IDLE_QUEUE}.dlq` });

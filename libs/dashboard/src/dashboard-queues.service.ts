@@ -13,6 +13,10 @@ export interface QueueInfo {
   nextDue: string | null;
   /** Messages in `<queue>.dlq`. */
   deadLetters: number;
+  /** Delivered and not yet acked (running and prefetched), when the broker counts them. */
+  unacked: number | null;
+  /** Age in ms of the oldest ready message, when the broker can tell (Celeriac stamps it). */
+  oldestAge: number | null;
   /** Workers consuming it (from `inspect active_queues`). */
   consumers: string[];
 }
@@ -48,14 +52,25 @@ export class DashboardQueuesService {
     const parked = this.broker.parked
       ? await this.broker.parked(names, PARKED_LIMIT).catch(() => null)
       : null;
+    const stats = new Map(
+      ((await this.broker.queueStats?.(names).catch(() => undefined)) ?? []).map((q) => [
+        q.queue,
+        q,
+      ]),
+    );
+    const now = Date.now();
     return Promise.all(
       names.map(async (name): Promise<QueueInfo> => {
         const mine = parked?.filter((message) => message.queue === name) ?? null;
         const due = mine?.map((message) => message.due.getTime()) ?? [];
+        const stat = stats.get(name);
+        const oldest = stat?.oldest;
         return {
           name,
-          ready: await this.broker.queueLength(name),
-          parked: mine ? mine.length : null,
+          ready: stat?.ready ?? (await this.broker.queueLength(name)),
+          parked: mine ? mine.length : (stat?.delayed ?? null),
+          unacked: stat?.unacked ?? null,
+          oldestAge: oldest && 'sentAt' in oldest ? Math.max(0, now - oldest.sentAt) : null,
           nextDue: due.length ? new Date(Math.min(...due)).toISOString() : null,
           deadLetters: await this.broker.queueLength(deadLetterQueueOf(name)),
           consumers: consumers.get(name) ?? [],

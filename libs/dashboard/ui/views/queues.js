@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { html } from '../html.js';
-import { getJson, runAction } from '../api.js';
+import { age, getJson, runAction } from '../api.js';
 import { useResource } from '../hooks.js';
 
 export function QueuesView({ store, session, notify }) {
@@ -37,6 +37,8 @@ export function QueuesView({ store, session, notify }) {
           <tr>
             <th scope="col">Queue</th>
             <th scope="col">Ready</th>
+            <th scope="col">Unacked</th>
+            <th scope="col">Oldest ready</th>
             <th scope="col">Parked</th>
             <th scope="col">Next due</th>
             <th scope="col">Dead letters</th>
@@ -50,6 +52,10 @@ export function QueuesView({ store, session, notify }) {
               html`<tr key=${queue.name} data-queue=${queue.name}>
                 <td>${queue.name}</td>
                 <td data-field="ready">${queue.ready}</td>
+                <td>${queue.unacked ?? 'n/a'}</td>
+                <td data-field="oldest">
+                  ${queue.oldestAge === null ? '–' : age(Date.now() - queue.oldestAge)}
+                </td>
                 <td>${queue.parked ?? 'n/a'}</td>
                 <td>${queue.nextDue ? new Date(queue.nextDue).toLocaleString() : '–'}</td>
                 <td data-field="dead-letters">${queue.deadLetters}</td>
