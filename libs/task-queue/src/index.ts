@@ -9,9 +9,11 @@ export type {
   TaskQueueOptions,
   TaskRoute,
   WorkerOptions,
+  IsolatePoolOptions,
 } from './config/task-queue-options.interface.js';
 export type {
   TaskOptions,
+  PoolKind,
   RateLimit,
   RetryBackoff,
   ErrorClass,
