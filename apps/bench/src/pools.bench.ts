@@ -103,6 +103,7 @@ async function celeriac(
   await app.init();
   const worker = app.get(WorkerService);
   const redis = new Redis(REDIS);
+  redis.on('error', (error: Error) => console.warn(`[pools bench] ${error.message}`));
   try {
     const started = firstValueFrom(worker.started$);
     const begin = performance.now();
@@ -180,7 +181,8 @@ async function bullmq(system: System, n: number, cpu: boolean): Promise<number> 
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
 }
 
 export async function runPoolsBench(argv: string[]): Promise<void> {
