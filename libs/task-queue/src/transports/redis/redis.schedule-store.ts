@@ -69,6 +69,8 @@ export class RedisScheduleStore implements ScheduleStore {
       if (channel === this.keys.channel) this.changed.next(name);
     });
     await this.subscriber.subscribe(this.keys.channel);
+    // ioredis subscribes again after a reconnect; what was published meanwhile is lost.
+    this.subscriber.on('ready', () => this.changed.next(''));
   }
 
   async close(): Promise<void> {
