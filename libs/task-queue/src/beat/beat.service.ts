@@ -29,6 +29,12 @@ import { fireJitter } from './task-id.js';
 const CLAIM_BATCH = 500;
 
 /**
+ * Fires are claimed this many ms before they are due and published at their instant, so the
+ * store round trip of the claim is not part of their lateness.
+ */
+const LOOKAHEAD_MS = 50;
+
+/**
  * The beat of this process: competes for the lease; as leader, keeps every schedule's next
  * fire in a min-heap, sleeps until the earliest is due, claims the due fires in one fenced
  * store step, publishes them and confirms them. Edits arrive pushed by the store and touch
@@ -185,7 +191,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.timer && due >= this.timerDue) return;
     this.clearTimer();
     this.timerDue = due;
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - Date.now()));
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - LOOKAHEAD_MS - Date.now()));
   }
 
   private clearTimer(): void {
@@ -217,7 +223,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async fireDue(lease: BeatLease): Promise<void> {
-    const now = Date.now();
+    const now = Date.now() + LOOKAHEAD_MS;
     const names = this.heap.popDue(now);
     for (let i = 0; i < names.length; i += CLAIM_BATCH) {
       const claims: ScheduleClaim[] = [];
@@ -235,7 +241,6 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
         this.lease.lostNotice(lease);
         return;
       }
-      const published: Promise<void>[] = [];
       claims.forEach((claim, index) => {
         const stored = this.schedules.get(claim.name);
         if (!applied[index] || !stored) {
@@ -246,9 +251,9 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
           definition: stored.definition,
           state: { ...claim.state, rev: claim.rev + 1 },
         });
-        if (claim.fires.length) published.push(this.publishFires(claim.fires, false));
+        // Not awaited: each fire waits for its instant; the next claims go on meanwhile.
+        if (claim.fires.length) void this.publishFires(claim.fires, false);
       });
-      await Promise.all(published);
     }
   }
 
@@ -256,15 +261,20 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     const done: PendingFire[] = [];
     await Promise.all(
       fires.map(async (fire) => {
-        const stored = this.schedules.get(fire.name);
+        let stored = this.schedules.get(fire.name);
         if (!stored) return void done.push(fire); // removed meanwhile: drop it
+        const due =
+          fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
+        const wait = due - Date.now();
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          stored = this.schedules.get(fire.name) ?? stored;
+        }
         try {
           await this.publisher.publish(stored.definition, fire);
           done.push(fire);
           if (this.events.listened) {
             const publishedAt = Date.now();
-            const due =
-              fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
             this.events.emit({
               type: 'fired',
               name: fire.name,
