@@ -14,12 +14,22 @@ export const INTEROP_MAIN = join(ROOT, 'dist/apps/interop/src/main.js');
 export const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 export const CLI_BIN = join(ROOT, 'libs/task-queue/bin/celeriac.js');
 const CLI_MAIN = join(ROOT, 'libs/task-queue/dist/cli/main.js');
-const OUTPUTS = [INTEROP_MAIN, WORKER_MAIN, CLI_MAIN, join(ROOT, 'libs/task-queue/dist/index.js')];
+/** The isolate-pool fixture module (apps/pools) that pool isolates boot. */
+export const POOLS_MODULE = join(ROOT, 'dist/apps/pools/src/pool-isolate.module.js');
+const OUTPUTS = [
+  INTEROP_MAIN,
+  WORKER_MAIN,
+  CLI_MAIN,
+  POOLS_MODULE,
+  join(ROOT, 'libs/task-queue/dist/index.js'),
+  join(ROOT, 'libs/task-queue/dist/worker/pool/isolate-entry.js'),
+];
 const SOURCES = [
   join(ROOT, 'libs/task-queue/src'),
   join(ROOT, 'apps/interop/src'),
   join(ROOT, 'apps/worker/src'),
   join(ROOT, 'apps/demo/src'),
+  join(ROOT, 'apps/pools/src'),
 ];
 const LOCK = join(tmpdir(), 'celeriac-e2e-build.lock');
 const LOCK_STALE_MS = 180_000;

@@ -23,11 +23,12 @@ export interface BenchArgs {
 const HELP = `npm run bench -- [options]
   --n N                 tasks per throughput scenario, Node workers (default 50000; --quick 2000)
   --celery-n N          tasks per throughput scenario, Celery (default 10000; --quick 500)
-  --scenarios LIST      e2e,enqueue,drain,latency,drain-py (default all)
+  --scenarios LIST      e2e,enqueue,drain,latency,drain-py,e2e-py (default all)
   --systems LIST        celeriac,bullmq,celery: no-op task, no arguments;
                         celeriac-add,celeriac-add-E,bullmq-add,celery-add: interop.add(x, y),
                         extended results kept in Redis (-E: with task events)
                         celeriac-add-T: the same with OpenTelemetry tracing, 100 % sampled
+                        celeriac-add-M: the same with Prometheus metrics, scraped every second
                         (default all available)
   --realistic           shorthand for --systems celeriac-add,celeriac-add-E,bullmq-add,celery-add
   --brokers LIST        redis,amqp (default both)

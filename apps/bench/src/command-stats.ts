@@ -31,3 +31,11 @@ export function perTask(
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+/** Redis server CPU seconds so far (`INFO cpu`, user + sys; server-wide: other clients add noise). */
+export async function redisCpuSeconds(client: Redis): Promise<number> {
+  const text = await client.info('cpu');
+  const user = /^used_cpu_user:([\d.]+)/m.exec(text);
+  const sys = /^used_cpu_sys:([\d.]+)/m.exec(text);
+  return Number(user?.[1] ?? 0) + Number(sys?.[1] ?? 0);
+}

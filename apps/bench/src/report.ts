@@ -14,6 +14,10 @@ export interface Summary {
   peakRssMb?: number;
   cpuPct?: number;
   cpuUsPerTask?: number;
+  /** e2e: the bench (producer) process's CPU µs per task. */
+  producerUsPerTask?: number;
+  /** Redis server CPU µs per task (server-wide). */
+  redisUsPerTask?: number;
   /** Every repeat's rate, for spread. */
   rates: number[];
   commands?: Record<string, number>;
@@ -45,6 +49,8 @@ export function summarize(results: ScenarioResult[]): Summary[] {
       peakRssMb: ok.length ? Math.max(...ok.map((r) => r.peakRssMb ?? 0)) || undefined : undefined,
       cpuPct: pick((r) => r.cpuPct),
       cpuUsPerTask: pick((r) => r.cpuUsPerTask),
+      producerUsPerTask: pick((r) => r.producerUsPerTask),
+      redisUsPerTask: pick((r) => r.redisUsPerTask),
       rates: ok.map((r) => Math.round(r.rate ?? 0)),
       commands: ok.find((r) => r.commands)?.commands,
       errors: rs.filter((r) => r.error).map((r) => r.error!),
@@ -93,20 +99,26 @@ export function ratios(summaries: Summary[]): Ratio[] {
       target: 2,
     });
   }
-  out.push({
-    label: 'add: Celeriac drain-py/BullMQ drain redis',
-    value: ratio(rate('celeriac-add', 'redis', 'drain-py'), rate('bullmq-add', 'redis', 'drain')),
-    target: 2,
-  });
+  // Python-produced (drain-py) and Python-shaped (e2e-py) against BullMQ's own drain / e2e.
+  for (const [py, bull] of [
+    ['drain-py', 'drain'],
+    ['e2e-py', 'e2e'],
+  ] as const) {
+    out.push({
+      label: `add: Celeriac ${py}/BullMQ ${bull} redis`,
+      value: ratio(rate('celeriac-add', 'redis', py), rate('bullmq-add', 'redis', bull)),
+      target: 2,
+    });
+  }
   for (const broker of ['redis', 'amqp']) {
-    for (const scenario of ['e2e', 'drain-py']) {
+    for (const scenario of ['e2e', 'drain-py', 'e2e-py']) {
       out.push({
         label: `add: Celeriac/Celery ${broker} ${scenario}`,
         value: ratio(rate('celeriac-add', broker, scenario), rate('celery-add', broker, scenario)),
-        target: broker === 'redis' ? 20 : scenario === 'e2e' ? 5 : undefined,
+        target: broker === 'redis' ? 20 : scenario.startsWith('e2e') ? 5 : undefined,
       });
     }
-    for (const scenario of ['e2e', 'drain-py']) {
+    for (const scenario of ['e2e', 'drain-py', 'e2e-py']) {
       out.push({
         label: `add: task events on/off ${broker} ${scenario} rate`,
         value: ratio(
@@ -142,6 +154,20 @@ export function ratios(summaries: Summary[]): Ratio[] {
       });
     }
   }
+  for (const broker of ['redis', 'amqp']) {
+    out.push({
+      label: `add: metrics on/off ${broker} drain rate`,
+      value: ratio(rate('celeriac-add-M', broker, 'drain'), rate('celeriac-add', broker, 'drain')),
+      target: 0.97,
+    });
+    out.push({
+      label: `add: metrics on/off ${broker} drain CPU/task`,
+      value: ratio(
+        find('celeriac-add-M', broker, 'drain')?.cpuUsPerTask,
+        find('celeriac-add', broker, 'drain')?.cpuUsPerTask,
+      ),
+    });
+  }
   return out.filter((r) => r.value !== undefined);
 }
 
@@ -159,6 +185,8 @@ export function printReport(summaries: Summary[]): void {
     'RSS MB',
     'CPU %',
     'CPU µs/task',
+    'producer µs/task',
+    'Redis µs/task',
     'rates',
   ];
   const rows = summaries.map((s) => [
@@ -173,6 +201,8 @@ export function printReport(summaries: Summary[]): void {
     fmt(s.peakRssMb, 0),
     fmt(s.cpuPct, 0),
     fmt(s.cpuUsPerTask, 0),
+    fmt(s.producerUsPerTask, 0),
+    fmt(s.redisUsPerTask, 0),
     s.rates.join(' ') + (s.errors.length ? ` (${s.errors.length} failed)` : ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

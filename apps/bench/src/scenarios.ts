@@ -1,8 +1,9 @@
 import type { BenchEnv } from './bench-env.js';
-import { commandStats, perTask } from './command-stats.js';
+import { commandStats, perTask, redisCpuSeconds } from './command-stats.js';
 import { wallNow } from './ipc.js';
 import { offerLoad, quantile, sendMany } from './load.js';
 import { type Producer, pythonPrefill } from './producers.js';
+import { pythonWireProducer } from './python-wire.producer.js';
 import type { ScenarioName, Target } from './targets.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -24,6 +25,10 @@ export interface ScenarioResult {
   cpuPct?: number;
   /** Worker CPU microseconds per task: robust to a shared, busy machine. */
   cpuUsPerTask?: number;
+  /** e2e: CPU microseconds per task of the bench process, which produces (and reports). */
+  producerUsPerTask?: number;
+  /** Redis server CPU microseconds per task (INFO cpu; server-wide, so other clients add noise). */
+  redisUsPerTask?: number;
   /** Redis commands per task (e2e with --commandstats). */
   commands?: Record<string, number>;
   error?: string;
@@ -57,7 +62,18 @@ export async function runScenario(
     n: plan.n,
   };
   console.log(`  ${label}: n=${plan.n} queue=${queue}`);
-  const producer = await target.producer(queue);
+  const producer =
+    scenario === 'e2e-py'
+      ? await pythonWireProducer(
+          target.broker,
+          target.brokerUrl,
+          queue,
+          env.queue(
+            [target.system, target.broker, scenario, String(plan.repeat), 'capture'],
+            target.broker === 'amqp',
+          ),
+        )
+      : await target.producer(queue);
   let worker: WorkerHandle | undefined;
   try {
     const timeout = Math.max(60_000, plan.n * 5);
@@ -65,14 +81,19 @@ export async function runScenario(
       const t0 = wallNow();
       await sendMany(plan.n, SEND_WINDOW, producer.send);
       result.rate = plan.n / ((wallNow() - t0) / 1000);
-    } else if (scenario === 'e2e') {
+    } else if (scenario === 'e2e' || scenario === 'e2e-py') {
       worker = await target.worker(queue, label);
       await worker.start(plan.n, false);
       const before =
         plan.commandStats && target.broker === 'redis' ? await commandStats(env.admin) : null;
+      const redis0 = await redisCpuSeconds(env.admin);
       const t0 = wallNow();
+      const cpu0 = process.cpuUsage();
       await sendMany(plan.n, SEND_WINDOW, producer.send);
       const done = await worker.waitDone(timeout);
+      const cpu = process.cpuUsage(cpu0);
+      result.producerUsPerTask = (cpu.user + cpu.system) / plan.n;
+      result.redisUsPerTask = (((await redisCpuSeconds(env.admin)) - redis0) * 1e6) / plan.n;
       const seconds = (done.lastAt - t0) / 1000;
       result.rate = plan.n / seconds;
       usage(result, worker, seconds);
@@ -82,8 +103,10 @@ export async function runScenario(
       if (scenario === 'drain') await sendMany(plan.n, SEND_WINDOW, producer.send);
       else await pythonPrefill(target.brokerUrl, queue, plan.n);
       worker ??= await target.worker(queue, label);
+      const redis0 = await redisCpuSeconds(env.admin);
       await worker.start(plan.n, false);
       const done = await worker.waitDone(timeout);
+      result.redisUsPerTask = (((await redisCpuSeconds(env.admin)) - redis0) * 1e6) / plan.n;
       // Node workers: from the start command; Celery (boots consuming): first to last completion.
       const seconds = done.startedAt
         ? (done.lastAt - done.startedAt) / 1000

@@ -8,7 +8,8 @@ import type { WorkerHandle } from './worker-handle.js';
 /**
  * `celeriac`, `bullmq`, `celery`: the no-op workload. `*-add`: the realistic one (see
  * {@link Workload}); `celeriac-add-E` sends Celery task events (Celery's `-E`); `celeriac-add-T`
- * traces every attempt with OpenTelemetry (100 % sampled, batch processor).
+ * traces every attempt with OpenTelemetry (100 % sampled, batch processor); `celeriac-add-M`
+ * has Prometheus metrics on, scraped every second.
  */
 export type SystemName =
   | 'celeriac'
@@ -17,6 +18,7 @@ export type SystemName =
   | 'celeriac-add'
   | 'celeriac-add-E'
   | 'celeriac-add-T'
+  | 'celeriac-add-M'
   | 'bullmq-add'
   | 'celery-add';
 export const ALL_SYSTEMS: SystemName[] = [
@@ -26,13 +28,25 @@ export const ALL_SYSTEMS: SystemName[] = [
   'celeriac-add',
   'celeriac-add-E',
   'celeriac-add-T',
+  'celeriac-add-M',
   'bullmq-add',
   'celery-add',
 ];
 export type BrokerName = 'redis' | 'amqp';
-/** `drain-py`: drain of a queue pre-filled by Python Celery's `send_task` (realistic systems). */
-export type ScenarioName = 'e2e' | 'enqueue' | 'drain' | 'latency' | 'drain-py';
-export const ALL_SCENARIOS: ScenarioName[] = ['e2e', 'enqueue', 'drain', 'latency', 'drain-py'];
+/**
+ * `drain-py`: drain of a queue pre-filled by Python Celery's `send_task`; `e2e-py`: end to end
+ * with messages exactly as Python writes them, sent by the bench (python-wire.producer.ts).
+ * Both on the realistic systems.
+ */
+export type ScenarioName = 'e2e' | 'enqueue' | 'drain' | 'latency' | 'drain-py' | 'e2e-py';
+export const ALL_SCENARIOS: ScenarioName[] = [
+  'e2e',
+  'enqueue',
+  'drain',
+  'latency',
+  'drain-py',
+  'e2e-py',
+];
 
 /** Worker concurrency of the Node workers (BullMQ's figure in the issue). */
 export const NODE_CONCURRENCY = 50;
@@ -67,6 +81,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     workload: Workload,
     taskEvents = false,
     tracing = false,
+    metrics = false,
   ) => ({
     brokerUrl: broker,
     backendUrl: backend,
@@ -76,6 +91,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     workload,
     taskEvents,
     tracing,
+    metrics,
   });
   const celeryWorker =
     (broker: string, backend: string | null, extended: boolean) => async (q: string, l: string) =>
@@ -99,6 +115,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     system: SystemName,
     taskEvents = false,
     tracing = false,
+    metrics = false,
   ): Target => ({
     system,
     broker,
@@ -109,7 +126,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     worker: (q, l) =>
       NodeWorkerProcess.spawn(
         'celeriac',
-        nodeConfig(url, backend, q, workload, taskEvents, tracing),
+        nodeConfig(url, backend, q, workload, taskEvents, tracing, metrics),
         l,
         options,
       ),
@@ -151,10 +168,20 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
   if (celery) targets.push(celeryTarget('redis', redis, redis, 'noop', ['e2e', 'drain'], 'celery'));
   // The realistic workload: results stored (extended) in Redis on both brokers.
   const realistic = (broker: BrokerName, url: string): Target[] => [
-    celeriac(broker, url, redis, 'add', ['e2e', 'drain', 'drain-py', 'latency'], 'celeriac-add'),
-    celeriac(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celeriac-add-E', true),
+    celeriac(
+      broker,
+      url,
+      redis,
+      'add',
+      ['e2e', 'drain', 'drain-py', 'e2e-py', 'latency'],
+      'celeriac-add',
+    ),
+    celeriac(broker, url, redis, 'add', ['e2e', 'drain-py', 'e2e-py'], 'celeriac-add-E', true),
     celeriac(broker, url, redis, 'add', ['drain', 'drain-py'], 'celeriac-add-T', false, true),
-    ...(celery ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py'], 'celery-add')] : []),
+    celeriac(broker, url, redis, 'add', ['drain'], 'celeriac-add-M', false, false, true),
+    ...(celery
+      ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py', 'e2e-py'], 'celery-add')]
+      : []),
   ];
   targets.push(...realistic('redis', redis), bullmq('add', ['e2e', 'drain'], 'bullmq-add'));
   const amqp = env.amqpUrl;

@@ -3,8 +3,13 @@ import type { TracingOptions } from '../observability/tracing/tracing.options.js
 import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
-import type { TaskOptions } from '../contracts/task-options.interface.js';
-import type { TaskRoute, TypeOrmIntegrationOptions } from './task-queue-options.interface.js';
+import type { PoolKind, TaskOptions } from '../contracts/task-options.interface.js';
+import type {
+  IsolatePoolOptions,
+  TaskRoute,
+  TypeOrmIntegrationOptions,
+  WorkerHttpOptions,
+} from './task-queue-options.interface.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedTaskQueueOptions {
@@ -20,6 +25,10 @@ export interface ResolvedTaskQueueOptions {
     hostname: string;
     shutdownTimeout: number;
     banner: boolean;
+    /** The worker's health / metrics HTTP server, or null for none. */
+    http: Required<WorkerHttpOptions> | null;
+    pool: PoolKind;
+    isolates: ResolvedIsolateOptions | undefined;
   };
   taskDefaults: TaskOptions;
   resultExpires: number;
@@ -31,3 +40,9 @@ export interface ResolvedTaskQueueOptions {
   /** An instrumentation of the app's own, if given. */
   instrumentation: TaskInstrumentation | undefined;
 }
+
+/** `worker.isolates` with its defaults. */
+export type ResolvedIsolateOptions = Required<
+  Omit<IsolatePoolOptions, 'maxTasksPerChild' | 'maxMemoryPerChild' | 'maxHeapMb'>
+> &
+  Pick<IsolatePoolOptions, 'maxTasksPerChild' | 'maxMemoryPerChild' | 'maxHeapMb'>;

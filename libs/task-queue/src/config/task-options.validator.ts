@@ -41,6 +41,8 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
   ) {
     fail('retryBackoff', 'true, false or a positive number of seconds', retryBackoff);
   }
+  if (options.pool !== undefined && !['inline', 'threads', 'processes'].includes(options.pool))
+    fail('pool', "'inline', 'threads' or 'processes'", options.pool);
   for (const key of ['autoretryFor', 'dontAutoretryFor'] as const) {
     const list = options[key];
     if (

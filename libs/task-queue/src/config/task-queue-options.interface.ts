@@ -5,7 +5,7 @@ import type { TracingOptions } from '../observability/tracing/tracing.options.js
 import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
-import type { TaskOptions } from '../contracts/task-options.interface.js';
+import type { PoolKind, TaskOptions } from '../contracts/task-options.interface.js';
 
 /** Where a task name goes: a glob (`orders.*`, `*.send_email`) to a queue and/or priority. */
 export interface TaskRoute {
@@ -32,6 +32,65 @@ export interface WorkerOptions {
   shutdownTimeout?: number;
   /** Log a start-up banner (default true). */
   banner?: boolean;
+  /**
+   * Serve `/health/live`, `/health/ready` and (with `TaskQueueMetricsModule` from
+   * `celeriac/prometheus`) `/metrics` on a small HTTP server of this process: for worker-only
+   * processes that have no HTTP server of their own. Off by default. See
+   * docs/metrics-and-health.md.
+   */
+  http?: WorkerHttpOptions;
+  /**
+   * Where handlers run unless their `@Task({ pool })` says otherwise (Celery's `--pool`):
+   * `inline` (default: the event loop), `threads` or `processes` (isolates, see `isolates`).
+   */
+  pool?: PoolKind;
+  /** The isolates of the `threads` and `processes` pools (docs/pools.md). */
+  isolates?: IsolatePoolOptions;
+}
+
+/** `worker.http`: where the health and metrics server listens. @publicApi */
+export interface WorkerHttpOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Interface to bind; default `0.0.0.0` (all, for Kubernetes probes). */
+  host?: string;
+}
+
+/**
+ * Isolate pools: each isolate (a worker thread or a child process) boots a Nest application
+ * context from `module` once, stays warm, and runs `@Task()` handlers with their injected
+ * dependencies. @publicApi
+ */
+export interface IsolatePoolOptions {
+  /**
+   * The compiled JavaScript file (absolute path or `file:` URL) that exports the Nest module
+   * each isolate boots: the worker's own module or a slimmer one with the task providers. A
+   * thread or process loads code from a file, not from a class reference.
+   */
+  module: string;
+  /** The export of that file holding the module class (default `default`). */
+  export?: string;
+  /** Isolates serving tasks, per pool kind (default 2). */
+  size?: number;
+  /** Booted isolates kept ready to replace one that dies or is recycled (default 1). */
+  spare?: number;
+  /**
+   * Tasks sent to one isolate at once (default 1: one task per isolate, as Celery's prefork).
+   * More keeps isolates busy with async handlers and batches messages; a hard time limit or
+   * crash then also stops the other tasks on that isolate (WorkerLostError).
+   */
+  inFlight?: number;
+  /** Replace an isolate after it ran this many tasks (Celery's `worker_max_tasks_per_child`). */
+  maxTasksPerChild?: number;
+  /**
+   * Replace an isolate, between tasks, once its memory is above this many KiB (Celery's
+   * `worker_max_memory_per_child`): the V8 heap of a thread, the RSS of a process.
+   */
+  maxMemoryPerChild?: number;
+  /** Hard V8 old-space cap of an isolate in MB: above it the isolate dies, its task is lost. */
+  maxHeapMb?: number;
+  /** Milliseconds an isolate may take to boot its Nest context (default 60 000). */
+  bootTimeout?: number;
 }
 
 /** TypeORM integration: `delayOnCommit`, the outbox and the `typeorm` result backend. */

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
-import type { TaskQueueOptions } from './task-queue-options.interface.js';
+import type { TaskQueueOptions, WorkerHttpOptions } from './task-queue-options.interface.js';
 import { DEFAULTS } from '../task-queue.constants.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
 import { globToRegExp } from '../utils/glob.js';
@@ -7,6 +7,8 @@ import type { ResolvedTaskQueueOptions } from './resolved-options.js';
 import { validateTaskOptions } from './task-options.validator.js';
 import { resolveEventsOptions } from './events-options.js';
 import { validateInstrumentation } from './tracing-options.validator.js';
+import { resolvePoolOptions } from './pool-options.validator.js';
+import { insideIsolate } from '../utils/isolate-role.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
 const KNOWN = new Set<string>([
@@ -31,7 +33,21 @@ const KNOWN_WORKER = new Set([
   'hostname',
   'shutdownTimeout',
   'banner',
+  'http',
+  'pool',
+  'isolates',
 ]);
+
+/** `worker.http`: the port (0: any free one) and host of the health / metrics server. */
+function validateHttp(http: WorkerHttpOptions | undefined): Required<WorkerHttpOptions> | null {
+  if (http === undefined) return null;
+  const port = (http as { port?: unknown } | null)?.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)
+    fail('worker.http.port', 'a port number 0-65535', port);
+  const host = http.host ?? '0.0.0.0';
+  if (typeof host !== 'string' || !host) fail('worker.http.host', 'a host name or address', host);
+  return { port, host };
+}
 
 function fail(option: string, accepted: string, got: unknown): never {
   throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
@@ -104,13 +120,16 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     defaultQueue,
     routes,
     worker: {
-      enabled: worker.enabled ?? true,
+      // Inside a pool isolate the parent consumes: the isolate's context only runs handlers.
+      enabled: (worker.enabled ?? true) && !insideIsolate(),
       queues,
       concurrency: positiveInt('worker.concurrency', worker.concurrency, DEFAULTS.concurrency),
       prefetch: positiveInt('worker.prefetch', worker.prefetch, DEFAULTS.prefetch),
       hostname,
       shutdownTimeout,
       banner: worker.banner ?? true,
+      http: validateHttp(worker.http),
+      ...resolvePoolOptions(worker),
     },
     taskDefaults: validateTaskOptions(options.taskDefaults ?? {}, 'taskDefaults'),
     resultExpires,

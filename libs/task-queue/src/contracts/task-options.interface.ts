@@ -10,6 +10,13 @@ export type RetryBackoff = boolean | number;
 export type RateLimit = `${number}/${'s' | 'm' | 'h'}` | number;
 
 /**
+ * Where a task's handler runs (Celery's `--pool`): `inline` on the worker's event loop (the
+ * default), `threads` in worker_threads isolates, `processes` in child-process isolates. See
+ * docs/pools.md.
+ */
+export type PoolKind = 'inline' | 'threads' | 'processes';
+
+/**
  * Options of one task, given to `@Task(name, options)` and, as defaults for every task, to
  * `TaskQueueModule.forRoot({ taskDefaults })`. Names follow Celery's task attributes.
  * @publicApi
@@ -55,7 +62,15 @@ export interface TaskOptions {
   rejectOnWorkerLost?: boolean;
   /** Do not store the return value. */
   ignoreResult?: boolean;
-  /** Hard time limit in seconds: the task fails and its slot is freed. */
+  /**
+   * Run the handler in a pool of isolates (`threads`, `processes`) configured by the worker's
+   * `isolates` option, or `inline` on the event loop; default: the worker's `pool`.
+   */
+  pool?: PoolKind;
+  /**
+   * Hard time limit in seconds: the task fails with TimeLimitExceeded and its slot is freed.
+   * In an isolate pool the isolate is terminated (the code stops) and replaced.
+   */
   timeLimit?: number;
   /** Soft time limit in seconds: the handler's AbortSignal fires with SoftTimeLimitExceededError. */
   softTimeLimit?: number;

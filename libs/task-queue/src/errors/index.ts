@@ -17,3 +17,5 @@ export * from './outbox-table-missing.error.js';
 export * from './missing-peer-dependency.error.js';
 export * from './unserializable-value.error.js';
 export * from './task-arguments.error.js';
+export * from './worker-lost.error.js';
+export * from './isolated-task.error.js';

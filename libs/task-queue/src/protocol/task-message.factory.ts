@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { inspect } from 'node:util';
 import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interface.js';
 import { producerNodename } from '../utils/nodename.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { encodeJson, toCeleryDate } from './json-codec.js';
+import { pyRepr, pyTupleRepr } from './python-repr.js';
 
 /** Everything that goes into one protocol v2 message. */
 export interface TaskMessageSpec {
@@ -112,11 +112,9 @@ function checkArgument(name: string, value: unknown, path: string): void {
   throw new UnserializableValueError(`The arguments of ${name}`, `${what} has no JSON form`, path);
 }
 
+/** Celery's `argsrepr` / `kwargsrepr`: Python reprs, `(2, 3)` and `{'a': 1}` (saferepr-bounded). */
 function repr(value: readonly unknown[] | Record<string, unknown>): string {
-  // The common no-argument call skips util.inspect (a third of the cost of building a message).
-  if (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0) {
-    return Array.isArray(value) ? '[]' : '{}';
-  }
-  const text = inspect(value, { depth: 3, breakLength: Infinity, compact: true });
-  return text.length > REPR_LIMIT ? `${text.slice(0, REPR_LIMIT - 3)}...` : text;
+  // The common no-argument call skips the repr writer.
+  if (Array.isArray(value)) return value.length === 0 ? '()' : pyTupleRepr(value, REPR_LIMIT);
+  return Object.keys(value).length === 0 ? '{}' : pyRepr(value, REPR_LIMIT);
 }

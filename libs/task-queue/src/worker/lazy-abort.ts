@@ -10,6 +10,12 @@ export interface TaskAbort {
  */
 export class LazyAbortController implements TaskAbort {
   private controller?: AbortController;
+  private listener?: (reason: unknown) => void;
+
+  /** Call `listener` on abort, without creating the controller (one listener; isolate pools). */
+  onAbort(listener: (reason: unknown) => void): void {
+    this.listener = listener;
+  }
 
   get signal(): AbortSignal {
     return this.real().signal;
@@ -21,7 +27,10 @@ export class LazyAbortController implements TaskAbort {
   }
 
   abort(reason?: unknown): void {
-    this.real().abort(reason);
+    const real = this.real();
+    if (real.signal.aborted) return;
+    real.abort(reason);
+    this.listener?.(real.signal.reason);
   }
 
   private real(): AbortController {

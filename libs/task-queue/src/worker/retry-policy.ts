@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../task-queue.constants.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
+import { IsolatedTaskError } from '../errors/isolated-task.error.js';
 
 /**
  * Seconds before retry number `retries + 1`. With `retryBackoff` the delay is exponential
@@ -21,6 +22,8 @@ export function retryDelaySeconds(
 
 /** Whether `error` should trigger an automatic retry under `autoretryFor` / `dontAutoretryFor`. */
 export function shouldAutoretry(options: TaskOptions, error: unknown): boolean {
+  // Decided in the isolate that ran the handler, where its error classes are.
+  if (error instanceof IsolatedTaskError) return error.autoretry;
   const matches = (list: TaskOptions['autoretryFor']): boolean =>
     (list ?? []).some((cls) => error instanceof (cls as abstract new (...args: never[]) => Error));
   return matches(options.autoretryFor) && !matches(options.dontAutoretryFor);

@@ -1,28 +1,25 @@
+import { SENT_AT_HEADER } from '../contracts/queue-stats.interface.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
-import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
-import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
 import { TaskNotRegisteredError } from '../errors/task-not-registered.error.js';
-import { TaskArgumentsError } from '../errors/task-arguments.error.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
-import type { Broker, Delivery } from '../contracts/broker.interface.js';
-import { toCeleryDate } from '../protocol/json-codec.js';
+import type { Delivery } from '../contracts/broker.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
-import { getBrokerToken } from '../utils/tokens.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { hasSuccessSteps } from '../canvas/success-steps.js';
 import { WorkflowService } from '../canvas/workflow.service.js';
 import { DeadLetters } from './dead-letter.service.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
-import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
+import { TaskOutcomes } from './task-outcomes.js';
+import { TaskPools } from './pool/task-pools.js';
 import { RevokedTasks, type TrackedRun } from '../revocation/revoked-tasks.js';
 import { RunningTaskState } from './running-task.js';
-import { displayName, shadowOf, TaskEvents, type TaskEvent } from '../tasks/task-events.js';
+import { displayName, TaskEvents } from '../tasks/task-events.js';
 import { bindArguments, limitsOf, runWithLimits, validateArguments } from './task-runner.js';
 import { abortReasonOf, LazyAbortController, type TaskAbort } from './lazy-abort.js';
-import { celeryNotRegistered, describe, errorInfo } from './task-error.info.js';
+import { celeryNotRegistered, errorInfo } from './task-error.info.js';
 import { isThenable } from '../utils/is-thenable.js';
 import {
   NO_INSTRUMENTATION,
@@ -47,7 +44,8 @@ export class TaskExecutor {
     private readonly revoked: RevokedTasks,
     private readonly deadLetters: DeadLetters,
     private readonly workflow: WorkflowService,
-    @Inject(getBrokerToken()) private readonly broker: Broker,
+    private readonly outcomes: TaskOutcomes,
+    private readonly pools: TaskPools,
     @Optional()
     @Inject(TASK_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
@@ -98,35 +96,48 @@ export class TaskExecutor {
     if (!acksLate) await delivery.ack();
     const tracked = this.revoked.track(request.id, controller, { request, hostname });
     const started = performance.now();
-    this.emit('task-started', request, hostname);
+    this.outcomes.emit('task-started', request, hostname, {
+      sentAt: sentAtOf(request.headers),
+    });
     try {
-      const outcome = this.run(definition, request, hostname, delivery, controller);
+      const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
+      const outcome = this.run(definition, request, hostname, delivery, controller, running);
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
       // Revoked with terminate while running: REVOKED is stored, the late result is dropped.
       if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
+      // Celery's order: callbacks and chain are sent first, so the result lists them.
+      const steps = hasSuccessSteps(request);
+      if (steps) await this.workflow.beforeStore(request, value, running);
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
-        const stored = await this.recorder.success(request, hostname, value, controller);
+        const stored = await this.recorder.success(
+          request,
+          hostname,
+          value,
+          controller,
+          running.children,
+        );
         if (stored !== true) {
-          if (stored === false) return this.unstored(delivery, request, controller, acksLate);
+          if (stored === false)
+            return this.outcomes.unstored(delivery, request, controller, acksLate);
           // A value JSON cannot carry is the task's failure (no retry: it would return it again).
           const runtime = seconds(started);
-          if (!(await this.fail(request, hostname, stored, runtime, controller))) {
-            return this.unstored(delivery, request, controller, acksLate);
+          if (!(await this.outcomes.fail(request, hostname, stored, runtime, controller))) {
+            return this.outcomes.unstored(delivery, request, controller, acksLate);
           }
           if (acksLate) this.ackInBackground(delivery, request);
           return;
         }
       }
       if (this.events.listens('task-succeeded')) {
-        this.emit('task-succeeded', request, hostname, {
+        this.outcomes.emit('task-succeeded', request, hostname, {
           result: value,
           runtime: seconds(started),
         });
       }
-      if (hasSuccessSteps(request)) await this.workflow.onSuccess(request, value, hostname);
+      if (steps) await this.workflow.afterStore(request, value);
       if (this.events.listens('task-returned')) {
-        this.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
+        this.outcomes.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       }
       if (acksLate) this.ackInBackground(delivery, request);
     } catch (error) {
@@ -141,7 +152,7 @@ export class TaskExecutor {
       }
       if (aborted instanceof TaskRevokedError) return this.dropLate(delivery);
       try {
-        await this.onError(
+        await this.outcomes.onError(
           delivery,
           request,
           definition,
@@ -152,7 +163,7 @@ export class TaskExecutor {
           controller,
         );
       } catch (crash) {
-        await this.lastResort(delivery, request, hostname, error, crash, acksLate);
+        await this.outcomes.lastResort(delivery, request, hostname, error, crash, acksLate);
       }
     } finally {
       this.revoked.untrack(tracked);
@@ -185,9 +196,17 @@ export class TaskExecutor {
     hostname: string,
     delivery: Delivery,
     controller: TaskAbort,
+    running: RunningTaskState,
   ): unknown {
+    if (this.pools.enabled) {
+      const pool = this.pools.poolFor(definition);
+      if (pool) {
+        const deliveryInfo = { ...delivery.deliveryInfo, redelivered: delivery.redelivered };
+        const limits = limitsOf(request, definition);
+        return pool.run({ request, hostname, deliveryInfo, controller, limits });
+      }
+    }
     const bound = bindArguments(request, definition);
-    const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     const limits = limitsOf(request, definition);
     const schema = definition.options.schema;
     if (schema) {
@@ -203,140 +222,6 @@ export class TaskExecutor {
       .then((handler) => runWithLimits(handler, bound, running, controller, limits));
   }
 
-  private async onError(
-    delivery: Delivery,
-    request: TaskRequest,
-    definition: TaskDefinition,
-    hostname: string,
-    error: unknown,
-    acksLate: boolean,
-    runtime: number,
-    controller: TaskAbort,
-  ): Promise<void> {
-    const settle = async (): Promise<void> => {
-      if (acksLate) await delivery.ack();
-    };
-    if (error instanceof Ignore) return settle();
-    if (error instanceof Reject) {
-      this.emit('task-rejected', request, hostname, { reason: error.reason });
-      if (!acksLate) return;
-      return error.requeue
-        ? delivery.reject(true)
-        : this.deadLetters.deadLetter(delivery, `rejected: ${error.reason}`);
-    }
-    const retry =
-      error instanceof Retry
-        ? error.options
-        : !(error instanceof UnrecoverableError) &&
-            !(error instanceof TaskArgumentsError) &&
-            shouldAutoretry(definition.options, error)
-          ? { error }
-          : undefined;
-    if (retry) {
-      const max = maxRetriesOf(definition.options, retry.maxRetries);
-      const cause = retry.error ?? error;
-      if (max === null || request.retries < max) {
-        await this.retry(delivery, request, definition, hostname, retry, cause);
-        return settle();
-      }
-      const final =
-        retry.error !== undefined
-          ? retry.error
-          : new MaxRetriesExceededError(request.name, request.id, max, { cause });
-      if (!(await this.fail(request, hostname, final, runtime, controller))) {
-        return this.unstored(delivery, request, controller, acksLate);
-      }
-      if (!acksLate) return;
-      return this.deadLetters.deadLetter(
-        delivery,
-        `max retries (${max}) exceeded: ${describe(final)}`,
-      );
-    }
-    if (!(await this.fail(request, hostname, error, runtime, controller))) {
-      return this.unstored(delivery, request, controller, acksLate);
-    }
-    await settle();
-  }
-
-  private async retry(
-    delivery: Delivery,
-    request: TaskRequest,
-    definition: TaskDefinition,
-    hostname: string,
-    options: Retry['options'],
-    cause: unknown,
-  ): Promise<void> {
-    const delay = options.countdown ?? retryDelaySeconds(definition.options, request.retries);
-    const eta = options.eta ?? new Date(Date.now() + delay * 1000);
-    const message = {
-      ...request.message,
-      headers: {
-        ...request.message.headers,
-        retries: request.retries + 1,
-        eta: toCeleryDate(eta),
-        parent_id: request.id,
-      },
-    };
-    const publish = { queue: delivery.queue, priority: delivery.deliveryInfo.priority };
-    await this.instrumentation.wrapPublish({ message, options: publish, via: 'retry' }, () =>
-      this.broker.publish(message, publish),
-    );
-    await this.recorder.retry(request, hostname, cause);
-    this.logger.log(
-      `Task ${displayName(request)}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
-      taskLogFields(request, delivery.queue),
-    );
-    this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
-  }
-
-  /** Record a failure; resolves false when the FAILURE could not be stored (backend down). */
-  private async fail(
-    request: TaskRequest,
-    hostname: string,
-    error: unknown,
-    runtime: number,
-    controller?: TaskAbort,
-  ): Promise<boolean> {
-    const info = errorInfo(error);
-    this.logger.error(
-      `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
-      taskLogFields(request),
-      info!.stack,
-    );
-    const stored = await this.recorder.failure(request, hostname, error, controller);
-    this.emit('task-failed', request, hostname, { error: info, cause: error, runtime });
-    await this.workflow.onFailure(request, error, hostname);
-    this.emit('task-returned', request, hostname, { state: 'FAILURE', cause: error });
-    return stored;
-  }
-
-  /**
-   * The outcome could not be stored (result backend unreachable after retries): give the
-   * message back so the task runs again, rather than ack a task whose caller waits forever.
-   */
-  private async unstored(
-    delivery: Delivery,
-    request: TaskRequest,
-    controller: TaskAbort,
-    acksLate: boolean,
-  ): Promise<void> {
-    if (abortReasonOf(controller) instanceof WorkerShutdownSignal) return;
-    if (!acksLate) {
-      this.logger.error(
-        `Task ${displayName(request)}[${request.id}] ran, but its outcome could not be stored and ` +
-          `its message was acked before it ran (acksLate: false): its result is lost.`,
-        taskLogFields(request),
-      );
-      return;
-    }
-    this.logger.error(
-      `Task ${displayName(request)}[${request.id}]: its outcome could not be stored in the result ` +
-        `backend; the message is requeued and the task will run again.`,
-      taskLogFields(request),
-    );
-    await delivery.reject(true);
-  }
-
   /** A task revoked with terminate finished anyway: its REVOKED stays, the message is acked. */
   private async dropLate(delivery: Delivery): Promise<void> {
     await delivery.ack();
@@ -347,35 +232,7 @@ export class TaskExecutor {
     const owner = run.owner;
     if (!owner) return;
     void this.recorder.revoked(owner.request, owner.hostname, 'terminated');
-    this.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
-  }
-
-  /**
-   * Handling the failure itself failed (a dead-letter publish, a workflow step): record a
-   * FAILURE if possible and settle the message anyway, so it is never left unsettled.
-   */
-  private async lastResort(
-    delivery: Delivery,
-    request: TaskRequest,
-    hostname: string,
-    error: unknown,
-    crash: unknown,
-    acksLate: boolean,
-  ): Promise<void> {
-    this.logger.error(
-      `Handling the failure of ${displayName(request)}[${request.id}] failed: ` +
-        `${describe(crash)} (task error: ${describe(error)}).`,
-      taskLogFields(request),
-    );
-    try {
-      const stored = await this.recorder.failure(request, hostname, error);
-      if (acksLate) await (stored ? delivery.ack() : delivery.reject(true));
-    } catch (again) {
-      this.logger.error(
-        `Could not settle task ${request.id}: ${describe(again)}`,
-        taskLogFields(request),
-      );
-    }
+    this.outcomes.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
   }
 
   private async unknownTask(
@@ -389,7 +246,7 @@ export class TaskExecutor {
       taskLogFields(request),
     );
     await this.recorder.failure(request, hostname, celeryNotRegistered(request.name));
-    this.emit('task-failed', request, hostname, {
+    this.outcomes.emit('task-failed', request, hostname, {
       error: errorInfo(error),
       reason: 'unknown task',
     });
@@ -407,29 +264,8 @@ export class TaskExecutor {
       taskLogFields(request),
     );
     await this.recorder.revoked(request, hostname, reason);
-    this.emit('task-revoked', request, hostname, { reason });
+    this.outcomes.emit('task-revoked', request, hostname, { reason });
     await delivery.ack();
-  }
-
-  private emit(
-    type: TaskEvent['type'],
-    request: TaskRequest,
-    hostname: string,
-    extra: Partial<TaskEvent> = {},
-  ): void {
-    if (!this.events.listens(type)) return;
-    this.events.emit({
-      type,
-      taskId: request.id,
-      name: request.name,
-      hostname,
-      timestamp: Date.now(),
-      retries: request.retries,
-      rootId: request.rootId,
-      parentId: request.parentId,
-      shadow: shadowOf(request),
-      ...extra,
-    });
   }
 }
 
@@ -437,6 +273,12 @@ export class TaskExecutor {
 interface RunOwner {
   request: TaskRequest;
   hostname: string;
+}
+
+/** The SENT_AT_HEADER of a message (epoch ms), when it has a usable one. */
+function sentAtOf(headers: Record<string, unknown>): number | undefined {
+  const value = headers[SENT_AT_HEADER];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function seconds(startedAt: number): number {

@@ -26,6 +26,7 @@ import { TaskAdmission } from './task-admission.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
 import { receivedEvent, TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
+import { TaskPools } from './pool/task-pools.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
 import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
@@ -57,6 +58,7 @@ export class WorkerService
     this.settleFailed(delivery, error),
   );
   private admission?: TaskAdmission;
+  private shutdownBegun = false;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -70,6 +72,7 @@ export class WorkerService
     private readonly revoked: RevokedTasks,
     @Inject(getRateLimitStoreFactoryToken())
     private readonly openRateLimitStore: RateLimitStoreFactory,
+    private readonly pools: TaskPools,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
   }
@@ -79,15 +82,40 @@ export class WorkerService
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.beginShutdown();
     await this.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.admission?.close();
+    await this.pools.close();
   }
 
   get running(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * True from the first shutdown signal (`handleShutdownSignals`) or the start of the app's
+   * shutdown: readiness probes answer 503 from then on, while in-flight tasks still finish.
+   */
+  get shuttingDown(): boolean {
+    return this.shutdownBegun;
+  }
+
+  /** Mark the process as shutting down (readiness goes down); the drain starts separately. */
+  beginShutdown(): void {
+    this.shutdownBegun = true;
+  }
+
+  /** Tasks running now (busy slots), out of `concurrency`. */
+  get busySlots(): number {
+    return this.held.active.size;
+  }
+
+  /** Tasks this worker runs at once. */
+  get concurrency(): number {
+    return this.config.worker.concurrency;
   }
 
   /** Start consuming `queues` (default: the configured ones); called on bootstrap when `worker.enabled`. */
@@ -104,6 +132,8 @@ export class WorkerService
       ),
     );
     await this.revoked.follow();
+    // Isolates boot before the first message is taken (a cold Nest context takes a second).
+    await this.pools.start();
     this.state = 'running';
     this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
       prefetch: concurrency * prefetch,

@@ -13,6 +13,7 @@ import type { Broker } from '../../contracts/broker.interface.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../../utils/tokens.js';
 import { RevokedTasks } from '../../revocation/revoked-tasks.js';
 import { WorkerService } from '../../worker/worker.service.js';
+import { TaskPools } from '../../worker/pool/task-pools.js';
 import { isForNode, parseControlRequest, type ControlRequest } from './control-message.js';
 import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import type {
@@ -53,11 +54,13 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     private readonly clock: LamportClock,
     private readonly events: CeleryEventsPublisher,
     private readonly host: BroadcastTransportHost,
+    pools: TaskPools,
   ) {
     this.commands = new WorkerControlCommands({
       config,
       broker,
       worker,
+      pools,
       registry,
       revoked,
       clock,

@@ -24,6 +24,8 @@ export function requestInfo(
   request: HeldRequest,
   hostname: string,
   state: 'active' | 'reserved' | 'scheduled',
+  /** The isolate (thread id or pid) running an active request in a pool. */
+  isolate?: number,
 ): RequestInfo {
   const delivery = request.deliveryInfo;
   return {
@@ -41,6 +43,6 @@ export function requestInfo(
       priority: delivery.priority,
       redelivered: delivery.redelivered,
     },
-    worker_pid: state === 'active' ? process.pid : null,
+    worker_pid: state === 'active' ? (isolate ?? process.pid) : null,
   };
 }

@@ -8,6 +8,7 @@ import type { LamportClock } from '../celery-events/lamport-clock.js';
 import { SW_IDENT, SW_VERSION } from '../celery-events/event-fields.js';
 import type { RevokedTasks } from '../../revocation/revoked-tasks.js';
 import type { WorkerService } from '../../worker/worker.service.js';
+import type { TaskPools } from '../../worker/pool/task-pools.js';
 import { parseTaskMessage } from '../../protocol/task-message.parser.js';
 import type { HeldRequest } from '../../worker/worker-holdings.js';
 import { brokerInfo } from './broker-info.js';
@@ -21,6 +22,8 @@ export interface ControlTargets {
   config: ResolvedTaskQueueOptions;
   broker: Broker;
   worker: WorkerService;
+  /** Isolate pools: `stats` lists them, `active` names the isolate running each task. */
+  pools: TaskPools;
   registry: TaskRegistry;
   revoked: RevokedTasks;
   clock: LamportClock;
@@ -109,6 +112,8 @@ export class WorkerControlCommands {
         timeouts: [0, 0],
         writes: {},
         implementation: 'celeriac:event-loop',
+        // Isolate pools (threads / processes) running `@Task({ pool })` handlers.
+        isolates: this.t.pools.stats(),
       },
       broker: brokerInfo(config.broker, broker),
       prefetch_count: config.worker.concurrency * config.worker.prefetch,
@@ -141,7 +146,11 @@ export class WorkerControlCommands {
 
   private requests(state: 'active' | 'reserved'): unknown[] {
     const host = this.t.worker.hostname;
-    return this.t.worker.snapshot()[state].map((r) => requestInfo(r, host, state));
+    const pools = this.t.pools;
+    const isolate = (id: string): number | undefined =>
+      pools.enabled ? pools.isolateOf(id) : undefined;
+    const held = this.t.worker.snapshot()[state];
+    return held.map((r) => requestInfo(r, host, state, isolate(r.id)));
   }
 
   /**

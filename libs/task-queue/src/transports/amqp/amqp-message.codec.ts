@@ -32,9 +32,15 @@ export function encodeAmqpMessage(
 ): AmqpOutgoing {
   const headers: Record<string, unknown> = {};
   let binary = false;
-  for (const [key, value] of Object.entries({ ...message.headers, ...extraHeaders })) {
-    if (key === BODY_BASE64_HEADER) binary = value === true;
-    else if (value !== undefined && !isBrokerDeathHeader(key)) headers[key] = value;
+  // Keyed loops, not Object.entries of a spread copy: this runs for every publish.
+  // The order of `{ ...message.headers, ...extraHeaders }`.
+  const own = message.headers as Record<string, unknown>;
+  for (const key of Object.keys(own)) {
+    const value = Object.hasOwn(extraHeaders, key) ? extraHeaders[key] : own[key];
+    binary = copyHeader(headers, key, value) || binary;
+  }
+  for (const key of Object.keys(extraHeaders)) {
+    if (!Object.hasOwn(own, key)) binary = copyHeader(headers, key, extraHeaders[key]) || binary;
   }
   const props = message.properties;
   const options: Options.Publish = {
@@ -58,9 +64,10 @@ export function encodeAmqpMessage(
 export function decodeAmqpMessage(raw: Message): TaskMessage {
   const p = raw.properties;
   const headers: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries((p.headers ?? {}) as Record<string, unknown>)) {
+  const received = (p.headers ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(received)) {
     if (key !== NOT_BEFORE_HEADER && key !== BODY_BASE64_HEADER && !isBrokerDeathHeader(key))
-      headers[key] = value;
+      headers[key] = received[key];
   }
   const properties: TaskProperties = {
     correlation_id: asString(p.correlationId) ?? asString(headers.id) ?? '',
@@ -83,6 +90,16 @@ export function decodeAmqpMessage(raw: Message): TaskMessage {
     contentEncoding: asString(p.contentEncoding) ?? 'utf-8',
     body,
   };
+}
+
+/**
+ * Copy one header to an outgoing table: the base64-body marker is not sent (returns whether
+ * it is set), nor are undefined values and RabbitMQ's dead-letter headers.
+ */
+function copyHeader(headers: Record<string, unknown>, key: string, value: unknown): boolean {
+  if (key === BODY_BASE64_HEADER) return value === true;
+  if (value !== undefined && !isBrokerDeathHeader(key)) headers[key] = value;
+  return false;
 }
 
 /** The due instant a parked message carries, or null. */

@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { threadId } from 'node:worker_threads';
+import { Task, TaskContext } from 'celeriac';
+
+/** Memory a `pools.hog` task keeps alive in its isolate (memory recycling). */
+const retained: number[][] = [];
+/** Tasks this isolate ran (recycling). */
+let served = 0;
+
+function spin(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // Busy: never yields to the event loop.
+  }
+}
+
+function whoami(): { thread: number; pid: number; served: number } {
+  return { thread: threadId, pid: process.pid, served: ++served };
+}
+
+/** Tasks of the isolate-pool fixture: CPU-bound, limited, crashing, context-reading. */
+@Injectable()
+export class PoolTasks {
+  constructor(private readonly ctx: TaskContext) {}
+
+  @Task('pools.noop', { pool: 'threads' })
+  noop(): null {
+    return null;
+  }
+
+  @Task('pools.noop_process', { pool: 'processes' })
+  noopProcess(): null {
+    return null;
+  }
+
+  @Task('pools.noop_inline', { pool: 'inline' })
+  noopInline(): null {
+    return null;
+  }
+
+  @Task('pools.spin', { pool: 'threads' })
+  spin(ms: number): { thread: number; pid: number; served: number } {
+    spin(ms);
+    return whoami();
+  }
+
+  @Task('pools.spin_process', { pool: 'processes' })
+  spinProcess(ms: number): { thread: number; pid: number; served: number } {
+    spin(ms);
+    return whoami();
+  }
+
+  @Task('pools.short', { pool: 'inline' })
+  short(i: number): number {
+    return i;
+  }
+
+  @Task('pools.limited', { pool: 'threads', timeLimit: 0.5 })
+  limited(ms: number): string {
+    spin(ms);
+    return 'finished';
+  }
+
+  @Task('pools.limited_process', { pool: 'processes', timeLimit: 0.5 })
+  limitedProcess(ms: number): string {
+    spin(ms);
+    return 'finished';
+  }
+
+  @Task('pools.whoami', { pool: 'threads' })
+  whoami(): { thread: number; pid: number; served: number } {
+    return whoami();
+  }
+
+  @Task('pools.whoami_process', { pool: 'processes' })
+  whoamiProcess(): { thread: number; pid: number; served: number } {
+    return whoami();
+  }
+
+  @Task('pools.hog', { pool: 'threads' })
+  hog(mb: number): { thread: number; pid: number; served: number } {
+    // About 1 MB of V8 heap per array (doubles), kept until the isolate is recycled.
+    for (let i = 0; i < mb; i++) retained.push(new Array<number>(131_072).fill(i + 0.5));
+    return whoami();
+  }
+
+  @Task('pools.crash', { pool: 'threads' })
+  crash(mode: 'exit' | 'uncaught'): Promise<string> {
+    return crash(mode);
+  }
+
+  @Task('pools.crash_process', { pool: 'processes' })
+  crashProcess(mode: 'exit' | 'uncaught' | 'kill'): Promise<string> {
+    return crash(mode);
+  }
+
+  /** Dies on its first delivery; requeued (rejectOnWorkerLost), it succeeds the second time. */
+  @Task('pools.crash_once', { pool: 'threads', rejectOnWorkerLost: true })
+  crashOnce(): string {
+    if (!this.ctx.deliveryInfo.redelivered) process.exit(7);
+    return 'second delivery';
+  }
+
+  @Task('pools.context', { pool: 'threads', softTimeLimit: 0.2, params: ['a', 'b'] })
+  async context(a: number, b: number): Promise<Record<string, unknown>> {
+    const signal = this.ctx.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return {
+      id: this.ctx.id,
+      hostname: this.ctx.hostname,
+      sum: a + b,
+      aborted: (signal.reason as Error).name,
+      thread: threadId,
+    };
+  }
+
+  @Task('pools.cyclic', { pool: 'threads' })
+  cyclic(): unknown {
+    const value: Record<string, unknown> = {};
+    value.self = value;
+    return value;
+  }
+
+  @Task('pools.fails', { pool: 'threads', maxRetries: 0 })
+  fails(): never {
+    throw new RangeError('out of range in an isolate');
+  }
+}
+
+/** Never settles: the isolate dies first (exit, SIGKILL, or an error thrown outside the handler). */
+function crash(mode: string): Promise<string> {
+  if (mode === 'exit') process.exit(3);
+  if (mode === 'kill') process.kill(process.pid, 'SIGKILL');
+  return new Promise(() =>
+    setImmediate(() => {
+      throw new Error('uncaught in an isolate');
+    }),
+  );
+}

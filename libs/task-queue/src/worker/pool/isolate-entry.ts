@@ -1,0 +1,90 @@
+/**
+ * The program a pool isolate runs (a worker thread or a forked child process): boot a Nest
+ * application context from the module the worker names, report the tasks it has, then run
+ * the jobs the pool sends until it is closed or killed. Not imported by the library itself:
+ * the pool starts this file.
+ */
+import 'reflect-metadata';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import { IsolatedTaskError } from '../../errors/isolated-task.error.js';
+import { TaskRegistry } from '../../tasks/task.registry.js';
+import { ISOLATE_WORKER_DATA } from '../../utils/isolate-role.js';
+import { ResultRecorder } from '../result-recorder.js';
+import { errorInfoOf } from './isolate-errors.js';
+import type { FromIsolate, IsolateInit, ToIsolate } from './isolate-protocol.js';
+import { IsolateRunner } from './isolate-runner.js';
+import { ISOLATE_INIT_ENV } from './isolate-handle.js';
+
+interface Channel {
+  post(message: FromIsolate): void;
+  listen(handler: (message: ToIsolate) => void): void;
+}
+
+function channel(): Channel {
+  if (!isMainThread && parentPort) {
+    const port = parentPort;
+    return {
+      post: (message) => port.postMessage(message),
+      listen: (handler) => port.on('message', handler),
+    };
+  }
+  // A forked child: the parent's IPC channel; the child ends with its parent.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    post: (message) => process.send?.(message),
+    listen: (handler) => process.on('message', (message) => handler(message as ToIsolate)),
+  };
+}
+
+function initOf(): IsolateInit {
+  if (!isMainThread) return (workerData as Record<string, IsolateInit>)[ISOLATE_WORKER_DATA]!;
+  return JSON.parse(process.env[ISOLATE_INIT_ENV] ?? '{}') as IsolateInit;
+}
+
+async function boot(init: IsolateInit): Promise<INestApplicationContext> {
+  const loaded = (await import(init.moduleUrl)) as Record<string, unknown>;
+  const module = loaded[init.exportName];
+  if (typeof module !== 'function') {
+    throw new Error(
+      `${init.moduleUrl} has no export "${init.exportName}" holding a Nest module class`,
+    );
+  }
+  return NestFactory.createApplicationContext(module as Type, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+}
+
+async function main(): Promise<void> {
+  const link = channel();
+  const init = initOf();
+  let app: INestApplicationContext;
+  try {
+    app = await boot(init);
+  } catch (error) {
+    link.post({ k: 'boot-failed', error: errorInfoOf(error) });
+    return;
+  }
+  const registry = app.get(TaskRegistry, { strict: false });
+  const runner = new IsolateRunner(
+    registry,
+    app.get(ResultRecorder, { strict: false }),
+    (message) => link.post(message),
+    init.reportMemory,
+  );
+  link.listen((message) => {
+    switch (message.k) {
+      case 'run':
+        return runner.run(message.jobs);
+      case 'abort':
+        return runner.abort(message.seq, new IsolatedTaskError(message.reason));
+      case 'close':
+        void app.close().finally(() => process.exit(0));
+    }
+  });
+  link.post({ k: 'ready', tasks: registry.names() });
+}
+
+void main();

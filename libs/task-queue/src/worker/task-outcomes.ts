@@ -1,0 +1,238 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { TaskDefinition } from '../tasks/task-definition.js';
+import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
+import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
+import { TaskArgumentsError } from '../errors/task-arguments.error.js';
+import { WorkerLostError } from '../errors/worker-lost.error.js';
+import type { Broker, Delivery } from '../contracts/broker.interface.js';
+import { toCeleryDate } from '../protocol/json-codec.js';
+import type { TaskRequest } from '../protocol/task-request.js';
+import { getBrokerToken } from '../utils/tokens.js';
+import { WorkflowService } from '../canvas/workflow.service.js';
+import { DeadLetters } from './dead-letter.service.js';
+import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
+import { ResultRecorder } from './result-recorder.js';
+import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
+import { displayName, shadowOf, TaskEvents, type TaskEvent } from '../tasks/task-events.js';
+import { abortReasonOf, type TaskAbort } from './lazy-abort.js';
+import { describe, errorInfo } from './task-error.info.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../tasks/task-instrumentation.js';
+import { taskLogFields } from '../tasks/task-log-fields.js';
+
+/**
+ * How a task attempt that did not succeed is settled: Ignore, Reject, retries (explicit and
+ * automatic), FAILURE with dead letters, a lost isolate, an outcome that could not be stored,
+ * and the last resort when handling the failure itself failed. Also emits the task events.
+ */
+@Injectable()
+export class TaskOutcomes {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(
+    private readonly recorder: ResultRecorder,
+    private readonly events: TaskEvents,
+    private readonly deadLetters: DeadLetters,
+    private readonly workflow: WorkflowService,
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Optional()
+    @Inject(TASK_INSTRUMENTATION)
+    private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
+  ) {}
+
+  async onError(
+    delivery: Delivery,
+    request: TaskRequest,
+    definition: TaskDefinition,
+    hostname: string,
+    error: unknown,
+    acksLate: boolean,
+    runtime: number,
+    controller: TaskAbort,
+  ): Promise<void> {
+    const settle = async (): Promise<void> => {
+      if (acksLate) await delivery.ack();
+    };
+    if (error instanceof Ignore) return settle();
+    if (error instanceof WorkerLostError && acksLate && definition.options.rejectOnWorkerLost) {
+      // Celery's acks_late + task_reject_on_worker_lost: the message goes back to the queue.
+      this.logger.warn(
+        `Task ${displayName(request)}[${request.id}] lost its isolate (${error.detail}); requeued.`,
+        taskLogFields(request),
+      );
+      return delivery.reject(true);
+    }
+    if (error instanceof Reject) {
+      this.emit('task-rejected', request, hostname, { reason: error.reason });
+      if (!acksLate) return;
+      return error.requeue
+        ? delivery.reject(true)
+        : this.deadLetters.deadLetter(delivery, `rejected: ${error.reason}`);
+    }
+    const retry =
+      error instanceof Retry
+        ? error.options
+        : !(error instanceof UnrecoverableError) &&
+            !(error instanceof TaskArgumentsError) &&
+            shouldAutoretry(definition.options, error)
+          ? { error }
+          : undefined;
+    if (retry) {
+      const max = maxRetriesOf(definition.options, retry.maxRetries);
+      const cause = retry.error ?? error;
+      if (max === null || request.retries < max) {
+        await this.retry(delivery, request, definition, hostname, retry, cause);
+        return settle();
+      }
+      const final =
+        retry.error !== undefined
+          ? retry.error
+          : new MaxRetriesExceededError(request.name, request.id, max, { cause });
+      if (!(await this.fail(request, hostname, final, runtime, controller))) {
+        return this.unstored(delivery, request, controller, acksLate);
+      }
+      if (!acksLate) return;
+      return this.deadLetters.deadLetter(
+        delivery,
+        `max retries (${max}) exceeded: ${describe(final)}`,
+      );
+    }
+    if (!(await this.fail(request, hostname, error, runtime, controller))) {
+      return this.unstored(delivery, request, controller, acksLate);
+    }
+    await settle();
+  }
+
+  private async retry(
+    delivery: Delivery,
+    request: TaskRequest,
+    definition: TaskDefinition,
+    hostname: string,
+    options: Retry['options'],
+    cause: unknown,
+  ): Promise<void> {
+    const delay = options.countdown ?? retryDelaySeconds(definition.options, request.retries);
+    const eta = options.eta ?? new Date(Date.now() + delay * 1000);
+    const message = {
+      ...request.message,
+      headers: {
+        ...request.message.headers,
+        retries: request.retries + 1,
+        eta: toCeleryDate(eta),
+        parent_id: request.id,
+      },
+    };
+    const publish = { queue: delivery.queue, priority: delivery.deliveryInfo.priority };
+    await this.instrumentation.wrapPublish({ message, options: publish, via: 'retry' }, () =>
+      this.broker.publish(message, publish),
+    );
+    await this.recorder.retry(request, hostname, cause);
+    this.logger.log(
+      `Task ${displayName(request)}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
+      taskLogFields(request, delivery.queue),
+    );
+    this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
+  }
+
+  /** Record a failure; resolves false when the FAILURE could not be stored (backend down). */
+  async fail(
+    request: TaskRequest,
+    hostname: string,
+    error: unknown,
+    runtime: number,
+    controller?: TaskAbort,
+  ): Promise<boolean> {
+    // Stored first: callers waiting for the result need not wait for the log line.
+    const stored = await this.recorder.failure(request, hostname, error, controller);
+    const info = errorInfo(error);
+    this.logger.error(
+      `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
+      taskLogFields(request),
+      info!.stack,
+    );
+    this.emit('task-failed', request, hostname, { error: info, cause: error, runtime });
+    await this.workflow.onFailure(request, error, hostname);
+    this.emit('task-returned', request, hostname, { state: 'FAILURE', cause: error });
+    return stored;
+  }
+
+  /**
+   * The outcome could not be stored (result backend unreachable after retries): give the
+   * message back so the task runs again, rather than ack a task whose caller waits forever.
+   */
+  async unstored(
+    delivery: Delivery,
+    request: TaskRequest,
+    controller: TaskAbort,
+    acksLate: boolean,
+  ): Promise<void> {
+    if (abortReasonOf(controller) instanceof WorkerShutdownSignal) return;
+    if (!acksLate) {
+      this.logger.error(
+        `Task ${displayName(request)}[${request.id}] ran, but its outcome could not be stored and ` +
+          `its message was acked before it ran (acksLate: false): its result is lost.`,
+        taskLogFields(request),
+      );
+      return;
+    }
+    this.logger.error(
+      `Task ${displayName(request)}[${request.id}]: its outcome could not be stored in the result ` +
+        `backend; the message is requeued and the task will run again.`,
+      taskLogFields(request),
+    );
+    await delivery.reject(true);
+  }
+
+  /**
+   * Handling the failure itself failed (a dead-letter publish, a workflow step): record a
+   * FAILURE if possible and settle the message anyway, so it is never left unsettled.
+   */
+  async lastResort(
+    delivery: Delivery,
+    request: TaskRequest,
+    hostname: string,
+    error: unknown,
+    crash: unknown,
+    acksLate: boolean,
+  ): Promise<void> {
+    this.logger.error(
+      `Handling the failure of ${displayName(request)}[${request.id}] failed: ` +
+        `${describe(crash)} (task error: ${describe(error)}).`,
+      taskLogFields(request),
+    );
+    try {
+      const stored = await this.recorder.failure(request, hostname, error);
+      if (acksLate) await (stored ? delivery.ack() : delivery.reject(true));
+    } catch (again) {
+      this.logger.error(
+        `Could not settle task ${request.id}: ${describe(again)}`,
+        taskLogFields(request),
+      );
+    }
+  }
+
+  emit(
+    type: TaskEvent['type'],
+    request: TaskRequest,
+    hostname: string,
+    extra: Partial<TaskEvent> = {},
+  ): void {
+    if (!this.events.listens(type)) return;
+    this.events.emit({
+      type,
+      taskId: request.id,
+      name: request.name,
+      hostname,
+      timestamp: Date.now(),
+      retries: request.retries,
+      rootId: request.rootId,
+      parentId: request.parentId,
+      shadow: shadowOf(request),
+      queue: request.queue ?? undefined,
+      ...extra,
+    });
+  }
+}
