@@ -16,10 +16,12 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY libs/task-queue/package.json libs/task-queue/
+COPY libs/dashboard/package.json libs/dashboard/
 # Scripts off: the root `prepare` builds, and the sources are not here yet.
 RUN ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY libs/task-queue libs/task-queue
+COPY libs/dashboard libs/dashboard
 COPY apps apps
 RUN ["npm", "run", "build"]
 
@@ -28,6 +30,7 @@ FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY libs/task-queue/package.json libs/task-queue/
+COPY libs/dashboard/package.json libs/dashboard/
 RUN ["npm", "ci", "--omit=dev", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"]
 
 # --- runtime ------------------------------------------------------------------------------------
@@ -44,6 +47,9 @@ COPY --from=prod-deps /src/node_modules node_modules
 COPY --from=build /src/libs/task-queue/package.json libs/task-queue/
 COPY --from=build /src/libs/task-queue/bin libs/task-queue/bin
 COPY --from=build /src/libs/task-queue/dist libs/task-queue/dist
+COPY --from=build /src/libs/dashboard/package.json libs/dashboard/
+COPY --from=build /src/libs/dashboard/dist libs/dashboard/dist
+COPY --from=build /src/libs/dashboard/assets libs/dashboard/assets
 COPY --from=build /src/dist/apps/demo dist/apps/demo
 COPY --from=build /src/dist/apps/worker dist/apps/worker
 COPY deploy/docker/role.mjs deploy/docker/healthcheck.mjs deploy/docker/

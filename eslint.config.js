@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', '.bench/**', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'libs/dashboard/assets/**',
+      'node_modules/**',
+      'coverage/**',
+      '.bench/**',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,6 +37,27 @@ export default tseslint.config(
   {
     files: ['libs/*/bin/**/*.js', 'libs/*/scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The dashboard's browser code (bundled by libs/dashboard/scripts/build-ui.mjs).
+    files: ['libs/dashboard/ui/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'FormData',
+          'URLSearchParams',
+          'requestAnimationFrame',
+          'setTimeout',
+          'addEventListener',
+          'removeEventListener',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
   {
     // The container image's entry point and HEALTHCHECK (plain Node ESM, no build step).

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TaskEvents, type TaskEvent } from 'celeriac';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../apps/demo/src/app.module.js';
+import { AppModule, DASHBOARD_TOKENS } from '../../apps/demo/src/app.module.js';
 
 describe('demo app (embedded defaults: SQLite + memory transports)', () => {
   let app: INestApplication;
@@ -68,5 +68,18 @@ describe('demo app (embedded defaults: SQLite + memory transports)', () => {
     expect(response.status).toBe(400);
     await new Promise((r) => setTimeout(r, 200));
     expect(received.length).toBe(before);
+  });
+
+  it('mounts the dashboard at /celeriac behind its token guard', async () => {
+    expect((await fetch(`${base}/celeriac`)).status).toBe(401);
+    const page = await fetch(`${base}/celeriac`, {
+      headers: { authorization: `Bearer ${DASHBOARD_TOKENS.admin}` },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('assets/app.js');
+    const workers = await fetch(`${base}/celeriac/api/session`, {
+      headers: { authorization: `Bearer ${DASHBOARD_TOKENS.admin}` },
+    });
+    expect(await workers.json()).toMatchObject({ readOnly: false, title: 'Celeriac demo' });
   });
 });

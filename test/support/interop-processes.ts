@@ -58,6 +58,8 @@ export interface PythonWorkerOptions {
   backend: string;
   queue: string;
   concurrency?: number;
+  /** Send task events and heartbeats (`-E`, heartbeat on). */
+  events?: boolean;
 }
 
 /** Start a real Celery 5.2.6 worker on `interop_app` and wait for "ready.". */
@@ -77,7 +79,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<M
     hostname,
     '--without-mingle',
     '--without-gossip',
-    '--without-heartbeat',
+    ...(options.events ? ['-E'] : ['--without-heartbeat']),
     '--prefetch-multiplier',
     '1',
     '-l',

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handleShutdownSignals } from 'celeriac';
-import { AppModule } from './app.module.js';
+import { AppModule, DASHBOARD_TOKENS } from './app.module.js';
 import { DEMO_ENVIRONMENT, describeEnvironment, type DemoVariable } from './environment.js';
 import { placeSampleOrders } from './sample-orders.js';
 
@@ -17,6 +17,11 @@ async function bootstrap(): Promise<void> {
   const host = process.env.HOST ?? '127.0.0.1';
   await app.listen(port, host);
   logger.log(`Celeriac demo listening on http://${host}:${port} (POST /orders, GET /orders/:id)`);
+  const token = DASHBOARD_TOKENS.generated ? ` with the token ${DASHBOARD_TOKENS.admin}` : '';
+  logger.log(
+    `Dashboard: http://${host}:${port}/celeriac (Authorization: Bearer <DASHBOARD_TOKEN> or the ` +
+      `celeriac_dashboard cookie${token})`,
+  );
   if (process.env.DEMO_SAMPLES !== '0' && process.env.CELERIAC_WORKER !== '0') {
     await placeSampleOrders(app);
     logger.log('Sample orders done; still serving. Ctrl+C stops gracefully.');

@@ -10,6 +10,7 @@ export type {
   TaskRoute,
   WorkerOptions,
   IsolatePoolOptions,
+  WorkerHttpOptions,
 } from './config/task-queue-options.interface.js';
 export type {
   TaskOptions,
@@ -18,7 +19,11 @@ export type {
   RetryBackoff,
   ErrorClass,
 } from './contracts/task-options.interface.js';
-export type { ApplyOptions, SendOptions } from './contracts/apply-options.interface.js';
+export type {
+  ApplyOptions,
+  SendOptions,
+  SignatureLike,
+} from './contracts/apply-options.interface.js';
 export type {
   StandardSchemaV1,
   StandardSchemaIssue,
@@ -42,11 +47,47 @@ export {
 export { taskLogFields, type TaskLogFields } from './tasks/task-log-fields.js';
 export type { TracingOptions } from './observability/tracing/tracing.options.js';
 
+// Health and the worker's HTTP server (metrics: celeriac/prometheus, Terminus: celeriac/terminus)
+export { TaskQueueHealth } from './observability/health/task-queue-health.service.js';
+export type { CheckOutcome, ProbeOutcome } from './observability/health/health-check.types.js';
+export { WorkerHttpServer } from './observability/http/worker-http.server.js';
+export {
+  METRICS_EXPOSITION,
+  type MetricsExposition,
+} from './observability/http/metrics-exposition.js';
+
 // Producers and results
 export { TaskClient } from './producer/task.client.js';
 export { TaskProducer, type OnCommitTarget } from './producer/task-producer.js';
 export type { ProducerOf, TaskArgs, TaskMethodName, TaskReturn } from './producer/task-types.js';
 export { AsyncResult, type GetOptions } from './results/async-result.js';
+export { GroupResult, type ResultHandle } from './results/group-result.js';
+export type { ResultTuple } from './results/chord-parts.js';
+
+// Canvas
+export { Canvas, Chain, Chord, Group, Signature } from './producer/canvas/canvas-signature.js';
+export {
+  chain,
+  chord,
+  chunks,
+  group,
+  signature,
+  xmap,
+  xstarmap,
+} from './producer/canvas/canvas.functions.js';
+export type {
+  AnyArgs,
+  AnyCanvas,
+  CanvasCommitTarget,
+  CanvasLike,
+  CanvasRunner,
+  DropSuffix,
+  ResultOf,
+  ResultsOf,
+  StepAccepting,
+  SuffixOf,
+} from './producer/canvas/canvas-types.js';
+export type { SignatureOptions } from './producer/canvas/signature-options.js';
 export {
   TaskStates,
   READY_STATES,
@@ -78,6 +119,7 @@ export type {
   ParkedMessage,
   PublishOptions,
 } from './contracts/broker.interface.js';
+export { type QueueStats, SENT_AT_HEADER } from './contracts/queue-stats.interface.js';
 export type {
   ResultBackend,
   SerializedError,
@@ -117,6 +159,16 @@ export type {
   ControlRequest,
 } from './monitoring/remote-control/control-message.js';
 export type { CeleryEventsOptions } from './config/events-options.js';
+export { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
+export type { CeleryEvent } from './monitoring/celery-events/event-fields.js';
+export {
+  ClusterState,
+  type ClusterChange,
+  type ClusterStateOptions,
+} from './monitoring/cluster-state/cluster-state.js';
+export type { TaskRecord } from './monitoring/cluster-state/task-record.js';
+export type { WorkerRecord } from './monitoring/cluster-state/worker-record.js';
+export type { TaskPage, TaskQuery } from './monitoring/cluster-state/task-query.js';
 
 // Periodic tasks (beat)
 export { TaskQueueBeatModule } from './task-queue-beat.module.js';

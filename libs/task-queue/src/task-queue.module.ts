@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from './producer/task.client.js';
 import { TaskDispatcher } from './producer/task.dispatcher.js';
+import { CanvasApplier } from './producer/canvas/canvas.applier.js';
 import { TaskExplorer } from './tasks/task.explorer.js';
 import { TaskMetadataAccessor } from './tasks/task-metadata.accessor.js';
 import { TaskRegistry } from './tasks/task.registry.js';
@@ -22,11 +23,15 @@ import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
 import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
+import { CeleryBuiltinTasks } from './canvas/celery-builtins.tasks.js';
 import { ControlClient } from './monitoring/remote-control/control.client.js';
 import { ControlServer } from './monitoring/remote-control/control.server.js';
 import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
 import { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
 import { LamportClock } from './monitoring/celery-events/lamport-clock.js';
+import { TaskQueueHealth } from './observability/health/task-queue-health.service.js';
+import { WorkerHttpServer } from './observability/http/worker-http.server.js';
+import { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
 
 const exported = [
   TaskClient,
@@ -37,6 +42,9 @@ const exported = [
   DeadLetters,
   RevokedTasks,
   ControlClient,
+  TaskQueueHealth,
+  WorkerHttpServer,
+  CeleryEventsReceiver,
 ];
 
 /**
@@ -53,6 +61,7 @@ const exported = [
     TaskExplorer,
     TaskRouter,
     TaskDispatcher,
+    CanvasApplier,
     ResultRecorder,
     TaskExecutor,
     TaskOutcomes,
@@ -61,6 +70,7 @@ const exported = [
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,
+    CeleryBuiltinTasks,
     BroadcastTransportHost,
     LamportClock,
     CeleryEventsPublisher,

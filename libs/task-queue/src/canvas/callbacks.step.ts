@@ -1,6 +1,6 @@
 import type { TaskRequest } from '../protocol/task-request.js';
-import type { SignaturePublisher } from './signature.publisher.js';
-import { groupSignature, toSignatureList } from './signature.js';
+import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
+import { groupSignature, toSignatureList } from '../producer/canvas/signature.js';
 
 /**
  * Success step 1 (celery/app/trace.py): apply `embed.callbacks` (`link=`) with the return value
@@ -12,20 +12,19 @@ export async function applyCallbacks(
   publisher: SignaturePublisher,
   request: TaskRequest,
   value: unknown,
-): Promise<void> {
+): Promise<string[]> {
   const callbacks = toSignatureList(request.embed.callbacks);
-  if (callbacks.length === 0) return;
+  if (callbacks.length === 0) return [];
   const parent = { id: request.id, rootId: request.rootId };
   const call = {
     args: [value === undefined ? null : value],
     options: { parent_id: request.id, root_id: request.rootId },
   };
-  if (callbacks.length === 1) {
-    await publisher.apply(callbacks[0]!, call, parent);
-    return;
-  }
+  if (callbacks.length === 1) return publisher.apply(callbacks[0]!, call, parent);
   const groups = callbacks.filter((sig) => sig.subtask_type === 'group');
   const plain = callbacks.filter((sig) => sig.subtask_type !== 'group');
-  for (const group of groups) await publisher.apply(group, call, parent);
-  if (plain.length > 0) await publisher.apply(groupSignature(plain), call, parent);
+  const sent: string[] = [];
+  for (const group of groups) sent.push(...(await publisher.apply(group, call, parent)));
+  if (plain.length > 0) sent.push(...(await publisher.apply(groupSignature(plain), call, parent)));
+  return sent;
 }

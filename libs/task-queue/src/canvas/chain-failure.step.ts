@@ -2,7 +2,7 @@ import type { TaskMeta } from '../contracts/result-backend.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { ChordStep } from './chord.step.js';
 import { outcomeMeta } from './outcome-meta.js';
-import { toSignature, toSignatureList } from './signature.js';
+import { toSignature, toSignatureList } from '../producer/canvas/signature.js';
 
 const str = (value: unknown): string | null =>
   typeof value === 'string' && value.length > 0 ? value : null;

@@ -1,6 +1,6 @@
 import type { TaskRequest } from '../protocol/task-request.js';
-import type { SignaturePublisher } from './signature.publisher.js';
-import { toSignatureList } from './signature.js';
+import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
+import { toSignatureList } from '../producer/canvas/signature.js';
 
 /**
  * Success step 2 (celery/app/trace.py): `embed.chain` holds the remaining steps in reverse
@@ -12,11 +12,11 @@ export async function continueChain(
   publisher: SignaturePublisher,
   request: TaskRequest,
   value: unknown,
-): Promise<void> {
+): Promise<string[]> {
   const chain = toSignatureList(request.embed.chain);
   const next = chain.pop();
-  if (!next) return;
-  await publisher.apply(
+  if (!next) return [];
+  return publisher.apply(
     next,
     {
       args: [value === undefined ? null : value],

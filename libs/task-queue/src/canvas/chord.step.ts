@@ -4,8 +4,8 @@ import type { SignatureDict } from '../contracts/task-message.interface.js';
 import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { chordError, outcomeMeta, syntheticTraceback } from './outcome-meta.js';
-import type { SignaturePublisher } from './signature.publisher.js';
-import { toSignatureList, type ParentTask } from './signature.js';
+import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
+import { resultIdOf, toSignatureList, type ParentTask } from '../producer/canvas/signature.js';
 
 /** One finished chord header task. */
 export interface ChordPartReturn {
@@ -35,14 +35,9 @@ export class ChordStep {
   ) {}
 
   async partReturned(part: ChordPartReturn): Promise<void> {
-    if (!this.join) {
-      this.logger.error(
-        `Task ${part.meta.task_id} belongs to chord ${part.groupId}, but the result backend ` +
-          `cannot join chords (use the redis or memory backend): the body ` +
-          `${part.body.task}[${String(part.body.options.task_id)}] will never run.`,
-      );
-      return;
-    }
+    // No join (database backends): the `celery.chord_unlock` task sent with the chord polls
+    // the header and sends the body, as in Celery.
+    if (!this.join) return;
     const outcome = await this.join.onChordPartReturn(part.groupId, part.groupIndex, part.meta);
     if (outcome.state === 'pending') return;
     try {
@@ -67,7 +62,7 @@ export class ChordStep {
    * store FAILURE with `error` for the body's id.
    */
   async fail(body: SignatureDict, error: SerializedError): Promise<void> {
-    const bodyId = typeof body.options.task_id === 'string' ? body.options.task_id : null;
+    const bodyId = resultIdOf(body);
     try {
       await applyErrbacks(this.publisher, toSignatureList(body.options.link_error), bodyId, bodyId);
     } finally {

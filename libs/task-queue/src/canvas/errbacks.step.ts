@@ -1,6 +1,6 @@
 import type { SignatureDict } from '../contracts/task-message.interface.js';
-import type { SignaturePublisher } from './signature.publisher.js';
-import { groupSignature } from './signature.js';
+import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
+import { groupSignature } from '../producer/canvas/signature.js';
 
 /**
  * Celery 5.2's `_call_task_errbacks` for errbacks that are not run in process: they are sent as

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryResultBackend } from '../transports/memory/memory.result-backend.js';
 import { isChordJoinCapable } from '../contracts/chord-join.interface.js';
-import { resolveChordJoin } from './chord-join.resolver.js';
+import { resolveChordJoin } from '../producer/canvas/chord-join.resolver.js';
 import { MemoryChordJoin } from '../transports/memory/memory-chord.join.js';
 import { outcomeMeta } from './outcome-meta.js';
 

@@ -3,7 +3,12 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskRouter } from '../producer/task.router.js';
 import type { Broker } from '../contracts/broker.interface.js';
-import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
+import type {
+  ResultBackend,
+  SerializedError,
+  TaskMeta,
+} from '../contracts/result-backend.interface.js';
+import type { SignatureDict } from '../contracts/task-message.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
@@ -12,15 +17,22 @@ import { applyCallbacks } from './callbacks.step.js';
 import { failRemainingChain } from './chain-failure.step.js';
 import { continueChain } from './chain.step.js';
 import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
-import { resolveChordJoin } from './chord-join.resolver.js';
+import { resolveChordJoin } from '../producer/canvas/chord-join.resolver.js';
 import { ChordStep } from './chord.step.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { outcomeMeta } from './outcome-meta.js';
-import { SignaturePublisher } from './signature.publisher.js';
+import { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
 import { hasSuccessSteps } from './success-steps.js';
-import { toSignature, toSignatureList } from './signature.js';
+import {
+  toSignature,
+  toSignatureList,
+  type ApplyCall,
+  type ParentTask,
+} from '../producer/canvas/signature.js';
 import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
+import type { RunningTask } from '../tasks/task-context.storage.js';
+import { resultTuple } from '../results/chord-parts.js';
 
 /**
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
@@ -58,16 +70,34 @@ export class WorkflowService {
   }
 
   /**
-   * The task succeeded with `value` (Celery's trace order): apply the callbacks, continue the
-   * chain, then count the chord part.
+   * The task succeeded with `value`, before its result is stored (Celery's trace order): apply
+   * the callbacks and continue the chain; what they sent is added to `running.children`.
    */
+  async beforeStore(
+    request: TaskRequest,
+    value: unknown,
+    running: Pick<RunningTask, 'children'>,
+  ): Promise<void> {
+    const sent: string[] = [];
+    await this.step(request, 'link callbacks', async () => {
+      sent.push(...(await applyCallbacks(this.publisher, request, value)));
+    });
+    await this.step(request, 'chain', async () => {
+      sent.push(...(await continueChain(this.publisher, request, value)));
+    });
+    if (sent.length > 0) (running.children ??= []).push(...sent.map((id) => resultTuple(id)));
+  }
+
+  /** After the success is stored: count the chord part. */
+  async afterStore(request: TaskRequest, value: unknown): Promise<void> {
+    await this.chordPart(request, 'SUCCESS', value, null);
+  }
+
+  /** Both success steps, for callers without a result to store in between. */
   async onSuccess(request: TaskRequest, value: unknown, _hostname: string): Promise<void> {
     if (!hasSuccessSteps(request)) return;
-    await this.step(request, 'link callbacks', () =>
-      applyCallbacks(this.publisher, request, value),
-    );
-    await this.step(request, 'chain', () => continueChain(this.publisher, request, value));
-    await this.chordPart(request, 'SUCCESS', value, null);
+    await this.beforeStore(request, value, {});
+    await this.afterStore(request, value);
   }
 
   /**
@@ -101,6 +131,19 @@ export class WorkflowService {
    */
   async onRevoked(request: TaskRequest, result: unknown, _hostname: string): Promise<void> {
     await this.chordPart(request, 'REVOKED', result, null);
+  }
+
+  /**
+   * Apply a signature dict on behalf of `parent` (Celery's `signature(d).apply_async()` in a
+   * task): the built-in tasks use it. Resolves the ids of the published messages.
+   */
+  apply(sig: SignatureDict, call: ApplyCall, parent: ParentTask | null): Promise<string[]> {
+    return this.publisher.apply(sig, call, parent);
+  }
+
+  /** Fail a chord body with `error` and run its errbacks (`chord_error_from_stack`). */
+  failChord(body: SignatureDict, error: SerializedError): Promise<void> {
+    return this.chord.fail(body, error);
   }
 
   /** Chord header member (`group` header set and `embed.chord` present): join the chord. */

@@ -1,3 +1,5 @@
+import type { SignatureDict } from './task-message.interface.js';
+
 /**
  * Per-call options of `applyAsync()` / `send()`, named after Celery's `apply_async` arguments.
  * @publicApi
@@ -22,9 +24,20 @@ export interface ApplyOptions {
   ignoreResult?: boolean;
   /** Display name used in logs and events instead of the task name. */
   shadow?: string;
+  /** Applied with the return value when the task succeeds (Celery's `link`). */
+  link?: SignatureLike | readonly SignatureLike[];
+  /** Applied with the task id when the task fails (Celery's `link_error`). */
+  linkError?: SignatureLike | readonly SignatureLike[];
 }
 
 /** `send()` also takes keyword arguments, for tasks written in Python. */
 export interface SendOptions extends ApplyOptions {
   kwargs?: Record<string, unknown>;
 }
+
+/**
+ * Anything that serialises to a Celery signature dict: a canvas built with `producer.s()`,
+ * `signature()`, `chain()`... or a plain {@link SignatureDict}.
+ * @publicApi
+ */
+export type SignatureLike = SignatureDict | { toJSON(): SignatureDict };

@@ -8,6 +8,15 @@ import { TaskMetadataAccessor } from '../tasks/task-metadata.accessor.js';
 import { TaskProducer } from './task-producer.js';
 import type { ProducerOf, TaskMethodName } from './task-types.js';
 import { TaskDispatcher } from './task.dispatcher.js';
+import { CanvasApplier } from './canvas/canvas.applier.js';
+import type { Signature } from './canvas/canvas-signature.js';
+import { signature } from './canvas/canvas.functions.js';
+import type { AnyArgs } from './canvas/canvas-types.js';
+import type { SignatureOptions } from './canvas/signature-options.js';
+import { isGroupStore } from '../contracts/group-store.interface.js';
+import { resultFromTuple } from '../results/async-result.js';
+import type { GroupResult } from '../results/group-result.js';
+import { ResultBackendError } from '../errors/result-backend.error.js';
 
 /**
  * The injectable entry point for producers.
@@ -22,7 +31,10 @@ import { TaskDispatcher } from './task.dispatcher.js';
 export class TaskClient {
   private readonly producers = new WeakMap<object, Map<string, TaskProducer<never[], unknown>>>();
 
-  constructor(private readonly dispatcher: TaskDispatcher) {}
+  constructor(
+    private readonly dispatcher: TaskDispatcher,
+    private readonly canvas: CanvasApplier,
+  ) {}
 
   /** The typed producer of the `@Task()` method `method` of `type`. Works without a worker. */
   get<T extends object, K extends TaskMethodName<T>>(type: Type<T>, method: K): ProducerOf<T, K> {
@@ -35,7 +47,12 @@ export class TaskClient {
       );
       if (!metadata) throw new ConfigurationError(NOT_A_TASK(type.name, method));
       const name = TaskMetadataAccessor.taskName(type.name, method, metadata);
-      producer = new TaskProducer<never[], unknown>(name, metadata.options, this.dispatcher);
+      producer = new TaskProducer<never[], unknown>(
+        name,
+        metadata.options,
+        this.dispatcher,
+        this.canvas,
+      );
       byMethod.set(method, producer);
     }
     return producer as unknown as ProducerOf<T, K>;
@@ -60,6 +77,37 @@ export class TaskClient {
    */
   revoke(ids: string | string[], options: ControlRevokeOptions = {}): Promise<void> {
     return this.dispatcher.revoke(ids, options);
+  }
+
+  /**
+   * A signature of a task known only by name (Celery's `signature('proj.add', args, kwargs,
+   * options)`), ready to apply or to put in a canvas. Pass the result type explicitly.
+   */
+  signature<R = unknown, A extends AnyArgs = AnyArgs>(
+    name: string,
+    args: readonly unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+    options: SignatureOptions & { immutable?: boolean } = {},
+  ): Signature<A, R> {
+    return signature<R, A>(name, args, kwargs, options, this.canvas);
+  }
+
+  /**
+   * A group saved with `GroupResult.save()` (by Node or Python), or null when unknown
+   * (Celery's `GroupResult.restore(id)`).
+   */
+  async restoreGroup<R extends readonly unknown[] = unknown[]>(
+    groupId: string,
+  ): Promise<GroupResult<R> | null> {
+    const backend = this.dispatcher.backendOf();
+    if (!isGroupStore(backend)) {
+      throw new ResultBackendError(
+        `restoreGroup() needs a result backend that stores groups (redis or memory), not ${backend?.kind ?? 'none'}.`,
+      );
+    }
+    const saved = await backend.restoreGroup(groupId);
+    if (!saved) return null;
+    return resultFromTuple([[groupId, null], saved.children], backend) as GroupResult<R>;
   }
 
   /** A handle on any task by id. */

@@ -3,7 +3,13 @@ import type { ControlRevokeOptions } from '../monitoring/remote-control/control-
 import { TaskRevoker } from '../revocation/task-revoker.js';
 import type { EntityManager } from '../contracts/typeorm-peer.types.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import type { SendOptions } from '../contracts/apply-options.interface.js';
+import type {
+  ApplyOptions,
+  SendOptions,
+  SignatureLike,
+} from '../contracts/apply-options.interface.js';
+import type { SignatureDict } from '../contracts/task-message.interface.js';
+import { toDict } from './canvas/signature-options.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
@@ -12,8 +18,11 @@ import { createTaskMessage } from '../protocol/task-message.factory.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
-import { taskContextStorage } from '../tasks/task-context.storage.js';
+import { addChildResult, taskContextStorage } from '../tasks/task-context.storage.js';
+import { resultTuple } from '../results/chord-parts.js';
 import { TaskRouter } from './task.router.js';
+import { TaskEvents } from '../tasks/task-events.js';
+import { expandNodename } from '../utils/nodename.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import {
   ON_COMMIT_DISPATCH,
@@ -25,6 +34,13 @@ import {
   TASK_INSTRUMENTATION,
   type TaskInstrumentation,
 } from '../tasks/task-instrumentation.js';
+
+/** `link` / `linkError` as the embedded signature list, or null. */
+function signatureList(value: ApplyOptions['link']): SignatureDict[] | null {
+  if (!value) return null;
+  const list = (Array.isArray(value) ? value : [value]) as SignatureLike[];
+  return list.length > 0 ? list.map(toDict) : null;
+}
 
 /** `sendOnCommit` options: the transaction's manager when not found implicitly. */
 export interface OnCommitSendOptions extends SendOptions {
@@ -40,6 +56,9 @@ export type { PreparedTask } from './on-commit-dispatch.strategy.js';
  */
 @Injectable()
 export class TaskDispatcher {
+  /** This process's node name, for `task-sent` events. */
+  private readonly hostname: string;
+
   constructor(
     @Inject(getBrokerToken()) private readonly broker: Broker,
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
@@ -52,7 +71,9 @@ export class TaskDispatcher {
     @Optional()
     @Inject(TASK_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
+    @Optional() private readonly events?: TaskEvents,
   ) {
+    this.hostname = expandNodename(config.worker.hostname);
     // Decided once: sends cost nothing more when the outbox is off.
     if (config.typeorm?.dispatch === 'outbox' && onCommitDispatch?.routeSend) {
       this.routeSend = onCommitDispatch.routeSend.bind(onCommitDispatch);
@@ -102,6 +123,10 @@ export class TaskDispatcher {
       replyTo: this.backend?.replyTo,
       shadow: options.shadow,
       headers: options.headers,
+      embed:
+        options.link || options.linkError
+          ? { callbacks: signatureList(options.link), errbacks: signatureList(options.linkError) }
+          : undefined,
     });
     return { message, publish: { queue: destination.queue, priority: destination.priority } };
   }
@@ -118,6 +143,16 @@ export class TaskDispatcher {
       },
       () => this.broker.publish(message, publish),
     );
+    if (this.events?.listens('task-sent')) {
+      this.events.emit({
+        type: 'task-sent',
+        taskId: message.headers.id,
+        name: message.headers.task,
+        hostname: this.hostname,
+        timestamp: Date.now(),
+        queue: publish.queue,
+      });
+    }
   }
 
   /** Prepare, publish and return the handle. */
@@ -129,6 +164,7 @@ export class TaskDispatcher {
   ): Promise<AsyncResult<R>> {
     const prepared = this.prepare(name, args, options, taskOptions);
     await (this.routeSend?.(prepared) ?? this.publish(prepared));
+    addChildResult(resultTuple(prepared.message.headers.id));
     return this.result<R>(prepared.message.headers.id, name);
   }
 
@@ -186,6 +222,11 @@ export class TaskDispatcher {
         (prepared.message.headers as Record<string, unknown>)[DEDUPE_HEADER] = true;
       throw error;
     }
+  }
+
+  /** The module's result backend (null when results are disabled). */
+  backendOf(): ResultBackend | null {
+    return this.backend;
   }
 
   result<R>(id: string, name?: string): AsyncResult<R> {

@@ -3,7 +3,7 @@ import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interf
 import { producerNodename } from '../utils/nodename.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { encodeJson, toCeleryDate } from './json-codec.js';
-import { inspectRepr } from './inspect-repr.js';
+import { pyRepr, pyTupleRepr } from './python-repr.js';
 
 /** Everything that goes into one protocol v2 message. */
 export interface TaskMessageSpec {
@@ -112,11 +112,9 @@ function checkArgument(name: string, value: unknown, path: string): void {
   throw new UnserializableValueError(`The arguments of ${name}`, `${what} has no JSON form`, path);
 }
 
+/** Celery's `argsrepr` / `kwargsrepr`: Python reprs, `(2, 3)` and `{'a': 1}` (saferepr-bounded). */
 function repr(value: readonly unknown[] | Record<string, unknown>): string {
-  // The common no-argument call skips util.inspect (a third of the cost of building a message).
-  if (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0) {
-    return Array.isArray(value) ? '[]' : '{}';
-  }
-  const text = inspectRepr(value);
-  return text.length > REPR_LIMIT ? `${text.slice(0, REPR_LIMIT - 3)}...` : text;
+  // The common no-argument call skips the repr writer.
+  if (Array.isArray(value)) return value.length === 0 ? '()' : pyTupleRepr(value, REPR_LIMIT);
+  return Object.keys(value).length === 0 ? '{}' : pyRepr(value, REPR_LIMIT);
 }

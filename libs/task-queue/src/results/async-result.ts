@@ -9,6 +9,8 @@ import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interf
 import { deserializeError } from '../protocol/celery-error.codec.js';
 import { NO_RESULT_BACKEND } from '../task-queue.messages.js';
 import { isReadyState, TaskStates, type TaskState } from './task-states.js';
+import type { ResultTuple } from './chord-parts.js';
+import { GroupResult, type ResultHandle } from './group-result.js';
 
 export interface GetOptions {
   /** Milliseconds to wait; rejects with TaskTimeoutError after. Default: wait forever. */
@@ -24,6 +26,13 @@ export interface GetOptions {
  * @publicApi
  */
 export class AsyncResult<R = unknown> {
+  /**
+   * The result this task's arguments came from: the previous step of a chain, or the header
+   * group of a chord body (Celery's `AsyncResult.parent`). Set on the handles `applyAsync()`
+   * of a canvas returns; null otherwise.
+   */
+  parent: ResultHandle | null = null;
+
   constructor(
     readonly id: string,
     private readonly backend: ResultBackend | null,
@@ -83,6 +92,22 @@ export class AsyncResult<R = unknown> {
     return (await this.state()) === TaskStates.FAILURE;
   }
 
+  /**
+   * The tasks and groups this task sent (chain steps, callbacks, groups), as its worker
+   * recorded them in the result (Celery's `AsyncResult.children`); empty until it finished.
+   */
+  async children(): Promise<ResultHandle[]> {
+    const children = (await this.meta())?.children ?? [];
+    return children
+      .filter((tuple): tuple is ResultTuple => Array.isArray(tuple))
+      .map((tuple) => resultFromTuple(tuple, this.backend, this.revoker));
+  }
+
+  /** Celery's result tuple: `[[id, parent tuple or null], null]`. */
+  asTuple(): ResultTuple {
+    return [[this.id, this.parent?.asTuple() ?? null], null];
+  }
+
   /** Remove the stored result. */
   async forget(): Promise<void> {
     await this.requireBackend().forget(this.id);
@@ -102,4 +127,26 @@ function revokeReason(meta: TaskMeta): string {
   const result = meta.result as { exc_message?: unknown[] } | null;
   const message = Array.isArray(result?.exc_message) ? result.exc_message[0] : undefined;
   return typeof message === 'string' ? message : 'revoked';
+}
+
+/**
+ * The handle of a Celery result tuple (`[[id, parent], null]` for a task, `[[gid, null],
+ * [members]]` for a group), parents included.
+ */
+export function resultFromTuple(
+  tuple: ResultTuple,
+  backend: ResultBackend | null,
+  revoker?: TaskRevoker,
+): ResultHandle {
+  const [[id, parent], members] = tuple;
+  if (Array.isArray(members)) {
+    return new GroupResult(
+      id,
+      members.map((member) => resultFromTuple(member, backend, revoker)),
+      backend,
+    );
+  }
+  const result = new AsyncResult(id, backend, undefined, revoker);
+  if (Array.isArray(parent)) result.parent = resultFromTuple(parent, backend, revoker);
+  return result;
 }

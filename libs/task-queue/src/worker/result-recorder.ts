@@ -11,6 +11,7 @@ import { celeryNow, encodeJson } from '../protocol/json-codec.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
+import type { ResultTuple } from '../results/chord-parts.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskAbort } from './lazy-abort.js';
 import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
@@ -65,12 +66,14 @@ export class ResultRecorder {
     hostname: string,
     value: unknown,
     abort?: TaskAbort,
+    children?: ResultTuple[],
   ): Promise<boolean | UnserializableValueError> {
     const invalid = unencodableTopLevel(value);
     if (invalid) return Promise.resolve(invalid);
     return this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null, {
       abort,
       value,
+      children,
     });
   }
 
@@ -122,11 +125,12 @@ export class ResultRecorder {
     status: TaskState,
     result: unknown,
     traceback: string | null,
-    final?: { abort?: TaskAbort; value?: unknown },
+    final?: { abort?: TaskAbort; value?: unknown; children?: ResultTuple[] },
   ): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
     if (!backend) return Promise.resolve(true);
     const meta = this.metaOf(request, hostname, status, result, traceback, true);
+    if (final?.children) meta.children = final.children;
     const context = request.replyTo
       ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
       : undefined;

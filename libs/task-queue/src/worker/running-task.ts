@@ -15,6 +15,7 @@ export interface StateWriter {
  */
 export class RunningTaskState implements RunningTask {
   private info?: RunningTask['deliveryInfo'];
+  children?: RunningTask['children'];
 
   constructor(
     readonly request: TaskRequest,

@@ -1,3 +1,4 @@
+import { SENT_AT_HEADER } from '../contracts/queue-stats.interface.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
@@ -95,15 +96,27 @@ export class TaskExecutor {
     if (!acksLate) await delivery.ack();
     const tracked = this.revoked.track(request.id, controller, { request, hostname });
     const started = performance.now();
-    this.outcomes.emit('task-started', request, hostname);
+    this.outcomes.emit('task-started', request, hostname, {
+      sentAt: sentAtOf(request.headers),
+    });
     try {
-      const outcome = this.run(definition, request, hostname, delivery, controller);
+      const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
+      const outcome = this.run(definition, request, hostname, delivery, controller, running);
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
       // Revoked with terminate while running: REVOKED is stored, the late result is dropped.
       if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
+      // Celery's order: callbacks and chain are sent first, so the result lists them.
+      const steps = hasSuccessSteps(request);
+      if (steps) await this.workflow.beforeStore(request, value, running);
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
-        const stored = await this.recorder.success(request, hostname, value, controller);
+        const stored = await this.recorder.success(
+          request,
+          hostname,
+          value,
+          controller,
+          running.children,
+        );
         if (stored !== true) {
           if (stored === false)
             return this.outcomes.unstored(delivery, request, controller, acksLate);
@@ -122,7 +135,7 @@ export class TaskExecutor {
           runtime: seconds(started),
         });
       }
-      if (hasSuccessSteps(request)) await this.workflow.onSuccess(request, value, hostname);
+      if (steps) await this.workflow.afterStore(request, value);
       if (this.events.listens('task-returned')) {
         this.outcomes.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
       }
@@ -183,6 +196,7 @@ export class TaskExecutor {
     hostname: string,
     delivery: Delivery,
     controller: TaskAbort,
+    running: RunningTaskState,
   ): unknown {
     if (this.pools.enabled) {
       const pool = this.pools.poolFor(definition);
@@ -193,7 +207,6 @@ export class TaskExecutor {
       }
     }
     const bound = bindArguments(request, definition);
-    const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     const limits = limitsOf(request, definition);
     const schema = definition.options.schema;
     if (schema) {
@@ -260,6 +273,12 @@ export class TaskExecutor {
 interface RunOwner {
   request: TaskRequest;
   hostname: string;
+}
+
+/** The SENT_AT_HEADER of a message (epoch ms), when it has a usable one. */
+function sentAtOf(headers: Record<string, unknown>): number | undefined {
+  const value = headers[SENT_AT_HEADER];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function seconds(startedAt: number): number {

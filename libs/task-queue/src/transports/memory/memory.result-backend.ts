@@ -25,6 +25,7 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
   readonly kind = 'memory';
   private readonly store_: MemoryResultStore;
   private readonly listeners = new Set<() => void>();
+  private chordJoin?: ChordJoinCapable;
 
   constructor(
     name?: string,
@@ -32,9 +33,12 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
   ) {
     this.store_ = sharedByName('memory-results', name, () => new MemoryResultStore());
   }
-  /** The in-process chord join (the memory backend keeps no chord counters of its own). */
+  /**
+   * The in-process chord join (the memory backend keeps no chord counters of its own), one per
+   * backend: the producer sets the size in the same join the worker counts parts in.
+   */
   createChordJoin(expiresSeconds?: number): ChordJoinCapable {
-    return new MemoryChordJoin(expiresSeconds);
+    return (this.chordJoin ??= new MemoryChordJoin(expiresSeconds));
   }
 
   async connect(): Promise<void> {}
@@ -71,6 +75,8 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
   async forget(taskId: string): Promise<void> {
     this.store_.entries.delete(taskId);
   }
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     for (const off of [...this.listeners]) off();

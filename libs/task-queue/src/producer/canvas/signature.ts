@@ -1,4 +1,4 @@
-import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
 
 /**
  * How a signature is applied: Celery's `sig.apply_async(args, kwargs, **options)`. `args` are
@@ -111,4 +111,13 @@ export function extendListOption(sig: SignatureDict, key: string, value: unknown
   const added = toSignatureList(value);
   if (added.length === 0) return;
   sig.options = { ...sig.options, [key]: [...toSignatureList(sig.options[key]), ...added] };
+}
+
+/** The id of the result a signature produces: its task_id, or a chain's last step's. */
+export function resultIdOf(sig: SignatureDict): string | null {
+  if (sig.subtask_type === 'chain') {
+    const last = toSignatureList(sig.kwargs.tasks).at(-1);
+    return last ? resultIdOf(last) : null;
+  }
+  return typeof sig.options.task_id === 'string' ? sig.options.task_id : null;
 }

@@ -1,9 +1,9 @@
-import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import {
   isChordJoinCapable,
   isChordJoinSource,
   type ChordJoinCapable,
-} from '../contracts/chord-join.interface.js';
+} from '../../contracts/chord-join.interface.js';
 
 /**
  * The chord join for a result backend: the backend's own (Redis native join), the join it hands

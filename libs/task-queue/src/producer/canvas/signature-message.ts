@@ -1,6 +1,6 @@
-import type { SignatureDict } from '../contracts/task-message.interface.js';
-import { parseCeleryDate } from '../protocol/json-codec.js';
-import type { TaskMessageSpec } from '../protocol/task-message.factory.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
+import { parseCeleryDate } from '../../protocol/json-codec.js';
+import type { TaskMessageSpec } from '../../protocol/task-message.factory.js';
 import { isRecord, toSignature, toSignatureList, type ParentTask } from './signature.js';
 
 /** A plain signature turned into a message spec, plus where the signature asks it to go. */

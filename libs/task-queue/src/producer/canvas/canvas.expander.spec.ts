@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { expandSignature, type CanvasStep } from './canvas.expander.js';
 import { chordSignature, groupSignature } from './signature.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import {
   chordSignature,
   definedOptions,
@@ -17,7 +17,14 @@ import {
  */
 export type CanvasStep =
   | { kind: 'send'; signature: SignatureDict }
-  | { kind: 'chord-size'; groupId: string; size: number };
+  | {
+      kind: 'chord-size';
+      groupId: string;
+      size: number;
+      /** The chord body (frozen) and the header's result ids, for `celery.chord_unlock`. */
+      body: SignatureDict;
+      resultIds: string[];
+    };
 
 /**
  * Celery's `apply_async` for any signature dict, as a list of steps: plain tasks are one
@@ -126,11 +133,14 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
   const groupId =
     typeof header?.options.task_id === 'string' ? header.options.task_id : randomUUID();
   const { task_id: taskId, ...bodyOptions } = options;
-  body.options = {
-    ...body.options,
-    ...bodyOptions,
-    task_id: taskId ?? body.options.task_id ?? randomUUID(),
-  };
+  body.options = { ...body.options, ...bodyOptions };
+  // `body.freeze(task_id)`: a frozen body keeps its id (the chord's own task_id is its group's);
+  // a chain body gives the id to its last step, and only when that step has none.
+  const last = body.subtask_type === 'chain' ? toSignatureList(body.kwargs.tasks).at(-1) : body;
+  if (last && last.subtask_type !== 'chain' && last.options.task_id == null) {
+    last.options.task_id = taskId ?? randomUUID();
+    if (last !== body) body.kwargs = { ...body.kwargs, tasks: replaceLast(body, last) };
+  }
   const members = groupMembers(sig.kwargs.header);
   if (members.length === 0) return expandSignature(body, { args: [[]] });
   const {
@@ -141,9 +151,10 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
     ...headerOptions
   } = bodyOptions;
   const steps: CanvasStep[] = [];
+  const resultIds = members.map(ensureResultId);
   members.forEach((member, index) => {
     if (index === members.length - 1) {
-      steps.push({ kind: 'chord-size', groupId, size: members.length });
+      steps.push({ kind: 'chord-size', groupId, size: members.length, body, resultIds });
     }
     steps.push(
       ...expandSignature(member, {
@@ -154,4 +165,19 @@ function expandChord(sig: SignatureDict, call: ApplyCall): CanvasStep[] {
     );
   });
   return steps;
+}
+
+/** The tasks of a chain dict with the last one replaced. */
+function replaceLast(chain: SignatureDict, last: SignatureDict): SignatureDict[] {
+  return [...toSignatureList(chain.kwargs.tasks).slice(0, -1), last];
+}
+
+/** Give a header member (a chain's last step) its task id if it has none; returns it. */
+function ensureResultId(member: SignatureDict): string {
+  const last =
+    member.subtask_type === 'chain' ? toSignatureList(member.kwargs.tasks).at(-1) : member;
+  const target = last ?? member;
+  if (typeof target.options.task_id !== 'string') target.options.task_id = randomUUID();
+  if (target !== member) member.kwargs = { ...member.kwargs, tasks: replaceLast(member, target) };
+  return target.options.task_id as string;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SignatureDict } from '../contracts/task-message.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { signatureMessage } from './signature-message.js';
 
 const sig = (options: Record<string, unknown>): SignatureDict => ({

@@ -1,0 +1,105 @@
+import {
+  Controller,
+  Get,
+  Inject,
+  type MessageEvent,
+  NotFoundException,
+  Optional,
+  Param,
+  Query,
+  Req,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
+import { getResultBackendToken, type ResultBackend, type TaskRecord } from 'celeriac';
+import type { Observable } from 'rxjs';
+import { DashboardAccessGuard } from './dashboard-access.guard.js';
+import {
+  DashboardQueuesService,
+  type QueueInfo,
+  type WorkerDetails,
+} from './dashboard-queues.service.js';
+import { DashboardStateService } from './dashboard-state.service.js';
+import { DashboardStreamService } from './dashboard-stream.service.js';
+import type { DashboardSeries } from './dashboard-metrics.js';
+import {
+  DASHBOARD_OPTIONS,
+  type DashboardRequest,
+  type ResolvedDashboardOptions,
+} from './dashboard.options.js';
+import { parseTaskQuery, type TaskQueryParams } from './task-query.params.js';
+import { taskFromMeta } from './task-from-meta.js';
+import { taskSummary, type TaskSummary } from './task-summary.js';
+
+/** What the page needs to know about the viewer and the server. @publicApi */
+export interface DashboardSession {
+  readOnly: boolean;
+  title: string;
+  now: number;
+}
+
+/** The JSON API and the live stream (docs/dashboard.md#json-api). */
+@Controller('api')
+@UseGuards(DashboardAccessGuard)
+export class DashboardApiController {
+  constructor(
+    @Inject(DASHBOARD_OPTIONS) private readonly options: ResolvedDashboardOptions,
+    private readonly dashboard: DashboardStateService,
+    private readonly stream: DashboardStreamService,
+    private readonly queuesService: DashboardQueuesService,
+    @Optional() @Inject(getResultBackendToken()) private readonly results?: ResultBackend | null,
+  ) {}
+
+  @Get('session')
+  async session(@Req() request: DashboardRequest): Promise<DashboardSession> {
+    return {
+      readOnly: await this.options.readOnly(request),
+      title: this.options.title,
+      now: Date.now(),
+    };
+  }
+
+  @Get('workers')
+  workers() {
+    return this.dashboard.state.workerList();
+  }
+
+  /** Pool, concurrency and queues per worker (remote control, asked now: up to 0.5 s). */
+  @Get('workers/details')
+  workerDetails(): Promise<Record<string, WorkerDetails>> {
+    return this.queuesService.workerDetails();
+  }
+
+  @Get('queues')
+  queues(): Promise<QueueInfo[]> {
+    return this.queuesService.list();
+  }
+
+  @Get('tasks')
+  tasks(@Query() params: TaskQueryParams): { total: number; items: TaskSummary[] } {
+    const page = this.dashboard.state.search(parseTaskQuery(params));
+    return { total: page.total, items: page.items.map(taskSummary) };
+  }
+
+  /** One task with everything: from the live state, else from the result backend. */
+  @Get('tasks/:id')
+  async task(@Param('id') id: string): Promise<TaskRecord> {
+    const live = this.dashboard.state.task(id);
+    if (live) return live;
+    const meta = await this.results?.get(id).catch(() => null);
+    if (!meta) throw new NotFoundException(`No task ${id} in the dashboard or the result backend.`);
+    return taskFromMeta(meta);
+  }
+
+  @Get('series')
+  series(@Query('seconds') seconds?: string): DashboardSeries {
+    const n = Number(seconds);
+    return this.dashboard.metrics.series(Date.now(), Number.isFinite(n) && n > 0 ? n : 300);
+  }
+
+  /** Server-sent events: coalesced deltas at most every 100 ms. */
+  @Sse('stream')
+  live(): Observable<MessageEvent> {
+    return this.stream.deltas$;
+  }
+}

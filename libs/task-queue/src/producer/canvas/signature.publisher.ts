@@ -1,0 +1,127 @@
+import { Logger } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
+import type { TaskRegistry } from '../../tasks/task.registry.js';
+import type { TaskRouter } from '../task.router.js';
+import type { Broker } from '../../contracts/broker.interface.js';
+import type { ResultBackend } from '../../contracts/result-backend.interface.js';
+import type { SignatureDict } from '../../contracts/task-message.interface.js';
+import { createTaskMessage } from '../../protocol/task-message.factory.js';
+import { expandSignature, type CanvasStep } from './canvas.expander.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import { resultTuple } from '../../results/chord-parts.js';
+import type { ChordJoinCapable } from '../../contracts/chord-join.interface.js';
+import { signatureMessage } from './signature-message.js';
+import type { ApplyCall, ParentTask } from './signature.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+
+/** What a {@link SignaturePublisher} needs from the module. */
+export interface SignaturePublisherDeps {
+  broker: Broker;
+  backend: ResultBackend | null;
+  router: TaskRouter;
+  registry: TaskRegistry;
+  config: ResolvedTaskQueueOptions;
+  chordJoin: ChordJoinCapable | null;
+  instrumentation?: TaskInstrumentation;
+}
+
+/**
+ * Applies a signature dict from inside a worker (Celery's `signature(d).apply_async(...)`):
+ * expands canvases, builds each message with createTaskMessage, routes it (the signature's
+ * `queue` / `priority`, else the task's options, routes and the default queue, via
+ * TaskRouter) and publishes it on the broker.
+ */
+export class SignaturePublisher {
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(private readonly deps: SignaturePublisherDeps) {}
+
+  /**
+   * Apply `sig` with `call` on behalf of `parent` (whose id and root become the defaults for
+   * `parent_id` / `root_id`). Resolves the ids of the published messages, in order.
+   */
+  async apply(sig: SignatureDict, call: ApplyCall, parent: ParentTask | null): Promise<string[]> {
+    const ids: string[] = [];
+    for (const step of expandSignature(sig, call)) {
+      if (step.kind === 'chord-size') {
+        if (this.deps.chordJoin) await this.deps.chordJoin.setChordSize(step.groupId, step.size);
+        else await this.sendChordUnlock(step, parent);
+      } else {
+        ids.push(await this.send(step.signature, parent));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Backends without a chord join (database): Celery's `fallback_chord_unlock`, a
+   * `celery.chord_unlock` task polling the header every second, routed like the body.
+   */
+  private async sendChordUnlock(
+    step: Extract<CanvasStep, { kind: 'chord-size' }>,
+    parent: ParentTask | null,
+  ): Promise<void> {
+    const backend = this.deps.backend;
+    if (!backend || backend.kind === 'rpc') {
+      throw new ConfigurationError(
+        `Cannot start chord ${step.groupId}: the ${backend?.kind ?? 'disabled'} result ` +
+          `backend cannot complete chords (as in Celery); use redis, memory or typeorm.`,
+      );
+    }
+    const body = step.body;
+    const bodyTask = this.deps.registry.get(body.task)?.options;
+    const { queue } = this.deps.router.route(
+      body.task,
+      { ...this.deps.config.taskDefaults, ...bodyTask },
+      { queue: typeof body.options.queue === 'string' ? body.options.queue : undefined },
+    );
+    const priority = body.options.priority ?? bodyTask?.priority ?? 0;
+    await this.send(
+      {
+        task: 'celery.chord_unlock',
+        args: [step.groupId, body],
+        kwargs: {
+          interval: null,
+          max_retries: null,
+          result: step.resultIds.map((id) => resultTuple(id)),
+        },
+        options: { countdown: 1, queue, priority },
+        subtask_type: null,
+        immutable: false,
+      },
+      parent,
+    );
+  }
+
+  private async send(sig: SignatureDict, parent: ParentTask | null): Promise<string> {
+    const { spec, queue, priority } = signatureMessage(sig, parent);
+    const taskOptions = {
+      ...this.deps.config.taskDefaults,
+      ...this.deps.registry.get(sig.task)?.options,
+    };
+    const destination = this.deps.router.route(routeName(sig), taskOptions, { queue, priority });
+    const message = createTaskMessage({
+      ...spec,
+      priority: destination.priority,
+      replyTo: spec.replyTo ?? this.deps.backend?.replyTo,
+    });
+    const options = { queue: destination.queue, priority: destination.priority };
+    const instrumentation = this.deps.instrumentation ?? NO_INSTRUMENTATION;
+    await instrumentation.wrapPublish({ message, options, via: 'canvas' }, () =>
+      this.deps.broker.publish(message, options),
+    );
+    this.logger.debug(
+      `Sent ${sig.task}[${message.headers.id}] to ${destination.queue} (parent ${message.headers.parent_id}).`,
+      { taskId: message.headers.id, taskName: sig.task, queue: destination.queue },
+    );
+    return message.headers.id;
+  }
+}
+
+/**
+ * The name routes are matched against: the task's, or `route_name` (Celery's `map` / `starmap`
+ * applied alone go where the task they call goes).
+ */
+function routeName(sig: SignatureDict): string {
+  return typeof sig.options.route_name === 'string' ? sig.options.route_name : sig.task;
+}

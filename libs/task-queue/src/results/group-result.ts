@@ -1,0 +1,80 @@
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
+import { isGroupStore } from '../contracts/group-store.interface.js';
+import { ResultBackendError } from '../errors/result-backend.error.js';
+import type { AsyncResult, GetOptions } from './async-result.js';
+import type { ResultTuple } from './chord-parts.js';
+
+/** A member of a group: a task result, or a nested group. */
+export type ResultHandle = AsyncResult | GroupResult<readonly unknown[]>;
+
+/**
+ * A handle on the results of a group (Celery's `GroupResult`): its id (the members' `group_id`)
+ * and its members in group order. `R` is the tuple of the members' values.
+ * @publicApi
+ */
+export class GroupResult<R extends readonly unknown[] = unknown[]> {
+  /** The result this group's arguments came from (a chain step before it), when known. */
+  parent: ResultHandle | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly results: readonly ResultHandle[],
+    private readonly backend: ResultBackend | null,
+  ) {}
+
+  /**
+   * Wait for every member and resolve their values in group order (Celery's `join`); rejects
+   * with the first failed member's error (`propagate: false` resolves error metas instead).
+   */
+  async get(options: GetOptions = {}): Promise<R> {
+    const values: unknown[] = [];
+    for (const result of this.results) values.push(await result.get(options));
+    return values as unknown as R;
+  }
+
+  /** How many members finished successfully (nested groups count when all of theirs did). */
+  async completedCount(): Promise<number> {
+    const done = await Promise.all(this.results.map((r) => r.successful()));
+    return done.filter(Boolean).length;
+  }
+
+  /** True when every member is ready (succeeded, failed or was revoked). */
+  async ready(): Promise<boolean> {
+    return (await Promise.all(this.results.map((r) => r.ready()))).every(Boolean);
+  }
+
+  /** True when every member succeeded. */
+  async successful(): Promise<boolean> {
+    return (await Promise.all(this.results.map((r) => r.successful()))).every(Boolean);
+  }
+
+  /** True when any member failed. */
+  async failed(): Promise<boolean> {
+    return (await Promise.all(this.results.map((r) => r.failed()))).some(Boolean);
+  }
+
+  /**
+   * Store the group (`celery-taskset-meta-<id>` on Redis) so any process, Node or Python, can
+   * restore it by id: `TaskClient.restoreGroup(id)`, Python's `GroupResult.restore(id)`.
+   */
+  async save(): Promise<void> {
+    if (!isGroupStore(this.backend)) {
+      throw new ResultBackendError(
+        `GroupResult.save() needs a result backend that stores groups (redis or memory), not ${this.backend?.kind ?? 'none'}.`,
+      );
+    }
+    await this.backend.saveGroup(
+      this.id,
+      this.results.map((r) => r.asTuple()),
+    );
+  }
+
+  /** Celery's result tuple: `[[id, null], [member tuples]]`. */
+  asTuple(): ResultTuple {
+    return [[this.id, null], this.results.map((r) => r.asTuple())];
+  }
+
+  toJSON(): { id: string; results: unknown[] } {
+    return { id: this.id, results: this.results.map((r) => r.toJSON()) };
+  }
+}

@@ -1,0 +1,225 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { Module, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chain,
+  chord,
+  group,
+  TaskClient,
+  TaskQueueModule,
+  type AsyncResult,
+  type GroupResult,
+  type ProducerOf,
+} from 'celeriac';
+import { CanvasTasks } from '../support/canvas-tasks.js';
+import { PYTHON, PYTHON_FIXTURES, runProcess, uniqueName } from '../support/interop-processes.js';
+
+/**
+ * Wire parity: the same canvases built by Python Celery 5.2.6 and by Celeriac, each sent to a
+ * Redis list nobody consumes, must give the same messages field by field: headers, properties,
+ * body, and the embedded chain / chord / callbacks / errbacks signatures with their frozen
+ * options. Only values that differ by nature are replaced before comparing: ids (numbered by
+ * where they appear, so the same id must sit in the same places), the queue name, `origin`,
+ * `lang`, the producer's `reply_to` oid, `delivery_tag` and dates.
+ */
+const REDIS = 'redis://127.0.0.1:6379/0';
+const pyQueue = uniqueName('wire-py');
+const nodeQueue = uniqueName('wire-node');
+const PRIORITY_LISTS = ['', '\x06\x163', '\x06\x166', '\x06\x169'];
+
+interface Sent {
+  headers: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  body: unknown;
+}
+interface Case {
+  messages: Sent[];
+  chord_sizes: Record<string, number>;
+}
+
+let app: INestApplication;
+let redis: Redis;
+let python: Record<string, Case>;
+let add: ProducerOf<CanvasTasks, 'add'>;
+let mul: ProducerOf<CanvasTasks, 'mul'>;
+let tsum: ProducerOf<CanvasTasks, 'tsum'>;
+let echo: ProducerOf<CanvasTasks, 'echo'>;
+
+beforeAll(async () => {
+  redis = new Redis(REDIS);
+  const run = await runProcess(PYTHON, [join(PYTHON_FIXTURES, 'canvas_wire.py'), REDIS, pyQueue]);
+  if (run.code !== 0) throw new Error(`canvas_wire.py failed:\n${run.stderr}`);
+  python = JSON.parse(run.stdout) as Record<string, Case>;
+
+  @Module({
+    imports: [
+      TaskQueueModule.forRoot({
+        broker: REDIS,
+        resultBackend: REDIS,
+        resultExpires: 600,
+        routes: { 'interop.*': { queue: nodeQueue } },
+        defaultQueue: nodeQueue,
+        worker: { enabled: false },
+        events: { enabled: false },
+      }),
+    ],
+    providers: [CanvasTasks],
+  })
+  class WireModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [WireModule] }).compile();
+  app = moduleRef.createNestApplication({ logger: ['error'] });
+  await app.init();
+  const client = app.get(TaskClient);
+  add = client.get(CanvasTasks, 'add');
+  mul = client.get(CanvasTasks, 'mul');
+  tsum = client.get(CanvasTasks, 'tsum');
+  echo = client.get(CanvasTasks, 'echo');
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  for (const queue of [pyQueue, nodeQueue]) {
+    await redis.del(...PRIORITY_LISTS.map((p) => queue + p), `_kombu.binding.${queue}`);
+  }
+  redis.disconnect();
+});
+
+/** What Node sent to its list (oldest first), emptied, and the chord sizes it set. */
+async function sent(handle: AsyncResult | GroupResult<readonly unknown[]>): Promise<Case> {
+  const messages: Sent[] = [];
+  for (const suffix of PRIORITY_LISTS) {
+    const raw = await redis.lrange(nodeQueue + suffix, 0, -1);
+    await redis.del(nodeQueue + suffix);
+    for (const item of raw.reverse()) {
+      const envelope = JSON.parse(item) as Sent & { body: string };
+      const body = JSON.parse(Buffer.from(envelope.body, 'base64').toString('utf8')) as unknown;
+      messages.push({ headers: envelope.headers, properties: envelope.properties, body });
+    }
+  }
+  const chordSizes: Record<string, number> = {};
+  for (let node: typeof handle | null = handle; node; node = node.parent) {
+    const key = `celery-taskset-meta-${node.id}.s`;
+    const size = await redis.get(key);
+    if (size !== null) {
+      chordSizes[node.id] = Number(size);
+      await redis.del(key);
+    }
+  }
+  return { messages, chord_sizes: chordSizes };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BY_NATURE: Record<string, string> = {
+  origin: '<origin>',
+  lang: '<lang>',
+  reply_to: '<reply_to>',
+  delivery_tag: '<delivery_tag>',
+};
+
+/** Replace what differs by nature; ids numbered in (sorted-key) traversal order. */
+function normalize(value: unknown, queue: string, ids = new Map<string, string>()): unknown {
+  if (typeof value === 'string') {
+    if (value === queue) return '<queue>';
+    if (UUID.test(value)) {
+      if (!ids.has(value)) ids.set(value, `<id ${ids.size + 1}>`);
+      return ids.get(value);
+    }
+    if (/^\d{4}-\d\d-\d\dT/.test(value)) return '<date>';
+    // Python keeps a signature's args as a tuple, which shows in the repr of a nested one.
+    if (value.startsWith("{'task': {")) return value.replace(/'args': \(\)/g, "'args': []");
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item) => normalize(item, queue, ids));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const item = (value as Record<string, unknown>)[key];
+      out[key] = key in BY_NATURE ? BY_NATURE[key] : normalize(item, queue, ids);
+    }
+    return out;
+  }
+  return value;
+}
+
+async function expectParity(
+  name: string,
+  apply: () => Promise<AsyncResult | GroupResult<readonly unknown[]>>,
+): Promise<void> {
+  const node = await sent(await apply());
+  const py = python[name]!;
+  expect(py.messages.length).toBeGreaterThan(0);
+  // Chord sizes as [group id, size] pairs, so their ids are numbered like the others.
+  const comparable = (c: Case): unknown => ({
+    messages: c.messages,
+    chordSizes: Object.entries(c.chord_sizes),
+  });
+  expect(normalize(comparable(node), nodeQueue)).toEqual(normalize(comparable(py), pyQueue));
+}
+
+describe('canvas wire parity with Python Celery 5.2.6 (Redis)', () => {
+  it('a signature with partial args and priority', () =>
+    expectParity('signature', () => add.s(2).set({ priority: 5 }).applyAsync([1])));
+
+  it('an immutable signature ignores the call args', () =>
+    expectParity('immutable', () =>
+      add
+        .si(2, 3)
+        .applyAsync([9] as never)
+        .then((r) => r),
+    ));
+
+  it('chain with per-step queue and priority', () =>
+    expectParity('chain', () =>
+      chain(add.s(1, 1), add.s(2), mul.s(3).set({ queue: nodeQueue, priority: 3 })).applyAsync(),
+    ));
+
+  it('group', () => expectParity('group', () => group(add.s(1, 1), add.s(2, 2)).applyAsync()));
+
+  it('chord (and its .s size key)', () =>
+    expectParity('chord', () => chord([add.s(1, 1), add.s(2, 2)], tsum.s()).applyAsync()));
+
+  it('link and link_error', () =>
+    expectParity('link', () =>
+      add.applyAsync([1, 1], { link: add.s(10), linkError: echo.si('err') }),
+    ));
+
+  it('chain(task, group, body): the group becomes a chord', () =>
+    expectParity('chain_group_body', () =>
+      chain(add.s(1, 1), group(add.s(1), mul.s(2)), tsum.s()).applyAsync(),
+    ));
+
+  it('a group of chains', () =>
+    expectParity('group_of_chains', () =>
+      group(chain(add.s(1, 1), mul.s(2)), add.s(3, 3)).applyAsync(),
+    ));
+
+  it('a chord as a chain step', () =>
+    expectParity('chain_chord_step', () =>
+      chain(add.s(1, 2), chord([add.s(1), add.s(2)], tsum.s()), mul.s(10)).applyAsync(),
+    ));
+
+  it('a chord whose body has an errback', () =>
+    expectParity('chord_errback', () =>
+      chord([add.s(1, 1)], tsum.s().linkError(echo.si('x'))).applyAsync(),
+    ));
+
+  it('map, starmap and chunks', async () => {
+    await expectParity('map', () => add.map([[1, 2] as never, [3, 4] as never]).applyAsync());
+    await expectParity('starmap', () => add.starmap([[1, 2]]).applyAsync());
+    await expectParity('chunks', () =>
+      add
+        .chunks(
+          [
+            [1, 1],
+            [2, 2],
+            [3, 3],
+          ],
+          2,
+        )
+        .applyAsync(),
+    );
+  });
+});
