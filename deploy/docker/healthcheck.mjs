@@ -2,6 +2,8 @@
 // otherwise. Port: PORT (default 3000) when CELERIAC_ROLE is api, CELERIAC_HTTP_PORT otherwise
 // (so with Docker / compose select the role by CELERIAC_ROLE, not by argument). Usage:
 //   node deploy/docker/healthcheck.mjs [path]        (default /health/live)
+// The same probe as `celeriac health` (libs/task-queue/src/cli/health-probe.ts): same port
+// choice and timeout variable; this copy needs nothing but Node.
 const path = process.argv[2] ?? '/health/live';
 const api = process.env.CELERIAC_ROLE === 'api';
 const port = api ? (process.env.PORT ?? '3000') : process.env.CELERIAC_HTTP_PORT;

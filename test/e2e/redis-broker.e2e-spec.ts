@@ -63,6 +63,7 @@ describe('RedisBroker: kombu compatibility', () => {
     const broker = await open();
     const q = `q-${randomUUID()}`;
     const sent = msg(1);
+    const before = Date.now();
     await broker.publish(sent, { queue: q });
     const [raw] = await redis.lrange(key(q), 0, -1);
     const envelope = JSON.parse(raw!) as Record<string, unknown>;
@@ -76,7 +77,15 @@ describe('RedisBroker: kombu compatibility', () => {
     expect(Buffer.from(envelope.body as string, 'base64').toString('utf8')).toBe(sent.body);
     expect(envelope['content-type']).toBe('application/json');
     expect(envelope['content-encoding']).toBe('utf-8');
-    expect(envelope.headers).toEqual(sent.headers);
+    // The message's headers, then the send time the broker stamps (metrics: queue age).
+    const { 'x-celeriac-sent-at': sentAt, ...headers } = envelope.headers as Record<
+      string,
+      unknown
+    >;
+    expect(headers).toEqual(sent.headers);
+    expect(Object.keys(envelope.headers as object).at(-1)).toBe('x-celeriac-sent-at');
+    expect(sentAt).toBeGreaterThanOrEqual(before);
+    expect(sentAt).toBeLessThanOrEqual(Date.now());
     const props = envelope.properties as Record<string, unknown>;
     expect(props).toMatchObject({
       correlation_id: sent.headers.id,

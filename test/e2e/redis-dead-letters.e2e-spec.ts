@@ -71,6 +71,6 @@ describe('Redis dead letters of a body that is not UTF-8', () => {
     const [redriven] = await bodies(queue);
     expect(redriven!.equals(original!)).toBe(true);
     const [raw] = await redis.lrange(queue, 0, -1);
-    expect(raw).not.toContain('x-celeriac');
+    expect(raw).not.toMatch(/x-celeriac-(dead|original)/);
   });
 });

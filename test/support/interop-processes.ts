@@ -62,6 +62,8 @@ export interface PythonWorkerOptions {
   app?: string;
   /** Extra environment variables (the app's settings). */
   env?: Record<string, string>;
+  /** Send task events and heartbeats (`-E`, heartbeat on). */
+  events?: boolean;
 }
 
 /** Start a real Celery 5.2.6 worker on `interop_app` and wait for "ready.". */
@@ -81,7 +83,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<M
     hostname,
     '--without-mingle',
     '--without-gossip',
-    '--without-heartbeat',
+    ...(options.events ? ['-E'] : ['--without-heartbeat']),
     '--prefetch-multiplier',
     '1',
     '-l',

@@ -28,6 +28,7 @@ const HELP = `npm run bench -- [options]
                         celeriac-add,celeriac-add-E,bullmq-add,celery-add: interop.add(x, y),
                         extended results kept in Redis (-E: with task events)
                         celeriac-add-T: the same with OpenTelemetry tracing, 100 % sampled
+                        celeriac-add-M: the same with Prometheus metrics, scraped every second
                         (default all available)
   --realistic           shorthand for --systems celeriac-add,celeriac-add-E,bullmq-add,celery-add
   --brokers LIST        redis,amqp (default both)

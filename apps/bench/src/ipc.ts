@@ -51,6 +51,8 @@ export interface WorkerChildConfig {
   taskEvents: boolean;
   /** Celeriac: OpenTelemetry tracing on, every attempt sampled (an SDK with a batch processor). */
   tracing?: boolean;
+  /** Celeriac: Prometheus metrics on (celeriac/prometheus), the registry scraped every second. */
+  metrics?: boolean;
 }
 
 /**

@@ -154,6 +154,20 @@ export function ratios(summaries: Summary[]): Ratio[] {
       });
     }
   }
+  for (const broker of ['redis', 'amqp']) {
+    out.push({
+      label: `add: metrics on/off ${broker} drain rate`,
+      value: ratio(rate('celeriac-add-M', broker, 'drain'), rate('celeriac-add', broker, 'drain')),
+      target: 0.97,
+    });
+    out.push({
+      label: `add: metrics on/off ${broker} drain CPU/task`,
+      value: ratio(
+        find('celeriac-add-M', broker, 'drain')?.cpuUsPerTask,
+        find('celeriac-add', broker, 'drain')?.cpuUsPerTask,
+      ),
+    });
+  }
   return out.filter((r) => r.value !== undefined);
 }
 

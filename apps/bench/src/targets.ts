@@ -8,7 +8,8 @@ import type { WorkerHandle } from './worker-handle.js';
 /**
  * `celeriac`, `bullmq`, `celery`: the no-op workload. `*-add`: the realistic one (see
  * {@link Workload}); `celeriac-add-E` sends Celery task events (Celery's `-E`); `celeriac-add-T`
- * traces every attempt with OpenTelemetry (100 % sampled, batch processor).
+ * traces every attempt with OpenTelemetry (100 % sampled, batch processor); `celeriac-add-M`
+ * has Prometheus metrics on, scraped every second.
  */
 export type SystemName =
   | 'celeriac'
@@ -17,6 +18,7 @@ export type SystemName =
   | 'celeriac-add'
   | 'celeriac-add-E'
   | 'celeriac-add-T'
+  | 'celeriac-add-M'
   | 'bullmq-add'
   | 'celery-add';
 export const ALL_SYSTEMS: SystemName[] = [
@@ -26,6 +28,7 @@ export const ALL_SYSTEMS: SystemName[] = [
   'celeriac-add',
   'celeriac-add-E',
   'celeriac-add-T',
+  'celeriac-add-M',
   'bullmq-add',
   'celery-add',
 ];
@@ -78,6 +81,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     workload: Workload,
     taskEvents = false,
     tracing = false,
+    metrics = false,
   ) => ({
     brokerUrl: broker,
     backendUrl: backend,
@@ -87,6 +91,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     workload,
     taskEvents,
     tracing,
+    metrics,
   });
   const celeryWorker =
     (broker: string, backend: string | null, extended: boolean) => async (q: string, l: string) =>
@@ -110,6 +115,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     system: SystemName,
     taskEvents = false,
     tracing = false,
+    metrics = false,
   ): Target => ({
     system,
     broker,
@@ -120,7 +126,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     worker: (q, l) =>
       NodeWorkerProcess.spawn(
         'celeriac',
-        nodeConfig(url, backend, q, workload, taskEvents, tracing),
+        nodeConfig(url, backend, q, workload, taskEvents, tracing, metrics),
         l,
         options,
       ),
@@ -172,6 +178,7 @@ export function buildTargets(env: BenchEnv, celery: boolean, options: TargetOpti
     ),
     celeriac(broker, url, redis, 'add', ['e2e', 'drain-py', 'e2e-py'], 'celeriac-add-E', true),
     celeriac(broker, url, redis, 'add', ['drain', 'drain-py'], 'celeriac-add-T', false, true),
+    celeriac(broker, url, redis, 'add', ['drain'], 'celeriac-add-M', false, false, true),
     ...(celery
       ? [celeryTarget(broker, url, redis, 'add', ['e2e', 'drain-py', 'e2e-py'], 'celery-add')]
       : []),

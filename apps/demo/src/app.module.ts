@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
+import { TaskQueueTerminusModule } from 'celeriac/terminus';
 import { TaskQueueDashboardModule } from '@celeriac/dashboard';
 import type { DataSource } from 'typeorm';
 import { dashboardConfig, dashboardTokens } from './dashboard/dashboard.config.js';
@@ -23,6 +25,9 @@ export const DASHBOARD_TOKENS = dashboardTokens();
     }),
     TaskQueueBeatModule.forRoot(beatConfig()),
     TaskQueueDashboardModule.forRoot(dashboardConfig(DASHBOARD_TOKENS)),
+    // GET /metrics, and GET /health/live + /health/ready (docs/metrics-and-health.md).
+    TaskQueueMetricsModule.forRoot(),
+    TaskQueueTerminusModule.forRoot(),
     OrdersModule,
     NotificationsModule,
     ReportsModule,

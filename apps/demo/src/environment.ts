@@ -12,6 +12,9 @@ export const DEMO_ENVIRONMENT = {
     'ms running tasks get to finish on SIGTERM before requeue (default 10000)',
   CELERIAC_DISPATCH: '"outbox" for the transactional outbox (default after-commit)',
   CELERIAC_WORKER: '"0": producer-only API process (demo only; apps/worker always consumes)',
+  CELERIAC_HTTP_PORT:
+    'port of the health and metrics server (worker.http: /health/live, /health/ready, /metrics); unset: none',
+  CELERIAC_HTTP_HOST: 'listen address of that server (default 0.0.0.0)',
   DATABASE_URL: 'PostgreSQL URL (default: embedded SQLite in memory)',
   PORT: 'HTTP port of the demo (default 3000)',
   HOST: 'HTTP listen address of the demo (default 127.0.0.1; the container image sets 0.0.0.0)',

@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
  * Celeriac settings from the environment, embedded defaults otherwise:
  * CELERIAC_BROKER (memory://), CELERIAC_RESULT_BACKEND (memory://), CELERIAC_WORKER=0 for a
  * producer-only API process, CELERIAC_CONCURRENCY, CELERIAC_QUEUES (comma separated),
- * CELERIAC_DISPATCH=outbox for the transactional outbox, CELERIAC_SHUTDOWN_TIMEOUT (ms). `resultBackend: 'typeorm'` keeps
+ * CELERIAC_DISPATCH=outbox for the transactional outbox, CELERIAC_SHUTDOWN_TIMEOUT (ms),
+ * CELERIAC_HTTP_PORT / CELERIAC_HTTP_HOST for the health and metrics server (worker.http). `resultBackend: 'typeorm'` keeps
  * results in the demo's own database.
  */
 export function taskQueueConfig(
@@ -27,6 +28,9 @@ export function taskQueueConfig(
       concurrency: Number(env.CELERIAC_CONCURRENCY ?? 8),
       hostname: env.CELERIAC_HOSTNAME ?? 'demo@%h',
       shutdownTimeout: Number(env.CELERIAC_SHUTDOWN_TIMEOUT ?? 10_000),
+      ...(env.CELERIAC_HTTP_PORT && {
+        http: { port: Number(env.CELERIAC_HTTP_PORT), host: env.CELERIAC_HTTP_HOST ?? '0.0.0.0' },
+      }),
     },
   };
 }

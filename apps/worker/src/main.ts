@@ -26,6 +26,8 @@ async function bootstrap(): Promise<void> {
       'CELERIAC_HOSTNAME',
       'CELERIAC_SHUTDOWN_TIMEOUT',
       'CELERIAC_DISPATCH',
+      'CELERIAC_HTTP_PORT',
+      'CELERIAC_HTTP_HOST',
       'DATABASE_URL',
     ]),
   );

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { databaseConfig } from '../../demo/src/database.config.js';
 import { NotificationsModule } from '../../demo/src/notifications/notifications.module.js';
 import { OrdersModule } from '../../demo/src/orders/orders.module.js';
@@ -21,6 +22,8 @@ import { taskQueueConfig } from '../../demo/src/task-queue.config.js';
       },
     }),
     TaskQueueBeatModule.forRoot(beatConfig()),
+    // Served on the worker.http server (CELERIAC_HTTP_PORT): /metrics next to the probes.
+    TaskQueueMetricsModule.forRoot({ path: false }),
     OrdersModule,
     NotificationsModule,
     ReportsModule,

@@ -9,6 +9,7 @@ export type {
   TaskQueueOptions,
   TaskRoute,
   WorkerOptions,
+  WorkerHttpOptions,
 } from './config/task-queue-options.interface.js';
 export type {
   TaskOptions,
@@ -43,6 +44,15 @@ export {
 } from './tasks/task-instrumentation.js';
 export { taskLogFields, type TaskLogFields } from './tasks/task-log-fields.js';
 export type { TracingOptions } from './observability/tracing/tracing.options.js';
+
+// Health and the worker's HTTP server (metrics: celeriac/prometheus, Terminus: celeriac/terminus)
+export { TaskQueueHealth } from './observability/health/task-queue-health.service.js';
+export type { CheckOutcome, ProbeOutcome } from './observability/health/health-check.types.js';
+export { WorkerHttpServer } from './observability/http/worker-http.server.js';
+export {
+  METRICS_EXPOSITION,
+  type MetricsExposition,
+} from './observability/http/metrics-exposition.js';
 
 // Producers and results
 export { TaskClient } from './producer/task.client.js';
@@ -107,6 +117,7 @@ export type {
   ParkedMessage,
   PublishOptions,
 } from './contracts/broker.interface.js';
+export { type QueueStats, SENT_AT_HEADER } from './contracts/queue-stats.interface.js';
 export type {
   ResultBackend,
   SerializedError,

@@ -29,6 +29,8 @@ import { ControlServer } from './monitoring/remote-control/control.server.js';
 import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
 import { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
 import { LamportClock } from './monitoring/celery-events/lamport-clock.js';
+import { TaskQueueHealth } from './observability/health/task-queue-health.service.js';
+import { WorkerHttpServer } from './observability/http/worker-http.server.js';
 import { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
 
 const exported = [
@@ -40,6 +42,8 @@ const exported = [
   DeadLetters,
   RevokedTasks,
   ControlClient,
+  TaskQueueHealth,
+  WorkerHttpServer,
   CeleryEventsReceiver,
 ];
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
+import { TaskQueueMetrics, TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { InteropTasks } from '../../../interop/src/interop.tasks.js';
 import type { WorkerChildConfig } from '../ipc.js';
 import { runWorkerChild } from './worker-harness.js';
@@ -35,6 +36,8 @@ class BenchWorkerModule {
           events: { taskEvents: config.taskEvents },
           tracing: config.tracing === true,
         }),
+        // What Prometheus does to a worker: scrape its registry (see the child below).
+        ...(config.metrics ? [TaskQueueMetricsModule.forRoot({ path: false })] : []),
       ],
       // `add`: the tasks of apps/interop, as its worker serves Python callers.
       providers: [config.workload === 'add' ? InteropTasks : BenchTasks],
@@ -54,12 +57,24 @@ void runWorkerChild(async (config, completed) => {
     .on('task-succeeded')
     .subscribe((event) => completed(event.taskId));
   const worker = app.get(WorkerService);
+  // A 1 s scrape interval (queue gauges: one broker round trip each).
+  const scrapes = config.metrics
+    ? setInterval(
+        () =>
+          void app
+            .get(TaskQueueMetrics)
+            .metrics()
+            .catch(() => undefined),
+        1_000,
+      )
+    : undefined;
   return {
     start: async () => {
       // Celery events (worker-online, heartbeats, task events if on) follow the late start.
       await worker.start([config.queue]);
     },
     stop: async () => {
+      clearInterval(scrapes);
       await app.close();
       await tracing?.shutdown();
     },

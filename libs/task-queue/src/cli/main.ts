@@ -4,6 +4,7 @@ import { callCommand } from './call.command.js';
 import type { CliCommand } from './cli-command.js';
 import { CliError, ExitCode, UsageError } from './cli-error.js';
 import { processOutput, type CliOutput } from './cli-output.js';
+import { healthCommand } from './health.command.js';
 import { inspectCommand } from './inspect.command.js';
 import { purgeCommand } from './purge.command.js';
 import { queuesCommand } from './queues.command.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CliCommand[] = [
   queuesCommand,
   beatCommand,
   scheduleCommand,
+  healthCommand,
 ];
 
 /** The overall help text. */

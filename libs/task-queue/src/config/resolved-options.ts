@@ -8,6 +8,7 @@ import type {
   IsolatePoolOptions,
   TaskRoute,
   TypeOrmIntegrationOptions,
+  WorkerHttpOptions,
 } from './task-queue-options.interface.js';
 
 /** Module options after validation, with every default filled in. */
@@ -24,6 +25,8 @@ export interface ResolvedTaskQueueOptions {
     hostname: string;
     shutdownTimeout: number;
     banner: boolean;
+    /** The worker's health / metrics HTTP server, or null for none. */
+    http: Required<WorkerHttpOptions> | null;
     pool: PoolKind;
     isolates: ResolvedIsolateOptions | undefined;
   };

@@ -33,12 +33,27 @@ export interface WorkerOptions {
   /** Log a start-up banner (default true). */
   banner?: boolean;
   /**
+   * Serve `/health/live`, `/health/ready` and (with `TaskQueueMetricsModule` from
+   * `celeriac/prometheus`) `/metrics` on a small HTTP server of this process: for worker-only
+   * processes that have no HTTP server of their own. Off by default. See
+   * docs/metrics-and-health.md.
+   */
+  http?: WorkerHttpOptions;
+  /**
    * Where handlers run unless their `@Task({ pool })` says otherwise (Celery's `--pool`):
    * `inline` (default: the event loop), `threads` or `processes` (isolates, see `isolates`).
    */
   pool?: PoolKind;
   /** The isolates of the `threads` and `processes` pools (docs/pools.md). */
   isolates?: IsolatePoolOptions;
+}
+
+/** `worker.http`: where the health and metrics server listens. @publicApi */
+export interface WorkerHttpOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Interface to bind; default `0.0.0.0` (all, for Kubernetes probes). */
+  host?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
-import type { TaskQueueOptions } from './task-queue-options.interface.js';
+import type { TaskQueueOptions, WorkerHttpOptions } from './task-queue-options.interface.js';
 import { DEFAULTS } from '../task-queue.constants.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
 import { globToRegExp } from '../utils/glob.js';
@@ -33,9 +33,21 @@ const KNOWN_WORKER = new Set([
   'hostname',
   'shutdownTimeout',
   'banner',
+  'http',
   'pool',
   'isolates',
 ]);
+
+/** `worker.http`: the port (0: any free one) and host of the health / metrics server. */
+function validateHttp(http: WorkerHttpOptions | undefined): Required<WorkerHttpOptions> | null {
+  if (http === undefined) return null;
+  const port = (http as { port?: unknown } | null)?.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)
+    fail('worker.http.port', 'a port number 0-65535', port);
+  const host = http.host ?? '0.0.0.0';
+  if (typeof host !== 'string' || !host) fail('worker.http.host', 'a host name or address', host);
+  return { port, host };
+}
 
 function fail(option: string, accepted: string, got: unknown): never {
   throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
@@ -116,6 +128,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
       hostname,
       shutdownTimeout,
       banner: worker.banner ?? true,
+      http: validateHttp(worker.http),
       ...resolvePoolOptions(worker),
     },
     taskDefaults: validateTaskOptions(options.taskDefaults ?? {}, 'taskDefaults'),

@@ -1,3 +1,4 @@
+import type { QueueStats } from './queue-stats.interface.js';
 import type { TaskMessage } from './task-message.interface.js';
 
 /**
@@ -90,5 +91,16 @@ export interface Broker {
    * their parked messages without taking them (RabbitMQ's delay queues) leave it out.
    */
   parked?(queues: string[], limit: number): Promise<ParkedMessage[]>;
+  /**
+   * Resolve when the broker answers on the connection it already has (Redis PING, AMQP
+   * channel open); reject at once when it is disconnected. Never opens a new connection.
+   * Health checks call it.
+   */
+  ping(): Promise<void>;
+  /**
+   * Optional: counts of every queue in `queues` in one round trip where the transport allows
+   * it (metrics scrapes). See {@link QueueStats} for what `null` means.
+   */
+  queueStats?(queues: string[]): Promise<QueueStats[]>;
   close(): Promise<void>;
 }

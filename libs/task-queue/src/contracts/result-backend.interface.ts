@@ -63,5 +63,10 @@ export interface ResultBackend {
   /** Resolve once the task is in a ready state; reject with a timeout / abort error. */
   waitForReady(taskId: string, options?: WaitOptions): Promise<TaskMeta>;
   forget(taskId: string): Promise<void>;
+  /**
+   * Resolve when the backend answers on the connection it already has; reject at once when it
+   * is disconnected. Never opens a new connection. Health checks call it.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -34,4 +34,22 @@ describe('Python reprs (bounded like saferepr)', () => {
     );
     expect(pyRepr({ x: hostile })).toBe("{'x': <unrepresentable>}");
   });
+
+  it('writes scalars and scalar tuples directly as the general writer does', () => {
+    const scalars = [0, -0, 7, -12, 0.1, 1e21, 5e-7, NaN, Infinity, -Infinity, true, false, null];
+    const tuples: unknown[][] = [[], [1], [1, 2], [null, true, 0.5], [undefined], scalars];
+    for (const value of [...scalars, undefined]) {
+      // Inside a list, the general writer writes the same value.
+      expect(pyRepr(value)).toBe(pyRepr([value, []]).slice(1, -5));
+    }
+    expect(pyRepr([])).toBe('[]');
+    expect(pyRepr({})).toBe('{}');
+    expect(pyRepr(new Date(0))).toBe("'1970-01-01T00:00:00.000Z'");
+    for (const args of tuples) {
+      const general = pyTupleRepr([...args, []]);
+      const expected = `${general.slice(0, -5)}${args.length === 1 ? ',)' : ')'}`;
+      expect(pyTupleRepr(args)).toBe(args.length === 0 ? '()' : expected);
+    }
+    expect(pyTupleRepr([1, 2, 3], 5)).toBe(pyTupleRepr([1, 2, 3, []], 5));
+  });
 });

@@ -8,6 +8,8 @@
  * a getter or `toString` that throws is written as `<unrepresentable>`.
  */
 export function pyRepr(value: unknown, maxlen = DEFAULT_MAXLEN): string {
+  const quick = quickRepr(value);
+  if (quick !== undefined && quick.length <= maxlen) return quick;
   const writer = new ReprWriter(maxlen);
   writer.value(value, 1);
   return writer.text();
@@ -15,6 +17,8 @@ export function pyRepr(value: unknown, maxlen = DEFAULT_MAXLEN): string {
 
 /** A tuple repr of positional args: `()`, `(1,)`, `(1, 2)` (bounded as {@link pyRepr}). */
 export function pyTupleRepr(args: readonly unknown[] = [], maxlen = DEFAULT_MAXLEN): string {
+  const quick = quickTuple(args);
+  if (quick !== undefined && quick.length <= maxlen) return quick;
   const writer = new ReprWriter(maxlen);
   writer.sequence(args, '(', args.length === 1 ? ',)' : ')', 1);
   return writer.text();
@@ -28,6 +32,41 @@ export function pyExceptionRepr(error: { name: string; message: string }): strin
 /** Truncate like Celery's `saferepr(..., maxlen=1024)` (approximately). */
 export function truncateRepr(text: string, max = DEFAULT_MAXLEN): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * The repr of a scalar, an empty list or an empty plain dict, written directly (task events
+ * carry one for every task's args, kwargs and result); undefined for anything else.
+ */
+function quickRepr(value: unknown): string | undefined {
+  if (value === null || value === undefined) return 'None';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'True' : 'False';
+    case 'number':
+      return Number.isFinite(value) ? String(value) : pyFloat(value);
+    case 'object':
+      if (Array.isArray(value)) return value.length === 0 ? '[]' : undefined;
+      return Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0
+        ? '{}'
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The tuple repr of args that are all scalars (most tasks' args); undefined otherwise. */
+function quickTuple(args: readonly unknown[]): string | undefined {
+  if (args.length > 16) return undefined;
+  let text = '(';
+  for (let i = 0; i < args.length; i++) {
+    const item = args[i];
+    if (typeof item === 'object' && item !== null) return undefined;
+    const repr = quickRepr(item);
+    if (repr === undefined) return undefined;
+    text += i === 0 ? repr : `, ${repr}`;
+  }
+  return args.length === 1 ? `${text},)` : `${text})`;
 }
 
 /** Celery's `saferepr` default depth. */

@@ -6,6 +6,8 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import { GuardedObservable } from '../utils/guarded-observable.js';
 
 export type TaskEventType =
+  /** Published by this process (producer side; in-process only, not a Celery event here). */
+  | 'task-sent'
   | 'task-received'
   | 'task-started'
   | 'task-succeeded'
@@ -45,6 +47,11 @@ export interface TaskEvent {
   /** Why a task was revoked or rejected (`expired`, `revoked`, `unknown task` ...). */
   reason?: string;
   queue?: string;
+  /**
+   * When the message was sent (epoch ms, its `x-celeriac-sent-at` header), on `task-started`
+   * of a message that carries one: queue wait = `timestamp - sentAt`.
+   */
+  sentAt?: number;
 }
 
 /**

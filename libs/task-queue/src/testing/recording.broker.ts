@@ -5,6 +5,7 @@ import type {
   DeliveryHandler,
   PublishOptions,
 } from '../contracts/broker.interface.js';
+import type { QueueStats } from '../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../contracts/task-message.interface.js';
 
 /** One publish seen by the RecordingBroker. */
@@ -22,7 +23,11 @@ export interface RecordedPublish {
 export class RecordingBroker implements Broker {
   readonly published: RecordedPublish[] = [];
 
-  constructor(private readonly inner: Broker) {}
+  readonly queueStats?: (queues: string[]) => Promise<QueueStats[]>;
+
+  constructor(private readonly inner: Broker) {
+    if (inner.queueStats) this.queueStats = (queues) => inner.queueStats!(queues);
+  }
 
   get transport(): string {
     return this.inner.transport;
@@ -51,6 +56,10 @@ export class RecordingBroker implements Broker {
 
   queueLength(queue: string): Promise<number> {
     return this.inner.queueLength(queue);
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
   }
 
   close(): Promise<void> {

@@ -58,7 +58,11 @@ export function handleShutdownSignals(
     }
     closing = true;
     void booting
-      .then((app) => app.close())
+      .then((app) => {
+        // Readiness goes down now, before the drain (Kubernetes stops routing first).
+        workerOf(app)?.beginShutdown();
+        return app.close();
+      })
       .then(
         () => process.exit(0),
         (error: Error) => {

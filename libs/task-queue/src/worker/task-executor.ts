@@ -1,3 +1,4 @@
+import { SENT_AT_HEADER } from '../contracts/queue-stats.interface.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
@@ -95,7 +96,9 @@ export class TaskExecutor {
     if (!acksLate) await delivery.ack();
     const tracked = this.revoked.track(request.id, controller, { request, hostname });
     const started = performance.now();
-    this.outcomes.emit('task-started', request, hostname);
+    this.outcomes.emit('task-started', request, hostname, {
+      sentAt: sentAtOf(request.headers),
+    });
     try {
       const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
       const outcome = this.run(definition, request, hostname, delivery, controller, running);
@@ -270,6 +273,12 @@ export class TaskExecutor {
 interface RunOwner {
   request: TaskRequest;
   hostname: string;
+}
+
+/** The SENT_AT_HEADER of a message (epoch ms), when it has a usable one. */
+function sentAtOf(headers: Record<string, unknown>): number | undefined {
+  const value = headers[SENT_AT_HEADER];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function seconds(startedAt: number): number {

@@ -231,6 +231,7 @@ export class TaskOutcomes {
       rootId: request.rootId,
       parentId: request.parentId,
       shadow: shadowOf(request),
+      queue: request.queue ?? undefined,
       ...extra,
     });
   }

@@ -58,6 +58,7 @@ export class WorkerService
     this.settleFailed(delivery, error),
   );
   private admission?: TaskAdmission;
+  private shutdownBegun = false;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -81,6 +82,7 @@ export class WorkerService
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.beginShutdown();
     await this.stop();
   }
 
@@ -91,6 +93,29 @@ export class WorkerService
 
   get running(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * True from the first shutdown signal (`handleShutdownSignals`) or the start of the app's
+   * shutdown: readiness probes answer 503 from then on, while in-flight tasks still finish.
+   */
+  get shuttingDown(): boolean {
+    return this.shutdownBegun;
+  }
+
+  /** Mark the process as shutting down (readiness goes down); the drain starts separately. */
+  beginShutdown(): void {
+    this.shutdownBegun = true;
+  }
+
+  /** Tasks running now (busy slots), out of `concurrency`. */
+  get busySlots(): number {
+    return this.held.active.size;
+  }
+
+  /** Tasks this worker runs at once. */
+  get concurrency(): number {
+    return this.config.worker.concurrency;
   }
 
   /** Start consuming `queues` (default: the configured ones); called on bootstrap when `worker.enabled`. */

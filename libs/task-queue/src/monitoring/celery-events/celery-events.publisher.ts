@@ -114,8 +114,14 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
    */
   private subscribe(): void {
     this.subscription ??= this.events.events$.subscribe((event) => {
-      // task-returned is Celeriac's after_return hook; Celery sends no such event.
-      if (event.type === 'task-returned' || event.hostname !== this.worker.hostname) return;
+      // task-returned is Celeriac's after_return hook; Celery sends no such event. task-sent
+      // feeds in-process metrics only (Celery's task_send_sent_event is not emulated).
+      if (
+        event.type === 'task-returned' ||
+        event.type === 'task-sent' ||
+        event.hostname !== this.worker.hostname
+      )
+        return;
       let message: CeleryEvent;
       try {
         message = celeryTaskEvent(event, this.worker.hostname, this.clock.forward());
@@ -144,6 +150,9 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
       this.unsubscribe();
       await this.dispatcher?.flush();
       await this.sendWorkerEvent('worker-offline');
+      // On RabbitMQ the broker's connection (shared) closes right after: without this round
+      // trip the broker may drop worker-offline, and monitors wait for missed heartbeats.
+      await this.dispatcher?.settle();
     })();
     return this.offline;
   }

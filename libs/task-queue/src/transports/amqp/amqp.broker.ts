@@ -7,7 +7,11 @@ import type {
   DeliveryHandler,
   PublishOptions,
 } from '../../contracts/broker.interface.js';
+import { type QueueStats, SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { readAmqpQueueStats } from './amqp-queue-stats.js';
+import { AmqpMessages } from './amqp.messages.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import {
   type AmqpBrokerOptions,
@@ -85,7 +89,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       const due = options.notBefore;
       if (due && due.getTime() > Date.now())
         return await this.park(message, options.queue, due, priority);
-      const outgoing = encodeAmqpMessage(message, priority);
+      const outgoing = encodeAmqpMessage(message, priority, { [SENT_AT_HEADER]: Date.now() });
       await this.publisher.publish(options.queue, outgoing, async (model) => {
         await this.topology.ensureQueue(model, options.queue);
         return { exchange: '', routingKey: options.queue };
@@ -126,6 +130,20 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     return this.passive(queue, async (ch) => (await ch.checkQueue(queue)).messageCount);
   }
 
+  /** Resolves while the connection is open; rejects at once while it is down or reconnecting. */
+  async ping(): Promise<void> {
+    if (!this.connection.isConnected) throw new BrokerConnectionError(AmqpMessages.notConnected());
+  }
+
+  /**
+   * Ready messages and consumers of every queue and of its dead-letter queue, by passive
+   * declares on one channel (see AmqpQueueStats for what AMQP cannot tell).
+   */
+  async queueStats(queues: string[]): Promise<QueueStats[]> {
+    const model: ChannelModel = await this.connection.waitConnected(this.options.publishTimeout);
+    return readAmqpQueueStats(model, queues, (queue) => this.topology.deadLetterQueue(queue));
+  }
+
   /** Cancel consumers, close channels (unacked messages go back to their queues) and the connection. */
   async close(): Promise<void> {
     const subscriptions = [...this.subscriptions];
@@ -150,6 +168,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     const outgoing = encodeAmqpMessage(message, message.properties.priority, {
       'x-celeriac-rejected-from': queue,
       'x-celeriac-rejected-at': new Date().toISOString(),
+      [SENT_AT_HEADER]: Date.now(),
     });
     await this.publisher.publish(dlq, outgoing, async (model) => {
       await this.topology.ensureDeadLetterQueue(model, queue);
@@ -162,7 +181,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     const outgoing = encodeAmqpMessage(
       message,
       priority ?? message.properties.priority,
-      { [NOT_BEFORE_HEADER]: until.toISOString() },
+      { [NOT_BEFORE_HEADER]: until.toISOString(), [SENT_AT_HEADER]: until.getTime() },
       false,
     );
     await this.publisher.publish(queue, outgoing, async (model) => {

@@ -8,6 +8,7 @@ export function redactUrl(url: string): string {
 }
 
 export const AmqpMessages = {
+  notConnected: (): string => 'RabbitMQ is not connected (the connection is down or reconnecting).',
   connectFailed: (url: string, cause: string): string =>
     `Could not connect to RabbitMQ at ${redactUrl(url)}: ${cause}. Check that RabbitMQ is ` +
     `running and reachable, and that the user, password and vhost in the URL are right.`,

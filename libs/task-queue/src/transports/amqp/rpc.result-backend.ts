@@ -14,6 +14,7 @@ import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
 import { waitForEvent } from '../../results/wait-for-ready.js';
 import type { RpcResultBackendOptions } from './rpc-result-backend.options.js';
 import { RpcResultCache } from './rpc.result-cache.js';
+import { AmqpMessages } from './amqp.messages.js';
 
 /**
  * Celery's `rpc://` result backend (docs/protocol.md#rpc-results). Results travel as messages:
@@ -116,6 +117,12 @@ export class RpcResultBackend implements ResultBackend {
 
   async forget(taskId: string): Promise<void> {
     this.cache.delete(taskId);
+  }
+
+  /** Resolves while the connection is open and the reply queue consumed; rejects otherwise. */
+  async ping(): Promise<void> {
+    if (!this.connection.isConnected || !this.channel)
+      throw new ResultBackendError(AmqpMessages.notConnected());
   }
 
   /** Stop consuming, delete the reply queue, and close the connection unless it is shared. */

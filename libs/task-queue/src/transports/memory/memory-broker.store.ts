@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Delivery, DeliveryHandler, ParkedMessage } from '../../contracts/broker.interface.js';
+import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { clampPriority, MemoryQueue, type StoredMessage } from './memory-queue.js';
 
@@ -47,6 +48,28 @@ export class MemoryBrokerStore {
 
   length(queue: string): number {
     return this.queues.get(queue)?.length ?? 0;
+  }
+
+  /** Counts of one queue for metrics (see QueueStats). */
+  stats(queue: string): QueueStats {
+    let unacked = 0;
+    let consumers = 0;
+    for (const consumer of this.consumers) {
+      if (consumer.active && consumer.queues.includes(queue)) consumers++;
+      for (const held of consumer.unacked.values()) if (held.queue === queue) unacked++;
+    }
+    let delayed = 0;
+    for (const parked of this.timers.values()) if (parked.queue === queue) delayed++;
+    const sentAt = this.queues.get(queue)?.oldestReadyAt();
+    return {
+      queue,
+      ready: this.length(queue),
+      unacked,
+      delayed,
+      deadLetters: this.length(`${queue}.dlq`),
+      consumers,
+      oldest: sentAt === undefined ? null : { sentAt },
+    };
   }
 
   purge(queue: string): number {

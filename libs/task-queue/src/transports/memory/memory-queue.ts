@@ -6,6 +6,8 @@ export interface StoredMessage {
   tag: string;
   priority: number;
   redelivered: boolean;
+  /** When it became ready (epoch ms): the queue's oldest age for metrics. */
+  readyAt?: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export class MemoryQueue {
   }
 
   push(entry: StoredMessage): void {
+    entry.readyAt ??= Date.now();
     this.buckets[clampPriority(entry.priority)]!.push(entry);
     this.size++;
   }
@@ -40,6 +43,16 @@ export class MemoryQueue {
       }
     }
     return undefined;
+  }
+
+  /** Epoch ms the longest-waiting ready message became ready; undefined when empty. */
+  oldestReadyAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const bucket of this.buckets) {
+      const at = bucket[0]?.readyAt;
+      if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
+    }
+    return oldest;
   }
 
   clear(): number {

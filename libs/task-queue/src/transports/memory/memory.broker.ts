@@ -6,6 +6,7 @@ import type {
   ParkedMessage,
   PublishOptions,
 } from '../../contracts/broker.interface.js';
+import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { sharedByName } from '../../utils/shared-by-name.js';
 import { MemoryBrokerStore } from './memory-broker.store.js';
@@ -59,6 +60,12 @@ export class MemoryBroker implements Broker {
 
   async parked(queues: string[], limit: number): Promise<ParkedMessage[]> {
     return this.store.parked(queues, limit);
+  }
+
+  async ping(): Promise<void> {}
+
+  async queueStats(queues: string[]): Promise<QueueStats[]> {
+    return queues.map((queue) => this.store.stats(queue));
   }
 
   async close(): Promise<void> {

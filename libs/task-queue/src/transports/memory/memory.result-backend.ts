@@ -76,6 +76,8 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
     this.store_.entries.delete(taskId);
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const off of [...this.listeners]) off();
   }

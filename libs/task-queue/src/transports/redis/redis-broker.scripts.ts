@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import type { RedisKeyspace } from './redis-keys.js';
+import type { QueueStats } from '../../contracts/queue-stats.interface.js';
+
+/** The dead-letter queue of a queue (worker/dead-letter.service.ts names it the same). */
+function deadLetterQueueOf(queue: string): string {
+  return `${queue}.dlq`;
+}
 
 const DIR = new URL('./commands/', import.meta.url);
 const FILES = [
@@ -14,6 +20,7 @@ const FILES = [
   'defer-3.lua',
   'promote-1.lua',
   'purge-0.lua',
+  'queueStats-n.lua',
 ] as const;
 
 /** One message taken by fetch-2.lua: the list it came from, its tag and its envelope. */
@@ -130,6 +137,34 @@ export class RedisBrokerScripts {
 
   async purge(listKeys: string[]): Promise<number> {
     return Number(await this.call('purge', ...listKeys));
+  }
+
+  /** Counts of `queues` (commands/queueStats-n.lua); dead letters are `<queue>.dlq`. */
+  async queueStats(queues: string[]): Promise<QueueStats[]> {
+    const k = this.keys;
+    const lists = queues.flatMap((q) => [...k.listKeys(q), ...k.listKeys(deadLetterQueueOf(q))]);
+    const bands = k.listKeys(queues[0]!).length;
+    const reply = (await this.run.queueStats!(
+      2 + lists.length,
+      k.unacked,
+      k.delayed,
+      ...lists,
+      bands,
+      ...queues,
+    )) as (number | string)[];
+    return queues.map((queue, i) => {
+      const [ready, unacked, delayed, dead, sentAt, id] = reply.slice(i * 6, i * 6 + 6);
+      const at = Number(sentAt);
+      return {
+        queue,
+        ready: Number(ready),
+        unacked: Number(unacked),
+        delayed: Number(delayed),
+        deadLetters: Number(dead),
+        consumers: null,
+        oldest: at >= 0 ? { sentAt: at } : id ? { id: String(id) } : null,
+      };
+    });
   }
 
   private call(name: string, ...args: (string | number)[]): Promise<unknown> {

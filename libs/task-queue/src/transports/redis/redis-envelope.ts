@@ -4,6 +4,7 @@ import {
   type TaskMessage,
   type TaskProperties,
 } from '../../contracts/task-message.interface.js';
+import { SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import { base64ToUtf8, utf8ToBase64 } from '../../utils/base64-text.js';
 
 /** Properties kombu's Redis transport adds; they describe one delivery, not the task. */
@@ -15,6 +16,8 @@ export interface EnvelopeRoute {
   routingKey: string;
   priority: number;
   deliveryTag: string;
+  /** Stamped as the SENT_AT_HEADER (epoch ms the message becomes ready). */
+  sentAt?: number;
 }
 
 /** An envelope read back from Redis. */
@@ -48,8 +51,20 @@ export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): stri
   return (
     `{"body":"${body}","content-encoding":${JSON.stringify(message.contentEncoding)},` +
     `"content-type":${JSON.stringify(message.contentType)},` +
-    `"headers":${JSON.stringify(headers)},"properties":${propertiesText(message.properties, route)}}`
+    `"headers":${headersText(headers, route.sentAt)},"properties":${propertiesText(message.properties, route)}}`
   );
+}
+
+/** The headers as JSON, the send time last (read by commands/queueStats-n.lua). */
+function headersText(headers: Record<string, unknown>, sentAt: number | undefined): string {
+  if (sentAt === undefined) return JSON.stringify(headers);
+  if (SENT_AT_HEADER in headers) {
+    headers = { ...headers };
+    delete headers[SENT_AT_HEADER];
+  }
+  const text = JSON.stringify(headers);
+  const stamp = `"${SENT_AT_HEADER}":${Math.trunc(sentAt)}}`;
+  return text.length > 2 ? `${text.slice(0, -1)},${stamp}` : `{${stamp}`;
 }
 
 /** The properties object as JSON: the message's own ones, then kombu's transport ones. */

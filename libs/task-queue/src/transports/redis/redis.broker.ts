@@ -11,6 +11,7 @@ import type {
   ParkedMessage,
   PublishOptions,
 } from '../../contracts/broker.interface.js';
+import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
 import {
@@ -29,6 +30,7 @@ import {
   withTimeout,
 } from './redis-connection.js';
 import { RedisConsumer } from './redis-consumer.js';
+import { pingRedis } from './redis-ping.js';
 import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
 import { readParked } from './redis-parked.js';
 import { clampPriority, RedisKeyspace } from './redis-keys.js';
@@ -109,18 +111,20 @@ export class RedisBroker implements Broker {
   private async send(message: TaskMessage, options: PublishOptions): Promise<void> {
     const queue = options.queue;
     const priority = clampPriority(options.priority ?? message.properties.priority);
+    const due = options.notBefore?.getTime();
+    const now = Date.now();
     const envelope = encodeEnvelope(message, {
       exchange: '',
       routingKey: queue,
       priority,
       deliveryTag: randomUUID(),
+      sentAt: due !== undefined && due > now ? due : now,
     });
     // Celery declares each task queue bound to an exchange of the same name: kombu adds this
     // binding member on every connection (docs/protocol.md#redis-keys).
     const binding = this.keys.bindingKey(queue);
     const member = this.keys.bindingMember(queue, queue);
-    const due = options.notBefore?.getTime();
-    if (due !== undefined && due > Date.now()) {
+    if (due !== undefined && due > now) {
       await this.withRedis(
         `publish task ${message.headers.id} to queue "${queue}"`,
         () => this.scripts.park(binding, member, due, encodeEntry(envelope, '', queue)),
@@ -185,6 +189,20 @@ export class RedisBroker implements Broker {
     return this.withRedis('list parked messages', () =>
       readParked(this.client, this.keys.delayed, new Set(queues), limit),
     );
+  }
+
+  /** PING on the command connection (1 s at most); rejects at once while it is not ready. */
+  async ping(): Promise<void> {
+    await pingRedis(this.client, this.url, (message) => new BrokerConnectionError(message));
+  }
+
+  /**
+   * Counts of every queue in one EVALSHA (commands/queueStats-n.lua): all priority bands,
+   * unacked and parked entries by queue, dead letters and the oldest ready message.
+   */
+  async queueStats(queues: string[]): Promise<QueueStats[]> {
+    if (queues.length === 0) return [];
+    return this.withRedis('read queue statistics', () => this.scripts.queueStats(queues));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { pingRedis } from './redis-ping.js';
 import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -194,6 +195,11 @@ export class RedisResultBackend implements ResultBackend {
     const failure = chordFailure(parts);
     if (failure) return { state: 'failed', ...failure, release };
     return { state: 'ready', results: parts.map((p) => p.result), release };
+  }
+
+  /** PING on the command connection (1 s at most); rejects at once while it is not ready. */
+  async ping(): Promise<void> {
+    await pingRedis(this.client, this.url, (message) => new ResultBackendError(message));
   }
 
   async close(): Promise<void> {

@@ -152,6 +152,27 @@ export class TypeOrmResultBackend implements ResultBackend {
     return results.affected ?? 0;
   }
 
+  /** `SELECT 1` through the DataSource's pool (1 s at most). */
+  async ping(): Promise<void> {
+    if (!this.dataSource.isInitialized)
+      throw new ResultBackendError(
+        'The DataSource of the typeorm result backend is not initialized.',
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new ResultBackendError('The database did not answer SELECT 1 within 1000 ms.')),
+        1_000,
+      );
+    });
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     this.cleanupTimer = undefined;

@@ -1,0 +1,107 @@
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
+import type { Broker } from '../../contracts/broker.interface.js';
+import type { ResultBackend } from '../../contracts/result-backend.interface.js';
+import {
+  getBrokerToken,
+  getResultBackendToken,
+  getTaskQueueConfigToken,
+} from '../../utils/tokens.js';
+import { WorkerService } from '../../worker/worker.service.js';
+import { EventLoopLag } from './event-loop-lag.js';
+import type { CheckOutcome, ProbeOutcome } from './health-check.types.js';
+
+/** Liveness fails when the event loop was blocked this long (ms). */
+const DEFAULT_MAX_LAG_MS = 5_000;
+
+/**
+ * The checks behind `/health/live` and `/health/ready` (docs/metrics-and-health.md), on the
+ * connections the module already has (no new socket per check):
+ * - liveness: the event loop is responsive. It never looks at the broker, so a worker that
+ *   reconnects during an outage is not restarted;
+ * - readiness: not shutting down (down from the first SIGTERM, before the drain), broker
+ *   and result backend answer, and the worker consumes when it is enabled.
+ * `celeriac/terminus` wraps the same checks as Terminus health indicators.
+ * @publicApi
+ */
+@Injectable()
+export class TaskQueueHealth implements OnModuleDestroy {
+  private readonly lag = new EventLoopLag();
+
+  constructor(
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    @Inject(getBrokerToken()) private readonly brokerClient: Broker,
+    private readonly worker: WorkerService,
+    @Optional()
+    @Inject(getResultBackendToken())
+    private readonly backendClient: ResultBackend | null = null,
+  ) {}
+
+  /** The broker answers on its existing connection. */
+  broker(): Promise<CheckOutcome> {
+    return pingCheck(this.brokerClient.transport, () => this.brokerClient.ping());
+  }
+
+  /** The result backend answers (up when the module has none). */
+  async backend(): Promise<CheckOutcome> {
+    const backend = this.backendClient;
+    if (!backend) return { up: true, details: { backend: 'none' } };
+    return pingCheck(backend.kind, () => backend.ping());
+  }
+
+  /** The worker consumes (up when this process runs no worker), with its busy slots. */
+  consumer(): CheckOutcome {
+    const enabled = this.config.worker.enabled;
+    const consuming = this.worker.running;
+    return {
+      up: !enabled || consuming,
+      details: {
+        consuming,
+        busy: this.worker.busySlots,
+        concurrency: this.worker.concurrency,
+      },
+    };
+  }
+
+  /** Up until shutdown begins (first SIGTERM / app close). */
+  shutdown(): CheckOutcome {
+    const down = this.worker.shuttingDown;
+    return { up: !down, details: down ? { message: 'shutting down' } : {} };
+  }
+
+  /** The longest event-loop delay since the previous check is under `maxLagMs`. */
+  eventLoop(maxLagMs = DEFAULT_MAX_LAG_MS): CheckOutcome {
+    const lagMs = this.lag.read();
+    return { up: lagMs <= maxLagMs, details: { lagMs, maxLagMs } };
+  }
+
+  /** Liveness: only the event loop (never the broker). */
+  live(maxLagMs?: number): ProbeOutcome {
+    return probe({ eventLoop: this.eventLoop(maxLagMs) });
+  }
+
+  /** Readiness: not shutting down, broker and backend answer, consuming when enabled. */
+  async ready(): Promise<ProbeOutcome> {
+    const shutdown = this.shutdown();
+    if (!shutdown.up) return probe({ shutdown });
+    const [broker, backend] = await Promise.all([this.broker(), this.backend()]);
+    return probe({ shutdown, broker, backend, consumer: this.consumer() });
+  }
+
+  onModuleDestroy(): void {
+    this.lag.stop();
+  }
+}
+
+async function pingCheck(kind: string, ping: () => Promise<void>): Promise<CheckOutcome> {
+  try {
+    await ping();
+    return { up: true, details: { transport: kind } };
+  } catch (error) {
+    return { up: false, details: { transport: kind, message: (error as Error).message } };
+  }
+}
+
+function probe(checks: Record<string, CheckOutcome>): ProbeOutcome {
+  return { up: Object.values(checks).every((check) => check.up), checks };
+}

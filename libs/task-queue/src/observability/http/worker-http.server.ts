@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
+import { getTaskQueueConfigToken } from '../../utils/tokens.js';
+import { TaskQueueHealth } from '../health/task-queue-health.service.js';
+import { METRICS_EXPOSITION, type MetricsExposition } from './metrics-exposition.js';
+import { probeResponse } from './probe-response.js';
+
+/**
+ * `worker.http`: a small node:http server for processes without one of their own (worker
+ * and beat pods), serving `/health/live`, `/health/ready` and `/metrics`. It listens from
+ * bootstrap and closes last (`onApplicationShutdown`), so readiness answers 503 while the
+ * worker drains. Nothing is created when the option is absent.
+ * @publicApi
+ */
+@Injectable()
+export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('TaskQueue');
+  private server?: Server;
+
+  constructor(
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    private readonly health: TaskQueueHealth,
+    @Optional()
+    @Inject(METRICS_EXPOSITION)
+    private readonly exposition: MetricsExposition | null = null,
+  ) {}
+
+  /** Where the server listens (after bootstrap), e.g. to read the port picked for port 0. */
+  get address(): AddressInfo | undefined {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const http = this.config.worker.http;
+    if (!http) return;
+    const server = createServer((request, response) => void this.handle(request, response));
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(http.port, http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const { address, port } = this.address!;
+    this.logger.log(
+      `Health and metrics on http://${address}:${port} (/health/live, /health/ready, /metrics).`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0];
+    try {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return send(response, 405, 'text/plain', 'Method Not Allowed\n');
+      }
+      if (path === '/health/live') return json(response, probeResponse(this.health.live()));
+      if (path === '/health/ready') return json(response, probeResponse(await this.health.ready()));
+      if (path === '/metrics' && this.exposition) {
+        return send(response, 200, this.exposition.contentType, await this.exposition.metrics());
+      }
+      send(response, 404, 'text/plain', 'Not Found\n');
+    } catch (error) {
+      send(response, 500, 'text/plain', `${(error as Error).message}\n`);
+    }
+  }
+}
+
+function json(response: ServerResponse, { status, body }: { status: number; body: object }): void {
+  send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string): void {
+  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}

@@ -1,0 +1,35 @@
+import type { Registry } from 'prom-client';
+
+/**
+ * `TaskQueueMetricsModule.forRoot()` options (`celeriac/prometheus`). See
+ * docs/metrics-and-health.md.
+ * @publicApi
+ */
+export interface TaskQueueMetricsOptions {
+  /** The registry to register on; default a new one (with the app's endpoint: pass yours). */
+  registry?: Registry;
+  /** Path of the `/metrics` controller in an HTTP app; `false`: no controller. Default `/metrics`. */
+  path?: string | false;
+  /**
+   * Queues whose length, age, unacked, delayed and dead letters are exported (one broker round
+   * trip per scrape for all). Default: the worker's queues, the default queue and the routed
+   * ones. `[]`: no queue metrics (several processes exporting the same queues is fine: query
+   * them with `max by (queue_name)`).
+   */
+  queues?: string[];
+  /**
+   * Where task counters come from: `local` (default) counts what this process sends and runs;
+   * `events` counts the whole cluster from the Celery events stream (workers, Python ones
+   * included, need task events on: `events.taskEvents` / `celery worker -E`); `false`: none.
+   */
+  tasks?: 'local' | 'events' | false;
+  /** prom-client's default process metrics (CPU, memory, event loop, GC). Default false. */
+  defaultMetrics?: boolean;
+  /** Buckets (seconds) of the runtime and queue-wait histograms. */
+  buckets?: number[];
+}
+
+/** Histogram buckets (seconds): 5 ms to 10 min. */
+export const DEFAULT_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
+];

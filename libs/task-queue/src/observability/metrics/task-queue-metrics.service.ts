@@ -1,0 +1,111 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
+import type { Broker } from '../../contracts/broker.interface.js';
+import { TaskEvents } from '../../tasks/task-events.js';
+import { getBrokerToken, getTaskQueueConfigToken } from '../../utils/tokens.js';
+import { WorkerService } from '../../worker/worker.service.js';
+import type { MetricsExposition } from '../http/metrics-exposition.js';
+import { DEFAULT_BUCKETS, type TaskQueueMetricsOptions } from './metrics.options.js';
+import { QueueMetrics } from './queue-metrics.js';
+import { ClusterEvents } from './cluster-events.js';
+import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-events.receiver.js';
+import { QueueSnapshot } from './queue-snapshot.js';
+import { TaskMetrics } from './task-metrics.js';
+import { WorkerMetrics } from './worker-metrics.js';
+
+/** Injection token of the options given to `TaskQueueMetricsModule.forRoot()`. */
+export const TASK_QUEUE_METRICS_OPTIONS = Symbol('celeriac:metrics-options');
+
+/**
+ * The module's Prometheus metrics on one prom-client registry: task counters and histograms,
+ * queue gauges (one broker round trip per scrape), this worker's slots. Created only when
+ * `TaskQueueMetricsModule` is imported: without it nothing is counted anywhere.
+ * @publicApi
+ */
+@Injectable()
+export class TaskQueueMetrics
+  implements MetricsExposition, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+{
+  readonly registry: Registry;
+  private readonly logger = new Logger('TaskQueueMetrics');
+  private subscription?: Subscription;
+  private cluster?: ClusterEvents;
+  private clusterSubscription?: Subscription;
+
+  constructor(
+    @Inject(TASK_QUEUE_METRICS_OPTIONS) private readonly options: TaskQueueMetricsOptions,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    private readonly events: TaskEvents,
+    private readonly worker: WorkerService,
+    private readonly receiver: CeleryEventsReceiver,
+  ) {
+    this.registry = options.registry ?? new Registry();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text of one scrape. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The queues whose gauges are exported. */
+  get queues(): string[] {
+    if (this.options.queues) return [...new Set(this.options.queues)];
+    const c = this.config;
+    return [
+      ...new Set([
+        ...c.worker.queues,
+        c.defaultQueue,
+        ...c.routes.flatMap((r) => (r.route.queue ? [r.route.queue] : [])),
+      ]),
+    ];
+  }
+
+  onModuleInit(): void {
+    const registry = this.registry;
+    if (this.options.defaultMetrics) collectDefaultMetrics({ register: registry });
+    const queues = this.queues;
+    if (queues.length) new QueueMetrics(registry, new QueueSnapshot(this.broker, queues));
+    if (this.config.worker.enabled) new WorkerMetrics(registry, this.worker);
+    const tasks = this.options.tasks ?? 'local';
+    if (tasks === false) return;
+    const metrics = new TaskMetrics(registry, this.options.buckets ?? DEFAULT_BUCKETS);
+    if (tasks === 'local') {
+      this.subscription = this.events.events$.subscribe((event) => metrics.record(event));
+    } else {
+      this.cluster = new ClusterEvents(registry, (event) => metrics.record(event));
+    }
+  }
+
+  /** `tasks: 'events'`: receive the cluster's Celery events. */
+  onApplicationBootstrap(): void {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    this.clusterSubscription = this.receiver.events$.subscribe({
+      next: (event) => cluster.handle(event),
+      error: (error: Error) =>
+        this.logger.warn(
+          `Cannot receive Celery events: ${error.message}. Task counters stay as they are; ` +
+            `queue and worker gauges are not affected.`,
+        ),
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+    this.clusterSubscription?.unsubscribe();
+  }
+}

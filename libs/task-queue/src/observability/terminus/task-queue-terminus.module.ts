@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { healthController } from './task-queue-health.controller.js';
+import { TaskQueueHealthIndicator } from './task-queue.health-indicator.js';
+
+/** `TaskQueueTerminusModule.forRoot()` options. @publicApi */
+export interface TaskQueueTerminusOptions {
+  /**
+   * Base path of the `live` and `ready` endpoints (default `health`: `/health/live`,
+   * `/health/ready`); `false`: no controller, use {@link TaskQueueHealthIndicator} in yours.
+   */
+  path?: string | false;
+}
+
+/**
+ * Terminus health checks of Celeriac (`celeriac/terminus`, @nestjs/terminus as a peer
+ * dependency): the {@link TaskQueueHealthIndicator} and, by default, `/health/live` and
+ * `/health/ready`. See docs/metrics-and-health.md.
+ * @publicApi
+ */
+@Module({})
+export class TaskQueueTerminusModule {
+  static forRoot(options: TaskQueueTerminusOptions = {}): DynamicModule {
+    const path = options.path ?? 'health';
+    return {
+      module: TaskQueueTerminusModule,
+      imports: [TerminusModule],
+      providers: [TaskQueueHealthIndicator],
+      controllers: path === false ? [] : [healthController(path)],
+      exports: [TaskQueueHealthIndicator],
+    };
+  }
+}

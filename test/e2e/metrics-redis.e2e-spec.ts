@@ -1,0 +1,130 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Broker,
+  type Consumer,
+  type Delivery,
+  TaskClient,
+  TaskQueueModule,
+  WorkerHttpServer,
+  getBrokerToken,
+} from 'celeriac';
+import { createTaskMessage } from 'celeriac/protocol';
+import { RedisBroker } from 'celeriac/redis';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
+import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
+
+/**
+ * Queue statistics on Redis, read by one Lua script, and the metrics a worker-only process
+ * serves on its `worker.http` server: every priority band, unacked deliveries of another
+ * consumer, parked ETA messages, dead letters and the oldest message's age.
+ */
+describe('queue metrics on Redis', () => {
+  const queue = `metrics-${randomUUID()}`;
+  const other = `${queue}-other`;
+  let app: INestApplicationContext;
+  let base: string;
+  let consumerBroker: RedisBroker;
+  let consumer: Consumer | undefined;
+  const held: Delivery[] = [];
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: REDIS_URL,
+          resultBackend: false,
+          defaultQueue: queue,
+          // Consumes `other` only: the ground truth of `queue` is only what the test puts there.
+          worker: { queues: [other], banner: false, http: { port: 0, host: '127.0.0.1' } },
+        }),
+        TaskQueueMetricsModule.forRoot({ queues: [queue, other], path: false }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    const { port } = app.get(WorkerHttpServer).address!;
+    base = `http://127.0.0.1:${port}`;
+    consumerBroker = new RedisBroker(REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await consumer?.cancel();
+    await consumerBroker?.close();
+    await app?.close();
+    await deleteKeys(
+      REDIS_URL,
+      ...[queue, `${queue}.dlq`].flatMap((q) => [
+        q,
+        `${q}\x06\x163`,
+        `${q}\x06\x166`,
+        `${q}\x06\x169`,
+      ]),
+      `_kombu.binding.${queue}`,
+      `_kombu.binding.${queue}.dlq`,
+      `_kombu.binding.${other}`,
+    );
+  });
+
+  it('counts every band, unacked, delayed, dead letters and the oldest age in one call', async () => {
+    const broker = app.get<Broker>(getBrokerToken());
+    const client = app.get(TaskClient);
+    const firstSent = Date.now();
+    for (const priority of [0, 3, 6, 9, 9])
+      await client.send('any.task', [], {}, { queue, priority });
+    // Two of another consumer's deliveries stay unacked.
+    for (let i = 0; i < 2; i++) await client.send('any.task', [], {}, { queue, priority: 0 });
+    consumer = await consumerBroker.consume([queue], (d) => held.push(d), { prefetch: 2 });
+    await expect.poll(() => held.length).toBe(2);
+    // Parked until due (what a worker does with a far ETA, or a publish with notBefore).
+    const due = new Date(Date.now() + 600_000);
+    await broker.publish(createTaskMessage({ name: 'any.task', eta: due }), {
+      queue,
+      notBefore: due,
+    });
+    await client.send('any.task', [], {}, { queue: `${queue}.dlq` });
+
+    const [stats] = await broker.queueStats!([queue]);
+    expect(stats).toMatchObject({ queue, ready: 5, unacked: 2, delayed: 1, deadLetters: 1 });
+    // The oldest ready message is one of the first ones: the priority-0 band's head.
+    expect(stats!.oldest).toEqual({ sentAt: expect.any(Number) });
+    const sentAt = (stats!.oldest as { sentAt: number }).sentAt;
+    expect(sentAt).toBeGreaterThanOrEqual(firstSent);
+    expect(sentAt).toBeLessThanOrEqual(Date.now());
+
+    const { status, body } = await get(`${base}/metrics`);
+    expect(status).toBe(200);
+    const samples = parseExposition(body);
+    const q = { queue_name: queue };
+    expect(sampleValue(samples, 'celeriac_queue_ready', q)).toBe(5);
+    expect(sampleValue(samples, 'celery_queue_length', q)).toBe(5);
+    expect(sampleValue(samples, 'celeriac_queue_unacked', q)).toBe(2);
+    expect(sampleValue(samples, 'celeriac_queue_delayed', q)).toBe(1);
+    expect(sampleValue(samples, 'celeriac_queue_dead_letters', q)).toBe(1);
+    const age = sampleValue(samples, 'celeriac_queue_oldest_ready_age_seconds', q)!;
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThanOrEqual((Date.now() - sentAt) / 1000 + 0.001);
+    expect(sampleValue(samples, 'celeriac_queue_ready', { queue_name: other })).toBe(0);
+    expect(
+      sampleValue(samples, 'celeriac_queue_oldest_ready_age_seconds', { queue_name: other }),
+    ).toBe(0);
+    expect(sampleValue(samples, 'celeriac_worker_slots', { state: 'free' })).toBe(10);
+    expect(
+      sampleValue(samples, 'celery_task_sent_total', { name: 'any.task', queue_name: queue }),
+    ).toBe(7);
+  });
+
+  it('serves liveness and readiness', async () => {
+    const live = await get(`${base}/health/live`);
+    expect(live.status).toBe(200);
+    const ready = await get(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 'ok',
+      info: { broker: { status: 'up' }, consumer: { status: 'up', consuming: true } },
+    });
+    expect((await get(`${base}/nothing`)).status).toBe(404);
+  });
+});
