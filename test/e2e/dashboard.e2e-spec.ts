@@ -8,7 +8,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AsyncResult, getResultBackendToken, type ResultBackend, TaskClient } from 'celeriac';
+import {
+  AsyncResult,
+  getResultBackendToken,
+  type ResultBackend,
+  Schedules,
+  TaskClient,
+} from 'celeriac';
 import { launchChromium } from '../support/chromium.js';
 import { ADMIN_TOKEN, startDashboardApp, VIEWER_TOKEN } from '../support/dashboard-app.js';
 import { celeryCli, killChild, startPythonWorker } from '../support/control-python.js';
@@ -98,6 +104,7 @@ beforeAll(async () => {
     queue: NODE_QUEUE,
     nodename: NODE,
     queues: [NODE_QUEUE, PY_QUEUE, IDLE_QUEUE],
+    dashboard: { history: { key: `celeriac:dashboard:history:${suffix}` } },
   }));
   browser = await launchChromium();
 });
@@ -160,6 +167,9 @@ describe('dashboard in chromium', () => {
     await page.waitForSelector(`tr[data-worker="${NODE}"]`);
     expect(await page.textContent(`tr[data-worker="${PY}"]`)).toContain('py-celery');
     expect(await page.textContent(`tr[data-worker="${NODE}"]`)).toContain('celeriac');
+    // Pool and queues come from remote control (inspect stats / active_queues).
+    await untilText(page, `tr[data-worker="${PY}"] td[data-field="queues"]`, PY_QUEUE);
+    await untilText(page, `tr[data-worker="${NODE}"] td[data-field="queues"]`, NODE_QUEUE);
 
     await page.click('a[href="#/tasks"]');
     await page.fill('input[name="q"]', py.id);
@@ -213,6 +223,33 @@ describe('dashboard actions from the page', () => {
   });
 });
 
+describe('dashboard schedules', () => {
+  it('pauses, resumes and triggers a schedule from the page', async () => {
+    const schedules = app.get(Schedules);
+    const name = `dash-hourly-${suffix}`;
+    await schedules.add(name, 'node.echo', '0 * * * *', {
+      args: [`beat-${suffix}`],
+      queue: NODE_QUEUE,
+    });
+    const { context, page } = await openAs(ADMIN_TOKEN);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.click('a[href="#/schedules"]');
+    const scheduleRow = `tr[data-schedule="${name}"]`;
+    await page.click(`${scheduleRow} button:has-text("Pause")`);
+    await page.waitForSelector(`${scheduleRow} button:has-text("Resume")`);
+    expect((await schedules.get(name))?.enabled).toBe(false);
+    await page.click(`${scheduleRow} button:has-text("Resume")`);
+    await page.waitForSelector(`${scheduleRow} button:has-text("Pause")`);
+    expect((await schedules.get(name))?.enabled).toBe(true);
+    await page.click(`${scheduleRow} button:has-text("Trigger now")`);
+    await page.waitForSelector('.notice:has-text("Sent as")');
+    const taskId = (await page.textContent('.notice'))!.match(/Sent as ([0-9a-f-]+)/)![1]!;
+    await page.click('a[href="#/tasks"]');
+    await page.waitForSelector(row(taskId, 'SUCCESS'), { timeout: 20_000 });
+    await context.close();
+  });
+});
+
 describe('dashboard for a read-only user', () => {
   it('shows no action anywhere', async () => {
     const { context, page } = await openAs(VIEWER_TOKEN);
@@ -221,6 +258,7 @@ describe('dashboard for a read-only user', () => {
     await page.waitForSelector(row(done.id, 'SUCCESS'), { timeout: 20_000 });
     const views: [string, string][] = [
       ['#/queues', 'tr[data-queue]'],
+      ['#/schedules', 'main table'],
       ['#/workers', 'tr[data-worker]'],
       [`#/tasks/${done.id}`, '.detail'],
     ];
@@ -228,7 +266,7 @@ describe('dashboard for a read-only user', () => {
       await page.goto(`${url}/celeriac${view}`);
       await page.waitForSelector(loaded);
       const actions = await page.$$(
-        'main button:has-text("Purge"), main button:has-text("Redrive"), main button:has-text("Ping"), main button:has-text("Shut down"), main button:has-text("Revoke"), main button:has-text("Terminate"), main button:has-text("Retry")',
+        'main button:has-text("Purge"), main button:has-text("Redrive"), main button:has-text("Ping"), main button:has-text("Shut down"), main button:has-text("Revoke"), main button:has-text("Terminate"), main button:has-text("Retry"), main button:has-text("Pause"), main button:has-text("Resume"), main button:has-text("Trigger")',
       );
       expect(actions.length, view).toBe(0);
     }
@@ -240,13 +278,26 @@ describe('dashboard page quality', () => {
   it('has no critical axe-core violation in any view', async () => {
     const { context, page } = await openAs(ADMIN_TOKEN);
     const found: Record<string, unknown[]> = {};
-    for (const view of ['#/tasks', '#/workers', '#/queues', '#/charts']) {
+    for (const view of ['#/tasks', '#/workers', '#/queues', '#/schedules', '#/charts']) {
       await page.click(`a[href="${view}"]`);
       await page.waitForSelector('main h2');
       const violations = await axeViolations(page);
       found[view] = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
     }
-    expect(found).toEqual({ '#/tasks': [], '#/workers': [], '#/queues': [], '#/charts': [] });
+    expect(found).toEqual({
+      '#/tasks': [],
+      '#/workers': [],
+      '#/queues': [],
+      '#/schedules': [],
+      '#/charts': [],
+    });
+    // `DASHBOARD_SCREENSHOT=docs/dashboard.png` refreshes the README's picture.
+    if (process.env.DASHBOARD_SCREENSHOT) {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.click('a[href="#/tasks"]');
+      await page.waitForSelector('tr[data-task-id]');
+      await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT });
+    }
     await context.close();
   });
 

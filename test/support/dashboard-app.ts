@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TaskQueueDashboardModule, type TaskQueueDashboardOptions } from '@celeriac/dashboard';
-import { TaskQueueModule } from 'celeriac';
+import { randomUUID } from 'node:crypto';
+import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
 import {
   DashboardTokenGuard,
   readOnlyUnlessAdmin,
@@ -37,6 +38,8 @@ export async function startDashboardApp(options: {
         },
         events: { taskEvents: true, heartbeatInterval: 1 },
       }),
+      // A beat with a private in-memory store: the schedules view has something to show.
+      TaskQueueBeatModule.forRoot({ store: `memory://dashboard-${randomUUID()}` }),
       TaskQueueDashboardModule.forRoot({
         path: '/celeriac',
         guard: new DashboardTokenGuard({ admin: ADMIN_TOKEN, readOnly: VIEWER_TOKEN }),

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   HttpCode,
@@ -22,12 +21,7 @@ import { DashboardAccessGuard } from './dashboard-access.guard.js';
 import { DashboardRetryService } from './dashboard-retry.service.js';
 import { DashboardWriteGuard } from './dashboard-write.guard.js';
 import type { DashboardRequest } from './dashboard.options.js';
-
-/** Body of every action: `{ "confirm": true }` (and options), sent as JSON. */
-interface ActionBody {
-  confirm?: unknown;
-  terminate?: unknown;
-}
+import { actionActor, confirmed, type ActionBody } from './dashboard-action.body.js';
 
 /** The result of an action. @publicApi */
 export interface ActionResult {
@@ -144,25 +138,6 @@ export class DashboardActionsController {
   }
 
   private log(request: DashboardRequest, action: string): void {
-    this.logger.log(`Dashboard action by ${actor(request)}: ${action}.`);
+    this.logger.log(`Dashboard action by ${actionActor(request)}: ${action}.`);
   }
-}
-
-function confirmed(body: ActionBody | undefined): void {
-  if (body?.confirm !== true) {
-    throw new BadRequestException('Send {"confirm": true} as a JSON body to run an action.');
-  }
-}
-
-/** Who is acting, for the log: the authenticated user's name or id, else the address. */
-function actor(request: DashboardRequest): string {
-  const user = request.user;
-  if (typeof user === 'object' && user !== null) {
-    const record = user as Record<string, unknown>;
-    for (const key of ['username', 'name', 'email', 'id', 'sub']) {
-      if (typeof record[key] === 'string' || typeof record[key] === 'number')
-        return String(record[key]);
-    }
-  }
-  return request.ip ?? 'unknown';
 }

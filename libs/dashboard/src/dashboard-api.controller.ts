@@ -14,7 +14,11 @@ import {
 import { getResultBackendToken, type ResultBackend, type TaskRecord } from 'celeriac';
 import type { Observable } from 'rxjs';
 import { DashboardAccessGuard } from './dashboard-access.guard.js';
-import { DashboardQueuesService, type QueueInfo } from './dashboard-queues.service.js';
+import {
+  DashboardQueuesService,
+  type QueueInfo,
+  type WorkerDetails,
+} from './dashboard-queues.service.js';
 import { DashboardStateService } from './dashboard-state.service.js';
 import { DashboardStreamService } from './dashboard-stream.service.js';
 import type { DashboardSeries } from './dashboard-metrics.js';
@@ -58,6 +62,12 @@ export class DashboardApiController {
   @Get('workers')
   workers() {
     return this.dashboard.state.workerList();
+  }
+
+  /** Pool, concurrency and queues per worker (remote control, asked now: up to 0.5 s). */
+  @Get('workers/details')
+  workerDetails(): Promise<Record<string, WorkerDetails>> {
+    return this.queuesService.workerDetails();
   }
 
   @Get('queues')

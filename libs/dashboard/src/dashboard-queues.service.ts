@@ -17,6 +17,14 @@ export interface QueueInfo {
   consumers: string[];
 }
 
+/** A worker's pool and queues, from remote control. @publicApi */
+export interface WorkerDetails {
+  /** `prefork`, `threads`, `celeriac` ... (the last part of `pool.implementation`). */
+  pool: string | null;
+  concurrency: number | null;
+  queues: string[];
+}
+
 const DISCOVERY_TTL_MS = 30_000;
 const PARKED_LIMIT = 10_000;
 
@@ -54,6 +62,34 @@ export class DashboardQueuesService {
         };
       }),
     );
+  }
+
+  /**
+   * What events do not say about workers: pool and concurrency (`inspect stats`) and the queues
+   * they consume (`inspect active_queues`), asked when the workers view opens.
+   */
+  async workerDetails(): Promise<Record<string, WorkerDetails>> {
+    this.discovered = undefined;
+    const [consumers, stats] = await Promise.all([
+      this.consumers(),
+      this.control
+        .stats({ timeout: 500 })
+        .catch(() => ({}) as Record<string, Record<string, unknown>>),
+    ]);
+    const details: Record<string, WorkerDetails> = {};
+    const entry = (node: string) =>
+      (details[node] ??= { pool: null, concurrency: null, queues: [] });
+    for (const [queue, nodes] of consumers)
+      for (const node of nodes) entry(node).queues.push(queue);
+    for (const [node, reply] of Object.entries(stats)) {
+      const pool = (reply as { pool?: Record<string, unknown> }).pool;
+      const implementation = pool?.implementation;
+      const concurrency = pool?.['max-concurrency'];
+      entry(node).pool =
+        typeof implementation === 'string' ? implementation.split(':').pop()! : null;
+      entry(node).concurrency = typeof concurrency === 'number' ? concurrency : null;
+    }
+    return details;
   }
 
   /** Forget the discovered queues (after a worker change). */

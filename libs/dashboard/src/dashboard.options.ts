@@ -1,5 +1,6 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import { ConfigurationError } from 'celeriac';
+import type { DashboardHistoryOptions } from './dashboard-history.js';
 
 /** The HTTP request as the dashboard sees it (whatever the platform adds is kept). */
 export type DashboardRequest = Record<string, unknown> & {
@@ -34,6 +35,11 @@ export interface TaskQueueDashboardOptions {
   queues?: string[];
   /** Page title. Default `Celeriac`. */
   title?: string;
+  /**
+   * Keep finished tasks in a capped Redis list so the history survives restarts. Default: on
+   * when the broker is Redis (same server and database); `false` turns it off.
+   */
+  history?: DashboardHistoryOptions | false;
 }
 
 /** DI token of the options. */
@@ -48,6 +54,7 @@ export interface ResolvedDashboardOptions {
   maxTasks: number;
   queues: string[];
   title: string;
+  history: DashboardHistoryOptions | false;
 }
 
 /** Check the options and fill in defaults; a dashboard with no guard does not start. */
@@ -73,5 +80,6 @@ export function resolveDashboardOptions(
     maxTasks: options.maxTasks ?? 10_000,
     queues: options.queues ?? ['celery'],
     title: options.title ?? 'Celeriac',
+    history: options.history ?? {},
   };
 }

@@ -10,6 +10,7 @@ import { DashboardAccessGuard } from './dashboard-access.guard.js';
 import { DashboardActionsController } from './dashboard-actions.controller.js';
 import { DashboardApiController } from './dashboard-api.controller.js';
 import { DashboardPageController } from './dashboard-page.controller.js';
+import { DashboardSchedulesController } from './dashboard-schedules.controller.js';
 import { DashboardQueuesService } from './dashboard-queues.service.js';
 import { DashboardRetryService } from './dashboard-retry.service.js';
 import { DashboardStateService } from './dashboard-state.service.js';
@@ -40,7 +41,12 @@ export class TaskQueueDashboardModule {
     return {
       module: TaskQueueDashboardModule,
       imports: [RouterModule.register([{ path: resolved.path, module: TaskQueueDashboardModule }])],
-      controllers: [DashboardPageController, DashboardApiController, DashboardActionsController],
+      controllers: [
+        DashboardPageController,
+        DashboardApiController,
+        DashboardActionsController,
+        DashboardSchedulesController,
+      ],
       providers: [
         { provide: DASHBOARD_OPTIONS, useValue: resolved },
         ...guardProviders(options.guard),

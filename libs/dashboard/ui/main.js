@@ -12,11 +12,13 @@ import { QueuesView } from './views/queues.js';
 import { TasksView } from './views/tasks.js';
 import { TaskDetailView } from './views/task-detail.js';
 import { ChartsView } from './views/charts.js';
+import { SchedulesView } from './views/schedules.js';
 
 const VIEWS = [
   ['tasks', 'Tasks'],
   ['workers', 'Workers'],
   ['queues', 'Queues'],
+  ['schedules', 'Schedules'],
   ['charts', 'Charts'],
 ];
 
@@ -42,6 +44,7 @@ function App({ store, session }) {
     page = html`<${TaskDetailView} id=${decodeURIComponent(id)} ...${props} />`;
   else if (view === 'workers') page = html`<${WorkersView} ...${props} />`;
   else if (view === 'queues') page = html`<${QueuesView} ...${props} />`;
+  else if (view === 'schedules') page = html`<${SchedulesView} ...${props} />`;
   else if (view === 'charts') page = html`<${ChartsView} ...${props} />`;
   else page = html`<${TasksView} ...${props} />`;
   return html`

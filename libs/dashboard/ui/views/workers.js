@@ -1,9 +1,10 @@
 import { html } from '../html.js';
-import { age, runAction } from '../api.js';
-import { useLive } from '../hooks.js';
+import { age, getJson, runAction } from '../api.js';
+import { useLive, useResource } from '../hooks.js';
 
 export function WorkersView({ store, session, notify }) {
   useLive(store);
+  const { data: details } = useResource(() => getJson('api/workers/details'), []);
   const workers = [...store.workers.values()].sort((a, b) => a.hostname.localeCompare(b.hostname));
   const act = (path, question) =>
     runAction(path, question).then(
@@ -26,6 +27,8 @@ export function WorkersView({ store, session, notify }) {
             <th scope="col">Processed</th>
             <th scope="col">Load</th>
             <th scope="col">Software</th>
+            <th scope="col">Pool</th>
+            <th scope="col">Queues</th>
             ${!session.readOnly && html`<th scope="col">Actions</th>`}
           </tr>
         </thead>
@@ -44,6 +47,14 @@ export function WorkersView({ store, session, notify }) {
                 <td>${w.processed}</td>
                 <td>${w.loadavg.join(' ')}</td>
                 <td>${w.software ?? '–'}</td>
+                <td>
+                  ${details?.[w.hostname]?.pool ?? '–'}${
+                    details?.[w.hostname]?.concurrency
+                      ? ` × ${details[w.hostname].concurrency}`
+                      : ''
+                  }
+                </td>
+                <td data-field="queues">${details?.[w.hostname]?.queues.join(', ') || '–'}</td>
                 ${
                   !session.readOnly &&
                   html`<td class="actions">

@@ -71,6 +71,13 @@ export interface BroadcastTransport {
   ): Promise<ExchangeSubscription>;
   /** Declare the reply queue of `oid` (reply exchange `reply.celery.pidbox`). */
   openReplyQueue(oid: string): Promise<ReplyQueue>;
+  /**
+   * Optional: resolve once the broker has handled everything published so far. RabbitMQ may
+   * drop a message published just before its connection closes; a shutdown calls this before
+   * the (shared) connection goes. Transports whose `publish` already waits for the broker
+   * leave it out.
+   */
+  flush?(): Promise<void>;
   /** Release every connection and subscription this transport opened. Never throws. */
   close(): Promise<void>;
 }

@@ -43,6 +43,11 @@ export class CeleryEventDispatcher {
     if (batch.length) await this.publish('task.multi', batch);
   }
 
+  /** Wait until the broker has handled what was sent (before a shared connection closes). */
+  async settle(): Promise<void> {
+    await this.transport.flush?.().catch(() => undefined);
+  }
+
   private async publish(routingKey: string, body: CeleryEvent | CeleryEvent[]): Promise<void> {
     try {
       await this.transport.publish(EVENT_EXCHANGE, routingKey, {

@@ -150,6 +150,9 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
       this.unsubscribe();
       await this.dispatcher?.flush();
       await this.sendWorkerEvent('worker-offline');
+      // On RabbitMQ the broker's connection (shared) closes right after: without this round
+      // trip the broker may drop worker-offline, and monitors wait for missed heartbeats.
+      await this.dispatcher?.settle();
     })();
     return this.offline;
   }

@@ -103,6 +103,16 @@ export class AmqpBroadcastTransport implements BroadcastTransport {
     return reply;
   }
 
+  /**
+   * A synchronous round trip on the publishing channel (a passive declare of `amq.direct`,
+   * which every vhost has): RabbitMQ handles a channel's commands in order, so when it answers,
+   * every earlier publish has been routed.
+   */
+  async flush(): Promise<void> {
+    const channel = await this.channel?.catch(() => undefined);
+    await channel?.checkExchange('amq.direct');
+  }
+
   async close(): Promise<void> {
     this.connection.off('connected', this.onConnected);
     this.subscriptions.clear();
