@@ -492,3 +492,32 @@ describe('compose.yaml', () => {
     );
   });
 });
+
+describe('the metrics and paths the manifests use', () => {
+  it('are what celeriac/prometheus exports and what worker.http serves', async () => {
+    const { Test } = await import('@nestjs/testing');
+    const { TaskQueueModule, WorkerHttpServer } = await import('celeriac');
+    const { TaskQueueMetrics, TaskQueueMetricsModule } = await import('celeriac/prometheus');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          worker: { banner: false, http: { port: 0, host: '127.0.0.1' } },
+        }),
+        TaskQueueMetricsModule.forRoot({ path: false }),
+      ],
+    }).compile();
+    const app = await moduleRef.init();
+    try {
+      const exported = app
+        .get(TaskQueueMetrics)
+        .registry.getMetricsAsArray()
+        .map((metric) => metric.name);
+      for (const name of METRICS) expect(exported, name).toContain(name);
+      const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
+      for (const path of SERVED_PATHS)
+        expect((await fetch(`${base}${path}`)).status, path).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,5 +1,11 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
-import { TaskClient, TaskEvents, WorkerService, type TaskQueueOptions } from 'celeriac';
+import {
+  ControlClient,
+  TaskClient,
+  TaskEvents,
+  WorkerService,
+  type TaskQueueOptions,
+} from 'celeriac';
 import { filter, firstValueFrom } from 'rxjs';
 import { RedisBroker } from 'celeriac/redis';
 import { randomUUID } from 'node:crypto';
@@ -74,6 +80,15 @@ describe('threads pool', () => {
     );
     const values = await Promise.all(shorts.map((r) => r.get({ timeout: 20_000 })));
     const shortsDone = Date.now();
+    // Remote control answers while the thread spins: `active` names the isolate, `stats` the pool.
+    const node = app.get(WorkerService).hostname;
+    const control = app.get(ControlClient);
+    const active = (await control.active({ destination: [node], timeout: 2_000 }))[node]!;
+    expect(active.find((t) => t.id === spin.id)?.worker_pid).not.toBe(process.pid);
+    const stats = (await control.stats({ destination: [node], timeout: 2_000 }))[node]!;
+    expect(stats.pool).toMatchObject({
+      isolates: { threads: { implementation: 'celeriac:threads', 'max-concurrency': 2 } },
+    });
     expect(values).toEqual(Array.from({ length: 100 }, (_, i) => i));
     const spun = (await spin.get({ timeout: 20_000 })) as { thread: number; pid: number };
     delay.disable();

@@ -58,6 +58,10 @@ export interface PythonWorkerOptions {
   backend: string;
   queue: string;
   concurrency?: number;
+  /** The Celery app module in test/fixtures/python; default `interop_app`. */
+  app?: string;
+  /** Extra environment variables (the app's settings). */
+  env?: Record<string, string>;
   /** Send task events and heartbeats (`-E`, heartbeat on). */
   events?: boolean;
 }
@@ -69,7 +73,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<M
     '-m',
     'celery',
     '-A',
-    'interop_app',
+    options.app ?? 'interop_app',
     'worker',
     '-Q',
     options.queue,
@@ -87,7 +91,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<M
   ];
   const child = spawn(PYTHON, args, {
     cwd: PYTHON_FIXTURES,
-    env: pythonEnv(options.broker, options.backend),
+    env: { ...pythonEnv(options.broker, options.backend), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const worker = new ManagedProcess(`python worker ${hostname}`, child);

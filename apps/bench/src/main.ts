@@ -7,7 +7,10 @@ import { printReport, ratios, summarize } from './report.js';
 import { runScenario, type ScenarioResult } from './scenarios.js';
 import { buildTargets, NODE_CONCURRENCY } from './targets.js';
 import { runTransactionsBench } from './transactions.bench.js';
+import { runPoolsBench } from './pools.bench.js';
+import { runBeatBench } from './beat.bench.js';
 import { runDashboardBench } from './dashboard.bench.js';
+import { runScrapeBench } from './scrape.bench.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
@@ -19,7 +22,10 @@ const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
  */
 async function main(): Promise<void> {
   if (process.argv.includes('--transactions')) return runTransactionsBench(process.argv.slice(2));
+  if (process.argv.includes('--pools')) return runPoolsBench(process.argv.slice(2));
+  if (process.argv.includes('--beat')) return runBeatBench(process.argv.slice(2), REDIS);
   if (process.argv.includes('--dashboard')) return runDashboardBench(process.argv.slice(2));
+  if (process.argv.includes('--scrape')) return runScrapeBench(process.argv.slice(2));
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
   const env = await BenchEnv.open(REDIS, AMQP);

@@ -9,10 +9,12 @@ export type {
   TaskQueueOptions,
   TaskRoute,
   WorkerOptions,
+  IsolatePoolOptions,
   WorkerHttpOptions,
 } from './config/task-queue-options.interface.js';
 export type {
   TaskOptions,
+  PoolKind,
   RateLimit,
   RetryBackoff,
   ErrorClass,

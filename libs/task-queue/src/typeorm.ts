@@ -48,6 +48,16 @@ export { TaskResult } from './transports/typeorm/task-result.entity.js';
 export { TaskGroupResult } from './transports/typeorm/task-group-result.entity.js';
 export { CreateTaskResult1767225600001 } from './transports/typeorm/create-task-result.migration.js';
 export {
+  TypeOrmScheduleStore,
+  type TypeOrmScheduleStoreOptions,
+} from './transports/typeorm/typeorm.schedule-store.js';
+export {
+  BeatScheduleRow,
+  BeatPendingRow,
+  BeatLeaseRow,
+} from './transports/typeorm/beat-schedule.entities.js';
+export { CreateBeatTables1780358400000 } from './transports/typeorm/create-beat-tables.migration.js';
+export {
   captureOnCommitCallbacks,
   type CapturedOnCommit,
   type CapturedOnCommitCallback,

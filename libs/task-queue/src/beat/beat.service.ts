@@ -22,12 +22,17 @@ import { BeatLeaseLoop } from './beat-lease.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
 import { FireHeap } from './fire-heap.js';
-import { planFires } from './fire-planner.js';
+import { buildClaim } from './claim-builder.js';
 import { fireJitter } from './task-id.js';
-import { beatTaskId } from './task-id.js';
 
 /** Claims sent to the store in one script call at most. */
 const CLAIM_BATCH = 500;
+
+/**
+ * Fires are claimed this many ms before they are due and published at their instant, so the
+ * store round trip of the claim is not part of their lateness.
+ */
+const LOOKAHEAD_MS = 50;
 
 /**
  * The beat of this process: competes for the lease; as leader, keeps every schedule's next
@@ -134,6 +139,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   /** A schedule changed in the store: track its new version (leader only). */
   private async reload(name: string): Promise<void> {
     if (!this.lease.lease) return;
+    if (name === '') return this.reloadAll();
     try {
       const stored = await this.store.get(name);
       if (!this.lease.lease) return;
@@ -145,6 +151,25 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       this.arm();
     } catch (error) {
       this.logger.warn(`Beat could not reload schedule ${name}: ${describeThrownLine(error)}`);
+    }
+  }
+
+  /** Changes may have been missed: read every schedule again. */
+  private async reloadAll(): Promise<void> {
+    try {
+      const all = await this.store.list();
+      if (!this.lease.lease) return;
+      const names = new Set(all.map((stored) => stored.definition.name));
+      for (const name of this.schedules.keys()) {
+        if (!names.has(name)) {
+          this.schedules.delete(name);
+          this.heap.set(name, null);
+        }
+      }
+      for (const stored of all) this.track(stored);
+      this.arm();
+    } catch (error) {
+      this.logger.warn(`Beat could not reload the schedules: ${describeThrownLine(error)}`);
     }
   }
 
@@ -166,7 +191,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.timer && due >= this.timerDue) return;
     this.clearTimer();
     this.timerDue = due;
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - Date.now()));
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - LOOKAHEAD_MS - Date.now()));
   }
 
   private clearTimer(): void {
@@ -198,12 +223,15 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async fireDue(lease: BeatLease): Promise<void> {
-    const now = Date.now();
+    const now = Date.now() + LOOKAHEAD_MS;
     const names = this.heap.popDue(now);
     for (let i = 0; i < names.length; i += CLAIM_BATCH) {
       const claims: ScheduleClaim[] = [];
       for (const name of names.slice(i, i + CLAIM_BATCH)) {
-        const claim = await this.plan(name, now);
+        const stored = this.schedules.get(name);
+        const claim = stored
+          ? await buildClaim(stored, now, this.config.catchUp, this.publisher, this.events)
+          : null;
         if (claim) claims.push(claim);
       }
       if (!claims.length) continue;
@@ -213,7 +241,6 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
         this.lease.lostNotice(lease);
         return;
       }
-      const published: Promise<void>[] = [];
       claims.forEach((claim, index) => {
         const stored = this.schedules.get(claim.name);
         if (!applied[index] || !stored) {
@@ -224,67 +251,30 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
           definition: stored.definition,
           state: { ...claim.state, rev: claim.rev + 1 },
         });
-        if (claim.fires.length) published.push(this.publishFires(claim.fires, false));
+        // Not awaited: each fire waits for its instant; the next claims go on meanwhile.
+        if (claim.fires.length) void this.publishFires(claim.fires, false);
       });
-      await Promise.all(published);
     }
-  }
-
-  /** The claim for schedule `name` at `now` (null when nothing is due after all). */
-  private async plan(name: string, now: number): Promise<ScheduleClaim | null> {
-    const stored = this.schedules.get(name);
-    if (!stored || !stored.definition.enabled) return null;
-    const { definition, state } = stored;
-    const plan = planFires(
-      { ...definition, catchUp: { ...this.config.catchUp, ...definition.catchUp } },
-      state,
-      now,
-    );
-    let fires = plan.fires;
-    if (plan.skipped)
-      this.events.emit({ type: 'skipped', name, count: plan.skipped, reason: 'catch-up' });
-    if (
-      fires.length &&
-      definition.overlap === 'skip' &&
-      state.lastTaskId &&
-      (await this.publisher.stillRunning(state.lastTaskId))
-    ) {
-      this.events.emit({ type: 'skipped', name, count: fires.length, reason: 'overlap' });
-      fires = [];
-    }
-    const pending: PendingFire[] = fires.map((scheduledAt) => ({
-      name,
-      taskId: beatTaskId(name, scheduledAt),
-      scheduledAt,
-    }));
-    const last = pending[pending.length - 1];
-    return {
-      name,
-      rev: state.rev,
-      fires: pending,
-      state: {
-        nextFireAt: plan.next,
-        lastRunAt: last ? now : state.lastRunAt,
-        lastTaskId: last ? last.taskId : state.lastTaskId,
-        totalRuns: state.totalRuns + pending.length,
-        rev: state.rev + 1,
-      },
-    };
   }
 
   private async publishFires(fires: PendingFire[], republished: boolean): Promise<void> {
     const done: PendingFire[] = [];
     await Promise.all(
       fires.map(async (fire) => {
-        const stored = this.schedules.get(fire.name);
+        let stored = this.schedules.get(fire.name);
         if (!stored) return void done.push(fire); // removed meanwhile: drop it
+        const due =
+          fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
+        const wait = due - Date.now();
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          stored = this.schedules.get(fire.name) ?? stored;
+        }
         try {
           await this.publisher.publish(stored.definition, fire);
           done.push(fire);
           if (this.events.listened) {
             const publishedAt = Date.now();
-            const due =
-              fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
             this.events.emit({
               type: 'fired',
               name: fire.name,
@@ -310,6 +300,18 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       }),
     );
     if (done.length) await this.store.confirm(done).catch(() => undefined);
+    const failed = fires.filter((fire) => !done.includes(fire));
+    if (failed.length) this.retryLater(failed);
+  }
+
+  /** Publish failed fires again in a second, while still the leader (same task ids). */
+  private retryLater(fires: PendingFire[]): void {
+    const token = this.lease.lease?.token;
+    setTimeout(() => {
+      if (token !== undefined && this.lease.lease?.token === token) {
+        void this.publishFires(fires, true);
+      }
+    }, 1000).unref();
   }
 
   private async publishPending(pending: PendingFire[], republished: boolean): Promise<void> {

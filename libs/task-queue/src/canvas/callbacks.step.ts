@@ -1,4 +1,5 @@
 import type { TaskRequest } from '../protocol/task-request.js';
+import type { ResultTuple } from '../results/chord-parts.js';
 import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
 import { groupSignature, toSignatureList } from '../producer/canvas/signature.js';
 
@@ -12,7 +13,7 @@ export async function applyCallbacks(
   publisher: SignaturePublisher,
   request: TaskRequest,
   value: unknown,
-): Promise<string[]> {
+): Promise<ResultTuple[]> {
   const callbacks = toSignatureList(request.embed.callbacks);
   if (callbacks.length === 0) return [];
   const parent = { id: request.id, rootId: request.rootId };
@@ -20,11 +21,19 @@ export async function applyCallbacks(
     args: [value === undefined ? null : value],
     options: { parent_id: request.id, root_id: request.rootId },
   };
-  if (callbacks.length === 1) return publisher.apply(callbacks[0]!, call, parent);
+  if (callbacks.length === 1)
+    return present(await publisher.applyForResult(callbacks[0]!, call, parent));
   const groups = callbacks.filter((sig) => sig.subtask_type === 'group');
   const plain = callbacks.filter((sig) => sig.subtask_type !== 'group');
-  const sent: string[] = [];
-  for (const group of groups) sent.push(...(await publisher.apply(group, call, parent)));
-  if (plain.length > 0) sent.push(...(await publisher.apply(groupSignature(plain), call, parent)));
+  const sent: ResultTuple[] = [];
+  for (const group of groups)
+    sent.push(...present(await publisher.applyForResult(group, call, parent)));
+  if (plain.length > 0) {
+    sent.push(...present(await publisher.applyForResult(groupSignature(plain), call, parent)));
+  }
   return sent;
+}
+
+function present(tuple: ResultTuple | null): ResultTuple[] {
+  return tuple ? [tuple] : [];
 }

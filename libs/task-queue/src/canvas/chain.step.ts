@@ -1,4 +1,5 @@
 import type { TaskRequest } from '../protocol/task-request.js';
+import type { ResultTuple } from '../results/chord-parts.js';
 import type { SignaturePublisher } from '../producer/canvas/signature.publisher.js';
 import { toSignatureList } from '../producer/canvas/signature.js';
 
@@ -12,11 +13,11 @@ export async function continueChain(
   publisher: SignaturePublisher,
   request: TaskRequest,
   value: unknown,
-): Promise<string[]> {
+): Promise<ResultTuple[]> {
   const chain = toSignatureList(request.embed.chain);
   const next = chain.pop();
   if (!next) return [];
-  return publisher.apply(
+  const applied = await publisher.applyForResult(
     next,
     {
       args: [value === undefined ? null : value],
@@ -24,4 +25,5 @@ export async function continueChain(
     },
     { id: request.id, rootId: request.rootId },
   );
+  return applied ? [applied] : [];
 }

@@ -32,7 +32,7 @@ import {
 import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import type { RunningTask } from '../tasks/task-context.storage.js';
-import { resultTuple } from '../results/chord-parts.js';
+import type { ResultTuple } from '../results/chord-parts.js';
 
 /**
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
@@ -78,14 +78,14 @@ export class WorkflowService {
     value: unknown,
     running: Pick<RunningTask, 'children'>,
   ): Promise<void> {
-    const sent: string[] = [];
+    const sent: ResultTuple[] = [];
     await this.step(request, 'link callbacks', async () => {
       sent.push(...(await applyCallbacks(this.publisher, request, value)));
     });
     await this.step(request, 'chain', async () => {
       sent.push(...(await continueChain(this.publisher, request, value)));
     });
-    if (sent.length > 0) (running.children ??= []).push(...sent.map((id) => resultTuple(id)));
+    if (sent.length > 0) (running.children ??= []).push(...sent);
   }
 
   /** After the success is stored: count the chord part. */

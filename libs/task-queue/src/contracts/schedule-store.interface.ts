@@ -133,6 +133,9 @@ export interface ScheduleStore {
   confirm(fires: PendingFire[]): Promise<void>;
   /** Fires claimed but not confirmed (a leader that died between claim and publish). */
   pending(): Promise<PendingFire[]>;
-  /** Names of schedules changed by anyone, pushed as they change. */
+  /**
+   * Names of schedules changed by anyone, pushed as they change; an empty string when changes
+   * may have been missed (a reconnect): listeners then reload everything.
+   */
   readonly changes: Observable<string>;
 }

@@ -181,21 +181,29 @@ export class TaskDispatcher {
     taskOptions?: TaskOptions,
   ): Promise<AsyncResult<R>> {
     const { manager, ...sendOptions } = options;
+    const prepared = this.prepare(name, args, sendOptions, taskOptions);
+    const id = prepared.message.headers.id;
+    await this.dispatchOnCommit(prepared, manager);
+    return this.result<R>(id, name);
+  }
+
+  /**
+   * Hand a prepared message to the on-commit strategy (after-commit publish, or the outbox);
+   * canvases use it for each of their messages.
+   */
+  async dispatchOnCommit(prepared: PreparedTask, manager?: EntityManager): Promise<void> {
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') {
       // The relay may publish a row twice (crash after publish, before delete): let workers dedupe.
-      sendOptions.headers = { ...sendOptions.headers, [DEDUPE_HEADER]: true };
-    }
-    const prepared = this.prepare(name, args, sendOptions, taskOptions);
-    // The trace context of the caller, not of whoever commits (outbox mode: the writer's).
-    if (typeorm?.dispatch !== 'outbox') {
+      (prepared.message.headers as Record<string, unknown>)[DEDUPE_HEADER] = true;
+    } else {
+      // The trace context of the caller, not of whoever commits (outbox mode: the writer's).
       prepared.deferred = {
         via: 'after-commit',
         context: this.instrumentation.captureContext(),
         decidedAt: Date.now(),
       };
     }
-    const id = prepared.message.headers.id;
     if (!this.onCommitDispatch) {
       throw new ConfigurationError(
         'delayOnCommit() / applyAsyncOnCommit() need the TypeORM integration of TaskQueueModule.',
@@ -206,7 +214,6 @@ export class TaskDispatcher {
       () => this.publishAgainSafely(prepared),
       manager,
     );
-    return this.result<R>(id, name);
   }
 
   /**

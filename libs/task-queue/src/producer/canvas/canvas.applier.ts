@@ -59,8 +59,7 @@ export class CanvasApplier implements CanvasRunner {
   /** Freeze `dict`, send it, resolve the handle of what it produces. */
   async apply(dict: SignatureDict, call: ApplyCall): Promise<ResultHandle> {
     const frozen = structuredClone(dict);
-    const inner = ROUTED_BY_TASK.has(frozen.task) ? toSignature(frozen.kwargs.task) : null;
-    if (inner) call = { ...call, options: { route_name: inner.task, ...call.options } };
+    call = withRouteName(frozen, call);
     const node = this.freeze(frozen, call);
     const request = taskContextStorage.getStore()?.request;
     const parent: ParentTask | null = request ? { id: request.id, rootId: request.rootId } : null;
@@ -70,14 +69,25 @@ export class CanvasApplier implements CanvasRunner {
     return handle;
   }
 
-  /** `apply` once the current transaction commits (see TaskDispatcher.sendOnCommit). */
+  /**
+   * `apply` once the current transaction commits: every message of the canvas goes through
+   * the on-commit strategy (after-commit publish, or the outbox in outbox mode). A Redis chord
+   * size is written at once (it expires unused after a rollback).
+   */
   async applyOnCommit(
     dict: SignatureDict,
     call: ApplyCall,
     target: CanvasCommitTarget,
   ): Promise<ResultHandle> {
-    void target;
-    return this.apply(dict, call);
+    const frozen = structuredClone(dict);
+    call = withRouteName(frozen, call);
+    const node = this.freeze(frozen, call);
+    const request = taskContextStorage.getStore()?.request;
+    const parent: ParentTask | null = request ? { id: request.id, rootId: request.rootId } : null;
+    await this.publisher.apply(frozen, call, parent, (prepared) =>
+      this.dispatcher.dispatchOnCommit(prepared, target.manager),
+    );
+    return this.handle(node);
   }
 
   /**
@@ -108,4 +118,10 @@ export class CanvasApplier implements CanvasRunner {
     if (node.parent) handle.parent = this.handle(node.parent);
     return handle;
   }
+}
+
+/** `task.map()` / `.starmap()` applied alone are routed like the task they call. */
+function withRouteName(sig: SignatureDict, call: ApplyCall): ApplyCall {
+  const inner = ROUTED_BY_TASK.has(sig.task) ? toSignature(sig.kwargs.task) : null;
+  return inner ? { ...call, options: { route_name: inner.task, ...call.options } } : call;
 }

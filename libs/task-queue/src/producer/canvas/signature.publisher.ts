@@ -6,13 +6,17 @@ import type { Broker } from '../../contracts/broker.interface.js';
 import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { createTaskMessage } from '../../protocol/task-message.factory.js';
+import type { PreparedTask } from '../on-commit-dispatch.strategy.js';
 import { expandSignature, type CanvasStep } from './canvas.expander.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
-import { resultTuple } from '../../results/chord-parts.js';
+import { resultTuple, type ResultTuple } from '../../results/chord-parts.js';
 import type { ChordJoinCapable } from '../../contracts/chord-join.interface.js';
 import { signatureMessage } from './signature-message.js';
 import type { ApplyCall, ParentTask } from './signature.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+
+/** Takes the messages of a canvas instead of the broker (on-commit dispatch). */
+export type MessageSink = (prepared: PreparedTask) => Promise<void>;
 
 /** What a {@link SignaturePublisher} needs from the module. */
 export interface SignaturePublisherDeps {
@@ -40,17 +44,51 @@ export class SignaturePublisher {
    * Apply `sig` with `call` on behalf of `parent` (whose id and root become the defaults for
    * `parent_id` / `root_id`). Resolves the ids of the published messages, in order.
    */
-  async apply(sig: SignatureDict, call: ApplyCall, parent: ParentTask | null): Promise<string[]> {
+  async apply(
+    sig: SignatureDict,
+    call: ApplyCall,
+    parent: ParentTask | null,
+    sink?: MessageSink,
+  ): Promise<string[]> {
+    return (await this.run(sig, call, parent, sink)).ids;
+  }
+
+  /**
+   * `apply`, resolving Celery's result tuple of what was applied (what a worker records in
+   * `children`): a task, or a group (a chord's header group).
+   */
+  async applyForResult(
+    sig: SignatureDict,
+    call: ApplyCall,
+    parent: ParentTask | null,
+  ): Promise<ResultTuple | null> {
+    const { ids, chord, groupId } = await this.run(sig, call, parent);
+    // A chord records its header group, as Celery's group.apply_async adds it to the trail.
+    if (chord) return [[chord.groupId, null], chord.resultIds.map((id) => resultTuple(id))];
+    if (groupId) return [[groupId, null], ids.map((id) => resultTuple(id))];
+    return ids.length > 0 ? resultTuple(ids[ids.length - 1]!) : null;
+  }
+
+  private async run(
+    sig: SignatureDict,
+    call: ApplyCall,
+    parent: ParentTask | null,
+    sink?: MessageSink,
+  ) {
     const ids: string[] = [];
+    let chord: Extract<CanvasStep, { kind: 'chord-size' }> | undefined;
+    let groupId: string | undefined;
     for (const step of expandSignature(sig, call)) {
       if (step.kind === 'chord-size') {
+        chord = step;
         if (this.deps.chordJoin) await this.deps.chordJoin.setChordSize(step.groupId, step.size);
-        else await this.sendChordUnlock(step, parent);
+        else await this.sendChordUnlock(step, parent, sink);
       } else {
-        ids.push(await this.send(step.signature, parent));
+        if (sig.subtask_type === 'group') groupId ??= step.signature.options.group_id as string;
+        ids.push(await this.send(step.signature, parent, sink));
       }
     }
-    return ids;
+    return { ids, chord, groupId };
   }
 
   /**
@@ -60,6 +98,7 @@ export class SignaturePublisher {
   private async sendChordUnlock(
     step: Extract<CanvasStep, { kind: 'chord-size' }>,
     parent: ParentTask | null,
+    sink?: MessageSink,
   ): Promise<void> {
     const backend = this.deps.backend;
     if (!backend || backend.kind === 'rpc') {
@@ -90,10 +129,15 @@ export class SignaturePublisher {
         immutable: false,
       },
       parent,
+      sink,
     );
   }
 
-  private async send(sig: SignatureDict, parent: ParentTask | null): Promise<string> {
+  private async send(
+    sig: SignatureDict,
+    parent: ParentTask | null,
+    sink?: MessageSink,
+  ): Promise<string> {
     const { spec, queue, priority } = signatureMessage(sig, parent);
     const taskOptions = {
       ...this.deps.config.taskDefaults,
@@ -106,6 +150,10 @@ export class SignaturePublisher {
       replyTo: spec.replyTo ?? this.deps.backend?.replyTo,
     });
     const options = { queue: destination.queue, priority: destination.priority };
+    if (sink) {
+      await sink({ message, publish: options });
+      return message.headers.id;
+    }
     const instrumentation = this.deps.instrumentation ?? NO_INSTRUMENTATION;
     await instrumentation.wrapPublish({ message, options, via: 'canvas' }, () =>
       this.deps.broker.publish(message, options),

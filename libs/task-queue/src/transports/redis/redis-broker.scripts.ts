@@ -142,7 +142,8 @@ export class RedisBrokerScripts {
   /** Counts of `queues` (commands/queueStats-n.lua); dead letters are `<queue>.dlq`. */
   async queueStats(queues: string[]): Promise<QueueStats[]> {
     const k = this.keys;
-    const lists = queues.flatMap((q) => [...k.listKeys(q), ...k.listKeys(deadLetterQueueOf(q))]);
+    // Dead letters are published at priority 0: the DLQ's band-0 list only.
+    const lists = queues.flatMap((q) => [...k.listKeys(q), k.listKey(deadLetterQueueOf(q), 0)]);
     const bands = k.listKeys(queues[0]!).length;
     const reply = (await this.run.queueStats!(
       2 + lists.length,

@@ -49,7 +49,9 @@ export class RedisScheduleStore implements ScheduleStore {
 
   constructor(url: string, options: RedisScheduleStoreOptions = {}) {
     const prefix = options.keyPrefix ?? 'celeriac:beat:';
-    this.client = createRedisClient(url, 'beat', this.logger);
+    // Named after the process, so `CLIENT LIST` shows which beat holds which connection.
+    const base = createRedisClient(url, 'beat', this.logger);
+    this.client = duplicateClient(base, 'beat', `celeriac-beat-${process.pid}`);
     this.run = defineLuaCommands(this.client, DIR, FILES);
     this.keys = {
       definitions: `${prefix}definitions`,
@@ -64,11 +66,17 @@ export class RedisScheduleStore implements ScheduleStore {
 
   async connect(): Promise<void> {
     await waitUntilReady(this.client, 10_000);
-    this.subscriber ??= duplicateClient(this.client, 'beat subscriber', 'celeriac-beat-sub');
+    this.subscriber ??= duplicateClient(
+      this.client,
+      'beat subscriber',
+      `celeriac-beat-sub-${process.pid}`,
+    );
     this.subscriber.on('message', (channel: string, name: string) => {
       if (channel === this.keys.channel) this.changed.next(name);
     });
     await this.subscriber.subscribe(this.keys.channel);
+    // ioredis subscribes again after a reconnect; what was published meanwhile is lost.
+    this.subscriber.on('ready', () => this.changed.next(''));
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,7 @@ export interface IsolateInit {
 export interface IsolateJob {
   seq: number;
   /** The request without its raw message (the isolate does not republish). */
-  request: TaskRequest;
+  request: Omit<TaskRequest, 'message'>;
   hostname: string;
   deliveryInfo: RunningTask['deliveryInfo'];
   /** Soft time limit in seconds, run by the isolate. */

@@ -5,6 +5,7 @@ import { TaskNotRegisteredError } from '../../errors/task-not-registered.error.j
 import { UnserializableValueError } from '../../errors/unserializable-value.error.js';
 import { encodeJson } from '../../protocol/json-codec.js';
 import type { TaskDefinition } from '../../tasks/task-definition.js';
+import type { TaskRequest } from '../../protocol/task-request.js';
 import type { TaskRegistry } from '../../tasks/task.registry.js';
 import type { RunningTask } from '../../tasks/task-context.storage.js';
 import { isThenable } from '../../utils/is-thenable.js';
@@ -51,7 +52,9 @@ export class IsolateRunner {
   }
 
   private start(job: IsolateJob): void {
-    const { request, hostname } = job;
+    // Sent without its raw message, which nothing in an isolate reads (no republishing here).
+    const request = job.request as TaskRequest;
+    const hostname = job.hostname;
     const definition = this.registry.get(request.name);
     if (!definition) {
       return this.settle({
@@ -90,7 +93,7 @@ export class IsolateRunner {
     context: RunningTask,
     controller: LazyAbortController,
   ): unknown {
-    const bound = bindArguments(job.request, definition);
+    const bound = bindArguments(job.request as TaskRequest, definition);
     const limits = { soft: job.soft };
     const schema = definition.options.schema;
     if (!schema && definition.handler) {

@@ -9,8 +9,8 @@
 
   KEYS[1] unacked        (hash: delivery_tag -> '[envelope, exchange, routing_key]')
   KEYS[2] delayed zset   (celeriac extra key, same entries)
-  KEYS[3..] per queue, ARGV[1] band lists of the queue, then ARGV[1] band lists of its
-            dead-letter queue
+  KEYS[3..] per queue, ARGV[1] band lists of the queue, then the list of its dead-letter
+            queue (dead letters are published at priority 0: one list)
   ARGV[1] number of priority bands
   ARGV[2..] queue names, in the order of KEYS
   Returns, per queue, six fields: ready, unacked, delayed, dead letters, the send time (epoch
@@ -29,11 +29,13 @@ local function byRoute(entries)
   return counts
 end
 
--- The last send-time header of an envelope (Celeriac writes it last in the headers).
+-- The send-time header of an envelope. A plain find is exact: inside a JSON string a quote is
+-- escaped, so '"x-celeriac-sent-at":' (quote right before the colon) only matches the key.
+local SENT_AT = '"x-celeriac-sent-at":'
 local function sentAt(raw)
-  local found
-  for value in string.gmatch(raw, '"x%-celeriac%-sent%-at":%s*(%d+)') do found = value end
-  return found
+  local _, last = string.find(raw, SENT_AT, 1, true)
+  if not last then return nil end
+  return string.match(raw, '^%s*(%d+)', last + 1)
 end
 
 local unacked = byRoute(redis.call('HVALS', KEYS[1]))
@@ -61,10 +63,8 @@ for q = 2, #ARGV do
       end
     end
   end
-  for _ = 1, bands do
-    dead = dead + redis.call('LLEN', KEYS[key])
-    key = key + 1
-  end
+  dead = redis.call('LLEN', KEYS[key])
+  key = key + 1
   if oldest >= 0 then headId = '' end
   local n = #out
   out[n + 1] = ready

@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type Broker, getBrokerToken, TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
+import { createTaskMessage } from 'celeriac/protocol';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+
+/**
+ * `npm run bench -- --scrape [--queues 100] [--scrapes 500]`: the latency of one `/metrics`
+ * scrape of a worker-only process exporting `--queues` Redis queues (each with messages in
+ * every priority band, one parked ETA message and one dead letter), over its `worker.http`
+ * server on loopback, and the broker's part alone (one Lua call for all queues). Prints
+ * p50 / p99 / max of each and the load average (the machine is shared: read with care).
+ */
+export async function runScrapeBench(argv: string[]): Promise<void> {
+  const arg = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : fallback;
+  };
+  const url = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  const count = arg('queues', 100);
+  const scrapes = arg('scrapes', 500);
+  const prefix = `scrape-${randomUUID()}`;
+  const queues = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+
+  @Module({
+    imports: [
+      TaskQueueModule.forRoot({
+        broker: url,
+        resultBackend: false,
+        defaultQueue: queues[0],
+        worker: { enabled: false, http: { port: 0, host: '127.0.0.1' }, banner: false },
+      }),
+      TaskQueueMetricsModule.forRoot({ queues, path: false }),
+    ],
+  })
+  class ScrapeBenchModule {}
+
+  const app = await NestFactory.createApplicationContext(ScrapeBenchModule, { logger: ['error'] });
+  const redis = new Redis(url);
+  try {
+    const broker = app.get<Broker>(getBrokerToken());
+    const due = new Date(Date.now() + 3_600_000);
+    for (const queue of queues) {
+      for (const priority of [0, 3, 6, 9]) {
+        await broker.publish(createTaskMessage({ name: 'bench.noop', priority }), {
+          queue,
+          priority,
+        });
+      }
+      await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue, notBefore: due });
+      await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue: `${queue}.dlq` });
+    }
+    const endpoint = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
+    const scrape = async () => {
+      const started = performance.now();
+      const response = await fetch(endpoint);
+      await response.text();
+      return performance.now() - started;
+    };
+    for (let i = 0; i < 20; i++) await scrape();
+    const times: number[] = [];
+    const direct: number[] = [];
+    // Each scrape after the 500 ms the snapshot is reused for, so every one reads Redis.
+    for (let i = 0; i < scrapes; i++) {
+      await new Promise((r) => setTimeout(r, 510));
+      times.push(await scrape());
+      // The broker part alone: the one EVALSHA of queueStats-n.lua.
+      const started = performance.now();
+      await broker.queueStats!(queues);
+      direct.push(performance.now() - started);
+    }
+    console.log(
+      `scrape of ${count} queues, ${scrapes} scrapes (load average ${loadavg()[0]!.toFixed(1)}):`,
+    );
+    console.log(`  GET /metrics over HTTP     ${percentiles(times)}`);
+    console.log(`  queueStats (one EVALSHA)   ${percentiles(direct)}`);
+  } finally {
+    const keys = await redis.keys(`${prefix}*`);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    const bindings = await redis.keys(`_kombu.binding.${prefix}*`);
+    if (bindings.length) await redis.del(...bindings);
+    // Only this run's parked entries: the delayed zset is shared with everything on the server.
+    const all = (await redis.call('ZRANGE', 'celeriac:delayed', '0', '-1')) as string[];
+    const parked = all.filter((member) => member.includes(prefix));
+    if (parked.length) await redis.zrem('celeriac:delayed', ...parked);
+    redis.disconnect();
+    await app.close();
+  }
+}
+
+/** p50 / p99 / max of durations in ms. */
+function percentiles(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return `p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms, max ${at(1).toFixed(2)} ms`;
+}

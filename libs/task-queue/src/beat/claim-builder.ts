@@ -1,0 +1,58 @@
+import type {
+  CatchUpPolicy,
+  PendingFire,
+  ScheduleClaim,
+  StoredSchedule,
+} from '../contracts/schedule-store.interface.js';
+import type { BeatEvents } from './beat-events.js';
+import type { BeatPublisher } from './beat-publisher.js';
+import { planFires } from './fire-planner.js';
+import { beatTaskId } from './task-id.js';
+
+/**
+ * The leader's claim for one due schedule at `now`: its fires after the catch-up and overlap
+ * policies (skips reported as events), each with its deterministic task id, and the state that
+ * follows. Null when the schedule is disabled.
+ */
+export async function buildClaim(
+  stored: StoredSchedule,
+  now: number,
+  defaultCatchUp: CatchUpPolicy | undefined,
+  publisher: BeatPublisher,
+  events: BeatEvents,
+): Promise<ScheduleClaim | null> {
+  const { definition, state } = stored;
+  if (!definition.enabled) return null;
+  const name = definition.name;
+  const catchUp = { ...defaultCatchUp, ...definition.catchUp };
+  const plan = planFires({ ...definition, catchUp }, state, now);
+  let fires = plan.fires;
+  if (plan.skipped) events.emit({ type: 'skipped', name, count: plan.skipped, reason: 'catch-up' });
+  if (
+    fires.length &&
+    definition.overlap === 'skip' &&
+    state.lastTaskId &&
+    (await publisher.stillRunning(state.lastTaskId))
+  ) {
+    events.emit({ type: 'skipped', name, count: fires.length, reason: 'overlap' });
+    fires = [];
+  }
+  const pending: PendingFire[] = fires.map((scheduledAt) => ({
+    name,
+    taskId: beatTaskId(name, scheduledAt),
+    scheduledAt,
+  }));
+  const last = pending[pending.length - 1];
+  return {
+    name,
+    rev: state.rev,
+    fires: pending,
+    state: {
+      nextFireAt: plan.next,
+      lastRunAt: last ? now : state.lastRunAt,
+      lastTaskId: last ? last.taskId : state.lastTaskId,
+      totalRuns: state.totalRuns + pending.length,
+      rev: state.rev + 1,
+    },
+  };
+}

@@ -1,0 +1,235 @@
+import { type Observable, Subject } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import type {
+  BeatLease,
+  PendingFire,
+  ScheduleClaim,
+  ScheduleDefinition,
+  ScheduleState,
+  ScheduleStore,
+  StoredSchedule,
+} from '../../contracts/schedule-store.interface.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import { PgNotificationListener } from './pg-notification.listener.js';
+import { isMissingTableError, qualifiedTable, sqlDialect } from './sql-dialect.js';
+
+/** Options of {@link TypeOrmScheduleStore}. @publicApi */
+export interface TypeOrmScheduleStoreOptions {
+  /** Name of the lease row: beats with the same name elect one leader (default `celeriac`). */
+  leaseName?: string;
+  /** NOTIFY channel of edits (default `celeriac_beat`). */
+  channel?: string;
+}
+
+/** The database clock in epoch ms: every beat compares lease expiry against one clock. */
+const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/**
+ * Schedules in PostgreSQL through a TypeORM DataSource (tables from the
+ * `CreateBeatTables…` migration). The lease is a row with a fencing token; a claim locks that
+ * row (`FOR SHARE`, so no takeover can commit meanwhile), checks owner, token and expiry, and
+ * advances the schedules and writes their pending fires in the same transaction. Edits are
+ * pushed by `NOTIFY`. The DataSource stays the caller's: `close()` does not destroy it.
+ * @publicApi
+ */
+export class TypeOrmScheduleStore implements ScheduleStore {
+  private readonly changed = new Subject<string>();
+  readonly changes: Observable<string> = this.changed.asObservable();
+  private readonly leaseName: string;
+  private readonly channel: string;
+  private listener?: PgNotificationListener;
+  private readonly t: Record<'schedule' | 'pending' | 'lease', string>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: TypeOrmScheduleStoreOptions = {},
+  ) {
+    this.leaseName = options.leaseName ?? 'celeriac';
+    this.channel = options.channel ?? 'celeriac_beat';
+    this.t = {
+      schedule: qualifiedTable(dataSource, 'beat_schedule'),
+      pending: qualifiedTable(dataSource, 'beat_pending'),
+      lease: qualifiedTable(dataSource, 'beat_lease'),
+    };
+  }
+
+  async connect(): Promise<void> {
+    if (sqlDialect(this.dataSource) !== 'postgres') {
+      throw new ConfigurationError('TypeOrmScheduleStore needs PostgreSQL (LISTEN/NOTIFY).');
+    }
+    try {
+      await this.dataSource.query(`SELECT name FROM ${this.t.schedule} WHERE 1 = 0`);
+    } catch (error) {
+      if (!isMissingTableError(error)) throw error;
+      throw new ConfigurationError(
+        'The beat_schedule table does not exist. Add the CreateBeatTables migration from ' +
+          'celeriac/typeorm to your migrations and run them.',
+        { cause: error },
+      );
+    }
+    this.listener ??= new PgNotificationListener(
+      this.dataSource,
+      this.channel,
+      (name) => this.changed.next(name),
+      // Notifications may have been missed while disconnected: ask for a full reload.
+      () => this.changed.next(''),
+    );
+    await this.listener.start();
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.stop();
+    this.changed.complete();
+  }
+
+  async list(): Promise<StoredSchedule[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT definition, state, rev FROM ${this.t.schedule}`,
+    );
+    return rows.map(toStored);
+  }
+
+  async get(name: string): Promise<StoredSchedule | null> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT definition, state, rev FROM ${this.t.schedule} WHERE name = $1`,
+      [name],
+    );
+    return rows[0] ? toStored(rows[0]) : null;
+  }
+
+  async save(
+    definition: ScheduleDefinition,
+    state: ScheduleState,
+    keepIfSame = false,
+  ): Promise<boolean> {
+    const s = this.t.schedule;
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH written AS (
+         INSERT INTO ${s} AS s (name, definition, state, rev, next_fire_at)
+         VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT (name) DO UPDATE SET definition = EXCLUDED.definition,
+           state = EXCLUDED.state, rev = s.rev + 1, next_fire_at = EXCLUDED.next_fire_at
+         ${keepIfSame ? 'WHERE s.definition IS DISTINCT FROM EXCLUDED.definition' : ''}
+         RETURNING name
+       )
+       SELECT name, pg_notify($5, name) FROM written`,
+      [
+        definition.name,
+        JSON.stringify(definition),
+        stateJson(state),
+        state.nextFireAt,
+        this.channel,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const rows: { n: string }[] = await this.dataSource.query(
+      `WITH gone AS (DELETE FROM ${this.t.schedule} WHERE name = $1 RETURNING name)
+       SELECT (SELECT count(*) FROM gone) AS n, pg_notify($2, $1)`,
+      [name, this.channel],
+    );
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  async acquireLease(owner: string, ttlMs: number): Promise<number | null> {
+    const l = this.t.lease;
+    const rows: { token: string }[] = await this.dataSource.query(
+      `INSERT INTO ${l} AS l (name, owner, token, expires_at)
+       VALUES ($1, $2, 1, ${NOW_MS} + $3)
+       ON CONFLICT (name) DO UPDATE SET
+         token = CASE WHEN l.owner = EXCLUDED.owner AND l.expires_at > ${NOW_MS}
+                      THEN l.token ELSE l.token + 1 END,
+         owner = EXCLUDED.owner,
+         expires_at = EXCLUDED.expires_at
+       WHERE l.owner = EXCLUDED.owner OR l.expires_at <= ${NOW_MS}
+       RETURNING token`,
+      [this.leaseName, owner, ttlMs],
+    );
+    return rows[0] ? Number(rows[0].token) : null;
+  }
+
+  async releaseLease(lease: BeatLease): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE ${this.t.lease} SET expires_at = 0 WHERE name = $1 AND owner = $2 AND token = $3`,
+      [this.leaseName, lease.owner, lease.token],
+    );
+  }
+
+  async claim(lease: BeatLease, claims: ScheduleClaim[]): Promise<boolean[] | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const held: unknown[] = await manager.query(
+        `SELECT 1 FROM ${this.t.lease} WHERE name = $1 AND owner = $2 AND token = $3
+           AND expires_at > ${NOW_MS} FOR SHARE`,
+        [this.leaseName, lease.owner, lease.token],
+      );
+      if (!held.length) return null;
+      const updated: unknown = await manager.query(
+        `UPDATE ${this.t.schedule} AS s SET state = c.state, rev = s.rev + 1, next_fire_at = c.next
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) AS c(name, rev, state, next)
+         WHERE s.name = c.name AND s.rev = c.rev
+         RETURNING s.name`,
+        [
+          claims.map((c) => c.name),
+          claims.map((c) => c.rev),
+          claims.map((c) => stateJson(c.state)),
+          claims.map((c) => c.state.nextFireAt),
+        ],
+      );
+      // TypeORM answers an UPDATE with [rows, affected count].
+      const applied = (
+        Array.isArray(updated) && Array.isArray(updated[0]) ? updated[0] : updated
+      ) as {
+        name: string;
+      }[];
+      const names = new Set(applied.map((row) => row.name));
+      const fires = claims.filter((c) => names.has(c.name)).flatMap((c) => c.fires);
+      if (fires.length) {
+        await manager.query(
+          `INSERT INTO ${this.t.pending} (task_id, name, fire)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+          [
+            fires.map((f) => f.taskId),
+            fires.map((f) => f.name),
+            fires.map((f) => JSON.stringify(f)),
+          ],
+        );
+      }
+      return claims.map((c) => names.has(c.name));
+    });
+  }
+
+  async confirm(fires: PendingFire[]): Promise<void> {
+    if (!fires.length) return;
+    await this.dataSource.query(`DELETE FROM ${this.t.pending} WHERE task_id = ANY($1::text[])`, [
+      fires.map((f) => f.taskId),
+    ]);
+  }
+
+  async pending(): Promise<PendingFire[]> {
+    const rows: { fire: string }[] = await this.dataSource.query(
+      `SELECT fire FROM ${this.t.pending}`,
+    );
+    return rows.map((row) => JSON.parse(row.fire) as PendingFire);
+  }
+}
+
+interface Row {
+  definition: string;
+  state: string;
+  rev: string;
+}
+
+function stateJson(state: ScheduleState): string {
+  const { rev: _rev, ...rest } = state;
+  return JSON.stringify(rest);
+}
+
+function toStored(row: Row): StoredSchedule {
+  const state = JSON.parse(row.state) as Omit<ScheduleState, 'rev'>;
+  return {
+    definition: JSON.parse(row.definition) as ScheduleDefinition,
+    state: { ...state, rev: Number(row.rev) },
+  };
+}
