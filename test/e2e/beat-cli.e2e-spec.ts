@@ -60,14 +60,27 @@ describe('celeriac schedule and celeriac beat', () => {
     expect(bad.code).toBe(2);
   });
 
-  it('celeriac beat publishes the schedule with its header, and stops on SIGTERM', async () => {
+  it('celeriac beat publishes the schedule with its header, serves its probes, stops on SIGTERM', async () => {
+    // CELERIAC_HTTP_PORT is what the beat pod's manifest sets; 0 picks a free port.
+    const env = {
+      ...process.env,
+      ...ENV,
+      CELERIAC_HTTP_PORT: '0',
+      CELERIAC_HTTP_HOST: '127.0.0.1',
+    };
     const child = spawn(process.execPath, [CLI_BIN, 'beat', ...FLAGS, '--renew-ms', '200'], {
       cwd: ROOT,
-      env: { ...process.env, ...ENV },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const beat = new ManagedProcess('celeriac beat', child);
     await beat.waitFor(/is the leader/);
+    await beat.waitFor(/Health and metrics on http:\/\/127\.0\.0\.1:\d+/);
+    const base = /Health and metrics on (http:\/\/127\.0\.0\.1:\d+)/.exec(beat.output)![1];
+    for (const path of ['/health/live', '/health/ready']) {
+      const response = await fetch(base + path);
+      expect(response.status, `${path}: ${await response.text()}`).toBe(200);
+    }
     const before = await redis.llen(QUEUE);
     const end = Date.now() + 10_000;
     while ((await redis.llen(QUEUE)) < before + 2 && Date.now() < end) {

@@ -16,13 +16,15 @@ export const BEAT_USAGE =
 
 /**
  * A Nest application context with Celeriac (producer only, no worker, no events) and the beat
- * module: what the beat and schedule commands run on.
+ * module: what the beat and schedule commands run on. `http` adds the health server
+ * (`/health/live`, `/health/ready`) that a beat pod's probes call.
  */
 export async function createBeatApp(
   flags: { broker?: string; backend?: string; store?: string; 'key-prefix'?: string },
   beat: Omit<BeatOptions, 'store' | 'keyPrefix'>,
   logs: boolean,
   env: NodeJS.ProcessEnv = process.env,
+  http?: { port: number; host: string },
 ): Promise<INestApplicationContext> {
   const broker = flags.broker ?? env.CELERIAC_BROKER;
   if (!broker) throw new UsageError('no broker: pass --broker URL or set CELERIAC_BROKER');
@@ -35,7 +37,7 @@ export async function createBeatApp(
         TaskQueueModule.forRoot({
           broker,
           resultBackend: backend ?? false,
-          worker: { enabled: false, banner: false },
+          worker: { enabled: false, banner: false, ...(http && { http }) },
           events: { enabled: false },
         }),
         TaskQueueBeatModule.forRoot({

@@ -16,6 +16,8 @@ const OPTIONS = {
   ...BEAT_OPTIONS,
   'lease-ms': { type: 'string' },
   'renew-ms': { type: 'string' },
+  'http-port': { type: 'string' },
+  'http-host': { type: 'string' },
 } as const;
 
 /**
@@ -25,7 +27,9 @@ const OPTIONS = {
  */
 export const beatCommand: CliCommand = {
   name: 'beat',
-  usage: `${CONNECTION_USAGE} ${BEAT_USAGE} [--lease-ms N] [--renew-ms N]`,
+  usage:
+    `${CONNECTION_USAGE} ${BEAT_USAGE} [--lease-ms N] [--renew-ms N] ` +
+    '[--http-port N] [--http-host H]  (health server; default: env CELERIAC_HTTP_PORT / _HOST)',
   summary: 'run a beat: publish periodic tasks (one leader among all beats)',
   async run(argv: string[], output: CliOutput): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS);
@@ -36,9 +40,22 @@ export const beatCommand: CliCommand = {
     const renewMs = values['renew-ms']
       ? parseInteger(values['renew-ms'], 'renew-ms', 10, 600_000)
       : undefined;
+    const httpPort = values['http-port'] ?? process.env.CELERIAC_HTTP_PORT;
+    const http = httpPort
+      ? {
+          port: parseInteger(httpPort, 'http-port', 0, 65_535),
+          host: values['http-host'] ?? process.env.CELERIAC_HTTP_HOST ?? '0.0.0.0',
+        }
+      : undefined;
     // The CLI silences library logs; a beat process is a service: its log is its output.
     Logger.overrideLogger(new ConsoleLogger({ logLevels: ['log', 'warn', 'error'] }));
-    const app = await createBeatApp(values, { leaseMs, renewMs, syncDecorators: false }, true);
+    const app = await createBeatApp(
+      values,
+      { leaseMs, renewMs, syncDecorators: false },
+      true,
+      process.env,
+      http,
+    );
     await app.init();
     output.out(`celeriac beat ${app.get(BeatService).owner} started`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
