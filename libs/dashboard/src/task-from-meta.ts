@@ -1,11 +1,11 @@
-import type { TaskMeta, TaskRecord } from 'celeriac';
+import { newTaskRecord, type TaskMeta, type TaskRecord } from 'celeriac';
 
 /** A task record from result-backend meta (a task the live state no longer holds). */
 export function taskFromMeta(meta: TaskMeta): TaskRecord {
   const done = meta.date_done ? Date.parse(meta.date_done) : null;
   const failed = meta.status === 'FAILURE' || meta.status === 'RETRY' || meta.status === 'REVOKED';
   return {
-    uuid: meta.task_id,
+    ...newTaskRecord(meta.task_id, done ?? 0),
     name: meta.name ?? null,
     state: meta.status,
     args: meta.args ? JSON.stringify(meta.args) : null,
@@ -17,15 +17,6 @@ export function taskFromMeta(meta: TaskMeta): TaskRecord {
     worker: meta.worker ?? null,
     queue: meta.queue ?? null,
     parentId: meta.parent_id ?? null,
-    rootId: null,
-    children: [],
-    eta: null,
-    expires: null,
-    runtime: null,
-    sent: null,
-    received: null,
-    started: null,
     finished: done,
-    updated: done ?? 0,
   };
 }

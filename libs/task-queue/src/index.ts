@@ -166,7 +166,7 @@ export {
   type ClusterChange,
   type ClusterStateOptions,
 } from './monitoring/cluster-state/cluster-state.js';
-export type { TaskRecord } from './monitoring/cluster-state/task-record.js';
+export { newTaskRecord, type TaskRecord } from './monitoring/cluster-state/task-record.js';
 export type { WorkerRecord } from './monitoring/cluster-state/worker-record.js';
 export type { TaskPage, TaskQuery } from './monitoring/cluster-state/task-query.js';
 
