@@ -33,6 +33,10 @@ describe('Python reprs (bounded like saferepr)', () => {
       },
     );
     expect(pyRepr({ x: hostile })).toBe("{'x': <unrepresentable>}");
+    expect(pyRepr(hostile)).toBe('<unrepresentable>');
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    expect(pyRepr(proxy)).toBe('<unrepresentable>');
   });
 
   it('writes scalars and scalar tuples directly as the general writer does', () => {

@@ -46,10 +46,15 @@ function quickRepr(value: unknown): string | undefined {
     case 'number':
       return Number.isFinite(value) ? String(value) : pyFloat(value);
     case 'object':
-      if (Array.isArray(value)) return value.length === 0 ? '[]' : undefined;
-      return Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0
-        ? '{}'
-        : undefined;
+      try {
+        if (Array.isArray(value)) return value.length === 0 ? '[]' : undefined;
+        return Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0
+          ? '{}'
+          : undefined;
+      } catch {
+        // A revoked or hostile proxy: the writer spells it <unrepresentable>.
+        return undefined;
+      }
     default:
       return undefined;
   }
