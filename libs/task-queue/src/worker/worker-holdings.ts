@@ -61,13 +61,22 @@ export class WorkerHoldings {
     waiters.forEach((resolve) => resolve());
   }
 
-  /** Keep `item` aside for `ms`, then hand it to `release`. */
+  /**
+   * Keep `item` aside for `ms`, then hand it to `release`: never before, as a timer may fire
+   * up to a millisecond early against `Date.now()` (it is re-armed for what is left).
+   */
   hold(item: Reserved, ms: number, release: (item: Reserved) => void): void {
-    const timer = setTimeout(() => {
-      this.scheduled.delete(item.delivery.deliveryTag);
-      release(item);
-    }, ms);
-    this.scheduled.set(item.delivery.deliveryTag, { ...item, timer });
+    const due = Date.now() + ms;
+    const arm = (delay: number): void => {
+      const timer = setTimeout(() => {
+        const left = due - Date.now();
+        if (left > 0) return arm(left);
+        this.scheduled.delete(item.delivery.deliveryTag);
+        release(item);
+      }, delay);
+      this.scheduled.set(item.delivery.deliveryTag, { ...item, timer });
+    };
+    arm(ms);
   }
 
   /** Count one finished task of type `name` (for `stats.total`). */
