@@ -60,4 +60,13 @@ describe('connection error descriptions', () => {
     expect(isTlsError(refused)).toBe(false);
     expect(describeConnectionError(refused, 'redis://h:1')).toBe(refused.message);
   });
+
+  it('explains a reset right after a TLS handshake as a possibly missing client certificate', () => {
+    const reset = Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' });
+    expect(describeConnectionError(reset, 'rediss://db.example:6380/0')).toMatch(
+      /^TLS connection to rediss:\/\/db\.example:6380 was reset by the server \(write ECONNRESET\); if it requires client certificates, .*pass tls\.cert and tls\.key/,
+    );
+    expect(describeConnectionError(reset, 'rediss://db.example:6380/0', true)).toBe(reset.message);
+    expect(describeConnectionError(reset, 'redis://db.example:6379/0')).toBe(reset.message);
+  });
 });

@@ -103,6 +103,13 @@ export function isTlsError(error: unknown): boolean {
   return tlsCode(error) !== undefined;
 }
 
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+function isResetOverTls(error: unknown, url: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RESET_CODES.has(code) && /^(rediss|amqps):/i.test(url);
+}
+
 /** `scheme://host:port` of a URL: no credentials, no path. */
 export function endpointOf(url: string): string {
   try {
@@ -117,10 +124,22 @@ export function endpointOf(url: string): string {
  * A connection error as a user can act on it: TLS failures name the handshake, the endpoint
  * and what to pass; other errors keep their message.
  */
-export function describeConnectionError(error: unknown, url: string): string {
+export function describeConnectionError(
+  error: unknown,
+  url: string,
+  clientCertificate = false,
+): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = tlsCode(error);
-  if (!code) return message;
+  if (!code) {
+    if (clientCertificate || !isResetOverTls(error, url)) return message;
+    // TLS 1.3 ends the client's handshake before the server checks for a client certificate:
+    // the server's alert can lose the race with the reset of the socket it closes.
+    return (
+      `TLS connection to ${endpointOf(url)} was reset by the server (${message}); ` +
+      `if it requires client certificates, ${tlsHint('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')}`
+    );
+  }
   // OpenSSL's "<hex>:error:<hex>:SSL routines:<function>:<reason>:<file>:<line>:..." → reason
   const reason = /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? message;
   return `TLS handshake with ${endpointOf(url)} failed: ${reason.trim()}; ${tlsHint(code)}`;

@@ -128,7 +128,8 @@ export class AmqpConnection extends EventEmitter {
 
   /** A connection error for a log line: TLS failures spelled out with what to pass. */
   private describe(error: unknown): string {
-    return describeConnectionError(error, this.url);
+    const { tls } = takeTlsOptions(this.url, this.options.tls);
+    return describeConnectionError(error, this.url, Boolean(tls?.cert));
   }
 
   private async dial(): Promise<ChannelModel> {

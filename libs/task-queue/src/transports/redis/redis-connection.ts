@@ -12,6 +12,8 @@ interface RoleWatch {
   url: string;
   logger: Logger;
   role: string;
+  /** Whether the connection presents a client certificate (TLS resets are explained without). */
+  clientCertificate: boolean;
   /** Connections of the role that are down, with their last error. */
   down: Map<Redis, Error>;
   /** Roles of duplicates made from this client, by role name. */
@@ -42,7 +44,14 @@ export function createRedisClient(
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
     ...(tls ? { tls } : {}),
   });
-  watchConnection(client, role, url, logger);
+  watch(client, {
+    url,
+    logger,
+    role,
+    clientCertificate: Boolean(tls?.cert),
+    down: new Map(),
+    duplicates: new Map(),
+  });
   return client;
 }
 
@@ -64,6 +73,7 @@ export function duplicateClient(client: Redis, role: string, connectionName: str
       url: parent.url,
       logger: parent.logger,
       role,
+      clientCertificate: parent.clientCertificate,
       down: new Map(),
       duplicates: new Map(),
     };
@@ -77,10 +87,6 @@ export function duplicateClient(client: Redis, role: string, connectionName: str
  * Log a lost connection once (with the URL, credentials masked, the cause, and what happens
  * next) and its recovery, instead of one line per retry.
  */
-export function watchConnection(client: Redis, role: string, url: string, logger: Logger): void {
-  watch(client, { url, logger, role, down: new Map(), duplicates: new Map() });
-}
-
 function watch(client: Redis, group: RoleWatch): void {
   watches.set(client, group);
   const what = `${group.role} connection to ${redactUrl(group.url)}`;
@@ -90,7 +96,7 @@ function watch(client: Redis, group: RoleWatch): void {
     const previous = group.down.get(client);
     if (!previous || !isTlsError(previous) || isTlsError(error)) group.down.set(client, error);
     if (!first) return;
-    const cause = describeConnectionError(error, group.url);
+    const cause = describeConnectionError(error, group.url, group.clientCertificate);
     group.logger.warn(
       isTlsError(error)
         ? `Redis ${what} failed: ${cause}. Retrying with backoff.`
@@ -122,7 +128,7 @@ export function unreachableCause(client: Redis, advice: string): string {
 export function connectionProblem(client: Redis): string | undefined {
   const group = watches.get(client);
   const error = group?.down.get(client);
-  return error ? describeConnectionError(error, group!.url) : undefined;
+  return error ? describeConnectionError(error, group!.url, group!.clientCertificate) : undefined;
 }
 
 /**
