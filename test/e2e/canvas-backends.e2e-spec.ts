@@ -5,7 +5,7 @@ import {
   ConfigurationError,
   group,
   GroupStoreUnsupportedError,
-  RemoteTaskError,
+  type RemoteTaskError,
   type AsyncResult,
 } from 'celeriac';
 import { useCanvasApp } from '../support/canvas-harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AsyncResult, chain, chord, group, GroupResult, RemoteTaskError } from 'celeriac';
+import { type AsyncResult, chain, chord, group, GroupResult, RemoteTaskError } from 'celeriac';
 import { useCanvasApp } from '../support/canvas-harness.js';
 import { REDIS } from '../support/canvas-transports.js';
 

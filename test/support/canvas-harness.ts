@@ -31,7 +31,7 @@ export interface CanvasHarnessOptions {
   /** Start a Python Celery 5.2.6 worker (`canvas_app`) on the Python queue. */
   python?: boolean;
   /** Routes beyond `interop.*` → Node queue and `py.*` → Python queue. */
-  routes?: TaskQueueOptions['routes'];
+  routes?: (queues: { node: string; py: string }) => TaskQueueOptions['routes'];
 }
 
 /**
@@ -138,7 +138,7 @@ export function useCanvasApp(
           routes: {
             'interop.*': { queue: nodeQueue },
             'py.*': { queue: pyQueue },
-            ...options.routes,
+            ...options.routes?.({ node: nodeQueue, py: pyQueue }),
           },
           defaultQueue: nodeQueue,
           worker:
