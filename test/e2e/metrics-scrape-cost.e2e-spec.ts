@@ -111,7 +111,7 @@ describe('scrape cost on Redis', () => {
     const stats = async () => (await broker.queueStats!([queue]))[0]!.delayed;
     expect(await stats()).toBe(1);
     // Removed by hand (as an older version's promotion would): the next read rebuilds.
-    const [entry] = await redis.zrange('celeriac:delayed', 0, 0);
+    const [entry] = await redis.zrange('celeriac:delayed', '0', '0');
     await redis.zrem('celeriac:delayed', entry!);
     const total = await redis.zcard('celeriac:delayed');
     const counts = async () =>
@@ -132,7 +132,7 @@ describe('scrape cost on Redis', () => {
         queue,
         notBefore: new Date(Date.now() + 300),
       });
-      expect(await stats()).toBe(before.delayed + 1);
+      expect(await stats()).toBe(before.delayed! + 1);
       await expect.poll(async () => (await broker.queueStats!([queue]))[0]!.ready).toBe(5);
       expect(await stats()).toBe(before.delayed);
       expect(await counts()).toBe(await redis.zcard('celeriac:delayed'));

@@ -29,7 +29,8 @@ import {
   type ApplyCall,
   type ParentTask,
 } from '../producer/canvas/signature.js';
-import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import type { RunningTask } from '../tasks/task-context.storage.js';
 import type { ResultTuple } from '../results/chord-parts.js';
@@ -54,7 +55,7 @@ export class WorkflowService {
     @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
     router: TaskRouter,
     registry: TaskRegistry,
-    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
+    @Optional() @Inject(PUBLISH_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
   ) {
     this.chordJoin = resolveChordJoin(backend, config.resultExpires);
     this.publisher = new SignaturePublisher({

@@ -6,10 +6,8 @@ import type { ResultBackend } from '../../contracts/result-backend.interface.js'
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { GroupResult, type ResultHandle } from '../../results/group-result.js';
 import { addChildResult, taskContextStorage } from '../../tasks/task-context.storage.js';
-import {
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../../tasks/task-instrumentation.js';
+import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../../tasks/sent-reporting.instrumentation.js';
 import { TaskRegistry } from '../../tasks/task.registry.js';
 import {
   getBrokerToken,
@@ -43,7 +41,7 @@ export class CanvasApplier implements CanvasRunner {
     router: TaskRouter,
     registry: TaskRegistry,
     private readonly dispatcher: TaskDispatcher,
-    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
+    @Optional() @Inject(PUBLISH_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
   ) {
     this.publisher = new SignaturePublisher({
       broker,
