@@ -111,7 +111,11 @@ describe.each(Object.entries(setups))('canvas on %s', (_name, setup) => {
     const chained = await chain(add.s(2, 2), add.s(4)).delay();
     expect(await chained.get(T)).toBe(8);
     expect(await (chained.parent as AsyncResult<number>).get(T)).toBe(4);
-    expect(await (await group(add.s(1, 1), add.s(2, 2)).delay()).get(T)).toEqual([2, 4]);
+    const grouped = await group(add.s(1, 1), add.s(2, 2)).delay();
+    expect(await grouped.get(T)).toEqual([2, 4]);
+    await grouped.save();
+    const restored = await client.restoreGroup<number[]>(grouped.id);
+    expect(await restored?.get(T)).toEqual([2, 4]);
     expect(await (await chord([add.s(1, 1), add.s(2, 2)], tsum.s()).delay()).get(T)).toBe(6);
     const nested = await chain(add.s(1, 1), group(add.s(1), add.s(2)), tsum.s()).delay();
     expect(await nested.get(T)).toBe(7);

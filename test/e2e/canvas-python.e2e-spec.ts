@@ -222,6 +222,10 @@ describe('mixed canvases', () => {
     expect(out.chain).toEqual({ args: [6], lang: 'node' });
     // Python's get() re-raises the failed header member's error first (follow_parents).
     expect(out.chord_error).toEqual(['CanvasError', 'boom']);
+    // The body's (immutable) link_error runs on Node whichever worker joins the chord.
+    expect(out.chord_errback).toEqual({ args: ['errback'], lang: 'node' });
+    expect(out.node_chord_error).toEqual(['CanvasError', 'boom']);
+    expect(out.node_chord_errback).toEqual({ args: ['errback'], lang: 'node' });
     expect(out.map).toEqual([3, 7]);
     expect(out.starmap).toEqual([3, 7]);
     expect(out.chunks).toEqual([[2, 4], [6]]);
