@@ -50,14 +50,14 @@ export class RedisBrokerScripts {
   /** `lists` are [listKey, queue] pairs in priority order. */
   async fetch(lists: [string, string][], max: number, nowSeconds: number): Promise<FetchedEntry[]> {
     const k = this.keys;
-    const reply = (await this.run.fetchBuffer!(
+    const reply = (await this.run.fetch!(
       k.unacked,
       k.unackedIndex,
       nowSeconds,
       max,
       k.invalid,
       ...lists.flat(),
-    )) as Buffer;
+    )) as string[];
     return splitFetchReply(reply);
   }
 
@@ -174,27 +174,30 @@ export class RedisBrokerScripts {
 }
 
 /**
- * The entries of a fetch-2.lua reply: "<pair>\0<tag>\0<envelope>\0" per entry. The reply is
- * taken as a Buffer and each field decoded on its own: substrings of one reply string would
- * keep the whole batch's text alive (and copied by every scavenge) as long as any one of its
- * messages is running.
+ * The entries of a fetch-2.lua reply: `["<pair>\0<tag>\0" per entry, envelope, envelope, ...]`.
+ * Each envelope is its own reply string: a running message keeps only its own text alive, not
+ * the whole batch's.
  */
-export function splitFetchReply(reply: Buffer): FetchedEntry[] {
+export function splitFetchReply(reply: readonly string[]): FetchedEntry[] {
   const entries: FetchedEntry[] = [];
+  if (reply.length === 0) return entries;
+  const head = reply[0]!;
   let start = 0;
-  while (start < reply.length) {
-    const tagAt = reply.indexOf(0, start) + 1;
-    const envelopeAt = reply.indexOf(0, tagAt) + 1;
-    const end = reply.indexOf(0, envelopeAt);
-    if (tagAt === 0 || envelopeAt === 0 || end < 0) {
-      throw new Error(`Malformed fetch reply (an entry is not three NUL-terminated fields)`);
+  for (let i = 1; i < reply.length; i++) {
+    const tagAt = head.indexOf('\0', start) + 1;
+    const end = tagAt === 0 ? -1 : head.indexOf('\0', tagAt);
+    if (end < 0) {
+      throw new Error(`Malformed fetch reply (entry ${i} has no pair index and tag)`);
     }
     entries.push({
-      pairIndex: Number(reply.toString('latin1', start, tagAt - 1)) - 1,
-      tag: reply.toString('utf8', tagAt, envelopeAt - 1),
-      envelope: reply.toString('utf8', envelopeAt, end),
+      pairIndex: Number(head.slice(start, tagAt - 1)) - 1,
+      tag: head.slice(tagAt, end),
+      envelope: reply[i]!,
     });
     start = end + 1;
+  }
+  if (start !== head.length) {
+    throw new Error(`Malformed fetch reply (more pair indexes and tags than envelopes)`);
   }
   return entries;
 }
