@@ -1,17 +1,15 @@
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type Broker, createBroker } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { HpaAlgorithm, type HpaSpec } from '../support/hpa-algorithm.js';
-import { HpaController, type Sync } from '../support/hpa-controller.js';
+import { HpaController } from '../support/hpa-controller.js';
 import { ensureBuilt, ROOT, WORKER_MAIN } from '../support/interop-build.js';
-import { type Deployment, ofKind, resolveEnv } from '../support/k8s-pods.js';
-import { findKubectl, type K8sObject, kustomize } from '../support/kustomize.js';
-import { type AdapterRule, externalMetricQuery } from '../support/prometheus-adapter.js';
+import { findKubectl } from '../support/kustomize.js';
+import { externalMetricQuery } from '../support/prometheus-adapter.js';
 import { ensurePrometheus, PrometheusServer } from '../support/prometheus-server.js';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
+import { shippedAutoscaler, withScaledDurations } from '../support/shipped-autoscaler.js';
 import { type Termination, WorkerFleet } from '../support/worker-fleet.js';
 
 /**
@@ -33,48 +31,10 @@ const TIME_SCALE = Number(process.env.AUTOSCALING_TIME_SCALE ?? 1 / 20);
 const TASKS = 10_000;
 const HPA_NAME = 'celeriac-worker-default';
 const TASK = 'notifications.order_confirmation';
-const K8S = join(ROOT, 'deploy/k8s');
 const scaled = (seconds: number): number => seconds * 1000 * TIME_SCALE;
 
 const kubectl = findKubectl();
 if (!kubectl.path) console.warn(`[autoscaling] SKIPPED: ${kubectl.reason}.`);
-
-interface Shipped {
-  hpa: HpaSpec;
-  env: Record<string, string>;
-  graceMs: number;
-  adapterRules: AdapterRule[];
-  kedaQueries: string[];
-  scrapeSeconds: number;
-}
-
-/** The rendered prod and prod-keda overlays and the adapter rules: what the simulation obeys. */
-async function shipped(kubectlPath: string): Promise<Shipped> {
-  const prod = await kustomize(kubectlPath, join(K8S, 'overlays/prod'));
-  const keda = await kustomize(kubectlPath, join(K8S, 'overlays/prod-keda'));
-  const adapter = await kustomize(kubectlPath, join(K8S, 'prometheus-adapter'));
-  const named = <T extends K8sObject>(objects: K8sObject[], kind: string): T =>
-    ofKind<T>(objects, kind).find((o) => o.metadata.name === HPA_NAME)!;
-  const deployment = named<Deployment>(prod, 'Deployment');
-  const podMonitor = ofKind<K8sObject & { spec: { podMetricsEndpoints: { interval: string }[] } }>(
-    prod,
-    'PodMonitor',
-  )[0]!;
-  const scaledObject = named<K8sObject & { spec: { triggers: { metadata: { query: string } }[] } }>(
-    keda,
-    'ScaledObject',
-  );
-  const adapterConfig = (adapter[0] as K8sObject & { data: Record<string, string> }).data;
-  return {
-    hpa: named<K8sObject & { spec: HpaSpec }>(prod, 'HorizontalPodAutoscaler').spec,
-    env: resolveEnv(prod, deployment.spec.template.spec.containers[0]!).env,
-    graceMs: deployment.spec.template.spec.terminationGracePeriodSeconds! * 1000,
-    adapterRules: (parse(adapterConfig['config.yaml']!) as { externalRules: AdapterRule[] })
-      .externalRules,
-    kedaQueries: scaledObject.spec.triggers.map((t) => t.metadata.query),
-    scrapeSeconds: Number.parseInt(podMonitor.spec.podMetricsEndpoints[0]!.interval, 10),
-  };
-}
 
 describe('the HPA algorithm (pure)', () => {
   const spec: HpaSpec = {
@@ -128,6 +88,7 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
   let redis: PrivateRedisServer;
   let prometheus: PrometheusServer;
   let fleet: WorkerFleet;
+  let running: HpaController | undefined;
   let broker: Broker;
   const runs = new Uint16Array(TASKS);
   const unknownLines: string[] = [];
@@ -139,6 +100,7 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
   }, 600_000);
 
   afterAll(async () => {
+    await running?.stop().catch(() => undefined);
     await fleet?.shutdown();
     await broker?.close();
     await prometheus?.stop();
@@ -146,27 +108,11 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
   }, 120_000);
 
   it('a 10,000-task backlog scales the workers up, drains with no loss, and scales back down without flapping', async () => {
-    const config = await shipped(kubectl.path!);
+    const config = await shippedAutoscaler(kubectl.path!, HPA_NAME);
     const syncMs = scaled(15);
     const windowMs = scaled(config.hpa.behavior!.scaleDown!.stabilizationWindowSeconds!);
-    const hpa: HpaSpec = {
-      ...config.hpa,
-      // The age target is a duration too: scaled like the clock.
-      metrics: config.hpa.metrics.map((m) =>
-        m.external?.target.type === 'Value'
-          ? {
-              ...m,
-              external: {
-                ...m.external,
-                target: {
-                  type: 'Value',
-                  value: String(Number(m.external.target.value) * TIME_SCALE),
-                },
-              },
-            }
-          : m,
-      ),
-    };
+    // The age target is a duration too: scaled like the clock.
+    const hpa = withScaledDurations(config.hpa, TIME_SCALE);
     const queries = hpa.metrics.map((m) =>
       externalMetricQuery(
         config.adapterRules,
@@ -211,6 +157,7 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
       syncMs,
       lagMs: scaled(config.scrapeSeconds),
     });
+    running = controller;
     controller.start();
 
     // The backlog: 10,000 tasks published at once.
@@ -230,11 +177,10 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
     const publishMs = controller.elapsed() - published;
 
     const executed = (): number => runs.reduce((sum, n) => sum + (n > 0 ? 1 : 0), 0);
-    await until(
-      () => executed() === TASKS,
-      150_000,
-      () => `${executed()}/${TASKS} executed`,
-    );
+    const state = (): string =>
+      `${executed()}/${TASKS} executed, ${controller.replicas} replicas, ${fleet.live} live; ` +
+      `changes:\n${controller.timeline(published).join('\n')}`;
+    await until(() => executed() === TASKS, 150_000, state);
     const drainMs = controller.elapsed() - published;
 
     // Back to minReplicas, every terminated pod gone, then a quiet tail of two windows.
@@ -246,11 +192,20 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
         controller.elapsed() - last >= 2 * windowMs
       );
     };
-    await until(settled, 240_000, () => `replicas ${controller.replicas}, live ${fleet.live}`);
+    await until(settled, 240_000, state);
     await controller.stop();
 
     const changes = controller.changes();
-    report(controller.syncs, changes, { publishMs, drainMs, published });
+    const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+    const peakAt = changes.find(([, , to]) => to === hpa.maxReplicas)?.[0] ?? NaN;
+    console.log(
+      [
+        `[autoscaling] time scale ${TIME_SCALE}; ${TASKS} tasks published in ${s(publishMs)}; ` +
+          `drained in ${s(drainMs)}; max replicas at +${s(peakAt - published)}; back to ` +
+          `min at +${s((changes.at(-1)?.[0] ?? NaN) - published)}; ${controller.syncs.length} syncs`,
+        ...controller.timeline(published),
+      ].join('\n'),
+    );
 
     // No task lost, none run twice: every order's e-mail once, every result SUCCESS.
     const lost = [...runs.keys()].filter((i) => runs[i] === 0);
@@ -313,28 +268,4 @@ async function until(check: () => boolean, timeoutMs: number, state: () => strin
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${state()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** Print the replica timeline (every change, with the signals that caused it) and figures. */
-function report(
-  syncs: Sync[],
-  changes: [number, number, number][],
-  figures: { publishMs: number; drainMs: number; published: number },
-): void {
-  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const lines = changes.map(([t, from, to]) => {
-    const sync = syncs.find((x) => x.t === t)!;
-    const backlog = (sync.metrics[0] ?? []).reduce((a, b) => a + b, 0);
-    const age = Math.max(0, ...(sync.metrics[1] ?? []), ...(sync.metrics[2] ?? []));
-    return `  +${s(t - figures.published).padStart(7)}  ${String(from).padStart(2)} → ${String(to).padEnd(2)}  backlog ${backlog}, oldest ${age.toFixed(1)} s, ready ${sync.ready}`;
-  });
-  const peakAt = changes.find(([, , to]) => to === Math.max(...changes.map((c) => c[2])))?.[0];
-  console.log(
-    [
-      `[autoscaling] time scale ${TIME_SCALE}; ${TASKS} tasks published in ${s(figures.publishMs)}; ` +
-        `drained in ${s(figures.drainMs)}; peak reached at +${s((peakAt ?? 0) - figures.published)}; ` +
-        `back to min at +${s((changes.at(-1)?.[0] ?? 0) - figures.published)}; ${syncs.length} syncs`,
-      ...lines,
-    ].join('\n'),
-  );
 }

@@ -79,6 +79,21 @@ export class HpaController {
       .map((s): [number, number, number] => [s.t, s.replicas, s.desired]);
   }
 
+  /**
+   * Every change as a line: time since `since` (ms, on the controller's clock), from → to, and
+   * the signals of that sync (metric 0 summed as the backlog, the others' largest as the age).
+   */
+  timeline(since: number): string[] {
+    return this.changes().map(([t, from, to]) => {
+      const sync = this.syncs.find((x) => x.t === t)!;
+      const [backlog = [], ...ages] = sync.metrics;
+      const sum = backlog.reduce((a, b) => a + b, 0);
+      const age = Math.max(0, ...ages.flatMap((a) => a ?? []));
+      const at = `+${((t - since) / 1000).toFixed(1)} s`.padStart(8);
+      return `  ${at}  ${String(from).padStart(2)} → ${String(to).padEnd(2)}  backlog ${sum}, oldest ${age.toFixed(1)} s, ready ${sync.ready}`;
+    });
+  }
+
   private async run(): Promise<void> {
     const { syncMs } = this.options;
     let next = Date.now();
