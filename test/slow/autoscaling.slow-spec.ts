@@ -180,7 +180,7 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
     const state = (): string =>
       `${executed()}/${TASKS} executed, ${controller.replicas} replicas, ${fleet.live} live; ` +
       `changes:\n${controller.timeline(published).join('\n')}`;
-    await until(() => executed() === TASKS, 150_000, state);
+    await until(() => executed() === TASKS, 240_000, state);
     const drainMs = controller.elapsed() - published;
 
     // Back to minReplicas, every terminated pod gone, then a quiet tail of two windows.
