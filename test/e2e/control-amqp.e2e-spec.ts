@@ -1,49 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
-import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient, TaskClient } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
-import { createControlApp } from '../support/control-app.js';
-import {
-  celeryCli,
-  eventually,
-  killChild,
-  PythonEventReceiver,
-  startPythonWorker,
-} from '../support/control-python.js';
+import { celeryCli } from '../support/control-python.js';
+import { ControlCluster, controlNames } from '../support/control-cluster.js';
 
 // Celery's pidbox and celeryev exchanges are global per vhost: this file gets its own vhost.
-const suffix = randomUUID().slice(0, 8);
-const NODE = `node-${suffix}@${hostname()}`;
-const PY = `py-${suffix}@${hostname()}`;
-const NODE_QUEUE = `control-node-${suffix}`;
-const PY_QUEUE = `control-py-${suffix}`;
+const names = controlNames();
+const { node: NODE, py: PY, nodeQueue: NODE_QUEUE } = names;
 
 let vhost: AmqpTestVhost;
-let app: INestApplicationContext;
-let python: ChildProcess | undefined;
-let receiver: PythonEventReceiver | undefined;
-let client: ControlClient;
+let cluster: ControlCluster;
 
 beforeAll(async () => {
   vhost = await createTestVhost('celeriac-control');
-  python = startPythonWorker(vhost.url, PY_QUEUE, PY);
-  receiver = new PythonEventReceiver(vhost.url);
-  app = await createControlApp(vhost.url, NODE_QUEUE, NODE);
-  client = await ControlClient.connect(vhost.url);
-  await eventually(
-    async () => PY in (await client.ping({ destination: [PY], timeout: 500 })),
-    30_000,
-    'the Python worker to answer ping',
-  );
+  cluster = await ControlCluster.start(vhost.url, names);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await app?.close();
-  await Promise.all([killChild(python), receiver?.stop()]);
+  await cluster?.close();
   await vhost?.dispose();
 });
 
@@ -69,10 +44,12 @@ describe('Celery tooling sees a Celeriac worker on RabbitMQ', () => {
   });
 
   it('a Python event receiver sees heartbeats and task events from the Node worker', async () => {
-    await receiver!.waitFor((e) => e.hostname === NODE && e.type === 'worker-heartbeat');
-    const result = await app.get(TaskClient).send('node.echo', ['hi'], {}, { queue: NODE_QUEUE });
+    await cluster.receiver.waitFor((e) => e.hostname === NODE && e.type === 'worker-heartbeat');
+    const result = await cluster.app
+      .get(TaskClient)
+      .send('node.echo', ['hi'], {}, { queue: NODE_QUEUE });
     await expect(result.get({ timeout: 10_000 })).resolves.toBe('hi');
-    const succeeded = await receiver!.waitFor(
+    const succeeded = await cluster.receiver.waitFor(
       (e) => e.type === 'task-succeeded' && e.uuid === result.id,
     );
     expect(succeeded).toMatchObject({ hostname: NODE, result: "'hi'" });
@@ -81,18 +58,21 @@ describe('Celery tooling sees a Celeriac worker on RabbitMQ', () => {
 
 describe('ControlClient on RabbitMQ', () => {
   it('pings and inspects a Python worker and a Node worker', async () => {
-    const pongs = await client.ping({ timeout: 1500 });
+    const pongs = await cluster.client.ping({ timeout: 1500 });
     expect(pongs[PY]).toEqual({ ok: 'pong' });
     expect(pongs[NODE]).toEqual({ ok: 'pong' });
-    const stats = await client.stats({ destination: [PY, NODE], timeout: 3000 });
+    const stats = await cluster.client.stats({ destination: [PY, NODE], timeout: 3000 });
     expect(stats[PY]).toHaveProperty('broker');
     expect(stats[NODE]).toHaveProperty('total');
-    const revoked = await client.revoke(randomUUID(), { destination: [PY, NODE], timeout: 3000 });
+    const revoked = await cluster.client.revoke(randomUUID(), {
+      destination: [PY, NODE],
+      timeout: 3000,
+    });
     expect(Object.keys(revoked).sort()).toEqual([NODE, PY].sort());
   });
 
   it('the module-injected ControlClient shares the broker connection', async () => {
-    const injected = app.get(ControlClient);
+    const injected = cluster.app.get(ControlClient);
     expect((await injected.ping({ destination: [NODE, PY], timeout: 3000 }))[PY]).toEqual({
       ok: 'pong',
     });

@@ -1,49 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
-import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, TaskClient, WorkerService } from 'celeriac';
+import { TaskClient, WorkerService } from 'celeriac';
+import { celeryCli, eventually } from '../support/control-python.js';
 import { createControlApp } from '../support/control-app.js';
-import {
-  celeryCli,
-  eventually,
-  killChild,
-  PythonEventReceiver,
-  startPythonWorker,
-} from '../support/control-python.js';
+import { ControlCluster, controlNames } from '../support/control-cluster.js';
 
 // Celery's pidbox and celeryev names are global per Redis database: this file owns db 13.
 const DB = 13;
 const BROKER = `redis://127.0.0.1:6379/${DB}`;
-const suffix = randomUUID().slice(0, 8);
-const NODE = `node-${suffix}@${hostname()}`;
-const PY = `py-${suffix}@${hostname()}`;
-const NODE_QUEUE = `control-node-${suffix}`;
-const PY_QUEUE = `control-py-${suffix}`;
+const names = controlNames();
+const { suffix, node: NODE, py: PY, nodeQueue: NODE_QUEUE } = names;
 
-let app: INestApplicationContext;
-let python: ChildProcess | undefined;
-let receiver: PythonEventReceiver | undefined;
-let client: ControlClient;
+let cluster: ControlCluster;
 
 beforeAll(async () => {
-  python = startPythonWorker(BROKER, PY_QUEUE, PY, BROKER);
-  receiver = new PythonEventReceiver(BROKER);
-  app = await createControlApp(BROKER, NODE_QUEUE, NODE);
-  client = await ControlClient.connect(BROKER);
-  await eventually(
-    async () => PY in (await client.ping({ destination: [PY], timeout: 500 })),
-    30_000,
-    'the Python worker to answer ping',
-  );
+  cluster = await ControlCluster.start(BROKER, names, BROKER);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await app?.close();
-  await Promise.all([killChild(python), receiver?.stop()]);
+  await cluster?.close();
   const redis = new Redis(BROKER);
   const keys = await redis.keys(`*${suffix}*`);
   if (keys.length) await redis.del(...keys);
@@ -72,14 +49,16 @@ describe('Celery tooling sees a Celeriac worker on Redis', () => {
   });
 
   it('a Python event receiver sees heartbeats and task events from the Node worker', async () => {
-    await receiver!.waitFor((e) => e.hostname === NODE && e.type === 'worker-heartbeat');
-    const result = await app.get(TaskClient).send('node.echo', ['hi'], {}, { queue: NODE_QUEUE });
+    await cluster.receiver.waitFor((e) => e.hostname === NODE && e.type === 'worker-heartbeat');
+    const result = await cluster.app
+      .get(TaskClient)
+      .send('node.echo', ['hi'], {}, { queue: NODE_QUEUE });
     await expect(result.get({ timeout: 10_000 })).resolves.toBe('hi');
-    const received = await receiver!.waitFor(
+    const received = await cluster.receiver.waitFor(
       (e) => e.type === 'task-received' && e.uuid === result.id,
     );
     expect(received).toMatchObject({ hostname: NODE, name: 'node.echo', args: "('hi',)" });
-    const succeeded = await receiver!.waitFor(
+    const succeeded = await cluster.receiver.waitFor(
       (e) => e.type === 'task-succeeded' && e.uuid === result.id,
     );
     expect(succeeded).toMatchObject({ hostname: NODE, result: "'hi'" });
@@ -97,12 +76,14 @@ describe('Task events default to off, as in Celery without -E', () => {
       await expect(first.get({ timeout: 10_000 })).resolves.toBe('quiet');
       // A heartbeat sent after the task settled: any task event would have been published first.
       const settledAt = Date.now() / 1000;
-      await receiver!.waitFor(
+      await cluster.receiver.waitFor(
         (e) =>
           e.hostname === node && e.type === 'worker-heartbeat' && Number(e.timestamp) > settledAt,
       );
       expect(
-        receiver!.events.filter((e) => e.hostname === node && String(e.type).startsWith('task-')),
+        cluster.receiver.events.filter(
+          (e) => e.hostname === node && String(e.type).startsWith('task-'),
+        ),
       ).toEqual([]);
 
       expect(await celeryCli(BROKER, 'control', 'enable_events', '-d', node)).toContain(
@@ -110,13 +91,13 @@ describe('Task events default to off, as in Celery without -E', () => {
       );
       const second = await tasks.send('node.echo', ['loud'], {}, { queue });
       await expect(second.get({ timeout: 10_000 })).resolves.toBe('loud');
-      await receiver!.waitFor((e) => e.type === 'task-succeeded' && e.uuid === second.id);
+      await cluster.receiver.waitFor((e) => e.type === 'task-succeeded' && e.uuid === second.id);
       const enabledAt = Date.now() / 1000;
-      await receiver!.waitFor(
+      await cluster.receiver.waitFor(
         (e) =>
           e.hostname === node && e.type === 'worker-heartbeat' && Number(e.timestamp) > enabledAt,
       );
-      const types = receiver!.events
+      const types = cluster.receiver.events
         .filter((e) => e.hostname === node && String(e.type).startsWith('task-'))
         .map((e) => e.type);
       expect(types).toEqual(['task-received', 'task-started', 'task-succeeded']);
@@ -128,21 +109,21 @@ describe('Task events default to off, as in Celery without -E', () => {
 
 describe('ControlClient on Redis', () => {
   it('pings and inspects a Python worker and a Node worker', async () => {
-    const pongs = await client.ping({ timeout: 1500 });
+    const pongs = await cluster.client.ping({ timeout: 1500 });
     expect(pongs[PY]).toEqual({ ok: 'pong' });
     expect(pongs[NODE]).toEqual({ ok: 'pong' });
-    const stats = await client.stats({ destination: [PY, NODE], timeout: 3000 });
+    const stats = await cluster.client.stats({ destination: [PY, NODE], timeout: 3000 });
     expect(stats[PY]).toHaveProperty('broker');
     expect(stats[NODE]).toHaveProperty('total');
-    const registered = await client.registered({ destination: [PY, NODE], timeout: 3000 });
+    const registered = await cluster.client.registered({ destination: [PY, NODE], timeout: 3000 });
     expect(registered[PY]).toContain('py.add');
     expect(registered[NODE]).toContain('node.echo');
-    const active = await client.active({ destination: [NODE], timeout: 2000 });
+    const active = await cluster.client.active({ destination: [NODE], timeout: 2000 });
     expect(active[NODE]).toEqual([]);
   });
 
   it('revokes on both: the Node worker skips the task and records REVOKED', async () => {
-    const tasks = app.get(TaskClient);
+    const tasks = cluster.app.get(TaskClient);
     const nodeTask = await tasks.send(
       'node.echo',
       ['late'],
@@ -150,14 +131,14 @@ describe('ControlClient on Redis', () => {
       { queue: NODE_QUEUE, countdown: 1.5 },
     );
     const pyTaskId = randomUUID();
-    const replies = await client.revoke([nodeTask.id, pyTaskId], {
+    const replies = await cluster.client.revoke([nodeTask.id, pyTaskId], {
       destination: [PY, NODE],
       timeout: 3000,
     });
     expect(replies[PY]).toEqual({ ok: expect.stringContaining('flagged as revoked') as string });
     expect(replies[NODE]).toEqual({ ok: expect.stringContaining('flagged as revoked') as string });
     await eventually(async () => (await nodeTask.state()) === 'REVOKED', 10_000, 'REVOKED');
-    const revoked = await client.inspect<string[]>(
+    const revoked = await cluster.client.inspect<string[]>(
       'revoked',
       {},
       { destination: [PY], timeout: 2000 },
@@ -166,9 +147,13 @@ describe('ControlClient on Redis', () => {
   });
 
   it('a remote shutdown stops the Node worker and it goes offline', async () => {
-    await client.shutdown({ destination: [NODE] });
-    await eventually(async () => !app.get(WorkerService).running, 10_000, 'the worker to stop');
-    await receiver!.waitFor((e) => e.hostname === NODE && e.type === 'worker-offline');
-    expect(await client.ping({ destination: [NODE], timeout: 500 })).toEqual({});
+    await cluster.client.shutdown({ destination: [NODE] });
+    await eventually(
+      async () => !cluster.app.get(WorkerService).running,
+      10_000,
+      'the worker to stop',
+    );
+    await cluster.receiver.waitFor((e) => e.hostname === NODE && e.type === 'worker-offline');
+    expect(await cluster.client.ping({ destination: [NODE], timeout: 500 })).toEqual({});
   });
 });

@@ -1,17 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe } from 'vitest';
-import {
-  CreateTaskResult1767225600001,
-  TaskGroupResult,
-  TaskResult,
-  TypeOrmResultBackend,
-  CreateTaskOutbox1767225600000,
-  AddTaskOutboxTraceContext1780272000000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { TypeOrmResultBackend } from 'celeriac/typeorm';
 import { describeResultBackendConformance } from 'celeriac/conformance';
 import { outboxScenarios } from '../support/outbox-scenarios.js';
-import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
+import { dropMariaDb, openMigratedMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
 /**
  * The outbox and the database result backend on MariaDB (10.6+: `FOR UPDATE SKIP LOCKED`),
@@ -21,15 +13,7 @@ const database = uniqueDatabase('outbox');
 let dataSource: DataSource;
 
 beforeAll(async () => {
-  dataSource = await openMariaDb(database, {
-    entities: [TaskOutbox, TaskResult, TaskGroupResult],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      CreateTaskResult1767225600001,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openMigratedMariaDb(database);
 });
 afterAll(async () => {
   await dataSource?.destroy();

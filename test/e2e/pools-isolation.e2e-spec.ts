@@ -100,6 +100,13 @@ describe('processes pool and recycling', () => {
     expect(killed.exc_message).toEqual([expect.stringContaining('SIGKILL')]);
     const after = await run<Who>('pools.whoami_process');
     expect(after.pid).not.toBe(process.pid);
+    // What a handler sends from its child process is recorded as the result's children.
+    const fanout = await client.send<string[]>('pools.fanout_process', [2]);
+    const sent = await fanout.get({ timeout: 20_000 });
+    expect((await fanout.children()).map((c) => c.id)).toEqual(sent);
+    const first = client.result(sent[0]!);
+    expect(await first.get({ timeout: 20_000 })).toBe(0);
+    expect((await first.meta())?.parent_id).toBe(fanout.id);
   });
 
   it('recycles an isolate after maxTasksPerChild tasks', async () => {

@@ -145,6 +145,13 @@ describe('threads pool', () => {
     expect(await (await client.send('pools.whoami')).get({ timeout: 10_000 })).toBeTruthy();
   });
 
+  it("records the tasks a handler sent from its thread as the result's children", async () => {
+    const result = await client.send<string[]>('pools.fanout', [3]);
+    const sent = await result.get({ timeout: 20_000 });
+    expect(sent).toHaveLength(3);
+    expect((await result.children()).map((c) => c.id)).toEqual(sent);
+  });
+
   it('stores errors and unencodable values as a clear FAILURE', async () => {
     const failed = await meta((await client.send('pools.fails')).id);
     expect(failed.result).toMatchObject({

@@ -141,6 +141,14 @@ afterAll(async () => {
 
 const message = () => createTaskMessage({ name: 'tls.task', args: [1] });
 
+/** A message published over TLS lands in its queue (purged again). */
+async function expectRoundTrip(broker: RedisBroker): Promise<void> {
+  const queue = `tls-${randomUUID()}`;
+  await broker.publish(message(), { queue });
+  expect(await broker.queueLength(queue)).toBe(1);
+  await broker.purge(queue);
+}
+
 describe('rediss:// (redis-server with TLS)', () => {
   it('an untrusted certificate fails with the TLS cause and what to pass, not a timeout', async () => {
     const broker = new RedisBroker(`rediss://127.0.0.1:${redisPort}/0`, { publishTimeout: 1500 });
@@ -186,10 +194,7 @@ describe('rediss:// (redis-server with TLS)', () => {
     try {
       await broker.connect();
       await backend.connect();
-      const queue = `tls-${randomUUID()}`;
-      await broker.publish(message(), { queue });
-      expect(await broker.queueLength(queue)).toBe(1);
-      await broker.purge(queue);
+      await expectRoundTrip(broker);
     } finally {
       await broker.close();
       await backend.close();
@@ -207,10 +212,7 @@ describe('rediss:// (redis-server with TLS)', () => {
     });
     try {
       await broker.connect();
-      const queue = `tls-${randomUUID()}`;
-      await broker.publish(message(), { queue });
-      expect(await broker.queueLength(queue)).toBe(1);
-      await broker.purge(queue);
+      await expectRoundTrip(broker);
     } finally {
       await broker.close();
     }

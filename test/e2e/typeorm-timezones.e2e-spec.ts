@@ -3,13 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTaskResult1767225600001 } from 'celeriac/typeorm';
-import { TaskGroupResult } from 'celeriac/typeorm';
-import { TaskResult } from 'celeriac/typeorm';
-import { CreateTaskOutbox1767225600000 } from 'celeriac/typeorm';
-import { TaskOutbox } from 'celeriac/typeorm';
-import { AddTaskOutboxTraceContext1780272000000 } from 'celeriac/typeorm';
-import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
+import { dropMariaDb, openMigratedMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
 /**
  * MariaDB DATETIME has no time zone, and mysql2 writes Dates in the process's zone by default.
@@ -30,15 +24,7 @@ async function side(zone: string, ...args: string[]): Promise<Record<string, unk
 }
 
 beforeAll(async () => {
-  dataSource = await openMariaDb(database, {
-    entities: [TaskOutbox, TaskResult, TaskGroupResult],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      CreateTaskResult1767225600001,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openMigratedMariaDb(database);
 });
 afterAll(async () => {
   await dataSource?.destroy();

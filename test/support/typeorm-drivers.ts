@@ -30,9 +30,8 @@ export async function openTestDatabase(
   entities: Array<EntitySchema | (new () => object)> = [],
 ): Promise<TestDatabase> {
   const all = [ItemSchema, ...entities];
-  if (driver === 'postgres') {
-    const schema = uniqueSchema('tx');
-    const dataSource = await openSchemaDataSource(schema, { entities: all, schema });
+  if (driver !== 'sqljs') {
+    const { dataSource, drop } = await openServerDatabase(driver, all);
     await dataSource.synchronize();
     return {
       driver,
@@ -40,25 +39,26 @@ export async function openTestDatabase(
       concurrent: true,
       dispose: async () => {
         await dataSource.destroy();
-        await dropSchema(schema);
-      },
-    };
-  }
-  if (driver === 'mariadb') {
-    const database = uniqueDatabase('tx');
-    const dataSource = await openMariaDb(database, { entities: all });
-    await dataSource.synchronize();
-    return {
-      driver,
-      dataSource,
-      concurrent: true,
-      dispose: async () => {
-        await dataSource.destroy();
-        await dropMariaDb(database);
+        await drop();
       },
     };
   }
   const dataSource = new DataSource({ type: 'sqljs', entities: all, synchronize: true });
   await dataSource.initialize();
   return { driver, dataSource, concurrent: false, dispose: () => dataSource.destroy() };
+}
+
+/** A fresh PostgreSQL schema or MariaDB database, and how to drop it. */
+async function openServerDatabase(
+  driver: 'postgres' | 'mariadb',
+  entities: Array<EntitySchema | (new () => object)>,
+): Promise<{ dataSource: DataSource; drop: () => Promise<void> }> {
+  if (driver === 'postgres') {
+    const schema = uniqueSchema('tx');
+    const dataSource = await openSchemaDataSource(schema, { entities, schema });
+    return { dataSource, drop: () => dropSchema(schema) };
+  }
+  const database = uniqueDatabase('tx');
+  const dataSource = await openMariaDb(database, { entities });
+  return { dataSource, drop: () => dropMariaDb(database) };
 }

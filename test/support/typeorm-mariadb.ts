@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  CreateTaskResult1767225600001,
+  TaskGroupResult,
+  TaskOutbox,
+  TaskResult,
+} from 'celeriac/typeorm';
 
 /** The loopback MariaDB (root, no password); tests isolate themselves with a database each. */
 const BASE = {
@@ -40,6 +48,20 @@ export async function openMariaDb(
   });
   await ds.initialize();
   return ds;
+}
+
+/** Create `database` with Celeriac's outbox and result tables, made by their migrations. */
+export async function openMigratedMariaDb(database: string): Promise<DataSource> {
+  const dataSource = await openMariaDb(database, {
+    entities: [TaskOutbox, TaskResult, TaskGroupResult],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      CreateTaskResult1767225600001,
+    ],
+  });
+  await dataSource.runMigrations();
+  return dataSource;
 }
 
 /** Drop a database made by openMariaDb. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { threadId } from 'node:worker_threads';
-import { Task, TaskContext } from 'celeriac';
+import { Task, TaskClient, TaskContext } from 'celeriac';
 
 /** Memory a `pools.hog` task keeps alive in its isolate (memory recycling). */
 const retained: number[][] = [];
@@ -14,6 +14,12 @@ function spin(ms: number): void {
   }
 }
 
+async function fanout(client: TaskClient, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await client.send('pools.short', [i])).id);
+  return ids;
+}
+
 function whoami(): { thread: number; pid: number; served: number } {
   return { thread: threadId, pid: process.pid, served: ++served };
 }
@@ -21,7 +27,10 @@ function whoami(): { thread: number; pid: number; served: number } {
 /** Tasks of the isolate-pool fixture: CPU-bound, limited, crashing, context-reading. */
 @Injectable()
 export class PoolTasks {
-  constructor(private readonly ctx: TaskContext) {}
+  constructor(
+    private readonly ctx: TaskContext,
+    private readonly client: TaskClient,
+  ) {}
 
   @Task('pools.noop', { pool: 'threads' })
   noop(): null {
@@ -48,6 +57,17 @@ export class PoolTasks {
   spinProcess(ms: number): { thread: number; pid: number; served: number } {
     spin(ms);
     return whoami();
+  }
+
+  /** Sends `pools.short` n times from the isolate; returns the ids (the result's children). */
+  @Task('pools.fanout', { pool: 'threads' })
+  fanout(n: number): Promise<string[]> {
+    return fanout(this.client, n);
+  }
+
+  @Task('pools.fanout_process', { pool: 'processes' })
+  fanoutProcess(n: number): Promise<string[]> {
+    return fanout(this.client, n);
   }
 
   @Task('pools.short', { pool: 'inline' })

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from './producer/task.client.js';
 import { TaskDispatcher } from './producer/task.dispatcher.js';
 import { CanvasApplier } from './producer/canvas/canvas.applier.js';
+import { SignaturePublisher } from './producer/canvas/signature.publisher.js';
 import { TaskExplorer } from './tasks/task.explorer.js';
 import { TaskMetadataAccessor } from './tasks/task-metadata.accessor.js';
 import { TaskRegistry } from './tasks/task.registry.js';
@@ -61,6 +62,7 @@ const exported = [
     TaskExplorer,
     TaskRouter,
     TaskDispatcher,
+    SignaturePublisher,
     CanvasApplier,
     ResultRecorder,
     TaskExecutor,

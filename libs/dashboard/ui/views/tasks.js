@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { getJson, time } from '../api.js';
 import { useLive } from '../hooks.js';
+import { DataTable, ErrorAlert } from '../components.js';
 
 const STATES = [
   '',
@@ -15,6 +16,7 @@ const STATES = [
   'REJECTED',
 ];
 const PAGE = 100;
+const COLUMNS = ['Task', 'Name', 'State', 'Args', 'Worker', 'Received', 'Runtime'];
 
 function matches(task, filter) {
   const has = (value, part) => value != null && value.toLowerCase().includes(part.toLowerCase());
@@ -91,39 +93,27 @@ export function TasksView({ store }) {
         <label>Since <input type="datetime-local" ...${field('from')} /></label>
         <button type="submit">Search</button>
       </form>
-      ${error && html`<p role="alert" class="error">${error}</p>`}
-      <table class="tasks">
-        <caption>
-          ${found ? `${found.total} matching in the dashboard's history; newest first` : 'Loading…'}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            <th scope="col">Name</th>
-            <th scope="col">State</th>
-            <th scope="col">Args</th>
-            <th scope="col">Worker</th>
-            <th scope="col">Received</th>
-            <th scope="col">Runtime</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows.map(
-            (t) =>
-              html`<tr key=${t.uuid} data-task-id=${t.uuid} data-state=${t.state}>
-                <td>
-                  <a href=${`#/tasks/${t.uuid}`}><code>${t.uuid.slice(0, 8)}</code></a>
-                </td>
-                <td>${t.name ?? '–'}</td>
-                <td><span class=${`badge s-${t.state}`}>${t.state}</span></td>
-                <td class="args"><code>${t.args ?? ''}</code></td>
-                <td>${t.worker ?? '–'}</td>
-                <td>${time(t.received ?? t.sent)}</td>
-                <td>${t.runtime != null ? `${(t.runtime * 1000).toFixed(1)} ms` : '–'}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      <${ErrorAlert} error=${error} />
+      <${DataTable}
+        className="tasks"
+        caption=${found ? `${found.total} matching in the dashboard's history; newest first` : 'Loading…'}
+        columns=${COLUMNS}
+      >
+        ${rows.map(
+          (t) =>
+            html`<tr key=${t.uuid} data-task-id=${t.uuid} data-state=${t.state}>
+              <td>
+                <a href=${`#/tasks/${t.uuid}`}><code>${t.uuid.slice(0, 8)}</code></a>
+              </td>
+              <td>${t.name ?? '–'}</td>
+              <td><span class=${`badge s-${t.state}`}>${t.state}</span></td>
+              <td class="args"><code>${t.args ?? ''}</code></td>
+              <td>${t.worker ?? '–'}</td>
+              <td>${time(t.received ?? t.sent)}</td>
+              <td>${t.runtime != null ? `${(t.runtime * 1000).toFixed(1)} ms` : '–'}</td>
+            </tr>`,
+        )}
+      </${DataTable}>
     </section>
   `;
 }

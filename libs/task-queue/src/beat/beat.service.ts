@@ -10,7 +10,6 @@ import {
 import type { Subscription } from 'rxjs';
 import type {
   BeatLease,
-  PendingFire,
   ScheduleClaim,
   ScheduleStore,
   StoredSchedule,
@@ -22,6 +21,7 @@ import { BeatLeaseLoop } from './beat-lease.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
 import { FireHeap } from './fire-heap.js';
+import { FireSender } from './fire-sender.js';
 import { buildClaim } from './claim-builder.js';
 import { fireJitter } from './task-id.js';
 
@@ -37,8 +37,8 @@ const LOOKAHEAD_MS = 50;
 /**
  * The beat of this process: competes for the lease; as leader, keeps every schedule's next
  * fire in a min-heap, sleeps until the earliest is due, claims the due fires in one fenced
- * store step, publishes them and confirms them. Edits arrive pushed by the store and touch
- * only the schedule they name.
+ * store step and hands them to the {@link FireSender}, which publishes each at its instant
+ * and confirms it. Edits arrive pushed by the store and touch only the schedule they name.
  * @publicApi
  */
 @Injectable()
@@ -47,6 +47,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly heap = new FireHeap();
   private readonly schedules = new Map<string, StoredSchedule>();
   private readonly lease: BeatLeaseLoop;
+  private readonly fires: FireSender;
   private changes?: Subscription;
   private timer?: NodeJS.Timeout;
   private timerDue = Infinity;
@@ -64,6 +65,9 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       acquired: (lease) => void this.becomeLeader(lease),
       lost: (lease) => this.stepDown(lease),
     });
+    this.fires = new FireSender(store, this.lease, publisher, events, (name) =>
+      this.schedules.get(name),
+    );
   }
 
   /** Whether this instance is the leader now. */
@@ -114,7 +118,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       this.heap.clear();
       this.schedules.clear();
       for (const stored of all) this.track(stored);
-      await this.publishPending(pending, true);
+      await this.fires.sendPending(pending);
       this.arm();
     } catch (error) {
       this.logger.error(`Beat could not load the schedules: ${describeThrownLine(error)}`);
@@ -252,73 +256,8 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
           state: { ...claim.state, rev: claim.rev + 1 },
         });
         // Not awaited: each fire waits for its instant; the next claims go on meanwhile.
-        if (claim.fires.length) void this.publishFires(claim.fires, false);
+        if (claim.fires.length) void this.fires.send(claim.fires, false);
       });
     }
-  }
-
-  private async publishFires(fires: PendingFire[], republished: boolean): Promise<void> {
-    const done: PendingFire[] = [];
-    await Promise.all(
-      fires.map(async (fire) => {
-        let stored = this.schedules.get(fire.name);
-        if (!stored) return void done.push(fire); // removed meanwhile: drop it
-        const due =
-          fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
-        const wait = due - Date.now();
-        if (wait > 0) {
-          await new Promise((resolve) => setTimeout(resolve, wait));
-          stored = this.schedules.get(fire.name) ?? stored;
-        }
-        try {
-          await this.publisher.publish(stored.definition, fire);
-          done.push(fire);
-          if (this.events.listened) {
-            const publishedAt = Date.now();
-            this.events.emit({
-              type: 'fired',
-              name: fire.name,
-              task: stored.definition.task,
-              taskId: fire.taskId,
-              scheduledAt: fire.scheduledAt,
-              publishedAt,
-              lateness: publishedAt - due,
-              republished,
-            });
-          }
-        } catch (error) {
-          this.logger.error(
-            `Beat could not publish ${fire.name}[${fire.taskId}]: ${describeThrownLine(error)}`,
-          );
-          this.events.emit({
-            type: 'publish-failed',
-            name: fire.name,
-            taskId: fire.taskId,
-            error: describeThrownLine(error),
-          });
-        }
-      }),
-    );
-    if (done.length) await this.store.confirm(done).catch(() => undefined);
-    const failed = fires.filter((fire) => !done.includes(fire));
-    if (failed.length) this.retryLater(failed);
-  }
-
-  /** Publish failed fires again in a second, while still the leader (same task ids). */
-  private retryLater(fires: PendingFire[]): void {
-    const token = this.lease.lease?.token;
-    setTimeout(() => {
-      if (token !== undefined && this.lease.lease?.token === token) {
-        void this.publishFires(fires, true);
-      }
-    }, 1000).unref();
-  }
-
-  private async publishPending(pending: PendingFire[], republished: boolean): Promise<void> {
-    if (!pending.length) return;
-    this.logger.log(
-      `Beat publishes ${pending.length} fire(s) claimed but not confirmed by an earlier leader.`,
-    );
-    await this.publishFires(pending, republished);
   }
 }

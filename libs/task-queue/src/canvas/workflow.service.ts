@@ -1,8 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import { TaskRegistry } from '../tasks/task.registry.js';
-import { TaskRouter } from '../producer/task.router.js';
-import type { Broker } from '../contracts/broker.interface.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type {
   ResultBackend,
   SerializedError,
@@ -12,12 +8,11 @@ import type { SignatureDict } from '../contracts/task-message.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
-import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import { getResultBackendToken } from '../utils/tokens.js';
 import { applyCallbacks } from './callbacks.step.js';
 import { failRemainingChain } from './chain-failure.step.js';
 import { continueChain } from './chain.step.js';
 import type { ChordJoinCapable } from '../contracts/chord-join.interface.js';
-import { resolveChordJoin } from '../producer/canvas/chord-join.resolver.js';
 import { ChordStep } from './chord.step.js';
 import { applyErrbacks } from './errbacks.step.js';
 import { outcomeMeta } from './outcome-meta.js';
@@ -29,7 +24,6 @@ import {
   type ApplyCall,
   type ParentTask,
 } from '../producer/canvas/signature.js';
-import { TASK_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import type { RunningTask } from '../tasks/task-context.storage.js';
 import type { ResultTuple } from '../results/chord-parts.js';
@@ -43,29 +37,15 @@ import type { ResultTuple } from '../results/chord-parts.js';
 @Injectable()
 export class WorkflowService {
   private readonly logger = new Logger('TaskQueue');
-  private readonly publisher: SignaturePublisher;
   private readonly chord: ChordStep;
   /** The chord join of the configured backend (null: chords cannot complete). */
   readonly chordJoin: ChordJoinCapable | null;
 
   constructor(
-    @Inject(getBrokerToken()) broker: Broker,
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
-    @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
-    router: TaskRouter,
-    registry: TaskRegistry,
-    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
+    private readonly publisher: SignaturePublisher,
   ) {
-    this.chordJoin = resolveChordJoin(backend, config.resultExpires);
-    this.publisher = new SignaturePublisher({
-      broker,
-      backend,
-      router,
-      registry,
-      config,
-      chordJoin: this.chordJoin,
-      instrumentation,
-    });
+    this.chordJoin = publisher.chordJoin;
     this.chord = new ChordStep(this.publisher, this.chordJoin, (meta) => this.store(meta));
   }
 

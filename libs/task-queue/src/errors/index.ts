@@ -19,3 +19,4 @@ export * from './unserializable-value.error.js';
 export * from './task-arguments.error.js';
 export * from './worker-lost.error.js';
 export * from './isolated-task.error.js';
+export * from './group-store-unsupported.error.js';

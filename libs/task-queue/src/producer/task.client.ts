@@ -16,7 +16,7 @@ import type { SignatureOptions } from './canvas/signature-options.js';
 import { isGroupStore } from '../contracts/group-store.interface.js';
 import { resultFromTuple } from '../results/async-result.js';
 import type { GroupResult } from '../results/group-result.js';
-import { ResultBackendError } from '../errors/result-backend.error.js';
+import { GroupStoreUnsupportedError } from '../errors/group-store-unsupported.error.js';
 
 /**
  * The injectable entry point for producers.
@@ -101,9 +101,7 @@ export class TaskClient {
   ): Promise<GroupResult<R> | null> {
     const backend = this.dispatcher.backendOf();
     if (!isGroupStore(backend)) {
-      throw new ResultBackendError(
-        `restoreGroup() needs a result backend that stores groups (redis or memory), not ${backend?.kind ?? 'none'}.`,
-      );
+      throw new GroupStoreUnsupportedError(backend?.kind ?? 'none', 'restoreGroup()');
     }
     const saved = await backend.restoreGroup(groupId);
     if (!saved) return null;

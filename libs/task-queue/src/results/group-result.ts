@@ -1,6 +1,6 @@
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import { isGroupStore } from '../contracts/group-store.interface.js';
-import { ResultBackendError } from '../errors/result-backend.error.js';
+import { GroupStoreUnsupportedError } from '../errors/group-store-unsupported.error.js';
 import type { AsyncResult, GetOptions } from './async-result.js';
 import type { ResultTuple } from './chord-parts.js';
 
@@ -54,14 +54,14 @@ export class GroupResult<R extends readonly unknown[] = unknown[]> {
   }
 
   /**
-   * Store the group (`celery-taskset-meta-<id>` on Redis) so any process, Node or Python, can
-   * restore it by id: `TaskClient.restoreGroup(id)`, Python's `GroupResult.restore(id)`.
+   * Store the group (`celery-taskset-meta-<id>` on Redis, a `task_group_result` row with
+   * `typeorm`, the process with `memory`) so another process can restore it by id:
+   * `TaskClient.restoreGroup(id)`, or Python's `GroupResult.restore(id)` on Redis. Throws
+   * {@link GroupStoreUnsupportedError} on `rpc://`, as Celery's rpc backend cannot save groups.
    */
   async save(): Promise<void> {
     if (!isGroupStore(this.backend)) {
-      throw new ResultBackendError(
-        `GroupResult.save() needs a result backend that stores groups (redis or memory), not ${this.backend?.kind ?? 'none'}.`,
-      );
+      throw new GroupStoreUnsupportedError(this.backend?.kind ?? 'none', 'GroupResult.save()');
     }
     await this.backend.saveGroup(
       this.id,

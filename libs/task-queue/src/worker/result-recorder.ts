@@ -7,7 +7,6 @@ import type {
 } from '../contracts/result-backend.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
-import { celeryNow, encodeJson } from '../protocol/json-codec.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
@@ -15,6 +14,8 @@ import type { ResultTuple } from '../results/chord-parts.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskAbort } from './lazy-abort.js';
 import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
+import { explainUnencodable, isEncodingError, unencodableTopLevel } from './result-encodability.js';
+import { buildTaskMeta, type MetaRequest } from './task-meta.builder.js';
 
 /** How long a worker keeps retrying a result store while the backend is unreachable. */
 const STORE_RETRY_WINDOW_MS = 60_000;
@@ -78,7 +79,7 @@ export class ResultRecorder {
   }
 
   failure(
-    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    request: MetaRequest,
     hostname: string,
     error: unknown,
     abort?: TaskAbort,
@@ -92,11 +93,7 @@ export class ResultRecorder {
     await this.store(request, hostname, 'RETRY', serializeError(error), errorTraceback(error));
   }
 
-  async revoked(
-    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
-    hostname: string,
-    reason: string,
-  ): Promise<void> {
+  async revoked(request: MetaRequest, hostname: string, reason: string): Promise<void> {
     const error: SerializedError = {
       exc_type: 'TaskRevokedError',
       exc_message: [reason],
@@ -120,7 +117,7 @@ export class ResultRecorder {
    * (given `retry` options) are retried while the backend is unreachable.
    */
   private store(
-    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    request: MetaRequest,
     hostname: string,
     status: TaskState,
     result: unknown,
@@ -129,7 +126,8 @@ export class ResultRecorder {
   ): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
     if (!backend) return Promise.resolve(true);
-    const meta = this.metaOf(request, hostname, status, result, traceback, true);
+    const extended = this.config.resultExtended;
+    const meta = buildTaskMeta(request, hostname, status, result, traceback, extended, true);
     if (final?.children) meta.children = final.children;
     const context = request.replyTo
       ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
@@ -141,39 +139,6 @@ export class ResultRecorder {
           ? this.storeFailed(backend, request, hostname, meta, context, error, final)
           : this.logStoreError(backend, meta, error),
     );
-  }
-
-  private metaOf(
-    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
-    hostname: string,
-    status: TaskState,
-    result: unknown,
-    traceback: string | null,
-    withArgs: boolean,
-  ): TaskMeta {
-    const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
-    const meta: TaskMeta = {
-      task_id: request.id,
-      status,
-      result,
-      traceback,
-      children: [],
-      // Python 5.2 reads fraction digits as microseconds: write six of them.
-      date_done: ready ? celeryNow() : null,
-      group_id: request.group ?? null,
-      parent_id: request.parentId ?? null,
-    };
-    if (this.config.resultExtended) {
-      Object.assign(meta, {
-        name: request.name ?? null,
-        args: withArgs ? (request.args ?? null) : null,
-        kwargs: withArgs ? (request.kwargs ?? null) : null,
-        worker: hostname,
-        retries: request.retries ?? 0,
-        queue: request.queue ?? null,
-      });
-    }
-    return meta;
   }
 
   private logStoreError(
@@ -193,7 +158,7 @@ export class ResultRecorder {
   /** A final state was not stored: unencodable (store the FAILURE instead) or backend down (retry). */
   private async storeFailed(
     backend: ResultBackend,
-    request: Pick<TaskRequest, 'id'> & Partial<TaskRequest>,
+    request: MetaRequest,
     hostname: string,
     meta: TaskMeta,
     context: StoreContext | undefined,
@@ -204,7 +169,9 @@ export class ResultRecorder {
       const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
       if (why) return why;
       // The arguments (result_extended) cannot be written: store the state without them.
-      const bare = this.metaOf(request, hostname, meta.status, meta.result, meta.traceback, false);
+      const { status, result, traceback } = meta;
+      const extended = this.config.resultExtended;
+      const bare = buildTaskMeta(request, hostname, status, result, traceback, extended, false);
       return attempt(backend, bare, context).then(
         () => true,
         (again: unknown) =>
@@ -277,39 +244,4 @@ function pause(ms: number, abort?: TaskAbort): Promise<boolean> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** An error of encoding the value (ours, or JSON.stringify's in a custom backend). */
-function isEncodingError(error: unknown): boolean {
-  if (error instanceof UnserializableValueError) return true;
-  if (!(error instanceof Error)) return false;
-  return (
-    (error instanceof TypeError && /circular|BigInt|serializ/i.test(error.message)) ||
-    (error instanceof RangeError && /call stack/i.test(error.message))
-  );
-}
-
-/** Why `value` cannot be written as JSON, precisely (the slow encoder's error), or undefined. */
-function explainUnencodable(value: unknown, what: string): UnserializableValueError | undefined {
-  try {
-    encodeJson(value, what);
-    return undefined;
-  } catch (error) {
-    return error instanceof UnserializableValueError ? error : undefined;
-  }
-}
-
-/** A return value JSON has no form for at the top (NaN, ±Infinity, a function, a symbol). */
-function unencodableTopLevel(value: unknown): UnserializableValueError | undefined {
-  switch (typeof value) {
-    case 'number':
-      return Number.isFinite(value)
-        ? undefined
-        : new UnserializableValueError('result', `${value} has no JSON form`, '$');
-    case 'function':
-    case 'symbol':
-      return new UnserializableValueError('result', `a ${typeof value} has no JSON form`, '$');
-    default:
-      return undefined;
-  }
 }

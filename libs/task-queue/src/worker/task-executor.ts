@@ -203,7 +203,7 @@ export class TaskExecutor {
       if (pool) {
         const deliveryInfo = { ...delivery.deliveryInfo, redelivered: delivery.redelivered };
         const limits = limitsOf(request, definition);
-        return pool.run({ request, hostname, deliveryInfo, controller, limits });
+        return pool.run({ request, hostname, deliveryInfo, controller, limits, running });
       }
     }
     const bound = bindArguments(request, definition);

@@ -8,10 +8,7 @@ import {
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
-import type { Broker, Consumer, Delivery } from '../contracts/broker.interface.js';
-import { parseTaskMessage } from '../protocol/task-message.parser.js';
-import type { TaskRequest } from '../protocol/task-request.js';
-import { DEFAULTS } from '../task-queue.constants.js';
+import type { Broker, Consumer } from '../contracts/broker.interface.js';
 import { expandNodename } from '../utils/nodename.js';
 import {
   getBrokerToken,
@@ -23,16 +20,14 @@ import { DeadLetters } from './dead-letter.service.js';
 import { ResultRecorder } from './result-recorder.js';
 import { RevokedTasks } from '../revocation/revoked-tasks.js';
 import { TaskAdmission } from './task-admission.js';
-import { type GuardedDelivery, settleOnce } from './settle-once.js';
-import { receivedEvent, TaskEvents } from '../tasks/task-events.js';
+import { TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { TaskPools } from './pool/task-pools.js';
 import { workerBanner } from './worker-banner.js';
 import { WorkerConnections } from './worker-connections.js';
-import { type Active, type Reserved, WorkerHoldings } from './worker-holdings.js';
-import { LazyAbortController } from './lazy-abort.js';
+import type { WorkerHoldings } from './worker-holdings.js';
+import { WorkerIntake } from './worker-intake.js';
 import { Subject, type Observable } from 'rxjs';
-import { taskLogFields } from '../tasks/task-log-fields.js';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -54,9 +49,8 @@ export class WorkerService
   readonly started$: Observable<void> = this.startedSubject.asObservable();
   private consumer?: Consumer;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
-  private readonly held = new WorkerHoldings((delivery, error) =>
-    this.settleFailed(delivery, error),
-  );
+  private readonly intake: WorkerIntake;
+  private readonly held: WorkerHoldings;
   private admission?: TaskAdmission;
   private shutdownBegun = false;
 
@@ -64,10 +58,10 @@ export class WorkerService
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     @Inject(getBrokerToken()) private readonly broker: Broker,
     private readonly registry: TaskRegistry,
-    private readonly executor: TaskExecutor,
-    private readonly events: TaskEvents,
-    private readonly recorder: ResultRecorder,
-    private readonly deadLetters: DeadLetters,
+    executor: TaskExecutor,
+    events: TaskEvents,
+    recorder: ResultRecorder,
+    deadLetters: DeadLetters,
     private readonly connections: WorkerConnections,
     private readonly revoked: RevokedTasks,
     @Inject(getRateLimitStoreFactoryToken())
@@ -75,6 +69,15 @@ export class WorkerService
     private readonly pools: TaskPools,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
+    this.intake = new WorkerIntake({
+      config,
+      executor,
+      events,
+      recorder,
+      deadLetters,
+      hostname: this.hostname,
+    });
+    this.held = this.intake.held;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -135,7 +138,8 @@ export class WorkerService
     // Isolates boot before the first message is taken (a cold Nest context takes a second).
     await this.pools.start();
     this.state = 'running';
-    this.consumer = await this.broker.consume(queues, (d) => this.onDelivery(d), {
+    this.intake.open(this.admission);
+    this.consumer = await this.broker.consume(queues, this.intake.onDelivery, {
       prefetch: concurrency * prefetch,
     });
     if (this.config.worker.banner) {
@@ -156,6 +160,7 @@ export class WorkerService
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.intake.close();
     try {
       await this.consumer
         ?.cancel()
@@ -181,6 +186,7 @@ export class WorkerService
   async coldShutdown(reason: string): Promise<void> {
     if (this.state === 'running') {
       this.state = 'stopping';
+      this.intake.close();
       await this.consumer?.cancel().catch(() => undefined);
     }
     await Promise.all([this.held.requeueWaiting(), this.requeueActive(reason)]);
@@ -202,143 +208,9 @@ export class WorkerService
     return this.held.snapshot();
   }
 
-  private onDelivery(raw: Delivery): void {
-    const delivery = settleOnce(raw);
-    if (this.state !== 'running') {
-      void delivery.reject(true);
-      return;
-    }
-    let request: TaskRequest;
-    try {
-      request = parseTaskMessage(delivery.message, delivery.deliveryInfo.routingKey);
-    } catch (error) {
-      void this.malformed(delivery, error as Error);
-      return;
-    }
-    if (this.events.listens('task-received')) {
-      this.events.emit(receivedEvent(request, this.hostname, delivery.queue));
-    }
-    const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
-    if (wait > DEFAULTS.etaHoldMs) {
-      // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
-      // timeout duplicates, no loss if this worker dies).
-      void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
-      return;
-    }
-    if (wait > 0) this.holdUntilEta({ delivery, request }, wait);
-    else this.enqueue({ delivery, request });
-  }
-
-  private enqueue(item: Reserved): void {
-    if (this.state !== 'running') {
-      void item.delivery.reject(true);
-      return;
-    }
-    this.held.ready.push(item);
-    this.pump();
-  }
-
-  private pump(): void {
-    while (
-      this.state === 'running' &&
-      this.held.active.size < this.config.worker.concurrency &&
-      this.held.ready.length
-    ) {
-      const item = this.held.ready.shift()!;
-      if (item.admitted || !this.admission?.limited(item.request.name)) this.run(item);
-      else void this.admit(item);
-    }
-    this.held.notifyIfIdle();
-  }
-
-  /** Rate limits: reserve the task's start slot, keep it aside until then (no slot is held). */
-  private async admit(item: Reserved): Promise<void> {
-    this.held.admitting++;
-    try {
-      const wait = await this.admission!.reserve(item.request.name);
-      if (wait > 0) this.hold({ ...item, admitted: true }, wait);
-      else this.enqueue({ ...item, admitted: true });
-    } catch (error) {
-      this.logger.warn(
-        `Rate-limit store unavailable for ${item.request.name}: ${(error as Error).message}. Retrying in 1 s.`,
-      );
-      this.hold(item, 1_000);
-    } finally {
-      this.held.admitting--;
-    }
-  }
-
-  /** Keep a reserved message aside for `ms` (ETA due soon, or rate limited), then queue it. */
-  private hold(item: Reserved, ms: number): void {
-    this.held.hold(item, ms, (released) => this.enqueue(released));
-  }
-
-  /**
-   * An ETA due soon: keep it aside, outside the prefetch window (the broker fetches the
-   * messages behind it meanwhile), and queue it when due. Timers fire in ETA order.
-   */
-  private holdUntilEta(item: Reserved, ms: number): void {
-    item.delivery.setHeld?.(true);
-    this.held.hold(item, ms, (released) => {
-      released.delivery.setHeld?.(false);
-      this.enqueue(released);
-    });
-  }
-
-  private run(item: Reserved): void {
-    const controller = new LazyAbortController();
-    const finish = (): void => {
-      this.held.active.remove(active);
-      this.held.finished(item.request.name);
-      this.pump();
-    };
-    const fail = (error: Error): void => {
-      try {
-        this.logger.error(
-          `Worker error on task ${item.request.id}: ${error.message}`,
-          taskLogFields(item.request),
-          error.stack,
-        );
-      } finally {
-        finish();
-      }
-    };
-    // Listed fields, not a spread of `item`: this runs for every task. `finish` runs in a
-    // later microtask, after `active` is on the list.
-    const active: Active = {
-      delivery: item.delivery,
-      request: item.request,
-      admitted: item.admitted,
-      controller,
-      startedAt: Date.now(),
-      done: this.executor
-        .execute(item.delivery, item.request, this.hostname, controller)
-        .then(finish, fail),
-      slot: -1,
-    };
-    this.held.active.add(active);
-  }
-
-  private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {
-    const id = delivery.message?.headers?.id;
-    this.logger.error(
-      `Rejected a malformed message from "${delivery.queue}" (tag ${delivery.deliveryTag}): ${error.message}`,
-    );
-    if (typeof id === 'string' && id) await this.recorder.failure({ id }, this.hostname, error);
-    await this.deadLetters
-      .deadLetter(delivery, `malformed message: ${error.message}`)
-      .catch((e: Error) => this.settleFailed(delivery, e));
-  }
-
   private async requeueActive(reason: string): Promise<void> {
     const ids = await this.held.requeueActive(reason);
     if (ids.length)
       this.logger.warn(`Requeued ${ids.length} unfinished task(s) (${reason}): ${ids.join(', ')}`);
-  }
-
-  private settleFailed(delivery: GuardedDelivery, error: Error): void {
-    this.logger.error(
-      `Could not settle message ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`,
-    );
   }
 }

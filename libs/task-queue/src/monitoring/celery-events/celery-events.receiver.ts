@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Observable, share } from 'rxjs';
-import { ConfigurationError } from '../../errors/configuration.error.js';
 import { EVENT_EXCHANGE, EVENT_QUEUE_ARGUMENTS } from '../../broadcast/pidbox.names.js';
-import type {
-  BroadcastTransport,
-  IncomingMessage,
-} from '../../contracts/broadcast-transport.interface.js';
-import { createBroadcastTransport } from '../../transports/broadcast-transport.factory.js';
+import type { IncomingMessage } from '../../contracts/broadcast-transport.interface.js';
+import { BroadcastTransportHolder } from '../../transports/broadcast-transport.holder.js';
 import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import type { CeleryEvent } from './event-fields.js';
 
@@ -28,16 +24,18 @@ import type { CeleryEvent } from './event-fields.js';
 @Injectable()
 export class CeleryEventsReceiver implements OnApplicationShutdown {
   private readonly logger = new Logger('CeleryEvents');
-  private transport?: BroadcastTransport;
+  private readonly transport: BroadcastTransportHolder;
 
   /** Every event received, one at a time (a `task.multi` batch arrives as its events in order). */
   readonly events$: Observable<CeleryEvent>;
 
-  constructor(@Optional() private readonly host?: BroadcastTransportHost) {
+  constructor(@Optional() host?: BroadcastTransportHost) {
+    this.transport = new BroadcastTransportHolder(host, 'CeleryEventsReceiver');
     this.events$ = new Observable<CeleryEvent>((subscriber) => {
       let cancel: (() => Promise<void>) | undefined;
       let closed = false;
-      this.getTransport()
+      this.transport
+        .get()
         .then((transport) =>
           transport.subscribe(
             {
@@ -69,30 +67,17 @@ export class CeleryEventsReceiver implements OnApplicationShutdown {
   /** A standalone receiver on `brokerUrl` (`redis://`, `amqp://`, `memory://name`). */
   static async connect(brokerUrl: string): Promise<CeleryEventsReceiver> {
     const receiver = new CeleryEventsReceiver();
-    receiver.transport = await createBroadcastTransport(brokerUrl);
+    await receiver.transport.connect(brokerUrl);
     return receiver;
   }
 
   /** Close the standalone transport (injected receivers share the module's and skip this). */
-  async close(): Promise<void> {
-    if (this.host || !this.transport) return;
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport.close();
+  close(): Promise<void> {
+    return this.transport.close();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.close();
-  }
-
-  private async getTransport(): Promise<BroadcastTransport> {
-    if (this.transport) return this.transport;
-    if (!this.host) {
-      throw new ConfigurationError(
-        'CeleryEventsReceiver has no broker: inject it from TaskQueueModule or create one with CeleryEventsReceiver.connect(brokerUrl).',
-      );
-    }
-    return this.host.get();
   }
 }
 

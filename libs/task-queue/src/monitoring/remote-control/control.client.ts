@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
-import { ConfigurationError } from '../../errors/configuration.error.js';
 import { LamportClock } from '../celery-events/lamport-clock.js';
 import type {
   ControlCallOptions,
@@ -8,7 +7,7 @@ import type {
   TaskRevoker,
 } from './control-client.options.js';
 import type { ControlReplies, ControlRequest } from './control-message.js';
-import { createBroadcastTransport } from '../../transports/broadcast-transport.factory.js';
+import { BroadcastTransportHolder } from '../../transports/broadcast-transport.holder.js';
 import { BroadcastTransportHost } from '../../transports/broadcast-transport.host.js';
 import type { BroadcastTransport } from '../../contracts/broadcast-transport.interface.js';
 import { PIDBOX_EXCHANGE, REPLY_EXCHANGE } from '../../broadcast/pidbox.names.js';
@@ -29,17 +28,19 @@ const DEFAULT_TIMEOUT = 1000;
 @Injectable()
 export class ControlClient implements OnApplicationShutdown {
   private readonly logger = new Logger('CeleryControl');
-  private transport?: BroadcastTransport;
+  private readonly transport: BroadcastTransportHolder;
 
   constructor(
-    @Optional() private readonly host?: BroadcastTransportHost,
+    @Optional() host?: BroadcastTransportHost,
     @Optional() private readonly clock: LamportClock = new LamportClock(),
-  ) {}
+  ) {
+    this.transport = new BroadcastTransportHolder(host, 'ControlClient');
+  }
 
   /** A standalone client on `brokerUrl` (`redis://`, `amqp://`, `memory://name`). */
   static async connect(brokerUrl: string): Promise<ControlClient> {
     const client = new ControlClient(undefined, new LamportClock());
-    client.transport = await createBroadcastTransport(brokerUrl);
+    await client.transport.connect(brokerUrl);
     return client;
   }
 
@@ -112,7 +113,7 @@ export class ControlClient implements OnApplicationShutdown {
     args: Record<string, unknown> = {},
     options: ControlCallOptions = {},
   ): Promise<ControlReplies<T>> {
-    const transport = await this.getTransport();
+    const transport = await this.transport.get();
     const timeout = options.timeout ?? DEFAULT_TIMEOUT;
     const limit = options.limit ?? (options.destination?.length || Infinity);
     const oid = randomUUID();
@@ -143,11 +144,8 @@ export class ControlClient implements OnApplicationShutdown {
   }
 
   /** Close the standalone transport (injected clients share the module's and skip this). */
-  async close(): Promise<void> {
-    if (this.host || !this.transport) return;
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport.close();
+  close(): Promise<void> {
+    return this.transport.close();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -155,7 +153,7 @@ export class ControlClient implements OnApplicationShutdown {
   }
 
   private async cast(method: string, args: Record<string, unknown>, options: ControlCallOptions) {
-    await this.publish(await this.getTransport(), method, args, options, 0, {});
+    await this.publish(await this.transport.get(), method, args, options, 0, {});
   }
 
   private async publish(
@@ -185,16 +183,6 @@ export class ControlClient implements OnApplicationShutdown {
       },
       deliveryMode: 2,
     });
-  }
-
-  private async getTransport(): Promise<BroadcastTransport> {
-    if (this.transport) return this.transport;
-    if (!this.host) {
-      throw new ConfigurationError(
-        'ControlClient has no broker: inject it from TaskQueueModule or create one with ControlClient.connect(brokerUrl).',
-      );
-    }
-    return this.host.get();
   }
 }
 

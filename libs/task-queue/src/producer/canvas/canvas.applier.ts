@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
-import type { Broker } from '../../contracts/broker.interface.js';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { GroupResult, type ResultHandle } from '../../results/group-result.js';
 import { addChildResult, taskContextStorage } from '../../tasks/task-context.storage.js';
-import {
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../../tasks/task-instrumentation.js';
-import { TaskRegistry } from '../../tasks/task.registry.js';
-import {
-  getBrokerToken,
-  getResultBackendToken,
-  getTaskQueueConfigToken,
-} from '../../utils/tokens.js';
+import { getResultBackendToken } from '../../utils/tokens.js';
 import { TaskDispatcher } from '../task.dispatcher.js';
-import { TaskRouter } from '../task.router.js';
 import type { CanvasCommitTarget, CanvasRunner } from './canvas-types.js';
-import { resolveChordJoin } from './chord-join.resolver.js';
 import { freezeSignature, unrollGroup, type ResultNode } from './freeze.js';
 import { SignaturePublisher } from './signature.publisher.js';
 import { toSignature, toSignatureList, type ApplyCall, type ParentTask } from './signature.js';
@@ -34,27 +21,11 @@ const ROUTED_BY_TASK = new Set(['celery.map', 'celery.starmap']);
  */
 @Injectable()
 export class CanvasApplier implements CanvasRunner {
-  private readonly publisher: SignaturePublisher;
-
   constructor(
-    @Inject(getBrokerToken()) broker: Broker,
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
-    @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
-    router: TaskRouter,
-    registry: TaskRegistry,
     private readonly dispatcher: TaskDispatcher,
-    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
-  ) {
-    this.publisher = new SignaturePublisher({
-      broker,
-      backend,
-      router,
-      registry,
-      config,
-      chordJoin: resolveChordJoin(backend, config.resultExpires),
-      instrumentation,
-    });
-  }
+    private readonly publisher: SignaturePublisher,
+  ) {}
 
   /** Freeze `dict`, send it, resolve the handle of what it produces. */
   async apply(dict: SignatureDict, call: ApplyCall): Promise<ResultHandle> {

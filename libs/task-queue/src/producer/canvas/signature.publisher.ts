@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
-import type { TaskRegistry } from '../../tasks/task.registry.js';
-import type { TaskRouter } from '../task.router.js';
+import { TaskRegistry } from '../../tasks/task.registry.js';
+import { TaskRouter } from '../task.router.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
@@ -13,32 +13,46 @@ import { resultTuple, type ResultTuple } from '../../results/chord-parts.js';
 import type { ChordJoinCapable } from '../../contracts/chord-join.interface.js';
 import { signatureMessage } from './signature-message.js';
 import type { ApplyCall, ParentTask } from './signature.js';
-import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+import {
+  NO_INSTRUMENTATION,
+  TASK_INSTRUMENTATION,
+  type TaskInstrumentation,
+} from '../../tasks/task-instrumentation.js';
+import {
+  getBrokerToken,
+  getResultBackendToken,
+  getTaskQueueConfigToken,
+} from '../../utils/tokens.js';
+import { resolveChordJoin } from './chord-join.resolver.js';
 
 /** Takes the messages of a canvas instead of the broker (on-commit dispatch). */
 export type MessageSink = (prepared: PreparedTask) => Promise<void>;
-
-/** What a {@link SignaturePublisher} needs from the module. */
-export interface SignaturePublisherDeps {
-  broker: Broker;
-  backend: ResultBackend | null;
-  router: TaskRouter;
-  registry: TaskRegistry;
-  config: ResolvedTaskQueueOptions;
-  chordJoin: ChordJoinCapable | null;
-  instrumentation?: TaskInstrumentation;
-}
 
 /**
  * Applies a signature dict from inside a worker (Celery's `signature(d).apply_async(...)`):
  * expands canvases, builds each message with createTaskMessage, routes it (the signature's
  * `queue` / `priority`, else the task's options, routes and the default queue, via
- * TaskRouter) and publishes it on the broker.
+ * TaskRouter) and publishes it on the broker. One per module: the producer's canvases
+ * (CanvasApplier) and the worker's callbacks and chains (WorkflowService) share it.
  */
+@Injectable()
 export class SignaturePublisher {
   private readonly logger = new Logger('TaskQueue');
+  /** The chord join of the configured backend (null: chords cannot complete). */
+  readonly chordJoin: ChordJoinCapable | null;
+  private readonly instrumentation: TaskInstrumentation;
 
-  constructor(private readonly deps: SignaturePublisherDeps) {}
+  constructor(
+    @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
+    @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
+    private readonly router: TaskRouter,
+    private readonly registry: TaskRegistry,
+    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
+  ) {
+    this.chordJoin = resolveChordJoin(backend, config.resultExpires);
+    this.instrumentation = instrumentation ?? NO_INSTRUMENTATION;
+  }
 
   /**
    * Apply `sig` with `call` on behalf of `parent` (whose id and root become the defaults for
@@ -81,7 +95,7 @@ export class SignaturePublisher {
     for (const step of expandSignature(sig, call)) {
       if (step.kind === 'chord-size') {
         chord = step;
-        if (this.deps.chordJoin) await this.deps.chordJoin.setChordSize(step.groupId, step.size);
+        if (this.chordJoin) await this.chordJoin.setChordSize(step.groupId, step.size);
         else await this.sendChordUnlock(step, parent, sink);
       } else {
         if (sig.subtask_type === 'group') groupId ??= step.signature.options.group_id as string;
@@ -100,7 +114,7 @@ export class SignaturePublisher {
     parent: ParentTask | null,
     sink?: MessageSink,
   ): Promise<void> {
-    const backend = this.deps.backend;
+    const backend = this.backend;
     if (!backend || backend.kind === 'rpc') {
       throw new ConfigurationError(
         `Cannot start chord ${step.groupId}: the ${backend?.kind ?? 'disabled'} result ` +
@@ -108,10 +122,10 @@ export class SignaturePublisher {
       );
     }
     const body = step.body;
-    const bodyTask = this.deps.registry.get(body.task)?.options;
-    const { queue } = this.deps.router.route(
+    const bodyTask = this.registry.get(body.task)?.options;
+    const { queue } = this.router.route(
       body.task,
-      { ...this.deps.config.taskDefaults, ...bodyTask },
+      { ...this.config.taskDefaults, ...bodyTask },
       { queue: typeof body.options.queue === 'string' ? body.options.queue : undefined },
     );
     const priority = body.options.priority ?? bodyTask?.priority ?? 0;
@@ -140,23 +154,22 @@ export class SignaturePublisher {
   ): Promise<string> {
     const { spec, queue, priority } = signatureMessage(sig, parent);
     const taskOptions = {
-      ...this.deps.config.taskDefaults,
-      ...this.deps.registry.get(sig.task)?.options,
+      ...this.config.taskDefaults,
+      ...this.registry.get(sig.task)?.options,
     };
-    const destination = this.deps.router.route(routeName(sig), taskOptions, { queue, priority });
+    const destination = this.router.route(routeName(sig), taskOptions, { queue, priority });
     const message = createTaskMessage({
       ...spec,
       priority: destination.priority,
-      replyTo: spec.replyTo ?? this.deps.backend?.replyTo,
+      replyTo: spec.replyTo ?? this.backend?.replyTo,
     });
     const options = { queue: destination.queue, priority: destination.priority };
     if (sink) {
       await sink({ message, publish: options });
       return message.headers.id;
     }
-    const instrumentation = this.deps.instrumentation ?? NO_INSTRUMENTATION;
-    await instrumentation.wrapPublish({ message, options, via: 'canvas' }, () =>
-      this.deps.broker.publish(message, options),
+    await this.instrumentation.wrapPublish({ message, options, via: 'canvas' }, () =>
+      this.broker.publish(message, options),
     );
     this.logger.debug(
       `Sent ${sig.task}[${message.headers.id}] to ${destination.queue} (parent ${message.headers.parent_id}).`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskTimeoutError } from '../../errors/task-timeout.error.js';
 import type { ResultBackend, TaskMeta } from '../../contracts/result-backend.interface.js';
+import { describeGroupStoreConformance } from './group-store.conformance.js';
 
 export interface ResultBackendConformanceOptions {
   /** Make a backend; instances made in one test must share state (two processes, one store). */
@@ -144,5 +145,7 @@ export function describeResultBackendConformance(
       await backend.forget(taskId);
       expect(await backend.get(taskId)).toBeNull();
     });
+
+    describeGroupStoreConformance(open);
   });
 }

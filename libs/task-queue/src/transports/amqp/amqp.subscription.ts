@@ -1,9 +1,11 @@
+import type { Logger } from '@nestjs/common';
 import { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Consumer, DeliveryHandler } from '../../contracts/broker.interface.js';
 import { decodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
 import { type AmqpConnection, closeChannel, errorText } from './amqp.connection.js';
 import { type DelayLadder } from './amqp.delay.js';
 import { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
+import { AmqpChannelConsumers, type ConsumersOwner } from './amqp-channel.consumers.js';
 import {
   AmqpDelivery,
   type ChannelSlot,
@@ -23,44 +25,22 @@ export interface SubscriptionHost extends DeliveryHost {
 }
 
 const RESUBSCRIBE_DELAY_MS = 1_000;
-/** The largest prefetch count AMQP can carry (a short). */
-const MAX_PREFETCH = 65_535;
 
 /**
- * One `consume()` call: a dedicated channel with manual acks, `basic.qos(prefetch)` and one
- * AMQP consumer per queue. QoS is channel-wide (`global`, as Celery sets on RabbitMQ) when
- * several classic queues share the channel, per consumer otherwise (quorum queues do not
- * support global QoS; Celery does the same). After a channel or connection loss it subscribes
- * again once RabbitMQ is back; deliveries of the dead channel settle as logged no-ops.
- *
- * Deliveries held until their ETA do not count against the window: like Celery's
- * `qos.increment_eventually`, the prefetch count is raised by the number held (one
- * `basic.qos` per event-loop turn). Per-consumer QoS cannot be raised for running consumers,
- * so a single classic queue switches to channel-wide QoS the first time it holds one (new
- * consumer, then the old one cancelled; its unacked messages stay valid). Quorum queues have
- * no channel-wide QoS: there, extra consumers whose own prefetch adds up to the number held
- * are started (sizes doubling, so few), and cancelled again once the holds are released.
+ * One `consume()` call: a dedicated channel with manual acks and one AMQP consumer per queue
+ * (see {@link AmqpChannelConsumers} for the prefetch). After a channel or connection loss it
+ * subscribes again once RabbitMQ is back; deliveries of the dead channel settle as logged
+ * no-ops. `cancel()` stops fetching and closes the channel once its deliveries are settled.
  */
-export class AmqpSubscription implements Consumer, DeliveryOwner {
+export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner {
   private slot: ChannelSlot | undefined;
+  /** The consumers on the current channel. */
+  private consumers: AmqpChannelConsumers | undefined;
   private active = true;
   private outstanding = 0;
   private resubscribing: Promise<void> | undefined;
   /** The closing of the current channel (acks flushed, then `channel.close` confirmed). */
   private closing: Promise<void> | undefined;
-  private readonly tags: string[] = [];
-  /** Deliveries of the current channel held until their ETA. */
-  private held = 0;
-  /** The current channel's QoS is channel-wide (global), so it can be raised. */
-  private channelWide = false;
-  /** The prefetch count last set on the current channel. */
-  private applied = 0;
-  private quorum = false;
-  /** Quorum queues: extra consumers making room for held deliveries, newest last. */
-  private extra: Array<{ tags: string[]; capacity: number }> = [];
-  private extraCapacity = 0;
-  private qosScheduled = false;
-  private qosChain: Promise<void> = Promise.resolve();
   private readonly onReconnect = (): void => void this.resubscribe(0);
 
   constructor(
@@ -86,10 +66,8 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
     if (!this.active) return;
     this.active = false;
     this.host.connection.off('connected', this.onReconnect);
-    const slot = this.slot;
-    if (!slot?.open) return;
-    const tags = this.tags.splice(0);
-    await Promise.all(tags.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
+    if (!this.slot?.open) return;
+    await this.consumers?.cancel();
     if (this.outstanding === 0) await this.closeChannel();
   }
 
@@ -122,24 +100,13 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
       this.host.logger.warn(`Consumer channel error: ${error.message}`),
     );
     channel.once('close', () => this.onChannelClosed(slot));
-    this.slot = slot;
-    this.outstanding = 0;
-    this.tags.length = 0;
-    this.held = 0;
-    this.extra = [];
-    this.extraCapacity = 0;
     const quorum = this.queues.some((queue) => topology.describe(queue).type === 'quorum');
-    this.quorum = quorum;
-    this.channelWide = this.queues.length > 1 && !quorum;
-    this.applied = Math.max(1, this.prefetch);
+    const consumers = new AmqpChannelConsumers(slot, this, this.queues, this.prefetch, quorum);
+    this.slot = slot;
+    this.consumers = consumers;
+    this.outstanding = 0;
     try {
-      await channel.prefetch(this.applied, this.channelWide);
-      for (const queue of this.queues) {
-        const reply = await channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
-          noAck: false,
-        });
-        this.tags.push(reply.consumerTag);
-      }
+      await consumers.start();
     } catch (error) {
       slot.open = false;
       await channel.close().catch(() => undefined);
@@ -147,7 +114,16 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
     }
   }
 
-  private onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage | null): void {
+  get logger(): Logger {
+    return this.host.logger;
+  }
+
+  /** True while `slot` is the current channel and this subscription still consumes. */
+  owns(slot: ChannelSlot): boolean {
+    return this.active && slot === this.slot;
+  }
+
+  onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage | null): void {
     if (!raw) {
       this.host.logger.warn(AmqpMessages.consumerCancelledByServer(queue));
       this.host.topology.reset();
@@ -195,101 +171,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner {
   }
 
   heldChanged(slot: ChannelSlot, held: boolean): void {
-    if (slot !== this.slot) return;
-    this.held = Math.max(0, this.held + (held ? 1 : -1));
-    if (this.qosScheduled) return;
-    this.qosScheduled = true;
-    // Once per turn: a fetched batch of ETA tasks costs one basic.qos, not one each.
-    setImmediate(() => {
-      this.qosScheduled = false;
-      this.qosChain = this.qosChain
-        .then(() => this.applyQos(slot))
-        .catch((error: unknown) =>
-          this.host.logger.warn(
-            `Could not adjust the prefetch of ${this.queues.join(', ')}: ${errorText(error)}`,
-          ),
-        );
-    });
-  }
-
-  /** Set the prefetch count to the window plus the deliveries held until their ETA. */
-  private async applyQos(slot: ChannelSlot): Promise<void> {
-    if (!slot.open || slot !== this.slot || !this.active) return;
-    if (this.quorum) return this.fitExtraConsumers(slot);
-    const count = Math.min(MAX_PREFETCH, Math.max(1, this.prefetch) + this.held);
-    if (count === this.applied) return;
-    if (!this.channelWide) {
-      if (this.held > 0) await this.useChannelWideQos(slot, count);
-      return;
-    }
-    this.applied = count;
-    await slot.channel.prefetch(count, true);
-  }
-
-  /**
-   * Per-consumer QoS only applies to consumers started after it: set a channel-wide limit,
-   * start new consumers with no limit of their own, then cancel the old ones (their unacked
-   * deliveries stay valid and count against the channel-wide limit).
-   */
-  private async useChannelWideQos(slot: ChannelSlot, count: number): Promise<void> {
-    this.channelWide = true;
-    this.applied = count;
-    await slot.channel.prefetch(count, true);
-    await slot.channel.prefetch(0, false);
-    const old = this.tags.splice(0);
-    const started: string[] = [];
-    for (const queue of this.queues) {
-      const reply = await slot.channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
-        noAck: false,
-      });
-      started.push(reply.consumerTag);
-    }
-    // cancel() may have run meanwhile: then the new consumers go too.
-    const keep = this.active && slot === this.slot;
-    if (keep) this.tags.push(...started);
-    const gone = keep ? old : [...old, ...started];
-    await Promise.all(gone.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
-  }
-
-  /**
-   * Per-consumer QoS (quorum queues): start one more consumer per queue when the extra
-   * consumers cannot cover the held deliveries (at least doubling their capacity), cancel the
-   * newest ones while the others still cover them. A cancelled consumer's unacked deliveries
-   * stay valid.
-   */
-  private async fitExtraConsumers(slot: ChannelSlot): Promise<void> {
-    if (this.held > this.extraCapacity) {
-      const capacity = Math.min(
-        MAX_PREFETCH,
-        Math.max(this.held - this.extraCapacity, this.extraCapacity),
-      );
-      await slot.channel.prefetch(capacity, false);
-      const tags: string[] = [];
-      for (const queue of this.queues) {
-        const reply = await slot.channel.consume(queue, (raw) => this.onMessage(slot, queue, raw), {
-          noAck: false,
-        });
-        tags.push(reply.consumerTag);
-      }
-      if (this.active && slot === this.slot) {
-        this.extra.push({ tags, capacity });
-        this.extraCapacity += capacity;
-        this.tags.push(...tags);
-      } else {
-        await Promise.all(tags.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
-      }
-      return;
-    }
-    let last = this.extra.at(-1);
-    while (last && this.extraCapacity - last.capacity >= this.held) {
-      this.extra.pop();
-      this.extraCapacity -= last.capacity;
-      const gone = new Set(last.tags);
-      const keep = this.tags.filter((tag) => !gone.has(tag));
-      this.tags.splice(0, this.tags.length, ...keep);
-      await Promise.all(last.tags.map((tag) => slot.channel.cancel(tag).catch(() => undefined)));
-      last = this.extra.at(-1);
-    }
+    if (slot === this.slot) this.consumers?.heldChanged(held);
   }
 
   private onChannelClosed(slot: ChannelSlot): void {

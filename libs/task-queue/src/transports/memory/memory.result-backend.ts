@@ -9,10 +9,13 @@ import { waitForEvent } from '../../results/wait-for-ready.js';
 import { sharedByName } from '../../utils/shared-by-name.js';
 import type { ChordJoinCapable, ChordJoinSource } from '../../contracts/chord-join.interface.js';
 import { MemoryChordJoin } from './memory-chord.join.js';
+import type { GroupStore } from '../../contracts/group-store.interface.js';
+import type { ResultTuple, SavedGroup } from '../../results/chord-parts.js';
 
 /** Results and their waiters; one per `memory://<name>` in the process, or private. */
 class MemoryResultStore {
   readonly entries = new Map<string, { meta: TaskMeta; expiresAt: number }>();
+  readonly groups = new Map<string, { children: ResultTuple[]; expiresAt: number }>();
   readonly events = new EventEmitter().setMaxListeners(0);
 }
 
@@ -21,7 +24,7 @@ class MemoryResultStore {
  * `expiresSeconds`, and waiters are woken by an event, not by polling. `memory://<name>`
  * shares one store per process between applications (tests).
  */
-export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
+export class MemoryResultBackend implements ResultBackend, ChordJoinSource, GroupStore {
   readonly kind = 'memory';
   private readonly store_: MemoryResultStore;
   private readonly listeners = new Set<() => void>();
@@ -74,6 +77,26 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource {
 
   async forget(taskId: string): Promise<void> {
     this.store_.entries.delete(taskId);
+  }
+
+  /** `GroupResult.save()`: kept in the store, with the results' expiry. */
+  async saveGroup(groupId: string, children: ResultTuple[]): Promise<void> {
+    const expiresAt = Date.now() + this.expiresSeconds * 1000;
+    this.store_.groups.set(groupId, { children: structuredClone(children), expiresAt });
+  }
+
+  async restoreGroup(groupId: string): Promise<SavedGroup | null> {
+    const entry = this.store_.groups.get(groupId);
+    if (!entry || entry.expiresAt <= Date.now()) {
+      this.store_.groups.delete(groupId);
+      return null;
+    }
+    const children = structuredClone(entry.children);
+    return { groupId, children, taskIds: children.map((c) => c[0][0]) };
+  }
+
+  async forgetGroup(groupId: string): Promise<void> {
+    this.store_.groups.delete(groupId);
   }
 
   async ping(): Promise<void> {}

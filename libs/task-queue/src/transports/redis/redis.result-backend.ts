@@ -32,6 +32,7 @@ import {
 } from '../../results/chord-parts.js';
 import { decodeMeta, encodeMeta, groupKey, taskKey } from './redis-result.codec.js';
 import { RedisResultSubscriber } from './redis-result.subscriber.js';
+import { decodeSavedGroup, encodeSavedGroup } from '../../results/saved-group.codec.js';
 
 const DIR = new URL('./commands/', import.meta.url);
 
@@ -137,7 +138,7 @@ export class RedisResultBackend implements ResultBackend {
   /** `GroupResult.save()`: `celery-taskset-meta-<gid>` = `{"result": [[gid, null], children]}`. */
   async saveGroup(groupId: string, children: ResultTuple[]): Promise<void> {
     const key = groupKey(groupId);
-    const value = JSON.stringify({ result: [[groupId, null], children] });
+    const value = encodeSavedGroup(groupId, children);
     await this.run(`save group ${groupId}`, () => this.setAndPublish(key, value));
   }
 
@@ -146,7 +147,7 @@ export class RedisResultBackend implements ResultBackend {
     const raw = await this.run(`restore group ${groupId}`, () =>
       this.client.get(groupKey(groupId)),
     );
-    return raw === null ? null : parseGroup(groupId, raw);
+    return raw === null ? null : decodeSavedGroup(groupId, raw, `key ${groupKey(groupId)}`);
   }
 
   async forgetGroup(groupId: string): Promise<void> {
@@ -188,7 +189,7 @@ export class RedisResultBackend implements ResultBackend {
         this.client.del(keys[0]!, keys[1]!, keys[2]!),
       );
     };
-    const saved = reply[2] ? parseGroup(groupId, reply[2]) : null;
+    const saved = reply[2] ? decodeSavedGroup(groupId, reply[2], `key ${groupKey(groupId)}`) : null;
     const parts = saved
       ? await joinSavedGroup(saved, (id) => this.get(id))
       : decodeChordMembers(reply[1] as string[]);
@@ -249,18 +250,4 @@ interface StoreCall {
   key: string;
   meta: string;
   ready: '1' | '0';
-}
-
-function parseGroup(groupId: string, raw: string): SavedGroup {
-  try {
-    const parsed = JSON.parse(raw) as { result: [unknown, ResultTuple[]] };
-    const children = parsed.result[1];
-    if (!Array.isArray(children)) throw new Error('no member list');
-    return { groupId, children, taskIds: children.map((c) => c[0][0]) };
-  } catch (error) {
-    throw new ResultBackendError(
-      `The saved group ${groupId} (key ${groupKey(groupId)}) cannot be read: ${(error as Error).message}.`,
-      { cause: error },
-    );
-  }
 }

@@ -1,3 +1,4 @@
+import { resultTuple } from '../../results/chord-parts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { ResultBackendError } from '../../errors/result-backend.error.js';
@@ -49,12 +50,24 @@ describe('TypeOrmResultBackend (sql.js)', () => {
     await backend.close();
   });
 
-  it('stores groups', async () => {
+  it('stores groups, and reads rows saved as bare member ids', async () => {
     const backend = new TypeOrmResultBackend(dataSource);
-    await backend.saveGroup('g1', ['a', 'b']);
+    await backend.saveGroup('g1', [resultTuple('a'), resultTuple('b')]);
     expect(await backend.getGroup('g1')).toEqual(['a', 'b']);
     await backend.forgetGroup('g1');
     expect(await backend.getGroup('g1')).toBeNull();
+    const now = new Date();
+    await dataSource.getRepository(TaskGroupResult).insert({
+      groupId: 'legacy',
+      result: '["x", "y"]',
+      dateCreated: now,
+      expiresAt: new Date(now.getTime() + 60_000),
+    });
+    expect((await backend.restoreGroup('legacy'))?.children).toEqual([
+      resultTuple('x'),
+      resultTuple('y'),
+    ]);
+    await backend.forgetGroup('legacy');
   });
 
   it('says to run the migration when the table is missing', async () => {

@@ -21,6 +21,9 @@ import { TaskGroupResult } from './task-group-result.entity.js';
 import { fromResultRow, toResultValues } from './task-result.codec.js';
 import { TaskResult } from './task-result.entity.js';
 import { upsertTaskResult } from './task-result.upsert.js';
+import type { GroupStore } from '../../contracts/group-store.interface.js';
+import type { ResultTuple, SavedGroup } from '../../results/chord-parts.js';
+import { decodeSavedGroup, encodeSavedGroup } from '../../results/saved-group.codec.js';
 
 /** Options of `TypeOrmResultBackend`. @publicApi */
 export interface TypeOrmResultBackendOptions {
@@ -42,7 +45,7 @@ export interface TypeOrmResultBackendOptions {
  * `close()` does not destroy it.
  * @publicApi
  */
-export class TypeOrmResultBackend implements ResultBackend {
+export class TypeOrmResultBackend implements ResultBackend, GroupStore {
   readonly kind = 'typeorm';
   private readonly logger = new Logger('TypeOrmResultBackend');
   private readonly expires: number;
@@ -115,13 +118,13 @@ export class TypeOrmResultBackend implements ResultBackend {
     await this.dataSource.getRepository(TaskResult).delete({ taskId });
   }
 
-  /** Record a group's member task ids (Celery's `save_group`). */
-  async saveGroup(groupId: string, taskIds: string[]): Promise<void> {
+  /** `GroupResult.save()` (Celery's `save_group`): the member result tuples, in order. */
+  async saveGroup(groupId: string, children: ResultTuple[]): Promise<void> {
     const now = new Date();
     await this.dataSource.getRepository(TaskGroupResult).upsert(
       {
         groupId,
-        result: JSON.stringify(taskIds),
+        result: encodeSavedGroup(groupId, children),
         dateCreated: utcDate(this.dataSource, now),
         expiresAt: utcDate(this.dataSource, new Date(now.getTime() + this.expires * 1000)),
       },
@@ -129,11 +132,16 @@ export class TypeOrmResultBackend implements ResultBackend {
     );
   }
 
-  /** A group's member task ids, or null when unknown or expired. */
-  async getGroup(groupId: string): Promise<string[] | null> {
+  /** A saved group (Celery's `GroupResult.restore`), or null when unknown or expired. */
+  async restoreGroup(groupId: string): Promise<SavedGroup | null> {
     const row = await this.dataSource.getRepository(TaskGroupResult).findOneBy({ groupId });
     if (!row || instantOf(this.dataSource, row.expiresAt).getTime() <= Date.now()) return null;
-    return JSON.parse(row.result) as string[];
+    return decodeSavedGroup(groupId, row.result, `row ${groupId} of task_group_result`);
+  }
+
+  /** A saved group's member task ids, or null when unknown or expired. */
+  async getGroup(groupId: string): Promise<string[] | null> {
+    return (await this.restoreGroup(groupId))?.taskIds ?? null;
   }
 
   async forgetGroup(groupId: string): Promise<void> {

@@ -117,6 +117,9 @@ export class IsolatePool implements TaskPool {
       if (!pending) continue;
       member.inFlight.delete(outcome.seq);
       member.served++;
+      if (outcome.children && !pending.settled) {
+        (pending.task.running.children ??= []).push(...outcome.children);
+      }
       this.settle(
         pending,
         outcome.signal || outcome.error ? rebuildError(outcome) : undefined,

@@ -1,6 +1,7 @@
 import type { IsolatedErrorInfo } from '../../errors/isolated-task.error.js';
 import type { TaskRequest } from '../../protocol/task-request.js';
 import type { RunningTask } from '../../tasks/task-context.storage.js';
+import type { ResultTuple } from '../../results/chord-parts.js';
 
 /**
  * The messages between a pool and its isolates. Tasks go in batches (one postMessage or IPC
@@ -43,10 +44,14 @@ export type SignalInfo =
   | { kind: 'unrecoverable'; message: string }
   | { kind: 'arguments'; message: string; excType: string; issues?: string[] };
 
-/** How one task ended: `json` is the encoded return value (absent for undefined). */
+/**
+ * How one task ended: `json` is the encoded return value (absent for undefined); `children`,
+ * the results the task sent from the isolate (absent when none), which the worker records.
+ */
 export interface IsolateOutcome {
   seq: number;
   json?: string;
+  children?: ResultTuple[];
   error?: IsolatedErrorInfo;
   signal?: SignalInfo;
 }

@@ -78,10 +78,10 @@ export class IsolateRunner {
       const outcome = this.call(definition, job, context, controller);
       if (isThenable(outcome)) {
         outcome.then(
-          (value) => this.succeed(job.seq, value),
+          (value) => this.succeed(job.seq, value, context),
           (error: unknown) => this.fail(job.seq, error, definition),
         );
-      } else this.succeed(job.seq, outcome);
+      } else this.succeed(job.seq, outcome, context);
     } catch (error) {
       this.fail(job.seq, error, definition);
     }
@@ -105,14 +105,17 @@ export class IsolateRunner {
     );
   }
 
-  private succeed(seq: number, value: unknown): void {
+  /** The value as wire JSON, and the results the task sent (its `children`, Celery's trail). */
+  private succeed(seq: number, value: unknown, context: RunningTask): void {
     let json: string | undefined;
     try {
       json = value === undefined ? undefined : encodeResult(value);
     } catch (error) {
       return this.settle({ seq, error: errorInfoOf(error) });
     }
-    this.settle(json === undefined ? { seq } : { seq, json });
+    const outcome: IsolateOutcome = json === undefined ? { seq } : { seq, json };
+    if (context.children?.length) outcome.children = context.children;
+    this.settle(outcome);
   }
 
   private fail(seq: number, error: unknown, definition: TaskDefinition): void {

@@ -10,6 +10,11 @@ export interface PoolTask {
   deliveryInfo: RunningTask['deliveryInfo'];
   controller: TaskAbort;
   limits: { hard?: number; soft?: number };
+  /**
+   * The worker's running task: the results the handler sent from its isolate are added to its
+   * `children` when it succeeds, as for a handler run inline.
+   */
+  running: Pick<RunningTask, 'children'>;
 }
 
 /** What `inspect stats` shows of a pool. */
