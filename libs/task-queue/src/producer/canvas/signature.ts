@@ -91,8 +91,14 @@ export function groupSignature(
   };
 }
 
-/** A `celery.chord` signature dict, as Celery serialises `chord(header, body)`. */
-export function chordSignature(header: SignatureDict[], body: SignatureDict): SignatureDict {
+/**
+ * A `celery.chord` signature dict, as Celery serialises `chord(header, body)`; `header` is the
+ * list of tasks, or a group dict (`group | task` keeps the group as it is).
+ */
+export function chordSignature(
+  header: SignatureDict[] | SignatureDict,
+  body: SignatureDict,
+): SignatureDict {
   return {
     task: 'celery.chord',
     args: [],
