@@ -1,104 +1,26 @@
-import 'reflect-metadata';
-import { Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AsyncResult,
-  chain,
-  chord,
-  group,
-  GroupResult,
-  RemoteTaskError,
-  TaskClient,
-  TaskQueueModule,
-  type ProducerOf,
-} from 'celeriac';
-import { CanvasTasks } from '../support/canvas-tasks.js';
-import { uniqueName } from '../support/interop-processes.js';
+import { describe, expect, it } from 'vitest';
+import { type AsyncResult, chain, chord, group, GroupResult, RemoteTaskError } from 'celeriac';
+import { useCanvasApp } from '../support/canvas-harness.js';
+import { REDIS } from '../support/canvas-transports.js';
 
 /**
  * Canvases built in Node (signatures, chain, group, chord, link / link_error, nested) and run by
  * a Node worker on Redis, with Redis results: values, result handles (parent, children,
  * GroupResult), and chord failure.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
-const queue = uniqueName('canvas-node');
 const T = { timeout: 15_000 };
-
-let app: INestApplication;
-let client: TaskClient;
-let add: ProducerOf<CanvasTasks, 'add'>;
-let mul: ProducerOf<CanvasTasks, 'mul'>;
-let tsum: ProducerOf<CanvasTasks, 'tsum'>;
-let fail: ProducerOf<CanvasTasks, 'fail'>;
-let echo: ProducerOf<CanvasTasks, 'echo'>;
-const ids: string[] = [];
-const groups: string[] = [];
-
-beforeAll(async () => {
-  @Module({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: REDIS,
-        resultBackend: REDIS,
-        resultExpires: 600,
-        routes: { 'interop.*': { queue } },
-        defaultQueue: queue,
-        worker: { queues: [queue], concurrency: 4, banner: false },
-        events: { enabled: false },
-      }),
-    ],
-    providers: [CanvasTasks],
-  })
-  class CanvasModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [CanvasModule] }).compile();
-  app = moduleRef.createNestApplication({ logger: ['error'] });
-  await app.init();
-  client = app.get(TaskClient);
-  add = client.get(CanvasTasks, 'add');
-  mul = client.get(CanvasTasks, 'mul');
-  tsum = client.get(CanvasTasks, 'tsum');
-  fail = client.get(CanvasTasks, 'fail');
-  echo = client.get(CanvasTasks, 'echo');
-}, 30_000);
-
-afterAll(async () => {
-  await app?.close();
-  const redis = new Redis(REDIS);
-  const keys = [
-    ...ids.map((id) => `celery-task-meta-${id}`),
-    ...groups.flatMap((g) => [`celery-taskset-meta-${g}`, `celery-taskset-meta-${g}.s`]),
-    queue,
-    `_kombu.binding.${queue}`,
-  ];
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
-});
-
-/** Remember every id of a handle tree (for clean-up). */
-function track<H extends AsyncResult | GroupResult<readonly unknown[]>>(handle: H): H {
-  const visit = (h: AsyncResult | GroupResult<readonly unknown[]> | null): void => {
-    if (!h) return;
-    if (h instanceof GroupResult) {
-      groups.push(h.id);
-      h.results.forEach(visit);
-    } else ids.push(h.id);
-    visit(h.parent);
-  };
-  visit(handle);
-  return handle;
-}
+const h = useCanvasApp(REDIS);
+const { track } = h;
 
 describe('canvas built in Node, run by a Node worker (Redis)', () => {
   it('a signature applies like the task: .s() binds the last arguments, .set() routes', async () => {
-    const result = track(await add.s(5).set({ countdown: 0 }).applyAsync([1]));
+    const result = track(await h.add.s(5).set({ countdown: 0 }).applyAsync([1]));
     expect(await result.get(T)).toBe(6);
-    expect(await track(await add.si(2, 3).delay()).get(T)).toBe(5);
+    expect(await track(await h.add.si(2, 3).delay()).get(T)).toBe(5);
   });
 
-  it('chain(add.s(2, 2), add.s(4), mul.s(3)): 24, parents walk back, children recorded', async () => {
-    const result = track(await chain(add.s(2, 2), add.s(4), mul.s(3)).applyAsync());
+  it('chain(h.add.s(2, 2), h.add.s(4), h.mul.s(3)): 24, parents walk back, children recorded', async () => {
+    const result = track(await chain(h.add.s(2, 2), h.add.s(4), h.mul.s(3)).applyAsync());
     expect(await result.get(T)).toBe(24);
     const parent = result.parent as AsyncResult<number>;
     expect(await parent.get(T)).toBe(8);
@@ -107,19 +29,19 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
   });
 
   it('group: a GroupResult resolving the values in order; completedCount, save / restore', async () => {
-    const result = track(await group(add.s(1, 1), mul.s(3, 3), add.s(10, 10)).applyAsync());
+    const result = track(await group(h.add.s(1, 1), h.mul.s(3, 3), h.add.s(10, 10)).applyAsync());
     expect(result).toBeInstanceOf(GroupResult);
     expect(await result.get(T)).toEqual([2, 9, 20]);
     expect(await result.completedCount()).toBe(3);
     await result.save();
-    const restored = await client.restoreGroup<number[]>(result.id);
+    const restored = await h.client.restoreGroup<number[]>(result.id);
     expect(restored?.results.map((r) => r.id)).toEqual(result.results.map((r) => r.id));
     expect(await restored?.get(T)).toEqual([2, 9, 20]);
   });
 
-  it('chord(header, tsum.s()): the body gets the header values; parent is the header group', async () => {
+  it('chord(header, h.tsum.s()): the body gets the header values; parent is the header group', async () => {
     const result = track(
-      await chord([add.s(1, 1), add.s(2, 2), add.s(3, 3)], tsum.s()).applyAsync(),
+      await chord([h.add.s(1, 1), h.add.s(2, 2), h.add.s(3, 3)], h.tsum.s()).applyAsync(),
     );
     expect(await result.get(T)).toBe(12);
     expect(result.parent).toBeInstanceOf(GroupResult);
@@ -128,7 +50,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
 
   it('chain(add, group(...), tsum): the group becomes a chord; the body result has its own id', async () => {
     const result = track(
-      await chain(add.s(1, 1), group(add.s(10), mul.s(10)), tsum.s()).applyAsync(),
+      await chain(h.add.s(1, 1), group(h.add.s(10), h.mul.s(10)), h.tsum.s()).applyAsync(),
     );
     expect(await result.get(T)).toBe(2 + 10 + 2 * 10);
     const header = result.parent as GroupResult<number[]>;
@@ -140,11 +62,15 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
 
   it('a group of chains, and a chord inside a chain', async () => {
     const groupOfChains = track(
-      await group(chain(add.s(1, 1), mul.s(2)), chain(add.s(2, 2), mul.s(3))).applyAsync(),
+      await group(chain(h.add.s(1, 1), h.mul.s(2)), chain(h.add.s(2, 2), h.mul.s(3))).applyAsync(),
     );
     expect(await groupOfChains.get(T)).toEqual([4, 12]);
     const nested = track(
-      await chain(add.s(1, 2), chord([add.s(1), add.s(2)], tsum.s()), mul.s(10)).applyAsync(),
+      await chain(
+        h.add.s(1, 2),
+        chord([h.add.s(1), h.add.s(2)], h.tsum.s()),
+        h.mul.s(10),
+      ).applyAsync(),
     );
     expect(await nested.get(T)).toBe((3 + 1 + (3 + 2)) * 10);
   });
@@ -152,7 +78,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
   it('map, starmap and chunks run on the Node worker (celery.map / starmap built-ins)', async () => {
     expect(
       await track(
-        await tsum
+        await h.tsum
           .map([
             [1, 2],
             [3, 4],
@@ -162,7 +88,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     ).toEqual([3, 7]);
     expect(
       await track(
-        await add
+        await h.add
           .starmap([
             [1, 2],
             [3, 4],
@@ -171,7 +97,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
       ).get(T),
     ).toEqual([3, 7]);
     const chunked = track(
-      await add
+      await h.add
         .chunks(
           [
             [1, 1],
@@ -186,7 +112,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
   });
 
   it('children: a chain step lists the next one; parent_id / root_id follow the chain', async () => {
-    const result = track(await chain(add.s(1, 1), add.s(1), add.s(1)).applyAsync());
+    const result = track(await chain(h.add.s(1, 1), h.add.s(1), h.add.s(1)).applyAsync());
     expect(await result.get(T)).toBe(4);
     const first = result.parent!.parent as AsyncResult<number>;
     expect((await first.children()).map((c) => c.id)).toEqual([result.parent!.id]);
@@ -195,32 +121,32 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
   });
 
   it('link and linkError options of applyAsync', async () => {
-    const callback = add.s(100).set({ taskId: crypto.randomUUID() });
-    const result = track(await add.applyAsync([1, 2], { link: callback }));
+    const callback = h.add.s(100).set({ taskId: crypto.randomUUID() });
+    const result = track(await h.add.applyAsync([1, 2], { link: callback }));
     expect(await result.get(T)).toBe(3);
-    const linked = track(client.result<number>(callback.options.task_id as string));
+    const linked = track(h.client.result<number>(callback.options.task_id as string));
     expect(await linked.get(T)).toBe(103);
     expect((await result.children()).map((c) => c.id)).toContain(linked.id);
 
     const errbackId = crypto.randomUUID();
     const failed = track(
-      await fail.applyAsync(['boom'], {
-        linkError: echo.s('errback').set({ taskId: errbackId }),
+      await h.fail.applyAsync(['boom'], {
+        linkError: h.echo.s('errback').set({ taskId: errbackId }),
       }),
     );
     await expect(failed.get(T)).rejects.toBeInstanceOf(RemoteTaskError);
-    const errback = track(client.result<{ args: unknown[] }>(errbackId));
+    const errback = track(h.client.result<{ args: unknown[] }>(errbackId));
     expect((await errback.get(T)).args).toEqual([failed.id, 'errback']);
   });
 
   it('a failing header member fails the chord body with ChordError and runs its link_error', async () => {
     const errbackId = crypto.randomUUID();
-    const body = tsum.s().linkError(echo.s('chord-errback').set({ taskId: errbackId }));
-    const result = track(await chord([add.s(1, 1), fail.s('header')], body).applyAsync());
+    const body = h.tsum.s().linkError(h.echo.s('chord-errback').set({ taskId: errbackId }));
+    const result = track(await chord([h.add.s(1, 1), h.fail.s('header')], body).applyAsync());
     const error = await result.get(T).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteTaskError);
     expect((error as RemoteTaskError).excType).toBe('ChordError');
-    const errback = track(client.result<{ args: unknown[] }>(errbackId));
+    const errback = track(h.client.result<{ args: unknown[] }>(errbackId));
     expect((await errback.get(T)).args).toEqual([result.id, 'chord-errback']);
   });
 });

@@ -1,191 +1,107 @@
-import 'reflect-metadata';
-import { join } from 'node:path';
-import { Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   chain,
   chord,
   group,
-  GroupResult,
-  RemoteTaskError,
-  TaskClient,
-  TaskQueueModule,
+  type RemoteTaskError,
   xmap,
   xstarmap,
   type AsyncResult,
-  type ProducerOf,
+  type GroupResult,
 } from 'celeriac';
-import { CanvasTasks } from '../support/canvas-tasks.js';
-import {
-  PYTHON,
-  PYTHON_FIXTURES,
-  runProcess,
-  startPythonWorker,
-  stopAll,
-  uniqueName,
-  type ManagedProcess,
-} from '../support/interop-processes.js';
+import { useCanvasApp } from '../support/canvas-harness.js';
+import { RABBITMQ_REDIS, RABBITMQ_RPC, REDIS } from '../support/canvas-transports.js';
 
 /**
- * Canvases across languages on Redis: built in Node and run by a Python Celery 5.2.6 worker;
- * built in Node mixing Node tasks (`interop.*`, this process's worker) and Python tasks
- * (`py.*`); built in Python mixing both, including `chain(node, group(...), body)`; and
- * children / parent read from both languages.
+ * Canvases across languages: built in Node and run by a Python Celery 5.2.6 worker (Redis,
+ * RabbitMQ with Redis or rpc:// results); built in Node mixing Node tasks (`interop.*`, this
+ * process's worker) and Python tasks (`py.*`); built in Python mixing both, including
+ * `chain(node, group(...), body)`; and children / parent read from both languages.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
-const nodeQueue = uniqueName('canvas-node');
-const pyQueue = uniqueName('canvas-py');
 const T = { timeout: 20_000 };
-const ids: string[] = [];
+/** `celery.starmap` (chunks, xstarmap) runs on the Python worker. */
+const builtinsOnPython = (q: { py: string }) => ({ 'celery.starmap': { queue: q.py } });
 
-let app: INestApplication;
-let client: TaskClient;
-let python: ManagedProcess;
-let add: ProducerOf<CanvasTasks, 'add'>;
-let tsum: ProducerOf<CanvasTasks, 'tsum'>;
-let echo: ProducerOf<CanvasTasks, 'echo'>;
-const pyEnv = { CANVAS_NODE_QUEUE: nodeQueue, CANVAS_PY_QUEUE: pyQueue };
+describe.each([REDIS, RABBITMQ_REDIS, RABBITMQ_RPC])(
+  'canvases built in Node, run by a Python worker ($name)',
+  (transport) => {
+    const h = useCanvasApp(transport, { python: true, routes: builtinsOnPython });
 
-/** A Python task by name. */
-const py = <R>(name: string, ...args: unknown[]) => client.signature<R>(`py.${name}`, args);
-
-function pythonClient(...args: string[]): Promise<Record<string, unknown>> {
-  return runProcess(PYTHON, [join(PYTHON_FIXTURES, 'canvas_mixed.py'), ...args], {
-    cwd: PYTHON_FIXTURES,
-    env: {
-      ...process.env,
-      ...pyEnv,
-      PYTHONPATH: PYTHON_FIXTURES,
-      INTEROP_BROKER: REDIS,
-      INTEROP_BACKEND: REDIS,
-    },
-    timeoutMs: 120_000,
-  }).then((run) => {
-    if (run.code !== 0) {
-      throw new Error(
-        `canvas_mixed.py ${args[0]} failed:\n${run.stderr}\npython worker:\n${python.output.slice(-6000)}`,
+    it('chain, group and chord of Python tasks', async () => {
+      const chained = h.track(
+        await chain(
+          h.py<number>('add', 2, 2),
+          h.py<number>('add', 4),
+          h.py<number>('mul', 3),
+        ).delay(),
       );
-    }
-    return JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-  });
-}
+      expect(await chained.get(T)).toBe(24);
+      expect(await (chained.parent as AsyncResult).get(T)).toBe(8);
+      const grouped = h.track(await group(h.py('add', 1, 1), h.py('mul', 3, 3)).delay());
+      expect(await grouped.get(T)).toEqual([2, 9]);
+      if (!transport.chords) return; // rpc://: no chords, as in Celery
+      const joined = h.track(
+        await chord([h.py('add', 1, 1), h.py('add', 2, 2)], h.py('tsum')).delay(),
+      );
+      expect(await joined.get(T)).toBe(6);
+    });
 
-function track<H extends AsyncResult | GroupResult<readonly unknown[]>>(handle: H): H {
-  for (let node: AsyncResult | GroupResult<readonly unknown[]> | null = handle; node;) {
-    ids.push(node.id);
-    if (node instanceof GroupResult) node.results.forEach((r) => ids.push(r.id));
-    node = node.parent;
-  }
-  return handle;
-}
+    it('map, starmap and chunks run by the Python built-ins', async () => {
+      const mapped = h.track(
+        await xmap(h.py('tsum'), [
+          [1, 2],
+          [3, 4],
+        ]).delay(),
+      );
+      expect(await mapped.get(T)).toEqual([3, 7]);
+      const starred = h.track(await xstarmap(h.py('add'), [[1, 2]]).delay());
+      expect(await starred.get(T)).toEqual([3]);
+      const chunked = h.track(
+        await h.add
+          .chunks(
+            [
+              [1, 1],
+              [2, 2],
+              [3, 3],
+            ],
+            2,
+          )
+          .delay(),
+      );
+      expect(await chunked.get(T)).toEqual([[2, 4], [6]]);
+    });
 
-beforeAll(async () => {
-  python = await startPythonWorker({
-    broker: REDIS,
-    backend: REDIS,
-    queue: pyQueue,
-    app: 'canvas_app',
-    env: pyEnv,
-  });
-  @Module({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: REDIS,
-        resultBackend: REDIS,
-        resultExpires: 600,
-        routes: {
-          'interop.*': { queue: nodeQueue },
-          'py.*': { queue: pyQueue },
-          'celery.starmap': { queue: pyQueue },
-        },
-        defaultQueue: nodeQueue,
-        worker: { queues: [nodeQueue], concurrency: 4, banner: false },
-        events: { enabled: false },
-      }),
-    ],
-    providers: [CanvasTasks],
-  })
-  class MixedModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [MixedModule] }).compile();
-  app = moduleRef.createNestApplication({ logger: ['error'] });
-  await app.init();
-  client = app.get(TaskClient);
-  add = client.get(CanvasTasks, 'add');
-  tsum = client.get(CanvasTasks, 'tsum');
-  echo = client.get(CanvasTasks, 'echo');
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await stopAll();
-  const redis = new Redis(REDIS);
-  const keys = ids.map((id) => `celery-task-meta-${id}`);
-  for (const queue of [nodeQueue, pyQueue]) keys.push(queue, `_kombu.binding.${queue}`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
-}, 30_000);
-
-describe('canvases built in Node, run by a Python worker (Redis)', () => {
-  it('chain, group and chord of Python tasks', async () => {
-    const chained = track(
-      await chain(py<number>('add', 2, 2), py<number>('add', 4), py<number>('mul', 3)).delay(),
+    it.skipIf(!transport.chords)(
+      'a failing Python header member fails the chord and runs its link_error',
+      async () => {
+        const errbackId = crypto.randomUUID();
+        const body = h
+          .py('tsum')
+          .linkError(
+            h.client.signature('py.echo', ['errback'], {}, { immutable: true, taskId: errbackId }),
+          );
+        const result = h.track(
+          await chord([h.py('add', 1, 1), h.py('fail', 'boom')], body).delay(),
+        );
+        const error = await result.get(T).catch((e: unknown) => e);
+        expect((error as RemoteTaskError).excType).toBe('ChordError');
+        const errback = h.track(h.client.result<{ args: unknown[]; lang: string }>(errbackId));
+        expect(await errback.get(T)).toEqual({ args: ['errback'], lang: 'python' });
+      },
     );
-    expect(await chained.get(T)).toBe(24);
-    expect(await (chained.parent as AsyncResult).get(T)).toBe(8);
-    const grouped = track(await group(py('add', 1, 1), py('mul', 3, 3)).delay());
-    expect(await grouped.get(T)).toEqual([2, 9]);
-    const joined = track(await chord([py('add', 1, 1), py('add', 2, 2)], py('tsum')).delay());
-    expect(await joined.get(T)).toBe(6);
-  });
+  },
+);
 
-  it('map, starmap and chunks run by the Python built-ins', async () => {
-    const mapped = track(
-      await xmap(py('tsum'), [
-        [1, 2],
-        [3, 4],
-      ]).delay(),
-    );
-    expect(await mapped.get(T)).toEqual([3, 7]);
-    const starred = track(await xstarmap(py('add'), [[1, 2]]).delay());
-    expect(await starred.get(T)).toEqual([3]);
-    const chunked = track(
-      await add
-        .chunks(
-          [
-            [1, 1],
-            [2, 2],
-            [3, 3],
-          ],
-          2,
-        )
-        .delay(),
-    );
-    expect(await chunked.get(T)).toEqual([[2, 4], [6]]);
-  });
+describe.each([REDIS, RABBITMQ_REDIS])('mixed canvases ($name)', (transport) => {
+  const h = useCanvasApp(transport, { python: true, routes: builtinsOnPython });
 
-  it('a failing Python header member fails the chord and runs its link_error', async () => {
-    const errbackId = crypto.randomUUID();
-    const body = py('tsum').linkError(
-      client.signature('py.echo', ['errback'], {}, { immutable: true, taskId: errbackId }),
-    );
-    const result = track(await chord([py('add', 1, 1), py('fail', 'boom')], body).delay());
-    const error = await result.get(T).catch((e: unknown) => e);
-    expect((error as RemoteTaskError).excType).toBe('ChordError');
-    const errback = track(client.result<{ args: unknown[]; lang: string }>(errbackId));
-    expect(await errback.get(T)).toEqual({ args: ['errback'], lang: 'python' });
-  });
-});
-
-describe('mixed canvases', () => {
   it('built in Node: chain(node, python, group(node, python), node body)', async () => {
-    const result = track(
+    const result = h.track(
       await chain(
-        add.s(1, 1),
-        py<number>('mul', 3),
-        group(add.s(1), py<number>('add', 2)),
-        tsum.s(),
+        h.add.s(1, 1),
+        h.py<number>('mul', 3),
+        group(h.add.s(1), h.py<number>('add', 2)),
+        h.tsum.s(),
       ).delay(),
     );
     expect(await result.get(T)).toBe(7 + 8);
@@ -195,7 +111,7 @@ describe('mixed canvases', () => {
     const first = second.parent as AsyncResult<number>;
     // Python reads what each worker recorded: the Node step lists the Python step as its
     // child; the Python step recorded the chord it started.
-    const seen = (await pythonClient('inspect', first.id, second.id)) as Record<
+    const seen = (await h.runPython('canvas_mixed.py', 'inspect', first.id, second.id)) as Record<
       string,
       { value: unknown; children: string[]; parent_id: string | null }
     >;
@@ -206,15 +122,18 @@ describe('mixed canvases', () => {
   });
 
   it('built in Node: a chord with a mixed header and a Python body; echo reports the language', async () => {
-    const result = track(
-      await chain(chord([add.s(1, 1), py('add', 2, 2)], py<number>('tsum')), echo.s()).delay(),
+    const result = h.track(
+      await chain(
+        chord([h.add.s(1, 1), h.py('add', 2, 2)], h.py<number>('tsum')),
+        h.echo.s(),
+      ).delay(),
     );
     expect(await result.get(T)).toEqual({ args: [6], lang: 'node' });
   });
 
   it('built in Python: chain(node, group(python, node), python body), chords, map / chunks of Node tasks', async () => {
-    const out = await pythonClient('build');
-    ids.push(...(out.ids as string[]));
+    const out = await h.runPython('canvas_mixed.py', 'build');
+    h.ids.push(...(out.ids as string[]));
     expect(out.chain_group_body).toBe(12 + 20);
     expect(out.chain_group_body_header).toEqual([12, 20]);
     expect(out.chain_group_body_first).toBe(2);

@@ -1,21 +1,8 @@
-import 'reflect-metadata';
-import { join } from 'node:path';
-import { Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chain,
-  chord,
-  group,
-  TaskClient,
-  TaskQueueModule,
-  type AsyncResult,
-  type GroupResult,
-  type ProducerOf,
-} from 'celeriac';
-import { CanvasTasks } from '../support/canvas-tasks.js';
-import { PYTHON, PYTHON_FIXTURES, runProcess, uniqueName } from '../support/interop-processes.js';
+import { chain, chord, group, type AsyncResult, type GroupResult } from 'celeriac';
+import { useCanvasApp } from '../support/canvas-harness.js';
+import { CANVAS_REDIS, REDIS } from '../support/canvas-transports.js';
 
 /**
  * Wire parity: the same canvases built by Python Celery 5.2.6 and by Celeriac, each sent to a
@@ -26,9 +13,6 @@ import { PYTHON, PYTHON_FIXTURES, runProcess, uniqueName } from '../support/inte
  * `lang`, the producer's `reply_to` oid, `delivery_tag` and dates; Celeriac's own `x-celeriac-*`
  * headers are left out.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
-const pyQueue = uniqueName('wire-py');
-const nodeQueue = uniqueName('wire-node');
 const PRIORITY_LISTS = ['', '\x06\x163', '\x06\x166', '\x06\x169'];
 
 interface Sent {
@@ -41,59 +25,22 @@ interface Case {
   chord_sizes: Record<string, number>;
 }
 
-let app: INestApplication;
-let redis: Redis;
+const h = useCanvasApp(REDIS, { worker: false });
+const redis = new Redis(CANVAS_REDIS);
 let python: Record<string, Case>;
-let add: ProducerOf<CanvasTasks, 'add'>;
-let mul: ProducerOf<CanvasTasks, 'mul'>;
-let tsum: ProducerOf<CanvasTasks, 'tsum'>;
-let echo: ProducerOf<CanvasTasks, 'echo'>;
 
 beforeAll(async () => {
-  redis = new Redis(REDIS);
-  const run = await runProcess(PYTHON, [join(PYTHON_FIXTURES, 'canvas_wire.py'), REDIS, pyQueue]);
-  if (run.code !== 0) throw new Error(`canvas_wire.py failed:\n${run.stderr}`);
-  python = JSON.parse(run.stdout) as Record<string, Case>;
-
-  @Module({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: REDIS,
-        resultBackend: REDIS,
-        resultExpires: 600,
-        routes: { 'interop.*': { queue: nodeQueue } },
-        defaultQueue: nodeQueue,
-        worker: { enabled: false },
-        events: { enabled: false },
-      }),
-    ],
-    providers: [CanvasTasks],
-  })
-  class WireModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [WireModule] }).compile();
-  app = moduleRef.createNestApplication({ logger: ['error'] });
-  await app.init();
-  const client = app.get(TaskClient);
-  add = client.get(CanvasTasks, 'add');
-  mul = client.get(CanvasTasks, 'mul');
-  tsum = client.get(CanvasTasks, 'tsum');
-  echo = client.get(CanvasTasks, 'echo');
+  python = await h.runPython<Record<string, Case>>('canvas_wire.py', CANVAS_REDIS, h.pyQueue);
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
-  for (const queue of [pyQueue, nodeQueue]) {
-    await redis.del(...PRIORITY_LISTS.map((p) => queue + p), `_kombu.binding.${queue}`);
-  }
-  redis.disconnect();
-});
+afterAll(() => redis.disconnect());
 
 /** What Node sent to its list (oldest first), emptied, and the chord sizes it set. */
 async function sent(handle: AsyncResult | GroupResult<readonly unknown[]>): Promise<Case> {
   const messages: Sent[] = [];
   for (const suffix of PRIORITY_LISTS) {
-    const raw = await redis.lrange(nodeQueue + suffix, 0, -1);
-    await redis.del(nodeQueue + suffix);
+    const raw = await redis.lrange(h.nodeQueue + suffix, 0, -1);
+    await redis.del(h.nodeQueue + suffix);
     for (const item of raw.reverse()) {
       const envelope = JSON.parse(item) as Sent & { body: string };
       const body = JSON.parse(Buffer.from(envelope.body, 'base64').toString('utf8')) as unknown;
@@ -161,16 +108,16 @@ async function expectParity(
     messages: c.messages,
     chordSizes: Object.entries(c.chord_sizes),
   });
-  expect(normalize(comparable(node), nodeQueue)).toEqual(normalize(comparable(py), pyQueue));
+  expect(normalize(comparable(node), h.nodeQueue)).toEqual(normalize(comparable(py), h.pyQueue));
 }
 
 describe('canvas wire parity with Python Celery 5.2.6 (Redis)', () => {
   it('a signature with partial args and priority', () =>
-    expectParity('signature', () => add.s(2).set({ priority: 5 }).applyAsync([1])));
+    expectParity('signature', () => h.add.s(2).set({ priority: 5 }).applyAsync([1])));
 
   it('an immutable signature ignores the call args', () =>
     expectParity('immutable', () =>
-      add
+      h.add
         .si(2, 3)
         .applyAsync([9] as never)
         .then((r) => r),
@@ -178,44 +125,48 @@ describe('canvas wire parity with Python Celery 5.2.6 (Redis)', () => {
 
   it('chain with per-step queue and priority', () =>
     expectParity('chain', () =>
-      chain(add.s(1, 1), add.s(2), mul.s(3).set({ queue: nodeQueue, priority: 3 })).applyAsync(),
+      chain(
+        h.add.s(1, 1),
+        h.add.s(2),
+        h.mul.s(3).set({ queue: h.nodeQueue, priority: 3 }),
+      ).applyAsync(),
     ));
 
-  it('group', () => expectParity('group', () => group(add.s(1, 1), add.s(2, 2)).applyAsync()));
+  it('group', () => expectParity('group', () => group(h.add.s(1, 1), h.add.s(2, 2)).applyAsync()));
 
   it('chord (and its .s size key)', () =>
-    expectParity('chord', () => chord([add.s(1, 1), add.s(2, 2)], tsum.s()).applyAsync()));
+    expectParity('chord', () => chord([h.add.s(1, 1), h.add.s(2, 2)], h.tsum.s()).applyAsync()));
 
   it('link and link_error', () =>
     expectParity('link', () =>
-      add.applyAsync([1, 1], { link: add.s(10), linkError: echo.si('err') }),
+      h.add.applyAsync([1, 1], { link: h.add.s(10), linkError: h.echo.si('err') }),
     ));
 
   it('chain(task, group, body): the group becomes a chord', () =>
     expectParity('chain_group_body', () =>
-      chain(add.s(1, 1), group(add.s(1), mul.s(2)), tsum.s()).applyAsync(),
+      chain(h.add.s(1, 1), group(h.add.s(1), h.mul.s(2)), h.tsum.s()).applyAsync(),
     ));
 
   it('a group of chains', () =>
     expectParity('group_of_chains', () =>
-      group(chain(add.s(1, 1), mul.s(2)), add.s(3, 3)).applyAsync(),
+      group(chain(h.add.s(1, 1), h.mul.s(2)), h.add.s(3, 3)).applyAsync(),
     ));
 
   it('a chord as a chain step', () =>
     expectParity('chain_chord_step', () =>
-      chain(add.s(1, 2), chord([add.s(1), add.s(2)], tsum.s()), mul.s(10)).applyAsync(),
+      chain(h.add.s(1, 2), chord([h.add.s(1), h.add.s(2)], h.tsum.s()), h.mul.s(10)).applyAsync(),
     ));
 
   it('a chord whose body has an errback', () =>
     expectParity('chord_errback', () =>
-      chord([add.s(1, 1)], tsum.s().linkError(echo.si('x'))).applyAsync(),
+      chord([h.add.s(1, 1)], h.tsum.s().linkError(h.echo.si('x'))).applyAsync(),
     ));
 
   it('map, starmap and chunks', async () => {
-    await expectParity('map', () => add.map([[1, 2] as never, [3, 4] as never]).applyAsync());
-    await expectParity('starmap', () => add.starmap([[1, 2]]).applyAsync());
+    await expectParity('map', () => h.add.map([[1, 2] as never, [3, 4] as never]).applyAsync());
+    await expectParity('starmap', () => h.add.starmap([[1, 2]]).applyAsync());
     await expectParity('chunks', () =>
-      add
+      h.add
         .chunks(
           [
             [1, 1],

@@ -2,11 +2,9 @@ import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Task, TaskEvents, TaskQueueModule, WorkerService } from 'celeriac';
-import { TaskQueueMetrics, TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { InteropTasks } from '../../../interop/src/interop.tasks.js';
 import type { WorkerChildConfig } from '../ipc.js';
 import { runWorkerChild } from './worker-harness.js';
-import { installBenchTracing } from './bench-tracing.js';
 
 /** The bench's no-op task, named as the Python bench module names it. */
 @Injectable()
@@ -17,9 +15,12 @@ export class BenchTasks {
   }
 }
 
+/** `celeriac/prometheus`, loaded only by the systems that measure metrics. */
+type Prometheus = typeof import('celeriac/prometheus');
+
 @Module({})
 class BenchWorkerModule {
-  static forRoot(config: WorkerChildConfig): DynamicModule {
+  static forRoot(config: WorkerChildConfig, prometheus: Prometheus | null): DynamicModule {
     return {
       module: BenchWorkerModule,
       imports: [
@@ -37,7 +38,7 @@ class BenchWorkerModule {
           tracing: config.tracing === true,
         }),
         // What Prometheus does to a worker: scrape its registry (see the child below).
-        ...(config.metrics ? [TaskQueueMetricsModule.forRoot({ path: false })] : []),
+        ...(prometheus ? [prometheus.TaskQueueMetricsModule.forRoot({ path: false })] : []),
       ],
       // `add`: the tasks of apps/interop, as its worker serves Python callers.
       providers: [config.workload === 'add' ? InteropTasks : BenchTasks],
@@ -47,10 +48,15 @@ class BenchWorkerModule {
 
 /** Celeriac worker child: one Nest application context, consuming after `start`. */
 void runWorkerChild(async (config, completed) => {
-  const tracing = config.tracing ? installBenchTracing() : undefined;
-  const app = await NestFactory.createApplicationContext(BenchWorkerModule.forRoot(config), {
-    logger: ['error', 'warn'],
-  });
+  // Loaded only when measured: the other systems' RSS must not carry an SDK they do not use.
+  const tracing = config.tracing
+    ? (await import('./bench-tracing.js')).installBenchTracing()
+    : undefined;
+  const prometheus = config.metrics ? await import('celeriac/prometheus') : null;
+  const app = await NestFactory.createApplicationContext(
+    BenchWorkerModule.forRoot(config, prometheus),
+    { logger: ['error', 'warn'] },
+  );
   // 'task-succeeded' is emitted after the result backend acknowledged the write.
   app
     .get(TaskEvents)
@@ -58,11 +64,11 @@ void runWorkerChild(async (config, completed) => {
     .subscribe((event) => completed(event.taskId));
   const worker = app.get(WorkerService);
   // A 1 s scrape interval (queue gauges: one broker round trip each).
-  const scrapes = config.metrics
+  const scrapes = prometheus
     ? setInterval(
         () =>
           void app
-            .get(TaskQueueMetrics)
+            .get(prometheus.TaskQueueMetrics)
             .metrics()
             .catch(() => undefined),
         1_000,

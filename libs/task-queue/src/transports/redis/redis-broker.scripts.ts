@@ -10,15 +10,15 @@ function deadLetterQueueOf(queue: string): string {
 
 const DIR = new URL('./commands/', import.meta.url);
 const FILES = [
-  'park-2.lua',
+  'park-3.lua',
   'fetch-2.lua',
   'ack-2.lua',
   'quarantine-3.lua',
   'requeue-2.lua',
   'restoreVisible-3.lua',
   'touch-1.lua',
-  'defer-3.lua',
-  'promote-1.lua',
+  'defer-4.lua',
+  'promote-2.lua',
   'purge-0.lua',
   'queueStats-n.lua',
 ] as const;
@@ -44,20 +44,21 @@ export class RedisBrokerScripts {
   }
 
   park(bindingKey: string, member: string, dueMs: number, entry: string): Promise<unknown> {
-    return this.call('park', bindingKey, this.keys.delayed, member, dueMs, entry);
+    const k = this.keys;
+    return this.call('park', bindingKey, k.delayed, k.parkedCounts, member, dueMs, entry);
   }
 
   /** `lists` are [listKey, queue] pairs in priority order. */
   async fetch(lists: [string, string][], max: number, nowSeconds: number): Promise<FetchedEntry[]> {
     const k = this.keys;
-    const reply = (await this.run.fetchBuffer!(
+    const reply = (await this.run.fetch!(
       k.unacked,
       k.unackedIndex,
       nowSeconds,
       max,
       k.invalid,
       ...lists.flat(),
-    )) as Buffer;
+    )) as string[];
     return splitFetchReply(reply);
   }
 
@@ -118,7 +119,8 @@ export class RedisBrokerScripts {
 
   async defer(tag: string, dueMs: number): Promise<boolean> {
     const k = this.keys;
-    return Number(await this.call('defer', k.unacked, k.unackedIndex, k.delayed, tag, dueMs)) === 1;
+    const keys = [k.unacked, k.unackedIndex, k.delayed, k.parkedCounts];
+    return Number(await this.call('defer', ...keys, tag, dueMs)) === 1;
   }
 
   /** Returns how many moved and the due time (ms) of the next parked entry, or null. */
@@ -127,6 +129,7 @@ export class RedisBrokerScripts {
     const [moved, next] = (await this.call(
       'promote',
       k.delayed,
+      k.parkedCounts,
       ...k.routingArgs(),
       nowMs,
       limit,
@@ -146,9 +149,10 @@ export class RedisBrokerScripts {
     const lists = queues.flatMap((q) => [...k.listKeys(q), k.listKey(deadLetterQueueOf(q), 0)]);
     const bands = k.listKeys(queues[0]!).length;
     const reply = (await this.run.queueStats!(
-      2 + lists.length,
+      3 + lists.length,
       k.unacked,
       k.delayed,
+      k.parkedCounts,
       ...lists,
       bands,
       ...queues,
@@ -174,27 +178,30 @@ export class RedisBrokerScripts {
 }
 
 /**
- * The entries of a fetch-2.lua reply: "<pair>\0<tag>\0<envelope>\0" per entry. The reply is
- * taken as a Buffer and each field decoded on its own: substrings of one reply string would
- * keep the whole batch's text alive (and copied by every scavenge) as long as any one of its
- * messages is running.
+ * The entries of a fetch-2.lua reply: `["<pair>\0<tag>\0" per entry, envelope, envelope, ...]`.
+ * Each envelope is its own reply string: a running message keeps only its own text alive, not
+ * the whole batch's.
  */
-export function splitFetchReply(reply: Buffer): FetchedEntry[] {
+export function splitFetchReply(reply: readonly string[]): FetchedEntry[] {
   const entries: FetchedEntry[] = [];
+  if (reply.length === 0) return entries;
+  const head = reply[0]!;
   let start = 0;
-  while (start < reply.length) {
-    const tagAt = reply.indexOf(0, start) + 1;
-    const envelopeAt = reply.indexOf(0, tagAt) + 1;
-    const end = reply.indexOf(0, envelopeAt);
-    if (tagAt === 0 || envelopeAt === 0 || end < 0) {
-      throw new Error(`Malformed fetch reply (an entry is not three NUL-terminated fields)`);
+  for (let i = 1; i < reply.length; i++) {
+    const tagAt = head.indexOf('\0', start) + 1;
+    const end = tagAt === 0 ? -1 : head.indexOf('\0', tagAt);
+    if (end < 0) {
+      throw new Error(`Malformed fetch reply (entry ${i} has no pair index and tag)`);
     }
     entries.push({
-      pairIndex: Number(reply.toString('latin1', start, tagAt - 1)) - 1,
-      tag: reply.toString('utf8', tagAt, envelopeAt - 1),
-      envelope: reply.toString('utf8', envelopeAt, end),
+      pairIndex: Number(head.slice(start, tagAt - 1)) - 1,
+      tag: head.slice(tagAt, end),
+      envelope: reply[i]!,
     });
     start = end + 1;
+  }
+  if (start !== head.length) {
+    throw new Error(`Malformed fetch reply (more pair indexes and tags than envelopes)`);
   }
   return entries;
 }

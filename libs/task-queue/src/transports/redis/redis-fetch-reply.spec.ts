@@ -1,22 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { splitFetchReply } from './redis-broker.scripts.js';
 
-const reply = (...fields: string[]): Buffer => Buffer.from(fields.map((f) => `${f}\0`).join(''));
-
 describe('splitFetchReply', () => {
   it('reads no entries from an empty reply', () => {
-    expect(splitFetchReply(Buffer.alloc(0))).toEqual([]);
+    expect(splitFetchReply([])).toEqual([]);
   });
 
-  it('reads pair index, tag and envelope of each entry, decoding UTF-8 per field', () => {
+  it('pairs each pair index and tag of the head with the envelope at the same position', () => {
     const envelope = '{"body":"w6k=","headers":{"argsrepr":"(\'crème brûlée ☕\',)"}}';
-    expect(splitFetchReply(reply('1', 'tag-a', envelope, '12', '', 'not json'))).toEqual([
+    expect(splitFetchReply(['1\0tag-a\x0012\0\0', envelope, 'not json'])).toEqual([
       { pairIndex: 0, tag: 'tag-a', envelope },
       { pairIndex: 11, tag: '', envelope: 'not json' },
     ]);
   });
 
-  it('rejects a truncated reply instead of inventing an entry', () => {
-    expect(() => splitFetchReply(Buffer.from('1\0tag\0{"body"'))).toThrow(/Malformed fetch reply/);
+  it('rejects a head with fewer entries than envelopes instead of inventing one', () => {
+    expect(() => splitFetchReply(['1\0tag\0', '{"body"', '{"body"'])).toThrow(
+      /Malformed fetch reply/,
+    );
+  });
+
+  it('rejects a head with more entries than envelopes', () => {
+    expect(() => splitFetchReply(['1\0tag\x002\0tag-b\0', '{"body"'])).toThrow(
+      /Malformed fetch reply/,
+    );
   });
 });

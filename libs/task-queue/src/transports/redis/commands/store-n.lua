@@ -14,11 +14,14 @@
 ]]
 local expires = tonumber(ARGV[1])
 local written = 0
+-- One MGET for the batch; a key of another type (a hash, a list) reads as missing there, and
+-- is garbage too: SET replaces it. A key written earlier in this batch is read from `writes`.
+local currents = redis.call('MGET', unpack(KEYS))
+local writes = {}
 for i, key in ipairs(KEYS) do
   local meta, ready = ARGV[2 * i], ARGV[2 * i + 1]
   local keep = false
-  -- A key of another type (a hash, a list) is garbage too: GET fails on it, SET replaces it.
-  local current = redis.pcall('GET', key)
+  local current = writes[key] or currents[i]
   if type(current) == 'string' then
     local ok, stored = pcall(cjson.decode, current)
     if ok and type(stored) == 'table' then
@@ -33,6 +36,7 @@ for i, key in ipairs(KEYS) do
       redis.call('SET', key, meta)
     end
     redis.call('PUBLISH', key, meta)
+    writes[key] = meta
     written = written + 1
   end
 end
