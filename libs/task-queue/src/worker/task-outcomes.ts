@@ -16,11 +16,8 @@ import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy
 import { displayName, shadowOf, TaskEvents, type TaskEvent } from '../tasks/task-events.js';
 import { abortReasonOf, type TaskAbort } from './lazy-abort.js';
 import { describe, errorInfo } from './task-error.info.js';
-import {
-  NO_INSTRUMENTATION,
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../tasks/task-instrumentation.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 
 /**
@@ -39,7 +36,7 @@ export class TaskOutcomes {
     private readonly workflow: WorkflowService,
     @Inject(getBrokerToken()) private readonly broker: Broker,
     @Optional()
-    @Inject(TASK_INSTRUMENTATION)
+    @Inject(PUBLISH_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {}
 
