@@ -19,7 +19,7 @@ import { TaskEvents } from './tasks/task-events.js';
 import { TaskExecutor } from './worker/task-executor.js';
 import { TaskOutcomes } from './worker/task-outcomes.js';
 import { TaskPools } from './worker/pool/task-pools.js';
-import { WorkerConnections } from './worker/worker-connections.js';
+import { TransportConnections } from './task-queue.connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
 import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
@@ -68,7 +68,7 @@ const exported = [
     TaskExecutor,
     TaskOutcomes,
     TaskPools,
-    WorkerConnections,
+    TransportConnections,
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,
