@@ -1,3 +1,4 @@
+import type { ResultTuple } from '../results/chord-parts.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
@@ -49,6 +50,7 @@ export class TaskOutcomes {
     acksLate: boolean,
     runtime: number,
     controller: TaskAbort,
+    children?: ResultTuple[],
   ): Promise<void> {
     const settle = async (): Promise<void> => {
       if (acksLate) await delivery.ack();
@@ -88,7 +90,7 @@ export class TaskOutcomes {
         retry.error !== undefined
           ? retry.error
           : new MaxRetriesExceededError(request.name, request.id, max, { cause });
-      if (!(await this.fail(request, hostname, final, runtime, controller))) {
+      if (!(await this.fail(request, hostname, final, runtime, controller, children))) {
         return this.unstored(delivery, request, controller, acksLate);
       }
       if (!acksLate) return;
@@ -97,7 +99,7 @@ export class TaskOutcomes {
         `max retries (${max}) exceeded: ${describe(final)}`,
       );
     }
-    if (!(await this.fail(request, hostname, error, runtime, controller))) {
+    if (!(await this.fail(request, hostname, error, runtime, controller, children))) {
       return this.unstored(delivery, request, controller, acksLate);
     }
     await settle();
@@ -141,9 +143,10 @@ export class TaskOutcomes {
     error: unknown,
     runtime: number,
     controller?: TaskAbort,
+    children?: ResultTuple[],
   ): Promise<boolean> {
     // Stored first: callers waiting for the result need not wait for the log line.
-    const stored = await this.recorder.failure(request, hostname, error, controller);
+    const stored = await this.recorder.failure(request, hostname, error, controller, children);
     const info = errorInfo(error);
     this.logger.error(
       `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
