@@ -21,7 +21,7 @@ import { TaskOutcomes } from './worker/task-outcomes.js';
 import { TaskPools } from './worker/pool/task-pools.js';
 import { TransportConnections } from './task-queue.connections.js';
 import { WorkerService } from './worker/worker.service.js';
-import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
+import { TypeOrmIntegration } from './transaction/typeorm.integration.js';
 import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
 import { CeleryBuiltinTasks } from './canvas/celery-builtins.tasks.js';
