@@ -10,7 +10,7 @@ import { TaskRegistry } from './tasks/task.registry.js';
 import { TaskRouter } from './producer/task.router.js';
 import { ConfigurableTaskQueueModule } from './task-queue.module-definition.js';
 import { CORE_TOKENS, createCoreProviders } from './task-queue.providers.js';
-import { DeadLetters } from './worker/dead-letter.service.js';
+import { DeadLetters } from './worker/dead-letters.js';
 import { ResultRecorder } from './worker/result-recorder.js';
 import { RevokedTasks } from './revocation/revoked-tasks.js';
 import { REVOKE_BROADCAST, TaskRevoker } from './revocation/task-revoker.js';
