@@ -1,3 +1,4 @@
+import type { ResultTuple } from '../results/chord-parts.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { Retry } from '../errors/task-signals.js';
@@ -48,6 +49,7 @@ export class TaskOutcomes {
     acksLate: boolean,
     runtime: number,
     controller: TaskAbort,
+    children?: ResultTuple[],
   ): Promise<void> {
     const settle = async (): Promise<void> => {
       if (acksLate) await delivery.ack();
@@ -75,7 +77,7 @@ export class TaskOutcomes {
         await this.retry(delivery, request, definition, hostname, decision.options, decision.cause);
         return settle();
       case 'exhausted':
-        if (!(await this.fail(request, hostname, decision.error, runtime, controller))) {
+        if (!(await this.fail(request, hostname, decision.error, runtime, controller, children))) {
           return this.unstored(delivery, request, controller, acksLate);
         }
         if (!acksLate) return;
@@ -84,7 +86,7 @@ export class TaskOutcomes {
           `max retries (${decision.max}) exceeded: ${describe(decision.error)}`,
         );
       case 'fail':
-        if (!(await this.fail(request, hostname, error, runtime, controller))) {
+        if (!(await this.fail(request, hostname, error, runtime, controller, children))) {
           return this.unstored(delivery, request, controller, acksLate);
         }
         return settle();
@@ -129,9 +131,10 @@ export class TaskOutcomes {
     error: unknown,
     runtime: number,
     controller?: TaskAbort,
+    children?: ResultTuple[],
   ): Promise<boolean> {
     // Stored first: callers waiting for the result need not wait for the log line.
-    const stored = await this.recorder.failure(request, hostname, error, controller);
+    const stored = await this.recorder.failure(request, hostname, error, controller, children);
     const info = errorInfo(error);
     this.logger.error(
       `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
