@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, ensureBuilt, ROOT } from '../support/interop-build.js';
 import { ManagedProcess, runCeleriac, stopAll, uniqueName } from '../support/interop-processes.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { parseExposition, sampleValue } from '../support/metrics-scrape.js';
 
 /** `celeriac schedule ...` and `celeriac beat` (issue 19) against the local Redis. */
 const PREFIX = `test:beat:${uniqueName('cli')}:`;
@@ -91,6 +92,12 @@ describe('celeriac schedule and celeriac beat', () => {
     };
     expect(message.headers.periodic_task_name).toBe('cli-tick');
     expect(message.headers.task).toBe('e2e.cli_tick');
+    // prom-client is installed here: the same server serves the beat's metrics.
+    const metrics = parseExposition(await (await fetch(`${base}/metrics`)).text());
+    expect(sampleValue(metrics, 'celeriac_beat_leader')).toBe(1);
+    expect(
+      sampleValue(metrics, 'celeriac_beat_fires_total', { schedule: 'cli-tick' }),
+    ).toBeGreaterThanOrEqual(2);
     await beat.stop();
     expect(beat.output).toContain('SIGTERM, stopping');
     const rm = await runCeleriac(['schedule', 'rm', 'cli-tick', ...FLAGS], ENV);

@@ -238,6 +238,15 @@ describe.skipIf(!kubectl.path).each(OVERLAYS)('deploy/k8s overlay %s', (overlay)
     }
   });
 
+  it('only the beat role competes for beat leadership', () => {
+    for (const { deployment, container } of podsOf(objects())) {
+      const { env } = resolveEnv(objects(), container);
+      const role = container.args?.[0] ?? env.CELERIAC_ROLE;
+      if (role === 'beat') continue;
+      expect(env.CELERIAC_BEAT, `${deployment.metadata.name} must set CELERIAC_BEAT=0`).toBe('0');
+    }
+  });
+
   it('ConfigMaps hold no secrets', () => {
     type Map = K8sObject & { data?: Record<string, string> };
     for (const map of ofKind<Map>(objects(), 'ConfigMap')) {
@@ -486,6 +495,8 @@ describe('compose.yaml', () => {
     }
     expect(services.worker!.deploy?.replicas).toBe(2);
     expect(services.api!.environment?.CELERIAC_WORKER).toBe('0');
+    expect(services.api!.environment?.CELERIAC_BEAT).toBe('0');
+    expect(services.worker!.environment?.CELERIAC_BEAT).toBe('0');
     const env = services.worker!.environment!;
     expect(seconds(services.worker!.stop_grace_period)).toBeGreaterThanOrEqual(
       Math.ceil(shutdownTimeoutMs(env) / 1000) + MARGIN_SECONDS,

@@ -152,6 +152,16 @@ describe('threads pool', () => {
     expect((await result.children()).map((c) => c.id)).toEqual(sent);
   });
 
+  it.each(['pools.fanout', 'pools.fanout_inline'])(
+    '%s: a FAILURE also lists what the task sent before failing, as Celery records it',
+    async (name) => {
+      const failed = await client.send(name, [2, true]);
+      await failed.get({ timeout: 20_000, propagate: false });
+      expect(await failed.state()).toBe('FAILURE');
+      expect(await failed.children()).toHaveLength(2);
+    },
+  );
+
   it('stores errors and unencodable values as a clear FAILURE', async () => {
     const failed = await meta((await client.send('pools.fails')).id);
     expect(failed.result).toMatchObject({

@@ -1,6 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { TaskQueueOptions } from 'celeriac';
-import { CreateTaskResult1767225600001, TaskGroupResult, TaskResult } from 'celeriac/typeorm';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  CreateTaskResult1767225600001,
+  TaskGroupResult,
+  TaskOutbox,
+  TaskResult,
+} from 'celeriac/typeorm';
 import { createTestVhost } from './amqp-vhost.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from './typeorm-postgres.js';
 
@@ -16,6 +23,8 @@ export interface OpenedTransport {
   /** Results live in Redis (keys to delete afterwards). */
   redisResults: boolean;
   dataSource?: DataSource;
+  /** The PostgreSQL schema of `dataSource`. */
+  schema?: string;
   dispose(): Promise<void>;
 }
 
@@ -86,6 +95,56 @@ export const REDIS_TYPEORM: CanvasTransport = {
       python: null,
       redisResults: false,
       dataSource,
+      async dispose() {
+        await dataSource.destroy();
+        await dropSchema(schema);
+      },
+    };
+  },
+};
+
+/** The outbox schema's tables (what `openOutboxSchema` migrates). */
+export const OUTBOX_ENTITIES = [TaskOutbox];
+
+/** A PostgreSQL schema with `task_outbox`, for the outbox transport and its crash fixture. */
+export async function openOutboxSchema(schema: string): Promise<DataSource> {
+  const dataSource = await openSchemaDataSource(schema, {
+    entities: OUTBOX_ENTITIES,
+    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+  });
+  await dataSource.runMigrations();
+  return dataSource;
+}
+
+/** How long a fresh outbox row is left to the fast path (the relay takes it after). */
+export const OUTBOX_GRACE_MS = 1_500;
+
+/**
+ * Redis broker and results, `applyAsyncOnCommit` in outbox mode on PostgreSQL (a private
+ * schema): messages are written to `task_outbox` in the transaction; a relay (polling every
+ * 200 ms) runs in the worker.
+ */
+export const REDIS_OUTBOX: CanvasTransport = {
+  name: 'Redis broker and results, TypeORM outbox (PostgreSQL)',
+  chords: true,
+  async open() {
+    const schema = uniqueSchema('canvas_outbox');
+    const dataSource = await openOutboxSchema(schema);
+    return {
+      options: {
+        broker: CANVAS_REDIS,
+        resultBackend: CANVAS_REDIS,
+        typeorm: {
+          dataSource,
+          dispatch: 'outbox',
+          outbox: { graceMs: OUTBOX_GRACE_MS },
+          relay: { pollIntervalMs: 200 },
+        },
+      },
+      python: { broker: CANVAS_REDIS, backend: CANVAS_REDIS },
+      redisResults: true,
+      dataSource,
+      schema,
       async dispose() {
         await dataSource.destroy();
         await dropSchema(schema);

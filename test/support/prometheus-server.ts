@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis-test-server.js';
@@ -26,7 +26,17 @@ export function promtoolCheckMetrics(exposition: string): string {
   return `${result.stdout.toString()}${result.stderr.toString()}`.trim();
 }
 
-/** A private Prometheus on a free loopback port, scraping `targets` every second. */
+/** How a private Prometheus scrapes: the interval (Prometheus duration), and the metrics path. */
+export interface ScrapeOptions {
+  /** Default `1s`; the timeout is 90 % of it. */
+  interval?: string;
+  metricsPath?: string;
+}
+
+/**
+ * A private Prometheus on a free loopback port. Its targets come from a file (`file_sd_configs`,
+ * as service discovery hands pods to a real one), so `setTargets` can change them while it runs.
+ */
 export class PrometheusServer {
   private constructor(
     private readonly child: ChildProcess,
@@ -34,21 +44,24 @@ export class PrometheusServer {
     readonly url: string,
   ) {}
 
-  static async start(targets: string[], metricsPath = '/metrics'): Promise<PrometheusServer> {
+  static async start(targets: string[], options: ScrapeOptions = {}): Promise<PrometheusServer> {
+    const { interval = '1s', metricsPath = '/metrics' } = options;
     const dir = mkdtempSync(join(tmpdir(), 'celeriac-prometheus-'));
     const port = await freePort();
+    const intervalMs = durationMs(interval);
     const config = [
       'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 900ms',
+      `  scrape_interval: ${interval}`,
+      `  scrape_timeout: ${Math.floor(intervalMs * 0.9)}ms`,
       'scrape_configs:',
       '  - job_name: celeriac',
       `    metrics_path: ${metricsPath}`,
-      '    static_configs:',
-      `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+      '    file_sd_configs:',
+      `      - files: ['${join(dir, 'targets.json')}']`,
       '',
     ].join('\n');
     writeFileSync(join(dir, 'prometheus.yml'), config);
+    writeTargets(dir, targets);
     const child = spawn(
       'prometheus',
       [
@@ -75,8 +88,15 @@ export class PrometheusServer {
   }
 
   /** The result of an instant PromQL query: one value per series, keyed by its labels. */
-  async query(promql: string): Promise<{ labels: Record<string, string>; value: number }[]> {
-    const response = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+  async query(
+    promql: string,
+    /** Evaluation time, epoch seconds (default: now). */
+    time?: number,
+  ): Promise<{ labels: Record<string, string>; value: number }[]> {
+    const at = time === undefined ? '' : `&time=${time}`;
+    const response = await fetch(
+      `${this.url}/api/v1/query?query=${encodeURIComponent(promql)}${at}`,
+    );
     const body = (await response.json()) as {
       status: string;
       error?: string;
@@ -90,6 +110,11 @@ export class PrometheusServer {
   async value(promql: string): Promise<number | undefined> {
     const [first] = await this.query(promql);
     return first?.value;
+  }
+
+  /** Replace the scrape targets (`host:port`); Prometheus picks the file change up at once. */
+  setTargets(targets: string[]): void {
+    writeTargets(this.dir, targets);
   }
 
   /** Scrape health of the targets (`up`, last error and duration). */
@@ -111,4 +136,18 @@ export class PrometheusServer {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Write the file_sd targets file atomically (a rename), so Prometheus never reads half of it. */
+function writeTargets(dir: string, targets: string[]): void {
+  const file = join(dir, 'targets.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify([{ targets, labels: {} }]));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** A Prometheus duration such as `750ms`, `1s` or `1m`, in milliseconds. */
+function durationMs(duration: string): number {
+  const match = /^(\d+)(ms|s|m)$/.exec(duration);
+  if (!match) throw new Error(`unsupported scrape interval ${duration}`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
 }

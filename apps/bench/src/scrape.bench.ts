@@ -64,6 +64,8 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
     for (let i = 0; i < 20; i++) await scrape();
     const times: number[] = [];
     const direct: number[] = [];
+    const evalshaBefore = await evalshaStats(redis);
+    const cpuBefore = process.cpuUsage();
     // Each scrape after the 500 ms the snapshot is reused for, so every one reads Redis.
     for (let i = 0; i < scrapes; i++) {
       await new Promise((r) => setTimeout(r, 510));
@@ -73,12 +75,24 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
       await broker.queueStats!(queues);
       direct.push(performance.now() - started);
     }
+    const cpu = process.cpuUsage(cpuBefore);
+    const evalshaAfter = await evalshaStats(redis);
+    const redisUs =
+      (evalshaAfter.usec - evalshaBefore.usec) / (evalshaAfter.calls - evalshaBefore.calls);
     console.log(
       `scrape of ${count} queues, ${scrapes} scrapes (load average ${loadavg()[0]!.toFixed(1)}):`,
     );
     console.log(`  GET /metrics over HTTP     ${percentiles(times)}`);
     console.log(`  queueStats (one EVALSHA)   ${percentiles(direct)}`);
+    // CPU, not wall time: what a loaded machine's scheduling does not inflate.
+    console.log(
+      `  Redis CPU per EVALSHA      ${redisUs.toFixed(0)} µs (INFO commandstats; exact on a private Redis)`,
+    );
+    console.log(
+      `  Node CPU per scrape        ${((cpu.user + cpu.system) / scrapes / 1000).toFixed(2)} ms (HTTP server and client, render, one direct call)`,
+    );
   } finally {
+    // The parked counts follow on the next scrape of any process (they no longer add up).
     const keys = await redis.keys(`${prefix}*`);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
     const bindings = await redis.keys(`_kombu.binding.${prefix}*`);
@@ -90,6 +104,17 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
     redis.disconnect();
     await app.close();
   }
+}
+
+/** EVALSHA calls and µs so far (INFO commandstats). */
+async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number }> {
+  const line = (await redis.info('commandstats'))
+    .split('\n')
+    .find((l) => l.startsWith('cmdstat_evalsha:'));
+  return {
+    calls: Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0),
+    usec: Number(/usec=(\d+)/.exec(line ?? '')?.[1] ?? 0),
+  };
 }
 
 /** p50 / p99 / max of durations in ms. */

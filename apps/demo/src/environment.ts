@@ -15,6 +15,9 @@ export const DEMO_ENVIRONMENT = {
   CELERIAC_HTTP_PORT:
     'port of the health and metrics server (worker.http: /health/live, /health/ready, /metrics); unset: none',
   CELERIAC_HTTP_HOST: 'listen address of that server (default 0.0.0.0)',
+  CELERIAC_BEAT:
+    '"0": this process does not compete for beat leadership (run `celeriac beat` instead; default on)',
+  CELERIAC_BEAT_STORE: "beat schedule store URL (default: the broker's Redis, else memory)",
   DATABASE_URL: 'PostgreSQL URL (default: embedded SQLite in memory)',
   PORT: 'HTTP port of the demo (default 3000)',
   HOST: 'HTTP listen address of the demo (default 127.0.0.1; the container image sets 0.0.0.0)',

@@ -14,9 +14,10 @@ function spin(ms: number): void {
   }
 }
 
-async function fanout(client: TaskClient, n: number): Promise<string[]> {
+async function fanout(client: TaskClient, n: number, fail = false): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push((await client.send('pools.short', [i])).id);
+  if (fail) throw new Error(`failed after sending ${n}`);
   return ids;
 }
 
@@ -59,10 +60,18 @@ export class PoolTasks {
     return whoami();
   }
 
-  /** Sends `pools.short` n times from the isolate; returns the ids (the result's children). */
+  /**
+   * Sends `pools.short` n times from the isolate; returns the ids (the result's children), or
+   * fails after sending them when `fail` is set.
+   */
   @Task('pools.fanout', { pool: 'threads' })
-  fanout(n: number): Promise<string[]> {
-    return fanout(this.client, n);
+  fanout(n: number, fail = false): Promise<string[]> {
+    return fanout(this.client, n, fail);
+  }
+
+  @Task('pools.fanout_inline', { pool: 'inline' })
+  fanoutInline(n: number, fail = false): Promise<string[]> {
+    return fanout(this.client, n, fail);
   }
 
   @Task('pools.fanout_process', { pool: 'processes' })

@@ -10,7 +10,7 @@ import { TaskRegistry } from './tasks/task.registry.js';
 import { TaskRouter } from './producer/task.router.js';
 import { ConfigurableTaskQueueModule } from './task-queue.module-definition.js';
 import { CORE_TOKENS, createCoreProviders } from './task-queue.providers.js';
-import { DeadLetters } from './worker/dead-letter.service.js';
+import { DeadLetters } from './worker/dead-letters.js';
 import { ResultRecorder } from './worker/result-recorder.js';
 import { RevokedTasks } from './revocation/revoked-tasks.js';
 import { REVOKE_BROADCAST, TaskRevoker } from './revocation/task-revoker.js';
@@ -19,9 +19,9 @@ import { TaskEvents } from './tasks/task-events.js';
 import { TaskExecutor } from './worker/task-executor.js';
 import { TaskOutcomes } from './worker/task-outcomes.js';
 import { TaskPools } from './worker/pool/task-pools.js';
-import { WorkerConnections } from './worker/worker-connections.js';
+import { TransportConnections } from './task-queue.connections.js';
 import { WorkerService } from './worker/worker.service.js';
-import { TypeOrmIntegration } from './transaction/typeorm-integration.service.js';
+import { TypeOrmIntegration } from './transaction/typeorm.integration.js';
 import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
 import { CeleryBuiltinTasks } from './canvas/celery-builtins.tasks.js';
@@ -68,7 +68,7 @@ const exported = [
     TaskExecutor,
     TaskOutcomes,
     TaskPools,
-    WorkerConnections,
+    TransportConnections,
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,

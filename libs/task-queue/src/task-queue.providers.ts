@@ -11,6 +11,12 @@ import { TASK_INSTRUMENTATION } from './tasks/task-instrumentation.js';
 import { createInstrumentation } from './tasks/instrumentation.factory.js';
 import { TaskEvents } from './tasks/task-events.js';
 import {
+  PUBLISH_INSTRUMENTATION,
+  SentReportingInstrumentation,
+} from './tasks/sent-reporting.instrumentation.js';
+import type { TaskInstrumentation } from './tasks/task-instrumentation.js';
+import { expandNodename } from './utils/nodename.js';
+import {
   getBrokerToken,
   getResultBackendToken,
   getRateLimitStoreFactoryToken,
@@ -25,6 +31,7 @@ export const CORE_TOKENS = [
   getRevocationStoreToken(),
   getResultBackendToken(),
   TASK_INSTRUMENTATION,
+  PUBLISH_INSTRUMENTATION,
 ];
 
 /** Validated options, the broker and the result backend as providers. */
@@ -66,6 +73,15 @@ export function createCoreProviders(): Provider[] {
       provide: TASK_INSTRUMENTATION,
       inject: [getTaskQueueConfigToken(), getBrokerToken(), TaskEvents],
       useFactory: createInstrumentation,
+    },
+    {
+      provide: PUBLISH_INSTRUMENTATION,
+      inject: [TASK_INSTRUMENTATION, TaskEvents, getTaskQueueConfigToken()],
+      useFactory: (
+        inner: TaskInstrumentation,
+        events: TaskEvents,
+        config: ResolvedTaskQueueOptions,
+      ) => new SentReportingInstrumentation(inner, events, expandNodename(config.worker.hostname)),
     },
   ];
 }

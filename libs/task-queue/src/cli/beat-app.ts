@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { BeatOptions } from '../beat/beat-options.js';
 import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
@@ -17,7 +17,8 @@ export const BEAT_USAGE =
 /**
  * A Nest application context with Celeriac (producer only, no worker, no events) and the beat
  * module: what the beat and schedule commands run on. `http` adds the health server
- * (`/health/live`, `/health/ready`) that a beat pod's probes call.
+ * (`/health/live`, `/health/ready`) that a beat pod's probes call, and `/metrics` with the
+ * beat's metrics when prom-client is installed.
  */
 export async function createBeatApp(
   flags: { broker?: string; backend?: string; store?: string; 'key-prefix'?: string },
@@ -45,8 +46,21 @@ export async function createBeatApp(
           ...(store ? { store } : {}),
           ...(flags['key-prefix'] ? { keyPrefix: flags['key-prefix'] } : {}),
         }),
+        ...(http ? await beatMetrics() : []),
       ],
     },
     { logger: logs ? ['log', 'warn', 'error'] : false, abortOnError: false },
   );
+}
+
+/** The metrics module (beat metrics and the fires sent) when prom-client can be loaded. */
+async function beatMetrics(): Promise<DynamicModule[]> {
+  try {
+    await import('prom-client');
+  } catch {
+    return [];
+  }
+  const { TaskQueueMetricsModule } =
+    await import('../observability/metrics/task-queue-metrics.module.js');
+  return [TaskQueueMetricsModule.forRoot({ path: false, queues: [] })];
 }

@@ -9,12 +9,18 @@
  *   - DuplicateTaskError, TaskNotRegisteredError
  *   - InvalidMessageError: not a protocol v2 message / undecodable body / bad arguments
  *   - BrokerConnectionError (a publish that failed with it sent nothing), ResultBackendError
- *     - PublishOutcomeUnknownError: a publish that may still be delivered; carries the task id
+ *     - PublishOutcomeUnknownError (under BrokerConnectionError): a publish that may still be
+ *       delivered; carries the task id
+ *     - GroupStoreUnsupportedError (under ResultBackendError): the backend cannot save groups
+ *   - UnserializableValueError: arguments or a result JSON cannot carry; says where
  *   - TaskTimeoutError: waiting for a result timed out
  *   - RemoteTaskError: a task failed; carries the remote class name, message and stack
+ *   - IsolatedTaskError: a task that failed in a pool isolate, as the original error
  *   - TaskRevokedError, MaxRetriesExceededError, TimeLimitExceededError, SoftTimeLimitExceededError
- *   - NoActiveTransactionError (transaction integration)
- * Control-flow signals (`Retry`, `Reject`, `Ignore`) are not failures and live in task-signals.ts.
+ *   - WorkerLostError: the isolate running a task died or was killed at its hard time limit
+ *   - NoActiveTransactionError, OutboxTableMissingError (transaction integration)
+ * Control-flow signals (TaskSignal: `Retry`, `Reject`, `Ignore`, `UnrecoverableError`) are not
+ * failures and live in task-signals.ts.
  * @publicApi
  */
 export class TaskQueueError extends Error {

@@ -13,8 +13,15 @@ export interface RetryOptions {
   error?: unknown;
 }
 
+/**
+ * Base of the control-flow signals (Celery's `TaskPredicate`): `Retry`, `Reject`, `Ignore` and
+ * `UnrecoverableError`. Catch it to let every signal through a handler's own error handling.
+ * @publicApi
+ */
+export abstract class TaskSignal extends Error {}
+
 /** Re-run the task later with `retries + 1` (Celery's `self.retry()`). */
-export class Retry extends Error {
+export class Retry extends TaskSignal {
   constructor(readonly options: RetryOptions = {}) {
     super('Task asked to be retried');
     this.name = 'Retry';
@@ -22,7 +29,7 @@ export class Retry extends Error {
 }
 
 /** Reject the message: dead-letter it (or requeue with `requeue: true`). Celery's `Reject`. */
-export class Reject extends Error {
+export class Reject extends TaskSignal {
   constructor(
     readonly reason: string,
     readonly requeue = false,
@@ -33,7 +40,7 @@ export class Reject extends Error {
 }
 
 /** Ack the message and record nothing (Celery's `Ignore`). */
-export class Ignore extends Error {
+export class Ignore extends TaskSignal {
   constructor(reason = 'Task ignored') {
     super(reason);
     this.name = 'Ignore';
@@ -41,7 +48,7 @@ export class Ignore extends Error {
 }
 
 /** Fail now, without the automatic retries `autoretryFor` would apply. */
-export class UnrecoverableError extends Error {
+export class UnrecoverableError extends TaskSignal {
   constructor(message: string) {
     super(message);
     this.name = 'UnrecoverableError';

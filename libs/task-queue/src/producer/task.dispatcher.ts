@@ -21,19 +21,14 @@ import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '
 import { addChildResult, taskContextStorage } from '../tasks/task-context.storage.js';
 import { resultTuple } from '../results/chord-parts.js';
 import { TaskRouter } from './task.router.js';
-import { TaskEvents } from '../tasks/task-events.js';
-import { expandNodename } from '../utils/nodename.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import {
   ON_COMMIT_DISPATCH,
   type OnCommitDispatchStrategy,
   type PreparedTask,
 } from './on-commit-dispatch.strategy.js';
-import {
-  NO_INSTRUMENTATION,
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../tasks/task-instrumentation.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 
 /** `link` / `linkError` as the embedded signature list, or null. */
 function signatureList(value: ApplyOptions['link']): SignatureDict[] | null {
@@ -56,9 +51,6 @@ export type { PreparedTask } from './on-commit-dispatch.strategy.js';
  */
 @Injectable()
 export class TaskDispatcher {
-  /** This process's node name, for `task-sent` events. */
-  private readonly hostname: string;
-
   constructor(
     @Inject(getBrokerToken()) private readonly broker: Broker,
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
@@ -69,11 +61,9 @@ export class TaskDispatcher {
     @Inject(ON_COMMIT_DISPATCH)
     private readonly onCommitDispatch?: OnCommitDispatchStrategy,
     @Optional()
-    @Inject(TASK_INSTRUMENTATION)
+    @Inject(PUBLISH_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
-    @Optional() private readonly events?: TaskEvents,
   ) {
-    this.hostname = expandNodename(config.worker.hostname);
     // Decided once: sends cost nothing more when the outbox is off.
     if (config.typeorm?.dispatch === 'outbox' && onCommitDispatch?.routeSend) {
       this.routeSend = onCommitDispatch.routeSend.bind(onCommitDispatch);
@@ -143,16 +133,6 @@ export class TaskDispatcher {
       },
       () => this.broker.publish(message, publish),
     );
-    if (this.events?.listens('task-sent')) {
-      this.events.emit({
-        type: 'task-sent',
-        taskId: message.headers.id,
-        name: message.headers.task,
-        hostname: this.hostname,
-        timestamp: Date.now(),
-        queue: publish.queue,
-      });
-    }
   }
 
   /** Prepare, publish and return the handle. */

@@ -19,8 +19,6 @@ export type TaskState = BuiltinTaskState | (string & {});
 
 /** Ready states: the task will not change any more. */
 export const READY_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
-/** States that carry an exception as their result. */
-export const EXCEPTION_STATES: ReadonlySet<string> = new Set(['RETRY', 'FAILURE', 'REVOKED']);
 
 // Celery's `states.PRECEDENCE`: earlier wins; custom states sit where `None` is.
 const PRECEDENCE = [

@@ -5,9 +5,7 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { validateTaskOptions } from '../config/task-options.validator.js';
 import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
-import type { TaskEventListenerMetadata } from './on-task-event.decorator.js';
-import { describeThrownLine } from '../protocol/thrown-value.js';
-import { globToRegExp } from '../utils/glob.js';
+import { TaskEventListeners } from './task-event.listeners.js';
 import { TaskEvents } from './task-events.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import { TaskRegistry } from './task.registry.js';
@@ -17,10 +15,12 @@ type Handler = (...args: unknown[]) => unknown;
 /**
  * Finds every `@Task()` method on every provider of the application (all feature modules, no
  * registration list) and registers it. Request-scoped providers are resolved per task.
+ * `@OnTaskEvent()` methods found on the way go to {@link TaskEventListeners}.
  */
 @Injectable()
 export class TaskExplorer implements OnModuleInit {
   private readonly logger = new Logger('TaskQueue');
+  private readonly listeners: TaskEventListeners;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -28,9 +28,11 @@ export class TaskExplorer implements OnModuleInit {
     private readonly accessor: TaskMetadataAccessor,
     private readonly registry: TaskRegistry,
     private readonly moduleRef: ModuleRef,
-    private readonly events: TaskEvents,
+    events: TaskEvents,
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
-  ) {}
+  ) {
+    this.listeners = new TaskEventListeners(events, this.logger);
+  }
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) this.exploreProvider(wrapper);
@@ -51,7 +53,7 @@ export class TaskExplorer implements OnModuleInit {
     for (const method of methods) {
       const fn = (prototype as Record<string, unknown>)[method];
       const listener = this.accessor.getTaskEventListener(fn);
-      if (listener) this.listen(className, method, listener, staticInstance);
+      if (listener) this.listeners.subscribe(className, method, listener, staticInstance);
       const metadata = this.accessor.getTaskMetadata(fn);
       if (!metadata) continue;
       const name = TaskMetadataAccessor.taskName(className, method, metadata);
@@ -74,36 +76,6 @@ export class TaskExplorer implements OnModuleInit {
         resolve: handler ? async () => handler : async () => this.resolvePerTask(wrapper, method),
       });
     }
-  }
-
-  private listen(
-    className: string,
-    method: string,
-    listener: TaskEventListenerMetadata,
-    instance: object | undefined,
-  ): void {
-    if (!instance) {
-      this.logger.warn(
-        `@OnTaskEvent on ${className}.${method} is ignored: the provider is request-scoped or transient. ` +
-          `Put task event listeners on a singleton provider.`,
-      );
-      return;
-    }
-    const matcher = listener.task ? globToRegExp(listener.task) : undefined;
-    const handler = (instance as Record<string, Handler>)[method]!.bind(instance);
-    this.events.on(listener.type).subscribe((event) => {
-      if (matcher && !matcher.test(event.name)) return;
-      const fail = (error: unknown): void =>
-        this.logger.error(
-          `Task event listener ${className}.${method} failed on ${event.type} of ${event.name}[${event.taskId}]: ` +
-            `${describeThrownLine(error)}`,
-        );
-      try {
-        Promise.resolve(handler(event)).catch(fail);
-      } catch (error) {
-        fail(error);
-      }
-    });
   }
 
   private async resolvePerTask(wrapper: InstanceWrapper, method: string): Promise<Handler> {

@@ -78,14 +78,17 @@ export class ResultRecorder {
     });
   }
 
+  /** Store FAILURE, with what the task sent before it failed (`children`, as Celery does). */
   failure(
     request: MetaRequest,
     hostname: string,
     error: unknown,
     abort?: TaskAbort,
+    children?: ResultTuple[],
   ): Promise<boolean> {
     return this.store(request, hostname, 'FAILURE', serializeError(error), errorTraceback(error), {
       abort,
+      children,
     }).then((stored) => stored === true);
   }
 

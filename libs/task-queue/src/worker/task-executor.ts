@@ -9,7 +9,7 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { hasSuccessSteps } from '../canvas/success-steps.js';
 import { WorkflowService } from '../canvas/workflow.service.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { TaskOutcomes } from './task-outcomes.js';
@@ -99,8 +99,8 @@ export class TaskExecutor {
     this.outcomes.emit('task-started', request, hostname, {
       sentAt: sentAtOf(request.headers),
     });
+    const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     try {
-      const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
       const outcome = this.run(definition, request, hostname, delivery, controller, running);
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
@@ -122,7 +122,15 @@ export class TaskExecutor {
             return this.outcomes.unstored(delivery, request, controller, acksLate);
           // A value JSON cannot carry is the task's failure (no retry: it would return it again).
           const runtime = seconds(started);
-          if (!(await this.outcomes.fail(request, hostname, stored, runtime, controller))) {
+          const failed = this.outcomes.fail(
+            request,
+            hostname,
+            stored,
+            runtime,
+            controller,
+            running.children,
+          );
+          if (!(await failed)) {
             return this.outcomes.unstored(delivery, request, controller, acksLate);
           }
           if (acksLate) this.ackInBackground(delivery, request);
@@ -161,6 +169,7 @@ export class TaskExecutor {
           acksLate,
           seconds(started),
           controller,
+          running.children,
         );
       } catch (crash) {
         await this.outcomes.lastResort(delivery, request, hostname, error, crash, acksLate);

@@ -16,7 +16,7 @@ import {
   getTaskQueueConfigToken,
 } from '../utils/tokens.js';
 import type { RateLimitStoreFactory } from '../contracts/rate-limit-store.interface.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { ResultRecorder } from './result-recorder.js';
 import { RevokedTasks } from '../revocation/revoked-tasks.js';
 import { TaskAdmission } from './task-admission.js';
@@ -24,7 +24,7 @@ import { TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { TaskPools } from './pool/task-pools.js';
 import { workerBanner } from './worker-banner.js';
-import { WorkerConnections } from './worker-connections.js';
+import { TransportConnections } from '../task-queue.connections.js';
 import type { WorkerHoldings } from './worker-holdings.js';
 import { WorkerIntake } from './worker-intake.js';
 import { Subject, type Observable } from 'rxjs';
@@ -62,7 +62,7 @@ export class WorkerService
     events: TaskEvents,
     recorder: ResultRecorder,
     deadLetters: DeadLetters,
-    private readonly connections: WorkerConnections,
+    private readonly connections: TransportConnections,
     private readonly revoked: RevokedTasks,
     @Inject(getRateLimitStoreFactoryToken())
     private readonly openRateLimitStore: RateLimitStoreFactory,

@@ -14,7 +14,7 @@ import { TASK_QUEUE_MODULE_OPTIONS } from '../../task-queue.module-definition.js
 import { getTaskQueueConfigToken } from '../../utils/tokens.js';
 import { TaskEvents } from '../../tasks/task-events.js';
 import { WorkerService } from '../../worker/worker.service.js';
-import { CeleryEventDispatcher } from './celery-event.dispatcher.js';
+import { CeleryEventSender } from './celery-event.sender.js';
 import { type CeleryEvent, standardFields, workerFields } from './event-fields.js';
 import {
   resolveEventsOptions,
@@ -34,7 +34,7 @@ import { celeryTaskEvent } from './task-event.mapper.js';
 export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CeleryEvents');
   private readonly options: ResolvedCeleryEventsOptions;
-  private dispatcher?: CeleryEventDispatcher;
+  private sender?: CeleryEventSender;
   private timer?: NodeJS.Timeout;
   private subscription?: Subscription;
   private taskEvents: boolean;
@@ -55,7 +55,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
 
   /** True while worker-online has been sent and worker-offline has not. */
   get online(): boolean {
-    return this.dispatcher !== undefined && this.offline === undefined;
+    return this.sender !== undefined && this.offline === undefined;
   }
 
   /** Heartbeat interval in seconds (`freq`). */
@@ -71,9 +71,9 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async goOnline(): Promise<void> {
-    if (this.dispatcher) return;
+    if (this.sender) return;
     try {
-      this.dispatcher = new CeleryEventDispatcher(await this.host.get(), this.worker.hostname);
+      this.sender = new CeleryEventSender(await this.host.get(), this.worker.hostname);
     } catch (error) {
       this.logger.warn(
         `Celery events are off: ${(error as Error).message}. The worker runs, but Celery ` +
@@ -133,7 +133,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
         );
         return;
       }
-      this.dispatcher?.queue(message);
+      this.sender?.queue(message);
     });
   }
 
@@ -144,15 +144,15 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
 
   /** Flush task events, stop heartbeats and send `worker-offline` once. */
   goOffline(): Promise<void> {
-    if (!this.dispatcher) return Promise.resolve();
+    if (!this.sender) return Promise.resolve();
     this.offline ??= (async () => {
       clearInterval(this.timer);
       this.unsubscribe();
-      await this.dispatcher?.flush();
+      await this.sender?.flush();
       await this.sendWorkerEvent('worker-offline');
       // On RabbitMQ the broker's connection (shared) closes right after: without this round
       // trip the broker may drop worker-offline, and monitors wait for missed heartbeats.
-      await this.dispatcher?.settle();
+      await this.sender?.settle();
     })();
     return this.offline;
   }
@@ -160,7 +160,7 @@ export class CeleryEventsPublisher implements OnApplicationBootstrap, BeforeAppl
   private async sendWorkerEvent(type: string): Promise<void> {
     const { active, totals } = this.worker.snapshot();
     const processed = Object.values(totals).reduce((sum, n) => sum + n, 0);
-    await this.dispatcher?.send({
+    await this.sender?.send({
       ...standardFields(type, this.worker.hostname, this.clock.forward()),
       ...workerFields(this.options.heartbeatInterval, active.length, processed),
     });

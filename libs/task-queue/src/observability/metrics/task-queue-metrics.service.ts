@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
@@ -21,6 +22,9 @@ import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-even
 import { QueueSnapshot } from './queue-snapshot.js';
 import { TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
+import { BeatMetrics } from './beat-metrics.js';
+import { BeatEvents } from '../../beat/beat-events.js';
+import { BeatService } from '../../beat/beat.service.js';
 
 /** Injection token of the options given to `TaskQueueMetricsModule.forRoot()`. */
 export const TASK_QUEUE_METRICS_OPTIONS = Symbol('celeriac:metrics-options');
@@ -40,6 +44,7 @@ export class TaskQueueMetrics
   private subscription?: Subscription;
   private cluster?: ClusterEvents;
   private clusterSubscription?: Subscription;
+  private beat?: BeatMetrics;
 
   constructor(
     @Inject(TASK_QUEUE_METRICS_OPTIONS) private readonly options: TaskQueueMetricsOptions,
@@ -48,6 +53,7 @@ export class TaskQueueMetrics
     private readonly events: TaskEvents,
     private readonly worker: WorkerService,
     private readonly receiver: CeleryEventsReceiver,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.registry = options.registry ?? new Registry();
   }
@@ -80,6 +86,7 @@ export class TaskQueueMetrics
     const queues = this.queues;
     if (queues.length) new QueueMetrics(registry, new QueueSnapshot(this.broker, queues));
     if (this.config.worker.enabled) new WorkerMetrics(registry, this.worker);
+    this.beat = this.beatMetrics(registry);
     const tasks = this.options.tasks ?? 'local';
     if (tasks === false) return;
     const metrics = new TaskMetrics(registry, this.options.buckets ?? DEFAULT_BUCKETS);
@@ -88,6 +95,20 @@ export class TaskQueueMetrics
     } else {
       this.cluster = new ClusterEvents(registry, (event) => metrics.record(event));
     }
+  }
+
+  /** Beat metrics when `TaskQueueBeatModule` runs in this process (found wherever it is imported). */
+  private beatMetrics(registry: Registry): BeatMetrics | undefined {
+    const find = <T>(token: new (...args: never[]) => T): T | undefined => {
+      try {
+        return this.moduleRef.get(token, { strict: false });
+      } catch {
+        return undefined;
+      }
+    };
+    const events = find(BeatEvents);
+    const beat = find(BeatService);
+    return events && beat ? new BeatMetrics(registry, events, beat) : undefined;
   }
 
   /** `tasks: 'events'`: receive the cluster's Celery events. */
@@ -107,5 +128,6 @@ export class TaskQueueMetrics
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
     this.clusterSubscription?.unsubscribe();
+    this.beat?.close();
   }
 }

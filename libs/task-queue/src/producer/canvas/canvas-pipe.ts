@@ -1,5 +1,5 @@
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
-import { extendListOption, toSignature, toSignatureList } from './signature.js';
+import { chordSignature, extendListOption, toSignature, toSignatureList } from './signature.js';
 
 /**
  * Celery's `a | b` on signature dicts, which `chain(a, b, c)` reduces over (from an empty
@@ -15,7 +15,7 @@ export function pipe(left: SignatureDict, right: SignatureDict): SignatureDict {
     case 'chain':
       return pipeChain(left, right);
     case 'group':
-      return chordOf(left, right);
+      return chordSignature(left, right);
     case 'chord':
       if (right.subtask_type !== 'group' && right.subtask_type !== 'chain') {
         return withBody(left, pipe(bodyOf(left), right));
@@ -48,7 +48,7 @@ function pipeChain(left: SignatureDict, right: SignatureDict): SignatureDict {
   if (last?.subtask_type === 'group') {
     return {
       ...left,
-      kwargs: { ...left.kwargs, tasks: [...tasks.slice(0, -1), chordOf(last, right)] },
+      kwargs: { ...left.kwargs, tasks: [...tasks.slice(0, -1), chordSignature(last, right)] },
     };
   }
   if (last?.subtask_type === 'chord') {
@@ -78,17 +78,6 @@ function chainOf(tasks: SignatureDict[]): SignatureDict {
     kwargs: { tasks },
     options: {},
     subtask_type: 'chain',
-    immutable: false,
-  };
-}
-
-function chordOf(header: SignatureDict, body: SignatureDict): SignatureDict {
-  return {
-    task: 'celery.chord',
-    args: [],
-    kwargs: { kwargs: {}, header, body },
-    options: {},
-    subtask_type: 'chord',
     immutable: false,
   };
 }

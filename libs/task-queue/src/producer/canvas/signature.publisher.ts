@@ -13,11 +13,8 @@ import { resultTuple, type ResultTuple } from '../../results/chord-parts.js';
 import type { ChordJoinCapable } from '../../contracts/chord-join.interface.js';
 import { signatureMessage } from './signature-message.js';
 import type { ApplyCall, ParentTask } from './signature.js';
-import {
-  NO_INSTRUMENTATION,
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../../tasks/task-instrumentation.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../../tasks/sent-reporting.instrumentation.js';
 import {
   getBrokerToken,
   getResultBackendToken,
@@ -48,7 +45,7 @@ export class SignaturePublisher {
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     private readonly router: TaskRouter,
     private readonly registry: TaskRegistry,
-    @Optional() @Inject(TASK_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
+    @Optional() @Inject(PUBLISH_INSTRUMENTATION) instrumentation?: TaskInstrumentation,
   ) {
     this.chordJoin = resolveChordJoin(backend, config.resultExpires);
     this.instrumentation = instrumentation ?? NO_INSTRUMENTATION;

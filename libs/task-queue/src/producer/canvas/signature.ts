@@ -20,9 +20,6 @@ export interface ParentTask {
 /** Options a call can never replace once the signature has them (Celery `_IMMUTABLE_OPTIONS`). */
 const IMMUTABLE_OPTIONS = new Set(['group_id']);
 
-/** Subtask types expanded by the worker instead of being sent as one message. */
-export const COMPOSITE_TYPES: ReadonlySet<string> = new Set(['chain', 'group', 'chord']);
-
 /** A plain JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -94,8 +91,14 @@ export function groupSignature(
   };
 }
 
-/** A `celery.chord` signature dict, as Celery serialises `chord(header, body)`. */
-export function chordSignature(header: SignatureDict[], body: SignatureDict): SignatureDict {
+/**
+ * A `celery.chord` signature dict, as Celery serialises `chord(header, body)`; `header` is the
+ * list of tasks, or a group dict (`group | task` keeps the group as it is).
+ */
+export function chordSignature(
+  header: SignatureDict[] | SignatureDict,
+  body: SignatureDict,
+): SignatureDict {
   return {
     task: 'celery.chord',
     args: [],

@@ -116,6 +116,14 @@ export interface AmqpBrokerOptions {
    * `passphrase`, `servername`, ...); they win over the URL's `ssl_*` parameters.
    */
   tls?: ConnectionOptions;
+  /**
+   * Base URL of the RabbitMQ management HTTP API, with a user allowed to read the vhost
+   * (`http://guest:guest@rabbitmq:15672`). Optional: with it, queue statistics (metrics)
+   * come from one `GET /api/queues/<vhost>` per scrape and include unacknowledged messages;
+   * without it, from passive declares, which tell ready messages and consumers only.
+   * Needs the `rabbitmq_management` plugin. See docs/metrics-and-health.md.
+   */
+  managementUrl?: string;
 }
 
 /** Options with every default applied. */
@@ -132,6 +140,7 @@ export interface ResolvedAmqpBrokerOptions {
   connectionName: string;
   heartbeat: number;
   tls: ConnectionOptions | undefined;
+  managementUrl: string | undefined;
 }
 
 export const DEFAULT_RECONNECT: Required<AmqpReconnectOptions> = {
@@ -161,5 +170,6 @@ export function resolveAmqpBrokerOptions(
     connectionName: options.connectionName ?? `celeriac ${process.pid}`,
     heartbeat: options.heartbeat ?? 60,
     tls: options.tls,
+    managementUrl: options.managementUrl,
   };
 }

@@ -11,6 +11,7 @@ import { type QueueStats, SENT_AT_HEADER } from '../../contracts/queue-stats.int
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { readAmqpQueueStats } from './amqp-queue-stats.js';
+import { readManagementQueueStats } from './amqp-management-stats.js';
 import { AmqpMessages } from './amqp.messages.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import {
@@ -136,12 +137,25 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   }
 
   /**
-   * Ready messages and consumers of every queue and of its dead-letter queue, by passive
-   * declares on one channel (see AmqpQueueStats for what AMQP cannot tell).
+   * Ready messages and consumers of every queue and of its dead-letter queue: from one request
+   * to the management API when `managementUrl` is set (with unacked messages too), else by
+   * passive declares on one channel (see readAmqpQueueStats for what AMQP cannot tell).
    */
   async queueStats(queues: string[]): Promise<QueueStats[]> {
+    const deadLetterQueueOf = (queue: string) => this.topology.deadLetterQueue(queue);
+    const management = this.options.managementUrl;
+    if (management) {
+      const { publishTimeout } = this.options;
+      return readManagementQueueStats(
+        management,
+        this.url,
+        queues,
+        deadLetterQueueOf,
+        publishTimeout,
+      );
+    }
     const model: ChannelModel = await this.connection.waitConnected(this.options.publishTimeout);
-    return readAmqpQueueStats(model, queues, (queue) => this.topology.deadLetterQueue(queue));
+    return readAmqpQueueStats(model, queues, deadLetterQueueOf);
   }
 
   /** Cancel consumers, close channels (unacked messages go back to their queues) and the connection. */

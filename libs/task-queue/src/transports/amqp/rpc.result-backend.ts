@@ -11,7 +11,7 @@ import type {
   WaitOptions,
 } from '../../contracts/result-backend.interface.js';
 import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
-import { waitForEvent } from '../../results/wait-for-ready.js';
+import { waitForEvent } from '../../results/wait-for-event.js';
 import type { RpcResultBackendOptions } from './rpc-result-backend.options.js';
 import { RpcResultCache } from './rpc.result-cache.js';
 import { AmqpMessages } from './amqp.messages.js';

@@ -5,7 +5,7 @@ import type {
   WaitOptions,
 } from '../../contracts/result-backend.interface.js';
 import { isReadyState } from '../../results/task-states.js';
-import { waitForEvent } from '../../results/wait-for-ready.js';
+import { waitForEvent } from '../../results/wait-for-event.js';
 import { sharedByName } from '../../utils/shared-by-name.js';
 import type { ChordJoinCapable, ChordJoinSource } from '../../contracts/chord-join.interface.js';
 import { MemoryChordJoin } from './memory-chord.join.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { closeClient, createRedisClient, duplicateClient } from './redis-connection.js';
+import { closeClient, createRedisClient, duplicateClient } from './redis.connection.js';
 import type {
   BroadcastTransport,
   ExchangeSpec,

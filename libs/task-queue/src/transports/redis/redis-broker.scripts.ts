@@ -3,22 +3,22 @@ import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 
-/** The dead-letter queue of a queue (worker/dead-letter.service.ts names it the same). */
+/** The dead-letter queue of a queue (worker/dead-letters.ts names it the same). */
 function deadLetterQueueOf(queue: string): string {
   return `${queue}.dlq`;
 }
 
 const DIR = new URL('./commands/', import.meta.url);
 const FILES = [
-  'park-2.lua',
+  'park-3.lua',
   'fetch-2.lua',
   'ack-2.lua',
   'quarantine-3.lua',
   'requeue-2.lua',
   'restoreVisible-3.lua',
   'touch-1.lua',
-  'defer-3.lua',
-  'promote-1.lua',
+  'defer-4.lua',
+  'promote-2.lua',
   'purge-0.lua',
   'queueStats-n.lua',
 ] as const;
@@ -44,7 +44,8 @@ export class RedisBrokerScripts {
   }
 
   park(bindingKey: string, member: string, dueMs: number, entry: string): Promise<unknown> {
-    return this.call('park', bindingKey, this.keys.delayed, member, dueMs, entry);
+    const k = this.keys;
+    return this.call('park', bindingKey, k.delayed, k.parkedCounts, member, dueMs, entry);
   }
 
   /** `lists` are [listKey, queue] pairs in priority order. */
@@ -118,7 +119,8 @@ export class RedisBrokerScripts {
 
   async defer(tag: string, dueMs: number): Promise<boolean> {
     const k = this.keys;
-    return Number(await this.call('defer', k.unacked, k.unackedIndex, k.delayed, tag, dueMs)) === 1;
+    const keys = [k.unacked, k.unackedIndex, k.delayed, k.parkedCounts];
+    return Number(await this.call('defer', ...keys, tag, dueMs)) === 1;
   }
 
   /** Returns how many moved and the due time (ms) of the next parked entry, or null. */
@@ -127,6 +129,7 @@ export class RedisBrokerScripts {
     const [moved, next] = (await this.call(
       'promote',
       k.delayed,
+      k.parkedCounts,
       ...k.routingArgs(),
       nowMs,
       limit,
@@ -146,9 +149,10 @@ export class RedisBrokerScripts {
     const lists = queues.flatMap((q) => [...k.listKeys(q), k.listKey(deadLetterQueueOf(q), 0)]);
     const bands = k.listKeys(queues[0]!).length;
     const reply = (await this.run.queueStats!(
-      2 + lists.length,
+      3 + lists.length,
       k.unacked,
       k.delayed,
+      k.parkedCounts,
       ...lists,
       bands,
       ...queues,

@@ -2,7 +2,7 @@ import type { ResolvedRedisBrokerOptions } from './redis-broker.options.js';
 
 /**
  * Key names of the kombu Redis transport (docs/protocol.md#redis-keys, #redis-priorities), plus
- * Celeriac's two extra keys. kombu's names are never changed except by `globalKeyprefix`,
+ * Celeriac's extra keys. kombu's names are never changed except by `globalKeyprefix`,
  * exactly as kombu's own `global_keyprefix` does.
  */
 export class RedisKeyspace {
@@ -11,6 +11,8 @@ export class RedisKeyspace {
   readonly unackedMutex: string;
   /** Parked messages (ETA / notBefore), scored by due time in ms. Celeriac extra key. */
   readonly delayed: string;
+  /** Entries of `delayed` by routing key (commands/includes/parked-counts.lua). Celeriac extra key. */
+  readonly parkedCounts: string;
   /** Unreadable entries moved aside for inspection. Celeriac extra key. */
   readonly invalid: string;
 
@@ -20,6 +22,7 @@ export class RedisKeyspace {
     this.unackedIndex = `${g}unacked_index`;
     this.unackedMutex = `${g}unacked_mutex`;
     this.delayed = `${g}${options.keyPrefix}delayed`;
+    this.parkedCounts = `${g}${options.keyPrefix}delayed.counts`;
     this.invalid = `${g}${options.keyPrefix}invalid`;
   }
 

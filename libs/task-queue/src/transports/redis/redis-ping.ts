@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redactUrl, withTimeout } from './redis-connection.js';
+import { redactUrl, withTimeout } from './redis.connection.js';
 
 /** How long a health PING may take. */
 const PING_TIMEOUT_MS = 1_000;

@@ -28,14 +28,14 @@ import {
   unreachableCause,
   waitUntilReady,
   withTimeout,
-} from './redis-connection.js';
-import { RedisConsumer } from './redis-consumer.js';
+} from './redis.connection.js';
+import { RedisConsumer } from './redis.consumer.js';
 import { pingRedis } from './redis-ping.js';
 import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
 import { readParked } from './redis-parked.js';
 import { clampPriority, RedisKeyspace } from './redis-keys.js';
 import { RedisMaintenance } from './redis-maintenance.js';
-import { RedisPublisher } from './redis-publisher.js';
+import { RedisPublisher } from './redis.publisher.js';
 
 /**
  * The Redis broker, wire-compatible with kombu's Redis transport (Celery 5): the same

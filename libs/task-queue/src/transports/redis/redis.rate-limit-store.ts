@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient } from './redis-connection.js';
+import { createRedisClient } from './redis.connection.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import type { RateLimitStore } from '../../contracts/rate-limit-store.interface.js';
 

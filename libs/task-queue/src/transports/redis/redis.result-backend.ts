@@ -17,10 +17,10 @@ import {
   unreachableCause,
   waitUntilReady,
   withTimeout,
-} from './redis-connection.js';
+} from './redis.connection.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
-import { waitForEvent } from '../../results/wait-for-ready.js';
+import { waitForEvent } from '../../results/wait-for-event.js';
 import { joinSavedGroup } from './redis-chord.join.js';
 import {
   chordFailure,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
-import { createRedisClient, duplicateClient, waitUntilReady } from './redis-connection.js';
+import { createRedisClient, duplicateClient, waitUntilReady } from './redis.connection.js';
 
 /**
  * Revocations in Redis: a hash `<prefix>revoked` (task id → JSON revocation) read at worker

@@ -10,7 +10,7 @@ import type {
   ScheduleStore,
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
-import { createRedisClient, duplicateClient, waitUntilReady } from './redis-connection.js';
+import { createRedisClient, duplicateClient, waitUntilReady } from './redis.connection.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 
 const DIR = new URL('./commands/', import.meta.url);

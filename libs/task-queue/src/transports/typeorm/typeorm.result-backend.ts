@@ -7,7 +7,7 @@ import type {
   WaitOptions,
 } from '../../contracts/result-backend.interface.js';
 import { isReadyState } from '../../results/task-states.js';
-import { waitForEvent } from '../../results/wait-for-ready.js';
+import { waitForEvent } from '../../results/wait-for-event.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { ResultWaiters } from './result-waiters.js';
 import {

@@ -79,11 +79,11 @@ export class IsolateRunner {
       if (isThenable(outcome)) {
         outcome.then(
           (value) => this.succeed(job.seq, value, context),
-          (error: unknown) => this.fail(job.seq, error, definition),
+          (error: unknown) => this.fail(job.seq, error, definition, context),
         );
       } else this.succeed(job.seq, outcome, context);
     } catch (error) {
-      this.fail(job.seq, error, definition);
+      this.fail(job.seq, error, definition, context);
     }
   }
 
@@ -118,9 +118,18 @@ export class IsolateRunner {
     this.settle(outcome);
   }
 
-  private fail(seq: number, error: unknown, definition: TaskDefinition): void {
+  private fail(
+    seq: number,
+    error: unknown,
+    definition: TaskDefinition,
+    context: RunningTask,
+  ): void {
     const signal = signalOf(error);
-    this.settle(signal ? { seq, signal } : { seq, error: errorInfoOf(error, definition.options) });
+    const outcome: IsolateOutcome = signal
+      ? { seq, signal }
+      : { seq, error: errorInfoOf(error, definition.options) };
+    if (context.children?.length) outcome.children = context.children;
+    this.settle(outcome);
   }
 
   private settle(outcome: IsolateOutcome): void {

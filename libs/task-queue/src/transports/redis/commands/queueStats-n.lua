@@ -3,13 +3,16 @@
   per queue, the ready messages of every priority band, the unacked deliveries and parked
   (ETA) entries routed to it, its dead letters, and its oldest ready message.
 
-  The unacked hash and the delayed zset are shared by all queues: their entries
-  ("[envelope, exchange, routing_key]") are counted by the routing key at their end, so their
-  cost grows with the number of entries (bounded by the workers' prefetch for unacked).
+  The unacked hash is shared by all queues (and written by Python workers too): its entries
+  ("[envelope, exchange, routing_key]") are counted by the routing key at their end, so its
+  cost grows with the number of entries (bounded by the workers' prefetch). Parked entries are
+  counted from the parked-counts hash (includes/parked-counts.lua), one entry per queue with
+  parked messages; it is rebuilt from the delayed zset only when its sum is not the zset's size.
 
   KEYS[1] unacked        (hash: delivery_tag -> '[envelope, exchange, routing_key]')
   KEYS[2] delayed zset   (celeriac extra key, same entries)
-  KEYS[3..] per queue, ARGV[1] band lists of the queue, then the list of its dead-letter
+  KEYS[3] parked counts  (celeriac extra key, hash: routing key -> entries in KEYS[2])
+  KEYS[4..] per queue, ARGV[1] band lists of the queue, then the list of its dead-letter
             queue (dead letters are published at priority 0: one list)
   ARGV[1] number of priority bands
   ARGV[2..] queue names, in the order of KEYS
@@ -17,14 +20,15 @@
   ms, `x-celeriac-sent-at` header) of the oldest ready message or -1, and, when that message
   has no send time, its task id ('' otherwise).
 ]]
+--- @include "entry-route"
 local bands = tonumber(ARGV[1])
 
 -- Entries of a hash / zset counted by the routing key ending them.
 local function byRoute(entries)
   local counts = {}
   for _, entry in ipairs(entries) do
-    local route = string.match(entry, '"([^"]*)"%s*%]%s*$')
-    if route then counts[route] = (counts[route] or 0) + 1 end
+    local route = entryRoute(entry)
+    counts[route] = (counts[route] or 0) + 1
   end
   return counts
 end
@@ -38,10 +42,26 @@ local function sentAt(raw)
   return string.match(raw, '^%s*(%d+)', last + 1)
 end
 
+-- Parked entries by queue: the counts hash, rebuilt when it does not add up to the zset.
+local function parkedByRoute()
+  local flat = redis.call('HGETALL', KEYS[3])
+  local counts, sum = {}, 0
+  for i = 1, #flat, 2 do
+    local n = tonumber(flat[i + 1])
+    counts[flat[i]] = n
+    sum = sum + n
+  end
+  if sum == redis.call('ZCARD', KEYS[2]) then return counts end
+  counts = byRoute(redis.call('ZRANGE', KEYS[2], 0, -1))
+  redis.call('DEL', KEYS[3])
+  for route, n in pairs(counts) do redis.call('HSET', KEYS[3], route, n) end
+  return counts
+end
+
 local unacked = byRoute(redis.call('HVALS', KEYS[1]))
-local delayed = byRoute(redis.call('ZRANGE', KEYS[2], 0, -1))
+local delayed = parkedByRoute()
 local out = {}
-local key = 3
+local key = 4
 for q = 2, #ARGV do
   local queue = ARGV[q]
   local ready, dead = 0, 0

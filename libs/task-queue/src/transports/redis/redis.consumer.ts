@@ -4,7 +4,7 @@ import type { Consumer, Delivery, DeliveryHandler } from '../../contracts/broker
 import type { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
 import { SlotList } from '../../utils/slot-list.js';
-import { RedisDelivery, type DeliverySettler } from './redis-delivery.js';
+import { RedisDelivery, type DeliverySettler } from './redis.delivery.js';
 import { decodeEnvelope, preview } from './redis-envelope.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import { RedisWaker } from './redis-waker.js';

@@ -2,11 +2,8 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Broker, Delivery } from '../contracts/broker.interface.js';
 import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
-import {
-  NO_INSTRUMENTATION,
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../tasks/task-instrumentation.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 
 /** Headers a dead-lettered message carries (besides all of its own). */
 export const DEAD_LETTER_HEADERS = {
@@ -33,7 +30,7 @@ export class DeadLetters {
   constructor(
     @Inject(getBrokerToken()) private readonly broker: Broker,
     @Optional()
-    @Inject(TASK_INSTRUMENTATION)
+    @Inject(PUBLISH_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {}
 

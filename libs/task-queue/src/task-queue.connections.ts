@@ -5,17 +5,17 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-import type { Broker } from '../contracts/broker.interface.js';
-import type { ResultBackend } from '../contracts/result-backend.interface.js';
-import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import type { ResolvedTaskQueueOptions } from './config/resolved-options.js';
+import type { Broker } from './contracts/broker.interface.js';
+import type { ResultBackend } from './contracts/result-backend.interface.js';
+import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from './utils/tokens.js';
 
 /**
- * Opens the broker and result backend at module init and closes them last, in
- * `onApplicationShutdown`, after the worker has settled its messages.
+ * Opens the broker and result backend at module init (in every app, producer-only ones too) and
+ * closes them last, in `onApplicationShutdown`, after the worker has settled its messages.
  */
 @Injectable()
-export class WorkerConnections implements OnModuleInit, OnApplicationShutdown {
+export class TransportConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
   private closed?: Promise<void>;
 

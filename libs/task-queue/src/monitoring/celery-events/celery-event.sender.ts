@@ -11,7 +11,7 @@ const MAX_BATCH = 24;
  * task events buffered and sent as one `task.multi` array per loop tick (or 24 events), as
  * Celery's workers do. Headers `{hostname}`, transient delivery.
  */
-export class CeleryEventDispatcher {
+export class CeleryEventSender {
   private readonly logger = new Logger('CeleryEvents');
   private buffer: CeleryEvent[] = [];
   private flushing?: NodeJS.Immediate;

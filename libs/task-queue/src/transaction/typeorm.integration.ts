@@ -18,11 +18,8 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
-import {
-  NO_INSTRUMENTATION,
-  TASK_INSTRUMENTATION,
-  type TaskInstrumentation,
-} from '../tasks/task-instrumentation.js';
+import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
+import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 
 interface Relay {
   start(): void;
@@ -58,7 +55,7 @@ export class TypeOrmIntegration
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     @Inject(getBrokerToken()) private readonly broker: Broker,
     @Optional()
-    @Inject(TASK_INSTRUMENTATION)
+    @Inject(PUBLISH_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {}
 

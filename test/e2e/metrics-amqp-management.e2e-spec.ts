@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consumer, Delivery } from 'celeriac';
+import { AmqpBroker } from 'celeriac/amqp';
+import { createTaskMessage } from 'celeriac/protocol';
+import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
+import { ensureRabbitManagement, RABBITMQ_MANAGEMENT_URL } from '../support/rabbitmq-management.js';
+
+/**
+ * RabbitMQ queue statistics through the management HTTP API (`managementUrl`, plugin enabled
+ * by this spec's set-up): ready, unacknowledged deliveries of another consumer, consumers and
+ * dead letters, from one request. The API refreshes its figures every 5 s, so they are polled.
+ */
+describe('RabbitMQ queue statistics from the management API', () => {
+  let vhost: AmqpTestVhost;
+  let broker: AmqpBroker;
+  let consumerBroker: AmqpBroker;
+  let consumer: Consumer | undefined;
+  const held: Delivery[] = [];
+  const queue = `mgmt-${randomUUID()}`;
+
+  beforeAll(async () => {
+    await ensureRabbitManagement();
+    vhost = await createTestVhost('celeriac-mgmt');
+    broker = new AmqpBroker(vhost.url, { managementUrl: RABBITMQ_MANAGEMENT_URL });
+    consumerBroker = new AmqpBroker(vhost.url);
+  }, 180_000);
+
+  afterAll(async () => {
+    await consumer?.cancel();
+    await consumerBroker?.close();
+    await broker?.close();
+    await vhost?.dispose();
+  });
+
+  it('counts ready, unacked, consumers and dead letters', async () => {
+    for (let i = 0; i < 5; i++)
+      await broker.publish(createTaskMessage({ name: 'any.task' }), { queue });
+    await broker.publish(createTaskMessage({ name: 'any.task' }), { queue: `${queue}.dlq` });
+    consumer = await consumerBroker.consume([queue], (d) => held.push(d), { prefetch: 2 });
+    await expect.poll(() => held.length).toBeGreaterThanOrEqual(2);
+    // What the broker delivered (prefetch is a floor here): held, unacked.
+    await new Promise((r) => setTimeout(r, 200));
+    const unacked = held.length;
+    // Consumers as AMQP counts them (a Celeriac consumer may hold more than one).
+    const { consumers } = (await consumerBroker.queueStats([queue]))[0]!;
+
+    await expect
+      .poll(async () => (await broker.queueStats([queue]))[0], { timeout: 20_000, interval: 500 })
+      .toEqual({
+        queue,
+        ready: 5 - unacked,
+        unacked,
+        delayed: null,
+        deadLetters: 1,
+        consumers,
+        oldest: null,
+      });
+    const [missing] = await broker.queueStats([`${queue}-none`]);
+    expect(missing).toMatchObject({ ready: 0, unacked: 0, consumers: 0, deadLetters: 0 });
+  });
+
+  it('says what to check when the API does not answer', async () => {
+    const wrong = new AmqpBroker(vhost.url, {
+      managementUrl: 'http://guest:wrong@127.0.0.1:15672',
+    });
+    await expect(wrong.queueStats([queue])).rejects.toThrow(/HTTP 401.*management plugin/);
+    await wrong.close();
+  });
+});

@@ -1,0 +1,144 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Broker, TaskQueueModule, WorkerHttpServer, getBrokerToken } from 'celeriac';
+import { createTaskMessage } from 'celeriac/protocol';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
+import { RedisBroker } from 'celeriac/redis';
+import { Redis } from 'ioredis';
+import { PrivateRedisServer } from '../support/redis-test-server.js';
+import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
+
+const QUEUES = Array.from({ length: 100 }, (_, i) => `scrape-cost-${i}`);
+
+/**
+ * What a scrape of 100 Redis queues costs the broker: one command (the queueStats-n.lua
+ * EVALSHA), whatever the number of queues, bands, parked and dead-lettered messages, watched
+ * with MONITOR on a private redis-server. Parked messages are counted from the parked-counts
+ * hash, which park / promote keep and the scrape rebuilds when it no longer adds up.
+ */
+describe('scrape cost on Redis', () => {
+  let server: PrivateRedisServer;
+  let app: INestApplicationContext;
+  let broker: Broker;
+  let redis: Redis;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    server = await PrivateRedisServer.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: server.url,
+          resultBackend: false,
+          defaultQueue: QUEUES[0],
+          worker: { enabled: false, banner: false, http: { port: 0, host: '127.0.0.1' } },
+        }),
+        TaskQueueMetricsModule.forRoot({ queues: QUEUES, path: false, tasks: false }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    broker = app.get<Broker>(getBrokerToken());
+    endpoint = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
+    redis = new Redis(server.url);
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await app?.close();
+    await server?.destroy();
+  });
+
+  /** The commands clients sent while `action` ran (MONITOR; not those a script ran). */
+  async function commandsDuring(action: () => Promise<unknown>): Promise<string[][]> {
+    const monitor = await redis.monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua') seen.push(args);
+    });
+    // MONITOR streams what ran after it started: a PING marks the start and the end.
+    await redis.ping('start');
+    await action();
+    await redis.ping('end');
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        seen.some((a) => a[0]?.toLowerCase() === 'ping' && a[1] === 'end')
+          ? resolve()
+          : setTimeout(check, 10);
+      check();
+    });
+    monitor.disconnect();
+    const start = seen.findIndex((a) => a[1] === 'start');
+    const end = seen.findIndex((a) => a[1] === 'end');
+    return seen.slice(start + 1, end);
+  }
+
+  it('reads 100 queues (every band, parked, dead letters) in one broker command', async () => {
+    const due = new Date(Date.now() + 3_600_000);
+    for (const [i, queue] of QUEUES.entries()) {
+      for (const priority of [0, 3, 6, 9]) {
+        await broker.publish(createTaskMessage({ name: 'any.task', priority }), {
+          queue,
+          priority,
+        });
+      }
+      for (let parked = 0; parked < i % 3; parked++)
+        await broker.publish(createTaskMessage({ name: 'any.task' }), { queue, notBefore: due });
+      await broker.publish(createTaskMessage({ name: 'any.task' }), { queue: `${queue}.dlq` });
+    }
+
+    // The first call of a script in a Redis's life is an EVAL (NOSCRIPT): not the steady state.
+    await broker.queueStats!(QUEUES);
+    let body = '';
+    const commands = await commandsDuring(async () => {
+      const response = await get(endpoint);
+      expect(response.status).toBe(200);
+      body = response.body;
+    });
+    expect(commands.map((c) => c[0]!.toLowerCase())).toEqual(['evalsha']);
+
+    const samples = parseExposition(body);
+    for (const [i, queue] of QUEUES.entries()) {
+      const q = { queue_name: queue };
+      expect(sampleValue(samples, 'celeriac_queue_ready', q)).toBe(4);
+      expect(sampleValue(samples, 'celeriac_queue_delayed', q)).toBe(i % 3);
+      expect(sampleValue(samples, 'celeriac_queue_dead_letters', q)).toBe(1);
+    }
+  });
+
+  it('keeps parked counts through promotion, and rebuilds them when they no longer add up', async () => {
+    const queue = QUEUES[1]!;
+    const stats = async () => (await broker.queueStats!([queue]))[0]!.delayed;
+    expect(await stats()).toBe(1);
+    // Removed by hand (as an older version's promotion would): the next read rebuilds.
+    const [entry] = await redis.zrange('celeriac:delayed', '0', '0');
+    await redis.zrem('celeriac:delayed', entry!);
+    const total = await redis.zcard('celeriac:delayed');
+    const counts = async () =>
+      Object.values(await redis.hgetall('celeriac:delayed.counts')).reduce(
+        (sum, n) => sum + Number(n),
+        0,
+      );
+    expect(await counts()).toBe(total + 1);
+    await broker.queueStats!(QUEUES);
+    expect(await counts()).toBe(total);
+
+    // A consumer's broker promotes due messages: the promoted one leaves the counts.
+    const promoter = new RedisBroker(server.url);
+    const consumer = await promoter.consume(['scrape-cost-idle'], () => undefined, { prefetch: 1 });
+    try {
+      const before = (await broker.queueStats!([queue]))[0]!;
+      await broker.publish(createTaskMessage({ name: 'any.task' }), {
+        queue,
+        notBefore: new Date(Date.now() + 300),
+      });
+      expect(await stats()).toBe(before.delayed! + 1);
+      await expect.poll(async () => (await broker.queueStats!([queue]))[0]!.ready).toBe(5);
+      expect(await stats()).toBe(before.delayed);
+      expect(await counts()).toBe(await redis.zcard('celeriac:delayed'));
+    } finally {
+      await consumer.cancel();
+      await promoter.close();
+    }
+  });
+});
