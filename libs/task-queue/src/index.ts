@@ -100,11 +100,7 @@ export {
 // Worker
 export { WorkerService } from './worker/worker.service.js';
 export { handleShutdownSignals, type ShutdownSignalsOptions } from './worker/shutdown-signals.js';
-export {
-  DeadLetters,
-  deadLetterQueueOf,
-  DEAD_LETTER_HEADERS,
-} from './worker/dead-letter.service.js';
+export { DeadLetters, deadLetterQueueOf, DEAD_LETTER_HEADERS } from './worker/dead-letters.js';
 export { RevokedTasks, type RevokeOptions } from './revocation/revoked-tasks.js';
 export type { Revocation, RevocationStore } from './contracts/revocation-store.interface.js';
 export type { RateLimitStore } from './contracts/rate-limit-store.interface.js';

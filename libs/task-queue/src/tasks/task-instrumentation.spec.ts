@@ -11,7 +11,7 @@ import { createTaskMessage } from '../protocol/task-message.factory.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import { getBrokerToken } from '../utils/tokens.js';
-import { DeadLetters } from '../worker/dead-letter.service.js';
+import { DeadLetters } from '../worker/dead-letters.js';
 import {
   type OutgoingTask,
   TASK_INSTRUMENTATION,

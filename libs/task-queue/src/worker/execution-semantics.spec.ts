@@ -10,7 +10,7 @@ import {
 import { TaskClient } from '../producer/task.client.js';
 import type { TaskQueueOptions } from '../config/task-queue-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { RevokedTasks } from '../revocation/revoked-tasks.js';
 import { WorkerService } from './worker.service.js';
 

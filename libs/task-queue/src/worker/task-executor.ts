@@ -9,7 +9,7 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { hasSuccessSteps } from '../canvas/success-steps.js';
 import { WorkflowService } from '../canvas/workflow.service.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { TaskOutcomes } from './task-outcomes.js';

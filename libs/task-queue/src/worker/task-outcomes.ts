@@ -1,19 +1,17 @@
 import type { ResultTuple } from '../results/chord-parts.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
-import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
-import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
-import { TaskArgumentsError } from '../errors/task-arguments.error.js';
-import { WorkerLostError } from '../errors/worker-lost.error.js';
+import type { Retry } from '../errors/task-signals.js';
 import type { Broker, Delivery } from '../contracts/broker.interface.js';
 import { toCeleryDate } from '../protocol/json-codec.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { getBrokerToken } from '../utils/tokens.js';
 import { WorkflowService } from '../canvas/workflow.service.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
-import { maxRetriesOf, retryDelaySeconds, shouldAutoretry } from './retry-policy.js';
+import { retryDelaySeconds } from './retry-policy.js';
+import { decideFailure } from './failure-decision.js';
 import { displayName, shadowOf, TaskEvents, type TaskEvent } from '../tasks/task-events.js';
 import { abortReasonOf, type TaskAbort } from './lazy-abort.js';
 import { describe, errorInfo } from './task-error.info.js';
@@ -22,9 +20,10 @@ import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation
 import { taskLogFields } from '../tasks/task-log-fields.js';
 
 /**
- * How a task attempt that did not succeed is settled: Ignore, Reject, retries (explicit and
- * automatic), FAILURE with dead letters, a lost isolate, an outcome that could not be stored,
- * and the last resort when handling the failure itself failed. Also emits the task events.
+ * How a task attempt that did not succeed is settled: carries out {@link decideFailure}'s
+ * decision (Ignore, Reject, retries, FAILURE with dead letters, a lost isolate), handles an
+ * outcome that could not be stored, and the last resort when handling the failure itself
+ * failed. Also emits the task events.
  */
 @Injectable()
 export class TaskOutcomes {
@@ -55,54 +54,43 @@ export class TaskOutcomes {
     const settle = async (): Promise<void> => {
       if (acksLate) await delivery.ack();
     };
-    if (error instanceof Ignore) return settle();
-    if (error instanceof WorkerLostError && acksLate && definition.options.rejectOnWorkerLost) {
-      // Celery's acks_late + task_reject_on_worker_lost: the message goes back to the queue.
-      this.logger.warn(
-        `Task ${displayName(request)}[${request.id}] lost its isolate (${error.detail}); requeued.`,
-        taskLogFields(request),
-      );
-      return delivery.reject(true);
-    }
-    if (error instanceof Reject) {
-      this.emit('task-rejected', request, hostname, { reason: error.reason });
-      if (!acksLate) return;
-      return error.requeue
-        ? delivery.reject(true)
-        : this.deadLetters.deadLetter(delivery, `rejected: ${error.reason}`);
-    }
-    const retry =
-      error instanceof Retry
-        ? error.options
-        : !(error instanceof UnrecoverableError) &&
-            !(error instanceof TaskArgumentsError) &&
-            shouldAutoretry(definition.options, error)
-          ? { error }
-          : undefined;
-    if (retry) {
-      const max = maxRetriesOf(definition.options, retry.maxRetries);
-      const cause = retry.error ?? error;
-      if (max === null || request.retries < max) {
-        await this.retry(delivery, request, definition, hostname, retry, cause);
+    const decision = decideFailure(error, definition.options, request, acksLate);
+    switch (decision.kind) {
+      case 'ignore':
         return settle();
+      case 'requeue-lost':
+        // Celery's acks_late + task_reject_on_worker_lost: the message goes back to the queue.
+        this.logger.warn(
+          `Task ${displayName(request)}[${request.id}] lost its isolate (${decision.error.detail}); requeued.`,
+          taskLogFields(request),
+        );
+        return delivery.reject(true);
+      case 'reject': {
+        const { reason, requeue } = decision.signal;
+        this.emit('task-rejected', request, hostname, { reason });
+        if (!acksLate) return;
+        return requeue
+          ? delivery.reject(true)
+          : this.deadLetters.deadLetter(delivery, `rejected: ${reason}`);
       }
-      const final =
-        retry.error !== undefined
-          ? retry.error
-          : new MaxRetriesExceededError(request.name, request.id, max, { cause });
-      if (!(await this.fail(request, hostname, final, runtime, controller, children))) {
-        return this.unstored(delivery, request, controller, acksLate);
-      }
-      if (!acksLate) return;
-      return this.deadLetters.deadLetter(
-        delivery,
-        `max retries (${max}) exceeded: ${describe(final)}`,
-      );
+      case 'retry':
+        await this.retry(delivery, request, definition, hostname, decision.options, decision.cause);
+        return settle();
+      case 'exhausted':
+        if (!(await this.fail(request, hostname, decision.error, runtime, controller, children))) {
+          return this.unstored(delivery, request, controller, acksLate);
+        }
+        if (!acksLate) return;
+        return this.deadLetters.deadLetter(
+          delivery,
+          `max retries (${decision.max}) exceeded: ${describe(decision.error)}`,
+        );
+      case 'fail':
+        if (!(await this.fail(request, hostname, error, runtime, controller, children))) {
+          return this.unstored(delivery, request, controller, acksLate);
+        }
+        return settle();
     }
-    if (!(await this.fail(request, hostname, error, runtime, controller, children))) {
-      return this.unstored(delivery, request, controller, acksLate);
-    }
-    await settle();
   }
 
   private async retry(

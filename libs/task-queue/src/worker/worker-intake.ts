@@ -6,7 +6,7 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import { DEFAULTS } from '../task-queue.constants.js';
 import { receivedEvent, type TaskEvents } from '../tasks/task-events.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
-import type { DeadLetters } from './dead-letter.service.js';
+import type { DeadLetters } from './dead-letters.js';
 import { LazyAbortController } from './lazy-abort.js';
 import type { ResultRecorder } from './result-recorder.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';

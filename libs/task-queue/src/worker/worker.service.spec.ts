@@ -11,7 +11,7 @@ import { ResultBackendError } from '../errors/result-backend.error.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
 import type { Broker, Delivery } from '../contracts/broker.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { TaskEvents, type TaskEvent } from '../tasks/task-events.js';
 import { WorkerService } from './worker.service.js';
 

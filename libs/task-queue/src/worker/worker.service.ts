@@ -16,7 +16,7 @@ import {
   getTaskQueueConfigToken,
 } from '../utils/tokens.js';
 import type { RateLimitStoreFactory } from '../contracts/rate-limit-store.interface.js';
-import { DeadLetters } from './dead-letter.service.js';
+import { DeadLetters } from './dead-letters.js';
 import { ResultRecorder } from './result-recorder.js';
 import { RevokedTasks } from '../revocation/revoked-tasks.js';
 import { TaskAdmission } from './task-admission.js';

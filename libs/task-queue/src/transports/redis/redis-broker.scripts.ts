@@ -3,7 +3,7 @@ import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 
-/** The dead-letter queue of a queue (worker/dead-letter.service.ts names it the same). */
+/** The dead-letter queue of a queue (worker/dead-letters.ts names it the same). */
 function deadLetterQueueOf(queue: string): string {
   return `${queue}.dlq`;
 }
