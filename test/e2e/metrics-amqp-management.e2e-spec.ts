@@ -9,7 +9,8 @@ import { ensureRabbitManagement, RABBITMQ_MANAGEMENT_URL } from '../support/rabb
 /**
  * RabbitMQ queue statistics through the management HTTP API (`managementUrl`, plugin enabled
  * by this spec's set-up): ready, unacknowledged deliveries of another consumer, consumers and
- * dead letters, from one request. The API refreshes its figures every 5 s, so they are polled.
+ * dead letters, from one request, and the age of the next message from its AMQP timestamp.
+ * The API refreshes its figures every 5 s, so they are polled.
  */
 describe('RabbitMQ queue statistics from the management API', () => {
   let vhost: AmqpTestVhost;
@@ -33,7 +34,8 @@ describe('RabbitMQ queue statistics from the management API', () => {
     await vhost?.dispose();
   });
 
-  it('counts ready, unacked, consumers and dead letters', async () => {
+  it('counts ready, unacked, consumers and dead letters, and ages the head', async () => {
+    const firstSent = Date.now();
     for (let i = 0; i < 5; i++)
       await broker.publish(createTaskMessage({ name: 'any.task' }), { queue });
     await broker.publish(createTaskMessage({ name: 'any.task' }), { queue: `${queue}.dlq` });
@@ -54,10 +56,21 @@ describe('RabbitMQ queue statistics from the management API', () => {
         delayed: null,
         deadLetters: 1,
         consumers,
-        oldest: null,
+        oldest: { sentAt: expect.any(Number) },
       });
+    // The head's AMQP timestamp (whole seconds) is its send time.
+    const [stats] = await broker.queueStats([queue]);
+    const { sentAt } = stats!.oldest as { sentAt: number };
+    expect(sentAt).toBeGreaterThanOrEqual(Math.floor(firstSent / 1000) * 1000);
+    expect(sentAt).toBeLessThanOrEqual(Date.now());
     const [missing] = await broker.queueStats([`${queue}-none`]);
-    expect(missing).toMatchObject({ ready: 0, unacked: 0, consumers: 0, deadLetters: 0 });
+    expect(missing).toMatchObject({
+      ready: 0,
+      unacked: 0,
+      consumers: 0,
+      deadLetters: 0,
+      oldest: null,
+    });
   });
 
   it('says what to check when the API does not answer', async () => {

@@ -2,13 +2,15 @@ import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 
 /** The columns of `GET /api/queues/<vhost>` the statistics need. */
-const COLUMNS = 'name,messages_ready,messages_unacknowledged,consumers';
+const COLUMNS = 'name,messages_ready,messages_unacknowledged,consumers,head_message_timestamp';
 
 interface ManagementQueue {
   name: string;
   messages_ready?: number;
   messages_unacknowledged?: number;
   consumers?: number;
+  /** The AMQP `timestamp` (seconds) of the message served next, when it has one. */
+  head_message_timestamp?: number | null;
 }
 
 /**
@@ -16,9 +18,10 @@ interface ManagementQueue {
  * `GET /api/queues/<vhost>` for every queue and dead-letter queue of a scrape, which also
  * gives what AMQP cannot: `messages_unacknowledged` (delivered to consumers, not yet acked).
  * The management plugin refreshes these figures every `collect_statistics_interval` (5 s by
- * default), so they lag the queue by up to that. Still null: `delayed` (parked messages wait
- * in the shared delay ladder, not per queue) and `oldest` (the API cannot read a queue's head
- * without taking it).
+ * default), so they lag the queue by up to that. `oldest` is the AMQP timestamp (whole
+ * seconds) of the message served next, which Celeriac's brokers set to the send time; null
+ * for messages without one (Python Celery's). Still null: `delayed` (parked messages wait in
+ * the shared delay ladder, not per queue).
  */
 export async function readManagementQueueStats(
   managementUrl: string,
@@ -56,14 +59,16 @@ export async function readManagementQueueStats(
   const byName = new Map(listed.map((queue) => [queue.name, queue]));
   return queues.map((queue) => {
     const main = byName.get(queue);
+    const head = main?.head_message_timestamp;
+    const ready = main?.messages_ready ?? 0;
     return {
       queue,
-      ready: main?.messages_ready ?? 0,
+      ready,
       unacked: main?.messages_unacknowledged ?? 0,
       delayed: null,
       deadLetters: byName.get(deadLetterQueueOf(queue))?.messages_ready ?? 0,
       consumers: main?.consumers ?? 0,
-      oldest: null,
+      oldest: ready > 0 && typeof head === 'number' ? { sentAt: head * 1000 } : null,
     };
   });
 }

@@ -6,6 +6,7 @@ import {
   type TaskProperties,
 } from '../../contracts/task-message.interface.js';
 import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
+import { SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 
 export { BODY_BASE64_HEADER };
 
@@ -52,6 +53,10 @@ export function encodeAmqpMessage(
     headers,
   };
   if (props.reply_to) options.replyTo = props.reply_to;
+  // The send time as AMQP's own timestamp (seconds) too: the management API reports the
+  // queue head's as `head_message_timestamp`, the oldest-age gauge's source on RabbitMQ.
+  const sentAt = extraHeaders[SENT_AT_HEADER];
+  if (typeof sentAt === 'number') options.timestamp = Math.floor(sentAt / 1000);
   if (keepExpiration && props.expiration !== undefined)
     options.expiration = String(props.expiration);
   return { content: Buffer.from(message.body, binary ? 'base64' : 'utf8'), options };
