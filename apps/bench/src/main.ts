@@ -50,8 +50,11 @@ async function main(): Promise<void> {
   try {
     for (let repeat = 1; repeat <= args.repeat && !stopping; repeat++) {
       console.log(`\nRound ${repeat}/${args.repeat}`);
+      // Every other round runs the systems in reverse order, so none always runs right after
+      // another (whose results, keys and GC debt it would inherit).
+      const ordered = repeat % 2 === 0 ? [...targets].reverse() : targets;
       for (const scenario of args.scenarios) {
-        for (const target of targets) {
+        for (const target of ordered) {
           if (stopping || !target.scenarios.includes(scenario)) continue;
           const n = target.system.startsWith('celery') ? args.celeryN : args.n;
           results.push(

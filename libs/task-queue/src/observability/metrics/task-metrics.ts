@@ -1,8 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { TaskEvent, TaskEventType } from '../../tasks/task-events.js';
-
-const LABELS = ['name', 'hostname', 'queue_name'] as const;
-type Labels = Record<(typeof LABELS)[number], string>;
+import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
 
 /** Counter of each task event type, by celery-exporter's names. */
 const COUNTED: Partial<Record<TaskEventType, [name: string, help: string]>> = {
@@ -19,59 +17,54 @@ const COUNTED: Partial<Record<TaskEventType, [name: string, help: string]>> = {
 /**
  * Task counters and histograms with celery-exporter's names and labels (`name`, `hostname`,
  * `queue_name`, plus `exception` on failures), fed with task events: this process's own, or
- * the cluster's from the Celery events stream.
+ * the cluster's from the Celery events stream. A series is found by a key made of the label
+ * values, so counting an event costs a Map lookup (series-metrics.ts).
  */
 export class TaskMetrics {
-  private readonly counters = new Map<TaskEventType, Counter<string>>();
-  private readonly runtime: Histogram<string>;
-  private readonly queueWait: Histogram<string>;
+  private readonly counters = new Map<TaskEventType, SeriesCounter>();
+  private readonly runtime: SeriesHistogram;
+  private readonly queueWait: SeriesHistogram;
 
   constructor(registry: Registry, buckets: number[]) {
     for (const [type, [name, help]] of Object.entries(COUNTED)) {
-      const labelNames = type === 'task-failed' ? [...LABELS, 'exception'] : [...LABELS];
-      this.counters.set(
-        type as TaskEventType,
-        new Counter({ name, help, labelNames, registers: [registry] }),
-      );
+      this.counters.set(type as TaskEventType, new SeriesCounter(registry, name, help));
     }
-    this.runtime = new Histogram({
-      name: 'celery_task_runtime',
-      help: 'Seconds a task ran (succeeded or failed attempts).',
-      labelNames: [...LABELS],
+    this.runtime = new SeriesHistogram(
+      registry,
+      'celery_task_runtime',
+      'Seconds a task ran (succeeded or failed attempts).',
       buckets,
-      registers: [registry],
-    });
-    this.queueWait = new Histogram({
-      name: 'celeriac_task_queue_wait_seconds',
-      help: 'Seconds from send (or ETA) to the start of the task, from the x-celeriac-sent-at header.',
-      labelNames: [...LABELS],
+    );
+    this.queueWait = new SeriesHistogram(
+      registry,
+      'celeriac_task_queue_wait_seconds',
+      'Seconds from send (or ETA) to the start of the task, from the x-celeriac-sent-at header.',
       buckets,
-      registers: [registry],
-    });
+    );
   }
 
   /** Count one task event. */
   record(event: TaskEvent): void {
     const counter = this.counters.get(event.type);
     if (!counter) return;
-    const labels: Labels = {
-      name: event.shadow ?? event.name,
-      hostname: event.hostname,
-      queue_name: event.queue ?? '',
-    };
+    const name = event.shadow ?? event.name;
+    const queue = event.queue ?? '';
+    const key = `${name}\u0000${event.hostname}\u0000${queue}`;
+    const labels = () => ({ name, hostname: event.hostname, queue_name: queue });
     if (event.type === 'task-failed') {
-      counter.inc({ ...labels, exception: event.error?.name ?? 'Exception' });
+      const exception = event.error?.name ?? 'Exception';
+      counter.inc(`${key}\u0000${exception}`, () => ({ ...labels(), exception }));
     } else {
-      counter.inc(labels);
+      counter.inc(key, labels);
     }
     if (
       event.runtime !== undefined &&
       (event.type === 'task-succeeded' || event.type === 'task-failed')
     ) {
-      this.runtime.observe(labels, event.runtime);
+      this.runtime.observe(key, labels, event.runtime);
     }
     if (event.type === 'task-started' && event.sentAt !== undefined) {
-      this.queueWait.observe(labels, Math.max(0, (event.timestamp - event.sentAt) / 1000));
+      this.queueWait.observe(key, labels, Math.max(0, (event.timestamp - event.sentAt) / 1000));
     }
   }
 }
