@@ -6,7 +6,10 @@ import type { TaskRequest } from '../protocol/task-request.js';
 import { GuardedObservable } from '../utils/guarded-observable.js';
 
 export type TaskEventType =
-  /** Published by this process (producer side; in-process only, not a Celery event here). */
+  /**
+   * A task message this process published, by any path: send, retry, canvas step, after-commit,
+   * outbox (fast path or relay), redrive, beat fire (in-process only, not a Celery event here).
+   */
   | 'task-sent'
   | 'task-received'
   | 'task-started'
