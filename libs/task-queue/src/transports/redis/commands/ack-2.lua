@@ -8,6 +8,11 @@
   ARGV[1..] delivery tags
   Returns the number of tags that were still unacked.
 ]]
-if #ARGV == 0 then return 0 end
-redis.call('ZREM', KEYS[2], unpack(ARGV))
-return redis.call('HDEL', KEYS[1], unpack(ARGV))
+local removed = 0
+-- In slices: Lua's unpack takes at most a few thousand values.
+for from = 1, #ARGV, 1000 do
+  local to = math.min(from + 999, #ARGV)
+  redis.call('ZREM', KEYS[2], unpack(ARGV, from, to))
+  removed = removed + redis.call('HDEL', KEYS[1], unpack(ARGV, from, to))
+end
+return removed

@@ -88,9 +88,11 @@ for i = 4, #ARGV, 2 do
     end
   end
 end
-if kept > 0 then
-  redis.call('HSET', KEYS[1], unpack(unacked))
-  redis.call('ZADD', KEYS[2], unpack(index))
+-- In slices: Lua's unpack takes at most a few thousand values (batchSize has no upper bound).
+for from = 1, kept, 1000 do
+  local to = math.min(from + 999, kept)
+  redis.call('HSET', KEYS[1], unpack(unacked, from, to))
+  redis.call('ZADD', KEYS[2], unpack(index, from, to))
 end
 if n == 0 then return {} end
 envelopes[1] = table.concat(head, '\0') .. '\0'

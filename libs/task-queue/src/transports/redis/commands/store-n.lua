@@ -14,9 +14,13 @@
 ]]
 local expires = tonumber(ARGV[1])
 local written = 0
--- One MGET for the batch; a key of another type (a hash, a list) reads as missing there, and
+-- One MGET per 1,000 keys of the batch; a key of another type (a hash, a list) reads as missing there, and
 -- is garbage too: SET replaces it. A key written earlier in this batch is read from `writes`.
-local currents = redis.call('MGET', unpack(KEYS))
+local currents = {}
+for from = 1, #KEYS, 1000 do
+  local got = redis.call('MGET', unpack(KEYS, from, math.min(from + 999, #KEYS)))
+  for i, value in ipairs(got) do currents[from + i - 1] = value end
+end
 local writes = {}
 for i, key in ipairs(KEYS) do
   local meta, ready = ARGV[2 * i], ARGV[2 * i + 1]
