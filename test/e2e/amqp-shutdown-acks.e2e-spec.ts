@@ -101,7 +101,9 @@ describe('RabbitMQ warm shutdown acks what finished during it', () => {
     try {
       const tasks = producer.get(TaskClient);
       const sent = await Promise.all(
-        Array.from({ length: 6 }, () => tasks.send<number>('interop.sleep', [1])),
+        // 3 s each: long enough for a slow rabbitmqctl poll to see all six running at once,
+        // short of the worker's 5 s shutdown timeout.
+        Array.from({ length: 6 }, () => tasks.send<number>('interop.sleep', [3])),
       );
       ids.push(...sent.map((r) => r.id));
       await eventually(async () => (await left(queue)).unacked === 6, 20_000, '6 running tasks');
@@ -109,7 +111,7 @@ describe('RabbitMQ warm shutdown acks what finished during it', () => {
       await worker.exited;
       expect(worker.output).toMatch(/Warm shutdown: waiting up to \d+ ms for 6 running task/);
       await expect(Promise.all(sent.map((r) => r.get({ timeout: 10_000 })))).resolves.toEqual(
-        Array(6).fill(1),
+        Array(6).fill(3),
       );
       expect(await left(queue)).toEqual({ ready: 0, unacked: 0 });
     } finally {

@@ -92,8 +92,11 @@ describe('processes pool and recycling', () => {
     await result.get({ timeout: 20_000, propagate: false });
     const meta = (await result.meta())!;
     expect((meta.result as Record<string, unknown>).exc_type).toBe('TimeLimitExceeded');
-    const late = new Date(meta.date_done!).getTime() - (await started).timestamp - 500;
-    expect(late).toBeLessThan(50);
+    // The handler spins for 3 s; the 500 ms limit stops it. How close to the deadline it is
+    // stored is a speed figure (docs/pools.md), not asserted here: a loaded machine delays it.
+    const elapsed = new Date(meta.date_done!).getTime() - (await started).timestamp;
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(2_500);
     // A child SIGKILLed mid-task: only its task fails, with Celery's WorkerLostError.
     const killed = await failure('pools.crash_process', ['kill']);
     expect(killed.exc_type).toBe('WorkerLostError');
