@@ -29,6 +29,15 @@ describe('JSON codec', () => {
     let deep: unknown[] = [];
     for (let i = 0; i < 5_000; i++) deep = [deep];
     expect(() => encodeJson(deep)).toThrow(/nested deeper than 1000 levels/);
+    const error = (() => {
+      try {
+        encodeJson(deep);
+      } catch (e) {
+        return e as UnserializableValueError;
+      }
+    })()!;
+    expect(error.message.length).toBeLessThan(200); // a log line, not 1000 path segments
+    expect(error.path.length).toBeGreaterThan(1000);
     expect(() => encodeJson(undefined, 'result')).toThrow(
       'result is not JSON-serializable: undefined has no JSON form at $',
     );
