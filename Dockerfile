@@ -51,7 +51,6 @@ COPY --from=build /src/libs/dashboard/package.json libs/dashboard/
 COPY --from=build /src/libs/dashboard/dist libs/dashboard/dist
 COPY --from=build /src/libs/dashboard/assets libs/dashboard/assets
 COPY --from=build /src/dist/apps/demo dist/apps/demo
-COPY --from=build /src/dist/apps/worker dist/apps/worker
 COPY deploy/docker/role.mjs deploy/docker/healthcheck.mjs deploy/docker/
 # Files stay owned by root and read-only to the app; it runs as the unprivileged uid 1000
 # (numeric, so Kubernetes' runAsNonRoot can verify it).

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 const APP = new URL('../../', import.meta.url);
 const MAINS = {
   api: 'dist/apps/demo/src/main.js',
-  worker: 'dist/apps/worker/src/main.js',
+  worker: 'dist/apps/demo/src/worker.main.js',
 };
 const ROLES = ['api', 'worker', 'beat'];
 

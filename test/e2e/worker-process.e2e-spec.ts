@@ -5,7 +5,7 @@ import { ManagedProcess, stopAll, uniqueName } from '../support/interop-processe
 import { InteropProducer } from '../support/interop-producer.js';
 
 /**
- * The worker-only app (`npm run start:worker`, dist/apps/worker) as a process: it stays up
+ * The worker-only app (`npm run start:worker`, dist/apps/demo/src/worker.main.js) as a process: it stays up
  * until told to stop, even on the memory broker (no socket keeps Node's event loop alive
  * there), and a clean shutdown on SIGTERM exits 0, not 143 (Nest re-raising the signal).
  */
@@ -17,7 +17,7 @@ function startWorker(env: NodeJS.ProcessEnv): ManagedProcess {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return new ManagedProcess('apps/worker', child);
+  return new ManagedProcess('worker.main', child);
 }
 
 beforeAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
   await stopAll();
 });
 
-describe('apps/worker process lifecycle', () => {
+describe('worker-only process lifecycle', () => {
   it('stays up on the memory broker until SIGTERM, then exits 0', async () => {
     const worker = startWorker({ CELERIAC_HOSTNAME: `${uniqueName('mem')}@%h` });
     await worker.waitFor(/ready\./);

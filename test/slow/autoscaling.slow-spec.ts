@@ -14,7 +14,7 @@ import { type Termination, WorkerFleet } from '../support/worker-fleet.js';
 
 /**
  * Issue 22's autoscaling simulation: the shipped HPA (overlays/prod, celeriac-worker-default)
- * drives real apps/worker processes through a real Prometheus scraping their /metrics, with
+ * drives real worker processes (the demo's worker entry) through a real Prometheus scraping their /metrics, with
  * the PromQL the shipped prometheus-adapter rules produce. 10,000 tasks are published at once;
  * the fleet must grow, drain them with none lost or run twice, and shrink back to
  * minReplicas without flapping.

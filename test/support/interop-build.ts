@@ -10,8 +10,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The compiled interop worker and the `celeriac` bin's target, which the e2e suites spawn. */
 export const INTEROP_MAIN = join(ROOT, 'dist/apps/interop/src/main.js');
-/** The compiled worker-only app (`npm run start:worker`). */
-export const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
+/** The compiled worker-only entry of the demo (`npm run start:worker`). */
+export const WORKER_MAIN = join(ROOT, 'dist/apps/demo/src/worker.main.js');
 export const CLI_BIN = join(ROOT, 'libs/task-queue/bin/celeriac.js');
 const CLI_MAIN = join(ROOT, 'libs/task-queue/dist/cli/main.js');
 /** The isolate-pool fixture module (apps/pools) that pool isolates boot. */
@@ -27,7 +27,6 @@ const OUTPUTS = [
 const SOURCES = [
   join(ROOT, 'libs/task-queue/src'),
   join(ROOT, 'apps/interop/src'),
-  join(ROOT, 'apps/worker/src'),
   join(ROOT, 'apps/demo/src'),
   join(ROOT, 'apps/pools/src'),
 ];

@@ -14,7 +14,7 @@ interface Pod {
 }
 
 export interface FleetOptions {
-  /** The worker's entry script (apps/worker's compiled main). */
+  /** The worker's entry script (the demo's compiled worker.main). */
   main: string;
   cwd: string;
   /** The container's environment (rendered ConfigMaps, the Secret's URLs). */

@@ -1,5 +1,5 @@
 /**
- * The environment variables the demo and `apps/worker` read, for documentation and for the
+ * The environment variables the demo and its worker entry (`worker.main.ts`) read, for documentation and for the
  * start-up line that says which ones were set.
  */
 export const DEMO_ENVIRONMENT = {
@@ -11,7 +11,7 @@ export const DEMO_ENVIRONMENT = {
   CELERIAC_SHUTDOWN_TIMEOUT:
     'ms running tasks get to finish on SIGTERM before requeue (default 10000)',
   CELERIAC_DISPATCH: '"outbox" for the transactional outbox (default after-commit)',
-  CELERIAC_WORKER: '"0": producer-only API process (demo only; apps/worker always consumes)',
+  CELERIAC_WORKER: '"0": producer-only API process (demo only; worker.main always consumes)',
   CELERIAC_HTTP_PORT:
     'port of the health and metrics server (worker.http: /health/live, /health/ready, /metrics); unset: none',
   CELERIAC_HTTP_HOST: 'listen address of that server (default 0.0.0.0)',

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handleShutdownSignals } from 'celeriac';
-import { describeEnvironment } from '../../demo/src/environment.js';
+import { describeEnvironment } from './environment.js';
 import { WorkerModule } from './worker.module.js';
 
 /**

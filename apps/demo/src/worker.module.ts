@@ -3,12 +3,12 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
-import { databaseConfig } from '../../demo/src/database.config.js';
-import { NotificationsModule } from '../../demo/src/notifications/notifications.module.js';
-import { OrdersModule } from '../../demo/src/orders/orders.module.js';
-import { ReportsModule } from '../../demo/src/reports/reports.module.js';
-import { beatConfig } from '../../demo/src/beat.config.js';
-import { taskQueueConfig } from '../../demo/src/task-queue.config.js';
+import { databaseConfig } from './database.config.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { beatConfig } from './beat.config.js';
+import { taskQueueConfig } from './task-queue.config.js';
 
 /** The demo's feature modules, without HTTP: a worker-only process. */
 @Module({
