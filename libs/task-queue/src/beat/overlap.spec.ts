@@ -1,18 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { type INestApplicationContext, Logger } from '@nestjs/common';
+import { Injectable, type INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { beatRuns, BeatFixtureModule } from '../__fixtures__/beat.fixture.js';
 import { createApp } from '../__fixtures__/create-app.js';
 import type { ScheduleStore } from '../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
+import { Task } from '../tasks/task.decorator.js';
 import { SCHEDULE_STORE } from './beat.constants.js';
 import { BeatEvents, type BeatFiredEvent, type BeatSkippedEvent } from './beat-events.js';
 import { freshState } from './fire-planner.js';
+import { Periodic } from './periodic.decorator.js';
 import { toScheduleDefinition } from './schedule-definition.js';
 import { Schedules } from './schedules.service.js';
 
 const apps: INestApplicationContext[] = [];
+
+@Injectable()
+class QuietPeriodic {
+  @Periodic({ every: 1 }, { overlap: 'skip' })
+  @Task('overlap.quiet', { ignoreResult: true })
+  quiet(): void {}
+}
+
+@Module({ providers: [QuietPeriodic] })
+class QuietPeriodicModule {}
 
 async function beatApp(results = true): Promise<INestApplicationContext> {
   const shared = randomUUID();
@@ -67,6 +79,22 @@ describe('overlap skip', () => {
       /needs a result backend/,
     );
     await expect(bare.add('py', 'python.task', { every: 1 })).resolves.toBeDefined();
+  });
+
+  it('fails the boot on a @Periodic with overlap skip on an ignoreResult task', async () => {
+    const shared = randomUUID();
+    const boot = createApp(
+      {
+        broker: `memory://${shared}`,
+        resultBackend: `memory://${shared}`,
+        worker: { enabled: false },
+      },
+      [
+        QuietPeriodicModule,
+        TaskQueueBeatModule.forRoot({ store: `memory://${shared}`, enabled: false }),
+      ],
+    );
+    await expect(boot).rejects.toThrow(/schedule "overlap.quiet": overlap 'skip' cannot see/);
   });
 
   it('a run never seen finished blocks fires only until overlapTimeout, with a warning', async () => {

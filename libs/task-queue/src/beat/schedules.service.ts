@@ -53,9 +53,9 @@ export class Schedules implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    for (const definition of this.explorer.definitions) this.overlap.assertUsable(definition);
     if (!this.config.syncDecorators) return;
     let written = 0;
-    for (const definition of this.explorer.definitions) this.overlap.assertUsable(definition);
     for (const definition of this.explorer.definitions) {
       const current = await this.store.get(definition.name);
       if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) continue;
