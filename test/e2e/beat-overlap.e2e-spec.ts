@@ -119,8 +119,9 @@ describe('beat overlap skip (Redis, real worker)', () => {
       .poll(() => fired.filter((e) => e.name === name).length, { timeout: 15_000 })
       .toBeGreaterThanOrEqual(3);
     await app.get(Schedules).remove(name);
+    // About 1 s apart (the wait counts from the claim, a little before a publish), not 0.2 s.
     const at = fired.filter((e) => e.name === name).map((e) => e.publishedAt);
-    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(950);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(700);
     const mine = skipped.filter((e) => e.name === name);
     expect(mine.length).toBeGreaterThan(2);
     expect(mine.every((e) => e.reason === 'overlap' && e.previous?.state === 'PENDING')).toBe(true);
