@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager, EntitySubscriberInterface, InsertEvent } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { captureOnCommitCallbacks } from 'celeriac/typeorm';
+import { captureOnCommitCallbacks } from 'celeriac/testing';
 import { AtomicManager } from 'celeriac/typeorm';
 import { Atomic } from 'celeriac/typeorm';
 import { installCommitHooks, uninstallCommitHooks } from 'celeriac/typeorm';

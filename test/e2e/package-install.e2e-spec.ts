@@ -107,7 +107,8 @@ import { Task, TaskClient, type TaskQueueOptions } from 'celeriac';
 import { RedisBroker } from 'celeriac/redis';
 import { AmqpBroker } from 'celeriac/amqp';
 import { onCommit, TaskOutbox, TaskResult } from 'celeriac/typeorm';
-import { TaskQueueTestingModule } from 'celeriac/testing';
+import { captureOnCommitCallbacks, TaskQueueTestingModule } from 'celeriac/testing';
+import { createBroker, createTaskMessage } from 'celeriac/protocol';
 import { DataSource } from 'typeorm';
 
 @Injectable()
@@ -137,6 +138,8 @@ export const options = (dataSource: DataSource): TaskQueueOptions => ({
 export const amqp = (): AmqpBroker => new AmqpBroker('amqp://127.0.0.1');
 export const entities = [TaskOutbox, TaskResult];
 export const testing = TaskQueueTestingModule;
+export const capture = captureOnCommitCallbacks;
+export const protocol = { createBroker, createTaskMessage };
 `;
 
 /** A scratch Nest app in its own temporary directory (outside `work`, whose node_modules is the repo's). */

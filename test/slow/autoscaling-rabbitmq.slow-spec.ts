@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBroker } from 'celeriac';
-import { createTaskMessage } from 'celeriac/protocol';
+import { createBroker, createTaskMessage } from 'celeriac/protocol';
 import { createTestVhost } from '../support/amqp-vhost.js';
 import { HpaAlgorithm } from '../support/hpa-algorithm.js';
 import { ensureBuilt, ROOT, WORKER_MAIN } from '../support/interop-build.js';

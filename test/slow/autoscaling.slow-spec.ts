@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Broker, createBroker } from 'celeriac';
-import { createTaskMessage } from 'celeriac/protocol';
+import type { Broker } from 'celeriac';
+import { createBroker, createTaskMessage } from 'celeriac/protocol';
 import { HpaAlgorithm, type HpaSpec } from '../support/hpa-algorithm.js';
 import { HpaController } from '../support/hpa-controller.js';
 import { ensureBuilt, ROOT, WORKER_MAIN } from '../support/interop-build.js';

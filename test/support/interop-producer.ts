@@ -1,11 +1,5 @@
-import {
-  AsyncResult,
-  createBroker,
-  createResultBackend,
-  type Broker,
-  type ResultBackend,
-} from 'celeriac';
-import { createTaskMessage } from 'celeriac/protocol';
+import { AsyncResult, type Broker, type ResultBackend } from 'celeriac';
+import { createBroker, createResultBackend, createTaskMessage } from 'celeriac/protocol';
 import { Redis } from 'ioredis';
 
 /** Options of one Node-produced task, as Celery's apply_async takes them. */

@@ -1,7 +1,8 @@
 // Celeriac public API: what an application uses. Deliberately not exported (they may change
 // without notice): the explorer, metadata accessor, executor, dispatcher, constants, Lua
-// loaders, the remote-control server, the Celery events publisher and Lamport clock. Wire-level
-// helpers (message factory and parser, broadcast transports) are in `celeriac/protocol`.
+// loaders, the remote-control server (ControlServer), the Celery events publisher and Lamport
+// clock. Building blocks for transport and tool authors (message factory and parser, broadcast
+// transports, createBroker / createResultBackend from a URL) are in `celeriac/protocol`.
 
 // Module and configuration
 export { TaskQueueModule } from './task-queue.module.js';
@@ -134,8 +135,6 @@ export type {
 export type { TaskRequest } from './protocol/task-request.js';
 export { MemoryBroker } from './transports/memory/memory.broker.js';
 export { MemoryResultBackend } from './transports/memory/memory.result-backend.js';
-export { createBroker } from './transports/broker.factory.js';
-export { createResultBackend } from './transports/result-backend.factory.js';
 
 // Tokens
 export { getBrokerToken, getResultBackendToken } from './utils/tokens.js';

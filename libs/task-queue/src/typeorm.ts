@@ -1,5 +1,7 @@
 // `celeriac/typeorm`: transaction-bound dispatch, the outbox and the database result backend
-// (needs the optional peer typeorm).
+// (needs the optional peer typeorm). Deliberately not exported (internal, may change): the
+// commit-hooks runner singleton, transaction tracking, the built-in transaction resolvers (extend
+// the list `configureOnCommit({})` returns). `captureOnCommitCallbacks` is in `celeriac/testing`.
 export { onCommit, resolveCurrentManager } from './transaction/on-commit.js';
 export type {
   OnCommitCallback,
@@ -14,13 +16,7 @@ export {
 export { atomic, type AtomicOptions } from './transaction/transaction-context.js';
 export { Atomic, type AtomicDecoratorOptions } from './transaction/atomic.decorator.js';
 export { AtomicManager } from './transaction/atomic-manager.decorator.js';
-export { trackTransactions, untrackTransactions } from './transaction/transaction-tracking.js';
-export { TypeOrmContextResolver } from './transaction/resolvers/typeorm-context.resolver.js';
-export {
-  drainOnCommit,
-  commitHooksRunner,
-  type OnCommitErrorEvent,
-} from './transaction/commit-hooks.runner.js';
+export { drainOnCommit } from './transaction/commit-hooks.runner.js';
 export {
   installCommitHooks,
   uninstallCommitHooks,
@@ -28,8 +24,6 @@ export {
 } from './transaction/commit-hooks.installer.js';
 export { CommitHooksSubscriber } from './transaction/commit-hooks.subscriber.js';
 export type { TransactionResolver } from './transaction/resolvers/transaction-resolver.interface.js';
-export { AlsTransactionResolver } from './transaction/resolvers/als.resolver.js';
-export { NestjsClsTransactionResolver } from './transaction/resolvers/nestjs-cls.resolver.js';
 export {
   dispatchOnCommit,
   type DispatchOnCommitOptions,
@@ -57,10 +51,17 @@ export {
   BeatLeaseRow,
 } from './transports/typeorm/beat-schedule.entities.js';
 export { CreateBeatTables1780358400000 } from './transports/typeorm/create-beat-tables.migration.js';
-export {
-  captureOnCommitCallbacks,
-  type CapturedOnCommit,
-  type CapturedOnCommitCallback,
+/** @deprecated Import it from `celeriac/testing`. */
+export const captureOnCommitCallbacks: typeof capture = capture;
+/** @deprecated Import it from `celeriac/testing`. */
+export type CapturedOnCommit<T> = Captured<T>;
+/** @deprecated Import it from `celeriac/testing`. */
+export type CapturedOnCommitCallback = CapturedCallback;
+
+import {
+  captureOnCommitCallbacks as capture,
+  type CapturedOnCommit as Captured,
+  type CapturedOnCommitCallback as CapturedCallback,
 } from './testing/capture-on-commit.js';
 
 // Give the main entry point's `typeorm` option and `manager` parameters typeorm's own classes

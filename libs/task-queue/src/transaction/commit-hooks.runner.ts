@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { committedCallbackScope } from './committed-callback.scope.js';
 import { getOnCommitConfig } from './on-commit.config.js';
 import type { HookEntry } from './on-commit.types.js';
@@ -15,10 +15,12 @@ export interface OnCommitErrorEvent {
  * Runs the callbacks of committed transactions: on `setImmediate` (after TypeORM released the
  * connection), outside every known transaction context, sequentially in registration order,
  * with Django's `robust` semantics. Errors are logged and reported, never rethrown into TypeORM.
+ * Pending work is tracked per DataSource too, so one app's shutdown drains only its own.
  */
 export class CommitHooksRunner {
   private readonly logger = new Logger('OnCommit');
   private readonly pending = new Set<Promise<void>>();
+  private readonly pendingBySource = new WeakMap<DataSource, Set<Promise<void>>>();
   private readonly completions = new WeakMap<QueryRunner, Promise<void>>();
   private readonly errorListeners = new Set<(event: OnCommitErrorEvent) => void>();
 
@@ -35,17 +37,24 @@ export class CommitHooksRunner {
       });
     });
     this.completions.set(queryRunner, done);
-    this.track(done);
+    this.track(done, queryRunner.connection);
   }
 
-  /** Keep `work` in the set `drain()` waits for. Its rejection is considered handled. */
-  track(work: Promise<unknown>): void {
+  /**
+   * Keep `work` in the set `drain()` waits for, and in `dataSource`'s set when given (what
+   * `drain(dataSource)` waits for). Its rejection is considered handled.
+   */
+  track(work: Promise<unknown>, dataSource?: DataSource): void {
     const tracked = work.then(
       () => undefined,
       () => undefined,
     );
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
+    const sets = [this.pending];
+    if (dataSource) sets.push(this.pendingOf(dataSource));
+    for (const set of sets) set.add(tracked);
+    void tracked.finally(() => {
+      for (const set of sets) set.delete(tracked);
+    });
   }
 
   /**
@@ -58,9 +67,19 @@ export class CommitHooksRunner {
     return done;
   }
 
-  /** Resolve when every scheduled callback (including ones scheduled meanwhile) has finished. */
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  /**
+   * Resolve when every scheduled callback (including ones scheduled meanwhile) has finished:
+   * those of `dataSource` only when given, else all of the process.
+   */
+  async drain(dataSource?: DataSource): Promise<void> {
+    const pending = dataSource ? this.pendingBySource.get(dataSource) : this.pending;
+    while (pending && pending.size > 0) await Promise.all([...pending]);
+  }
+
+  private pendingOf(dataSource: DataSource): Set<Promise<void>> {
+    let set = this.pendingBySource.get(dataSource);
+    if (!set) this.pendingBySource.set(dataSource, (set = new Set()));
+    return set;
   }
 
   /** Subscribe to callback errors; returns the unsubscribe function. */
@@ -127,10 +146,11 @@ export class CommitHooksRunner {
 export const commitHooksRunner = new CommitHooksRunner();
 
 /**
- * Wait until every pending `onCommit` callback has finished. Call it on shutdown
- * (`beforeApplicationShutdown`) and in tests before asserting side effects.
+ * Wait until every pending `onCommit` callback has finished, or only those of `dataSource`'s
+ * transactions when given. Call it on shutdown (`beforeApplicationShutdown`; `TaskQueueModule`
+ * drains its own DataSource) and in tests before asserting side effects.
  * @publicApi
  */
-export function drainOnCommit(): Promise<void> {
-  return commitHooksRunner.drain();
+export function drainOnCommit(dataSource?: DataSource): Promise<void> {
+  return commitHooksRunner.drain(dataSource);
 }

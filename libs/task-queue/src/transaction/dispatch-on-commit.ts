@@ -62,6 +62,6 @@ export function dispatchOnCommit(
   const registration = manager
     ? onCommit(manager, callback, { robust: true, name, strict: false })
     : onCommit(callback, { robust: true, name, strict: false, ...query });
-  commitHooksRunner.track(registration);
+  commitHooksRunner.track(registration, manager?.connection ?? options.dataSource);
   return Promise.resolve();
 }

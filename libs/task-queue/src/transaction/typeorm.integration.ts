@@ -156,8 +156,9 @@ export class TypeOrmIntegration
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.config.typeorm) return;
     await this.relay?.stop();
+    // Only this app's callbacks: another app in the process keeps its own until it closes.
     const { drainOnCommit } = await import('./commit-hooks.runner.js');
-    await drainOnCommit();
+    await drainOnCommit(this.config.typeorm.dataSource);
     const { uninstallCommitHooks } = await import('./commit-hooks.installer.js');
     uninstallCommitHooks(this.config.typeorm.dataSource);
   }

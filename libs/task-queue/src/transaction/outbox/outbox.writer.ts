@@ -158,7 +158,7 @@ export class OutboxWriter {
       .catch((error: unknown) =>
         this.logger.warn(`Deleting published outbox rows failed: ${String(error)}.`),
       );
-    commitHooksRunner.track(deleted);
+    commitHooksRunner.track(deleted, dataSource);
   }
 
   /** The relay and fast path need the entity: fail at write time when it is missing. */
