@@ -9,6 +9,7 @@ import {
   ConfigurationError,
   Schedules,
   Task,
+  TaskClient,
   TaskQueueBeatModule,
   TaskQueueModule,
 } from 'celeriac';
@@ -21,6 +22,7 @@ const queue = uniqueName('beat-overlap');
 const nowhere = uniqueName('beat-overlap-nowhere');
 const starts: number[] = [];
 const ends: number[] = [];
+const hangs: number[] = [];
 
 @Injectable()
 class OverlapTasks {
@@ -31,14 +33,21 @@ class OverlapTasks {
     ends.push(Date.now());
   }
 
+  @Task('beat_overlap.hang')
+  async hang(): Promise<void> {
+    hangs.push(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+  }
+
   @Task('beat_overlap.quiet', { ignoreResult: true })
   quiet(): void {}
 }
 
 /**
  * Overlap `skip` with a real worker, a Redis store and a Redis result backend: a slow task's
- * runs never overlap; a task that ignores results is refused; a run never seen finished (its
- * message lost) stops the schedule only for `overlapTimeout`, with a warning.
+ * runs never overlap; a task that ignores results is refused; a revoked run counts as finished;
+ * a run never seen finished (its message lost) stops the schedule only for `overlapTimeout`,
+ * with a warning.
  */
 describe('beat overlap skip (Redis, real worker)', () => {
   let app: INestApplicationContext;
@@ -100,6 +109,25 @@ describe('beat overlap skip (Redis, real worker)', () => {
     expect(skipped.filter((e) => e.name === name && e.reason === 'overlap').length).toBeGreaterThan(
       2,
     );
+  });
+
+  it('a revoked previous run counts as finished at once', async () => {
+    const name = `${prefix}hang`;
+    await app
+      .get(Schedules)
+      .add(name, 'beat_overlap.hang', { every: 0.2 }, { overlap: 'skip', overlapTimeout: 60 });
+    await expect.poll(() => hangs.length, { timeout: 10_000 }).toBe(1);
+    const first = fired.find((e) => e.name === name)!;
+    await expect
+      .poll(() => skipped.filter((e) => e.name === name).length, { timeout: 5000 })
+      .toBeGreaterThan(0);
+    const revokedAt = Date.now();
+    await app.get(TaskClient).result(first.taskId).revoke({ terminate: true });
+    await expect.poll(() => hangs.length, { timeout: 3000 }).toBe(2);
+    await app.get(Schedules).remove(name);
+    // Well before the 4 s run would have ended, and the 60 s overlapTimeout.
+    expect(hangs[1]! - revokedAt).toBeLessThan(3000);
+    expect(await app.get(TaskClient).result(first.taskId).state()).toBe('REVOKED');
   });
 
   it('a lost run blocks the schedule only for overlapTimeout, with a warning', async () => {
