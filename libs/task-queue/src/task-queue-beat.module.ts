@@ -10,6 +10,7 @@ import {
 } from './beat/beat-options.js';
 import { BeatPublisher } from './beat/beat-publisher.js';
 import { BeatService } from './beat/beat.service.js';
+import { OverlapGuard } from './beat/overlap-guard.js';
 import { PeriodicExplorer } from './beat/periodic.explorer.js';
 import { Schedules } from './beat/schedules.service.js';
 import {
@@ -58,6 +59,7 @@ const exported = [Schedules, BeatService, BeatEvents];
     },
     PeriodicExplorer,
     BeatPublisher,
+    OverlapGuard,
     ...exported,
   ],
   exports: [...exported, SCHEDULE_STORE],

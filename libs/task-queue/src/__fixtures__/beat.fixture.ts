@@ -21,6 +21,23 @@ export class BeatFixtureTasks {
     this.record('fixture.adhoc');
   }
 
+  @Task('fixture.quiet', { ignoreResult: true })
+  quiet(): void {
+    this.record('fixture.quiet');
+  }
+
+  @Task('fixture.slow')
+  async slow(): Promise<void> {
+    this.record('fixture.slow');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
+  @Task('fixture.failing')
+  failing(): void {
+    this.record('fixture.failing');
+    throw new Error('fixture failure');
+  }
+
   private record(task: string): void {
     beatRuns.push({
       task,

@@ -23,6 +23,8 @@ export interface BeatSkippedEvent {
   name: string;
   count: number;
   reason: 'catch-up' | 'overlap';
+  /** With `overlap`: the unfinished previous run, its state and when it was published. */
+  previous?: { taskId: string; state: string; publishedAt: number | null };
 }
 
 /** This instance became leader (`leader: true`) or stopped being it. */

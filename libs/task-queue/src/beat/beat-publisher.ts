@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PendingFire, ScheduleDefinition } from '../contracts/schedule-store.interface.js';
 import { TaskClient } from '../producer/task.client.js';
-import { isReadyState } from '../results/task-states.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { PERIODIC_TASK_NAME_HEADER } from './beat.constants.js';
 
@@ -39,14 +38,5 @@ export class BeatPublisher {
       headers: { ...definition.headers, [PERIODIC_TASK_NAME_HEADER]: definition.name },
     });
     return result.id;
-  }
-
-  /** Whether the task `taskId` is still queued or running (overlap `skip`). */
-  async stillRunning(taskId: string): Promise<boolean> {
-    try {
-      return !isReadyState(await this.client.result(taskId).state());
-    } catch {
-      return false; // no result backend: overlap cannot be known
-    }
   }
 }

@@ -23,6 +23,7 @@ import { BeatPublisher } from './beat-publisher.js';
 import { FireHeap } from './fire-heap.js';
 import { FireSender } from './fire-sender.js';
 import { buildClaim } from './claim-builder.js';
+import { OverlapGuard } from './overlap-guard.js';
 import { fireJitter } from './task-id.js';
 
 /** Claims sent to the store in one script call at most. */
@@ -59,6 +60,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(BEAT_CONFIG) private readonly config: ResolvedBeatOptions,
     private readonly publisher: BeatPublisher,
     private readonly events: BeatEvents,
+    private readonly overlap: OverlapGuard,
   ) {
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.lease = new BeatLeaseLoop(store, owner, config.leaseMs, config.renewMs, {
@@ -234,7 +236,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       for (const name of names.slice(i, i + CLAIM_BATCH)) {
         const stored = this.schedules.get(name);
         const claim = stored
-          ? await buildClaim(stored, now, this.config.catchUp, this.publisher, this.events)
+          ? await buildClaim(stored, now, this.config.catchUp, this.overlap, this.events)
           : null;
         if (claim) claims.push(claim);
       }

@@ -5,8 +5,8 @@ import type {
   StoredSchedule,
 } from '../contracts/schedule-store.interface.js';
 import type { BeatEvents } from './beat-events.js';
-import type { BeatPublisher } from './beat-publisher.js';
 import { planFires } from './fire-planner.js';
+import type { OverlapGuard } from './overlap-guard.js';
 import { beatTaskId } from './task-id.js';
 
 /**
@@ -18,7 +18,7 @@ export async function buildClaim(
   stored: StoredSchedule,
   now: number,
   defaultCatchUp: CatchUpPolicy | undefined,
-  publisher: BeatPublisher,
+  overlap: Pick<OverlapGuard, 'blocks'>,
   events: BeatEvents,
 ): Promise<ScheduleClaim | null> {
   const { definition, state } = stored;
@@ -28,15 +28,7 @@ export async function buildClaim(
   const plan = planFires({ ...definition, catchUp }, state, now);
   let fires = plan.fires;
   if (plan.skipped) events.emit({ type: 'skipped', name, count: plan.skipped, reason: 'catch-up' });
-  if (
-    fires.length &&
-    definition.overlap === 'skip' &&
-    state.lastTaskId &&
-    (await publisher.stillRunning(state.lastTaskId))
-  ) {
-    events.emit({ type: 'skipped', name, count: fires.length, reason: 'overlap' });
-    fires = [];
-  }
+  if (fires.length && (await overlap.blocks(stored, fires.length, now))) fires = [];
   const pending: PendingFire[] = fires.map((scheduledAt) => ({
     name,
     taskId: beatTaskId(name, scheduledAt),

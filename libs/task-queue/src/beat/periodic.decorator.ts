@@ -17,6 +17,12 @@ export interface PeriodicOptions {
   catchUp?: CatchUpPolicy;
   /** `skip`: no fire while the previous run is unfinished (needs a result backend). */
   overlap?: 'allow' | 'skip';
+  /**
+   * With overlap `skip`: seconds after its publish when a previous run still not seen finished
+   * counts as finished, so a lost run cannot stop the schedule (default: the task's
+   * `timeLimit` when known locally, else 3600).
+   */
+  overlapTimeout?: number;
   /** Up to this many ms of delay per fire (deterministic per fire). */
   jitter?: number;
   startAt?: Date;

@@ -42,6 +42,7 @@ export function toScheduleDefinition(
     headers: options.headers,
     catchUp: options.catchUp,
     overlap: options.overlap,
+    overlapTimeout: options.overlapTimeout,
     jitter: options.jitter,
     startAt: options.startAt?.getTime(),
     endAt: options.endAt?.getTime(),
@@ -52,6 +53,9 @@ export function toScheduleDefinition(
   }
   if (definition.catchUp?.policy && !['all', 'once', 'skip'].includes(definition.catchUp.policy)) {
     throw new ConfigurationError(`${where}: catchUp.policy must be all, once or skip.`);
+  }
+  if (definition.overlapTimeout !== undefined && !(definition.overlapTimeout > 0)) {
+    throw new ConfigurationError(`${where}: overlapTimeout must be a number of seconds above 0.`);
   }
   if (definition.maxRuns !== undefined && !(definition.maxRuns >= 1)) {
     throw new ConfigurationError(`${where}: maxRuns must be at least 1.`);

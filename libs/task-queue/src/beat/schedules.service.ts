@@ -11,6 +11,7 @@ import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
 import { freshState } from './fire-planner.js';
+import { OverlapGuard } from './overlap-guard.js';
 import type { PeriodicOptions } from './periodic.decorator.js';
 import { PeriodicExplorer } from './periodic.explorer.js';
 import { toScheduleDefinition } from './schedule-definition.js';
@@ -48,9 +49,11 @@ export class Schedules implements OnApplicationBootstrap {
     @Inject(BEAT_CONFIG) private readonly config: ResolvedBeatOptions,
     private readonly explorer: PeriodicExplorer,
     private readonly publisher: BeatPublisher,
+    private readonly overlap: OverlapGuard,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    for (const definition of this.explorer.definitions) this.overlap.assertUsable(definition);
     if (!this.config.syncDecorators) return;
     let written = 0;
     for (const definition of this.explorer.definitions) {
@@ -88,6 +91,7 @@ export class Schedules implements OnApplicationBootstrap {
     options: Omit<PeriodicOptions, 'name'> = {},
   ): Promise<ScheduleInfo> {
     const definition = toScheduleDefinition(name, task, spec, options, 'api');
+    this.overlap.assertUsable(definition);
     const current = await this.store.get(name);
     const state = freshState(definition, Date.now(), current?.state);
     await this.store.save(definition, state);
@@ -111,6 +115,8 @@ export class Schedules implements OnApplicationBootstrap {
   ): Promise<ScheduleInfo> {
     const current = await this.require(name);
     const definition: ScheduleDefinition = { ...current.definition, ...changes, name };
+    // Pausing or resuming a schedule stored elsewhere must work even if its overlap cannot.
+    if ('overlap' in changes || 'task' in changes) this.overlap.assertUsable(definition);
     const state = freshState(definition, Date.now(), current.state);
     await this.store.save(definition, state);
     return toInfo({ definition, state });

@@ -37,6 +37,11 @@ export interface ScheduleDefinition {
   catchUp?: CatchUpPolicy;
   /** `skip`: no fire while the previous run is not finished (needs a result backend). Default `allow`. */
   overlap?: 'allow' | 'skip';
+  /**
+   * With overlap `skip`: seconds after its publish when a previous run still not seen finished
+   * counts as finished (default: the task's `timeLimit` when known locally, else 3600).
+   */
+  overlapTimeout?: number;
   /** Up to this many ms added to each fire (deterministic per fire, the same on every beat). */
   jitter?: number;
   /** No fire before / after these instants (epoch ms). */
