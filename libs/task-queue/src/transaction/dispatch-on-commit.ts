@@ -53,7 +53,8 @@ export function dispatchOnCommit(
   };
   const query = { dataSource: options.dataSource, connectionName: options.connectionName };
   const manager = options.manager ?? resolveCurrentManager(query);
-  const strict = options.strict ?? trackedStrictness() ?? getOnCommitConfig().strict;
+  const source = manager?.connection ?? options.dataSource;
+  const strict = options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict;
   const queryRunner = manager?.queryRunner;
   if (strict && !queryRunner?.isTransactionActive) {
     const reason = queryRunner?.isReleased ? 'finished' : 'none';
@@ -62,6 +63,6 @@ export function dispatchOnCommit(
   const registration = manager
     ? onCommit(manager, callback, { robust: true, name, strict: false })
     : onCommit(callback, { robust: true, name, strict: false, ...query });
-  commitHooksRunner.track(registration, manager?.connection ?? options.dataSource);
+  commitHooksRunner.track(registration, source);
   return Promise.resolve();
 }

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
+import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
 import { onCommit } from './on-commit.js';
 
 /** A promise with its resolve function, to hold an after-commit callback open. */
@@ -63,5 +64,26 @@ describe('two Nest apps in one process: onCommit state is per app', () => {
     held.open();
     expect(await drained).toBe(true);
     await a.destroy();
+  });
+});
+
+describe('two Nest apps in one process: strict is per app', () => {
+  it("one app's typeorm.strict does not make the other app's DataSource strict", async () => {
+    const strictSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
+    const strictApp = await createApp(
+      { typeorm: { dataSource: strictSource, strict: true }, worker: { enabled: false } },
+      [],
+    );
+    const lax = await appWithDataSource();
+    let ran = false;
+    await onCommit(() => void (ran = true), { dataSource: lax.dataSource });
+    expect(ran).toBe(true);
+    await expect(onCommit(() => undefined, { dataSource: strictSource })).rejects.toBeInstanceOf(
+      NoActiveTransactionError,
+    );
+    // A call that names no DataSource: strict when any module asks for it.
+    await expect(onCommit(() => undefined)).rejects.toBeInstanceOf(NoActiveTransactionError);
+    await Promise.all([strictApp.close(), lax.close()]);
+    await Promise.all([strictSource.destroy(), lax.dataSource.destroy()]);
   });
 });

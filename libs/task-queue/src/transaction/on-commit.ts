@@ -64,7 +64,7 @@ export function resolveCurrentManager(
 function register(
   manager: EntityManager | undefined,
   fn: OnCommitCallback,
-  options: OnCommitOptions,
+  options: ImplicitOnCommitOptions,
 ): Promise<void> {
   const entry = {
     fn,
@@ -74,7 +74,8 @@ function register(
   const capture = captureStorage.getStore();
   const record = capture ? { entry, dropped: false } : undefined;
   if (capture && record) capture.records.push(record);
-  const strict = options.strict ?? trackedStrictness() ?? getOnCommitConfig().strict;
+  const source = manager?.connection ?? options.dataSource;
+  const strict = options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict;
   const queryRunner = manager?.queryRunner;
   if (queryRunner?.isTransactionActive) {
     const dataSource = queryRunner.connection;

@@ -77,10 +77,12 @@ export function untrackTransactions(dataSource: DataSource): void {
 
 /**
  * The `strict` the registering modules asked for (`forRoot({ typeorm: { strict } })`), while
- * their DataSources are tracked: true when any asked for strict, undefined when none said.
+ * their DataSources are tracked: that of `dataSource` when it is tracked (undefined when its
+ * module did not say), else true when any asked for strict, undefined when none said.
  * It ends with the module (`untrackTransactions` at shutdown), so it never outlives the app.
  */
-export function trackedStrictness(): boolean | undefined {
+export function trackedStrictness(dataSource?: DataSource): boolean | undefined {
+  if (dataSource && tracked.has(dataSource)) return strictness.get(dataSource);
   let result: boolean | undefined;
   for (const strict of strictness.values()) result = result || strict;
   return result;
