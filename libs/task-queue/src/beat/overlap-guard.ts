@@ -22,6 +22,8 @@ import {
 @Injectable()
 export class OverlapGuard {
   private readonly logger = new Logger('Beat');
+  /** Schedules already warned that this beat has no result backend (once each). */
+  private readonly unchecked = new Set<string>();
 
   constructor(
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
@@ -83,7 +85,16 @@ export class OverlapGuard {
   }
 
   private async readState(name: string, taskId: string): Promise<string | null> {
-    if (!this.backend) return null;
+    if (!this.backend) {
+      if (!this.unchecked.has(name)) {
+        this.unchecked.add(name);
+        this.logger.warn(
+          `Schedule "${name}" has overlap 'skip' but this beat has no result backend: it fires ` +
+            `without the overlap check. Configure resultBackend in the beat's process.`,
+        );
+      }
+      return null;
+    }
     try {
       return (await this.backend.get(taskId))?.status ?? 'PENDING';
     } catch (error) {

@@ -97,6 +97,25 @@ describe('overlap skip', () => {
     await expect(boot).rejects.toThrow(/schedule "overlap.quiet": overlap 'skip' cannot see/);
   });
 
+  it('a beat without a result backend fires a stored skip schedule, warning once', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const app = await beatApp(false);
+    const definition = toScheduleDefinition(
+      'tick',
+      'fixture.adhoc',
+      { every: 0.1 },
+      { overlap: 'skip' },
+      'api',
+    );
+    await app
+      .get<ScheduleStore>(SCHEDULE_STORE)
+      .save(definition, freshState(definition, Date.now()));
+    await expect.poll(() => runs('fixture.adhoc'), { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    const warned = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('"tick"'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/no result backend: it fires without the overlap check/);
+  });
+
   it('a run never seen finished blocks fires only until overlapTimeout, with a warning', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn');
     const app = await beatApp();
