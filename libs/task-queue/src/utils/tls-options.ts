@@ -40,6 +40,11 @@ export function takeTlsOptions(url: string, explicit?: ConnectionOptions): UrlTl
   return { url: parsed.toString(), tls: { ...tls, ...explicit } };
 }
 
+/** Whether a connection with these settings presents a client certificate (reads no file). */
+export function presentsClientCertificate(url: string, explicit?: ConnectionOptions): boolean {
+  return Boolean(explicit?.cert) || /[?&]ssl_certfile=/.test(url);
+}
+
 function apply(tls: ConnectionOptions, name: (typeof PARAMETERS)[number], value: string): void {
   switch (name) {
     case 'ssl_ca_certs':

@@ -5,7 +5,12 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
-import { describeConnectionError, isTlsError, takeTlsOptions } from '../../utils/tls-options.js';
+import {
+  describeConnectionError,
+  isTlsError,
+  presentsClientCertificate,
+  takeTlsOptions,
+} from '../../utils/tls-options.js';
 
 /** Settings of one {@link AmqpConnection}. @publicApi */
 export interface AmqpConnectionOptions {
@@ -128,8 +133,11 @@ export class AmqpConnection extends EventEmitter {
 
   /** A connection error for a log line: TLS failures spelled out with what to pass. */
   private describe(error: unknown): string {
-    const { tls } = takeTlsOptions(this.url, this.options.tls);
-    return describeConnectionError(error, this.url, Boolean(tls?.cert));
+    return describeConnectionError(
+      error,
+      this.url,
+      presentsClientCertificate(this.url, this.options.tls),
+    );
   }
 
   private async dial(): Promise<ChannelModel> {

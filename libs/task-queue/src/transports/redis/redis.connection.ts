@@ -1,7 +1,12 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { describeConnectionError, isTlsError, takeTlsOptions } from '../../utils/tls-options.js';
+import {
+  describeConnectionError,
+  isTlsError,
+  presentsClientCertificate,
+  takeTlsOptions,
+} from '../../utils/tls-options.js';
 
 /**
  * The connections of one role (a client and its duplicates for the same purpose): an outage
@@ -48,7 +53,7 @@ export function createRedisClient(
     url,
     logger,
     role,
-    clientCertificate: Boolean(tls?.cert),
+    clientCertificate: presentsClientCertificate(url, tlsOptions),
     down: new Map(),
     duplicates: new Map(),
   });
