@@ -40,7 +40,15 @@ abstract class SeriesMetric<S> {
     this.series.clear();
   }
 
-  abstract get(): Promise<Exposed>;
+  abstract readonly type: Exposed['type'];
+
+  /** The samples of every series, as the registry renders them. */
+  protected abstract samples(): Sample[];
+
+  get(): Promise<Exposed> {
+    const { name, help, type, aggregator } = this;
+    return Promise.resolve({ name, help, type, aggregator, values: this.samples() });
+  }
 }
 
 interface CounterSeries {
@@ -58,10 +66,8 @@ export class SeriesCounter extends SeriesMetric<CounterSeries> {
     else this.series.set(key, { labels: labels(), value: 1 });
   }
 
-  get(): Promise<Exposed> {
-    const values = [...this.series.values()].map(({ labels, value }) => ({ labels, value }));
-    const { name, help, type, aggregator } = this;
-    return Promise.resolve({ name, help, type, aggregator, values });
+  protected samples(): Sample[] {
+    return [...this.series.values()].map(({ labels, value }) => ({ labels, value }));
   }
 }
 
@@ -102,7 +108,7 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
     series.count += 1;
   }
 
-  get(): Promise<Exposed> {
+  protected samples(): Sample[] {
     const values: Sample[] = [];
     for (const { labels, counts, sum, count } of this.series.values()) {
       let cumulative = 0;
@@ -118,12 +124,6 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
       values.push({ labels, value: sum, metricName: `${this.name}_sum` });
       values.push({ labels, value: count, metricName: `${this.name}_count` });
     }
-    return Promise.resolve({
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values,
-    });
+    return values;
   }
 }
