@@ -96,3 +96,31 @@ export async function ensureService(spec: ServiceSpec, waitMs = 90_000): Promise
   }
   throw new Error(`${spec.name} did not open port ${spec.port} within ${waitMs / 1000} s.`);
 }
+
+/** Debian packages of the Python Celery the interop suites run with `/usr/bin/python3`. */
+const PYTHON_CELERY = ['python3-celery', 'python3-redis', 'python3-amqp'];
+
+function pythonCeleryImports(): boolean {
+  try {
+    execSync(`/usr/bin/python3 -c 'import celery, redis, amqp'`, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Python Celery 5 for the interop suites: installed with apt-get when missing and root. */
+export function ensurePythonCelery(): void {
+  if (pythonCeleryImports()) return;
+  if (!isRoot()) {
+    throw new Error(
+      `Python Celery is not installed (/usr/bin/python3 cannot import celery, redis, amqp). ` +
+        `Install it with: sudo apt-get install -y ${PYTHON_CELERY.join(' ')}`,
+    );
+  }
+  console.log(`[e2e] installing ${PYTHON_CELERY.join(' ')}`);
+  execSync(`apt-get install -y -qq ${PYTHON_CELERY.join(' ')}`, {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}

@@ -72,6 +72,8 @@ export class TaskEvents {
   /** Live subscriptions to `events$`, and to `on(type)` per type (see {@link listens}). */
   private allListeners = 0;
   private readonly typeListeners = new Map<TaskEventType, number>();
+  /** Synchronous listeners of {@link tap}, by the types they take. */
+  private taps: { types: ReadonlySet<TaskEventType>; handle: (event: TaskEvent) => void }[] = [];
 
   /** Every event. */
   get events$(): Observable<TaskEvent> {
@@ -99,14 +101,40 @@ export class TaskEvents {
    * receives (a hot-path saving; the stream itself is unchanged).
    */
   listens(type: TaskEventType): boolean {
-    return this.allListeners > 0 || (this.typeListeners.get(type) ?? 0) > 0;
+    return (
+      this.allListeners > 0 ||
+      (this.typeListeners.get(type) ?? 0) > 0 ||
+      this.taps.some((tap) => tap.types.has(type))
+    );
+  }
+
+  /**
+   * Calls `handle` with every event of `types`, synchronously and without RxJS: for in-process
+   * counters on the task hot path (metrics). A throwing handler is logged like a subscriber.
+   * Returns the function that removes it.
+   */
+  tap(types: Iterable<TaskEventType>, handle: (event: TaskEvent) => void): () => void {
+    const tap = { types: new Set(types), handle };
+    this.taps = [...this.taps, tap];
+    return () => {
+      this.taps = this.taps.filter((t) => t !== tap);
+    };
   }
 
   emit(event: TaskEvent): void {
+    for (const tap of this.taps) {
+      if (!tap.types.has(event.type)) continue;
+      try {
+        tap.handle(event);
+      } catch (error) {
+        this.reportSubscriberError(error, event);
+      }
+    }
     this.subject.next(event);
   }
 
   complete(): void {
+    this.taps = [];
     this.subject.complete();
   }
 

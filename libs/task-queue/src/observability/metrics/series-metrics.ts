@@ -20,12 +20,12 @@ interface Exposed {
 
 /**
  * A counter or histogram for the task hot path. prom-client validates and hashes the label
- * object on every `inc()` / `observe()` (about a microsecond each); these keep one series per
- * caller-made key (a string the caller already has), so counting a task is a Map lookup and
- * an addition. They render as prom-client's own do, through the same registry.
+ * object on every `inc()` / `observe()` (about a microsecond each); these hand out one series
+ * object per label set, which the caller keeps, so counting a task is an addition. They render
+ * as prom-client's own do, through the same registry.
  */
 abstract class SeriesMetric<S> {
-  protected readonly series = new Map<string, S>();
+  protected readonly byKey = new Map<string, S>();
   readonly aggregator = 'sum' as const;
 
   constructor(
@@ -36,9 +36,26 @@ abstract class SeriesMetric<S> {
     registry.registerMetric(this as never);
   }
 
+  /**
+   * The registry's `resetMetrics()`: every series goes back to zero in place (and stays
+   * exported), so the series objects callers hold keep counting.
+   */
   reset(): void {
-    this.series.clear();
+    for (const series of this.byKey.values()) this.zero(series);
   }
+
+  /** The series of `key`, created (at zero) with `labels()` the first time. */
+  series(key: string, labels: () => Labels): S {
+    let series = this.byKey.get(key);
+    if (!series) {
+      series = this.create(labels());
+      this.byKey.set(key, series);
+    }
+    return series;
+  }
+
+  protected abstract create(labels: Labels): S;
+  protected abstract zero(series: S): void;
 
   abstract readonly type: Exposed['type'];
 
@@ -51,27 +68,29 @@ abstract class SeriesMetric<S> {
   }
 }
 
-interface CounterSeries {
+export interface CounterSeries {
   labels: Labels;
   value: number;
 }
 
-/** A counter whose series are found by key; `labels()` is called once per new key. */
+/** A counter: `series(key, labels).value += 1`. */
 export class SeriesCounter extends SeriesMetric<CounterSeries> {
   readonly type = 'counter' as const;
 
-  inc(key: string, labels: () => Labels): void {
-    const series = this.series.get(key);
-    if (series) series.value += 1;
-    else this.series.set(key, { labels: labels(), value: 1 });
+  protected create(labels: Labels): CounterSeries {
+    return { labels, value: 0 };
+  }
+
+  protected zero(series: CounterSeries): void {
+    series.value = 0;
   }
 
   protected samples(): Sample[] {
-    return [...this.series.values()].map(({ labels, value }) => ({ labels, value }));
+    return [...this.byKey.values()].map(({ labels, value }) => ({ labels, value }));
   }
 }
 
-interface HistogramSeries {
+export interface HistogramSeries {
   labels: Labels;
   /** Per bucket (not cumulative), plus one for +Inf. */
   counts: Float64Array;
@@ -79,7 +98,7 @@ interface HistogramSeries {
   count: number;
 }
 
-/** A histogram whose series are found by key; `labels()` is called once per new key. */
+/** A histogram: `observe(series(key, labels), value)`. */
 export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
   readonly type = 'histogram' as const;
   private readonly bounds: number[];
@@ -89,17 +108,17 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
     this.bounds = [...buckets].sort((a, b) => a - b);
   }
 
-  observe(key: string, labels: () => Labels, value: number): void {
-    let series = this.series.get(key);
-    if (!series) {
-      series = {
-        labels: labels(),
-        counts: new Float64Array(this.bounds.length + 1),
-        sum: 0,
-        count: 0,
-      };
-      this.series.set(key, series);
-    }
+  protected create(labels: Labels): HistogramSeries {
+    return { labels, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+  }
+
+  protected zero(series: HistogramSeries): void {
+    series.counts.fill(0);
+    series.sum = 0;
+    series.count = 0;
+  }
+
+  observe(series: HistogramSeries, value: number): void {
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;
@@ -110,7 +129,7 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
 
   protected samples(): Sample[] {
     const values: Sample[] = [];
-    for (const { labels, counts, sum, count } of this.series.values()) {
+    for (const { labels, counts, sum, count } of this.byKey.values()) {
       let cumulative = 0;
       for (let i = 0; i <= this.bounds.length; i++) {
         cumulative += counts[i]!;

@@ -1,6 +1,11 @@
 import type { Registry } from 'prom-client';
 import type { TaskEvent, TaskEventType } from '../../tasks/task-events.js';
-import { SeriesCounter, SeriesHistogram } from './series-metrics.js';
+import {
+  SeriesCounter,
+  SeriesHistogram,
+  type CounterSeries,
+  type HistogramSeries,
+} from './series-metrics.js';
 
 /** Counter of each task event type, by celery-exporter's names. */
 const COUNTED: Partial<Record<TaskEventType, [name: string, help: string]>> = {
@@ -14,16 +19,32 @@ const COUNTED: Partial<Record<TaskEventType, [name: string, help: string]>> = {
   'task-rejected': ['celery_task_rejected_total', 'Tasks rejected (dead-lettered or dropped).'],
 };
 
+/** The event types {@link TaskMetrics} counts. */
+export const COUNTED_TYPES = Object.keys(COUNTED) as TaskEventType[];
+
+/** The series of one (name, hostname, queue) label set, made as its events first come. */
+interface LabelSet {
+  readonly key: string;
+  readonly labels: () => Record<string, string>;
+  readonly counts: Map<TaskEventType, CounterSeries>;
+  readonly failures: Map<string, CounterSeries>;
+  runtime?: HistogramSeries;
+  queueWait?: HistogramSeries;
+}
+
 /**
  * Task counters and histograms with celery-exporter's names and labels (`name`, `hostname`,
  * `queue_name`, plus `exception` on failures), fed with task events: this process's own, or
- * the cluster's from the Celery events stream. A series is found by a key made of the label
- * values, so counting an event costs a Map lookup (series-metrics.ts).
+ * the cluster's from the Celery events stream. The series of a label set are found through
+ * nested maps of the label values (strings the events already hold, so no key is built per
+ * event) and counting is an addition.
  */
 export class TaskMetrics {
   private readonly counters = new Map<TaskEventType, SeriesCounter>();
   private readonly runtime: SeriesHistogram;
   private readonly queueWait: SeriesHistogram;
+  /** name → hostname → queue → its series. */
+  private readonly sets = new Map<string, Map<string, Map<string, LabelSet>>>();
 
   constructor(registry: Registry, buckets: number[]) {
     for (const [type, [name, help]] of Object.entries(COUNTED)) {
@@ -45,26 +66,54 @@ export class TaskMetrics {
 
   /** Count one task event. */
   record(event: TaskEvent): void {
-    const counter = this.counters.get(event.type);
+    const type = event.type;
+    const counter = this.counters.get(type);
     if (!counter) return;
-    const name = event.shadow ?? event.name;
-    const queue = event.queue ?? '';
-    const key = `${name}\u0000${event.hostname}\u0000${queue}`;
-    const labels = () => ({ name, hostname: event.hostname, queue_name: queue });
-    if (event.type === 'task-failed') {
+    const set = this.labelSet(event.shadow ?? event.name, event.hostname, event.queue ?? '');
+    if (type === 'task-failed') {
       const exception = event.error?.name ?? 'Exception';
-      counter.inc(`${key}\u0000${exception}`, () => ({ ...labels(), exception }));
+      let series = set.failures.get(exception);
+      if (!series) {
+        series = counter.series(`${set.key}\u0000${exception}`, () => ({
+          ...set.labels(),
+          exception,
+        }));
+        set.failures.set(exception, series);
+      }
+      series.value += 1;
     } else {
-      counter.inc(key, labels);
+      let series = set.counts.get(type);
+      if (!series) {
+        series = counter.series(set.key, set.labels);
+        set.counts.set(type, series);
+      }
+      series.value += 1;
     }
-    if (
-      event.runtime !== undefined &&
-      (event.type === 'task-succeeded' || event.type === 'task-failed')
-    ) {
-      this.runtime.observe(key, labels, event.runtime);
+    if (event.runtime !== undefined && (type === 'task-succeeded' || type === 'task-failed')) {
+      set.runtime ??= this.runtime.series(set.key, set.labels);
+      this.runtime.observe(set.runtime, event.runtime);
     }
-    if (event.type === 'task-started' && event.sentAt !== undefined) {
-      this.queueWait.observe(key, labels, Math.max(0, (event.timestamp - event.sentAt) / 1000));
+    if (type === 'task-started' && event.sentAt !== undefined) {
+      set.queueWait ??= this.queueWait.series(set.key, set.labels);
+      this.queueWait.observe(set.queueWait, Math.max(0, (event.timestamp - event.sentAt) / 1000));
     }
+  }
+
+  private labelSet(name: string, hostname: string, queue: string): LabelSet {
+    let byHost = this.sets.get(name);
+    if (!byHost) this.sets.set(name, (byHost = new Map()));
+    let byQueue = byHost.get(hostname);
+    if (!byQueue) byHost.set(hostname, (byQueue = new Map()));
+    let set = byQueue.get(queue);
+    if (!set) {
+      set = {
+        key: `${name}\u0000${hostname}\u0000${queue}`,
+        labels: () => ({ name, hostname, queue_name: queue }),
+        counts: new Map(),
+        failures: new Map(),
+      };
+      byQueue.set(queue, set);
+    }
+    return set;
   }
 }

@@ -20,7 +20,7 @@ import { QueueMetrics } from './queue-metrics.js';
 import { ClusterEvents } from './cluster-events.js';
 import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-events.receiver.js';
 import { QueueSnapshot } from './queue-snapshot.js';
-import { TaskMetrics } from './task-metrics.js';
+import { COUNTED_TYPES, TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { BeatMetrics } from './beat-metrics.js';
 import { BeatEvents } from '../../beat/beat-events.js';
@@ -41,7 +41,7 @@ export class TaskQueueMetrics
 {
   readonly registry: Registry;
   private readonly logger = new Logger('TaskQueueMetrics');
-  private subscription?: Subscription;
+  private untap?: () => void;
   private cluster?: ClusterEvents;
   private clusterSubscription?: Subscription;
   private beat?: BeatMetrics;
@@ -91,7 +91,7 @@ export class TaskQueueMetrics
     if (tasks === false) return;
     const metrics = new TaskMetrics(registry, this.options.buckets ?? DEFAULT_BUCKETS);
     if (tasks === 'local') {
-      this.subscription = this.events.events$.subscribe((event) => metrics.record(event));
+      this.untap = this.events.tap(COUNTED_TYPES, (event) => metrics.record(event));
     } else {
       this.cluster = new ClusterEvents(registry, (event) => metrics.record(event));
     }
@@ -126,7 +126,7 @@ export class TaskQueueMetrics
   }
 
   onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+    this.untap?.();
     this.clusterSubscription?.unsubscribe();
     this.beat?.close();
   }
