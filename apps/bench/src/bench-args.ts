@@ -12,6 +12,7 @@ export interface BenchArgs {
   repeat: number;
   rate: number;
   latencySeconds: number;
+  latencyWarmupSeconds: number;
   json?: string;
   cpuProf?: string;
   /** Node options for every Node worker child (Celeriac and BullMQ alike). */
@@ -35,6 +36,8 @@ const HELP = `npm run bench -- [options]
   --repeat R            repeat every measurement R times and report medians (default 1)
   --rate R              offered rate of the latency scenario, tasks/s (default 1000)
   --latency-seconds S   duration of the latency scenario (default 5; --quick 2)
+  --latency-warmup S    seconds of the same load offered first, left out of p50 / p99
+                        (default 3; --quick 1; the JSON keeps p99Cold with them)
   --json FILE           write every result and the medians as JSON
   --cpu-prof DIR        run Celeriac worker children under node --cpu-prof, profiles in DIR
   --worker-node-options "FLAGS"
@@ -58,6 +61,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     repeat: 1,
     rate: 1000,
     latencySeconds: quick ? 2 : 5,
+    latencyWarmupSeconds: quick ? 1 : 3,
     commandStats: false,
     workerNodeOptions: [],
     quick,
@@ -114,6 +118,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         break;
       case '--latency-seconds':
         args.latencySeconds = positive();
+        break;
+      case '--latency-warmup':
+        args.latencyWarmupSeconds = Number(value());
+        if (!(args.latencyWarmupSeconds >= 0))
+          throw new Error('--latency-warmup needs seconds ≥ 0');
         break;
       case '--json':
         args.json = value();

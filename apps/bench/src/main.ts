@@ -62,6 +62,7 @@ async function main(): Promise<void> {
               n,
               rate: args.rate,
               latencySeconds: args.latencySeconds,
+              latencyWarmupSeconds: args.latencyWarmupSeconds,
               commandStats: args.commandStats,
               repeat,
             }),

@@ -11,6 +11,8 @@ export interface Summary {
   rate?: number;
   p50?: number;
   p99?: number;
+  /** Latency: p99 with the warm-up's tasks. */
+  p99Cold?: number;
   peakRssMb?: number;
   cpuPct?: number;
   cpuUsPerTask?: number;
@@ -46,6 +48,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
       rate: pick((r) => r.rate),
       p50: pick((r) => r.p50),
       p99: pick((r) => r.p99),
+      p99Cold: pick((r) => r.p99Cold),
       peakRssMb: ok.length ? Math.max(...ok.map((r) => r.peakRssMb ?? 0)) || undefined : undefined,
       cpuPct: pick((r) => r.cpuPct),
       cpuUsPerTask: pick((r) => r.cpuUsPerTask),

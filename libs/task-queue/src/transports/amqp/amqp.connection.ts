@@ -144,6 +144,8 @@ export class AmqpConnection extends EventEmitter {
     const { url, tls } = takeTlsOptions(this.url, this.options.tls);
     const model = await connect(withHeartbeat(url, this.options.heartbeat ?? 60), {
       ...tls,
+      // No Nagle: a lone ack or publish goes out now, not after the previous segment's ACK.
+      noDelay: true,
       clientProperties: {
         connection_name: this.options.connectionName ?? `celeriac ${process.pid}`,
       },
