@@ -12,7 +12,6 @@ import {
   trace,
   type Tracer,
 } from '@opentelemetry/api';
-import type { Subscription } from 'rxjs';
 import type { TaskRequest } from '../../protocol/task-request.js';
 import {
   type OutgoingTask,
@@ -32,13 +31,13 @@ import type { TracingOptions } from './tracing.options.js';
 const SCOPE = 'celeriac';
 
 /** Outcome events of an attempt, and the `celery.state` each one means. */
-const OUTCOMES: ReadonlyArray<[TaskEventType, string]> = [
+const OUTCOMES = new Map<TaskEventType, string>([
   ['task-succeeded', 'SUCCESS'],
   ['task-failed', 'FAILURE'],
   ['task-retried', 'RETRY'],
   ['task-revoked', 'REVOKED'],
   ['task-rejected', 'REJECTED'],
-];
+]);
 
 /**
  * OpenTelemetry tracing of task publishes and attempts, on `@opentelemetry/api` only (the app
@@ -57,7 +56,7 @@ export class OpenTelemetryTaskInstrumentation
   private readonly linkOnly: boolean;
   /** Attempt spans in flight, with their task id (outcome events find theirs as the active span). */
   private readonly attempts = new WeakMap<Span, string>();
-  private readonly subscriptions: Subscription[] = [];
+  private readonly untap?: () => void;
 
   /**
    * @param transport the broker's transport (`redis`, `amqp`, `memory`), for `messaging.system`
@@ -68,14 +67,12 @@ export class OpenTelemetryTaskInstrumentation
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
     this.system = messagingSystemOf(transport);
     this.linkOnly = options.consumerParent === 'link';
-    for (const [type, state] of OUTCOMES) {
-      const outcomes = events?.on(type).subscribe((event) => this.settle(event, state));
-      if (outcomes) this.subscriptions.push(outcomes);
-    }
+    // Synchronous: the outcome is emitted inside the attempt, whose span is the active one.
+    this.untap = events?.tap(OUTCOMES.keys(), (event) => this.settle(event));
   }
 
   onModuleDestroy(): void {
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+    this.untap?.();
   }
 
   override captureContext(): TraceCarrier | undefined {
@@ -186,9 +183,10 @@ export class OpenTelemetryTaskInstrumentation
   }
 
   /** An outcome event of an attempt, emitted inside it: set its state (and error). */
-  private settle(event: TaskEvent, state: string): void {
+  private settle(event: TaskEvent): void {
     const span = trace.getActiveSpan();
-    if (!span || this.attempts.get(span) !== event.taskId) return;
+    const state = OUTCOMES.get(event.type);
+    if (!span || !state || this.attempts.get(span) !== event.taskId) return;
     span.setAttribute(ATTR.state, state);
     if (state === 'FAILURE') fail(span, event.cause ?? event.error);
     else if (state === 'RETRY' && event.cause instanceof Error) span.recordException(event.cause);
