@@ -20,6 +20,7 @@ interface CanvasOutput {
   errback: { args: unknown[] };
   failed_id: string;
   chord_error?: [string, string, string];
+  chord_error_date_done?: [string, string];
 }
 
 describe.each([REDIS, RABBITMQ_REDIS, RABBITMQ_RPC])(
@@ -65,6 +66,15 @@ describe.each([REDIS, RABBITMQ_REDIS, RABBITMQ_RPC])(
         const [state, type, message] = output.chord_error!;
         expect([state, type]).toEqual(['FAILURE', 'ChordError']);
         expect(message).toMatch(/^Dependency [0-9a-f-]{36} raised CanvasError\('header'\)$/);
+      },
+    );
+
+    it.skipIf(!transport.chords)(
+      "the failed body's date_done reads back in Python as the instant stored (microseconds)",
+      () => {
+        const [stored, parsed] = output.chord_error_date_done!;
+        expect(stored).toMatch(/T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);
+        expect(new Date(parsed).getTime()).toBe(new Date(stored).getTime());
       },
     );
   },

@@ -1,5 +1,6 @@
 import type { SerializedError, TaskMeta } from '../contracts/result-backend.interface.js';
 import type { TaskState } from '../results/task-states.js';
+import { celeryNow } from '../protocol/json-codec.js';
 
 /** Identity fields of a stored result besides its id. */
 export interface MetaOrigin {
@@ -25,7 +26,8 @@ export function outcomeMeta(
     result: result === undefined ? null : result,
     traceback,
     children: [],
-    date_done: new Date().toISOString(),
+    // As every stored result: six fraction digits, which Celery 5.2 reads as microseconds.
+    date_done: celeryNow(),
   };
   if (origin.groupId) meta.group_id = origin.groupId;
   if (origin.parentId) meta.parent_id = origin.parentId;

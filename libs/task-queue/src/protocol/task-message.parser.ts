@@ -1,5 +1,9 @@
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
-import type { MessageEmbed, TaskMessage } from '../contracts/task-message.interface.js';
+import {
+  BODY_BASE64_HEADER,
+  type MessageEmbed,
+  type TaskMessage,
+} from '../contracts/task-message.interface.js';
 import { decodeJson, parseCeleryDate } from './json-codec.js';
 import type { TaskRequest } from './task-request.js';
 
@@ -17,11 +21,20 @@ export function parseTaskMessage(message: TaskMessage, queue: string | null = nu
         `(set task_serializer='json' on Python producers).`,
     );
   }
-  const body = decodeJson(message.body);
   const headers = (message.headers ?? {}) as Record<string, unknown>;
+  // The transport kept bytes that are not UTF-8 in base64: JSON.parse would only see base64.
+  if (headers[BODY_BASE64_HEADER] === true) throw notUtf8(message.body);
+  const body = decodeJson(message.body);
   return typeof headers.task === 'string'
     ? parseV2(message, headers, body, queue)
     : parseV1(message, body, queue);
+}
+
+function notUtf8(base64: string): InvalidMessageError {
+  return new InvalidMessageError(
+    `The message body is not UTF-8 text (${Buffer.from(base64, 'base64').length} bytes), so it ` +
+      `cannot be JSON: publish it with Celery's json serializer, or encode the body as UTF-8.`,
+  );
 }
 
 function parseV2(

@@ -50,7 +50,7 @@ export class DeadLetters {
     await delivery.ack();
     this.logger.warn(
       `Moved message ${String(delivery.message.headers?.id ?? delivery.deliveryTag)} from "${delivery.queue}" ` +
-        `to "${queue}": ${reason}. Inspect it there and call DeadLetters.redrive('${delivery.queue}') once fixed.`,
+        `to "${queue}": ${reason.replace(/\.$/, '')}. Inspect it there and call DeadLetters.redrive('${delivery.queue}') once fixed.`,
       {
         taskId: delivery.message.headers?.id,
         taskName: delivery.message.headers?.task,

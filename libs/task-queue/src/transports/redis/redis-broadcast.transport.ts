@@ -13,6 +13,7 @@ import type {
 import { REPLY_EXCHANGE, replyQueue } from '../../broadcast/pidbox.names.js';
 import { decodeBroadcastEnvelope, encodeBroadcastEnvelope } from './redis-broadcast.envelope.js';
 import { RedisReplyQueue } from './redis-reply.queue.js';
+import { dbOf } from './redis-url.js';
 
 /** Where the transport lives; kombu transport options keep kombu's names (docs/protocol.md#redis-transport-options). */
 export interface RedisBroadcastOptions {
@@ -162,15 +163,5 @@ export class RedisBroadcastTransport implements BroadcastTransport {
     return this.steps.map((step) =>
       step === 0 ? `${this.g}${queue}` : `${this.g}${queue}${this.sep}${step}`,
     );
-  }
-}
-
-/** The database number of a `redis://host:port/db` URL (kombu's `{db}`), default 0. */
-export function dbOf(url: string): number {
-  try {
-    const db = Number(new URL(url).pathname.replace(/^\//, '') || 0);
-    return Number.isInteger(db) ? db : 0;
-  } catch {
-    return 0;
   }
 }

@@ -15,3 +15,13 @@ export function redisUrlOf(
   if (isRedisUrl(broker)) return broker;
   return isRedisUrl(resultBackend) ? resultBackend : undefined;
 }
+
+/** The database number of a `redis://host:port/db` URL (kombu's `{db}`), default 0. */
+export function dbOf(url: string): number {
+  try {
+    const db = Number(new URL(url).pathname.replace(/^\//, '') || 0);
+    return Number.isInteger(db) ? db : 0;
+  } catch {
+    return 0;
+  }
+}

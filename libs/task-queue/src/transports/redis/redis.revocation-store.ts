@@ -2,17 +2,21 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
 import { createRedisClient, duplicateClient, waitUntilReady } from './redis.connection.js';
+import { dbOf } from './redis-url.js';
 
 /**
  * Revocations in Redis: a hash `<prefix>revoked` (task id → JSON revocation) read at worker
- * start, and a pub/sub channel of the same name for live updates. Expired entries are removed
- * when loaded.
+ * start, and a pub/sub channel `/<db>.<prefix>revoked` for live updates. Pub/sub channels are
+ * shared by all databases of a server, so the channel names the database, as kombu's fanout
+ * channels do; without it an app on db 1 would revoke in the apps on db 2. Expired entries are
+ * removed when loaded.
  */
 export class RedisRevocationStore implements RevocationStore {
   private readonly logger = new Logger('RevokedTasks');
   private readonly client: Redis;
   private subscriber?: Redis;
   private readonly key: string;
+  private readonly channel: string;
 
   constructor(
     private readonly url: string,
@@ -20,6 +24,7 @@ export class RedisRevocationStore implements RevocationStore {
   ) {
     this.client = createRedisClient(url, 'revocations', this.logger);
     this.key = `${keyPrefix}revoked`;
+    this.channel = `/${dbOf(url)}.${this.key}`;
   }
 
   async connect(): Promise<void> {
@@ -32,7 +37,7 @@ export class RedisRevocationStore implements RevocationStore {
     await this.client
       .multi()
       .hset(this.key, ...fields)
-      .publish(this.key, JSON.stringify(revocations))
+      .publish(this.channel, JSON.stringify(revocations))
       .exec();
   }
 
@@ -58,13 +63,13 @@ export class RedisRevocationStore implements RevocationStore {
     );
     const subscriber = this.subscriber;
     const onMessage = (channel: string, text: string): void => {
-      if (channel !== this.key) return;
+      if (channel !== this.channel) return;
       const list = parseList(text);
       if (list) listener(list);
-      else this.logger.warn(`Ignored a malformed revocation message on ${this.key}.`);
+      else this.logger.warn(`Ignored a malformed revocation message on ${this.channel}.`);
     };
     subscriber.on('message', onMessage);
-    await subscriber.subscribe(this.key);
+    await subscriber.subscribe(this.channel);
     return () => subscriber.off('message', onMessage);
   }
 

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
+import { ensureBuilt } from '../support/interop-build.js';
+import {
+  type ManagedProcess,
+  runPythonClient,
+  startNodeWorker,
+  stopAll,
+  uniqueName,
+} from '../support/interop-processes.js';
+import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+
+/**
+ * Bad input from a Python producer to the compiled interop worker (apps/interop), on Redis and
+ * on RabbitMQ (a private vhost) with Redis results: the message ends in the dead-letter queue,
+ * Python reads a FAILURE that says what was wrong, the worker log says what to do, and the
+ * worker keeps serving.
+ */
+interface RawReport {
+  id: string;
+  state: string;
+  result?: unknown;
+  exc_type?: string;
+  exc_message?: string;
+}
+
+interface Transport {
+  name: string;
+  broker: () => string;
+}
+
+let vhost: AmqpTestVhost;
+const queues: string[] = [];
+const ids: string[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  vhost = await createTestVhost('celeriac-interop-bad-input');
+}, 120_000);
+
+afterAll(async () => {
+  await stopAll();
+  await deleteKeys(
+    REDIS_URL,
+    ...ids.map((id) => `celery-task-meta-${id}`),
+    ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]),
+  );
+  await vhost?.dispose();
+}, 60_000);
+
+describe.each<Transport>([
+  { name: 'Redis', broker: () => REDIS_URL },
+  { name: 'RabbitMQ', broker: () => vhost.url },
+])('bad input from Python on $name', ({ broker }) => {
+  const queue = uniqueName('interop-bad');
+  let worker: ManagedProcess;
+
+  beforeAll(async () => {
+    queues.push(queue);
+    worker = await startNodeWorker({ broker: broker(), backend: REDIS_URL, queues: [queue] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  const raw = async (body: Buffer): Promise<RawReport> => {
+    const report = await runPythonClient<RawReport>(broker(), REDIS_URL, 'raw', {
+      task: 'interop.add',
+      queue,
+      body_hex: body.toString('hex'),
+    });
+    ids.push(report.id);
+    return report;
+  };
+
+  it('a JSON body with bytes that are not UTF-8: FAILURE saying so, dead-lettered, logged', async () => {
+    const report = await raw(Buffer.concat([Buffer.from('[[1, 2], {}, {}]'), Buffer.from([0xff])]));
+    expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
+    expect(report.exc_message).toMatch(/^The message body is not UTF-8 text \(17 bytes\)/);
+    await worker.waitFor(
+      new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`),
+    );
+    const line = worker.output.split('\n').find((l) => l.includes(`Moved message ${report.id}`));
+    expect(line).toContain("publish it with Celery's json serializer");
+    expect(line).toContain(`Inspect it there and call DeadLetters.redrive('${queue}') once fixed.`);
+    expect(line).not.toContain('..');
+  });
+
+  it('keeps serving: the next message runs', async () => {
+    const report = await raw(Buffer.from('[[20, 22], {}, {}]'));
+    expect(report).toMatchObject({ state: 'SUCCESS', result: 42 });
+  });
+});
