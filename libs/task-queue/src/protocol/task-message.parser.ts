@@ -4,7 +4,8 @@ import {
   type MessageEmbed,
   type TaskMessage,
 } from '../contracts/task-message.interface.js';
-import { decodeJson, parseCeleryDate } from './json-codec.js';
+import { parseCeleryDate } from './json-codec.js';
+import { decodePythonJson } from './python-floats.js';
 import type { TaskRequest } from './task-request.js';
 
 const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
@@ -24,7 +25,7 @@ export function parseTaskMessage(message: TaskMessage, queue: string | null = nu
   const headers = (message.headers ?? {}) as Record<string, unknown>;
   // The transport kept bytes that are not UTF-8 in base64: JSON.parse would only see base64.
   if (headers[BODY_BASE64_HEADER] === true) throw notUtf8(message.body);
-  const body = decodeJson(message.body);
+  const body = decodePythonJson(message.body);
   return typeof headers.task === 'string'
     ? parseV2(message, headers, body, queue)
     : parseV1(message, body, queue);

@@ -1,4 +1,5 @@
-import { decodeJson, encodeJson } from '../protocol/json-codec.js';
+import { encodeJson } from '../protocol/json-codec.js';
+import { decodePythonJson } from '../protocol/python-floats.js';
 import type { SerializedError, TaskMeta } from '../contracts/result-backend.interface.js';
 
 /**
@@ -55,7 +56,7 @@ export interface ChordPart {
 /** Decode `.j` members (already in group-index order). */
 export function decodeChordMembers(members: string[]): ChordPart[] {
   return members.map((raw) => {
-    const [, taskId, status, result] = decodeJson(raw, 'chord member') as [
+    const [, taskId, status, result] = decodePythonJson(raw, 'chord member') as [
       number,
       string,
       string,

@@ -10,7 +10,8 @@ import type {
   TaskMeta,
   WaitOptions,
 } from '../../contracts/result-backend.interface.js';
-import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
+import { encodeJson } from '../../protocol/json-codec.js';
+import { decodePythonJson } from '../../protocol/python-floats.js';
 import { waitForEvent } from '../../results/wait-for-event.js';
 import type { RpcResultBackendOptions } from './rpc-result-backend.options.js';
 import { RpcResultCache } from './rpc.result-cache.js';
@@ -184,7 +185,10 @@ export class RpcResultBackend implements ResultBackend {
 
   private receive(channel: Channel, raw: ConsumeMessage): void {
     try {
-      const meta = decodeJson(raw.content.toString('utf8'), 'rpc:// result') as Partial<TaskMeta>;
+      const meta = decodePythonJson(
+        raw.content.toString('utf8'),
+        'rpc:// result',
+      ) as Partial<TaskMeta>;
       const taskId =
         typeof raw.properties.correlationId === 'string'
           ? raw.properties.correlationId

@@ -1,6 +1,7 @@
 import { ResultBackendError } from '../../errors/result-backend.error.js';
 import type { TaskMeta } from '../../contracts/result-backend.interface.js';
-import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
+import { encodeJson } from '../../protocol/json-codec.js';
+import { decodePythonJson } from '../../protocol/python-floats.js';
 
 /** Celery's Redis result key (and pub/sub channel): `celery-task-meta-<id>`. */
 export const taskKey = (taskId: string): string => `celery-task-meta-${taskId}`;
@@ -38,7 +39,7 @@ export function encodeMeta(meta: TaskMeta): string {
 export function decodeMeta(taskId: string, raw: string): TaskMeta {
   let parsed: unknown;
   try {
-    parsed = decodeJson(raw, 'stored result');
+    parsed = decodePythonJson(raw, 'stored result');
   } catch (error) {
     throw unreadable(taskId, raw, 'it is not JSON', error);
   }

@@ -1,0 +1,118 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { TaskClient, TaskQueueModule } from 'celeriac';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
+import { ensureBuilt } from '../support/interop-build.js';
+import {
+  type ManagedProcess,
+  runPythonClient,
+  startNodeWorker,
+  startPythonWorker,
+  stopAll,
+  uniqueName,
+} from '../support/interop-processes.js';
+import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+
+/**
+ * Python's json writes float('nan') and float('±inf') as the bare tokens NaN, Infinity and
+ * -Infinity (kombu keeps allow_nan=True), and reads them back. A Celeriac worker must run tasks
+ * whose arguments hold them, and a Celeriac producer must read Python results that are such
+ * floats, on every broker and result backend Python shares with Node.
+ */
+interface PyCall {
+  id: string;
+  state: string;
+  result?: unknown;
+  exc_type?: string;
+  exc_message?: string;
+}
+
+interface Transport {
+  name: string;
+  broker: () => string;
+  backend: string;
+}
+
+let vhost: AmqpTestVhost;
+const ids: string[] = [];
+const queues: string[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  vhost = await createTestVhost('celeriac-interop-floats');
+}, 120_000);
+
+afterAll(async () => {
+  await stopAll();
+  await deleteResults(REDIS_URL, ids);
+  await deleteKeys(REDIS_URL, ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]));
+  await vhost?.dispose();
+}, 60_000);
+
+describe.each<Transport>([
+  { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
+  { name: 'RabbitMQ, Redis results', broker: () => vhost.url, backend: REDIS_URL },
+  { name: 'RabbitMQ, rpc:// results', broker: () => vhost.url, backend: 'rpc://' },
+])('Python NaN and ±Infinity floats ($name)', ({ broker, backend }) => {
+  const nodeQueue = uniqueName('floats-node');
+  const pyQueue = uniqueName('floats-py');
+  const processes: ManagedProcess[] = [];
+  let moduleRef: TestingModule;
+  let client: TaskClient;
+
+  beforeAll(async () => {
+    queues.push(nodeQueue, pyQueue);
+    processes.push(
+      ...(await Promise.all([
+        startNodeWorker({ broker: broker(), backend, queues: [nodeQueue] }),
+        startPythonWorker({ broker: broker(), backend, queue: pyQueue }),
+      ])),
+    );
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: broker(),
+          resultBackend: backend,
+          worker: { enabled: false, banner: false },
+        }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    client = moduleRef.get(TaskClient);
+  }, 120_000);
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await Promise.all(processes.map((p) => p.stop()));
+  });
+
+  // interop.add(x, y) is `x + y`: with '' first, JS writes the number it received as text.
+  it.each([
+    ['NaN', 'NaN'],
+    ['Infinity', 'Infinity'],
+    ['-Infinity', '-Infinity'],
+  ])('Python sends %s to a Node task, which receives the number', async (token, text) => {
+    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
+      task: 'interop.add',
+      args_json: `["", ${token}]`,
+      options: { queue: nodeQueue },
+    });
+    ids.push(call.id);
+    expect(call).toMatchObject({ state: 'SUCCESS', result: text });
+  });
+
+  it('a Python task returns float("inf") and float("-inf"): the Node producer reads them', async () => {
+    const up = await client.send<number>('interop_py.add', [1e308, 1e308], {}, { queue: pyQueue });
+    const down = await client.send<number>(
+      'interop_py.add',
+      [-1e308, -1e308],
+      {},
+      {
+        queue: pyQueue,
+      },
+    );
+    ids.push(up.id, down.id);
+    expect(await up.get({ timeout: 20_000 })).toBe(Infinity);
+    expect(await down.get({ timeout: 20_000 })).toBe(-Infinity);
+  });
+});
