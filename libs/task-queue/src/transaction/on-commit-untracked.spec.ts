@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { DataSource, EntitySchema } from 'typeorm';
 import { installCommitHooks, uninstallCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
@@ -14,7 +14,7 @@ const NoteSchema = new EntitySchema<{ id: number }>({
 describe('onCommit(fn) when no DataSource is tracked (a forgotten typeorm: { dataSource })', () => {
   let dataSource: DataSource;
   let log: string[];
-  let warn: ReturnType<typeof vi.spyOn>;
+  let warn: MockInstance<Logger['warn']>;
 
   beforeEach(async () => {
     log = [];
@@ -31,7 +31,9 @@ describe('onCommit(fn) when no DataSource is tracked (a forgotten typeorm: { dat
   });
 
   const untrackedWarnings = () =>
-    warn.mock.calls.filter(([message]) => String(message).includes('UNTRACKED_ON_COMMIT'));
+    warn.mock.calls.filter(([message]: unknown[]) =>
+      String(message).includes('UNTRACKED_ON_COMMIT'),
+    );
 
   it('runs the callback inside the transaction, and says once how to give the module the DataSource', async () => {
     await dataSource.transaction(async () => {
