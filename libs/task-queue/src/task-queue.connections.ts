@@ -39,8 +39,15 @@ export class TransportConnections implements OnModuleInit, OnApplicationShutdown
   }
 
   async onModuleInit(): Promise<void> {
-    await this.broker.connect();
-    await this.backend?.connect();
+    try {
+      await this.broker.connect();
+      await this.backend?.connect();
+    } catch (error) {
+      // Boot fails, and Nest calls no shutdown hook after a failed init: close here, or the
+      // clients keep reconnecting and hold the process open (tests, abortOnError: false).
+      await this.close();
+      throw error;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -5,6 +5,12 @@ export const INVALID_OPTION = (option: string, accepted: string, got: unknown): 
 export const NOT_A_TASK = (className: string, method: string): string =>
   `${className}.${method} is not a task: decorate it with @Task() (and make sure the class is a provider).`;
 
+export const TASK_CLASS_NOT_PROVIDED = (className: string, method: string, name: string): string =>
+  `${className}.${method} is @Task('${name}'), but ${className} is not a provider of any module ` +
+  `of this application, so its tasks are sent and no worker of this app runs them (they are ` +
+  `dead-lettered as unregistered). Add ${className} to the providers of a module the app ` +
+  `imports; for a task another service runs, send it by name: tasks.send('${name}', args).`;
+
 export const NO_RESULT_BACKEND = (taskId: string): string =>
   `Cannot read the result of task ${taskId}: no result backend is configured. ` +
   `Set TaskQueueModule.forRoot({ resultBackend: 'redis://...' }) (or 'memory://').`;

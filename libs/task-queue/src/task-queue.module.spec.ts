@@ -56,6 +56,30 @@ describe('TaskQueueModule', () => {
     );
   });
 
+  it('a class in the providers of two modules, or forRoot() imported twice: says which mistake', async () => {
+    @Injectable()
+    class Twice {
+      @Task('twice.run')
+      run(): void {}
+    }
+    @Module({ providers: [Twice] })
+    class FirstModule {}
+    @Module({ providers: [Twice] })
+    class SecondModule {}
+    const twice = createApp({ worker: { enabled: false } }, [FirstModule, SecondModule]);
+    await expect(twice).rejects.toThrow(
+      'Task "twice.run" is registered twice by Twice.run: its class is in the providers of two modules',
+    );
+    const forRootTwice = Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot({}), TaskQueueModule.forRoot({})],
+    })
+      .compile()
+      .then((moduleRef) => moduleRef.init());
+    await expect(forRootTwice).rejects.toThrow(
+      /\(built in\) is registered twice: TaskQueueModule\.forRoot\(\) is imported twice/,
+    );
+  });
+
   it.each([
     [{ defaultQueue: '' }, /"defaultQueue" must be a non-empty string/],
     [{ broker: 'kafka://x' }, /"broker" must be a URL starting with memory:\/\//],

@@ -33,6 +33,7 @@ import { LamportClock } from './monitoring/celery-events/lamport-clock.js';
 import { TaskQueueHealth } from './observability/health/task-queue-health.service.js';
 import { WorkerHttpServer } from './observability/http/worker-http.server.js';
 import { CeleryEventsReceiver } from './monitoring/celery-events/celery-events.receiver.js';
+import { PeriodicWithoutBeatCheck } from './beat/periodic-without-beat.check.js';
 
 const exported = [
   TaskClient,
@@ -79,6 +80,7 @@ const exported = [
     ControlServer,
     TaskRevoker,
     { provide: REVOKE_BROADCAST, useExisting: ControlClient },
+    PeriodicWithoutBeatCheck,
     ...exported,
   ],
   exports: [...exported, ...CORE_TOKENS],

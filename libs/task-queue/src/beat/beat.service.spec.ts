@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplicationContext } from '@nestjs/common';
-import { afterEach, describe, expect, it } from 'vitest';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { beatRuns, BeatFixtureModule } from '../__fixtures__/beat.fixture.js';
 import { createApp } from '../__fixtures__/create-app.js';
 import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
@@ -53,6 +53,25 @@ afterEach(async () => {
 });
 
 describe('BeatService', () => {
+  it('hands the lease back at shutdown with a log line, not a lost-leadership warning', async () => {
+    const [app] = await cluster(1);
+    await until(() => app!.get(BeatService).isLeader);
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const log = vi.spyOn(Logger.prototype, 'log');
+    try {
+      await app!.close();
+      const lines = (spy: typeof warn) =>
+        spy.mock.calls.map(([message]: unknown[]) => String(message));
+      expect(lines(warn).filter((line) => line.includes('no longer the leader'))).toEqual([]);
+      expect(
+        lines(log).filter((line) => line.includes('handed the leader lease back')),
+      ).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
+  });
+
   it('one of three instances leads and each fire runs once, with its deterministic id and header', async () => {
     const list = await cluster(3);
     await until(() => beatRuns.filter((r) => r.task === 'fixture.tick').length >= 5);

@@ -50,6 +50,8 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly lease: BeatLeaseLoop;
   private readonly fires: FireSender;
   private changes?: Subscription;
+  /** True while `stop()` hands the lease back: stepping down is then expected. */
+  private stopping = false;
   private timer?: NodeJS.Timeout;
   private timerDue = Infinity;
   private ticking = false;
@@ -101,7 +103,12 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   async stop(): Promise<void> {
     this.changes?.unsubscribe();
     this.changes = undefined;
-    await this.lease.stop();
+    this.stopping = true;
+    try {
+      await this.lease.stop();
+    } finally {
+      this.stopping = false;
+    }
     this.clearTimer();
   }
 
@@ -129,7 +136,9 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private stepDown(lease: BeatLease): void {
-    this.logger.warn(`Beat ${lease.owner} is no longer the leader.`);
+    // Handing the lease back at shutdown is the normal end, not a lost lease.
+    if (this.stopping) this.logger.log(`Beat ${lease.owner} handed the leader lease back.`);
+    else this.logger.warn(`Beat ${lease.owner} is no longer the leader.`);
     this.events.emit({
       type: 'leader',
       leader: false,

@@ -2,6 +2,10 @@ import { Cron } from 'croner';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { ZonedTime } from './zoned-time.js';
 
+const FIELDS =
+  'The fields are: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or jan-dec) ' +
+  'day-of-week (0-7 or sun-sat), for example "*/15 9-17 * * mon-fri".';
+
 /**
  * A cron expression in an IANA time zone: the one place that knows the cron library (croner).
  *
@@ -25,15 +29,14 @@ export class CronExpression {
     const fields = expression.trim().split(/\s+/);
     if (fields.length !== 5 && fields.length !== 6) {
       throw new ConfigurationError(
-        `Cron expression "${expression}" must have 5 fields (minute hour day-of-month month ` +
-          `day-of-week) or 6 (seconds first).`,
+        `Cron expression "${expression}" must have 5 fields or 6 (seconds first). ${FIELDS}`,
       );
     }
     try {
       this.cron = new Cron(expression, { timezone: 'UTC', domAndDow: true, paused: true });
     } catch (error) {
       throw new ConfigurationError(
-        `Invalid cron expression "${expression}": ${(error as Error).message}`,
+        `Invalid cron expression "${expression}": ${(error as Error).message}. ${FIELDS}`,
       );
     }
     this.zone = new ZonedTime(tz);

@@ -12,7 +12,14 @@ const crons = new Map<string, CronExpression>();
 export function toStoredSpec(spec: ScheduleSpec | string, where: string): StoredScheduleSpec {
   if (typeof spec === 'string') spec = { cron: spec };
   if ('cron' in spec) {
-    cronOf(spec.cron, spec.tz); // throws on a bad expression or zone
+    try {
+      cronOf(spec.cron, spec.tz);
+    } catch (error) {
+      // A bad expression or zone: say which schedule (`@Periodic on Class.method`) has it.
+      if (error instanceof ConfigurationError)
+        throw new ConfigurationError(`${where}: ${error.message}`);
+      throw error;
+    }
     return spec.tz ? { cron: spec.cron, tz: spec.tz } : { cron: spec.cron };
   }
   if ('every' in spec) {

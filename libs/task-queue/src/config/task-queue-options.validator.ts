@@ -11,6 +11,13 @@ import { resolvePoolOptions } from './pool-options.validator.js';
 import { insideIsolate } from '../utils/isolate-role.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
+/** Schemes whose URL names a server, with an example of each. */
+const NETWORK_SCHEMES = new Map([
+  ['redis', 'redis://127.0.0.1:6379/0'],
+  ['rediss', 'rediss://redis.example.com:6380/0'],
+  ['amqp', 'amqp://guest:guest@127.0.0.1:5672//'],
+  ['amqps', 'amqps://user:password@rabbitmq.example.com:5671/vhost'],
+]);
 const KNOWN = new Set<string>([
   'broker',
   'resultBackend',
@@ -61,6 +68,16 @@ function checkUrl(option: string, value: unknown, allowFalse: boolean): void {
     const accepted = `a URL starting with ${SCHEMES.map((s) => `${s}://`).join(', ')}${allowFalse ? ', an instance or false' : ' or an instance'}`;
     fail(option, accepted, value);
   }
+  if (NETWORK_SCHEMES.has(scheme)) checkNetworkUrl(option, scheme, value as string);
+}
+
+/** A redis / amqp URL must parse, so the client library never sees a malformed one. */
+function checkNetworkUrl(option: string, scheme: string, value: string): void {
+  const example = NETWORK_SCHEMES.get(scheme)!;
+  let problem: string | undefined;
+  if (!value.startsWith(`${scheme}://`)) problem = `"${scheme}://" (with two slashes)`;
+  else if (!URL.canParse(value)) problem = 'a valid host and port';
+  if (problem) fail(option, `a URL with ${problem}, such as ${example}`, value);
 }
 
 function positiveInt(option: string, value: unknown, fallback: number): number {

@@ -8,8 +8,16 @@ export class DuplicateTaskError extends TaskQueueError {
     readonly second: string,
   ) {
     super(
-      `Task "${taskName}" is declared twice: by ${first} and by ${second}. ` +
-        `Give one of them another name: @Task('another.name').`,
+      first !== second
+        ? `Task "${taskName}" is declared twice: by ${first} and by ${second}. ` +
+            `Give one of them another name: @Task('another.name').`
+        : taskName.startsWith('celery.')
+          ? `Task "${taskName}" (built in) is registered twice: TaskQueueModule.forRoot() is ` +
+            `imported twice. Import it once, in the root module (it is global).`
+          : `Task "${taskName}" is registered twice by ${first}: its class is in the providers ` +
+            `of two modules, or TaskQueueModule.forRoot() is imported twice. List the class in ` +
+            `one module's providers (export it for others), and import TaskQueueModule once, ` +
+            `in the root module.`,
     );
   }
 }

@@ -13,8 +13,9 @@ export class OutboxTableMissingError extends TaskQueueError {
             `migration from celeriac to your DataSource's migrations (after CreateTaskOutbox) and ` +
             `run them (typeorm migration:run), then retry.`
         : detail === 'table'
-          ? `The task_outbox table does not exist. Add the CreateTaskOutbox migration from celeriac ` +
-            `to your DataSource's migrations and run them (typeorm migration:run), then retry.`
+          ? `The task_outbox table does not exist. Add CreateTaskOutbox1767225600000 and ` +
+            `AddTaskOutboxTraceContext1780272000000 (from celeriac/typeorm) to your DataSource's ` +
+            `migrations and run them (migrationsRun: true, or typeorm migration:run), then retry.`
           : `The TaskOutbox entity is not registered on this DataSource. Add TaskOutbox to the ` +
             `DataSource's entities (TypeOrmModule.forRoot({ entities: [..., TaskOutbox] })).`,
       options,

@@ -1,9 +1,10 @@
-import { Injectable, type Type } from '@nestjs/common';
+import { Injectable, Logger, Optional, type Type } from '@nestjs/common';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { ControlRevokeOptions } from '../monitoring/remote-control/control-client.options.js';
 import type { SendOptions } from '../contracts/apply-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
-import { NOT_A_TASK } from '../task-queue.messages.js';
+import { NOT_A_TASK, TASK_CLASS_NOT_PROVIDED } from '../task-queue.messages.js';
+import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskMetadataAccessor } from '../tasks/task-metadata.accessor.js';
 import { TaskProducer } from './task-producer.js';
 import type { ProducerOf, TaskMethodName } from './task-types.js';
@@ -31,9 +32,14 @@ import { GroupStoreUnsupportedError } from '../errors/group-store-unsupported.er
 export class TaskClient {
   private readonly producers = new WeakMap<object, Map<string, TaskProducer<never[], unknown>>>();
 
+  private readonly logger = new Logger('TaskQueue');
+  /** Classes already reported as not provided, so each is reported once. */
+  private readonly reported = new WeakSet<object>();
+
   constructor(
     private readonly dispatcher: TaskDispatcher,
     private readonly canvas: CanvasApplier,
+    @Optional() private readonly registry?: TaskRegistry,
   ) {}
 
   /** The typed producer of the `@Task()` method `method` of `type`. Works without a worker. */
@@ -47,6 +53,7 @@ export class TaskClient {
       );
       if (!metadata) throw new ConfigurationError(NOT_A_TASK(type.name, method));
       const name = TaskMetadataAccessor.taskName(type.name, method, metadata);
+      this.reportIfNotProvided(type, method, name);
       producer = new TaskProducer<never[], unknown>(
         name,
         metadata.options,
@@ -56,6 +63,18 @@ export class TaskClient {
       byMethod.set(method, producer);
     }
     return producer as unknown as ProducerOf<T, K>;
+  }
+
+  /**
+   * A `@Task` whose class is no provider of this app is sent, but no worker of the app runs it:
+   * say so once per class (once discovery ran, which registers at least the built-in tasks).
+   */
+  private reportIfNotProvided(type: Type, method: string, name: string): void {
+    const registry = this.registry;
+    if (!registry || this.reported.has(type) || registry.get(name)) return;
+    if (registry.names().length === 0) return;
+    this.reported.add(type);
+    this.logger.warn(TASK_CLASS_NOT_PROVIDED(type.name, method, name));
   }
 
   /**

@@ -6,7 +6,7 @@ import { commitHooksRegistry } from './commit-hooks.registry.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
 import { captureStorage } from './on-commit-capture.js';
 import { getOnCommitConfig } from './on-commit.config.js';
-import { trackedStrictness } from './transaction-tracking.js';
+import { isAnyTracked, trackedStrictness } from './transaction-tracking.js';
 import type {
   ImplicitOnCommitOptions,
   OnCommitCallback,
@@ -98,7 +98,32 @@ function register(
   }
   // Captured: it would run now; the capture scope records it instead.
   if (record) return Promise.resolve();
+  if (!manager && !isAnyTracked()) warnUntracked(entry.name);
   return commitHooksRunner.runOne(entry);
+}
+
+let warnedUntracked = false;
+
+/**
+ * The implicit form with no DataSource tracked cannot see any transaction, so a callback
+ * written inside `dataSource.transaction()` runs before the COMMIT: almost always a forgotten
+ * `typeorm: { dataSource }`. Said once per process.
+ */
+function warnUntracked(name: string): void {
+  if (warnedUntracked) return;
+  warnedUntracked = true;
+  logger.warn(
+    `UNTRACKED_ON_COMMIT: onCommit(${name}) ran at once: no TypeORM DataSource is tracked, so ` +
+      `a transaction around this call is not seen and the callback did not wait for its ` +
+      `COMMIT. Give TaskQueueModule your DataSource: forRootAsync({ inject: [DataSource], ` +
+      `useFactory: (dataSource) => ({ typeorm: { dataSource } }) }), or call ` +
+      `installCommitHooks(dataSource) where there is no module (scripts). Logged once.`,
+  );
+}
+
+/** Test seam: log the untracked warning again. */
+export function resetUntrackedWarning(): void {
+  warnedUntracked = false;
 }
 
 function isCallback(value: EntityManager | OnCommitCallback): value is OnCommitCallback {

@@ -88,6 +88,11 @@ export function trackedStrictness(dataSource?: DataSource): boolean | undefined 
   return result;
 }
 
+/** True while the transactions of at least one DataSource are tracked. */
+export function isAnyTracked(): boolean {
+  return tracked.size > 0;
+}
+
 /** True while `dataSource`'s transactions are tracked. */
 export function isTracked(dataSource: DataSource): boolean {
   return tracked.has(dataSource);

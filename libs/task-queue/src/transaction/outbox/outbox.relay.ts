@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from '../../contracts/typeorm-peer.types.js';
 import { PgNotificationListener } from '../../transports/typeorm/pg-notification.listener.js';
-import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import { isMissingTableError, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
@@ -119,7 +120,10 @@ export class OutboxRelay {
         const due = await this.store.nextDue();
         if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
       } catch (error) {
-        this.logger.error(`Outbox relay round failed: ${String(error)}. Retrying in ${delay} ms.`);
+        const cause = isMissingTableError(error)
+          ? new OutboxTableMissingError('table').message
+          : `${String(error)}.`;
+        this.logger.error(`Outbox relay round failed: ${cause} Retrying in ${delay} ms.`);
       }
       await this.sleep(delay);
     }

@@ -7,11 +7,36 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
+/** The vhost an `amqp://` URL names, as amqplib reads it (`/` when the path is empty). */
+function vhostOf(url: string): string {
+  const path = URL.canParse(url) ? new URL(url).pathname.slice(1) : '';
+  return path ? decodeURIComponent(path) : '/';
+}
+
+/** What to check, from the cause: the vhost, the credentials, else the server. */
+function connectAdvice(url: string, cause: string): string {
+  if (/ConnectionOpenOk|NOT_ALLOWED|vhost/i.test(cause)) {
+    const vhost = vhostOf(url);
+    const user = URL.canParse(url) ? decodeURIComponent(new URL(url).username) || 'guest' : 'guest';
+    return (
+      `RabbitMQ refused the vhost "${vhost}": it does not exist, or the user "${user}" has no ` +
+      `permissions on it (rabbitmqctl add_vhost ${vhost}; rabbitmqctl set_permissions -p ` +
+      `${vhost} ${user} '.*' '.*' '.*'). The vhost is the URL's path: amqp://host:5672// is "/".`
+    );
+  }
+  if (/ACCESS_REFUSED|ACCESS-REFUSED/.test(cause)) {
+    return 'RabbitMQ refused the user name or password in the URL: check them.';
+  }
+  return (
+    'Check that RabbitMQ is running and reachable, and that the user, password and vhost in ' +
+    'the URL are right.'
+  );
+}
+
 export const AmqpMessages = {
   notConnected: (): string => 'RabbitMQ is not connected (the connection is down or reconnecting).',
   connectFailed: (url: string, cause: string): string =>
-    `Could not connect to RabbitMQ at ${redactUrl(url)}: ${cause}. Check that RabbitMQ is ` +
-    `running and reachable, and that the user, password and vhost in the URL are right.`,
+    `Could not connect to RabbitMQ at ${redactUrl(url)}: ${cause}. ${connectAdvice(url, cause)}`,
   connectionLost: (url: string, cause: string, delay: number): string =>
     `RabbitMQ connection to ${redactUrl(url)} lost (${cause}). Reconnecting in ${delay} ms ` +
     `with backoff (failed retries are not logged); unacked messages go back ` +

@@ -125,8 +125,13 @@ function watch(client: Redis, group: RoleWatch): void {
  */
 export function unreachableCause(client: Redis, advice: string): string {
   const problem = connectionProblem(client);
-  if (problem) return `: ${problem.replace(/\.$/, '')}.`;
-  return `. Check that Redis is running and reachable, ${advice}.`;
+  if (!problem) return `. Check that Redis is running and reachable, ${advice}.`;
+  // A plain network failure: say what to check (TLS problems come with their own advice).
+  const network = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT)\b/.test(problem);
+  const check = network
+    ? " Check that Redis is running and that the URL's host and port are right."
+    : '';
+  return `: ${problem.replace(/\.$/, '')}.${check}`;
 }
 
 /** Why `client` cannot reach Redis right now (TLS causes spelled out), or undefined. */

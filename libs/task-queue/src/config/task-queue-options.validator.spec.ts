@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import { resolveTaskQueueOptions } from './task-queue-options.validator.js';
+
+describe('resolveTaskQueueOptions: broker and result backend URLs', () => {
+  it.each([
+    ['broker', 'redis:127.0.0.1:6379', '"redis://" (with two slashes)'],
+    ['broker', 'amqp:/guest:guest@127.0.0.1//', '"amqp://" (with two slashes)'],
+    ['resultBackend', 'redis://127.0.0.1:63a79/0', 'a valid host and port'],
+    ['broker', 'amqp://guest:guest@127.0.0.1:notaport//', 'a valid host and port'],
+  ])('refuses %s %s at boot, naming the option and an example', (option, url, problem) => {
+    const attempt = () => resolveTaskQueueOptions({ [option]: url });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(`option "${option}" must be a URL with ${problem}, such as `);
+    expect(attempt).toThrow(JSON.stringify(url));
+  });
+
+  it.each([
+    'redis://127.0.0.1:6379/0',
+    'redis://',
+    'rediss://:secret@redis.example.com:6380/0?ssl_cert_reqs=required',
+    'amqp://guest:guest@127.0.0.1:5672//',
+    'amqp://',
+  ])('accepts %s', (url) => {
+    expect(resolveTaskQueueOptions({ broker: url }).broker).toBe(url);
+  });
+
+  it('leaves the non-network forms alone', () => {
+    const resolved = resolveTaskQueueOptions({ broker: 'memory://app', resultBackend: 'rpc://' });
+    expect(resolved.resultBackend).toBe('rpc://');
+  });
+});
