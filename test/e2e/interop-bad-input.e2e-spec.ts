@@ -12,7 +12,7 @@ import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Bad input from a Python producer to the compiled interop worker (apps/interop), on Redis and
- * on RabbitMQ (a private vhost) with Redis results: the message ends in the dead-letter queue,
+ * on RabbitMQ (a private vhost) with Redis or rpc:// results: the message ends in the dead-letter queue,
  * Python reads a FAILURE that says what was wrong, the worker log says what to do, and the
  * worker keeps serving.
  */
@@ -27,6 +27,7 @@ interface RawReport {
 interface Transport {
   name: string;
   broker: () => string;
+  backend: string;
 }
 
 let vhost: AmqpTestVhost;
@@ -49,15 +50,17 @@ afterAll(async () => {
 }, 60_000);
 
 describe.each<Transport>([
-  { name: 'Redis', broker: () => REDIS_URL },
-  { name: 'RabbitMQ', broker: () => vhost.url },
-])('bad input from Python on $name', ({ broker }) => {
+  { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
+  { name: 'RabbitMQ, Redis results', broker: () => vhost.url, backend: REDIS_URL },
+  // The FAILURE goes to the caller's reply queue, named in the message it could not read.
+  { name: 'RabbitMQ, rpc:// results', broker: () => vhost.url, backend: 'rpc://' },
+])('bad input from Python on $name', ({ broker, backend }) => {
   const queue = uniqueName('interop-bad');
   let worker: ManagedProcess;
 
   beforeAll(async () => {
     queues.push(queue);
-    worker = await startNodeWorker({ broker: broker(), backend: REDIS_URL, queues: [queue] });
+    worker = await startNodeWorker({ broker: broker(), backend, queues: [queue] });
   }, 60_000);
 
   afterAll(async () => {
@@ -65,7 +68,7 @@ describe.each<Transport>([
   });
 
   const raw = async (body: Buffer): Promise<RawReport> => {
-    const report = await runPythonClient<RawReport>(broker(), REDIS_URL, 'raw', {
+    const report = await runPythonClient<RawReport>(broker(), backend, 'raw', {
       task: 'interop.add',
       queue,
       body_hex: body.toString('hex'),

@@ -174,7 +174,12 @@ export class WorkerIntake {
       `Rejected a malformed message from "${delivery.queue}" (tag ${delivery.deliveryTag}): ${error.message}`,
     );
     if (typeof id === 'string' && id) {
-      await this.deps.recorder.failure({ id }, this.deps.hostname, error);
+      // rpc:// results go to the caller's reply queue: without it the caller waits for ever.
+      const properties = delivery.message?.properties;
+      const replyTo = typeof properties?.reply_to === 'string' ? properties.reply_to : undefined;
+      const correlationId =
+        typeof properties?.correlation_id === 'string' ? properties.correlation_id : id;
+      await this.deps.recorder.failure({ id, replyTo, correlationId }, this.deps.hostname, error);
     }
     await this.deps.deadLetters
       .deadLetter(delivery, `malformed message: ${error.message}`)
