@@ -50,7 +50,9 @@ const exported = [Schedules, BeatService, BeatEvents];
         if (store instanceof MemoryScheduleStore && !String(queue.broker).startsWith('memory:')) {
           new Logger('Beat').warn(
             'Beat keeps schedules in process memory (neither broker nor result backend is Redis ' +
-              'and no store was given): every process runs its own beat. Give it a store.',
+              'and no store was given): every process runs its own beat. Give every process ' +
+              "the same store: TaskQueueBeatModule.forRoot({ store: 'redis://host:6379/0' }), or " +
+              '{ store: new TypeOrmScheduleStore(dataSource) } (see Stores in docs/beat.md).',
           );
         }
         await store.connect();
