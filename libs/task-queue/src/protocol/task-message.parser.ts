@@ -5,6 +5,7 @@ import {
   type TaskMessage,
 } from '../contracts/task-message.interface.js';
 import { parseCeleryDate } from './json-codec.js';
+import { decompressBody } from './message-compression.js';
 import { decodePythonJson } from './python-floats.js';
 import type { TaskRequest } from './task-request.js';
 
@@ -23,12 +24,18 @@ export function parseTaskMessage(message: TaskMessage, queue: string | null = nu
     );
   }
   const headers = (message.headers ?? {}) as Record<string, unknown>;
-  // The transport kept bytes that are not UTF-8 in base64: JSON.parse would only see base64.
-  if (headers[BODY_BASE64_HEADER] === true) throw notUtf8(message.body);
-  const body = decodePythonJson(message.body);
+  const body = decodePythonJson(bodyText(message, headers));
   return typeof headers.task === 'string'
     ? parseV2(message, headers, body, queue)
     : parseV1(message, body, queue);
+}
+
+/** The body's JSON text: decompressed when kombu compressed it (its `compression` header). */
+function bodyText(message: TaskMessage, headers: Record<string, unknown>): string {
+  if (headers.compression != null) return decompressBody(message, headers.compression);
+  // The transport kept bytes that are not UTF-8 in base64: JSON.parse would only see base64.
+  if (headers[BODY_BASE64_HEADER] === true) throw notUtf8(message.body);
+  return message.body;
 }
 
 function notUtf8(base64: string): InvalidMessageError {

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
+import { ensureBuilt } from '../support/interop-build.js';
+import {
+  type ManagedProcess,
+  runPythonClient,
+  startNodeWorker,
+  stopAll,
+  uniqueName,
+} from '../support/interop-processes.js';
+import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+
+/**
+ * Celery compresses task bodies with `apply_async(compression=...)` or the `task_compression`
+ * setting (kombu's `compression` header). A Celeriac worker runs zlib-compressed messages (the
+ * `zlib` / `gzip` names, content type `application/x-gzip`) as a Python worker does, and fails
+ * the others with a message naming the compression and what to use instead.
+ */
+interface PyCall {
+  id: string;
+  state: string;
+  result?: unknown;
+  exc_type?: string;
+  exc_message?: string;
+}
+
+interface Transport {
+  name: string;
+  broker: () => string;
+}
+
+let vhost: AmqpTestVhost;
+const ids: string[] = [];
+const queues: string[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  vhost = await createTestVhost('celeriac-interop-compression');
+}, 120_000);
+
+afterAll(async () => {
+  await stopAll();
+  await deleteResults(REDIS_URL, ids);
+  await deleteKeys(REDIS_URL, ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]));
+  await vhost?.dispose();
+}, 60_000);
+
+describe.each<Transport>([
+  { name: 'Redis', broker: () => REDIS_URL },
+  { name: 'RabbitMQ', broker: () => vhost.url },
+])('compressed task messages from Python ($name)', ({ broker }) => {
+  const queue = uniqueName('interop-compressed');
+  let worker: ManagedProcess;
+
+  beforeAll(async () => {
+    queues.push(queue);
+    worker = await startNodeWorker({ broker: broker(), backend: REDIS_URL, queues: [queue] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  const call = async (
+    compression: string,
+    args: unknown[],
+    task = 'interop.echo',
+  ): Promise<PyCall> => {
+    const report = await runPythonClient<PyCall>(broker(), REDIS_URL, 'call', {
+      task,
+      args,
+      kwargs: task === 'interop.echo' ? { k: 'v' } : {},
+      options: { queue, compression },
+    });
+    ids.push(report.id);
+    return report;
+  };
+
+  it.each(['zlib', 'gzip'])(
+    'compression=%s: the Node task runs with its arguments',
+    async (name) => {
+      const text = 'é'.repeat(10_000);
+      const report = await call(name, [text, 1]);
+      expect(report).toMatchObject({
+        state: 'SUCCESS',
+        result: { args: [text, 1], kwargs: { k: 'v' } },
+      });
+    },
+  );
+
+  it('a retry re-sends the compressed message as it came, and the Node task runs again', async () => {
+    const report = await call('zlib', [uniqueName('flaky'), 1], 'interop.flaky');
+    expect(report).toMatchObject({ state: 'SUCCESS', result: 1 });
+  });
+
+  it('compression=bzip2: FAILURE naming the compression and what to use', async () => {
+    const report = await call('bzip2', [1]);
+    expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
+    expect(report.exc_message).toMatch(/"application\/x-bz2"/);
+    expect(report.exc_message).toMatch(/compression='zlib'/);
+  });
+});
