@@ -24,6 +24,7 @@ import { TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { TaskPools } from './pool/task-pools.js';
 import { workerBanner } from './worker-banner.js';
+import { TaskRouter } from '../producer/task.router.js';
 import { TransportConnections } from '../task-queue.connections.js';
 import type { WorkerHoldings } from './worker-holdings.js';
 import { WorkerIntake } from './worker-intake.js';
@@ -143,12 +144,16 @@ export class WorkerService
       prefetch: concurrency * prefetch,
     });
     if (this.config.worker.banner) {
+      const router = new TaskRouter(this.config);
       this.logger.log(
         workerBanner(this.config, {
           hostname: this.hostname,
           broker: this.connections.brokerDescription,
           backend: this.connections.backendDescription,
-          tasks: this.registry.names(),
+          tasks: this.registry.names().map((name) => ({
+            name,
+            queue: router.route(name, this.registry.get(name)?.options ?? {}, {}).queue,
+          })),
           queues,
         }),
       );
