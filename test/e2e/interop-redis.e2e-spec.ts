@@ -102,6 +102,17 @@ describe('Python send_task → Celeriac worker', () => {
     expect(call).toMatchObject({ state: 'SUCCESS', result: 2, retries: 2 });
   });
 
+  it("a RETRY's info is celery.exceptions.Retry in Python, as self.retry() stores it", async () => {
+    const report = await py<{ id: string; state: string; is_celery_retry: boolean }>('until', {
+      task: 'interop.flaky',
+      args: [uniqueName('flaky'), 1, 600],
+      options: { queue: NODE_QUEUE },
+      state: 'RETRY',
+    });
+    producer.track(report.id);
+    expect(report).toMatchObject({ state: 'RETRY', is_celery_retry: true });
+  });
+
   // Celery 5.2's parse_iso8601 reads the fraction digits as microseconds: write six of them.
   it('writes date_done with microseconds, as Python does', async () => {
     const result = await producer.send<number>('interop.add', [1, 2], { queue: NODE_QUEUE });

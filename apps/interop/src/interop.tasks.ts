@@ -56,11 +56,14 @@ export class InteropTasks {
     return seconds;
   }
 
-  /** Retries with countdown 1 until it has retried `times` times, then returns the retry count. */
-  @Task('interop.flaky', { params: ['key', 'times'], maxRetries: null })
-  flaky(key: string, times: number): number {
+  /**
+   * Retries after `countdown` seconds (default 1) until it has retried `times` times, then
+   * returns the retry count.
+   */
+  @Task('interop.flaky', { params: ['key', 'times', 'countdown'], maxRetries: null })
+  flaky(key: string, times: number, countdown = 1): number {
     flakyAttempts.set(key, (flakyAttempts.get(key) ?? 0) + 1);
-    if (this.ctx.retries < times) this.ctx.retry({ countdown: 1 });
+    if (this.ctx.retries < times) this.ctx.retry({ countdown });
     return this.ctx.retries;
   }
 }

@@ -22,6 +22,9 @@ export abstract class TaskSignal extends Error {}
 
 /** Re-run the task later with `retries + 1` (Celery's `self.retry()`). */
 export class Retry extends TaskSignal {
+  /** Celery's module on the wire: a RETRY's `info` is `celery.exceptions.Retry` in Python. */
+  readonly excModule = 'celery.exceptions';
+
   constructor(readonly options: RetryOptions = {}) {
     super('Task asked to be retried');
     this.name = 'Retry';
