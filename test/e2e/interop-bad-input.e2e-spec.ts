@@ -67,11 +67,12 @@ describe.each<Transport>([
     await worker?.stop();
   });
 
-  const raw = async (body: Buffer): Promise<RawReport> => {
+  const raw = async (body: Buffer, headers: Record<string, unknown> = {}): Promise<RawReport> => {
     const report = await runPythonClient<RawReport>(broker(), backend, 'raw', {
       task: 'interop.add',
       queue,
       body_hex: body.toString('hex'),
+      headers,
     });
     ids.push(report.id);
     return report;
@@ -88,6 +89,19 @@ describe.each<Transport>([
     expect(line).toContain("publish it with Celery's json serializer");
     expect(line).toContain(`Inspect it there and call DeadLetters.redrive('${queue}') once fixed.`);
     expect(line).not.toContain('..');
+  });
+
+  // Python rejects these (`InvalidTaskError: invalid ETA value`); read loosely, a number was a
+  // year (12345: the task waited ten thousand years) and a word meant "now".
+  it.each([
+    ['eta', 12345],
+    ['eta', 'tomorrow'],
+    ['expires', 'soon'],
+    ['expires', 1796534400],
+  ])('%s %j is not an ISO 8601 time: FAILURE saying so', async (header, value) => {
+    const report = await raw(Buffer.from('[[1, 2], {}, {}]'), { [header]: value });
+    expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
+    expect(report.exc_message).toContain(`invalid ${header} ${JSON.stringify(value)}`);
   });
 
   it('keeps serving: the next message runs', async () => {

@@ -10,6 +10,8 @@ import { decodePythonJson } from './python-floats.js';
 import type { TaskRequest } from './task-request.js';
 
 const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
+/** The start Celery's parse_iso8601 requires: a calendar date. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 
 /**
  * Decode and validate a task message. Accepts protocol v2 and the legacy v1 body
@@ -66,8 +68,8 @@ function parseV2(
     kwargs: requireObject(kwargs, id),
     embed: (isObject(embed) ? embed : {}) as MessageEmbed,
     retries: typeof headers.retries === 'number' ? headers.retries : 0,
-    eta: parseCeleryDate(headers.eta as string | null),
-    expires: parseCeleryDate(headers.expires as string | null),
+    eta: celeryTime(headers.eta, 'eta', id),
+    expires: celeryTime(headers.expires, 'expires', id),
     rootId: typeof headers.root_id === 'string' ? headers.root_id : id,
     parentId: typeof headers.parent_id === 'string' ? headers.parent_id : null,
     group: typeof headers.group === 'string' ? headers.group : null,
@@ -104,8 +106,8 @@ function parseV1(message: TaskMessage, body: unknown, queue: string | null): Tas
       chord: (body.chord as MessageEmbed['chord']) ?? null,
     },
     retries: typeof body.retries === 'number' ? body.retries : 0,
-    eta: parseCeleryDate(body.eta as string | null),
-    expires: parseCeleryDate(body.expires as string | null),
+    eta: celeryTime(body.eta, 'eta', id),
+    expires: celeryTime(body.expires, 'expires', id),
     rootId: id,
     parentId: null,
     group: typeof body.taskset === 'string' ? body.taskset : null,
@@ -119,6 +121,23 @@ function parseV1(message: TaskMessage, body: unknown, queue: string | null): Tas
     message,
     queue,
   };
+}
+
+/**
+ * `eta` / `expires`: an ISO 8601 time (naive = UTC) or nothing. Anything else fails the message,
+ * as Python's worker rejects it (`invalid ETA value`): `new Date()` would read 12345 as a year
+ * and a word as "now".
+ */
+function celeryTime(value: unknown, field: 'eta' | 'expires', id: string): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = typeof value === 'string' && ISO_DATE.test(value) ? parseCeleryDate(value) : null;
+  if (!date) {
+    throw new InvalidMessageError(
+      `Task ${id}: invalid ${field} ${describe(value)}: expected an ISO 8601 time such as ` +
+        `"2026-01-31T12:00:00+00:00" (Celery writes datetime.isoformat()), or null.`,
+    );
+  }
+  return date;
 }
 
 function requireString(value: unknown, field: string): string {
