@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
-import { ensureBuilt } from '../support/interop-build.js';
+import { type PyCall, useInteropFixture } from '../support/interop-fixture.js';
 import {
   type ManagedProcess,
   runPythonClient,
   startNodeWorker,
-  stopAll,
   uniqueName,
 } from '../support/interop-processes.js';
-import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Bad input from a Python producer to the compiled interop worker (apps/interop), on Redis and
@@ -16,44 +14,19 @@ import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
  * Python reads a FAILURE that says what was wrong, the worker log says what to do, and the
  * worker keeps serving.
  */
-interface RawReport {
-  id: string;
-  state: string;
-  result?: unknown;
-  exc_type?: string;
-  exc_message?: string;
-}
-
 interface Transport {
   name: string;
   broker: () => string;
   backend: string;
 }
 
-let vhost: AmqpTestVhost;
-const queues: string[] = [];
-const ids: string[] = [];
-
-beforeAll(async () => {
-  await ensureBuilt();
-  vhost = await createTestVhost('celeriac-interop-bad-input');
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-  await deleteKeys(
-    REDIS_URL,
-    ...ids.map((id) => `celery-task-meta-${id}`),
-    ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]),
-  );
-  await vhost?.dispose();
-}, 60_000);
+const { ids, queues, vhostUrl } = useInteropFixture('celeriac-interop-bad-input');
 
 describe.each<Transport>([
   { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
-  { name: 'RabbitMQ, Redis results', broker: () => vhost.url, backend: REDIS_URL },
+  { name: 'RabbitMQ, Redis results', broker: vhostUrl, backend: REDIS_URL },
   // The FAILURE goes to the caller's reply queue, named in the message it could not read.
-  { name: 'RabbitMQ, rpc:// results', broker: () => vhost.url, backend: 'rpc://' },
+  { name: 'RabbitMQ, rpc:// results', broker: vhostUrl, backend: 'rpc://' },
 ])('bad input from Python on $name', ({ broker, backend }) => {
   const queue = uniqueName('interop-bad');
   let worker: ManagedProcess;
@@ -67,8 +40,8 @@ describe.each<Transport>([
     await worker?.stop();
   });
 
-  const raw = async (body: Buffer, headers: Record<string, unknown> = {}): Promise<RawReport> => {
-    const report = await runPythonClient<RawReport>(broker(), backend, 'raw', {
+  const raw = async (body: Buffer, headers: Record<string, unknown> = {}): Promise<PyCall> => {
+    const report = await runPythonClient<PyCall>(broker(), backend, 'raw', {
       task: 'interop.add',
       queue,
       body_hex: body.toString('hex'),

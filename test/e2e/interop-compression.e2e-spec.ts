@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
-import { ensureBuilt } from '../support/interop-build.js';
+import { type PyCall, useInteropFixture } from '../support/interop-fixture.js';
 import {
   type ManagedProcess,
   runPythonClient,
   startNodeWorker,
-  stopAll,
   uniqueName,
 } from '../support/interop-processes.js';
-import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Celery compresses task bodies with `apply_async(compression=...)` or the `task_compression`
@@ -16,38 +14,16 @@ import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-serv
  * `zlib` / `gzip` names, content type `application/x-gzip`) as a Python worker does, and fails
  * the others with a message naming the compression and what to use instead.
  */
-interface PyCall {
-  id: string;
-  state: string;
-  result?: unknown;
-  exc_type?: string;
-  exc_message?: string;
-}
-
 interface Transport {
   name: string;
   broker: () => string;
 }
 
-let vhost: AmqpTestVhost;
-const ids: string[] = [];
-const queues: string[] = [];
-
-beforeAll(async () => {
-  await ensureBuilt();
-  vhost = await createTestVhost('celeriac-interop-compression');
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-  await deleteResults(REDIS_URL, ids);
-  await deleteKeys(REDIS_URL, ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]));
-  await vhost?.dispose();
-}, 60_000);
+const { ids, queues, vhostUrl } = useInteropFixture('celeriac-interop-compression');
 
 describe.each<Transport>([
   { name: 'Redis', broker: () => REDIS_URL },
-  { name: 'RabbitMQ', broker: () => vhost.url },
+  { name: 'RabbitMQ', broker: vhostUrl },
 ])('compressed task messages from Python ($name)', ({ broker }) => {
   const queue = uniqueName('interop-compressed');
   let worker: ManagedProcess;

@@ -1,17 +1,15 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TaskClient, TaskQueueModule } from 'celeriac';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
-import { ensureBuilt } from '../support/interop-build.js';
+import { type PyCall, useInteropFixture } from '../support/interop-fixture.js';
 import {
   type ManagedProcess,
   runPythonClient,
   startNodeWorker,
   startPythonWorker,
-  stopAll,
   uniqueName,
 } from '../support/interop-processes.js';
-import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Python's json writes float('nan') and float('±inf') as the bare tokens NaN, Infinity and
@@ -19,40 +17,18 @@ import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-serv
  * whose arguments hold them, and a Celeriac producer must read Python results that are such
  * floats, on every broker and result backend Python shares with Node.
  */
-interface PyCall {
-  id: string;
-  state: string;
-  result?: unknown;
-  exc_type?: string;
-  exc_message?: string;
-}
-
 interface Transport {
   name: string;
   broker: () => string;
   backend: string;
 }
 
-let vhost: AmqpTestVhost;
-const ids: string[] = [];
-const queues: string[] = [];
-
-beforeAll(async () => {
-  await ensureBuilt();
-  vhost = await createTestVhost('celeriac-interop-floats');
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-  await deleteResults(REDIS_URL, ids);
-  await deleteKeys(REDIS_URL, ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]));
-  await vhost?.dispose();
-}, 60_000);
+const { ids, queues, vhostUrl } = useInteropFixture('celeriac-interop-floats');
 
 describe.each<Transport>([
   { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
-  { name: 'RabbitMQ, Redis results', broker: () => vhost.url, backend: REDIS_URL },
-  { name: 'RabbitMQ, rpc:// results', broker: () => vhost.url, backend: 'rpc://' },
+  { name: 'RabbitMQ, Redis results', broker: vhostUrl, backend: REDIS_URL },
+  { name: 'RabbitMQ, rpc:// results', broker: vhostUrl, backend: 'rpc://' },
 ])('Python NaN and ±Infinity floats ($name)', ({ broker, backend }) => {
   const nodeQueue = uniqueName('floats-node');
   const pyQueue = uniqueName('floats-py');

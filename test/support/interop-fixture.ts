@@ -1,0 +1,52 @@
+import { afterAll, beforeAll } from 'vitest';
+import { type AmqpTestVhost, createTestVhost } from './amqp-vhost.js';
+import { ensureBuilt } from './interop-build.js';
+import { stopAll } from './interop-processes.js';
+import { deleteKeys, deleteResults, REDIS_URL } from './redis-test-server.js';
+
+/** What the Python client reports of one call (`call` / `raw` commands). */
+export interface PyCall {
+  id: string;
+  state: string;
+  result?: unknown;
+  exc_type?: string;
+  exc_message?: string;
+}
+
+/** A Python interop suite's shared state: what it created, to remove afterwards. */
+export interface InteropFixture {
+  /** Task ids whose Redis results are deleted at the end. */
+  readonly ids: string[];
+  /** Redis queues (and their kombu bindings) deleted at the end. */
+  readonly queues: string[];
+  /** The suite's private RabbitMQ vhost URL (after beforeAll). */
+  vhostUrl(): string;
+}
+
+/**
+ * Registers the suite's beforeAll / afterAll: the interop apps built, a private vhost; at the
+ * end every process stopped and the results, queues and vhost removed.
+ */
+export function useInteropFixture(vhostName: string): InteropFixture {
+  let vhost: AmqpTestVhost | undefined;
+  const fixture: InteropFixture = {
+    ids: [],
+    queues: [],
+    vhostUrl: () => {
+      if (!vhost) throw new Error('The interop fixture has no vhost yet (used before beforeAll).');
+      return vhost.url;
+    },
+  };
+  beforeAll(async () => {
+    await ensureBuilt();
+    vhost = await createTestVhost(vhostName);
+  }, 120_000);
+  afterAll(async () => {
+    await stopAll();
+    await deleteResults(REDIS_URL, fixture.ids);
+    const { queues } = fixture;
+    await deleteKeys(REDIS_URL, ...queues.flatMap((q) => [q, `_kombu.binding.${q}`]));
+    await vhost?.dispose();
+  }, 60_000);
+  return fixture;
+}
