@@ -6,7 +6,6 @@ import {
   startNodeWorker,
   uniqueName,
 } from '../support/interop-processes.js';
-import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Bad input from a Python producer to the compiled interop worker (apps/interop), on Redis and
@@ -14,20 +13,10 @@ import { REDIS_URL } from '../support/redis-test-server.js';
  * Python reads a FAILURE that says what was wrong, the worker log says what to do, and the
  * worker keeps serving.
  */
-interface Transport {
-  name: string;
-  broker: () => string;
-  backend: string;
-}
+const { ids, queues, transports } = useInteropFixture('celeriac-interop-bad-input');
 
-const { ids, queues, vhostUrl } = useInteropFixture('celeriac-interop-bad-input');
-
-describe.each<Transport>([
-  { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
-  { name: 'RabbitMQ, Redis results', broker: vhostUrl, backend: REDIS_URL },
-  // The FAILURE goes to the caller's reply queue, named in the message it could not read.
-  { name: 'RabbitMQ, rpc:// results', broker: vhostUrl, backend: 'rpc://' },
-])('bad input from Python on $name', ({ broker, backend }) => {
+// On rpc://, the FAILURE goes to the caller's reply queue, named in the message it could not read.
+describe.each(transports)('bad input from Python on $name', ({ broker, backend }) => {
   const queue = uniqueName('interop-bad');
   let worker: ManagedProcess;
 

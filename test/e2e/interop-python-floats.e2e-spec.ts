@@ -9,7 +9,6 @@ import {
   startPythonWorker,
   uniqueName,
 } from '../support/interop-processes.js';
-import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Python's json writes float('nan') and float('±inf') as the bare tokens NaN, Infinity and
@@ -17,19 +16,9 @@ import { REDIS_URL } from '../support/redis-test-server.js';
  * whose arguments hold them, and a Celeriac producer must read Python results that are such
  * floats, on every broker and result backend Python shares with Node.
  */
-interface Transport {
-  name: string;
-  broker: () => string;
-  backend: string;
-}
+const { ids, queues, transports } = useInteropFixture('celeriac-interop-floats');
 
-const { ids, queues, vhostUrl } = useInteropFixture('celeriac-interop-floats');
-
-describe.each<Transport>([
-  { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
-  { name: 'RabbitMQ, Redis results', broker: vhostUrl, backend: REDIS_URL },
-  { name: 'RabbitMQ, rpc:// results', broker: vhostUrl, backend: 'rpc://' },
-])('Python NaN and ±Infinity floats ($name)', ({ broker, backend }) => {
+describe.each(transports)('Python NaN and ±Infinity floats ($name)', ({ broker, backend }) => {
   const nodeQueue = uniqueName('floats-node');
   const pyQueue = uniqueName('floats-py');
   const processes: ManagedProcess[] = [];

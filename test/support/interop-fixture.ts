@@ -13,6 +13,13 @@ export interface PyCall {
   exc_message?: string;
 }
 
+/** A broker and result backend Python and Node share in a suite. */
+export interface InteropTransport {
+  name: string;
+  broker: () => string;
+  backend: string;
+}
+
 /** A Python interop suite's shared state: what it created, to remove afterwards. */
 export interface InteropFixture {
   /** Task ids whose Redis results are deleted at the end. */
@@ -21,6 +28,8 @@ export interface InteropFixture {
   readonly queues: string[];
   /** The suite's private RabbitMQ vhost URL (after beforeAll). */
   vhostUrl(): string;
+  /** Redis; RabbitMQ (the private vhost) with Redis results; RabbitMQ with rpc:// results. */
+  readonly transports: readonly InteropTransport[];
 }
 
 /**
@@ -29,13 +38,19 @@ export interface InteropFixture {
  */
 export function useInteropFixture(vhostName: string): InteropFixture {
   let vhost: AmqpTestVhost | undefined;
+  const vhostUrl = (): string => {
+    if (!vhost) throw new Error('The interop fixture has no vhost yet (used before beforeAll).');
+    return vhost.url;
+  };
   const fixture: InteropFixture = {
     ids: [],
     queues: [],
-    vhostUrl: () => {
-      if (!vhost) throw new Error('The interop fixture has no vhost yet (used before beforeAll).');
-      return vhost.url;
-    },
+    vhostUrl,
+    transports: [
+      { name: 'Redis', broker: () => REDIS_URL, backend: REDIS_URL },
+      { name: 'RabbitMQ, Redis results', broker: vhostUrl, backend: REDIS_URL },
+      { name: 'RabbitMQ, rpc:// results', broker: vhostUrl, backend: 'rpc://' },
+    ],
   };
   beforeAll(async () => {
     await ensureBuilt();
