@@ -1,6 +1,7 @@
 import type { EntityManager } from '../contracts/typeorm-peer.types.js';
 import type { TaskMessage } from '../contracts/task-message.interface.js';
 import type { PublishOptions } from '../contracts/broker.interface.js';
+import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import type { PublishReason, TraceCarrier } from '../tasks/task-instrumentation.js';
 
 /** A message ready to publish, and where it goes. */
@@ -22,6 +23,8 @@ export interface OnCommitDispatchStrategy {
     prepared: PreparedTask,
     publish: () => Promise<void>,
     manager: EntityManager | undefined,
+    /** The call that asked (named by NoActiveTransactionError in strict mode). */
+    api?: OnCommitApi,
   ): Promise<void>;
   /**
    * Outbox mode only (the dispatcher asks nothing otherwise): a plain send made by an

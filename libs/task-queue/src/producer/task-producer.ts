@@ -73,7 +73,7 @@ export class TaskProducer<A extends readonly unknown[], R> {
    * Celery's `delay_on_commit`, which returns nothing.
    */
   delayOnCommit(...args: A): Promise<AsyncResult<R>> {
-    return this.dispatcher.sendOnCommit<R>(this.name, args, {}, this.options);
+    return this.dispatcher.sendOnCommit<R>(this.name, args, {}, this.options, 'delayOnCommit');
   }
 
   /** `applyAsync` after commit; pass `manager` to name the transaction explicitly. */
@@ -81,7 +81,13 @@ export class TaskProducer<A extends readonly unknown[], R> {
     args: A,
     options: ApplyOptions & OnCommitTarget = {},
   ): Promise<AsyncResult<R>> {
-    return this.dispatcher.sendOnCommit<R>(this.name, args, options, this.options);
+    return this.dispatcher.sendOnCommit<R>(
+      this.name,
+      args,
+      options,
+      this.options,
+      'applyAsyncOnCommit',
+    );
   }
 
   /**
@@ -92,9 +98,15 @@ export class TaskProducer<A extends readonly unknown[], R> {
   using(target: OnCommitTarget): Pick<TaskProducer<A, R>, 'delayOnCommit' | 'applyAsyncOnCommit'> {
     return {
       delayOnCommit: (...args: A) =>
-        this.dispatcher.sendOnCommit<R>(this.name, args, target, this.options),
+        this.dispatcher.sendOnCommit<R>(this.name, args, target, this.options, 'delayOnCommit'),
       applyAsyncOnCommit: (args: A, options: ApplyOptions & OnCommitTarget = {}) =>
-        this.dispatcher.sendOnCommit<R>(this.name, args, { ...target, ...options }, this.options),
+        this.dispatcher.sendOnCommit<R>(
+          this.name,
+          args,
+          { ...target, ...options },
+          this.options,
+          'applyAsyncOnCommit',
+        ),
     };
   }
 

@@ -22,6 +22,7 @@ import { addChildResult, taskContextStorage } from '../tasks/task-context.storag
 import { resultTuple } from '../results/chord-parts.js';
 import { TaskRouter } from './task.router.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import {
   ON_COMMIT_DISPATCH,
   type OnCommitDispatchStrategy,
@@ -159,19 +160,24 @@ export class TaskDispatcher {
     args: readonly unknown[],
     options: OnCommitSendOptions,
     taskOptions?: TaskOptions,
+    api: OnCommitApi = 'applyAsyncOnCommit',
   ): Promise<AsyncResult<R>> {
     const { manager, ...sendOptions } = options;
     const prepared = this.prepare(name, args, sendOptions, taskOptions);
     const id = prepared.message.headers.id;
-    await this.dispatchOnCommit(prepared, manager);
+    await this.dispatchOnCommit(prepared, manager, api);
     return this.result<R>(id, name);
   }
 
   /**
    * Hand a prepared message to the on-commit strategy (after-commit publish, or the outbox);
-   * canvases use it for each of their messages.
+   * canvases use it for each of their messages. `api` names the call in a strict-mode error.
    */
-  async dispatchOnCommit(prepared: PreparedTask, manager?: EntityManager): Promise<void> {
+  async dispatchOnCommit(
+    prepared: PreparedTask,
+    manager?: EntityManager,
+    api: OnCommitApi = 'applyAsyncOnCommit',
+  ): Promise<void> {
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') {
       // The relay may publish a row twice (crash after publish, before delete): let workers dedupe.
@@ -193,6 +199,7 @@ export class TaskDispatcher {
       prepared,
       () => this.publishAgainSafely(prepared),
       manager,
+      api,
     );
   }
 

@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { commitHooksRunner } from './commit-hooks.runner.js';
-import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
+import {
+  NoActiveTransactionError,
+  type OnCommitApi,
+} from '../errors/no-active-transaction.error.js';
 import { getOnCommitConfig } from './on-commit.config.js';
 import { trackedStrictness } from './transaction-tracking.js';
 import { onCommit, resolveCurrentManager } from './on-commit.js';
@@ -19,6 +22,8 @@ export interface DispatchOnCommitOptions extends Pick<
   manager?: EntityManager;
   /** For logs: typically `<task name>[<task id>]`. */
   name: string;
+  /** The call that asked, named by NoActiveTransactionError (default `delayOnCommit`). */
+  api?: OnCommitApi;
   retry?: PublishRetryOptions;
 }
 
@@ -58,7 +63,9 @@ export function dispatchOnCommit(
   const queryRunner = manager?.queryRunner;
   if (strict && !queryRunner?.isTransactionActive) {
     const reason = queryRunner?.isReleased ? 'finished' : 'none';
-    return Promise.reject(new NoActiveTransactionError(name, reason));
+    return Promise.reject(
+      new NoActiveTransactionError(name, reason, options.api ?? 'delayOnCommit'),
+    );
   }
   const registration = manager
     ? onCommit(manager, callback, { robust: true, name, strict: false })

@@ -2,6 +2,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
 import { TaskDispatcher } from '../producer/task.dispatcher.js';
+import { TaskClient } from '../producer/task.client.js';
+import { OrderTasks } from '../__fixtures__/orders.fixture.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
 import type { TypeOrmIntegrationOptions } from '../config/task-queue-options.interface.js';
@@ -64,6 +66,45 @@ describe('TaskQueueModule typeorm option', () => {
     await app.close();
     await dataSource.destroy();
   });
+
+  it.each(['after-commit', 'outbox'] as const)(
+    'strict (%s): the error names the API called (delayOnCommit, applyAsyncOnCommit), not onCommit',
+    async (dispatch) => {
+      const dataSource = await new DataSource({
+        type: 'sqljs',
+        entities: [TaskOutbox],
+        synchronize: true,
+      }).initialize();
+      const app = await createApp({
+        broker: `memory://strict-api-${Date.now()}`,
+        typeorm: { dataSource, strict: true, dispatch, relay: false },
+        worker: { enabled: false },
+      });
+      const client = app.get(TaskClient);
+      const process = client.get(OrderTasks, 'process');
+      const rejection = (sending: Promise<unknown>): Promise<NoActiveTransactionError> =>
+        sending.then(
+          () => Promise.reject(new Error('sent without a transaction')),
+          (error: NoActiveTransactionError) => error,
+        );
+      const delayed = await rejection(process.delayOnCommit(1));
+      expect(delayed).toBeInstanceOf(NoActiveTransactionError);
+      expect(delayed.api).toBe('delayOnCommit');
+      expect(delayed.message).toMatch(
+        /^delayOnCommit\(\) of orders\.process\[[\w-]+\] found no active transaction/,
+      );
+      expect(delayed.message).toMatch(/nothing was sent/);
+      expect(delayed.message).toMatch(/atomic\(\)/);
+      expect(delayed.message).toMatch(/strict: false/);
+      expect(delayed.message).not.toMatch(/onCommit\(/);
+      const applied = await rejection(process.applyAsyncOnCommit([2]));
+      expect(applied.message).toMatch(/^applyAsyncOnCommit\(\) of orders\.process\[/);
+      const canvas = await rejection(client.signature('orders.process', [3]).applyAsyncOnCommit());
+      expect(canvas.message).toMatch(/^applyAsyncOnCommit\(\) of orders\.process\[/);
+      await app.close();
+      await dataSource.destroy();
+    },
+  );
 
   it('strict belongs to the module: it ends when the app closes, not process-wide', async () => {
     const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();

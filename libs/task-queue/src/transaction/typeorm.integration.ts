@@ -16,6 +16,7 @@ import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { committedCallbackScope } from './committed-callback.scope.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
@@ -111,6 +112,7 @@ export class TypeOrmIntegration
   private async writeOutbox(
     prepared: PreparedTask,
     manager: EntityManager | undefined,
+    api?: OnCommitApi,
   ): Promise<void> {
     // The caller's trace context, stored in the row for the fast path and the relay.
     prepared.deferred = {
@@ -125,7 +127,7 @@ export class TypeOrmIntegration
       broker: this.broker,
       instrumentation: this.instrumentation,
     });
-    await writeToOutbox(this.outboxWriter, typeorm, prepared, manager);
+    await writeToOutbox(this.outboxWriter, typeorm, prepared, manager, api);
   }
 
   private loadDispatch(): Promise<DispatchModules> {
@@ -140,13 +142,15 @@ export class TypeOrmIntegration
     prepared: PreparedTask,
     publish: () => Promise<void>,
     manager: EntityManager | undefined,
+    api?: OnCommitApi,
   ): Promise<void> {
     const [{ dispatchOnCommit }] = await this.loadDispatch();
     const typeorm = this.config.typeorm;
-    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager);
+    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager, api);
     const headers = prepared.message.headers;
     return dispatchOnCommit(publish, {
       name: `${headers.task}[${headers.id}]`,
+      api,
       manager,
       dataSource: typeorm?.dataSource,
       strict: typeorm?.strict,

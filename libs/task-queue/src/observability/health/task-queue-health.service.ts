@@ -84,8 +84,9 @@ export class TaskQueueHealth implements OnModuleDestroy {
   async ready(): Promise<ProbeOutcome> {
     const shutdown = this.shutdown();
     if (!shutdown.up) return probe({ shutdown });
-    const [broker, backend] = await Promise.all([this.broker(), this.backend()]);
-    return probe({ shutdown, broker, backend, consumer: this.consumer() });
+    const [broker, resultBackend] = await Promise.all([this.broker(), this.backend()]);
+    // The check names are the Terminus indicator's (`TaskQueueHealthIndicator.ready()`).
+    return probe({ shutdown, broker, resultBackend, consumer: this.consumer() });
   }
 
   onModuleDestroy(): void {

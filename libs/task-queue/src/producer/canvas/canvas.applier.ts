@@ -56,7 +56,7 @@ export class CanvasApplier implements CanvasRunner {
     const request = taskContextStorage.getStore()?.request;
     const parent: ParentTask | null = request ? { id: request.id, rootId: request.rootId } : null;
     await this.publisher.apply(frozen, call, parent, (prepared) =>
-      this.dispatcher.dispatchOnCommit(prepared, target.manager),
+      this.dispatcher.dispatchOnCommit(prepared, target.manager, 'applyAsyncOnCommit'),
     );
     return this.handle(node);
   }

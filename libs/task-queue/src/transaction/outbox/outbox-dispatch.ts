@@ -1,6 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { PreparedTask } from '../../producer/on-commit-dispatch.strategy.js';
-import { NoActiveTransactionError } from '../../errors/no-active-transaction.error.js';
+import {
+  NoActiveTransactionError,
+  type OnCommitApi,
+} from '../../errors/no-active-transaction.error.js';
 import type { TypeOrmIntegrationOptions } from '../../config/task-queue-options.interface.js';
 import { resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
@@ -16,12 +19,14 @@ export async function writeToOutbox(
   options: TypeOrmIntegrationOptions,
   prepared: PreparedTask,
   manager?: EntityManager,
+  api: OnCommitApi = 'delayOnCommit',
 ): Promise<void> {
   const target = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
   if (!target && options.strict) {
     throw new NoActiveTransactionError(
       `${prepared.message.headers.task}[${prepared.message.headers.id}]`,
       'none',
+      api,
     );
   }
   await writer.write(
