@@ -32,7 +32,7 @@ export class MemoryBroadcastTransport implements BroadcastTransport {
   private readonly lease: SharedLease<MemoryBus>;
   private readonly bus: MemoryBus;
 
-  /** @param name a process-wide shared bus; omit for a private one. */
+  /** @param name a bus shared in the process until its last transport closes; omit for a private one. */
   constructor(name?: string) {
     this.lease = acquireShared('memory-control-bus', name, () => new MemoryBus());
     this.bus = this.lease.value;
