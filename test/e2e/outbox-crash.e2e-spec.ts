@@ -8,7 +8,7 @@ import {
   CreateTaskOutbox1767225600000,
   TaskOutbox,
 } from 'celeriac/typeorm';
-import { OutboxRelay } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('crash');

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { OutboxRelay, TaskOutbox } from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { asBroker, RecordingBroker } from '../support/outbox-fixtures.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 

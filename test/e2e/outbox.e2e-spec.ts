@@ -6,8 +6,8 @@ import {
   CreateTaskOutbox1767225600000,
   TaskOutbox,
 } from 'celeriac/typeorm';
-import { OutboxRelay } from 'celeriac/typeorm';
-import { OutboxWriter } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { outboxScenarios } from '../support/outbox-scenarios.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';

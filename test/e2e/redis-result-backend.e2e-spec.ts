@@ -3,10 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultTuple, RedisResultBackend } from 'celeriac/redis';
 import { ResultBackendError } from 'celeriac';
-import {
-  describeResultBackendConformance,
-  meta,
-} from '../../libs/task-queue/src/testing/conformance/result-backend.conformance.js';
+import { describeResultBackendConformance } from 'celeriac/conformance';
+import { meta } from '../../libs/task-queue/src/testing/conformance/result-backend.conformance.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
 
 // Keys are Celery's fixed names with uuid ids, so parallel suites never collide.

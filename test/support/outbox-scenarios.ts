@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { afterEach, expect, it } from 'vitest';
 import { drainOnCommit } from 'celeriac/typeorm';
-import { OutboxRelay } from 'celeriac/typeorm';
-import { OutboxWriter } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { TaskOutbox } from 'celeriac/typeorm';
 import { asBroker, message, RecordingBroker } from './outbox-fixtures.js';
 

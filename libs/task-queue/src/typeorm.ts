@@ -1,7 +1,10 @@
 // `celeriac/typeorm`: transaction-bound dispatch, the outbox and the database result backend
 // (needs the optional peer typeorm). Deliberately not exported (internal, may change): the
 // commit-hooks runner singleton, transaction tracking, the built-in transaction resolvers (extend
-// the list `configureOnCommit({})` returns). `captureOnCommitCallbacks` is in `celeriac/testing`.
+// the list `configureOnCommit({})` returns), and the machinery behind `delayOnCommit()`, which
+// the module wires itself: `dispatchOnCommit`, `OutboxWriter` and `OutboxRelay` (configure them
+// with the `typeorm.dispatch`, `typeorm.outbox` and `typeorm.relay` options).
+// `captureOnCommitCallbacks` is in `celeriac/testing`.
 export { onCommit, resolveCurrentManager } from './transaction/on-commit.js';
 export type {
   OnCommitCallback,
@@ -24,16 +27,11 @@ export {
 } from './transaction/commit-hooks.installer.js';
 export { CommitHooksSubscriber } from './transaction/commit-hooks.subscriber.js';
 export type { TransactionResolver } from './transaction/resolvers/transaction-resolver.interface.js';
-export {
-  dispatchOnCommit,
-  type DispatchOnCommitOptions,
-} from './transaction/dispatch-on-commit.js';
-export type { PublishRetryOptions } from './transaction/publish-retry.js';
 export { TaskOutbox } from './transaction/outbox/task-outbox.entity.js';
 export { CreateTaskOutbox1767225600000 } from './transaction/outbox/create-task-outbox.migration.js';
 export { AddTaskOutboxTraceContext1780272000000 } from './transaction/outbox/add-task-outbox-trace-context.migration.js';
-export { OutboxWriter, type OutboxWriterOptions } from './transaction/outbox/outbox.writer.js';
-export { OutboxRelay, type OutboxRelayOptions } from './transaction/outbox/outbox.relay.js';
+/** The type of the `typeorm.relay` module option. */
+export type { OutboxRelayOptions } from './transaction/outbox/outbox.relay.js';
 export {
   TypeOrmResultBackend,
   type TypeOrmResultBackendOptions,

@@ -13,7 +13,7 @@ import { publishWithRetry, type PublishRetryOptions } from './publish-retry.js';
 
 const logger = new Logger('OnCommit');
 
-/** Options of `dispatchOnCommit`. @publicApi */
+/** Options of `dispatchOnCommit`. */
 export interface DispatchOnCommitOptions extends Pick<
   ImplicitOnCommitOptions,
   'dataSource' | 'connectionName' | 'strict'
@@ -34,7 +34,7 @@ export interface DispatchOnCommitOptions extends Pick<
  * strict mode when no transaction is active.
  * Best effort: the task is lost if the process dies between COMMIT and a successful publish or
  * the broker stays down past the retry budget (use the outbox mode for those cases).
- * @publicApi
+ * Internal: the module runs it (see the `typeorm` options).
  */
 export function dispatchOnCommit(
   publish: () => Promise<void>,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Bounded exponential backoff for publishing after commit. @publicApi */
+/** Bounded exponential backoff for publishing after commit. */
 export interface PublishRetryOptions {
   /** Total attempts including the first (default 5). */
   attempts?: number;

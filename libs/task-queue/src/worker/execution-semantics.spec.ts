@@ -91,6 +91,7 @@ describe('retries', () => {
   it('retries from the handler with a countdown, and keeps the count across a worker restart', async () => {
     const name = `restart-${randomUUID()}`;
     const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    await app({ ...shared, worker: { enabled: false } }); // keeps the store across the restart
     const first = await app(shared);
     const key = randomUUID();
     const result = await first.get(TaskClient).send('sem.retry', [key, 2]);
@@ -224,6 +225,7 @@ describe('acks', () => {
   it('with acksLate false, a task whose worker dies mid-run is not redelivered (at most once)', async () => {
     const name = `early-${randomUUID()}`;
     const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    await app({ ...shared, worker: { enabled: false } }); // keeps the store across the restart
     const first = await app({ ...shared, worker: { shutdownTimeout: 0 } });
     const key = randomUUID();
     await first.get(TaskClient).send('sem.early', [key]);
@@ -238,6 +240,7 @@ describe('acks', () => {
   it('with acksLate (default), a task whose worker stops mid-run is requeued and runs again', async () => {
     const name = `late-${randomUUID()}`;
     const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    await app({ ...shared, worker: { enabled: false } }); // keeps the store across the restart
     const first = await app({ ...shared, worker: { shutdownTimeout: 0 } });
     const result = await first.get(TaskClient).send('sem.hard');
     await tick(100);

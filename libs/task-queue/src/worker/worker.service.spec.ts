@@ -225,6 +225,12 @@ describe('graceful shutdown', () => {
 
   it('requeues what did not finish in time and what was only reserved: nothing is lost', async () => {
     const name = `shutdown-${randomUUID()}`;
+    // A producer app stays up across the worker restart and keeps the named store alive.
+    await app({
+      broker: `memory://${name}`,
+      resultBackend: `memory://${name}`,
+      worker: { enabled: false },
+    });
     const first = await createApp({
       broker: `memory://${name}`,
       resultBackend: `memory://${name}`,

@@ -31,7 +31,7 @@ export interface OutboxRelayOptions extends OutboxCommonOptions {
  * `FOR UPDATE SKIP LOCKED` on PostgreSQL and MySQL 8 / MariaDB 10.6+), published outside any
  * transaction, then deleted. Delivery is at-least-once: a crash after publish and before delete
  * publishes again once the lease expires, so workers must dedupe by task id.
- * @publicApi
+ * Internal: the module runs it (see the `typeorm` options).
  */
 export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');

@@ -24,7 +24,7 @@ const FAST_PATH_MARGIN_MS = 1_000;
 /** Published rows are deleted in batches collected for this long (well under the claim margin). */
 const DELETE_DELAY_MS = 100;
 
-/** Options of `OutboxWriter`. @publicApi */
+/** Options of `OutboxWriter`. */
 export interface OutboxWriterOptions extends OutboxCommonOptions {
   /**
    * Broker for the fast path: after the commit, claim the row, publish it and delete it, so the
@@ -45,7 +45,7 @@ export interface OutboxWriterOptions extends OutboxCommonOptions {
 /**
  * Writes tasks into `task_outbox` inside the caller's transaction: the row commits or rolls
  * back with the business data, so a committed task is never lost (at-least-once delivery).
- * @publicApi
+ * Internal: the module runs it (see the `typeorm` options).
  */
 export class OutboxWriter {
   private readonly logger = new Logger('Outbox');

@@ -8,7 +8,7 @@ import type {
   SubscriptionSpec,
 } from '../../contracts/broadcast-transport.interface.js';
 import { MessageBuffer } from '../../broadcast/message-buffer.js';
-import { sharedByName } from '../../utils/shared-by-name.js';
+import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
 
 interface Subscriber {
   spec: SubscriptionSpec;
@@ -29,11 +29,13 @@ class MemoryBus {
  */
 export class MemoryBroadcastTransport implements BroadcastTransport {
   readonly kind = 'memory';
+  private readonly lease: SharedLease<MemoryBus>;
   private readonly bus: MemoryBus;
 
-  /** @param name a process-wide shared bus; omit for a private one. */
+  /** @param name a bus shared in the process until its last transport closes; omit for a private one. */
   constructor(name?: string) {
-    this.bus = sharedByName('memory-control-bus', name, () => new MemoryBus());
+    this.lease = acquireShared('memory-control-bus', name, () => new MemoryBus());
+    this.bus = this.lease.value;
   }
 
   async publish(exchange: ExchangeSpec, routingKey: string, message: OutgoingMessage) {
@@ -70,7 +72,9 @@ export class MemoryBroadcastTransport implements BroadcastTransport {
     return reply;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.lease.release();
+  }
 }
 
 class MemoryReplyQueue implements ReplyQueue {

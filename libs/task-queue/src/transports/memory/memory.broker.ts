@@ -8,7 +8,7 @@ import type {
 } from '../../contracts/broker.interface.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
-import { sharedByName } from '../../utils/shared-by-name.js';
+import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
 import { MemoryBrokerStore } from './memory-broker.store.js';
 
 /**
@@ -19,14 +19,22 @@ import { MemoryBrokerStore } from './memory-broker.store.js';
 export class MemoryBroker implements Broker {
   readonly transport = 'memory';
   readonly priorityOrder = 'higher-first' as const;
+  private readonly lease: SharedLease<MemoryBrokerStore>;
   private readonly store: MemoryBrokerStore;
   private readonly consumers = new Set<ReturnType<MemoryBrokerStore['addConsumer']>>();
-  private readonly shared: boolean;
 
-  /** @param name a process-wide shared store; omit for a private one. */
+  /**
+   * @param name a store shared by the instances of this process made with that name, until the
+   * last of them closes; omit for a private one.
+   */
   constructor(name?: string) {
-    this.shared = Boolean(name);
-    this.store = sharedByName('memory-broker', name, () => new MemoryBrokerStore());
+    this.lease = acquireShared(
+      'memory-broker',
+      name,
+      () => new MemoryBrokerStore(),
+      (store) => store.dispose(),
+    );
+    this.store = this.lease.value;
   }
 
   async connect(): Promise<void> {}
@@ -71,6 +79,6 @@ export class MemoryBroker implements Broker {
   async close(): Promise<void> {
     for (const state of this.consumers) this.store.releaseConsumer(state);
     this.consumers.clear();
-    if (!this.shared) this.store.dispose();
+    this.lease.release();
   }
 }

@@ -6,7 +6,7 @@ import type {
 } from '../../contracts/result-backend.interface.js';
 import { isReadyState } from '../../results/task-states.js';
 import { waitForEvent } from '../../results/wait-for-event.js';
-import { sharedByName } from '../../utils/shared-by-name.js';
+import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
 import type { ChordJoinCapable, ChordJoinSource } from '../../contracts/chord-join.interface.js';
 import { MemoryChordJoin } from './memory-chord.join.js';
 import type { GroupStore } from '../../contracts/group-store.interface.js';
@@ -26,6 +26,7 @@ class MemoryResultStore {
  */
 export class MemoryResultBackend implements ResultBackend, ChordJoinSource, GroupStore {
   readonly kind = 'memory';
+  private readonly lease: SharedLease<MemoryResultStore>;
   private readonly store_: MemoryResultStore;
   private readonly listeners = new Set<() => void>();
   private chordJoin?: ChordJoinCapable;
@@ -34,7 +35,8 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource, Grou
     name?: string,
     private readonly expiresSeconds = 86_400,
   ) {
-    this.store_ = sharedByName('memory-results', name, () => new MemoryResultStore());
+    this.lease = acquireShared('memory-results', name, () => new MemoryResultStore());
+    this.store_ = this.lease.value;
   }
   /**
    * The in-process chord join (the memory backend keeps no chord counters of its own), one per
@@ -103,6 +105,7 @@ export class MemoryResultBackend implements ResultBackend, ChordJoinSource, Grou
 
   async close(): Promise<void> {
     for (const off of [...this.listeners]) off();
+    this.lease.release();
   }
 
   private read(taskId: string): TaskMeta | null {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
-import { sharedByName } from '../../utils/shared-by-name.js';
+import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
 
 class SharedRevocations {
   readonly entries = new Map<string, Revocation>();
@@ -9,11 +9,13 @@ class SharedRevocations {
 
 /** Revocations in this process; `name` shares them between apps on the same `memory://name`. */
 export class MemoryRevocationStore implements RevocationStore {
+  private readonly lease: SharedLease<SharedRevocations>;
   private readonly state: SharedRevocations;
   private readonly listeners = new Set<() => void>();
 
   constructor(name?: string) {
-    this.state = sharedByName('memory-revocations', name, () => new SharedRevocations());
+    this.lease = acquireShared('memory-revocations', name, () => new SharedRevocations());
+    this.state = this.lease.value;
   }
 
   async connect(): Promise<void> {}
@@ -41,5 +43,6 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async close(): Promise<void> {
     for (const off of [...this.listeners]) off();
+    this.lease.release();
   }
 }

@@ -8,7 +8,7 @@ import type {
   ScheduleStore,
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
-import { sharedByName } from '../../utils/shared-by-name.js';
+import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
 
 /** The shared data of one memory store (one per `memory://<name>`). */
 class MemoryScheduleData {
@@ -25,17 +25,21 @@ class MemoryScheduleData {
  * @publicApi
  */
 export class MemoryScheduleStore implements ScheduleStore {
+  private readonly lease: SharedLease<MemoryScheduleData>;
   private readonly data: MemoryScheduleData;
   readonly changes: Observable<string>;
 
   constructor(name?: string) {
-    this.data = sharedByName('beat-schedules', name, () => new MemoryScheduleData());
+    this.lease = acquireShared('beat-schedules', name, () => new MemoryScheduleData());
+    this.data = this.lease.value;
     this.changes = this.data.changes.asObservable();
   }
 
   async connect(): Promise<void> {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.lease.release();
+  }
 
   async list(): Promise<StoredSchedule[]> {
     return [...this.data.schedules.values()].map(copy);
