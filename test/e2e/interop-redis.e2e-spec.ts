@@ -41,6 +41,15 @@ const pyCall = (
   kwargs = {},
 ) => py<PyCall>('call', { task, args, kwargs, options: { queue: NODE_QUEUE, ...options } });
 
+/** What interop_client.py `until` prints. */
+interface RetryReport {
+  id: string;
+  state: string;
+  is_celery_retry: boolean;
+  info: string;
+  traceback: string | null;
+}
+
 let producer: InteropProducer;
 let nodeWorker: ManagedProcess | undefined;
 let pyWorker: ManagedProcess | undefined;
@@ -102,15 +111,35 @@ describe('Python send_task → Celeriac worker', () => {
     expect(call).toMatchObject({ state: 'SUCCESS', result: 2, retries: 2 });
   });
 
-  it("a RETRY's info is celery.exceptions.Retry in Python, as self.retry() stores it", async () => {
-    const report = await py<{ id: string; state: string; is_celery_retry: boolean }>('until', {
+  it("a RETRY's info is celery.exceptions.Retry saying `Retry in 600s`, Celery's str(Retry)", async () => {
+    const report = await py<RetryReport>('until', {
       task: 'interop.flaky',
       args: [uniqueName('flaky'), 1, 600],
       options: { queue: NODE_QUEUE },
       state: 'RETRY',
     });
     producer.track(report.id);
-    expect(report).toMatchObject({ state: 'RETRY', is_celery_retry: true });
+    expect(report).toMatchObject({ state: 'RETRY', is_celery_retry: true, info: 'Retry in 600s' });
+    // Python's traceback ends so, and its worker logs `Task <name>[<id>] retry: Retry in 600s`.
+    expect(report.traceback).toMatch(/\ncelery\.exceptions\.Retry: Retry in 600s$/);
+    await expect
+      .poll(() => nodeWorker!.output)
+      .toContain(`interop.flaky[${report.id}] retry: Retry in 600s`);
+  });
+
+  it('a retry with an eta says `Retry at <eta>` as Python writes a datetime', async () => {
+    const report = await py<RetryReport>('until', {
+      task: 'interop.retry_at',
+      args: ['2030-01-02T03:04:05.123Z'],
+      options: { queue: NODE_QUEUE },
+      state: 'RETRY',
+    });
+    producer.track(report.id);
+    const reason = 'Retry at 2030-01-02 03:04:05.123000+00:00';
+    expect(report).toMatchObject({ state: 'RETRY', is_celery_retry: true, info: reason });
+    await expect
+      .poll(() => nodeWorker!.output)
+      .toContain(`interop.retry_at[${report.id}] retry: ${reason}`);
   });
 
   // Celery 5.2's parse_iso8601 reads the fraction digits as microseconds: write six of them.

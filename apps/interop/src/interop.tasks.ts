@@ -66,4 +66,11 @@ export class InteropTasks {
     if (this.ctx.retries < times) this.ctx.retry({ countdown });
     return this.ctx.retries;
   }
+
+  /** Retries once at `eta` (ISO 8601), then returns the retry count. */
+  @Task('interop.retry_at', { params: ['eta'], maxRetries: 1 })
+  retryAt(eta: string): number {
+    if (this.ctx.retries < 1) this.ctx.retry({ eta: new Date(eta) });
+    return this.ctx.retries;
+  }
 }

@@ -75,7 +75,7 @@ describe('worker log lines about a task carry its id, name and queue', () => {
       expect(about(retried.id)).toContainEqual(
         expect.objectContaining({
           level: 'log',
-          message: expect.stringContaining('retry 1'),
+          message: expect.stringContaining(`[${retried.id}] retry: Retry in 0s`),
           taskName: 'logged.retries',
           queue: 'logs',
         }),

@@ -14,6 +14,8 @@ import type { ResultTuple } from '../results/chord-parts.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskAbort } from './lazy-abort.js';
 import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
+import { Retry } from '../errors/task-signals.js';
+import { retryTraceback } from './retry-reason.js';
 import { explainUnencodable, isEncodingError, unencodableTopLevel } from './result-encodability.js';
 import { buildTaskMeta, type MetaRequest } from './task-meta.builder.js';
 
@@ -92,8 +94,23 @@ export class ResultRecorder {
     }).then((stored) => stored === true);
   }
 
-  async retry(request: TaskRequest, hostname: string, error: unknown): Promise<void> {
-    await this.store(request, hostname, 'RETRY', serializeError(error), errorTraceback(error));
+  /**
+   * Store RETRY: the cause (`retry({ error })`, an autoretried error), or for a bare `retry()`
+   * Celery's `Retry` whose message is `reason` (`Retry in 5s`); the traceback ends with
+   * `celery.exceptions.Retry: <reason>`, as Python's does.
+   */
+  async retry(
+    request: TaskRequest,
+    hostname: string,
+    error: unknown,
+    reason: string,
+  ): Promise<void> {
+    const result: SerializedError =
+      error instanceof Retry
+        ? { exc_type: 'Retry', exc_message: [reason], exc_module: error.excModule }
+        : serializeError(error);
+    const traceback = retryTraceback(errorTraceback(error), error, reason);
+    await this.store(request, hostname, 'RETRY', result, traceback);
   }
 
   async revoked(request: MetaRequest, hostname: string, reason: string): Promise<void> {

@@ -11,6 +11,7 @@ import { DeadLetters } from './dead-letters.js';
 import { WorkerShutdownSignal } from './worker-shutdown.signal.js';
 import { ResultRecorder } from './result-recorder.js';
 import { retryDelaySeconds } from './retry-policy.js';
+import { retryReason } from './retry-reason.js';
 import { decideFailure } from './failure-decision.js';
 import { displayName, shadowOf, TaskEvents, type TaskEvent } from '../tasks/task-events.js';
 import { abortReasonOf, type TaskAbort } from './lazy-abort.js';
@@ -116,9 +117,11 @@ export class TaskOutcomes {
     await this.instrumentation.wrapPublish({ message, options: publish, via: 'retry' }, () =>
       this.broker.publish(message, publish),
     );
-    await this.recorder.retry(request, hostname, cause);
+    // Celery's str(Retry): `Retry in 5s`, `Retry at <eta>`, then `: KeyError('again')`.
+    const reason = retryReason(options.eta ?? delay, cause);
+    await this.recorder.retry(request, hostname, cause, reason);
     this.logger.log(
-      `Task ${displayName(request)}[${request.id}] retry ${request.retries + 1} at ${eta.toISOString()}: ${describe(cause)}`,
+      `Task ${displayName(request)}[${request.id}] retry: ${reason}`,
       taskLogFields(request, delivery.queue),
     );
     this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
