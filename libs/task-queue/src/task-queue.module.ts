@@ -22,6 +22,7 @@ import { TaskPools } from './worker/pool/task-pools.js';
 import { TransportConnections } from './task-queue.connections.js';
 import { WorkerService } from './worker/worker.service.js';
 import { TypeOrmIntegration } from './transaction/typeorm.integration.js';
+import { outboxWriterProvider } from './transaction/outbox/outbox-writer.provider.js';
 import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
 import { CeleryBuiltinTasks } from './canvas/celery-builtins.tasks.js';
@@ -70,6 +71,7 @@ const exported = [
     TaskOutcomes,
     TaskPools,
     TransportConnections,
+    outboxWriterProvider,
     TypeOrmIntegration,
     { provide: ON_COMMIT_DISPATCH, useExisting: TypeOrmIntegration },
     WorkflowService,

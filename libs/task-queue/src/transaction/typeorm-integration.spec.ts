@@ -10,6 +10,8 @@ import type { TypeOrmIntegrationOptions } from '../config/task-queue-options.int
 import { hasCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
 import { TaskOutbox } from './outbox/task-outbox.entity.js';
+import { OutboxWriter } from './outbox/outbox.writer.js';
+import { getOutboxWriterToken } from '../utils/tokens.js';
 import { isTracked } from './transaction-tracking.js';
 import { onCommit } from './on-commit.js';
 
@@ -47,6 +49,23 @@ describe('TaskQueueModule typeorm option', () => {
     expect(row!.relayAfter.getTime() - row!.createdAt.getTime()).toBe(60_000);
     await drainOnCommit();
     await app.close();
+    await dataSource.destroy();
+  });
+
+  it('the outbox writer is a provider of each app, made only in outbox mode', async () => {
+    const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
+    const outbox = { typeorm: { dataSource, dispatch: 'outbox' as const, relay: false } };
+    const [a, b, afterCommit] = await Promise.all([
+      createApp(outbox, []),
+      createApp(outbox, []),
+      createApp({ typeorm: { dataSource } }, []),
+    ]);
+    const writerOf = (app: typeof a) => app.get<OutboxWriter | null>(getOutboxWriterToken());
+    expect(writerOf(a)).toBeInstanceOf(OutboxWriter);
+    expect(writerOf(b)).toBeInstanceOf(OutboxWriter);
+    expect(writerOf(a)).not.toBe(writerOf(b));
+    expect(writerOf(afterCommit)).toBeNull();
+    for (const app of [a, b, afterCommit]) await app.close();
     await dataSource.destroy();
   });
 

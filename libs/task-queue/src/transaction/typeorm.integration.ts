@@ -18,7 +18,8 @@ import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import type { Broker } from '../contracts/broker.interface.js';
-import { getBrokerToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import { getBrokerToken, getOutboxWriterToken, getTaskQueueConfigToken } from '../utils/tokens.js';
+import type { OutboxWriter } from './outbox/outbox.writer.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 
@@ -50,11 +51,11 @@ export class TypeOrmIntegration
   private readonly logger = new Logger('TaskQueue');
   private relay?: Relay;
   private dispatchModules?: Promise<DispatchModules>;
-  private outboxWriter?: import('./outbox/outbox.writer.js').OutboxWriter;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
     @Inject(getBrokerToken()) private readonly broker: Broker,
+    @Inject(getOutboxWriterToken()) private readonly outboxWriter: OutboxWriter | null,
     @Optional()
     @Inject(PUBLISH_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
@@ -120,14 +121,8 @@ export class TypeOrmIntegration
       context: this.instrumentation.captureContext(),
       decidedAt: Date.now(),
     };
-    const [, { writeToOutbox, OutboxWriter }] = await this.loadDispatch();
-    const typeorm = this.config.typeorm!;
-    this.outboxWriter ??= new OutboxWriter({
-      ...typeorm.outbox,
-      broker: this.broker,
-      instrumentation: this.instrumentation,
-    });
-    await writeToOutbox(this.outboxWriter, typeorm, prepared, manager, api);
+    const [, { writeToOutbox }] = await this.loadDispatch();
+    await writeToOutbox(this.outboxWriter!, this.config.typeorm!, prepared, manager, api);
   }
 
   private loadDispatch(): Promise<DispatchModules> {

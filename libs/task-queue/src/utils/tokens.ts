@@ -22,3 +22,8 @@ export function getRevocationStoreToken(): string {
 export function getRateLimitStoreFactoryToken(): string {
   return 'Celeriac_rate_limit_store_factory';
 }
+
+/** DI token of the module's `OutboxWriter` (null unless `typeorm.dispatch` is `'outbox'`). */
+export function getOutboxWriterToken(): string {
+  return 'Celeriac_outbox_writer';
+}

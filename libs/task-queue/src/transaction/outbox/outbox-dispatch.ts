@@ -36,5 +36,3 @@ export async function writeToOutbox(
     prepared.deferred?.context,
   );
 }
-
-export { OutboxWriter } from './outbox.writer.js';
