@@ -28,6 +28,12 @@ export interface Delivery {
   readonly redelivered: boolean;
   /** Exchange / routing key the message came through, for the task context. */
   readonly deliveryInfo: { exchange: string; routingKey: string; priority: number };
+  /**
+   * Optional: true once the broker has taken the message back without it being settled (its
+   * AMQP channel closed): the broker delivers it again, and this copy can never be acked, so
+   * the worker does not start it. Brokers whose deliveries stay valid leave it out.
+   */
+  readonly reclaimed?: boolean;
   /** Remove the message for good. */
   ack(): Promise<void>;
   /** Give the message up: `requeue` puts it back on its queue, otherwise it is dropped or dead-lettered. */

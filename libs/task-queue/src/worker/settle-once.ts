@@ -39,6 +39,9 @@ class SettleOnceDelivery implements GuardedDelivery {
   get settled(): boolean {
     return this.done;
   }
+  get reclaimed(): boolean {
+    return !this.done && this.inner.reclaimed === true;
+  }
 
   ack(): Promise<void> {
     if (!this.claim()) return Promise.resolve();

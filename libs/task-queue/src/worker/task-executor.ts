@@ -92,6 +92,15 @@ export class TaskExecutor {
       );
       return delivery.ack();
     }
+    if (delivery.reclaimed) {
+      // Its channel closed while the dedupe check ran: the broker delivers it again.
+      this.logger.warn(
+        `Not starting ${displayName(request)}[${request.id}]: its broker channel closed before it ` +
+          `started; the broker delivers it again.`,
+        taskLogFields(request),
+      );
+      return;
+    }
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
     const tracked = this.revoked.track(request.id, controller, { request, hostname });

@@ -88,14 +88,24 @@ export class WorkerIntake {
   }
 
   private pump(): void {
+    let reclaimed = 0;
     while (
       this.accepting &&
       this.held.active.size < this.deps.config.worker.concurrency &&
       this.held.ready.length
     ) {
       const item = this.held.ready.shift()!;
-      if (item.admitted || !this.admission?.limited(item.request.name)) this.run(item);
+      // Its channel closed before it started: the broker delivers it again; running this copy
+      // would run the task twice (and an acksLate: false task could not even be acked).
+      if (item.delivery.reclaimed) reclaimed++;
+      else if (item.admitted || !this.admission?.limited(item.request.name)) this.run(item);
       else void this.admit(item);
+    }
+    if (reclaimed > 0) {
+      this.logger.warn(
+        `Dropped ${reclaimed} reserved task(s) whose broker channel closed before they started: ` +
+          `the broker has put them back and delivers them again. Nothing to do.`,
+      );
     }
     this.held.notifyIfIdle();
   }

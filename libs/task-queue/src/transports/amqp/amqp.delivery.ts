@@ -66,6 +66,11 @@ export class AmqpDelivery implements Delivery {
     };
   }
 
+  /** Unsettled on a channel that has closed: RabbitMQ has requeued the message. */
+  get reclaimed(): boolean {
+    return !this.settled && !this.slot.open;
+  }
+
   async ack(): Promise<void> {
     if (this.claim()) this.apply('ack', (acks) => acks.ack(this.raw));
   }
