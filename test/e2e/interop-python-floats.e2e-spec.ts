@@ -80,4 +80,48 @@ describe.each(transports)('Python NaN and ±Infinity floats ($name)', ({ broker,
     expect(await up.get({ timeout: 20_000 })).toBe(Infinity);
     expect(await down.get({ timeout: 20_000 })).toBe(-Infinity);
   });
+
+  it('Python calls add(nan, 1) on a Node worker and reads nan back, as from a Python worker', async () => {
+    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
+      task: 'interop.add',
+      args_json: '[NaN, 1]',
+      options: { queue: nodeQueue },
+    });
+    ids.push(call.id);
+    expect(call).toMatchObject({ state: 'SUCCESS' });
+    expect(call.result).toBeNaN();
+  });
+
+  it('Python reads the nested NaN and ±Infinity a Node task returns (not None)', async () => {
+    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
+      task: 'interop.echo',
+      args_json: '[NaN, [Infinity, -Infinity]]',
+      options: { queue: nodeQueue },
+    });
+    ids.push(call.id);
+    expect(call).toMatchObject({ state: 'SUCCESS' });
+    expect(call.result).toEqual({ args: [NaN, [Infinity, -Infinity]], kwargs: {} });
+  });
+
+  it('a Node producer sends NaN and ±Infinity to a Python task and reads its float back', async () => {
+    const nan = await client.send<number>('interop_py.add', [NaN, 1], {}, { queue: pyQueue });
+    const inf = await client.send<number>('interop_py.add', [Infinity, 1], {}, { queue: pyQueue });
+    ids.push(nan.id, inf.id);
+    expect(await nan.get({ timeout: 20_000 })).toBeNaN();
+    expect(await inf.get({ timeout: 20_000 })).toBe(Infinity);
+  });
+
+  it('a Node producer and a Node worker carry them both ways, nested', async () => {
+    const echo = await client.send<{ args: unknown[] }>(
+      'interop.echo',
+      [NaN, { low: -Infinity, high: Infinity }],
+      {},
+      { queue: nodeQueue },
+    );
+    ids.push(echo.id);
+    expect((await echo.get({ timeout: 20_000 })).args).toEqual([
+      NaN,
+      { low: -Infinity, high: Infinity },
+    ]);
+  });
 });

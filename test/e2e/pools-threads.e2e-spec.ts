@@ -171,4 +171,9 @@ describe('threads pool', () => {
     const cyclic = await meta((await client.send('pools.cyclic')).id);
     expect((cyclic.result as Record<string, unknown>).exc_type).toBe('UnserializableValueError');
   });
+
+  it('returns NaN from an isolate as a Python task returns float("nan")', async () => {
+    const mean = await client.send<number>('pools.mean', [[]]);
+    await expect(mean.get({ timeout: 20_000 })).resolves.toBeNaN();
+  });
 });

@@ -249,8 +249,16 @@ describe('arguments', () => {
   it('refuses at send time what JSON cannot carry, naming the task and the argument', async () => {
     const a = await app();
     const tasks = a.get(TaskClient);
-    await expect(tasks.send('rob.add', [Number.NaN, 1])).rejects.toThrow(
-      new UnserializableValueError('The arguments of rob.add', 'NaN has no JSON form', 'args[0]'),
+    // Python's json refuses a set ("Object of type set is not JSON serializable").
+    await expect(tasks.send('rob.add', [{ tags: new Set(['a']) }, 1])).rejects.toThrow(
+      new UnserializableValueError(
+        'The arguments of rob.add',
+        'a Set has no JSON form (convert it: [...set])',
+        'args[0].tags',
+      ),
+    );
+    await expect(tasks.send('rob.add', [1], { y: new Map() })).rejects.toThrow(
+      /The arguments of rob\.add is not JSON-serializable: a Map has no JSON form .* at kwargs\.y$/,
     );
     await expect(tasks.send('rob.add', [1], { y: () => 1 })).rejects.toThrow(
       /The arguments of rob\.add is not JSON-serializable: a function has no JSON form at kwargs\.y/,
@@ -264,12 +272,18 @@ describe('arguments', () => {
 });
 
 describe('results', () => {
-  it('stores NaN as a FAILURE saying why, and a BigInt exactly', async () => {
+  it("stores NaN as Python's json writes it, a Map as a FAILURE naming it, and a BigInt exactly", async () => {
     const a = await app();
     const tasks = a.get(TaskClient);
     const nan = await tasks.send('rob.nan');
-    expect(await failureOf(a, nan.id)).toMatchObject({
-      exc_message: ['result is not JSON-serializable: NaN has no JSON form at $'],
+    await expect(nan.get({ timeout: 10_000 })).resolves.toBeNaN();
+    const map = await tasks.send('rob.map');
+    expect(await failureOf(a, map.id)).toMatchObject({
+      exc_type: 'UnserializableValueError',
+      exc_message: [
+        'result is not JSON-serializable: a Map has no JSON form ' +
+          '(convert it: Object.fromEntries(map)) at $.byCountry',
+      ],
     });
     const big = await tasks.send('rob.plusOne', [2n ** 64n + 1n]);
     await expect(big.get({ timeout: 10_000 })).resolves.toBe(2n ** 64n + 2n);

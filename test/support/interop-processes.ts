@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { decodePythonJson } from '../../libs/task-queue/src/protocol/python-floats.js';
 import { CLI_BIN, INTEROP_MAIN, interopWorkerArgs, ROOT } from './interop-build.js';
 import { killAllChildren, ManagedProcess } from './managed-process.js';
 
@@ -160,7 +161,8 @@ export async function runPythonClient<T>(
   if (result.code !== 0 || !last) {
     throw new Error(`interop_client.py ${command} exited ${result.code}:\n${result.stderr}`);
   }
-  return JSON.parse(last) as T;
+  // Python's json writes float('nan') / float('±inf') as bare NaN / Infinity tokens.
+  return decodePythonJson(last, 'interop_client.py output') as T;
 }
 
 /** Run the built `celeriac` bin. */

@@ -70,6 +70,12 @@ export class RobustnessTasks {
     return Number.NaN;
   }
 
+  /** A Map in the result: JSON.stringify would store `{}`. */
+  @Task('rob.map')
+  map(): unknown {
+    return { total: 3, byCountry: new Map([['fr', 2]]) };
+  }
+
   /** Receives anything; answers how deep its first argument is nested. */
   @Task('rob.depth')
   depth(value: unknown): number {

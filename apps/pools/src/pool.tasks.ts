@@ -143,6 +143,12 @@ export class PoolTasks {
     };
   }
 
+  /** The mean of nothing is NaN: stored as Python's json writes float('nan'). */
+  @Task('pools.mean', { pool: 'threads' })
+  mean(values: number[]): number {
+    return values.reduce((sum, value) => sum + value, 0) / values.length;
+  }
+
   @Task('pools.cyclic', { pool: 'threads' })
   cyclic(): unknown {
     const value: Record<string, unknown> = {};

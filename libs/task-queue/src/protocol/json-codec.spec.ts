@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { decodeJson, encodeJson } from './json-codec.js';
+import { decodePythonJson } from './python-floats.js';
 
 describe('JSON codec', () => {
   it('reads integers beyond 2^53 exactly as BigInt, and keeps safe ones as numbers', () => {
@@ -40,6 +41,41 @@ describe('JSON codec', () => {
     expect(error.path.length).toBeGreaterThan(1000);
     expect(() => encodeJson(undefined, 'result')).toThrow(
       'result is not JSON-serializable: undefined has no JSON form at $',
+    );
+  });
+
+  it("writes NaN and ±Infinity as Python's json does, at the top and nested, and reads them back", () => {
+    expect(encodeJson(Number.NaN)).toBe('NaN');
+    expect(encodeJson(-Infinity)).toBe('-Infinity');
+    const value = { mean: Number.NaN, range: [-Infinity, Infinity], none: null, text: 'null {}' };
+    const text = encodeJson(value);
+    expect(text).toBe('{"mean":NaN,"range":[-Infinity,Infinity],"none":null,"text":"null {}"}');
+    expect(decodePythonJson(text)).toEqual(value);
+    // BigInt (the other slow path) keeps them too.
+    expect(encodeJson([1n, Number.NaN])).toBe('[1,NaN]');
+  });
+
+  it('refuses a Map or a Set (JSON.stringify writes {} and loses them), naming the type and where', () => {
+    expect(() => encodeJson({ lookup: new Map([['a', 1]]) }, 'result')).toThrow(
+      new UnserializableValueError(
+        'result',
+        'a Map has no JSON form (convert it: Object.fromEntries(map))',
+        '$.lookup',
+      ),
+    );
+    expect(() => encodeJson([1, { tags: new Set() }])).toThrow(
+      'value is not JSON-serializable: a Set has no JSON form (convert it: [...set]) at $[1].tags',
+    );
+    expect(() => encodeJson(new (class Registry extends Map {})())).toThrow(/a Map has no JSON/);
+    expect(() => encodeJson(new WeakSet())).toThrow(/a WeakSet has no JSON form at \$$/);
+    // A Map that says how to write itself is written so.
+    const described = Object.assign(new Map([['a', 1]]), { toJSON: () => ({ a: 1 }) });
+    expect(encodeJson(described)).toBe('{"a":1}');
+  });
+
+  it('writes a Date as its ISO string, a BigInt exactly and a Buffer as Node describes it', () => {
+    expect(encodeJson([new Date(0), 2n ** 64n, Buffer.from('hi')])).toBe(
+      '["1970-01-01T00:00:00.000Z",18446744073709551616,{"type":"Buffer","data":[104,105]}]',
     );
   });
 });

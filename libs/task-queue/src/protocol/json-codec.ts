@@ -8,16 +8,25 @@ const MAX_DEPTH = 1000;
 const LONG_DIGITS = /\d{16}/;
 
 /**
- * JSON as Celery writes and reads it. Encoding writes dates as plain ISO strings (every kombu
- * version reads them) and BigInts as exact integers (Python's int); decoding turns kombu ≥ 5.3
- * tagged values (`{"__type__": "datetime", "__value__": ...}`) back into native values and
- * integers beyond 2^53 into BigInts. See docs/protocol.md#serialization.
+ * JSON as Celery writes and reads it, for what Python reads (task messages, stored and `rpc://`
+ * results, chord members). Encoding writes dates as plain ISO strings (every kombu version
+ * reads them), BigInts as exact integers (Python's int), and NaN / ±Infinity as the bare tokens
+ * `NaN`, `Infinity`, `-Infinity` that Python's `json.dumps` writes (kombu keeps
+ * `allow_nan=True`): not strict JSON, so never use it for JSON other readers parse (HTTP, the
+ * dashboard, logs). Decoding turns kombu ≥ 5.3 tagged values (`{"__type__": "datetime",
+ * "__value__": ...}`) back into native values and integers beyond 2^53 into BigInts. See
+ * docs/protocol.md#serialization.
  *
  * Throws UnserializableValueError (saying where) for a circular structure, nesting deeper than
- * 1000 levels, or a top-level value JSON has no form for (undefined, a function, a symbol).
- * `what` names the value in that message ("result", "the arguments of orders.process").
+ * 1000 levels, a Map, Set, WeakMap or WeakSet (JSON.stringify would write `{}` and lose what it
+ * holds; Python's json refuses a set the same way), or a top-level value JSON has no form for
+ * (undefined, a function, a symbol). `what` names the value in that message ("result", "the
+ * arguments of orders.process").
  */
 export function encodeJson(value: unknown, what = 'value'): string {
+  // The commonest results: nothing, a number.
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : floatToken(value);
   let text: string | undefined;
   try {
     // The common case: V8's own encoder, no replacer (a replacer makes it several times slower).
@@ -29,7 +38,30 @@ export function encodeJson(value: unknown, what = 'value'): string {
   if (text === undefined) {
     throw new UnserializableValueError(what, `${typeOf(value)} has no JSON form`, '$');
   }
+  // JSON.stringify writes NaN and ±Infinity as null, and a Map or Set as {}: only a text with
+  // one of those can hide one, and a substring search is cheap next to the encoding itself. The
+  // value is walked again only then.
+  if (text.includes('null') || text.includes('{}')) return encodeStrict(value, what);
   return text;
+}
+
+/** The token Python's json writes for a non-finite float. */
+function floatToken(value: number): string {
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** Containers JSON.stringify writes as `{}`, losing their entries. */
+const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
+
+const COLLECTION_HINTS: Record<string, string> = {
+  Map: ' (convert it: Object.fromEntries(map))',
+  Set: ' (convert it: [...set])',
+};
+
+/** `Map`, `Set`, `WeakMap` or `WeakSet` (subclasses too), else undefined. */
+function collectionOf(value: object): string | undefined {
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  return COLLECTIONS.has(tag) ? tag : undefined;
 }
 
 export function decodeJson(text: string, what = 'message body'): unknown {
@@ -56,8 +88,9 @@ function toNumber(text: string): number | bigint {
 
 /**
  * The slow path of {@link encodeJson}: JSON.stringify's rules (toJSON, undefined / functions /
- * symbols omitted in objects and null in arrays, NaN and ±Infinity as null), plus BigInt as an
- * exact integer, and an error that says where a cycle or too deep a nesting is.
+ * symbols omitted in objects and null in arrays), plus NaN and ±Infinity as Python's tokens,
+ * BigInt as an exact integer, and an error that says where a cycle, too deep a nesting or a
+ * Map / Set is.
  */
 function encodeStrict(root: unknown, what: string): string {
   const ancestors = new Set<object>();
@@ -71,7 +104,7 @@ function encodeStrict(root: unknown, what: string): string {
       case 'string':
         return JSON.stringify(value);
       case 'number':
-        return Number.isFinite(value) ? String(value) : 'null';
+        return Number.isFinite(value) ? String(value) : floatToken(value);
       case 'boolean':
         return value ? 'true' : 'false';
       case 'bigint':
@@ -85,6 +118,11 @@ function encodeStrict(root: unknown, what: string): string {
     const object = value as object;
     if (ancestors.has(object)) {
       throw new UnserializableValueError(what, 'circular structure', path);
+    }
+    const collection = collectionOf(object);
+    if (collection) {
+      const hint = COLLECTION_HINTS[collection] ?? '';
+      throw new UnserializableValueError(what, `a ${collection} has no JSON form${hint}`, path);
     }
     if (ancestors.size >= MAX_DEPTH) {
       throw new UnserializableValueError(what, `nested deeper than ${MAX_DEPTH} levels`, path);

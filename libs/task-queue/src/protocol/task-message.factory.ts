@@ -80,10 +80,15 @@ export function createTaskMessage(spec: TaskMessageSpec): TaskMessage {
   };
 }
 
+/** The embed of a plain task (no callbacks, errbacks, chain or chord), as JSON. */
+const NO_EMBED = '{"callbacks":null,"errbacks":null,"chain":null,"chord":null}';
+
 /**
- * `[args, kwargs, embed]` as JSON; throws UnserializableValueError naming the task when an
- * argument has no JSON form (NaN, ±Infinity, a function, a symbol: JSON.stringify would send
- * null or drop it), is circular or is nested too deep. Nothing is sent then.
+ * `[args, kwargs, embed]` as JSON (NaN and ±Infinity as Python's float tokens, see
+ * encodeJson); throws UnserializableValueError naming the task when an argument has no JSON
+ * form (a function or a symbol: JSON.stringify would send null or drop it; a Map or a Set),
+ * is circular or is nested too deep. Nothing is sent then. Each part is encoded alone, so the
+ * nulls of an empty embed do not send a plain call down encodeJson's slow path.
  */
 function encodeBody(
   name: string,
@@ -93,23 +98,44 @@ function encodeBody(
 ): string {
   for (let i = 0; i < args.length; i++) checkArgument(name, args[i], `args[${i}]`);
   for (const key in kwargs) checkArgument(name, kwargs[key], `kwargs.${key}`);
+  const plain =
+    embed.callbacks === null &&
+    embed.errbacks === null &&
+    embed.chain === null &&
+    embed.chord === null;
+  return (
+    `[${encodePart(name, args, 'args')},` +
+    `${isEmpty(kwargs) ? '{}' : encodePart(name, kwargs, 'kwargs')},` +
+    `${plain ? NO_EMBED : encodePart(name, embed, 'embed')}]`
+  );
+}
+
+function encodePart(name: string, value: unknown, part: string): string {
   try {
-    return encodeJson([args, kwargs, embed]);
+    return encodeJson(value);
   } catch (error) {
     if (!(error instanceof UnserializableValueError)) throw error;
     throw new UnserializableValueError(
       `The arguments of ${name}`,
       error.reason,
-      error.path.replace(/^\$\[0\]/, 'args').replace(/^\$\[1\]/, 'kwargs'),
+      error.path.replace(/^\$/, part),
     );
   }
 }
 
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const _key in record) return false;
+  return true;
+}
+
 function checkArgument(name: string, value: unknown, path: string): void {
   const type = typeof value;
-  if (type === 'number' ? Number.isFinite(value) : type !== 'function' && type !== 'symbol') return;
-  const what = type === 'number' ? String(value) : `a ${type}`;
-  throw new UnserializableValueError(`The arguments of ${name}`, `${what} has no JSON form`, path);
+  if (type !== 'function' && type !== 'symbol') return;
+  throw new UnserializableValueError(
+    `The arguments of ${name}`,
+    `a ${type} has no JSON form`,
+    path,
+  );
 }
 
 /** Celery's `argsrepr` / `kwargsrepr`: Python reprs, `(2, 3)` and `{'a': 1}` (saferepr-bounded). */

@@ -24,13 +24,12 @@ export function explainUnencodable(
   }
 }
 
-/** A return value JSON has no form for at the top (NaN, ±Infinity, a function, a symbol). */
+/**
+ * A return value JSON has no form for at the top (a function, a symbol). NaN and ±Infinity
+ * are stored as Python's float tokens, as a Python task's `float('nan')` is.
+ */
 export function unencodableTopLevel(value: unknown): UnserializableValueError | undefined {
   switch (typeof value) {
-    case 'number':
-      return Number.isFinite(value)
-        ? undefined
-        : new UnserializableValueError('result', `${value} has no JSON form`, '$');
     case 'function':
     case 'symbol':
       return new UnserializableValueError('result', `a ${typeof value} has no JSON form`, '$');

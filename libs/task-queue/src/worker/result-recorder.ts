@@ -61,7 +61,7 @@ export class ResultRecorder {
   /**
    * Store SUCCESS. Resolves true once stored, false when the backend could not be reached
    * (retried first), or the error saying why the value cannot be stored (a cycle, nesting too
-   * deep, NaN): nothing is stored then, the caller records the task's FAILURE. Not `async`:
+   * deep, a Map or a Set): nothing is stored then, the caller records the task's FAILURE. Not `async`:
    * one promise layer less on the hot path.
    */
   success(

@@ -10,7 +10,7 @@ import type {
   TaskMeta,
   WaitOptions,
 } from '../../contracts/result-backend.interface.js';
-import { encodeJson } from '../../protocol/json-codec.js';
+import { encodeTaskMeta } from '../../protocol/task-meta.codec.js';
 import { decodePythonJson } from '../../protocol/python-floats.js';
 import { waitForEvent } from '../../results/wait-for-event.js';
 import type { RpcResultBackendOptions } from './rpc-result-backend.options.js';
@@ -83,7 +83,7 @@ export class RpcResultBackend implements ResultBackend {
       return;
     }
     if (!context.replyTo) return;
-    const content = Buffer.from(encodeJson(meta), 'utf8');
+    const content = Buffer.from(encodeTaskMeta(meta), 'utf8');
     const options = {
       contentType: 'application/json',
       contentEncoding: 'utf-8',

@@ -1,6 +1,6 @@
 import { ResultBackendError } from '../../errors/result-backend.error.js';
 import type { TaskMeta } from '../../contracts/result-backend.interface.js';
-import { encodeJson } from '../../protocol/json-codec.js';
+import { encodeTaskMeta } from '../../protocol/task-meta.codec.js';
 import { decodePythonJson } from '../../protocol/python-floats.js';
 
 /** Celery's Redis result key (and pub/sub channel): `celery-task-meta-<id>`. */
@@ -9,30 +9,9 @@ export const taskKey = (taskId: string): string => `celery-task-meta-${taskId}`;
 export const groupKey = (groupId: string, suffix = ''): string =>
   `celery-taskset-meta-${groupId}${suffix}`;
 
-/**
- * The meta JSON in the field order Python writes (docs/protocol.md#result-meta): status,
- * result, traceback, children, date_done, task_id, then group_id / parent_id when set and the
- * `result_extended` fields when present. Each field is read by name, not by looping over a
- * list of names: this runs for every result, and keyed reads of varying names are slow.
- */
+/** The meta JSON as Python writes it (see {@link encodeTaskMeta}). */
 export function encodeMeta(meta: TaskMeta): string {
-  const out: Record<string, unknown> = {
-    status: meta.status,
-    result: meta.result ?? null,
-    traceback: meta.traceback ?? null,
-    children: meta.children ?? [],
-    date_done: meta.date_done ?? null,
-    task_id: meta.task_id,
-  };
-  if (meta.group_id) out.group_id = meta.group_id;
-  if (meta.parent_id) out.parent_id = meta.parent_id;
-  if (meta.name !== undefined) out.name = meta.name;
-  if (meta.args !== undefined) out.args = meta.args;
-  if (meta.kwargs !== undefined) out.kwargs = meta.kwargs;
-  if (meta.worker !== undefined) out.worker = meta.worker;
-  if (meta.retries !== undefined) out.retries = meta.retries;
-  if (meta.queue !== undefined) out.queue = meta.queue;
-  return encodeJson(out, `the result of task ${meta.task_id}`);
+  return encodeTaskMeta(meta);
 }
 
 /** Parse a stored meta; a value that is not a Celery meta is a ResultBackendError for that task. */

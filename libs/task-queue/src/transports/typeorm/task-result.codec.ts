@@ -1,4 +1,5 @@
-import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
+import { encodeJson } from '../../protocol/json-codec.js';
+import { decodePythonJson } from '../../protocol/python-floats.js';
 import type { TaskMeta } from '../../contracts/result-backend.interface.js';
 import type { TaskResult } from './task-result.entity.js';
 import type { TaskResultValues } from './task-result.upsert.js';
@@ -6,7 +7,7 @@ import type { TaskResultValues } from './task-result.upsert.js';
 const json = (value: unknown): string | null =>
   value === undefined ? null : encodeJson(value, 'result');
 const parse = <T>(text: string | null, fallback: T): T =>
-  text === null ? fallback : (decodeJson(text, 'stored result') as T);
+  text === null ? fallback : (decodePythonJson(text, 'stored result') as T);
 
 /** Column values for storing `meta`, expiring at `expiresAt`. */
 export function toResultValues(meta: TaskMeta, expiresAt: Date): TaskResultValues {
@@ -15,7 +16,8 @@ export function toResultValues(meta: TaskMeta, expiresAt: Date): TaskResultValue
     status: meta.status,
     result: json(meta.result ?? null),
     traceback: meta.traceback ?? null,
-    children: json(meta.children ?? []),
+    // Id tuples the worker wrote: nothing JSON.stringify would lose.
+    children: JSON.stringify(meta.children ?? []),
     name: meta.name ?? null,
     args: json(meta.args ?? null),
     kwargs: json(meta.kwargs ?? null),

@@ -3,7 +3,7 @@ import type { ResolvedIsolateOptions } from '../../config/resolved-options.js';
 import { TaskRevokedError } from '../../errors/task-revoked.error.js';
 import { TimeLimitExceededError } from '../../errors/time-limit.error.js';
 import { WorkerLostError } from '../../errors/worker-lost.error.js';
-import { decodeJson } from '../../protocol/json-codec.js';
+import { decodePythonJson } from '../../protocol/python-floats.js';
 import { LazyAbortController } from '../lazy-abort.js';
 import { errorInfoOf, rebuildError } from './isolate-errors.js';
 import { IsolateRoster } from './isolate-roster.js';
@@ -148,7 +148,7 @@ export class IsolatePool implements TaskPool {
     clearTimeout(pending.timer);
     if (error !== undefined) return pending.reject(error);
     try {
-      pending.resolve(json === undefined ? undefined : decodeJson(json, 'result'));
+      pending.resolve(json === undefined ? undefined : decodePythonJson(json, 'result'));
     } catch (decodeError) {
       pending.reject(decodeError);
     }

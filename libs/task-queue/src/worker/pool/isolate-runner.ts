@@ -2,7 +2,6 @@ import { getHeapStatistics } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 import type { IsolatedTaskError } from '../../errors/isolated-task.error.js';
 import { TaskNotRegisteredError } from '../../errors/task-not-registered.error.js';
-import { UnserializableValueError } from '../../errors/unserializable-value.error.js';
 import { encodeJson } from '../../protocol/json-codec.js';
 import type { TaskDefinition } from '../../tasks/task-definition.js';
 import type { TaskRequest } from '../../protocol/task-request.js';
@@ -151,11 +150,8 @@ export class IsolateRunner {
   }
 }
 
-/** The wire's JSON text of a return value, with the worker's top-level rules (NaN fails). */
+/** The wire's JSON text of a return value (NaN and ±Infinity as Python's float tokens). */
 function encodeResult(value: unknown): string {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new UnserializableValueError('result', `${value} has no JSON form`, '$');
-  }
   return encodeJson(value, 'result');
 }
 
