@@ -41,6 +41,8 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** Claimed rows of a round the database cut short: to delete (published) or release. */
+  private interrupted?: { published: string[]; unpublished: string[] };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -84,24 +86,49 @@ export class OutboxRelay {
 
   /** One round: claim a batch, publish each row, delete the published ones. Returns the number claimed. */
   async relayOnce(): Promise<number> {
+    await this.finishInterrupted();
     const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
     let published = 0;
-    for (const row of rows) {
+    for (const [index, row] of rows.entries()) {
+      let sent = false;
       try {
-        await publishOutboxRow(this.broker, row, this.options.instrumentation);
+        try {
+          await publishOutboxRow(this.broker, row, this.options.instrumentation);
+          sent = true;
+        } catch (error) {
+          this.logger.warn(
+            `Publishing ${row.taskName}[${row.id}] failed (attempt ${row.attempts}): ${String(error)}. Will retry.`,
+          );
+          await this.store.fail(row, this.owner, error);
+          continue;
+        }
+        await this.store.complete(row.id, this.owner);
+        published++;
       } catch (error) {
-        this.logger.warn(
-          `Publishing ${row.taskName}[${row.id}] failed (attempt ${row.attempts}): ${String(error)}. Will retry.`,
-        );
-        await this.store.fail(row, this.owner, error);
-        continue;
+        // The database failed mid-batch: the rest of the claimed rows stay leased to this relay.
+        // Finish them as soon as it answers again, not after the lease.
+        this.interrupted = {
+          published: sent ? [row.id] : [],
+          unpublished: rows.slice(sent ? index + 1 : index).map((r) => r.id),
+        };
+        throw error;
       }
-      await this.store.complete(row.id, this.owner);
-      published++;
     }
     if (rows.length > 0)
       this.logger.log(`Relayed ${published} of ${rows.length} claimed outbox row(s).`);
     return rows.length;
+  }
+
+  /** After a round cut short by the database: delete what was published, release the rest. */
+  private async finishInterrupted(): Promise<void> {
+    const interrupted = this.interrupted;
+    if (!interrupted) return;
+    await this.store.completeMany(interrupted.published, this.owner);
+    await this.store.release(interrupted.unpublished, this.owner);
+    this.interrupted = undefined;
+    this.logger.log(
+      `Database back: ${interrupted.unpublished.length} claimed outbox row(s) released for publishing.`,
+    );
   }
 
   private get leaseMs(): number {

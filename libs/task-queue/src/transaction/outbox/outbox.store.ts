@@ -64,6 +64,17 @@ export class OutboxStore {
       .execute();
   }
 
+  /** Give back rows `owner` claimed but did not publish: claimable again at once. */
+  async release(ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .update(TaskOutbox)
+      .set({ lockedBy: null, lockedUntil: null })
+      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
+      .execute();
+  }
+
   /**
    * Rows published by the fast path: delete those that `owner` holds or nobody claimed (a relay
    * that claimed one meanwhile will publish it again and delete it: at-least-once).

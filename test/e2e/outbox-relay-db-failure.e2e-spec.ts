@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  OutboxRelay,
+  TaskOutbox,
+} from 'celeriac/typeorm';
+import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+
+// The database fails in the middle of a relay round (here: the outbox table disappears between
+// a publish and its delete, as a connection cut by a PostgreSQL restart fails it). The rows the
+// relay had claimed stay leased to it; once the database answers again, the relay finishes them
+// at once (the published one is deleted, not sent again) instead of waiting out its lease.
+
+const schema = uniqueSchema('relaydb');
+let dataSource: DataSource;
+let admin: DataSource;
+
+beforeAll(async () => {
+  dataSource = await openSchemaDataSource(schema, {
+    entities: [TaskOutbox],
+    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+  });
+  await dataSource.runMigrations();
+  admin = await openSchemaDataSource(schema);
+});
+
+afterAll(async () => {
+  await admin?.destroy();
+  await dataSource?.destroy();
+  await dropSchema(schema);
+});
+
+async function insertRows(count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  const past = new Date(Date.now() - 60_000);
+  for (const [i, id] of ids.entries()) {
+    await dataSource.getRepository(TaskOutbox).insert({
+      id,
+      queue: 'q',
+      taskName: 'relay.db',
+      priority: null,
+      notBefore: null,
+      message: JSON.stringify({ headers: { id, task: 'relay.db' }, properties: {}, body: '[]' }),
+      createdAt: new Date(past.getTime() + i),
+      relayAfter: past,
+      attempts: 0,
+      lastError: null,
+      lockedBy: null,
+      lockedUntil: null,
+    });
+  }
+  return ids;
+}
+
+describe('outbox relay: database failure in the middle of a round', () => {
+  it('finishes the claimed rows as soon as the database is back, each published once', async () => {
+    const ids = await insertRows(5);
+    const delivered: string[] = [];
+    const broker = {
+      publish: async (message: TaskMessage, _options: PublishOptions) => {
+        delivered.push(message.headers.id);
+        // After the second publish, the outbox is gone until the test brings it back.
+        if (delivered.length === 2) await admin.query('ALTER TABLE task_outbox RENAME TO gone');
+      },
+    } as unknown as Broker;
+    // A lease far longer than the test: only the relay's own recovery can finish the rows.
+    const relay = new OutboxRelay(dataSource, broker, { leaseMs: 600_000, listen: false });
+
+    await expect(relay.relayOnce()).rejects.toThrow(/task_outbox/);
+    expect(delivered).toEqual(ids.slice(0, 2));
+    await admin.query('ALTER TABLE gone RENAME TO task_outbox');
+
+    await relay.relayOnce();
+    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+    expect(delivered.sort()).toEqual([...ids].sort());
+  });
+});
