@@ -25,6 +25,11 @@ export interface OnCommitDispatchStrategy {
     manager: EntityManager | undefined,
     /** The call that asked (named by NoActiveTransactionError in strict mode). */
     api?: OnCommitApi,
+    /**
+     * Called once the task is committed: after the transaction commits (outbox), or once
+     * `publish` succeeded after it (after-commit); at once without a transaction.
+     */
+    committed?: () => void,
   ): Promise<void>;
   /**
    * Outbox mode only (the dispatcher asks nothing otherwise): a plain send made by an

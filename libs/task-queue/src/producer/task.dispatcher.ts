@@ -18,8 +18,12 @@ import { createTaskMessage } from '../protocol/task-message.factory.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
 import { AsyncResult } from '../results/async-result.js';
 import { getBrokerToken, getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
-import { addChildResult, taskContextStorage } from '../tasks/task-context.storage.js';
-import { resultTuple } from '../results/chord-parts.js';
+import {
+  addChildResult,
+  childRecorder,
+  taskContextStorage,
+} from '../tasks/task-context.storage.js';
+import { resultTuple, type ResultTuple } from '../results/chord-parts.js';
 import { TaskRouter } from './task.router.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
@@ -165,18 +169,21 @@ export class TaskDispatcher {
     const { manager, ...sendOptions } = options;
     const prepared = this.prepare(name, args, sendOptions, taskOptions);
     const id = prepared.message.headers.id;
-    await this.dispatchOnCommit(prepared, manager, api);
+    await this.dispatchOnCommit(prepared, manager, api, resultTuple(id));
     return this.result<R>(id, name);
   }
 
   /**
    * Hand a prepared message to the on-commit strategy (after-commit publish, or the outbox);
    * canvases use it for each of their messages. `api` names the call in a strict-mode error.
+   * `child` is recorded in the running task's children once the message is committed (and, in
+   * after-commit mode, published), as Celery's send from an `on_commit` callback does.
    */
   async dispatchOnCommit(
     prepared: PreparedTask,
     manager?: EntityManager,
     api: OnCommitApi = 'applyAsyncOnCommit',
+    child?: ResultTuple,
   ): Promise<void> {
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') {
@@ -200,6 +207,7 @@ export class TaskDispatcher {
       () => this.publishAgainSafely(prepared),
       manager,
       api,
+      child && childRecorder(child),
     );
   }
 

@@ -15,12 +15,33 @@ export interface RunningTask {
    * as the result's `children` like Celery's `add_trail`. Undefined until the first send.
    */
   children?: ResultTuple[];
+  /**
+   * After-commit callbacks of transactions the task committed (the commit hooks runner adds
+   * them): the worker waits for them before it stores the result, as Django runs `on_commit`
+   * callbacks inside the commit, before the task returns. Undefined until the first commit.
+   */
+  onCommitWork?: Promise<void>[];
 }
 
 /** Record a result sent from the running task, if any (Celery's `add_trail`). */
 export function addChildResult(tuple: ResultTuple): void {
   const running = taskContextStorage.getStore();
   if (running) (running.children ??= []).push(tuple);
+}
+
+/**
+ * For a send decided now and made later (on commit): what records `tuple` in the running
+ * task's children then, or undefined outside a task.
+ */
+export function childRecorder(tuple: ResultTuple): (() => void) | undefined {
+  const running = taskContextStorage.getStore();
+  return running && (() => void (running.children ??= []).push(tuple));
+}
+
+/** Have the running task, if any, wait for `work` (settled) before it stores its result. */
+export function holdRunningTask(work: Promise<void>): void {
+  const running = taskContextStorage.getStore();
+  if (running) (running.onCommitWork ??= []).push(work);
 }
 
 /** The one AsyncLocalStorage behind TaskContext and parent/root id propagation. */

@@ -3,6 +3,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { committedCallbackScope } from './committed-callback.scope.js';
 import { getOnCommitConfig } from './on-commit.config.js';
 import type { HookEntry } from './on-commit.types.js';
+import { holdRunningTask } from '../tasks/task-context.storage.js';
 
 /** Reported for every callback that threw. */
 export interface OnCommitErrorEvent {
@@ -38,6 +39,8 @@ export class CommitHooksRunner {
     });
     this.completions.set(queryRunner, done);
     this.track(done, queryRunner.connection);
+    // A task that committed finishes after its callbacks, as Django runs them in the commit.
+    holdRunningTask(done.catch(() => undefined));
   }
 
   /**

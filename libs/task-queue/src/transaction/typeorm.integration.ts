@@ -114,6 +114,7 @@ export class TypeOrmIntegration
     prepared: PreparedTask,
     manager: EntityManager | undefined,
     api?: OnCommitApi,
+    committed?: () => void,
   ): Promise<void> {
     // The caller's trace context, stored in the row for the fast path and the relay.
     prepared.deferred = {
@@ -122,7 +123,14 @@ export class TypeOrmIntegration
       decidedAt: Date.now(),
     };
     const [, { writeToOutbox }] = await this.loadDispatch();
-    await writeToOutbox(this.outboxWriter!, this.config.typeorm!, prepared, manager, api);
+    await writeToOutbox(
+      this.outboxWriter!,
+      this.config.typeorm!,
+      prepared,
+      manager,
+      api,
+      committed,
+    );
   }
 
   private loadDispatch(): Promise<DispatchModules> {
@@ -138,12 +146,19 @@ export class TypeOrmIntegration
     publish: () => Promise<void>,
     manager: EntityManager | undefined,
     api?: OnCommitApi,
+    committed?: () => void,
   ): Promise<void> {
     const [{ dispatchOnCommit }] = await this.loadDispatch();
     const typeorm = this.config.typeorm;
-    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager, api);
+    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager, api, committed);
     const headers = prepared.message.headers;
-    return dispatchOnCommit(publish, {
+    const send = committed
+      ? async () => {
+          await publish();
+          committed();
+        }
+      : publish;
+    return dispatchOnCommit(send, {
       name: `${headers.task}[${headers.id}]`,
       api,
       manager,

@@ -16,6 +16,7 @@ export interface StateWriter {
 export class RunningTaskState implements RunningTask {
   private info?: RunningTask['deliveryInfo'];
   children?: RunningTask['children'];
+  onCommitWork?: RunningTask['onCommitWork'];
 
   constructor(
     readonly request: TaskRequest,

@@ -55,10 +55,20 @@ export class CanvasApplier implements CanvasRunner {
     const node = this.freeze(frozen, call);
     const request = taskContextStorage.getStore()?.request;
     const parent: ParentTask | null = request ? { id: request.id, rootId: request.rootId } : null;
-    await this.publisher.apply(frozen, call, parent, (prepared) =>
-      this.dispatcher.dispatchOnCommit(prepared, target.manager, 'applyAsyncOnCommit'),
-    );
-    return this.handle(node);
+    const handle = this.handle(node);
+    // Recorded in the sending task's children once, with the canvas's first message.
+    let child = parent ? handle.asTuple() : undefined;
+    await this.publisher.apply(frozen, call, parent, (prepared) => {
+      const recorded = child;
+      child = undefined;
+      return this.dispatcher.dispatchOnCommit(
+        prepared,
+        target.manager,
+        'applyAsyncOnCommit',
+        recorded,
+      );
+    });
+    return handle;
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   type OnCommitApi,
 } from '../../errors/no-active-transaction.error.js';
 import type { TypeOrmIntegrationOptions } from '../../config/task-queue-options.interface.js';
-import { resolveCurrentManager } from '../on-commit.js';
+import { onCommit, resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
 
 /**
@@ -20,6 +20,8 @@ export async function writeToOutbox(
   prepared: PreparedTask,
   manager?: EntityManager,
   api: OnCommitApi = 'delayOnCommit',
+  /** Called once the row is committed (at once without a transaction). */
+  committed?: () => void,
 ): Promise<void> {
   const target = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
   if (!target && options.strict) {
@@ -35,4 +37,12 @@ export async function writeToOutbox(
     prepared.publish,
     prepared.deferred?.context,
   );
+  if (!committed) return;
+  if (!target) return committed();
+  const headers = prepared.message.headers;
+  await onCommit(target, committed, {
+    robust: true,
+    name: `${headers.task}[${headers.id}] committed`,
+    strict: false,
+  });
 }
