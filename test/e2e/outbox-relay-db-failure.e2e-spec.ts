@@ -5,9 +5,9 @@ import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 import {
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
-  OutboxRelay,
   TaskOutbox,
 } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 // The database fails in the middle of a relay round (here: the outbox table disappears between
