@@ -1,4 +1,6 @@
 import type { CatchUpPolicy, ScheduleStore } from '../contracts/schedule-store.interface.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
+import { assertValidCatchUp } from './schedule-validation.js';
 
 /**
  * Options of `TaskQueueBeatModule.forRoot()`.
@@ -38,14 +40,32 @@ export interface ResolvedBeatOptions {
   catchUp: CatchUpPolicy | undefined;
 }
 
+/**
+ * Defaults applied, and the lease timing checked: the leader renews every `renewMs` and steps
+ * down when not renewed for `leaseMs - renewMs`, so `renewMs` must fit twice in `leaseMs`, or the
+ * lease would run out between renewals and leadership would change hands on every round.
+ */
 export function resolveBeatOptions(options: BeatOptions): ResolvedBeatOptions {
   const leaseMs = options.leaseMs ?? 5000;
+  const renewMs = options.renewMs ?? Math.min(1000, Math.floor(leaseMs / 3));
+  if (!(Number.isInteger(leaseMs) && leaseMs >= 2)) {
+    throw new ConfigurationError(`Beat leaseMs must be an integer number of ms, got ${leaseMs}.`);
+  }
+  if (!(Number.isInteger(renewMs) && renewMs >= 1 && renewMs * 2 <= leaseMs)) {
+    throw new ConfigurationError(
+      `Beat renewMs (${renewMs}) must be an integer from 1 to half of leaseMs (${leaseMs}): ` +
+        'the leader renews its lease every renewMs, and a lease that runs out between two ' +
+        'renewals changes hands on every round. Raise leaseMs or lower renewMs ' +
+        '(defaults: leaseMs 5000, renewMs 1000).',
+    );
+  }
+  if (options.catchUp) assertValidCatchUp(options.catchUp, 'TaskQueueBeatModule catchUp');
   return {
     store: options.store,
     keyPrefix: options.keyPrefix ?? 'celeriac:beat:',
     enabled: options.enabled ?? true,
     leaseMs,
-    renewMs: options.renewMs ?? Math.min(1000, Math.floor(leaseMs / 3)),
+    renewMs,
     syncDecorators: options.syncDecorators ?? true,
     catchUp: options.catchUp,
   };

@@ -6,10 +6,12 @@ import type {
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { PeriodicOptions } from './periodic.decorator.js';
 import { toStoredSpec } from './schedule-spec.js';
+import { assertValidDefinition } from './schedule-validation.js';
 
 /**
- * A validated definition from the decorator's or the API's options. Keys are always written in
- * one order, so the same options give the same JSON (stores compare it to skip rewrites).
+ * A validated definition (see {@link assertValidDefinition}) from the decorator's or the API's
+ * options. Keys are always written in one order, so the same options give the same JSON (stores
+ * compare it to skip rewrites).
  */
 export function toScheduleDefinition(
   name: string,
@@ -51,14 +53,6 @@ export function toScheduleDefinition(
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (definition as unknown as Record<string, unknown>)[key] = value;
   }
-  if (definition.catchUp?.policy && !['all', 'once', 'skip'].includes(definition.catchUp.policy)) {
-    throw new ConfigurationError(`${where}: catchUp.policy must be all, once or skip.`);
-  }
-  if (definition.overlapTimeout !== undefined && !(definition.overlapTimeout > 0)) {
-    throw new ConfigurationError(`${where}: overlapTimeout must be a number of seconds above 0.`);
-  }
-  if (definition.maxRuns !== undefined && !(definition.maxRuns >= 1)) {
-    throw new ConfigurationError(`${where}: maxRuns must be at least 1.`);
-  }
+  assertValidDefinition(definition, where);
   return definition;
 }

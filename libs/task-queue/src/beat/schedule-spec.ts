@@ -8,23 +8,38 @@ import { CronExpression } from './cron-expression.js';
 
 const crons = new Map<string, CronExpression>();
 
+/** The shortest `{ every }` period, in seconds (1 ms: instants are whole ms). */
+export const MIN_EVERY_SECONDS = 0.001;
+/** The longest `{ every }` period, in seconds (100 years): its instants stay valid dates. */
+export const MAX_EVERY_SECONDS = 3_155_760_000;
+
 /** Validate a user's spec and turn it into its stored, JSON-safe form. */
 export function toStoredSpec(spec: ScheduleSpec | string, where: string): StoredScheduleSpec {
   if (typeof spec === 'string') spec = { cron: spec };
   if ('cron' in spec) {
+    let cron: CronExpression;
     try {
-      cronOf(spec.cron, spec.tz);
+      cron = cronOf(spec.cron, spec.tz);
     } catch (error) {
       // A bad expression or zone: say which schedule (`@Periodic on Class.method`) has it.
       if (error instanceof ConfigurationError)
         throw new ConfigurationError(`${where}: ${error.message}`);
       throw error;
     }
+    if (cron.nextAfter(Date.now()) === null) {
+      throw new ConfigurationError(
+        `${where}: cron expression "${spec.cron}" never fires (no such date, e.g. 31 February).`,
+      );
+    }
     return spec.tz ? { cron: spec.cron, tz: spec.tz } : { cron: spec.cron };
   }
   if ('every' in spec) {
-    if (!(typeof spec.every === 'number' && spec.every > 0 && Number.isFinite(spec.every))) {
-      throw new ConfigurationError(`${where}: every must be a positive number of seconds.`);
+    const every = spec.every;
+    if (!(typeof every === 'number' && every >= MIN_EVERY_SECONDS && every <= MAX_EVERY_SECONDS)) {
+      throw new ConfigurationError(
+        `${where}: every must be a number of seconds from ${MIN_EVERY_SECONDS} to ` +
+          `${MAX_EVERY_SECONDS} (100 years), got ${String(every)}.`,
+      );
     }
     return { every: spec.every };
   }

@@ -15,6 +15,7 @@ import { OverlapGuard } from './overlap-guard.js';
 import type { PeriodicOptions } from './periodic.decorator.js';
 import { PeriodicExplorer } from './periodic.explorer.js';
 import { toScheduleDefinition } from './schedule-definition.js';
+import { assertValidDefinition } from './schedule-validation.js';
 
 /** A schedule as `Schedules.list()` shows it. @publicApi */
 export interface ScheduleInfo {
@@ -115,6 +116,7 @@ export class Schedules implements OnApplicationBootstrap {
   ): Promise<ScheduleInfo> {
     const current = await this.require(name);
     const definition: ScheduleDefinition = { ...current.definition, ...changes, name };
+    assertValidDefinition(definition, `schedule "${name}"`);
     // Pausing or resuming a schedule stored elsewhere must work even if its overlap cannot.
     if ('overlap' in changes || 'task' in changes) this.overlap.assertUsable(definition);
     const state = freshState(definition, Date.now(), current.state);

@@ -95,9 +95,9 @@ export class ResultRecorder {
   }
 
   /**
-   * Store RETRY: the cause (`retry({ error })`, an autoretried error), or for a bare `retry()`
-   * Celery's `Retry` whose message is `reason` (`Retry in 5s`); the traceback ends with
-   * `celery.exceptions.Retry: <reason>`, as Python's does.
+   * Store RETRY as Celery's `mark_as_retry(id, reason.exc)`: the cause (`retry({ error })`, an
+   * autoretried error), or null for a bare `retry()` (Python's `info` is None); the traceback
+   * ends with `celery.exceptions.Retry: <reason>` (`Retry in 5s`), as Python's does.
    */
   async retry(
     request: TaskRequest,
@@ -105,10 +105,7 @@ export class ResultRecorder {
     error: unknown,
     reason: string,
   ): Promise<void> {
-    const result: SerializedError =
-      error instanceof Retry
-        ? { exc_type: 'Retry', exc_message: [reason], exc_module: error.excModule }
-        : serializeError(error);
+    const result: SerializedError | null = error instanceof Retry ? null : serializeError(error);
     const traceback = retryTraceback(errorTraceback(error), error, reason);
     await this.store(request, hostname, 'RETRY', result, traceback);
   }
