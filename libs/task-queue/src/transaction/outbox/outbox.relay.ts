@@ -43,6 +43,8 @@ export class OutboxRelay {
   private wake?: () => void;
   /** Claimed rows of a round the database cut short: to delete (published) or release. */
   private interrupted?: { published: string[]; unpublished: string[] };
+  /** The cause of the failing rounds since the last success (logged once). */
+  private failing?: string;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -143,17 +145,38 @@ export class OutboxRelay {
     while (this.running) {
       let delay = this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
       try {
-        if ((await this.relayOnce()) >= this.batchSize) continue;
+        const claimed = await this.relayOnce();
+        this.recovered();
+        if (claimed >= this.batchSize) continue;
         const due = await this.store.nextDue();
         if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
       } catch (error) {
-        const cause = isMissingTableError(error)
-          ? new OutboxTableMissingError('table').message
-          : `${String(error)}.`;
-        this.logger.error(`Outbox relay round failed: ${cause} Retrying in ${delay} ms.`);
+        this.roundFailed(error, delay);
       }
       await this.sleep(delay);
     }
+  }
+
+  /**
+   * A round failed (database down or restarting, table missing): logged once per cause, not
+   * once per round, until a round succeeds again.
+   */
+  private roundFailed(error: unknown, delay: number): void {
+    const cause = isMissingTableError(error)
+      ? new OutboxTableMissingError('table').message
+      : `${String(error)}.`;
+    if (cause === this.failing) return;
+    this.failing = cause;
+    this.logger.error(
+      `Outbox relay round failed: ${cause} Retrying every ${delay} ms; the rows wait in the ` +
+        `outbox (the same failure is not logged again).`,
+    );
+  }
+
+  private recovered(): void {
+    if (this.failing === undefined) return;
+    this.failing = undefined;
+    this.logger.log('Outbox relay recovered: relaying again.');
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DataSource } from 'typeorm';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
 import type { Broker } from '../../contracts/broker.interface.js';
@@ -7,6 +8,7 @@ import { drainOnCommit } from '../commit-hooks.runner.js';
 import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js';
 import { AddTaskOutboxTraceContext1780272000000 } from './add-task-outbox-trace-context.migration.js';
 import { OutboxRelay } from './outbox.relay.js';
+import { OutboxStore } from './outbox.store.js';
 import { OutboxWriter } from './outbox.writer.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
@@ -54,6 +56,30 @@ describe('outbox (sql.js, polling claims)', () => {
     expect(await relay.relayOnce()).toBe(1);
     expect(published).toEqual(['a', 'b']);
     expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+
+  it('a relay whose rounds keep failing logs the failure once, and its recovery', async () => {
+    const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const logs = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const rounds = vi.spyOn(OutboxStore.prototype, 'claimBatch');
+    await dataSource.query('ALTER TABLE task_outbox RENAME TO task_outbox_away');
+    const relay = new OutboxRelay(dataSource, broker, { pollIntervalMs: 5, listen: false });
+    try {
+      relay.start();
+      await expect.poll(() => rounds.mock.calls.length).toBeGreaterThanOrEqual(5);
+      await dataSource.query('ALTER TABLE task_outbox_away RENAME TO task_outbox');
+      await expect
+        .poll(() => logs.mock.calls.some(([line]) => /relay recovered/.test(String(line))))
+        .toBe(true);
+      const failures = errors.mock.calls.filter(([line]) =>
+        /relay round failed/.test(String(line)),
+      );
+      expect(failures).toHaveLength(1);
+      expect(String(failures[0]![0])).toMatch(/migration/);
+    } finally {
+      await relay.stop();
+      vi.restoreAllMocks();
+    }
   });
 
   it('says to run the migration when the table is missing', async () => {
