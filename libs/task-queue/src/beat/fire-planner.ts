@@ -39,9 +39,8 @@ export function planFires(
   let skipped = 0;
   if (t < oldest) {
     // Do not walk a long outage fire by fire: restart the walk at the window's start.
-    const resumed = nextFireAfter(definition, oldest - 1);
-    skipped = 1;
-    t = resumed;
+    skipped = countFires(definition, t, oldest);
+    t = nextFireAfter(definition, oldest - 1);
   }
   const due: number[] = [];
   while (t !== null && t <= now && due.length < 100_000) {
@@ -54,6 +53,33 @@ export function planFires(
   else fires = due.slice(-1).filter((fire) => now - fire < ON_TIME_MS);
   skipped += due.length - fires.length;
   return limitRuns(definition, state, { fires, next: t, skipped });
+}
+
+/** Cron fires walked one by one when counting skipped fires; beyond, their spacing is used. */
+const COUNT_WALK = 100;
+
+/**
+ * How many fires of `definition` lie in `[from, before)`, `from` being one: exact for an
+ * `every` schedule (plain arithmetic), and for a cron schedule exact up to {@link COUNT_WALK}
+ * fires, then estimated from the mean spacing of those (walking a cron is slow, and a long
+ * outage of a per-second cron holds many thousands).
+ */
+function countFires(definition: ScheduleDefinition, from: number, before: number): number {
+  const { schedule, endAt } = definition;
+  const end = endAt !== undefined ? Math.min(before, endAt + 1) : before;
+  if (from >= end) return 0;
+  if ('every' in schedule) return Math.ceil((end - from) / Math.round(schedule.every * 1000));
+  let count = 1;
+  let last = from;
+  for (;;) {
+    const next = nextFireAfter(definition, last);
+    if (next === null || next >= end) return count;
+    count++;
+    last = next;
+    if (count === COUNT_WALK) break;
+  }
+  const spacing = (last - from) / (count - 1);
+  return count + Math.floor((end - 1 - last) / spacing);
 }
 
 function limitRuns(definition: ScheduleDefinition, state: ScheduleState, plan: FirePlan): FirePlan {
