@@ -1,4 +1,8 @@
-import type { ScheduleDefinition, ScheduleState } from '../contracts/schedule-store.interface.js';
+import type {
+  ScheduleDefinition,
+  ScheduleState,
+  StoredScheduleSpec,
+} from '../contracts/schedule-store.interface.js';
 import { nextFireAfter } from './schedule-spec.js';
 
 /** Defaults of {@link CatchUpPolicy}. */
@@ -93,16 +97,25 @@ function limitRuns(definition: ScheduleDefinition, state: ScheduleState, plan: F
   };
 }
 
-/** The state of a new (or edited, or resumed) schedule: its first fire after `now`. */
+/**
+ * The state of a new (or edited, or resumed) schedule: its first fire after `now`. A clocked
+ * (`at`) schedule that already ran stays finished, unless `previousSchedule` (the spec it ran
+ * with) shows it was given a new instant.
+ */
 export function freshState(
   definition: ScheduleDefinition,
   now: number,
   previous?: ScheduleState,
+  previousSchedule?: StoredScheduleSpec,
 ): ScheduleState {
   const runs = previous?.totalRuns ?? 0;
+  const { schedule } = definition;
+  const sameInstant =
+    !previousSchedule ||
+    ('at' in schedule && 'at' in previousSchedule && schedule.at === previousSchedule.at);
   const exhausted =
     (definition.maxRuns !== undefined && runs >= definition.maxRuns) ||
-    ('at' in definition.schedule && runs > 0 && previous?.nextFireAt === null);
+    ('at' in schedule && runs > 0 && previous?.nextFireAt === null && sameInstant);
   const next =
     !definition.enabled || exhausted
       ? null
