@@ -103,4 +103,21 @@ describe('celeriac schedule and celeriac beat', () => {
     const rm = await runCeleriac(['schedule', 'rm', 'cli-tick', ...FLAGS], ENV);
     expect(rm.stdout.trim()).toBe('removed cli-tick');
   });
+
+  it('refuses schedule and beat without a shared store, rather than keep schedules in its memory', async () => {
+    const amqp = { CELERIAC_BROKER: 'amqp://guest:guest@127.0.0.1:5672//' };
+    for (const argv of [
+      ['schedule', 'add', 'lost', 'e2e.lost', '--every', '5'],
+      ['schedule', 'ls'],
+      ['beat'],
+    ]) {
+      const run = await runCeleriac(argv, amqp);
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stderr).toContain('no shared schedule store: neither the broker nor');
+      expect(run.stderr).toContain('Pass --store redis://... (or set CELERIAC_BEAT_STORE)');
+    }
+    const memory = await runCeleriac(['schedule', 'ls', '--store', 'memory://x'], ENV);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toContain('"memory://x" is this process\'s memory');
+  });
 });

@@ -51,18 +51,24 @@ describe.each(transports)('Python NaN and ±Infinity floats ($name)', ({ broker,
     await Promise.all(processes.map((p) => p.stop()));
   });
 
+  /** Python's `send_task(task, args)` to the Node worker (args as Python's JSON), waited for. */
+  const callNode = async (task: string, argsJson: string): Promise<PyCall> => {
+    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
+      task,
+      args_json: argsJson,
+      options: { queue: nodeQueue },
+    });
+    ids.push(call.id);
+    return call;
+  };
+
   // interop.add(x, y) is `x + y`: with '' first, JS writes the number it received as text.
   it.each([
     ['NaN', 'NaN'],
     ['Infinity', 'Infinity'],
     ['-Infinity', '-Infinity'],
   ])('Python sends %s to a Node task, which receives the number', async (token, text) => {
-    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
-      task: 'interop.add',
-      args_json: `["", ${token}]`,
-      options: { queue: nodeQueue },
-    });
-    ids.push(call.id);
+    const call = await callNode('interop.add', `["", ${token}]`);
     expect(call).toMatchObject({ state: 'SUCCESS', result: text });
   });
 
@@ -82,23 +88,13 @@ describe.each(transports)('Python NaN and ±Infinity floats ($name)', ({ broker,
   });
 
   it('Python calls add(nan, 1) on a Node worker and reads nan back, as from a Python worker', async () => {
-    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
-      task: 'interop.add',
-      args_json: '[NaN, 1]',
-      options: { queue: nodeQueue },
-    });
-    ids.push(call.id);
+    const call = await callNode('interop.add', '[NaN, 1]');
     expect(call).toMatchObject({ state: 'SUCCESS' });
     expect(call.result).toBeNaN();
   });
 
   it('Python reads the nested NaN and ±Infinity a Node task returns (not None)', async () => {
-    const call = await runPythonClient<PyCall>(broker(), backend, 'call', {
-      task: 'interop.echo',
-      args_json: '[NaN, [Infinity, -Infinity]]',
-      options: { queue: nodeQueue },
-    });
-    ids.push(call.id);
+    const call = await callNode('interop.echo', '[NaN, [Infinity, -Infinity]]');
     expect(call).toMatchObject({ state: 'SUCCESS' });
     expect(call.result).toEqual({ args: [NaN, [Infinity, -Infinity]], kwargs: {} });
   });

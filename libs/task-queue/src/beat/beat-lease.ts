@@ -11,8 +11,8 @@ export interface LeaseListener {
 /**
  * The leader election loop of one beat instance: every `renewMs` it takes or extends the lease.
  * The leader steps down (before the lease can expire elsewhere) when a renewal fails or has not
- * succeeded for `leaseMs - renewMs`; a standby takes over at most `leaseMs + renewMs` after the
- * leader's last renewal.
+ * succeeded for `leaseMs - renewMs`, also while the renewal is still waiting for an answer; a
+ * standby takes over at most `leaseMs + renewMs` after the leader's last renewal.
  */
 export class BeatLeaseLoop {
   private readonly logger = new Logger('Beat');
@@ -58,10 +58,27 @@ export class BeatLeaseLoop {
     if (this.stopped || this.running) return;
     this.running = true;
     const started = Date.now();
+    // A store that does not answer (frozen, partitioned, reconnecting) neither renews nor fails:
+    // step down when the renewal is overdue, as for a failed one.
+    let overdue = false;
+    const watchdog = this.current
+      ? setTimeout(
+          () => {
+            overdue = true;
+            this.renewalOverdue();
+          },
+          Math.max(0, this.lastRenewed + this.leaseMs - this.renewMs - started),
+        )
+      : undefined;
+    let retryNow = false;
     try {
       const token = await this.store.acquireLease(this.owner, this.leaseMs);
       if (this.stopped) return;
-      if (token === null) {
+      if (overdue) {
+        // Answered after the watchdog stepped down: too late to build on (a lease counted
+        // from `started` is nearly out). Ask again at once, for a fresh answer.
+        retryNow = true;
+      } else if (token === null) {
         if (this.current) this.step(this.current);
       } else if (this.current?.token === token) {
         this.lastRenewed = started;
@@ -78,9 +95,25 @@ export class BeatLeaseLoop {
         this.step(this.current);
       }
     } finally {
+      clearTimeout(watchdog);
       this.running = false;
-      if (!this.stopped) this.timer = setTimeout(() => void this.round(), this.renewMs);
+      if (!this.stopped) {
+        this.timer = setTimeout(() => void this.round(), retryNow ? 0 : this.renewMs);
+      }
     }
+  }
+
+  /** The renewal has not answered in `leaseMs - renewMs`: another beat may take the lease. */
+  private renewalOverdue(): void {
+    const lease = this.current;
+    if (!lease || this.stopped) return;
+    const silent = Date.now() - this.lastRenewed;
+    this.logger.warn(
+      `Beat ${lease.owner}: the schedule store has not answered the lease renewal for ` +
+        `${silent} ms (lease ${this.leaseMs} ms), so another beat may take the lease: stepping ` +
+        'down. This beat competes again once the store answers; check that it is reachable.',
+    );
+    this.step(lease);
   }
 
   /** Whether the lease is surely still ours (renewed within `leaseMs - renewMs`). */

@@ -149,4 +149,26 @@ describe('BeatService', () => {
     expect(beatRuns.filter((r) => r.task === 'fixture.adhoc')).toHaveLength(1);
     expect((await schedules.get('one-off'))!.nextFireAt).toBeNull();
   });
+
+  it('runs a one-off again when it is given a new instant, not when re-added unchanged', async () => {
+    const list = await cluster(1);
+    const schedules = list[0]!.get(Schedules);
+    const adhocRuns = () => beatRuns.filter((r) => r.task === 'fixture.adhoc').length;
+    const first = new Date(Date.now() + 100);
+    await schedules.once('launch', 'fixture.adhoc', first);
+    await until(() => adhocRuns() === 1);
+    await expect.poll(async () => (await schedules.get('launch'))!.nextFireAt).toBeNull();
+    // The same instant again: it already ran, so it stays finished.
+    expect((await schedules.once('launch', 'fixture.adhoc', first)).nextFireAt).toBeNull();
+    // Postponed to a new instant (add, or update of the schedule): it runs then.
+    const second = new Date(Date.now() + 100);
+    expect((await schedules.once('launch', 'fixture.adhoc', second)).nextFireAt).toEqual(second);
+    await until(() => adhocRuns() === 2);
+    await expect.poll(async () => (await schedules.get('launch'))!.nextFireAt).toBeNull();
+    const third = Date.now() + 100;
+    const updated = await schedules.update('launch', { schedule: { at: third } });
+    expect(updated.nextFireAt?.getTime()).toBe(third);
+    await until(() => adhocRuns() === 3);
+    expect((await schedules.get('launch'))!.totalRuns).toBe(3);
+  });
 });

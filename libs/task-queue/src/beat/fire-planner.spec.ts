@@ -106,3 +106,30 @@ describe('FireHeap', () => {
     expect(values).toEqual([...values].sort((a, b) => a - b));
   });
 });
+
+describe('planFires after an outage longer than the catch-up window', () => {
+  const hour = 3_600_000;
+  const now = Date.UTC(2026, 11, 6, 12);
+  const cron = (expression: string): ScheduleDefinition => ({
+    ...every(1),
+    schedule: { cron: expression },
+  });
+
+  it('counts every fire it skips, not one for the whole outage', () => {
+    // Down one hour, every 10 s: 354 fires older than 60 s, 7 inside the window.
+    const plan = planFires(every(10), state(now - hour), now);
+    expect(plan.fires).toHaveLength(7);
+    expect(plan.skipped).toBe(354);
+    const once = planFires(every(10, { catchUp: { policy: 'once' } }), state(now - hour), now);
+    expect(once.skipped).toBe(354 + 6);
+    const ended = planFires(every(10, { endAt: now - hour + 95_000 }), state(now - hour), now);
+    expect(ended).toMatchObject({ fires: [], next: null, skipped: 10 });
+  });
+
+  it('counts the skipped fires of a cron schedule, estimating a long run from their spacing', () => {
+    expect(planFires(cron('*/5 * * * *'), state(now - hour), now).skipped).toBe(12);
+    expect(planFires(cron('* * * * * *'), state(now - hour), now)).toMatchObject({
+      skipped: 3540,
+    });
+  });
+});

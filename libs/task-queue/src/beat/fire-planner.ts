@@ -1,4 +1,8 @@
-import type { ScheduleDefinition, ScheduleState } from '../contracts/schedule-store.interface.js';
+import type {
+  ScheduleDefinition,
+  ScheduleState,
+  StoredScheduleSpec,
+} from '../contracts/schedule-store.interface.js';
 import { nextFireAfter } from './schedule-spec.js';
 
 /** Defaults of {@link CatchUpPolicy}. */
@@ -39,9 +43,8 @@ export function planFires(
   let skipped = 0;
   if (t < oldest) {
     // Do not walk a long outage fire by fire: restart the walk at the window's start.
-    const resumed = nextFireAfter(definition, oldest - 1);
-    skipped = 1;
-    t = resumed;
+    skipped = countFires(definition, t, oldest);
+    t = nextFireAfter(definition, oldest - 1);
   }
   const due: number[] = [];
   while (t !== null && t <= now && due.length < 100_000) {
@@ -56,6 +59,33 @@ export function planFires(
   return limitRuns(definition, state, { fires, next: t, skipped });
 }
 
+/** Cron fires walked one by one when counting skipped fires; beyond, their spacing is used. */
+const COUNT_WALK = 100;
+
+/**
+ * How many fires of `definition` lie in `[from, before)`, `from` being one: exact for an
+ * `every` schedule (plain arithmetic), and for a cron schedule exact up to {@link COUNT_WALK}
+ * fires, then estimated from the mean spacing of those (walking a cron is slow, and a long
+ * outage of a per-second cron holds many thousands).
+ */
+function countFires(definition: ScheduleDefinition, from: number, before: number): number {
+  const { schedule, endAt } = definition;
+  const end = endAt !== undefined ? Math.min(before, endAt + 1) : before;
+  if (from >= end) return 0;
+  if ('every' in schedule) return Math.ceil((end - from) / Math.round(schedule.every * 1000));
+  let count = 1;
+  let last = from;
+  for (;;) {
+    const next = nextFireAfter(definition, last);
+    if (next === null || next >= end) return count;
+    count++;
+    last = next;
+    if (count === COUNT_WALK) break;
+  }
+  const spacing = (last - from) / (count - 1);
+  return count + Math.floor((end - 1 - last) / spacing);
+}
+
 function limitRuns(definition: ScheduleDefinition, state: ScheduleState, plan: FirePlan): FirePlan {
   if (definition.maxRuns === undefined) return plan;
   const left = Math.max(0, definition.maxRuns - state.totalRuns);
@@ -67,16 +97,25 @@ function limitRuns(definition: ScheduleDefinition, state: ScheduleState, plan: F
   };
 }
 
-/** The state of a new (or edited, or resumed) schedule: its first fire after `now`. */
+/**
+ * The state of a new (or edited, or resumed) schedule: its first fire after `now`. A clocked
+ * (`at`) schedule that already ran stays finished, unless `previousSchedule` (the spec it ran
+ * with) shows it was given a new instant.
+ */
 export function freshState(
   definition: ScheduleDefinition,
   now: number,
   previous?: ScheduleState,
+  previousSchedule?: StoredScheduleSpec,
 ): ScheduleState {
   const runs = previous?.totalRuns ?? 0;
+  const { schedule } = definition;
+  const sameInstant =
+    !previousSchedule ||
+    ('at' in schedule && 'at' in previousSchedule && schedule.at === previousSchedule.at);
   const exhausted =
     (definition.maxRuns !== undefined && runs >= definition.maxRuns) ||
-    ('at' in definition.schedule && runs > 0 && previous?.nextFireAt === null);
+    ('at' in schedule && runs > 0 && previous?.nextFireAt === null && sameInstant);
   const next =
     !definition.enabled || exhausted
       ? null

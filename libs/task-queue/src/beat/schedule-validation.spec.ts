@@ -40,7 +40,12 @@ describe('a schedule that could never fire as meant', () => {
       ['window', { every: 5 }, { catchUp: { window: -1 } }, /catchUp\.window must be/],
       ['max', { every: 5 }, { catchUp: { max: 0 } }, /catchUp\.max must be/],
       ['jitter', { every: 5 }, { jitter: Number.NaN }, /jitter must be/],
-      ['prio', { every: 5 }, { priority: 500 }, /priority must be an integer from 0 to 255/],
+      [
+        'prio',
+        { every: 5 },
+        { priority: 10 },
+        /priority must be an integer from 0 to 9 \(as for @Task\), got 10/,
+      ],
       ['queue', { every: 5 }, { queue: '' }, /queue must be a non-empty string/],
     ];
     for (const [name, spec, options, message] of bad) {

@@ -29,8 +29,8 @@ export function assertValidDefinition(definition: ScheduleDefinition, where: str
   }
   const { priority, expires, jitter, catchUp, overlapTimeout, maxRuns, startAt, endAt } =
     definition;
-  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 255)) {
-    fail(`priority must be an integer from 0 to 255, got ${String(priority)}.`);
+  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 9)) {
+    fail(`priority must be an integer from 0 to 9 (as for @Task), got ${String(priority)}.`);
   }
   if (expires !== undefined && !(finite(expires) && expires > 0)) {
     fail(`expires must be a number of seconds above 0, got ${String(expires)}.`);

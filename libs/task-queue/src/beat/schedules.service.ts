@@ -94,7 +94,7 @@ export class Schedules implements OnApplicationBootstrap {
     const definition = toScheduleDefinition(name, task, spec, options, 'api');
     this.overlap.assertUsable(definition);
     const current = await this.store.get(name);
-    const state = freshState(definition, Date.now(), current?.state);
+    const state = freshState(definition, Date.now(), current?.state, current?.definition.schedule);
     await this.store.save(definition, state);
     return toInfo({ definition, state });
   }
@@ -119,7 +119,7 @@ export class Schedules implements OnApplicationBootstrap {
     assertValidDefinition(definition, `schedule "${name}"`);
     // Pausing or resuming a schedule stored elsewhere must work even if its overlap cannot.
     if ('overlap' in changes || 'task' in changes) this.overlap.assertUsable(definition);
-    const state = freshState(definition, Date.now(), current.state);
+    const state = freshState(definition, Date.now(), current.state, current.definition.schedule);
     await this.store.save(definition, state);
     return toInfo({ definition, state });
   }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { BeatOptions } from '../beat/beat-options.js';
 import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
 import { TaskQueueModule } from '../task-queue.module.js';
+import { redisUrlOf } from '../transports/redis/redis-url.js';
 import { UsageError } from './cli-error.js';
 
 /** The beat flags shared by `celeriac beat` and `celeriac schedule`. */
@@ -31,6 +32,18 @@ export async function createBeatApp(
   if (!broker) throw new UsageError('no broker: pass --broker URL or set CELERIAC_BROKER');
   const backend = flags.backend ?? env.CELERIAC_RESULT_BACKEND;
   const store = flags.store ?? env.CELERIAC_BEAT_STORE;
+  // This process's memory is no store for a CLI: an edit there is lost at exit, and a beat
+  // there sees no schedule that any other process wrote.
+  const shared = store ?? redisUrlOf(broker, backend);
+  if (!shared || shared.startsWith('memory:')) {
+    const where = store
+      ? `"${store}" is`
+      : 'neither the broker nor the result backend is Redis, so the default store would be';
+    throw new UsageError(
+      `no shared schedule store: ${where} this process's memory, lost when it exits. Pass ` +
+        '--store redis://... (or set CELERIAC_BEAT_STORE) naming the store your beats use',
+    );
+  }
   return NestFactory.createApplicationContext(
     {
       module: class CeleriacBeatCli {},

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
-import { decodeJson, encodeJson } from './json-codec.js';
+import { decodeJson, encodeJson, isPlainJson } from './json-codec.js';
+import { encodeTaskMeta } from './task-meta.codec.js';
+import type { TaskMeta } from '../contracts/result-backend.interface.js';
 import { decodePythonJson } from './python-floats.js';
 
 describe('JSON codec', () => {
@@ -77,5 +79,45 @@ describe('JSON codec', () => {
     expect(encodeJson([new Date(0), 2n ** 64n, Buffer.from('hi')])).toBe(
       '["1970-01-01T00:00:00.000Z",18446744073709551616,{"type":"Buffer","data":[104,105]}]',
     );
+  });
+
+  it('takes the fast path only for small plain data; everything else is still checked', () => {
+    expect(isPlainJson([1, 'a', { b: [true, null] }])).toBe(true);
+    expect(isPlainJson({})).toBe(true);
+    for (const value of [
+      [1, NaN],
+      { a: { b: Infinity } },
+      [new Map()],
+      { s: new Set([1]) },
+      [new Date(0)],
+      { a: undefined },
+      [1n],
+      { f: () => 1 },
+      [[[[1]]]],
+      Array.from({ length: 33 }, () => 0),
+    ]) {
+      expect(isPlainJson(value)).toBe(false);
+    }
+    expect(encodeJson({ a: [1, { b: NaN }] })).toBe('{"a":[1,{"b":NaN}]}');
+    expect(() => encodeJson([[[[new Set([1])]]]])).toThrow(UnserializableValueError);
+  });
+
+  it("writes a result meta in Python's field order on both paths", () => {
+    const meta = {
+      status: 'SUCCESS',
+      task_id: 't1',
+      date_done: '2026-12-06T00:00:00.000000+00:00',
+      traceback: null,
+      children: [],
+      args: [1, 2],
+      kwargs: {},
+      name: 'interop.add',
+    } satisfies Omit<TaskMeta, 'result'>;
+    const head = '{"status":"SUCCESS","result":%,"traceback":null,"children":[],';
+    const tail =
+      '"date_done":"2026-12-06T00:00:00.000000+00:00","task_id":"t1","name":"interop.add","args":[1,2],"kwargs":{}}';
+    expect(encodeTaskMeta({ ...meta, result: 3 })).toBe(head.replace('%', '3') + tail);
+    expect(encodeTaskMeta({ ...meta, result: [NaN] })).toBe(head.replace('%', '[NaN]') + tail);
+    expect(() => encodeTaskMeta({ ...meta, result: new Map() })).toThrow(/Map has no JSON form/);
   });
 });

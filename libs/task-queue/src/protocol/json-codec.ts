@@ -27,6 +27,8 @@ export function encodeJson(value: unknown, what = 'value'): string {
   // The commonest results: nothing, a number.
   if (value === null) return 'null';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : floatToken(value);
+  // Small plain data (most arguments and results): written as JSON.stringify writes it.
+  if (isPlainJson(value, PLAIN_DEPTH)) return JSON.stringify(value);
   let text: string | undefined;
   try {
     // The common case: V8's own encoder, no replacer (a replacer makes it several times slower).
@@ -43,6 +45,45 @@ export function encodeJson(value: unknown, what = 'value'): string {
   // value is walked again only then.
   if (text.includes('null') || text.includes('{}')) return encodeStrict(value, what);
   return text;
+}
+
+/** How deep, and how many entries per level, {@link isPlainJson} looks before giving up. */
+const PLAIN_DEPTH = 3;
+const PLAIN_WIDTH = 32;
+
+/**
+ * True when JSON.stringify writes `value` exactly as {@link encodeJson} must: strings,
+ * booleans, null, finite numbers, and arrays / plain objects of them, small and shallow. A
+ * cheap look that lets the common value skip the checks of the text; false says nothing (the
+ * value may still be plain).
+ */
+export function isPlainJson(value: unknown, depth = PLAIN_DEPTH): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (depth === 0) return false;
+  if (Array.isArray(value)) {
+    if (value.length > PLAIN_WIDTH) return false;
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth - 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  let entries = 0;
+  for (const key in value) {
+    if (++entries > PLAIN_WIDTH) return false;
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth - 1)) return false;
+  }
+  return true;
 }
 
 /** The token Python's json writes for a non-finite float. */
