@@ -1,6 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { closeClient, createRedisClient, duplicateClient } from './redis.connection.js';
+import {
+  closeClient,
+  createRedisClient,
+  duplicateClient,
+  inOutage,
+  redactUrl,
+  withTimeout,
+} from './redis.connection.js';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import type {
   BroadcastTransport,
   ExchangeSpec,
@@ -24,6 +32,13 @@ export interface RedisBroadcastOptions {
 }
 
 type Handler = (message: IncomingMessage) => void;
+
+/**
+ * Longest wait for Redis's answer to an event, a control reply or a clean-up: the client keeps
+ * commands queued through an outage, and an unbounded wait held a worker's shutdown for as long
+ * as Redis stayed down.
+ */
+const ANSWER_TIMEOUT_MS = 5_000;
 
 /**
  * Events and remote control over Redis, exactly as kombu lays them out (docs/protocol.md#redis-fanout,
@@ -54,16 +69,45 @@ export class RedisBroadcastTransport implements BroadcastTransport {
 
   async publish(exchange: ExchangeSpec, routingKey: string, message: OutgoingMessage) {
     const envelope = encodeBroadcastEnvelope(message, exchange.name, routingKey);
-    if (exchange.type !== 'direct') {
-      await this.client.publish(this.channel(exchange.name, routingKey), envelope);
-      return;
+    await this.answered(`publish to "${exchange.name}"`, async () => {
+      if (exchange.type !== 'direct') {
+        await this.client.publish(this.channel(exchange.name, routingKey), envelope);
+        return;
+      }
+      const members = await this.client.smembers(this.bindingKey(exchange.name));
+      const queues = members
+        .map((member) => member.split(this.sep))
+        .filter(([key]) => key === routingKey)
+        .map((parts) => parts[parts.length - 1]!);
+      for (const queue of queues) await this.client.lpush(`${this.g}${queue}`, envelope);
+    });
+  }
+
+  /**
+   * `operation()`, failing with BrokerConnectionError when Redis does not answer in time, or at
+   * once during an outage of `client` (the command stays queued until Redis is back).
+   */
+  private answered<T>(
+    what: string,
+    operation: () => Promise<T>,
+    client: Redis = this.client,
+  ): Promise<T> {
+    const where = `Redis at ${redactUrl(this.options.url)}`;
+    const sent = operation();
+    if (inOutage(client)) {
+      sent.catch(() => undefined);
+      return Promise.reject(
+        new BrokerConnectionError(`Could not ${what}: ${where} is unreachable`),
+      );
     }
-    const members = await this.client.smembers(this.bindingKey(exchange.name));
-    const queues = members
-      .map((member) => member.split(this.sep))
-      .filter(([key]) => key === routingKey)
-      .map((parts) => parts[parts.length - 1]!);
-    for (const queue of queues) await this.client.lpush(`${this.g}${queue}`, envelope);
+    return withTimeout(
+      sent,
+      ANSWER_TIMEOUT_MS,
+      () =>
+        new BrokerConnectionError(
+          `Could not ${what}: ${where} did not answer within ${ANSWER_TIMEOUT_MS} ms`,
+        ),
+    );
   }
 
   async subscribe(spec: SubscriptionSpec, handler: Handler): Promise<ExchangeSubscription> {
@@ -83,14 +127,19 @@ export class RedisBroadcastTransport implements BroadcastTransport {
         set.delete(handler);
         if (set.size === 0) {
           this.handlers.delete(pattern);
-          await subscriber.punsubscribe(pattern).catch(() => undefined);
+          await this.answered(
+            'unsubscribe',
+            () => subscriber.punsubscribe(pattern),
+            subscriber,
+          ).catch(() => undefined);
         }
-        await this.client
-          .multi()
-          .srem(this.bindingKey(spec.exchange.name), member)
-          .del(...this.listKeys(spec.queue))
-          .exec()
-          .catch(() => undefined);
+        await this.answered('remove the binding', () =>
+          this.client
+            .multi()
+            .srem(this.bindingKey(spec.exchange.name), member)
+            .del(...this.listKeys(spec.queue))
+            .exec(),
+        ).catch(() => undefined);
       },
     };
   }
@@ -103,12 +152,13 @@ export class RedisBroadcastTransport implements BroadcastTransport {
     const blocking = duplicateClient(this.client, 'control reply', 'celeriac-control-reply');
     const reply = new RedisReplyQueue(oid, blocking, this.listKeys(queue), async () => {
       this.replies.delete(reply);
-      await this.client
-        .multi()
-        .srem(binding, member)
-        .del(...this.listKeys(queue))
-        .exec()
-        .catch(() => undefined);
+      await this.answered('remove the reply queue', () =>
+        this.client
+          .multi()
+          .srem(binding, member)
+          .del(...this.listKeys(queue))
+          .exec(),
+      ).catch(() => undefined);
     });
     this.replies.add(reply);
     return reply;

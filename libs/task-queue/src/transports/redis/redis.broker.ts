@@ -26,10 +26,12 @@ import {
   duplicateClient,
   redactUrl,
   unreachableCause,
+  inOutage,
   waitUntilReady,
   withTimeout,
 } from './redis.connection.js';
 import { RedisConsumer } from './redis.consumer.js';
+import { RedisRequeuer } from './redis-requeuer.js';
 import { pingRedis } from './redis-ping.js';
 import { encodeEntry, encodeEnvelope } from './redis-envelope.js';
 import { readParked } from './redis-parked.js';
@@ -55,6 +57,7 @@ export class RedisBroker implements Broker {
   private readonly client: Redis;
   private readonly scripts: RedisBrokerScripts;
   private readonly acks: TickBatcher<string>;
+  private readonly requeuer: RedisRequeuer;
   private readonly maintenance: RedisMaintenance;
   private readonly publisher: RedisPublisher;
   private readonly consumers = new Set<RedisConsumer>();
@@ -74,6 +77,10 @@ export class RedisBroker implements Broker {
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
     // Acks of one event-loop turn share ack-2.lua calls, sent as they fill.
     this.acks = new TickBatcher((tags) => this.scripts.ack(tags), PIPELINED_BATCH);
+    this.requeuer = new RedisRequeuer(this.client, this.scripts, this.keys, this.logger, {
+      timeoutMs: this.options.publishTimeout,
+      visibilityTimeout: this.options.visibilityTimeout,
+    });
     this.publisher = new RedisPublisher(this.client, (count, send) =>
       this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send, true),
     );
@@ -154,6 +161,7 @@ export class RedisBroker implements Broker {
       scripts: this.scripts,
       keys: this.keys,
       acks: this.acks,
+      requeue: (tag) => this.requeuer.add(tag),
       logger: this.logger,
       batchSize: this.options.batchSize,
       wakeTimeout: this.options.wakeTimeout,
@@ -225,6 +233,7 @@ export class RedisBroker implements Broker {
   private async give(tags: string[]): Promise<void> {
     const wait = this.options.publishTimeout;
     try {
+      if (tags.length > 0 && inOutage(this.client)) throw new Error('Redis is unreachable');
       await withTimeout(
         (async () => {
           await this.acks.flush();

@@ -134,6 +134,16 @@ export function unreachableCause(client: Redis, advice: string): string {
   return `: ${problem.replace(/\.$/, '')}.${check}`;
 }
 
+/**
+ * True while `client` is in an outage (its connection lost, or not ready since a connection
+ * error): a command sent now waits for Redis to come back, so shutdown paths do not wait for
+ * its answer.
+ */
+export function inOutage(client: Redis): boolean {
+  if (client.status === 'ready') return false;
+  return client.status === 'reconnecting' || watches.get(client)?.down.has(client) === true;
+}
+
 /** Why `client` cannot reach Redis right now (TLS causes spelled out), or undefined. */
 export function connectionProblem(client: Redis): string | undefined {
   const group = watches.get(client);

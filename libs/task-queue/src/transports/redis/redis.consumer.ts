@@ -15,6 +15,8 @@ export interface RedisConsumerContext {
   keys: RedisKeyspace;
   /** Acks, coalesced per event-loop turn. */
   acks: TickBatcher<string>;
+  /** Requeues (reject with requeue), bounded in time; never rejects. */
+  requeue(tag: string): Promise<void>;
   logger: Logger;
   batchSize: number;
   wakeTimeout: number;
@@ -106,8 +108,8 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     return this.ctx.acks.add(tag);
   }
 
-  async requeue(tag: string): Promise<void> {
-    await this.ctx.scripts.requeue([tag], true);
+  requeue(tag: string): Promise<void> {
+    return this.ctx.requeue(tag);
   }
 
   async defer(tag: string, until: Date): Promise<void> {

@@ -1,0 +1,61 @@
+import type { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { TickBatcher } from '../../utils/tick-batcher.js';
+import type { RedisBrokerScripts } from './redis-broker.scripts.js';
+import type { RedisKeyspace } from './redis-keys.js';
+import { inOutage, withTimeout } from './redis.connection.js';
+
+/** Timings of a {@link RedisRequeuer}. */
+export interface RedisRequeuerOptions {
+  /** Milliseconds to wait for Redis's answer (the broker's publishTimeout). */
+  timeoutMs: number;
+  /** Seconds after which any worker restores an unacked entry (visibility timeout). */
+  visibilityTimeout: number;
+}
+
+/**
+ * Puts rejected deliveries back on their queues (reject with requeue), the requeues of one
+ * event-loop turn in one requeue-2.lua call. The wait for Redis is bounded, and skipped during
+ * an outage: at a shutdown while Redis is down the worker waited for Redis for ever. A requeue
+ * that gets no answer is logged once per batch and never fails the caller; the entry stays in
+ * `unacked`, where the command (still queued in the client) or the visibility-timeout restore
+ * puts it back.
+ */
+export class RedisRequeuer {
+  private readonly batcher = new TickBatcher<string>((tags) => this.send(tags));
+
+  constructor(
+    private readonly client: Redis,
+    private readonly scripts: RedisBrokerScripts,
+    private readonly keys: RedisKeyspace,
+    private readonly logger: Logger,
+    private readonly options: RedisRequeuerOptions,
+  ) {}
+
+  /** Requeue `tag` at the back of its queue; resolves once done or given up (never rejects). */
+  add(tag: string): Promise<void> {
+    return this.batcher.add(tag);
+  }
+
+  private async send(tags: string[]): Promise<void> {
+    const { timeoutMs, visibilityTimeout } = this.options;
+    try {
+      const sent = this.scripts.requeue(tags, true);
+      if (inOutage(this.client)) {
+        sent.catch(() => undefined); // queued in the client until Redis is back
+        throw new Error('Redis is unreachable');
+      }
+      await withTimeout(
+        sent,
+        timeoutMs,
+        () => new Error(`Redis did not answer within ${timeoutMs} ms`),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Could not requeue ${tags.length} message(s): ${(error as Error).message}. They stay in ` +
+          `"${this.keys.unacked}": they go back to their queues when Redis answers, or after the ` +
+          `visibility timeout (${visibilityTimeout} s) if this process has exited by then.`,
+      );
+    }
+  }
+}
