@@ -7,6 +7,8 @@ import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
 import { BeatEvents, type BeatLeaderEvent } from './beat-events.js';
 import { BeatService } from './beat.service.js';
 import { Schedules } from './schedules.service.js';
+import { MemoryScheduleStore } from '../transports/memory/memory.schedule-store.js';
+import type { BeatLease, ScheduleClaim } from '../contracts/schedule-store.interface.js';
 import { beatTaskId } from './task-id.js';
 
 const apps: INestApplicationContext[] = [];
@@ -170,5 +172,35 @@ describe('BeatService', () => {
     expect(updated.nextFireAt?.getTime()).toBe(third);
     await until(() => adhocRuns() === 3);
     expect((await schedules.get('launch'))!.totalRuns).toBe(3);
+  });
+
+  it('keeps firing after a claim fails (a store error), logging it and retrying', async () => {
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const shared = randomUUID();
+    let failures = 0;
+    class FlakyStore extends MemoryScheduleStore {
+      override claim(lease: BeatLease, claims: ScheduleClaim[]): Promise<boolean[] | null> {
+        // The first two claims fail, as when the database drops the connection.
+        if (failures < 2) {
+          failures++;
+          return Promise.reject(new Error('Connection terminated unexpectedly'));
+        }
+        return super.claim(lease, claims);
+      }
+    }
+    const store = new FlakyStore(shared);
+    const app = await createApp(
+      { broker: `memory://${shared}`, resultBackend: `memory://${shared}` },
+      [BeatFixtureModule, TaskQueueBeatModule.forRoot({ store, leaseMs: 300, renewMs: 50 })],
+    );
+    apps.push(app);
+    await until(() => failures === 2);
+    await until(() => beatRuns.filter((r) => r.task === 'fixture.tick').length >= 2);
+    expect(error.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      expect.stringMatching(
+        /could not claim 1 due schedule\(s\).*Connection terminated unexpectedly.*Retrying in 50 ms/,
+      ),
+    );
+    await store.close();
   });
 });

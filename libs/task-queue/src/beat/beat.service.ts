@@ -56,6 +56,8 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   private timerDue = Infinity;
   private ticking = false;
   private again = false;
+  /** After a failed claim: no tick before this instant. */
+  private retryAt = 0;
 
   constructor(
     @Inject(SCHEDULE_STORE) private readonly store: ScheduleStore,
@@ -201,8 +203,9 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private arm(): void {
-    const due = this.heap.peek();
-    if (due === null) return this.clearTimer();
+    const next = this.heap.peek();
+    if (next === null) return this.clearTimer();
+    const due = Math.max(next, this.retryAt);
     if (this.timer && due >= this.timerDue) return;
     this.clearTimer();
     this.timerDue = due;
@@ -250,7 +253,23 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
         if (claim) claims.push(claim);
       }
       if (!claims.length) continue;
-      const applied = await this.store.claim(lease, claims);
+      let applied: boolean[] | null;
+      try {
+        applied = await this.store.claim(lease, claims);
+      } catch (error) {
+        // Nothing was advanced: put back what this tick took off the heap, and try again after
+        // a pause (not in a tight loop while the store is down).
+        for (const name of names.slice(i)) {
+          const stored = this.schedules.get(name);
+          if (stored) this.track(stored);
+        }
+        this.retryAt = Date.now() + this.config.renewMs;
+        this.logger.error(
+          `Beat could not claim ${names.length - i} due schedule(s) in the store: ` +
+            `${describeThrownLine(error)}. Retrying in ${this.config.renewMs} ms.`,
+        );
+        return;
+      }
       if (applied === null) {
         this.logger.warn(`Beat ${lease.owner} lost its lease (fencing token ${lease.token}).`);
         this.lease.lostNotice(lease);
