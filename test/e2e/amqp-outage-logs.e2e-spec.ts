@@ -58,4 +58,32 @@ describe('RabbitMQ outage logging', () => {
       await broker.close();
     }
   }, 60_000);
+
+  it('closing a consumer while RabbitMQ is unreachable does not warn that consuming could not resume', async () => {
+    const lines: string[] = [];
+    for (const level of ['warn', 'error'] as const) {
+      vi.spyOn(Logger.prototype, level).mockImplementation((message: unknown) => {
+        lines.push(`${level} ${String(message)}`);
+      });
+    }
+    const url = vhost.url.replace(':5672/', `:${proxy.port}/`);
+    const broker = new AmqpBroker(url, { reconnect: { initialDelay: 50, maxDelay: 200 } });
+    const queue = `outage-close-${randomUUID().slice(0, 8)}`;
+    try {
+      await broker.connect();
+      await broker.consume([queue], () => undefined, { prefetch: 1 });
+      proxy.refuse();
+      await expect.poll(() => broker.connection.isConnected).toBe(false);
+      // The consumer waits for the reconnect (its wait listens for the connection's close).
+      await expect
+        .poll(() => broker.connection.listenerCount('closed'), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      await broker.close(); // a shutdown during the outage
+      expect(lines.filter((l) => /Could not resume consuming/.test(l))).toEqual([]);
+    } finally {
+      vi.restoreAllMocks();
+      proxy.accept();
+      await broker.close();
+    }
+  }, 60_000);
 });

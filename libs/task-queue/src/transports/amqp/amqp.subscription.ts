@@ -189,6 +189,8 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
         try {
           await this.subscribe(await this.host.connection.waitConnected());
         } catch (error) {
+          // Closed meanwhile (a shutdown during the outage): nothing is to resume.
+          if (!this.active || this.host.connection.isClosed) break;
           this.host.logger.warn(
             `Could not resume consuming ${this.queues.join(', ')}: ${errorText(error)}`,
           );
