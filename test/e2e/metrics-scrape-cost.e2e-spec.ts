@@ -141,4 +141,24 @@ describe('scrape cost on Redis', () => {
       await promoter.close();
     }
   });
+
+  it('does not copy large messages into the script: their queue is counted, its age unknown', async () => {
+    const [small, large] = [QUEUES[10]!, QUEUES[11]!];
+    const before = (await broker.queueStats!([large]))[0]!.ready;
+    // 200 KB of arguments: above the 64 KB a band's messages may average to be peeked.
+    for (let i = 0; i < 2; i++) {
+      await broker.publish(createTaskMessage({ name: 'any.task', args: ['x'.repeat(200_000)] }), {
+        queue: large,
+      });
+    }
+    const [smallStats, largeStats] = await broker.queueStats!([small, large]);
+    expect(smallStats!.oldest).toMatchObject({ sentAt: expect.any(Number) });
+    expect(largeStats).toMatchObject({ ready: before + 2, oldest: null });
+
+    const samples = parseExposition((await get(endpoint)).body);
+    const age = 'celeriac_queue_oldest_ready_age_seconds';
+    expect(sampleValue(samples, age, { queue_name: small })).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(samples, age, { queue_name: large })).toBeUndefined();
+    expect(sampleValue(samples, 'celeriac_queue_ready', { queue_name: large })).toBe(before + 2);
+  });
 });

@@ -156,6 +156,58 @@ export class PoolTasks {
     return value;
   }
 
+  /** Spins forever, past its soft and hard limits: only stopping the isolate ends it. */
+  @Task('pools.forever', { pool: 'threads', softTimeLimit: 0.2, timeLimit: 0.6 })
+  forever(): never {
+    for (;;) {
+      // Never yields.
+    }
+  }
+
+  @Task('pools.forever_process', { pool: 'processes', softTimeLimit: 0.2, timeLimit: 0.6 })
+  foreverProcess(): never {
+    for (;;) {
+      // Never yields.
+    }
+  }
+
+  /** A promise that never settles, under a hard limit. */
+  @Task('pools.hang', { pool: 'threads', timeLimit: 0.5 })
+  hang(): Promise<never> {
+    return new Promise<never>(() => undefined);
+  }
+
+  /** Keeps allocating until the isolate's heap cap (maxHeapMb) stops it. */
+  @Task('pools.leak', { pool: 'threads' })
+  leak(): never {
+    const kept: number[][] = [];
+    for (;;) kept.push(new Array<number>(131_072).fill(kept.length + 0.5));
+  }
+
+  @Task('pools.leak_process', { pool: 'processes' })
+  leakProcess(): never {
+    const kept: number[][] = [];
+    for (;;) kept.push(new Array<number>(131_072).fill(kept.length + 0.5));
+  }
+
+  /** Returns what JSON cannot carry: a function, or an object whose getter throws. */
+  @Task('pools.unclonable', { pool: 'threads' })
+  unclonable(kind: 'function' | 'getter'): unknown {
+    if (kind === 'function') return () => 1;
+    return {
+      get boom(): never {
+        throw new Error('getter exploded');
+      },
+    };
+  }
+
+  /** Waits `ms` without holding the loop (shutdown and revoke scenarios). */
+  @Task('pools.nap_process', { pool: 'processes' })
+  async napProcess(ms: number): Promise<{ pid: number }> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return { pid: process.pid };
+  }
+
   @Task('pools.fails', { pool: 'threads', maxRetries: 0 })
   fails(): never {
     throw new RangeError('out of range in an isolate');

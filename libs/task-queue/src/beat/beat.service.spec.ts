@@ -8,7 +8,11 @@ import { BeatEvents, type BeatLeaderEvent } from './beat-events.js';
 import { BeatService } from './beat.service.js';
 import { Schedules } from './schedules.service.js';
 import { MemoryScheduleStore } from '../transports/memory/memory.schedule-store.js';
-import type { BeatLease, ScheduleClaim } from '../contracts/schedule-store.interface.js';
+import type {
+  BeatLease,
+  ScheduleClaim,
+  StoredSchedule,
+} from '../contracts/schedule-store.interface.js';
 import { beatTaskId } from './task-id.js';
 
 const apps: INestApplicationContext[] = [];
@@ -199,6 +203,45 @@ describe('BeatService', () => {
     expect(error.mock.calls.map((c) => String(c[0]))).toContainEqual(
       expect.stringMatching(
         /could not claim 1 due schedule\(s\).*Connection terminated unexpectedly.*Retrying in 50 ms/,
+      ),
+    );
+    await store.close();
+  });
+
+  it('reads a schedule again when reading it after a refused claim fails', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const shared = randomUUID();
+    let refused = false;
+    let failedReads = 0;
+    class RacyStore extends MemoryScheduleStore {
+      override claim(lease: BeatLease, claims: ScheduleClaim[]): Promise<boolean[] | null> {
+        // The first claim loses to an edit (another revision) ...
+        if (!refused) {
+          refused = true;
+          return Promise.resolve(claims.map(() => false));
+        }
+        return super.claim(lease, claims);
+      }
+      override get(name: string): Promise<StoredSchedule | null> {
+        // ... and reading the schedule again fails once (the store is briefly unreachable).
+        if (refused && failedReads === 0) {
+          failedReads++;
+          return Promise.reject(new Error('read ECONNRESET'));
+        }
+        return super.get(name);
+      }
+    }
+    const store = new RacyStore(shared);
+    const app = await createApp(
+      { broker: `memory://${shared}`, resultBackend: `memory://${shared}` },
+      [BeatFixtureModule, TaskQueueBeatModule.forRoot({ store, leaseMs: 300, renewMs: 50 })],
+    );
+    apps.push(app);
+    await until(() => failedReads === 1);
+    await until(() => beatRuns.filter((r) => r.task === 'fixture.tick').length >= 2);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      expect.stringMatching(
+        /could not reload schedule fixture\.tick: .*read ECONNRESET.*Retrying in 50 ms/,
       ),
     );
     await store.close();

@@ -167,8 +167,20 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       }
       this.arm();
     } catch (error) {
-      this.logger.warn(`Beat could not reload schedule ${name}: ${describeThrownLine(error)}`);
+      this.logger.warn(
+        `Beat could not reload schedule ${name}: ${describeThrownLine(error)}. ` +
+          `Retrying in ${this.config.renewMs} ms.`,
+      );
+      this.reloadLater(name);
     }
+  }
+
+  /**
+   * A failed read leaves the change unseen (and a schedule whose claim was refused off the
+   * heap): read it again after a pause, while still the leader.
+   */
+  private reloadLater(name: string): void {
+    setTimeout(() => void this.reload(name), this.config.renewMs).unref();
   }
 
   /** Changes may have been missed: read every schedule again. */
@@ -186,7 +198,11 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       for (const stored of all) this.track(stored);
       this.arm();
     } catch (error) {
-      this.logger.warn(`Beat could not reload the schedules: ${describeThrownLine(error)}`);
+      this.logger.warn(
+        `Beat could not reload the schedules: ${describeThrownLine(error)}. ` +
+          `Retrying in ${this.config.renewMs} ms.`,
+      );
+      this.reloadLater('');
     }
   }
 

@@ -27,6 +27,7 @@ import {
   type TaskInstrumentation,
 } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
+import { afterCommitWork } from './after-commit-work.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -113,7 +114,8 @@ export class TaskExecutor {
       const outcome = this.run(definition, request, hostname, delivery, controller, running);
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
-      if (running.onCommitWork) await afterCommitWork(running);
+      if (running.onCommitWork)
+        await afterCommitWork(running, limitsOf(request, definition).hard, started, this.logger);
       // Revoked with terminate while running: REVOKED is stored, the late result is dropped.
       if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
       // Celery's order: callbacks and chain are sent first, so the result lists them.
@@ -169,7 +171,8 @@ export class TaskExecutor {
         return;
       }
       if (aborted instanceof TaskRevokedError) return this.dropLate(delivery);
-      if (running.onCommitWork) await afterCommitWork(running);
+      if (running.onCommitWork)
+        await afterCommitWork(running, limitsOf(request, definition).hard, started, this.logger);
       try {
         await this.outcomes.onError(
           delivery,
@@ -303,16 +306,4 @@ function sentAtOf(headers: Record<string, unknown>): number | undefined {
 
 function seconds(startedAt: number): number {
   return (performance.now() - startedAt) / 1000;
-}
-
-/**
- * Wait for the after-commit callbacks of the transactions a task committed (they may send
- * its children), including ones they schedule in turn; their errors are theirs to log.
- */
-async function afterCommitWork(running: RunningTaskState): Promise<void> {
-  for (let done = 0; done < running.onCommitWork!.length;) {
-    const pending = running.onCommitWork!.slice(done);
-    done += pending.length;
-    await Promise.all(pending);
-  }
 }

@@ -32,6 +32,9 @@ function channel(): Channel {
   }
   // A forked child: the parent's IPC channel; the child ends with its parent.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C signals the whole process group: the worker's warm shutdown lets the running task
+  // finish, so the child must not die of it (Celery's prefork children ignore SIGINT too).
+  process.on('SIGINT', () => undefined);
   return {
     post: (message) => process.send?.(message),
     listen: (handler) => process.on('message', (message) => handler(message as ToIsolate)),

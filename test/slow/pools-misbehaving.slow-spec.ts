@@ -1,0 +1,186 @@
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import {
+  ControlClient,
+  RevokedTasks,
+  TaskClient,
+  TaskEvents,
+  WorkerService,
+  type WorkerOptions,
+} from 'celeriac';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { filter, firstValueFrom } from 'rxjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
+import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
+
+/**
+ * Handlers that misbehave in isolate pools, on a real Redis: each time only their task fails
+ * (or is requeued), the isolate is replaced, and the worker goes on serving.
+ */
+@Module({ providers: [PoolTasks] })
+class MainTasks {}
+
+let app: INestApplicationContext | undefined;
+let client: TaskClient;
+let queue: string;
+
+async function start(
+  isolates: Partial<NonNullable<WorkerOptions['isolates']>> = {},
+  worker: Partial<WorkerOptions> = {},
+): Promise<INestApplicationContext> {
+  queue = `pools-${randomUUID()}`;
+  process.env.POOLS_BROKER = REDIS_URL;
+  process.env.POOLS_QUEUE = queue;
+  app = await createApp(
+    {
+      broker: REDIS_URL,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      resultExpires: 600,
+      worker: {
+        concurrency: 8,
+        ...worker,
+        isolates: {
+          module: POOLS_MODULE,
+          export: 'PoolIsolateModule',
+          size: 2,
+          spare: 1,
+          ...isolates,
+        },
+      },
+    },
+    [MainTasks],
+  );
+  client = app.get(TaskClient);
+  return app;
+}
+
+async function failure(name: string, args: unknown[] = []): Promise<Record<string, unknown>> {
+  const result = await client.send(name, args);
+  await result.get({ timeout: 20_000, propagate: false });
+  const meta = await result.meta();
+  expect(meta?.status).toBe('FAILURE');
+  return meta!.result as Record<string, unknown>;
+}
+
+function started(name: string): Promise<unknown> {
+  return firstValueFrom(
+    app!
+      .get(TaskEvents)
+      .on('task-started')
+      .pipe(filter((e) => e.name === name)),
+  );
+}
+
+/** The pids of the serving process isolates, from `inspect stats`. */
+async function processIsolates(): Promise<number[]> {
+  const node = app!.get(WorkerService).hostname;
+  const stats = (await app!.get(ControlClient).stats({ destination: [node], timeout: 2_000 }))[
+    node
+  ]!;
+  const pool = stats.pool as { isolates: { processes: { processes: number[] } } };
+  return pool.isolates.processes.processes;
+}
+
+/** What a closed app left in Redis: the stored result of `id` and the queue's length. */
+async function leftInRedis(id: string): Promise<{ stored: string | null; queued: number }> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    return { stored: await redis.get(`celery-task-meta-${id}`), queued: await redis.llen(queue) };
+  } finally {
+    await redis.quit();
+  }
+}
+
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe('misbehaving handlers in a threads pool', () => {
+  it('a loop past both limits, a promise that never settles, unencodable results; 6 tasks on 2 threads', async () => {
+    await start();
+    expect((await failure('pools.forever')).exc_type).toBe('TimeLimitExceeded');
+    expect((await failure('pools.hang')).exc_type).toBe('TimeLimitExceeded');
+    expect((await failure('pools.unclonable', ['function'])).exc_type).toBe(
+      'UnserializableValueError',
+    );
+    expect(await failure('pools.unclonable', ['getter'])).toMatchObject({
+      exc_message: ['getter exploded'],
+    });
+    const spins = await Promise.all(
+      Array.from({ length: 6 }, () => client.send('pools.spin', [200])),
+    );
+    await Promise.all(spins.map((r) => r.get({ timeout: 20_000 })));
+  });
+
+  it('a leak past maxHeapMb fails its task with WorkerLostError, and the pool serves on', async () => {
+    await start({ maxHeapMb: 96 });
+    const lost = await failure('pools.leak');
+    expect(lost).toMatchObject({
+      exc_type: 'WorkerLostError',
+      exc_message: [expect.stringContaining('ERR_WORKER_OUT_OF_MEMORY')],
+    });
+    expect(await (await client.send('pools.whoami')).get({ timeout: 20_000 })).toBeTruthy();
+  });
+});
+
+describe('misbehaving handlers in a processes pool', () => {
+  it('a loop past both limits, process.exit, an uncaught throw and a leak fail only their task', async () => {
+    await start({ maxHeapMb: 96 });
+    expect((await failure('pools.forever_process')).exc_type).toBe('TimeLimitExceeded');
+    expect(await failure('pools.crash_process', ['exit'])).toMatchObject({
+      exc_type: 'WorkerLostError',
+      exc_message: ['Worker exited prematurely: process exited with code 3.'],
+    });
+    expect((await failure('pools.crash_process', ['uncaught'])).exc_type).toBe('WorkerLostError');
+    expect((await failure('pools.leak_process')).exc_type).toBe('WorkerLostError');
+    expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
+  });
+
+  it('revoke with terminate stops the child and stores REVOKED', async () => {
+    await start();
+    const begun = started('pools.nap_process');
+    const result = await client.send('pools.nap_process', [10_000]);
+    await begun;
+    await app!.get(RevokedTasks).revoke(result.id, { terminate: true });
+    await expect.poll(() => result.state(), { timeout: 5_000 }).toBe('REVOKED');
+    expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
+  });
+
+  it('a SIGINT to the process group (Ctrl-C) leaves the running task to the warm shutdown', async () => {
+    await start();
+    const begun = started('pools.nap_process');
+    const result = await client.send('pools.nap_process', [1_500]);
+    await begun;
+    // What a terminal's Ctrl-C does: every process of the group gets SIGINT.
+    for (const pid of await processIsolates()) process.kill(pid, 'SIGINT');
+    await result.get({ timeout: 20_000, propagate: false });
+    expect(await result.state()).toBe('SUCCESS');
+  });
+
+  it('a warm shutdown lets a running pool task finish and store its result', async () => {
+    const closing = await start();
+    const begun = started('pools.nap_process');
+    const result = await client.send('pools.nap_process', [1_500]);
+    await begun;
+    await closing.close();
+    app = undefined;
+    const { stored } = await leftInRedis(result.id);
+    expect(JSON.parse(stored!)).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('past shutdownTimeout a spinning pool task is requeued, with nothing stored', async () => {
+    const closing = await start({}, { shutdownTimeout: 300 });
+    const begun = started('pools.spin_process');
+    const result = await client.send('pools.spin_process', [3_000]);
+    await begun;
+    await closing.close();
+    app = undefined;
+    expect(await leftInRedis(result.id)).toEqual({ stored: null, queued: 1 });
+  });
+});
