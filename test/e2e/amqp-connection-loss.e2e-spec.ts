@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Task, TaskClient, TaskEvents, TaskQueueModule } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
 import {
@@ -57,7 +57,13 @@ async function worker(queue: string, connectionName: string): Promise<TestingMod
         resultBackend: `memory://loss-${queue}`,
         defaultQueue: queue,
         events: { enabled: false },
-        worker: { queues: [queue], concurrency: 1, prefetch: 5, banner: false },
+        worker: {
+          queues: [queue],
+          concurrency: 1,
+          prefetch: 5,
+          shutdownTimeout: 100,
+          banner: false,
+        },
       }),
     ],
     providers: [LossTasks],
@@ -112,5 +118,44 @@ describe.each([
       openGate();
       await app.close();
     }
+  }, 90_000);
+});
+
+describe('shutdown after a connection loss, with prefetched tasks from the dead channel', () => {
+  it('gives back what the new channel holds and says nothing about the copies RabbitMQ already took back', async () => {
+    gate = new Promise<void>((resolve) => (openGate = resolve));
+    const queue = `loss-${randomUUID().slice(0, 8)}`;
+    const connectionName = `celeriac-e2e-${queue}`;
+    const app = await worker(queue, connectionName);
+    const warnings: string[] = [];
+    try {
+      let received = 0;
+      app
+        .get(TaskEvents)
+        .on('task-received')
+        .subscribe(() => received++);
+      const keys = Array.from({ length: 5 }, (_, i) => `${queue}-${i}`);
+      for (const key of keys) await app.get(TaskClient).send('loss.late', [key]);
+      await expect.poll(() => runs.get(keys[0]!), { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => received, { timeout: 20_000 }).toBe(5);
+      expect(await closeConnectionsNamed(connectionName)).toBe(1);
+      await expect.poll(() => received, { timeout: 30_000 }).toBe(10);
+
+      vi.spyOn(Logger.prototype, 'warn').mockImplementation(
+        (line: unknown) => void warnings.push(String(line)),
+      );
+      await app.close(); // the gated task is still running: it is given back too
+    } finally {
+      vi.restoreAllMocks();
+      openGate();
+    }
+    // Only the running task's old delivery could not be settled; the four reserved copies
+    // of the dead channel are not reported one by one.
+    expect(warnings.filter((line) => /Could not \w+ delivery/.test(line))).toHaveLength(1);
+    await expect
+      .poll(async () => (await listQueues(vhost.name)).find((q) => q.name === queue), {
+        timeout: 20_000,
+      })
+      .toMatchObject({ messages: 5, unacked: 0 });
   }, 90_000);
 });

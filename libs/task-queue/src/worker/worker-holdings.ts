@@ -104,12 +104,17 @@ export class WorkerHoldings {
     };
   }
 
-  /** Give every message that is not running back to the broker. */
+  /**
+   * Give every message that is not running back to the broker (those it already took back,
+   * from a channel that closed, need nothing).
+   */
   async requeueWaiting(): Promise<void> {
     const waiting = [...this.ready.splice(0), ...this.scheduled.values()];
     for (const item of this.scheduled.values()) clearTimeout(item.timer);
     this.scheduled.clear();
-    await Promise.all(waiting.map((item) => this.requeue(item)));
+    await Promise.all(
+      waiting.filter((item) => !item.delivery.reclaimed).map((item) => this.requeue(item)),
+    );
   }
 
   /** Resolve true once every running task finished, false after `timeoutMs`. */
