@@ -95,6 +95,15 @@ async function leftInRedis(id: string): Promise<{ stored: string | null; queued:
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 beforeAll(() => ensureBuilt(), 120_000);
 afterEach(async () => {
   await app?.close();
@@ -172,6 +181,18 @@ describe('misbehaving handlers in a processes pool', () => {
     app = undefined;
     const { stored } = await leftInRedis(result.id);
     expect(JSON.parse(stored!)).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('a cold shutdown stops a child process spinning in a task; it does not outlive the worker', async () => {
+    await start();
+    const begun = started('pools.spin_process');
+    const result = await client.send('pools.spin_process', [60_000]);
+    await begun;
+    const pids = await processIsolates();
+    await app!.get(WorkerService).coldShutdown('test');
+    const alive = () => pids.filter((pid) => isAlive(pid));
+    await expect.poll(alive, { timeout: 5_000 }).toEqual([]);
+    expect(await leftInRedis(result.id)).toEqual({ stored: null, queued: 1 });
   });
 
   it('past shutdownTimeout a spinning pool task is requeued, with nothing stored', async () => {

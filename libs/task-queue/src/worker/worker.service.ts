@@ -195,6 +195,8 @@ export class WorkerService
       await this.consumer?.cancel().catch(() => undefined);
     }
     await Promise.all([this.held.requeueWaiting(), this.requeueActive(reason)]);
+    // Requeued first, so what the isolates' tasks end with is not recorded.
+    this.pools.kill();
     await this.connections.close();
   }
 

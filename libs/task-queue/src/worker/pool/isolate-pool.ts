@@ -98,6 +98,17 @@ export class IsolatePool implements TaskPool {
     await this.roster.close();
   }
 
+  kill(): void {
+    this.roster.closed = true;
+    const lost = () => withoutStack(new WorkerLostError('the pool was stopped (cold shutdown)'));
+    for (const pending of this.queue.splice(0)) this.settle(pending, lost());
+    for (const member of this.roster.live) {
+      for (const pending of member.inFlight.values()) this.settle(pending, lost());
+      member.inFlight.clear();
+    }
+    this.roster.kill();
+  }
+
   private onMessage(member: IsolateMember, message: FromIsolate): void {
     if (member.dead) return;
     switch (message.k) {

@@ -111,6 +111,16 @@ export class IsolateRoster {
     await Promise.all(members.map((m) => m.exited));
   }
 
+  /** Stop every isolate now: a busy one would not read `close`, and its parent is exiting. */
+  kill(): void {
+    this.closed = true;
+    for (const member of this.live) {
+      member.dead = true;
+      clearTimeout(member.bootTimer);
+      member.handle.kill();
+    }
+  }
+
   private spawnLater(role: IsolateMember['role'], delay = SPAWN_DELAY_MS): void {
     setTimeout(() => {
       if (!this.closed) (role === 'serving' ? this.serving : this.spares).push(this.spawn(role));

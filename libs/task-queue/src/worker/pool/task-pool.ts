@@ -41,4 +41,6 @@ export interface TaskPool {
   isolateOf(taskId: string): number | undefined;
   stats(): PoolStats;
   close(): Promise<void>;
+  /** Cold shutdown: stop every isolate now (SIGKILL, `terminate()`), without waiting. */
+  kill(): void;
 }

@@ -74,6 +74,13 @@ export class TaskPools {
     return Object.fromEntries([...this.pools].map(([kind, pool]) => [kind, pool.stats()]));
   }
 
+  /** Cold shutdown: stop every isolate now; a busy child process would outlive its worker. */
+  kill(): void {
+    this.enabled = false;
+    for (const pool of this.pools.values()) pool.kill();
+    this.pools.clear();
+  }
+
   async close(): Promise<void> {
     this.enabled = false;
     const pools = [...this.pools.values()];
