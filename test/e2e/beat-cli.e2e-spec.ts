@@ -104,7 +104,7 @@ describe('celeriac schedule and celeriac beat', () => {
     expect(rm.stdout.trim()).toBe('removed cli-tick');
   });
 
-  it('refuses schedule and beat without a shared store, rather than keep schedules in its memory', async () => {
+  it('refuses schedule and beat without a shared store, and a beat with bad lease timing', async () => {
     const amqp = { CELERIAC_BROKER: 'amqp://guest:guest@127.0.0.1:5672//' };
     for (const argv of [
       ['schedule', 'add', 'lost', 'e2e.lost', '--every', '5'],
@@ -116,6 +116,10 @@ describe('celeriac schedule and celeriac beat', () => {
       expect(run.stderr).toContain('no shared schedule store: neither the broker nor');
       expect(run.stderr).toContain('Pass --store redis://... (or set CELERIAC_BEAT_STORE)');
     }
+    const timing = await runCeleriac(['beat', '--renew-ms', '3000', ...FLAGS], ENV);
+    expect(timing.code).toBe(2);
+    expect(timing.stderr).toContain('renewMs (3000) must be an integer from 1 to half of leaseMs');
+    expect(timing.stderr + timing.stdout).not.toContain('ExceptionHandler');
     const memory = await runCeleriac(['schedule', 'ls', '--store', 'memory://x'], ENV);
     expect(memory.code).toBe(2);
     expect(memory.stderr).toContain('"memory://x" is this process\'s memory');

@@ -1,5 +1,7 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { BeatService } from '../beat/beat.service.js';
+import { resolveBeatOptions } from '../beat/beat-options.js';
+import { ConfigurationError } from '../errors/configuration.error.js';
 import { BEAT_OPTIONS, BEAT_USAGE, createBeatApp } from './beat-app.js';
 import {
   CONNECTION_OPTIONS,
@@ -40,6 +42,13 @@ export const beatCommand: CliCommand = {
     const renewMs = values['renew-ms']
       ? parseInteger(values['renew-ms'], 'renew-ms', 10, 600_000)
       : undefined;
+    try {
+      resolveBeatOptions({ leaseMs, renewMs });
+    } catch (error) {
+      // Said as a usage error, before Nest boots (and prints its stack for it).
+      if (error instanceof ConfigurationError) throw new UsageError(error.message);
+      throw error;
+    }
     const httpPort = values['http-port'] ?? process.env.CELERIAC_HTTP_PORT;
     const http = httpPort
       ? {
