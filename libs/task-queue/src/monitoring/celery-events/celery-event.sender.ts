@@ -60,7 +60,7 @@ export class CeleryEventSender {
     } catch (error) {
       if (this.failures++ === 0) {
         this.logger.warn(
-          `Could not publish Celery event "${routingKey}": ${(error as Error).message}. ` +
+          `Could not publish Celery event "${routingKey}": ${(error as Error).message.replace(/\.$/, '')}. ` +
             `Monitors (celery events, Flower) may show this worker offline until the broker is reachable.`,
         );
       }
