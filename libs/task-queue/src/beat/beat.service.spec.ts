@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type INestApplicationContext, Logger } from '@nestjs/common';
+import {
+  type INestApplicationContext,
+  Injectable,
+  Logger,
+  Module,
+  type ModuleMetadata,
+} from '@nestjs/common';
+import { Periodic } from './periodic.decorator.js';
+import { Task } from '../tasks/task.decorator.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { beatRuns, BeatFixtureModule } from '../__fixtures__/beat.fixture.js';
 import { createApp } from '../__fixtures__/create-app.js';
@@ -246,4 +254,43 @@ describe('BeatService', () => {
     );
     await store.close();
   });
+
+  it('keeps a @Periodic schedule paused when an app boots again, even with a changed definition', async () => {
+    const shared = randomUUID();
+    const boot = (imports: ModuleMetadata['imports']) =>
+      createApp({ broker: `memory://${shared}`, worker: { enabled: false } }, [
+        ...(imports ?? []),
+        TaskQueueBeatModule.forRoot({ store: `memory://${shared}`, enabled: false }),
+      ]);
+    const first = await boot([BeatFixtureModule]);
+    apps.push(first);
+    await first.get(Schedules).pause('fixture.tick');
+    // A rolling restart: the same code boots again.
+    const second = await boot([BeatFixtureModule]);
+    apps.push(second);
+    expect(await second.get(Schedules).get('fixture.tick')).toMatchObject({
+      enabled: false,
+      nextFireAt: null,
+    });
+    // A deploy that changes the schedule: the new definition is written, still paused.
+    const third = await boot([ChangedTickModule]);
+    apps.push(third);
+    const changed = await third.get(Schedules).get('fixture.tick');
+    expect(changed).toMatchObject({ enabled: false, schedule: { every: 0.5 } });
+    // Resumed at runtime, it stays resumed across boots too.
+    await third.get(Schedules).resume('fixture.tick');
+    const fourth = await boot([ChangedTickModule]);
+    apps.push(fourth);
+    expect(await fourth.get(Schedules).get('fixture.tick')).toMatchObject({ enabled: true });
+  });
 });
+
+@Injectable()
+class ChangedTickTasks {
+  @Periodic({ every: 0.5 }, { name: 'fixture.tick' })
+  @Task('fixture.tick')
+  tick(): void {}
+}
+
+@Module({ providers: [ChangedTickTasks] })
+class ChangedTickModule {}

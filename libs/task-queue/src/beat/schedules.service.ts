@@ -57,8 +57,11 @@ export class Schedules implements OnApplicationBootstrap {
     for (const definition of this.explorer.definitions) this.overlap.assertUsable(definition);
     if (!this.config.syncDecorators) return;
     let written = 0;
-    for (const definition of this.explorer.definitions) {
-      const current = await this.store.get(definition.name);
+    for (const coded of this.explorer.definitions) {
+      const current = await this.store.get(coded.name);
+      // `enabled` in the code is the state a schedule is first written with; after that,
+      // pause() / resume() (CLI, dashboard) decide, and a boot must not undo them.
+      const definition = current ? { ...coded, enabled: current.definition.enabled } : coded;
       if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) continue;
       const state = freshState(definition, Date.now(), current?.state);
       if (await this.store.save(definition, state, true)) written++;
