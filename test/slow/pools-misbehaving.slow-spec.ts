@@ -8,7 +8,10 @@ import {
   type WorkerOptions,
 } from 'celeriac';
 import { Redis } from 'ioredis';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
@@ -20,6 +23,9 @@ import { REDIS_URL } from '../support/redis-test-server.js';
  * Handlers that misbehave in isolate pools, on a real Redis: each time only their task fails
  * (or is requeued), the isolate is replaced, and the worker goes on serving.
  */
+const run = promisify(execFile);
+const PYTHON_FIXTURES = join(import.meta.dirname, '../fixtures/python');
+
 @Module({ providers: [PoolTasks] })
 class MainTasks {}
 
@@ -157,6 +163,22 @@ describe('misbehaving handlers in a processes pool', () => {
     const result = await client.send('pools.nap_process', [10_000]);
     await begun;
     await app!.get(RevokedTasks).revoke(result.id, { terminate: true });
+    await expect.poll(() => result.state(), { timeout: 5_000 }).toBe('REVOKED');
+    expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
+  });
+
+  it('revoke --terminate from Python Celery stops the child and names the task in its reply', async () => {
+    await start();
+    const begun = started('pools.nap_process');
+    const result = await client.send('pools.nap_process', [10_000]);
+    await begun;
+    const { stdout } = await run('/usr/bin/python3', [
+      join(PYTHON_FIXTURES, 'revoke_terminate.py'),
+      REDIS_URL,
+      result.id,
+    ]);
+    const node = app!.get(WorkerService).hostname;
+    expect(JSON.parse(stdout)).toEqual([{ [node]: { ok: `terminate: ${result.id}` } }]);
     await expect.poll(() => result.state(), { timeout: 5_000 }).toBe('REVOKED');
     expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
   });

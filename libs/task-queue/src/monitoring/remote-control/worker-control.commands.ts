@@ -249,9 +249,10 @@ export class WorkerControlCommands {
   private async revoke(args: Record<string, unknown>, terminate: boolean): Promise<unknown> {
     const ids = [args.task_id].flat().filter((id): id is string => typeof id === 'string');
     if (!ids.length) return { error: 'revoke: no task_id given' };
+    // Read before: terminating a task can end it before revoke() resolves (an isolate pool).
+    const running = terminate ? new Set(this.t.worker.snapshot().active.map((r) => r.id)) : null;
     await this.t.revoked.revoke(ids, { terminate, reason: terminate ? 'terminated' : 'revoked' });
-    if (!terminate) return { ok: `tasks ${ids.join(', ')} flagged as revoked` };
-    const running = new Set(this.t.worker.snapshot().active.map((r) => r.id));
+    if (!running) return { ok: `tasks ${ids.join(', ')} flagged as revoked` };
     const hit = ids.filter((id) => running.has(id));
     return { ok: hit.length ? `terminate: ${hit.join(', ')}` : 'terminate: tasks unknown' };
   }
