@@ -1,27 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel } from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type AmqpBrokerOptions, AmqpBroker } from 'celeriac/amqp';
 import { BrokerConnectionError, ConfigurationError, type Delivery } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { describeBrokerConformance } from 'celeriac/conformance';
-import {
-  type AmqpTestVhost,
-  closeConnectionsNamed,
-  createTestVhost,
-  listQueues,
-} from '../support/amqp-vhost.js';
+import { closeConnectionsNamed, listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
 
 // Everything runs in a private vhost, created here and deleted afterwards: the suite can run in
 // parallel with others on the shared RabbitMQ, and only ever force-closes its own connections.
 
-let vhost: AmqpTestVhost;
-beforeAll(async () => {
-  vhost = await createTestVhost('celeriac-amqp-broker');
-});
-afterAll(async () => {
-  await vhost?.dispose();
-});
+const vhost = usePrivateVhost('celeriac-amqp-broker');
 
 describeBrokerConformance('amqp', {
   create: () => new AmqpBroker(vhost.url, { maxPriority: 10 }),

@@ -1,29 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Task, TaskClient, TaskEvents, TaskQueueModule } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
-import {
-  type AmqpTestVhost,
-  closeConnectionsNamed,
-  createTestVhost,
-  listQueues,
-} from '../support/amqp-vhost.js';
+import { closeConnectionsNamed, listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
 
 // RabbitMQ closes the worker's connection while it holds prefetched tasks that have not started.
 // RabbitMQ puts those messages back at once and delivers them again on the new channel: the
 // copies left on the dead channel must not run too (they can never be acked).
 
-let vhost: AmqpTestVhost;
-
-beforeAll(async () => {
-  vhost = await createTestVhost('celeriac-connection-loss');
-}, 60_000);
-
-afterAll(async () => {
-  await vhost?.dispose();
-}, 60_000);
+const vhost = usePrivateVhost('celeriac-connection-loss');
 
 const runs = new Map<string, number>();
 let openGate: () => void = () => undefined;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -29,6 +30,32 @@ export async function createTestVhost(prefix = 'celeriac-test'): Promise<AmqpTes
     url: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
     dispose: async () => {
       await rabbitmqctl('delete_vhost', name).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * The spec file's private vhost: created before its tests, deleted after them. Read `name` and
+ * `url` in tests and hooks (they throw while no vhost exists), not when the file loads.
+ */
+export function usePrivateVhost(prefix: string): Pick<AmqpTestVhost, 'name' | 'url'> {
+  let vhost: AmqpTestVhost | undefined;
+  beforeAll(async () => {
+    vhost = await createTestVhost(prefix);
+  }, 60_000);
+  afterAll(async () => {
+    await vhost?.dispose();
+  });
+  const current = (): AmqpTestVhost => {
+    if (!vhost) throw new Error(`The vhost ${prefix}-* exists only while its spec file runs.`);
+    return vhost;
+  };
+  return {
+    get name() {
+      return current().name;
+    },
+    get url() {
+      return current().url;
     },
   };
 }
