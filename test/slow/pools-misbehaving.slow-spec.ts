@@ -145,6 +145,21 @@ describe('misbehaving handlers in a threads pool', () => {
 });
 
 describe('misbehaving handlers in a processes pool', () => {
+  it('counts the hard limit from when an isolate takes the task, not while it waits for one', async () => {
+    await start({ size: 1, spare: 0 }, { concurrency: 4 });
+    const sent = await Promise.all(
+      Array.from({ length: 3 }, () => client.send('pools.limited', [200])),
+    );
+    const metas = await Promise.all(
+      sent.map(async (r) => {
+        await r.get({ timeout: 30_000, propagate: false });
+        return (await r.meta())!;
+      }),
+    );
+    // 0.2 s each on the only thread, limit 0.5 s: the third ends 0.6 s after it was taken.
+    expect(metas.map((m) => m.result)).toEqual(['finished', 'finished', 'finished']);
+  });
+
   it('a loop past both limits, process.exit, an uncaught throw and a leak fail only their task', async () => {
     await start({ maxHeapMb: 96 });
     expect((await failure('pools.forever_process')).exc_type).toBe('TimeLimitExceeded');
@@ -181,6 +196,23 @@ describe('misbehaving handlers in a processes pool', () => {
     expect(JSON.parse(stdout)).toEqual([{ [node]: { ok: `terminate: ${result.id}` } }]);
     await expect.poll(() => result.state(), { timeout: 5_000 }).toBe('REVOKED');
     expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
+  });
+
+  it('runs 30 tasks on 2 child processes holding 2 each, recycled every 3 tasks, once each', async () => {
+    await start({ size: 2, spare: 1, inFlight: 2, maxTasksPerChild: 3 });
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => client.send('pools.nap_process', [20 + (i % 5) * 10])),
+    );
+    const metas = await Promise.all(
+      sent.map(async (r) => {
+        await r.get({ timeout: 30_000, propagate: false });
+        return (await r.meta())!;
+      }),
+    );
+    expect(metas.every((m) => m.status === 'SUCCESS')).toBe(true);
+    const pids = new Set(metas.map((m) => (m.result as { pid: number }).pid));
+    expect(pids.size).toBe(10);
+    expect(app!.get(WorkerService).snapshot().totals['pools.nap_process']).toBe(30);
   });
 
   it('a SIGINT to the process group (Ctrl-C) leaves the running task to the warm shutdown', async () => {
