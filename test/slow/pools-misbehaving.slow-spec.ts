@@ -1,4 +1,4 @@
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Logger, Module, type INestApplicationContext } from '@nestjs/common';
 import {
   ControlClient,
   RevokedTasks,
@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { filter, firstValueFrom } from 'rxjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
 import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
@@ -119,7 +119,19 @@ afterEach(async () => {
 describe('misbehaving handlers in a threads pool', () => {
   it('a loop past both limits, a promise that never settles, unencodable results; 6 tasks on 2 threads', async () => {
     await start();
-    expect((await failure('pools.forever')).exc_type).toBe('TimeLimitExceeded');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const forever = await client.send('pools.forever');
+    await forever.get({ timeout: 20_000, propagate: false });
+    expect((await forever.meta())?.result).toMatchObject({ exc_type: 'TimeLimitExceeded' });
+    // The log says the isolate was stopped for it, and that a spare took over.
+    expect(warn.mock.calls.map(([line]) => String(line))).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `pools.forever\\[${forever.id}\\] exceeded its hard time limit \\(0.6 s\\): stopping its threads isolate \\(\\d+\\); a spare takes its place`,
+        ),
+      ),
+    );
+    warn.mockRestore();
     expect((await failure('pools.hang')).exc_type).toBe('TimeLimitExceeded');
     expect((await failure('pools.unclonable', ['function'])).exc_type).toBe(
       'UnserializableValueError',

@@ -221,6 +221,11 @@ export class IsolatePool implements TaskPool {
     member.inFlight.delete(pending.seq);
     this.settle(pending, error);
     pending.task.controller.abort(error);
+    this.announceStop(
+      member,
+      pending,
+      `exceeded its hard time limit (${pending.task.limits.hard} s)`,
+    );
     this.replace(member, `hard time limit of task ${pending.task.request.id}`);
   }
 
@@ -235,6 +240,7 @@ export class IsolatePool implements TaskPool {
     if (reason instanceof TaskRevokedError) {
       member.inFlight.delete(pending.seq);
       this.settle(pending, reason);
+      this.announceStop(member, pending, 'was revoked with terminate');
       return this.replace(member, `task ${pending.task.request.id} revoked with terminate`);
     }
     member.handle.send({ k: 'abort', seq: pending.seq, reason: errorInfoOf(reason) });
@@ -265,6 +271,17 @@ export class IsolatePool implements TaskPool {
     member.handle.kill();
     this.roster.leave(member);
     this.drain();
+  }
+
+  /** Say why an isolate is stopped, and what happens to the other tasks it holds. */
+  private announceStop(member: IsolateMember, pending: PendingTask, why: string): void {
+    const { name, id } = pending.task.request;
+    const others = member.inFlight.size;
+    this.logger.warn(
+      `Task ${name}[${id}] ${why}: stopping its ${this.kind} isolate (${member.handle.id}); ` +
+        (others ? `${others} other task(s) on it end with WorkerLostError; ` : '') +
+        'a spare takes its place.',
+    );
   }
 
   /** Recycle: no new task; it closes once its last task settled. */
