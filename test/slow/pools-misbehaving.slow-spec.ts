@@ -184,6 +184,12 @@ describe('misbehaving handlers in a processes pool', () => {
     expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
   });
 
+  it('ctx.retry from a child process (an eta, then a countdown with an error) runs it again', async () => {
+    await start();
+    const retried = await client.send('pools.retry_process');
+    expect(await retried.get({ timeout: 20_000 })).toEqual({ retries: 2 });
+  });
+
   it('revoke with terminate stops the child and stores REVOKED', async () => {
     await start();
     const begun = started('pools.nap_process');

@@ -201,6 +201,15 @@ export class PoolTasks {
     };
   }
 
+  /** Retries twice from its child process (an eta, then a countdown), then returns. */
+  @Task('pools.retry_process', { pool: 'processes', maxRetries: 5 })
+  retryProcess(): { retries: number } {
+    const retries = this.ctx.retries;
+    if (retries === 0) this.ctx.retry({ eta: new Date(Date.now() + 100) });
+    if (retries === 1) this.ctx.retry({ countdown: 0.1, error: new TypeError('again') });
+    return { retries };
+  }
+
   /** Waits `ms` without holding the loop (shutdown and revoke scenarios). */
   @Task('pools.nap_process', { pool: 'processes' })
   async napProcess(ms: number): Promise<{ pid: number }> {
