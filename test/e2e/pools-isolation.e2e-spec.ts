@@ -9,8 +9,8 @@ import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js'
 import { PoolDbTasks } from '../../apps/pools/src/pool-db.tasks.js';
 import { PoolRecordSchema } from '../../apps/pools/src/pool-record.entity.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
-import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
-import { REDIS_URL } from '../support/redis-test-server.js';
+import { ensureBuilt } from '../support/interop-build.js';
+import { poolAppOptions } from '../support/pool-app.js';
 import {
   dropSchema,
   openSchemaDataSource,
@@ -40,22 +40,7 @@ async function start(
   isolates: Partial<NonNullable<WorkerOptions['isolates']>>,
   imports: Parameters<typeof createApp>[1] = [MainTasks],
 ): Promise<void> {
-  const queue = `pools-${randomUUID()}`;
-  process.env.POOLS_BROKER = REDIS_URL;
-  process.env.POOLS_QUEUE = queue;
-  app = await createApp(
-    {
-      broker: REDIS_URL,
-      resultBackend: REDIS_URL,
-      defaultQueue: queue,
-      resultExpires: 600,
-      worker: {
-        concurrency: 4,
-        isolates: { module: POOLS_MODULE, export: 'PoolIsolateModule', ...isolates },
-      },
-    },
-    imports,
-  );
+  app = await createApp(poolAppOptions({ concurrency: 4 }, isolates).options, imports);
   client = app.get(TaskClient);
 }
 

@@ -9,15 +9,15 @@ import {
 } from 'celeriac';
 import { Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
-import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
+import { ensureBuilt } from '../support/interop-build.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
+import { poolAppOptions } from '../support/pool-app.js';
 
 /**
  * Handlers that misbehave in isolate pools, on a real Redis: each time only their task fails
@@ -37,29 +37,9 @@ async function start(
   isolates: Partial<NonNullable<WorkerOptions['isolates']>> = {},
   worker: Partial<WorkerOptions> = {},
 ): Promise<INestApplicationContext> {
-  queue = `pools-${randomUUID()}`;
-  process.env.POOLS_BROKER = REDIS_URL;
-  process.env.POOLS_QUEUE = queue;
-  app = await createApp(
-    {
-      broker: REDIS_URL,
-      resultBackend: REDIS_URL,
-      defaultQueue: queue,
-      resultExpires: 600,
-      worker: {
-        concurrency: 8,
-        ...worker,
-        isolates: {
-          module: POOLS_MODULE,
-          export: 'PoolIsolateModule',
-          size: 2,
-          spare: 1,
-          ...isolates,
-        },
-      },
-    },
-    [MainTasks],
-  );
+  const pool = poolAppOptions({ concurrency: 8, ...worker }, { size: 2, spare: 1, ...isolates });
+  queue = pool.queue;
+  app = await createApp(pool.options, [MainTasks]);
   client = app.get(TaskClient);
   return app;
 }
