@@ -10,7 +10,6 @@ import {
 import type { Subscription } from 'rxjs';
 import type {
   BeatLease,
-  ScheduleClaim,
   ScheduleStore,
   StoredSchedule,
 } from '../contracts/schedule-store.interface.js';
@@ -22,7 +21,7 @@ import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
 import { FireHeap } from './fire-heap.js';
 import { FireSender } from './fire-sender.js';
-import { buildClaim } from './claim-builder.js';
+import { buildClaims } from './claim-builder.js';
 import { OverlapGuard } from './overlap-guard.js';
 import { fireJitter } from './task-id.js';
 
@@ -116,13 +115,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async becomeLeader(lease: BeatLease): Promise<void> {
     this.logger.log(`Beat ${lease.owner} is the leader (fencing token ${lease.token}).`);
-    this.events.emit({
-      type: 'leader',
-      leader: true,
-      owner: lease.owner,
-      token: lease.token,
-      at: Date.now(),
-    });
+    this.emitLeader(lease, true);
     try {
       const [all, pending] = await Promise.all([this.store.list(), this.store.pending()]);
       if (this.lease.lease?.token !== lease.token) return;
@@ -141,16 +134,15 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     // Handing the lease back at shutdown is the normal end, not a lost lease.
     if (this.stopping) this.logger.log(`Beat ${lease.owner} handed the leader lease back.`);
     else this.logger.warn(`Beat ${lease.owner} is no longer the leader.`);
-    this.events.emit({
-      type: 'leader',
-      leader: false,
-      owner: lease.owner,
-      token: lease.token,
-      at: Date.now(),
-    });
+    this.emitLeader(lease, false);
     this.heap.clear();
     this.schedules.clear();
     this.clearTimer();
+  }
+
+  private emitLeader(lease: BeatLease, leader: boolean): void {
+    const { owner, token } = lease;
+    this.events.emit({ type: 'leader', leader, owner, token, at: Date.now() });
   }
 
   /** A schedule changed in the store: track its new version (leader only). */
@@ -260,14 +252,8 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     const now = Date.now() + LOOKAHEAD_MS;
     const names = this.heap.popDue(now);
     for (let i = 0; i < names.length; i += CLAIM_BATCH) {
-      const claims: ScheduleClaim[] = [];
-      for (const name of names.slice(i, i + CLAIM_BATCH)) {
-        const stored = this.schedules.get(name);
-        const claim = stored
-          ? await buildClaim(stored, now, this.config.catchUp, this.overlap, this.events)
-          : null;
-        if (claim) claims.push(claim);
-      }
+      const batch = names.slice(i, i + CLAIM_BATCH).map((name) => this.schedules.get(name));
+      const claims = await buildClaims(batch, now, this.config.catchUp, this.overlap, this.events);
       if (!claims.length) continue;
       let applied: boolean[] | null;
       try {

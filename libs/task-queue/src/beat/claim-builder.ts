@@ -9,6 +9,22 @@ import { planFires } from './fire-planner.js';
 import type { OverlapGuard } from './overlap-guard.js';
 import { beatTaskId } from './task-id.js';
 
+/** The claims of the due schedules still tracked (`undefined`: dropped meanwhile), in order. */
+export async function buildClaims(
+  schedules: readonly (StoredSchedule | undefined)[],
+  now: number,
+  defaultCatchUp: CatchUpPolicy | undefined,
+  overlap: Pick<OverlapGuard, 'blocks'>,
+  events: BeatEvents,
+): Promise<ScheduleClaim[]> {
+  const claims: ScheduleClaim[] = [];
+  for (const stored of schedules) {
+    const claim = stored && (await buildClaim(stored, now, defaultCatchUp, overlap, events));
+    if (claim) claims.push(claim);
+  }
+  return claims;
+}
+
 /**
  * The leader's claim for one due schedule at `now`: its fires after the catch-up and overlap
  * policies (skips reported as events), each with its deterministic task id, and the state that

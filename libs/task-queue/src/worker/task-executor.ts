@@ -1,4 +1,3 @@
-import { SENT_AT_HEADER } from '../contracts/queue-stats.interface.js';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
@@ -28,6 +27,7 @@ import {
 } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import { afterCommitWork } from './after-commit-work.js';
+import { seconds, sentAtOf } from './task-timing.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -296,14 +296,4 @@ export class TaskExecutor {
 interface RunOwner {
   request: TaskRequest;
   hostname: string;
-}
-
-/** The SENT_AT_HEADER of a message (epoch ms), when it has a usable one. */
-function sentAtOf(headers: Record<string, unknown>): number | undefined {
-  const value = headers[SENT_AT_HEADER];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function seconds(startedAt: number): number {
-  return (performance.now() - startedAt) / 1000;
 }

@@ -74,3 +74,12 @@ export function rebuildError(outcome: IsolateOutcome): unknown {
       );
   }
 }
+
+/**
+ * The stack of an error raised by the supervisor says nothing about the task (the code that
+ * ran is gone): keep its first line only, which also spares formatting it on the hot path.
+ */
+export function withoutStack<T extends Error>(error: T): T {
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}

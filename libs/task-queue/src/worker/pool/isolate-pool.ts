@@ -5,7 +5,7 @@ import { TimeLimitExceededError } from '../../errors/time-limit.error.js';
 import { WorkerLostError } from '../../errors/worker-lost.error.js';
 import { decodePythonJson } from '../../protocol/python-floats.js';
 import { LazyAbortController } from '../lazy-abort.js';
-import { errorInfoOf, rebuildError } from './isolate-errors.js';
+import { errorInfoOf, rebuildError, withoutStack } from './isolate-errors.js';
 import { IsolateRoster } from './isolate-roster.js';
 import type { IsolateMember, PendingTask } from './isolate-member.js';
 import type { FromIsolate, IsolateOutcome } from './isolate-protocol.js';
@@ -291,13 +291,4 @@ export class IsolatePool implements TaskPool {
     this.replaced++;
     this.roster.leave(member);
   }
-}
-
-/**
- * The stack of an error raised by the supervisor says nothing about the task (the code that
- * ran is gone): keep its first line only, which also spares formatting it on the hot path.
- */
-function withoutStack<T extends Error>(error: T): T {
-  error.stack = `${error.name}: ${error.message}`;
-  return error;
 }
