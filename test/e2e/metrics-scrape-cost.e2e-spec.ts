@@ -155,7 +155,13 @@ describe('scrape cost on Redis', () => {
     expect(smallStats!.oldest).toMatchObject({ sentAt: expect.any(Number) });
     expect(largeStats).toMatchObject({ ready: before + 2, oldest: null });
 
-    const samples = parseExposition((await get(endpoint)).body);
+    // A scrape may reuse the snapshot of one taken under 500 ms ago: wait for a fresh one.
+    let samples: ReturnType<typeof parseExposition> = [];
+    const ready = async () => {
+      samples = parseExposition((await get(endpoint)).body);
+      return sampleValue(samples, 'celeriac_queue_ready', { queue_name: large });
+    };
+    await expect.poll(ready, { interval: 100 }).toBe(before + 2);
     const age = 'celeriac_queue_oldest_ready_age_seconds';
     expect(sampleValue(samples, age, { queue_name: small })).toBeGreaterThanOrEqual(0);
     expect(sampleValue(samples, age, { queue_name: large })).toBeUndefined();
