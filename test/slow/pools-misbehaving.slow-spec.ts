@@ -208,8 +208,14 @@ describe('misbehaving handlers in a processes pool', () => {
       }),
     );
     expect(metas.every((m) => m.status === 'SUCCESS')).toBe(true);
-    const pids = new Set(metas.map((m) => (m.result as { pid: number }).pid));
-    expect(pids.size).toBe(10);
+    // Recycled every 3 tasks: no child ran more than 3 (a child retired early makes 11 pids).
+    const perPid = new Map<number, number>();
+    for (const m of metas) {
+      const pid = (m.result as { pid: number }).pid;
+      perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
+    }
+    expect(Math.max(...perPid.values())).toBeLessThanOrEqual(3);
+    expect(perPid.size).toBeGreaterThanOrEqual(10);
     expect(app!.get(WorkerService).snapshot().totals['pools.nap_process']).toBe(30);
   });
 
