@@ -17,12 +17,15 @@ export interface BeatFiredEvent {
   republished: boolean;
 }
 
-/** Fires not published: outside the catch-up window, dropped by its policy, or overlap. */
+/**
+ * Fires not published: outside the catch-up window or dropped by its policy (`catch-up`), past
+ * their `expires` when due to be sent (`expired`), or a run still going (`overlap`).
+ */
 export interface BeatSkippedEvent {
   type: 'skipped';
   name: string;
   count: number;
-  reason: 'catch-up' | 'overlap';
+  reason: 'catch-up' | 'expired' | 'overlap';
   /** With `overlap`: the unfinished previous run, its state and when it was published. */
   previous?: { taskId: string; state: string; publishedAt: number | null };
 }

@@ -43,7 +43,11 @@ export async function buildClaim(
   const catchUp = { ...defaultCatchUp, ...definition.catchUp };
   const plan = planFires({ ...definition, catchUp }, state, now);
   let fires = plan.fires;
-  if (plan.skipped) events.emit({ type: 'skipped', name, count: plan.skipped, reason: 'catch-up' });
+  const expired = plan.expired ?? 0;
+  if (plan.skipped > expired) {
+    events.emit({ type: 'skipped', name, count: plan.skipped - expired, reason: 'catch-up' });
+  }
+  if (expired) events.emit({ type: 'skipped', name, count: expired, reason: 'expired' });
   if (fires.length && (await overlap.blocks(stored, fires.length, now))) fires = [];
   const pending: PendingFire[] = fires.map((scheduledAt) => ({
     name,

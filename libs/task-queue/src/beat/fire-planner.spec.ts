@@ -133,3 +133,79 @@ describe('planFires after an outage longer than the catch-up window', () => {
     });
   });
 });
+
+describe('planFires with a long catch-up window', () => {
+  const day = 86_400_000;
+  const now = Date.UTC(2026, 11, 6, 12);
+  const cron = (
+    expression: string,
+    extra: Partial<ScheduleDefinition> = {},
+  ): ScheduleDefinition => ({
+    ...every(1),
+    schedule: { cron: expression },
+    ...extra,
+  });
+
+  it('sends the newest fires after a month of a per-second cron, without walking them all', () => {
+    const month = cron('* * * * * *', { catchUp: { window: 31 * 86_400, policy: 'once' } });
+    const started = performance.now();
+    const plan = planFires(month, state(now - 30 * day), now);
+    const took = performance.now() - started;
+    expect(plan.fires).toEqual([now]);
+    expect(plan.next).toBe(now + 1000);
+    // 30 days of seconds, less the one sent: an estimate, within a fraction of a percent.
+    expect(Math.abs(plan.skipped - (30 * 86_400 - 1)) / (30 * 86_400)).toBeLessThan(0.001);
+    // Walking 2.6 million fires takes minutes (the old cap of 100 000 alone took 8 s here);
+    // the bounded walk takes a few hundred steps (well under 1 s, even on a loaded machine).
+    expect(took).toBeLessThan(2000);
+    const all = planFires(
+      cron('* * * * * *', { catchUp: { window: 31 * 86_400, max: 3 } }),
+      state(now - 30 * day),
+      now,
+    );
+    expect(all.fires).toEqual([now - 2000, now - 1000, now]);
+    expect(all.next).toBe(now + 1000);
+  });
+
+  it('finds the newest fire of a sparse cron far back in a long window', () => {
+    // Weekdays 9-17 every second; now is a Sunday noon: the newest fire is Friday 17:59:59.
+    const sunday = Date.UTC(2026, 11, 6, 12);
+    const office = cron('* * 9-17 * * mon-fri', {
+      catchUp: { window: 31 * 86_400, policy: 'once' },
+    });
+    const plan = planFires(office, state(sunday - 20 * day), sunday);
+    expect(plan.fires).toEqual([Date.UTC(2026, 11, 4, 17, 59, 59)]);
+    expect(plan.next).toBe(Date.UTC(2026, 11, 7, 9));
+  });
+
+  it('keeps the exact count of an every schedule over a long window', () => {
+    const plan = planFires(
+      every(1, { catchUp: { window: 31 * 86_400, policy: 'once' } }),
+      state(now - 30 * day),
+      now,
+    );
+    expect(plan).toMatchObject({ fires: [now], next: now + 1000, skipped: 30 * 86_400 });
+  });
+});
+
+describe('planFires and expires', () => {
+  it('does not send a missed fire whose expiry has passed, and counts it skipped', () => {
+    const plan = planFires(every(10, { expires: 15 }), state(10_000), 44_000);
+    // Fires 10, 20, 30, 40 s; at 44 s the first two expired (20 + 15 = 35 <= 44).
+    expect(plan.fires).toEqual([30_000, 40_000]);
+    expect(plan).toMatchObject({ skipped: 2, expired: 2 });
+    expect(plan.next).toBe(50_000);
+  });
+
+  it('sends nothing when every due fire expired', () => {
+    const plan = planFires(
+      every(60, { expires: 5, catchUp: { policy: 'once' } }),
+      state(0),
+      50_000,
+    );
+    expect(plan).toEqual({ fires: [], next: 60_000, skipped: 1, expired: 1 });
+    const clocked: ScheduleDefinition = { ...every(1, { expires: 5 }), schedule: { at: 5_000 } };
+    expect(planFires(clocked, state(5_000), 10_000)).toMatchObject({ fires: [], next: null });
+    expect(planFires(clocked, state(5_000), 9_999)).toMatchObject({ fires: [5_000] });
+  });
+});

@@ -3,6 +3,7 @@ import type {
   ScheduleState,
   StoredScheduleSpec,
 } from '../contracts/schedule-store.interface.js';
+import { countFires, newestFires } from './fire-walk.js';
 import { nextFireAfter } from './schedule-spec.js';
 
 /** Defaults of {@link CatchUpPolicy}. */
@@ -17,16 +18,21 @@ export interface FirePlan {
   fires: number[];
   /** The next scheduled instant after them (null: finished). */
   next: number | null;
-  /** Fires passed over (outside the catch-up window, or dropped by the policy or cap). */
+  /** Fires passed over (outside the catch-up window, expired, or dropped by the policy or cap). */
   skipped: number;
+  /** Of `skipped`: fires inside the window not sent because their `expires` had passed. */
+  expired?: number;
 }
 
 /**
  * The fires of `definition` due at `now`, after the catch-up policy:
- * - fires older than `catchUp.window` seconds are skipped;
+ * - fires older than `catchUp.window` seconds are skipped, and so are fires whose `expires`
+ *   has passed (a worker would only discard them);
  * - `all` publishes every fire left (the newest `max` of them), `once` only the newest, `skip`
  *   only a fire late by less than a second (a normal tick);
- * - a clocked (`at`) schedule fires once whenever it is due; `maxRuns` and `endAt` end it.
+ * - a clocked (`at`) schedule fires once whenever it is due (unless expired); `maxRuns` and
+ *   `endAt` end it.
+ * The work is bounded whatever the outage: missed fires are counted, not walked one by one.
  */
 export function planFires(
   definition: ScheduleDefinition,
@@ -35,55 +41,34 @@ export function planFires(
 ): FirePlan {
   let t = state.nextFireAt;
   if (t === null || t > now) return { fires: [], next: t, skipped: 0 };
+  const expiredBefore =
+    definition.expires === undefined ? -Infinity : now - definition.expires * 1000 + 1;
   if ('at' in definition.schedule) {
+    if (t < expiredBefore) return { fires: [], next: null, skipped: 1, expired: 1 };
     return limitRuns(definition, state, { fires: [t], next: null, skipped: 0 });
   }
   const catchUp = { ...DEFAULT_CATCH_UP, ...definition.catchUp };
   const oldest = now - catchUp.window * 1000;
+  const start = Math.max(oldest, expiredBefore);
   let skipped = 0;
-  if (t < oldest) {
-    // Do not walk a long outage fire by fire: restart the walk at the window's start.
-    skipped = countFires(definition, t, oldest);
-    t = nextFireAfter(definition, oldest - 1);
+  let expired = 0;
+  if (t < start) {
+    // Do not walk a long outage fire by fire: count it, and restart at the oldest fire kept.
+    skipped = countFires(definition, t, start);
+    if (expiredBefore > oldest) expired = skipped - countFires(definition, t, oldest);
+    t = nextFireAfter(definition, start - 1);
+    if (t === null || t > now) return limitRuns(definition, state, plan([], t, skipped, expired));
   }
-  const due: number[] = [];
-  while (t !== null && t <= now && due.length < 100_000) {
-    due.push(t);
-    t = nextFireAfter(definition, t);
-  }
-  let fires: number[];
-  if (catchUp.policy === 'all') fires = due.slice(-Math.max(1, catchUp.max));
-  else if (catchUp.policy === 'once') fires = due.slice(-1);
-  else fires = due.slice(-1).filter((fire) => now - fire < ON_TIME_MS);
-  skipped += due.length - fires.length;
-  return limitRuns(definition, state, { fires, next: t, skipped });
+  const keep = catchUp.policy === 'all' ? Math.max(1, catchUp.max) : 1;
+  const due = newestFires(definition, t, now, keep);
+  let fires = due.fires;
+  if (catchUp.policy === 'skip') fires = fires.filter((fire) => now - fire < ON_TIME_MS);
+  skipped += due.before + due.fires.length - fires.length;
+  return limitRuns(definition, state, plan(fires, due.next, skipped, expired));
 }
 
-/** Cron fires walked one by one when counting skipped fires; beyond, their spacing is used. */
-const COUNT_WALK = 100;
-
-/**
- * How many fires of `definition` lie in `[from, before)`, `from` being one: exact for an
- * `every` schedule (plain arithmetic), and for a cron schedule exact up to {@link COUNT_WALK}
- * fires, then estimated from the mean spacing of those (walking a cron is slow, and a long
- * outage of a per-second cron holds many thousands).
- */
-function countFires(definition: ScheduleDefinition, from: number, before: number): number {
-  const { schedule, endAt } = definition;
-  const end = endAt !== undefined ? Math.min(before, endAt + 1) : before;
-  if (from >= end) return 0;
-  if ('every' in schedule) return Math.ceil((end - from) / Math.round(schedule.every * 1000));
-  let count = 1;
-  let last = from;
-  for (;;) {
-    const next = nextFireAfter(definition, last);
-    if (next === null || next >= end) return count;
-    count++;
-    last = next;
-    if (count === COUNT_WALK) break;
-  }
-  const spacing = (last - from) / (count - 1);
-  return count + Math.floor((end - 1 - last) / spacing);
+function plan(fires: number[], next: number | null, skipped: number, expired: number): FirePlan {
+  return expired ? { fires, next, skipped, expired } : { fires, next, skipped };
 }
 
 function limitRuns(definition: ScheduleDefinition, state: ScheduleState, plan: FirePlan): FirePlan {
@@ -91,6 +76,7 @@ function limitRuns(definition: ScheduleDefinition, state: ScheduleState, plan: F
   const left = Math.max(0, definition.maxRuns - state.totalRuns);
   if (plan.fires.length < left) return plan;
   return {
+    ...plan,
     fires: plan.fires.slice(0, left),
     next: null,
     skipped: plan.skipped + plan.fires.length - Math.min(left, plan.fires.length),

@@ -46,6 +46,12 @@ export class FireSender {
       fires.map(async (fire) => {
         let stored = this.scheduleOf(fire.name);
         if (!stored) return void done.push(fire); // removed meanwhile: drop it
+        if (isExpired(stored, fire)) {
+          // A worker would only discard it (a new leader taking over late, say): do not send.
+          done.push(fire);
+          this.events.emit({ type: 'skipped', name: fire.name, count: 1, reason: 'expired' });
+          return;
+        }
         const due =
           fire.scheduledAt + fireJitter(fire.name, fire.scheduledAt, stored.definition.jitter);
         const wait = due - Date.now();
@@ -96,4 +102,10 @@ export class FireSender {
       }
     }, RETRY_MS).unref();
   }
+}
+
+/** Whether the fire's `expires` (seconds after its scheduled instant) has passed. */
+function isExpired({ definition }: StoredSchedule, fire: PendingFire): boolean {
+  const { expires } = definition;
+  return expires !== undefined && fire.scheduledAt + expires * 1000 <= Date.now();
 }
