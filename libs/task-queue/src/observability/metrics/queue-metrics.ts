@@ -1,5 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
+import { ComputedGauge } from './computed-gauge.js';
 import type { QueueFigures, QueueSnapshot } from './queue-snapshot.js';
+import { type Labels, type Sample, sample } from './series-metrics.js';
 
 type Field = (figures: QueueFigures) => number | null;
 
@@ -62,20 +64,21 @@ export class QueueMetrics {
         );
       },
     });
+    // One label object per queue, shared by its samples in every gauge and scrape.
+    const labels = new Map<string, Labels>();
+    const labelsOf = (queue: string): Labels => {
+      let found = labels.get(queue);
+      if (!found) labels.set(queue, (found = { queue_name: queue }));
+      return found;
+    };
     for (const [name, help, field] of GAUGES) {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['queue_name'],
-        registers: [registry],
-        async collect() {
-          this.reset();
-          const figures = await snapshot.read().catch(() => [] as QueueFigures[]);
-          for (const figure of figures) {
-            const value = field(figure);
-            if (value !== null) this.set({ queue_name: figure.stats.queue }, value);
-          }
-        },
+      new ComputedGauge(registry, name, help, async () => {
+        const samples: Sample[] = [];
+        for (const figure of await snapshot.read()) {
+          const value = field(figure);
+          if (value !== null) samples.push(sample(labelsOf(figure.stats.queue), value));
+        }
+        return samples;
       });
     }
   }

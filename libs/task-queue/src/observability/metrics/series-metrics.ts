@@ -1,21 +1,34 @@
 import type { Registry } from 'prom-client';
 
-type Labels = Record<string, string>;
+export type Labels = Record<string, string>;
+
+/**
+ * The `sharedLabels` of every sample. prom-client caches the rendering of a sample's shared
+ * labels by object identity and defaults them to a new `{}` per sample: without one shared
+ * object, a scrape inserts (and later collects) a WeakMap entry per sample.
+ */
+const NO_SHARED_LABELS: Labels = Object.freeze({});
 
 /** One sample as the registry renders it (prom-client's metric `get()` shape). */
-interface Sample {
+export interface Sample {
   labels: Labels;
   value: number;
   metricName?: string;
+  sharedLabels?: Labels;
 }
 
 /** What the registry reads of a metric at each scrape. */
-interface Exposed {
+export interface Exposed {
   name: string;
   help: string;
-  type: 'counter' | 'histogram';
+  type: 'counter' | 'gauge' | 'histogram';
   aggregator: 'sum';
   values: Sample[];
+}
+
+/** `labels` and `value` as a sample the registry renders without per-sample bookkeeping. */
+export function sample(labels: Labels, value: number, metricName?: string): Sample {
+  return { labels, value, metricName, sharedLabels: NO_SHARED_LABELS };
 }
 
 /**
@@ -86,7 +99,7 @@ export class SeriesCounter extends SeriesMetric<CounterSeries> {
   }
 
   protected samples(): Sample[] {
-    return [...this.byKey.values()].map(({ labels, value }) => ({ labels, value }));
+    return [...this.byKey.values()].map(({ labels, value }) => sample(labels, value));
   }
 }
 
@@ -102,10 +115,14 @@ export interface HistogramSeries {
 export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
   readonly type = 'histogram' as const;
   private readonly bounds: number[];
+  private readonly les: string[];
+  private readonly names: { bucket: string; sum: string; count: string };
 
   constructor(registry: Registry, name: string, help: string, buckets: number[]) {
     super(registry, name, help);
     this.bounds = [...buckets].sort((a, b) => a - b);
+    this.les = [...this.bounds.map(String), '+Inf'];
+    this.names = { bucket: `${name}_bucket`, sum: `${name}_sum`, count: `${name}_count` };
   }
 
   protected create(labels: Labels): HistogramSeries {
@@ -129,19 +146,15 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
 
   protected samples(): Sample[] {
     const values: Sample[] = [];
+    const { les, names } = this;
     for (const { labels, counts, sum, count } of this.byKey.values()) {
       let cumulative = 0;
-      for (let i = 0; i <= this.bounds.length; i++) {
+      for (let i = 0; i < les.length; i++) {
         cumulative += counts[i]!;
-        const le = i < this.bounds.length ? String(this.bounds[i]) : '+Inf';
-        values.push({
-          labels: { ...labels, le },
-          value: cumulative,
-          metricName: `${this.name}_bucket`,
-        });
+        values.push(sample({ ...labels, le: les[i]! }, cumulative, names.bucket));
       }
-      values.push({ labels, value: sum, metricName: `${this.name}_sum` });
-      values.push({ labels, value: count, metricName: `${this.name}_count` });
+      values.push(sample(labels, sum, names.sum));
+      values.push(sample(labels, count, names.count));
     }
     return values;
   }
