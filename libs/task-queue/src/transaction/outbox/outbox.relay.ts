@@ -60,16 +60,16 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     if (this.options.listen !== false && sqlDialect(this.dataSource) === 'postgres') {
+      const wake = (): void => this.wake?.();
       this.listener = new PgNotificationListener(
         this.dataSource,
         this.options.channel ?? OUTBOX_DEFAULTS.channel,
-        () => this.wake?.(),
+        wake,
+        // Rows committed while deaf: relay them now, not after the poll interval.
+        wake,
+        `the outbox relay polls every ${this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs} ms`,
       );
-      this.listener
-        .start()
-        .catch((error: unknown) =>
-          this.logger.warn(`LISTEN failed (${String(error)}); polling only.`),
-        );
+      this.listener.keepListening();
     }
     this.loop = this.run();
     this.logger.log(`Outbox relay ${this.owner} started.`);

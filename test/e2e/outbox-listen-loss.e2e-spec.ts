@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import {
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  TaskOutbox,
+} from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { asBroker, RecordingBroker } from '../support/outbox-fixtures.js';
+import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+
+// The relay's LISTEN connection is lost (PostgreSQL restart, pg_terminate_backend). The relay
+// must LISTEN again by itself, pick up the rows committed while it was deaf, and be woken by
+// NOTIFY afterwards. The poll interval is ten minutes: only NOTIFY (or the reconnect itself)
+// can explain a row relayed within seconds.
+
+const schema = uniqueSchema('listenloss');
+const channel = `outbox_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+let dataSource: DataSource;
+
+beforeAll(async () => {
+  dataSource = await openSchemaDataSource(schema, {
+    entities: [TaskOutbox],
+    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+  });
+  await dataSource.runMigrations();
+});
+afterAll(async () => {
+  await dataSource?.destroy();
+  await dropSchema(schema);
+});
+
+/** Insert a due row and NOTIFY the channel, in one transaction (as the writer does). */
+async function commitRow(): Promise<string> {
+  const id = randomUUID();
+  const past = new Date(Date.now() - 60_000);
+  await dataSource.transaction(async (manager) => {
+    await manager.getRepository(TaskOutbox).insert({
+      id,
+      queue: 'q',
+      taskName: 'listen.loss',
+      priority: null,
+      notBefore: null,
+      message: JSON.stringify({ headers: { id, task: 'listen.loss' }, properties: {}, body: '[]' }),
+      createdAt: past,
+      relayAfter: past,
+      attempts: 0,
+      lastError: null,
+      lockedBy: null,
+      lockedUntil: null,
+    });
+    await manager.query('SELECT pg_notify($1, $2)', [channel, id]);
+  });
+  return id;
+}
+
+/** Pids of the backends LISTENing on this test's channel. */
+async function listenerPids(): Promise<number[]> {
+  const rows: { pid: number }[] = await dataSource.query(
+    `SELECT pid FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND query LIKE $1`,
+    [`%${channel}%`],
+  );
+  return rows.map((r) => r.pid);
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('outbox relay: LISTEN connection lost', () => {
+  it('LISTENs again, relays the rows committed meanwhile, and is woken by NOTIFY after', async () => {
+    const broker = new RecordingBroker();
+    const relay = new OutboxRelay(dataSource, asBroker(broker), {
+      channel,
+      pollIntervalMs: 600_000,
+    });
+    relay.start();
+    try {
+      const [firstPid] = await until(async () => {
+        const pids = await listenerPids();
+        return pids.length > 0 ? pids : undefined;
+      }, 15_000);
+      // The first round ran before anything was committed; now the relay sleeps 10 minutes.
+      const before = await commitRow();
+      await until(async () => (broker.published.includes(before) ? true : undefined), 15_000);
+
+      await dataSource.query('SELECT pg_terminate_backend($1)', [firstPid]);
+      const meanwhile = await commitRow();
+      // The relay reconnects and catches up on what it could not hear.
+      await until(async () => (broker.published.includes(meanwhile) ? true : undefined), 20_000);
+      await until(async () => {
+        const pids = await listenerPids();
+        return pids.length > 0 && !pids.includes(firstPid) ? true : undefined;
+      }, 20_000);
+
+      const after = await commitRow();
+      await until(async () => (broker.published.includes(after) ? true : undefined), 15_000);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
