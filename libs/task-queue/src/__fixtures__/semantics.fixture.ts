@@ -17,6 +17,7 @@ export class FatalFlakyError extends FlakyError {
 export class SemanticsTasks {
   readonly runs = new Map<string, number[]>();
   readonly starts: number[] = [];
+  readonly abortSeen: string[] = [];
   constructor(private readonly ctx: TaskContext) {}
 
   private count(key: string): number {
@@ -68,6 +69,20 @@ export class SemanticsTasks {
     const signal = this.ctx.signal;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     return (signal.reason as Error).name;
+  }
+
+  /** Reads TaskContext inside its abort listener, as handlers naturally do. */
+  @Task('sem.soft-listener', { softTimeLimit: 1 })
+  async softListener(): Promise<string> {
+    return new Promise((resolve) =>
+      this.ctx.signal.addEventListener('abort', () => {
+        const seen = this.ctx.active
+          ? `${this.ctx.id} ${(this.ctx.signal.reason as Error).name}`
+          : 'outside the task';
+        this.abortSeen.push(seen);
+        resolve(seen);
+      }),
+    );
   }
 
   @Task('sem.hard', { timeLimit: 1 })

@@ -131,6 +131,13 @@ describe('time limits', () => {
     await expect(result.get()).resolves.toBe('SoftTimeLimitExceededError');
   });
 
+  it('runs abort listeners in the task context, so they can read TaskContext', async () => {
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft-listener');
+    await tick(1_000);
+    await expect(result.get()).resolves.toBe(`${result.id} SoftTimeLimitExceededError`);
+  });
+
   it('fails at the hard limit and frees the slot although the handler ignores its signal', async () => {
     const a = await app({ worker: { concurrency: 1 } });
     const tasks = a.get(TaskClient);
@@ -218,6 +225,16 @@ describe('revocation', () => {
       name: 'TaskRevokedError',
       reason: 'terminated',
     });
+  });
+
+  it('runs the abort listeners of a terminated task in its context', async () => {
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft-listener');
+    await tick(100);
+    await a.get(RevokedTasks).revoke(result.id, { terminate: true });
+    await tick();
+    expect(await stateOf(result)).toBe('REVOKED');
+    expect(a.get(SemanticsTasks).abortSeen).toEqual([`${result.id} TaskRevokedError`]);
   });
 });
 

@@ -1,7 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /** What the worker uses of an AbortController (an AbortController is one). */
 export interface TaskAbort {
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
+  /**
+   * The signal as the handler reads it (`TaskContext.signal`): its abort listeners then run in
+   * the handler's async context, so they can read `TaskContext`.
+   */
+  handlerSignal?(): AbortSignal;
 }
 
 /**
@@ -11,6 +18,8 @@ export interface TaskAbort {
 export class LazyAbortController implements TaskAbort {
   private controller?: AbortController;
   private listener?: (reason: unknown) => void;
+  /** Runs the abort in the handler's async context, once the handler read its signal. */
+  private inHandlerContext?: (abort: () => void) => void;
 
   /** Call `listener` on abort, without creating the controller (one listener; isolate pools). */
   onAbort(listener: (reason: unknown) => void): void {
@@ -18,6 +27,11 @@ export class LazyAbortController implements TaskAbort {
   }
 
   get signal(): AbortSignal {
+    return this.real().signal;
+  }
+
+  handlerSignal(): AbortSignal {
+    this.inHandlerContext ??= AsyncLocalStorage.snapshot();
     return this.real().signal;
   }
 
@@ -29,7 +43,9 @@ export class LazyAbortController implements TaskAbort {
   abort(reason?: unknown): void {
     const real = this.real();
     if (real.signal.aborted) return;
-    real.abort(reason);
+    // Aborts come from timers, revocations and shutdown, outside the task's async context.
+    if (this.inHandlerContext) this.inHandlerContext(() => real.abort(reason));
+    else real.abort(reason);
     this.listener?.(real.signal.reason);
   }
 

@@ -26,9 +26,9 @@ export class RunningTaskState implements RunningTask {
     private readonly writer: StateWriter,
   ) {}
 
-  /** Created on first read (see LazyAbortController). */
+  /** Created on first read (see LazyAbortController); only the handler reads it. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.controller.handlerSignal?.() ?? this.controller.signal;
   }
 
   get deliveryInfo(): RunningTask['deliveryInfo'] {

@@ -69,7 +69,7 @@ export class IsolateRunner {
       hostname,
       deliveryInfo: job.deliveryInfo,
       get signal() {
-        return controller.signal;
+        return controller.handlerSignal();
       },
       updateState: (state, meta) => writer.state(request, hostname, state, meta),
     };
