@@ -15,6 +15,7 @@ import { ResultRecorder } from '../result-recorder.js';
 import { errorInfoOf } from './isolate-errors.js';
 import type { FromIsolate, IsolateInit, ToIsolate } from './isolate-protocol.js';
 import { IsolateRunner } from './isolate-runner.js';
+import { watchParent } from './orphan-watchdog.js';
 import { ISOLATE_INIT_ENV } from './isolate-handle.js';
 
 interface Channel {
@@ -30,8 +31,10 @@ function channel(): Channel {
       listen: (handler) => port.on('message', handler),
     };
   }
-  // A forked child: the parent's IPC channel; the child ends with its parent.
+  // A forked child: the parent's IPC channel; the child ends with its parent (the watchdog
+  // covers a main thread too busy to see the channel close).
   process.on('disconnect', () => process.exit(0));
+  watchParent();
   // Ctrl-C signals the whole process group: the worker's warm shutdown lets the running task
   // finish, so the child must not die of it (Celery's prefork children ignore SIGINT too).
   process.on('SIGINT', () => undefined);
