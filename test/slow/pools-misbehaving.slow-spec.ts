@@ -159,8 +159,15 @@ describe('misbehaving handlers in a processes pool', () => {
       exc_type: 'WorkerLostError',
       exc_message: ['Worker exited prematurely: process exited with code 3.'],
     });
-    expect((await failure('pools.crash_process', ['uncaught'])).exc_type).toBe('WorkerLostError');
-    expect((await failure('pools.leak_process')).exc_type).toBe('WorkerLostError');
+    // The stored error says why the child died, as for a thread: the uncaught error, the heap.
+    expect(await failure('pools.crash_process', ['uncaught'])).toMatchObject({
+      exc_type: 'WorkerLostError',
+      exc_message: [expect.stringContaining('Error: uncaught in an isolate')],
+    });
+    expect(await failure('pools.leak_process')).toMatchObject({
+      exc_type: 'WorkerLostError',
+      exc_message: [expect.stringMatching(/SIGABRT.*out of memory.*maxHeapMb: 96/)],
+    });
     expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
   });
 

@@ -35,6 +35,11 @@ function channel(): Channel {
   // covers a main thread too busy to see the channel close).
   process.on('disconnect', () => process.exit(0));
   watchParent();
+  // Tell the worker what kills this child (Node's own handling, printing and exit, still runs):
+  // its tasks' WorkerLostError then names the error, as for a thread.
+  process.on('uncaughtExceptionMonitor', (error) =>
+    process.send?.({ k: 'fatal', error: errorInfoOf(error) } satisfies FromIsolate),
+  );
   // Ctrl-C signals the whole process group: the worker's warm shutdown lets the running task
   // finish, so the child must not die of it (Celery's prefork children ignore SIGINT too).
   process.on('SIGINT', () => undefined);

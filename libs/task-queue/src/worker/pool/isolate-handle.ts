@@ -55,11 +55,13 @@ export function spawnProcess(options: IsolateSpawnOptions, on: IsolateEvents): I
     execArgv: options.maxHeapMb ? [`--max-old-space-size=${options.maxHeapMb}`] : [],
     env: { ...process.env, [ISOLATE_ENV]: '1', [ISOLATE_INIT_ENV]: JSON.stringify(options.init) },
   });
-  child.on('message', (message) => on.message(message as FromIsolate));
+  let fatal: string | undefined;
+  child.on('message', (message: FromIsolate) => {
+    if (message.k === 'fatal') fatal = `${message.error.name}: ${message.error.message}`;
+    else on.message(message);
+  });
   child.on('error', () => undefined);
-  child.on('exit', (code, signal) =>
-    on.exit(signal ? `process killed by ${signal}` : `process exited with code ${code}`),
-  );
+  child.on('exit', (code, signal) => on.exit(processExit(code, signal, fatal, options.maxHeapMb)));
   return {
     id: child.pid ?? -1,
     send: (message) => {
@@ -67,4 +69,19 @@ export function spawnProcess(options: IsolateSpawnOptions, on: IsolateEvents): I
     },
     kill: () => void child.kill('SIGKILL'),
   };
+}
+
+/** How a child process ended, for its tasks' WorkerLostError and the worker's log. */
+function processExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  fatal: string | undefined,
+  maxHeapMb: number | undefined,
+): string {
+  const how = signal ? `process killed by ${signal}` : `process exited with code ${code}`;
+  if (fatal) return `${how} after an uncaught ${fatal}`;
+  // V8 aborts the process when its heap is over --max-old-space-size.
+  if (signal === 'SIGABRT' && maxHeapMb)
+    return `${how}, most likely out of memory (maxHeapMb: ${maxHeapMb})`;
+  return how;
 }

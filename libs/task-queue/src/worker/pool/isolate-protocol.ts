@@ -65,4 +65,6 @@ export type ToIsolate =
 export type FromIsolate =
   | { k: 'ready'; tasks: string[] }
   | { k: 'boot-failed'; error: IsolatedErrorInfo }
-  | { k: 'done'; outcomes: IsolateOutcome[]; memory?: number };
+  | { k: 'done'; outcomes: IsolateOutcome[]; memory?: number }
+  /** A child process is dying of an uncaught error (sent on its way out; threads report their own). */
+  | { k: 'fatal'; error: IsolatedErrorInfo };
