@@ -5,6 +5,7 @@ import type {
   PendingFire,
   ScheduleClaim,
   ScheduleDefinition,
+  ScheduleSaveOptions,
   ScheduleState,
   ScheduleStore,
   StoredSchedule,
@@ -97,29 +98,44 @@ export class TypeOrmScheduleStore implements ScheduleStore {
     return rows[0] ? toStored(rows[0]) : null;
   }
 
+  /**
+   * One statement: an upsert (or, with `ifRev` above 0, a plain `UPDATE ... WHERE rev = $n`, so
+   * a schedule removed meanwhile is not written back) whose conditions are checked on the row
+   * locked for the write, then `NOTIFY` when a row was written.
+   */
   async save(
     definition: ScheduleDefinition,
     state: ScheduleState,
-    keepIfSame = false,
+    { ifRev, keepIfSame = false }: ScheduleSaveOptions = {},
   ): Promise<boolean> {
     const s = this.t.schedule;
+    const same = 's.definition IS DISTINCT FROM $2';
+    const write =
+      ifRev !== undefined && ifRev > 0
+        ? `UPDATE ${s} AS s SET definition = $2, state = $3, rev = s.rev + 1, next_fire_at = $4
+           WHERE s.name = $1 AND s.rev = $6 ${keepIfSame ? `AND ${same}` : ''}
+           RETURNING name`
+        : `INSERT INTO ${s} AS s (name, definition, state, rev, next_fire_at)
+           VALUES ($1, $2, $3, 1, $4)
+           ON CONFLICT (name) DO ${
+             ifRev === 0
+               ? 'NOTHING'
+               : `UPDATE SET definition = EXCLUDED.definition, state = EXCLUDED.state,
+                    rev = s.rev + 1, next_fire_at = EXCLUDED.next_fire_at
+                  ${keepIfSame ? `WHERE ${same}` : ''}`
+           }
+           RETURNING name`;
+    const params: unknown[] = [
+      definition.name,
+      JSON.stringify(definition),
+      stateJson(state),
+      state.nextFireAt,
+      this.channel,
+    ];
+    if (ifRev !== undefined && ifRev > 0) params.push(ifRev);
     const rows: unknown[] = await this.dataSource.query(
-      `WITH written AS (
-         INSERT INTO ${s} AS s (name, definition, state, rev, next_fire_at)
-         VALUES ($1, $2, $3, 1, $4)
-         ON CONFLICT (name) DO UPDATE SET definition = EXCLUDED.definition,
-           state = EXCLUDED.state, rev = s.rev + 1, next_fire_at = EXCLUDED.next_fire_at
-         ${keepIfSame ? 'WHERE s.definition IS DISTINCT FROM EXCLUDED.definition' : ''}
-         RETURNING name
-       )
-       SELECT name, pg_notify($5, name) FROM written`,
-      [
-        definition.name,
-        JSON.stringify(definition),
-        stateJson(state),
-        state.nextFireAt,
-        this.channel,
-      ],
+      `WITH written AS (${write}) SELECT name, pg_notify($5, name) FROM written`,
+      params,
     );
     return rows.length > 0;
   }
