@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type {
@@ -11,6 +12,7 @@ import type {
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
+import { describeThrownLine } from '../../protocol/thrown-value.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { isMissingTableError, qualifiedTable, sqlDialect } from './sql-dialect.js';
 
@@ -34,6 +36,7 @@ const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
  * @publicApi
  */
 export class TypeOrmScheduleStore implements ScheduleStore {
+  private readonly logger = new Logger('Beat');
   private readonly changed = new Subject<string>();
   readonly changes: Observable<string> = this.changed.asObservable();
   private readonly leaseName: string;
@@ -84,10 +87,21 @@ export class TypeOrmScheduleStore implements ScheduleStore {
   }
 
   async list(): Promise<StoredSchedule[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT definition, state, rev FROM ${this.t.schedule}`,
+    const rows: (Row & { name: string })[] = await this.dataSource.query(
+      `SELECT name, definition, state, rev FROM ${this.t.schedule}`,
     );
-    return rows.map(toStored);
+    // One unreadable row (a hand edit) must not stop every other schedule.
+    return rows.flatMap((row) => {
+      try {
+        return [toStored(row)];
+      } catch (error) {
+        this.logger.warn(
+          `Beat skips schedule ${row.name}: its stored row is not readable ` +
+            `(${describeThrownLine(error)}). Save it again or remove it.`,
+        );
+        return [];
+      }
+    });
   }
 
   async get(name: string): Promise<StoredSchedule | null> {
