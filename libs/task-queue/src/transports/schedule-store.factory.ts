@@ -6,7 +6,7 @@ import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { MemoryScheduleStore } from './memory/memory.schedule-store.js';
 import { redisUrlOf } from './redis/redis-url.js';
-import { maskUrl as redact } from '../worker/worker-banner.js';
+import { maskUrl as redact } from '../utils/mask-url.js';
 
 /**
  * The beat's schedule store: an instance as given, a `redis://` / `rediss://`,

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ConfigurationError } from '../../errors/configuration.error.js';
-import { maskUrl } from '../../worker/worker-banner.js';
+import { maskUrl } from '../../utils/mask-url.js';
 import { TypeOrmScheduleStore } from './typeorm.schedule-store.js';
 
 /** The `pg` module, as TypeORM's postgres driver takes it. */
