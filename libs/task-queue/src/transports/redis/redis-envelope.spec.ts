@@ -8,13 +8,13 @@ describe('unreadable()', () => {
       'an entry that cannot be read (not a kombu envelope (invalid JSON))',
     );
     expect(unreadable('{"headers": {"id": "abc"}, "properties": "x"}', 'q')).toBe(
-      'message abc, that cannot be read (not a kombu envelope (no properties object))',
+      'message abc that cannot be read (not a kombu envelope (no properties object))',
     );
   });
 
   it('names what only Lua refuses: deep nesting', () => {
     const deep = `${'{"a":'.repeat(1500)}1${'}'.repeat(1500)}`;
     const entry = `{"body": "", "headers": {"id": "abc", "x": ${deep}}, "properties": {}}`;
-    expect(unreadable(entry, 'q')).toMatch(/^message abc, .*nested deeper than 1000 levels/);
+    expect(unreadable(entry, 'q')).toMatch(/^message abc that .*nested deeper than 1000 levels/);
   });
 });

@@ -150,7 +150,7 @@ export function unreadable(raw: string, queue: string): string {
     reason = message.charAt(0).toLowerCase() + message.slice(1);
   }
   const id = idOf(raw);
-  return `${id ? `message ${id}, ` : 'an entry '}that cannot be read (${reason})`;
+  return `${id ? `message ${id}` : 'an entry'} that cannot be read (${reason})`;
 }
 
 /** The task id of an envelope Node can parse, cut short, or undefined. */
