@@ -89,6 +89,81 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     expect(left).toEqual([]);
   });
 
+  it('strict mode: a callback that registers another onCommit runs it at once (it runs after the commit)', async () => {
+    const ran: string[] = [];
+    const errors: unknown[] = [];
+    await db.dataSource.transaction(async () => {
+      await onCommit(
+        async () => {
+          ran.push('outer');
+          await onCommit(() => void ran.push('nested'), { strict: true }).catch((error) =>
+            errors.push(error),
+          );
+        },
+        { strict: true },
+      );
+    });
+    await drainOnCommit();
+    expect(errors).toEqual([]);
+    expect(ran).toEqual(['outer', 'nested']);
+  });
+
+  it('two DataSources: a callback follows the commit of the transaction it was registered with', async () => {
+    const other = await openTestDatabase(driver);
+    installCommitHooks(other.dataSource);
+    try {
+      const ran: string[] = [];
+      await db.dataSource.transaction(async (a) => {
+        await other.dataSource
+          .transaction(async (b) => {
+            await onCommit(b, () => void ran.push('B rolled back'));
+            await onCommit(() => void ran.push('implicit B rolled back'));
+            throw new Error('rollback B');
+          })
+          .catch(() => undefined);
+        await onCommit(() => void ran.push('implicit A'));
+        await onCommit(a, () => void ran.push('A'));
+      });
+      await other.dataSource
+        .transaction(async (b) => {
+          await db.dataSource.transaction(async () => {
+            await onCommit(b, () => void ran.push('B, A committed'));
+            await onCommit(() => void ran.push('implicit A committed'));
+          });
+          throw new Error('rollback B');
+        })
+        .catch(() => undefined);
+      await drainOnCommit();
+      expect(ran).toEqual(['implicit A', 'A', 'implicit A committed']);
+    } finally {
+      uninstallCommitHooks(other.dataSource);
+      await other.dispose();
+    }
+  });
+
+  it('connection killed in the transaction: nothing runs, and the DataSource still works', async () => {
+    const ran: string[] = [];
+    const outcome = await db.dataSource
+      .transaction(async (m) => {
+        await m.insert(ItemSchema, { id: randomUUID() });
+        await onCommit(() => void ran.push('killed'));
+        const [{ id }] = (await m.query(
+          driver === 'postgres' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id',
+        )) as Array<{ id: number }>;
+        await db.dataSource.query(
+          driver === 'postgres' ? `SELECT pg_terminate_backend(${id})` : `KILL ${id}`,
+        );
+      })
+      .then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+    expect(outcome).toBe('rejected');
+    await db.dataSource.transaction(async () => onCommit(() => void ran.push('next')));
+    await drainOnCommit();
+    expect(ran).toEqual(['next']);
+  });
+
   it('a loop of manual transactions in one async function does not grow the context chain', async () => {
     const qr = db.dataSource.createQueryRunner();
     await qr.connect();
