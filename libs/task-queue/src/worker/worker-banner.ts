@@ -1,7 +1,6 @@
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { maskUrl } from '../utils/mask-url.js';
 
-
 /** The start-up banner, like Celery's: what this worker is, where it reads, what it runs. */
 export function workerBanner(
   config: ResolvedTaskQueueOptions,
