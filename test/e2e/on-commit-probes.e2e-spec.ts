@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DurableTransactionError } from 'celeriac';
 import {
+  atomic,
   drainOnCommit,
   installCommitHooks,
   onCommit,
@@ -162,6 +164,49 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     await db.dataSource.transaction(async () => onCommit(() => void ran.push('next')));
     await drainOnCommit();
     expect(ran).toEqual(['next']);
+  });
+
+  it('a COMMIT that fails (deferred constraint, PostgreSQL): nothing runs', async () => {
+    if (driver !== 'postgres') return;
+    await db.dataSource.query(
+      'CREATE TABLE IF NOT EXISTS deferred_child (parent text REFERENCES item (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
+    const ran: string[] = [];
+    const failed = await db.dataSource
+      .transaction(async (m) => {
+        await m.query('INSERT INTO deferred_child (parent) VALUES ($1)', [randomUUID()]);
+        await onCommit(() => void ran.push('commit failed'));
+        await m.transaction(async () => onCommit(() => void ran.push('released savepoint')));
+      })
+      .then(
+        () => false,
+        () => true,
+      );
+    await drainOnCommit();
+    expect(failed).toBe(true);
+    expect(ran).toEqual([]);
+  });
+
+  it("atomic({ durable: true }) refuses to nest, as Django's atomic(durable=True)", async () => {
+    const ran: string[] = [];
+    await atomic(
+      db.dataSource,
+      async () => {
+        await onCommit(() => void ran.push('durable'));
+        await expect(
+          atomic(db.dataSource, async () => void ran.push('nested body'), { durable: true }),
+        ).rejects.toBeInstanceOf(DurableTransactionError);
+      },
+      { durable: true },
+    );
+    await expect(
+      db.dataSource.transaction(() =>
+        atomic(db.dataSource, async () => void ran.push('in dataSource.transaction'), {
+          durable: true,
+        }),
+      ),
+    ).rejects.toBeInstanceOf(DurableTransactionError);
+    expect(ran).toEqual(['durable']);
   });
 
   it('a loop of manual transactions in one async function does not grow the context chain', async () => {
