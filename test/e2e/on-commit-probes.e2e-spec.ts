@@ -209,6 +209,40 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     expect(ran).toEqual(['durable']);
   });
 
+  it('outbox: one transaction with 2,000 tasks publishes each once, in order, and empties the table', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    const ids: string[] = [];
+    await db.dataSource.transaction(async (m) => {
+      for (let i = 0; i < 2000; i++) {
+        const msg = message();
+        ids.push(msg.headers.id);
+        await writer.write(m, msg, { queue: 'q' });
+      }
+    });
+    await drainOnCommit();
+    expect(broker.published).toEqual(ids);
+    expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+
+  it('a repository outside the transaction (injected) saves on its own; onCommit after it still follows the outer transaction', async () => {
+    const repo = db.dataSource.getRepository(ItemSchema); // what @InjectRepository() gives
+    const ran: string[] = [];
+    await db.dataSource
+      .transaction(async () => {
+        await repo.save({ id: randomUUID() });
+        await onCommit(() => void ran.push('outer rolled back'));
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    await db.dataSource.transaction(async () => {
+      await repo.save({ id: randomUUID() });
+      await onCommit(() => void ran.push('outer committed'));
+    });
+    await drainOnCommit();
+    expect(ran).toEqual(['outer committed']);
+  });
+
   it('a loop of manual transactions in one async function does not grow the context chain', async () => {
     const qr = db.dataSource.createQueryRunner();
     await qr.connect();
