@@ -114,7 +114,7 @@ describe('celeriac schedule and celeriac beat', () => {
       const run = await runCeleriac(argv, amqp);
       expect(run.code, argv.join(' ')).toBe(2);
       expect(run.stderr).toContain('no shared schedule store: neither the broker nor');
-      expect(run.stderr).toContain('Pass --store redis://... (or set CELERIAC_BEAT_STORE)');
+      expect(run.stderr).toContain('Pass --store redis://... or postgres://... (or set');
     }
     const timing = await runCeleriac(['beat', '--renew-ms', '3000', ...FLAGS], ENV);
     expect(timing.code).toBe(2);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DataSource } from 'typeorm';
 import {
   BeatLeaseRow,
@@ -29,4 +30,43 @@ afterAll(async () => {
 
 describeScheduleStoreConformance('typeorm (PostgreSQL)', {
   create: () => new TypeOrmScheduleStore(dataSource, { channel }),
+});
+
+describe('typeorm schedule store and rows it cannot read', () => {
+  it('lists the readable schedules when one row holds bad JSON (a hand edit), with a warning', async () => {
+    const store = new TypeOrmScheduleStore(dataSource, { channel });
+    const good = `good-${randomUUID()}`;
+    const bad = `bad-${randomUUID()}`;
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await store.connect();
+    try {
+      await store.save(
+        {
+          name: good,
+          task: 't',
+          schedule: { every: 60 },
+          args: [],
+          kwargs: {},
+          enabled: true,
+          source: 'api',
+        },
+        { nextFireAt: 1000, lastRunAt: null, lastTaskId: null, totalRuns: 0, rev: 0 },
+      );
+      await dataSource.query(
+        `INSERT INTO "${schema}".beat_schedule (name, definition, state, rev) VALUES ($1, $2, $3, 1)`,
+        [bad, '{"name": "half', '{}'],
+      );
+      const names = (await store.list()).map((stored) => stored.definition.name);
+      expect(names).toContain(good);
+      expect(names).not.toContain(bad);
+      expect(warn.mock.calls.map((call) => String(call[0]))).toContainEqual(
+        expect.stringContaining(`schedule ${bad}`),
+      );
+    } finally {
+      warn.mockRestore();
+      await store.remove(good);
+      await store.remove(bad);
+      await store.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import {
   Get,
   Inject,
   type MessageEvent,
+  BadGatewayException,
   NotFoundException,
   Optional,
   Param,
@@ -86,7 +87,10 @@ export class DashboardApiController {
   async task(@Param('id') id: string): Promise<TaskRecord> {
     const live = this.dashboard.state.task(id);
     if (live) return live;
-    const meta = await this.results?.get(id).catch(() => null);
+    // A stored value another program wrote that cannot be read: say so, not "no task".
+    const meta = await this.results?.get(id).catch((error: Error) => {
+      throw new BadGatewayException(`Task ${id}: ${error.message}`);
+    });
     if (!meta) throw new NotFoundException(`No task ${id} in the dashboard or the result backend.`);
     return taskFromMeta(meta);
   }

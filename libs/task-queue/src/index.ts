@@ -186,6 +186,7 @@ export type {
   PendingFire,
   ScheduleClaim,
   ScheduleDefinition,
+  ScheduleSaveOptions,
   ScheduleSpec,
   ScheduleState,
   ScheduleStore,

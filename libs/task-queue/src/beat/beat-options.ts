@@ -8,8 +8,9 @@ import { assertValidCatchUp } from './schedule-validation.js';
  */
 export interface BeatOptions {
   /**
-   * Where schedules live: `redis://...`, `memory://[name]`, or a store instance (such as a
-   * `TypeOrmScheduleStore`). Default: the broker's Redis when the broker is Redis, else memory.
+   * Where schedules live: `redis://...`, `postgres://...[?schema=S]` (needs typeorm and pg),
+   * `memory://[name]`, or a store instance (such as a `TypeOrmScheduleStore` on the app's
+   * DataSource). Default: the broker's Redis when the broker is Redis, else memory.
    */
   store?: string | ScheduleStore;
   /** Key prefix of the Redis store (default `celeriac:beat:`). */

@@ -253,7 +253,20 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     const names = this.heap.popDue(now);
     for (let i = 0; i < names.length; i += CLAIM_BATCH) {
       const batch = names.slice(i, i + CLAIM_BATCH).map((name) => this.schedules.get(name));
-      const claims = await buildClaims(batch, now, this.config.catchUp, this.overlap, this.events);
+      const claims = await buildClaims(
+        batch,
+        now,
+        this.config.catchUp,
+        this.overlap,
+        this.events,
+        // A row no validation saw (written by hand or another tool): said once, left off
+        // the heap until it is edited.
+        ({ definition }, error) =>
+          this.logger.error(
+            `Beat cannot plan schedule ${definition.name}: ${describeThrownLine(error)}. It ` +
+              'does not fire until it is edited (Schedules.update / celeriac schedule) or removed.',
+          ),
+      );
       if (!claims.length) continue;
       let applied: boolean[] | null;
       try {

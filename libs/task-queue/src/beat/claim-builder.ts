@@ -9,17 +9,29 @@ import { planFires } from './fire-planner.js';
 import type { OverlapGuard } from './overlap-guard.js';
 import { beatTaskId } from './task-id.js';
 
-/** The claims of the due schedules still tracked (`undefined`: dropped meanwhile), in order. */
+/**
+ * The claims of the due schedules still tracked (`undefined`: dropped meanwhile), in order. A
+ * schedule that cannot be planned (a stored row no validation saw: a bad cron expression or
+ * zone) is handed to `unplannable` and left out; the others are claimed as usual.
+ */
 export async function buildClaims(
   schedules: readonly (StoredSchedule | undefined)[],
   now: number,
   defaultCatchUp: CatchUpPolicy | undefined,
   overlap: Pick<OverlapGuard, 'blocks'>,
   events: BeatEvents,
+  unplannable: (stored: StoredSchedule, error: unknown) => void,
 ): Promise<ScheduleClaim[]> {
   const claims: ScheduleClaim[] = [];
   for (const stored of schedules) {
-    const claim = stored && (await buildClaim(stored, now, defaultCatchUp, overlap, events));
+    if (!stored) continue;
+    let claim: ScheduleClaim | null;
+    try {
+      claim = await buildClaim(stored, now, defaultCatchUp, overlap, events);
+    } catch (error) {
+      unplannable(stored, error);
+      continue;
+    }
     if (claim) claims.push(claim);
   }
   return claims;

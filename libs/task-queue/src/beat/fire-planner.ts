@@ -107,7 +107,9 @@ export function freshState(
       ? null
       : 'at' in definition.schedule
         ? definition.schedule.at
-        : nextFireAfter(definition, now);
+        : // Never back onto a fire already claimed (lastRunAt is the claim's instant, a
+          // little ahead of the fire; another instance's clock may be ahead of this one).
+          nextFireAfter(definition, Math.max(now, previous?.lastRunAt ?? now));
   return {
     nextFireAt: next,
     lastRunAt: previous?.lastRunAt ?? null,

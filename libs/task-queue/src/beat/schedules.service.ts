@@ -7,6 +7,7 @@ import type {
   StoredScheduleSpec,
 } from '../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { TaskQueueError } from '../errors/task-queue.error.js';
 import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
@@ -16,6 +17,9 @@ import type { PeriodicOptions } from './periodic.decorator.js';
 import { PeriodicExplorer } from './periodic.explorer.js';
 import { toScheduleDefinition } from './schedule-definition.js';
 import { assertValidDefinition } from './schedule-validation.js';
+
+/** Read-and-write rounds of one edit that keeps losing to concurrent writers, at most. */
+const EDIT_ATTEMPTS = 20;
 
 /** A schedule as `Schedules.list()` shows it. @publicApi */
 export interface ScheduleInfo {
@@ -58,13 +62,16 @@ export class Schedules implements OnApplicationBootstrap {
     if (!this.config.syncDecorators) return;
     let written = 0;
     for (const coded of this.explorer.definitions) {
-      const current = await this.store.get(coded.name);
-      // `enabled` in the code is the state a schedule is first written with; after that,
-      // pause() / resume() (CLI, dashboard) decide, and a boot must not undo them.
-      const definition = current ? { ...coded, enabled: current.definition.enabled } : coded;
-      if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) continue;
-      const state = freshState(definition, Date.now(), current?.state);
-      if (await this.store.save(definition, state, true)) written++;
+      const wrote = await this.edit(coded.name, (current) => {
+        // `enabled` in the code is the state a schedule is first written with; after that,
+        // pause() / resume() (CLI, dashboard) decide, and a boot must not undo them.
+        const definition = current ? { ...coded, enabled: current.definition.enabled } : coded;
+        if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) {
+          return null;
+        }
+        return { definition, state: freshState(definition, Date.now(), current?.state) };
+      });
+      if (wrote) written++;
     }
     if (written) this.logger.log(`Beat wrote ${written} @Periodic schedule(s) to the store.`);
   }
@@ -96,10 +103,11 @@ export class Schedules implements OnApplicationBootstrap {
   ): Promise<ScheduleInfo> {
     const definition = toScheduleDefinition(name, task, spec, options, 'api');
     this.overlap.assertUsable(definition);
-    const current = await this.store.get(name);
-    const state = freshState(definition, Date.now(), current?.state, current?.definition.schedule);
-    await this.store.save(definition, state);
-    return toInfo({ definition, state });
+    const written = await this.edit(name, (current) => ({
+      definition,
+      state: freshState(definition, Date.now(), current?.state, current?.definition.schedule),
+    }));
+    return toInfo(written!);
   }
 
   /** A one-off (clocked) run of `task` at `at`. */
@@ -117,14 +125,16 @@ export class Schedules implements OnApplicationBootstrap {
     name: string,
     changes: Partial<Omit<ScheduleDefinition, 'name' | 'source'>>,
   ): Promise<ScheduleInfo> {
-    const current = await this.require(name);
-    const definition: ScheduleDefinition = { ...current.definition, ...changes, name };
-    assertValidDefinition(definition, `schedule "${name}"`);
-    // Pausing or resuming a schedule stored elsewhere must work even if its overlap cannot.
-    if ('overlap' in changes || 'task' in changes) this.overlap.assertUsable(definition);
-    const state = freshState(definition, Date.now(), current.state, current.definition.schedule);
-    await this.store.save(definition, state);
-    return toInfo({ definition, state });
+    const written = await this.edit(name, (current) => {
+      if (!current) throw new ConfigurationError(`No schedule named "${name}".`);
+      const definition: ScheduleDefinition = { ...current.definition, ...changes, name };
+      assertValidDefinition(definition, `schedule "${name}"`);
+      // Pausing or resuming a schedule stored elsewhere must work even if its overlap cannot.
+      if ('overlap' in changes || 'task' in changes) this.overlap.assertUsable(definition);
+      const state = freshState(definition, Date.now(), current.state, current.definition.schedule);
+      return { definition, state };
+    });
+    return toInfo(written!);
   }
 
   /** Stop firing (fires missed while paused are never published). */
@@ -146,6 +156,34 @@ export class Schedules implements OnApplicationBootstrap {
   /** Delete; resolves whether it existed. A `@Periodic` one comes back at the app's next boot. */
   remove(name: string): Promise<boolean> {
     return this.store.remove(name);
+  }
+
+  /**
+   * Read schedule `name`, let `change` compute what to write from it (null: nothing), and write
+   * that compare-and-set on the revision read. When a claim of the leader or another edit wrote
+   * the schedule in between, read it again and recompute: neither change is lost. Resolves
+   * what was written (null: nothing).
+   */
+  private async edit(
+    name: string,
+    change: (current: StoredSchedule | null) => StoredSchedule | null,
+  ): Promise<StoredSchedule | null> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get(name);
+      const next = change(current);
+      if (!next) return null;
+      const ifRev = current?.state.rev ?? 0;
+      if (await this.store.save(next.definition, next.state, { ifRev })) {
+        return { definition: next.definition, state: { ...next.state, rev: ifRev + 1 } };
+      }
+      if (attempt === EDIT_ATTEMPTS) {
+        throw new TaskQueueError(
+          `Schedule "${name}" changed ${EDIT_ATTEMPTS} times while being edited; try again.`,
+        );
+      }
+      // Someone else wrote it meanwhile: back off a little (random), then start again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
   }
 
   private async require(name: string): Promise<StoredSchedule> {

@@ -13,7 +13,8 @@ export const BEAT_OPTIONS = {
 } as const;
 
 export const BEAT_USAGE =
-  '[--store URL] [--key-prefix P]  (store default: env CELERIAC_BEAT_STORE, else the broker)';
+  '[--store URL] [--key-prefix P]  (store: redis://, postgres://...?schema=S; default: env ' +
+  'CELERIAC_BEAT_STORE, else the broker)';
 
 /**
  * A Nest application context with Celeriac (producer only, no worker, no events) and the beat
@@ -41,7 +42,8 @@ export async function createBeatApp(
       : 'neither the broker nor the result backend is Redis, so the default store would be';
     throw new UsageError(
       `no shared schedule store: ${where} this process's memory, lost when it exits. Pass ` +
-        '--store redis://... (or set CELERIAC_BEAT_STORE) naming the store your beats use',
+        '--store redis://... or postgres://... (or set CELERIAC_BEAT_STORE) naming the store ' +
+        'your beats use',
     );
   }
   return NestFactory.createApplicationContext(

@@ -1,3 +1,5 @@
+import { UnserializableValueError } from '../errors/unserializable-value.error.js';
+
 /** Where a command writes: stdout for results, stderr for the one-line failure reason. */
 export interface CliOutput {
   out(line: string): void;
@@ -10,7 +12,15 @@ export const processOutput: CliOutput = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** One-line JSON; bigints (large Python ints) are written as numbers' digits. */
+/**
+ * One-line JSON; bigints (large Python ints) are written as numbers' digits. A value nested
+ * too deep for JSON.stringify (another program stored it) is an UnserializableValueError.
+ */
 export function toJsonLine(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new UnserializableValueError('the output', 'nested too deep to print', '$');
+  }
 }

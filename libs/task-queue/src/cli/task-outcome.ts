@@ -1,6 +1,7 @@
 import type { TaskMeta } from '../contracts/result-backend.interface.js';
 import { TaskStates } from '../results/task-states.js';
 import { ExitCode } from './cli-error.js';
+import { textOf } from '../utils/log-text.js';
 
 /** What `call --wait` and `result` print about a task, and how the CLI exits. */
 export interface TaskOutcome {
@@ -34,8 +35,8 @@ function describeError(meta: TaskMeta | null): string {
   const error = meta?.result as { exc_type?: unknown; exc_message?: unknown } | null;
   const type = typeof error?.exc_type === 'string' ? error.exc_type : 'Error';
   const message = Array.isArray(error?.exc_message)
-    ? error.exc_message.map(String).join(', ')
-    : String(error?.exc_message ?? '');
+    ? error.exc_message.map((arg) => textOf(arg)).join(', ')
+    : textOf(error?.exc_message ?? '');
   return message ? `${type}: ${oneLine(message)}` : type;
 }
 

@@ -91,6 +91,22 @@ export interface ScheduleClaim {
   fires: PendingFire[];
 }
 
+/** Conditions of {@link ScheduleStore.save}; nothing is written when one fails. @publicApi */
+export interface ScheduleSaveOptions {
+  /**
+   * Compare-and-set: write only if the stored revision is this one (`0`: only if no schedule
+   * of that name exists). An edit reads the schedule, then writes with the revision it read:
+   * a claim or another edit made in between makes the write fail, and the edit is retried on
+   * the fresh row, so neither side's change is lost.
+   */
+  ifRev?: number;
+  /**
+   * Leave a schedule whose stored definition is deeply equal alone (several app instances
+   * writing `@Periodic`s at boot).
+   */
+  keepIfSame?: boolean;
+}
+
 /** A leader's lease: its owner id and fencing token. */
 export interface BeatLease {
   owner: string;
@@ -110,14 +126,14 @@ export interface ScheduleStore {
   list(): Promise<StoredSchedule[]>;
   get(name: string): Promise<StoredSchedule | null>;
   /**
-   * Write a definition and state (revision bumped). With `keepIfSame`, a schedule whose stored
-   * definition is deeply equal is left alone (several app instances writing `@Periodic`s at boot).
-   * Resolves whether anything was written. Announces the change.
+   * Write a definition and state (revision bumped), in one atomic step that checks
+   * `options.ifRev` and `options.keepIfSame` against the stored row. Resolves whether anything
+   * was written; announces the change when it was.
    */
   save(
     definition: ScheduleDefinition,
     state: ScheduleState,
-    keepIfSame?: boolean,
+    options?: ScheduleSaveOptions,
   ): Promise<boolean>;
   /** Delete; resolves whether it existed. Announces the change. */
   remove(name: string): Promise<boolean>;

@@ -2,6 +2,7 @@ import { RemoteTaskError } from '../errors/remote-task.error.js';
 import type { TaskQueueError } from '../errors/task-queue.error.js';
 import type { SerializedError } from '../contracts/result-backend.interface.js';
 import { describeThrown } from './thrown-value.js';
+import { textOf } from '../utils/log-text.js';
 
 /** Module name written for JavaScript errors (Python sees it as `exc_module`). */
 const JS_MODULE = 'celeriac';
@@ -59,15 +60,15 @@ export function deserializeError(
   if (result && typeof result === 'object' && 'exc_type' in result) {
     const stored = result as Partial<SerializedError>;
     const args = Array.isArray(stored.exc_message) ? stored.exc_message : [stored.exc_message];
-    const message = args.length === 1 ? String(args[0]) : args.map(String).join(', ');
+    const message = args.map((arg) => textOf(arg)).join(', ');
     return new RemoteTaskError(
       taskId,
-      String(stored.exc_type),
-      String(stored.exc_module ?? 'builtins'),
+      textOf(stored.exc_type, 200),
+      textOf(stored.exc_module ?? 'builtins', 200),
       message,
       traceback,
       args,
     );
   }
-  return new RemoteTaskError(taskId, 'Error', 'builtins', String(result), traceback);
+  return new RemoteTaskError(taskId, 'Error', 'builtins', textOf(result), traceback);
 }

@@ -74,7 +74,7 @@ function parseV2(
     parentId: typeof headers.parent_id === 'string' ? headers.parent_id : null,
     group: typeof headers.group === 'string' ? headers.group : null,
     groupIndex: typeof headers.group_index === 'number' ? headers.group_index : null,
-    timeLimit: [asNumber(timelimit[0]), asNumber(timelimit[1])],
+    timeLimit: [asLimit(timelimit[0]), asLimit(timelimit[1])],
     ignoreResult: headers.ignore_result === true,
     replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
     correlationId: String(message.properties?.correlation_id ?? id),
@@ -112,7 +112,7 @@ function parseV1(message: TaskMessage, body: unknown, queue: string | null): Tas
     parentId: null,
     group: typeof body.taskset === 'string' ? body.taskset : null,
     groupIndex: null,
-    timeLimit: [asNumber(timelimit[0]), asNumber(timelimit[1])],
+    timeLimit: [asLimit(timelimit[0]), asLimit(timelimit[1])],
     ignoreResult: false,
     replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
     correlationId: String(message.properties?.correlation_id ?? id),
@@ -165,8 +165,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function asNumber(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** A time limit in seconds: a positive number, else none (as Celery, which ignores 0). */
+function asLimit(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
 
 function describe(value: unknown): string {

@@ -1,3 +1,4 @@
+import { committedCallbackScope } from '../transaction/committed-callback.scope.js';
 import { captureStorage, type CaptureScope } from '../transaction/on-commit-capture.js';
 import type { OnCommitCallback } from '../transaction/on-commit.types.js';
 
@@ -36,7 +37,10 @@ export async function captureOnCommitCallbacks<T>(
   if (options.execute) {
     for (let index = 0; index < kept().length; index++) {
       const callback = kept()[index]!;
-      await captureStorage.run(scope, async () => callback.fn());
+      // As after a real commit: a callback's own onCommit() / delayOnCommit() run at once.
+      await captureStorage.run(scope, () =>
+        committedCallbackScope.run(true, async () => callback.fn()),
+      );
     }
   }
   return { result, callbacks: kept() };

@@ -5,7 +5,10 @@ import { transactionDepth } from './query-runner-depth.js';
 interface HookState {
   /** One frame per open transaction level: [outer, savepoint 1, savepoint 2, ...]. */
   frames: HookEntry[][];
-  /** PostgreSQL answered COMMIT with ROLLBACK (the transaction had been aborted). */
+  /**
+   * The server already rolled the whole transaction back: PostgreSQL answered COMMIT with
+   * ROLLBACK, or a MySQL/MariaDB statement failed with a deadlock.
+   */
   commitWasRollback: boolean;
 }
 
@@ -45,6 +48,22 @@ export class CommitHooksRegistry {
   commitResult(queryRunner: QueryRunner, command: unknown): void {
     const state = this.states.get(queryRunner);
     if (state && command === 'ROLLBACK') state.commitWasRollback = true;
+  }
+
+  /**
+   * A statement failed with an error after which MySQL/MariaDB has rolled back the whole
+   * transaction (a deadlock): the statements that follow run in autocommit and the final
+   * COMMIT succeeds, but the transaction's own writes are gone.
+   */
+  serverRolledBack(queryRunner: QueryRunner): void {
+    const state = this.ensure(queryRunner);
+    if (state.frames.length === 0) state.frames.push([]);
+    state.commitWasRollback = true;
+  }
+
+  /** True when the server already rolled `queryRunner`'s open transaction back. */
+  isRolledBack(queryRunner: QueryRunner): boolean {
+    return this.states.get(queryRunner)?.commitWasRollback === true;
   }
 
   /** `afterTransactionCommit`: a savepoint release or the outermost commit. */

@@ -27,7 +27,12 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
   }
 
   afterQuery(event: AfterQueryEvent): void {
-    if (!event.success || event.query !== 'COMMIT') return;
+    if (!event.success) {
+      if (rolledBackTheTransaction(event.error) && event.queryRunner.isTransactionActive)
+        this.guard(() => commitHooksRegistry.serverRolledBack(event.queryRunner));
+      return;
+    }
+    if (event.query !== 'COMMIT') return;
     const raw: unknown = event.rawResults;
     const command =
       typeof raw === 'object' && raw !== null ? (raw as { command?: unknown }).command : undefined;
@@ -52,10 +57,11 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
     if (outcome.kind !== 'discarded' || outcome.reason !== 'aborted-commit') return;
     const names = outcome.entries.map((entry) => entry.name).join(', ') || 'none';
     this.logger.error(
-      `PostgreSQL answered COMMIT with ROLLBACK: the transaction had been aborted by a failed ` +
-        `statement whose error was caught without a savepoint, so nothing was saved. Discarded ` +
-        `onCommit callbacks: ${names}. Wrap statements that may fail in manager.transaction() ` +
-        `(a savepoint) or let the error propagate.`,
+      `The database rolled this transaction back before its COMMIT (PostgreSQL: a failed ` +
+        `statement whose error was caught without a savepoint; MySQL/MariaDB: a deadlock whose ` +
+        `error was caught), so its writes were not saved. Discarded onCommit callbacks: ` +
+        `${names}. Let such errors propagate (and retry the whole transaction), or, on ` +
+        `PostgreSQL, wrap statements that may fail in manager.transaction() (a savepoint).`,
     );
   }
 
@@ -67,4 +73,15 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
       this.logger.error(`onCommit bookkeeping failed: ${String(error)}`);
     }
   }
+}
+
+/**
+ * MySQL/MariaDB errors after which InnoDB has rolled back the whole transaction, not just the
+ * statement: ER_LOCK_DEADLOCK (1213; also Galera's certification failure). PostgreSQL needs no
+ * list: it keeps the transaction aborted and answers its COMMIT with ROLLBACK.
+ */
+function rolledBackTheTransaction(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { errno, code } = error as { errno?: unknown; code?: unknown };
+  return errno === 1213 || code === 'ER_LOCK_DEADLOCK';
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { commitHooksRunner } from './commit-hooks.runner.js';
+import { inCommittedCallback } from './committed-callback.scope.js';
 import {
   NoActiveTransactionError,
   type OnCommitApi,
@@ -59,7 +60,9 @@ export function dispatchOnCommit(
   const query = { dataSource: options.dataSource, connectionName: options.connectionName };
   const manager = options.manager ?? resolveCurrentManager(query);
   const source = manager?.connection ?? options.dataSource;
-  const strict = options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict;
+  const strict =
+    !inCommittedCallback() &&
+    (options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict);
   const queryRunner = manager?.queryRunner;
   if (strict && !queryRunner?.isTransactionActive) {
     const reason = queryRunner?.isReleased ? 'finished' : 'none';

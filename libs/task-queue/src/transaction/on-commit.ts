@@ -4,6 +4,7 @@ import { NoActiveTransactionError } from '../errors/no-active-transaction.error.
 import { attachCommitHooksSubscriber, hasCommitHooks } from './commit-hooks.installer.js';
 import { commitHooksRegistry } from './commit-hooks.registry.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
+import { inCommittedCallback } from './committed-callback.scope.js';
 import { captureStorage } from './on-commit-capture.js';
 import { getOnCommitConfig } from './on-commit.config.js';
 import { isAnyTracked, trackedStrictness } from './transaction-tracking.js';
@@ -75,7 +76,9 @@ function register(
   const record = capture ? { entry, dropped: false } : undefined;
   if (capture && record) capture.records.push(record);
   const source = manager?.connection ?? options.dataSource;
-  const strict = options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict;
+  const strict =
+    !inCommittedCallback() &&
+    (options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict);
   const queryRunner = manager?.queryRunner;
   if (queryRunner?.isTransactionActive) {
     const dataSource = queryRunner.connection;
@@ -85,7 +88,7 @@ function register(
   }
   // A released runner means the transaction this manager belonged to is over: typically a
   // promise that was not awaited inside the transaction.
-  const late = queryRunner?.isReleased === true;
+  const late = queryRunner?.isReleased === true && !inCommittedCallback();
   if (strict) {
     if (record) record.dropped = true;
     return Promise.reject(new NoActiveTransactionError(entry.name, late ? 'finished' : 'none'));

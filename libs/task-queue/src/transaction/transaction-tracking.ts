@@ -126,15 +126,30 @@ function patchRunner(queryRunner: QueryRunner): void {
   patchedRunners.add(queryRunner);
   const start = queryRunner.startTransaction;
   queryRunner.startTransaction = function (this: QueryRunner, ...args) {
+    const parent = withoutFinished(trackedTransactions.getStore());
     const started = start.apply(this, args);
     if (tracked.has(this.connection)) {
       // NOTE: enterWith, not run: a manual `await qr.startTransaction()` has no callback to run
       // in, so the transaction is entered into the caller's context until it ends (the resolver
       // skips finished levels). EntityManager.transaction() confines this with run() below.
-      trackedTransactions.enterWith({ queryRunner: this, parent: trackedTransactions.getStore() });
+      trackedTransactions.enterWith({ queryRunner: this, parent });
     }
     return started;
   };
+}
+
+/**
+ * `level` without the finished transactions on top of it: a loop of manual transactions in one
+ * async function would otherwise chain one dead level per iteration (memory, and a longer walk
+ * for every `onCommit`).
+ */
+function withoutFinished(level: TrackedTransaction | undefined): TrackedTransaction | undefined {
+  while (
+    level?.queryRunner &&
+    (!level.queryRunner.isTransactionActive || level.queryRunner.isReleased)
+  )
+    level = level.parent;
+  return level;
 }
 
 function confineManagerTransactions(): void {

@@ -1,7 +1,7 @@
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error.js';
 
 /** The optional peer dependencies that transports import lazily. */
-export type OptionalPeer = 'ioredis' | 'amqplib' | 'typeorm';
+export type OptionalPeer = 'ioredis' | 'amqplib' | 'typeorm' | 'pg';
 
 /**
  * Run `load` (a dynamic import of a module that needs `peer`) and turn "cannot find package

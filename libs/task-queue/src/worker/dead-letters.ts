@@ -4,6 +4,7 @@ import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
+import { logName } from '../utils/log-text.js';
 
 /** Headers a dead-lettered message carries (besides all of its own). */
 export const DEAD_LETTER_HEADERS = {
@@ -34,8 +35,15 @@ export class DeadLetters {
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {}
 
-  /** Move a delivery to its dead-letter queue (publish first, then ack: never lost). */
-  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+  /**
+   * Move a delivery to its dead-letter queue (publish first, then ack: never lost), and log it
+   * on one line: `reason` (also stored in the message), then `hint` (what to do), at `level`.
+   */
+  async deadLetter(
+    delivery: Delivery,
+    reason: string,
+    { level = 'warn', hint = '' }: { level?: 'warn' | 'error'; hint?: string } = {},
+  ): Promise<void> {
     const queue = deadLetterQueueOf(delivery.queue);
     const message: TaskMessage = {
       ...delivery.message,
@@ -48,14 +56,15 @@ export class DeadLetters {
     };
     await this.broker.publish(message, { queue, priority: 0 });
     await delivery.ack();
-    this.logger.warn(
-      `Moved message ${String(delivery.message.headers?.id ?? delivery.deliveryTag)} from "${delivery.queue}" ` +
-        `to "${queue}": ${reason.replace(/\.$/, '')}. Inspect it there and call DeadLetters.redrive('${delivery.queue}') once fixed.`,
-      {
-        taskId: delivery.message.headers?.id,
-        taskName: delivery.message.headers?.task,
-        queue: delivery.queue,
-      },
+    const headers = delivery.message.headers as Record<string, unknown> | undefined;
+    // Named by its task id, else the correlation id producers set to it, else the tag.
+    const correlationId = delivery.message.properties?.correlation_id;
+    const id = logName(headers?.id, logName(correlationId, `with tag ${delivery.deliveryTag}`));
+    this.logger[level](
+      `Moved message ${id} from "${delivery.queue}" to "${queue}": ${reason.replace(/\.$/, '')}. ` +
+        `${hint ? `${hint.replace(/\.$/, '')}. ` : ''}` +
+        `Inspect it there and call DeadLetters.redrive('${delivery.queue}') once fixed.`,
+      { taskId: id, taskName: logName(headers?.task, ''), queue: delivery.queue },
     );
   }
 

@@ -26,6 +26,7 @@ import {
   type TaskInstrumentation,
 } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
+import { logName } from '../utils/log-text.js';
 import { afterCommitWork } from './after-commit-work.js';
 import { seconds, sentAtOf } from './task-timing.js';
 
@@ -264,16 +265,17 @@ export class TaskExecutor {
     hostname: string,
   ): Promise<void> {
     const error = new TaskNotRegisteredError(request.name);
-    this.logger.error(
-      `Received unregistered task "${request.name}" [${request.id}]. ${error.message}`,
-      taskLogFields(request),
-    );
     await this.recorder.failure(request, hostname, celeryNotRegistered(request.name));
     this.outcomes.emit('task-failed', request, hostname, {
       error: errorInfo(error),
       reason: 'unknown task',
     });
-    await this.deadLetters.deadLetter(delivery, `unknown task "${request.name}"`);
+    // The one log line: the dead letter's, with what to check.
+    const name = logName(request.name, '');
+    await this.deadLetters.deadLetter(delivery, `unknown task "${name}"`, {
+      level: 'error',
+      hint: new TaskNotRegisteredError(name).message,
+    });
   }
 
   private async revoke(

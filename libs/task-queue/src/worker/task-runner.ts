@@ -135,6 +135,14 @@ function missing(taskName: string, names: string[], count: number): TaskArgument
   );
 }
 
+/** The longest delay a Node timer holds (about 24.8 days): a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A limit in seconds as a timer delay, never longer than a timer holds. */
+function timerMs(seconds: number): number {
+  return Math.min(seconds * 1000, MAX_TIMER_MS);
+}
+
 /**
  * Run a handler in the task's async context with its AbortSignal and time limits. The soft
  * limit aborts the signal with SoftTimeLimitExceededError; the hard limit rejects with
@@ -160,7 +168,7 @@ export function runWithLimits(
       timers.push(
         setTimeout(
           () => controller.abort(new SoftTimeLimitExceededError(limits.soft!)),
-          limits.soft * 1000,
+          timerMs(limits.soft),
         ),
       );
     }
@@ -170,7 +178,7 @@ export function runWithLimits(
           const error = new TimeLimitExceededError(limits.hard!);
           controller.abort(error);
           reject(error);
-        }, limits.hard * 1000),
+        }, timerMs(limits.hard)),
       );
     }
     run.then(resolve, reject);

@@ -1,9 +1,5 @@
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
-
-/** Hide the password of a URL: `redis://:secret@host` → `redis://:**@host`. */
-export function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1**@');
-}
+import { maskUrl } from '../utils/mask-url.js';
 
 /** The start-up banner, like Celery's: what this worker is, where it reads, what it runs. */
 export function workerBanner(

@@ -178,11 +178,9 @@ export class WorkerIntake {
     this.held.active.add(active);
   }
 
+  /** Store a FAILURE when the message has an id, and dead-letter it: one log line says why. */
   private async malformed(delivery: GuardedDelivery, error: Error): Promise<void> {
     const id = delivery.message?.headers?.id;
-    this.logger.error(
-      `Rejected a malformed message from "${delivery.queue}" (tag ${delivery.deliveryTag}): ${error.message}`,
-    );
     if (typeof id === 'string' && id) {
       // rpc:// results go to the caller's reply queue: without it the caller waits for ever.
       const properties = delivery.message?.properties;
@@ -192,13 +190,15 @@ export class WorkerIntake {
       await this.deps.recorder.failure({ id, replyTo, correlationId }, this.deps.hostname, error);
     }
     await this.deps.deadLetters
-      .deadLetter(delivery, `malformed message: ${error.message}`)
-      .catch((e: Error) => this.settleFailed(delivery, e));
+      .deadLetter(delivery, `malformed message: ${error.message}`, { level: 'error' })
+      .catch((e: Error) =>
+        this.settleFailed(delivery, e, `a malformed message (${error.message})`),
+      );
   }
 
-  private settleFailed(delivery: GuardedDelivery, error: Error): void {
+  private settleFailed(delivery: GuardedDelivery, error: Error, what = 'message'): void {
     this.logger.error(
-      `Could not settle message ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`,
+      `Could not settle ${what} ${delivery.deliveryTag}: ${error.message}. The broker will redeliver it.`,
     );
   }
 }

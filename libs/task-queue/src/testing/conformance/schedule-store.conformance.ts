@@ -74,10 +74,45 @@ export function describeScheduleStoreConformance(
       const n = unique();
       await store.save(definition(n), state(1000));
       const first = (await store.get(n))!.state.rev;
-      expect(await store.save(definition(n), state(5000), true)).toBe(false);
+      expect(await store.save(definition(n), state(5000), { keepIfSame: true })).toBe(false);
       expect((await store.get(n))!.state).toMatchObject({ nextFireAt: 1000, rev: first });
-      expect(await store.save(definition(n, 2), state(2000), true)).toBe(true);
+      expect(await store.save(definition(n, 2), state(2000), { keepIfSame: true })).toBe(true);
       expect((await store.get(n))!.state).toMatchObject({ nextFireAt: 2000, rev: first + 1 });
+    });
+
+    it('saves compare-and-set with ifRev: a write from a stale revision is refused', async () => {
+      const [a, b] = [await open(), await open()];
+      const n = unique();
+      // ifRev 0: create only.
+      expect(await a.save(definition(n), state(1000), { ifRev: 0 })).toBe(true);
+      expect(await b.save(definition(n, 5), state(1000), { ifRev: 0 })).toBe(false);
+      const read = (await a.get(n))!;
+      // Two editors read the same revision; the second write loses and changes nothing.
+      const paused = { ...read.definition, enabled: false };
+      expect(await a.save(paused, state(null), { ifRev: read.state.rev })).toBe(true);
+      const edited = { ...read.definition, args: [2] };
+      expect(await b.save(edited, state(1000), { ifRev: read.state.rev })).toBe(false);
+      const after = (await b.get(n))!;
+      expect(after.definition).toEqual(paused);
+      expect(after.state).toMatchObject({ nextFireAt: null, rev: read.state.rev + 1 });
+      // A claim advances the revision: an edit planned before it is refused too.
+      const owner = `owner-${randomUUID()}`;
+      let token: number | null = null;
+      for (let i = 0; i < 40 && token === null; i++) {
+        token = await a.acquireLease(owner, 2000);
+        if (token === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      const lease = { owner, token: token! };
+      const rev = after.state.rev;
+      const claimed = { ...state(3000), totalRuns: 1, lastRunAt: 2000, rev: rev + 1 };
+      expect(await a.claim(lease, [{ name: n, rev, state: claimed, fires: [] }])).toEqual([true]);
+      expect(await b.save(edited, state(1000), { ifRev: rev })).toBe(false);
+      expect((await b.get(n))!.state).toMatchObject({ totalRuns: 1, lastRunAt: 2000 });
+      // A schedule removed meanwhile is not written back by a stale edit.
+      await a.remove(n);
+      expect(await b.save(edited, state(1000), { ifRev: rev + 1 })).toBe(false);
+      expect(await b.get(n)).toBeNull();
+      await a.releaseLease(lease);
     });
 
     it('announces edits to every store instance', async () => {

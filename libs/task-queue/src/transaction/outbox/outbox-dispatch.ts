@@ -5,6 +5,7 @@ import {
   type OnCommitApi,
 } from '../../errors/no-active-transaction.error.js';
 import type { TypeOrmIntegrationOptions } from '../../config/task-queue-options.interface.js';
+import { inCommittedCallback } from '../committed-callback.scope.js';
 import { onCommit, resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
 
@@ -24,7 +25,7 @@ export async function writeToOutbox(
   committed?: () => void,
 ): Promise<void> {
   const target = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
-  if (!target && options.strict) {
+  if (!target && options.strict && !inCommittedCallback()) {
     throw new NoActiveTransactionError(
       `${prepared.message.headers.task}[${prepared.message.headers.id}]`,
       'none',

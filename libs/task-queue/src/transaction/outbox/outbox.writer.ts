@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EntityMetadataNotFoundError, type DataSource, type EntityManager } from 'typeorm';
 import { isMissingTableError, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
+import { TransactionRolledBackError } from '../../errors/transaction-rolled-back.error.js';
+import { commitHooksRegistry } from '../commit-hooks.registry.js';
 import type { Broker, PublishOptions } from '../../contracts/broker.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { commitHooksRunner } from '../commit-hooks.runner.js';
@@ -60,7 +62,8 @@ export class OutboxWriter {
   /**
    * Insert the message with `manager` (in its transaction, if any) and, when a broker is set,
    * register the after-commit fast path. Throws `OutboxTableMissingError` when the table or
-   * entity is missing.
+   * entity is missing, `TransactionRolledBackError` when MySQL/MariaDB already rolled the
+   * transaction back (a caught deadlock).
    */
   async write(
     manager: EntityManager,
@@ -84,6 +87,9 @@ export class OutboxWriter {
       lockedUntil: null,
       traceContext: traceContext ? JSON.stringify(traceContext) : null,
     };
+    // MySQL/MariaDB after a caught deadlock: the insert would autocommit on its own.
+    if (manager.queryRunner && commitHooksRegistry.isRolledBack(manager.queryRunner))
+      throw new TransactionRolledBackError(`${row.taskName}[${row.id}]`);
     try {
       this.checkEntity(manager.connection);
       await insertOutboxRow(manager, row);

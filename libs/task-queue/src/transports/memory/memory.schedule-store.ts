@@ -4,6 +4,7 @@ import type {
   PendingFire,
   ScheduleClaim,
   ScheduleDefinition,
+  ScheduleSaveOptions,
   ScheduleState,
   ScheduleStore,
   StoredSchedule,
@@ -53,10 +54,11 @@ export class MemoryScheduleStore implements ScheduleStore {
   async save(
     definition: ScheduleDefinition,
     state: ScheduleState,
-    keepIfSame = false,
+    { ifRev, keepIfSame = false }: ScheduleSaveOptions = {},
   ): Promise<boolean> {
     const json = JSON.stringify(definition);
     const current = this.data.schedules.get(definition.name);
+    if (ifRev !== undefined && (current?.state.rev ?? 0) !== ifRev) return false;
     if (keepIfSame && current?.definition === json) return false;
     const rev = (current?.state.rev ?? 0) + 1;
     this.data.schedules.set(definition.name, { definition: json, state: { ...state, rev } });

@@ -134,6 +134,36 @@ function sameBytes(body: string, encoded: string): boolean {
   return Buffer.from(body, 'utf8').equals(Buffer.from(encoded, 'base64'));
 }
 
+/**
+ * What an entry fetch-2.lua could not take is, for the log: the reason Node finds, else what
+ * only Lua's reader refuses (cjson reads 1000 levels of nesting), naming the message when its
+ * id can be read.
+ */
+export function unreadable(raw: string, queue: string): string {
+  let reason: string;
+  try {
+    decodeEnvelope(raw, queue);
+    // JSON Node reads (a NUL byte is never valid JSON text): only the nesting is left.
+    reason = "Redis's Lua JSON reader (cjson) cannot decode it: nested deeper than 1000 levels";
+  } catch (error) {
+    const message = (error as Error).message.replace(/: .*$/s, '');
+    reason = message.charAt(0).toLowerCase() + message.slice(1);
+  }
+  const id = idOf(raw);
+  return `${id ? `message ${id}` : 'an entry'} that cannot be read (${reason})`;
+}
+
+/** The task id of an envelope Node can parse, cut short, or undefined. */
+function idOf(raw: string): string | undefined {
+  try {
+    const parsed = JSON.parse(raw) as { headers?: { id?: unknown } } | null;
+    const id = parsed?.headers?.id;
+    return typeof id === 'string' && id ? preview(id).slice(0, 120) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The first characters of an unreadable entry, for logs. */
 export function preview(raw: string): string {
   return raw.length > 200 ? `${raw.slice(0, 197)}...` : raw;

@@ -5,7 +5,7 @@ import type { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
 import { SlotList } from '../../utils/slot-list.js';
 import { RedisDelivery, type DeliverySettler } from './redis.delivery.js';
-import { decodeEnvelope, preview } from './redis-envelope.js';
+import { decodeEnvelope, preview, unreadable } from './redis-envelope.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import { RedisWaker } from './redis-waker.js';
 
@@ -196,7 +196,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   private accept(queue: string, tag: string, envelope: string): Delivery | null {
     if (!tag) {
       this.ctx.logger.error(
-        `Queue "${queue}" held an entry that is not a kombu envelope; it was moved to ` +
+        `Queue "${queue}" held ${unreadable(envelope, queue)}; it was moved to ` +
           `"${this.ctx.keys.invalid}" (LRANGE it to inspect). Entry: ${preview(envelope)}`,
       );
       return null;

@@ -6,6 +6,7 @@ import type {
   PendingFire,
   ScheduleClaim,
   ScheduleDefinition,
+  ScheduleSaveOptions,
   ScheduleState,
   ScheduleStore,
   StoredSchedule,
@@ -113,7 +114,7 @@ export class RedisScheduleStore implements ScheduleStore {
   async save(
     definition: ScheduleDefinition,
     state: ScheduleState,
-    keepIfSame = false,
+    { ifRev, keepIfSame = false }: ScheduleSaveOptions = {},
   ): Promise<boolean> {
     const { definitions, states, revisions, channel } = this.keys;
     const rev = await this.run.beatSave!(
@@ -125,6 +126,7 @@ export class RedisScheduleStore implements ScheduleStore {
       stateJson(state),
       keepIfSame ? '1' : '0',
       channel,
+      ifRev === undefined ? '' : String(ifRev),
     );
     return Number(rev) > 0;
   }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { type Observable, Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type {
@@ -5,11 +6,13 @@ import type {
   PendingFire,
   ScheduleClaim,
   ScheduleDefinition,
+  ScheduleSaveOptions,
   ScheduleState,
   ScheduleStore,
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
+import { describeThrownLine } from '../../protocol/thrown-value.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { isMissingTableError, qualifiedTable, sqlDialect } from './sql-dialect.js';
 
@@ -33,6 +36,7 @@ const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
  * @publicApi
  */
 export class TypeOrmScheduleStore implements ScheduleStore {
+  private readonly logger = new Logger('Beat');
   private readonly changed = new Subject<string>();
   readonly changes: Observable<string> = this.changed.asObservable();
   private readonly leaseName: string;
@@ -83,10 +87,21 @@ export class TypeOrmScheduleStore implements ScheduleStore {
   }
 
   async list(): Promise<StoredSchedule[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT definition, state, rev FROM ${this.t.schedule}`,
+    const rows: (Row & { name: string })[] = await this.dataSource.query(
+      `SELECT name, definition, state, rev FROM ${this.t.schedule}`,
     );
-    return rows.map(toStored);
+    // One unreadable row (a hand edit) must not stop every other schedule.
+    return rows.flatMap((row) => {
+      try {
+        return [toStored(row)];
+      } catch (error) {
+        this.logger.warn(
+          `Beat skips schedule ${row.name}: its stored row is not readable ` +
+            `(${describeThrownLine(error)}). Save it again or remove it.`,
+        );
+        return [];
+      }
+    });
   }
 
   async get(name: string): Promise<StoredSchedule | null> {
@@ -97,29 +112,44 @@ export class TypeOrmScheduleStore implements ScheduleStore {
     return rows[0] ? toStored(rows[0]) : null;
   }
 
+  /**
+   * One statement: an upsert (or, with `ifRev` above 0, a plain `UPDATE ... WHERE rev = $n`, so
+   * a schedule removed meanwhile is not written back) whose conditions are checked on the row
+   * locked for the write, then `NOTIFY` when a row was written.
+   */
   async save(
     definition: ScheduleDefinition,
     state: ScheduleState,
-    keepIfSame = false,
+    { ifRev, keepIfSame = false }: ScheduleSaveOptions = {},
   ): Promise<boolean> {
     const s = this.t.schedule;
+    const same = 's.definition IS DISTINCT FROM $2';
+    const write =
+      ifRev !== undefined && ifRev > 0
+        ? `UPDATE ${s} AS s SET definition = $2, state = $3, rev = s.rev + 1, next_fire_at = $4
+           WHERE s.name = $1 AND s.rev = $6 ${keepIfSame ? `AND ${same}` : ''}
+           RETURNING name`
+        : `INSERT INTO ${s} AS s (name, definition, state, rev, next_fire_at)
+           VALUES ($1, $2, $3, 1, $4)
+           ON CONFLICT (name) DO ${
+             ifRev === 0
+               ? 'NOTHING'
+               : `UPDATE SET definition = EXCLUDED.definition, state = EXCLUDED.state,
+                    rev = s.rev + 1, next_fire_at = EXCLUDED.next_fire_at
+                  ${keepIfSame ? `WHERE ${same}` : ''}`
+           }
+           RETURNING name`;
+    const params: unknown[] = [
+      definition.name,
+      JSON.stringify(definition),
+      stateJson(state),
+      state.nextFireAt,
+      this.channel,
+    ];
+    if (ifRev !== undefined && ifRev > 0) params.push(ifRev);
     const rows: unknown[] = await this.dataSource.query(
-      `WITH written AS (
-         INSERT INTO ${s} AS s (name, definition, state, rev, next_fire_at)
-         VALUES ($1, $2, $3, 1, $4)
-         ON CONFLICT (name) DO UPDATE SET definition = EXCLUDED.definition,
-           state = EXCLUDED.state, rev = s.rev + 1, next_fire_at = EXCLUDED.next_fire_at
-         ${keepIfSame ? 'WHERE s.definition IS DISTINCT FROM EXCLUDED.definition' : ''}
-         RETURNING name
-       )
-       SELECT name, pg_notify($5, name) FROM written`,
-      [
-        definition.name,
-        JSON.stringify(definition),
-        stateJson(state),
-        state.nextFireAt,
-        this.channel,
-      ],
+      `WITH written AS (${write}) SELECT name, pg_notify($5, name) FROM written`,
+      params,
     );
     return rows.length > 0;
   }

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  drainOnCommit,
+  installCommitHooks,
+  onCommit,
+  uninstallCommitHooks,
+} from 'celeriac/typeorm';
+import { trackedTransactions } from '../../libs/task-queue/src/transaction/transaction-tracking.js';
+import { TaskOutbox } from 'celeriac/typeorm';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
+import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+
+/** Resolves when `open()` is called: lets two transactions interleave without sleeps. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openTestDatabase(driver, [TaskOutbox]);
+    installCommitHooks(db.dataSource);
+  });
+  afterEach(() => drainOnCommit());
+  afterAll(async () => {
+    uninstallCommitHooks(db?.dataSource);
+    await db?.dispose();
+  });
+  const exists = async (id: string): Promise<boolean> =>
+    (await db.dataSource.getRepository(ItemSchema).findOneBy({ id })) !== null;
+
+  /**
+   * Two transactions that deadlock on rows a and b; each swallows the error of its second
+   * update (code that "logs and goes on") and then calls `after`. Returns the markers of the
+   * transactions whose writes were really committed (one: the other was the deadlock victim).
+   */
+  async function deadlock(after: (m: EntityManager, marker: string) => Promise<unknown>) {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await db.dataSource.getRepository(ItemSchema).insert([{ id: a }, { id: b }]);
+    const locked = [gate(), gate()];
+    const markers = [randomUUID(), randomUUID()];
+    const update = (m: EntityManager, id: string) => m.update(ItemSchema, { id }, { id });
+    const body = (me: 0 | 1) => async (m: EntityManager) => {
+      await m.insert(ItemSchema, { id: markers[me]! });
+      await update(m, me === 0 ? a : b);
+      locked[me]!.open();
+      await locked[1 - me]!.wait;
+      try {
+        await update(m, me === 0 ? b : a); // one of the two is the deadlock victim
+      } catch {
+        // Swallowed.
+      }
+      await after(m, markers[me]!);
+    };
+    await Promise.all([
+      db.dataSource.transaction(body(0)).catch(() => undefined),
+      db.dataSource.transaction(body(1)).catch(() => undefined),
+    ]);
+    await drainOnCommit();
+    const committed: string[] = [];
+    for (const marker of markers) if (await exists(marker)) committed.push(marker);
+    expect(committed.length).toBe(1);
+    return { markers, committed };
+  }
+
+  it('a deadlock whose error was caught: callbacks run only if the transaction really committed', async () => {
+    const ran: string[] = [];
+    const { committed } = await deadlock((_m, marker) => onCommit(() => void ran.push(marker)));
+    expect(ran).toEqual(committed);
+  });
+
+  it('outbox: a deadlock whose error was caught leaves no row and publishes nothing for the victim', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    const tasks = new Map<string, string>();
+    const { committed } = await deadlock(async (m, marker) => {
+      const msg = message();
+      tasks.set(msg.headers.id, marker);
+      await writer.write(m, msg, { queue: 'q' });
+    });
+    await drainOnCommit();
+    expect(broker.published.map((id) => tasks.get(id))).toEqual(committed);
+    const left = await db.dataSource.getRepository(TaskOutbox).find();
+    expect(left).toEqual([]);
+  });
+
+  it('strict mode: a callback that registers another onCommit runs it at once (it runs after the commit)', async () => {
+    const ran: string[] = [];
+    const errors: unknown[] = [];
+    await db.dataSource.transaction(async () => {
+      await onCommit(
+        async () => {
+          ran.push('outer');
+          await onCommit(() => void ran.push('nested'), { strict: true }).catch((error) =>
+            errors.push(error),
+          );
+        },
+        { strict: true },
+      );
+    });
+    await drainOnCommit();
+    expect(errors).toEqual([]);
+    expect(ran).toEqual(['outer', 'nested']);
+  });
+
+  it('two DataSources: a callback follows the commit of the transaction it was registered with', async () => {
+    const other = await openTestDatabase(driver);
+    installCommitHooks(other.dataSource);
+    try {
+      const ran: string[] = [];
+      await db.dataSource.transaction(async (a) => {
+        await other.dataSource
+          .transaction(async (b) => {
+            await onCommit(b, () => void ran.push('B rolled back'));
+            await onCommit(() => void ran.push('implicit B rolled back'));
+            throw new Error('rollback B');
+          })
+          .catch(() => undefined);
+        await onCommit(() => void ran.push('implicit A'));
+        await onCommit(a, () => void ran.push('A'));
+      });
+      await other.dataSource
+        .transaction(async (b) => {
+          await db.dataSource.transaction(async () => {
+            await onCommit(b, () => void ran.push('B, A committed'));
+            await onCommit(() => void ran.push('implicit A committed'));
+          });
+          throw new Error('rollback B');
+        })
+        .catch(() => undefined);
+      await drainOnCommit();
+      expect(ran).toEqual(['implicit A', 'A', 'implicit A committed']);
+    } finally {
+      uninstallCommitHooks(other.dataSource);
+      await other.dispose();
+    }
+  });
+
+  it('connection killed in the transaction: nothing runs, and the DataSource still works', async () => {
+    const ran: string[] = [];
+    const outcome = await db.dataSource
+      .transaction(async (m) => {
+        await m.insert(ItemSchema, { id: randomUUID() });
+        await onCommit(() => void ran.push('killed'));
+        const [{ id }] = (await m.query(
+          driver === 'postgres' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id',
+        )) as Array<{ id: number }>;
+        await db.dataSource.query(
+          driver === 'postgres' ? `SELECT pg_terminate_backend(${id})` : `KILL ${id}`,
+        );
+      })
+      .then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+    expect(outcome).toBe('rejected');
+    await db.dataSource.transaction(async () => onCommit(() => void ran.push('next')));
+    await drainOnCommit();
+    expect(ran).toEqual(['next']);
+  });
+
+  it('a loop of manual transactions in one async function does not grow the context chain', async () => {
+    const qr = db.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
+      for (let i = 0; i < 200; i++) {
+        await qr.startTransaction();
+        await onCommit(qr.manager, () => undefined);
+        await qr.commitTransaction();
+      }
+      let depth = 0;
+      for (let l = trackedTransactions.getStore(); l; l = l.parent) depth++;
+      expect(depth).toBeLessThan(5);
+    } finally {
+      await qr.release();
+    }
+  });
+});
