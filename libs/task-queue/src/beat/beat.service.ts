@@ -46,6 +46,8 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger('Beat');
   private readonly heap = new FireHeap();
   private readonly schedules = new Map<string, StoredSchedule>();
+  /** Per schedule name, the number of the latest read started (see `reload`). */
+  private readonly reads = new Map<string, number>();
   private readonly lease: BeatLeaseLoop;
   private readonly fires: FireSender;
   private changes?: Subscription;
@@ -137,6 +139,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     this.emitLeader(lease, false);
     this.heap.clear();
     this.schedules.clear();
+    this.reads.clear();
     this.clearTimer();
   }
 
@@ -149,9 +152,13 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   private async reload(name: string): Promise<void> {
     if (!this.lease.lease) return;
     if (name === '') return this.reloadAll();
+    // Only the latest read of a name counts (reads may answer out of order). Revisions cannot
+    // order them: a schedule removed and added again starts again at revision 1.
+    const read = (this.reads.get(name) ?? 0) + 1;
+    this.reads.set(name, read);
     try {
       const stored = await this.store.get(name);
-      if (!this.lease.lease) return;
+      if (!this.lease.lease || this.reads.get(name) !== read) return;
       if (stored) this.track(stored);
       else {
         this.schedules.delete(name);
@@ -200,8 +207,6 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private track(stored: StoredSchedule): void {
     const { definition, state } = stored;
-    const current = this.schedules.get(definition.name);
-    if (current && current.state.rev > state.rev) return; // an older read
     this.schedules.set(definition.name, stored);
     const next = definition.enabled ? state.nextFireAt : null;
     this.heap.set(
