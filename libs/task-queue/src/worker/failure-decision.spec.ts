@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
 import { TaskArgumentsError } from '../errors/task-arguments.error.js';
 import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
+import { TimeLimitExceededError } from '../errors/time-limit.error.js';
 import { WorkerLostError } from '../errors/worker-lost.error.js';
 import { decideFailure } from './failure-decision.js';
 
@@ -46,6 +47,18 @@ describe('decideFailure', () => {
       'fail',
     );
     expect(decideFailure(new TaskArgumentsError('x'), options, request(0), false).kind).toBe(
+      'fail',
+    );
+  });
+
+  it('never autoretries what the worker decides, not the handler: a lost isolate, a hard limit', () => {
+    // Celery's autoretry_for wraps the task body; WorkerLostError and TimeLimitExceeded come
+    // from the parent, so a crash or a hard limit stores FAILURE instead of running it again.
+    const options = { autoretryFor: [Error] };
+    expect(decideFailure(new WorkerLostError('killed'), options, request(0), true).kind).toBe(
+      'fail',
+    );
+    expect(decideFailure(new TimeLimitExceededError(1), options, request(0), true).kind).toBe(
       'fail',
     );
   });

@@ -8,6 +8,7 @@ import {
   type RetryOptions,
   UnrecoverableError,
 } from '../errors/task-signals.js';
+import { TimeLimitExceededError } from '../errors/time-limit.error.js';
 import { WorkerLostError } from '../errors/worker-lost.error.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { maxRetriesOf, shouldAutoretry } from './retry-policy.js';
@@ -47,6 +48,7 @@ export function decideFailure(
       ? error.options
       : !(error instanceof UnrecoverableError) &&
           !(error instanceof TaskArgumentsError) &&
+          !raisedByWorker(error) &&
           shouldAutoretry(options, error)
         ? { error }
         : undefined;
@@ -59,4 +61,12 @@ export function decideFailure(
       ? retry.error
       : new MaxRetriesExceededError(request.name, request.id, max, { cause });
   return { kind: 'exhausted', error: final, max };
+}
+
+/**
+ * Errors the worker raises about a task, not the handler (Celery's parent process): a lost
+ * isolate, a hard time limit. `autoretryFor` wraps the handler in Celery, so it never sees them.
+ */
+function raisedByWorker(error: unknown): boolean {
+  return error instanceof WorkerLostError || error instanceof TimeLimitExceededError;
 }
