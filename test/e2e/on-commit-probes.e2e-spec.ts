@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DurableTransactionError } from 'celeriac';
 import {
   atomic,
@@ -11,6 +12,7 @@ import {
 } from 'celeriac/typeorm';
 import { trackedTransactions } from '../../libs/task-queue/src/transaction/transaction-tracking.js';
 import { TaskOutbox } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
@@ -241,6 +243,31 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     });
     await drainOnCommit();
     expect(ran).toEqual(['outer committed']);
+  });
+
+  it('relay with the broker down: the rows are kept for a retry, and the round logs one warning, not one per row', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    await db.dataSource.transaction(async (m) => {
+      for (let i = 0; i < 20; i++) await writer.write(m, message(), { queue: 'q' });
+    });
+    const broker = new RecordingBroker();
+    broker.down = true;
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const relay = new OutboxRelay(db.dataSource, asBroker(broker), { batchSize: 20 });
+      expect(await relay.relayOnce()).toBe(20);
+      expect(
+        warn.mock.calls.filter(([line]) => /outbox|Publishing/i.test(String(line))),
+      ).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
+    const rows = await db.dataSource.getRepository(TaskOutbox).find();
+    expect(rows).toHaveLength(20);
+    expect(rows.every((row) => row.attempts === 1 && row.lastError === 'broker unreachable')).toBe(
+      true,
+    );
+    await db.dataSource.getRepository(TaskOutbox).clear();
   });
 
   it('a loop of manual transactions in one async function does not grow the context chain', async () => {

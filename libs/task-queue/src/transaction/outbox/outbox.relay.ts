@@ -91,6 +91,7 @@ export class OutboxRelay {
     await this.finishInterrupted();
     const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
     let published = 0;
+    let failed: { count: number; first: string } | undefined;
     for (const [index, row] of rows.entries()) {
       let sent = false;
       try {
@@ -98,9 +99,9 @@ export class OutboxRelay {
           await publishOutboxRow(this.broker, row, this.options.instrumentation);
           sent = true;
         } catch (error) {
-          this.logger.warn(
-            `Publishing ${row.taskName}[${row.id}] failed (attempt ${row.attempts}): ${String(error)}. Will retry.`,
-          );
+          // One line per round, not per row: a broker outage fails every row of the batch.
+          const what = `${row.taskName}[${row.id}] (attempt ${row.attempts}): ${String(error)}`;
+          failed = { count: (failed?.count ?? 0) + 1, first: failed?.first ?? what };
           await this.store.fail(row, this.owner, error);
           continue;
         }
@@ -115,6 +116,12 @@ export class OutboxRelay {
         };
         throw error;
       }
+    }
+    if (failed) {
+      this.logger.warn(
+        `Publishing ${failed.count} of ${rows.length} claimed outbox row(s) failed; first: ` +
+          `${failed.first}. They will be retried with backoff.`,
+      );
     }
     if (rows.length > 0)
       this.logger.log(`Relayed ${published} of ${rows.length} claimed outbox row(s).`);
