@@ -59,6 +59,21 @@ describe('typeorm schedule store and rows it cannot read', () => {
       const names = (await store.list()).map((stored) => stored.definition.name);
       expect(names).toContain(good);
       expect(names).not.toContain(bad);
+      expect(await store.get(bad)).toBeNull();
+      // Unreadable, it still exists: a create-only save is refused, a plain one replaces it.
+      const fixed = {
+        name: bad,
+        task: 't',
+        schedule: { every: 60 },
+        args: [],
+        kwargs: {},
+        enabled: true,
+        source: 'api' as const,
+      };
+      const fresh = { nextFireAt: 1000, lastRunAt: null, lastTaskId: null, totalRuns: 0, rev: 0 };
+      expect(await store.save(fixed, fresh, { ifRev: 0 })).toBe(false);
+      expect(await store.save(fixed, fresh)).toBe(true);
+      expect((await store.get(bad))?.definition).toEqual(fixed);
       expect(warn.mock.calls.map((call) => String(call[0]))).toContainEqual(
         expect.stringContaining(`schedule ${bad}`),
       );

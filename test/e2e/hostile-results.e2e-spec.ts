@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskClient, TaskQueueError } from 'celeriac';
+import { TaskClient, TaskQueueError, type TaskMeta } from 'celeriac';
+import { RedisResultBackend } from 'celeriac/redis';
 import { ADMIN_TOKEN, startDashboardApp } from '../support/dashboard-app.js';
 import { ensureBuilt } from '../support/interop-build.js';
 import { runCeleriac } from '../support/interop-processes.js';
@@ -184,3 +185,51 @@ async function store_(client: Redis, id: string, raw: string): Promise<void> {
   await client.set(`celery-task-meta-${id}`, raw, 'EX', 600);
   await client.publish(`celery-task-meta-${id}`, raw);
 }
+
+describe('garbage in chord counters', () => {
+  const gid = (): string => `hostile-chord-${suffix}-${randomUUID()}`;
+  const part = (taskId: string, result: unknown): TaskMeta => ({
+    task_id: taskId,
+    status: 'SUCCESS',
+    result,
+    traceback: null,
+    children: [],
+    date_done: null,
+  });
+  let backend: RedisResultBackend;
+  beforeAll(() => {
+    backend = new RedisResultBackend(REDIS);
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  it('a chord size that is not a number fails the chord with ChordError (it could never complete)', async () => {
+    const group = gid();
+    await redis.set(`celery-taskset-meta-${group}.s`, 'two', 'EX', 600);
+    const outcome = await backend.onChordPartReturn(group, 0, part(randomUUID(), 1));
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      error: {
+        exc_type: 'ChordError',
+        exc_message: [expect.stringContaining('is not a number: "two"')],
+      },
+    });
+    if (outcome.state === 'failed') await outcome.release();
+  });
+
+  it('a join member that is not [1, id, state, result] fails the chord with ChordError', async () => {
+    const group = gid();
+    await backend.setChordSize(group, 2);
+    await redis.zadd(`celery-taskset-meta-${group}.j`, 0, 'garbage{');
+    const outcome = await backend.onChordPartReturn(group, 1, part(randomUUID(), 1));
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      error: {
+        exc_type: 'ChordError',
+        exc_message: [expect.stringContaining('unreadable chord member garbage{')],
+      },
+    });
+    if (outcome.state === 'failed') await outcome.release();
+  });
+});

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DurableTransactionError } from 'celeriac';
 import {
+  atomic,
   drainOnCommit,
   installCommitHooks,
   onCommit,
@@ -162,6 +164,83 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     await db.dataSource.transaction(async () => onCommit(() => void ran.push('next')));
     await drainOnCommit();
     expect(ran).toEqual(['next']);
+  });
+
+  it('a COMMIT that fails (deferred constraint, PostgreSQL): nothing runs', async () => {
+    if (driver !== 'postgres') return;
+    await db.dataSource.query(
+      'CREATE TABLE IF NOT EXISTS deferred_child (parent text REFERENCES item (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
+    const ran: string[] = [];
+    const failed = await db.dataSource
+      .transaction(async (m) => {
+        await m.query('INSERT INTO deferred_child (parent) VALUES ($1)', [randomUUID()]);
+        await onCommit(() => void ran.push('commit failed'));
+        await m.transaction(async () => onCommit(() => void ran.push('released savepoint')));
+      })
+      .then(
+        () => false,
+        () => true,
+      );
+    await drainOnCommit();
+    expect(failed).toBe(true);
+    expect(ran).toEqual([]);
+  });
+
+  it("atomic({ durable: true }) refuses to nest, as Django's atomic(durable=True)", async () => {
+    const ran: string[] = [];
+    await atomic(
+      db.dataSource,
+      async () => {
+        await onCommit(() => void ran.push('durable'));
+        await expect(
+          atomic(db.dataSource, async () => void ran.push('nested body'), { durable: true }),
+        ).rejects.toBeInstanceOf(DurableTransactionError);
+      },
+      { durable: true },
+    );
+    await expect(
+      db.dataSource.transaction(() =>
+        atomic(db.dataSource, async () => void ran.push('in dataSource.transaction'), {
+          durable: true,
+        }),
+      ),
+    ).rejects.toBeInstanceOf(DurableTransactionError);
+    expect(ran).toEqual(['durable']);
+  });
+
+  it('outbox: one transaction with 2,000 tasks publishes each once, in order, and empties the table', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    const ids: string[] = [];
+    await db.dataSource.transaction(async (m) => {
+      for (let i = 0; i < 2000; i++) {
+        const msg = message();
+        ids.push(msg.headers.id);
+        await writer.write(m, msg, { queue: 'q' });
+      }
+    });
+    await drainOnCommit();
+    expect(broker.published).toEqual(ids);
+    expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+
+  it('a repository outside the transaction (injected) saves on its own; onCommit after it still follows the outer transaction', async () => {
+    const repo = db.dataSource.getRepository(ItemSchema); // what @InjectRepository() gives
+    const ran: string[] = [];
+    await db.dataSource
+      .transaction(async () => {
+        await repo.save({ id: randomUUID() });
+        await onCommit(() => void ran.push('outer rolled back'));
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    await db.dataSource.transaction(async () => {
+      await repo.save({ id: randomUUID() });
+      await onCommit(() => void ran.push('outer committed'));
+    });
+    await drainOnCommit();
+    expect(ran).toEqual(['outer committed']);
   });
 
   it('a loop of manual transactions in one async function does not grow the context chain', async () => {

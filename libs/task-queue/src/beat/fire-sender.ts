@@ -42,6 +42,7 @@ export class FireSender {
   /** Publish each fire at its instant, then confirm them; `republished` marks the events. */
   async send(fires: PendingFire[], republished: boolean): Promise<void> {
     const done: PendingFire[] = [];
+    const token = this.lease.lease?.token;
     await Promise.all(
       fires.map(async (fire) => {
         let stored = this.scheduleOf(fire.name);
@@ -57,7 +58,12 @@ export class FireSender {
         const wait = due - Date.now();
         if (wait > 0) {
           await new Promise((resolve) => setTimeout(resolve, wait));
-          stored = this.scheduleOf(fire.name) ?? stored;
+          // No longer the leader: left pending, for the next leader to publish.
+          if (this.lease.lease?.token !== token) return;
+          const current = this.scheduleOf(fire.name);
+          // Removed or paused while it waited: dropped (confirmed, so no leader sends it).
+          if (!current?.definition.enabled) return void done.push(fire);
+          stored = current;
         }
         try {
           await this.publisher.publish(stored.definition, fire);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BeatFixtureModule } from '../__fixtures__/beat.fixture.js';
 import { createApp } from '../__fixtures__/create-app.js';
 import type { StoredSchedule } from '../contracts/schedule-store.interface.js';
@@ -90,5 +90,18 @@ describe('Schedules edits racing the leader and each other', () => {
     ]);
     const edited = await schedules.update('early', { args: [1] });
     expect(edited.nextFireAt!.getTime()).toBe(due + 3_600_000);
+  });
+});
+
+describe('Schedules.add over a stored row the store cannot read', () => {
+  it('replaces it (add is create-or-replace), not refused as a conflict', async () => {
+    const { schedules, store } = await setUp();
+    await schedules.add('garbled', 'fixture.adhoc', { every: 60 });
+    // The row exists but reads as absent (a store skips a row whose JSON it cannot parse).
+    const hidden = vi.spyOn(store, 'get').mockResolvedValue(null);
+    const added = await schedules.add('garbled', 'fixture.adhoc', { every: 30 });
+    hidden.mockRestore();
+    expect(added.schedule).toEqual({ every: 30 });
+    expect((await store.get('garbled'))!.definition.schedule).toEqual({ every: 30 });
   });
 });

@@ -168,14 +168,21 @@ export class Schedules implements OnApplicationBootstrap {
     name: string,
     change: (current: StoredSchedule | null) => StoredSchedule | null,
   ): Promise<StoredSchedule | null> {
+    let absentRefused = false;
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.get(name);
       const next = change(current);
       if (!next) return null;
       const ifRev = current?.state.rev ?? 0;
-      if (await this.store.save(next.definition, next.state, { ifRev })) {
-        return { definition: next.definition, state: { ...next.state, rev: ifRev + 1 } };
+      // Read as absent again after a create was refused: the store holds a row it cannot read
+      // (stores skip unreadable JSON). Creating replaces it, as an add always did.
+      const replace = !current && absentRefused;
+      const saved = await this.store.save(next.definition, next.state, replace ? {} : { ifRev });
+      if (saved) {
+        const rev = replace ? next.state.rev : ifRev + 1;
+        return { definition: next.definition, state: { ...next.state, rev } };
       }
+      absentRefused = !current;
       if (attempt === EDIT_ATTEMPTS) {
         throw new TaskQueueError(
           `Schedule "${name}" changed ${EDIT_ATTEMPTS} times while being edited; try again.`,

@@ -53,16 +53,37 @@ export interface ChordPart {
   result: unknown;
 }
 
-/** Decode `.j` members (already in group-index order). */
+/**
+ * Decode `.j` members (already in group-index order). A member that is not
+ * `[1, "<tid>", "<STATE>", result]` (another program wrote it) is a FAILURE part with a
+ * ChordError saying so: the chord fails instead of the join throwing and the body never running.
+ */
 export function decodeChordMembers(members: string[]): ChordPart[] {
   return members.map((raw) => {
-    const [, taskId, status, result] = decodePythonJson(raw, 'chord member') as [
-      number,
-      string,
-      string,
-      unknown,
-    ];
-    return { taskId, status, result };
+    let member: unknown;
+    try {
+      member = decodePythonJson(raw, 'chord member');
+    } catch {
+      member = null;
+    }
+    if (
+      Array.isArray(member) &&
+      typeof member[1] === 'string' &&
+      typeof member[2] === 'string' &&
+      member.length >= 4
+    ) {
+      return { taskId: member[1], status: member[2], result: member[3] as unknown };
+    }
+    const shown = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
+    return {
+      taskId: 'unknown',
+      status: 'FAILURE',
+      result: {
+        exc_type: 'ChordError',
+        exc_message: [`unreadable chord member ${shown}: not [1, task_id, state, result]`],
+        exc_module: 'celery.exceptions',
+      },
+    };
   });
 }
 

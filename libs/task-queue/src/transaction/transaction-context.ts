@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { DurableTransactionError } from '../errors/durable-transaction.error.js';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 import { installCommitHooks } from './commit-hooks.installer.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
@@ -14,6 +15,11 @@ export interface AtomicOptions {
    * failure rolls back (and drops the callbacks of) this block only; false just joins.
    */
   savepoint?: boolean;
+  /**
+   * Django's `durable=True`: must be the outermost transaction. Inside an active transaction of
+   * the same DataSource the call rejects with `DurableTransactionError` and runs nothing.
+   */
+  durable?: boolean;
   /** `@nestjs-cls/transactional` connection name when several TransactionHosts exist. */
   connectionName?: string;
 }
@@ -37,6 +43,7 @@ export async function atomic<T>(
   const parent = resolveCurrentManager({ dataSource, connectionName: options.connectionName });
   const host = clsHostOf(dataSource, options.connectionName);
   if (parent?.queryRunner?.isTransactionActive) {
+    if (options.durable) throw new DurableTransactionError();
     if (options.savepoint === false) return runWithManager(dataSource, parent, () => fn(parent));
     const nested = (): Promise<T> =>
       parent.transaction((manager) => runWithManager(dataSource, manager, () => fn(manager)));

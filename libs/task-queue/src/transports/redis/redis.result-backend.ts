@@ -183,12 +183,22 @@ export class RedisResultBackend implements ResultBackend {
     const reply = (await this.run(`join chord ${groupId}`, () =>
       this.scripts.chordPartReturn!(...keys, chordMember(meta), score, this.expires),
     )) as [number, number | string[], string | null];
-    if (Number(reply[0]) !== 1) return { state: 'pending', count: Number(reply[1]) };
     const release = async (): Promise<void> => {
       await this.run(`clean up chord ${groupId}`, () =>
         this.client.del(keys[0]!, keys[1]!, keys[2]!),
       );
     };
+    if (Number(reply[0]) === 2) {
+      const size = String(reply[1]).slice(0, 80);
+      const message = `Join error: the chord size in ${keys[1]} is not a number: ${JSON.stringify(size)}`;
+      const error = {
+        exc_type: 'ChordError',
+        exc_message: [message],
+        exc_module: 'celery.exceptions',
+      };
+      return { state: 'failed', taskId: meta.task_id, error, release };
+    }
+    if (Number(reply[0]) !== 1) return { state: 'pending', count: Number(reply[1]) };
     const saved = reply[2] ? decodeSavedGroup(groupId, reply[2], `key ${groupKey(groupId)}`) : null;
     const parts = saved
       ? await joinSavedGroup(saved, (id) => this.get(id))

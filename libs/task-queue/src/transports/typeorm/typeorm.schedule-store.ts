@@ -91,25 +91,28 @@ export class TypeOrmScheduleStore implements ScheduleStore {
       `SELECT name, definition, state, rev FROM ${this.t.schedule}`,
     );
     // One unreadable row (a hand edit) must not stop every other schedule.
-    return rows.flatMap((row) => {
-      try {
-        return [toStored(row)];
-      } catch (error) {
-        this.logger.warn(
-          `Beat skips schedule ${row.name}: its stored row is not readable ` +
-            `(${describeThrownLine(error)}). Save it again or remove it.`,
-        );
-        return [];
-      }
-    });
+    return rows.flatMap((row) => this.readable(row));
+  }
+
+  /** The row as a schedule, or nothing (with a warning) when its JSON cannot be read. */
+  private readable(row: Row & { name: string }): StoredSchedule[] {
+    try {
+      return [toStored(row)];
+    } catch (error) {
+      this.logger.warn(
+        `Beat skips schedule ${row.name}: its stored row is not readable ` +
+          `(${describeThrownLine(error)}). Add it again or remove it.`,
+      );
+      return [];
+    }
   }
 
   async get(name: string): Promise<StoredSchedule | null> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT definition, state, rev FROM ${this.t.schedule} WHERE name = $1`,
+    const rows: (Row & { name: string })[] = await this.dataSource.query(
+      `SELECT name, definition, state, rev FROM ${this.t.schedule} WHERE name = $1`,
       [name],
     );
-    return rows[0] ? toStored(rows[0]) : null;
+    return rows[0] ? (this.readable(rows[0])[0] ?? null) : null;
   }
 
   /**

@@ -12,7 +12,8 @@
   ARGV[2] score: group_index, or '+inf' when it is null
   ARGV[3] expiry in seconds (0: none)
   Returns {0, count} while incomplete, {1, members in index order, saved group JSON or false}
-  when count == size + extra.
+  when count == size + extra, {2, size} when the size is not a number (another program wrote
+  it: the chord could never complete, Celery's int() raises).
 ]]
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 local count = redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
@@ -21,7 +22,8 @@ local size = redis.call('GET', KEYS[2])
 if tonumber(ARGV[3]) > 0 then
   for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
 end
-if size and count == (tonumber(size) or -1) + extra then
+if size and not tonumber(size) then return { 2, size } end
+if size and count == tonumber(size) + extra then
   return { 1, redis.call('ZRANGE', KEYS[1], 0, -1), redis.call('GET', KEYS[4]) }
 end
 return { 0, count }
