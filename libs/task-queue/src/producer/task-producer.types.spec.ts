@@ -38,6 +38,13 @@ describe('typed producers', () => {
       tasks.get({} as never as typeof OrderTasks, 'nope');
       // @ts-expect-error unknown apply option
       void process.applyAsync([42], { countdwn: 5 });
+      // @ts-expect-error the on-commit forms are typed too
+      void process.delayOnCommit('x');
+      // @ts-expect-error applyAsyncOnCommit takes the args tuple
+      void process.applyAsyncOnCommit(['x']);
+      // @ts-expect-error a field, not a method
+      tasks.get({} as never as typeof OrderTasks, 'calls');
+      expectTypeOf(process.delayOnCommit).returns.toEqualTypeOf<Promise<AsyncResult<Receipt>>>();
     };
     void compileOnly;
   });
