@@ -55,7 +55,9 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     this.server = server;
     const { address, port } = this.address!;
     this.logger.log(
-      `Health and metrics on http://${address}:${port} (/health/live, /health/ready, /metrics).`,
+      this.exposition
+        ? `Health and metrics on http://${address}:${port} (/health/live, /health/ready, /metrics).`
+        : `Health on http://${address}:${port} (/health/live, /health/ready; ${NO_METRICS}).`,
     );
   }
 
@@ -75,7 +77,10 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
       }
       if (path === '/health/live') return json(response, probeResponse(this.health.live()));
       if (path === '/health/ready') return json(response, probeResponse(await this.health.ready()));
-      if (path === '/metrics' && this.exposition) {
+      if (path === '/metrics') {
+        if (!this.exposition) {
+          return send(response, 404, 'text/plain', `Not Found: ${NO_METRICS_FIX}\n`);
+        }
         return send(response, 200, this.exposition.contentType, await this.exposition.metrics());
       }
       send(response, 404, 'text/plain', 'Not Found\n');
@@ -84,6 +89,11 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 }
+
+const NO_METRICS = "/metrics needs TaskQueueMetricsModule from 'celeriac/prometheus'";
+const NO_METRICS_FIX =
+  "no metrics in this process: import TaskQueueMetricsModule from 'celeriac/prometheus' " +
+  '(TaskQueueMetricsModule.forRoot({ path: false }) in a worker-only process)';
 
 function json(response: ServerResponse, { status, body }: { status: number; body: object }): void {
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
