@@ -18,9 +18,8 @@ export function confirmed(body: ActionBody | undefined): void {
 export function actionActor(request: DashboardRequest): string {
   const user = request.user;
   if (typeof user === 'object' && user !== null) {
-    const record = user as Record<string, unknown>;
     for (const key of ['username', 'name', 'email', 'id', 'sub']) {
-      const value = record[key];
+      const value = user[key];
       if (typeof value === 'string' || typeof value === 'number') return String(value);
     }
   }

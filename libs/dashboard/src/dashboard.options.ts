@@ -7,7 +7,8 @@ export type DashboardRequest = Record<string, unknown> & {
   url?: string;
   originalUrl?: string;
   ip?: string;
-  user?: unknown;
+  /** What an authentication guard (Passport) set: `request.user?.role` reads a field. */
+  user?: Record<string, unknown>;
 };
 
 /**
