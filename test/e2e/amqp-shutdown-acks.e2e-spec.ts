@@ -96,14 +96,15 @@ describe('RabbitMQ warm shutdown acks what finished during it', () => {
       backend: REDIS_URL,
       queues: [queue],
       concurrency: 6,
+      shutdownTimeout: 20_000,
     });
     const producer = await app(queue, false);
     try {
       const tasks = producer.get(TaskClient);
       const sent = await Promise.all(
-        // 3 s each: long enough for a slow rabbitmqctl poll to see all six running at once,
-        // short of the worker's 5 s shutdown timeout.
-        Array.from({ length: 6 }, () => tasks.send<number>('interop.sleep', [3])),
+        // 6 s each: long enough for rabbitmqctl polls on a loaded machine (a second or more
+        // each) to see all six running at once, short of the worker's 20 s shutdown timeout.
+        Array.from({ length: 6 }, () => tasks.send<number>('interop.sleep', [6])),
       );
       ids.push(...sent.map((r) => r.id));
       await eventually(async () => (await left(queue)).unacked === 6, 20_000, '6 running tasks');
@@ -111,7 +112,7 @@ describe('RabbitMQ warm shutdown acks what finished during it', () => {
       await worker.exited;
       expect(worker.output).toMatch(/Warm shutdown: waiting up to \d+ ms for 6 running task/);
       await expect(Promise.all(sent.map((r) => r.get({ timeout: 10_000 })))).resolves.toEqual(
-        Array(6).fill(3),
+        Array(6).fill(6),
       );
       expect(await left(queue)).toEqual({ ready: 0, unacked: 0 });
     } finally {

@@ -103,6 +103,8 @@ export interface InteropWorkerArgs {
   queues: string[];
   hostname: string;
   concurrency?: number;
+  /** The worker's warm-shutdown timeout in ms; default 5,000. */
+  shutdownTimeout?: number;
 }
 
 /** The command-line arguments of the interop worker (after its entry script). */
@@ -118,5 +120,7 @@ export function interopWorkerArgs(options: InteropWorkerArgs): string[] {
     options.hostname,
     '--concurrency',
     String(options.concurrency ?? 4),
+    '--shutdown-timeout',
+    String(options.shutdownTimeout ?? 5_000),
   ];
 }

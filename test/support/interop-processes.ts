@@ -24,6 +24,8 @@ export interface NodeWorkerOptions {
   backend: string;
   queues: string[];
   concurrency?: number;
+  /** The worker's warm-shutdown timeout in ms; default 5,000. */
+  shutdownTimeout?: number;
   /** Node name; default `node-<uuid>@%h`. */
   hostname?: string;
   /**

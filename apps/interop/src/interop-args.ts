@@ -3,7 +3,7 @@ import type { TaskQueueOptions } from 'celeriac';
 
 const USAGE =
   'usage: npm run interop:worker -- --broker URL --backend URL --queues Q[,Q2] ' +
-  '--hostname NAME@%h [--concurrency N] [-E|--task-events]';
+  '--hostname NAME@%h [--concurrency N] [--shutdown-timeout MS] [-E|--task-events]';
 
 /** Parse the interop worker's command line into module options; exits with usage on error. */
 export function parseInteropArgs(argv: string[]): TaskQueueOptions {
@@ -15,6 +15,7 @@ export function parseInteropArgs(argv: string[]): TaskQueueOptions {
       queues: { type: 'string', default: 'celery' },
       hostname: { type: 'string', default: 'interop@%h' },
       concurrency: { type: 'string', default: '4' },
+      'shutdown-timeout': { type: 'string', default: '5000' },
       // Celery's -E: send task-* events for monitors (off by default, as in Celery).
       'task-events': { type: 'boolean', short: 'E', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -33,7 +34,7 @@ export function parseInteropArgs(argv: string[]): TaskQueueOptions {
       queues,
       hostname: values.hostname,
       concurrency: Number(values.concurrency),
-      shutdownTimeout: 5_000,
+      shutdownTimeout: Number(values['shutdown-timeout']),
     },
     events: { taskEvents: values['task-events'] },
   };
