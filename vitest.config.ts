@@ -13,6 +13,11 @@ const shared = {
   ssr: { resolve: { conditions: ['source', 'node', 'development|production'] } },
 };
 
+// Unit and e2e files run two at a time (e2e files mostly wait on services, and every one
+// isolates itself by construction); the slow fault runs follow, one at a time.
+const PARALLEL = { maxWorkers: 2, sequence: { groupOrder: 0 } };
+const ALONE = { maxWorkers: 1, sequence: { groupOrder: 1 } };
+
 export default defineConfig({
   ...shared,
   test: {
@@ -22,6 +27,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
+          ...PARALLEL,
           include: ['libs/**/src/**/*.spec.ts', 'apps/**/src/**/*.spec.ts'],
           testTimeout: 15_000,
         },
@@ -30,6 +36,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'e2e',
+          ...PARALLEL,
           include: ['test/**/*.e2e-spec.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 60_000,
@@ -42,6 +49,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'slow',
+          ...ALONE,
           include: ['test/slow/**/*.slow-spec.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 600_000,
