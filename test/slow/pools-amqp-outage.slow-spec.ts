@@ -1,10 +1,10 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TaskClient, TaskEvents } from 'celeriac';
+import { TaskClient } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
-import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { spinStarted } from '../support/pool-app.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
 import { closeConnectionsNamed, listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
 import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
@@ -49,14 +49,7 @@ describe('RabbitMQ drops the worker while a processes-pool child is busy', () =>
       [MainTasks],
     );
     const client = app.get(TaskClient);
-    const begun = firstValueFrom(
-      app
-        .get(TaskEvents)
-        .on('task-started')
-        .pipe(filter((e) => e.name === 'pools.spin_process')),
-    );
-    const busy = await client.send('pools.spin_process', [2_000]);
-    await begun;
+    const busy = await spinStarted(app, 2_000);
     expect(await closeConnectionsNamed(connectionName)).toBe(1);
     // It may have run twice (at-least-once): either run's result will do.
     await expect(busy.get({ timeout: 30_000 })).resolves.toHaveProperty('pid');

@@ -1,9 +1,9 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
-import { TaskClient, TaskEvents } from 'celeriac';
+import { TaskClient } from 'celeriac';
 import { Redis } from 'ioredis';
-import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { spinStarted } from '../support/pool-app.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
 import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
@@ -44,14 +44,7 @@ describe('Redis restarts while a processes-pool child is busy', () => {
       [MainTasks],
     );
     const client = app.get(TaskClient);
-    const begun = firstValueFrom(
-      app
-        .get(TaskEvents)
-        .on('task-started')
-        .pipe(filter((e) => e.name === 'pools.spin_process')),
-    );
-    const busy = await client.send('pools.spin_process', [2_000]);
-    await begun;
+    const busy = await spinStarted(app, 2_000);
     await redis.kill();
     await new Promise((r) => setTimeout(r, 5_000));
     await redis.restart();

@@ -1,3 +1,5 @@
+import { prng } from '../../libs/task-queue/src/__fixtures__/random-cron.fixture.js';
+
 /**
  * A seeded mutation fuzzer of Celery protocol v2 task messages (the shape Python Celery 5.2
  * writes: docs/protocol.md). Each case starts from a valid `rob.add` message and applies one
@@ -27,17 +29,8 @@ export interface FuzzCase {
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, reproducible. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fuzzer's reproducible random numbers: the fixtures' mulberry32. */
+export const seededRng: (seed: number) => Rng = prng;
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 

@@ -1,5 +1,13 @@
-import type { TaskQueueOptions, WorkerOptions } from 'celeriac';
+import type { INestApplicationContext } from '@nestjs/common';
+import {
+  type AsyncResult,
+  TaskClient,
+  TaskEvents,
+  type TaskQueueOptions,
+  type WorkerOptions,
+} from 'celeriac';
 import { randomUUID } from 'node:crypto';
+import { filter, firstValueFrom } from 'rxjs';
 import { POOLS_MODULE } from './interop-build.js';
 import { REDIS_URL } from './redis-test-server.js';
 
@@ -29,4 +37,20 @@ export function poolAppOptions(
       },
     },
   };
+}
+
+/**
+ * Send `pools.spin_process` (a child process busy for `ms`) and resolve once it has started,
+ * for the suites that break something while a pool child is busy.
+ */
+export async function spinStarted(app: INestApplicationContext, ms: number): Promise<AsyncResult> {
+  const started = firstValueFrom(
+    app
+      .get(TaskEvents)
+      .on('task-started')
+      .pipe(filter((e) => e.name === 'pools.spin_process')),
+  );
+  const busy = await app.get(TaskClient).send('pools.spin_process', [ms]);
+  await started;
+  return busy;
 }
