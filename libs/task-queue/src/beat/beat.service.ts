@@ -24,6 +24,7 @@ import { FireSender } from './fire-sender.js';
 import { buildClaims } from './claim-builder.js';
 import { OverlapGuard } from './overlap-guard.js';
 import { fireJitter } from './task-id.js';
+import { TickTimer } from './tick-timer.js';
 
 /** Claims sent to the store in one script call at most. */
 const CLAIM_BATCH = 500;
@@ -53,10 +54,12 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   private changes?: Subscription;
   /** True while `stop()` hands the lease back: stepping down is then expected. */
   private stopping = false;
-  private timer?: NodeJS.Timeout;
-  private timerDue = Infinity;
-  private ticking = false;
-  private again = false;
+  private readonly timer = new TickTimer(
+    () => this.tick(),
+    () => {
+      if (this.lease.lease) this.arm();
+    },
+  );
   /** After a failed claim: no tick before this instant. */
   private retryAt = 0;
 
@@ -112,7 +115,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     } finally {
       this.stopping = false;
     }
-    this.clearTimer();
+    this.timer.clear();
   }
 
   private async becomeLeader(lease: BeatLease): Promise<void> {
@@ -140,7 +143,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     this.heap.clear();
     this.schedules.clear();
     this.reads.clear();
-    this.clearTimer();
+    this.timer.clear();
   }
 
   private emitLeader(lease: BeatLease, leader: boolean): void {
@@ -217,39 +220,17 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private arm(): void {
     const next = this.heap.peek();
-    if (next === null) return this.clearTimer();
-    const due = Math.max(next, this.retryAt);
-    if (this.timer && due >= this.timerDue) return;
-    this.clearTimer();
-    this.timerDue = due;
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, due - LOOKAHEAD_MS - Date.now()));
+    if (next === null) return this.timer.clear();
+    this.timer.schedule(Math.max(next, this.retryAt) - LOOKAHEAD_MS);
   }
 
-  private clearTimer(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDue = Infinity;
-  }
-
+  /** One wake-up (never two at once: see TickTimer). */
   private async tick(): Promise<void> {
-    this.timer = undefined;
-    this.timerDue = Infinity;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
     try {
       const lease = this.lease.lease;
       if (lease) await this.fireDue(lease);
     } catch (error) {
       this.logger.error(`Beat tick failed: ${describeThrownLine(error)}`);
-    } finally {
-      this.ticking = false;
-      if (this.again) {
-        this.again = false;
-        setImmediate(() => void this.tick());
-      } else if (this.lease.lease) this.arm();
     }
   }
 

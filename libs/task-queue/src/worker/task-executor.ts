@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
-import { TaskNotRegisteredError } from '../errors/task-not-registered.error.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { Delivery } from '../contracts/broker.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
@@ -18,7 +17,6 @@ import { RunningTaskState } from './running-task.js';
 import { displayName, TaskEvents } from '../tasks/task-events.js';
 import { bindArguments, limitsOf, runWithLimits, validateArguments } from './task-runner.js';
 import { abortReasonOf, LazyAbortController, type TaskAbort } from './lazy-abort.js';
-import { celeryNotRegistered, errorInfo } from './task-error.info.js';
 import { isThenable } from '../utils/is-thenable.js';
 import {
   NO_INSTRUMENTATION,
@@ -26,8 +24,8 @@ import {
   type TaskInstrumentation,
 } from '../tasks/task-instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
-import { logName } from '../utils/log-text.js';
 import { afterCommitWork } from './after-commit-work.js';
+import { settleUnknownTask } from './unknown-task.js';
 import { seconds, sentAtOf } from './task-timing.js';
 
 /**
@@ -78,7 +76,10 @@ export class TaskExecutor {
     controller: TaskAbort,
   ): Promise<void> {
     const definition = this.registry.get(request.name);
-    if (!definition) return this.unknownTask(delivery, request, hostname);
+    if (!definition) {
+      const { recorder, outcomes, deadLetters } = this;
+      return settleUnknownTask({ recorder, outcomes, deadLetters }, delivery, request, hostname);
+    }
     const revocation = this.revoked.get(request.id);
     if (revocation) return this.revoke(delivery, request, hostname, revocation.reason);
     if (request.expires && request.expires.getTime() <= Date.now()) {
@@ -257,25 +258,6 @@ export class TaskExecutor {
     if (!owner) return;
     void this.recorder.revoked(owner.request, owner.hostname, 'terminated');
     this.outcomes.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
-  }
-
-  private async unknownTask(
-    delivery: Delivery,
-    request: TaskRequest,
-    hostname: string,
-  ): Promise<void> {
-    const error = new TaskNotRegisteredError(request.name);
-    await this.recorder.failure(request, hostname, celeryNotRegistered(request.name));
-    this.outcomes.emit('task-failed', request, hostname, {
-      error: errorInfo(error),
-      reason: 'unknown task',
-    });
-    // The one log line: the dead letter's, with what to check.
-    const name = logName(request.name, '');
-    await this.deadLetters.deadLetter(delivery, `unknown task "${name}"`, {
-      level: 'error',
-      hint: new TaskNotRegisteredError(name).message,
-    });
   }
 
   private async revoke(
