@@ -154,24 +154,30 @@ function summary(cases: FuzzCase[]): string {
   return JSON.stringify(counts);
 }
 
+/** The worker under fuzz: the robustness tasks, results in Redis, this file's logger. */
+async function startFuzzApp(broker: string, queue: string): Promise<INestApplicationContext> {
+  const app = await createApp(
+    {
+      broker,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      resultExpires: 600,
+      worker: { concurrency: 4 },
+    },
+    [RobustnessModule],
+  );
+  // After the testing module's compile(), which installs its own logger.
+  Logger.overrideLogger(logger);
+  return app;
+}
+
 describe('fuzzed messages on Redis', () => {
   const prefix = `fz-${randomUUID()}:`;
   const queue = 'fuzz';
   let app: INestApplicationContext;
 
   beforeAll(async () => {
-    app = await createApp(
-      {
-        broker: `${REDIS_URL}?global_keyprefix=${prefix}`,
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        resultExpires: 600,
-        worker: { concurrency: 4 },
-      },
-      [RobustnessModule],
-    );
-    // After the testing module's compile(), which installs its own logger.
-    Logger.overrideLogger(logger);
+    app = await startFuzzApp(`${REDIS_URL}?global_keyprefix=${prefix}`, queue);
   });
 
   afterAll(async () => {
@@ -216,17 +222,7 @@ describe('fuzzed messages on RabbitMQ', () => {
   let connection: amqp.ChannelModel;
 
   beforeAll(async () => {
-    app = await createApp(
-      {
-        broker: vhost.url,
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        resultExpires: 600,
-        worker: { concurrency: 4 },
-      },
-      [RobustnessModule],
-    );
-    Logger.overrideLogger(logger);
+    app = await startFuzzApp(vhost.url, queue);
     connection = await amqp.connect(vhost.url);
   });
 
