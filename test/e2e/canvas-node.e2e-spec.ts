@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { describe, expect, it, vi } from 'vitest';
 import { type AsyncResult, chain, chord, group, GroupResult, RemoteTaskError } from 'celeriac';
 import { useCanvasApp } from '../support/canvas-harness.js';
-import { REDIS } from '../support/canvas-transports.js';
+import { CANVAS_REDIS, REDIS } from '../support/canvas-transports.js';
 
 /**
  * Canvases built in Node (signatures, chain, group, chord, link / link_error, nested) and run by
@@ -148,5 +151,30 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     expect((error as RemoteTaskError).excType).toBe('ChordError');
     const errback = track(h.client.result<{ args: unknown[] }>(errbackId));
     expect((await errback.get(T)).args).toEqual([result.id, 'chord-errback']);
+  });
+
+  it('a chord whose .j join key holds another type fails the body with ChordError and says what to do', async () => {
+    const gid = randomUUID();
+    const joinKey = `celery-taskset-meta-${gid}.j`;
+    const redis = new Redis(CANVAS_REDIS);
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      await redis.set(joinKey, 'not a zset', 'EX', 600);
+      const header = group(h.add.s(1, 1), h.add.s(2, 2)).set({ taskId: gid });
+      const body = h.client.signature<number>('interop.tsum', []);
+      const result = track(await chord(header, body).applyAsync());
+      const error = await result.get(T).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteTaskError);
+      expect((error as RemoteTaskError).excType).toBe('ChordError');
+      expect((error as Error).message).toContain(`Join error: ${joinKey} holds a string`);
+      const lines = warn.mock.calls.map((call) => String(call[0]));
+      expect(lines.some((l) => l.includes(`Chord ${gid} failed`) && l.includes(joinKey))).toBe(
+        true,
+      );
+    } finally {
+      warn.mockRestore();
+      await redis.del(joinKey, `celery-taskset-meta-${gid}.s`);
+      redis.disconnect();
+    }
   });
 });

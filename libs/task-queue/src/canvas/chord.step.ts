@@ -42,7 +42,12 @@ export class ChordStep {
     if (outcome.state === 'pending') return;
     try {
       if (outcome.state === 'failed') {
-        this.logger.warn(`Chord ${part.groupId} failed: ${outcome.error.exc_message.join(', ')}`);
+        const hint = outcome.hint
+          ? ` Its body ${resultIdOf(part.body) ?? '(no id)'} is marked FAILURE. ${outcome.hint}`
+          : '';
+        this.logger.warn(
+          `Chord ${part.groupId} failed: ${outcome.error.exc_message.join(', ')}.${hint}`,
+        );
         await this.fail(part.body, outcome.error);
         return;
       }

@@ -31,13 +31,21 @@ export interface SavedGroup {
  *   `body.options.task_id`, and root_id / parent_id from this header task; then call
  *   `release()` to delete the join keys.
  * - `failed`: a header task failed or was revoked. Store FAILURE for the body's task id with
- *   `error` (Celery's ChordError) and call the body's errbacks; then call `release()`.
+ *   `error` (Celery's ChordError) and call the body's errbacks; then call `release()`. `hint`
+ *   is set when the join keys were unusable (written by another program).
  * @publicApi
  */
 export type ChordPartOutcome =
   | { state: 'pending'; count: number }
   | { state: 'ready'; results: unknown[]; release(): Promise<void> }
-  | { state: 'failed'; taskId: string; error: SerializedError; release(): Promise<void> };
+  | {
+      state: 'failed';
+      taskId: string;
+      error: SerializedError;
+      /** What the operator should do, when the join itself is broken (logged, not stored). */
+      hint?: string;
+      release(): Promise<void>;
+    };
 
 const PROPAGATE = new Set(['FAILURE', 'REVOKED']);
 

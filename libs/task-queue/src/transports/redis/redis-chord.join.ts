@@ -1,4 +1,4 @@
-import type { TaskMeta } from '../../contracts/result-backend.interface.js';
+import type { SerializedError, TaskMeta } from '../../contracts/result-backend.interface.js';
 import type { ChordPart, ResultTuple, SavedGroup } from '../../results/chord-parts.js';
 
 /**
@@ -36,4 +36,33 @@ async function joinTuple(
     };
   }
   return { taskId: id, status: meta.status, result: meta.result };
+}
+
+/** What operators read when a join key was written by another program. */
+const FOREIGN_KEY_HINT =
+  'Another program writes celery-taskset-meta-* keys in this Redis database: give the result ' +
+  'backend a database of its own (or stop that program), then send the chord again.';
+
+/**
+ * Celery's `ChordError('Join error: ...')` for a chordPartReturn-4.lua reply that reports a
+ * join key it cannot use (`{2, size}`: the size is not a number; `{3, key, type}`: a key holds
+ * another type), with the operator's hint; null for the normal replies.
+ */
+export function chordJoinError(
+  reply: readonly unknown[],
+  sizeKey: string,
+): { error: SerializedError; hint: string } | null {
+  const code = Number(reply[0]);
+  let message: string;
+  if (code === 2) {
+    const size = String(reply[1]).slice(0, 80);
+    message = `Join error: the chord size in ${sizeKey} is not a number: ${JSON.stringify(size)}`;
+  } else if (code === 3) {
+    const expected = String(reply[1]).endsWith('.j') ? 'a sorted set' : 'a string';
+    message = `Join error: ${String(reply[1])} holds a ${String(reply[2])}, not ${expected}`;
+  } else return null;
+  return {
+    error: { exc_type: 'ChordError', exc_message: [message], exc_module: 'celery.exceptions' },
+    hint: FOREIGN_KEY_HINT,
+  };
 }

@@ -21,7 +21,7 @@ import {
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
 import { waitForEvent } from '../../results/wait-for-event.js';
-import { joinSavedGroup } from './redis-chord.join.js';
+import { chordJoinError, joinSavedGroup } from './redis-chord.join.js';
 import {
   chordFailure,
   chordMember,
@@ -182,22 +182,14 @@ export class RedisResultBackend implements ResultBackend {
     const score = groupIndex ?? '+inf';
     const reply = (await this.run(`join chord ${groupId}`, () =>
       this.scripts.chordPartReturn!(...keys, chordMember(meta), score, this.expires),
-    )) as [number, number | string[], string | null];
+    )) as [number, number | string[] | string, string | null];
     const release = async (): Promise<void> => {
       await this.run(`clean up chord ${groupId}`, () =>
         this.client.del(keys[0]!, keys[1]!, keys[2]!),
       );
     };
-    if (Number(reply[0]) === 2) {
-      const size = String(reply[1]).slice(0, 80);
-      const message = `Join error: the chord size in ${keys[1]} is not a number: ${JSON.stringify(size)}`;
-      const error = {
-        exc_type: 'ChordError',
-        exc_message: [message],
-        exc_module: 'celery.exceptions',
-      };
-      return { state: 'failed', taskId: meta.task_id, error, release };
-    }
+    const joinError = chordJoinError(reply, keys[1]!);
+    if (joinError) return { state: 'failed', taskId: meta.task_id, ...joinError, release };
     if (Number(reply[0]) !== 1) return { state: 'pending', count: Number(reply[1]) };
     const saved = reply[2] ? decodeSavedGroup(groupId, reply[2], `key ${groupKey(groupId)}`) : null;
     const parts = saved

@@ -13,8 +13,15 @@
   ARGV[3] expiry in seconds (0: none)
   Returns {0, count} while incomplete, {1, members in index order, saved group JSON or false}
   when count == size + extra, {2, size} when the size is not a number (another program wrote
-  it: the chord could never complete, Celery's int() raises).
+  it: the chord could never complete, Celery's int() raises), {3, key, type} when a key holds
+  the wrong type (another program wrote it; Celery's pipeline raises WRONGTYPE): nothing is
+  written then.
 ]]
+local expected = { 'zset', 'string', 'string', 'string' }
+for i = 1, 4 do
+  local found = redis.call('TYPE', KEYS[i]).ok
+  if found ~= 'none' and found ~= expected[i] then return { 3, KEYS[i], found } end
+end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 local count = redis.call('ZCOUNT', KEYS[1], '-inf', '+inf')
 local extra = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
