@@ -21,3 +21,8 @@ export const REQUEST_SCOPED_TASK = (className: string): string =>
 
 export const OUTSIDE_TASK = (what: string): string =>
   `TaskContext.${what} was used outside a running task. It is only available while a @Task() handler runs.`;
+
+export const ISOLATE_MODULE_WITHOUT_TASK_QUEUE = (moduleUrl: string, exportName: string): string =>
+  `The isolate module ${exportName} (${moduleUrl}) does not import TaskQueueModule. Each ` +
+  `isolate boots this module on its own: add TaskQueueModule.forRoot() (or forRootAsync()) ` +
+  `with the worker's broker and result backend to its imports (see docs/pools.md).`;

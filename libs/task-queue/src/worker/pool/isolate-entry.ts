@@ -8,12 +8,15 @@ import 'reflect-metadata';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext, Type } from '@nestjs/common';
+import { ConfigurationError } from '../../errors/configuration.error.js';
 import { IsolatedTaskError } from '../../errors/isolated-task.error.js';
+import { ISOLATE_MODULE_WITHOUT_TASK_QUEUE } from '../../task-queue.messages.js';
 import { TaskRegistry } from '../../tasks/task.registry.js';
 import { ISOLATE_WORKER_DATA } from '../../utils/isolate-role.js';
 import { ResultRecorder } from '../result-recorder.js';
 import { errorInfoOf } from './isolate-errors.js';
 import type { FromIsolate, IsolateInit, ToIsolate } from './isolate-protocol.js';
+import { importsTaskQueueModule } from './isolate-module-check.js';
 import { IsolateRunner } from './isolate-runner.js';
 import { watchParent } from './orphan-watchdog.js';
 import { ISOLATE_INIT_ENV } from './isolate-handle.js';
@@ -62,10 +65,25 @@ async function boot(init: IsolateInit): Promise<INestApplicationContext> {
       `${init.moduleUrl} has no export "${init.exportName}" holding a Nest module class`,
     );
   }
-  return NestFactory.createApplicationContext(module as Type, {
+  // Without TaskQueueModule, Nest's own error (a DI failure naming TaskContext, or no
+  // TaskRegistry) would not say what is missing: name the fix instead.
+  const withoutTaskQueue = async (error: unknown): Promise<never> => {
+    if (await importsTaskQueueModule(module)) throw error;
+    throw new ConfigurationError(
+      ISOLATE_MODULE_WITHOUT_TASK_QUEUE(init.moduleUrl, init.exportName),
+    );
+  };
+  const app = await NestFactory.createApplicationContext(module as Type, {
     logger: ['error', 'warn'],
     abortOnError: false,
-  });
+  }).catch(withoutTaskQueue);
+  try {
+    app.get(TaskRegistry, { strict: false });
+  } catch (error) {
+    await app.close();
+    await withoutTaskQueue(error);
+  }
+  return app;
 }
 
 async function main(): Promise<void> {
