@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
   TaskOutbox,
@@ -40,7 +41,11 @@ function crashChild(mode: 'after-commit' | 'outbox', id: string): Promise<NodeJS
 beforeAll(async () => {
   dataSource = await openSchemaDataSource(schema, {
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
+    ],
   });
   await dataSource.runMigrations();
   await dataSource.query('CREATE TABLE business (id text PRIMARY KEY)');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
   TaskOutbox,
@@ -22,7 +23,11 @@ let admin: DataSource;
 beforeAll(async () => {
   dataSource = await openSchemaDataSource(schema, {
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
+    ],
   });
   await dataSource.runMigrations();
   admin = await openSchemaDataSource(schema);

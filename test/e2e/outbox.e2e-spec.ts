@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { drainOnCommit } from 'celeriac/typeorm';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
   TaskOutbox,
@@ -20,7 +21,11 @@ const count = async (): Promise<number> => dataSource.getRepository(TaskOutbox).
 beforeAll(async () => {
   dataSource = await openSchemaDataSource(schema, {
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
+    ],
   });
   await dataSource.runMigrations();
 });

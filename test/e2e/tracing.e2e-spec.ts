@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { TaskClient, TaskQueueModule } from 'celeriac';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   atomic,
   CreateTaskOutbox1767225600000,
@@ -81,7 +82,11 @@ beforeAll(async () => {
   vhost = await createTestVhost('celeriac-tracing');
   dataSource = await openSchemaDataSource(schema, {
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
+    ],
   });
   await dataSource.runMigrations();
   await dataSource.query('CREATE TABLE business (id text PRIMARY KEY)');

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { TaskQueueOptions } from 'celeriac';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
   CreateTaskResult1767225600001,
@@ -110,7 +111,11 @@ export const OUTBOX_ENTITIES = [TaskOutbox];
 export async function openOutboxSchema(schema: string): Promise<DataSource> {
   const dataSource = await openSchemaDataSource(schema, {
     entities: OUTBOX_ENTITIES,
-    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
+    ],
   });
   await dataSource.runMigrations();
   return dataSource;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { drainOnCommit } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
@@ -25,6 +25,7 @@ export function outboxScenarios(dataSource: () => DataSource): void {
   };
 
   afterEach(async () => {
+    vi.useRealTimers();
     for (const started of relays.splice(0)) await started.stop();
     await drainOnCommit();
     await dataSource().getRepository(TaskOutbox).clear();
@@ -64,6 +65,30 @@ export function outboxScenarios(dataSource: () => DataSource): void {
     relay(broker);
     await expect.poll(() => broker.published, { timeout: 10_000 }).toEqual([msg.headers.id]);
     await expect.poll(count).toBe(0);
+  });
+
+  it('relays the rows of a transaction in the order they were written, transactions in commit order', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const ids: string[] = [];
+    // A coarse clock (or PostgreSQL's now(), the transaction start): every row ties on created_at;
+    // then the clock steps back a second (NTP) in the middle of a transaction.
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    for (let tx = 0; tx < 3; tx++) {
+      await dataSource().transaction(async (m) => {
+        for (let i = 0; i < 40; i++) {
+          if (tx === 1 && i === 20) vi.setSystemTime(start - 1_000);
+          const msg = message();
+          ids.push(msg.headers.id);
+          await writer.write(m, msg, { queue: 'q' });
+        }
+      });
+    }
+    vi.useRealTimers();
+    const broker = new RecordingBroker();
+    relay(broker, { batchSize: 7 });
+    await expect.poll(() => broker.published.length, { timeout: 20_000 }).toBe(ids.length);
+    expect(broker.published).toEqual(ids);
   });
 
   it('two relays over 1,000 rows publish each id exactly once', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
   CreateTaskResult1767225600001,
@@ -57,6 +58,7 @@ export async function openMigratedMariaDb(database: string): Promise<DataSource>
     migrations: [
       CreateTaskOutbox1767225600000,
       AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
       CreateTaskResult1767225600001,
     ],
   });

@@ -8,6 +8,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { Task, TaskClient, TaskQueueModule } from 'celeriac';
 import {
+  AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
   drainOnCommit,
@@ -84,7 +85,11 @@ export async function runTransactionsBench(argv: string[]): Promise<void> {
     schema,
     extra: { options: `-c search_path=${schema}`, max: IN_FLIGHT + 4 },
     entities: [TaskOutbox],
-    migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+    migrations: [
+      CreateTaskOutbox1767225600000,
+      AddTaskOutboxTraceContext1780272000000,
+      AddTaskOutboxSequence1796601600000,
+    ],
   }).initialize();
   await dataSource.runMigrations();
   await dataSource.query('CREATE TABLE bench_row (id text PRIMARY KEY)');

@@ -30,6 +30,7 @@ export type { TransactionResolver } from './transaction/resolvers/transaction-re
 export { TaskOutbox } from './transaction/outbox/task-outbox.entity.js';
 export { CreateTaskOutbox1767225600000 } from './transaction/outbox/create-task-outbox.migration.js';
 export { AddTaskOutboxTraceContext1780272000000 } from './transaction/outbox/add-task-outbox-trace-context.migration.js';
+export { AddTaskOutboxSequence1796601600000 } from './transaction/outbox/add-task-outbox-sequence.migration.js';
 /** The type of the `typeorm.relay` module option. */
 export type { OutboxRelayOptions } from './transaction/outbox/outbox.relay.js';
 export {

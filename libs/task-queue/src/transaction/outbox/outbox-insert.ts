@@ -8,7 +8,7 @@ import {
 import { TaskOutbox } from './task-outbox.entity.js';
 
 const COLUMNS =
-  'id, queue, task_name, priority, not_before, message, created_at, relay_after, trace_context';
+  'id, queue, task_name, priority, not_before, message, created_at, seq, relay_after, trace_context';
 
 /**
  * Insert an outbox row with `manager` (in its transaction). One plain parameterized INSERT on
@@ -35,6 +35,7 @@ export async function insertOutboxRow(manager: EntityManager, row: TaskOutbox): 
     row.notBefore && dateParam(dataSource, row.notBefore),
     row.message,
     dateParam(dataSource, row.createdAt),
+    row.seq,
     dateParam(dataSource, row.relayAfter),
     row.traceContext,
   ];

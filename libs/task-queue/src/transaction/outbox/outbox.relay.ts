@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from '../../contracts/typeorm-peer.types.js';
 import { PgNotificationListener } from '../../transports/typeorm/pg-notification.listener.js';
-import { isMissingTableError, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
-import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
+import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';
+import { outboxSchemaError } from './outbox-schema.js';
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
 /** Options of `OutboxRelay`. @publicApi */
@@ -169,9 +169,7 @@ export class OutboxRelay {
    * once per round, until a round succeeds again.
    */
   private roundFailed(error: unknown, delay: number): void {
-    const cause = isMissingTableError(error)
-      ? new OutboxTableMissingError('table').message
-      : `${String(error)}.`;
+    const cause = outboxSchemaError(error)?.message ?? `${String(error)}.`;
     if (cause === this.failing) return;
     this.failing = cause;
     this.logger.error(

@@ -7,6 +7,7 @@ import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { drainOnCommit } from '../commit-hooks.runner.js';
 import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js';
 import { AddTaskOutboxTraceContext1780272000000 } from './add-task-outbox-trace-context.migration.js';
+import { AddTaskOutboxSequence1796601600000 } from './add-task-outbox-sequence.migration.js';
 import { OutboxRelay } from './outbox.relay.js';
 import { OutboxStore } from './outbox.store.js';
 import { OutboxWriter } from './outbox.writer.js';
@@ -32,7 +33,11 @@ describe('outbox (sql.js, polling claims)', () => {
     dataSource = new DataSource({
       type: 'sqljs',
       entities: [TaskOutbox],
-      migrations: [CreateTaskOutbox1767225600000, AddTaskOutboxTraceContext1780272000000],
+      migrations: [
+        CreateTaskOutbox1767225600000,
+        AddTaskOutboxTraceContext1780272000000,
+        AddTaskOutboxSequence1796601600000,
+      ],
     });
     await dataSource.initialize();
     await dataSource.runMigrations();

@@ -39,7 +39,10 @@ export class OutboxStore {
     return row && this.read(row);
   }
 
-  /** Lease up to `limit` due rows for `owner`, oldest first. */
+  /**
+   * Lease up to `limit` due rows for `owner`, in relay order: `created_at`, then `seq` (the
+   * order they were written in, see `nextOutboxPosition`).
+   */
   async claimBatch(owner: string, leaseMs: number, limit: number): Promise<TaskOutbox[]> {
     const dialect = sqlDialect(this.dataSource);
     if (dialect === 'postgres') return this.claimBatchPostgres(owner, leaseMs, limit);
@@ -148,7 +151,7 @@ export class OutboxStore {
          WHERE id IN (
            SELECT id FROM ${table}
            WHERE relay_after <= $3 AND (locked_until IS NULL OR locked_until < $3)
-           ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+           ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
          RETURNING id`,
         [owner, new Date(now.getTime() + leaseMs), now, limit],
         true,
@@ -172,7 +175,7 @@ export class OutboxStore {
     const ids = await this.dataSource.transaction(async (manager) => {
       const rows: Array<{ id: string }> = await manager.query(
         `SELECT id FROM ${table} WHERE relay_after <= ? AND (locked_until IS NULL OR locked_until < ?)
-         ORDER BY created_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+         ORDER BY created_at, seq LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
         [this.time(now), this.time(now)],
       );
       if (rows.length === 0) return [];
@@ -199,6 +202,7 @@ export class OutboxStore {
       .where('o.relay_after <= :now', { now })
       .andWhere('(o.locked_until IS NULL OR o.locked_until < :now)', { now })
       .orderBy('o.created_at')
+      .addOrderBy('o.seq')
       .limit(limit)
       .getRawMany<{ id: string }>();
     const claimed: TaskOutbox[] = [];
@@ -216,7 +220,7 @@ export class OutboxStore {
       .findBy({ id: In(ids), lockedBy: owner });
     return rows
       .map((row) => this.read(row))
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareSeq(a.seq, b.seq));
   }
 
   /** A Date for a DATETIME column or comparison (UTC on MySQL/MariaDB, see `utcDate`). */
@@ -235,4 +239,11 @@ export class OutboxStore {
       lockedUntil: row.lockedUntil && at(row.lockedUntil),
     };
   }
+}
+
+/** Order of two `seq` values (decimal strings of a bigint column; numbers on some drivers). */
+function compareSeq(a: string | number, b: string | number): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityMetadataNotFoundError, type DataSource, type EntityManager } from 'typeorm';
-import { isMissingTableError, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
 import { TransactionRolledBackError } from '../../errors/transaction-rolled-back.error.js';
 import { commitHooksRegistry } from '../commit-hooks.registry.js';
@@ -10,6 +10,8 @@ import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { commitHooksRunner } from '../commit-hooks.runner.js';
 import { onCommit } from '../on-commit.js';
 import { insertOutboxRow } from './outbox-insert.js';
+import { nextOutboxPosition } from './outbox-position.js';
+import { outboxSchemaError } from './outbox-schema.js';
 import { Batcher } from './batcher.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';
@@ -72,6 +74,7 @@ export class OutboxWriter {
     traceContext?: TraceCarrier,
   ): Promise<TaskOutbox> {
     const now = new Date();
+    const { createdAt, seq } = nextOutboxPosition();
     const row: TaskOutbox = {
       id: message.headers.id,
       queue: options.queue,
@@ -79,7 +82,8 @@ export class OutboxWriter {
       priority: options.priority ?? null,
       notBefore: options.notBefore ?? null,
       message: JSON.stringify(message),
-      createdAt: now,
+      createdAt,
+      seq,
       relayAfter: new Date(now.getTime() + (this.options.graceMs ?? OUTBOX_DEFAULTS.graceMs)),
       attempts: 0,
       lastError: null,
@@ -96,10 +100,7 @@ export class OutboxWriter {
     } catch (error) {
       if (error instanceof EntityMetadataNotFoundError)
         throw new OutboxTableMissingError('entity', { cause: error });
-      if (isMissingTableError(error)) throw new OutboxTableMissingError('table', { cause: error });
-      if (/trace_context/.test(String((error as Error).message)))
-        throw new OutboxTableMissingError('column', { cause: error });
-      throw error;
+      throw outboxSchemaError(error) ?? error;
     }
     // With a fast path, relays would find nothing due before the grace period: no NOTIFY.
     const notify = this.options.notify ?? !this.options.broker;

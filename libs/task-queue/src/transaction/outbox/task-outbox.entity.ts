@@ -32,6 +32,14 @@ export class TaskOutbox {
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 
+  /**
+   * Breaks `created_at` ties: the relay publishes rows by `created_at`, then `seq` (a counter
+   * of the writing process), so the tasks of a transaction go out in the order they were
+   * written. A decimal string (`bigint`). Added by the `AddTaskOutboxSequence…` migration.
+   */
+  @Column({ type: 'bigint', default: 0 })
+  seq!: string;
+
   /** The relay ignores the row before this instant (the fast path is handling it). */
   @Column({ name: 'relay_after', type: Date })
   relayAfter!: Date;
