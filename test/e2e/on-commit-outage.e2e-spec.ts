@@ -77,7 +77,7 @@ describe('Redis broker down while tasks wait to be published', () => {
 describe('outbox mode: onCommit(() => task.delay()) while Redis is down', () => {
   it('the send made by the callback goes through the outbox and is delivered once Redis is back', async () => {
     await dataSource.query(
-      'CREATE TABLE IF NOT EXISTS task_outbox (id varchar(255) PRIMARY KEY, queue varchar(255) NOT NULL, task_name varchar(255) NOT NULL, priority int NULL, not_before timestamptz NULL, message text NOT NULL, created_at timestamptz NOT NULL, relay_after timestamptz NOT NULL, attempts int NOT NULL DEFAULT 0, last_error text NULL, locked_by varchar(255) NULL, locked_until timestamptz NULL, trace_context text NULL)',
+      'CREATE TABLE IF NOT EXISTS task_outbox (id varchar(255) PRIMARY KEY, queue varchar(255) NOT NULL, task_name varchar(255) NOT NULL, priority int NULL, not_before timestamptz NULL, message text NOT NULL, created_at timestamptz NOT NULL, relay_after timestamptz NOT NULL, attempts int NOT NULL DEFAULT 0, last_error text NULL, locked_by varchar(255) NULL, locked_until timestamptz NULL, trace_context text NULL, seq bigint NOT NULL DEFAULT 0)',
     );
     const outboxDs = await openSchemaDataSource(schema, { entities: [TaskOutbox] });
     const outboxApp = await createApp(
