@@ -109,6 +109,10 @@ import { AmqpBroker } from 'celeriac/amqp';
 import { onCommit, TaskOutbox, TaskResult } from 'celeriac/typeorm';
 import { captureOnCommitCallbacks, TaskQueueTestingModule } from 'celeriac/testing';
 import { createBroker, createTaskMessage } from 'celeriac/protocol';
+import { OpenTelemetryTaskInstrumentation } from 'celeriac/otel';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
+import { TaskQueueTerminusModule } from 'celeriac/terminus';
+import { describeBrokerConformance } from 'celeriac/conformance';
 import { DataSource } from 'typeorm';
 
 @Injectable()
@@ -140,7 +144,30 @@ export const entities = [TaskOutbox, TaskResult];
 export const testing = TaskQueueTestingModule;
 export const capture = captureOnCommitCallbacks;
 export const protocol = { createBroker, createTaskMessage };
+export const observability = [OpenTelemetryTaskInstrumentation, TaskQueueMetricsModule, TaskQueueTerminusModule];
+export const conformance = describeBrokerConformance;
 `;
+
+/**
+ * The consumer set-ups a Nest project may have, each type-checking ENTRIES_TS: CommonJS with
+ * `moduleResolution: node` (node10, which ignores the exports map: the subpaths need
+ * typesVersions), node16 and bundler, with the strictest optional flags.
+ */
+const CONSUMER_SETUPS: Record<string, object> = {
+  'commonjs + node10': {
+    module: 'CommonJS',
+    moduleResolution: 'node10',
+    ignoreDeprecations: '6.0',
+  },
+  'node16 + node16': { module: 'Node16', moduleResolution: 'Node16' },
+  'esnext + bundler': { module: 'ESNext', moduleResolution: 'Bundler' },
+  'preserve + bundler': { module: 'Preserve', moduleResolution: 'Bundler' },
+};
+const STRICTEST = {
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  noEmit: true,
+};
 
 /** A scratch Nest app in its own temporary directory (outside `work`, whose node_modules is the repo's). */
 function scratchApp(dependencies: Record<string, string>, extra: object = {}): string {
@@ -237,13 +264,17 @@ describe('the packed celeriac package', () => {
     expect(redis.output).not.toContain('ERR_MODULE_NOT_FOUND');
   }, 180_000);
 
-  it('installs next to typeorm, ioredis 5 and amqplib without ERESOLVE, type-checks every entry point with skipLibCheck false, and runs a task over Redis', async () => {
+  it('installs next to typeorm, ioredis 5, amqplib and the observability peers without ERESOLVE, type-checks every entry point with skipLibCheck false under CommonJS (node10), node16 and bundler resolution, and runs a task over Redis', async () => {
     const app = scratchApp({
       celeriac: `file:${tarball}`,
       ...NEST,
       typeorm: '^1.1.1',
       ioredis: '^5.4.0',
       amqplib: '^2.3.1',
+      'prom-client': '^15.1.3',
+      '@nestjs/terminus': '^12.0.0',
+      '@opentelemetry/api': '~1.9.0',
+      vitest: '~4.1.12',
     });
     apps.push(app);
     writeFileSync(join(app, 'src/entries.ts'), ENTRIES_TS);
@@ -251,6 +282,16 @@ describe('the packed celeriac package', () => {
     await sh('npm', ['install', ...NPM_FLAGS], app);
 
     await sh(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
+    for (const [setup, options] of Object.entries(CONSUMER_SETUPS)) {
+      const file = `tsconfig.${setup.replace(/\W+/g, '-')}.json`;
+      const compilerOptions = { ...TSCONFIG.compilerOptions, ...STRICTEST, ...options };
+      writeFileSync(
+        join(app, file),
+        JSON.stringify({ compilerOptions, files: ['src/entries.ts'] }),
+      );
+      const checked = await node(app, [TSC, '-p', file]);
+      expect(`${setup}: ${checked.output}`).toBe(`${setup}: `);
+    }
     const broker = `${REDIS}?global_keyprefix=${PREFIX}`;
     const redis = await node(app, ['out/run.js', broker, REDIS, QUEUE]);
     const [, id, sum] = /RESULT (\S+) (\d+)/.exec(redis.output) ?? [];
