@@ -93,7 +93,11 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       const outgoing = encodeAmqpMessage(message, priority, { [SENT_AT_HEADER]: Date.now() });
       await this.publisher.publish(options.queue, outgoing, async (model) => {
         await this.topology.ensureQueue(model, options.queue);
-        return { exchange: '', routingKey: options.queue };
+        return {
+          exchange: '',
+          routingKey: options.queue,
+          unroutable: () => this.queueGone(options.queue),
+        };
       });
     } catch (error) {
       if (error instanceof PublishOutcomeUnknownError)
@@ -186,7 +190,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     });
     await this.publisher.publish(dlq, outgoing, async (model) => {
       await this.topology.ensureDeadLetterQueue(model, queue);
-      return { exchange: '', routingKey: dlq };
+      return { exchange: '', routingKey: dlq, unroutable: () => this.queueGone(dlq) };
     });
   }
 
@@ -202,6 +206,12 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       await this.topology.ensureDelayTarget(model, queue);
       return this.ladder.route(queue, until.getTime() - Date.now());
     });
+  }
+
+  /** A publish to `queue` came back unroutable: it was deleted; declare everything again. */
+  private queueGone(queue: string): void {
+    this.logger.warn(AmqpMessages.queueGone(queue));
+    this.topology.reset();
   }
 
   /** Run a passive operation on a throwaway channel: a missing queue closes it with 404. */

@@ -67,8 +67,18 @@ export const AmqpMessages = {
     `was declared or the channel opened; nothing was sent. Check RabbitMQ's health, or raise ` +
     `publishTimeout.`,
   publishNacked: (queue: string): string =>
-    `RabbitMQ refused (nacked) a message for "${queue}": it was not stored. This is an ` +
-    `internal broker error; check the RabbitMQ log.`,
+    `RabbitMQ refused (nacked) a message for "${queue}": it was not stored. RabbitMQ refuses ` +
+    `a message when the queue is full and declared with x-overflow: reject-publish (its ` +
+    `x-max-length or x-max-length-bytes reached), or on an internal error: check the queue's ` +
+    `length and limits, then the RabbitMQ log.`,
+  queueGone: (queue: string): string =>
+    `Queue "${queue}" no longer exists on RabbitMQ (deleted after it was declared): a publish ` +
+    `to it came back unroutable. Declaring it again and resending; if it keeps disappearing, ` +
+    `check who deletes it (x-expires policies, rabbitmqctl delete_queue).`,
+  publishUnroutable: (queue: string): string =>
+    `RabbitMQ returned a message for "${queue}": no queue took it (the queue was deleted, and ` +
+    `declaring it again did not help); it was not stored. Check who deletes the queue ` +
+    `(rabbitmqctl list_queues, policies with x-expires).`,
   closed: (): string => 'The AMQP broker is closed; create a new one to publish again.',
   declarationMismatch: (what: string, cause: string): string =>
     `RabbitMQ refused to declare ${what}: ${cause}. It already exists with other arguments ` +

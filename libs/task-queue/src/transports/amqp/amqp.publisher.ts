@@ -3,6 +3,7 @@ import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import { TaskQueueError } from '../../errors/task-queue.error.js';
 import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
+import { AmqpReturns } from './amqp-returns.js';
 import { typeAmqpTableInPlace } from './amqp-field-table.js';
 import { type AmqpOutgoing } from './amqp-message.codec.js';
 import { type AmqpConnection, errorText } from './amqp.connection.js';
@@ -12,6 +13,12 @@ import { AmqpMessages } from './amqp.messages.js';
 export interface PublishTarget {
   exchange: string;
   routingKey: string;
+  /**
+   * Publish as mandatory: when no queue takes the message (the queue was deleted after it was
+   * declared), RabbitMQ returns it instead of dropping it; this is called (forget the
+   * declarations) and the publish is tried once more, then fails with BrokerConnectionError.
+   */
+  unroutable?: () => void;
 }
 
 export interface AmqpPublisherOptions {
@@ -21,6 +28,13 @@ export interface AmqpPublisherOptions {
 
 /** Error of a publish whose channel went away (before or after the message was written). */
 class ChannelGoneError extends Error {}
+
+/** A mandatory publish that RabbitMQ returned: no queue took it, nothing was stored. */
+class UnroutableError extends Error {
+  constructor(readonly target: PublishTarget) {
+    super('returned unroutable');
+  }
+}
 
 /** Whether any attempt of one publish has handed the message to amqplib. */
 interface Attempts {
@@ -45,6 +59,7 @@ export class AmqpPublisher {
   private model: ChannelModel | undefined;
   private channel: Promise<ConfirmChannel> | undefined;
   private readonly deadlines: ConfirmDeadlines;
+  private readonly returns = new AmqpReturns();
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -64,11 +79,20 @@ export class AmqpPublisher {
   ): Promise<void> {
     const deadline = Date.now() + this.options.publishTimeout;
     const attempts: Attempts = { written: 0, nacked: false };
+    let returned = false;
     for (;;) {
       try {
         const model = await this.liveModel(label, deadline);
         return await this.attempt(model, prepare, outgoing, label, deadline, attempts);
       } catch (error) {
+        if (error instanceof UnroutableError) {
+          error.target.unroutable?.();
+          if (returned || Date.now() >= deadline) {
+            throw new BrokerConnectionError(AmqpMessages.publishUnroutable(label));
+          }
+          returned = true;
+          continue;
+        }
         const retry =
           error instanceof ChannelGoneError &&
           this.options.whenDisconnected === 'wait' &&
@@ -181,8 +205,16 @@ export class AmqpPublisher {
   ): void {
     // The one place broker and rpc-backend headers reach amqplib: integers typed for py-amqp.
     typeAmqpTableInPlace(outgoing.options.headers as Record<string, unknown> | undefined);
+    const mandatory = target.unroutable !== undefined;
     const settle = (error: unknown): void => {
-      if (!error) return resolve();
+      if (!error) {
+        if (!mandatory) return resolve();
+        if (!this.returns.take(channel, target.exchange, target.routingKey, outgoing.content)) {
+          return resolve();
+        }
+        attempts.written--; // returned: this copy is definitely not stored
+        return fail(new UnroutableError(target));
+      }
       const gone =
         !this.connection.isConnected || this.connection.current !== model || isClosedError(error);
       if (!gone) attempts.nacked = true;
@@ -198,7 +230,7 @@ export class AmqpPublisher {
         target.exchange,
         target.routingKey,
         outgoing.content,
-        outgoing.options,
+        mandatory ? { ...outgoing.options, mandatory: true } : outgoing.options,
         settle,
       );
     } catch (error) {
@@ -212,6 +244,7 @@ export class AmqpPublisher {
       this.model = model;
       const opening = model.createConfirmChannel().then((ch) => {
         ch.on('error', () => undefined);
+        this.returns.watch(ch);
         ch.once('close', () => this.channel === opening && (this.channel = undefined));
         return ch;
       });

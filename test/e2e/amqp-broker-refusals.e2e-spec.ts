@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { AmqpBroker } from 'celeriac/amqp';
+import { BrokerConnectionError, PublishOutcomeUnknownError, Task, TaskClient } from 'celeriac';
+import { TaskQueueModule } from 'celeriac';
+import { createTaskMessage } from 'celeriac/protocol';
+import { usePrivateVhost } from '../support/amqp-vhost.js';
+import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+
+// What RabbitMQ refuses or drops must reach the producer as an error, never as a silent loss:
+// a queue deleted under a producer that declared it earlier, and a full queue
+// (x-overflow: reject-publish) that nacks the publish.
+
+const vhost = usePrivateVhost('celeriac-refusals');
+
+@Injectable()
+class RefusalTasks {
+  @Task('refusals.add')
+  add(a: number, b: number): number {
+    return a + b;
+  }
+}
+
+const opened: { close(): Promise<void> }[] = [];
+const ids: string[] = [];
+afterEach(async () => {
+  for (const item of opened.splice(0).reverse()) await item.close().catch(() => undefined);
+});
+afterAll(async () => {
+  await deleteResults(REDIS_URL, ids).catch(() => undefined);
+});
+
+async function rawChannel(): Promise<Channel> {
+  const model: ChannelModel = await connect(vhost.url);
+  opened.push(model);
+  const channel = await model.createChannel();
+  channel.on('error', () => undefined);
+  return channel;
+}
+
+async function app(queue: string, worker: boolean): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TaskQueueModule.forRoot({
+        broker: vhost.url,
+        resultBackend: REDIS_URL,
+        defaultQueue: queue,
+        events: { enabled: false },
+        worker: { enabled: worker, queues: [queue], concurrency: 1, banner: false },
+      }),
+    ],
+    providers: [RefusalTasks],
+  }).compile();
+  await moduleRef.init();
+  opened.push(moduleRef);
+  return moduleRef;
+}
+
+describe('a queue deleted after the producer declared it', () => {
+  it('the next publish declares it again and stores the message (no silent loss)', async () => {
+    const queue = `refusals-${randomUUID()}`;
+    const broker = new AmqpBroker(vhost.url);
+    opened.push(broker);
+    await broker.publish(createTaskMessage({ name: 'refusals.add', args: [1, 2] }), { queue });
+    const channel = await rawChannel();
+    await channel.deleteQueue(queue);
+
+    await broker.publish(createTaskMessage({ name: 'refusals.add', args: [2, 3] }), { queue });
+    // Resolved: RabbitMQ holds it.
+    expect((await channel.checkQueue(queue)).messageCount).toBe(1);
+  });
+
+  it('a task sent right after the deletion runs on the worker, which re-subscribed', async () => {
+    const queue = `refusals-${randomUUID()}`;
+    await app(queue, true);
+    const producer = (await app(queue, false)).get(TaskClient);
+    const first = await producer.send<number>('refusals.add', [1, 2]);
+    ids.push(first.id);
+    await expect(first.get({ timeout: 15_000 })).resolves.toBe(3);
+
+    await (await rawChannel()).deleteQueue(queue);
+    const after = await producer.send<number>('refusals.add', [2, 3]);
+    ids.push(after.id);
+    await expect(after.get({ timeout: 30_000 })).resolves.toBe(5);
+  });
+});
+
+describe('a full queue that rejects publishes (x-overflow: reject-publish)', () => {
+  it('fails the publish with a BrokerConnectionError naming the queue limit; nothing was stored', async () => {
+    const queue = `refusals-${randomUUID()}`;
+    const args = { 'x-max-length': 1, 'x-overflow': 'reject-publish' };
+    const broker = new AmqpBroker(vhost.url, { queues: { [queue]: { arguments: args } } });
+    opened.push(broker);
+    await broker.publish(createTaskMessage({ name: 'refusals.add', args: [1, 2] }), { queue });
+    const error = await broker
+      .publish(createTaskMessage({ name: 'refusals.add', args: [2, 3] }), { queue })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerConnectionError);
+    expect(error).not.toBeInstanceOf(PublishOutcomeUnknownError);
+    expect((error as Error).message).toMatch(/refused \(nacked\).*not stored/);
+    expect((error as Error).message).toMatch(/x-max-length/);
+    expect((await (await rawChannel()).checkQueue(queue)).messageCount).toBe(1);
+  });
+});
