@@ -11,13 +11,25 @@ export const TASK_CLASS_NOT_PROVIDED = (className: string, method: string, name:
   `dead-lettered as unregistered). Add ${className} to the providers of a module the app ` +
   `imports; for a task another service runs, send it by name: tasks.send('${name}', args).`;
 
+export const TASK_CLASS_LOADED_LAZILY = (
+  className: string,
+  method: string,
+  name: string,
+  moduleName: string,
+): string =>
+  `${className}.${method} is @Task('${name}'), but ${className} is a provider of ${moduleName}, ` +
+  `a module loaded after boot (LazyModuleLoader): @Task() methods are discovered once, at boot, ` +
+  `so this app's workers do not run it (its messages are dead-lettered as unregistered). ` +
+  `To run it here, import ${moduleName} statically (in the imports of a module of the app); ` +
+  `sending it from the lazy module works as is.`;
+
 export const NO_RESULT_BACKEND = (taskId: string): string =>
   `Cannot read the result of task ${taskId}: no result backend is configured. ` +
   `Set TaskQueueModule.forRoot({ resultBackend: 'redis://...' }) (or 'memory://').`;
 
 export const REQUEST_SCOPED_TASK = (className: string): string =>
-  `${className} is request-scoped (or depends on a request-scoped provider): its @Task() methods ` +
-  `are resolved per task with a fresh context id.`;
+  `${className} is request-scoped or transient (or depends on a request-scoped provider): its ` +
+  `@Task() methods run on a new instance per task, resolved with a fresh context id.`;
 
 export const OUTSIDE_TASK = (what: string): string =>
   `TaskContext.${what} was used outside a running task. It is only available while a @Task() handler runs.`;

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
+import { LazyModuleLoader } from '@nestjs/core';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
 import { OrderTasks } from '../__fixtures__/orders.fixture.js';
@@ -16,6 +17,18 @@ class ForgottenTasks {
   @Task('forgotten.other')
   other(): void {}
 }
+
+/** A @Task class of a module loaded after boot, through LazyModuleLoader. */
+@Injectable()
+class LazyTasks {
+  @Task('lazy.run')
+  run(): string {
+    return 'lazy';
+  }
+}
+
+@Module({ providers: [LazyTasks] })
+class LazyTasksModule {}
 
 describe('TaskClient.get() on a @Task class that is no provider of the app', () => {
   let warn: MockInstance<Logger['warn']>;
@@ -42,6 +55,25 @@ describe('TaskClient.get() on a @Task class that is no provider of the app', () 
       expect(notProvided()[0]).toContain("ForgottenTasks.run is @Task('forgotten.run')");
       expect(notProvided()[0]).toContain('Add ForgottenTasks to the providers of a module');
       expect(notProvided()[0]).toContain("tasks.send('forgotten.run', args)");
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('for a class of a lazily loaded module, says the module was loaded after boot and how to fix it', async () => {
+    const app = await createApp({ worker: { enabled: false } });
+    try {
+      await app.get(LazyModuleLoader).load(() => LazyTasksModule);
+      app.get(TaskClient).get(LazyTasks, 'run');
+      const warnings = warn.mock.calls.map(([message]: unknown[]) => String(message));
+      const lazy = warnings.filter((message) =>
+        message.includes("LazyTasks.run is @Task('lazy.run')"),
+      );
+      expect(lazy).toHaveLength(1);
+      expect(lazy[0]).not.toContain('is not a provider of any module');
+      expect(lazy[0]).toContain('LazyTasksModule');
+      expect(lazy[0]).toContain('LazyModuleLoader');
+      expect(lazy[0]).toContain('import LazyTasksModule');
     } finally {
       await app.close();
     }

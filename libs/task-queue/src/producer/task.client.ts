@@ -1,9 +1,14 @@
 import { Injectable, Logger, Optional, type Type } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { ControlRevokeOptions } from '../monitoring/remote-control/control-client.options.js';
 import type { SendOptions } from '../contracts/apply-options.interface.js';
 import type { AsyncResult } from '../results/async-result.js';
-import { NOT_A_TASK, TASK_CLASS_NOT_PROVIDED } from '../task-queue.messages.js';
+import {
+  NOT_A_TASK,
+  TASK_CLASS_LOADED_LAZILY,
+  TASK_CLASS_NOT_PROVIDED,
+} from '../task-queue.messages.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskMetadataAccessor } from '../tasks/task-metadata.accessor.js';
 import { TaskProducer } from './task-producer.js';
@@ -40,6 +45,7 @@ export class TaskClient {
     private readonly dispatcher: TaskDispatcher,
     private readonly canvas: CanvasApplier,
     @Optional() private readonly registry?: TaskRegistry,
+    @Optional() private readonly discovery?: DiscoveryService,
   ) {}
 
   /** The typed producer of the `@Task()` method `method` of `type`. Works without a worker. */
@@ -74,7 +80,27 @@ export class TaskClient {
     if (!registry || this.reported.has(type) || registry.get(name)) return;
     if (registry.names().length === 0) return;
     this.reported.add(type);
-    this.logger.warn(TASK_CLASS_NOT_PROVIDED(type.name, method, name));
+    const lazyModule = this.moduleProviding(type);
+    this.logger.warn(
+      lazyModule
+        ? TASK_CLASS_LOADED_LAZILY(type.name, method, name, lazyModule)
+        : TASK_CLASS_NOT_PROVIDED(type.name, method, name),
+    );
+  }
+
+  /**
+   * The module that provides `type` now although discovery did not see it: one loaded after
+   * boot by LazyModuleLoader.
+   */
+  private moduleProviding(type: Type): string | undefined {
+    const wrapper = this.discovery
+      ?.getProviders()
+      .find(
+        (candidate) =>
+          candidate.metatype === type ||
+          (candidate.instance as object | undefined)?.constructor === type,
+      );
+    return wrapper?.host?.metatype.name;
   }
 
   /**
