@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBroker } from 'celeriac/redis';
-import { BrokerConnectionError, type Delivery } from 'celeriac';
+import { BrokerConnectionError, TaskQueueError, type Delivery } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { freePort, PrivateRedisServer } from '../support/redis-test-server.js';
 
@@ -52,5 +53,31 @@ describe('RedisBroker: connection resilience', () => {
     await producer.publish(msg(2), { queue: 'resilience' });
     await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2);
     expect(JSON.parse(got[1]!.message.body)[0]).toEqual([2]);
+  });
+
+  it('a publish Redis refuses for lack of memory (maxmemory) says so and what to do', async () => {
+    const server = await PrivateRedisServer.start();
+    cleanup.push(() => server.kill());
+    const broker = new RedisBroker(server.url, { publishTimeout: 5_000 });
+    const admin = new Redis(server.url);
+    cleanup.push(
+      () => broker.close(),
+      async () => admin.disconnect(),
+    );
+    await broker.publish(msg(1), { queue: 'oom' });
+    await admin.config('SET', 'maxmemory', '1'); // every write is now refused (noeviction)
+
+    const error = await broker.publish(msg(2), { queue: 'oom' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskQueueError);
+    expect((error as Error).message).toMatch(
+      /out of memory \(maxmemory reached\): the refused task\(s\) were not stored/,
+    );
+    expect((error as Error).message).toMatch(/raise maxmemory/);
+    expect((error as Error).message).not.toMatch(/kombu queues/);
+    expect(await admin.llen('oom')).toBe(1);
+
+    await admin.config('SET', 'maxmemory', '0');
+    await broker.publish(msg(3), { queue: 'oom' });
+    expect(await admin.llen('oom')).toBe(2);
   });
 });

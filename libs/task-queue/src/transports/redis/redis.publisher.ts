@@ -69,9 +69,15 @@ export class RedisPublisher {
       error ? [`${keys[i]}: ${error.message}`] : [],
     );
     if (failures.length > 0) {
+      const outOfMemory = failures.some((failure) => failure.includes(': OOM '));
       throw new TaskQueueError(
         `Redis refused ${failures.length} of the ${replies.length} commands publishing ${batch.length} ` +
-          `task(s) (${failures.join('; ')}). Check that these keys are kombu queues (lists) and sets.`,
+          `task(s) (${failures.join('; ')}). ` +
+          (outOfMemory
+            ? `Redis is out of memory (maxmemory reached): the refused task(s) were not stored. ` +
+              `Free memory (drain or purge queues, lower resultExpires) or raise maxmemory, and ` +
+              `keep maxmemory-policy noeviction so that Redis never evicts queued tasks.`
+            : `Check that these keys are kombu queues (lists) and sets.`),
       );
     }
     for (const binding of declaring) this.declared.add(binding);
