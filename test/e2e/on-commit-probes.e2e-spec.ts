@@ -245,17 +245,24 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     expect(ran).toEqual(['outer committed']);
   });
 
-  it('relay with the broker down: the rows are kept for a retry, and the round logs one warning, not one per row', async () => {
+  it('relay with the broker down: the round stops at the first row, keeps every row in place, and logs one warning', async () => {
     const writer = new OutboxWriter({ graceMs: 0 });
+    const ids: string[] = [];
     await db.dataSource.transaction(async (m) => {
-      for (let i = 0; i < 20; i++) await writer.write(m, message(), { queue: 'q' });
+      for (let i = 0; i < 20; i++) {
+        const msg = message();
+        ids.push(msg.headers.id);
+        await writer.write(m, msg, { queue: 'q' });
+      }
     });
     const broker = new RecordingBroker();
     broker.down = true;
+    const publish = vi.spyOn(broker, 'publish');
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       const relay = new OutboxRelay(db.dataSource, asBroker(broker), { batchSize: 20 });
       expect(await relay.relayOnce()).toBe(20);
+      expect(publish).toHaveBeenCalledTimes(1);
       expect(
         warn.mock.calls.filter(([line]) => /outbox|Publishing/i.test(String(line))),
       ).toHaveLength(1);
@@ -264,9 +271,11 @@ describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver
     }
     const rows = await db.dataSource.getRepository(TaskOutbox).find();
     expect(rows).toHaveLength(20);
-    expect(rows.every((row) => row.attempts === 1 && row.lastError === 'broker unreachable')).toBe(
-      true,
-    );
+    const first = rows.find((row) => row.id === ids[0]);
+    expect(first).toMatchObject({ attempts: 1, lastError: 'broker unreachable', lockedBy: null });
+    const rest = rows.filter((row) => row.id !== ids[0]);
+    expect(rest.every((row) => row.attempts === 0 && row.lastError === null)).toBe(true);
+    expect(rows.every((row) => row.lockedBy === null && row.relayAfter <= new Date())).toBe(true);
     await db.dataSource.getRepository(TaskOutbox).clear();
   });
 

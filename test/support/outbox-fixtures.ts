@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 
-/** Records publishes; `down` makes publish fail like an unreachable broker. */
-export class RecordingBroker implements Pick<Broker, 'publish'> {
+/**
+ * Records publishes; `down` makes publish (and ping) fail like an unreachable broker, `refused`
+ * makes the publish of those ids fail while the broker answers.
+ */
+export class RecordingBroker implements Pick<Broker, 'publish' | 'ping'> {
   readonly published: string[] = [];
   down = false;
+  /** Ids whose publish fails while the broker is up (a message the broker refuses). */
+  readonly refused = new Set<string>();
   async publish(message: TaskMessage, _options: PublishOptions): Promise<void> {
     if (this.down) throw new Error('broker unreachable');
+    if (this.refused.has(message.headers.id)) throw new Error('message refused');
     this.published.push(message.headers.id);
+  }
+  async ping(): Promise<void> {
+    if (this.down) throw new Error('broker unreachable');
   }
 }
 export const asBroker = (b: RecordingBroker): Broker => b as unknown as Broker;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { afterEach, expect, it, vi } from 'vitest';
 import { drainOnCommit } from 'celeriac/typeorm';
@@ -26,6 +27,7 @@ export function outboxScenarios(dataSource: () => DataSource): void {
 
   afterEach(async () => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
     for (const started of relays.splice(0)) await started.stop();
     await drainOnCommit();
     await dataSource().getRepository(TaskOutbox).clear();
@@ -89,6 +91,33 @@ export function outboxScenarios(dataSource: () => DataSource): void {
     relay(broker, { batchSize: 7 });
     await expect.poll(() => broker.published.length, { timeout: 20_000 }).toBe(ids.length);
     expect(broker.published).toEqual(ids);
+  });
+
+  it('a row the broker refuses does not hold back the rows behind it; it waits for its retry', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const [first, refused, last] = [message(), message(), message()];
+    await dataSource().transaction(async (m) => {
+      for (const msg of [first, refused, last]) await writer.write(m, msg, { queue: 'q' });
+    });
+    const broker = new RecordingBroker();
+    broker.refused.add(refused.headers.id);
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    relay(broker);
+    await expect
+      .poll(() => broker.published, { timeout: 10_000 })
+      .toEqual([first.headers.id, last.headers.id]);
+    const row = await dataSource()
+      .getRepository(TaskOutbox)
+      .findOneByOrFail({ id: refused.headers.id });
+    expect(row).toMatchObject({ lastError: 'message refused', lockedBy: null });
+    expect(row.relayAfter.getTime()).toBeGreaterThan(Date.now());
+    const lines = warn.mock.calls.map(([line]) => String(line));
+    expect(
+      lines.some((line) =>
+        line.includes(`DELETE FROM task_outbox WHERE id = '${refused.headers.id}'`),
+      ),
+    ).toBe(true);
+    broker.refused.clear();
   });
 
   it('two relays over 1,000 rows publish each id exactly once', async () => {

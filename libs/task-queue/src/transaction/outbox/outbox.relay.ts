@@ -6,7 +6,9 @@ import { PgNotificationListener } from '../../transports/typeorm/pg-notification
 import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
-import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
+import { OUTBOX_DEFAULTS, relayBackoffMs, type OutboxCommonOptions } from './outbox.options.js';
+import { BrokerOutage, OUTAGE_MAX_MS } from './broker-outage.js';
+import type { TaskOutbox } from './task-outbox.entity.js';
 import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
@@ -45,6 +47,7 @@ export class OutboxRelay {
   private interrupted?: { published: string[]; unpublished: string[] };
   /** The cause of the failing rounds since the last success (logged once). */
   private failing?: string;
+  private readonly outage = new BrokerOutage();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -86,25 +89,31 @@ export class OutboxRelay {
     this.logger.log(`Outbox relay ${this.owner} stopped.`);
   }
 
-  /** One round: claim a batch, publish each row, delete the published ones. Returns the number claimed. */
+  /**
+   * One round: claim a batch, publish each row in order, delete the published ones. Stops at
+   * the first row whose publish finds the broker unreachable: that row and the rest are
+   * released in place, and the next rounds check the broker first (see `BrokerOutage`).
+   * Returns the number claimed.
+   */
   async relayOnce(): Promise<number> {
     await this.finishInterrupted();
     const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
     let published = 0;
-    let failed: { count: number; first: string } | undefined;
     for (const [index, row] of rows.entries()) {
       let sent = false;
       try {
-        try {
-          await publishOutboxRow(this.broker, row, this.options.instrumentation);
-          sent = true;
-        } catch (error) {
-          // One line per round, not per row: a broker outage fails every row of the batch.
-          const what = `${row.taskName}[${row.id}] (attempt ${row.attempts}): ${String(error)}`;
-          failed = { count: (failed?.count ?? 0) + 1, first: failed?.first ?? what };
-          await this.store.fail(row, this.owner, error);
-          continue;
+        const outcome = await this.publish(row);
+        if (outcome === 'unreachable') {
+          await this.store.release(
+            rows.slice(index).map((r) => r.id),
+            this.owner,
+            { id: row.id, error: this.outage.error },
+          );
+          this.outageBegan(row, rows.length - index);
+          break;
         }
+        if (outcome !== 'sent') continue;
+        sent = true;
         await this.store.complete(row.id, this.owner);
         published++;
       } catch (error) {
@@ -117,15 +126,57 @@ export class OutboxRelay {
         throw error;
       }
     }
-    if (failed) {
-      this.logger.warn(
-        `Publishing ${failed.count} of ${rows.length} claimed outbox row(s) failed; first: ` +
-          `${failed.first}. They will be retried with backoff.`,
-      );
-    }
-    if (rows.length > 0)
+    if (published > 0)
       this.logger.log(`Relayed ${published} of ${rows.length} claimed outbox row(s).`);
     return rows.length;
+  }
+
+  /**
+   * Publish one row. A failure is the broker's when it does not answer a ping either (the round
+   * stops: 'unreachable'); else it is retried once at once, then counted against the row alone
+   * ('failed': the row waits for its backoff, the rows behind it go on).
+   */
+  private async publish(row: TaskOutbox): Promise<'sent' | 'unreachable' | 'failed'> {
+    let failure: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await publishOutboxRow(this.broker, row, this.options.instrumentation);
+        return 'sent';
+      } catch (error) {
+        failure = error;
+      }
+      if (!(await this.brokerAnswers())) {
+        this.outage.begin(failure);
+        return 'unreachable';
+      }
+    }
+    await this.store.fail(row, this.owner, failure);
+    const retryS = Math.round(relayBackoffMs(row.attempts) / 1000);
+    this.logger.warn(
+      `Publishing outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" failed while ` +
+        `the broker is reachable (attempt ${row.attempts}): ${String(failure)}. Retrying it in ` +
+        `${retryS} s; the rows behind it go on. If it keeps failing (queue refused, message too ` +
+        `large), fix the cause, or remove the row: DELETE FROM task_outbox WHERE id = '${row.id}'.`,
+    );
+    return 'failed';
+  }
+
+  private async brokerAnswers(): Promise<boolean> {
+    try {
+      await this.broker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private outageBegan(row: TaskOutbox, pending: number): void {
+    this.logger.warn(
+      `Outbox relay: the broker is unreachable (${String(this.outage.error)}); stopped at ` +
+        `${row.taskName}[${row.id}], ${pending} claimed row(s) stay pending in order. Checking ` +
+        `the broker with backoff (at most every ${OUTAGE_MAX_MS / 1000} s) and relaying again ` +
+        `when it answers; check that the broker is running and reachable.`,
+    );
   }
 
   /** After a round cut short by the database: delete what was published, release the rest. */
@@ -152,8 +203,20 @@ export class OutboxRelay {
     while (this.running) {
       let delay = this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
       try {
+        if (this.outage.active) {
+          if (!(await this.brokerAnswers())) {
+            await this.sleep(this.outage.nextDelayMs());
+            continue;
+          }
+          this.outage.end();
+          this.logger.log('Outbox relay: the broker answers again; relaying the pending rows.');
+        }
         const claimed = await this.relayOnce();
         this.recovered();
+        if (this.outage.active) {
+          await this.sleep(this.outage.nextDelayMs());
+          continue;
+        }
         if (claimed >= this.batchSize) continue;
         const due = await this.store.nextDue();
         if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));

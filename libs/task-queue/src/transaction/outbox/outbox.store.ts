@@ -67,14 +67,35 @@ export class OutboxStore {
       .execute();
   }
 
-  /** Give back rows `owner` claimed but did not publish: claimable again at once. */
-  async release(ids: readonly string[], owner: string): Promise<void> {
+  /**
+   * Give back rows `owner` claimed but did not publish: claimable again at once, in their place.
+   * With `failed` (the row whose publish found the broker unreachable), that row records the
+   * error and the others' claims are not counted as attempts (they were not tried).
+   */
+  async release(
+    ids: readonly string[],
+    owner: string,
+    failed?: { id: string; error: unknown },
+  ): Promise<void> {
     if (ids.length === 0) return;
     await this.dataSource
       .createQueryBuilder()
       .update(TaskOutbox)
-      .set({ lockedBy: null, lockedUntil: null })
-      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
+      .set({
+        lockedBy: null,
+        lockedUntil: null,
+        ...(failed
+          ? {
+              attempts: () => 'CASE WHEN id = :failedId THEN attempts ELSE attempts - 1 END',
+              lastError: () => 'CASE WHEN id = :failedId THEN :failedError ELSE last_error END',
+            }
+          : {}),
+      })
+      .where('id IN (:...ids) AND locked_by = :owner', {
+        ids,
+        owner,
+        ...(failed ? { failedId: failed.id, failedError: errorText(failed.error) } : {}),
+      })
       .execute();
   }
 
