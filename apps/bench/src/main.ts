@@ -12,7 +12,8 @@ import { runBeatBench } from './beat.bench.js';
 import { runDashboardBench } from './dashboard.bench.js';
 import { runScrapeBench } from './scrape.bench.js';
 
-const REDIS = 'redis://127.0.0.1:6379';
+/** `BENCH_REDIS_URL` points the bench at another Redis (a private one gives exact INFO figures). */
+const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
 
 /**
