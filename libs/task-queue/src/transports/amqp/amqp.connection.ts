@@ -47,6 +47,7 @@ export class AmqpConnection extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private lastCause: string | undefined;
+  private blockedBy: string | undefined;
 
   constructor(
     private readonly url: string,
@@ -65,6 +66,11 @@ export class AmqpConnection extends EventEmitter {
 
   get isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  /** RabbitMQ's reason while it blocks this connection's publishes (an alarm), else undefined. */
+  get blockedReason(): string | undefined {
+    return this.model ? this.blockedBy : undefined;
   }
 
   /** The live model, or undefined while disconnected. */
@@ -158,6 +164,17 @@ export class AmqpConnection extends EventEmitter {
       this.logger.warn(`RabbitMQ connection error: ${error.message}`),
     );
     model.once('close', (error?: Error) => this.onLost(model, error));
+    this.blockedBy = undefined;
+    model.on('blocked', (reason: string) => {
+      if (this.model !== model) return;
+      this.blockedBy = reason;
+      this.logger.warn(AmqpMessages.connectionBlocked(this.url, reason));
+    });
+    model.on('unblocked', () => {
+      if (this.model !== model || this.blockedBy === undefined) return;
+      this.blockedBy = undefined;
+      this.logger.log(AmqpMessages.connectionUnblocked(this.url));
+    });
     this.model = model;
     this.state = 'connected';
     this.emit('connected', model);

@@ -45,17 +45,27 @@ export const AmqpMessages = {
   reconnectFailed: (attempt: number, cause: string, delay: number): string =>
     `RabbitMQ reconnect attempt ${attempt} failed (${cause}); still reconnecting with ` +
     `backoff, next attempt in ${delay} ms.`,
+  connectionBlocked: (url: string, reason: string): string =>
+    `RabbitMQ blocked publishing on the connection to ${redactUrl(url)} (${reason}): a memory ` +
+    `or disk alarm. Publishes wait for their confirm and fail after publishTimeout with an ` +
+    `unknown outcome; consuming goes on. Free memory or disk on RabbitMQ (rabbitmq-diagnostics ` +
+    `alarms) to lift it.`,
+  connectionUnblocked: (url: string): string =>
+    `RabbitMQ unblocked publishing on the connection to ${redactUrl(url)}; publishes go through again.`,
   reconnected: (url: string, attempt: number): string =>
     `RabbitMQ connection restored after ${attempt} attempt(s) (${redactUrl(url)}); topology ` +
     `re-declared and consumers resumed.`,
   disconnectedFail: (queue: string): string =>
     `Cannot publish to "${queue}": the RabbitMQ connection is down and whenDisconnected is ` +
     `'fail'. Nothing was sent; retry later or use whenDisconnected: 'wait'.`,
-  publishTimedOut: (queue: string, ms: number, confirmed: boolean): string =>
+  publishTimedOut: (queue: string, ms: number, confirmed: boolean, blocked?: string): string =>
     confirmed
       ? `Publish to "${queue}" was not confirmed by RabbitMQ within ${ms} ms; the message may ` +
-        `or may not have been stored (outcome unknown: retry with the same task id). Check ` +
-        `RabbitMQ's health (memory/disk alarms block publishers).`
+        `or may not have been stored (outcome unknown: retry with the same task id). ` +
+        (blocked
+          ? `RabbitMQ has blocked this connection's publishes (${blocked}): free memory or ` +
+            `disk on RabbitMQ.`
+          : `Check RabbitMQ's health (memory/disk alarms block publishers).`)
       : `Publish to "${queue}" gave up after ${ms} ms waiting for the RabbitMQ connection; ` +
         `nothing was sent. Check that RabbitMQ is up, or raise publishTimeout.`,
   publishOutcomeUnknown: (queue: string, why: string): string =>

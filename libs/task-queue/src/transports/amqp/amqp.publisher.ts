@@ -171,7 +171,9 @@ export class AmqpPublisher {
         const ms = this.options.publishTimeout;
         reject(
           attempts.written > written
-            ? new PublishOutcomeUnknownError(AmqpMessages.publishTimedOut(label, ms, true))
+            ? new PublishOutcomeUnknownError(
+                AmqpMessages.publishTimedOut(label, ms, true, this.connection.blockedReason),
+              )
             : new BrokerConnectionError(AmqpMessages.noAnswerBeforePublish(label, ms)),
         );
       });
