@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskClient, WorkerService } from 'celeriac';
+import { RemoteTaskError, TaskClient, WorkerService } from 'celeriac';
 import { celeryCli, eventually } from '../support/control-python.js';
 import { createControlApp } from '../support/control-app.js';
 import { ControlCluster, controlNames } from '../support/control-cluster.js';
@@ -104,6 +104,69 @@ describe('Task events default to off, as in Celery without -E', () => {
     } finally {
       await quiet.close();
     }
+  });
+});
+
+describe('celery control rate_limit / time_limit / add_consumer on the Node worker', () => {
+  it('time_limit: the next runs of the task get the new limits; an unknown task is an error', async () => {
+    const set = await celeryCli(
+      BROKER,
+      'control',
+      'time_limit',
+      'node.slow',
+      '0.5',
+      '1',
+      '-d',
+      NODE,
+    );
+    expect(set).toContain(`${NODE}: OK`);
+    expect(set).toContain('time limits set successfully');
+    try {
+      const tasks = cluster.app.get(TaskClient);
+      const result = await tasks.send('node.slow', [4000], {}, { queue: NODE_QUEUE });
+      const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteTaskError);
+      expect((error as RemoteTaskError).excType).toBe('TimeLimitExceeded');
+    } finally {
+      const cleared = await cluster.client.call(
+        'time_limit',
+        { task_name: 'node.slow' },
+        { destination: [NODE], timeout: 3000 },
+      );
+      expect(cleared[NODE]).toEqual({ ok: 'time limits set successfully' });
+    }
+    const unknown = await celeryCli(BROKER, 'control', 'time_limit', 'no.such', '1', '-d', NODE);
+    expect(unknown).toContain(`${NODE}: ERROR`);
+    expect(unknown).toContain('unknown task');
+  });
+
+  it('rate_limit: runs of the task are spaced by the new rate; "0" disables it; bad rates are refused', async () => {
+    const bad = await celeryCli(BROKER, 'control', 'rate_limit', 'node.echo', 'fast', '-d', NODE);
+    expect(bad).toContain('Invalid rate limit string');
+    const set = await celeryCli(BROKER, 'control', 'rate_limit', 'node.echo', '30/m', '-d', NODE);
+    expect(set).toContain('new rate limit set successfully');
+    try {
+      const tasks = cluster.app.get(TaskClient);
+      const started = Date.now();
+      const results = await Promise.all(
+        [0, 1, 2].map((i) => tasks.send('node.echo', [`r${i}`], {}, { queue: NODE_QUEUE })),
+      );
+      await Promise.all(results.map((r) => r.get({ timeout: 20_000 })));
+      // One start every 2 s: the third starts at least 4 s after the first.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3_500);
+    } finally {
+      const off = await celeryCli(BROKER, 'control', 'rate_limit', 'node.echo', '0', '-d', NODE);
+      expect(off).toContain('rate limit disabled successfully');
+    }
+  });
+
+  it('add_consumer / cancel_consumer answer what to do instead of KeyError', async () => {
+    const add = await celeryCli(BROKER, 'control', 'add_consumer', `extra-${suffix}`, '-d', NODE);
+    expect(add).toContain(`${NODE}: ERROR`);
+    expect(add).toContain('add_consumer is not supported by Celeriac workers');
+    expect(add).toContain('worker.queues');
+    const cancel = await celeryCli(BROKER, 'control', 'cancel_consumer', NODE_QUEUE, '-d', NODE);
+    expect(cancel).toContain('cancel_consumer is not supported by Celeriac workers');
   });
 });
 

@@ -28,6 +28,7 @@ import {
   REPLY_EXCHANGE,
 } from '../../broadcast/pidbox.names.js';
 import { NO_REPLY, WorkerControlCommands } from './worker-control.commands.js';
+import { unsupportedCommandError } from './unsupported-commands.js';
 
 /**
  * Answers Celery remote control (pidbox, docs/protocol.md#remote-control) while the worker runs:
@@ -119,7 +120,11 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
     const request = parseControlRequest(message.body);
     if (!request || !isForNode(request, this.worker.hostname)) return;
     let reply: unknown;
-    if (!this.commands.has(request.method)) {
+    const unsupported = unsupportedCommandError(request.method);
+    if (unsupported) {
+      this.logger.warn(`Remote-control command refused: ${unsupported}`);
+      reply = { error: unsupported };
+    } else if (!this.commands.has(request.method)) {
       this.logger.log(
         `Ignored unknown remote-control command "${request.method}" (Celeriac does not implement it).`,
       );

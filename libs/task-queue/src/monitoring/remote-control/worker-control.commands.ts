@@ -13,6 +13,7 @@ import { parseTaskMessage } from '../../protocol/task-message.parser.js';
 import type { HeldRequest } from '../../worker/worker-holdings.js';
 import { brokerInfo } from './broker-info.js';
 import { requestInfo } from './request-info.js';
+import { setRateLimit, setTimeLimit } from './task-limits.commands.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
 export const NO_REPLY = Symbol('no-reply');
@@ -72,6 +73,8 @@ export class WorkerControlCommands {
       hello: (args) => this.hello(args),
       revoke: (args) => this.revoke(args, args.terminate === true),
       terminate: (args) => this.revoke(args, true),
+      rate_limit: (args) => setRateLimit(t.registry, args),
+      time_limit: (args) => setTimeLimit(t.registry, args),
       enable_events: () => this.setEvents(true),
       disable_events: () => this.setEvents(false),
       heartbeat: async () => {
