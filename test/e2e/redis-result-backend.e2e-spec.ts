@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resultTuple, RedisResultBackend } from 'celeriac/redis';
-import { ResultBackendError } from 'celeriac';
+import { AsyncResult, ResultBackendError, TaskTimeoutError } from 'celeriac';
 import { describeResultBackendConformance } from 'celeriac/conformance';
 import { meta } from '../../libs/task-queue/src/testing/conformance/result-backend.conformance.js';
-import { REDIS_URL } from '../support/redis-test-server.js';
+import { PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
 
 // Keys are Celery's fixed names with uuid ids, so parallel suites never collide.
 describeResultBackendConformance('redis', { create: () => new RedisResultBackend(REDIS_URL) });
@@ -196,5 +196,38 @@ describe('RedisResultBackend: Celery format', () => {
       },
     });
     if (outcome.state === 'failed') await outcome.release();
+  });
+});
+
+describe('RedisResultBackend: unreachable while a caller waits', () => {
+  it('get() with a timeout says the backend did not answer (not "check that a worker consumes")', async () => {
+    const server = await PrivateRedisServer.start();
+    const backend = new RedisResultBackend(server.url, { timeout: 30_000 });
+    try {
+      await backend.connect();
+      await server.kill();
+      const error = await new AsyncResult(randomUUID(), backend)
+        .get({ timeout: 1_500 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskTimeoutError);
+      expect((error as Error).message).toMatch(/the result backend did not answer/);
+      expect((error as Error).message).not.toMatch(/check that a worker consumes/);
+    } finally {
+      await backend.close();
+      await server.kill();
+    }
+  });
+
+  it('a backend that answers: the timeout message stays about the task', async () => {
+    const backend = new RedisResultBackend(REDIS_URL);
+    try {
+      const error = await new AsyncResult(randomUUID(), backend)
+        .get({ timeout: 300 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskTimeoutError);
+      expect((error as Error).message).toMatch(/check that a worker consumes its queue/);
+    } finally {
+      await backend.close();
+    }
   });
 });

@@ -20,6 +20,8 @@ export function waitForEvent(
 ): Promise<TaskMeta> {
   return new Promise<TaskMeta>((resolve, reject) => {
     let settled = false;
+    /** The backend answered the subscription and the first read. */
+    let answered = false;
     let unsubscribe: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     const finish = (error: Error | null, meta?: TaskMeta): void => {
@@ -39,7 +41,7 @@ export function waitForEvent(
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.timeout !== undefined) {
       timer = setTimeout(
-        () => finish(new TaskTimeoutError(taskId, options.timeout!)),
+        () => finish(new TaskTimeoutError(taskId, options.timeout!, !answered)),
         options.timeout,
       );
     }
@@ -47,7 +49,10 @@ export function waitForEvent(
       .then((off) => {
         if (settled) return off();
         unsubscribe = off;
-        return source.current().then((meta) => meta && onMeta(meta));
+        return source.current().then((meta) => {
+          answered = true;
+          if (meta) onMeta(meta);
+        });
       })
       .catch((error: Error) => finish(error));
   });
