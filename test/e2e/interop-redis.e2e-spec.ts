@@ -128,6 +128,18 @@ describe('Python send_task → Celeriac worker', () => {
       .toContain(`interop.flaky[${report.id}] retry: Retry in 600s`);
   });
 
+  it('trackStarted: Python reads STARTED with the pid and hostname while the task runs', async () => {
+    const report = await py<RetryReport & { info_class: string }>('until', {
+      task: 'interop.tracked',
+      args: [3],
+      options: { queue: NODE_QUEUE },
+      state: 'STARTED',
+    });
+    producer.track(report.id);
+    expect(report).toMatchObject({ state: 'STARTED', info_class: 'builtins.dict' });
+    expect(report.info).toMatch(/^\{'pid': \d+, 'hostname': 'node-[^']+'\}$/);
+  });
+
   it('a retry with an eta says `Retry at <eta>` as Python writes a datetime', async () => {
     const report = await py<RetryReport>('until', {
       task: 'interop.retry_at',

@@ -56,6 +56,12 @@ export class InteropTasks {
     return seconds;
   }
 
+  /** Like `interop.sleep`, storing STARTED (pid, hostname) first: Celery's `track_started`. */
+  @Task('interop.tracked', { params: ['seconds'], trackStarted: true })
+  tracked(seconds: number): Promise<number> {
+    return this.sleep(seconds);
+  }
+
   /**
    * Retries after `countdown` seconds (default 1) until it has retried `times` times, then
    * returns the retry count.

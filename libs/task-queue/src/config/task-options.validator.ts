@@ -56,6 +56,7 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
     'acksLate',
     'rejectOnWorkerLost',
     'ignoreResult',
+    'trackStarted',
     'retryJitter',
     'dedupe',
   ] as const) {

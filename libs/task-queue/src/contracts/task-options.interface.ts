@@ -63,6 +63,12 @@ export interface TaskOptions {
   /** Do not store the return value. */
   ignoreResult?: boolean;
   /**
+   * Store STARTED (`{ pid, hostname }`) when a run starts, as Celery's `track_started` /
+   * `task_track_started` (set it in `taskDefaults` for every task). Not with `ignoreResult`,
+   * nor for a message sent with `ignore_result`. Default false.
+   */
+  trackStarted?: boolean;
+  /**
    * Run the handler in a pool of isolates (`threads`, `processes`) configured by the worker's
    * `isolates` option, or `inline` on the event loop; default: the worker's `pool`.
    */

@@ -119,6 +119,11 @@ export class ResultRecorder {
     await this.store(request, hostname, 'REVOKED', error, null);
   }
 
+  /** Celery's `track_started`: STARTED with `{ pid, hostname }` (a failed store is only logged). */
+  started(request: TaskRequest, hostname: string): Promise<void> {
+    return this.state(request, hostname, 'STARTED', { pid: process.pid, hostname });
+  }
+
   /** STARTED, PROGRESS or any custom state. */
   async state(
     request: TaskRequest,

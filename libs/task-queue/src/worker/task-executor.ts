@@ -107,6 +107,11 @@ export class TaskExecutor {
     const acksLate = definition.options.acksLate ?? true;
     if (!acksLate) await delivery.ack();
     const tracked = this.revoked.track(request.id, controller, { request, hostname });
+    if (
+      definition.options.trackStarted &&
+      !(request.ignoreResult || definition.options.ignoreResult)
+    )
+      await this.recorder.started(request, hostname);
     const started = performance.now();
     this.outcomes.emit('task-started', request, hostname, {
       sentAt: sentAtOf(request.headers),
