@@ -30,6 +30,10 @@ import {
 import { NO_REPLY, WorkerControlCommands } from './worker-control.commands.js';
 import { unsupportedCommandError } from './unsupported-commands.js';
 
+/** First and largest pause between two attempts to listen, after the broker refused. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
 /**
  * Answers Celery remote control (pidbox, docs/protocol.md#remote-control) while the worker runs:
  * `celery inspect ping / stats / registered / active / reserved / scheduled`, `celery status`,
@@ -45,6 +49,9 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
   private subscription?: ExchangeSubscription;
   private shuttingDown = false;
   private shutdownHandler?: (reason: string) => unknown;
+  private stopped = false;
+  private retryDelay = RETRY_FIRST_MS;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) config: ResolvedTaskQueueOptions,
@@ -86,9 +93,20 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.worker.running) return;
+    if (!(await this.listen())) this.retryListening();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.stopListening();
+  }
+
+  /** Subscribe to this worker's pidbox queue; resolves false (and says so once) on failure. */
+  private async listen(): Promise<boolean> {
     try {
       this.transport = await this.host.get();
-      this.subscription = await this.transport.subscribe(
+      const subscription = await this.transport.subscribe(
         {
           exchange: PIDBOX_EXCHANGE,
           queue: pidboxQueue(this.worker.hostname),
@@ -97,16 +115,36 @@ export class ControlServer implements OnApplicationBootstrap, BeforeApplicationS
         },
         (message) => void this.onMessage(message),
       );
+      if (this.stopped) {
+        await subscription.cancel().catch(() => undefined);
+        return true;
+      }
+      this.subscription = subscription;
+      return true;
     } catch (error) {
-      this.logger.warn(
-        `Remote control is off: ${(error as Error).message}. The worker runs, but ` +
-          `\`celery inspect\` / \`celery control\` cannot reach it; check the broker URL.`,
-      );
+      if (this.retryDelay === RETRY_FIRST_MS) {
+        this.logger.warn(
+          `Remote control is off for now: ${(error as Error).message}. The worker runs, but ` +
+            `\`celery inspect\` / \`celery control\` cannot reach it; retrying with backoff ` +
+            `(failed retries are not logged). Check the broker URL and the broker's health.`,
+        );
+      }
+      return false;
     }
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.stopListening();
+  /** Try again with backoff (up to 30 s apart) until it listens or the app shuts down. */
+  private retryListening(): void {
+    if (this.stopped) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      void this.listen().then((listening) => {
+        if (!listening) return this.retryListening();
+        if (!this.stopped) this.logger.log('Remote control is on: the broker accepted it.');
+      });
+    }, delay);
+    this.retryTimer.unref();
   }
 
   private async stopListening(): Promise<void> {
