@@ -6,6 +6,8 @@ import {
   duplicateClient,
   inOutage,
   redactUrl,
+  unreachableCause,
+  waitUntilReady,
   withTimeout,
 } from './redis.connection.js';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
@@ -110,6 +112,20 @@ export class RedisBroadcastTransport implements BroadcastTransport {
     );
   }
 
+  /**
+   * Fail with BrokerConnectionError unless Redis is reachable within the answer timeout: a
+   * caller waiting for replies (`inspect`) would otherwise wait for as long as Redis is away.
+   * (Subscriptions still wait: a worker's remote control resumes by itself once Redis is back.)
+   */
+  private async ready(what: string): Promise<void> {
+    if (await waitUntilReady(this.client, ANSWER_TIMEOUT_MS)) return;
+    throw new BrokerConnectionError(
+      `Could not ${what}: could not connect to Redis at ${redactUrl(this.options.url)} ` +
+        `within ${ANSWER_TIMEOUT_MS} ms` +
+        unreachableCause(this.client, "and that the broker's URL is right"),
+    );
+  }
+
   async subscribe(spec: SubscriptionSpec, handler: Handler): Promise<ExchangeSubscription> {
     const pattern = this.channel(spec.exchange.name, spec.bindingKey.replace(/#/g, '*'));
     const member = `${spec.bindingKey}${this.sep}${this.sep}${spec.queue}`;
@@ -148,7 +164,8 @@ export class RedisBroadcastTransport implements BroadcastTransport {
     const queue = replyQueue(oid);
     const binding = this.bindingKey(REPLY_EXCHANGE.name);
     const member = `${oid}${this.sep}${this.sep}${queue}`;
-    await this.client.sadd(binding, member);
+    await this.ready('open a reply queue');
+    await this.answered('open a reply queue', () => this.client.sadd(binding, member));
     const blocking = duplicateClient(this.client, 'control reply', 'celeriac-control-reply');
     const reply = new RedisReplyQueue(oid, blocking, this.listKeys(queue), async () => {
       this.replies.delete(reply);

@@ -11,10 +11,20 @@ import type {
   ScheduleStore,
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
-import { createRedisClient, duplicateClient, waitUntilReady } from './redis.connection.js';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import {
+  createRedisClient,
+  duplicateClient,
+  redactUrl,
+  unreachableCause,
+  waitUntilReady,
+} from './redis.connection.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 
 const DIR = new URL('./commands/', import.meta.url);
+/** Milliseconds {@link RedisScheduleStore.connect} waits for Redis. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 const FILES = [
   'beatSave-3.lua',
   'beatRemove-3.lua',
@@ -48,7 +58,10 @@ export class RedisScheduleStore implements ScheduleStore {
   private readonly changed = new Subject<string>();
   readonly changes: Observable<string> = this.changed.asObservable();
 
-  constructor(url: string, options: RedisScheduleStoreOptions = {}) {
+  constructor(
+    private readonly url: string,
+    options: RedisScheduleStoreOptions = {},
+  ) {
     const prefix = options.keyPrefix ?? 'celeriac:beat:';
     // Named after the process, so `CLIENT LIST` shows which beat holds which connection.
     const base = createRedisClient(url, 'beat', this.logger);
@@ -65,8 +78,16 @@ export class RedisScheduleStore implements ScheduleStore {
     };
   }
 
+  /** Fails with BrokerConnectionError when Redis is not reachable within 10 s. */
   async connect(): Promise<void> {
-    await waitUntilReady(this.client, 10_000);
+    if (!(await waitUntilReady(this.client, CONNECT_TIMEOUT_MS))) {
+      // Left waiting, the subscription below would queue until Redis came back (forever).
+      throw new BrokerConnectionError(
+        `Could not connect to the beat's schedule store, Redis at ${redactUrl(this.url)}, ` +
+          `within ${CONNECT_TIMEOUT_MS} ms` +
+          unreachableCause(this.client, "and that the store's URL is right"),
+      );
+    }
     this.subscriber ??= duplicateClient(
       this.client,
       'beat subscriber',

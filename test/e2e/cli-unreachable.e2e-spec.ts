@@ -1,0 +1,38 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/interop-build.js';
+import { runCeleriac } from '../support/interop-processes.js';
+import { freePort } from '../support/redis-test-server.js';
+
+/**
+ * Every broker-touching `celeriac` command against a Redis that is not there: a one-line
+ * reason on stderr and exit 1, well before an operator's patience (or a CI step) runs out.
+ * (Redis' own connect wait is 10 s; a hang is killed at 45 s and shows as code null.)
+ */
+let url: string;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  url = `redis://127.0.0.1:${await freePort()}/0`;
+}, 300_000);
+
+const COMMANDS: [what: string, args: string[]][] = [
+  ['inspect ping', ['inspect', 'ping', '--timeout', '1']],
+  ['inspect stats', ['inspect', 'stats', '--timeout', '1']],
+  ['schedule ls', ['schedule', 'ls']],
+  ['queues', ['queues']],
+];
+
+describe('celeriac commands with Redis unreachable', () => {
+  it.each(COMMANDS)(
+    '%s exits 1 with the reason, without hanging',
+    async (_what, args) => {
+      const started = Date.now();
+      const run = await runCeleriac([...args, '--broker', url, '--backend', url]);
+      const took = Date.now() - started;
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(run.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+\/0.*ECONNREFUSED/);
+      expect(took).toBeLessThan(20_000);
+    },
+    60_000,
+  );
+});
