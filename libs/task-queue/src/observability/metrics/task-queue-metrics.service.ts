@@ -22,6 +22,7 @@ import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-even
 import { QueueSnapshot } from './queue-snapshot.js';
 import { COUNTED_TYPES, TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
+import { OutboxMetrics } from './outbox-metrics.js';
 import { BeatMetrics } from './beat-metrics.js';
 import { BeatEvents } from '../../beat/beat-events.js';
 import { BeatService } from '../../beat/beat.service.js';
@@ -31,7 +32,8 @@ export const TASK_QUEUE_METRICS_OPTIONS = Symbol('celeriac:metrics-options');
 
 /**
  * The module's Prometheus metrics on one prom-client registry: task counters and histograms,
- * queue gauges (one broker round trip per scrape), this worker's slots. Created only when
+ * queue gauges (one broker round trip per scrape), this worker's slots, the outbox backlog
+ * (one query per scrape, outbox mode only). Created only when
  * `TaskQueueMetricsModule` is imported: without it nothing is counted anywhere.
  * @publicApi
  */
@@ -86,6 +88,8 @@ export class TaskQueueMetrics
     const queues = this.queues;
     if (queues.length) new QueueMetrics(registry, new QueueSnapshot(this.broker, queues));
     if (this.config.worker.enabled) new WorkerMetrics(registry, this.worker);
+    const typeorm = this.config.typeorm;
+    if (typeorm?.dispatch === 'outbox') new OutboxMetrics(registry, typeorm.dataSource);
     this.beat = this.beatMetrics(registry);
     const tasks = this.options.tasks ?? 'local';
     if (tasks === false) return;

@@ -7,6 +7,7 @@ import {
   utcDate,
 } from '../../transports/typeorm/sql-dialect.js';
 import { errorText, relayBackoffMs } from './outbox.options.js';
+import { readInstant } from './outbox-backlog.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 /**
@@ -151,11 +152,7 @@ export class OutboxStore {
         'due',
       )
       .getRawOne<{ due: Date | string | null }>();
-    const due = row?.due;
-    if (due === null || due === undefined) return null;
-    return due instanceof Date
-      ? instantOf(this.dataSource, due)
-      : new Date(sqlDialect(this.dataSource) === 'sqlite' ? `${due.replace(' ', 'T')}Z` : due);
+    return readInstant(this.dataSource, row?.due ?? null);
   }
 
   private async claimBatchPostgres(

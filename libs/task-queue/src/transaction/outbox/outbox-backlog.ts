@@ -1,0 +1,32 @@
+import type { DataSource } from 'typeorm';
+import { instantOf, qualifiedTable, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
+
+/** What waits in `task_outbox`: rows not yet published, and the oldest one's `created_at`. */
+export interface OutboxBacklog {
+  pending: number;
+  /** Null when the outbox is empty. */
+  oldest: Date | null;
+}
+
+/**
+ * Read the backlog with one aggregate query (no TypeORM entity machinery, so the metrics that
+ * call it do not load TypeORM's runtime).
+ */
+export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxBacklog> {
+  const table = qualifiedTable(dataSource, 'task_outbox');
+  const rows = (await dataSource.query(
+    `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM ${table}`,
+  )) as Array<{ pending: number | string | bigint; oldest: Date | string | null }>;
+  const row = rows[0];
+  return {
+    pending: Number(row?.pending ?? 0),
+    oldest: readInstant(dataSource, row?.oldest ?? null),
+  };
+}
+
+/** An instant read from a time column of `task_outbox` by a raw query (any supported driver). */
+export function readInstant(dataSource: DataSource, value: Date | string | null): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return instantOf(dataSource, value);
+  return new Date(sqlDialect(dataSource) === 'sqlite' ? `${value.replace(' ', 'T')}Z` : value);
+}
