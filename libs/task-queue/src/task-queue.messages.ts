@@ -31,6 +31,11 @@ export const REQUEST_SCOPED_TASK = (className: string): string =>
   `${className} is request-scoped or transient (or depends on a request-scoped provider): its ` +
   `@Task() methods run on a new instance per task, resolved with a fresh context id.`;
 
+export const OVERRIDE_WITHOUT_TASK_METHOD = (className: string, method: string): string =>
+  `${className} is overridden by a value without ${method}(), its @Task() method: that task is ` +
+  `not registered (its messages are dead-lettered as unregistered). Give the override a ` +
+  `${method}() method to run it.`;
+
 export const OUTSIDE_TASK = (what: string): string =>
   `TaskContext.${what} was used outside a running task. It is only available while a @Task() handler runs.`;
 

@@ -3,7 +3,7 @@ import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { validateTaskOptions } from '../config/task-options.validator.js';
-import { REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
+import { OVERRIDE_WITHOUT_TASK_METHOD, REQUEST_SCOPED_TASK } from '../task-queue.messages.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
 import { TaskEventListeners } from './task-event.listeners.js';
 import { TaskEvents } from './task-events.js';
@@ -47,14 +47,35 @@ export class TaskExplorer implements OnModuleInit {
       ? Object.getPrototypeOf(staticInstance)
       : (wrapper.metatype as { prototype?: object } | null)?.prototype;
     if (!prototype || typeof prototype !== 'object') return;
-    const className = (prototype.constructor as { name?: string }).name ?? 'Anonymous';
-    const methods = this.scanner.getAllMethodNames(prototype);
+    const ownClassName = (prototype.constructor as { name?: string }).name ?? 'Anonymous';
+    const declared = declaredPrototypeOf(wrapper, prototype);
+    const methods = new Set(this.scanner.getAllMethodNames(prototype));
+    if (declared)
+      for (const method of this.scanner.getAllMethodNames(declared)) methods.add(method);
     let warned = false;
     for (const method of methods) {
-      const fn = (prototype as Record<string, unknown>)[method];
+      let fn = (prototype as Record<string, unknown>)[method];
       const listener = this.accessor.getTaskEventListener(fn);
-      if (listener) this.listeners.subscribe(className, method, listener, staticInstance);
-      const metadata = this.accessor.getTaskMetadata(fn);
+      if (listener) this.listeners.subscribe(ownClassName, method, listener, staticInstance);
+      let metadata = this.accessor.getTaskMetadata(fn);
+      let className = ownClassName;
+      let source = prototype;
+      const declaredMetadata = declared
+        ? this.accessor.getTaskMetadata((declared as Record<string, unknown>)[method])
+        : undefined;
+      if (declared && declaredMetadata) {
+        // NOTE: an override (Test.overrideProvider(X).useValue / useClass) or a `useClass` of
+        // X stands in for the class X it is provided as: X's task names, with the override's
+        // implementation (and X's @Task() options unless the override declares its own).
+        fn = ((staticInstance ?? prototype) as Record<string, unknown>)[method];
+        metadata = this.accessor.getTaskMetadata(fn) ?? declaredMetadata;
+        className = (declared.constructor as { name: string }).name;
+        source = declared;
+        if (typeof fn !== 'function') {
+          this.logger.warn(OVERRIDE_WITHOUT_TASK_METHOD(className, method));
+          continue;
+        }
+      }
       if (!metadata) continue;
       const name = TaskMetadataAccessor.taskName(className, method, metadata);
       const options = {
@@ -71,7 +92,7 @@ export class TaskExplorer implements OnModuleInit {
         options,
         source: `${className}.${method}`,
         arity: (fn as Handler).length,
-        maxArity: maxArityOf(prototype, method, fn as Handler, options.params),
+        maxArity: maxArityOf(source, method, fn as Handler, options.params),
         handler,
         resolve: handler ? async () => handler : async () => this.resolvePerTask(wrapper, method),
       });
@@ -89,6 +110,17 @@ export class TaskExplorer implements OnModuleInit {
     );
     return instance[method]!.bind(instance);
   }
+}
+
+/**
+ * The prototype of the class a provider was declared as, when its instance is something else:
+ * `{ provide: X, useValue }` or an override of X in a testing module.
+ */
+function declaredPrototypeOf(wrapper: InstanceWrapper, prototype: object): object | undefined {
+  const token: unknown = wrapper.token;
+  if (typeof token !== 'function') return undefined;
+  const declared = (token as { prototype?: unknown }).prototype;
+  return declared && typeof declared === 'object' && declared !== prototype ? declared : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { getTaskQueueConfigToken } from '../utils/tokens.js';
+import { DEAD_LETTER_HEADERS } from '../worker/dead-letters.js';
 import { WorkerService } from '../worker/worker.service.js';
 import { type RecordedPublish, RecordingBroker } from './recording.broker.js';
 
@@ -49,10 +50,16 @@ export class TaskQueueTester {
     }
   }
 
+  /**
+   * The queues to run: the worker's, and those tasks were sent to. Not dead-letter queues: a
+   * dead letter run again would be dead-lettered again, to `<queue>.dlq.dlq`, without end.
+   */
   private queues(): string[] {
     const all = new Set([
       ...this.config.worker.queues,
-      ...this.broker.published.map((p) => p.options.queue),
+      ...this.broker.published
+        .filter((p) => !(DEAD_LETTER_HEADERS.reason in p.message.headers))
+        .map((p) => p.options.queue),
     ]);
     return [...all].sort();
   }
