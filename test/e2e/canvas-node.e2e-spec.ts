@@ -177,4 +177,35 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
       redis.disconnect();
     }
   });
+
+  it('a revoked or expired header member fails the chord body with ChordError, as in Celery', async () => {
+    const late = h.add.s(1, 1).set({ countdown: 3 });
+    const revoked = track(await chord([late, h.add.s(2, 2)], h.tsum.s()).applyAsync());
+    const member = (revoked.parent as GroupResult<number[]>).results[0]!.id;
+    await h.client.revoke(member);
+    const error = await revoked.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    expect((error as RemoteTaskError).excType).toBe('ChordError');
+    expect((error as Error).message).toContain(
+      `Dependency ${member} raised TaskRevokedError('revoked')`,
+    );
+
+    const stale = h.add.s(1, 1).set({ expires: new Date(Date.now() - 1000) });
+    const expired = track(await chord([h.add.s(2, 2), stale], h.tsum.s()).applyAsync());
+    const failure = await expired.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    expect((failure as RemoteTaskError).excType).toBe('ChordError');
+    expect((failure as Error).message).toContain("raised TaskRevokedError('expired')");
+  });
+
+  it('a header member revoked with terminate while running fails the chord body', async () => {
+    const nap = h.client.signature<number>('interop.nap', [30_000]);
+    const result = track(await chord([nap, h.add.s(2, 2)], h.tsum.s()).applyAsync());
+    const member = (result.parent as GroupResult<number[]>).results[0] as AsyncResult<number>;
+    await expect.poll(() => member.state(), { timeout: 15_000 }).toBe('STARTED');
+    await h.client.revoke(member.id, { terminate: true });
+    const error = await result.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    expect((error as RemoteTaskError).excType).toBe('ChordError');
+    expect((error as Error).message).toContain(
+      `Dependency ${member.id} raised TaskRevokedError('terminated')`,
+    );
+  });
 });

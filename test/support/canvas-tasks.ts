@@ -40,4 +40,18 @@ export class CanvasTasks {
     void this.ctx;
     return { args, lang: 'node' };
   }
+
+  /** Waits `ms` (Node only), ending early when aborted (revoke with terminate). */
+  @Task('interop.nap', { params: ['ms'], trackStarted: true })
+  async nap(ms: number): Promise<number> {
+    const signal = this.ctx.signal;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      });
+    });
+    return ms;
+  }
 }

@@ -110,13 +110,15 @@ export class ResultRecorder {
     await this.store(request, hostname, 'RETRY', result, traceback);
   }
 
-  async revoked(request: MetaRequest, hostname: string, reason: string): Promise<void> {
+  /** Store REVOKED with Celery's TaskRevokedError(reason); resolves that error. */
+  async revoked(request: MetaRequest, hostname: string, reason: string): Promise<SerializedError> {
     const error: SerializedError = {
       exc_type: 'TaskRevokedError',
       exc_message: [reason],
       exc_module: 'celery.exceptions',
     };
     await this.store(request, hostname, 'REVOKED', error, null);
+    return error;
   }
 
   /** Celery's `track_started`: STARTED with `{ pid, hostname }` (a failed store is only logged). */

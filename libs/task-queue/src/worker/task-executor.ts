@@ -257,11 +257,13 @@ export class TaskExecutor {
     await delivery.ack();
   }
 
-  /** `revoke(id, { terminate: true })` aborted a running task: store REVOKED now (Celery). */
+  /** `revoke(id, { terminate: true })` aborted a running task: store REVOKED now, join the chord (Celery). */
   private terminated(run: TrackedRun<RunOwner>): void {
     const owner = run.owner;
     if (!owner) return;
-    void this.recorder.revoked(owner.request, owner.hostname, 'terminated');
+    void this.recorder
+      .revoked(owner.request, owner.hostname, 'terminated')
+      .then((error) => this.workflow.onRevoked(owner.request, error, owner.hostname));
     this.outcomes.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
   }
 
@@ -275,7 +277,9 @@ export class TaskExecutor {
       `Discarding revoked task ${displayName(request)}[${request.id}] (${reason}).`,
       taskLogFields(request),
     );
-    await this.recorder.revoked(request, hostname, reason);
+    // Celery's mark_as_revoked: a chord header member fails its chord.
+    const error = await this.recorder.revoked(request, hostname, reason);
+    await this.workflow.onRevoked(request, error, hostname);
     this.outcomes.emit('task-revoked', request, hostname, { reason });
     await delivery.ack();
   }
