@@ -23,11 +23,20 @@ export interface TaskQueueMetricsOptions {
    * included, need task events on: `events.taskEvents` / `celery worker -E`); `false`: none.
    */
   tasks?: 'local' | 'events' | false;
+  /**
+   * Milliseconds a scrape waits for the broker's queue statistics (default 3000). Past it the
+   * scrape answers without queue samples and with `celeriac_queue_stats_up 0`, so a broker that
+   * hangs never makes the scrape outlast Prometheus' `scrape_timeout` (keep it below that).
+   */
+  queueStatsTimeout?: number;
   /** prom-client's default process metrics (CPU, memory, event loop, GC). Default false. */
   defaultMetrics?: boolean;
   /** Buckets (seconds) of the runtime and queue-wait histograms. */
   buckets?: number[];
 }
+
+/** Default of {@link TaskQueueMetricsOptions.queueStatsTimeout}, in milliseconds. */
+export const DEFAULT_QUEUE_STATS_TIMEOUT = 3_000;
 
 /** Histogram buckets (seconds): 5 ms to 10 min. */
 export const DEFAULT_BUCKETS = [

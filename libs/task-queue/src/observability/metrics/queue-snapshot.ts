@@ -1,5 +1,6 @@
 import type { Broker } from '../../contracts/broker.interface.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 
 /** Queue figures of one scrape, ages resolved. */
 export interface QueueFigures {
@@ -13,26 +14,57 @@ export interface QueueFigures {
  * collects each metric on its own): a call in flight, or finished less than `reuseMs` ago,
  * is reused. Messages without a send time (from producers that do not stamp one) are aged
  * from when this process first saw them at the head: a lower bound.
+ *
+ * A read that the broker does not answer within `timeoutMs` fails (the scrape goes on without
+ * queue samples); its call is left to finish and later reads wait on it instead of stacking
+ * new calls on a broker that hangs.
  */
 export class QueueSnapshot {
   private current?: { at: number; figures: Promise<QueueFigures[]> };
+  private inFlight?: Promise<QueueStats[]>;
   private readonly headSeen = new Map<string, { id: string; since: number }>();
 
   constructor(
     private readonly broker: Broker,
     private readonly queues: readonly string[],
+    private readonly timeoutMs: number,
     private readonly reuseMs = 500,
   ) {}
 
   read(): Promise<QueueFigures[]> {
     const now = Date.now();
     if (this.current && now - this.current.at < this.reuseMs) return this.current.figures;
-    const figures = this.fetch().then((all) => all.map((stats) => this.figures(stats)));
+    const figures = this.bounded().then((all) => all.map((stats) => this.figures(stats)));
     this.current = { at: now, figures };
     figures.catch(() => {
       if (this.current?.figures === figures) this.current = undefined;
     });
     return figures;
+  }
+
+  /** The broker's statistics, or a BrokerConnectionError after `timeoutMs`. */
+  private bounded(): Promise<QueueStats[]> {
+    if (!this.inFlight) {
+      const call = this.fetch().finally(() => {
+        if (this.inFlight === call) this.inFlight = undefined;
+      });
+      call.catch(() => undefined);
+      this.inFlight = call;
+    }
+    const call = this.inFlight;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BrokerConnectionError(
+              `The broker did not report queue statistics within ${this.timeoutMs} ms`,
+            ),
+          ),
+        this.timeoutMs,
+      );
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
   private fetch(): Promise<QueueStats[]> {

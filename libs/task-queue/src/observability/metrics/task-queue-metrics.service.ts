@@ -11,11 +11,16 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
 import type { Broker } from '../../contracts/broker.interface.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
 import { TaskEvents } from '../../tasks/task-events.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../../utils/tokens.js';
 import { WorkerService } from '../../worker/worker.service.js';
 import type { MetricsExposition } from '../http/metrics-exposition.js';
-import { DEFAULT_BUCKETS, type TaskQueueMetricsOptions } from './metrics.options.js';
+import {
+  DEFAULT_BUCKETS,
+  DEFAULT_QUEUE_STATS_TIMEOUT,
+  type TaskQueueMetricsOptions,
+} from './metrics.options.js';
 import { QueueMetrics } from './queue-metrics.js';
 import { ClusterEvents } from './cluster-events.js';
 import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-events.receiver.js';
@@ -86,7 +91,16 @@ export class TaskQueueMetrics
     const registry = this.registry;
     if (this.options.defaultMetrics) collectDefaultMetrics({ register: registry });
     const queues = this.queues;
-    if (queues.length) new QueueMetrics(registry, new QueueSnapshot(this.broker, queues));
+    if (queues.length) {
+      const timeout = this.options.queueStatsTimeout ?? DEFAULT_QUEUE_STATS_TIMEOUT;
+      if (!(timeout > 0) || !Number.isFinite(timeout)) {
+        throw new ConfigurationError(
+          `TaskQueueMetricsModule: queueStatsTimeout must be a positive number of milliseconds ` +
+            `(below Prometheus' scrape_timeout), got ${String(timeout)}.`,
+        );
+      }
+      new QueueMetrics(registry, new QueueSnapshot(this.broker, queues, timeout));
+    }
     if (this.config.worker.enabled) new WorkerMetrics(registry, this.worker);
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') new OutboxMetrics(registry, typeorm.dataSource);
