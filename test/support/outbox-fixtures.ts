@@ -21,7 +21,7 @@ export class RecordingBroker implements Pick<Broker, 'publish' | 'ping'> {
 }
 export const asBroker = (b: RecordingBroker): Broker => b as unknown as Broker;
 
-export function message(id = randomUUID()): TaskMessage {
+export function message(id: string = randomUUID()): TaskMessage {
   return {
     headers: {
       lang: 'py',

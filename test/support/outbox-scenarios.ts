@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { afterEach, expect, it, vi } from 'vitest';
 import { drainOnCommit } from 'celeriac/typeorm';
+import { InvalidMessageError } from 'celeriac';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { TaskOutbox } from 'celeriac/typeorm';
@@ -118,6 +119,28 @@ export function outboxScenarios(dataSource: () => DataSource): void {
       ),
     ).toBe(true);
     broker.refused.clear();
+  });
+
+  it('a queue, task name or task id too long for task_outbox is refused before the INSERT, with what to do', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const long = 'x'.repeat(300);
+    const named = message();
+    named.headers.task = long;
+    const kept = message();
+    await dataSource().transaction(async (m) => {
+      await expect(writer.write(m, message(), { queue: long })).rejects.toThrow(
+        /queue name is 300 characters long; the task_outbox table holds at most 255/,
+      );
+      await expect(writer.write(m, named, { queue: 'q' })).rejects.toBeInstanceOf(
+        InvalidMessageError,
+      );
+      await expect(writer.write(m, message(long), { queue: 'q' })).rejects.toThrow(/task id/);
+      // The transaction is still usable: nothing reached the database.
+      await writer.write(m, kept, { queue: 'q' });
+    });
+    expect((await dataSource().getRepository(TaskOutbox).find()).map((row) => row.id)).toEqual([
+      kept.headers.id,
+    ]);
   });
 
   it('two relays over 1,000 rows publish each id exactly once', async () => {

@@ -5,6 +5,7 @@ import {
   sqlDialect,
   utcDate,
 } from '../../transports/typeorm/sql-dialect.js';
+import { InvalidMessageError } from '../../errors/invalid-message.error.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 const COLUMNS =
@@ -16,6 +17,7 @@ const COLUMNS =
  * more CPU per row and this runs once per task. Other drivers use the entity path.
  */
 export async function insertOutboxRow(manager: EntityManager, row: TaskOutbox): Promise<void> {
+  checkColumnWidths(row);
   const dataSource = manager.connection;
   const dialect = sqlDialect(dataSource);
   if (dialect === 'other') {
@@ -45,4 +47,29 @@ export async function insertOutboxRow(manager: EntityManager, row: TaskOutbox): 
       `VALUES (${placeholders.join(', ')}, 0)`,
     values,
   );
+}
+
+/** Width of the `varchar` columns of `task_outbox` (CreateTaskOutbox…). */
+const VARCHAR_WIDTH = 255;
+
+/**
+ * Refuse a row whose queue, task name or task id does not fit its column, before the INSERT:
+ * PostgreSQL would abort the caller's transaction, MySQL/MariaDB in non-strict mode would cut
+ * the value (and the relay would publish to another queue).
+ */
+function checkColumnWidths(row: TaskOutbox): void {
+  const fields: Array<[what: string, value: string]> = [
+    ['queue name', row.queue],
+    ['task name', row.taskName],
+    ['task id', row.id],
+  ];
+  for (const [what, value] of fields) {
+    const length = [...value].length;
+    if (length <= VARCHAR_WIDTH) continue;
+    throw new InvalidMessageError(
+      `Cannot write ${row.taskName.slice(0, 120)}[${row.id.slice(0, 120)}] to the outbox: its ` +
+        `${what} is ${length} characters long; the task_outbox table holds at most ` +
+        `${VARCHAR_WIDTH}. Use a shorter ${what}. Nothing was written.`,
+    );
+  }
 }
