@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { Logger } from '@nestjs/common';
 import { AmqpBroker } from 'celeriac/amqp';
 import { BrokerConnectionError, PublishOutcomeUnknownError, Task, TaskClient } from 'celeriac';
 import { TaskQueueModule } from 'celeriac';
@@ -28,6 +29,7 @@ const opened: { close(): Promise<void> }[] = [];
 const ids: string[] = [];
 afterEach(async () => {
   for (const item of opened.splice(0).reverse()) await item.close().catch(() => undefined);
+  vi.restoreAllMocks();
 });
 afterAll(async () => {
   await deleteResults(REDIS_URL, ids).catch(() => undefined);
@@ -104,4 +106,37 @@ describe('a full queue that rejects publishes (x-overflow: reject-publish)', () 
     expect((error as Error).message).toMatch(/x-max-length/);
     expect((await (await rawChannel()).checkQueue(queue)).messageCount).toBe(1);
   });
+});
+
+describe('a queue deleted and declared again by someone else with other arguments', () => {
+  it('the worker says once why it cannot consume, retries quietly, and says when it resumed', async () => {
+    const queue = `refusals-${randomUUID()}`;
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const log = vi.spyOn(Logger.prototype, 'log');
+    await app(queue, true);
+    const producer = (await app(queue, false)).get(TaskClient);
+    const first = await producer.send<number>('refusals.add', [1, 2]);
+    ids.push(first.id);
+    await expect(first.get({ timeout: 15_000 })).resolves.toBe(3);
+
+    const channel = await rawChannel();
+    await channel.deleteQueue(queue);
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-max-priority': 10 } });
+    const lines = (spy: typeof warn, pattern: RegExp): string[] =>
+      spy.mock.calls.map((c) => String(c[0])).filter((line) => pattern.test(line));
+    const cannot = /Could not resume consuming/;
+    await expect.poll(() => lines(warn, cannot), { timeout: 15_000 }).toHaveLength(1);
+    expect(lines(warn, cannot)[0]).toMatch(/x-max-priority.*Declare it exactly as the other side/s);
+    // Three more attempts (1 s, 2 s, 4 s apart) fail the same way: no more lines.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    expect(lines(warn, cannot)).toHaveLength(1);
+
+    await channel.deleteQueue(queue); // the operator removes the stray declaration
+    await expect
+      .poll(() => lines(log, /Resumed consuming/), { timeout: 40_000, interval: 500 })
+      .toHaveLength(1);
+    const after = await producer.send<number>('refusals.add', [2, 3]);
+    ids.push(after.id);
+    await expect(after.get({ timeout: 30_000 })).resolves.toBe(5);
+  }, 90_000);
 });

@@ -114,6 +114,11 @@ export const AmqpMessages = {
   handlerThrew: (queue: string, cause: string): string =>
     `The delivery handler for "${queue}" threw: ${cause}. The message stays unacked until ` +
     `the handler settles it or the consumer closes.`,
+  cannotResumeConsuming: (queues: string[], cause: string): string =>
+    `Could not resume consuming ${queues.join(', ')}: ${cause}. Retrying with backoff (up to ` +
+    `30 s apart; the same failure is not logged again).`,
+  resumedConsuming: (queues: string[], failures: number): string =>
+    `Resumed consuming ${queues.join(', ')} after ${failures} failed attempt(s).`,
   consumerCancelledByServer: (queue: string): string =>
     `RabbitMQ cancelled the consumer of "${queue}" (queue deleted or failed over); ` +
     `re-subscribing.`,

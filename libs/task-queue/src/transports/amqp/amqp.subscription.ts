@@ -183,17 +183,26 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
   private resubscribe(delayMs: number): Promise<void> {
     this.resubscribing ??= (async () => {
       let delay = delayMs;
+      /** The cause last logged: a failure is logged once, again only when its cause changes. */
+      let logged: string | undefined;
+      let failures = 0;
       while (this.active && !this.slot?.open && !this.host.connection.isClosed) {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(30_000, Math.max(RESUBSCRIBE_DELAY_MS, delay * 2));
         try {
           await this.subscribe(await this.host.connection.waitConnected());
+          if (failures > 0 && this.slot?.open) {
+            this.host.logger.log(AmqpMessages.resumedConsuming(this.queues, failures));
+          }
         } catch (error) {
           // Closed meanwhile (a shutdown during the outage): nothing is to resume.
           if (!this.active || this.host.connection.isClosed) break;
-          this.host.logger.warn(
-            `Could not resume consuming ${this.queues.join(', ')}: ${errorText(error)}`,
-          );
+          failures++;
+          const cause = errorText(error);
+          if (cause !== logged) {
+            logged = cause;
+            this.host.logger.warn(AmqpMessages.cannotResumeConsuming(this.queues, cause));
+          }
         }
       }
     })().finally(() => (this.resubscribing = undefined));
