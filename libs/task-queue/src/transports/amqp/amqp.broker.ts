@@ -9,10 +9,10 @@ import type {
 } from '../../contracts/broker.interface.js';
 import { type QueueStats, SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
-import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { readAmqpQueueStats } from './amqp-queue-stats.js';
 import { readManagementQueueStats } from './amqp-management-stats.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { AmqpPing } from './amqp-ping.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import {
   type AmqpBrokerOptions,
@@ -48,6 +48,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   private readonly options: ResolvedAmqpBrokerOptions;
   private readonly publisher: AmqpPublisher;
   private readonly subscriptions = new Set<AmqpSubscription>();
+  private readonly pinger: AmqpPing;
   private serial = 0;
 
   /**
@@ -69,6 +70,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     this.ladder = new DelayLadder(this.options.delay);
     this.topology = new AmqpTopology(this.options, this.ladder, this.logger);
     this.publisher = new AmqpPublisher(this.connection, this.options);
+    this.pinger = new AmqpPing(url);
     this.connection.on('connected', () => this.topology.reset());
   }
 
@@ -135,9 +137,12 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     return this.passive(queue, async (ch) => (await ch.checkQueue(queue)).messageCount);
   }
 
-  /** Resolves while the connection is open; rejects at once while it is down or reconnecting. */
+  /**
+   * A round trip on the open connection (1 s at most); rejects at once while it is down or
+   * reconnecting.
+   */
   async ping(): Promise<void> {
-    if (!this.connection.isConnected) throw new BrokerConnectionError(AmqpMessages.notConnected());
+    await this.pinger.ping(this.connection.current);
   }
 
   /**

@@ -35,6 +35,10 @@ function connectAdvice(url: string, cause: string): string {
 
 export const AmqpMessages = {
   notConnected: (): string => 'RabbitMQ is not connected (the connection is down or reconnecting).',
+  noAnswer: (url: string, timeoutMs: number): string =>
+    `RabbitMQ at ${redactUrl(url)} did not answer within ${timeoutMs} ms (the connection is ` +
+    `open but the broker does not respond: check that RabbitMQ is not stuck, e.g. on a disk or ` +
+    `memory alarm, and that the network to it is up).`,
   connectFailed: (url: string, cause: string): string =>
     `Could not connect to RabbitMQ at ${redactUrl(url)}: ${cause}. ${connectAdvice(url, cause)}`,
   connectionLost: (url: string, cause: string, delay: number): string =>

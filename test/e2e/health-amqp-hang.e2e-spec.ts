@@ -1,0 +1,60 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { usePrivateVhost } from '../support/amqp-vhost.js';
+import { get } from '../support/metrics-scrape.js';
+import { PausableProxy } from '../support/pausable-proxy.js';
+
+/**
+ * Readiness while RabbitMQ hangs (its connection open, nothing answered: a paused VM, a
+ * partition, a broker stuck on disk): it goes down within seconds, as on Redis, instead of
+ * saying the broker is up until the heartbeat declares the connection dead minutes later.
+ * Liveness never looks at the broker.
+ */
+const vhost = usePrivateVhost('health-amqp-hang');
+
+describe('readiness while RabbitMQ does not answer', () => {
+  let app: INestApplicationContext | undefined;
+  let proxy: PausableProxy | undefined;
+
+  afterEach(async () => {
+    proxy?.resume();
+    await app?.close();
+    await proxy?.close();
+  });
+
+  it('goes down within 2 s, liveness stays up, and readiness comes back with RabbitMQ', async () => {
+    proxy = await PausableProxy.start(5672);
+    const queue = `health-hang-${randomUUID()}`;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: vhost.url.replace(':5672', `:${proxy.port}`),
+          resultBackend: false,
+          defaultQueue: queue,
+          worker: { queues: [queue], banner: false, http: { port: 0, host: '127.0.0.1' } },
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
+    expect((await get(`${base}/health/ready`)).status).toBe(200);
+
+    proxy.pause();
+    const started = Date.now();
+    const ready = await get(`${base}/health/ready`);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({
+      error: { broker: { status: 'down', message: expect.stringMatching(/did not answer/) } },
+    });
+    expect((await get(`${base}/health/live`)).status).toBe(200);
+
+    proxy.resume();
+    await expect
+      .poll(async () => (await get(`${base}/health/ready`)).status, { timeout: 20_000 })
+      .toBe(200);
+  });
+});
