@@ -29,6 +29,8 @@ interface PyCall {
   exc_type?: string;
   exc_message?: string;
   elapsed: number;
+  /** Unix seconds of the stored date_done. */
+  done_at?: number | null;
   retries: number | null;
 }
 
@@ -95,6 +97,30 @@ describe('Python send_task → Celeriac worker', () => {
     const call = await pyCall('interop.add', [1, 1], { countdown: 2 });
     expect(call).toMatchObject({ state: 'SUCCESS', result: 2 });
     expect(call.elapsed).toBeGreaterThanOrEqual(1.9);
+  });
+
+  // What Python writes for an aware datetime in another zone, and for a naive one (UTC).
+  it('honours an ETA written with a +05:30 offset or naive, and an expiry in -08:00', async () => {
+    const etaMs = Date.now() + 3_000;
+    const at = (ms: number, offsetMin: number | null): string => {
+      const local = new Date(ms + (offsetMin ?? 0) * 60_000).toISOString().replace('Z', '000');
+      if (offsetMin === null) return local;
+      const abs = Math.abs(offsetMin);
+      const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+      const mm = String(abs % 60).padStart(2, '0');
+      return `${local}${offsetMin < 0 ? '-' : '+'}${hh}:${mm}`;
+    };
+    const [india, naive, expired] = await Promise.all([
+      pyCall('interop.add', [1, 1], { eta: at(etaMs, 330) }),
+      pyCall('interop.add', [2, 2], { eta: at(etaMs, null) }),
+      pyCall('interop.add', [3, 3], { expires: at(Date.now() - 5_000, -480) }),
+    ]);
+    expect(india).toMatchObject({ state: 'SUCCESS', result: 2 });
+    expect(naive).toMatchObject({ state: 'SUCCESS', result: 4 });
+    // Not run before the ETA (date_done is written after the run).
+    for (const call of [india, naive])
+      expect(call.done_at! * 1000).toBeGreaterThanOrEqual(etaMs - 5);
+    expect(expired).toMatchObject({ state: 'REVOKED', exc_message: 'expired' });
   });
 
   it('revokes an already-expired task with reason "expired"', async () => {
