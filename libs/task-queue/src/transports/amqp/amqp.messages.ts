@@ -118,6 +118,18 @@ export const AmqpMessages = {
   handlerThrew: (queue: string, cause: string): string =>
     `The delivery handler for "${queue}" threw: ${cause}. The message stays unacked until ` +
     `the handler settles it or the consumer closes.`,
+  consumerChannelError: (queues: string[], cause: string): string => {
+    const timeout = /acknowledgement .*timed out.*?Timeout value used: (\d+) ms/s.exec(cause);
+    if (!timeout) return `Consumer channel error: ${cause}`;
+    return (
+      `RabbitMQ closed the consumer channel of ${queues.join(', ')}: a delivery was not acked ` +
+      `within RabbitMQ's consumer_timeout (${timeout[1]} ms), so a task ran longer than that ` +
+      `(acks are sent when a task ends). Its message goes back to the queue and the task will ` +
+      `run again (with dedupe: true, not once it succeeded); consuming resumes on a new channel. ` +
+      `Raise consumer_timeout in rabbitmq.conf (or the queue argument x-consumer-timeout on ` +
+      `RabbitMQ 3.12+) above the longest task, or split the task.`
+    );
+  },
   cannotResumeConsuming: (queues: string[], cause: string): string =>
     `Could not resume consuming ${queues.join(', ')}: ${cause}. Retrying with backoff (up to ` +
     `30 s apart; the same failure is not logged again).`,

@@ -97,7 +97,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
     );
     const slot: ChannelSlot = { channel, acks, serial, open: true };
     channel.on('error', (error: Error) =>
-      this.host.logger.warn(`Consumer channel error: ${error.message}`),
+      this.host.logger.warn(AmqpMessages.consumerChannelError(this.queues, error.message)),
     );
     channel.once('close', () => this.onChannelClosed(slot));
     const quorum = this.queues.some((queue) => topology.describe(queue).type === 'quorum');
