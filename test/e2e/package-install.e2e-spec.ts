@@ -101,6 +101,33 @@ try {
 }
 `;
 
+/** A CommonJS consumer (`.cts`, compiled to `require()` calls) of the ES module package. */
+const RUN_CTS = `import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Task, TaskClient, TaskQueueModule } from 'celeriac';
+import { TaskQueueTester } from 'celeriac/testing';
+
+@Injectable()
+export class MathTasks {
+  @Task('scratch.add')
+  async add(x: number, y: number): Promise<number> {
+    return x + y;
+  }
+}
+
+@Module({ imports: [TaskQueueModule.forRoot({ events: { enabled: false } })], providers: [MathTasks] })
+export class AppModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const result = await app.get(TaskClient).get(MathTasks, 'add').delay(2, 3);
+  console.log(\`CJS \${typeof TaskQueueTester} \${await result.get({ timeout: 20_000 })}\`);
+  await app.close();
+}
+void main();
+`;
+
 /** Every entry point with its peers, typed against typeorm's own classes. */
 const ENTRIES_TS = `import { Injectable } from '@nestjs/common';
 import { Task, TaskClient, type TaskQueueOptions } from 'celeriac';
@@ -248,7 +275,7 @@ describe('the packed celeriac package', () => {
     ).toEqual([]);
   }, 180_000);
 
-  it('installs with its required peers only: the main entry type-checks without typeorm, amqplib or ioredis, runs a task on memory://, and names the package a redis:// broker needs', async () => {
+  it('installs with its required peers only: the main entry type-checks without typeorm, amqplib or ioredis, runs a task on memory:// from an ES module and from a CommonJS app that also imports celeriac/testing, and names the package a redis:// broker needs', async () => {
     const app = scratchApp({ celeriac: `file:${tarball}`, ...NEST });
     apps.push(app);
     await sh('npm', ['install', ...NPM_FLAGS], app);
@@ -256,6 +283,15 @@ describe('the packed celeriac package', () => {
     await sh(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
     const memory = await node(app, ['out/run.js', 'memory://', 'memory://']);
     expect(memory.output).toMatch(/RESULT \S+ 5/);
+
+    // A CommonJS app: Node.js 20.19+ loads the ES module package with require().
+    writeFileSync(join(app, 'src/run-cjs.cts'), RUN_CTS);
+    const cjsConfig = { ...TSCONFIG, files: ['src/run-cjs.cts'] };
+    writeFileSync(join(app, 'tsconfig.cjs.json'), JSON.stringify(cjsConfig));
+    const compiled = await node(app, [TSC, '-p', 'tsconfig.cjs.json']);
+    expect(compiled.output).toBe('');
+    const cjs = await node(app, ['out/run-cjs.cjs']);
+    expect(cjs.output).toContain('CJS function 5');
 
     const redis = await node(app, ['out/run.js', REDIS, REDIS]);
     expect(redis.code).toBe(2);

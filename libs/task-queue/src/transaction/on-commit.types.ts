@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource } from '../contracts/typeorm-peer.types.js';
 
 /** A function to run after the surrounding transaction commits. Takes no arguments (bind them). */
 export type OnCommitCallback = () => unknown;
