@@ -53,6 +53,25 @@ describe('outbox (sql.js, polling claims)', () => {
     expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
   });
 
+  it('a late fast path claims the row first, and skips a row a relay holds', async () => {
+    const writer = new OutboxWriter({ broker, graceMs: 0 });
+    await dataSource.transaction(async (m) => {
+      await writer.write(m, message('late'), { queue: 'q' });
+      await writer.write(m, message('held'), { queue: 'q' });
+      await m.update(
+        TaskOutbox,
+        { id: 'held' },
+        { lockedBy: 'relay', lockedUntil: new Date(Date.now() + 60_000) },
+      );
+    });
+    await drainOnCommit();
+    expect(published).toEqual(['a', 'late']);
+    const left = await dataSource.getRepository(TaskOutbox).find();
+    expect(left.map((row) => [row.id, row.lockedBy])).toEqual([['held', 'relay']]);
+    published.splice(1);
+    await dataSource.getRepository(TaskOutbox).clear();
+  });
+
   it('the relay publishes rows left behind', async () => {
     await dataSource.transaction((m) =>
       new OutboxWriter({ graceMs: 0 }).write(m, message('b'), { queue: 'q' }),

@@ -41,6 +41,36 @@ export class OutboxStore {
   }
 
   /**
+   * The fast path's claim: like `claimOne` but one plain UPDATE and no read back (the caller
+   * has the row in memory). True when `owner` won the row.
+   */
+  async claim(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const dialect = sqlDialect(this.dataSource);
+    if (dialect === 'other') return (await this.claimOne(id, owner, leaseMs)) !== null;
+    const now = new Date();
+    const values = [
+      owner,
+      dateParam(this.dataSource, new Date(now.getTime() + leaseMs)),
+      id,
+      dateParam(this.dataSource, now),
+    ];
+    const p = (n: number): string => (dialect === 'postgres' ? `$${n}` : '?');
+    const queryRunner = this.dataSource.createQueryRunner();
+    try {
+      const result = await queryRunner.query(
+        `UPDATE ${qualifiedTable(this.dataSource, 'task_outbox')} SET locked_by = ${p(1)}, ` +
+          `locked_until = ${p(2)}, attempts = attempts + 1 WHERE id = ${p(3)} AND ` +
+          `(locked_until IS NULL OR locked_until < ${p(4)})`,
+        values,
+        true,
+      );
+      return (result as { affected?: number }).affected === 1;
+    } finally {
+      await queryRunner.release();
+    }
+  }
+
+  /**
    * Lease up to `limit` due rows for `owner`, in relay order: `created_at`, then `seq` (the
    * order they were written in, see `nextOutboxPosition`).
    */

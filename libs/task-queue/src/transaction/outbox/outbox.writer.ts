@@ -142,7 +142,7 @@ export class OutboxWriter {
     if (late) {
       const leaseMs = this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
       // Zero rows: the transaction did not really commit, or a relay has it already.
-      if (!(await store.claimOne(row.id, this.owner, leaseMs))) return;
+      if (!(await store.claim(row.id, this.owner, leaseMs))) return;
     }
     try {
       // The message in memory: the row holds the same, serialized.
