@@ -13,6 +13,15 @@ export const DEAD_LETTER_HEADERS = {
   at: 'x-celeriac-dead-at',
 } as const;
 
+/**
+ * Why a message was dead-lettered: the `reason` label of `celeriac_dead_lettered_total`
+ * (`celeriac/prometheus`). `other` for calls that do not say.
+ */
+export type DeadLetterKind = 'malformed' | 'unknown_task' | 'rejected' | 'max_retries' | 'other';
+
+/** Told of every message moved to a dead-letter queue: the queue it came from and why. */
+export type DeadLetterListener = (queue: string, kind: DeadLetterKind) => void;
+
 /** The dead-letter queue of a queue. */
 export function deadLetterQueueOf(queue: string): string {
   return `${queue}.dlq`;
@@ -27,6 +36,7 @@ export function deadLetterQueueOf(queue: string): string {
 @Injectable()
 export class DeadLetters {
   private readonly logger = new Logger('TaskQueue');
+  private readonly listeners = new Set<DeadLetterListener>();
 
   constructor(
     @Inject(getBrokerToken()) private readonly broker: Broker,
@@ -35,14 +45,25 @@ export class DeadLetters {
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {}
 
+  /** Call `listener` for every message moved from now on; returns the function that stops it. */
+  onDeadLetter(listener: DeadLetterListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   /**
    * Move a delivery to its dead-letter queue (publish first, then ack: never lost), and log it
    * on one line: `reason` (also stored in the message), then `hint` (what to do), at `level`.
+   * `kind` classifies it for the listeners (the metrics).
    */
   async deadLetter(
     delivery: Delivery,
     reason: string,
-    { level = 'warn', hint = '' }: { level?: 'warn' | 'error'; hint?: string } = {},
+    {
+      level = 'warn',
+      hint = '',
+      kind = 'other',
+    }: { level?: 'warn' | 'error'; hint?: string; kind?: DeadLetterKind } = {},
   ): Promise<void> {
     const queue = deadLetterQueueOf(delivery.queue);
     const message: TaskMessage = {
@@ -56,6 +77,7 @@ export class DeadLetters {
     };
     await this.broker.publish(message, { queue, priority: 0 });
     await delivery.ack();
+    for (const listener of this.listeners) listener(delivery.queue, kind);
     const headers = delivery.message.headers as Record<string, unknown> | undefined;
     // Named by its task id, else the correlation id producers set to it, else the tag.
     const correlationId = delivery.message.properties?.correlation_id;

@@ -72,7 +72,7 @@ export class TaskOutcomes {
         if (!acksLate) return;
         return requeue
           ? delivery.reject(true)
-          : this.deadLetters.deadLetter(delivery, `rejected: ${reason}`);
+          : this.deadLetters.deadLetter(delivery, `rejected: ${reason}`, { kind: 'rejected' });
       }
       case 'retry':
         await this.retry(delivery, request, definition, hostname, decision.options, decision.cause);
@@ -85,6 +85,7 @@ export class TaskOutcomes {
         return this.deadLetters.deadLetter(
           delivery,
           `max retries (${decision.max}) exceeded: ${describe(decision.error)}`,
+          { kind: 'max_retries' },
         );
       case 'fail':
         if (!(await this.fail(request, hostname, error, runtime, controller, children))) {

@@ -26,5 +26,6 @@ export async function settleUnknownTask(
   await deps.deadLetters.deadLetter(delivery, `unknown task "${name}"`, {
     level: 'error',
     hint: new TaskNotRegisteredError(name).message,
+    kind: 'unknown_task',
   });
 }

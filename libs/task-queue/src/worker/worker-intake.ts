@@ -190,7 +190,10 @@ export class WorkerIntake {
       await this.deps.recorder.failure({ id, replyTo, correlationId }, this.deps.hostname, error);
     }
     await this.deps.deadLetters
-      .deadLetter(delivery, `malformed message: ${error.message}`, { level: 'error' })
+      .deadLetter(delivery, `malformed message: ${error.message}`, {
+        level: 'error',
+        kind: 'malformed',
+      })
       .catch((e: Error) =>
         this.settleFailed(delivery, e, `a malformed message (${error.message})`),
       );

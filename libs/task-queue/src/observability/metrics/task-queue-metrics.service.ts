@@ -27,6 +27,8 @@ import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-even
 import { QueueSnapshot } from './queue-snapshot.js';
 import { COUNTED_TYPES, TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
+import { DeadLetterMetrics } from './dead-letter-metrics.js';
+import { DeadLetters } from '../../worker/dead-letters.js';
 import { OutboxMetrics } from './outbox-metrics.js';
 import { BeatMetrics } from './beat-metrics.js';
 import { BeatEvents } from '../../beat/beat-events.js';
@@ -52,6 +54,7 @@ export class TaskQueueMetrics
   private cluster?: ClusterEvents;
   private clusterSubscription?: Subscription;
   private beat?: BeatMetrics;
+  private deadLetterMetrics?: DeadLetterMetrics;
 
   constructor(
     @Inject(TASK_QUEUE_METRICS_OPTIONS) private readonly options: TaskQueueMetricsOptions,
@@ -60,6 +63,7 @@ export class TaskQueueMetrics
     private readonly events: TaskEvents,
     private readonly worker: WorkerService,
     private readonly receiver: CeleryEventsReceiver,
+    private readonly deadLetters: DeadLetters,
     private readonly moduleRef: ModuleRef,
   ) {
     this.registry = options.registry ?? new Registry();
@@ -101,7 +105,10 @@ export class TaskQueueMetrics
       }
       new QueueMetrics(registry, new QueueSnapshot(this.broker, queues, timeout));
     }
-    if (this.config.worker.enabled) new WorkerMetrics(registry, this.worker);
+    if (this.config.worker.enabled) {
+      new WorkerMetrics(registry, this.worker);
+      this.deadLetterMetrics = new DeadLetterMetrics(registry, this.deadLetters);
+    }
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch === 'outbox') new OutboxMetrics(registry, typeorm.dataSource);
     this.beat = this.beatMetrics(registry);
@@ -147,5 +154,6 @@ export class TaskQueueMetrics
     this.untap?.();
     this.clusterSubscription?.unsubscribe();
     this.beat?.close();
+    this.deadLetterMetrics?.stop();
   }
 }
