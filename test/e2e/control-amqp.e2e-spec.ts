@@ -56,6 +56,22 @@ describe('Celery tooling sees a Celeriac worker on RabbitMQ', () => {
   });
 });
 
+describe('celery control add_consumer / cancel_consumer on RabbitMQ', () => {
+  it('the Node worker consumes a queue added at run time, and stops again', async () => {
+    const extra = `extra-${randomUUID().slice(0, 8)}`;
+    const tasks = cluster.app.get(TaskClient);
+    const add = await celeryCli(vhost.url, 'control', 'add_consumer', extra, '-d', NODE);
+    expect(add).toContain(`add consumer ${extra}`);
+    const result = await tasks.send('node.echo', ['added'], {}, { queue: extra });
+    await expect(result.get({ timeout: 15_000 })).resolves.toBe('added');
+    const cancel = await celeryCli(vhost.url, 'control', 'cancel_consumer', extra, '-d', NODE);
+    expect(cancel).toContain(`no longer consuming from ${extra}`);
+    expect(await celeryCli(vhost.url, 'inspect', 'active_queues', '-d', NODE)).not.toContain(
+      `'name': '${extra}'`,
+    );
+  });
+});
+
 describe('ControlClient on RabbitMQ', () => {
   it('pings and inspects a Python worker and a Node worker', async () => {
     const pongs = await cluster.client.ping({ timeout: 1500 });

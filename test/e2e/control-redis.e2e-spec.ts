@@ -160,13 +160,43 @@ describe('celery control rate_limit / time_limit / add_consumer on the Node work
     }
   });
 
-  it('add_consumer / cancel_consumer answer what to do instead of KeyError', async () => {
-    const add = await celeryCli(BROKER, 'control', 'add_consumer', `extra-${suffix}`, '-d', NODE);
-    expect(add).toContain(`${NODE}: ERROR`);
-    expect(add).toContain('add_consumer is not supported by Celeriac workers');
-    expect(add).toContain('worker.queues');
+  it('add_consumer / cancel_consumer: the Node worker consumes a queue, then stops again', async () => {
+    const extra = `extra-${suffix}`;
+    const tasks = cluster.app.get(TaskClient);
+    const waiting = await tasks.send('node.echo', ['early'], {}, { queue: extra });
+    const add = await celeryCli(BROKER, 'control', 'add_consumer', extra, '-d', NODE);
+    expect(add).toContain(`${NODE}: OK`);
+    expect(add).toContain(`add consumer ${extra}`);
+    await expect(waiting.get({ timeout: 15_000 })).resolves.toBe('early');
+    expect(await celeryCli(BROKER, 'inspect', 'active_queues', '-d', NODE)).toContain(
+      `'name': '${extra}'`,
+    );
+    const again = await celeryCli(BROKER, 'control', 'add_consumer', extra, '-d', NODE);
+    expect(again).toContain(`already consuming from ${extra}`);
+
+    const cancel = await celeryCli(BROKER, 'control', 'cancel_consumer', extra, '-d', NODE);
+    expect(cancel).toContain(`no longer consuming from ${extra}`);
+    expect(await celeryCli(BROKER, 'inspect', 'active_queues', '-d', NODE)).not.toContain(
+      `'name': '${extra}'`,
+    );
+    await tasks.send('node.echo', ['late'], {}, { queue: extra });
+    // Nothing to await for "not consumed": give a consumer time to take it, then look.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const redis = new Redis(BROKER);
+    try {
+      expect(await redis.llen(extra)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('cancel_consumer of a configured queue and the pool commands answer what to do', async () => {
     const cancel = await celeryCli(BROKER, 'control', 'cancel_consumer', NODE_QUEUE, '-d', NODE);
-    expect(cancel).toContain('cancel_consumer is not supported by Celeriac workers');
+    expect(cancel).toContain(`${NODE}: ERROR`);
+    expect(cancel).toContain('remove it from worker.queues and restart the worker');
+    const grow = await celeryCli(BROKER, 'control', 'pool_grow', '1', '-d', NODE);
+    expect(grow).toContain('pool_grow is not supported by Celeriac workers');
+    expect(grow).toContain('worker.concurrency');
   });
 });
 

@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
-import type { Broker, Consumer } from '../contracts/broker.interface.js';
+import type { Broker } from '../contracts/broker.interface.js';
+import { QueueConsumers, type QueueCancelOutcome } from './queue-consumers.js';
 import { expandNodename } from '../utils/nodename.js';
 import {
   getBrokerToken,
@@ -48,7 +49,7 @@ export class WorkerService
   private readonly startedSubject = new Subject<void>();
   /** Emits each time the worker starts consuming (at bootstrap, or a later `start()`). */
   readonly started$: Observable<void> = this.startedSubject.asObservable();
-  private consumer?: Consumer;
+  private readonly consumers: QueueConsumers;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readonly intake: WorkerIntake;
   private readonly held: WorkerHoldings;
@@ -79,6 +80,11 @@ export class WorkerService
       hostname: this.hostname,
     });
     this.held = this.intake.held;
+    this.consumers = new QueueConsumers((queues) =>
+      this.broker.consume(queues, this.intake.onDelivery, {
+        prefetch: config.worker.concurrency * config.worker.prefetch,
+      }),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -125,7 +131,6 @@ export class WorkerService
   /** Start consuming `queues` (default: the configured ones); called on bootstrap when `worker.enabled`. */
   async start(queues: string[] = this.config.worker.queues): Promise<void> {
     if (this.state === 'running' || this.state === 'stopping') return;
-    const { concurrency, prefetch } = this.config.worker;
     this.admission ??= new TaskAdmission(
       this.registry,
       await this.openRateLimitStore(
@@ -140,9 +145,7 @@ export class WorkerService
     await this.pools.start();
     this.state = 'running';
     this.intake.open(this.admission);
-    this.consumer = await this.broker.consume(queues, this.intake.onDelivery, {
-      prefetch: concurrency * prefetch,
-    });
+    await this.consumers.start(queues);
     if (this.config.worker.banner) {
       const router = new TaskRouter(this.config);
       this.logger.log(
@@ -167,8 +170,8 @@ export class WorkerService
     this.state = 'stopping';
     this.intake.close();
     try {
-      await this.consumer
-        ?.cancel()
+      await this.consumers
+        .cancelAll()
         .catch((e: Error) => this.logger.warn(`Cancelling the consumer failed: ${e.message}`));
       await this.held.requeueWaiting();
       if (this.held.active.size) {
@@ -192,12 +195,36 @@ export class WorkerService
     if (this.state === 'running') {
       this.state = 'stopping';
       this.intake.close();
-      await this.consumer?.cancel().catch(() => undefined);
+      await this.consumers.cancelAll().catch(() => undefined);
     }
     await Promise.all([this.held.requeueWaiting(), this.requeueActive(reason)]);
     // Requeued first, so what the isolates' tasks end with is not recorded.
     this.pools.kill();
     await this.connections.close();
+  }
+
+  /** The queues consumed now: the configured ones, then those added by `add_consumer`. */
+  get queues(): string[] {
+    return this.consumers.queues;
+  }
+
+  /**
+   * Celery's `add_consumer`: consume `queue` too, until the worker stops or `cancel_consumer`.
+   * False when it is consumed already.
+   */
+  async addQueue(queue: string): Promise<boolean> {
+    if (this.state !== 'running') throw new Error(`the worker is not consuming (${this.state})`);
+    const added = await this.consumers.add(queue);
+    if (added) this.logger.log(`Started consuming from ${queue} (remote control).`);
+    return added;
+  }
+
+  /** Celery's `cancel_consumer`: stop consuming a queue added by {@link addQueue}. */
+  async cancelQueue(queue: string): Promise<QueueCancelOutcome> {
+    const outcome = await this.consumers.cancel(queue);
+    if (outcome === 'cancelled')
+      this.logger.log(`Stopped consuming from ${queue} (remote control).`);
+    return outcome;
   }
 
   /** True when nothing is reserved, scheduled or running. */

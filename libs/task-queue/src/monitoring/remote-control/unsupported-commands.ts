@@ -6,8 +6,6 @@ const RESTART = 'and restart the worker';
  * `KeyError` for an unknown command, so `celery control ...` tells the operator the way.
  */
 const ADVICE: Record<string, string> = {
-  add_consumer: `add the queue to worker.queues ${RESTART}`,
-  cancel_consumer: `remove the queue from worker.queues ${RESTART}`,
   pool_grow: `raise worker.concurrency ${RESTART}`,
   pool_shrink: `lower worker.concurrency ${RESTART}`,
   autoscale: `set worker.concurrency ${RESTART} (scale the number of workers instead)`,

@@ -14,6 +14,7 @@ import type { HeldRequest } from '../../worker/worker-holdings.js';
 import { brokerInfo } from './broker-info.js';
 import { requestInfo } from './request-info.js';
 import { setRateLimit, setTimeLimit } from './task-limits.commands.js';
+import { addConsumer, cancelConsumer } from './queue.commands.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
 export const NO_REPLY = Symbol('no-reply');
@@ -73,6 +74,8 @@ export class WorkerControlCommands {
       hello: (args) => this.hello(args),
       revoke: (args) => this.revoke(args, args.terminate === true),
       terminate: (args) => this.revoke(args, true),
+      add_consumer: (args) => addConsumer(t.worker, args),
+      cancel_consumer: (args) => cancelConsumer(t.worker, args),
       rate_limit: (args) => setRateLimit(t.registry, args),
       time_limit: (args) => setTimeLimit(t.registry, args),
       enable_events: () => this.setEvents(true),
@@ -172,9 +175,9 @@ export class WorkerControlCommands {
   }
 
   private async parked(host: string): Promise<unknown[]> {
-    const { broker, config } = this.t;
+    const { broker } = this.t;
     if (!broker.parked) return [];
-    const parked = await broker.parked(config.worker.queues, PARKED_LIMIT);
+    const parked = await broker.parked(this.t.worker.queues, PARKED_LIMIT);
     const entries: unknown[] = [];
     for (const p of parked) {
       let request;
@@ -212,7 +215,7 @@ export class WorkerControlCommands {
   }
 
   private activeQueues(): unknown[] {
-    return this.t.config.worker.queues.map((name) => ({
+    return this.t.worker.queues.map((name) => ({
       name,
       exchange: {
         name,
