@@ -24,7 +24,7 @@ export interface TaskQueueMetricsOptions {
    */
   tasks?: 'local' | 'events' | false;
   /**
-   * Milliseconds a scrape waits for the broker's queue statistics (default 3000). Past it the
+   * Milliseconds a scrape waits for the broker's queue statistics (default 8000: under Prometheus' default 10 s `scrape_timeout`). Past it the
    * scrape answers without queue samples and with `celeriac_queue_stats_up 0`, so a broker that
    * hangs never makes the scrape outlast Prometheus' `scrape_timeout` (keep it below that).
    */
@@ -36,7 +36,7 @@ export interface TaskQueueMetricsOptions {
 }
 
 /** Default of {@link TaskQueueMetricsOptions.queueStatsTimeout}, in milliseconds. */
-export const DEFAULT_QUEUE_STATS_TIMEOUT = 3_000;
+export const DEFAULT_QUEUE_STATS_TIMEOUT = 8_000;
 
 /** Histogram buckets (seconds): 5 ms to 10 min. */
 export const DEFAULT_BUCKETS = [
