@@ -6,7 +6,7 @@ import { RedisBroker } from 'celeriac/redis';
 import type { PublishOptions, TaskMessage } from 'celeriac';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
-import { TaskOutbox } from 'celeriac/typeorm';
+import { drainOnCommit, TaskOutbox } from 'celeriac/typeorm';
 import { message } from '../support/outbox-fixtures.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
@@ -91,6 +91,58 @@ describe.each(['postgres', 'mariadb'] as const)(
       } finally {
         check.disconnect();
       }
+    });
+
+    it('the fast path tries once, then leaves the rest to the relay until the broker answers', async () => {
+      const attempts: string[] = [];
+      const published: string[] = [];
+      const publish = broker.publish.bind(broker);
+      vi.spyOn(broker, 'publish').mockImplementation(
+        async (msg: TaskMessage, options: PublishOptions) => {
+          attempts.push(msg.headers.id);
+          await publish(msg, options);
+          published.push(msg.headers.id);
+        },
+      );
+      const warnings: string[] = [];
+      vi.spyOn(Logger.prototype, 'warn').mockImplementation((line: unknown) => {
+        warnings.push(String(line));
+      });
+
+      proxy.refuse();
+      const writer = new OutboxWriter({ broker, graceMs: 300 });
+      const ids: string[] = [];
+      await db.dataSource.transaction(async (m) => {
+        for (let i = 0; i < 15; i++) {
+          const msg = message();
+          ids.push(msg.headers.id);
+          await writer.write(m, msg, { queue });
+        }
+      });
+      await drainOnCommit();
+      // Before: one publish timeout per task (15 x 200 ms here, 10 s each by default) and one
+      // warning per task.
+      expect(attempts).toHaveLength(1);
+      expect(warnings.filter((line) => /after commit|fast path/i.test(line))).toHaveLength(1);
+      expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(15);
+
+      proxy.accept();
+      await expect
+        .poll(
+          () =>
+            broker.ping().then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      const relay = new OutboxRelay(db.dataSource, broker, { pollIntervalMs: 50, listen: false });
+      relays.push(relay);
+      relay.start();
+      await expect.poll(() => published.length, { timeout: 20_000 }).toBe(15);
+      expect(published).toEqual(ids);
+      await expect.poll(() => db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
     });
   },
 );

@@ -1,3 +1,5 @@
+import type { Broker } from '../../contracts/broker.interface.js';
+
 /** First check of the broker after an outage began, in ms; doubles per failed check. */
 const OUTAGE_INITIAL_MS = 250;
 /** Longest wait between two checks of an unreachable broker, in ms. */
@@ -35,5 +37,15 @@ export class BrokerOutage {
     this.failing = false;
     this.error = undefined;
     this.checks = 0;
+  }
+}
+
+/** True when the broker answers a ping (false when it throws or has no way to answer). */
+export async function brokerAnswers(broker: Broker): Promise<boolean> {
+  try {
+    await broker.ping();
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -7,7 +7,7 @@ import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
 import { OUTBOX_DEFAULTS, relayBackoffMs, type OutboxCommonOptions } from './outbox.options.js';
-import { BrokerOutage, OUTAGE_MAX_MS } from './broker-outage.js';
+import { BrokerOutage, brokerAnswers, OUTAGE_MAX_MS } from './broker-outage.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
@@ -161,13 +161,8 @@ export class OutboxRelay {
     return 'failed';
   }
 
-  private async brokerAnswers(): Promise<boolean> {
-    try {
-      await this.broker.ping();
-      return true;
-    } catch {
-      return false;
-    }
+  private brokerAnswers(): Promise<boolean> {
+    return brokerAnswers(this.broker);
   }
 
   private outageBegan(row: TaskOutbox, pending: number): void {

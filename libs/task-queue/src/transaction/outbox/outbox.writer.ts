@@ -13,6 +13,7 @@ import { insertOutboxRow } from './outbox-insert.js';
 import { nextOutboxPosition } from './outbox-position.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import { Batcher } from './batcher.js';
+import { brokerAnswers } from './broker-outage.js';
 import { OUTBOX_DEFAULTS, type OutboxCommonOptions } from './outbox.options.js';
 import { OutboxStore } from './outbox.store.js';
 import { TaskOutbox } from './task-outbox.entity.js';
@@ -58,6 +59,8 @@ export class OutboxWriter {
   private readonly stores = new WeakMap<DataSource, OutboxStore>();
   private readonly deletes = new WeakMap<DataSource, Batcher<string>>();
   private readonly checked = new WeakSet<DataSource>();
+  /** Brokers whose last fast-path publish failed without a ping answer (logged once). */
+  private readonly unreachable = new WeakSet<Broker>();
 
   constructor(private readonly options: OutboxWriterOptions = {}) {}
 
@@ -138,6 +141,13 @@ export class OutboxWriter {
     options: PublishOptions,
   ): Promise<void> {
     const store = this.storeOf(dataSource);
+    // The broker did not answer a moment ago: the relay publishes the row once it answers
+    // (a publish timeout per task would hold every callback, and shutdown, meanwhile).
+    if (this.unreachable.has(broker)) {
+      if (!(await brokerAnswers(broker))) return;
+      this.unreachable.delete(broker);
+      this.logger.log('The broker answers again: the outbox fast path publishes after commit.');
+    }
     const late = Date.now() >= row.relayAfter.getTime() - FAST_PATH_MARGIN_MS;
     if (late) {
       const leaseMs = this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
@@ -152,6 +162,18 @@ export class OutboxWriter {
         () => broker.publish(message, options),
       );
     } catch (error) {
+      if (!(await brokerAnswers(broker))) {
+        // Left in place (a claim given back), in order: the relay takes it after graceMs.
+        if (late) await store.release([row.id], this.owner, { id: row.id, error });
+        if (this.unreachable.has(broker)) return;
+        this.unreachable.add(broker);
+        this.logger.warn(
+          `Publishing ${row.taskName}[${row.id}] after commit failed and the broker does not ` +
+            `answer: ${String(error)}. Until it answers, the outbox fast path leaves tasks to ` +
+            `the outbox relay (run one in a worker), which publishes them in order.`,
+        );
+        return;
+      }
       this.logger.warn(
         `Publishing ${row.taskName}[${row.id}] after commit failed: ${String(error)}. The outbox relay will retry it.`,
       );
