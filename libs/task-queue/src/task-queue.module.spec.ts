@@ -9,6 +9,7 @@ import { Task } from './tasks/task.decorator.js';
 import { ConfigurationError } from './errors/configuration.error.js';
 import { DuplicateTaskError } from './errors/duplicate-task.error.js';
 import { TaskQueueModule } from './task-queue.module.js';
+import { TaskQueueTestingModule } from './testing/task-queue-testing.module.js';
 
 describe('TaskQueueModule', () => {
   it('discovers @Task methods across feature modules with no registration list', async () => {
@@ -77,6 +78,19 @@ describe('TaskQueueModule', () => {
       .then((moduleRef) => moduleRef.init());
     await expect(forRootTwice).rejects.toThrow(
       /\(built in\) is registered twice: TaskQueueModule\.forRoot\(\) is imported twice/,
+    );
+  });
+
+  it('the testing module next to forRoot(): says how to swap the real import for it', async () => {
+    @Module({ imports: [TaskQueueModule.forRoot({})] })
+    class AppModule {}
+    const both = Test.createTestingModule({
+      imports: [AppModule, TaskQueueTestingModule.forRoot()],
+    })
+      .compile()
+      .then((moduleRef) => moduleRef.init());
+    await expect(both).rejects.toThrow(
+      /TaskQueueTestingModule\.forRoot\(\) imports it too.*overrideModule\(<the forRoot\(\) result>\)\.useModule\(TaskQueueTestingModule\.forRoot\(\)\)/,
     );
   });
 
