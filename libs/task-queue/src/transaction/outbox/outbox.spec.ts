@@ -82,6 +82,26 @@ describe('outbox (sql.js, polling claims)', () => {
     expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
   });
 
+  it('the relay keeps the order the rows were written in, through a clock stepping back', async () => {
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    try {
+      await dataSource.transaction(async (m) => {
+        const writer = new OutboxWriter({ graceMs: 0 });
+        await writer.write(m, message('o3'), { queue: 'q' });
+        vi.setSystemTime(start - 1_000); // the clock steps back
+        for (const id of ['o1', 'o2']) await writer.write(m, message(id), { queue: 'q' });
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    const before = published.length;
+    const relay = new OutboxRelay(dataSource, broker, { batchSize: 2 });
+    expect(await relay.relayOnce()).toBe(2);
+    expect(await relay.relayOnce()).toBe(1);
+    expect(published.slice(before)).toEqual(['o3', 'o1', 'o2']);
+  });
+
   it('a relay whose rounds keep failing logs the failure once, and its recovery', async () => {
     const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const logs = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
