@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BadGatewayException, Inject, Injectable } from '@nestjs/common';
 import { type Broker, ControlClient, deadLetterQueueOf, getBrokerToken } from 'celeriac';
 import { DASHBOARD_OPTIONS, type ResolvedDashboardOptions } from './dashboard.options.js';
 
@@ -31,6 +31,8 @@ export interface WorkerDetails {
 
 const DISCOVERY_TTL_MS = 30_000;
 const PARKED_LIMIT = 10_000;
+/** Longest wait for the queue figures: past it the view says the broker did not answer. */
+const QUEUES_TIMEOUT_MS = 5_000;
 
 /**
  * Queue figures read from the broker when the view asks (nothing runs while nobody looks):
@@ -46,7 +48,38 @@ export class DashboardQueuesService {
     private readonly control: ControlClient,
   ) {}
 
+  /**
+   * The figures of every queue; a BadGatewayException (502) naming the broker when they are not
+   * all read within 5 s (a broker that hangs would otherwise hold each poll of the view for one
+   * broker timeout per step). The calls still running finish in the background.
+   */
   async list(): Promise<QueueInfo[]> {
+    const reading = this.read();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BadGatewayException(
+              `Queue figures unavailable: the broker did not answer within ${QUEUES_TIMEOUT_MS} ms. ` +
+                'Check that it is running and reachable (the worker logs say more).',
+            ),
+          ),
+        QUEUES_TIMEOUT_MS,
+      );
+    });
+    reading.catch(() => undefined);
+    try {
+      return await Promise.race([reading, timeout]);
+    } catch (error) {
+      if (error instanceof BadGatewayException) throw error;
+      throw new BadGatewayException(`Queue figures unavailable: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async read(): Promise<QueueInfo[]> {
     const consumers = await this.consumers();
     const names = [...new Set([...this.options.queues, ...consumers.keys()])].sort();
     const parked = this.broker.parked
