@@ -36,9 +36,14 @@ export const OVERRIDE_WITHOUT_TASK_METHOD = (className: string, method: string):
   `not registered (its messages are dead-lettered as unregistered). Give the override a ` +
   `${method}() method to run it.`;
 
-export const TASK_ON_NON_METHOD = (className: string, member: string, what: string): string =>
-  `@Task() is on ${className}.${member}, which is ${what}: @Task() goes on an instance method ` +
-  `of a provider (the worker calls it on the provider's instance). Make ${member} an instance method.`;
+export const DECORATOR_ON_NON_METHOD = (
+  decorator: string,
+  className: string,
+  member: string,
+  what: string,
+): string =>
+  `${decorator} is on ${className}.${member}, which is ${what}: ${decorator} goes on an instance ` +
+  `method of a provider (it is called on the provider's instance). Make ${member} an instance method.`;
 
 export const OUTSIDE_TASK = (what: string): string =>
   `TaskContext.${what} was used outside a running task. It is only available while a @Task() handler runs.`;

@@ -1,5 +1,6 @@
 import type { CatchUpPolicy, ScheduleSpec } from '../contracts/schedule-store.interface.js';
 import { PERIODIC_METADATA } from './beat.constants.js';
+import { assertInstanceMethod } from '../tasks/instance-method.guard.js';
 
 /** Options of {@link Periodic}. @publicApi */
 export interface PeriodicOptions {
@@ -53,7 +54,8 @@ export function Periodic(
   spec: string | ScheduleSpec,
   options: PeriodicOptions = {},
 ): MethodDecorator {
-  return (_target, _key, descriptor) => {
+  return (target, key, descriptor) => {
+    assertInstanceMethod('@Periodic()', target, key, descriptor);
     const method = descriptor.value as object;
     const list =
       (Reflect.getMetadata(PERIODIC_METADATA, method) as PeriodicMetadata[] | undefined) ?? [];

@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { TASK_EVENT_METADATA } from '../task-queue.constants.js';
+import { assertInstanceMethod } from './instance-method.guard.js';
 import type { TaskEventType } from './task-events.js';
 
 /** What `@OnTaskEvent()` stores on a method. */
@@ -22,5 +23,9 @@ export interface TaskEventListenerMetadata {
  */
 export function OnTaskEvent(type: TaskEventType, options: { task?: string } = {}): MethodDecorator {
   const metadata: TaskEventListenerMetadata = { type, task: options.task };
-  return SetMetadata(TASK_EVENT_METADATA, metadata);
+  const attach = SetMetadata(TASK_EVENT_METADATA, metadata);
+  return (target, key, descriptor) => {
+    assertInstanceMethod('@OnTaskEvent()', target, key, descriptor);
+    return attach(target, key, descriptor);
+  };
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { TaskMetadataAccessor } from './task-metadata.accessor.js';
 import { Task } from './task.decorator.js';
+import { OnTaskEvent } from './on-task-event.decorator.js';
+import { Periodic } from '../beat/periodic.decorator.js';
 
 /** Decorate `member` of a fresh class with `@Task('probe.task')` and return the thrown error. */
 function decorationError(define: () => unknown): Error | undefined {
@@ -54,5 +56,34 @@ describe('@Task()', () => {
     expect(error?.message).toContain('Tasks.cleanup');
     expect(error?.message).toContain('static');
     expect(error?.message).toContain('@Task() goes on an instance method');
+  });
+
+  it('@OnTaskEvent() and @Periodic() on a static method or a getter fail the same way', () => {
+    const errors = [
+      decorationError(() => {
+        class Listeners {
+          @OnTaskEvent('task-succeeded')
+          static onSuccess(): void {}
+        }
+        return Listeners;
+      }),
+      decorationError(() => {
+        class Schedules {
+          @Periodic('*/5 * * * *')
+          get every(): number {
+            return 5;
+          }
+        }
+        return Schedules;
+      }),
+    ];
+    expect(errors[0]).toBeInstanceOf(ConfigurationError);
+    expect(errors[0]?.message).toContain(
+      '@OnTaskEvent() is on Listeners.onSuccess, which is a static method',
+    );
+    expect(errors[1]).toBeInstanceOf(ConfigurationError);
+    expect(errors[1]?.message).toContain(
+      '@Periodic() is on Schedules.every, which is not a method',
+    );
   });
 });

@@ -1,7 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { TaskMetadata, TaskOptions } from '../contracts/task-options.interface.js';
-import { ConfigurationError } from '../errors/configuration.error.js';
-import { TASK_ON_NON_METHOD } from '../task-queue.messages.js';
+import { assertInstanceMethod } from './instance-method.guard.js';
 import { TASK_METADATA } from '../task-queue.constants.js';
 
 /**
@@ -26,18 +25,7 @@ export function Task(
       : { name: nameOrOptions, options };
   const attach = SetMetadata(TASK_METADATA, metadata);
   return (target, key, descriptor) => {
-    // A static method or an accessor would never be found on the provider's instance: say so
-    // now, instead of a task that no worker registers (or Reflect's bare TypeError).
-    const misplaced =
-      typeof target === 'function'
-        ? 'a static method'
-        : typeof descriptor?.value !== 'function'
-          ? 'not a method (a getter, setter or field)'
-          : undefined;
-    if (misplaced) {
-      const owner = typeof target === 'function' ? target : target.constructor;
-      throw new ConfigurationError(TASK_ON_NON_METHOD(owner.name, String(key), misplaced));
-    }
+    assertInstanceMethod('@Task()', target, key, descriptor);
     return attach(target, key, descriptor);
   };
 }
