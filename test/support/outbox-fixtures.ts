@@ -10,9 +10,11 @@ export class RecordingBroker implements Pick<Broker, 'publish' | 'ping'> {
   down = false;
   /** Ids whose publish fails while the broker is up (a message the broker refuses). */
   readonly refused = new Set<string>();
+  /** Every publish fails while ping answers (a broker blocking publishers). */
+  refuseAll = false;
   async publish(message: TaskMessage, _options: PublishOptions): Promise<void> {
     if (this.down) throw new Error('broker unreachable');
-    if (this.refused.has(message.headers.id)) throw new Error('message refused');
+    if (this.refuseAll || this.refused.has(message.headers.id)) throw new Error('message refused');
     this.published.push(message.headers.id);
   }
   async ping(): Promise<void> {

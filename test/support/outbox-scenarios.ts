@@ -143,6 +143,34 @@ export function outboxScenarios(dataSource: () => DataSource): void {
     ]);
   });
 
+  it('a broker that answers ping but refuses every publish: the round stops after two rows', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    const ids: string[] = [];
+    await dataSource().transaction(async (m) => {
+      for (let i = 0; i < 20; i++) {
+        const msg = message();
+        ids.push(msg.headers.id);
+        await writer.write(m, msg, { queue: 'q' });
+      }
+    });
+    const broker = new RecordingBroker();
+    broker.refuseAll = true;
+    const publish = vi.spyOn(broker, 'publish');
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const relay = new OutboxRelay(dataSource(), asBroker(broker), { batchSize: 20 });
+    expect(await relay.relayOnce()).toBe(20);
+    // Two rows, each tried twice; before, every claimed row (40 publishes, each a publish
+    // timeout against a blocked broker).
+    expect(publish).toHaveBeenCalledTimes(4);
+    expect(warn.mock.calls.some(([line]) => /stopped this round/.test(String(line)))).toBe(true);
+    const rows = await dataSource().getRepository(TaskOutbox).find();
+    const tried = rows.filter((row) => row.lastError !== null).map((row) => row.id);
+    expect(tried.sort()).toEqual(ids.slice(0, 2).sort());
+    const rest = rows.filter((row) => row.lastError === null);
+    expect(rest).toHaveLength(18);
+    expect(rest.every((row) => row.attempts === 0 && row.lockedBy === null)).toBe(true);
+  });
+
   it('two relays over 1,000 rows publish each id exactly once', async () => {
     const writer = new OutboxWriter({ graceMs: 0 });
     const ids: string[] = [];

@@ -18,3 +18,10 @@ export function nextOutboxPosition(): OutboxPosition {
   counter += 1;
   return { createdAt: new Date(lastMs), seq: String(counter) };
 }
+
+/** Order of two `seq` values (decimal strings of a bigint column; numbers on some drivers). */
+export function compareSeq(a: string | number, b: string | number): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

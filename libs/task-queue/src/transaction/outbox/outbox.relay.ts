@@ -13,6 +13,13 @@ import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
+/**
+ * Rows failing one after another while the broker answers ping: the round stops there (a
+ * broker that accepts connections but not messages would otherwise cost a publish timeout per
+ * pending row per round).
+ */
+const STALL_AFTER_FAILURES = 2;
+
 /** Options of `OutboxRelay`. @publicApi */
 export interface OutboxRelayOptions extends OutboxCommonOptions {
   /** Rows claimed per round (default 100). */
@@ -48,6 +55,8 @@ export class OutboxRelay {
   /** The cause of the failing rounds since the last success (logged once). */
   private failing?: string;
   private readonly outage = new BrokerOutage();
+  /** The last round stopped on rows failing one after another: wait before the next. */
+  private stalled = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -99,6 +108,8 @@ export class OutboxRelay {
     await this.finishInterrupted();
     const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
     let published = 0;
+    let failedInRow = 0;
+    this.stalled = false;
     for (const [index, row] of rows.entries()) {
       let sent = false;
       try {
@@ -112,7 +123,22 @@ export class OutboxRelay {
           this.outageBegan(row, rows.length - index);
           break;
         }
-        if (outcome !== 'sent') continue;
+        if (outcome === 'failed') {
+          if (++failedInRow < STALL_AFTER_FAILURES) continue;
+          await this.store.releaseUntried(
+            rows.slice(index + 1).map((r) => r.id),
+            this.owner,
+          );
+          this.stalled = true;
+          this.logger.warn(
+            `Outbox relay: ${failedInRow} rows in a row failed although the broker answers ` +
+              `ping; stopped this round, ${rows.length - index - 1} claimed row(s) stay pending ` +
+              `in order, next round in ${this.pollIntervalMs} ms. If every publish fails, ` +
+              `check the broker (a RabbitMQ resource alarm blocks publishers, for instance).`,
+          );
+          break;
+        }
+        failedInRow = 0;
         sent = true;
         await this.store.complete(row.id, this.owner);
         published++;
@@ -190,13 +216,17 @@ export class OutboxRelay {
     return this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
   }
 
+  private get pollIntervalMs(): number {
+    return this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
+  }
+
   private get batchSize(): number {
     return this.options.batchSize ?? OUTBOX_DEFAULTS.batchSize;
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      let delay = this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
+      let delay = this.pollIntervalMs;
       try {
         if (this.outage.active) {
           if (!(await this.brokerAnswers())) {
@@ -212,7 +242,7 @@ export class OutboxRelay {
           await this.sleep(this.outage.nextDelayMs());
           continue;
         }
-        if (claimed >= this.batchSize) continue;
+        if (claimed >= this.batchSize && !this.stalled) continue;
         const due = await this.store.nextDue();
         if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
       } catch (error) {

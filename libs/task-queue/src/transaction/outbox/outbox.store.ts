@@ -8,6 +8,7 @@ import {
 } from '../../transports/typeorm/sql-dialect.js';
 import { errorText, relayBackoffMs } from './outbox.options.js';
 import { readInstant } from './outbox-backlog.js';
+import { compareSeq } from './outbox-position.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 /**
@@ -127,6 +128,17 @@ export class OutboxStore {
         owner,
         ...(failed ? { failedId: failed.id, failedError: errorText(failed.error) } : {}),
       })
+      .execute();
+  }
+
+  /** Give back claimed rows that were not tried: in place, their claim not counted. */
+  async releaseUntried(ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .update(TaskOutbox)
+      .set({ lockedBy: null, lockedUntil: null, attempts: () => 'attempts - 1' })
+      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
       .execute();
   }
 
@@ -287,11 +299,4 @@ export class OutboxStore {
       lockedUntil: row.lockedUntil && at(row.lockedUntil),
     };
   }
-}
-
-/** Order of two `seq` values (decimal strings of a bigint column; numbers on some drivers). */
-function compareSeq(a: string | number, b: string | number): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
