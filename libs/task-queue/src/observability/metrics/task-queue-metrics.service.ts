@@ -3,6 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -46,7 +47,12 @@ export const TASK_QUEUE_METRICS_OPTIONS = Symbol('celeriac:metrics-options');
  */
 @Injectable()
 export class TaskQueueMetrics
-  implements MetricsExposition, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+  implements
+    MetricsExposition,
+    OnModuleInit,
+    OnApplicationBootstrap,
+    OnModuleDestroy,
+    OnApplicationShutdown
 {
   readonly registry: Registry;
   private readonly logger = new Logger('TaskQueueMetrics');
@@ -55,6 +61,8 @@ export class TaskQueueMetrics
   private clusterSubscription?: Subscription;
   private beat?: BeatMetrics;
   private deadLetterMetrics?: DeadLetterMetrics;
+  /** Names this instance registered, removed when the app closes. */
+  private registered: string[] = [];
 
   constructor(
     @Inject(TASK_QUEUE_METRICS_OPTIONS) private readonly options: TaskQueueMetricsOptions,
@@ -91,8 +99,35 @@ export class TaskQueueMetrics
     ];
   }
 
+  /**
+   * Register every metric. On a registry that already holds one of the same name (another app
+   * of this process given the same registry), nothing is left registered and the error says
+   * what to do.
+   */
   onModuleInit(): void {
     const registry = this.registry;
+    const before = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
+    const added = () =>
+      registry
+        .getMetricsAsArray()
+        .map((metric) => metric.name)
+        .filter((name) => !before.has(name));
+    try {
+      this.register(registry);
+    } catch (error) {
+      for (const name of added()) registry.removeSingleMetric(name);
+      const message = (error as Error).message;
+      if (!/already been registered/.test(message)) throw error;
+      throw new ConfigurationError(
+        `TaskQueueMetricsModule: the registry already holds Celeriac's metrics (${message}) - ` +
+          `another app of this process registered them. Give each app its own registry (the ` +
+          `default: each serves its own /metrics or worker.http port).`,
+      );
+    }
+    this.registered = added();
+  }
+
+  private register(registry: Registry): void {
     if (this.options.defaultMetrics) collectDefaultMetrics({ register: registry });
     const queues = this.queues;
     if (queues.length) {
@@ -155,5 +190,13 @@ export class TaskQueueMetrics
     this.clusterSubscription?.unsubscribe();
     this.beat?.close();
     this.deadLetterMetrics?.stop();
+  }
+
+  /**
+   * The registry may outlive the app (given in the options): free the names for the next one,
+   * last (the worker's server serves /metrics through the drain).
+   */
+  onApplicationShutdown(): void {
+    for (const name of this.registered.splice(0)) this.registry.removeSingleMetric(name);
   }
 }
