@@ -46,7 +46,17 @@ export async function runHealthProbe(
   }
   const path = values.ready ? '/health/ready' : '/health/live';
   const host = String(values.host ?? '127.0.0.1');
-  const timeout = Number(values.timeout ?? env.CELERIAC_HEALTHCHECK_TIMEOUT_MS ?? 2_000);
+  const given = values.timeout ?? env.CELERIAC_HEALTHCHECK_TIMEOUT_MS;
+  const timeout = Number(given ?? 2_000);
+  // 0 would mean "no timeout" to node:http: a probe that never ends.
+  if (!(timeout > 0) || !Number.isFinite(timeout)) {
+    const source = values.timeout !== undefined ? '--timeout' : 'CELERIAC_HEALTHCHECK_TIMEOUT_MS';
+    print(
+      `celeriac health: ${source} must be a number of milliseconds > 0, got "${String(given)}".\n` +
+        `usage: celeriac health ${HEALTH_USAGE}`,
+    );
+    return 2;
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
   try {
     const { status, body } = await httpGet(url, timeout);
