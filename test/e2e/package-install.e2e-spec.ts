@@ -158,6 +158,9 @@ export class OrderTasks {
     await this.dataSource.transaction(async (manager) => {
       onCommit(manager, () => this.tasks.get(OrderTasks, 'process').delay(1));
       await this.tasks.get(OrderTasks, 'process').applyAsyncOnCommit([2], { manager });
+      // Call options that may be absent (exactOptionalPropertyTypes): undefined means unset.
+      const countdown: number | undefined = undefined;
+      await this.tasks.get(OrderTasks, 'process').applyAsync([3], { countdown, queue: undefined });
     });
   }
 }
