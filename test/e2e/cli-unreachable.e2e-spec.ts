@@ -36,3 +36,21 @@ describe('celeriac commands with Redis unreachable', () => {
     60_000,
   );
 });
+
+describe('celeriac commands on a Redis database that does not exist', () => {
+  // Redis has 16 databases by default: SELECT 99 fails. The client went on in database 0 and
+  // printed its queues and results as if they were those of the URL's database.
+  it.each([
+    ['queues', ['queues', 'celery']],
+    ['result', ['result', 'no-such-task']],
+  ])(
+    '%s exits 1 naming the error instead of reading database 0',
+    async (_what, args) => {
+      const db99 = 'redis://127.0.0.1:6379/99';
+      const run = await runCeleriac([...args, '--broker', db99, '--backend', db99]);
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(run.stderr).toMatch(/DB index is out of range/);
+    },
+    60_000,
+  );
+});

@@ -27,6 +27,9 @@ interface RoleWatch {
 
 const watches = new WeakMap<Redis, RoleWatch>();
 
+/** Redis' answer to SELECT of a database it does not have. */
+const DB_OUT_OF_RANGE = /DB index is out of range/i;
+
 /**
  * A client that never gives up: reconnects with capped backoff, keeps commands queued while
  * Redis is away and resends unanswered ones (so consumers resume after a restart). Callers
@@ -96,6 +99,17 @@ function watch(client: Redis, group: RoleWatch): void {
   watches.set(client, group);
   const what = `${group.role} connection to ${redactUrl(group.url)}`;
   client.on('error', (error: Error) => {
+    // SELECT of a database the server does not have: ioredis goes on in database 0, where every
+    // read and write would land silently. Stop this client for good; its callers fail naming it.
+    if (DB_OUT_OF_RANGE.test(error.message)) {
+      group.down.set(client, error);
+      group.logger.error(
+        `Redis ${what} failed: ${error.message}: the URL names a database the server does not ` +
+          `have (see its "databases" setting). Fix the URL; nothing is read or written meanwhile.`,
+      );
+      client.disconnect();
+      return;
+    }
     const first = group.down.size === 0;
     // A TLS failure is often followed by the reset of the same socket: keep the TLS cause.
     const previous = group.down.get(client);
@@ -115,7 +129,10 @@ function watch(client: Redis, group: RoleWatch): void {
   };
   client.on('ready', recovered);
   // A connection closed for good (quit) is no longer part of an outage.
-  client.on('end', () => void group.down.delete(client));
+  client.on('end', () => {
+    // Kept when the client was stopped for a missing database: callers report that cause.
+    if (!DB_OUT_OF_RANGE.test(group.down.get(client)?.message ?? '')) group.down.delete(client);
+  });
 }
 
 /**
