@@ -194,6 +194,21 @@ describe('AmqpBroker (RabbitMQ specifics)', () => {
     expect(await stats(q)).toMatchObject({ messages: 0, unacked: 0 });
   });
 
+  it('close() lets a defer in flight finish: the copy is parked and the original acked', async () => {
+    const broker = await open();
+    const q = queue();
+    await broker.publish(message(1), { queue: q });
+    const got = await collect(broker, q);
+    await expect.poll(() => got.length).toBe(1);
+    const before = (await stats('celeriac.delay.16'))?.messages ?? 0;
+    // A warm shutdown closing the broker while the worker parks an ETA task.
+    const deferring = got[0]!.defer(new Date(Date.now() + 2 * 3_600_000));
+    await broker.close();
+    await deferring;
+    await expect.poll(async () => (await stats('celeriac.delay.16'))?.messages).toBe(before + 1);
+    expect(await stats(q)).toMatchObject({ messages: 0, unacked: 0 });
+  });
+
   it("fails a publish at once while disconnected with whenDisconnected: 'fail'", async () => {
     const name = `celeriac-e2e-${randomUUID()}`;
     const broker = await open({

@@ -48,6 +48,8 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   private readonly options: ResolvedAmqpBrokerOptions;
   private readonly publisher: AmqpPublisher;
   private readonly subscriptions = new Set<AmqpSubscription>();
+  /** Parks and dead-letterings in flight (settlements close() waits for). */
+  private readonly settling = new Set<Promise<void>>();
   private readonly pinger: AmqpPing;
   private serial = 0;
 
@@ -169,6 +171,9 @@ export class AmqpBroker implements Broker, SubscriptionHost {
 
   /** Cancel consumers, close channels (unacked messages go back to their queues) and the connection. */
   async close(): Promise<void> {
+    // A delivery being parked or dead-lettered settles first: closing under it would log an
+    // error and hand the message back to RabbitMQ for another worker to park again.
+    await Promise.all(this.settling);
     const subscriptions = [...this.subscriptions];
     this.subscriptions.clear();
     await Promise.all(subscriptions.map((s) => s.close()));
@@ -186,7 +191,11 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   }
 
   /** @internal Publish (confirmed) a rejected message into `<queue>.dlq`. */
-  async deadLetter(message: TaskMessage, queue: string): Promise<void> {
+  deadLetter(message: TaskMessage, queue: string): Promise<void> {
+    return this.settle(this.publishDeadLetter(message, queue));
+  }
+
+  private async publishDeadLetter(message: TaskMessage, queue: string): Promise<void> {
     const dlq = this.topology.deadLetterQueue(queue);
     const outgoing = encodeAmqpMessage(message, message.properties.priority, {
       'x-celeriac-rejected-from': queue,
@@ -200,7 +209,27 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   }
 
   /** @internal Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until`. */
-  async park(message: TaskMessage, queue: string, until: Date, priority?: number): Promise<void> {
+  park(message: TaskMessage, queue: string, until: Date, priority?: number): Promise<void> {
+    return this.settle(this.publishParked(message, queue, until, priority));
+  }
+
+  /** Track a settlement in flight until it is done, so that close() waits for it. */
+  private settle(work: Promise<void>): Promise<void> {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.settling.add(done);
+    void done.then(() => this.settling.delete(done));
+    return work;
+  }
+
+  private async publishParked(
+    message: TaskMessage,
+    queue: string,
+    until: Date,
+    priority?: number,
+  ): Promise<void> {
     const outgoing = encodeAmqpMessage(
       message,
       priority ?? message.properties.priority,
