@@ -1,6 +1,7 @@
 import type { Broker } from '../../contracts/broker.interface.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { SharedCall, withTimeout } from '../../utils/with-timeout.js';
 
 /** Queue figures of one scrape, ages resolved. */
 export interface QueueFigures {
@@ -21,7 +22,7 @@ export interface QueueFigures {
  */
 export class QueueSnapshot {
   private current?: { at: number; figures: Promise<QueueFigures[]> };
-  private inFlight?: Promise<QueueStats[]>;
+  private readonly statsCall = new SharedCall<QueueStats[]>();
   private readonly headSeen = new Map<string, { id: string; since: number }>();
 
   constructor(
@@ -44,27 +45,14 @@ export class QueueSnapshot {
 
   /** The broker's statistics, or a BrokerConnectionError after `timeoutMs`. */
   private bounded(): Promise<QueueStats[]> {
-    if (!this.inFlight) {
-      const call = this.fetch().finally(() => {
-        if (this.inFlight === call) this.inFlight = undefined;
-      });
-      call.catch(() => undefined);
-      this.inFlight = call;
-    }
-    const call = this.inFlight;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new BrokerConnectionError(
-              `The broker did not report queue statistics within ${this.timeoutMs} ms`,
-            ),
-          ),
-        this.timeoutMs,
-      );
-    });
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(
+      this.statsCall.run(() => this.fetch()),
+      this.timeoutMs,
+      () =>
+        new BrokerConnectionError(
+          `The broker did not report queue statistics within ${this.timeoutMs} ms`,
+        ),
+    );
   }
 
   private fetch(): Promise<QueueStats[]> {

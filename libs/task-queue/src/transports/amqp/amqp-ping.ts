@@ -1,5 +1,6 @@
 import type { ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { SharedCall, withTimeout } from '../../utils/with-timeout.js';
 import { AmqpMessages } from './amqp.messages.js';
 
 /** Longest wait for RabbitMQ's answer to a health ping (as Redis's PING). */
@@ -12,7 +13,7 @@ export const AMQP_PING_TIMEOUT_MS = 1_000;
  * a hang wait on the one in flight instead of stacking channel opens.
  */
 export class AmqpPing {
-  private inFlight?: Promise<void>;
+  private readonly roundTrip = new SharedCall<void>();
 
   constructor(
     private readonly url: string,
@@ -21,23 +22,10 @@ export class AmqpPing {
 
   ping(model: ChannelModel | undefined): Promise<void> {
     if (!model) return Promise.reject(new BrokerConnectionError(AmqpMessages.notConnected()));
-    if (!this.inFlight) {
-      const call = model
-        .createChannel()
-        .then((channel) => channel.close())
-        .finally(() => {
-          if (this.inFlight === call) this.inFlight = undefined;
-        });
-      call.catch(() => undefined);
-      this.inFlight = call;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new BrokerConnectionError(AmqpMessages.noAnswer(this.url, this.timeoutMs))),
-        this.timeoutMs,
-      );
-    });
-    return Promise.race([this.inFlight, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(
+      this.roundTrip.run(() => model.createChannel().then((channel) => channel.close())),
+      this.timeoutMs,
+      () => new BrokerConnectionError(AmqpMessages.noAnswer(this.url, this.timeoutMs)),
+    );
   }
 }

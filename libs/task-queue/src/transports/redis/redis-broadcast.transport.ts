@@ -8,8 +8,9 @@ import {
   redactUrl,
   unreachableCause,
   waitUntilReady,
-  withTimeout,
 } from './redis.connection.js';
+import { withTimeout } from '../../utils/with-timeout.js';
+
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import type {
   BroadcastTransport,

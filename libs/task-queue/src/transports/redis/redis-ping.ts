@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { redactUrl, withTimeout } from './redis.connection.js';
+import { redactUrl } from './redis.connection.js';
+import { withTimeout } from '../../utils/with-timeout.js';
 
 /** How long a health PING may take. */
 const PING_TIMEOUT_MS = 1_000;

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
 import type { RedisKeyspace } from './redis-keys.js';
-import { inOutage, withTimeout } from './redis.connection.js';
+import { inOutage } from './redis.connection.js';
+import { withTimeout } from '../../utils/with-timeout.js';
 
 /** Timings of a {@link RedisRequeuer}. */
 export interface RedisRequeuerOptions {

@@ -28,8 +28,9 @@ import {
   unreachableCause,
   inOutage,
   waitUntilReady,
-  withTimeout,
 } from './redis.connection.js';
+import { withTimeout } from '../../utils/with-timeout.js';
+
 import { RedisConsumer } from './redis.consumer.js';
 import { RedisRequeuer } from './redis-requeuer.js';
 import { pingRedis } from './redis-ping.js';

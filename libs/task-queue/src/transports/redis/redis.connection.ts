@@ -1,3 +1,4 @@
+import { withTimeout } from '../../utils/with-timeout.js';
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -201,19 +202,6 @@ function nextReady(client: Redis): Promise<void> {
     readyEvents.set(client, ready);
   }
   return ready;
-}
-
-/** Run `operation` within `timeoutMs`; reject with the error `onTimeout` builds otherwise. */
-export function withTimeout<T>(
-  operation: Promise<T>,
-  timeoutMs: number,
-  onTimeout: () => Error,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), Math.max(0, timeoutMs));
-  });
-  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The URL without its password, for messages. */

@@ -16,8 +16,9 @@ import {
   redactUrl,
   unreachableCause,
   waitUntilReady,
-  withTimeout,
 } from './redis.connection.js';
+import { withTimeout } from '../../utils/with-timeout.js';
+
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import { PIPELINED_BATCH, TickBatcher } from '../../utils/tick-batcher.js';
 import { waitForEvent } from '../../results/wait-for-event.js';
