@@ -182,31 +182,32 @@ describe('AmqpBroker (RabbitMQ specifics)', () => {
     expect(got.length).toBe(1);
   });
 
-  it('defers a delivery for hours: the copy is parked and the original acked', async () => {
+  /** Defer one delivery for two hours with `settle`; its copy must be parked, the original acked. */
+  const expectParkedFor2h = async (
+    settle: (broker: AmqpBroker, delivery: Delivery, until: Date) => Promise<void>,
+  ): Promise<void> => {
     const broker = await open();
     const q = queue();
     await broker.publish(message(1), { queue: q });
     const got = await collect(broker, q);
     await expect.poll(() => got.length).toBe(1);
     const before = (await stats('celeriac.delay.16'))?.messages ?? 0;
-    await got[0]!.defer(new Date(Date.now() + 2 * 3_600_000));
+    await settle(broker, got[0]!, new Date(Date.now() + 2 * 3_600_000));
     await expect.poll(async () => (await stats('celeriac.delay.16'))?.messages).toBe(before + 1);
     expect(await stats(q)).toMatchObject({ messages: 0, unacked: 0 });
+  };
+
+  it('defers a delivery for hours: the copy is parked and the original acked', async () => {
+    await expectParkedFor2h((_, delivery, until) => delivery.defer(until));
   });
 
   it('close() lets a defer in flight finish: the copy is parked and the original acked', async () => {
-    const broker = await open();
-    const q = queue();
-    await broker.publish(message(1), { queue: q });
-    const got = await collect(broker, q);
-    await expect.poll(() => got.length).toBe(1);
-    const before = (await stats('celeriac.delay.16'))?.messages ?? 0;
     // A warm shutdown closing the broker while the worker parks an ETA task.
-    const deferring = got[0]!.defer(new Date(Date.now() + 2 * 3_600_000));
-    await broker.close();
-    await deferring;
-    await expect.poll(async () => (await stats('celeriac.delay.16'))?.messages).toBe(before + 1);
-    expect(await stats(q)).toMatchObject({ messages: 0, unacked: 0 });
+    await expectParkedFor2h(async (broker, delivery, until) => {
+      const deferring = delivery.defer(until);
+      await broker.close();
+      await deferring;
+    });
   });
 
   it("fails a publish at once while disconnected with whenDisconnected: 'fail'", async () => {
