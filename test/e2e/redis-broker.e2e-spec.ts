@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisBroker, type RedisBrokerOptions } from 'celeriac/redis';
 import type { Broker, Delivery } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
@@ -97,6 +98,37 @@ describe('RedisBroker: kombu compatibility', () => {
     });
     expect(props.delivery_tag).toMatch(UUID);
     expect(await redis.smembers(key(`_kombu.binding.${q}`))).toEqual([`${q}${SEP}${SEP}${q}`]);
+  });
+
+  it('a queue key holding another type is skipped with one warning; the other queues are served', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const log = vi.spyOn(Logger.prototype, 'log');
+    try {
+      const broker = await open({ wakeTimeout: 1 });
+      const [clash, good] = [`clash-${randomUUID()}`, `good-${randomUUID()}`];
+      await redis.set(key(clash), 'a cache entry of another program');
+      const got: Delivery[] = [];
+      await broker.consume([clash, good], (d) => got.push(d), { prefetch: 10 });
+      await broker.publish(msg(1), { queue: good });
+      await expect.poll(() => got.map(argOf), { timeout: 10_000 }).toEqual([1]);
+      await got[0]!.ack();
+      const clashWarnings = () =>
+        warn.mock.calls.filter(([text]) => String(text).includes(`"${key(clash)}"`));
+      await expect.poll(() => clashWarnings().length).toBe(1);
+      expect(String(clashWarnings()[0]![0])).toContain('holds a string, not a list');
+      // Once the key is a list again, its messages are consumed.
+      await redis.del(key(clash));
+      await broker.publish(msg(2), { queue: clash });
+      await expect.poll(() => got.map(argOf), { timeout: 10_000 }).toEqual([1, 2]);
+      await got[1]!.ack();
+      expect(clashWarnings()).toHaveLength(1);
+      await expect
+        .poll(() => log.mock.calls.some(([text]) => String(text).includes('consuming it again')))
+        .toBe(true);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
   });
 
   it('puts priorities in kombu sub-lists and serves band 0 first, FIFO inside a band', async () => {

@@ -29,7 +29,10 @@ export interface FetchedEntry {
   pairIndex: number;
   /** Empty when the entry was unreadable and moved to the invalid list. */
   tag: string;
+  /** The envelope; when `notAList`, the Redis type the list key holds instead. */
   envelope: string;
+  /** The list key holds another type: it was skipped (nothing was taken from it). */
+  notAList: boolean;
 }
 
 /** Typed calls of the broker's Lua scripts (transports/redis/commands). One per state change. */
@@ -193,10 +196,12 @@ export function splitFetchReply(reply: readonly string[]): FetchedEntry[] {
     if (end < 0) {
       throw new Error(`Malformed fetch reply (entry ${i} has no pair index and tag)`);
     }
+    const pair = Number(head.slice(start, tagAt - 1));
     entries.push({
-      pairIndex: Number(head.slice(start, tagAt - 1)) - 1,
+      pairIndex: Math.abs(pair) - 1,
       tag: head.slice(tagAt, end),
       envelope: reply[i]!,
+      notAList: pair < 0,
     });
     start = end + 1;
   }

@@ -9,8 +9,14 @@ describe('splitFetchReply', () => {
   it('pairs each pair index and tag of the head with the envelope at the same position', () => {
     const envelope = '{"body":"w6k=","headers":{"argsrepr":"(\'crème brûlée ☕\',)"}}';
     expect(splitFetchReply(['1\0tag-a\x0012\0\0', envelope, 'not json'])).toEqual([
-      { pairIndex: 0, tag: 'tag-a', envelope },
-      { pairIndex: 11, tag: '', envelope: 'not json' },
+      { pairIndex: 0, tag: 'tag-a', envelope, notAList: false },
+      { pairIndex: 11, tag: '', envelope: 'not json', notAList: false },
+    ]);
+  });
+
+  it('reads a negative pair index as a list key of another type, its type in place of an envelope', () => {
+    expect(splitFetchReply(['-2\0\0', 'string'])).toEqual([
+      { pairIndex: 1, tag: '', envelope: 'string', notAList: true },
     ]);
   });
 

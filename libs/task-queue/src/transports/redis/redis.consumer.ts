@@ -8,6 +8,7 @@ import { RedisDelivery, type DeliverySettler } from './redis.delivery.js';
 import { decodeEnvelope, preview, unreadable } from './redis-envelope.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import { RedisWaker } from './redis-waker.js';
+import { type ListClash, ListClashes } from './redis-list-clashes.js';
 
 /** What a consumer shares with its broker. */
 export interface RedisConsumerContext {
@@ -36,6 +37,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   /** Unsettled deliveries held until their ETA: they do not count against `prefetch`. */
   private heldCount = 0;
   private readonly waker: RedisWaker;
+  private readonly clashes: ListClashes;
   /** Queues in fetch order, and their [list key, queue] pairs (rebuilt when it rotates). */
   private order: string[] = [];
   private lists: [string, string][] = [];
@@ -53,6 +55,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     this.setOrder([...new Set(queues)]);
     const keys = this.order.flatMap((q) => ctx.keys.listKeys(q));
     this.waker = new RedisWaker(keys, () => ctx.blockingClient(), ctx.wakeTimeout);
+    this.clashes = new ListClashes(ctx.logger);
   }
 
   /** Start fetching. */
@@ -157,8 +160,13 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     }
     const served: string[] = [];
     const deliveries: Delivery[] = [];
+    const clashes: ListClash[] = [];
     for (const entry of entries) {
-      const queue = lists[entry.pairIndex]![1];
+      const [key, queue] = lists[entry.pairIndex]!;
+      if (entry.notAList) {
+        clashes.push({ key, queue, type: entry.envelope });
+        continue;
+      }
       if (!served.includes(queue)) served.push(queue);
       const delivery = this.accept(queue, entry.tag, entry.envelope);
       if (delivery) deliveries.push(delivery);
@@ -178,7 +186,9 @@ export class RedisConsumer implements Consumer, DeliverySettler {
         );
       }
     }
-    return entries.length;
+    const taken = entries.length - clashes.length;
+    this.clashes.update(clashes, taken < max);
+    return taken;
   }
 
   /** Fetch from `order`: list pairs priority step major, queue minor, like kombu's BRPOP. */

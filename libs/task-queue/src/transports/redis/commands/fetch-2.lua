@@ -22,7 +22,10 @@
   in the same order. (One string of all the envelopes made Lua 5.1 copy them again and again
   while table.concat grew it: measured, that doubled the script's cost; three bulk strings per
   entry cost the client more.) An unreadable entry comes back with an empty tag after it was
-  moved to the invalid list (NULs in it shown as \0).
+  moved to the invalid list (NULs in it shown as \0). A list key that holds another type (a
+  string, a hash: a name clash with other data) is skipped, so the other lists are still
+  served: it comes back as one entry with a negative pair index, no tag and, in place of an
+  envelope, the key's type.
 
   HSET and ZADD run once per fetch with every taken entry: one call per entry of each made up
   a third of the script's cost.
@@ -63,8 +66,12 @@ end
 for i = 4, #ARGV, 2 do
   pair = pair + 1
   if taken >= limit then break end
-  local popped = redis.call('RPOP', ARGV[i], limit - taken)
-  if popped then
+  local popped = redis.pcall('RPOP', ARGV[i], limit - taken)
+  if type(popped) == 'table' and popped.err then
+    head[n + 1], head[n + 2] = -pair, ''
+    n = n + 2
+    envelopes[n / 2 + 1] = redis.call('TYPE', ARGV[i]).ok
+  elseif popped then
     local route = ', "", ' .. cjson.encode(ARGV[i + 1]) .. ']'
     for _, raw in ipairs(popped) do
       taken = taken + 1
