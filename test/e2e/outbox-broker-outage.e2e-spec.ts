@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisBroker } from 'celeriac/redis';
-import type { PublishOptions, TaskMessage } from 'celeriac';
+import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { drainOnCommit, TaskOutbox } from 'celeriac/typeorm';
@@ -44,20 +44,7 @@ describe.each(['postgres', 'mariadb'] as const)(
     });
 
     it('stops each round at the unreachable broker, backs off, then relays every row in order', async () => {
-      const attempts: string[] = [];
-      const published: string[] = [];
-      const publish = broker.publish.bind(broker);
-      vi.spyOn(broker, 'publish').mockImplementation(
-        async (msg: TaskMessage, options: PublishOptions) => {
-          attempts.push(msg.headers.id);
-          await publish(msg, options);
-          published.push(msg.headers.id);
-        },
-      );
-      const warnings: string[] = [];
-      vi.spyOn(Logger.prototype, 'warn').mockImplementation((line: unknown) => {
-        warnings.push(String(line));
-      });
+      const { attempts, published, warnings } = watchPublishes(broker);
 
       proxy.refuse();
       const writer = new OutboxWriter({ graceMs: 0 });
@@ -94,20 +81,7 @@ describe.each(['postgres', 'mariadb'] as const)(
     });
 
     it('the fast path tries once, then leaves the rest to the relay until the broker answers', async () => {
-      const attempts: string[] = [];
-      const published: string[] = [];
-      const publish = broker.publish.bind(broker);
-      vi.spyOn(broker, 'publish').mockImplementation(
-        async (msg: TaskMessage, options: PublishOptions) => {
-          attempts.push(msg.headers.id);
-          await publish(msg, options);
-          published.push(msg.headers.id);
-        },
-      );
-      const warnings: string[] = [];
-      vi.spyOn(Logger.prototype, 'warn').mockImplementation((line: unknown) => {
-        warnings.push(String(line));
-      });
+      const { attempts, published, warnings } = watchPublishes(broker);
 
       proxy.refuse();
       const writer = new OutboxWriter({ broker, graceMs: 300 });
@@ -146,3 +120,26 @@ describe.each(['postgres', 'mariadb'] as const)(
     });
   },
 );
+
+/** Record the ids `broker` is asked to publish and has published, and the warnings logged. */
+function watchPublishes(broker: Broker): {
+  attempts: string[];
+  published: string[];
+  warnings: string[];
+} {
+  const attempts: string[] = [];
+  const published: string[] = [];
+  const warnings: string[] = [];
+  const publish = broker.publish.bind(broker);
+  vi.spyOn(broker, 'publish').mockImplementation(
+    async (msg: TaskMessage, options: PublishOptions) => {
+      attempts.push(msg.headers.id);
+      await publish(msg, options);
+      published.push(msg.headers.id);
+    },
+  );
+  vi.spyOn(Logger.prototype, 'warn').mockImplementation((line: unknown) => {
+    warnings.push(String(line));
+  });
+  return { attempts, published, warnings };
+}
