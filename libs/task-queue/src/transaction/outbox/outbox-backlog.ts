@@ -24,6 +24,16 @@ export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxB
   };
 }
 
+/** When the next row becomes claimable (due, and its lease expired), or null when empty. */
+export async function readNextDue(dataSource: DataSource): Promise<Date | null> {
+  const table = qualifiedTable(dataSource, 'task_outbox');
+  const rows = (await dataSource.query(
+    `SELECT MIN(CASE WHEN locked_until IS NULL OR locked_until < relay_after ` +
+      `THEN relay_after ELSE locked_until END) AS due FROM ${table}`,
+  )) as Array<{ due: Date | string | null }>;
+  return readInstant(dataSource, rows[0]?.due ?? null);
+}
+
 /** An instant read from a time column of `task_outbox` by a raw query (any supported driver). */
 export function readInstant(dataSource: DataSource, value: Date | string | null): Date | null {
   if (value === null || value === undefined) return null;

@@ -11,6 +11,7 @@ import { BrokerOutage, brokerAnswers, OUTAGE_MAX_MS } from './broker-outage.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
+import { readNextDue } from './outbox-backlog.js';
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
 /**
@@ -243,7 +244,7 @@ export class OutboxRelay {
           continue;
         }
         if (claimed >= this.batchSize && !this.stalled) continue;
-        const due = await this.store.nextDue();
+        const due = await readNextDue(this.dataSource);
         if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
       } catch (error) {
         this.roundFailed(error, delay);

@@ -1,4 +1,4 @@
-import { In, type DataSource } from 'typeorm';
+import { In, type DataSource, type UpdateQueryBuilder } from 'typeorm';
 import {
   dateParam,
   instantOf,
@@ -7,7 +7,6 @@ import {
   utcDate,
 } from '../../transports/typeorm/sql-dialect.js';
 import { errorText, relayBackoffMs } from './outbox.options.js';
-import { readInstant } from './outbox-backlog.js';
 import { compareSeq } from './outbox-position.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
@@ -109,36 +108,36 @@ export class OutboxStore {
     owner: string,
     failed?: { id: string; error: unknown },
   ): Promise<void> {
-    if (ids.length === 0) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .update(TaskOutbox)
-      .set({
-        lockedBy: null,
-        lockedUntil: null,
-        ...(failed
-          ? {
-              attempts: () => 'CASE WHEN id = :failedId THEN attempts ELSE attempts - 1 END',
-              lastError: () => 'CASE WHEN id = :failedId THEN :failedError ELSE last_error END',
-            }
-          : {}),
-      })
-      .where('id IN (:...ids) AND locked_by = :owner', {
-        ids,
-        owner,
-        ...(failed ? { failedId: failed.id, failedError: errorText(failed.error) } : {}),
-      })
-      .execute();
+    if (!failed) return this.unlockHeld(ids, owner, {});
+    return this.unlockHeld(
+      ids,
+      owner,
+      {
+        attempts: () => 'CASE WHEN id = :failedId THEN attempts ELSE attempts - 1 END',
+        lastError: () => 'CASE WHEN id = :failedId THEN :failedError ELSE last_error END',
+      },
+      { failedId: failed.id, failedError: errorText(failed.error) },
+    );
   }
 
   /** Give back claimed rows that were not tried: in place, their claim not counted. */
   async releaseUntried(ids: readonly string[], owner: string): Promise<void> {
+    return this.unlockHeld(ids, owner, { attempts: () => 'attempts - 1' });
+  }
+
+  /** Clear the lease of the rows of `ids` that `owner` holds, setting `set` too. */
+  private async unlockHeld(
+    ids: readonly string[],
+    owner: string,
+    set: Parameters<UpdateQueryBuilder<TaskOutbox>['set']>[0],
+    params: Record<string, unknown> = {},
+  ): Promise<void> {
     if (ids.length === 0) return;
     await this.dataSource
       .createQueryBuilder()
       .update(TaskOutbox)
-      .set({ lockedBy: null, lockedUntil: null, attempts: () => 'attempts - 1' })
-      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
+      .set({ lockedBy: null, lockedUntil: null, ...set })
+      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner, ...params })
       .execute();
   }
 
@@ -182,19 +181,6 @@ export class OutboxStore {
         owner,
       })
       .execute();
-  }
-
-  /** When the next row becomes claimable, or null when the table is empty. */
-  async nextDue(): Promise<Date | null> {
-    const row = await this.dataSource
-      .getRepository(TaskOutbox)
-      .createQueryBuilder('o')
-      .select(
-        'MIN(CASE WHEN o.locked_until IS NULL OR o.locked_until < o.relay_after THEN o.relay_after ELSE o.locked_until END)',
-        'due',
-      )
-      .getRawOne<{ due: Date | string | null }>();
-    return readInstant(this.dataSource, row?.due ?? null);
   }
 
   private async claimBatchPostgres(
