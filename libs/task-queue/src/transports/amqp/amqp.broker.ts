@@ -238,13 +238,22 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     );
     await this.publisher.publish(queue, outgoing, async (model) => {
       await this.topology.ensureDelayTarget(model, queue);
-      return this.ladder.route(queue, until.getTime() - Date.now());
+      const route = this.ladder.route(queue, until.getTime() - Date.now());
+      // Mandatory, like any publish: a deleted ladder queue returns the message (declare the
+      // ladder again and resend) instead of RabbitMQ dropping it unseen.
+      return { ...route, unroutable: () => this.ladderGone() };
     });
   }
 
   /** A publish to `queue` came back unroutable: it was deleted; declare everything again. */
   private queueGone(queue: string): void {
     this.logger.warn(AmqpMessages.queueGone(queue));
+    this.topology.reset();
+  }
+
+  /** A park came back unroutable: a ladder queue was deleted; declare everything again. */
+  private ladderGone(): void {
+    this.logger.warn(AmqpMessages.delayQueueGone(this.options.delay.prefix));
     this.topology.reset();
   }
 

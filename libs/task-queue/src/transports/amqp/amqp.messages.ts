@@ -89,6 +89,16 @@ export const AmqpMessages = {
     `Queue "${queue}" no longer exists on RabbitMQ (deleted after it was declared): a publish ` +
     `to it came back unroutable. Declaring it again and resending; if it keeps disappearing, ` +
     `check who deletes it (x-expires policies, rabbitmqctl delete_queue).`,
+  delayQueueGone: (prefix: string): string =>
+    `A queue of the delay ladder (${prefix}.<n>) no longer exists on RabbitMQ (deleted after ` +
+    `it was declared): a delayed message parked into it came back unroutable. Declaring the ` +
+    `ladder again and resending; if it keeps disappearing, check who deletes it (x-expires ` +
+    `policies, rabbitmqctl delete_queue).`,
+  delayIntoRejectingQueue: (queue: string, overflow: string): string =>
+    `Queue "${queue}" is declared with x-overflow: ${overflow} and receives delayed messages ` +
+    `(ETA, countdown, retries): RabbitMQ moves them out of the delay ladder by dead-lettering, ` +
+    `and drops one that arrives while the queue is full (no publisher hears of it). Size the ` +
+    `queue for its delayed messages, or use x-overflow: drop-head with a dead-letter exchange.`,
   publishUnroutable: (queue: string): string =>
     `RabbitMQ returned a message for "${queue}": no queue took it (the queue was deleted, and ` +
     `declaring it again did not help); it was not stored. Check who deletes the queue ` +

@@ -146,6 +146,13 @@ export class AmqpTopology {
     if (!this.ladder.accepts(name))
       throw new ConfigurationError(AmqpMessages.invalidDelayQueue(name));
     await this.ensureQueue(model, name);
+    const overflow = this.describe(name).arguments['x-overflow'];
+    if (typeof overflow === 'string' && overflow.startsWith('reject-publish')) {
+      if (!this.warned.has(`overflow:${name}`)) {
+        this.warned.add(`overflow:${name}`);
+        this.logger.warn(AmqpMessages.delayIntoRejectingQueue(name, overflow));
+      }
+    }
     await this.once(model, 'delay-ladder', (ch) => this.declareLadder(ch));
     await this.once(model, `delay-target:${name}`, async (ch) => {
       const binding = this.ladder.targetBinding(name);
