@@ -105,6 +105,27 @@ describe('retries', () => {
     await expect(result.get()).resolves.toBe(2);
     expect(second.get(SemanticsTasks).runs.get(key)).toHaveLength(2);
   });
+
+  it('a retry keeps the parent of a child task, and names the task itself only when it had none (as Celery)', async () => {
+    const a = await app();
+    const tasks = a.get(TaskClient);
+    const parentId = randomUUID();
+    const child = await tasks.send(
+      'sem.autoretry',
+      [randomUUID(), 'flaky-once'],
+      {},
+      {
+        headers: { parent_id: parentId },
+      },
+    );
+    const top = await tasks.send('sem.autoretry', [randomUUID(), 'flaky-once']);
+    await tick();
+    await tick(2_000);
+    expect(await stateOf(child)).toBe('SUCCESS');
+    expect(await stateOf(top)).toBe('SUCCESS');
+    expect((await child.meta())?.parent_id).toBe(parentId);
+    expect((await top.meta())?.parent_id).toBe(top.id);
+  });
 });
 
 describe('signals', () => {

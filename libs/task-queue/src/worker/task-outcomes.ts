@@ -111,7 +111,9 @@ export class TaskOutcomes {
         ...request.message.headers,
         retries: request.retries + 1,
         eta: toCeleryDate(eta),
-        parent_id: request.id,
+        // Celery's retry keeps the request's parent; send_task names the task itself only
+        // when it has none (a chain step's parent stays the step before it).
+        parent_id: request.parentId ?? request.id,
       },
     };
     const publish = { queue: delivery.queue, priority: delivery.deliveryInfo.priority };
