@@ -168,6 +168,7 @@ export class RedisBroker implements Broker {
       wakeTimeout: this.options.wakeTimeout,
       blockingClient: () => this.blockingClient(),
       parked: (due) => this.maintenance.schedulePromotion(due),
+      stopTimeoutMs: this.options.publishTimeout,
     });
     this.consumers.add(consumer);
     this.maintenance.start();
@@ -223,7 +224,7 @@ export class RedisBroker implements Broker {
     const published = this.publisher.flush();
     this.closed = true;
     this.maintenance.stop();
-    for (const consumer of this.consumers) await consumer.cancel();
+    await Promise.all([...this.consumers].map((consumer) => consumer.cancel()));
     const tags = [...this.consumers].flatMap((consumer) => consumer.releaseAll());
     this.consumers.clear();
     await this.give(tags);

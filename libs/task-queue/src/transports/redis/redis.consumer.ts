@@ -9,6 +9,7 @@ import { decodeEnvelope, preview, unreadable } from './redis-envelope.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import { RedisWaker } from './redis-waker.js';
 import { type ListClash, ListClashes } from './redis-list-clashes.js';
+import { withTimeout } from '../../utils/with-timeout.js';
 
 /** What a consumer shares with its broker. */
 export interface RedisConsumerContext {
@@ -25,6 +26,8 @@ export interface RedisConsumerContext {
   blockingClient(): Redis;
   /** A message was parked until `dueMs`: make sure promotion runs by then. */
   parked(dueMs: number): void;
+  /** Milliseconds `cancel()` waits for a fetch in flight (the broker's publishTimeout). */
+  stopTimeoutMs: number;
 }
 
 /**
@@ -42,7 +45,8 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   private order: string[] = [];
   private lists: [string, string][] = [];
   private running = true;
-  private pumping = false;
+  /** The fetch loop while it runs (one at a time). */
+  private loop: Promise<void> | null = null;
   private again = false;
   private pumpScheduled = false;
 
@@ -60,12 +64,27 @@ export class RedisConsumer implements Consumer, DeliverySettler {
 
   /** Start fetching. */
   start(): void {
-    void this.pump();
+    this.pump();
   }
 
+  /**
+   * Stop fetching. Resolves once a fetch that was on its way has come back and what it took is
+   * on its queue again (it is not handed to the handler): left in `unacked`, it would wait the
+   * visibility timeout with no worker owning it. The wait is bounded by `stopTimeoutMs`; a
+   * reply after that is given back when it comes, or by the visibility timeout.
+   */
   async cancel(): Promise<void> {
     this.running = false;
     this.waker.stop();
+    if (!this.loop) return;
+    const ms = this.ctx.stopTimeoutMs;
+    await withTimeout(this.loop, ms, () => new Error(`no reply within ${ms} ms`)).catch(
+      (error: Error) =>
+        this.ctx.logger.warn(
+          `Stopped consuming ${this.order.join(', ')} with a fetch unanswered (${error.message}). ` +
+            `What it takes goes back to its queue when Redis answers, or after the visibility timeout.`,
+        ),
+    );
   }
 
   /** Tags this consumer holds, unsettled. */
@@ -102,7 +121,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
       this.pumpScheduled = true;
       queueMicrotask(() => {
         this.pumpScheduled = false;
-        void this.pump();
+        this.pump();
       });
     }
   }
@@ -126,22 +145,21 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     }
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) {
+  private pump(): void {
+    if (this.loop) {
       this.again = true;
       return;
     }
-    this.pumping = true;
-    try {
-      while (this.running) {
-        this.again = false;
-        const free = this.prefetch - (this.unsettled.size - this.heldCount);
-        if (free <= 0) return;
-        const got = await this.fetch(Math.min(free, this.ctx.batchSize));
-        if (got === 0 && !this.again && this.running) await this.waker.wait();
-      }
-    } finally {
-      this.pumping = false;
+    this.loop = this.fetchWhileFree().finally(() => (this.loop = null));
+  }
+
+  private async fetchWhileFree(): Promise<void> {
+    while (this.running) {
+      this.again = false;
+      const free = this.prefetch - (this.unsettled.size - this.heldCount);
+      if (free <= 0) return;
+      const got = await this.fetch(Math.min(free, this.ctx.batchSize));
+      if (got === 0 && !this.again && this.running) await this.waker.wait();
     }
   }
 
@@ -152,6 +170,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     try {
       entries = await this.ctx.scripts.fetch(lists, max, Date.now() / 1000);
     } catch (error) {
+      if (!this.running) return 0;
       this.ctx.logger.error(
         `Fetching from ${this.order.join(', ')} failed: ${(error as Error).message}. Retrying in 1 s.`,
       );
@@ -174,6 +193,11 @@ export class RedisConsumer implements Consumer, DeliverySettler {
     // Queues served go last (round-robin); a single queue keeps its order and its pairs.
     if (served.length > 0 && this.order.length > 1) {
       this.setOrder([...this.order.filter((q) => !served.includes(q)), ...served]);
+    }
+    // Cancelled while this fetch was on its way: give back what it took, hand over nothing.
+    if (!this.running) {
+      await Promise.all(deliveries.map((delivery) => delivery.reject(true)));
+      return 0;
     }
     // Handed over once the whole batch is recorded, each on its own: a throwing handler
     // affects no other delivery.
