@@ -36,6 +36,13 @@ export class OutboxMetrics {
         ];
       },
     );
+    new ComputedGauge(
+      registry,
+      'celeriac_outbox_dead_letters',
+      'Tasks in task_outbox the relay gave up on after typeorm.relay.maxAttempts refusals ' +
+        "(locked_by = 'dead-letter'): send them again or delete them (docs/transactions.md).",
+      async () => [sample(NO_LABELS, (await this.read()).dead)],
+    );
   }
 
   private read(): Promise<OutboxBacklog> {

@@ -1,11 +1,17 @@
 import type { DataSource } from 'typeorm';
 import { instantOf, qualifiedTable, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import { OUTBOX_DEAD_LETTER } from './outbox.options.js';
 
-/** What waits in `task_outbox`: rows not yet published, and the oldest one's `created_at`. */
+/**
+ * What waits in `task_outbox`: rows not yet published, and the oldest one's `created_at`;
+ * dead-lettered rows (see `deadLetterOutboxRow`) are counted apart.
+ */
 export interface OutboxBacklog {
   pending: number;
-  /** Null when the outbox is empty. */
+  /** Null when no row is pending. */
   oldest: Date | null;
+  /** Rows the relay gave up on (`locked_by = 'dead-letter'`). */
+  dead: number;
 }
 
 /**
@@ -14,13 +20,21 @@ export interface OutboxBacklog {
  */
 export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxBacklog> {
   const table = qualifiedTable(dataSource, 'task_outbox');
+  const dead = `locked_by = '${OUTBOX_DEAD_LETTER}'`;
   const rows = (await dataSource.query(
-    `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM ${table}`,
-  )) as Array<{ pending: number | string | bigint; oldest: Date | string | null }>;
+    `SELECT SUM(CASE WHEN ${dead} THEN 0 ELSE 1 END) AS pending, ` +
+      `MIN(CASE WHEN ${dead} THEN NULL ELSE created_at END) AS oldest, ` +
+      `SUM(CASE WHEN ${dead} THEN 1 ELSE 0 END) AS dead FROM ${table}`,
+  )) as Array<{
+    pending: number | string | bigint | null;
+    oldest: Date | string | null;
+    dead: number | string | bigint | null;
+  }>;
   const row = rows[0];
   return {
     pending: Number(row?.pending ?? 0),
     oldest: readInstant(dataSource, row?.oldest ?? null),
+    dead: Number(row?.dead ?? 0),
   };
 }
 

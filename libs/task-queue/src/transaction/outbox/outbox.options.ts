@@ -11,7 +11,12 @@ export const OUTBOX_DEFAULTS = {
   /** Relay backoff after a failed publish: initial delay, doubling, capped. */
   retryInitialMs: 1_000,
   retryMaxMs: 60_000,
+  /** A row still refused at this attempt (broker reachable) is dead-lettered. */
+  maxAttempts: 10,
 } as const;
+
+/** `locked_by` of a dead-lettered row: the relay no longer publishes it. */
+export const OUTBOX_DEAD_LETTER = 'dead-letter';
 
 /** Options common to the writer and the relay. @publicApi */
 export interface OutboxCommonOptions {

@@ -6,12 +6,18 @@ import { PgNotificationListener } from '../../transports/typeorm/pg-notification
 import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import { publishOutboxRow } from './outbox-publish.js';
-import { OUTBOX_DEFAULTS, relayBackoffMs, type OutboxCommonOptions } from './outbox.options.js';
+import {
+  OUTBOX_DEAD_LETTER,
+  OUTBOX_DEFAULTS,
+  relayBackoffMs,
+  type OutboxCommonOptions,
+} from './outbox.options.js';
 import { BrokerOutage, brokerAnswers, OUTAGE_MAX_MS } from './broker-outage.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import { readNextDue } from './outbox-backlog.js';
+import { deadLetterOutboxRow, outboxDeadLetterAdvice } from './outbox-dead-letter.js';
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
 /**
@@ -31,6 +37,12 @@ export interface OutboxRelayOptions extends OutboxCommonOptions {
   listen?: boolean;
   /** Lease owner name, for diagnostics (default host:pid:random). */
   owner?: string;
+  /**
+   * Attempts after which a row the broker refuses while it answers (queue refused, message
+   * too large) is dead-lettered: kept in `task_outbox` with `locked_by = 'dead-letter'`, never
+   * published again, logged as an ERROR (default 10, about 4 minutes of backoff).
+   */
+  maxAttempts?: number;
   /** Wraps each publish (the module passes its TaskInstrumentation: tracing). */
   instrumentation?: TaskInstrumentation;
 }
@@ -177,12 +189,23 @@ export class OutboxRelay {
         return 'unreachable';
       }
     }
+    if (row.attempts >= this.maxAttempts) {
+      await deadLetterOutboxRow(this.dataSource, row.id, this.owner, failure);
+      this.logger.error(
+        `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: the ` +
+          `broker refused it ${row.attempts} times while reachable (last: ${String(failure)}). ` +
+          `The relay no longer publishes it; it stays in task_outbox with locked_by = ` +
+          `'${OUTBOX_DEAD_LETTER}' (metric celeriac_outbox_dead_letters). ` +
+          outboxDeadLetterAdvice(row.id),
+      );
+      return 'failed';
+    }
     await this.store.fail(row, this.owner, failure);
     const retryS = Math.round(relayBackoffMs(row.attempts) / 1000);
     this.logger.warn(
       `Publishing outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" failed while ` +
         `the broker is reachable (attempt ${row.attempts}): ${String(failure)}. Retrying it in ` +
-        `${retryS} s; the rows behind it go on. If it keeps failing (queue refused, message too ` +
+        `${retryS} s (dead-lettered after attempt ${this.maxAttempts}); the rows behind it go on. If it keeps failing (queue refused, message too ` +
         `large), fix the cause, or remove the row: DELETE FROM task_outbox WHERE id = '${row.id}'.`,
     );
     return 'failed';
@@ -219,6 +242,10 @@ export class OutboxRelay {
 
   private get pollIntervalMs(): number {
     return this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
+  }
+
+  private get maxAttempts(): number {
+    return this.options.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts;
   }
 
   private get batchSize(): number {

@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+import { utcDate } from '../../transports/typeorm/sql-dialect.js';
+import { errorText, OUTBOX_DEAD_LETTER } from './outbox.options.js';
+import { TaskOutbox } from './task-outbox.entity.js';
+
+/** `relay_after` of a dead-lettered row: never due (a year every SQL DATETIME type holds). */
+const NEVER = new Date(Date.UTC(9999, 0, 1));
+
+/**
+ * Dead-letter a row the broker keeps refusing: it stays in `task_outbox`, with its last error,
+ * `locked_by = 'dead-letter'` and `relay_after` in year 9999, so no relay claims it again and
+ * the backlog metrics count it apart (`celeriac_outbox_dead_letters`). Only if `owner` still
+ * holds it.
+ */
+export async function deadLetterOutboxRow(
+  dataSource: DataSource,
+  id: string,
+  owner: string,
+  error: unknown,
+): Promise<void> {
+  await dataSource
+    .createQueryBuilder()
+    .update(TaskOutbox)
+    .set({
+      lockedBy: OUTBOX_DEAD_LETTER,
+      lockedUntil: null,
+      relayAfter: utcDate(dataSource, NEVER),
+      lastError: errorText(error),
+    })
+    .where('id = :id AND locked_by = :owner', { id, owner })
+    .execute();
+}
+
+/** What an operator runs to send a dead-lettered row again, or to drop it. */
+export function outboxDeadLetterAdvice(id: string): string {
+  return (
+    `Fix the cause, then send it again: UPDATE task_outbox SET locked_by = NULL, ` +
+    `relay_after = CURRENT_TIMESTAMP, attempts = 0 WHERE id = '${id}'; or remove it: ` +
+    `DELETE FROM task_outbox WHERE id = '${id}'.`
+  );
+}
