@@ -1,17 +1,21 @@
 import { Cron } from 'croner';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { toCronerSyntax } from './celery-cron-syntax.js';
 import { ZonedTime } from './zoned-time.js';
 
 const FIELDS =
   'The fields are: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or jan-dec) ' +
-  'day-of-week (0-7 or sun-sat), for example "*/15 9-17 * * mon-fri".';
+  'day-of-week (0-7 or sun-sat); a range may wrap (fri-mon, 22-2), for example ' +
+  '"*/15 9-17 * * mon-fri".';
 
 /**
  * A cron expression in an IANA time zone: the one place that knows the cron library (croner).
  *
  * Field semantics are Celery's `crontab`: `minute hour day_of_month month_of_year day_of_week`
- * (an optional seconds field first), day_of_week 0 (or 7) = Sunday, names allowed, and when
- * both day fields are restricted a day must match both (Celery ANDs them; Vixie cron ORs).
+ * (an optional seconds field first), day_of_week 0 (or 7) = Sunday, names allowed (`sun`,
+ * `sunday`), a range may wrap past the field's end (`fri-mon`, `22-2`; {@link toCronerSyntax}),
+ * and when both day fields are restricted a day must match both (Celery ANDs them; Vixie cron
+ * ORs).
  *
  * DST: croner matches the expression against wall-clock time with no zone of its own, and
  * {@link ZonedTime} maps the wall time to an instant. So a wall time that does not exist (the
@@ -33,7 +37,11 @@ export class CronExpression {
       );
     }
     try {
-      this.cron = new Cron(expression, { timezone: 'UTC', domAndDow: true, paused: true });
+      this.cron = new Cron(toCronerSyntax(expression), {
+        timezone: 'UTC',
+        domAndDow: true,
+        paused: true,
+      });
     } catch (error) {
       throw new ConfigurationError(
         `Invalid cron expression "${expression}": ${(error as Error).message}. ${FIELDS}`,
