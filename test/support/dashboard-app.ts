@@ -23,6 +23,8 @@ export async function startDashboardApp(options: {
   nodename: string;
   queues: string[];
   dashboard?: Partial<TaskQueueDashboardOptions>;
+  /** Nest's global prefix (`app.setGlobalPrefix`): the dashboard is then under it. */
+  globalPrefix?: string;
 }): Promise<{ app: INestApplication; url: string }> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -51,6 +53,7 @@ export async function startDashboardApp(options: {
     providers: [ControlTasks],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  if (options.globalPrefix) app.setGlobalPrefix(options.globalPrefix);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}` };

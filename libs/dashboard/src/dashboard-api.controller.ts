@@ -1,6 +1,7 @@
 import {
   Controller,
   Get,
+  Header,
   Inject,
   type MessageEvent,
   BadGatewayException,
@@ -30,6 +31,7 @@ import {
 } from './dashboard.options.js';
 import { parseTaskQuery, type TaskQueryParams } from './task-query.params.js';
 import { taskFromMeta } from './task-from-meta.js';
+import { isLongField, taskDetail, type TaskDetail } from './task-detail.js';
 import { taskSummary, type TaskSummary } from './task-summary.js';
 
 /** What the page needs to know about the viewer and the server. @publicApi */
@@ -82,9 +84,28 @@ export class DashboardApiController {
     return { total: page.total, items: page.items.map(taskSummary) };
   }
 
-  /** One task with everything: from the live state, else from the result backend. */
+  /** One task, long fields cut (`truncated` has their full sizes; docs/dashboard.md#json-api). */
   @Get('tasks/:id')
-  async task(@Param('id') id: string): Promise<TaskRecord> {
+  async task(@Param('id') id: string): Promise<TaskDetail> {
+    return taskDetail(await this.findTask(id));
+  }
+
+  /** One field of a task, whole, as plain text (never rendered as markup by a browser). */
+  @Get('tasks/:id/fields/:field')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('Content-Security-Policy', "default-src 'none'; sandbox")
+  @Header('Cache-Control', 'no-store')
+  async taskField(@Param('id') id: string, @Param('field') field: string): Promise<string> {
+    if (!isLongField(field))
+      throw new NotFoundException(`No field ${field}: args, kwargs, result, exception, traceback.`);
+    const text = (await this.findTask(id))[field];
+    if (text === null) throw new NotFoundException(`Task ${id} has no ${field}.`);
+    return text;
+  }
+
+  /** A task from the live state, else from the result backend. */
+  private async findTask(id: string): Promise<TaskRecord> {
     const live = this.dashboard.state.task(id);
     if (live) return live;
     // A stored value another program wrote that cannot be read: say so, not "no task".

@@ -29,7 +29,10 @@ export function loadDashboardAssets(): Map<string, DashboardAsset> {
   return assets;
 }
 
-/** The page: a shell that loads the bundle, with `<base>` at the dashboard's URL. */
+/**
+ * The page: a shell that loads the bundle, with `<base>` at the dashboard's URL. The empty icon
+ * keeps browsers from asking for /favicon.ico, outside the dashboard (a 404 in the console).
+ */
 export function dashboardPage(base: string, title: string, built: boolean): string {
   const href = escapeHtml(`${base.replace(/\/+$/, '')}/`);
   const name = escapeHtml(title);
@@ -43,6 +46,7 @@ export function dashboardPage(base: string, title: string, built: boolean): stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <base href="${href}">
 <title>${name}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/app.css">
 </head>
 <body>

@@ -8,5 +8,6 @@ export type { DashboardDelta } from './dashboard-stream.service.js';
 export type { DashboardSeries } from './dashboard-metrics.js';
 export type { QueueInfo, WorkerDetails } from './dashboard-queues.service.js';
 export type { TaskSummary } from './task-summary.js';
+export type { LongField, TaskDetail } from './task-detail.js';
 export type { TaskQueryParams } from './task-query.params.js';
 export type { ScheduleRow } from './dashboard-schedules.controller.js';

@@ -2,6 +2,28 @@ import { html } from '../html.js';
 import { getJson, runAction, time } from '../api.js';
 import { useLive, useResource } from '../hooks.js';
 
+const LONG = [
+  ['args', 'Args'],
+  ['kwargs', 'Kwargs'],
+  ['result', 'Result'],
+  ['exception', 'Exception'],
+  ['traceback', 'Traceback'],
+];
+
+/** The marker under a field the server cut: its full size and where to get all of it. */
+function Truncated({ href, shown, size }) {
+  // One string per text run: htm drops the whitespace between lines.
+  const what = `Truncated: the first ${shown.toLocaleString('en')} characters of ${size.toLocaleString('en')} bytes. `;
+  return html`<p class="truncated">
+    ${what}<a href=${href} download>Download all</a>${' · '}<a
+      href=${href}
+      target="_blank"
+      rel="noopener"
+      >Open as text</a
+    >
+  </p>`;
+}
+
 export function TaskDetailView({ id, store, session, notify }) {
   useLive(store);
   const live = store.tasks.get(id);
@@ -53,16 +75,15 @@ export function TaskDetailView({ id, store, session, notify }) {
         <dd>${t.worker ?? '–'}</dd>
         <dt>Queue</dt>
         <dd>${t.queue ?? '–'}</dd>
-        <dt>Args</dt>
-        <dd><pre>${t.args ?? '–'}</pre></dd>
-        <dt>Kwargs</dt>
-        <dd><pre>${t.kwargs ?? '–'}</pre></dd>
-        <dt>Result</dt>
-        <dd><pre>${t.result ?? '–'}</pre></dd>
-        <dt>Exception</dt>
-        <dd><pre>${t.exception ?? '–'}</pre></dd>
-        <dt>Traceback</dt>
-        <dd><pre class="traceback">${t.traceback || '–'}</pre></dd>
+        ${LONG.map(
+          ([field, label]) => html`
+            <dt>${label}</dt>
+            <dd data-field=${field}>
+              <pre class=${field}>${t[field] || '–'}</pre>
+              ${t.truncated?.[field] != null && html`<${Truncated} href=${`${base}/fields/${field}`} shown=${t[field].length} size=${t.truncated[field]} />`}
+            </dd>
+          `,
+        )}
         <dt>Retries</dt>
         <dd>${t.retries}</dd>
         <dt>ETA / expires</dt>
