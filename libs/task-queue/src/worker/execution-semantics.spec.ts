@@ -200,6 +200,26 @@ describe('ETA and expiry', () => {
     });
     expect(a.get(SemanticsTasks).runs.get(key)).toBeUndefined();
   });
+
+  it('settles a far-ETA task that is expired, revoked or unknown when it arrives, without parking it (as Celery)', async () => {
+    const name = `eta-receipt-${randomUUID()}`;
+    const shared = { broker: `memory://${name}`, resultBackend: `memory://${name}` };
+    const producer = await app({ ...shared, worker: { enabled: false } });
+    const tasks = producer.get(TaskClient);
+    const later = { countdown: 3_600 };
+    const expired = await tasks.send('sem.quick', ['x'], {}, { ...later, expires: 1 });
+    const revoked = await tasks.send('sem.quick', ['r'], {}, later);
+    await producer.get(RevokedTasks).revoke(revoked.id);
+    const unknown = await tasks.send('no.such.task', [], {}, later);
+    await tick(2_000); // the worker was down: `expired` is past its expiry when it arrives
+    const worker = await app(shared);
+    await tick();
+    expect([await expired.state(), await revoked.state()]).toEqual(['REVOKED', 'REVOKED']);
+    await expect(expired.get()).rejects.toMatchObject({ reason: 'expired' });
+    await expect(revoked.get()).rejects.toMatchObject({ reason: 'revoked' });
+    expect(await unknown.state()).toBe('FAILURE');
+    expect(await worker.get(DeadLetters).count('celery')).toBe(1);
+  });
 });
 
 describe('rate limits', () => {

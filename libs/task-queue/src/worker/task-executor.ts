@@ -68,6 +68,19 @@ export class TaskExecutor {
     );
   }
 
+  /**
+   * Would `execute` settle this request without running it (unknown task, revoked, expired)?
+   * Celery checks this when a message arrives, so such a task is settled at once rather than
+   * kept until its ETA.
+   */
+  settlesWithoutRunning(request: TaskRequest): boolean {
+    return (
+      !this.registry.get(request.name) ||
+      this.revoked.get(request.id) !== undefined ||
+      (request.expires !== null && request.expires.getTime() <= Date.now())
+    );
+  }
+
   /** One attempt, inside the instrumentation (what it publishes runs in its context). */
   private async attempt(
     delivery: Delivery,

@@ -68,6 +68,12 @@ export class WorkerIntake {
       events.emit(receivedEvent(request, hostname, delivery.queue));
     }
     const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
+    if (wait > 0 && this.deps.executor.settlesWithoutRunning(request)) {
+      // Unknown, revoked or already expired: settled now, as Celery does on receipt, not
+      // parked or held until its ETA (and not run if its revocation expires meanwhile).
+      this.enqueue({ delivery, request, admitted: true });
+      return;
+    }
     if (wait > DEFAULTS.etaHoldMs) {
       // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
       // timeout duplicates, no loss if this worker dies).
