@@ -178,4 +178,26 @@ describe('canvas wire parity with Python Celery 5.2.6 (Redis)', () => {
         .applyAsync(),
     );
   });
+
+  it('a chain applied with link and link_error (the errback on every step)', () =>
+    expectParity('chain_link_error', () =>
+      chain(h.add.s(1, 1), h.add.s(2)).applyAsync(undefined, {
+        link: h.echo.s('ok'),
+        linkError: h.echo.si('err'),
+      }),
+    ));
+
+  it('a chain applied with args, priority and countdown 0 (no eta, as Celery)', () =>
+    expectParity('chain_countdown_0', () =>
+      chain(h.add.s(1), h.add.s(2)).applyAsync([5], { countdown: 0, priority: 4 }),
+    ));
+
+  it('a group in a group, and a chord whose header holds a chain', async () => {
+    await expectParity('group_in_group', () =>
+      group(group(h.add.s(1, 1), h.add.s(2, 2)), h.add.s(3, 3)).applyAsync(),
+    );
+    await expectParity('chord_header_chain', () =>
+      chord([chain(h.add.s(1, 1), h.add.s(2)), h.add.s(3, 3)], h.tsum.s()).applyAsync(),
+    );
+  });
 });

@@ -92,9 +92,9 @@ export class TaskDispatcher {
     const destination = this.router.route(name, merged, options);
     const parent = taskContextStorage.getStore()?.request;
     const now = Date.now();
+    // Celery's `if countdown:`: a countdown of 0 sends no eta (no ETA task for the worker).
     const eta =
-      options.eta ??
-      (options.countdown !== undefined ? new Date(now + options.countdown * 1000) : null);
+      options.eta ?? (options.countdown ? new Date(now + options.countdown * 1000) : null);
     const expiresIn = options.expires ?? merged.expires;
     const expires =
       expiresIn instanceof Date

@@ -14,6 +14,13 @@ const sig = (options: Record<string, unknown>): SignatureDict => ({
 describe('signatureMessage (apply_async options on the wire)', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
 
+  it('countdown 0 sends no eta, as Celery (`if countdown:`); a negative one an eta in the past', () => {
+    expect(signatureMessage(sig({ countdown: 0 }), null, now).spec.eta).toBeNull();
+    expect(signatureMessage(sig({ countdown: -5 }), null, now).spec.eta).toEqual(
+      new Date(now - 5_000),
+    );
+  });
+
   it('maps Celery options to message fields', () => {
     const link = sig({});
     const { spec, queue, priority } = signatureMessage(

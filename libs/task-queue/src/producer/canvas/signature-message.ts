@@ -22,8 +22,9 @@ function etaOf(options: Record<string, unknown>, now: number): Date | null {
   if (options.eta instanceof Date) return options.eta;
   const eta = parseCeleryDate(str(options.eta));
   if (eta) return eta;
+  // Celery's `if countdown:`: 0 sends no eta.
   const countdown = num(options.countdown);
-  return countdown !== undefined ? new Date(now + countdown * 1000) : null;
+  return countdown ? new Date(now + countdown * 1000) : null;
 }
 
 /** `expires`: seconds from now, an ISO string or a Date. */
