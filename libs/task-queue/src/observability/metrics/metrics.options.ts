@@ -29,6 +29,14 @@ export interface TaskQueueMetricsOptions {
    * hangs never makes the scrape outlast Prometheus' `scrape_timeout` (keep it below that).
    */
   queueStatsTimeout?: number;
+  /**
+   * Task names kept as the `name` label besides this app's `@Task()` names, e.g. the tasks of
+   * Python workers this process sends. Others are learned once a worker starts one, up to
+   * `maxTaskNames`; any other name is counted under `name="unknown"`.
+   */
+  taskNames?: string[];
+  /** Task names learned from events (beyond this app's and `taskNames`). Default 500. */
+  maxTaskNames?: number;
   /** prom-client's default process metrics (CPU, memory, event loop, GC). Default false. */
   defaultMetrics?: boolean;
   /** Buckets (seconds) of the runtime and queue-wait histograms. */

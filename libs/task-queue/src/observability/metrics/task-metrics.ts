@@ -6,6 +6,7 @@ import {
   type CounterSeries,
   type HistogramSeries,
 } from './series-metrics.js';
+import type { TaskNameLabels } from './task-name-labels.js';
 
 /** Counter of each task event type, by celery-exporter's names. */
 const COUNTED: Partial<Record<TaskEventType, [name: string, help: string]>> = {
@@ -46,7 +47,12 @@ export class TaskMetrics {
   /** name → hostname → queue → its series. */
   private readonly sets = new Map<string, Map<string, Map<string, LabelSet>>>();
 
-  constructor(registry: Registry, buckets: number[]) {
+  constructor(
+    registry: Registry,
+    buckets: number[],
+    /** Bounds the `name` label; default: every name is its own label (tests). */
+    private readonly names?: TaskNameLabels,
+  ) {
     for (const [type, [name, help]] of Object.entries(COUNTED)) {
       this.counters.set(type as TaskEventType, new SeriesCounter(registry, name, help));
     }
@@ -69,7 +75,9 @@ export class TaskMetrics {
     const type = event.type;
     const counter = this.counters.get(type);
     if (!counter) return;
-    const set = this.labelSet(event.shadow ?? event.name, event.hostname, event.queue ?? '');
+    const name = event.shadow ?? event.name;
+    const label = this.names ? this.names.label(name, type) : name;
+    const set = this.labelSet(label, event.hostname, event.queue ?? '');
     if (type === 'task-failed') {
       const exception = event.error?.name ?? 'Exception';
       let series = set.failures.get(exception);

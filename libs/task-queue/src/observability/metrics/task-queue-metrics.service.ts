@@ -28,6 +28,8 @@ import { CeleryEventsReceiver } from '../../monitoring/celery-events/celery-even
 import { QueueSnapshot } from './queue-snapshot.js';
 import { COUNTED_TYPES, TaskMetrics } from './task-metrics.js';
 import { WorkerMetrics } from './worker-metrics.js';
+import { DEFAULT_MAX_TASK_NAMES, TaskNameLabels, UNKNOWN_TASK_LABEL } from './task-name-labels.js';
+import { TaskRegistry } from '../../tasks/task.registry.js';
 import { DeadLetterMetrics } from './dead-letter-metrics.js';
 import { DeadLetters } from '../../worker/dead-letters.js';
 import { OutboxMetrics } from './outbox-metrics.js';
@@ -73,6 +75,7 @@ export class TaskQueueMetrics
     private readonly receiver: CeleryEventsReceiver,
     private readonly deadLetters: DeadLetters,
     private readonly moduleRef: ModuleRef,
+    private readonly tasks: TaskRegistry,
   ) {
     this.registry = options.registry ?? new Registry();
   }
@@ -149,12 +152,35 @@ export class TaskQueueMetrics
     this.beat = this.beatMetrics(registry);
     const tasks = this.options.tasks ?? 'local';
     if (tasks === false) return;
-    const metrics = new TaskMetrics(registry, this.options.buckets ?? DEFAULT_BUCKETS);
+    const metrics = new TaskMetrics(
+      registry,
+      this.options.buckets ?? DEFAULT_BUCKETS,
+      this.taskNameLabels(tasks),
+    );
     if (tasks === 'local') {
       this.untap = this.events.tap(COUNTED_TYPES, (event) => metrics.record(event));
     } else {
       this.cluster = new ClusterEvents(registry, (event) => metrics.record(event));
     }
+  }
+
+  /** The bounded `name` label of task series (see TaskNameLabels). */
+  private taskNameLabels(tasks: 'local' | 'events'): TaskNameLabels {
+    const listed = new Set(this.options.taskNames ?? []);
+    const limit = this.options.maxTaskNames ?? DEFAULT_MAX_TASK_NAMES;
+    return new TaskNameLabels(
+      (name) => listed.has(name) || this.tasks.get(name) !== undefined,
+      limit,
+      // Locally: this process's own sends. From events: Celery sends task-received only for a
+      // task registered on that worker (an unknown one gets task-failed, NotRegistered).
+      new Set(tasks === 'local' ? ['task-sent'] : ['task-received']),
+      () =>
+        this.logger.warn(
+          `Task metrics: ${limit} task names learned from events (maxTaskNames); further ` +
+            `unknown names are counted as name="${UNKNOWN_TASK_LABEL}". A producer may be ` +
+            `sending random task names; list real ones in taskNames or raise maxTaskNames.`,
+        ),
+    );
   }
 
   /** Beat metrics when `TaskQueueBeatModule` runs in this process (found wherever it is imported). */
