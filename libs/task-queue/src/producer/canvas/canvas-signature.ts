@@ -2,7 +2,8 @@ import type { SignatureLike } from '../../contracts/apply-options.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
 import type { AsyncResult } from '../../results/async-result.js';
-import type { GroupResult, ResultHandle } from '../../results/group-result.js';
+import { randomUUID } from 'node:crypto';
+import { GroupResult, type ResultHandle } from '../../results/group-result.js';
 import type { AnyArgs, CanvasCommitTarget, CanvasRunner } from './canvas-types.js';
 import { celeryOptions, toDict, type SignatureOptions } from './signature-options.js';
 import { extendListOption } from './signature.js';
@@ -134,7 +135,36 @@ export class Chain<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R
 export class Group<
   A extends AnyArgs = AnyArgs,
   R extends readonly unknown[] = unknown[],
-> extends Canvas<A, R, GroupResult<R>> {}
+> extends Canvas<A, R, GroupResult<R>> {
+  /**
+   * As Celery's `group([]).apply_async()`: a group of no tasks sends nothing and resolves an
+   * empty GroupResult (`get()` resolves `[]`), so `group(...items.map(...))` needs no guard.
+   */
+  override applyAsync(args?: A, options: SignatureOptions = {}): Promise<GroupResult<R>> {
+    if (this.isEmpty()) return Promise.resolve(this.empty(options.taskId));
+    return super.applyAsync(args, options);
+  }
+
+  override applyAsyncOnCommit(
+    args?: A,
+    options: SignatureOptions & CanvasCommitTarget = {},
+  ): Promise<GroupResult<R>> {
+    if (this.isEmpty()) return Promise.resolve(this.empty(options.taskId));
+    return super.applyAsyncOnCommit(args, options);
+  }
+
+  private isEmpty(): boolean {
+    const tasks = this.dict.kwargs.tasks;
+    return Array.isArray(tasks) && tasks.length === 0;
+  }
+
+  private empty(taskId: string | undefined): GroupResult<R> {
+    const id =
+      taskId ??
+      (typeof this.dict.options.task_id === 'string' ? this.dict.options.task_id : randomUUID());
+    return new GroupResult<R>(id, [], null);
+  }
+}
 
 /** `chord(header, body)`: the body gets the list of header results. @publicApi */
 export class Chord<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {}
