@@ -140,3 +140,35 @@ describe('a queue deleted and declared again by someone else with other argument
     await expect(after.get({ timeout: 30_000 })).resolves.toBe(5);
   }, 90_000);
 });
+
+describe("a queue whose exchange Celery declared as topic (task_queues with Exchange(type='topic'))", () => {
+  it('the worker consumes it, warns once that it leaves that exchange alone, and Python-style routing keys reach it', async () => {
+    const queue = `refusals-${randomUUID()}`;
+    const channel = await rawChannel();
+    await channel.assertExchange(queue, 'topic', { durable: true });
+    await channel.assertQueue(queue, { durable: true });
+    await channel.bindQueue(queue, queue, 'feed.#');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const producer = (await app(queue, true)).get(TaskClient); // one app: one warning
+    const direct = await producer.send<number>('refusals.add', [1, 2]);
+    ids.push(direct.id);
+    await expect(direct.get({ timeout: 15_000 })).resolves.toBe(3);
+    // What a Celery producer routed through the topic exchange reaches the Node worker.
+    const message = createTaskMessage({ name: 'refusals.add', args: [2, 3] });
+    ids.push(message.headers.id);
+    channel.publish(queue, 'feed.import', Buffer.from(message.body), {
+      headers: message.headers,
+      contentType: message.contentType,
+      contentEncoding: message.contentEncoding,
+      correlationId: message.headers.id,
+    });
+    await expect(
+      producer.result<number>(message.headers.id).get({ timeout: 15_000 }),
+    ).resolves.toBe(5);
+    const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes(`"${queue}"`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/topic.*exchange: ''/s);
+    // Celery's topology is left as it was: still a topic exchange, with its one binding.
+    await channel.checkExchange(queue);
+  });
+});

@@ -109,6 +109,12 @@ export const AmqpMessages = {
     `(durable, x-max-priority, x-queue-type, ...). Declare it exactly as the other side ` +
     `(Python Celery: task_queue_max_priority, task_default_queue_type, queue_arguments) or ` +
     `delete it (rabbitmqctl delete_queue) if it is stale.`,
+  foreignExchange: (queue: string, exchange: string, cause: string): string =>
+    `Queue "${queue}": its exchange "${exchange}" exists as another type (${cause}), declared ` +
+    `by another program (Celery's task_queues with a topic or fanout Exchange). Celeriac ` +
+    `publishes tasks to the default exchange and needs no exchange of its own, so it leaves ` +
+    `that exchange and its bindings as they are and consumes the queue. To say so in the ` +
+    `configuration (and drop this line), set queues["${queue}"].exchange: '' on the AmqpBroker.`,
   quorumPriority: (queue: string): string =>
     `Queue "${queue}" is configured with both type 'quorum' and maxPriority: RabbitMQ quorum ` +
     `queues have no x-max-priority. Remove one of the two settings.`,

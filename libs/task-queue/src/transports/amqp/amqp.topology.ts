@@ -112,19 +112,45 @@ export class AmqpTopology {
 
   /** Declare a task queue (and its exchange and binding) once per connection. */
   ensureQueue(model: ChannelModel, name: string): Promise<void> {
-    return this.once(model, `queue:${name}`, async (ch) => {
+    return this.once(model, `queue:${name}`, async (first) => {
       const queue = this.describe(name);
-      if (queue.exchange) {
-        await ch.assertExchange(queue.exchange, 'direct', { durable: true, autoDelete: false });
-      }
+      const bind = queue.exchange !== '' && (await this.assertOwnExchange(first, queue, name));
+      // A refused exchange declaration closed `first`: the queue goes on a fresh channel.
+      const ch = bind || !queue.exchange ? first : await this.declarationChannel(model);
       await ch.assertQueue(name, {
         durable: true,
         autoDelete: false,
         exclusive: false,
         arguments: queue.arguments,
       });
-      if (queue.exchange) await ch.bindQueue(name, queue.exchange, name);
+      if (bind) await ch.bindQueue(name, queue.exchange, name);
     });
+  }
+
+  /**
+   * Declare the queue's direct exchange; false when it exists as another type (a topic
+   * exchange from Celery's `task_queues`). Tasks are published to the default exchange, so the
+   * queue needs none of its own: that exchange and its bindings are left as they are.
+   */
+  private async assertOwnExchange(
+    ch: Channel,
+    queue: QueueDeclaration,
+    name: string,
+  ): Promise<boolean> {
+    try {
+      await ch.assertExchange(queue.exchange, 'direct', { durable: true, autoDelete: false });
+      return true;
+    } catch (error) {
+      const text = errorText(error);
+      const otherType = (error as { code?: number }).code === PRECONDITION_FAILED;
+      if (!otherType || !text.includes("inequivalent arg 'type'")) throw error;
+      this.channel = undefined;
+      if (!this.warned.has(`exchange:${name}`)) {
+        this.warned.add(`exchange:${name}`);
+        this.logger.warn(AmqpMessages.foreignExchange(name, queue.exchange, text));
+      }
+      return false;
+    }
   }
 
   /** Declare the dead-letter queue of `name` (same queue type, no priority); returns its name. */
