@@ -18,7 +18,8 @@ if (!kubectl.path) console.warn(`[autoscaling-rabbitmq] SKIPPED: ${kubectl.reaso
 /**
  * RabbitMQ cannot tell unacked counts nor a non-empty queue's oldest age. The adapter's rules
  * must still answer every metric of the HPA there: an HPA with a metric that has no value
- * does not scale at all when it is the only one, and never scales down otherwise.
+ * does not scale at all when it is the only one, and never scales down otherwise. KEDA's
+ * queries likewise: KEDA reads a query without a value as 0.
  */
 describe.skipIf(!kubectl.path)('the shipped HPA metrics on RabbitMQ', () => {
   it('every metric has a value, with an empty queue and with a backlog', async () => {
@@ -74,6 +75,17 @@ describe.skipIf(!kubectl.path)('the shipped HPA metrics on RabbitMQ', () => {
       );
       expect(decision.proposals.every((p) => p !== undefined)).toBe(true);
       expect(decision.desired).toBeGreaterThan(1);
+
+      // KEDA (overlays/prod-keda) reads the same backlog: a query without a value reads as 0
+      // to KEDA (ignoreNullValues), so the workers would never scale on it.
+      const instant = Date.now() / 1000 - 0.5;
+      const [kedaBacklog, kedaAge] = await Promise.all(
+        config.kedaQueries.map(async (q) => (await prometheus.query(q, instant))[0]?.value),
+      );
+      const readyNow = (await prometheus.query(READY, instant))[0]?.value;
+      expect(kedaBacklog, 'KEDA backlog').toBe(readyNow);
+      expect(kedaBacklog! / 16, 'KEDA backlog per 16').toBeGreaterThan(1);
+      expect(kedaAge, 'KEDA age').toBeDefined();
     } finally {
       await fleet.shutdown();
       await broker.close();
