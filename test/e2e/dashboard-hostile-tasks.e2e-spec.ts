@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { ADMIN_TOKEN, startDashboardApp } from '../support/dashboard-app.js';
+import { startPrefixProxy } from '../support/prefix-proxy.js';
 
 /**
  * Task values another program (or a careless task) leaves in the result backend: markup in the
@@ -23,6 +24,7 @@ const BIG = 10 * 1024 * 1024;
 
 let app: INestApplication;
 let base: string;
+let appUrl: string;
 let browser: Browser;
 const redis = new Redis(REDIS);
 
@@ -90,6 +92,7 @@ beforeAll(async () => {
     globalPrefix: 'ops',
   });
   app = started.app;
+  appUrl = started.url;
   base = `${started.url}/ops/celeriac`;
   browser = await launchChromium();
 }, 60_000);
@@ -103,15 +106,15 @@ afterAll(async () => {
 });
 
 /** Open a task's page as the admin; collect console errors and page errors. */
-async function openTask(id: string): Promise<{ page: Page; errors: string[] }> {
+async function openTask(id: string, at = base): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext();
-  await context.addCookies([{ name: 'celeriac_dashboard', value: ADMIN_TOKEN, url: base }]);
+  await context.addCookies([{ name: 'celeriac_dashboard', value: ADMIN_TOKEN, url: at }]);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url}`));
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
-  await page.goto(`${base}#/tasks/${id}`);
+  await page.goto(`${at}#/tasks/${id}`);
   await page.waitForSelector('#task-title');
   return { page, errors };
 }
@@ -177,4 +180,20 @@ describe('dashboard task detail with hostile values', () => {
       await page.context().close();
     }
   });
+});
+
+describe('dashboard behind a reverse proxy that strips a path prefix', () => {
+  it('loads its assets and API under the prefix the browser sees', async () => {
+    const proxy = await startPrefixProxy(appUrl, '/tools');
+    try {
+      for (const page of [`${proxy.url}/ops/celeriac`, `${proxy.url}/ops/celeriac/`]) {
+        const opened = await openTask(ids.big, page);
+        await opened.page.locator('[data-field="result"] .truncated').waitFor();
+        expect(opened.errors).toEqual([]);
+        await opened.page.context().close();
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });

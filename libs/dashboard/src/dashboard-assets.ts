@@ -33,8 +33,8 @@ export function loadDashboardAssets(): Map<string, DashboardAsset> {
  * The page: a shell that loads the bundle, with `<base>` at the dashboard's URL. The empty icon
  * keeps browsers from asking for /favicon.ico, outside the dashboard (a 404 in the console).
  */
-export function dashboardPage(base: string, title: string, built: boolean): string {
-  const href = escapeHtml(`${base.replace(/\/+$/, '')}/`);
+export function dashboardPage(path: string, title: string, built: boolean): string {
+  const href = escapeHtml(relativeBase(path));
   const name = escapeHtml(title);
   const body = built
     ? '<div id="app"><p>Loading…</p></div><script type="module" src="assets/app.js"></script>'
@@ -54,6 +54,16 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/**
+ * `<base href>` relative to the page's own URL, so the page works under any prefix a reverse
+ * proxy strips before the app (ingress rewrite-target, StripPrefix): the browser's URL ends
+ * like the app's, `…/celeriac` or `…/celeriac/`, whatever comes before.
+ */
+function relativeBase(path: string): string {
+  if (path.endsWith('/')) return './';
+  return `./${path.slice(path.lastIndexOf('/') + 1)}/`;
 }
 
 function escapeHtml(text: string): string {
