@@ -142,6 +142,27 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     expect((await errback.get(T)).args).toEqual([failed.id, 'errback']);
   });
 
+  it('chain(...).linkError(eb) runs eb for the step that failed; chord(...).link(cb) runs cb with the body value', async () => {
+    const errbackId = crypto.randomUUID();
+    const chained = chain(h.add.s(1, 1), h.fail.si('step'), h.add.s(1)).linkError(
+      h.echo.s('chain-errback').set({ taskId: errbackId }),
+    );
+    const result = track(await chained.applyAsync());
+    const failedStep = result.parent as AsyncResult;
+    await expect(failedStep.get(T)).rejects.toBeInstanceOf(RemoteTaskError);
+    const errback = track(h.client.result<{ args: unknown[] }>(errbackId));
+    expect((await errback.get(T)).args).toEqual([failedStep.id, 'chain-errback']);
+
+    const callbackId = crypto.randomUUID();
+    const body = track(
+      await chord([h.add.s(1, 1), h.add.s(2, 2)], h.tsum.s())
+        .link(h.add.s(100).set({ taskId: callbackId }))
+        .applyAsync(),
+    );
+    expect(await body.get(T)).toBe(6);
+    expect(await track(h.client.result<number>(callbackId)).get(T)).toBe(106);
+  });
+
   it('a failing header member fails the chord body with ChordError and runs its link_error', async () => {
     const errbackId = crypto.randomUUID();
     const body = h.tsum.s().linkError(h.echo.s('chord-errback').set({ taskId: errbackId }));

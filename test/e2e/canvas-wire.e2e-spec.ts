@@ -200,4 +200,17 @@ describe('canvas wire parity with Python Celery 5.2.6 (Redis)', () => {
       chord([chain(h.add.s(1, 1), h.add.s(2)), h.add.s(3, 3)], h.tsum.s()).applyAsync(),
     );
   });
+
+  it("chain(...).linkError(eb) (Python's on_error): the errback on every step", () =>
+    expectParity('chain_on_error', () =>
+      chain(h.add.s(1, 1), h.add.s(2)).linkError(h.echo.si('err')).applyAsync(),
+    ));
+
+  it('chord(...).link(cb).linkError(eb): both on the body, as Celery', () =>
+    expectParity('chord_link_methods', () =>
+      chord([h.add.s(1, 1), h.add.s(2, 2)], h.tsum.s())
+        .link(h.echo.s('ok'))
+        .linkError(h.echo.si('err'))
+        .applyAsync(),
+    ));
 });

@@ -73,6 +73,13 @@ export abstract class Canvas<A extends AnyArgs, R, H extends ResultHandle> {
     ) as Promise<H>;
   }
 
+  /** A copy with `sig` appended to the list option `name` (`link`, `link_error`). */
+  protected withListOption(name: 'link' | 'link_error', sig: SignatureLike): this {
+    const dict = this.toJSON();
+    extendListOption(dict, name, [toDict(sig)]);
+    return this.with(dict);
+  }
+
   /** The same canvas over another dict (subclasses share the constructor's shape). */
   protected with(dict: SignatureDict): this {
     const Type = this.constructor as new (dict: SignatureDict, runner: CanvasRunner | null) => this;
@@ -115,21 +122,30 @@ export class Signature<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<
 
   /** A copy that also applies `callback` with the return value on success (Celery's `link`). */
   link(callback: SignatureLike): this {
-    const dict = this.toJSON();
-    extendListOption(dict, 'link', [toDict(callback)]);
-    return this.with(dict);
+    return this.withListOption('link', callback);
   }
 
   /** A copy that also applies `errback` with the task id on failure (`link_error`). */
   linkError(errback: SignatureLike): this {
-    const dict = this.toJSON();
-    extendListOption(dict, 'link_error', [toDict(errback)]);
-    return this.with(dict);
+    return this.withListOption('link_error', errback);
   }
 }
 
 /** `chain(a, b, c)`: each step gets the previous one's result. @publicApi */
-export class Chain<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {}
+export class Chain<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {
+  /** A copy whose last step also applies `callback` with its value (Celery's `chain.link`). */
+  link(callback: SignatureLike): this {
+    return this.withListOption('link', callback);
+  }
+
+  /**
+   * A copy where every step applies `errback` with the failed step's id (Celery's
+   * `chain.on_error` / `link_error`).
+   */
+  linkError(errback: SignatureLike): this {
+    return this.withListOption('link_error', errback);
+  }
+}
 
 /** `group(a, b)`: members run in parallel; the handle is a GroupResult. @publicApi */
 export class Group<
@@ -167,4 +183,17 @@ export class Group<
 }
 
 /** `chord(header, body)`: the body gets the list of header results. @publicApi */
-export class Chord<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {}
+export class Chord<A extends AnyArgs = AnyArgs, R = unknown> extends Canvas<A, R, AsyncResult<R>> {
+  /** A copy whose body also applies `callback` with its value (Celery's `chord.link`). */
+  link(callback: SignatureLike): this {
+    return this.withListOption('link', callback);
+  }
+
+  /**
+   * A copy whose body applies `errback` on failure, a failed header included (ChordError), as
+   * Celery's `chord.link_error`.
+   */
+  linkError(errback: SignatureLike): this {
+    return this.withListOption('link_error', errback);
+  }
+}
