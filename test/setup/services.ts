@@ -97,12 +97,22 @@ export async function ensureService(spec: ServiceSpec, waitMs = 90_000): Promise
   throw new Error(`${spec.name} did not open port ${spec.port} within ${waitMs / 1000} s.`);
 }
 
-/** Debian packages of the Python Celery the interop suites run with `/usr/bin/python3`. */
-const PYTHON_CELERY = ['python3-celery', 'python3-redis', 'python3-amqp'];
+/**
+ * Debian packages of the Python Celery the interop suites run with `/usr/bin/python3`, and of
+ * django-celery-beat (with Django and psycopg2) for the beat's Django tables.
+ */
+const PYTHON_CELERY = [
+  'python3-celery',
+  'python3-redis',
+  'python3-amqp',
+  'python3-django-celery-beat',
+  'python3-psycopg2',
+];
+const PYTHON_IMPORTS = 'celery, redis, amqp, django_celery_beat, psycopg2';
 
 function pythonCeleryImports(): boolean {
   try {
-    execSync(`/usr/bin/python3 -c 'import celery, redis, amqp'`, { stdio: 'ignore' });
+    execSync(`/usr/bin/python3 -c 'import ${PYTHON_IMPORTS}'`, { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -114,7 +124,7 @@ export function ensurePythonCelery(): void {
   if (pythonCeleryImports()) return;
   if (!isRoot()) {
     throw new Error(
-      `Python Celery is not installed (/usr/bin/python3 cannot import celery, redis, amqp). ` +
+      `Python Celery is not installed (/usr/bin/python3 cannot import ${PYTHON_IMPORTS}). ` +
         `Install it with: sudo apt-get install -y ${PYTHON_CELERY.join(' ')}`,
     );
   }

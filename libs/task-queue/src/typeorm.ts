@@ -49,6 +49,8 @@ export {
   BeatPendingRow,
   BeatLeaseRow,
 } from './transports/typeorm/beat-schedule.entities.js';
+export { TaskQueueDjangoBeatModule } from './beat/django/django-beat.module.js';
+export type { DjangoBeatOptions } from './beat/django/django-beat.options.js';
 export { CreateBeatTables1780358400000 } from './transports/typeorm/create-beat-tables.migration.js';
 /** @deprecated Import it from `celeriac/testing`. */
 export const captureOnCommitCallbacks: typeof capture = capture;

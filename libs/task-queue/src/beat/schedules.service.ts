@@ -159,6 +159,28 @@ export class Schedules implements OnApplicationBootstrap {
   }
 
   /**
+   * Write `definition`, from an outside source of schedules (django-celery-beat's tables),
+   * unless the stored one is the same. A schedule of that name from another source is left
+   * alone ('taken'). Its run count and next fire are kept when only other fields changed.
+   * @internal
+   */
+  async mirror(definition: ScheduleDefinition): Promise<'written' | 'same' | 'taken'> {
+    let outcome: 'written' | 'same' | 'taken' = 'same';
+    await this.edit(definition.name, (current) => {
+      if (current && current.definition.source !== definition.source) outcome = 'taken';
+      else if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) {
+        outcome = 'same';
+      } else {
+        outcome = 'written';
+        const { state, definition: was } = current ?? {};
+        return { definition, state: freshState(definition, Date.now(), state, was?.schedule) };
+      }
+      return null;
+    });
+    return outcome;
+  }
+
+  /**
    * Read schedule `name`, let `change` compute what to write from it (null: nothing), and write
    * that compare-and-set on the revision read. When a claim of the leader or another edit wrote
    * the schedule in between, read it again and recompute: neither change is lost. Resolves

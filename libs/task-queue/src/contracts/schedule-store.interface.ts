@@ -49,8 +49,11 @@ export interface ScheduleDefinition {
   endAt?: number;
   /** Stop after this many runs. */
   maxRuns?: number;
-  /** `decorator` (from `@Periodic`, written by the app at boot) or `api` (Schedules / CLI). */
-  source: 'decorator' | 'api';
+  /**
+   * `decorator` (from `@Periodic`, written by the app at boot), `api` (Schedules / CLI) or
+   * `django` (django-celery-beat's tables, through `TaskQueueDjangoBeatModule`).
+   */
+  source: 'decorator' | 'api' | 'django';
 }
 
 /** JSON-safe form of {@link ScheduleSpec} (clocked instants as epoch ms). @publicApi */

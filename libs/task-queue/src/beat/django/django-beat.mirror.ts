@@ -1,0 +1,128 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { ScheduleDefinition } from '../../contracts/schedule-store.interface.js';
+import { describeThrownLine } from '../../protocol/thrown-value.js';
+import { Schedules } from '../schedules.service.js';
+import type { ResolvedDjangoBeatOptions } from './django-beat.options.js';
+import { djangoRowToDefinition } from './django-beat.row.js';
+import { DjangoBeatTables } from './django-beat.tables.js';
+
+/** DI token of the resolved django-celery-beat options. */
+export const DJANGO_BEAT_CONFIG = 'Celeriac_django_beat_config';
+
+/**
+ * Keeps the beat's store in step with django-celery-beat's tables: Django admin (or any ORM
+ * code) edits the rows, the cluster's beat fires them. Reads the change marker every
+ * `pollInterval` and, when it moved (or every `resyncInterval`), every row: a new or changed
+ * row is written as a schedule of source `django`, a deleted or unservable row's schedule is
+ * removed. Read-only on the Django side: `last_run_at` and `total_run_count` stay Django's
+ * (run counts are in `Schedules.list()`).
+ */
+@Injectable()
+export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Beat');
+  private readonly tables: DjangoBeatTables;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private marker: number | null | undefined;
+  private syncedAt = 0;
+  /** The last warning of each row that cannot be served (said once until it changes). */
+  private readonly refused = new Map<string, string>();
+  private unreadable?: string;
+
+  constructor(
+    @Inject(DJANGO_BEAT_CONFIG) private readonly options: ResolvedDjangoBeatOptions,
+    private readonly schedules: Schedules,
+  ) {
+    this.tables = new DjangoBeatTables(options.dataSource, options.schema);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.poll();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Read the marker, sync when it moved or the resync is due; then poll again later. */
+  private async poll(): Promise<void> {
+    try {
+      const marker = await this.tables.changeMarker();
+      if (marker !== this.marker || Date.now() - this.syncedAt >= this.options.resyncInterval) {
+        await this.sync();
+        this.marker = marker;
+      }
+      if (this.unreadable) {
+        this.logger.log('django-celery-beat tables readable again; schedules are in step.');
+        this.unreadable = undefined;
+      }
+    } catch (error) {
+      const reason = describeThrownLine(error);
+      if (this.unreadable !== reason) {
+        this.logger.warn(
+          `Cannot read django-celery-beat's tables: ${reason}. The schedules read last keep ` +
+            `firing; retrying every ${this.options.pollInterval} ms. If the tables are missing, ` +
+            'run `python manage.py migrate django_celery_beat` (or set `schema`).',
+        );
+        this.unreadable = reason;
+      }
+    }
+    if (!this.stopped) {
+      this.timer = setTimeout(() => void this.poll(), this.options.pollInterval);
+      this.timer.unref();
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const wanted = new Map<string, ScheduleDefinition>();
+    const rows = await this.tables.rows();
+    for (const row of rows) {
+      try {
+        wanted.set(row.name, djangoRowToDefinition(row));
+      } catch (error) {
+        this.refuse(row.name, `${(error as Error).message}; it does not fire.`);
+      }
+    }
+    let written = 0;
+    let removed = 0;
+    for (const definition of wanted.values()) {
+      const outcome = await this.schedules.mirror(definition);
+      if (outcome === 'written') written++;
+      if (outcome !== 'taken') this.refused.delete(definition.name);
+      else {
+        this.refuse(
+          definition.name,
+          `django-celery-beat task "${definition.name}" is not served: a schedule of that ` +
+            'name from @Periodic or the Schedules API exists; rename one of them.',
+        );
+      }
+    }
+    for (const schedule of await this.schedules.list()) {
+      if (schedule.source === 'django' && !wanted.has(schedule.name)) {
+        if (await this.schedules.remove(schedule.name)) removed++;
+      }
+    }
+    const names = new Set(rows.map((row) => row.name));
+    for (const name of this.refused.keys()) if (!names.has(name)) this.refused.delete(name);
+    this.syncedAt = Date.now();
+    if (written || removed) {
+      this.logger.log(
+        `django-celery-beat: ${written} schedule(s) written, ${removed} removed ` +
+          `(${wanted.size} servable row(s)).`,
+      );
+    }
+  }
+
+  private refuse(name: string, message: string): void {
+    if (this.refused.get(name) === message) return;
+    this.refused.set(name, message);
+    this.logger.warn(message);
+  }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import { djangoRowToDefinition, type DjangoTaskRow } from './django-beat.row.js';
+
+const row = (fields: Partial<DjangoTaskRow>): DjangoTaskRow => ({
+  id: 1,
+  name: 'nightly',
+  task: 'reports.nightly',
+  args: '[]',
+  kwargs: '{}',
+  queue: null,
+  priority: null,
+  headers: '{}',
+  expires: null,
+  expire_seconds: null,
+  one_off: false,
+  start_time: null,
+  enabled: true,
+  interval_every: null,
+  interval_period: null,
+  cron_minute: null,
+  cron_hour: null,
+  cron_day_of_week: null,
+  cron_day_of_month: null,
+  cron_month_of_year: null,
+  cron_timezone: null,
+  clocked_time: null,
+  solar_event: null,
+  ...fields,
+});
+
+describe('djangoRowToDefinition', () => {
+  it('reads an interval in any of its periods as seconds', () => {
+    for (const [period, seconds] of [
+      ['days', 172_800],
+      ['hours', 7_200],
+      ['minutes', 120],
+      ['seconds', 2],
+    ] as const) {
+      const definition = djangoRowToDefinition(row({ interval_every: 2, interval_period: period }));
+      expect(definition.schedule).toEqual({ every: seconds });
+    }
+  });
+
+  it("gives each column django-celery-beat's meaning (MySQL's 0 / 1 and text times too)", () => {
+    const definition = djangoRowToDefinition(
+      row({
+        interval_every: '30',
+        interval_period: 'seconds',
+        args: '[1, "a"]',
+        kwargs: '{"b": 2}',
+        queue: 'reports',
+        priority: '5',
+        headers: '{"tenant": "x"}',
+        expires: '2027-01-01 00:00:00',
+        expire_seconds: 60,
+        one_off: 1,
+        start_time: new Date('2026-12-24T00:00:00Z'),
+        enabled: 0,
+      }),
+    );
+    expect(definition).toMatchObject({
+      name: 'nightly',
+      task: 'reports.nightly',
+      source: 'django',
+      args: [1, 'a'],
+      kwargs: { b: 2 },
+      queue: 'reports',
+      priority: 5,
+      headers: { tenant: 'x' },
+      expires: 60,
+      endAt: Date.parse('2027-01-01T00:00:00Z'),
+      startAt: Date.parse('2026-12-24T00:00:00Z'),
+      maxRuns: 1,
+      enabled: false,
+    });
+  });
+
+  it('reads a crontab as minute hour day-of-month month day-of-week in its zone, and a clocked time', () => {
+    const cron = djangoRowToDefinition(
+      row({
+        cron_minute: '0',
+        cron_hour: '3',
+        cron_day_of_week: '*',
+        cron_day_of_month: '1',
+        cron_month_of_year: '*/3',
+        cron_timezone: 'America/New_York',
+      }),
+    );
+    expect(cron.schedule).toEqual({ cron: '0 3 1 */3 *', tz: 'America/New_York' });
+    const at = new Date('2027-03-01T10:00:00Z');
+    expect(djangoRowToDefinition(row({ clocked_time: at, one_off: true })).schedule).toEqual({
+      at: at.getTime(),
+    });
+  });
+
+  it('refuses, naming the row, what it cannot serve', () => {
+    const refused = (fields: Partial<DjangoTaskRow>) => () => djangoRowToDefinition(row(fields));
+    expect(refused({ solar_event: 'sunset' })).toThrow(ConfigurationError);
+    expect(refused({ solar_event: 'sunset' })).toThrow(/"nightly" \(id 1\).*solar/);
+    expect(refused({})).toThrow(/no interval, crontab or clocked schedule/);
+    const every = { interval_every: 1, interval_period: 'seconds' };
+    expect(refused({ ...every, args: '{"a": 1}' })).toThrow(/args must be a JSON list/);
+    expect(refused({ ...every, kwargs: 'nope' })).toThrow(/kwargs are not JSON/);
+    expect(refused({ interval_every: 1, interval_period: 'fortnights' })).toThrow(/fortnights/);
+  });
+});

@@ -1,0 +1,127 @@
+import type { ScheduleDefinition, ScheduleSpec } from '../../contracts/schedule-store.interface.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
+import type { PeriodicOptions } from '../periodic.decorator.js';
+import { toScheduleDefinition } from '../schedule-definition.js';
+
+/**
+ * One `django_celery_beat_periodictask` row with its schedule's columns (LEFT JOINs of the
+ * interval, crontab, clocked and solar tables), as the SQL drivers return them: times as `Date`
+ * or text, booleans as booleans or 0 / 1.
+ */
+export interface DjangoTaskRow {
+  id: number | string;
+  name: string;
+  task: string;
+  args: string | null;
+  kwargs: string | null;
+  queue: string | null;
+  priority: number | string | null;
+  headers: string | null;
+  expires: Date | string | null;
+  expire_seconds: number | string | null;
+  one_off: boolean | number | string | null;
+  start_time: Date | string | null;
+  enabled: boolean | number | string | null;
+  interval_every: number | string | null;
+  interval_period: string | null;
+  cron_minute: string | null;
+  cron_hour: string | null;
+  cron_day_of_week: string | null;
+  cron_day_of_month: string | null;
+  cron_month_of_year: string | null;
+  cron_timezone: string | null;
+  clocked_time: Date | string | null;
+  solar_event: string | null;
+}
+
+/** Seconds of one unit of `IntervalSchedule.period`. */
+const PERIOD_SECONDS: Record<string, number> = {
+  days: 86_400,
+  hours: 3_600,
+  minutes: 60,
+  seconds: 1,
+  microseconds: 1e-6,
+};
+
+/**
+ * The Celeriac schedule of a django-celery-beat row, with django-celery-beat's meaning of each
+ * column: `expires` ends the schedule (the row stops firing), `expire_seconds` is each
+ * message's expiry, `one_off` is one run, `start_time` the first instant. Throws a
+ * `ConfigurationError` naming the row when it cannot be served (a solar schedule, no schedule,
+ * JSON args that are not a list, a crontab Celery would refuse).
+ */
+export function djangoRowToDefinition(row: DjangoTaskRow): ScheduleDefinition {
+  const where = `django-celery-beat task "${row.name}" (id ${row.id})`;
+  const options: PeriodicOptions = {
+    args: parseJson(row.args, [], where, 'args'),
+    kwargs: parseJson(row.kwargs, {}, where, 'kwargs'),
+    enabled: truthy(row.enabled),
+  };
+  const headers = parseJson<Record<string, unknown>>(row.headers, {}, where, 'headers');
+  if (Object.keys(headers).length > 0) options.headers = headers;
+  if (row.queue) options.queue = row.queue;
+  if (row.priority !== null && row.priority !== '') options.priority = Number(row.priority);
+  if (row.expire_seconds !== null && row.expire_seconds !== '') {
+    options.expires = Number(row.expire_seconds);
+  }
+  if (row.expires !== null) options.endAt = toDate(row.expires);
+  if (row.start_time !== null) options.startAt = toDate(row.start_time);
+  if (truthy(row.one_off)) options.maxRuns = 1;
+  return toScheduleDefinition(row.name, row.task, specOf(row, where), options, 'django', where);
+}
+
+function specOf(row: DjangoTaskRow, where: string): ScheduleSpec | string {
+  if (row.interval_every !== null && row.interval_period !== null) {
+    const unit = PERIOD_SECONDS[row.interval_period];
+    if (unit === undefined) {
+      return fail(where, `its interval period "${row.interval_period}" is not one Celery knows.`);
+    }
+    return { every: Number(row.interval_every) * unit };
+  }
+  if (row.cron_minute !== null) {
+    // Celery's crontab(minute, hour, day_of_week, day_of_month, month_of_year) as a 5-field
+    // cron line: minute hour day-of-month month day-of-week.
+    const cron = [
+      row.cron_minute,
+      row.cron_hour,
+      row.cron_day_of_month,
+      row.cron_month_of_year,
+      row.cron_day_of_week,
+    ].join(' ');
+    return row.cron_timezone ? { cron, tz: row.cron_timezone } : cron;
+  }
+  if (row.clocked_time !== null) return { at: toDate(row.clocked_time) };
+  if (row.solar_event !== null) {
+    return fail(where, `solar schedules ("${row.solar_event}") are not supported.`);
+  }
+  return fail(where, 'it has no interval, crontab or clocked schedule.');
+}
+
+function parseJson<T>(text: string | null, empty: T, where: string, column: string): T {
+  if (text === null || text.trim() === '') return empty;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return fail(where, `its ${column} are not JSON (${(error as Error).message}).`);
+  }
+  if (Array.isArray(empty) !== Array.isArray(value) || typeof value !== 'object' || !value) {
+    return fail(where, `its ${column} must be a JSON ${Array.isArray(empty) ? 'list' : 'object'}.`);
+  }
+  return value as T;
+}
+
+function truthy(value: boolean | number | string | null): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
+}
+
+/** A driver's time value: a Date, or text (MySQL without `dateStrings: false`) read as UTC. */
+function toDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  const text = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`;
+  return new Date(text);
+}
+
+function fail(where: string, message: string): never {
+  throw new ConfigurationError(`${where}: ${message}`);
+}

@@ -1,0 +1,77 @@
+"""django-celery-beat on the local PostgreSQL, in a schema of the test's own.
+
+Usage: python3 django_beat.py SCHEMA COMMAND [JSON]
+  migrate                   create the schema and django-celery-beat's tables in it
+  interval {name, task, every, period, args?, kwargs?, queue?, enabled?, one_off?}
+  crontab  {name, task, minute, hour, day_of_week, day_of_month, month_of_year, timezone}
+  solar    {name, task}
+  update   {name, ...fields of PeriodicTask}   (a save() through the ORM: bumps the marker)
+  delete   {name}
+  drop                      drop the schema
+Edits go through Django's ORM, as Django admin makes them.
+"""
+import json
+import sys
+
+import django
+from django.conf import settings
+
+schema, command = sys.argv[1], sys.argv[2]
+data = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+settings.configure(
+    INSTALLED_APPS=['django_celery_beat', 'django.contrib.contenttypes'],
+    DATABASES={'default': {
+        'ENGINE': 'django.db.backends.postgresql', 'NAME': 'test', 'USER': 'postgres',
+        'HOST': '127.0.0.1', 'PORT': 5432, 'OPTIONS': {'options': f'-c search_path={schema}'},
+    }},
+    USE_TZ=True, TIME_ZONE='UTC',
+)
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django_celery_beat.models import (  # noqa: E402
+    CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule,
+)
+
+FIELDS = ('args', 'kwargs')
+
+
+def task_fields(d):
+    out = {k: v for k, v in d.items() if k not in ('every', 'period', 'minute', 'hour',
+                                                    'day_of_week', 'day_of_month',
+                                                    'month_of_year', 'timezone')}
+    for key in FIELDS:
+        if key in out and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key])
+    return out
+
+
+if command == 'migrate':
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    call_command('migrate', 'django_celery_beat', verbosity=0)
+elif command == 'drop':
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+elif command == 'interval':
+    every, _ = IntervalSchedule.objects.get_or_create(every=data['every'], period=data['period'])
+    PeriodicTask.objects.create(interval=every, **task_fields(data))
+elif command == 'crontab':
+    cron, _ = CrontabSchedule.objects.get_or_create(
+        minute=data['minute'], hour=data['hour'], day_of_week=data['day_of_week'],
+        day_of_month=data['day_of_month'], month_of_year=data['month_of_year'],
+        timezone=data['timezone'])
+    PeriodicTask.objects.create(crontab=cron, **task_fields(data))
+elif command == 'solar':
+    solar, _ = SolarSchedule.objects.get_or_create(event='sunset', latitude=52.5, longitude=13.4)
+    PeriodicTask.objects.create(solar=solar, **task_fields(data))
+elif command == 'update':
+    task = PeriodicTask.objects.get(name=data.pop('name'))
+    for key, value in task_fields(data).items():
+        setattr(task, key, value)
+    task.save()
+elif command == 'delete':
+    PeriodicTask.objects.get(name=data['name']).delete()
+else:
+    sys.exit(f'unknown command {command}')
