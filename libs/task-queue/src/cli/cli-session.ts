@@ -3,6 +3,7 @@ import { createResultBackend } from '../transports/result-backend.factory.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import { UsageError } from './cli-error.js';
+import { checkRedisReachable } from './redis-preflight.js';
 
 /** Where to connect: the `--broker` / `--backend` flags, falling back to the environment. */
 export interface ConnectionFlags {
@@ -39,6 +40,7 @@ export class CliSession {
   /** The connected broker. */
   async getBroker(): Promise<Broker> {
     if (!this.broker) {
+      await checkRedisReachable(this.brokerUrl);
       const broker = await createBroker(this.brokerUrl);
       this.broker = broker;
       await broker.connect();
@@ -55,6 +57,7 @@ export class CliSession {
           'no result backend: pass --backend URL or set CELERIAC_RESULT_BACKEND',
         );
       }
+      await checkRedisReachable(url);
       const backend = await createResultBackend(url, {
         expires: RESULT_EXPIRES,
         brokerUrl: this.flags.broker ?? this.env.CELERIAC_BROKER,

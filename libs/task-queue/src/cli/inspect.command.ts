@@ -5,6 +5,7 @@ import type { CliCommand } from './cli-command.js';
 import { CliError, UsageError } from './cli-error.js';
 import { toJsonLine, type CliOutput } from './cli-output.js';
 import { CliSession } from './cli-session.js';
+import { checkRedisReachable } from './redis-preflight.js';
 
 /** The `celery inspect` methods the CLI knows. */
 export const INSPECT_METHODS = [
@@ -44,7 +45,9 @@ export const inspectCommand: CliCommand = {
         values.timeout === undefined ? 1000 : parseNumber(values.timeout, 'timeout', 0) * 1000,
       ...(values.destination ? { destination: values.destination.split(',').filter(Boolean) } : {}),
     };
-    const client = await ControlClient.connect(new CliSession(values).brokerUrl);
+    const brokerUrl = new CliSession(values).brokerUrl;
+    await checkRedisReachable(brokerUrl);
+    const client = await ControlClient.connect(brokerUrl);
     try {
       const replies = await ask(client, method, options);
       if (Object.keys(replies).length === 0) {

@@ -14,6 +14,7 @@ import {
 } from './cli-args.js';
 import type { CliCommand } from './cli-command.js';
 import { UsageError } from './cli-error.js';
+import { checkRedisReachable } from './redis-preflight.js';
 import { toJsonLine, type CliOutput } from './cli-output.js';
 
 const OPTIONS = {
@@ -50,6 +51,12 @@ export const scheduleCommand: CliCommand = {
     if (action !== 'ls' && !name) throw new UsageError(`schedule ${action} needs a NAME`);
     if (action === 'add' && !task) throw new UsageError('schedule add needs NAME and TASK');
     const spec = action === 'add' ? specOf(values) : undefined;
+    const env = process.env;
+    await checkRedisReachable(
+      values.broker ?? env.CELERIAC_BROKER,
+      values.backend ?? env.CELERIAC_RESULT_BACKEND,
+      values.store ?? env.CELERIAC_BEAT_STORE,
+    );
     const app: INestApplicationContext = await createBeatApp(
       values,
       { enabled: false, syncDecorators: false },
