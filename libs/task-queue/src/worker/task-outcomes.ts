@@ -104,13 +104,14 @@ export class TaskOutcomes {
     cause: unknown,
   ): Promise<void> {
     const delay = options.countdown ?? retryDelaySeconds(definition.options, request.retries);
-    const eta = options.eta ?? new Date(Date.now() + delay * 1000);
+    // Celery's `if countdown:`: a retry due now (countdown 0) carries no eta.
+    const eta = options.eta ?? (delay ? new Date(Date.now() + delay * 1000) : null);
     const message = {
       ...request.message,
       headers: {
         ...request.message.headers,
         retries: request.retries + 1,
-        eta: toCeleryDate(eta),
+        eta: eta && toCeleryDate(eta),
         // Celery's retry keeps the request's parent; send_task names the task itself only
         // when it has none (a chain step's parent stays the step before it).
         parent_id: request.parentId ?? request.id,
