@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Revocation } from 'celeriac';
+import { BrokerConnectionError, type Revocation } from 'celeriac';
 import { RedisRevocationStore } from 'celeriac/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrivateRedisServer } from '../support/redis-test-server.js';
+import { freePort, PrivateRedisServer } from '../support/redis-test-server.js';
 
 /**
  * Revocations live in the Redis database of their app. Redis pub/sub channels are shared by
@@ -58,5 +58,24 @@ describe('Redis revocation store: one database per app', () => {
     await expect.poll(() => heard.db1, { timeout: 10_000 }).toContain(foreign);
     expect(heard.db2).not.toContain(foreign);
     expect((await onDb2.load()).map((r) => r.id)).toEqual([marker]);
+  });
+});
+
+describe('Redis revocation store that cannot connect', () => {
+  it('connect() fails with a BrokerConnectionError naming the store and the cause', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}/0`;
+    const store = new RedisRevocationStore(url, 'celeriac:', 1_000);
+    try {
+      const error = await store.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BrokerConnectionError);
+      expect((error as Error).message).toMatch(
+        /revocation store, Redis at redis:\/\/127\.0\.0\.1:\d+\/0, within 1000 ms: connect ECONNREFUSED/,
+      );
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
-import { createRedisClient, duplicateClient, waitUntilReady } from './redis.connection.js';
+import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import {
+  createRedisClient,
+  duplicateClient,
+  redactUrl,
+  unreachableCause,
+  waitUntilReady,
+} from './redis.connection.js';
 import { dbOf } from './redis-url.js';
 
 /**
@@ -21,14 +28,24 @@ export class RedisRevocationStore implements RevocationStore {
   constructor(
     private readonly url: string,
     keyPrefix = 'celeriac:',
+    /** How long `connect()` waits for Redis, ms. */
+    private readonly connectTimeoutMs = 10_000,
   ) {
     this.client = createRedisClient(url, 'revocations', this.logger);
     this.key = `${keyPrefix}revoked`;
     this.channel = `/${dbOf(url)}.${this.key}`;
   }
 
+  /** Fails with BrokerConnectionError when Redis is not reachable within the connect timeout. */
   async connect(): Promise<void> {
-    await waitUntilReady(this.client, 10_000);
+    if (await waitUntilReady(this.client, this.connectTimeoutMs)) return;
+    // Reported ready, the worker would follow revocations through commands queued until Redis
+    // came back (forever): revoked tasks would run, and nobody would know why.
+    throw new BrokerConnectionError(
+      `Could not connect to the revocation store, Redis at ${redactUrl(this.url)}, within ` +
+        `${this.connectTimeoutMs} ms` +
+        unreachableCause(this.client, 'and that the broker (or result backend) URL is right'),
+    );
   }
 
   async add(revocations: Revocation[]): Promise<void> {
