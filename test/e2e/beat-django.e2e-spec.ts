@@ -9,8 +9,9 @@ import { DjangoBeatTables } from '../support/django-beat.js';
 import { openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 // Schedules edited with Django's ORM (as Django admin edits them) in django-celery-beat 2.4's
-// own tables on PostgreSQL drive the Celeriac beat: the rows fire in a Nest worker, edits take
-// effect within the poll interval, and rows the beat cannot serve are named in one warning.
+// own tables on PostgreSQL drive the Celeriac beat: the rows fire in a Nest worker, their runs
+// are written back, edits take effect within the poll interval, and rows the beat cannot serve
+// are named in one warning.
 
 const tables = new DjangoBeatTables(uniqueSchema('djbeat'));
 const queue = `djbeat-${randomUUID().slice(0, 8)}`;
@@ -78,6 +79,17 @@ describe('TaskQueueDjangoBeatModule on django-celery-beat tables', () => {
       schedule: { every: 1 },
       enabled: true,
     });
+    // The runs are written back to the row, as Python's DatabaseScheduler does.
+    const row = async () =>
+      (
+        (await dataSource.query(
+          'SELECT total_run_count, last_run_at FROM django_celery_beat_periodictask WHERE name = $1',
+          ['every second'],
+        )) as { total_run_count: number; last_run_at: Date | null }[]
+      )[0]!;
+    await expect.poll(async () => (await row()).total_run_count).toBeGreaterThanOrEqual(2);
+    const { last_run_at: lastRun } = await row();
+    expect(Date.now() - lastRun!.getTime()).toBeLessThan(10_000);
   });
 
   it('stops firing a row disabled in Django, and drops a deleted one', async () => {

@@ -6,10 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ScheduleDefinition } from '../../contracts/schedule-store.interface.js';
+import type { Subscription } from 'rxjs';
 import { describeThrownLine } from '../../protocol/thrown-value.js';
+import { BeatEvents } from '../beat-events.js';
 import { Schedules } from '../schedules.service.js';
 import type { ResolvedDjangoBeatOptions } from './django-beat.options.js';
 import { djangoRowToDefinition } from './django-beat.row.js';
+import { DjangoBeatRuns } from './django-beat.runs.js';
 import { DjangoBeatTables } from './django-beat.tables.js';
 
 /** DI token of the resolved django-celery-beat options. */
@@ -20,13 +23,17 @@ export const DJANGO_BEAT_CONFIG = 'Celeriac_django_beat_config';
  * code) edits the rows, the cluster's beat fires them. Reads the change marker every
  * `pollInterval` and, when it moved (or every `resyncInterval`), every row: a new or changed
  * row is written as a schedule of source `django`, a deleted or unservable row's schedule is
- * removed. Read-only on the Django side: `last_run_at` and `total_run_count` stay Django's
- * (run counts are in `Schedules.list()`).
+ * removed. The runs the beat publishes are written back to the rows (`last_run_at`,
+ * `total_run_count`, see {@link DjangoBeatRuns}); nothing else is written on the Django side.
  */
 @Injectable()
 export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Beat');
   private readonly tables: DjangoBeatTables;
+  private readonly runs: DjangoBeatRuns;
+  private fired?: Subscription;
+  /** Names of the schedules written from the tables at the last read. */
+  private mirrored = new Set<string>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private marker: number | null | undefined;
@@ -38,17 +45,25 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(DJANGO_BEAT_CONFIG) private readonly options: ResolvedDjangoBeatOptions,
     private readonly schedules: Schedules,
+    private readonly events: BeatEvents,
   ) {
     this.tables = new DjangoBeatTables(options.dataSource, options.schema);
+    this.runs = new DjangoBeatRuns(options.dataSource, options.schema, (line) =>
+      this.logger.warn(line),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.fired = this.events.on('fired').subscribe((fire) => {
+      if (this.mirrored.has(fire.name)) void this.runs.record(fire);
+    });
     await this.poll();
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.fired?.unsubscribe();
   }
 
   /** Read the marker, sync when it moved or the resync is due; then poll again later. */
@@ -92,11 +107,14 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
     }
     let written = 0;
     let removed = 0;
+    const mirrored = new Set<string>();
     for (const definition of wanted.values()) {
       const outcome = await this.schedules.mirror(definition);
       if (outcome === 'written') written++;
-      if (outcome !== 'taken') this.refused.delete(definition.name);
-      else {
+      if (outcome !== 'taken') {
+        this.refused.delete(definition.name);
+        mirrored.add(definition.name);
+      } else {
         this.refuse(
           definition.name,
           `django-celery-beat task "${definition.name}" is not served: a schedule of that ` +
@@ -109,6 +127,7 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
         if (await this.schedules.remove(schedule.name)) removed++;
       }
     }
+    this.mirrored = mirrored;
     const names = new Set(rows.map((row) => row.name));
     for (const name of this.refused.keys()) if (!names.has(name)) this.refused.delete(name);
     this.syncedAt = Date.now();
