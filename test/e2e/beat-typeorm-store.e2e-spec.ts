@@ -84,4 +84,38 @@ describe('typeorm schedule store and rows it cannot read', () => {
       await store.close();
     }
   });
+
+  it('skips rows that are valid JSON but not schedules or fires, with a warning', async () => {
+    const store = new TypeOrmScheduleStore(dataSource, { channel });
+    const names = [`null-${randomUUID()}`, `other-${randomUUID()}`];
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await store.connect();
+    try {
+      await dataSource.query(
+        `INSERT INTO "${schema}".beat_schedule (name, definition, state, rev) ` +
+          `VALUES ($1, 'null', '{}', 1), ($2, '{"name":"x","task":"t","schedule":{"every":1}}', '{}', 1)`,
+        names,
+      );
+      await dataSource.query(
+        `INSERT INTO "${schema}".beat_pending (task_id, name, fire) VALUES ($1, $2, 'null')`,
+        [randomUUID(), names[0]],
+      );
+      const listed = (await store.list()).map((stored) => stored.definition.name);
+      expect(listed).not.toContain(names[0]);
+      expect(listed).not.toContain(names[1]);
+      expect(await store.get(names[0]!)).toBeNull();
+      const pending = await store.pending();
+      expect(pending.filter((fire) => fire === null || fire.name === names[0])).toEqual([]);
+      expect(warn.mock.calls.map((call) => String(call[0]))).toContainEqual(
+        expect.stringContaining(
+          `schedule ${names[0]}: its stored row is not readable (its definition is null`,
+        ),
+      );
+    } finally {
+      warn.mockRestore();
+      await dataSource.query(`DELETE FROM "${schema}".beat_pending WHERE name = $1`, [names[0]]);
+      for (const name of names) await store.remove(name);
+      await store.close();
+    }
+  });
 });

@@ -12,6 +12,7 @@ import type {
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { readPendingFire, readStoredSchedule } from '../stored-schedule.js';
 import {
   createRedisClient,
   duplicateClient,
@@ -116,7 +117,7 @@ export class RedisScheduleStore implements ScheduleStore {
     ]);
     const out: StoredSchedule[] = [];
     for (const [name, text] of Object.entries(defs)) {
-      const stored = toStored(text, stateMap[name], revs[name]);
+      const stored = this.readable(name, text, stateMap[name], revs[name]);
       if (stored) out.push(stored);
     }
     return out;
@@ -129,7 +130,29 @@ export class RedisScheduleStore implements ScheduleStore {
       .hget(this.keys.states, name)
       .hget(this.keys.revisions, name)
       .exec()) as [unknown, string | null][];
-    return def ? toStored(def, state ?? undefined, rev ?? undefined) : null;
+    return def ? this.readable(name, def, state, rev) : null;
+  }
+
+  /**
+   * The row as a schedule, or null with a warning when it is not one (a hand edit, another
+   * tool): one such row must not stop the leader from loading every other schedule.
+   */
+  private readable(
+    name: string,
+    definition: string,
+    state: string | null | undefined,
+    rev: string | null | undefined,
+  ): StoredSchedule | null {
+    try {
+      return readStoredSchedule(name, definition, state, rev);
+    } catch (error) {
+      this.logger.warn(
+        `Beat skips schedule ${name}: its stored definition in ${this.keys.definitions} is not ` +
+          `readable (${(error as Error).message}). Add it again (Schedules.add / ` +
+          `celeriac schedule add) or remove it (celeriac schedule rm ${name}).`,
+      );
+      return null;
+    }
   }
 
   async save(
@@ -185,39 +208,11 @@ export class RedisScheduleStore implements ScheduleStore {
 
   async pending(): Promise<PendingFire[]> {
     const all = await this.client.hgetall(this.keys.pending);
-    return Object.values(all).flatMap((text) => {
-      try {
-        return [JSON.parse(text) as PendingFire];
-      } catch {
-        return [];
-      }
-    });
+    return Object.values(all).flatMap((text) => readPendingFire(text) ?? []);
   }
 }
 
 function stateJson(state: ScheduleState): string {
   const { rev: _rev, ...rest } = state;
   return JSON.stringify(rest);
-}
-
-function toStored(
-  definition: string,
-  state: string | undefined,
-  rev: string | undefined,
-): StoredSchedule | null {
-  try {
-    const parsed = state ? (JSON.parse(state) as Omit<ScheduleState, 'rev'>) : null;
-    return {
-      definition: JSON.parse(definition) as ScheduleDefinition,
-      state: {
-        nextFireAt: parsed?.nextFireAt ?? null,
-        lastRunAt: parsed?.lastRunAt ?? null,
-        lastTaskId: parsed?.lastTaskId ?? null,
-        totalRuns: parsed?.totalRuns ?? 0,
-        rev: Number(rev ?? 0),
-      },
-    };
-  } catch {
-    return null;
-  }
 }

@@ -12,7 +12,7 @@ import type {
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
-import { describeThrownLine } from '../../protocol/thrown-value.js';
+import { readPendingFire, readStoredSchedule } from '../stored-schedule.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { isMissingTableError, qualifiedTable, sqlDialect } from './sql-dialect.js';
 
@@ -94,14 +94,15 @@ export class TypeOrmScheduleStore implements ScheduleStore {
     return rows.flatMap((row) => this.readable(row));
   }
 
-  /** The row as a schedule, or nothing (with a warning) when its JSON cannot be read. */
+  /** The row as a schedule, or nothing (with a warning) when it is not one (see readStoredSchedule). */
   private readable(row: Row & { name: string }): StoredSchedule[] {
     try {
-      return [toStored(row)];
+      return [readStoredSchedule(row.name, row.definition, row.state, row.rev)];
     } catch (error) {
       this.logger.warn(
         `Beat skips schedule ${row.name}: its stored row is not readable ` +
-          `(${describeThrownLine(error)}). Add it again or remove it.`,
+          `(${(error as Error).message}). Add it again (Schedules.add / celeriac schedule ` +
+          `add) or remove it (celeriac schedule rm ${row.name}).`,
       );
       return [];
     }
@@ -244,7 +245,7 @@ export class TypeOrmScheduleStore implements ScheduleStore {
     const rows: { fire: string }[] = await this.dataSource.query(
       `SELECT fire FROM ${this.t.pending}`,
     );
-    return rows.map((row) => JSON.parse(row.fire) as PendingFire);
+    return rows.flatMap((row) => readPendingFire(row.fire) ?? []);
   }
 }
 
@@ -257,12 +258,4 @@ interface Row {
 function stateJson(state: ScheduleState): string {
   const { rev: _rev, ...rest } = state;
   return JSON.stringify(rest);
-}
-
-function toStored(row: Row): StoredSchedule {
-  const state = JSON.parse(row.state) as Omit<ScheduleState, 'rev'>;
-  return {
-    definition: JSON.parse(row.definition) as ScheduleDefinition,
-    state: { ...state, rev: Number(row.rev) },
-  };
 }
