@@ -108,8 +108,16 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
     let written = 0;
     let removed = 0;
     const mirrored = new Set<string>();
+    // One read of the store; only what differs is written (each write compare-and-set).
+    const stored = new Map((await this.schedules.list()).map((s) => [s.name, s.definition]));
     for (const definition of wanted.values()) {
-      const outcome = await this.schedules.mirror(definition);
+      const current = stored.get(definition.name);
+      const outcome =
+        current && current.source !== definition.source
+          ? 'taken'
+          : current && JSON.stringify(current) === JSON.stringify(definition)
+            ? 'same'
+            : await this.schedules.mirror(definition);
       if (outcome === 'written') written++;
       if (outcome !== 'taken') {
         this.refused.delete(definition.name);
@@ -122,9 +130,9 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
         );
       }
     }
-    for (const schedule of await this.schedules.list()) {
-      if (schedule.source === 'django' && !wanted.has(schedule.name)) {
-        if (await this.schedules.remove(schedule.name)) removed++;
+    for (const [name, definition] of stored) {
+      if (definition.source === 'django' && !wanted.has(name)) {
+        if (await this.schedules.remove(name)) removed++;
       }
     }
     this.mirrored = mirrored;
