@@ -9,6 +9,11 @@ export function ratePerSecond(limit: RateLimit): number {
   return Number(count) * PER_SECOND[unit];
 }
 
+/** Is `limit` a limit at all? A zero rate (`'0/s'`) is none, as Celery's `rate()` reads it. */
+export function isRateLimited(limit: RateLimit | undefined): limit is RateLimit {
+  return limit !== undefined && ratePerSecond(limit) > 0;
+}
+
 /**
  * Per-worker token buckets, one per task name (Celery's `rate_limit`: a burst of one, then one
  * task every 1/rate seconds). `take()` answers how many ms to wait before the task may start.
@@ -18,7 +23,7 @@ export class RateLimiter {
 
   /** Reserve a start slot for `name`; returns 0 when it may start now, else the wait in ms. */
   take(name: string, limit: RateLimit | undefined, now = Date.now()): number {
-    if (limit === undefined) return 0;
+    if (!isRateLimited(limit)) return 0;
     const interval = 1000 / ratePerSecond(limit);
     const next = Math.max(now, this.nextAt.get(name) ?? now);
     this.nextAt.set(name, next + interval);

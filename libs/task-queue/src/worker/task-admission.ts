@@ -1,6 +1,6 @@
 import type { TaskRegistry } from '../tasks/task.registry.js';
 import type { RateLimitStore } from '../contracts/rate-limit-store.interface.js';
-import { RateLimiter, ratePerSecond } from './rate-limiter.js';
+import { isRateLimited, RateLimiter, ratePerSecond } from './rate-limiter.js';
 
 /**
  * Decides when a reserved task may start under its rate limits: `rateLimit` per worker (local
@@ -17,14 +17,14 @@ export class TaskAdmission {
   /** True when the task type has any rate limit. */
   limited(name: string): boolean {
     const options = this.registry.get(name)?.options;
-    return Boolean(options?.rateLimit ?? options?.globalRateLimit);
+    return isRateLimited(options?.rateLimit) || isRateLimited(options?.globalRateLimit);
   }
 
   /** Reserve start slots for one task of type `name`; resolves the ms to wait before starting. */
   async reserve(name: string): Promise<number> {
     const options = this.registry.get(name)?.options ?? {};
     const local = this.local.take(name, options.rateLimit);
-    if (!options.globalRateLimit || !this.store) return local;
+    if (!isRateLimited(options.globalRateLimit) || !this.store) return local;
     const global = await this.store.reserve(name, 1000 / ratePerSecond(options.globalRateLimit));
     return Math.max(local, global);
   }

@@ -30,6 +30,7 @@ import { TransportConnections } from '../task-queue.connections.js';
 import type { WorkerHoldings } from './worker-holdings.js';
 import { WorkerIntake } from './worker-intake.js';
 import { Subject, type Observable } from 'rxjs';
+import { isRateLimited } from './rate-limiter.js';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -136,7 +137,7 @@ export class WorkerService
       await this.openRateLimitStore(
         this.registry
           .all()
-          .filter((t) => t.options.globalRateLimit)
+          .filter((t) => isRateLimited(t.options.globalRateLimit))
           .map((t) => t.name),
       ),
     );
