@@ -179,8 +179,20 @@ describe.skipIf(!kubectl.path)('autoscaling on the shipped HPA against a real Pr
     const executed = (): number => runs.reduce((sum, n) => sum + (n > 0 ? 1 : 0), 0);
     const state = (): string =>
       `${executed()}/${TASKS} executed, ${controller.replicas} replicas, ${fleet.live} live; ` +
-      `changes:\n${controller.timeline(published).join('\n')}`;
-    await until(() => executed() === TASKS, 240_000, state);
+      `changes:\n${controller.timeline(published).join('\n')}\n` +
+      `terminated: ${JSON.stringify(fleet.exited)}\nworker warnings and errors:\n` +
+      fleet.problems.join('\n');
+    await until(() => executed() === TASKS, 240_000, state).catch(async (error: Error) => {
+      // Where the missing tasks are: still queued, delivered and unacked, or parked.
+      const client = new Redis(redis.url);
+      const where = await Promise.all([
+        client.llen('notifications'),
+        client.hlen('unacked'),
+        client.zcard('celeriac:delayed'),
+      ]).finally(() => client.disconnect());
+      error.message += `\nRedis: ${where[0]} queued, ${where[1]} unacked, ${where[2]} parked`;
+      throw error;
+    });
     const drainMs = controller.elapsed() - published;
 
     // Back to minReplicas, every terminated pod gone, then a quiet tail of two windows.

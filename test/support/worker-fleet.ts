@@ -45,6 +45,10 @@ export interface Termination {
 export class WorkerFleet {
   private readonly pods: Pod[] = [];
   private readonly exits: Promise<Termination>[] = [];
+  /** Pods that have exited after a termination, as they exited (for failure reports). */
+  readonly exited: Termination[] = [];
+  /** The last WARN / ERROR lines of every pod (for failure reports). */
+  readonly problems: string[] = [];
   private started = 0;
 
   constructor(private readonly options: FleetOptions) {}
@@ -112,8 +116,12 @@ export class WorkerFleet {
     child.stdout.on('data', (chunk: Buffer) => {
       const lines = (carry + chunk.toString()).split('\n');
       carry = lines.pop()!;
-      for (const line of lines) this.options.onLine(line);
+      for (const line of lines) {
+        this.options.onLine(line);
+        if (/\b(WARN|ERROR)\b/.test(line)) this.problem(`${name}: ${line}`);
+      }
     });
+    child.stderr.on('data', (chunk: Buffer) => this.problem(`${name} (stderr): ${chunk}`));
     const pod: Pod = {
       name,
       port,
@@ -137,9 +145,17 @@ export class WorkerFleet {
     this.exits.push(
       pod.process.stop(this.options.graceMs).then(async () => {
         const { code, signal } = await pod.process.exited;
-        return { name: pod.name, code, signal, ms: Date.now() - at };
+        const termination = { name: pod.name, code, signal, ms: Date.now() - at };
+        this.exited.push(termination);
+        return termination;
       }),
     );
+  }
+
+  private problem(line: string): void {
+    // eslint-disable-next-line no-control-regex
+    this.problems.push(line.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 400));
+    if (this.problems.length > 40) this.problems.shift();
   }
 
   private publishTargets(): void {
