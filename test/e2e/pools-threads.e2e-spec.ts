@@ -106,6 +106,23 @@ describe('threads pool', () => {
     expect(worker.snapshot().totals['pools.spin']).toBe(1);
   });
 
+  it('inspect: a task waiting for a free thread is reserved, not active (2 threads, 3 tasks)', async () => {
+    const spins = await Promise.all([0, 1, 2].map(() => client.send('pools.spin', [3_000])));
+    const ids = new Set(spins.map((r) => r.id));
+    const node = app.get(WorkerService).hostname;
+    const control = app.get(ControlClient);
+    const ours = async (state: 'active' | 'reserved') =>
+      ((await control[state]({ destination: [node], timeout: 2_000 }))[node] ?? []).filter((t) =>
+        ids.has(t.id as string),
+      );
+    await expect.poll(async () => (await ours('active')).length, { timeout: 5_000 }).toBe(2);
+    const [active, reserved] = await Promise.all([ours('active'), ours('reserved')]);
+    expect(active.every((t) => t.worker_pid !== process.pid)).toBe(true);
+    expect(reserved).toHaveLength(1);
+    expect(reserved[0]).toMatchObject({ worker_pid: null, time_start: null });
+    await Promise.all(spins.map((r) => r.get({ timeout: 20_000 })));
+  });
+
   it('stops a synchronous handler at its hard time limit and stores TimeLimitExceeded', async () => {
     const events = app.get(TaskEvents);
     const started = firstValueFrom(

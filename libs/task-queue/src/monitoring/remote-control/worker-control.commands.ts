@@ -155,7 +155,15 @@ export class WorkerControlCommands {
     const pools = this.t.pools;
     const isolate = (id: string): number | undefined =>
       pools.enabled ? pools.isolateOf(id) : undefined;
-    const held = this.t.worker.snapshot()[state];
+    const snapshot = this.t.worker.snapshot();
+    if (!pools.enabled) return snapshot[state].map((r) => requestInfo(r, host, state));
+    // A pool task waiting for a free isolate has not started: reserved, as Celery's prefork
+    // lists what no child runs yet.
+    const waiting = snapshot.active.filter((r) => pools.isWaiting(r.id));
+    const held =
+      state === 'active'
+        ? snapshot.active.filter((r) => !waiting.includes(r))
+        : [...snapshot.reserved, ...waiting];
     return held.map((r) => requestInfo(r, host, state, isolate(r.id)));
   }
 

@@ -74,6 +74,10 @@ export class IsolatePool implements TaskPool {
     return undefined;
   }
 
+  isWaiting(taskId: string): boolean {
+    return this.queue.some((pending) => pending.task.request.id === taskId);
+  }
+
   stats(): PoolStats {
     return {
       implementation: `celeriac:${this.kind}`,

@@ -39,6 +39,8 @@ export interface TaskPool {
   run(task: PoolTask): Promise<unknown>;
   /** The isolate id (thread id or pid) running the task, if it is running here. */
   isolateOf(taskId: string): number | undefined;
+  /** True while the task waits for a free isolate (admitted, not started: `inspect reserved`). */
+  isWaiting(taskId: string): boolean;
   stats(): PoolStats;
   close(): Promise<void>;
   /** Cold shutdown: stop every isolate now (SIGKILL, `terminate()`), without waiting. */

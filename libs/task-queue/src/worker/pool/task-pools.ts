@@ -70,6 +70,12 @@ export class TaskPools {
     return undefined;
   }
 
+  /** True while a pool task waits for a free isolate: admitted, but not started. */
+  isWaiting(taskId: string): boolean {
+    for (const pool of this.pools.values()) if (pool.isWaiting(taskId)) return true;
+    return false;
+  }
+
   stats(): Record<string, PoolStats> {
     return Object.fromEntries([...this.pools].map(([kind, pool]) => [kind, pool.stats()]));
   }
