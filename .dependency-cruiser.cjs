@@ -63,7 +63,7 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['source', 'import', 'require', 'node', 'default'],
+      conditionNames: ['celeriac-source', 'import', 'require', 'node', 'default'],
       extensions: ['.ts', '.js'],
     },
   },

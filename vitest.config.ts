@@ -1,16 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 // Decorator metadata is required by Nest's DI; Vite's built-in oxc transformer emits it
-// when legacy decorators are on. The `source` condition makes `import 'celeriac'` resolve to
-// the library's TypeScript sources, so tests never need a prior build.
+// when legacy decorators are on. The `celeriac-source` condition makes `import 'celeriac'`
+// resolve to the library's TypeScript sources, so tests never need a prior build. It is this
+// repository's own name: the packed package ships no sources, and a consumer whose bundler sets
+// the common `source` condition must get `dist` (test/e2e/package-install.e2e-spec.ts).
 const shared = {
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   // NOTE: no 'import' here: Vitest hands these conditions to Node, and an 'import' condition
   // makes require('pg') load pg-pool's ESM build ("Class extends value [object Module]").
-  resolve: { conditions: ['source', 'module', 'node', 'development|production'] },
+  resolve: { conditions: ['celeriac-source', 'module', 'node', 'development|production'] },
   // Nor 'module' for Node: OpenTelemetry's `module` builds use extension-less imports that
   // Node cannot load (Node itself never uses that condition).
-  ssr: { resolve: { conditions: ['source', 'node', 'development|production'] } },
+  ssr: { resolve: { conditions: ['celeriac-source', 'node', 'development|production'] } },
 };
 
 // Unit and e2e files run two at a time (e2e files mostly wait on services, and every one

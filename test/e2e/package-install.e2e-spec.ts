@@ -286,6 +286,10 @@ describe('the packed celeriac package', () => {
     await sh(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
     const memory = await node(app, ['out/run.js', 'memory://', 'memory://']);
     expect(memory.output).toMatch(/RESULT \S+ 5/);
+    // A consumer whose runtime or bundler sets the common `source` condition gets dist too
+    // (the package ships no sources for it to point at).
+    const source = await node(app, ['--conditions=source', 'out/run.js', 'memory://', 'memory://']);
+    expect(source.output).toMatch(/RESULT \S+ 5/);
 
     // A CommonJS app: Node.js 20.19+ loads the ES module package with require().
     writeFileSync(join(app, 'src/run-cjs.cts'), RUN_CTS);
