@@ -44,6 +44,9 @@ describe('redis schedule store and rows that are not schedules', () => {
         'number-def': '5',
         'no-task': '{"name":"no-task","schedule":{"every":1}}',
         'other-name': '{"name":"good","task":"t","schedule":{"every":1}}',
+        // A period of 0 or less made the leader publish on every tick (tens of thousands).
+        'negative-every': '{"name":"negative-every","task":"t","schedule":{"every":-5}}',
+        'at-text': '{"name":"at-text","task":"t","schedule":{"at":"soon"}}',
       });
       await redis.hset(`${prefix}states`, 'bad-state', '{}');
       await redis.hset(`${prefix}pending`, { x: 'null', y: '{"name":"good"}' });
@@ -55,6 +58,7 @@ describe('redis schedule store and rows that are not schedules', () => {
       const lines = warn.mock.calls.map((call) => String(call[0]));
       expect(lines).toContainEqual(expect.stringMatching(/skips schedule null-def.*is null/));
       expect(lines).toContainEqual(expect.stringMatching(/skips schedule other-name.*"good"/));
+      expect(lines).toContainEqual(expect.stringMatching(/skips schedule negative-every.*-5/));
       // Such a row can still be removed.
       expect(await store.remove('null-def')).toBe(true);
     } finally {

@@ -28,6 +28,13 @@ describe('readStoredSchedule', () => {
     ['{"name":"other","task":"t","schedule":{"every":1}}', 'names "other", not "bad"'],
     ['{"name":"bad","task":"t"}', 'no schedule object'],
     ['{"name":"bad","task":"t","schedule":{"every":1},"args":"x"}', 'args are a string'],
+    ['{"name":"bad","task":"t","schedule":{"every":0}}', 'its every is 0'],
+    ['{"name":"bad","task":"t","schedule":{"every":-5}}', 'its every is -5'],
+    ['{"name":"bad","task":"t","schedule":{"every":"abc"}}', 'its every is "abc"'],
+    ['{"name":"bad","task":"t","schedule":{"at":"soon"}}', 'its at is "soon"'],
+    ['{"name":"bad","task":"t","schedule":{"cron":5}}', 'its cron is a number'],
+    ['{"name":"bad","task":"t","schedule":{"cron":"* * * * *","tz":1}}', 'its tz is a number'],
+    ['{"name":"bad","task":"t","schedule":{}}', 'none of cron, every and at'],
     ['{"name":"bad","task":"t","schedule":{"every":1},"kwargs":[1]}', 'kwargs are an array'],
   ])('refuses the definition %s, saying what is wrong', (definition, message) => {
     expect(() => readStoredSchedule('bad', definition, state, 1)).toThrow(message);

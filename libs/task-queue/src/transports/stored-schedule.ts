@@ -28,6 +28,7 @@ export function readStoredSchedule(
     throw new Error('its definition has no task name');
   }
   if (!isObject(definition.schedule)) throw new Error('its definition has no schedule object');
+  checkSpec(definition.schedule);
   const args = definition.args ?? [];
   const kwargs = definition.kwargs ?? {};
   if (!Array.isArray(args)) throw new Error(`its args are ${kind(args)}, not an array`);
@@ -50,6 +51,38 @@ export function readStoredSchedule(
       rev: Number(rev ?? 0),
     } satisfies ScheduleState,
   };
+}
+
+/**
+ * The spec must be one the planner can walk: a cron string, a positive whole number of ms, or
+ * an instant. (A period of 0 or less, read as-is, made the leader publish a fire on every
+ * tick, tens of thousands of messages, and `celeriac schedule ls` fail.)
+ */
+function checkSpec(spec: Record<string, unknown>): void {
+  if ('cron' in spec) {
+    if (typeof spec.cron !== 'string')
+      throw new Error(`its cron is ${kind(spec.cron)}, not a string`);
+    if (spec.tz !== undefined && typeof spec.tz !== 'string') {
+      throw new Error(`its tz is ${kind(spec.tz)}, not a string`);
+    }
+    return;
+  }
+  if ('every' in spec) {
+    const every = spec.every;
+    if (!(typeof every === 'number' && Number.isFinite(every) && Math.round(every * 1000) >= 1)) {
+      throw new Error(
+        `its every is ${JSON.stringify(every)}, not a number of seconds of 0.001 or more`,
+      );
+    }
+    return;
+  }
+  if ('at' in spec) {
+    if (!(typeof spec.at === 'number' && Number.isFinite(spec.at))) {
+      throw new Error(`its at is ${JSON.stringify(spec.at)}, not an epoch-ms instant`);
+    }
+    return;
+  }
+  throw new Error('its schedule has none of cron, every and at');
 }
 
 function instantOrNull(value: unknown): number | null {
