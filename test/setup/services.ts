@@ -99,7 +99,7 @@ export async function ensureService(spec: ServiceSpec, waitMs = 90_000): Promise
 
 /**
  * Debian packages of the Python Celery the interop suites run with `/usr/bin/python3`, and of
- * django-celery-beat (with Django and psycopg2) for the beat's Django tables.
+ * django-celery-beat (with Django, psycopg2 and MySQLdb) for the beat's Django tables.
  */
 const PYTHON_CELERY = [
   'python3-celery',
@@ -107,8 +107,9 @@ const PYTHON_CELERY = [
   'python3-amqp',
   'python3-django-celery-beat',
   'python3-psycopg2',
+  'python3-mysqldb',
 ];
-const PYTHON_IMPORTS = 'celery, redis, amqp, django_celery_beat, psycopg2';
+const PYTHON_IMPORTS = 'celery, redis, amqp, django_celery_beat, psycopg2, MySQLdb';
 
 function pythonCeleryImports(): boolean {
   try {

@@ -1,6 +1,7 @@
-"""django-celery-beat on the local PostgreSQL, in a schema of the test's own.
+"""django-celery-beat on the local PostgreSQL (a schema of the test's own) or, with
+DJANGO_BEAT_DB=mariadb, on the local MariaDB (a database of the test's own).
 
-Usage: python3 django_beat.py SCHEMA COMMAND [JSON]
+Usage: python3 django_beat.py SCHEMA COMMAND [JSON]   (SCHEMA: the database on MariaDB)
   migrate                   create the schema and django-celery-beat's tables in it
   interval {name, task, every, period, args?, kwargs?, queue?, enabled?, one_off?}
   crontab  {name, task, minute, hour, day_of_week, day_of_month, month_of_year, timezone}
@@ -8,9 +9,11 @@ Usage: python3 django_beat.py SCHEMA COMMAND [JSON]
   update   {name, ...fields of PeriodicTask}   (a save() through the ORM: bumps the marker)
   delete   {name}
   drop                      drop the schema
+  read     {name}           print the row's last_run_at (ISO, as the ORM reads it) and count
 Edits go through Django's ORM, as Django admin makes them.
 """
 import json
+import os
 import sys
 
 import django
@@ -18,12 +21,26 @@ from django.conf import settings
 
 schema, command = sys.argv[1], sys.argv[2]
 data = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
-settings.configure(
-    INSTALLED_APPS=['django_celery_beat', 'django.contrib.contenttypes'],
-    DATABASES={'default': {
+MARIADB = os.environ.get('DJANGO_BEAT_DB', 'postgresql') == 'mariadb'
+if MARIADB:
+    import MySQLdb
+    if command in ('migrate', 'drop'):
+        server = MySQLdb.connect(host='127.0.0.1', port=3306, user='root', passwd='')
+        verb = 'CREATE DATABASE IF NOT EXISTS' if command == 'migrate' else 'DROP DATABASE IF EXISTS'
+        server.cursor().execute(f'{verb} `{schema}`')
+        server.close()
+        if command == 'drop':
+            sys.exit(0)
+    DATABASE = {'ENGINE': 'django.db.backends.mysql', 'NAME': schema, 'USER': 'root',
+                'PASSWORD': '', 'HOST': '127.0.0.1', 'PORT': 3306}
+else:
+    DATABASE = {
         'ENGINE': 'django.db.backends.postgresql', 'NAME': 'test', 'USER': 'postgres',
         'HOST': '127.0.0.1', 'PORT': 5432, 'OPTIONS': {'options': f'-c search_path={schema}'},
-    }},
+    }
+settings.configure(
+    INSTALLED_APPS=['django_celery_beat', 'django.contrib.contenttypes'],
+    DATABASES={'default': DATABASE},
     USE_TZ=True, TIME_ZONE='UTC',
 )
 django.setup()
@@ -48,8 +65,9 @@ def task_fields(d):
 
 
 if command == 'migrate':
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    if not MARIADB:
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     call_command('migrate', 'django_celery_beat', verbosity=0)
 elif command == 'drop':
     with connection.cursor() as cursor:
@@ -71,6 +89,10 @@ elif command == 'update':
     for key, value in task_fields(data).items():
         setattr(task, key, value)
     task.save()
+elif command == 'read':
+    task = PeriodicTask.objects.get(name=data['name'])
+    last = task.last_run_at.isoformat() if task.last_run_at else None
+    print(json.dumps({'last_run_at': last, 'total_run_count': task.total_run_count}))
 elif command == 'delete':
     PeriodicTask.objects.get(name=data['name']).delete()
 else:

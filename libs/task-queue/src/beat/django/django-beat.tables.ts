@@ -5,7 +5,9 @@ import type { DjangoTaskRow } from './django-beat.row.js';
  * Reads django-celery-beat's tables (`django_celery_beat_*`, as its migrations create them) on
  * the Django database: the change marker its models bump on every save through the ORM, and
  * every periodic task with its schedule. Plain SELECTs with the driver's own quoting, so any
- * database TypeORM and Django share (PostgreSQL, MySQL / MariaDB, SQLite) serves.
+ * database TypeORM and Django share (tested: PostgreSQL, MariaDB) serves. On MySQL /
+ * MariaDB the DATETIME columns (Django's UTC times without an offset) are read as text, so the
+ * driver's `timezone` (the process's local zone by default) cannot shift them.
  */
 export class DjangoBeatTables {
   private readonly rowsSql: string;
@@ -19,14 +21,21 @@ export class DjangoBeatTables {
       const quoted = dataSource.driver.escape(`django_celery_beat_${name}`);
       return schema ? `${dataSource.driver.escape(schema)}.${quoted}` : quoted;
     };
-    this.markerSql = `SELECT last_update FROM ${table('periodictasks')} WHERE ident = 1`;
+    const textTimes = ['mysql', 'mariadb'].includes(dataSource.options.type);
+    const time = (column: string, alias: string): string =>
+      textTimes ? `CAST(${column} AS CHAR) AS ${alias}` : `${column} AS ${alias}`;
+    this.markerSql =
+      `SELECT ${time('last_update', 'last_update')} ` +
+      `FROM ${table('periodictasks')} WHERE ident = 1`;
     this.rowsSql =
       'SELECT t.id, t.name, t.task, t.args, t.kwargs, t.queue, t.priority, t.headers, ' +
-      't.expires, t.expire_seconds, t.one_off, t.start_time, t.enabled, ' +
+      `${time('t.expires', 'expires')}, t.expire_seconds, t.one_off, ` +
+      `${time('t.start_time', 'start_time')}, t.enabled, ` +
       'i.every AS interval_every, i.period AS interval_period, ' +
       'c.minute AS cron_minute, c.hour AS cron_hour, c.day_of_week AS cron_day_of_week, ' +
       'c.day_of_month AS cron_day_of_month, c.month_of_year AS cron_month_of_year, ' +
-      'c.timezone AS cron_timezone, k.clocked_time, s.event AS solar_event ' +
+      `c.timezone AS cron_timezone, ${time('k.clocked_time', 'clocked_time')}, ` +
+      's.event AS solar_event ' +
       `FROM ${table('periodictask')} t ` +
       `LEFT JOIN ${table('intervalschedule')} i ON i.id = t.interval_id ` +
       `LEFT JOIN ${table('crontabschedule')} c ON c.id = t.crontab_id ` +
