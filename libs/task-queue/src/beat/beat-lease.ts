@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { BeatLease, ScheduleStore } from '../contracts/schedule-store.interface.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
+import { RepeatedFailureLog } from '../utils/repeated-failure-log.js';
 
 /** What the lease loop tells the beat. */
 export interface LeaseListener {
@@ -16,6 +17,10 @@ export interface LeaseListener {
  */
 export class BeatLeaseLoop {
   private readonly logger = new Logger('Beat');
+  private readonly failures = new RepeatedFailureLog(
+    (line) => this.logger.warn(line),
+    (line) => this.logger.log(line),
+  );
   private timer?: NodeJS.Timeout;
   private current: BeatLease | null = null;
   private lastRenewed = 0;
@@ -74,6 +79,7 @@ export class BeatLeaseLoop {
     try {
       const token = await this.store.acquireLease(this.owner, this.leaseMs);
       if (this.stopped) return;
+      this.failures.succeeded('Beat reaches the schedule store again');
       if (overdue) {
         // Answered after the watchdog stepped down: too late to build on (a lease counted
         // from `started` is nearly out). Ask again at once, for a fresh answer.
@@ -89,7 +95,10 @@ export class BeatLeaseLoop {
         this.listener.acquired(this.current);
       }
     } catch (error) {
-      this.logger.warn(`Beat lease round failed: ${describeThrownLine(error)}`);
+      this.failures.failed(
+        `Beat lease round failed: ${describeThrownLine(error)}. Retrying every ` +
+          `${this.renewMs} ms; check that the schedule store is reachable.`,
+      );
       // Without a renewal the lease runs out elsewhere: step down before it can.
       if (this.current && Date.now() - this.lastRenewed > this.leaseMs - this.renewMs) {
         this.step(this.current);

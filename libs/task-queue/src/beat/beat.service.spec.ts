@@ -188,6 +188,7 @@ describe('BeatService', () => {
 
   it('keeps firing after a claim fails (a store error), logging it and retrying', async () => {
     const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const shared = randomUUID();
     let failures = 0;
     class FlakyStore extends MemoryScheduleStore {
@@ -208,10 +209,14 @@ describe('BeatService', () => {
     apps.push(app);
     await until(() => failures === 2);
     await until(() => beatRuns.filter((r) => r.task === 'fixture.tick').length >= 2);
-    expect(error.mock.calls.map((c) => String(c[0]))).toContainEqual(
+    // Said once for the outage (not once per round), and its end once.
+    expect(error.mock.calls.map((c) => String(c[0]))).toEqual([
       expect.stringMatching(
         /could not claim 1 due schedule\(s\).*Connection terminated unexpectedly.*Retrying in 50 ms/,
       ),
+    ]);
+    expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      expect.stringMatching(/Beat claims due schedules again after .* \(2 failed attempts\)/),
     );
     await store.close();
   });

@@ -14,6 +14,7 @@ import type {
   StoredSchedule,
 } from '../contracts/schedule-store.interface.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
+import { RepeatedFailureLog } from '../utils/repeated-failure-log.js';
 import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
 import { BeatEvents } from './beat-events.js';
 import { BeatLeaseLoop } from './beat-lease.js';
@@ -45,6 +46,10 @@ const LOOKAHEAD_MS = 50;
 @Injectable()
 export class BeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Beat');
+  private readonly claimFailures = new RepeatedFailureLog(
+    (line) => this.logger.error(line),
+    (line) => this.logger.log(line),
+  );
   private readonly heap = new FireHeap();
   private readonly schedules = new Map<string, StoredSchedule>();
   /** Per schedule name, the number of the latest read started (see `reload`). */
@@ -265,12 +270,13 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
           if (stored) this.track(stored);
         }
         this.retryAt = Date.now() + this.config.renewMs;
-        this.logger.error(
+        this.claimFailures.failed(
           `Beat could not claim ${names.length - i} due schedule(s) in the store: ` +
             `${describeThrownLine(error)}. Retrying in ${this.config.renewMs} ms.`,
         );
         return;
       }
+      this.claimFailures.succeeded('Beat claims due schedules again');
       if (applied === null) {
         this.logger.warn(`Beat ${lease.owner} lost its lease (fencing token ${lease.token}).`);
         this.lease.lostNotice(lease);
