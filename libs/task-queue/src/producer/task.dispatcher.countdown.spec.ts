@@ -1,22 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { PublishOptions } from '../contracts/broker.interface.js';
-import type { TaskMessage } from '../contracts/task-message.interface.js';
+import { RecordingBroker } from '../__fixtures__/recording-broker.js';
 import { Task } from '../tasks/task.decorator.js';
 import { TaskQueueModule } from '../task-queue.module.js';
-import { MemoryBroker } from '../transports/memory/memory.broker.js';
 import { TaskClient } from './task.client.js';
-
-/** Keeps the headers of what was published. */
-class RecordingBroker extends MemoryBroker {
-  readonly sent: TaskMessage['headers'][] = [];
-
-  override async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
-    this.sent.push(message.headers);
-    await super.publish(message, options);
-  }
-}
 
 @Injectable()
 class Tasks {

@@ -2,23 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { PublishOptions } from '../contracts/broker.interface.js';
-import type { TaskMessage } from '../contracts/task-message.interface.js';
+import { RecordingBroker } from '../__fixtures__/recording-broker.js';
 import { TaskClient } from '../producer/task.client.js';
 import { Task } from '../tasks/task.decorator.js';
 import { TaskContext } from '../tasks/task-context.js';
 import { TaskQueueModule } from '../task-queue.module.js';
-import { MemoryBroker } from '../transports/memory/memory.broker.js';
-
-/** Keeps the headers of what was published. */
-class RecordingBroker extends MemoryBroker {
-  readonly sent: TaskMessage['headers'][] = [];
-
-  override async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
-    this.sent.push(message.headers);
-    await super.publish(message, options);
-  }
-}
 
 @Injectable()
 class RetryingTasks {
