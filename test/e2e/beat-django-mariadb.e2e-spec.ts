@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DjangoBeatTables } from '../support/django-beat.js';
 import {
   type DjangoBeatApp,
+  expectCrontabRowMaps,
   expectDisableThenDelete,
   expectIntervalRowFires,
   startDjangoBeatApp,
@@ -79,27 +80,6 @@ describe('TaskQueueDjangoBeatModule on django-celery-beat tables in MariaDB', ()
   });
 
   it('maps a crontab row to a cron line in its time zone', async () => {
-    await tables.call('crontab', {
-      name: 'weekday five minutes',
-      task: beat.task,
-      minute: '*/5',
-      hour: '8-17',
-      day_of_week: 'mon-fri',
-      day_of_month: '*',
-      month_of_year: '*',
-      timezone: 'Europe/Berlin',
-      kwargs: { report: true },
-      priority: 3,
-      expire_seconds: 120,
-      queue: beat.queue,
-    });
-    await expect
-      .poll(() => beat.schedules.get('weekday five minutes'), { timeout: 5_000 })
-      .toMatchObject({
-        source: 'django',
-        schedule: { cron: '*/5 8-17 * * mon-fri', tz: 'Europe/Berlin' },
-        definition: { kwargs: { report: true }, priority: 3, expires: 120, queue: beat.queue },
-        enabled: true,
-      });
+    await expectCrontabRowMaps(tables, beat, 'weekday five minutes');
   });
 });

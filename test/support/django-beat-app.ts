@@ -96,3 +96,33 @@ export async function expectDisableThenDelete(
   await tables.call('delete', { name });
   await expect.poll(() => beat.schedules.get(name), { timeout: 5_000 }).toBeNull();
 }
+
+/** A crontab row made in Django (every 5 min, 8-17 h, weekdays, Berlin) maps to that cron line. */
+export async function expectCrontabRowMaps(
+  tables: DjangoBeatTables,
+  beat: DjangoBeatApp,
+  name: string,
+): Promise<void> {
+  await tables.call('crontab', {
+    name,
+    task: beat.task,
+    minute: '*/5',
+    hour: '8-17',
+    day_of_week: 'mon-fri',
+    day_of_month: '*',
+    month_of_year: '*',
+    timezone: 'Europe/Berlin',
+    kwargs: { report: true },
+    priority: 3,
+    expire_seconds: 120,
+    queue: beat.queue,
+  });
+  await expect
+    .poll(() => beat.schedules.get(name), { timeout: 5_000 })
+    .toMatchObject({
+      source: 'django',
+      schedule: { cron: '*/5 8-17 * * mon-fri', tz: 'Europe/Berlin' },
+      definition: { kwargs: { report: true }, priority: 3, expires: 120, queue: beat.queue },
+      enabled: true,
+    });
+}

@@ -26,6 +26,7 @@ import {
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import { afterCommitWork } from './after-commit-work.js';
 import { settleUnknownTask } from './unknown-task.js';
+import { refusalOf } from './refusal.js';
 import { seconds, sentAtOf } from './task-timing.js';
 
 /**
@@ -74,11 +75,7 @@ export class TaskExecutor {
    * kept until its ETA.
    */
   settlesWithoutRunning(request: TaskRequest): boolean {
-    return (
-      !this.registry.get(request.name) ||
-      this.revoked.get(request.id) !== undefined ||
-      (request.expires !== null && request.expires.getTime() <= Date.now())
-    );
+    return refusalOf(request, this.registry, this.revoked) !== null;
   }
 
   /** One attempt, inside the instrumentation (what it publishes runs in its context). */
@@ -88,16 +85,13 @@ export class TaskExecutor {
     hostname: string,
     controller: TaskAbort,
   ): Promise<void> {
-    const definition = this.registry.get(request.name);
-    if (!definition) {
+    const refusal = refusalOf(request, this.registry, this.revoked);
+    if (refusal?.unknown) {
       const { recorder, outcomes, deadLetters } = this;
       return settleUnknownTask({ recorder, outcomes, deadLetters }, delivery, request, hostname);
     }
-    const revocation = this.revoked.get(request.id);
-    if (revocation) return this.revoke(delivery, request, hostname, revocation.reason);
-    if (request.expires && request.expires.getTime() <= Date.now()) {
-      return this.revoke(delivery, request, hostname, 'expired');
-    }
+    if (refusal) return this.revoke(delivery, request, hostname, refusal.reason);
+    const definition = this.registry.get(request.name)!;
     if (
       (definition.options.dedupe || request.headers[DEDUPE_HEADER] === true) &&
       (await this.recorder.alreadySucceeded(request.id))

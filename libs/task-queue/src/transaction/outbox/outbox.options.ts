@@ -1,3 +1,4 @@
+import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 /** Defaults shared by the outbox writer, fast path and relay. */
 export const OUTBOX_DEFAULTS = {
   /** Fresh rows are left to the fast path for this long before the relay may take them. */
@@ -37,4 +38,24 @@ export function relayBackoffMs(attempts: number): number {
 /** Error text stored in `last_error`, bounded. */
 export function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+}
+
+/** Options of `OutboxRelay`. @publicApi */
+export interface OutboxRelayOptions extends OutboxCommonOptions {
+  /** Rows claimed per round (default 100). */
+  batchSize?: number;
+  /** Longest sleep between rounds when idle, in ms (default 2 000). */
+  pollIntervalMs?: number;
+  /** PostgreSQL: wake up on NOTIFY (default true). */
+  listen?: boolean;
+  /** Lease owner name, for diagnostics (default host:pid:random). */
+  owner?: string;
+  /**
+   * Attempts after which a row the broker refuses while it answers (queue refused, message
+   * too large) is dead-lettered: kept in `task_outbox` with `locked_by = 'dead-letter'`, never
+   * published again, logged as an ERROR (default 10, about 4 minutes of backoff).
+   */
+  maxAttempts?: number;
+  /** Wraps each publish (the module passes its TaskInstrumentation: tracing). */
+  instrumentation?: TaskInstrumentation;
 }

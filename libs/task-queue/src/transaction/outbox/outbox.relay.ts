@@ -10,15 +10,15 @@ import {
   OUTBOX_DEAD_LETTER,
   OUTBOX_DEFAULTS,
   relayBackoffMs,
-  type OutboxCommonOptions,
+  type OutboxRelayOptions,
 } from './outbox.options.js';
+export type { OutboxRelayOptions } from './outbox.options.js';
 import { BrokerOutage, brokerAnswers, OUTAGE_MAX_MS } from './broker-outage.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import { readNextDue } from './outbox-backlog.js';
 import { deadLetterOutboxRow, outboxDeadLetterAdvice } from './outbox-dead-letter.js';
-import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 
 /**
  * Rows failing one after another while the broker answers ping: the round stops there (a
@@ -26,26 +26,6 @@ import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
  * pending row per round).
  */
 const STALL_AFTER_FAILURES = 2;
-
-/** Options of `OutboxRelay`. @publicApi */
-export interface OutboxRelayOptions extends OutboxCommonOptions {
-  /** Rows claimed per round (default 100). */
-  batchSize?: number;
-  /** Longest sleep between rounds when idle, in ms (default 2 000). */
-  pollIntervalMs?: number;
-  /** PostgreSQL: wake up on NOTIFY (default true). */
-  listen?: boolean;
-  /** Lease owner name, for diagnostics (default host:pid:random). */
-  owner?: string;
-  /**
-   * Attempts after which a row the broker refuses while it answers (queue refused, message
-   * too large) is dead-lettered: kept in `task_outbox` with `locked_by = 'dead-letter'`, never
-   * published again, logged as an ERROR (default 10, about 4 minutes of backoff).
-   */
-  maxAttempts?: number;
-  /** Wraps each publish (the module passes its TaskInstrumentation: tracing). */
-  instrumentation?: TaskInstrumentation;
-}
 
 /**
  * Publishes `task_outbox` rows the fast path did not finish (crash, broker down). Run it in
@@ -59,6 +39,10 @@ export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');
   private readonly store: OutboxStore;
   private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxAttempts: number;
+  private readonly batchSize: number;
   private listener?: PgNotificationListener;
   private running = false;
   private loop?: Promise<void>;
@@ -77,6 +61,10 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions = {},
   ) {
     this.store = new OutboxStore(dataSource);
+    this.leaseMs = options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
+    this.pollIntervalMs = options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
+    this.maxAttempts = options.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts;
+    this.batchSize = options.batchSize ?? OUTBOX_DEFAULTS.batchSize;
     this.owner = options.owner ?? `relay:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
@@ -234,22 +222,6 @@ export class OutboxRelay {
     this.logger.log(
       `Database back: ${interrupted.unpublished.length} claimed outbox row(s) released for publishing.`,
     );
-  }
-
-  private get leaseMs(): number {
-    return this.options.leaseMs ?? OUTBOX_DEFAULTS.leaseMs;
-  }
-
-  private get pollIntervalMs(): number {
-    return this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
-  }
-
-  private get maxAttempts(): number {
-    return this.options.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts;
-  }
-
-  private get batchSize(): number {
-    return this.options.batchSize ?? OUTBOX_DEFAULTS.batchSize;
   }
 
   private async run(): Promise<void> {
