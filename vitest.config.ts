@@ -16,9 +16,12 @@ const shared = {
 };
 
 // Unit and e2e files run two at a time (e2e files mostly wait on services, and every one
-// isolates itself by construction); the slow fault runs follow, one at a time.
+// isolates itself by construction); the slow fault runs follow, two at a time, and the timed
+// ones last, one at a time.
 const PARALLEL = { maxWorkers: 2, sequence: { groupOrder: 0 } };
-const ALONE = { maxWorkers: 1, sequence: { groupOrder: 1 } };
+const PARALLEL_AFTER_E2E = { maxWorkers: 2, sequence: { groupOrder: 1 } };
+const ALONE = { maxWorkers: 1, sequence: { groupOrder: 2 } };
+const TIMED = ['test/slow/autoscaling.slow-spec.ts', 'test/slow/beat-failover.slow-spec.ts'];
 
 export default defineConfig({
   ...shared,
@@ -46,13 +49,28 @@ export default defineConfig({
         },
       },
       {
-        // Long fault-injection runs (leader kills, autoscaling, container builds). CI runs
-        // them with everything else; locally `npm run test:slow` runs only these.
+        // Long fault-injection runs (pool misbehaviour, container builds, broker outages under
+        // a pool). CI runs them with everything else; locally `npm run test:slow` runs only
+        // these and the timed ones below.
         ...shared,
         test: {
           name: 'slow',
-          ...ALONE,
+          ...PARALLEL_AFTER_E2E,
           include: ['test/slow/**/*.slow-spec.ts'],
+          exclude: TIMED,
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // Runs whose verdict depends on time (autoscaling reaction, beat failover within 6 s):
+        // last, one at a time, on a machine nothing else in the suite is loading.
+        ...shared,
+        test: {
+          name: 'timed',
+          ...ALONE,
+          include: TIMED,
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 180_000,
