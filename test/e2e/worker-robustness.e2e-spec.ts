@@ -59,6 +59,16 @@ async function failureOf(a: INestApplicationContext, id: string): Promise<Record
   return meta!.result as Record<string, unknown>;
 }
 
+/** How many times the worker of `a` started `name` so far (task-started events). */
+function runsOf(a: INestApplicationContext, name: string): () => number {
+  let count = 0;
+  a.get(TaskEvents)
+    .on('task-started')
+    .pipe(filter((event) => event.name === name))
+    .subscribe(() => count++);
+  return () => count;
+}
+
 /** Publish a hand-written message (a producer in another language could send any text). */
 async function publishRaw(a: INestApplicationContext, name: string, body: string): Promise<string> {
   const message = createTaskMessage({ name });
@@ -287,6 +297,23 @@ describe('results', () => {
     });
     const big = await tasks.send('rob.plusOne', [2n ** 64n + 1n]);
     await expect(big.get({ timeout: 10_000 })).resolves.toBe(2n ** 64n + 2n);
+  });
+
+  it('stores a FAILURE at once for a result whose getter throws (no store retries, no rerun)', async () => {
+    const a = await app();
+    const runs = runsOf(a, 'rob.getter');
+    const result = await a.get(TaskClient).send('rob.getter');
+    // Was: taken for a backend outage, retried for 60 s, then requeued and run again.
+    await expect(result.get({ timeout: 5_000, propagate: false })).resolves.toBeDefined();
+    expect((await result.meta())?.result).toMatchObject({
+      exc_type: 'UnserializableValueError',
+      exc_message: [
+        'result is not JSON-serializable: reading it threw Error: relation customer not ' +
+          'loaded at $.customer',
+      ],
+    });
+    await settledQueue(a);
+    expect(runs()).toBe(1);
   });
 
   describe('with the result backend down for longer than its timeout', () => {

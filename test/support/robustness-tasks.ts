@@ -76,6 +76,17 @@ export class RobustnessTasks {
     return { total: 3, byCountry: new Map([['fr', 2]]) };
   }
 
+  /** A result whose getter throws (an ORM entity whose lazy relation is not loaded). */
+  @Task('rob.getter')
+  getter(): unknown {
+    return {
+      id: 1,
+      get customer(): never {
+        throw new Error('relation customer not loaded');
+      },
+    };
+  }
+
   /** Receives anything; answers how deep its first argument is nested. */
   @Task('rob.depth')
   depth(value: unknown): number {

@@ -75,6 +75,21 @@ describe('JSON codec', () => {
     expect(encodeJson(described)).toBe('{"a":1}');
   });
 
+  it('refuses a value whose getter throws, saying where, on the fast path too', () => {
+    const hostile = {
+      get total(): number {
+        throw new Error('not loaded');
+      },
+    };
+    expect(() => encodeJson(hostile, 'result')).toThrow(
+      new UnserializableValueError('result', 'reading it threw Error: not loaded', '$.total'),
+    );
+    expect(() => encodeJson([1, { order: hostile }])).toThrow(
+      /threw Error: not loaded at \$\[1\]\.order\.total$/,
+    );
+    expect(isPlainJson(hostile)).toBe(false);
+  });
+
   it('writes a Date as its ISO string, a BigInt exactly and a Buffer as Node describes it', () => {
     expect(encodeJson([new Date(0), 2n ** 64n, Buffer.from('hi')])).toBe(
       '["1970-01-01T00:00:00.000Z",18446744073709551616,{"type":"Buffer","data":[104,105]}]',

@@ -55,9 +55,19 @@ const PLAIN_WIDTH = 32;
  * True when JSON.stringify writes `value` exactly as {@link encodeJson} must: strings,
  * booleans, null, finite numbers, and arrays / plain objects of them, small and shallow. A
  * cheap look that lets the common value skip the checks of the text; false says nothing (the
- * value may still be plain).
+ * value may still be plain). Never throws: a getter that throws makes it false, and the
+ * encoder then reports it (a handler's result with such a getter was taken for a backend
+ * outage, retried for a minute and run again).
  */
 export function isPlainJson(value: unknown, depth = PLAIN_DEPTH): boolean {
+  try {
+    return isPlain(value, depth);
+  } catch {
+    return false;
+  }
+}
+
+function isPlain(value: unknown, depth: number): boolean {
   if (value === null) return true;
   switch (typeof value) {
     case 'string':
@@ -73,7 +83,7 @@ export function isPlainJson(value: unknown, depth = PLAIN_DEPTH): boolean {
   if (depth === 0) return false;
   if (Array.isArray(value)) {
     if (value.length > PLAIN_WIDTH) return false;
-    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth - 1)) return false;
+    for (let i = 0; i < value.length; i++) if (!isPlain(value[i], depth - 1)) return false;
     return true;
   }
   const proto: unknown = Object.getPrototypeOf(value);
@@ -81,7 +91,7 @@ export function isPlainJson(value: unknown, depth = PLAIN_DEPTH): boolean {
   let entries = 0;
   for (const key in value) {
     if (++entries > PLAIN_WIDTH) return false;
-    if (!isPlainJson((value as Record<string, unknown>)[key], depth - 1)) return false;
+    if (!isPlain((value as Record<string, unknown>)[key], depth - 1)) return false;
   }
   return true;
 }
@@ -176,7 +186,14 @@ function encodeStrict(root: unknown, what: string): string {
       }
       const fields: string[] = [];
       for (const name of Object.keys(object)) {
-        const text = walk((object as Record<string, unknown>)[name], name, pathOf(path, name));
+        let field: unknown;
+        try {
+          field = (object as Record<string, unknown>)[name];
+        } catch (error) {
+          const why = `reading it threw ${messageOf(error)}`;
+          throw new UnserializableValueError(what, why, pathOf(path, name));
+        }
+        const text = walk(field, name, pathOf(path, name));
         if (text !== undefined) fields.push(`${JSON.stringify(name)}:${text}`);
       }
       return `{${fields.join(',')}}`;
