@@ -1,6 +1,21 @@
 /** Message factories for errors and logs: one place for every user-facing sentence. */
 export const INVALID_OPTION = (option: string, accepted: string, got: unknown): string =>
-  `TaskQueueModule: option "${option}" must be ${accepted}; got ${JSON.stringify(got) ?? String(got)}.`;
+  `TaskQueueModule: option "${option}" must be ${accepted}; got ${describeOptionValue(got)}.`;
+
+/**
+ * A rejected option value as the user wrote it: JSON where JSON says it (not `null` for NaN,
+ * as `Number('abc')` from an environment variable gives), and never a throw of its own (a
+ * BigInt or a cycle made JSON.stringify throw a TypeError in place of the ConfigurationError).
+ */
+function describeOptionValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
 
 export const NOT_A_TASK = (className: string, method: string): string =>
   `${className}.${method} is not a task: decorate it with @Task() (and make sure the class is a provider).`;

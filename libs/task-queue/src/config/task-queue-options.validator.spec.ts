@@ -30,3 +30,24 @@ describe('resolveTaskQueueOptions: broker and result backend URLs', () => {
     expect(resolved.resultBackend).toBe('rpc://');
   });
 });
+
+describe('resolveTaskQueueOptions: what a refusal shows of the value', () => {
+  it.each([
+    [Number('abc'), 'got NaN.'],
+    [Infinity, 'got Infinity.'],
+    [4n, 'got 4n.'],
+  ])('shows %s as written, in a ConfigurationError', (concurrency, shown) => {
+    const attempt = () =>
+      resolveTaskQueueOptions({ worker: { concurrency: concurrency as number } });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(`option "worker.concurrency" must be a whole number ≥ 1; ${shown}`);
+  });
+
+  it('refuses a circular value with a ConfigurationError, not a TypeError of its own', () => {
+    const queues: unknown[] = ['a'];
+    queues.push(queues);
+    const attempt = () => resolveTaskQueueOptions({ worker: { queues: queues as string[] } });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow('got [object Array].');
+  });
+});
