@@ -1,6 +1,7 @@
 import type { CatchUpPolicy, ScheduleStore } from '../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { assertValidCatchUp } from './schedule-validation.js';
+import { rejectUnknownOptions } from '../config/known-options.js';
 
 /**
  * Options of `TaskQueueBeatModule.forRoot()`.
@@ -47,6 +48,15 @@ export interface ResolvedBeatOptions {
  * lease would run out between renewals and leadership would change hands on every round.
  */
 export function resolveBeatOptions(options: BeatOptions): ResolvedBeatOptions {
+  rejectUnknownOptions('TaskQueueBeatModule', '', options, [
+    'store',
+    'keyPrefix',
+    'enabled',
+    'leaseMs',
+    'renewMs',
+    'syncDecorators',
+    'catchUp',
+  ]);
   const leaseMs = options.leaseMs ?? 5000;
   const renewMs = options.renewMs ?? Math.min(1000, Math.floor(leaseMs / 3));
   if (!(Number.isInteger(leaseMs) && leaseMs >= 2)) {

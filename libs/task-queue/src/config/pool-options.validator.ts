@@ -1,11 +1,12 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { PoolKind } from '../contracts/task-options.interface.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
+import { rejectUnknownOptions } from './known-options.js';
 import type { ResolvedIsolateOptions } from './resolved-options.js';
 import type { WorkerOptions } from './task-queue-options.interface.js';
 
 const KINDS: PoolKind[] = ['inline', 'threads', 'processes'];
-const KNOWN = new Set([
+const KNOWN = [
   'module',
   'export',
   'size',
@@ -15,7 +16,7 @@ const KNOWN = new Set([
   'maxMemoryPerChild',
   'maxHeapMb',
   'bootTimeout',
-]);
+];
 
 function fail(option: string, accepted: string, got: unknown): never {
   throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
@@ -42,10 +43,7 @@ export function resolvePoolOptions(worker: WorkerOptions): {
     return { pool, isolates: undefined };
   }
   if (typeof given !== 'object' || given === null) fail('worker.isolates', 'an object', given);
-  for (const key of Object.keys(given)) {
-    if (!KNOWN.has(key))
-      fail(`worker.isolates.${key}`, `one of ${[...KNOWN].join(', ')}`, 'unknown option');
-  }
+  rejectUnknownOptions('TaskQueueModule', 'worker.isolates', given, KNOWN);
   if (typeof given.module !== 'string' || !given.module)
     fail(
       'worker.isolates.module',

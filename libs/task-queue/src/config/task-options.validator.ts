@@ -1,8 +1,34 @@
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { TaskOptions } from '../contracts/task-options.interface.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
+import { rejectUnknownOptions } from './known-options.js';
 
 const RATE = /^\d+(\.\d+)?\/[smh]$/;
+/** Every key of TaskOptions (contracts/task-options.interface.ts). */
+const KNOWN: readonly (keyof TaskOptions)[] = [
+  'params',
+  'schema',
+  'queue',
+  'priority',
+  'maxRetries',
+  'defaultRetryDelay',
+  'autoretryFor',
+  'dontAutoretryFor',
+  'retryBackoff',
+  'retryBackoffMax',
+  'retryJitter',
+  'acksLate',
+  'rejectOnWorkerLost',
+  'ignoreResult',
+  'trackStarted',
+  'pool',
+  'timeLimit',
+  'softTimeLimit',
+  'rateLimit',
+  'expires',
+  'globalRateLimit',
+  'dedupe',
+];
 
 /**
  * Validate task options (from `@Task()` or `taskDefaults`); `where` prefixes the option names
@@ -12,6 +38,7 @@ export function validateTaskOptions(options: TaskOptions, where: string): TaskOp
   const fail = (key: string, accepted: string, got: unknown): never => {
     throw new ConfigurationError(INVALID_OPTION(`${where}.${key}`, accepted, got));
   };
+  rejectUnknownOptions('TaskQueueModule', where, options, KNOWN);
   const { queue, priority, maxRetries, defaultRetryDelay, retryBackoff, retryBackoffMax } = options;
   if (queue !== undefined && (typeof queue !== 'string' || !queue))
     fail('queue', 'a non-empty string', queue);

@@ -9,6 +9,7 @@ import { resolveEventsOptions } from './events-options.js';
 import { validateInstrumentation } from './tracing-options.validator.js';
 import { resolvePoolOptions } from './pool-options.validator.js';
 import { insideIsolate } from '../utils/isolate-role.js';
+import { rejectUnknownOptions } from './known-options.js';
 
 const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
 /** Schemes whose URL names a server, with an example of each. */
@@ -18,7 +19,7 @@ const NETWORK_SCHEMES = new Map([
   ['amqp', 'amqp://guest:guest@127.0.0.1:5672//'],
   ['amqps', 'amqps://user:password@rabbitmq.example.com:5671/vhost'],
 ]);
-const KNOWN = new Set<string>([
+const KNOWN = [
   'broker',
   'resultBackend',
   'defaultQueue',
@@ -31,8 +32,8 @@ const KNOWN = new Set<string>([
   'events',
   'tracing',
   'instrumentation',
-]);
-const KNOWN_WORKER = new Set([
+];
+const KNOWN_WORKER = [
   'enabled',
   'queues',
   'concurrency',
@@ -43,11 +44,24 @@ const KNOWN_WORKER = new Set([
   'http',
   'pool',
   'isolates',
-]);
+];
+const KNOWN_TYPEORM = ['dataSource', 'dispatch', 'strict', 'relay', 'outbox', 'results'];
+const KNOWN_RELAY = [
+  'batchSize',
+  'pollIntervalMs',
+  'listen',
+  'owner',
+  'maxAttempts',
+  'leaseMs',
+  'channel',
+  'instrumentation',
+];
+const OWNER = 'TaskQueueModule';
 
 /** `worker.http`: the port (0: any free one) and host of the health / metrics server. */
 function validateHttp(http: WorkerHttpOptions | undefined): Required<WorkerHttpOptions> | null {
   if (http === undefined) return null;
+  rejectUnknownOptions(OWNER, 'worker.http', http, ['port', 'host']);
   const port = (http as { port?: unknown } | null)?.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)
     fail('worker.http.port', 'a port number 0-65535', port);
@@ -89,10 +103,7 @@ function positiveInt(option: string, value: unknown, fallback: number): number {
 
 /** Validate `forRoot()` options and fill in defaults; throws ConfigurationError naming the option. */
 export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): ResolvedTaskQueueOptions {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key))
-      fail(key, `one of the known options (${[...KNOWN].join(', ')})`, 'unknown option');
-  }
+  rejectUnknownOptions(OWNER, '', options, KNOWN);
   const broker = options.broker ?? DEFAULTS.broker;
   const resultBackend = options.resultBackend ?? DEFAULTS.resultBackend;
   checkUrl('broker', broker, false);
@@ -102,10 +113,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     fail('defaultQueue', 'a non-empty string', defaultQueue);
 
   const worker = options.worker ?? {};
-  for (const key of Object.keys(worker)) {
-    if (!KNOWN_WORKER.has(key))
-      fail(`worker.${key}`, `one of ${[...KNOWN_WORKER].join(', ')}`, 'unknown option');
-  }
+  rejectUnknownOptions(OWNER, 'worker', worker, KNOWN_WORKER);
   const queues = worker.queues ?? [defaultQueue];
   if (
     !Array.isArray(queues) ||
@@ -124,6 +132,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
   }
 
   const routes = Object.entries(options.routes ?? {}).map(([pattern, route]) => {
+    rejectUnknownOptions(OWNER, `routes['${pattern}']`, route, ['queue', 'priority']);
     validateTaskOptions({ queue: route.queue, priority: route.priority }, `routes['${pattern}']`);
     return { pattern, matcher: globToRegExp(pattern), route };
   });
@@ -163,6 +172,13 @@ function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm']
     fail('typeorm', "{ dataSource } when resultBackend is 'typeorm'", undefined);
   }
   if (!typeorm) return undefined;
+  rejectUnknownOptions(OWNER, 'typeorm', typeorm, KNOWN_TYPEORM);
+  rejectUnknownOptions(OWNER, 'typeorm.outbox', typeorm.outbox, ['graceMs', 'leaseMs', 'notify']);
+  rejectUnknownOptions(OWNER, 'typeorm.results', typeorm.results, [
+    'cleanupIntervalMs',
+    'pollIntervalMs',
+  ]);
+  rejectUnknownOptions(OWNER, 'typeorm.relay', typeorm.relay, KNOWN_RELAY);
   const ds = typeorm.dataSource as { manager?: unknown; transaction?: unknown } | undefined;
   if (!ds || typeof ds.transaction !== 'function')
     fail('typeorm.dataSource', 'a TypeORM DataSource', ds);
@@ -191,6 +207,11 @@ function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm']
 }
 
 function validateEvents(options: TaskQueueOptions): ResolvedTaskQueueOptions['events'] {
+  rejectUnknownOptions(OWNER, 'events', options.events, [
+    'enabled',
+    'heartbeatInterval',
+    'taskEvents',
+  ]);
   const interval = options.events?.heartbeatInterval;
   if (interval !== undefined && !(typeof interval === 'number' && interval > 0)) {
     fail('events.heartbeatInterval', 'a number of seconds > 0', interval);

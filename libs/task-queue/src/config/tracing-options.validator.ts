@@ -3,6 +3,7 @@ import type { TaskQueueOptions } from './task-queue-options.interface.js';
 import type { TracingOptions } from '../observability/tracing/tracing.options.js';
 import type { TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { INVALID_OPTION } from '../task-queue.messages.js';
+import { rejectUnknownOptions } from './known-options.js';
 
 /** `tracing` and `instrumentation`, checked: tracing options or false (off). */
 export function validateInstrumentation(options: TaskQueueOptions): {
@@ -35,6 +36,7 @@ export function validateInstrumentation(options: TaskQueueOptions): {
       INVALID_OPTION('tracing', 'a boolean or tracing options', tracing),
     );
   }
+  rejectUnknownOptions('TaskQueueModule', 'tracing', tracing, ['consumerParent', 'tracerProvider']);
   const parent = tracing.consumerParent;
   if (parent !== undefined && parent !== 'creation' && parent !== 'link') {
     throw new ConfigurationError(

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { METRICS_EXPOSITION } from '../http/metrics-exposition.js';
 import { metricsController } from './metrics.controller.js';
+import { rejectUnknownOptions } from '../../config/known-options.js';
 import type { TaskQueueMetricsOptions } from './metrics.options.js';
 import { TASK_QUEUE_METRICS_OPTIONS, TaskQueueMetrics } from './task-queue-metrics.service.js';
 
@@ -15,6 +16,17 @@ import { TASK_QUEUE_METRICS_OPTIONS, TaskQueueMetrics } from './task-queue-metri
 @Module({})
 export class TaskQueueMetricsModule {
   static forRoot(options: TaskQueueMetricsOptions = {}): DynamicModule {
+    rejectUnknownOptions('TaskQueueMetricsModule', '', options, [
+      'registry',
+      'path',
+      'queues',
+      'tasks',
+      'queueStatsTimeout',
+      'taskNames',
+      'maxTaskNames',
+      'defaultMetrics',
+      'buckets',
+    ]);
     const path = options.path ?? '/metrics';
     return {
       module: TaskQueueMetricsModule,

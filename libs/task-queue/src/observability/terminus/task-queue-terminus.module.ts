@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { rejectUnknownOptions } from '../../config/known-options.js';
 import { healthController } from './task-queue-health.controller.js';
 import { TaskQueueHealthIndicator } from './task-queue.health-indicator.js';
 
@@ -21,6 +22,7 @@ export interface TaskQueueTerminusOptions {
 @Module({})
 export class TaskQueueTerminusModule {
   static forRoot(options: TaskQueueTerminusOptions = {}): DynamicModule {
+    rejectUnknownOptions('TaskQueueTerminusModule', '', options, ['path']);
     const path = options.path ?? 'health';
     return {
       module: TaskQueueTerminusModule,
