@@ -10,6 +10,7 @@ import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbo
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { parseExposition, sampleValue } from '../support/metrics-scrape.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { OUTBOX_MIGRATIONS } from '../support/typeorm-drivers.js';
 import { uniqueName } from '../support/interop-processes.js';
 
 const queue = uniqueName('metrics-sent');
@@ -48,8 +49,12 @@ describe('celery_task_sent_total on every publish path', () => {
   let app: INestApplicationContext;
 
   beforeAll(async () => {
-    dataSource = await openSchemaDataSource(schema, { entities: [TaskOutbox], schema });
-    await dataSource.synchronize();
+    dataSource = await openSchemaDataSource(schema, {
+      entities: [TaskOutbox],
+      migrations: OUTBOX_MIGRATIONS,
+      schema,
+    });
+    await dataSource.runMigrations();
     @Module({
       imports: [
         TaskQueueModule.forRoot({

@@ -1,4 +1,10 @@
 import { DataSource, EntitySchema } from 'typeorm';
+import {
+  AddTaskOutboxSequence1796601600000,
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  TaskOutbox,
+} from 'celeriac/typeorm';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from './typeorm-mariadb.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from './typeorm-postgres.js';
 
@@ -24,15 +30,27 @@ export interface TestDatabase {
 export type DriverName = 'postgres' | 'mariadb' | 'sqljs';
 export const DRIVERS: readonly DriverName[] = ['postgres', 'mariadb', 'sqljs'];
 
-/** Open a fresh database of `driver` with the Item entity (plus `entities`), synchronized. */
+/** The migrations that make `task_outbox` (synchronize leaves it alone), in order. */
+export const OUTBOX_MIGRATIONS = [
+  CreateTaskOutbox1767225600000,
+  AddTaskOutboxTraceContext1780272000000,
+  AddTaskOutboxSequence1796601600000,
+];
+
+/**
+ * Open a fresh database of `driver` with the Item entity (plus `entities`), synchronized; with
+ * `TaskOutbox` among them, its table made by the migrations, as users do.
+ */
 export async function openTestDatabase(
   driver: DriverName,
   entities: Array<EntitySchema | (new () => object)> = [],
 ): Promise<TestDatabase> {
   const all = [ItemSchema, ...entities];
+  const migrations = entities.includes(TaskOutbox) ? OUTBOX_MIGRATIONS : [];
   if (driver !== 'sqljs') {
-    const { dataSource, drop } = await openServerDatabase(driver, all);
+    const { dataSource, drop } = await openServerDatabase(driver, all, migrations);
     await dataSource.synchronize();
+    await dataSource.runMigrations();
     return {
       driver,
       dataSource,
@@ -43,7 +61,13 @@ export async function openTestDatabase(
       },
     };
   }
-  const dataSource = new DataSource({ type: 'sqljs', entities: all, synchronize: true });
+  const dataSource = new DataSource({
+    type: 'sqljs',
+    entities: all,
+    migrations,
+    synchronize: true,
+    migrationsRun: true,
+  });
   await dataSource.initialize();
   return { driver, dataSource, concurrent: false, dispose: () => dataSource.destroy() };
 }
@@ -52,13 +76,14 @@ export async function openTestDatabase(
 async function openServerDatabase(
   driver: 'postgres' | 'mariadb',
   entities: Array<EntitySchema | (new () => object)>,
+  migrations: Array<new () => object>,
 ): Promise<{ dataSource: DataSource; drop: () => Promise<void> }> {
   if (driver === 'postgres') {
     const schema = uniqueSchema('tx');
-    const dataSource = await openSchemaDataSource(schema, { entities, schema });
+    const dataSource = await openSchemaDataSource(schema, { entities, migrations, schema });
     return { dataSource, drop: () => dropSchema(schema) };
   }
   const database = uniqueDatabase('tx');
-  const dataSource = await openMariaDb(database, { entities });
+  const dataSource = await openMariaDb(database, { entities, migrations });
   return { dataSource, drop: () => dropMariaDb(database) };
 }

@@ -1,5 +1,12 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { TaskOutbox, TaskResult, TaskGroupResult } from 'celeriac/typeorm';
+import {
+  AddTaskOutboxSequence1796601600000,
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  TaskOutbox,
+  TaskResult,
+  TaskGroupResult,
+} from 'celeriac/typeorm';
 import { OrderLine } from './orders/order-line.entity.js';
 import { Order } from './orders/order.entity.js';
 
@@ -10,8 +17,15 @@ import { Order } from './orders/order.entity.js';
 export function databaseConfig(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
   // Celeriac's tables: the outbox (dispatch: 'outbox') and the database result backend.
   const entities = [Order, OrderLine, TaskOutbox, TaskResult, TaskGroupResult];
+  // synchronize makes the demo's own tables; task_outbox comes from its migrations only.
+  const migrations = [
+    CreateTaskOutbox1767225600000,
+    AddTaskOutboxTraceContext1780272000000,
+    AddTaskOutboxSequence1796601600000,
+  ];
+  const schema = { entities, migrations, synchronize: true, migrationsRun: true } as const;
   if (env.DATABASE_URL) {
-    return { type: 'postgres', url: env.DATABASE_URL, entities, synchronize: true };
+    return { type: 'postgres', url: env.DATABASE_URL, ...schema };
   }
-  return { type: 'sqljs', entities, synchronize: true, autoSave: false };
+  return { type: 'sqljs', ...schema, autoSave: false };
 }

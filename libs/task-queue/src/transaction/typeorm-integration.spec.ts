@@ -10,6 +10,9 @@ import type { TypeOrmIntegrationOptions } from '../config/task-queue-options.int
 import { hasCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
 import { TaskOutbox } from './outbox/task-outbox.entity.js';
+import { CreateTaskOutbox1767225600000 } from './outbox/create-task-outbox.migration.js';
+import { AddTaskOutboxTraceContext1780272000000 } from './outbox/add-task-outbox-trace-context.migration.js';
+import { AddTaskOutboxSequence1796601600000 } from './outbox/add-task-outbox-sequence.migration.js';
 import { OutboxWriter } from './outbox/outbox.writer.js';
 import { getOutboxWriterToken } from '../utils/tokens.js';
 import { isTracked } from './transaction-tracking.js';
@@ -34,7 +37,12 @@ describe('TaskQueueModule typeorm option', () => {
     const dataSource = await new DataSource({
       type: 'sqljs',
       entities: [TaskOutbox],
-      synchronize: true,
+      migrations: [
+        CreateTaskOutbox1767225600000,
+        AddTaskOutboxTraceContext1780272000000,
+        AddTaskOutboxSequence1796601600000,
+      ],
+      migrationsRun: true,
     }).initialize();
     const app = await createApp(
       { typeorm: { dataSource, dispatch: 'outbox', outbox: { graceMs: 60_000 }, relay: false } },
@@ -92,7 +100,12 @@ describe('TaskQueueModule typeorm option', () => {
       const dataSource = await new DataSource({
         type: 'sqljs',
         entities: [TaskOutbox],
-        synchronize: true,
+        migrations: [
+          CreateTaskOutbox1767225600000,
+          AddTaskOutboxTraceContext1780272000000,
+          AddTaskOutboxSequence1796601600000,
+        ],
+        migrationsRun: true,
       }).initialize();
       const app = await createApp({
         broker: `memory://strict-api-${Date.now()}`,

@@ -3,10 +3,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /**
  * One task waiting to be published (`task_outbox`). Written in the business transaction by
  * `OutboxWriter`, deleted once the broker accepted the message. Create the table with the
- * `CreateTaskOutbox…` migration and add this entity to the DataSource.
+ * `CreateTaskOutbox…` migrations and add this entity to the DataSource.
  * @publicApi
  */
-@Entity({ name: 'task_outbox' })
+// NOTE: `synchronize: false`: the migrations own the table. One entity cannot name the types
+// they create on every driver (timestamptz on PostgreSQL, longtext on MySQL/MariaDB), so
+// `synchronize` (and `migration:generate`) would otherwise recreate those columns as timestamp /
+// text: on MariaDB that empties the message of every pending row and caps new ones at 64 KiB.
+@Entity({ name: 'task_outbox', synchronize: false })
 @Index('IDX_task_outbox_relay_after', ['relayAfter'])
 export class TaskOutbox {
   /** = task id: the dedupe key end to end. */
