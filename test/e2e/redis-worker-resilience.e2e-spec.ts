@@ -90,6 +90,22 @@ describe('Redis worker resilience', () => {
     expect(a.output + b.output).not.toMatch(/Restored \d+ message/);
   });
 
+  it('a promise a task left rejecting is logged with its stack; the worker lives and serves on', async () => {
+    const queue = uniqueName('resil-stray');
+    const w = await startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue] });
+    workers.push(w);
+    const stray = await producer.send<string>('interop.stray_rejection', ['nobody awaited'], {
+      queue,
+    });
+    await expect(stray.get({ timeout: 10_000 })).resolves.toBe('returned');
+    // Was: Node ended the worker on the unhandled rejection (exit code 1).
+    await w.waitFor(/Unhandled promise rejection: InteropError: nobody awaited\. /);
+    expect(w.output).toMatch(/at InteropTasks\.strayRejection/);
+    const next = await producer.send<number>('interop.add', [2, 3], { queue });
+    await expect(next.get({ timeout: 10_000 })).resolves.toBe(5);
+    expect(w.running).toBe(true);
+  });
+
   describe('Redis restarted mid-stream', () => {
     let server: PrivateRedisServer;
     let privateProducer: InteropProducer | undefined;

@@ -33,6 +33,13 @@ export class InteropTasks {
     return { args, kwargs: this.ctx.kwargs };
   }
 
+  /** Returns at once, leaving a rejected promise nobody awaits (a send without await). */
+  @Task('interop.stray_rejection', { params: ['message'] })
+  strayRejection(message: string): string {
+    void Promise.reject(new InteropError(message));
+    return 'returned';
+  }
+
   @Task('interop.fail', { params: ['message'] })
   fail(message: string): never {
     throw new InteropError(message);

@@ -31,6 +31,7 @@ import type { WorkerHoldings } from './worker-holdings.js';
 import { WorkerIntake } from './worker-intake.js';
 import { Subject, type Observable } from 'rxjs';
 import { isRateLimited } from './rate-limiter.js';
+import { guardStrayRejections } from './stray-rejections.js';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -56,6 +57,8 @@ export class WorkerService
   private readonly held: WorkerHoldings;
   private admission?: TaskAdmission;
   private shutdownBegun = false;
+  /** Releases the process-wide guard against unhandled rejections (taken while consuming). */
+  private releaseRejectionGuard?: () => void;
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -98,6 +101,8 @@ export class WorkerService
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.releaseRejectionGuard?.();
+    this.releaseRejectionGuard = undefined;
     await this.admission?.close();
     await this.pools.close();
   }
@@ -145,6 +150,7 @@ export class WorkerService
     // Isolates boot before the first message is taken (a cold Nest context takes a second).
     await this.pools.start();
     this.state = 'running';
+    this.releaseRejectionGuard ??= guardStrayRejections(this.logger);
     this.intake.open(this.admission);
     await this.consumers.start(queues);
     if (this.config.worker.banner) {
