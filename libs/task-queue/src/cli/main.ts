@@ -23,6 +23,18 @@ export const COMMANDS: readonly CliCommand[] = [
   healthCommand,
 ];
 
+/** What to use instead of the commands `celery` has and `celeriac` has not. */
+const NOT_HERE: Record<string, string> = {
+  worker:
+    'a worker is your own Nest application: an entry file (run with node) that creates an ' +
+    'application context of a module importing TaskQueueModule.forRoot() and your @Task ' +
+    'providers, then calls handleShutdownSignals(app) (docs/getting-started.md, "Producers ' +
+    'and workers in separate processes")',
+  control: 'use Python\'s "celery -b <broker> control ..." (docs/monitoring-and-cli.md)',
+  events: 'use Python\'s "celery -b <broker> events" (docs/monitoring-and-cli.md)',
+  status: 'use "celeriac inspect ping", or Python\'s "celery -b <broker> status"',
+};
+
 /** The overall help text. */
 export function usage(): string {
   return [
@@ -50,8 +62,10 @@ export async function runCli(argv: string[], output: CliOutput = processOutput):
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
+    const instead = NOT_HERE[name];
     output.err(
-      `celeriac: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`,
+      `celeriac: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})` +
+        (instead ? `; celeriac has no ${name} command: ${instead}.` : ''),
     );
     return ExitCode.USAGE;
   }
