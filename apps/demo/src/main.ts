@@ -3,12 +3,12 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handleShutdownSignals } from 'celeriac';
 import { AppModule, DASHBOARD_TOKENS } from './app.module.js';
-import { DEMO_ENVIRONMENT, describeEnvironment, type DemoVariable } from './environment.js';
+import { describeEnvironment, variablesReadBy } from './environment.js';
 import { placeSampleOrders } from './sample-orders.js';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Demo');
-  logger.log(describeEnvironment(Object.keys(DEMO_ENVIRONMENT) as DemoVariable[]));
+  logger.log(describeEnvironment(variablesReadBy('demo')));
   // Signals are handled while Nest boots too (a worker-enabled demo consumes during boot).
   const booting = NestFactory.create(AppModule);
   handleShutdownSignals(booting);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { handleShutdownSignals } from 'celeriac';
-import { describeEnvironment } from './environment.js';
+import { describeEnvironment, variablesReadBy } from './environment.js';
 import { WorkerModule } from './worker.module.js';
 
 /**
@@ -17,20 +17,7 @@ async function bootstrap(): Promise<void> {
       ? new ConsoleLogger({ json: true, flattenParams: true })
       : undefined;
   if (logger) Logger.overrideLogger(logger);
-  new Logger('Worker').log(
-    describeEnvironment([
-      'CELERIAC_BROKER',
-      'CELERIAC_RESULT_BACKEND',
-      'CELERIAC_QUEUES',
-      'CELERIAC_CONCURRENCY',
-      'CELERIAC_HOSTNAME',
-      'CELERIAC_SHUTDOWN_TIMEOUT',
-      'CELERIAC_DISPATCH',
-      'CELERIAC_HTTP_PORT',
-      'CELERIAC_HTTP_HOST',
-      'DATABASE_URL',
-    ]),
-  );
+  new Logger('Worker').log(describeEnvironment(variablesReadBy('worker')));
   // Signals are handled from the start: the worker consumes while the context still boots.
   const app = NestFactory.createApplicationContext(WorkerModule, logger && { logger });
   handleShutdownSignals(app);
