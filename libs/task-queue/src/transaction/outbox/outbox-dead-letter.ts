@@ -39,3 +39,24 @@ export function outboxDeadLetterAdvice(id: string): string {
     `DELETE FROM task_outbox WHERE id = '${id}'.`
   );
 }
+
+/** The ERROR for a row dead-lettered at once because of its content (`decodeOutboxRow`). */
+export function badOutboxRowLine(row: TaskOutbox, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return (
+    `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: ${reason}, so ` +
+    `it is not a task message this relay can publish (written or edited by hand, or cut ` +
+    `short?). ${outboxDeadLetterAdvice(row.id)}`
+  );
+}
+
+/** The ERROR for a row dead-lettered after `attempts` refusals while the broker answered. */
+export function refusedOutboxRowLine(row: TaskOutbox, failure: unknown): string {
+  return (
+    `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: the ` +
+    `broker refused it ${row.attempts} times while reachable (last: ${String(failure)}). ` +
+    `The relay no longer publishes it; it stays in task_outbox with locked_by = ` +
+    `'${OUTBOX_DEAD_LETTER}' (metric celeriac_outbox_dead_letters). ` +
+    outboxDeadLetterAdvice(row.id)
+  );
+}

@@ -5,20 +5,19 @@ import type { DataSource } from '../../contracts/typeorm-peer.types.js';
 import { PgNotificationListener } from '../../transports/typeorm/pg-notification.listener.js';
 import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import type { Broker } from '../../contracts/broker.interface.js';
-import { publishOutboxRow } from './outbox-publish.js';
-import {
-  OUTBOX_DEAD_LETTER,
-  OUTBOX_DEFAULTS,
-  relayBackoffMs,
-  type OutboxRelayOptions,
-} from './outbox.options.js';
+import { decodeOutboxRow, publishOutboxRow, type DecodedOutboxRow } from './outbox-publish.js';
+import { OUTBOX_DEFAULTS, relayBackoffMs, type OutboxRelayOptions } from './outbox.options.js';
 export type { OutboxRelayOptions } from './outbox.options.js';
 import { BrokerOutage, brokerAnswers, OUTAGE_MAX_MS } from './broker-outage.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 import { OutboxStore } from './outbox.store.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import { readNextDue } from './outbox-backlog.js';
-import { deadLetterOutboxRow, outboxDeadLetterAdvice } from './outbox-dead-letter.js';
+import {
+  badOutboxRowLine,
+  deadLetterOutboxRow,
+  refusedOutboxRowLine,
+} from './outbox-dead-letter.js';
 
 /**
  * Rows failing one after another while the broker answers ping: the round stops there (a
@@ -115,6 +114,7 @@ export class OutboxRelay {
       let sent = false;
       try {
         const outcome = await this.publish(row);
+        if (outcome === 'dead-lettered') continue;
         if (outcome === 'unreachable') {
           await this.store.release(
             rows.slice(index).map((r) => r.id),
@@ -163,11 +163,22 @@ export class OutboxRelay {
    * stops: 'unreachable'); else it is retried once at once, then counted against the row alone
    * ('failed': the row waits for its backoff, the rows behind it go on).
    */
-  private async publish(row: TaskOutbox): Promise<'sent' | 'unreachable' | 'failed'> {
+  private async publish(
+    row: TaskOutbox,
+  ): Promise<'sent' | 'unreachable' | 'failed' | 'dead-lettered'> {
+    let decoded: DecodedOutboxRow;
+    try {
+      decoded = decodeOutboxRow(row);
+    } catch (error) {
+      // No publish can fix the row's content: no retries, no broker blamed.
+      await deadLetterOutboxRow(this.dataSource, row.id, this.owner, error);
+      this.logger.error(badOutboxRowLine(row, error));
+      return 'dead-lettered';
+    }
     let failure: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await publishOutboxRow(this.broker, row, this.options.instrumentation);
+        await publishOutboxRow(this.broker, row, decoded, this.options.instrumentation);
         return 'sent';
       } catch (error) {
         failure = error;
@@ -179,13 +190,7 @@ export class OutboxRelay {
     }
     if (row.attempts >= this.maxAttempts) {
       await deadLetterOutboxRow(this.dataSource, row.id, this.owner, failure);
-      this.logger.error(
-        `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: the ` +
-          `broker refused it ${row.attempts} times while reachable (last: ${String(failure)}). ` +
-          `The relay no longer publishes it; it stays in task_outbox with locked_by = ` +
-          `'${OUTBOX_DEAD_LETTER}' (metric celeriac_outbox_dead_letters). ` +
-          outboxDeadLetterAdvice(row.id),
-      );
+      this.logger.error(refusedOutboxRowLine(row, failure));
       return 'failed';
     }
     await this.store.fail(row, this.owner, failure);

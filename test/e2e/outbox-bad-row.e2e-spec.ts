@@ -1,0 +1,81 @@
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TaskOutbox } from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
+import { DRIVERS, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+
+// Rows whose content no publish can fix (a message that is not JSON, not a task message, or
+// names another task id; written by hand, cut short, or emptied): the relay dead-letters them
+// at once with an ERROR saying what is wrong, instead of retrying them for minutes as if the
+// broker had refused them; a bad trace context does not stop the task.
+
+describe.each(DRIVERS.filter((d) => d !== 'sqljs'))(
+  'outbox relay: rows with bad content (%s)',
+  (driver) => {
+    let db: TestDatabase;
+    let relay: OutboxRelay | undefined;
+
+    beforeAll(async () => {
+      db = await openTestDatabase(driver, [TaskOutbox]);
+    }, 60_000);
+    afterEach(async () => {
+      await relay?.stop();
+      vi.restoreAllMocks();
+    });
+    afterAll(async () => {
+      await db?.dispose();
+    });
+
+    it('dead-letters them at once, naming the problem, and publishes the rows around them', async () => {
+      const errors: string[] = [];
+      vi.spyOn(Logger.prototype, 'error').mockImplementation((line: unknown) => {
+        errors.push(String(line));
+      });
+      vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const [first, notJson, notMessage, otherId, badTrace, last] = Array.from({ length: 6 }, () =>
+        message(),
+      );
+      const writer = new OutboxWriter({ graceMs: 0 });
+      await db.dataSource.transaction(async (m) => {
+        for (const msg of [first, notJson, notMessage, otherId, badTrace, last])
+          await writer.write(m, msg, { queue: 'outbox-bad-row' });
+      });
+      const repo = db.dataSource.getRepository(TaskOutbox);
+      await repo.update(notJson.headers.id, { message: '{"headers": {"id"' });
+      await repo.update(notMessage.headers.id, { message: '{}' });
+      await repo.update(otherId.headers.id, { message: JSON.stringify(message('someone-else')) });
+      await repo.update(badTrace.headers.id, { traceContext: 'not json' });
+
+      const broker = new RecordingBroker();
+      relay = new OutboxRelay(db.dataSource, asBroker(broker), {
+        pollIntervalMs: 50,
+        listen: false,
+      });
+      relay.start();
+      await vi.waitFor(() => expect(broker.published).toContain(last.headers.id), {
+        timeout: 10_000,
+      });
+      await relay.stop();
+
+      expect(broker.published).toEqual([first.headers.id, badTrace.headers.id, last.headers.id]);
+      const rows = await repo.find({ order: { seq: 'ASC' } });
+      expect(rows.map((r) => [r.id, r.lockedBy])).toEqual([
+        [notJson.headers.id, 'dead-letter'],
+        [notMessage.headers.id, 'dead-letter'],
+        [otherId.headers.id, 'dead-letter'],
+      ]);
+      expect(rows[0]!.lastError).toMatch(/not JSON/);
+      expect(rows[1]!.lastError).toMatch(/headers/);
+      expect(rows[2]!.lastError).toMatch(/someone-else/);
+      const deadLettered = errors.filter((line) => line.includes('dead-lettered'));
+      expect(deadLettered).toHaveLength(3);
+      expect(deadLettered[0]).toContain(notJson.headers.id);
+      expect(deadLettered[0]).toContain('not a task message this relay can publish');
+      expect(deadLettered[0]).toContain(
+        `DELETE FROM task_outbox WHERE id = '${notJson.headers.id}'`,
+      );
+    });
+  },
+);
