@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import {
   RevokedTasks,
   TaskClient,
@@ -10,7 +10,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { firstValueFrom, filter, map } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import type { Broker } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
@@ -196,6 +196,28 @@ describe('whatever a handler throws', () => {
       await settledQueue(a);
     },
   );
+});
+
+describe('a thrown error of a megabyte', () => {
+  it('is stored whole, and logged on a line of a few kilobytes that keeps the frames', async () => {
+    const logged = vi.spyOn(Logger.prototype, 'error');
+    try {
+      const a = await app();
+      const result = await a.get(TaskClient).send('rob.throw', ['huge']);
+      const failure = await failureOf(a, result.id);
+      expect((failure.exc_message as string[])[0]).toHaveLength(1_000_015);
+      const line = logged.mock.calls.find(([text]) => String(text).includes(result.id));
+      // Was: the message whole in the line, and again at the top of the stack (2 MB).
+      expect(String(line![0])).toMatch(/upstream said: x+\.\.\. \(cut: 1000015 characters\)$/);
+      expect(String(line![0]).length).toBeLessThan(2_200);
+      const stack = String(line!.at(-1));
+      expect(stack.length).toBeLessThan(8_100);
+      expect(stack).toMatch(/\(cut: 1000015 characters\)\n\s+at /);
+      await settledQueue(a);
+    } finally {
+      logged.mockRestore();
+    }
+  });
 });
 
 describe('arguments', () => {

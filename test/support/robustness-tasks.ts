@@ -41,6 +41,7 @@ const THROWN: Record<string, () => unknown> = {
     },
   }),
   hostileError,
+  huge: () => new Error(`upstream said: ${'x'.repeat(1_000_000)}`),
   revokedProxy: () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();

@@ -1,11 +1,10 @@
 import type { Logger } from '@nestjs/common';
 import { describeThrown } from '../protocol/thrown-value.js';
+import { LOG_MESSAGE_CHARS, logCut, logStack } from '../utils/log-text.js';
 
 /** Rejections logged per minute; the rest of that minute are counted, then reported as one line. */
 const LOGGED_PER_MINUTE = 10;
 const MINUTE_MS = 60_000;
-/** A logged stack is cut to this many characters (a message can be megabytes). */
-const STACK_CHARS = 4_000;
 
 interface Guard {
   listener: (reason: unknown) => void;
@@ -64,14 +63,10 @@ function strayRejectionLogger(logger: Logger): (reason: unknown) => void {
     }
     const { name, message, stack } = describeThrown(reason);
     logger.error(
-      `Unhandled promise rejection: ${name}: ${cut(message, 500)}. A promise nobody awaited ` +
+      `Unhandled promise rejection: ${name}: ${logCut(message, LOG_MESSAGE_CHARS)}. A promise nobody awaited ` +
         `or caught (often one a task started without await) rejected; the worker keeps ` +
         `running. Await it or add .catch() where the stack below points.`,
-      stack === undefined ? undefined : cut(stack, STACK_CHARS),
+      stack === undefined ? undefined : logStack(stack, message),
     );
   };
-}
-
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length} characters)`;
 }

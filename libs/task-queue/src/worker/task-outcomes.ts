@@ -19,6 +19,7 @@ import { describe, errorInfo } from './task-error.info.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
+import { LOG_MESSAGE_CHARS, logCut, logStack } from '../utils/log-text.js';
 
 /**
  * How a task attempt that did not succeed is settled: carries out {@link decideFailure}'s
@@ -125,7 +126,7 @@ export class TaskOutcomes {
     const reason = retryReason(options.eta ?? delay, cause);
     await this.recorder.retry(request, hostname, cause, reason);
     this.logger.log(
-      `Task ${displayName(request)}[${request.id}] retry: ${reason}`,
+      `Task ${displayName(request)}[${request.id}] retry: ${logCut(reason, LOG_MESSAGE_CHARS)}`,
       taskLogFields(request, delivery.queue),
     );
     this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
@@ -144,9 +145,10 @@ export class TaskOutcomes {
     const stored = await this.recorder.failure(request, hostname, error, controller, children);
     const info = errorInfo(error);
     this.logger.error(
-      `Task ${displayName(request)}[${request.id}] failed: ${info!.name}: ${info!.message}`,
+      `Task ${displayName(request)}[${request.id}] failed: ` +
+        `${logCut(info!.name, LOG_MESSAGE_CHARS)}: ${logCut(info!.message, LOG_MESSAGE_CHARS)}`,
       taskLogFields(request),
-      info!.stack,
+      info!.stack === undefined ? undefined : logStack(info!.stack, info!.message),
     );
     this.emit('task-failed', request, hostname, { error: info, cause: error, runtime });
     await this.workflow.onFailure(request, error, hostname);
