@@ -11,13 +11,17 @@ export class TaskTimeoutError extends TaskQueueError {
     readonly taskId: string,
     readonly timeoutMs: number,
     readonly backendSilent = false,
+    /** Replaces the advice after the first sentence of the message. */
+    advice?: string,
   ) {
     super(
-      backendSilent
-        ? `Task ${taskId}: the result backend did not answer within ${timeoutMs} ms, so its ` +
+      advice
+        ? `Task ${taskId} did not finish within ${timeoutMs} ms. ${advice}`
+        : backendSilent
+          ? `Task ${taskId}: the result backend did not answer within ${timeoutMs} ms, so its ` +
             `state is unknown (the task may have run). Check the result backend's connection ` +
             `(the worker logs its outages), then call get() again.`
-        : `Task ${taskId} did not finish within ${timeoutMs} ms. It may still run: call get() again ` +
+          : `Task ${taskId} did not finish within ${timeoutMs} ms. It may still run: call get() again ` +
             `with a longer timeout, or check that a worker consumes its queue.`,
     );
   }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MemoryBroker } from '../transports/memory/memory.broker.js';
-import { MemoryResultBackend } from '../transports/memory/memory.result-backend.js';
+import { TestingResultBackend } from './testing-result-backend.js';
 import type { TaskQueueOptions } from '../config/task-queue-options.interface.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import { RecordingBroker } from './recording.broker.js';
@@ -41,7 +41,7 @@ export class TaskQueueTestingModule {
         TaskQueueModule.forRoot({
           ...rest,
           broker,
-          resultBackend: results ? new MemoryResultBackend() : false,
+          resultBackend: results ? new TestingResultBackend() : false,
           worker: { banner: false, ...rest.worker, enabled: false },
         }),
       ],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TaskClient } from '../producer/task.client.js';
 import { Task } from '../tasks/task.decorator.js';
 import { DEAD_LETTER_HEADERS } from '../worker/dead-letters.js';
+import { TaskTimeoutError } from '../errors/task-timeout.error.js';
 import { TaskQueueTestingModule } from './task-queue-testing.module.js';
 import { TaskQueueTester } from './task-queue.tester.js';
 
@@ -99,4 +100,20 @@ describe('TaskQueueTester.runUntilIdle()', () => {
       await app.close();
     }
   }, 10_000);
+
+  it('a result awaited before runUntilIdle() times out with a message that says tasks run only there', async () => {
+    const app = await testApp();
+    try {
+      const result = await app.get(TaskClient).get(OrderTasks, 'process').delay(7);
+      const error = await result.get({ timeout: 50 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskTimeoutError);
+      expect((error as Error).message).toContain(
+        'did not finish within 50 ms. Under TaskQueueTestingModule no worker consumes: tasks run only inside TaskQueueTester.runUntilIdle().',
+      );
+      await app.get(TaskQueueTester).runUntilIdle();
+      expect(await result.get({ timeout: 1_000 })).toBe('processed 7');
+    } finally {
+      await app.close();
+    }
+  });
 });
