@@ -148,10 +148,19 @@ export class TypeOrmIntegration
     api?: OnCommitApi,
     committed?: () => void,
   ): Promise<void> {
-    const [{ dispatchOnCommit }] = await this.loadDispatch();
+    const [{ dispatchOnCommit }, { otherTransactionOnly, afterCommitOf }] =
+      await this.loadDispatch();
     const typeorm = this.config.typeorm;
-    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager, api, committed);
+    // Only a transaction of another tracked DataSource is open: wait for its commit, as
+    // `onCommit(() => task.delay())` written here does (its database may lack task_outbox, so
+    // the outbox row is written, in this DataSource, once it committed).
+    const other = manager ? undefined : otherTransactionOnly(typeorm?.dataSource);
     const headers = prepared.message.headers;
+    if (other && typeorm?.dispatch === 'outbox') {
+      const write = (): Promise<void> => this.writeOutbox(prepared, undefined, api, committed);
+      return afterCommitOf(other, write, `${headers.task}[${headers.id}] outbox write`);
+    }
+    if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager, api, committed);
     const send = committed
       ? async () => {
           await publish();
@@ -161,7 +170,7 @@ export class TypeOrmIntegration
     return dispatchOnCommit(send, {
       name: `${headers.task}[${headers.id}]`,
       api,
-      manager,
+      manager: manager ?? other,
       dataSource: typeorm?.dataSource,
       strict: typeorm?.strict,
     });

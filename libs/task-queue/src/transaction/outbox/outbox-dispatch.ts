@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PreparedTask } from '../../producer/on-commit-dispatch.strategy.js';
 import {
   NoActiveTransactionError,
@@ -46,4 +46,24 @@ export async function writeToOutbox(
     name: `${headers.task}[${headers.id}] committed`,
     strict: false,
   });
+}
+
+/**
+ * The transaction an implicit `delayOnCommit()` follows when `dataSource` (the module's) has
+ * none in the current context but another DataSource's tracked transaction is open; undefined
+ * otherwise (the module's transaction, or none at all).
+ */
+export function otherTransactionOnly(dataSource?: DataSource): EntityManager | undefined {
+  if (!dataSource || resolveCurrentManager({ dataSource })) return undefined;
+  const current = resolveCurrentManager();
+  return current && current.connection !== dataSource ? current : undefined;
+}
+
+/** Run `fn` once `manager`'s transaction committed (a failure is logged, never rethrown). */
+export function afterCommitOf(
+  manager: EntityManager,
+  fn: () => Promise<void>,
+  name: string,
+): Promise<void> {
+  return onCommit(manager, fn, { robust: true, name, strict: false });
 }
