@@ -21,6 +21,7 @@ interface CanvasOutput {
   failed_id: string;
   chord_error?: [string, string, string];
   chord_error_date_done?: [string, string];
+  chain_failure: [string, string, string];
 }
 
 describe.each([REDIS, RABBITMQ_REDIS, RABBITMQ_RPC])(
@@ -47,6 +48,12 @@ describe.each([REDIS, RABBITMQ_REDIS, RABBITMQ_RPC])(
     it('link_error: the errback receives the failed task id first', () => {
       expect(output.fail).toBe('CanvasError');
       expect(output.errback.args).toEqual([output.failed_id, 'errback']);
+    });
+
+    it('chain(add, fail, add): the last step gets the FAILURE too (rpc://: to the reply queue)', () => {
+      // The chain's result is its last step: Celery's mark_as_failure stores the failure for
+      // every remaining step, and on rpc:// sends it to the reply_to of the step's options.
+      expect(output.chain_failure).toEqual(['FAILURE', 'CanvasError', '2']);
     });
 
     it.skipIf(!transport.chords)(

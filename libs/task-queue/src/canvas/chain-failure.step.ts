@@ -1,4 +1,4 @@
-import type { TaskMeta } from '../contracts/result-backend.interface.js';
+import type { StoreContext, TaskMeta } from '../contracts/result-backend.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { ChordStep } from './chord.step.js';
 import { outcomeMeta } from './outcome-meta.js';
@@ -12,23 +12,26 @@ const str = (value: unknown): string | null =>
  * but each remaining step with a frozen `options.task_id` gets the same FAILURE stored (so a
  * client waiting on the chain's last result is not left waiting), and a step that belongs to a
  * chord (`options.chord`) is counted as a failed part of it, so the chord fails instead of
- * stalling.
+ * stalling. On rpc:// the failure goes to the reply queue in the step's `options.reply_to`
+ * (Celery's clients freeze it into every step), with the step's id as correlation id.
  */
 export async function failRemainingChain(
   request: TaskRequest,
   failure: TaskMeta,
-  store: (meta: TaskMeta) => Promise<void>,
+  store: (meta: TaskMeta, context?: StoreContext) => Promise<void>,
   chord: ChordStep,
 ): Promise<void> {
   for (const step of toSignatureList(request.embed.chain)) {
     const taskId = str(step.options.task_id);
     const groupId = str(step.options.group_id);
     if (taskId) {
+      const replyTo = str(step.options.reply_to);
       await store(
         outcomeMeta(taskId, failure.status, failure.result, failure.traceback, {
           groupId,
           parentId: str(step.options.parent_id),
         }),
+        replyTo ? { replyTo, correlationId: taskId } : undefined,
       );
     }
     const body = toSignature(step.options.chord);

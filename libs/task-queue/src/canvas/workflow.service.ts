@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type {
   ResultBackend,
   SerializedError,
+  StoreContext,
   TaskMeta,
 } from '../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../contracts/task-message.interface.js';
@@ -93,7 +94,12 @@ export class WorkflowService {
     );
     await this.chordPart(request, 'FAILURE', failure.result, failure.traceback);
     await this.step(request, 'chain failure', () =>
-      failRemainingChain(request, failure, (meta) => this.store(meta), this.chord),
+      failRemainingChain(
+        request,
+        failure,
+        (meta, context) => this.store(meta, context),
+        this.chord,
+      ),
     );
     await this.step(request, 'link_error errbacks', () =>
       applyErrbacks(
@@ -150,10 +156,10 @@ export class WorkflowService {
     );
   }
 
-  private async store(meta: TaskMeta): Promise<void> {
+  private async store(meta: TaskMeta, context?: StoreContext): Promise<void> {
     if (!this.backend) return;
     try {
-      await this.backend.store(meta);
+      await this.backend.store(meta, context);
     } catch (error) {
       this.logger.error(
         `Could not store ${meta.status} of task ${meta.task_id}: ${(error as Error).message}`,
