@@ -9,7 +9,7 @@ import type {
 } from '../../contracts/broker.interface.js';
 import { type QueueStats, SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
-import { readAmqpQueueStats } from './amqp-queue-stats.js';
+import { AmqpQueueStatsReader } from './amqp-queue-stats.js';
 import { readManagementQueueStats } from './amqp-management-stats.js';
 import { AmqpMessages } from './amqp.messages.js';
 import { AmqpPing } from './amqp-ping.js';
@@ -51,6 +51,8 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   /** Parks and dead-letterings in flight (settlements close() waits for). */
   private readonly settling = new Set<Promise<void>>();
   private readonly pinger: AmqpPing;
+  /** Passive-declare statistics (without `managementUrl`), remembering missing queues. */
+  private readonly stats = new AmqpQueueStatsReader();
   private serial = 0;
 
   /**
@@ -73,7 +75,11 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     this.topology = new AmqpTopology(this.options, this.ladder, this.logger);
     this.publisher = new AmqpPublisher(this.connection, this.options);
     this.pinger = new AmqpPing(url);
-    this.connection.on('connected', () => this.topology.reset());
+    this.topology.onQueueDeclared = (queue) => this.stats.declared(queue);
+    this.connection.on('connected', () => {
+      this.topology.reset();
+      this.stats.reset();
+    });
   }
 
   /**
@@ -150,7 +156,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   /**
    * Ready messages and consumers of every queue and of its dead-letter queue: from one request
    * to the management API when `managementUrl` is set (with unacked messages too), else by
-   * passive declares on one channel (see readAmqpQueueStats for what AMQP cannot tell).
+   * passive declares on one channel (see AmqpQueueStatsReader for what AMQP cannot tell).
    */
   async queueStats(queues: string[]): Promise<QueueStats[]> {
     const deadLetterQueueOf = (queue: string) => this.topology.deadLetterQueue(queue);
@@ -166,7 +172,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       );
     }
     const model: ChannelModel = await this.connection.waitConnected(this.options.publishTimeout);
-    return readAmqpQueueStats(model, queues, deadLetterQueueOf);
+    return this.stats.read(model, queues, deadLetterQueueOf);
   }
 
   /** Cancel consumers, close channels (unacked messages go back to their queues) and the connection. */

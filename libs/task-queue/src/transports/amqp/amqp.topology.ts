@@ -34,6 +34,8 @@ export class AmqpTopology {
   private readonly warned = new Set<string>();
   private model: ChannelModel | undefined;
   private channel: Promise<Channel> | undefined;
+  /** Told of each queue this topology declared (once per connection). */
+  onQueueDeclared?: (queue: string) => void;
 
   constructor(
     private readonly options: ResolvedAmqpBrokerOptions,
@@ -124,6 +126,7 @@ export class AmqpTopology {
         arguments: queue.arguments,
       });
       if (bind) await ch.bindQueue(name, queue.exchange, name);
+      this.onQueueDeclared?.(name);
     });
   }
 
@@ -163,6 +166,7 @@ export class AmqpTopology {
         autoDelete: false,
         arguments: quorum ? { 'x-queue-type': 'quorum' } : {},
       });
+      this.onQueueDeclared?.(dlq);
     });
     return dlq;
   }
