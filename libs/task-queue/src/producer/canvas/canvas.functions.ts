@@ -127,6 +127,10 @@ export function group(...tasks: SignatureLike[]): Group<AnyArgs, unknown[]> {
  * whose `parent` is the header's GroupResult.
  * @publicApi
  */
+export function chord<G extends readonly unknown[], R>(
+  header: Group<AnyArgs, G>,
+  body: StepAccepting<G, R>,
+): Chord<AnyArgs, R>;
 export function chord<const S extends readonly AnyCanvas[], R>(
   header: S | Group<AnyArgs, ResultsOf<S>>,
   body: StepAccepting<ResultsOf<S>, R>,

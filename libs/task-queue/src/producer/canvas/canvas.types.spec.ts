@@ -7,6 +7,9 @@ import { chain, chord, group } from './canvas.functions.js';
 
 // Type-level proof, checked by `npm run typecheck` (tsc): each @ts-expect-error must be an error.
 declare const tasks: TaskClient;
+interface SumTasks {
+  tsum(nums: number[]): number;
+}
 
 describe('typed canvases', () => {
   it('.s() binds trailing parameters; chain steps must accept the previous result', () => {
@@ -31,6 +34,16 @@ describe('typed canvases', () => {
       >();
       // @ts-expect-error the body gets [number, number], not a string
       chord([add.s(1, 1), add.s(2, 2)], decline.s());
+      // Celery's chord(group(...), body): the body's first parameter is the group's results.
+      const tsum = tasks.get({} as never as new () => SumTasks, 'tsum');
+      expectTypeOf(
+        chord(group(add.s(1, 1), add.s(2, 2)), tsum.s()).applyAsync,
+      ).returns.toEqualTypeOf<Promise<AsyncResult<number>>>();
+      expectTypeOf(chord([add.s(1, 1), add.s(2, 2)], tsum.s()).applyAsync).returns.toEqualTypeOf<
+        Promise<AsyncResult<number>>
+      >();
+      // @ts-expect-error the body gets [number, number], not a string
+      chord(group(add.s(1, 1), add.s(2, 2)), decline.s());
     };
     void compileOnly;
   });
