@@ -70,6 +70,24 @@ describe('celery control add_consumer / cancel_consumer on RabbitMQ', () => {
       `'name': '${extra}'`,
     );
   });
+
+  it('refuses add_consumer with an exchange type or routing key it cannot bind, saying so', async () => {
+    // Celery declares `exchange` with `exchange_type` and binds the queue with `routing_key`;
+    // a Node worker binds only `<queue> -> <queue>` (direct), so tasks sent through that
+    // exchange would be lost while the reply said OK.
+    const extra = `extra-${randomUUID().slice(0, 8)}`;
+    const exchange = `topic-${randomUUID().slice(0, 8)}`;
+    const reply = await celeryCli(
+      vhost.url,
+      ...['control', 'add_consumer', extra, exchange, 'topic', 'node.#', '-d', NODE],
+    );
+    expect(reply).toContain(`${NODE}: ERROR`);
+    expect(reply).toContain(`add_consumer ${extra}: exchange ${exchange} (topic)`);
+    expect(reply).toContain('bind the queue yourself');
+    expect(await celeryCli(vhost.url, 'inspect', 'active_queues', '-d', NODE)).not.toContain(
+      `'name': '${extra}'`,
+    );
+  });
 });
 
 describe('ControlClient on RabbitMQ', () => {

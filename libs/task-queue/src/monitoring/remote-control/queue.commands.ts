@@ -3,7 +3,9 @@ import type { WorkerService } from '../../worker/worker.service.js';
 /**
  * Celery's `add_consumer` (`celery control add_consumer <queue>`): the worker consumes `queue`
  * too, until it stops or `cancel_consumer`. The queue is declared as Celeriac declares its
- * queues (exchange and routing key named after it); other exchange arguments are not used.
+ * queues (a direct exchange and routing key named after it). Celery's `exchange`,
+ * `exchange_type` and `routing_key` arguments naming anything else are refused: the worker
+ * cannot declare that binding, and tasks sent through it would be lost.
  */
 export async function addConsumer(
   worker: WorkerService,
@@ -11,6 +13,8 @@ export async function addConsumer(
 ): Promise<unknown> {
   const queue = typeof args.queue === 'string' ? args.queue.trim() : '';
   if (!queue) return { error: 'add_consumer: no queue given' };
+  const unsupported = unsupportedBinding(queue, args);
+  if (unsupported) return { error: unsupported };
   const added = await worker.addQueue(queue);
   return { ok: added ? `add consumer ${queue}` : `already consuming from ${queue}` };
 }
@@ -34,4 +38,21 @@ export async function cancelConsumer(
     };
   }
   return { ok: `no longer consuming from ${queue}` };
+}
+
+const given = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+
+/** Why Celery's binding arguments cannot be honoured, or null when they are the defaults. */
+function unsupportedBinding(queue: string, args: Record<string, unknown>): string | null {
+  const exchange = given(args.exchange) ?? queue;
+  const type = given(args.exchange_type) ?? 'direct';
+  const routingKey = given(args.routing_key) ?? queue;
+  if (exchange === queue && type === 'direct' && routingKey === queue) return null;
+  return (
+    `add_consumer ${queue}: exchange ${exchange} (${type}) with routing key ${routingKey} is ` +
+    `not supported by Celeriac workers, which bind a queue only to the direct exchange of its ` +
+    `own name, with its name as routing key. Send the tasks to the queue (queue=${queue}), or ` +
+    `bind the queue yourself (Celery's task_queues) and call add_consumer ${queue} alone.`
+  );
 }
