@@ -1,5 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { TaskClient, type TaskQueueOptions, DeadLetters, RevokedTasks } from 'celeriac';
+import {
+  type Broker,
+  DeadLetters,
+  getBrokerToken,
+  RevokedTasks,
+  TaskClient,
+  type TaskQueueOptions,
+} from 'celeriac';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
@@ -61,6 +68,23 @@ describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl
     await expect(result.get({ timeout: 15_000 })).resolves.toBe('ok after 2');
     // Celery's result_extended fields, `queue` being the delivery's routing key.
     expect(await result.meta()).toMatchObject({ retries: 1, name: 'sem.autoretry', queue });
+  });
+
+  it('fails a retry whose countdown no date can hold, saying why, and settles its message', async () => {
+    queue = `exec-${randomUUID()}`;
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.retry-never');
+    await result.get({ timeout: 10_000, propagate: false });
+    // Was: "Handling the failure ... failed: RangeError: Invalid time value", FAILURE named Retry.
+    expect((await result.meta())?.result).toMatchObject({
+      exc_type: 'TaskQueueError',
+      exc_message: [
+        `Cannot retry sem.retry-never[${result.id}]: countdown must be a finite number of ` +
+          'seconds; got Infinity.',
+      ],
+    });
+    expect(await a.get(DeadLetters).count(queue)).toBe(0);
+    await expect.poll(() => a.get<Broker>(getBrokerToken()).queueLength(queue)).toBe(0);
   });
 
   it('parks an ETA task in the broker and runs it once it is due, after a worker restart', async () => {

@@ -48,6 +48,12 @@ export class SemanticsTasks {
     return this.ctx.retries;
   }
 
+  /** Retries with a countdown no date can hold (a unit mistake, or a division by zero). */
+  @Task('sem.retry-never', { maxRetries: 5 })
+  retryNever(): never {
+    this.ctx.retry({ countdown: Number.POSITIVE_INFINITY });
+  }
+
   @Task('sem.unrecoverable', { autoretryFor: [Error] })
   unrecoverable(key: string): never {
     this.count(key);

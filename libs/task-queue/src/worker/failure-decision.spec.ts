@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
 import { TaskArgumentsError } from '../errors/task-arguments.error.js';
+import { TaskQueueError } from '../errors/task-queue.error.js';
 import { Ignore, Reject, Retry, UnrecoverableError } from '../errors/task-signals.js';
 import { TimeLimitExceededError } from '../errors/time-limit.error.js';
 import { WorkerLostError } from '../errors/worker-lost.error.js';
@@ -74,5 +75,28 @@ describe('decideFailure', () => {
     expect(decideFailure(new Retry({ maxRetries: null }), {}, request(99), false).kind).toBe(
       'retry',
     );
+  });
+  it.each([
+    [{ countdown: Infinity }, 'countdown must be a finite number of seconds; got Infinity'],
+    [{ countdown: Number.NaN }, 'countdown must be a finite number of seconds; got NaN'],
+    [
+      { countdown: 'soon' as unknown as number },
+      'countdown must be a finite number of seconds; got "soon"',
+    ],
+    [{ countdown: 1e20 }, 'a countdown of 100000000000000000000 s ends past the last date'],
+    [{ eta: new Date(Number.NaN) }, 'eta must be a valid Date; got an invalid Date'],
+    [{ maxRetries: Number.NaN }, 'maxRetries must be a number or null; got NaN'],
+  ])('fails a Retry whose options cannot be honoured (%o), saying why', (options, why) => {
+    const decision = decideFailure(new Retry(options), {}, request(0), true);
+    expect(decision.kind).toBe('fail');
+    const error = (decision as { error: Error }).error;
+    expect(error).toBeInstanceOf(TaskQueueError);
+    expect(error.message).toContain(`Cannot retry demo.task[id-1]: ${why}`);
+  });
+
+  it('still retries with a negative countdown (due at once, as in Celery) or a valid eta', () => {
+    expect(decideFailure(new Retry({ countdown: -5 }), {}, request(0), true).kind).toBe('retry');
+    const eta = new Date(Date.now() + 60_000);
+    expect(decideFailure(new Retry({ eta }), {}, request(0), true).kind).toBe('retry');
   });
 });

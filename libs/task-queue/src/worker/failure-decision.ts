@@ -1,6 +1,7 @@
 import type { TaskOptions } from '../contracts/task-options.interface.js';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
 import { TaskArgumentsError } from '../errors/task-arguments.error.js';
+import { TaskQueueError } from '../errors/task-queue.error.js';
 import {
   Ignore,
   Reject,
@@ -43,6 +44,16 @@ export function decideFailure(
     return { kind: 'requeue-lost', error };
   }
   if (error instanceof Reject) return { kind: 'reject', signal: error };
+  const invalid = error instanceof Retry ? invalidRetry(error.options) : undefined;
+  if (invalid) {
+    // Celery fails the task with the error its retry's apply_async raised (OverflowError).
+    return {
+      kind: 'fail',
+      error: new TaskQueueError(`Cannot retry ${request.name}[${request.id}]: ${invalid}.`, {
+        cause: error,
+      }),
+    };
+  }
   const retry: RetryOptions | undefined =
     error instanceof Retry
       ? error.options
@@ -69,4 +80,37 @@ export function decideFailure(
  */
 function raisedByWorker(error: unknown): boolean {
   return error instanceof WorkerLostError || error instanceof TimeLimitExceededError;
+}
+
+/**
+ * Why a Retry's `countdown`, `eta` or `maxRetries` cannot be honoured, or undefined. Was: the
+ * next attempt's date threw "Invalid time value" while the retry was published, and the task
+ * was stored as a FAILURE named Retry.
+ */
+export function invalidRetry(options: RetryOptions, now = Date.now()): string | undefined {
+  const { countdown, eta, maxRetries } = options;
+  if (countdown !== undefined && countdown !== null) {
+    if (typeof countdown !== 'number' || !Number.isFinite(countdown)) {
+      return `countdown must be a finite number of seconds; got ${shown(countdown)}`;
+    }
+    if (Number.isNaN(new Date(now + countdown * 1000).getTime())) {
+      return `a countdown of ${countdown} s ends past the last date JavaScript can represent`;
+    }
+  }
+  if (eta !== undefined && eta !== null) {
+    if (!(eta instanceof Date) || Number.isNaN(eta.getTime())) {
+      return `eta must be a valid Date; got ${shown(eta)}`;
+    }
+  }
+  if (maxRetries !== undefined && maxRetries !== null) {
+    if (typeof maxRetries !== 'number' || Number.isNaN(maxRetries)) {
+      return `maxRetries must be a number or null; got ${shown(maxRetries)}`;
+    }
+  }
+  return undefined;
+}
+
+function shown(value: unknown): string {
+  if (value instanceof Date) return 'an invalid Date';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -89,7 +89,7 @@ export class TaskOutcomes {
           { kind: 'max_retries' },
         );
       case 'fail':
-        if (!(await this.fail(request, hostname, error, runtime, controller, children))) {
+        if (!(await this.fail(request, hostname, decision.error, runtime, controller, children))) {
           return this.unstored(delivery, request, controller, acksLate);
         }
         return settle();
