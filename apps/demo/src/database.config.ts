@@ -3,6 +3,7 @@ import {
   AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
+  CreateTaskResult1767225600001,
   TaskOutbox,
   TaskResult,
   TaskGroupResult,
@@ -17,11 +18,12 @@ import { Order } from './orders/order.entity.js';
 export function databaseConfig(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
   // Celeriac's tables: the outbox (dispatch: 'outbox') and the database result backend.
   const entities = [Order, OrderLine, TaskOutbox, TaskResult, TaskGroupResult];
-  // synchronize makes the demo's own tables; task_outbox comes from its migrations only.
+  // synchronize makes the demo's own tables; Celeriac's come from their migrations only.
   const migrations = [
     CreateTaskOutbox1767225600000,
     AddTaskOutboxTraceContext1780272000000,
     AddTaskOutboxSequence1796601600000,
+    CreateTaskResult1767225600001,
   ];
   const schema = { entities, migrations, synchronize: true, migrationsRun: true } as const;
   if (env.DATABASE_URL) {

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A group's member task ids (`task_group_result`), like django-celery-results' `GroupResult`. @publicApi */
-@Entity({ name: 'task_group_result' })
+// NOTE: `synchronize: false`: made by the `CreateTaskResult…` migration (see TaskResult).
+@Entity({ name: 'task_group_result', synchronize: false })
 export class TaskGroupResult {
   @PrimaryColumn({ name: 'group_id', type: 'varchar', length: 255 })
   groupId!: string;

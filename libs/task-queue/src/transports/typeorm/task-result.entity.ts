@@ -5,7 +5,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * values are stored as text. Create it with the `CreateTaskResult…` migration.
  * @publicApi
  */
-@Entity({ name: 'task_result' })
+// NOTE: `synchronize: false`: the `CreateTaskResult…` migration owns the table (timestamptz on
+// PostgreSQL, longtext on MySQL/MariaDB, which one entity cannot name for every driver); see
+// TaskOutbox.
+@Entity({ name: 'task_result', synchronize: false })
 @Index('IDX_task_result_expires_at', ['expiresAt'])
 export class TaskResult {
   @PrimaryColumn({ name: 'task_id', type: 'varchar', length: 255 })

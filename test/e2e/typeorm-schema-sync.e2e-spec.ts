@@ -4,7 +4,10 @@ import {
   AddTaskOutboxSequence1796601600000,
   AddTaskOutboxTraceContext1780272000000,
   CreateTaskOutbox1767225600000,
+  CreateTaskResult1767225600001,
+  TaskGroupResult,
   TaskOutbox,
+  TaskResult,
 } from 'celeriac/typeorm';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 import {
@@ -14,16 +17,18 @@ import {
   uniqueSchema,
 } from '../support/typeorm-postgres.js';
 
-// The migrations make task_outbox (timestamptz on PostgreSQL, longtext on MariaDB). A
-// DataSource with `synchronize: true` (or `migration:generate`) listing the TaskOutbox entity
-// must leave that table alone: it used to recreate those columns as timestamp / text, which on
+// The migrations make task_outbox and task_result (timestamptz on PostgreSQL, longtext on
+// MariaDB). A DataSource with `synchronize: true` (or `migration:generate`) listing their
+// entities must leave those tables alone: it used to recreate those columns as timestamp / text, which on
 // MariaDB emptied the message of every pending row and on PostgreSQL failed the boot.
 
 const migrations = [
   CreateTaskOutbox1767225600000,
   AddTaskOutboxTraceContext1780272000000,
   AddTaskOutboxSequence1796601600000,
+  CreateTaskResult1767225600001,
 ];
+const entities = [TaskOutbox, TaskResult, TaskGroupResult];
 const big = JSON.stringify({ blob: 'x'.repeat(100_000) });
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -51,6 +56,17 @@ async function pendingRow(dataSource: DataSource): Promise<void> {
   });
 }
 
+async function storedResult(dataSource: DataSource): Promise<void> {
+  const now = new Date();
+  await dataSource.getRepository(TaskResult).insert({
+    taskId: 'done-1',
+    status: 'SUCCESS',
+    result: big,
+    dateCreated: now,
+    expiresAt: new Date(now.getTime() + 60_000),
+  });
+}
+
 const drivers = {
   postgres: async (): Promise<{
     migrated: DataSource;
@@ -58,19 +74,19 @@ const drivers = {
   }> => {
     const schema = uniqueSchema('outbox_sync');
     cleanups.push(() => dropSchema(schema));
-    const migrated = await openSchemaDataSource(schema, { entities: [TaskOutbox], migrations });
+    const migrated = await openSchemaDataSource(schema, { entities, migrations });
     return {
       migrated,
       synchronized: () =>
         new DataSource(
-          postgresOptions(schema, { entities: [TaskOutbox], schema, synchronize: true }),
+          postgresOptions(schema, { entities, schema, synchronize: true }),
         ).initialize(),
     };
   },
   mariadb: async (): Promise<{ migrated: DataSource; synchronized: () => Promise<DataSource> }> => {
     const database = uniqueDatabase('outbox_sync');
     cleanups.push(() => dropMariaDb(database));
-    const migrated = await openMariaDb(database, { entities: [TaskOutbox], migrations });
+    const migrated = await openMariaDb(database, { entities, migrations });
     return {
       migrated,
       synchronized: async () => {
@@ -85,22 +101,23 @@ const drivers = {
 };
 
 describe.each(['postgres', 'mariadb'] as const)(
-  'task_outbox made by the migrations, then synchronize (%s)',
+  'task_outbox and task_result made by the migrations, then synchronize (%s)',
   (driver) => {
     it('keeps the table and its pending rows as the migrations made them', async () => {
       const { migrated, synchronized } = await drivers[driver]();
       await migrated.runMigrations();
       await pendingRow(migrated);
+      await storedResult(migrated);
       const pending = await migrated.driver.createSchemaBuilder().log();
-      expect(pending.upQueries.map((q) => q.query).filter((q) => /task_outbox/.test(q))).toEqual(
-        [],
-      );
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
       await migrated.destroy();
 
       const synced = await synchronized();
       try {
         const rows = await synced.getRepository(TaskOutbox).find();
         expect(rows.map((row) => [row.id, row.message === big])).toEqual([['pending-1', true]]);
+        const results = await synced.getRepository(TaskResult).find();
+        expect(results.map((row) => [row.taskId, row.result === big])).toEqual([['done-1', true]]);
       } finally {
         await synced.destroy();
       }
