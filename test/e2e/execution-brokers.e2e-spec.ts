@@ -87,6 +87,21 @@ describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl
     await expect.poll(() => a.get<Broker>(getBrokerToken()).queueLength(queue)).toBe(0);
   });
 
+  it('updateState with a meta JSON cannot carry rejects in the task, saying where', async () => {
+    queue = `exec-${randomUUID()}`;
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.progress-map');
+    await result.get({ timeout: 10_000, propagate: false });
+    // Was: updateState resolved, the task succeeded, and a log line blamed the backend.
+    expect((await result.meta())?.result).toMatchObject({
+      exc_type: 'UnserializableValueError',
+      exc_message: [
+        'the meta of state PROGRESS is not JSON-serializable: a Map has no JSON form ' +
+          '(convert it: Object.fromEntries(map)) at $.byCountry',
+      ],
+    });
+  });
+
   it('parks an ETA task in the broker and runs it once it is due, after a worker restart', async () => {
     queue = `exec-${randomUUID()}`;
     const first = await app();

@@ -54,6 +54,13 @@ export class SemanticsTasks {
     this.ctx.retry({ countdown: Number.POSITIVE_INFINITY });
   }
 
+  /** Reports progress JSON cannot carry (a Map), and lets updateState's error end the task. */
+  @Task('sem.progress-map')
+  async progressMap(): Promise<string> {
+    await this.ctx.updateState('PROGRESS', { byCountry: new Map([['fr', 2]]) });
+    return 'reported';
+  }
+
   @Task('sem.unrecoverable', { autoretryFor: [Error] })
   unrecoverable(key: string): never {
     this.count(key);

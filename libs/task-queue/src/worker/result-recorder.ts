@@ -126,14 +126,21 @@ export class ResultRecorder {
     return this.state(request, hostname, 'STARTED', { pid: process.pid, hostname });
   }
 
-  /** STARTED, PROGRESS or any custom state. */
+  /**
+   * STARTED, PROGRESS or any custom state. Rejects with UnserializableValueError when JSON
+   * cannot carry `meta` (Celery's `update_state` raises EncodeError in the task); was: resolved,
+   * with an error line telling to check the backend's connection.
+   */
   async state(
     request: TaskRequest,
     hostname: string,
     state: TaskState,
     meta: unknown,
   ): Promise<void> {
-    await this.store(request, hostname, state, meta ?? null, null);
+    const stored = await this.store(request, hostname, state, meta ?? null, null, undefined, {
+      meta,
+    });
+    if (stored instanceof UnserializableValueError) throw stored;
   }
 
   /**
@@ -147,6 +154,7 @@ export class ResultRecorder {
     result: unknown,
     traceback: string | null,
     final?: { abort?: TaskAbort; value?: unknown; children?: ResultTuple[] },
+    custom?: { meta: unknown },
   ): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
     if (!backend) return Promise.resolve(true);
@@ -161,7 +169,9 @@ export class ResultRecorder {
       (error: unknown) =>
         final
           ? this.storeFailed(backend, request, hostname, meta, context, error, final)
-          : this.logStoreError(backend, meta, error),
+          : ((custom && isEncodingError(error)
+              ? explainUnencodable(custom.meta, `the meta of state ${status}`)
+              : undefined) ?? this.logStoreError(backend, meta, error)),
     );
   }
 
