@@ -321,6 +321,18 @@ describe('results', () => {
     await expect(big.get({ timeout: 10_000 })).resolves.toBe(2n ** 64n + 2n);
   });
 
+  it('fails a task that returns an Error, as Celery fails one returning an exception', async () => {
+    const a = await app();
+    const result = await a.get(TaskClient).send('rob.returnsError');
+    // Was: SUCCESS with {} (JSON.stringify of an Error), nothing of the error kept.
+    expect(await failureOf(a, result.id)).toMatchObject({
+      exc_type: 'UnserializableValueError',
+      exc_message: [
+        expect.stringMatching(/^result is not JSON-serializable: an Error has no JSON/),
+      ],
+    });
+  });
+
   it('stores a FAILURE at once for a result whose getter throws (no store retries, no rerun)', async () => {
     const a = await app();
     const runs = runsOf(a, 'rob.getter');

@@ -88,6 +88,17 @@ export class RobustnessTasks {
     };
   }
 
+  /** Returns the error it caught instead of throwing it (JSON.stringify writes `{}`). */
+  @Task('rob.returnsError')
+  returnsError(): unknown {
+    try {
+      JSON.parse('{');
+      return 'parsed';
+    } catch (error) {
+      return error;
+    }
+  }
+
   /** Receives anything; answers how deep its first argument is nested. */
   @Task('rob.depth')
   depth(value: unknown): number {

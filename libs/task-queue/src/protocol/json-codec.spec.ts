@@ -90,6 +90,20 @@ describe('JSON codec', () => {
     expect(isPlainJson(hostile)).toBe(false);
   });
 
+  it('refuses an Error JSON.stringify would write as {}, and writes one with fields with them', () => {
+    expect(() => encodeJson(new TypeError('lost'), 'result')).toThrow(
+      new UnserializableValueError(
+        'result',
+        'an Error has no JSON form (JSON.stringify writes {}): throw it to fail the task, or ' +
+          'send its message',
+        '$',
+      ),
+    );
+    expect(() => encodeJson({ ok: false, error: new Error('x') })).toThrow(/ at \$\.error$/);
+    const coded = Object.assign(new Error('gone'), { code: 'ENOENT' });
+    expect(encodeJson({ error: coded })).toBe('{"error":{"code":"ENOENT"}}');
+  });
+
   it('writes a Date as its ISO string, a BigInt exactly and a Buffer as Node describes it', () => {
     expect(encodeJson([new Date(0), 2n ** 64n, Buffer.from('hi')])).toBe(
       '["1970-01-01T00:00:00.000Z",18446744073709551616,{"type":"Buffer","data":[104,105]}]',

@@ -1,6 +1,7 @@
 import { parse as parseLossless } from 'lossless-json';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
+import { BARE_ERROR, COLLECTION_HINTS, collectionOf, isBareError } from './json-refusals.js';
 
 /** Deepest nesting the strict encoder writes (Python's json reads about 1000 levels). */
 const MAX_DEPTH = 1000;
@@ -19,7 +20,8 @@ const LONG_DIGITS = /\d{16}/;
  *
  * Throws UnserializableValueError (saying where) for a circular structure, nesting deeper than
  * 1000 levels, a Map, Set, WeakMap or WeakSet (JSON.stringify would write `{}` and lose what it
- * holds; Python's json refuses a set the same way), or a top-level value JSON has no form for
+ * holds; Python's json refuses a set the same way), an Error without fields (`{}` too), or a
+ * top-level value JSON has no form for
  * (undefined, a function, a symbol). `what` names the value in that message ("result", "the
  * arguments of orders.process").
  */
@@ -101,20 +103,6 @@ function floatToken(value: number): string {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** Containers JSON.stringify writes as `{}`, losing their entries. */
-const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
-
-const COLLECTION_HINTS: Record<string, string> = {
-  Map: ' (convert it: Object.fromEntries(map))',
-  Set: ' (convert it: [...set])',
-};
-
-/** `Map`, `Set`, `WeakMap` or `WeakSet` (subclasses too), else undefined. */
-function collectionOf(value: object): string | undefined {
-  const tag = Object.prototype.toString.call(value).slice(8, -1);
-  return COLLECTIONS.has(tag) ? tag : undefined;
-}
-
 export function decodeJson(text: string, what = 'message body'): unknown {
   try {
     const tagged = text.includes('"__type__"');
@@ -174,6 +162,9 @@ function encodeStrict(root: unknown, what: string): string {
     if (collection) {
       const hint = COLLECTION_HINTS[collection] ?? '';
       throw new UnserializableValueError(what, `a ${collection} has no JSON form${hint}`, path);
+    }
+    if (isBareError(object)) {
+      throw new UnserializableValueError(what, BARE_ERROR, path);
     }
     if (ancestors.size >= MAX_DEPTH) {
       throw new UnserializableValueError(what, `nested deeper than ${MAX_DEPTH} levels`, path);
