@@ -7,6 +7,7 @@ import {
 } from '../../transports/typeorm/sql-dialect.js';
 import { InvalidMessageError } from '../../errors/invalid-message.error.js';
 import { TaskOutbox } from './task-outbox.entity.js';
+import { checkPacketSize } from './outbox-packet.js';
 
 const COLUMNS =
   'id, queue, task_name, priority, not_before, message, created_at, seq, relay_after, trace_context';
@@ -20,6 +21,7 @@ export async function insertOutboxRow(manager: EntityManager, row: TaskOutbox): 
   checkColumnWidths(row);
   const dataSource = manager.connection;
   const dialect = sqlDialect(dataSource);
+  if (dialect === 'mysql') await checkPacketSize(manager, row);
   if (dialect === 'other') {
     await manager.insert(TaskOutbox, {
       ...row,
