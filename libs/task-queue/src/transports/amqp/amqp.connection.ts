@@ -27,7 +27,15 @@ export interface AmqpConnectionOptions {
    * `ssl_keyfile` / `ssl_cert_reqs` parameters.
    */
   tls?: ConnectionOptions;
+  /**
+   * Milliseconds the TCP connect and the AMQP handshake may stay silent before the attempt
+   * fails (default 10 000): a URL pointing at a port that is not RabbitMQ's AMQP port (Redis,
+   * the management UI) would otherwise wait for ever.
+   */
+  connectTimeout?: number;
 }
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
 
@@ -148,13 +156,20 @@ export class AmqpConnection extends EventEmitter {
 
   private async dial(): Promise<ChannelModel> {
     const { url, tls } = takeTlsOptions(this.url, this.options.tls);
+    const timeout = this.options.connectTimeout ?? CONNECT_TIMEOUT_MS;
     const model = await connect(withHeartbeat(url, this.options.heartbeat ?? 60), {
       ...tls,
       // No Nagle: a lone ack or publish goes out now, not after the previous segment's ACK.
       noDelay: true,
+      // amqplib's socket idle timeout, lifted once the handshake is done.
+      timeout,
       clientProperties: {
         connection_name: this.options.connectionName ?? `celeriac ${process.pid}`,
       },
+    }).catch((error: unknown) => {
+      if (error instanceof Error && error.message === 'connect ETIMEDOUT')
+        throw new Error(AmqpMessages.noHandshake(timeout), { cause: error });
+      throw error;
     });
     if (this.state === 'closed') {
       await model.close().catch(() => undefined);

@@ -14,6 +14,8 @@ function vhostOf(url: string): string {
 }
 
 /** What to check, from the cause: the vhost, the credentials, else the server. */
+const NO_HANDSHAKE = 'no AMQP handshake';
+
 function connectAdvice(url: string, cause: string): string {
   if (/ConnectionOpenOk|NOT_ALLOWED|vhost/i.test(cause)) {
     const vhost = vhostOf(url);
@@ -22,6 +24,12 @@ function connectAdvice(url: string, cause: string): string {
       `RabbitMQ refused the vhost "${vhost}": it does not exist, or the user "${user}" has no ` +
       `permissions on it (rabbitmqctl add_vhost ${vhost}; rabbitmqctl set_permissions -p ` +
       `${vhost} ${user} '.*' '.*' '.*'). The vhost is the URL's path: amqp://host:5672// is "/".`
+    );
+  }
+  if (cause.includes(NO_HANDSHAKE)) {
+    return (
+      "Check that the URL's port is RabbitMQ's AMQP port (5672, 5671 for amqps://; 15672 is " +
+      'the management UI, 6379 Redis) and that RabbitMQ is not stuck.'
     );
   }
   if (/ACCESS_REFUSED|ACCESS-REFUSED/.test(cause)) {
@@ -34,6 +42,8 @@ function connectAdvice(url: string, cause: string): string {
 }
 
 export const AmqpMessages = {
+  noHandshake: (timeoutMs: number): string =>
+    `${NO_HANDSHAKE} within ${timeoutMs} ms (nothing answered as RabbitMQ on that host and port)`,
   notConnected: (): string => 'RabbitMQ is not connected (the connection is down or reconnecting).',
   noAnswer: (url: string, timeoutMs: number): string =>
     `RabbitMQ at ${redactUrl(url)} did not answer within ${timeoutMs} ms (the connection is ` +
