@@ -54,7 +54,16 @@ async function fromUrl(url: string): Promise<BroadcastTransport> {
         `Celery events and remote control on "${protocol}//"`,
         () => import('./redis/redis-broadcast.transport.js'),
       );
-      return new RedisBroadcastTransport({ url });
+      // The kombu options of the URL, as the broker reads them: with ?global_keyprefix=, the
+      // pidbox and celeryev channels and the reply lists are prefixed too (kombu does).
+      const { parseRedisBrokerUrl } = await import('./redis/redis-url-options.js');
+      const parsed = parseRedisBrokerUrl(url);
+      return new RedisBroadcastTransport({
+        url: parsed.url,
+        globalKeyprefix: parsed.options.globalKeyprefix ?? '',
+        sep: parsed.options.sep,
+        prioritySteps: parsed.options.prioritySteps,
+      });
     }
     case 'amqp:':
     case 'amqps:': {
