@@ -91,12 +91,18 @@ export class CommitHooksRunner {
     return () => this.errorListeners.delete(listener);
   }
 
-  /** Run one callback now; robust ⇒ log and swallow its error. Used for immediate execution. */
-  async runOne(entry: Pick<HookEntry, 'fn' | 'robust' | 'name'>): Promise<void> {
+  /**
+   * Run one callback now; robust ⇒ log and swallow its error. `immediate`: run at once because
+   * no transaction was active (said in the error line).
+   */
+  async runOne(
+    entry: Pick<HookEntry, 'fn' | 'robust' | 'name'>,
+    when: 'committed' | 'immediate' = 'committed',
+  ): Promise<void> {
     try {
       await entry.fn();
     } catch (error) {
-      this.report(entry, error);
+      this.report(entry, error, when);
       if (!entry.robust) throw error;
     }
   }
@@ -118,12 +124,17 @@ export class CommitHooksRunner {
     }
   }
 
-  private report(entry: Pick<HookEntry, 'robust' | 'name'>, error: unknown): void {
+  private report(
+    entry: Pick<HookEntry, 'robust' | 'name'>,
+    error: unknown,
+    when: 'committed' | 'immediate',
+  ): void {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    this.logger.error(
-      `Error calling ${entry.name} in onCommit() (the transaction stayed committed; ` +
-        `${entry.robust ? 'continuing with the next callbacks' : 'remaining callbacks skipped'}): ${detail}`,
-    );
+    const context =
+      when === 'immediate'
+        ? 'run at once: no transaction was active'
+        : `the transaction stayed committed; ${entry.robust ? 'continuing with the next callbacks' : 'remaining callbacks skipped'}`;
+    this.logger.error(`Error calling ${entry.name} in onCommit() (${context}): ${detail}`);
     for (const listener of this.errorListeners) {
       try {
         listener({ name: entry.name, error, robust: entry.robust });

@@ -102,7 +102,12 @@ function register(
   // Captured: it would run now; the capture scope records it instead.
   if (record) return Promise.resolve();
   if (!manager && !isAnyTracked()) warnUntracked(entry.name);
-  return commitHooksRunner.runOne(entry);
+  const ran = commitHooksRunner.runOne(entry, 'immediate');
+  // Written the Django way, `onCommit(() => task.delay())` is not awaited: a failure is logged
+  // by the runner and must not also crash the process as an unhandled rejection. A caller that
+  // awaits still gets it.
+  ran.catch(() => undefined);
+  return ran;
 }
 
 let warnedUntracked = false;
