@@ -30,6 +30,11 @@ const watches = new WeakMap<Redis, RoleWatch>();
 
 /** Redis' answer to SELECT of a database it does not have. */
 const DB_OUT_OF_RANGE = /DB index is out of range/i;
+/**
+ * ioredis's error for a reply that is not RESP (5: `Protocol error, got "A" as reply type
+ * byte`, 6: `Unknown RESP type 65 "A"`): another server listens on that port.
+ */
+const FOREIGN_REPLY = /(?:Protocol error, got|Unknown RESP type \d+) "(.)"/;
 
 /**
  * A client that never gives up: reconnects with capped backoff, keeps commands queued while
@@ -112,9 +117,11 @@ function watch(client: Redis, group: RoleWatch): void {
       return;
     }
     const first = group.down.size === 0;
-    // A TLS failure is often followed by the reset of the same socket: keep the TLS cause.
+    // A TLS failure, or a reply that is not Redis's, is often followed by the reset of the
+    // same socket: keep that cause.
     const previous = group.down.get(client);
-    if (!previous || !isTlsError(previous) || isTlsError(error)) group.down.set(client, error);
+    const telling = (e: Error): boolean => isTlsError(e) || FOREIGN_REPLY.test(e.message);
+    if (!previous || !telling(previous) || telling(error)) group.down.set(client, error);
     if (!first) return;
     const cause = describeConnectionError(error, group.url, group.clientCertificate);
     group.logger.warn(
@@ -144,6 +151,14 @@ function watch(client: Redis, group: RoleWatch): void {
 export function unreachableCause(client: Redis, advice: string): string {
   const problem = connectionProblem(client);
   if (!problem) return `. Check that Redis is running and reachable, ${advice}.`;
+  const foreign = FOREIGN_REPLY.exec(problem);
+  if (foreign) {
+    const amqp = foreign[1] === 'A' ? ', as RabbitMQ answers on its AMQP port' : '';
+    return (
+      `: the server there does not speak Redis (its reply began with "${foreign[1]}"${amqp}). ` +
+      `Check the URL's port: Redis listens on 6379 by default.`
+    );
+  }
   // A plain network failure: say what to check (TLS problems come with their own advice).
   const network = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT)\b/.test(problem);
   const check = network
