@@ -6,6 +6,7 @@ import {
   type ExportResult,
 } from '@opentelemetry/core';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   type ReadableSpan,
@@ -28,13 +29,31 @@ class CountingExporter implements SpanExporter {
  * What an app's SDK set-up does for the `celeriac-add-T` system: every span sampled (the
  * default sampler, no parent), a batch processor, the AsyncLocalStorage context manager and
  * the W3C propagator. Returns the provider, to flush and shut down.
+ *
+ * `BENCH_TRACING_SDK` takes the cost apart (docs/tracing.md): `none` installs nothing (the
+ * instrumentation runs on the API's no-ops: Celeriac's own work), `context` only the context
+ * manager and propagator, `unsampled` the whole SDK with a sampler that records nothing,
+ * `recorded` every span sampled but no span processor (nothing batched nor exported);
+ * `sampled` (default) is the above.
  */
-export function installBenchTracing(): BasicTracerProvider {
-  const provider = new BasicTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(new CountingExporter(), { maxQueueSize: 65_536 })],
-  });
+export function installBenchTracing(): BasicTracerProvider | undefined {
+  const mode = process.env.BENCH_TRACING_SDK ?? 'sampled';
+  if (!['none', 'context', 'unsampled', 'recorded', 'sampled'].includes(mode)) {
+    throw new Error(
+      `BENCH_TRACING_SDK: none, context, unsampled, recorded or sampled, got ${mode}`,
+    );
+  }
+  if (mode === 'none') return undefined;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  if (mode === 'context') return undefined;
+  const provider = new BasicTracerProvider({
+    ...(mode === 'unsampled' ? { sampler: new AlwaysOffSampler() } : {}),
+    spanProcessors:
+      mode === 'recorded'
+        ? []
+        : [new BatchSpanProcessor(new CountingExporter(), { maxQueueSize: 65_536 })],
+  });
   trace.setGlobalTracerProvider(provider);
   return provider;
 }
