@@ -167,4 +167,20 @@ describe('scrape cost on Redis', () => {
     expect(sampleValue(samples, age, { queue_name: large })).toBeUndefined();
     expect(sampleValue(samples, 'celeriac_queue_ready', { queue_name: large })).toBe(before + 2);
   });
+
+  it('names the head message without a send time by its task id, commas and all', async () => {
+    const queue = 'scrape-cost-unstamped';
+    // As a producer without the x-celeriac-sent-at header writes it (Python's Celery).
+    const id = 'order,42,retry';
+    const envelope = {
+      body: Buffer.from('[[], {}, {}]').toString('base64'),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { lang: 'py', task: 'any.task', id, root_id: id },
+      properties: { delivery_tag: 'tag-1', delivery_info: { exchange: '', routing_key: queue } },
+    };
+    await redis.lpush(queue, JSON.stringify(envelope));
+    const [stats] = await broker.queueStats!([queue]);
+    expect(stats).toMatchObject({ ready: 1, oldest: { id } });
+  });
 });

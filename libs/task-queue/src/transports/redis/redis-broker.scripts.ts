@@ -159,20 +159,8 @@ export class RedisBrokerScripts {
       ...lists,
       bands,
       ...queues,
-    )) as (number | string)[];
-    return queues.map((queue, i) => {
-      const [ready, unacked, delayed, dead, sentAt, id] = reply.slice(i * 6, i * 6 + 6);
-      const at = Number(sentAt);
-      return {
-        queue,
-        ready: Number(ready),
-        unacked: Number(unacked),
-        delayed: Number(delayed),
-        deadLetters: Number(dead),
-        consumers: null,
-        oldest: at >= 0 ? { sentAt: at } : id ? { id: String(id) } : null,
-      };
-    });
+    )) as string[];
+    return queues.map((queue, i) => queueStatsOf(queue, reply[i]!));
   }
 
   private call(name: string, ...args: (string | number)[]): Promise<unknown> {
@@ -209,4 +197,33 @@ export function splitFetchReply(reply: readonly string[]): FetchedEntry[] {
     throw new Error(`Malformed fetch reply (more pair indexes and tags than envelopes)`);
   }
   return entries;
+}
+
+/** One queue's line of a queueStats-n.lua reply: `ready,unacked,delayed,dead,sentAt,id`. */
+function queueStatsOf(queue: string, line: string): QueueStats {
+  const fields: number[] = [];
+  let start = 0;
+  for (let f = 0; f < 5; f++) {
+    const end = line.indexOf(',', start);
+    if (end < 0) throw new Error(`Malformed queueStats reply for ${queue}: ${line}`);
+    fields.push(Number(line.slice(start, end)));
+    start = end + 1;
+  }
+  const [ready, unacked, delayed, deadLetters, sentAt] = fields as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const id = line.slice(start);
+  return {
+    queue,
+    ready,
+    unacked,
+    delayed,
+    deadLetters,
+    consumers: null,
+    oldest: sentAt >= 0 ? { sentAt } : id ? { id } : null,
+  };
 }

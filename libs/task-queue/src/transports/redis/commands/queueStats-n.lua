@@ -16,9 +16,11 @@
             queue (dead letters are published at priority 0: one list)
   ARGV[1] number of priority bands
   ARGV[2..] queue names, in the order of KEYS
-  Returns, per queue, six fields: ready, unacked, delayed, dead letters, the send time (epoch
-  ms, `x-celeriac-sent-at` header) of the oldest ready message or -1, and, when that message
-  has no send time, its task id ('' otherwise). A band whose messages average more than
+  Returns, per queue, one string of six comma-separated fields (one reply string per queue,
+  not six: the client decodes a sixth of the elements): ready, unacked, delayed, dead letters,
+  the send time (epoch ms, `x-celeriac-sent-at` header) of the oldest ready message or -1,
+  and, when that message has no send time, its task id ('' otherwise; last, as it may hold a
+  comma). A band whose messages average more than
   MAX_PEEK_BYTES is not peeked (LINDEX copies the whole message into the script: 1 MB messages
   at the head of 100 queues held Redis for about 220 ms per call); its queue's oldest message
   is then unknown (-1, '').
@@ -99,12 +101,7 @@ for q = 2, #ARGV do
   key = key + 1
   if unknown then oldest, headId = -1, '' end
   if oldest >= 0 then headId = '' end
-  local n = #out
-  out[n + 1] = ready
-  out[n + 2] = unacked[queue] or 0
-  out[n + 3] = delayed[queue] or 0
-  out[n + 4] = dead
-  out[n + 5] = tostring(oldest)
-  out[n + 6] = headId
+  out[#out + 1] = table.concat(
+    { ready, unacked[queue] or 0, delayed[queue] or 0, dead, tostring(oldest), headId }, ',')
 end
 return out
