@@ -6,6 +6,7 @@ import {
 } from '../../errors/no-active-transaction.error.js';
 import type { TypeOrmIntegrationOptions } from '../../config/task-queue-options.interface.js';
 import { inCommittedCallback } from '../committed-callback.scope.js';
+import { captureStorage } from '../on-commit-capture.js';
 import { onCommit, resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
 
@@ -31,6 +32,15 @@ export async function writeToOutbox(
       'none',
       api,
     );
+  }
+  if (captureStorage.getStore() && !inCommittedCallback()) {
+    // captureOnCommitCallbacks(): the task is the recorded callback, as in after-commit mode,
+    // so a captured (not executed) task leaves no row for a relay to send.
+    const write = (): Promise<void> =>
+      writeToOutbox(writer, options, prepared, undefined, api, committed);
+    const name = `${prepared.message.headers.task}[${prepared.message.headers.id}]`;
+    const callbackOptions = { name, robust: true, strict: false };
+    return target ? onCommit(target, write, callbackOptions) : onCommit(write, callbackOptions);
   }
   await writer.write(
     target ?? options.dataSource.manager,
