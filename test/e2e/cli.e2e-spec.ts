@@ -147,4 +147,20 @@ describe('celeriac CLI', () => {
     expect(nobody.code).toBe(1);
     expect(nobody.stderr.trim()).toMatch(/no worker replied to inspect ping within 0\.3 s$/);
   });
+
+  it('inspect answers the other Celery queries too: active_queues, revoked, query_task IDS, clock', async () => {
+    const node = `${HOSTNAME.replace('%h', hostname())}`;
+    const queues = await runCeleriac(['inspect', 'active_queues', '-d', node], ENV);
+    expect(queues.code).toBe(0);
+    expect(JSON.parse(queues.stdout)[node].map((q: { name: string }) => q.name)).toContain(QUEUE);
+    const revoked = await runCeleriac(['inspect', 'revoked', '-d', node], ENV);
+    expect(JSON.parse(revoked.stdout)[node]).toEqual(expect.any(Array));
+    const query = await runCeleriac(['inspect', 'query_task', 'no-such-id', '-d', node], ENV);
+    expect(JSON.parse(query.stdout)).toEqual({ [node]: {} });
+    const clock = await runCeleriac(['inspect', 'clock', '-d', node], ENV);
+    expect(JSON.parse(clock.stdout)[node]).toEqual({ clock: expect.any(Number) });
+    const noIds = await runCeleriac(['inspect', 'query_task'], ENV);
+    expect(noIds.code).toBe(2);
+    expect(noIds.stderr).toContain('inspect query_task needs one or more task ids');
+  });
 });

@@ -7,7 +7,7 @@ import { toJsonLine, type CliOutput } from './cli-output.js';
 import { CliSession } from './cli-session.js';
 import { checkRedisReachable } from './redis-preflight.js';
 
-/** The `celery inspect` methods the CLI knows. */
+/** The `celery inspect` methods the CLI knows (`query_task` takes task ids after it). */
 export const INSPECT_METHODS = [
   'ping',
   'stats',
@@ -15,6 +15,12 @@ export const INSPECT_METHODS = [
   'active',
   'reserved',
   'scheduled',
+  'active_queues',
+  'revoked',
+  'query_task',
+  'conf',
+  'report',
+  'clock',
 ] as const;
 
 type InspectMethod = (typeof INSPECT_METHODS)[number];
@@ -32,13 +38,19 @@ const OPTIONS = {
  */
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  usage: `${INSPECT_METHODS.join('|')} [--destination NAME[,NAME]] [--timeout SECONDS] ${CONNECTION_USAGE}`,
+  usage: `${INSPECT_METHODS.join('|')} [ID...] [--destination NAME[,NAME]] [--timeout SECONDS] ${CONNECTION_USAGE}`,
   summary: 'query workers over remote control and print their replies as JSON',
   async run(argv: string[], output: CliOutput): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS);
-    const method = INSPECT_METHODS.find((m) => m === positionals[0]);
-    if (positionals.length !== 1 || !method) {
-      throw new UsageError(`inspect needs one of: ${INSPECT_METHODS.join(', ')}`);
+    const [name, ...ids] = positionals;
+    const method = INSPECT_METHODS.find((m) => m === name);
+    if (!method) throw new UsageError(`inspect needs one of: ${INSPECT_METHODS.join(', ')}`);
+    if ((method === 'query_task') !== ids.length > 0) {
+      throw new UsageError(
+        method === 'query_task'
+          ? 'inspect query_task needs one or more task ids'
+          : `inspect ${method} takes no other argument`,
+      );
     }
     const options: ControlCallOptions = {
       timeout:
@@ -49,7 +61,7 @@ export const inspectCommand: CliCommand = {
     await checkRedisReachable(brokerUrl);
     const client = await ControlClient.connect(brokerUrl);
     try {
-      const replies = await ask(client, method, options);
+      const replies = await ask(client, method, ids, options);
       if (Object.keys(replies).length === 0) {
         throw new CliError(
           `no worker replied to inspect ${method} within ${options.timeout! / 1000} s`,
@@ -66,6 +78,7 @@ export const inspectCommand: CliCommand = {
 function ask(
   client: ControlClient,
   method: InspectMethod,
+  ids: string[],
   options: ControlCallOptions,
 ): Promise<Record<string, unknown>> {
   switch (method) {
@@ -81,5 +94,9 @@ function ask(
       return client.reserved(options);
     case 'scheduled':
       return client.scheduled(options);
+    case 'query_task':
+      return client.inspect(method, { ids }, options);
+    default:
+      return client.inspect(method, {}, options);
   }
 }
