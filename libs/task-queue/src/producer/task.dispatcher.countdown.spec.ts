@@ -5,6 +5,7 @@ import { RecordingBroker } from '../__fixtures__/recording-broker.js';
 import { Task } from '../tasks/task.decorator.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import { TaskClient } from './task.client.js';
+import { TaskQueueError } from '../errors/task-queue.error.js';
 
 @Injectable()
 class Tasks {
@@ -30,5 +31,49 @@ describe('applyAsync({ countdown })', () => {
     await moduleRef.close();
     expect(broker.sent[0]!.eta).toBeNull();
     expect(Date.parse(broker.sent[1]!.eta!)).toBeGreaterThan(Date.now() + 5_000);
+  });
+
+  it.each([
+    [{ countdown: Infinity }, 'countdown must be a finite number of seconds; got Infinity'],
+    [{ countdown: Number.NaN }, 'countdown must be a finite number of seconds; got NaN'],
+    [{ countdown: 1e20 }, 'countdown of 100000000000000000000 s ends past the last date'],
+    [{ eta: new Date(Number.NaN) }, 'eta must be a valid Date; got an invalid Date'],
+    [{ eta: 'tomorrow' as unknown as Date }, 'eta must be a valid Date; got "tomorrow"'],
+    [{ expires: Infinity }, 'expires must be a finite number of seconds; got Infinity'],
+    [{ expires: new Date(Number.NaN) }, 'expires must be a valid Date; got an invalid Date'],
+    [{ queue: '' }, 'queue must be a non-empty queue name; got ""'],
+  ])('refuses %o with a TaskQueueError saying why, and sends nothing', async (options, why) => {
+    const broker = new RecordingBroker();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
+      ],
+      providers: [Tasks],
+    }).compile();
+    await moduleRef.init();
+    const add = moduleRef.get(TaskClient).get(Tasks, 'add');
+    // Was: RangeError "Invalid time value" or a TypeError; a NaN countdown sent it at once.
+    const sending = add.applyAsync([1, 2], options);
+    await expect(sending).rejects.toBeInstanceOf(TaskQueueError);
+    await expect(sending).rejects.toThrow(`Cannot send countdown.add: ${why}`);
+    await moduleRef.close();
+    expect(broker.sent).toHaveLength(0);
+  });
+
+  it("gives an empty taskId a new id, as Celery's `task_id or uuid()`", async () => {
+    const broker = new RecordingBroker();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
+      ],
+      providers: [Tasks],
+    }).compile();
+    await moduleRef.init();
+    const result = await moduleRef
+      .get(TaskClient)
+      .get(Tasks, 'add')
+      .applyAsync([1, 2], { taskId: '' });
+    await moduleRef.close();
+    expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

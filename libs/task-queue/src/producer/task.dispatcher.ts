@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { checkSendTiming } from './send-timing.check.js';
 import type { ControlRevokeOptions } from '../monitoring/remote-control/control-client.options.js';
 import { TaskRevoker } from '../revocation/task-revoker.js';
 import type { EntityManager } from '../contracts/typeorm-peer.types.js';
@@ -92,6 +93,7 @@ export class TaskDispatcher {
     const destination = this.router.route(name, merged, options);
     const parent = taskContextStorage.getStore()?.request;
     const now = Date.now();
+    checkSendTiming(name, options, now);
     // Celery's `if countdown:`: a countdown of 0 sends no eta (no ETA task for the worker).
     const eta =
       options.eta ?? (options.countdown ? new Date(now + options.countdown * 1000) : null);
@@ -104,7 +106,8 @@ export class TaskDispatcher {
           : null;
     const message = createTaskMessage({
       name,
-      id: options.taskId,
+      // Celery's `task_id or uuid()`: an empty id gets a new one.
+      id: options.taskId || undefined,
       args,
       kwargs: options.kwargs,
       eta,

@@ -1,0 +1,53 @@
+import { TaskQueueError } from '../errors/task-queue.error.js';
+import type { SendOptions } from '../contracts/apply-options.interface.js';
+
+/**
+ * Refuse, before anything is built or sent, a `countdown`, `eta`, `expires` or `queue` no
+ * message can carry: a countdown that is not a finite number of seconds (or ends past the last
+ * date JavaScript can hold), an `eta` that is not a valid Date, an empty queue name. Was: a
+ * bare `RangeError: Invalid time value` or `TypeError: date.toISOString is not a function`,
+ * and a NaN countdown sent the task at once (Celery's timedelta raises ValueError).
+ */
+export function checkSendTiming(name: string, options: SendOptions, now: number): void {
+  const problem = timingProblem(options, now);
+  if (problem) throw new TaskQueueError(`Cannot send ${name}: ${problem}. Nothing was sent.`);
+}
+
+function timingProblem(options: SendOptions, now: number): string | undefined {
+  const { countdown, eta, expires, queue } = options;
+  if (countdown !== undefined && countdown !== null) {
+    const why = secondsProblem(countdown, now);
+    if (why) return `countdown ${why}`;
+  }
+  if (eta !== undefined && eta !== null && !isValidDate(eta)) {
+    return `eta must be a valid Date; got ${shown(eta)}`;
+  }
+  if (expires !== undefined && expires !== null && !isValidDate(expires)) {
+    if (expires instanceof Date) return 'expires must be a valid Date; got an invalid Date';
+    const why = secondsProblem(expires, now);
+    if (why) return `expires ${why}`;
+  }
+  if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0)) {
+    return `queue must be a non-empty queue name; got ${shown(queue)}`;
+  }
+  return undefined;
+}
+
+function secondsProblem(value: unknown, now: number): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return `must be a finite number of seconds; got ${shown(value)}`;
+  }
+  if (Number.isNaN(new Date(now + value * 1000).getTime())) {
+    return `of ${value} s ends past the last date JavaScript can represent`;
+  }
+  return undefined;
+}
+
+function isValidDate(value: unknown): boolean {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+function shown(value: unknown): string {
+  if (value instanceof Date) return 'an invalid Date';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
