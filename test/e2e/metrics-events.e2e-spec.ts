@@ -9,7 +9,7 @@ import {
   stopAll,
   uniqueName,
 } from '../support/interop-processes.js';
-import { get, parseExposition, type Sample } from '../support/metrics-scrape.js';
+import { get, parseExposition, type Sample, sampleValue } from '../support/metrics-scrape.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
@@ -72,6 +72,10 @@ describe('cluster task metrics from Celery events', () => {
       })
       .toBe(3);
     const samples = await scrape();
+    // The queue: Celery's task-received has none; this process sent the tasks, so it knows.
+    // Was: queue_name="" on every series, and no send counted at all in this mode.
+    expect(ours(samples, 'celery_task_succeeded_total', { ...add, queue_name: queue })).toBe(3);
+    expect(sampleValue(samples, 'celery_task_sent_total', { ...add, queue_name: queue })).toBe(3);
     expect(ours(samples, 'celery_task_received_total', add)).toBe(3);
     expect(ours(samples, 'celery_task_started_total', add)).toBe(3);
     expect(ours(samples, 'celery_task_runtime_count', add)).toBe(3);
@@ -80,7 +84,8 @@ describe('cluster task metrics from Celery events', () => {
         (s) =>
           s.name === 'celery_task_failed_total' &&
           s.labels.hostname?.startsWith(hostname) &&
-          s.labels.name === 'interop_py.fail',
+          s.labels.name === 'interop_py.fail' &&
+          s.labels.queue_name === queue,
       )?.labels.exception,
     ).toMatch(/Error|Exception/);
     expect(ours(samples, 'celery_worker_up', {})).toBe(1);

@@ -97,6 +97,16 @@ export class ClusterEvents {
       this.tasks.delete(uuid);
   }
 
+  /**
+   * A send of this process (`tasks: 'events'` counts them too): Celeriac sends no `task-sent`
+   * event and Celery's `task-received` has no queue, so the queue of a task this process sent
+   * comes from here.
+   */
+  sent(event: TaskEvent): void {
+    this.remember(event.taskId, { name: event.shadow ?? event.name, queue: event.queue ?? '' });
+    this.record(event);
+  }
+
   private worker(event: CeleryEvent, hostname: string): void {
     if (!hostname) return;
     const freq = typeof event.freq === 'number' && event.freq > 0 ? event.freq : 2;

@@ -17,7 +17,7 @@ const VOUCHING: ReadonlySet<TaskEventType> = new Set<TaskEventType>([
  * buggy) must not create series without limit. A name is its own label when it is known
  * (registered in this app, or listed in `taskNames`), or once learned: from an event showing a
  * worker ran it (`task-started` / `task-succeeded`, Python workers' included), or from a send
- * of this process (`local` counting) or a Celery worker's `task-received` (`events` counting). At most `limit` names are learned; every other name
+ * of this process, or with `events` counting a `task-sent` event or a Celery worker's `task-received`. At most `limit` names are learned; every other name
  * shares the label `unknown`.
  */
 export class TaskNameLabels {

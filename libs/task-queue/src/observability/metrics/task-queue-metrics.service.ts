@@ -160,7 +160,9 @@ export class TaskQueueMetrics
     if (tasks === 'local') {
       this.untap = this.events.tap(COUNTED_TYPES, (event) => metrics.record(event));
     } else {
-      this.cluster = new ClusterEvents(registry, (event) => metrics.record(event));
+      const cluster = new ClusterEvents(registry, (event) => metrics.record(event));
+      this.cluster = cluster;
+      this.untap = this.events.tap(['task-sent'], (event) => cluster.sent(event));
     }
   }
 
@@ -171,9 +173,10 @@ export class TaskQueueMetrics
     return new TaskNameLabels(
       (name) => listed.has(name) || this.tasks.get(name) !== undefined,
       limit,
-      // Locally: this process's own sends. From events: Celery sends task-received only for a
+      // This process's own sends (and, with events, Python producers' task-sent events, sent
+      // only with task_send_sent_event). From events: Celery sends task-received only for a
       // task registered on that worker (an unknown one gets task-failed, NotRegistered).
-      new Set(tasks === 'local' ? ['task-sent'] : ['task-received']),
+      new Set(tasks === 'local' ? ['task-sent'] : ['task-sent', 'task-received']),
       () =>
         this.logger.warn(
           `Task metrics: ${limit} task names learned from events (maxTaskNames); further ` +
