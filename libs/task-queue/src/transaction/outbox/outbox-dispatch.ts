@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PreparedTask } from '../../producer/on-commit-dispatch.strategy.js';
 import {
@@ -9,6 +10,8 @@ import { inCommittedCallback } from '../committed-callback.scope.js';
 import { captureStorage } from '../on-commit-capture.js';
 import { onCommit, resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
+
+const logger = new Logger('OnCommit');
 
 /**
  * Outbox mode of `delayOnCommit`: write the message to `task_outbox` with the transaction's
@@ -25,12 +28,21 @@ export async function writeToOutbox(
   /** Called once the row is committed (at once without a transaction). */
   committed?: () => void,
 ): Promise<void> {
-  const target = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
+  const given = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
+  // The manager of a transaction that is over (in an onCommit callback, or a promise not awaited
+  // inside the transaction): its released runner cannot write; the row is written at once, as
+  // onCommit() runs such a callback.
+  const released = given?.queryRunner?.isReleased === true;
+  const late = released && !inCommittedCallback();
+  const target = released ? undefined : given;
+  const name = `${prepared.message.headers.task}[${prepared.message.headers.id}]`;
   if (!target && options.strict && !inCommittedCallback()) {
-    throw new NoActiveTransactionError(
-      `${prepared.message.headers.task}[${prepared.message.headers.id}]`,
-      'none',
-      api,
+    throw new NoActiveTransactionError(name, late ? 'finished' : 'none', api);
+  }
+  if (late) {
+    logger.warn(
+      `LATE_ON_COMMIT: ${api}(${name}) was given the manager of a transaction that had ` +
+        `finished (a promise not awaited inside the transaction?). Writing it to the outbox now.`,
     );
   }
   if (captureStorage.getStore() && !inCommittedCallback()) {
@@ -38,7 +50,6 @@ export async function writeToOutbox(
     // so a captured (not executed) task leaves no row for a relay to send.
     const write = (): Promise<void> =>
       writeToOutbox(writer, options, prepared, undefined, api, committed);
-    const name = `${prepared.message.headers.task}[${prepared.message.headers.id}]`;
     const callbackOptions = { name, robust: true, strict: false };
     return target ? onCommit(target, write, callbackOptions) : onCommit(write, callbackOptions);
   }
