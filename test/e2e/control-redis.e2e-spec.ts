@@ -122,6 +122,13 @@ describe('celery control rate_limit / time_limit / add_consumer on the Node work
     expect(set).toContain(`${NODE}: OK`);
     expect(set).toContain('time limits set successfully');
     try {
+      // As Celery: `inspect registered <attributes>` shows the task's limits that are set.
+      const listed = await celeryCli(
+        BROKER,
+        ...['inspect', 'registered', 'time_limit', 'soft_time_limit', '-d', NODE],
+      );
+      expect(listed).toContain('* node.slow [time_limit=1 soft_time_limit=0.5]');
+      expect(listed).toMatch(/\* node\.echo\n/);
       const tasks = cluster.app.get(TaskClient);
       const result = await tasks.send('node.slow', [4000], {}, { queue: NODE_QUEUE });
       const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
@@ -146,6 +153,9 @@ describe('celery control rate_limit / time_limit / add_consumer on the Node work
     const set = await celeryCli(BROKER, 'control', 'rate_limit', 'node.echo', '30/m', '-d', NODE);
     expect(set).toContain('new rate limit set successfully');
     try {
+      // Celery's default attributes (exchange, routing_key, rate_limit): those that are set.
+      const listed = await celeryCli(BROKER, 'inspect', 'registered', '-d', NODE);
+      expect(listed).toContain('* node.echo [rate_limit=30/m]');
       const tasks = cluster.app.get(TaskClient);
       const started = Date.now();
       const results = await Promise.all(

@@ -54,7 +54,10 @@ export class ControlClient implements OnApplicationShutdown {
     return this.call('stats', {}, options);
   }
 
-  /** `celery inspect registered`: task names per node. */
+  /**
+   * `celery inspect registered`: task names per node, as Celery lists them: a task with a rate
+   * limit reads `name [rate_limit=10/m]`.
+   */
   registered(options?: ControlCallOptions): Promise<ControlReplies<string[]>> {
     return this.call('registered', { taskinfoitems: [] }, options);
   }

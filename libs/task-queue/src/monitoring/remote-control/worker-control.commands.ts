@@ -15,6 +15,7 @@ import { brokerInfo } from './broker-info.js';
 import { requestInfo } from './request-info.js';
 import { setRateLimit, setTimeLimit } from './task-limits.commands.js';
 import { addConsumer, cancelConsumer } from './queue.commands.js';
+import { registeredTasks } from './registered.command.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
 export const NO_REPLY = Symbol('no-reply');
@@ -50,7 +51,8 @@ export class WorkerControlCommands {
   constructor(private readonly t: ControlTargets) {
     const active = (): unknown => this.requests('active');
     const reserved = (): unknown => this.requests('reserved');
-    const registered = (): unknown => this.registered();
+    const registered = (args: Record<string, unknown>): unknown =>
+      registeredTasks(t.registry, args);
     const scheduled = (): unknown => this.scheduled();
     const revokedIds = (): unknown => t.revoked.ids();
     this.commands = {
@@ -144,10 +146,6 @@ export class WorkerControlCommands {
       sw_ident: SW_IDENT,
       sw_ver: SW_VERSION,
     };
-  }
-
-  private registered(): string[] {
-    return this.t.registry.names().filter((name) => !name.startsWith('celery.'));
   }
 
   private requests(state: 'active' | 'reserved'): unknown[] {
