@@ -6,6 +6,8 @@ import type { TaskEvent, TaskEventType } from '../../tasks/task-events.js';
 const MAX_TASKS = 100_000;
 /** Celery's window: a worker is offline 2 × its heartbeat interval after its last heartbeat. */
 const EXPIRY_FACTOR = 2;
+/** celery-exporter's default `--purge-offline-worker-metrics`: a worker down this long is forgotten. */
+export const PURGE_OFFLINE_WORKER_MS = 10 * 60_000;
 
 const TASK_TYPES = new Set<string>([
   'task-sent',
@@ -33,10 +35,15 @@ export class ClusterEvents {
   constructor(
     registry: Registry,
     private readonly record: (event: TaskEvent) => void,
+    /** A worker down (offline or silent) this long loses its series, as in celery-exporter. */
+    purgeAfterMs = PURGE_OFFLINE_WORKER_MS,
   ) {
     const workers = this.workers;
+    /** When the worker went down: its worker-offline, or its last heartbeat's expiry. */
+    const downSince = (w: { lastSeen: number; freq: number; offline: boolean }): number =>
+      w.offline ? w.lastSeen : w.lastSeen + w.freq * EXPIRY_FACTOR * 1000;
     const up = (w: { lastSeen: number; freq: number; offline: boolean }, now: number): boolean =>
-      !w.offline && now - w.lastSeen <= w.freq * EXPIRY_FACTOR * 1000;
+      now < downSince(w);
     new Gauge({
       name: 'celery_worker_up',
       help: 'Whether a worker sends heartbeats (Celery events), by hostname.',
@@ -45,7 +52,11 @@ export class ClusterEvents {
       collect() {
         this.reset();
         const now = Date.now();
-        for (const [hostname, w] of workers) this.set({ hostname }, up(w, now) ? 1 : 0);
+        for (const [hostname, w] of workers) {
+          // Forgotten, or `celery_worker_up == 0` alerts fire for ever for every pod scaled down.
+          if (now - downSince(w) > purgeAfterMs) workers.delete(hostname);
+          else this.set({ hostname }, up(w, now) ? 1 : 0);
+        }
       },
     });
     new Gauge({
