@@ -73,7 +73,7 @@ describe('task metrics with random task names', () => {
       .poll(async () => (await byName(registry, 'celery_task_failed_total')).get('unknown'), {
         timeout: 10_000,
       })
-      .toBe(200); // TaskNotRegisteredError
+      .toBe(200); // NotRegistered
     const received = await byName(registry, 'celery_task_received_total');
     expect([...received.keys()].sort()).toEqual(['names.add', 'py.listed', 'unknown']);
     expect(received.get('unknown')).toBe(200);

@@ -9,7 +9,7 @@ import type { TaskOutcomes } from './task-outcomes.js';
 
 /**
  * A message for a task this worker does not know: store Celery's NotRegistered FAILURE, emit
- * `task-failed`, and dead-letter the message with one error line saying what to check.
+ * `task-failed` with it, and dead-letter the message with one error line saying what to check.
  */
 export async function settleUnknownTask(
   deps: { recorder: ResultRecorder; outcomes: TaskOutcomes; deadLetters: DeadLetters },
@@ -17,9 +17,12 @@ export async function settleUnknownTask(
   request: TaskRequest,
   hostname: string,
 ): Promise<void> {
-  await deps.recorder.failure(request, hostname, celeryNotRegistered(request.name));
+  const notRegistered = celeryNotRegistered(request.name);
+  await deps.recorder.failure(request, hostname, notRegistered);
+  // Celery's own task-failed says NotRegistered('name'): Flower, celery-exporter's
+  // exception label and this process's metrics see the same as from a Python worker.
   deps.outcomes.emit('task-failed', request, hostname, {
-    error: errorInfo(new TaskNotRegisteredError(request.name)),
+    error: errorInfo(notRegistered),
     reason: 'unknown task',
   });
   const name = logName(request.name, '');
