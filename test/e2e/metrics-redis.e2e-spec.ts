@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -126,5 +127,37 @@ describe('queue metrics on Redis', () => {
       info: { broker: { status: 'up' }, consumer: { status: 'up', consuming: true } },
     });
     expect((await get(`${base}/nothing`)).status).toBe(404);
+  });
+});
+
+describe('a due parked message while no worker runs', () => {
+  const idle = `metrics-idle-${randomUUID()}`;
+  // Its own parked set: the shared one is promoted by every consuming test process.
+  const keyPrefix = `metrics-idle-${randomUUID()}:`;
+  const broker = new RedisBroker(REDIS_URL, { keyPrefix });
+  const redis = new Redis(REDIS_URL);
+
+  afterAll(async () => {
+    await broker.close();
+    await redis.del(`${keyPrefix}delayed`, `${keyPrefix}delayed.counts`, idle);
+    redis.disconnect();
+  });
+
+  it('counts it as ready, aged from its due time', async () => {
+    // A worker parked it (a retry countdown, a far ETA), then the fleet scaled to zero, so
+    // nothing moves it back to its queue. Was: delayed 1 and ready 0 for ever, so an
+    // autoscaler on ready (KEDA from zero) never started a worker to run it.
+    const later = new Date(Date.now() + 600_000);
+    await broker.publish(createTaskMessage({ name: 'any.task', eta: later }), {
+      queue: idle,
+      notBefore: later,
+    });
+    expect(await broker.queueStats([idle])).toMatchObject([{ ready: 0, delayed: 1 }]);
+    // Its due time passes (set back, rather than waiting).
+    const due = Date.now() - 5_000;
+    const [entry] = await redis.zrange(`${keyPrefix}delayed`, 0, -1);
+    await redis.zadd(`${keyPrefix}delayed`, due, entry!);
+    const [stats] = await broker.queueStats([idle]);
+    expect(stats).toMatchObject({ queue: idle, ready: 1, delayed: 0, oldest: { sentAt: due } });
   });
 });

@@ -159,6 +159,7 @@ export class RedisBrokerScripts {
       ...lists,
       bands,
       ...queues,
+      Date.now(),
     )) as string[];
     return queues.map((queue, i) => queueStatsOf(queue, reply[i]!));
   }

@@ -15,7 +15,9 @@
   KEYS[4..] per queue, ARGV[1] band lists of the queue, then the list of its dead-letter
             queue (dead letters are published at priority 0: one list)
   ARGV[1] number of priority bands
-  ARGV[2..] queue names, in the order of KEYS
+  ARGV[2..n-1] queue names, in the order of KEYS
+  ARGV[n] now, epoch ms: parked entries due by then count as ready, not delayed (with no
+          consumer running, nothing promotes them; at most MAX_DUE are read)
   Returns, per queue, one string of six comma-separated fields (one reply string per queue,
   not six: the client decodes a sixth of the elements): ready, unacked, delayed, dead letters,
   the send time (epoch ms, `x-celeriac-sent-at` header) of the oldest ready message or -1,
@@ -73,9 +75,20 @@ end
 
 local unacked = byRoute(redis.call('HVALS', KEYS[1]))
 local delayed = parkedByRoute()
+-- Due parked entries not promoted yet (none while a consumer runs: it promotes them), by
+-- queue, with the due time of the earliest: ready work, which an autoscaler must see.
+local MAX_DUE = 1000
+local due, dueSince = {}, {}
+local dueEntries = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[#ARGV], 'WITHSCORES',
+  'LIMIT', 0, MAX_DUE)
+for i = 1, #dueEntries, 2 do
+  local route = entryRoute(dueEntries[i])
+  due[route] = (due[route] or 0) + 1
+  dueSince[route] = dueSince[route] or tonumber(dueEntries[i + 1])
+end
 local out = {}
 local key = 4
-for q = 2, #ARGV do
+for q = 2, #ARGV - 1 do
   local queue = ARGV[q]
   local ready, dead = 0, 0
   local oldest, headId, unknown = -1, '', false
@@ -100,8 +113,15 @@ for q = 2, #ARGV do
   dead = redis.call('LLEN', KEYS[key])
   key = key + 1
   if unknown then oldest, headId = -1, '' end
+  local dueHere = due[queue] or 0
+  if dueHere > 0 then
+    ready = ready + dueHere
+    local since = dueSince[queue]
+    if not unknown and (oldest < 0 or since < oldest) then oldest = since end
+  end
   if oldest >= 0 then headId = '' end
+  local parked = math.max(0, (delayed[queue] or 0) - dueHere)
   out[#out + 1] = table.concat(
-    { ready, unacked[queue] or 0, delayed[queue] or 0, dead, tostring(oldest), headId }, ',')
+    { ready, unacked[queue] or 0, parked, dead, tostring(oldest), headId }, ',')
 end
 return out
