@@ -155,8 +155,8 @@ describe('a due parked message while no worker runs', () => {
     expect(await broker.queueStats([idle])).toMatchObject([{ ready: 0, delayed: 1 }]);
     // Its due time passes (set back, rather than waiting).
     const due = Date.now() - 5_000;
-    const [entry] = await redis.zrange(`${keyPrefix}delayed`, 0, -1);
-    await redis.zadd(`${keyPrefix}delayed`, due, entry!);
+    const [entry] = await redis.zrange(`${keyPrefix}delayed`, '0', '-1');
+    await redis.zadd(`${keyPrefix}delayed`, String(due), entry!);
     const [stats] = await broker.queueStats([idle]);
     expect(stats).toMatchObject({ queue: idle, ready: 1, delayed: 0, oldest: { sentAt: due } });
   });
