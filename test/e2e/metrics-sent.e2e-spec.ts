@@ -31,6 +31,9 @@ class SentTasks {
     return this.ctx.retries;
   }
 
+  @Task('sent.later')
+  later(): void {}
+
   @Task('sent.committed')
   committed(): void {}
 
@@ -94,6 +97,9 @@ describe('celery_task_sent_total on every publish path', () => {
     const ok = client.get(SentTasks, 'ok');
     await ok.delay('sent');
     await client.get(SentTasks, 'flaky').delay();
+    // Past the worker's 2 s hold: parked in the broker, delivered again when due. Was: received
+    // twice (at each delivery), where Celery's worker receives an ETA task once.
+    await client.get(SentTasks, 'later').applyAsync([], { countdown: 2.5 });
     await chain(ok.s('first'), ok.s('second')).applyAsync(); // second(first's result, 'second')
     // Outbox: the row written in the transaction, published by the fast path after COMMIT.
     const committed = client.get(SentTasks, 'committed');
@@ -109,6 +115,7 @@ describe('celery_task_sent_total on every publish path', () => {
       'sent.ok': 3,
       // the send and the worker's retry
       'sent.flaky': 2,
+      'sent.later': 1,
       'sent.committed': 1,
       'sent.relayed': 1,
     };

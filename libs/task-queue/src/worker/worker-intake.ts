@@ -63,26 +63,33 @@ export class WorkerIntake {
       void this.malformed(delivery, error as Error);
       return;
     }
-    const { events, hostname } = this.deps;
-    if (events.listens('task-received')) {
-      events.emit(receivedEvent(request, hostname, delivery.queue));
-    }
     const wait = request.eta ? request.eta.getTime() - Date.now() : 0;
     if (wait > 0 && this.deps.executor.settlesWithoutRunning(request)) {
       // Unknown, revoked or already expired: settled now, as Celery does on receipt, not
       // parked or held until its ETA (and not run if its revocation expires meanwhile).
+      this.received(request, delivery);
       this.enqueue({ delivery, request, admitted: true });
       return;
     }
     if (wait > DEFAULTS.etaHoldMs) {
       // Far-future ETA: park it in the broker instead of holding it unacked (no visibility
-      // timeout duplicates, no loss if this worker dies).
+      // timeout duplicates, no loss if this worker dies). Received when it comes back due,
+      // so once, as Celery's worker receives an ETA task once.
       void delivery.defer(request.eta!).catch((e: Error) => this.settleFailed(delivery, e));
       return;
     }
+    this.received(request, delivery);
     if (wait > 0) this.holdUntilEta({ delivery, request }, wait);
     else this.enqueue({ delivery, request });
   };
+
+  /** `task-received`: once per task, when it is held or run (not when parked until due). */
+  private received(request: TaskRequest, delivery: GuardedDelivery): void {
+    const { events, hostname } = this.deps;
+    if (events.listens('task-received')) {
+      events.emit(receivedEvent(request, hostname, delivery.queue));
+    }
+  }
 
   private enqueue(item: Reserved): void {
     if (!this.accepting) {
