@@ -11,7 +11,8 @@ import { PausableProxy } from '../support/pausable-proxy.js';
  * Readiness while RabbitMQ hangs (its connection open, nothing answered: a paused VM, a
  * partition, a broker stuck on disk): it goes down within seconds, as on Redis, instead of
  * saying the broker is up until the heartbeat declares the connection dead minutes later.
- * Liveness never looks at the broker.
+ * Liveness never looks at the broker. And when the connection is lost outright (RabbitMQ down),
+ * readiness comes back by itself once it reconnects.
  */
 const vhost = usePrivateVhost('health-amqp-hang');
 
@@ -56,5 +57,35 @@ describe('readiness while RabbitMQ does not answer', () => {
     await expect
       .poll(async () => (await get(`${base}/health/ready`)).status, { timeout: 20_000 })
       .toBe(200);
+  });
+
+  it('a lost connection: readiness down at once, liveness up, both back without a restart', async () => {
+    proxy = await PausableProxy.start(5672);
+    const queue = `health-lost-${randomUUID()}`;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: vhost.url.replace(':5672', `:${proxy.port}`),
+          resultBackend: false,
+          defaultQueue: queue,
+          worker: { queues: [queue], banner: false, http: { port: 0, host: '127.0.0.1' } },
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
+    expect((await get(`${base}/health/ready`)).status).toBe(200);
+
+    proxy.refuse(); // connections dropped, reconnects refused: RabbitMQ down
+    const ready = await get(`${base}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({ error: { broker: { status: 'down' } } });
+    expect((await get(`${base}/health/live`)).status).toBe(200);
+
+    proxy.accept();
+    await expect
+      .poll(async () => (await get(`${base}/health/ready`)).status, { timeout: 20_000 })
+      .toBe(200);
+    expect((await get(`${base}/health/live`)).status).toBe(200);
   });
 });
