@@ -6,11 +6,11 @@
  */
 export interface QueueStats {
   readonly queue: string;
-  /** Ready messages, every priority band summed. */
+  /** Ready messages, every priority band summed, and parked messages whose time has come. */
   readonly ready: number;
   /** Delivered to a consumer and not yet acked (running and prefetched). */
   readonly unacked: number | null;
-  /** Parked until an ETA / countdown is due. */
+  /** Parked until an ETA / countdown is due (a parked message already due counts as ready). */
   readonly delayed: number | null;
   /** Messages in the queue's dead-letter queue (`<queue>.dlq`). */
   readonly deadLetters: number | null;
