@@ -38,11 +38,6 @@ const GAUGES: [name: string, help: string, field: Field][] = [
     ({ stats }) => stats.consumers,
   ],
   [
-    'celery_active_consumer_count',
-    'Consumers attached to the queue, where the broker counts them (celery-exporter name).',
-    ({ stats }) => stats.consumers,
-  ],
-  [
     'celeriac_queue_oldest_ready_age_seconds',
     'Seconds the oldest ready message of the queue has waited (0 when empty).',
     ({ oldestAgeSeconds }) => oldestAgeSeconds,
