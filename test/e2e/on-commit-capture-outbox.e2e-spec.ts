@@ -1,10 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBroker } from 'celeriac';
-import type { PublishOptions, TaskMessage } from 'celeriac';
 import { drainOnCommit, TaskOutbox } from 'celeriac/typeorm';
 import { captureOnCommitCallbacks } from 'celeriac/testing';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { RecordingBroker } from '../../libs/task-queue/src/__fixtures__/recording-broker.js';
 import { TaskDispatcher } from '../../libs/task-queue/src/producer/task.dispatcher.js';
 import { openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
 
@@ -15,16 +14,11 @@ import { openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.
 describe('captureOnCommitCallbacks with dispatch: outbox', () => {
   let db: TestDatabase;
   let app: INestApplicationContext;
-  const published: string[] = [];
+  const broker = new RecordingBroker();
+  const published = (): string[] => broker.sent.map((headers) => headers.id);
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres', [TaskOutbox]);
-    const broker = new MemoryBroker();
-    const publish = broker.publish.bind(broker);
-    broker.publish = async (message: TaskMessage, options: PublishOptions) => {
-      published.push(message.headers.id);
-      return publish(message, options);
-    };
     app = await createApp(
       {
         broker,
@@ -54,13 +48,13 @@ describe('captureOnCommitCallbacks with dispatch: outbox', () => {
     const rows = () => db.dataSource.getRepository(TaskOutbox).count();
     const captured = await captureOnCommitCallbacks(send);
     expect(await rows()).toBe(0); // a committed row would be sent by any relay
-    expect(published).toEqual([]);
+    expect(published()).toEqual([]);
     // The names after-commit mode records: the task, not the outbox's internal steps.
     expect(captured.callbacks.map((c) => c.name)).toEqual([`demo.add[${captured.result.id}]`]);
 
     const executed = await captureOnCommitCallbacks(send, { execute: true });
     await drainOnCommit();
-    expect(published).toEqual([executed.result.id]);
+    expect(published()).toEqual([executed.result.id]);
     expect(await rows()).toBe(0);
   });
 });

@@ -1,10 +1,9 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EntityManager } from 'typeorm';
-import { MemoryBroker } from 'celeriac';
-import type { PublishOptions, TaskMessage } from 'celeriac';
 import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { RecordingBroker } from '../../libs/task-queue/src/__fixtures__/recording-broker.js';
 import { TaskDispatcher } from '../../libs/task-queue/src/producer/task.dispatcher.js';
 import { openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
 
@@ -18,16 +17,11 @@ describe.each(['after-commit', 'outbox'] as const)(
   (dispatch) => {
     let db: TestDatabase;
     let app: INestApplicationContext;
-    const published: string[] = [];
+    const broker = new RecordingBroker();
+    const published = (): string[] => broker.sent.map((headers) => headers.id);
 
     beforeAll(async () => {
       db = await openTestDatabase('postgres', [TaskOutbox]);
-      const broker = new MemoryBroker();
-      const publish = broker.publish.bind(broker);
-      broker.publish = async (message: TaskMessage, options: PublishOptions) => {
-        published.push(message.headers.id);
-        return publish(message, options);
-      };
       app = await createApp(
         {
           broker,
@@ -63,7 +57,7 @@ describe.each(['after-commit', 'outbox'] as const)(
       await drainOnCommit();
       const late = (await send(finished)).id;
       await drainOnCommit();
-      expect(published).toEqual([inCallback, late]);
+      expect(published()).toEqual([inCallback, late]);
       expect(warnings.filter((line) => line.startsWith('LATE_ON_COMMIT'))).toHaveLength(1);
       expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
     });
