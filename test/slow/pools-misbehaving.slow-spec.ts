@@ -116,8 +116,10 @@ describe('misbehaving handlers in a threads pool', () => {
     expect((await failure('pools.unclonable', ['function'])).exc_type).toBe(
       'UnserializableValueError',
     );
+    // A result whose getter throws fails as unencodable, naming where (as in inline mode).
     expect(await failure('pools.unclonable', ['getter'])).toMatchObject({
-      exc_message: ['getter exploded'],
+      exc_type: 'UnserializableValueError',
+      exc_message: [expect.stringMatching(/reading it threw Error: getter exploded at \$\.boom/)],
     });
     const spins = await Promise.all(
       Array.from({ length: 6 }, () => client.send('pools.spin', [200])),
