@@ -1,5 +1,6 @@
 import { TaskQueueError } from '../errors/task-queue.error.js';
 import type { SendOptions } from '../contracts/apply-options.interface.js';
+import { isValidDate, secondsProblem, shownValue as shown } from '../utils/timing-values.js';
 
 /**
  * Refuse, before anything is built or sent, a `countdown`, `eta`, `expires` or `queue` no
@@ -31,23 +32,4 @@ function timingProblem(options: SendOptions, now: number): string | undefined {
     return `queue must be a non-empty queue name; got ${shown(queue)}`;
   }
   return undefined;
-}
-
-function secondsProblem(value: unknown, now: number): string | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return `must be a finite number of seconds; got ${shown(value)}`;
-  }
-  if (Number.isNaN(new Date(now + value * 1000).getTime())) {
-    return `of ${value} s ends past the last date JavaScript can represent`;
-  }
-  return undefined;
-}
-
-function isValidDate(value: unknown): boolean {
-  return value instanceof Date && !Number.isNaN(value.getTime());
-}
-
-function shown(value: unknown): string {
-  if (value instanceof Date) return 'an invalid Date';
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -2,6 +2,7 @@ import type { TaskOptions } from '../contracts/task-options.interface.js';
 import { MaxRetriesExceededError } from '../errors/max-retries-exceeded.error.js';
 import { TaskArgumentsError } from '../errors/task-arguments.error.js';
 import { TaskQueueError } from '../errors/task-queue.error.js';
+import { isValidDate, secondsProblem, shownValue as shown } from '../utils/timing-values.js';
 import {
   Ignore,
   Reject,
@@ -90,17 +91,11 @@ function raisedByWorker(error: unknown): boolean {
 export function invalidRetry(options: RetryOptions, now = Date.now()): string | undefined {
   const { countdown, eta, maxRetries } = options;
   if (countdown !== undefined && countdown !== null) {
-    if (typeof countdown !== 'number' || !Number.isFinite(countdown)) {
-      return `countdown must be a finite number of seconds; got ${shown(countdown)}`;
-    }
-    if (Number.isNaN(new Date(now + countdown * 1000).getTime())) {
-      return `a countdown of ${countdown} s ends past the last date JavaScript can represent`;
-    }
+    const why = secondsProblem(countdown, now);
+    if (why) return why.startsWith('of ') ? `a countdown ${why}` : `countdown ${why}`;
   }
-  if (eta !== undefined && eta !== null) {
-    if (!(eta instanceof Date) || Number.isNaN(eta.getTime())) {
-      return `eta must be a valid Date; got ${shown(eta)}`;
-    }
+  if (eta !== undefined && eta !== null && !isValidDate(eta)) {
+    return `eta must be a valid Date; got ${shown(eta)}`;
   }
   if (maxRetries !== undefined && maxRetries !== null) {
     if (typeof maxRetries !== 'number' || Number.isNaN(maxRetries)) {
@@ -108,9 +103,4 @@ export function invalidRetry(options: RetryOptions, now = Date.now()): string | 
     }
   }
   return undefined;
-}
-
-function shown(value: unknown): string {
-  if (value instanceof Date) return 'an invalid Date';
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
