@@ -3,7 +3,15 @@ import { Injectable, Logger, type INestApplicationContext } from '@nestjs/common
 import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getBrokerToken, Task, TaskClient, TaskQueueModule, type Broker } from 'celeriac';
+import { firstValueFrom } from 'rxjs';
+import {
+  getBrokerToken,
+  Task,
+  TaskClient,
+  TaskEvents,
+  TaskQueueModule,
+  type Broker,
+} from 'celeriac';
 import { TaskQueueMetricsModule, type TaskQueueMetricsOptions } from 'celeriac/prometheus';
 import { createTaskMessage } from 'celeriac/protocol';
 
@@ -94,5 +102,24 @@ describe('task metrics with random task names', () => {
     expect(sent.get('unknown')).toBe(7);
     const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => /maxTaskNames/.test(l));
     expect(lines).toHaveLength(1);
+  });
+
+  it('a name this process sends keeps its label when a worker here fails the message before the publish returns', async () => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const queue = `names-${randomUUID()}`;
+    const registry = await start(queue, {});
+    // Found by CI on Redis: the worker's fetch reply can beat the LPUSH reply. Made certain
+    // here: the publish returns only once the worker has failed the task (NotRegistered).
+    const broker = app!.get<Broker>(getBrokerToken());
+    const failed = firstValueFrom(app!.get(TaskEvents).on('task-failed'));
+    const publish = broker.publish.bind(broker);
+    vi.spyOn(broker, 'publish').mockImplementation(async (...args) => {
+      await publish(...args);
+      await failed;
+    });
+    await app!.get(TaskClient).send('py.sent-here', []);
+
+    const byNames = await byName(registry, 'celery_task_failed_total');
+    expect([...byNames.entries()]).toEqual([['py.sent-here', 1]]);
   });
 });

@@ -12,6 +12,10 @@ import {
  * relay), retries, canvas steps, redrives, beat fires. Every publish path of the module takes
  * this one, so `celery_task_sent_total` counts each message once. The event is built only
  * while something listens for it.
+ *
+ * Before each publish it also tells {@link onSending} listeners the task's name: a worker of
+ * this process may take the message before the publish's reply comes back, and the metrics
+ * must know the name is one this process sends by then (not only at `task-sent`).
  */
 export class SentReportingInstrumentation extends TaskInstrumentation {
   constructor(
@@ -22,7 +26,18 @@ export class SentReportingInstrumentation extends TaskInstrumentation {
     super();
   }
 
+  private sendingListeners: ((name: string) => void)[] = [];
+
+  /** Calls `listener` with the task name before each publish. Returns the function that removes it. */
+  onSending(listener: (name: string) => void): () => void {
+    this.sendingListeners = [...this.sendingListeners, listener];
+    return () => {
+      this.sendingListeners = this.sendingListeners.filter((l) => l !== listener);
+    };
+  }
+
   override async wrapPublish(task: OutgoingTask, publish: () => Promise<void>): Promise<void> {
+    for (const listener of this.sendingListeners) listener(task.message.headers.task);
     await this.inner.wrapPublish(task, publish);
     if (!this.events.listens('task-sent')) return;
     const { headers } = task.message;

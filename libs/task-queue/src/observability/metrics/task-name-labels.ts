@@ -36,6 +36,12 @@ export class TaskNameLabels {
   label(name: string, type: TaskEventType): string {
     if (this.learned.has(name) || this.known(name)) return name;
     if (!VOUCHING.has(type) && !this.alsoVouching.has(type)) return UNKNOWN_TASK_LABEL;
+    return this.learn(name);
+  }
+
+  /** Learn `name` (a name this process is sending), within the limit: its label. */
+  learn(name: string): string {
+    if (this.learned.has(name) || this.known(name)) return name;
     if (this.learned.size >= this.limit) {
       if (!this.full) this.onFull(this.limit);
       this.full = true;

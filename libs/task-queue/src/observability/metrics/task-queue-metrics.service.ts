@@ -14,6 +14,10 @@ import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js'
 import type { Broker } from '../../contracts/broker.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
 import { TaskEvents } from '../../tasks/task-events.js';
+import {
+  PUBLISH_INSTRUMENTATION,
+  type SentReportingInstrumentation,
+} from '../../tasks/sent-reporting.instrumentation.js';
 import { getBrokerToken, getTaskQueueConfigToken } from '../../utils/tokens.js';
 import { WorkerService } from '../../worker/worker.service.js';
 import type { MetricsExposition } from '../http/metrics-exposition.js';
@@ -59,6 +63,7 @@ export class TaskQueueMetrics
   readonly registry: Registry;
   private readonly logger = new Logger('TaskQueueMetrics');
   private untap?: () => void;
+  private unlearn?: () => void;
   private cluster?: ClusterEvents;
   private clusterSubscription?: Subscription;
   private beat?: BeatMetrics;
@@ -76,6 +81,7 @@ export class TaskQueueMetrics
     private readonly deadLetters: DeadLetters,
     private readonly moduleRef: ModuleRef,
     private readonly tasks: TaskRegistry,
+    @Inject(PUBLISH_INSTRUMENTATION) private readonly publishing: SentReportingInstrumentation,
   ) {
     this.registry = options.registry ?? new Registry();
   }
@@ -152,11 +158,10 @@ export class TaskQueueMetrics
     this.beat = this.beatMetrics(registry);
     const tasks = this.options.tasks ?? 'local';
     if (tasks === false) return;
-    const metrics = new TaskMetrics(
-      registry,
-      this.options.buckets ?? DEFAULT_BUCKETS,
-      this.taskNameLabels(tasks),
-    );
+    const labels = this.taskNameLabels(tasks);
+    // Learned before the publish, not at task-sent: a worker here may fail the message first.
+    this.unlearn = this.publishing.onSending((name) => labels.learn(name));
+    const metrics = new TaskMetrics(registry, this.options.buckets ?? DEFAULT_BUCKETS, labels);
     if (tasks === 'local') {
       this.untap = this.events.tap(COUNTED_TYPES, (event) => metrics.record(event));
     } else {
@@ -216,6 +221,7 @@ export class TaskQueueMetrics
 
   onModuleDestroy(): void {
     this.untap?.();
+    this.unlearn?.();
     this.clusterSubscription?.unsubscribe();
     this.beat?.close();
     this.deadLetterMetrics?.stop();
