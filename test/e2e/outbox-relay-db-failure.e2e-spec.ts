@@ -11,10 +11,10 @@ import {
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
-// The database fails in the middle of a relay round (here: the outbox table disappears between
-// a publish and its delete, as a connection cut by a PostgreSQL restart fails it). The rows the
-// relay had claimed stay leased to it; once the database answers again, the relay finishes them
-// at once (the published one is deleted, not sent again) instead of waiting out its lease.
+// The database fails in the middle of a relay round (here: the outbox table disappears after a
+// publish, as a connection cut by a PostgreSQL restart fails it). The rows the relay had claimed
+// stay leased to it; once the database answers again, the relay finishes them at once (the
+// published ones are deleted, not sent again) instead of waiting out its lease.
 
 const schema = uniqueSchema('relaydb');
 let dataSource: DataSource;
@@ -81,8 +81,9 @@ describe('outbox relay: database failure in the middle of a round', () => {
     // A lease far longer than the test: only the relay's own recovery can finish the rows.
     const relay = new OutboxRelay(dataSource, broker, { leaseMs: 600_000, listen: false });
 
+    // Publishing needs no database: the round goes on, and fails at its delete.
     await expect(relay.relayOnce()).rejects.toThrow(/task_outbox/);
-    expect(delivered).toEqual(ids.slice(0, 2));
+    expect(delivered).toEqual(ids);
     await admin.query('ALTER TABLE gone RENAME TO task_outbox');
 
     await relay.relayOnce();

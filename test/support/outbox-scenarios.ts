@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { afterEach, expect, it, vi } from 'vitest';
 import { drainOnCommit } from 'celeriac/typeorm';
 import { InvalidMessageError } from 'celeriac';
@@ -169,6 +169,31 @@ export function outboxScenarios(dataSource: () => DataSource): void {
     const rest = rows.filter((row) => row.lastError === null);
     expect(rest).toHaveLength(18);
     expect(rest.every((row) => row.attempts === 0 && row.lockedBy === null)).toBe(true);
+  });
+
+  it('a relay round deletes the rows it published in one statement, not one commit per row', async () => {
+    const writer = new OutboxWriter({ graceMs: 0 });
+    await dataSource().transaction(async (m) => {
+      for (let i = 0; i < 50; i++) await writer.write(m, message(), { queue: 'q' });
+    });
+    const deletes: string[] = [];
+    const counter: EntitySubscriberInterface = {
+      afterQuery: (event) => {
+        if (/^DELETE FROM\b.*task_outbox/is.test(event.query)) deletes.push(event.query);
+      },
+    };
+    dataSource().subscribers.push(counter);
+    try {
+      const broker = new RecordingBroker();
+      const relay = new OutboxRelay(dataSource(), asBroker(broker), { batchSize: 50 });
+      expect(await relay.relayOnce()).toBe(50);
+      expect(broker.published).toHaveLength(50);
+    } finally {
+      dataSource().subscribers.splice(dataSource().subscribers.indexOf(counter), 1);
+    }
+    // Before: 50 DELETEs, each its own commit (about 300 rows/s drained after an outage).
+    expect(deletes).toHaveLength(1);
+    expect(await count()).toBe(0);
   });
 
   it('two relays over 1,000 rows publish each id exactly once', async () => {

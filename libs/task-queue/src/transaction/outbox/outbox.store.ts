@@ -88,13 +88,14 @@ export class OutboxStore {
     return this.claimBatchPolling(owner, leaseMs, limit);
   }
 
-  /** The row was published: delete it if `owner` still holds it. */
-  async complete(id: string, owner: string): Promise<void> {
+  /** These rows were published: delete those `owner` still holds, in one statement. */
+  async completeHeld(ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
     await this.dataSource
       .createQueryBuilder()
       .delete()
       .from(TaskOutbox)
-      .where('id = :id AND locked_by = :owner', { id, owner })
+      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
       .execute();
   }
 
