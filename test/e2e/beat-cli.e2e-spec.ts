@@ -59,6 +59,13 @@ describe('celeriac schedule and celeriac beat', () => {
     expect(await redis.llen(QUEUE)).toBe(1);
     const bad = await runCeleriac(['schedule', 'add', 'x', 'y', ...FLAGS], ENV);
     expect(bad.code).toBe(2);
+    // An unknown name is not a command-line mistake: one line, exit 1, no usage (as pause).
+    for (const action of ['rm', 'pause']) {
+      const unknown = await runCeleriac(['schedule', action, 'no-such-schedule', ...FLAGS], ENV);
+      expect(unknown.code, action).toBe(1);
+      expect(unknown.stderr, action).toContain('No schedule named "no-such-schedule"');
+      expect(unknown.stderr, action).not.toContain('usage:');
+    }
   });
 
   it('celeriac beat publishes the schedule with its header, serves its probes, stops on SIGTERM', async () => {

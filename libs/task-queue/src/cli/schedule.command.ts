@@ -13,7 +13,7 @@ import {
   parseNumber,
 } from './cli-args.js';
 import type { CliCommand } from './cli-command.js';
-import { UsageError } from './cli-error.js';
+import { CliError, UsageError } from './cli-error.js';
 import { checkRedisReachable } from './redis-preflight.js';
 import { toJsonLine, type CliOutput } from './cli-output.js';
 
@@ -90,7 +90,13 @@ export const scheduleCommand: CliCommand = {
           output.out(await schedules.trigger(name!));
           return 0;
         default:
-          if (!(await schedules.remove(name!))) throw new UsageError(`no schedule named "${name}"`);
+          if (!(await schedules.remove(name!))) {
+            // Not a command-line mistake: the name is not in this store (exit 1, no usage), as
+            // pause, resume and trigger of an unknown name.
+            throw new CliError(
+              `No schedule named "${name}": nothing removed ("celeriac schedule ls" lists them).`,
+            );
+          }
           output.out(`removed ${name}`);
           return 0;
       }
