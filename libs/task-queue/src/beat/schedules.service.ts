@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { filter, type Subscription } from 'rxjs';
 import type {
   ScheduleDefinition,
   ScheduleSpec,
@@ -8,6 +15,7 @@ import type {
 } from '../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { TaskQueueError } from '../errors/task-queue.error.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
 import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
@@ -46,8 +54,11 @@ export interface ScheduleInfo {
  * @publicApi
  */
 @Injectable()
-export class Schedules implements OnApplicationBootstrap {
+export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Beat');
+  /** The store's "changes may have been missed" signal, while `@Periodic`s are synced. */
+  private reconnects?: Subscription;
+  private restoreRetry?: NodeJS.Timeout;
 
   constructor(
     @Inject(SCHEDULE_STORE) private readonly store: ScheduleStore,
@@ -74,6 +85,52 @@ export class Schedules implements OnApplicationBootstrap {
       if (wrote) written++;
     }
     if (written) this.logger.log(`Beat wrote ${written} @Periodic schedule(s) to the store.`);
+    // A store that lost its data (a Redis restarted without persistence, a database restored
+    // from an older backup) would otherwise stop every coded schedule until the next boot.
+    if (this.explorer.definitions.length) {
+      this.reconnects = this.store.changes
+        .pipe(filter((name) => name === ''))
+        .subscribe(() => void this.restoreMissing());
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.reconnects?.unsubscribe();
+    this.reconnects = undefined;
+    clearTimeout(this.restoreRetry);
+  }
+
+  /**
+   * After the store's connection came back: write again the `@Periodic` schedules it no longer
+   * has. Only missing ones: a stored one (edited, paused, or another version's during a
+   * rolling deploy) is left alone, as it was before the reconnect.
+   */
+  private async restoreMissing(): Promise<void> {
+    clearTimeout(this.restoreRetry);
+    const restored: string[] = [];
+    try {
+      for (const coded of this.explorer.definitions) {
+        const wrote = await this.edit(coded.name, (current) =>
+          current ? null : { definition: coded, state: freshState(coded, Date.now()) },
+        );
+        if (wrote) restored.push(coded.name);
+      }
+    } catch (error) {
+      if (!this.reconnects) return;
+      this.logger.warn(
+        `Beat could not check the @Periodic schedules after the store reconnected: ` +
+          `${describeThrownLine(error)}. Retrying in ${this.config.renewMs} ms.`,
+      );
+      this.restoreRetry = setTimeout(() => void this.restoreMissing(), this.config.renewMs);
+      this.restoreRetry.unref();
+    }
+    if (restored.length) {
+      this.logger.warn(
+        `Beat wrote back ${restored.length} @Periodic schedule(s) missing from the store after ` +
+          `its connection came back (${restored.join(', ')}): the store lost them, e.g. a ` +
+          `Redis restarted without persistence. Their run counts start again at 0.`,
+      );
+    }
   }
 
   /** Every schedule, by next fire. */
@@ -153,7 +210,10 @@ export class Schedules implements OnApplicationBootstrap {
     return this.publisher.publishNow(current.definition);
   }
 
-  /** Delete; resolves whether it existed. A `@Periodic` one comes back at the app's next boot. */
+  /**
+   * Delete; resolves whether it existed. A `@Periodic` one comes back at the app's next boot,
+   * or when the store's connection comes back.
+   */
   remove(name: string): Promise<boolean> {
     return this.store.remove(name);
   }
