@@ -110,8 +110,9 @@ function parseV1(message: TaskMessage, body: unknown, queue: string | null): Tas
     expires: celeryTime(body.expires, 'expires', id),
     rootId: id,
     parentId: null,
-    group: typeof body.taskset === 'string' ? body.taskset : null,
-    groupIndex: null,
+    // Celery's proto1_to_proto2: `taskset` wins over `group`; `group_index` orders chord parts.
+    group: stringOr(body.taskset, stringOr(body.group, null)),
+    groupIndex: typeof body.group_index === 'number' ? body.group_index : null,
     timeLimit: [asLimit(timelimit[0]), asLimit(timelimit[1])],
     ignoreResult: false,
     replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
@@ -138,6 +139,10 @@ function celeryTime(value: unknown, field: 'eta' | 'expires', id: string): Date 
     );
   }
   return date;
+}
+
+function stringOr<T>(value: unknown, fallback: T): string | T {
+  return typeof value === 'string' ? value : fallback;
 }
 
 function requireString(value: unknown, field: string): string {

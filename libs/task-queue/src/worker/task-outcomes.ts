@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import type { Retry } from '../errors/task-signals.js';
 import type { Broker, Delivery } from '../contracts/broker.interface.js';
-import { toCeleryDate } from '../protocol/json-codec.js';
+import { retryMessage } from '../protocol/retry-message.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { getBrokerToken } from '../utils/tokens.js';
 import { WorkflowService } from '../canvas/workflow.service.js';
@@ -107,17 +107,7 @@ export class TaskOutcomes {
     const delay = options.countdown ?? retryDelaySeconds(definition.options, request.retries);
     // Celery's `if countdown:`: a retry due now (countdown 0) carries no eta.
     const eta = options.eta ?? (delay ? new Date(Date.now() + delay * 1000) : null);
-    const message = {
-      ...request.message,
-      headers: {
-        ...request.message.headers,
-        retries: request.retries + 1,
-        eta: eta && toCeleryDate(eta),
-        // Celery's retry keeps the request's parent; send_task names the task itself only
-        // when it has none (a chain step's parent stays the step before it).
-        parent_id: request.parentId ?? request.id,
-      },
-    };
+    const message = retryMessage(request, eta);
     const publish = { queue: delivery.queue, priority: delivery.deliveryInfo.priority };
     await this.instrumentation.wrapPublish({ message, options: publish, via: 'retry' }, () =>
       this.broker.publish(message, publish),
