@@ -3,6 +3,7 @@ import type { TaskMessage } from '../contracts/task-message.interface.js';
 import type { PublishOptions } from '../contracts/broker.interface.js';
 import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import type { PublishReason, TraceCarrier } from '../tasks/task-instrumentation.js';
+import type { RelativeTimes } from './relative-times.js';
 
 /** A message ready to publish, and where it goes. */
 export interface PreparedTask {
@@ -10,6 +11,8 @@ export interface PreparedTask {
   publish: PublishOptions;
   /** Set when the publish happens later than it was decided (`delayOnCommit()`). */
   deferred?: { via: PublishReason; context?: TraceCarrier; decidedAt: number };
+  /** `countdown` / `expires` given in seconds: an on-commit send counts them from the COMMIT. */
+  relative?: RelativeTimes;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 import { resultTuple, type ResultTuple } from '../results/chord-parts.js';
 import { TaskRouter } from './task.router.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { rebaseTimes } from './relative-times.js';
 import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import {
   ON_COMMIT_DISPATCH,
@@ -126,7 +127,15 @@ export class TaskDispatcher {
           ? { callbacks: signatureList(options.link), errbacks: signatureList(options.linkError) }
           : undefined,
     });
-    return { message, publish: { queue: destination.queue, priority: destination.priority } };
+    const relative = {
+      ...(!options.eta && options.countdown ? { countdownMs: options.countdown * 1000 } : {}),
+      ...(typeof expiresIn === 'number' ? { expiresInMs: expiresIn * 1000 } : {}),
+    };
+    return {
+      message,
+      publish: { queue: destination.queue, priority: destination.priority },
+      ...(Object.keys(relative).length > 0 ? { relative } : {}),
+    };
   }
 
   async publish(prepared: PreparedTask): Promise<void> {
@@ -205,9 +214,16 @@ export class TaskDispatcher {
         'delayOnCommit() / applyAsyncOnCommit() need the TypeORM integration of TaskQueueModule.',
       );
     }
+    let rebased = false;
     await this.onCommitDispatch.dispatch(
       prepared,
-      () => this.publishAgainSafely(prepared),
+      () => {
+        // After the COMMIT: a countdown or expires in seconds counts from now, once (retries
+        // publish the same message).
+        if (!rebased) rebaseTimes(prepared.message, prepared.relative);
+        rebased = true;
+        return this.publishAgainSafely(prepared);
+      },
       manager,
       api,
       child && childRecorder(child),

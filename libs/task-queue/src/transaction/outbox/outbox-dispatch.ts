@@ -58,6 +58,7 @@ export async function writeToOutbox(
     prepared.message,
     prepared.publish,
     prepared.deferred?.context,
+    prepared.relative,
   );
   if (!committed) return;
   if (!target) return committed();

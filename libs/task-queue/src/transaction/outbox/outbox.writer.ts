@@ -9,6 +9,7 @@ import type { Broker, PublishOptions } from '../../contracts/broker.interface.js
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { commitHooksRunner } from '../commit-hooks.runner.js';
 import { onCommit } from '../on-commit.js';
+import { rebaseTimes, type RelativeTimes } from '../../producer/relative-times.js';
 import { insertOutboxRow } from './outbox-insert.js';
 import { nextOutboxPosition } from './outbox-position.js';
 import { outboxSchemaError } from './outbox-schema.js';
@@ -75,6 +76,8 @@ export class OutboxWriter {
     message: TaskMessage,
     options: PublishOptions,
     traceContext?: TraceCarrier,
+    /** `countdown` / `expires` in seconds: the fast path counts them from the COMMIT. */
+    relative?: RelativeTimes,
   ): Promise<TaskOutbox> {
     const now = new Date();
     const { createdAt, seq } = nextOutboxPosition();
@@ -117,7 +120,7 @@ export class OutboxWriter {
     if (broker) {
       const dataSource = manager.connection;
       const fastPath = (): Promise<void> =>
-        this.publishNow(dataSource, broker, row, message, options);
+        this.publishNow(dataSource, broker, row, message, options, relative);
       await onCommit(manager, fastPath, {
         robust: true,
         name: `outbox fast path ${row.taskName}[${row.id}]`,
@@ -139,6 +142,7 @@ export class OutboxWriter {
     row: TaskOutbox,
     message: TaskMessage,
     options: PublishOptions,
+    relative: RelativeTimes | undefined,
   ): Promise<void> {
     const store = this.storeOf(dataSource);
     // The broker did not answer a moment ago: the relay publishes the row once it answers
@@ -154,8 +158,10 @@ export class OutboxWriter {
       // Zero rows: the transaction did not really commit, or a relay has it already.
       if (!(await store.claim(row.id, this.owner, leaseMs))) return;
     }
+    // The row keeps the times of the call: a relay publishing it late counts from then.
+    rebaseTimes(message, relative);
     try {
-      // The message in memory: the row holds the same, serialized.
+      // The message in memory: the row holds the same, serialized (times aside).
       const context = row.traceContext ? (JSON.parse(row.traceContext) as TraceCarrier) : undefined;
       await (this.options.instrumentation ?? NO_INSTRUMENTATION).wrapPublish(
         { message, options, via: 'outbox', context, decidedAt: row.createdAt.getTime() },
