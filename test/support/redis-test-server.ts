@@ -80,6 +80,16 @@ export class PrivateRedisServer {
     await exited;
   }
 
+  /** SIGSTOP the server: connections stay open and nothing answers (a hung Redis). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT a paused server. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Kill the server and delete its data directory. */
   async destroy(): Promise<void> {
     await this.kill();

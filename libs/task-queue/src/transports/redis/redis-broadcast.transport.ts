@@ -1,15 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
+  answerWithin,
   closeClient,
   createRedisClient,
   duplicateClient,
-  inOutage,
   redactUrl,
   unreachableCause,
   waitUntilReady,
 } from './redis.connection.js';
-import { withTimeout } from '../../utils/with-timeout.js';
 
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import type {
@@ -88,7 +87,8 @@ export class RedisBroadcastTransport implements BroadcastTransport {
 
   /**
    * `operation()`, failing with BrokerConnectionError when Redis does not answer in time, or at
-   * once during an outage of `client` (the command stays queued until Redis is back).
+   * once during an outage of `client` or a stall of its server (the command stays queued until
+   * Redis is back).
    */
   private answered<T>(
     what: string,
@@ -96,20 +96,11 @@ export class RedisBroadcastTransport implements BroadcastTransport {
     client: Redis = this.client,
   ): Promise<T> {
     const where = `Redis at ${redactUrl(this.options.url)}`;
-    const sent = operation();
-    if (inOutage(client)) {
-      sent.catch(() => undefined);
-      return Promise.reject(
-        new BrokerConnectionError(`Could not ${what}: ${where} is unreachable`),
-      );
-    }
-    return withTimeout(
-      sent,
+    return answerWithin(
+      client,
+      operation(),
       ANSWER_TIMEOUT_MS,
-      () =>
-        new BrokerConnectionError(
-          `Could not ${what}: ${where} did not answer within ${ANSWER_TIMEOUT_MS} ms`,
-        ),
+      (reason) => new BrokerConnectionError(`Could not ${what}: ${where} ${reason}`),
     );
   }
 

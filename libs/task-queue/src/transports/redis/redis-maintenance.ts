@@ -69,6 +69,7 @@ export class RedisMaintenance {
         );
       }
     } catch (error) {
+      if (!this.started) return; // closed under it: nothing will retry
       this.logger.error(
         `Visibility-timeout restore failed: ${(error as Error).message}. Will retry.`,
       );
@@ -81,6 +82,7 @@ export class RedisMaintenance {
     try {
       await this.scripts.touch(tags, Date.now() / 1000);
     } catch (error) {
+      if (!this.started) return;
       this.logger.error(
         `Renewing the lease of ${tags.length} in-flight message(s) failed: ${(error as Error).message}. ` +
           `If this lasts longer than the visibility timeout they may be delivered twice.`,
@@ -100,6 +102,7 @@ export class RedisMaintenance {
         if (moved < PROMOTE_BATCH) break;
       }
     } catch (error) {
+      if (!this.started) return;
       this.logger.error(
         `Promoting due delayed messages failed: ${(error as Error).message}. Will retry.`,
       );

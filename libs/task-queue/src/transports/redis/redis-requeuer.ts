@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import { TickBatcher } from '../../utils/tick-batcher.js';
 import type { RedisBrokerScripts } from './redis-broker.scripts.js';
 import type { RedisKeyspace } from './redis-keys.js';
-import { inOutage } from './redis.connection.js';
-import { withTimeout } from '../../utils/with-timeout.js';
+import { answerWithin } from './redis.connection.js';
 
 /** Timings of a {@link RedisRequeuer}. */
 export interface RedisRequeuerOptions {
@@ -17,7 +16,8 @@ export interface RedisRequeuerOptions {
 /**
  * Puts rejected deliveries back on their queues (reject with requeue), the requeues of one
  * event-loop turn in one requeue-2.lua call. The wait for Redis is bounded, and skipped during
- * an outage: at a shutdown while Redis is down the worker waited for Redis for ever. A requeue
+ * an outage or a stall (answerWithin): at a shutdown while Redis is down the worker waited for
+ * Redis for ever. A requeue
  * that gets no answer is logged once per batch and never fails the caller; the entry stays in
  * `unacked`, where the command (still queued in the client) or the visibility-timeout restore
  * puts it back.
@@ -41,15 +41,11 @@ export class RedisRequeuer {
   private async send(tags: string[]): Promise<void> {
     const { timeoutMs, visibilityTimeout } = this.options;
     try {
-      const sent = this.scripts.requeue(tags, true);
-      if (inOutage(this.client)) {
-        sent.catch(() => undefined); // queued in the client until Redis is back
-        throw new Error('Redis is unreachable');
-      }
-      await withTimeout(
-        sent,
+      await answerWithin(
+        this.client,
+        this.scripts.requeue(tags, true),
         timeoutMs,
-        () => new Error(`Redis did not answer within ${timeoutMs} ms`),
+        (reason) => new Error(`Redis ${reason}`),
       );
     } catch (error) {
       this.logger.warn(

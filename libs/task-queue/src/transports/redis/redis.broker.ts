@@ -159,6 +159,7 @@ export class RedisBroker implements Broker {
   ): Promise<Consumer> {
     await this.connect();
     const consumer = new RedisConsumer(queues, handler, Math.max(1, options.prefetch), {
+      client: this.client,
       scripts: this.scripts,
       keys: this.keys,
       acks: this.acks,

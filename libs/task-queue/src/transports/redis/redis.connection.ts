@@ -8,6 +8,7 @@ import {
   presentsClientCertificate,
   takeTlsOptions,
 } from '../../utils/tls-options.js';
+import { markStalled, stalledFor } from './redis-stalls.js';
 
 /**
  * The connections of one role (a client and its duplicates for the same purpose): an outage
@@ -169,12 +170,44 @@ export function unreachableCause(client: Redis, advice: string): string {
 
 /**
  * True while `client` is in an outage (its connection lost, or not ready since a connection
- * error): a command sent now waits for Redis to come back, so shutdown paths do not wait for
- * its answer.
+ * error), or its server is stalled (see {@link answerWithin}): a command sent now waits for
+ * Redis to come back, so shutdown paths do not wait for its answer.
  */
 export function inOutage(client: Redis): boolean {
+  if (stalledFor(client) !== undefined) return true;
   if (client.status === 'ready') return false;
   return client.status === 'reconnecting' || watches.get(client)?.down.has(client) === true;
+}
+
+/**
+ * Wait at most `timeoutMs` for `reply`, a command sent on `client`, for paths that leave the
+ * command queued in the client when they give up (requeues, shutdown). During an outage, or
+ * while the server is stalled, they fail at once; a reply that does not come in time marks the
+ * server stalled until it comes. Redis answers in order, and a server that left one command
+ * unanswered (SIGSTOP, a partition that drops packets) would make every later step of a
+ * shutdown wait its full timeout in turn. `failed` gets the reason, worded after "Redis".
+ */
+export function answerWithin<T>(
+  client: Redis,
+  reply: Promise<T>,
+  timeoutMs: number,
+  failed: (reason: string) => Error,
+): Promise<T> {
+  const stalled = stalledFor(client);
+  if (stalled !== undefined || inOutage(client)) {
+    reply.catch(() => undefined); // queued in the client until Redis answers
+    return Promise.reject(
+      failed(
+        stalled === undefined
+          ? 'is unreachable'
+          : `has not answered a command sent ${Math.round(stalled / 1000)} s ago`,
+      ),
+    );
+  }
+  return withTimeout(reply, timeoutMs, () => {
+    markStalled(client, reply, timeoutMs);
+    return failed(`did not answer within ${timeoutMs} ms`);
+  });
 }
 
 /** Why `client` cannot reach Redis right now (TLS causes spelled out), or undefined. */
@@ -233,8 +266,8 @@ export function redactUrl(url: string): string {
 /** Close a client: QUIT when connected, otherwise just drop it. Never throws. */
 export async function closeClient(client: Redis): Promise<void> {
   if (client.status === 'end') return;
-  if (client.status === 'ready') {
-    await withTimeout(client.quit(), 1000, () => new Error('quit timed out')).catch(
+  if (client.status === 'ready' && !inOutage(client)) {
+    await answerWithin(client, client.quit(), 1000, () => new Error('quit timed out')).catch(
       () => undefined,
     );
   }

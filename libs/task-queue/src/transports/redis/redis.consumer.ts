@@ -10,9 +10,12 @@ import type { RedisKeyspace } from './redis-keys.js';
 import { RedisWaker } from './redis-waker.js';
 import { type ListClash, ListClashes } from './redis-list-clashes.js';
 import { withTimeout } from '../../utils/with-timeout.js';
+import { stalledFor } from './redis-stalls.js';
 
 /** What a consumer shares with its broker. */
 export interface RedisConsumerContext {
+  /** The command connection (fetches run on it). */
+  client: Redis;
   scripts: RedisBrokerScripts;
   keys: RedisKeyspace;
   /** Acks, coalesced per event-loop turn. */
@@ -70,20 +73,28 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   /**
    * Stop fetching. Resolves once a fetch that was on its way has come back and what it took is
    * on its queue again (it is not handed to the handler): left in `unacked`, it would wait the
-   * visibility timeout with no worker owning it. The wait is bounded by `stopTimeoutMs`; a
-   * reply after that is given back when it comes, or by the visibility timeout.
+   * visibility timeout with no worker owning it. The wait is bounded by `stopTimeoutMs`, and
+   * skipped while the server is stalled (answerWithin); a reply after that is given
+   * back when it comes, or by the visibility timeout.
    */
   async cancel(): Promise<void> {
     this.running = false;
     this.waker.stop();
     if (!this.loop) return;
     const ms = this.ctx.stopTimeoutMs;
-    await withTimeout(this.loop, ms, () => new Error(`no reply within ${ms} ms`)).catch(
-      (error: Error) =>
-        this.ctx.logger.warn(
-          `Stopped consuming ${this.order.join(', ')} with a fetch unanswered (${error.message}). ` +
-            `What it takes goes back to its queue when Redis answers, or after the visibility timeout.`,
-        ),
+    // A stalled server answers this fetch only after the command it left unanswered.
+    const stalled = stalledFor(this.ctx.client);
+    const wait =
+      stalled === undefined
+        ? withTimeout(this.loop, ms, () => new Error(`no reply within ${ms} ms`))
+        : Promise.reject(
+            new Error(`Redis has not answered a command sent ${Math.round(stalled / 1000)} s ago`),
+          );
+    await wait.catch((error: Error) =>
+      this.ctx.logger.warn(
+        `Stopped consuming ${this.order.join(', ')} with a fetch unanswered (${error.message}). ` +
+          `What it takes goes back to its queue when Redis answers, or after the visibility timeout.`,
+      ),
     );
   }
 
