@@ -24,6 +24,8 @@ export class BeatLeaseLoop {
   private timer?: NodeJS.Timeout;
   private current: BeatLease | null = null;
   private lastRenewed = 0;
+  /** When the store last answered a lease round (leader or standby). */
+  private lastAnswered = 0;
   private running = false;
   private stopped = true;
 
@@ -41,6 +43,7 @@ export class BeatLeaseLoop {
 
   start(): void {
     this.stopped = false;
+    this.lastAnswered = Date.now();
     void this.round();
   }
 
@@ -78,6 +81,7 @@ export class BeatLeaseLoop {
     let retryNow = false;
     try {
       const token = await this.store.acquireLease(this.owner, this.leaseMs);
+      this.lastAnswered = Date.now();
       if (this.stopped) return;
       this.failures.succeeded('Beat reaches the schedule store again');
       if (overdue) {
@@ -123,6 +127,11 @@ export class BeatLeaseLoop {
         'down. This beat competes again once the store answers; check that it is reachable.',
     );
     this.step(lease);
+  }
+
+  /** Milliseconds since the store last answered a lease round (0 before the loop runs). */
+  get storeSilentMs(): number {
+    return this.stopped ? 0 : Date.now() - this.lastAnswered;
   }
 
   /** Whether the lease is surely still ours (renewed within `leaseMs - renewMs`). */

@@ -6,6 +6,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import type {
@@ -13,6 +14,8 @@ import type {
   ScheduleStore,
   StoredSchedule,
 } from '../contracts/schedule-store.interface.js';
+import type { CheckOutcome } from '../observability/health/health-check.types.js';
+import { TaskQueueHealth } from '../observability/health/task-queue-health.service.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
 import { RepeatedFailureLog } from '../utils/repeated-failure-log.js';
 import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
@@ -74,6 +77,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly publisher: BeatPublisher,
     private readonly events: BeatEvents,
     private readonly overlap: OverlapGuard,
+    @Optional() private readonly probes?: TaskQueueHealth,
   ) {
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.lease = new BeatLeaseLoop(store, owner, config.leaseMs, config.renewMs, {
@@ -96,7 +100,31 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.enabled) this.start();
+    if (!this.config.enabled) return;
+    // A beat that cannot reach its store can neither lead nor take over: not ready, so a
+    // rollout keeps the old beat pod until the new one reaches the store.
+    this.probes?.addReadinessCheck('beat', () => this.storeCheck());
+    this.start();
+  }
+
+  /**
+   * Readiness of this beat: its schedule store answered a lease round within `leaseMs`
+   * (leader or standby alike).
+   */
+  storeCheck(): CheckOutcome {
+    const silentMs = this.lease.storeSilentMs;
+    const leader = this.isLeader;
+    if (silentMs <= this.config.leaseMs) return { up: true, details: { leader } };
+    return {
+      up: false,
+      details: {
+        leader,
+        message:
+          `The schedule store has not answered this beat for ${silentMs} ms (lease ` +
+          `${this.config.leaseMs} ms): it can neither lead nor take over. Check that the store ` +
+          'is reachable.',
+      },
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {

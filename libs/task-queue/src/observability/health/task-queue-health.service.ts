@@ -20,13 +20,16 @@ const DEFAULT_MAX_LAG_MS = 5_000;
  * - liveness: the event loop is responsive. It never looks at the broker, so a worker that
  *   reconnects during an outage is not restarted;
  * - readiness: not shutting down (down from the first SIGTERM, before the drain), broker
- *   and result backend answer, and the worker consumes when it is enabled.
+ *   and result backend answer, the worker consumes when it is enabled, and a beat competing
+ *   for leadership in this process reaches its schedule store (`beat`).
  * `celeriac/terminus` wraps the same checks as Terminus health indicators.
  * @publicApi
  */
 @Injectable()
 export class TaskQueueHealth implements OnModuleDestroy {
   private readonly lag = new EventLoopLag();
+  /** Checks other modules add to readiness (the beat's `beat`), by name. */
+  private readonly extraChecks = new Map<string, () => CheckOutcome>();
 
   constructor(
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
@@ -75,18 +78,42 @@ export class TaskQueueHealth implements OnModuleDestroy {
     return { up: lagMs <= maxLagMs, details: { lagMs, maxLagMs } };
   }
 
+  /**
+   * Add a check to readiness under `name` (the beat module adds `beat` in a process where its
+   * beat competes for leadership). @internal
+   */
+  addReadinessCheck(name: string, check: () => CheckOutcome): void {
+    this.extraChecks.set(name, check);
+  }
+
+  /** The names of the checks added with `addReadinessCheck()`. */
+  extraCheckNames(): string[] {
+    return [...this.extraChecks.keys()];
+  }
+
+  /** One added check by name (up when there is none of that name). */
+  extraCheck(name: string): CheckOutcome {
+    return this.extraChecks.get(name)?.() ?? { up: true, details: {} };
+  }
+
   /** Liveness: only the event loop (never the broker). */
   live(maxLagMs?: number): ProbeOutcome {
     return probe({ eventLoop: this.eventLoop(maxLagMs) });
   }
 
-  /** Readiness: not shutting down, broker and backend answer, consuming when enabled. */
+  /**
+   * Readiness: not shutting down, broker and backend answer, consuming when enabled, and the
+   * checks other modules added (`beat`).
+   */
   async ready(): Promise<ProbeOutcome> {
     const shutdown = this.shutdown();
     if (!shutdown.up) return probe({ shutdown });
     const [broker, resultBackend] = await Promise.all([this.broker(), this.backend()]);
     // The check names are the Terminus indicator's (`TaskQueueHealthIndicator.ready()`).
-    return probe({ shutdown, broker, resultBackend, consumer: this.consumer() });
+    const extras = Object.fromEntries(
+      this.extraCheckNames().map((name) => [name, this.extraCheck(name)]),
+    );
+    return probe({ shutdown, broker, resultBackend, consumer: this.consumer(), ...extras });
   }
 
   onModuleDestroy(): void {

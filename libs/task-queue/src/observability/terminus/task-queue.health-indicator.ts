@@ -53,13 +53,21 @@ export class TaskQueueHealthIndicator {
     return [() => this.eventLoop()];
   }
 
-  /** Readiness preset: not shutting down, broker, result backend, consumer. */
+  /** The beat of this process reaches its schedule store (up when it runs no beat). */
+  beat(key = 'beat'): HealthIndicatorResult {
+    return this.result(key, this.health.extraCheck('beat'));
+  }
+
+  /** Readiness preset: not shutting down, broker, result backend, consumer, and `beat` if run. */
   ready(): HealthIndicatorFunction[] {
     return [
       () => this.shutdown(),
       () => this.broker(),
       () => this.backend(),
       () => this.consumer(),
+      ...this.health
+        .extraCheckNames()
+        .map((name) => () => this.result(name, this.health.extraCheck(name))),
     ];
   }
 
