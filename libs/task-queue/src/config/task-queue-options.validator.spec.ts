@@ -31,6 +31,53 @@ describe('resolveTaskQueueOptions: broker and result backend URLs', () => {
   });
 });
 
+describe('resolveTaskQueueOptions: the URL forms each option takes', () => {
+  it('lists for the broker only the broker schemes, and for the result backend only its own', () => {
+    const broker = () => resolveTaskQueueOptions({ broker: 'sqs://queue' });
+    expect(broker).toThrow(
+      'option "broker" must be a URL starting with memory://, redis://, rediss://, amqp://, amqps:// or an instance; got "sqs://queue".',
+    );
+    const results = () => resolveTaskQueueOptions({ resultBackend: 'mongodb://db' });
+    expect(results).toThrow(
+      `option "resultBackend" must be a URL starting with memory://, redis://, rediss://, rpc://, 'typeorm', an instance or false; got "mongodb://db".`,
+    );
+  });
+
+  it.each([
+    ['broker', 'pyamqp://guest@127.0.0.1//', "Celery's pyamqp:// is amqp:// here"],
+    ['broker', 'rpc://', "rpc:// is a result backend: broker: 'amqp://…', resultBackend: 'rpc://'"],
+    ['resultBackend', 'amqp://127.0.0.1', "results over RabbitMQ are resultBackend: 'rpc://'"],
+    ['resultBackend', 'db+postgresql://u@127.0.0.1/app', "resultBackend: 'typeorm' with typeorm"],
+    ['resultBackend', 'django-db', "resultBackend: 'typeorm' with typeorm"],
+  ])('refuses %s %s at boot, saying what the Celery form is here', (option, url, hint) => {
+    const attempt = () => resolveTaskQueueOptions({ [option]: url });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(hint);
+  });
+
+  it.each(['redis://127.0.0.1:6379/abc', 'rediss://h:6380/0x1', 'redis://127.0.0.1:6379/0/1'])(
+    'refuses the Redis URL %s, whose path is not a database number (it was database 0)',
+    (url) => {
+      for (const option of ['broker', 'resultBackend']) {
+        const attempt = () => resolveTaskQueueOptions({ [option]: url });
+        expect(attempt).toThrow(ConfigurationError);
+        expect(attempt).toThrow(
+          `option "${option}" must be a URL with a database number as its path (/0 to /15 by default)`,
+        );
+      }
+    },
+  );
+
+  it.each([
+    'redis://127.0.0.1:6379',
+    'redis://127.0.0.1:6379/',
+    'redis://h/3/',
+    'redis://h/12?x=1',
+  ])('accepts the Redis URL %s', (url) => {
+    expect(resolveTaskQueueOptions({ broker: url, resultBackend: url }).broker).toBe(url);
+  });
+});
+
 describe('resolveTaskQueueOptions: what a refusal shows of the value', () => {
   it.each([
     [Number('abc'), 'got NaN.'],

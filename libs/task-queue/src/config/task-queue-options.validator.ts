@@ -10,15 +10,8 @@ import { validateInstrumentation } from './tracing-options.validator.js';
 import { resolvePoolOptions } from './pool-options.validator.js';
 import { insideIsolate } from '../utils/isolate-role.js';
 import { rejectUnknownOptions } from './known-options.js';
+import { checkTransportUrl } from './transport-url.check.js';
 
-const SCHEMES = ['memory', 'redis', 'rediss', 'amqp', 'amqps', 'rpc', 'typeorm'];
-/** Schemes whose URL names a server, with an example of each. */
-const NETWORK_SCHEMES = new Map([
-  ['redis', 'redis://127.0.0.1:6379/0'],
-  ['rediss', 'rediss://redis.example.com:6380/0'],
-  ['amqp', 'amqp://guest:guest@127.0.0.1:5672//'],
-  ['amqps', 'amqps://user:password@rabbitmq.example.com:5671/vhost'],
-]);
 const KNOWN = [
   'broker',
   'resultBackend',
@@ -74,26 +67,6 @@ function fail(option: string, accepted: string, got: unknown): never {
   throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
 }
 
-function checkUrl(option: string, value: unknown, allowFalse: boolean): void {
-  if (allowFalse && value === false) return;
-  if (typeof value === 'object' && value !== null) return;
-  const scheme = typeof value === 'string' ? value.split(':')[0] : undefined;
-  if (!scheme || !SCHEMES.includes(scheme)) {
-    const accepted = `a URL starting with ${SCHEMES.map((s) => `${s}://`).join(', ')}${allowFalse ? ', an instance or false' : ' or an instance'}`;
-    fail(option, accepted, value);
-  }
-  if (NETWORK_SCHEMES.has(scheme)) checkNetworkUrl(option, scheme, value as string);
-}
-
-/** A redis / amqp URL must parse, so the client library never sees a malformed one. */
-function checkNetworkUrl(option: string, scheme: string, value: string): void {
-  const example = NETWORK_SCHEMES.get(scheme)!;
-  let problem: string | undefined;
-  if (!value.startsWith(`${scheme}://`)) problem = `"${scheme}://" (with two slashes)`;
-  else if (!URL.canParse(value)) problem = 'a valid host and port';
-  if (problem) fail(option, `a URL with ${problem}, such as ${example}`, value);
-}
-
 function positiveInt(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
@@ -106,8 +79,8 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
   rejectUnknownOptions(OWNER, '', options, KNOWN);
   const broker = options.broker ?? DEFAULTS.broker;
   const resultBackend = options.resultBackend ?? DEFAULTS.resultBackend;
-  checkUrl('broker', broker, false);
-  checkUrl('resultBackend', resultBackend, true);
+  checkTransportUrl('broker', broker);
+  checkTransportUrl('resultBackend', resultBackend);
   const defaultQueue = options.defaultQueue ?? DEFAULTS.defaultQueue;
   if (typeof defaultQueue !== 'string' || !defaultQueue)
     fail('defaultQueue', 'a non-empty string', defaultQueue);
