@@ -16,7 +16,8 @@ export interface TaskQueueTerminusOptions {
 /**
  * Terminus health checks of Celeriac (`celeriac/terminus`, @nestjs/terminus as a peer
  * dependency): the {@link TaskQueueHealthIndicator} and, by default, `/health/live` and
- * `/health/ready`. See docs/metrics-and-health.md.
+ * `/health/ready`, and Terminus' `HealthCheckService` for your own controllers. See
+ * docs/metrics-and-health.md.
  * @publicApi
  */
 @Module({})
@@ -29,7 +30,9 @@ export class TaskQueueTerminusModule {
       imports: [TerminusModule],
       providers: [TaskQueueHealthIndicator],
       controllers: path === false ? [] : [healthController(path)],
-      exports: [TaskQueueHealthIndicator],
+      // Terminus' own HealthCheckService (and its indicators) for the importing module's
+      // controllers, next to Celeriac's, as the docs' StatusController uses them.
+      exports: [TaskQueueHealthIndicator, TerminusModule],
     };
   }
 }
