@@ -25,3 +25,12 @@ describe('celeriac health --timeout', () => {
     expect((await probe(['--timeout', '500'])).code).toBe(1);
   });
 });
+
+describe('celeriac health usage', () => {
+  it('names every option it accepts, --verbose (print the body) included', async () => {
+    const lines: string[] = [];
+    const code = await runHealthProbe(['--bogus'], {}, (line) => lines.push(line));
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toMatch(/usage: celeriac health .*\[--verbose\]/);
+  });
+});

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
  * `bin/celeriac.js` runs it without loading the rest of the CLI.
  */
 export const HEALTH_USAGE =
-  '[--live | --ready] [--port N] [--host H] [--timeout MS]  ' +
+  '[--live | --ready] [--port N] [--host H] [--timeout MS] [--verbose]  ' +
   '(port: env CELERIAC_HTTP_PORT, or PORT when CELERIAC_ROLE=api)';
 
 /** Exit codes: 0 up, 1 down or unreachable, 2 bad command line. */
