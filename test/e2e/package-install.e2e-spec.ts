@@ -130,7 +130,7 @@ void main();
 
 /** Every entry point with its peers, typed against typeorm's own classes. */
 const ENTRIES_TS = `import { Injectable } from '@nestjs/common';
-import { Task, TaskClient, type TaskQueueOptions } from 'celeriac';
+import { Task, TaskClient, TaskQueueModule, type TaskQueueOptions } from 'celeriac';
 import { RedisBroker } from 'celeriac/redis';
 import { AmqpBroker } from 'celeriac/amqp';
 import { onCommit, TaskOutbox, TaskResult } from 'celeriac/typeorm';
@@ -168,6 +168,12 @@ export class OrderTasks {
 export const options = (dataSource: DataSource): TaskQueueOptions => ({
   broker: new RedisBroker('redis://127.0.0.1:6379/0'),
   typeorm: { dataSource, dispatch: 'outbox' },
+});
+// Module options from the environment (exactOptionalPropertyTypes): undefined takes the default.
+export const fromEnv = TaskQueueModule.forRoot({
+  broker: process.env.CELERIAC_BROKER,
+  resultBackend: process.env.CELERIAC_RESULT_BACKEND,
+  worker: { hostname: process.env.CELERIAC_HOSTNAME, http: undefined },
 });
 export const amqp = (): AmqpBroker => new AmqpBroker('amqp://127.0.0.1');
 export const entities = [TaskOutbox, TaskResult];
@@ -307,7 +313,7 @@ describe('the packed celeriac package', () => {
     expect(redis.output).not.toContain('ERR_MODULE_NOT_FOUND');
   }, 180_000);
 
-  it('installs next to typeorm, ioredis 5, amqplib and the observability peers without ERESOLVE, type-checks every entry point with skipLibCheck false under CommonJS (node10), node16 and bundler resolution, and runs a task over Redis', async () => {
+  it('installs next to typeorm, ioredis 5, amqplib and the observability peers without ERESOLVE, type-checks every entry point (and module options from the environment) with skipLibCheck false under CommonJS (node10), node16 and bundler resolution, and runs a task over Redis', async () => {
     const app = scratchApp({
       celeriac: `file:${tarball}`,
       ...NEST,

@@ -16,36 +16,36 @@ export interface TaskRoute {
 /** Worker settings. */
 export interface WorkerOptions {
   /** Consume in this process (default true). API pods run producer-only with `false`. */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
   /** Queues to consume; default: `[defaultQueue]`. */
-  queues?: string[];
+  queues?: string[] | undefined;
   /** Tasks run at once (default 10). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /**
    * Messages reserved per concurrency slot (Celery's `worker_prefetch_multiplier`, default 4):
    * at most `concurrency * prefetch` unacked messages are held.
    */
-  prefetch?: number;
+  prefetch?: number | undefined;
   /** Celery node name `name@host`; `%h` is the host name, `%n` the short host, `%d` the domain. Default `celeriac@%h`. */
-  hostname?: string;
+  hostname?: string | undefined;
   /** Milliseconds in-flight tasks get to finish on shutdown before they are requeued (default 30 000). */
-  shutdownTimeout?: number;
+  shutdownTimeout?: number | undefined;
   /** Log a start-up banner (default true). */
-  banner?: boolean;
+  banner?: boolean | undefined;
   /**
    * Serve `/health/live`, `/health/ready` and (with `TaskQueueMetricsModule` from
    * `celeriac/prometheus`) `/metrics` on a small HTTP server of this process: for worker-only
    * processes that have no HTTP server of their own. Off by default. See
    * docs/metrics-and-health.md.
    */
-  http?: WorkerHttpOptions;
+  http?: WorkerHttpOptions | undefined;
   /**
    * Where handlers run unless their `@Task({ pool })` says otherwise (Celery's `--pool`):
    * `inline` (default: the event loop), `threads` or `processes` (isolates, see `isolates`).
    */
-  pool?: PoolKind;
+  pool?: PoolKind | undefined;
   /** The isolates of the `threads` and `processes` pools (docs/pools.md). */
-  isolates?: IsolatePoolOptions;
+  isolates?: IsolatePoolOptions | undefined;
 }
 
 /** `worker.http`: where the health and metrics server listens. @publicApi */
@@ -143,36 +143,37 @@ export interface TypeOrmResultsOptions {
 }
 
 /**
- * Options of `TaskQueueModule.forRoot()`.
+ * Options of `TaskQueueModule.forRoot()`. An option given as `undefined` (an unset environment
+ * variable, with `exactOptionalPropertyTypes`) takes its default.
  * @publicApi
  */
 export interface TaskQueueOptions {
   /** Broker URL (`memory://`, `redis://host:6379/0`, `amqp://guest:guest@host//`) or an instance. Default `memory://`. */
-  broker?: string | Broker;
+  broker?: string | Broker | undefined;
   /** Result backend URL (`memory://`, `redis://...`), an instance, or `false` for none. Default `memory://`. */
-  resultBackend?: string | ResultBackend | false;
+  resultBackend?: string | ResultBackend | false | undefined;
   /** Queue for tasks with no route or queue option. Celery's default: `celery`. */
-  defaultQueue?: string;
+  defaultQueue?: string | undefined;
   /** Task-name globs to queue / priority, checked in order; the first match wins. */
-  routes?: Record<string, TaskRoute>;
+  routes?: Record<string, TaskRoute> | undefined;
   /** Worker settings. */
-  worker?: WorkerOptions;
+  worker?: WorkerOptions | undefined;
   /** Defaults for every task's options. */
-  taskDefaults?: TaskOptions;
+  taskDefaults?: TaskOptions | undefined;
   /** Result expiry in seconds (Celery `result_expires`, default 86 400). */
-  resultExpires?: number;
+  resultExpires?: number | undefined;
   /** Store name, args, kwargs, worker and retries with results (Celery `result_extended`). Default true. */
-  resultExtended?: boolean;
+  resultExtended?: boolean | undefined;
   /** TypeORM integration (transactions, outbox, database result backend). */
-  typeorm?: TypeOrmIntegrationOptions;
+  typeorm?: TypeOrmIntegrationOptions | undefined;
   /** Celery events: worker-online / heartbeat / offline (default on, every 2 s); task-* only with `taskEvents` (default off, as Celery without `-E`). */
-  events?: CeleryEventsOptions;
+  events?: CeleryEventsOptions | undefined;
   /**
    * OpenTelemetry tracing (`true` or options): a `send` span per publish, a `process` span per
    * attempt, context in the `traceparent` / `tracestate` message headers. Needs an SDK
    * registered by the app; off by default. See docs/tracing.md.
    */
-  tracing?: boolean | TracingOptions;
+  tracing?: boolean | TracingOptions | undefined;
   /** Your own TaskInstrumentation (wraps every publish and attempt); not with `tracing`. */
-  instrumentation?: TaskInstrumentation;
+  instrumentation?: TaskInstrumentation | undefined;
 }

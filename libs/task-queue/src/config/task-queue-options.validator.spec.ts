@@ -78,6 +78,24 @@ describe('resolveTaskQueueOptions: the URL forms each option takes', () => {
   });
 });
 
+describe('resolveTaskQueueOptions: options given as undefined', () => {
+  it('take their defaults, as an unset environment variable gives them', () => {
+    const env: Record<string, string | undefined> = {};
+    const resolved = resolveTaskQueueOptions({
+      broker: env['CELERIAC_BROKER'],
+      resultBackend: env['CELERIAC_RESULT_BACKEND'],
+      defaultQueue: env['CELERIAC_QUEUE'],
+      worker: { hostname: env['CELERIAC_HOSTNAME'], concurrency: undefined, http: undefined },
+    });
+    expect(resolved).toMatchObject({
+      broker: 'memory://',
+      resultBackend: 'memory://',
+      defaultQueue: 'celery',
+      worker: { hostname: 'celeriac@%h', concurrency: 10, queues: ['celery'], http: null },
+    });
+  });
+});
+
 describe('resolveTaskQueueOptions: what a refusal shows of the value', () => {
   it.each([
     [Number('abc'), 'got NaN.'],
