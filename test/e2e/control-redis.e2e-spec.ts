@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteTaskError, TaskClient, WorkerService } from 'celeriac';
 import { celeryCli, eventually } from '../support/control-python.js';
+import { runPythonClient } from '../support/interop-processes.js';
 import { createControlApp } from '../support/control-app.js';
 import { ControlCluster, controlNames } from '../support/control-cluster.js';
 
@@ -62,6 +63,27 @@ describe('Celery tooling sees a Celeriac worker on Redis', () => {
       (e) => e.type === 'task-succeeded' && e.uuid === result.id,
     );
     expect(succeeded).toMatchObject({ hostname: NODE, result: "'hi'" });
+  });
+
+  it("task-received shows a Python producer's argsrepr / kwargsrepr, not the arguments", async () => {
+    const { ids } = await runPythonClient<{ ids: string[] }>(BROKER, BROKER, 'send', {
+      tasks: [
+        [
+          'node.echo',
+          ['card 4111 1111 1111 1111'],
+          {
+            queue: NODE_QUEUE,
+            kwargs: {},
+            argsrepr: "('<card>',)",
+            kwargsrepr: '{}',
+          },
+        ],
+      ],
+    });
+    const received = await cluster.receiver.waitFor(
+      (e) => e.type === 'task-received' && e.uuid === ids[0],
+    );
+    expect(received).toMatchObject({ hostname: NODE, args: "('<card>',)", kwargs: '{}' });
   });
 });
 

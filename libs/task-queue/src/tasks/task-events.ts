@@ -33,6 +33,13 @@ export interface TaskEvent {
   retries?: number;
   args?: unknown[];
   kwargs?: Record<string, unknown>;
+  /**
+   * The message's `argsrepr` / `kwargsrepr` headers (`task-received`): what the producer chose
+   * to show of the arguments (Celery's `apply_async(argsrepr=...)` hides secrets this way).
+   * Celery events carry these instead of reprs of `args` / `kwargs` when they are set.
+   */
+  argsrepr?: string;
+  kwargsrepr?: string;
   eta?: string | null;
   expires?: string | null;
   rootId?: string;
@@ -178,6 +185,8 @@ export function receivedEvent(request: TaskRequest, hostname: string, queue: str
     retries: request.retries,
     args: request.args,
     kwargs: request.kwargs,
+    argsrepr: stringHeader(request, 'argsrepr'),
+    kwargsrepr: stringHeader(request, 'kwargsrepr'),
     eta: request.eta ? toCeleryDate(request.eta) : null,
     expires: request.expires ? toCeleryDate(request.expires) : null,
     rootId: request.rootId,
@@ -185,6 +194,11 @@ export function receivedEvent(request: TaskRequest, hostname: string, queue: str
     shadow: shadowOf(request),
     queue,
   };
+}
+
+function stringHeader(request: TaskRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The message's `shadow` header (Celery's display name), if it is a non-empty string. */

@@ -15,8 +15,9 @@ export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
         uuid,
         // Celery's request.name: the `shadow` header when set.
         name: event.shadow ?? event.name,
-        args: pyTupleRepr(event.args ?? []),
-        kwargs: pyRepr(event.kwargs ?? {}),
+        // Celery sends the message's argsrepr / kwargsrepr (a producer may mask secrets there).
+        args: event.argsrepr ?? pyTupleRepr(event.args ?? []),
+        kwargs: event.kwargsrepr ?? pyRepr(event.kwargs ?? {}),
         root_id: event.rootId ?? uuid,
         parent_id: event.parentId ?? null,
         retries: event.retries ?? 0,
