@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteTaskError, TaskClient, WorkerService } from 'celeriac';
 import { celeryCli, eventually } from '../support/control-python.js';
-import { runPythonClient } from '../support/interop-processes.js';
+import { PYTHON, runProcess, runPythonClient } from '../support/interop-processes.js';
 import { createControlApp } from '../support/control-app.js';
 import { ControlCluster, controlNames } from '../support/control-cluster.js';
 
@@ -84,6 +84,24 @@ describe('Celery tooling sees a Celeriac worker on Redis', () => {
       (e) => e.type === 'task-received' && e.uuid === ids[0],
     );
     expect(received).toMatchObject({ hostname: NODE, args: "('<card>',)", kwargs: '{}' });
+  });
+
+  it("inspect().active(safe=True) lists a Python producer's argsrepr / kwargsrepr", async () => {
+    const { ids } = await runPythonClient<{ ids: string[] }>(BROKER, BROKER, 'send', {
+      tasks: [
+        ['node.slow', [20_000], { queue: NODE_QUEUE, argsrepr: '(<ms>,)', kwargsrepr: '{}' }],
+      ],
+    });
+    await cluster.receiver.waitFor((e) => e.type === 'task-started' && e.uuid === ids[0]);
+    const script =
+      'import json, sys; from celery import Celery; app = Celery(broker=sys.argv[1]); ' +
+      'print(json.dumps(app.control.inspect(destination=[sys.argv[2]], timeout=3).active(safe=True)))';
+    const { stdout } = await runProcess(PYTHON, ['-c', script, BROKER, NODE]);
+    const replies = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown[]>;
+    await celeryCli(BROKER, 'control', 'terminate', 'SIGTERM', ids[0]!, '-d', NODE);
+    expect(replies[NODE]).toEqual([
+      expect.objectContaining({ id: ids[0], args: '(<ms>,)', kwargs: '{}' }),
+    ]);
   });
 });
 

@@ -49,7 +49,9 @@ export class WorkerControlCommands {
   private readonly commands: Record<string, Command>;
 
   constructor(private readonly t: ControlTargets) {
-    const active = (): unknown => this.requests('active');
+    // Celery's `active(safe=True)`: argsrepr / kwargsrepr instead of the arguments.
+    const active = (args: Record<string, unknown>): unknown =>
+      this.requests('active', args.safe === true);
     const reserved = (): unknown => this.requests('reserved');
     const registered = (args: Record<string, unknown>): unknown =>
       registeredTasks(t.registry, args);
@@ -148,13 +150,15 @@ export class WorkerControlCommands {
     };
   }
 
-  private requests(state: 'active' | 'reserved'): unknown[] {
+  private requests(state: 'active' | 'reserved', safe = false): unknown[] {
     const host = this.t.worker.hostname;
     const pools = this.t.pools;
     const isolate = (id: string): number | undefined =>
       pools.enabled ? pools.isolateOf(id) : undefined;
     const snapshot = this.t.worker.snapshot();
-    if (!pools.enabled) return snapshot[state].map((r) => requestInfo(r, host, state));
+    if (!pools.enabled) {
+      return snapshot[state].map((r) => requestInfo(r, host, state, undefined, safe));
+    }
     // A pool task waiting for a free isolate has not started: reserved, as Celery's prefork
     // lists what no child runs yet.
     const waiting = snapshot.active.filter((r) => pools.isWaiting(r.id));
@@ -162,7 +166,7 @@ export class WorkerControlCommands {
       state === 'active'
         ? snapshot.active.filter((r) => !waiting.includes(r))
         : [...snapshot.reserved, ...waiting];
-    return held.map((r) => requestInfo(r, host, state, isolate(r.id)));
+    return held.map((r) => requestInfo(r, host, state, isolate(r.id), safe));
   }
 
   /**
