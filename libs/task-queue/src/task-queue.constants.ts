@@ -16,6 +16,11 @@ export const DEFAULTS = {
   retryBackoffMax: 600,
   /** ETA tasks due within this many ms are held by the worker; later ones are parked in the broker. */
   etaHoldMs: 2_000,
+  /**
+   * A message the worker could not settle (its dead-letter publish refused) goes back to its
+   * queue after this many ms, to be tried again.
+   */
+  giveBackDelayMs: 5_000,
 } as const;
 
 /** Header that asks workers to skip a task id that already succeeded (set on outbox messages). */

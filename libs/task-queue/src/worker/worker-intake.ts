@@ -7,6 +7,7 @@ import { DEFAULTS } from '../task-queue.constants.js';
 import { receivedEvent, type TaskEvents } from '../tasks/task-events.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
 import type { DeadLetters } from './dead-letters.js';
+import { GiveBacks } from './give-backs.js';
 import { LazyAbortController } from './lazy-abort.js';
 import type { ResultRecorder } from './result-recorder.js';
 import { type GuardedDelivery, settleOnce } from './settle-once.js';
@@ -33,6 +34,9 @@ export interface IntakeDeps {
 export class WorkerIntake {
   readonly held = new WorkerHoldings((delivery, error) => this.settleFailed(delivery, error));
   private readonly logger = new Logger('TaskQueue');
+  private readonly giveBacks = new GiveBacks(DEFAULTS.giveBackDelayMs, (delivery, error) =>
+    this.settleFailed(delivery, error),
+  );
   private accepting = false;
   private admission?: TaskAdmission;
 
@@ -47,6 +51,7 @@ export class WorkerIntake {
   /** Stop accepting: new deliveries and released holds go back to the broker. */
   close(): void {
     this.accepting = false;
+    this.giveBacks.flush();
   }
 
   /** The broker's delivery handler (bound once, called for every message). */
@@ -166,11 +171,15 @@ export class WorkerIntake {
     };
     const fail = (error: Error): void => {
       try {
+        const { delivery } = item;
+        const unsettled = !delivery.settled && !delivery.reclaimed;
         this.logger.error(
-          `Worker error on task ${item.request.id}: ${error.message}`,
+          `Worker error on task ${item.request.id}: ${error.message}` +
+            (unsettled ? `. ${this.givenBackIn()}` : ''),
           taskLogFields(item.request),
           error.stack,
         );
+        if (unsettled) this.giveBacks.add(delivery);
       } finally {
         finish();
       }
@@ -207,9 +216,18 @@ export class WorkerIntake {
         level: 'error',
         kind: 'malformed',
       })
-      .catch((e: Error) =>
-        this.settleFailed(delivery, e, `a malformed message (${error.message})`),
-      );
+      .catch((e: Error) => {
+        if (delivery.settled) return this.settleFailed(delivery, e);
+        this.logger.error(
+          `Could not dead-letter malformed message ${delivery.deliveryTag} ` +
+            `(${error.message}): ${e.message}. ${this.givenBackIn()}`,
+        );
+        this.giveBacks.add(delivery);
+      });
+  }
+
+  private givenBackIn(): string {
+    return `The message goes back to its queue in ${DEFAULTS.giveBackDelayMs / 1000} s and is tried again.`;
   }
 
   private settleFailed(delivery: GuardedDelivery, error: Error, what = 'message'): void {
