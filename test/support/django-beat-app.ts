@@ -23,10 +23,14 @@ export interface DjangoBeatApp {
   task: string;
 }
 
-/** Boot the app on `dataSource` (the Django database), polling the tables every 200 ms. */
+/**
+ * Boot the app on `dataSource` (the Django database), polling the tables every 200 ms; the
+ * beat's store is in memory unless `store` (a URL) is given.
+ */
 export async function startDjangoBeatApp(
   dataSource: DataSource,
   prefix: string,
+  store?: string,
 ): Promise<DjangoBeatApp> {
   const queue = `${prefix}-${randomUUID().slice(0, 8)}`;
   const task = `${prefix}.tick`;
@@ -51,7 +55,10 @@ export async function startDjangoBeatApp(
         events: { enabled: false },
         worker: { enabled: true, queues: [queue], banner: false },
       }),
-      TaskQueueBeatModule.forRoot({ store: `memory://${queue}` }),
+      TaskQueueBeatModule.forRoot({
+        store: store ?? `memory://${queue}`,
+        ...(store ? { keyPrefix: `test:beat:${queue}:`, renewMs: 200, leaseMs: 1000 } : {}),
+      }),
       TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
     ],
     providers: [DjangoTasks],

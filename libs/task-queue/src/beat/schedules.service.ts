@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { filter, type Subscription } from 'rxjs';
+import { filter, map, type Observable, type Subscription } from 'rxjs';
 import type {
   ScheduleDefinition,
   ScheduleSpec,
@@ -60,6 +60,18 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
   private reconnects?: Subscription;
   private restoreRetry?: NodeJS.Timeout;
 
+  /**
+   * Emits when the store's connection came back and changes (or the whole data) may have been
+   * lost meanwhile: sources of schedules (django-celery-beat's mirror) write theirs again.
+   * @internal
+   */
+  get storeReconnects(): Observable<void> {
+    return this.store.changes.pipe(
+      filter((name) => name === ''),
+      map(() => undefined),
+    );
+  }
+
   constructor(
     @Inject(SCHEDULE_STORE) private readonly store: ScheduleStore,
     @Inject(BEAT_CONFIG) private readonly config: ResolvedBeatOptions,
@@ -88,9 +100,7 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
     // A store that lost its data (a Redis restarted without persistence, a database restored
     // from an older backup) would otherwise stop every coded schedule until the next boot.
     if (this.explorer.definitions.length) {
-      this.reconnects = this.store.changes
-        .pipe(filter((name) => name === ''))
-        .subscribe(() => void this.restoreMissing());
+      this.reconnects = this.storeReconnects.subscribe(() => void this.restoreMissing());
     }
   }
 

@@ -32,6 +32,7 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
   private readonly tables: DjangoBeatTables;
   private readonly runs: DjangoBeatRuns;
   private fired?: Subscription;
+  private reconnects?: Subscription;
   /** Names of the schedules written from the tables at the last read. */
   private mirrored = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -57,6 +58,9 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
     this.fired = this.events.on('fired').subscribe((fire) => {
       if (this.mirrored.has(fire.name)) void this.runs.record(fire);
     });
+    // The store may have lost the rows' schedules (a Redis restarted without persistence):
+    // read every row at the next poll rather than at the next resync.
+    this.reconnects = this.schedules.storeReconnects.subscribe(() => (this.syncedAt = 0));
     await this.poll();
   }
 
@@ -64,6 +68,7 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
     this.stopped = true;
     clearTimeout(this.timer);
     this.fired?.unsubscribe();
+    this.reconnects?.unsubscribe();
   }
 
   /** Read the marker, sync when it moved or the resync is due; then poll again later. */
