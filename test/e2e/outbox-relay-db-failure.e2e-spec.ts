@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
 import {
   AddTaskOutboxSequence1796601600000,
@@ -89,5 +89,39 @@ describe('outbox relay: database failure in the middle of a round', () => {
     await relay.relayOnce();
     expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
     expect(delivered.sort()).toEqual([...ids].sort());
+  });
+
+  it('the claim was answered but the round failed before reading the rows: they are released once the database is back', async () => {
+    const ids = await insertRows(5);
+    const delivered: string[] = [];
+    const broker = {
+      publish: async (message: TaskMessage, _options: PublishOptions) => {
+        delivered.push(message.headers.id);
+      },
+    } as unknown as Broker;
+    // Right after the claim's UPDATE, the outbox is gone: the relay never reads what it claimed.
+    let cut = false;
+    const cutter: EntitySubscriberInterface = {
+      afterQuery: async (event) => {
+        if (cut || !/RETURNING id/.test(event.query)) return;
+        cut = true;
+        await admin.query('ALTER TABLE task_outbox RENAME TO gone');
+      },
+    };
+    dataSource.subscribers.push(cutter);
+    const relay = new OutboxRelay(dataSource, broker, { leaseMs: 600_000, listen: false });
+    try {
+      await expect(relay.relayOnce()).rejects.toThrow(/task_outbox/);
+    } finally {
+      dataSource.subscribers.splice(dataSource.subscribers.indexOf(cutter), 1);
+      await admin.query('ALTER TABLE gone RENAME TO task_outbox');
+    }
+    expect(cut).toBe(true);
+    expect(delivered).toEqual([]);
+
+    // Before: the five rows stayed leased to this relay for leaseMs (here 10 minutes).
+    await relay.relayOnce();
+    expect(delivered).toEqual(ids);
+    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
   });
 });

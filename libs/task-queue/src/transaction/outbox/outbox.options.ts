@@ -48,7 +48,10 @@ export interface OutboxRelayOptions extends OutboxCommonOptions {
   pollIntervalMs?: number;
   /** PostgreSQL: wake up on NOTIFY (default true). */
   listen?: boolean;
-  /** Lease owner name, for diagnostics (default host:pid:random). */
+  /**
+   * Lease owner name, for diagnostics (default host:pid); a random suffix keeps each relay's
+   * unique.
+   */
   owner?: string;
   /**
    * Attempts after which a row the broker refuses while it answers (queue refused, message

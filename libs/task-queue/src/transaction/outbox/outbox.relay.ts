@@ -46,8 +46,11 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  /** Claimed rows of a round the database cut short: to delete (published) or release. */
-  private interrupted?: { published: string[]; unpublished: string[] };
+  /**
+   * A round the database cut short: the rows it published (to delete); every other row this
+   * relay holds is released, whether or not the claim's answer arrived.
+   */
+  private interrupted?: { published: string[] };
   /** The cause of the failing rounds since the last success (logged once). */
   private failing?: string;
   private readonly outage = new BrokerOutage();
@@ -64,7 +67,9 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs;
     this.maxAttempts = options.maxAttempts ?? OUTBOX_DEFAULTS.maxAttempts;
     this.batchSize = options.batchSize ?? OUTBOX_DEFAULTS.batchSize;
-    this.owner = options.owner ?? `relay:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    // Unique even when configured: after a failed round, this relay releases every row it holds.
+    const name = options.owner ?? `relay:${hostname()}:${process.pid}`;
+    this.owner = `${name}:${randomUUID().slice(0, 8)}`;
   }
 
   /** Start relaying in the background (idempotent). */
@@ -107,66 +112,63 @@ export class OutboxRelay {
    */
   async relayOnce(): Promise<number> {
     await this.finishInterrupted();
-    const claimedAt = Date.now();
-    const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
-    let published: string[] = [];
-    let total = 0;
-    /** Rows from this index on are still held by this relay, unpublished. */
-    let held = 0;
-    let failedInRow = 0;
-    this.stalled = false;
+    const published: string[] = [];
     try {
-      for (const [index, row] of rows.entries()) {
-        const outcome = await this.publish(row);
-        held = index + 1;
-        if (outcome === 'sent') {
-          failedInRow = 0;
-          published.push(row.id);
-          total++;
-          if (Date.now() - claimedAt < this.leaseMs / 2) continue;
-          // Before another relay may retake them: delete what is published so far.
-          await this.store.completeHeld(published, this.owner);
-          published = [];
-          continue;
-        }
-        if (outcome === 'dead-lettered') continue;
-        if (outcome === 'unreachable') {
-          held = index;
-          await this.store.release(
-            rows.slice(index).map((r) => r.id),
-            this.owner,
-            { id: row.id, error: this.outage.error },
-          );
-          held = rows.length;
-          this.outageBegan(row, rows.length - index);
-          break;
-        }
-        if (++failedInRow < STALL_AFTER_FAILURES) continue;
-        await this.store.releaseUntried(
-          rows.slice(index + 1).map((r) => r.id),
-          this.owner,
-        );
-        held = rows.length;
-        this.stalled = true;
-        this.logger.warn(
-          `Outbox relay: ${failedInRow} rows in a row failed although the broker answers ` +
-            `ping; stopped this round, ${rows.length - index - 1} claimed row(s) stay pending ` +
-            `in order, next round in ${this.pollIntervalMs} ms. If every publish fails, ` +
-            `check the broker (a RabbitMQ resource alarm blocks publishers, for instance).`,
-        );
-        break;
-      }
-      await this.store.completeHeld(published, this.owner);
+      return await this.round(published);
     } catch (error) {
-      // The database failed mid-round: the claimed rows stay leased to this relay. Finish them
-      // as soon as it answers again (delete the published, release the rest), not after the
-      // lease.
-      this.interrupted = {
-        published,
-        unpublished: rows.slice(held).map((r) => r.id),
-      };
+      // The database failed mid-round (even in the claim, whose answer may be lost): the rows
+      // stay leased to this relay. Finish them as soon as it answers again (delete the
+      // published, release the rest), not after the lease.
+      this.interrupted = { published };
       throw error;
     }
+  }
+
+  /** Claim, publish, delete; `published` holds the ids published and not yet deleted. */
+  private async round(published: string[]): Promise<number> {
+    const claimedAt = Date.now();
+    const rows = await this.store.claimBatch(this.owner, this.leaseMs, this.batchSize);
+    let total = 0;
+    let failedInRow = 0;
+    this.stalled = false;
+    for (const [index, row] of rows.entries()) {
+      const outcome = await this.publish(row);
+      if (outcome === 'sent') {
+        failedInRow = 0;
+        published.push(row.id);
+        total++;
+        if (Date.now() - claimedAt < this.leaseMs / 2) continue;
+        // Before another relay may retake them: delete what is published so far.
+        await this.store.completeHeld(published, this.owner);
+        published.length = 0;
+        continue;
+      }
+      if (outcome === 'dead-lettered') continue;
+      if (outcome === 'unreachable') {
+        await this.store.release(
+          rows.slice(index).map((r) => r.id),
+          this.owner,
+          { id: row.id, error: this.outage.error },
+        );
+        this.outageBegan(row, rows.length - index);
+        break;
+      }
+      if (++failedInRow < STALL_AFTER_FAILURES) continue;
+      await this.store.releaseUntried(
+        rows.slice(index + 1).map((r) => r.id),
+        this.owner,
+      );
+      this.stalled = true;
+      this.logger.warn(
+        `Outbox relay: ${failedInRow} rows in a row failed although the broker answers ` +
+          `ping; stopped this round, ${rows.length - index - 1} claimed row(s) stay pending ` +
+          `in order, next round in ${this.pollIntervalMs} ms. If every publish fails, ` +
+          `check the broker (a RabbitMQ resource alarm blocks publishers, for instance).`,
+      );
+      break;
+    }
+    await this.store.completeHeld(published, this.owner);
+    published.length = 0;
     if (total > 0) this.logger.log(`Relayed ${total} of ${rows.length} claimed outbox row(s).`);
     return rows.length;
   }
@@ -235,11 +237,9 @@ export class OutboxRelay {
     const interrupted = this.interrupted;
     if (!interrupted) return;
     await this.store.completeHeld(interrupted.published, this.owner);
-    await this.store.release(interrupted.unpublished, this.owner);
+    const released = await this.store.releaseAllHeld(this.owner);
     this.interrupted = undefined;
-    this.logger.log(
-      `Database back: ${interrupted.unpublished.length} claimed outbox row(s) released for publishing.`,
-    );
+    this.logger.log(`Database back: ${released} claimed outbox row(s) released for publishing.`);
   }
 
   private async run(): Promise<void> {

@@ -9,7 +9,6 @@ import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js
 import { AddTaskOutboxTraceContext1780272000000 } from './add-task-outbox-trace-context.migration.js';
 import { AddTaskOutboxSequence1796601600000 } from './add-task-outbox-sequence.migration.js';
 import { OutboxRelay } from './outbox.relay.js';
-import { OutboxStore } from './outbox.store.js';
 import { OutboxWriter } from './outbox.writer.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
@@ -105,7 +104,7 @@ describe('outbox (sql.js, polling claims)', () => {
   it('a relay whose rounds keep failing logs the failure once, and its recovery', async () => {
     const errors = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const logs = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    const rounds = vi.spyOn(OutboxStore.prototype, 'claimBatch');
+    const rounds = vi.spyOn(OutboxRelay.prototype, 'relayOnce');
     await dataSource.query('ALTER TABLE task_outbox RENAME TO task_outbox_away');
     const relay = new OutboxRelay(dataSource, broker, { pollIntervalMs: 5, listen: false });
     try {

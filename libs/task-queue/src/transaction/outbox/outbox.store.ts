@@ -121,6 +121,20 @@ export class OutboxStore {
     );
   }
 
+  /**
+   * Give back every row `owner` holds (after a round the database cut short, when the claim's
+   * answer may have been lost): claimable again at once. Resolves the number released.
+   */
+  async releaseAllHeld(owner: string): Promise<number> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(TaskOutbox)
+      .set({ lockedBy: null, lockedUntil: null })
+      .where('locked_by = :owner', { owner })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Give back claimed rows that were not tried: in place, their claim not counted. */
   async releaseUntried(ids: readonly string[], owner: string): Promise<void> {
     return this.unlockHeld(ids, owner, { attempts: () => 'attempts - 1' });
