@@ -42,6 +42,15 @@ const CELERY_FORMS: Record<UrlOption, Record<string, string>> = {
   },
 };
 
+/**
+ * ` (what it is here)` for a scheme a Celery setting uses that `option` does not take, else
+ * an empty string: for the transport factories' own refusals (the CLI's `--broker`).
+ */
+export function celeryFormHint(option: UrlOption, value: string): string {
+  const hint = CELERY_FORMS[option][schemeOf(value)];
+  return hint ? ` (${hint})` : '';
+}
+
 function fail(option: string, accepted: string, got: unknown): never {
   throw new ConfigurationError(INVALID_OPTION(option, accepted, got));
 }
@@ -60,12 +69,8 @@ export function checkTransportUrl(option: UrlOption, value: unknown): void {
   const scheme = typeof value === 'string' ? schemeOf(value) : undefined;
   if (!scheme || !SCHEMES[option].includes(scheme)) {
     const others = option === 'resultBackend' ? ', an instance or false' : ' or an instance';
-    const hint = scheme ? CELERY_FORMS[option][scheme] : undefined;
-    fail(
-      option,
-      `a URL starting with ${ACCEPTED[option].join(', ')}${others}${hint ? ` (${hint})` : ''}`,
-      value,
-    );
+    const hint = scheme ? celeryFormHint(option, scheme) : '';
+    fail(option, `a URL starting with ${ACCEPTED[option].join(', ')}${others}${hint}`, value);
   }
   if (NETWORK_SCHEMES.has(scheme)) checkNetworkUrl(option, scheme, value as string);
 }

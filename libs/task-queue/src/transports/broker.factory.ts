@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors/configuration.error.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
+import { celeryFormHint } from '../config/transport-url.check.js';
 
 /**
  * Build the broker of a URL. Transports with optional peer dependencies are imported lazily,
@@ -37,7 +38,7 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
     }
     default:
       throw new ConfigurationError(
-        `Unsupported broker URL "${url.protocol}//": use memory://, redis://, rediss://, amqp:// or amqps://.`,
+        `Unsupported broker URL "${url.protocol}//": use memory://, redis://, rediss://, amqp:// or amqps://${celeryFormHint('broker', broker)}.`,
       );
   }
 }

@@ -4,6 +4,7 @@ import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { TypeOrmIntegrationOptions } from '../config/task-queue-options.interface.js';
 import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
+import { celeryFormHint } from '../config/transport-url.check.js';
 
 export interface ResultBackendContext {
   expires: number;
@@ -67,7 +68,7 @@ export async function createResultBackend(
     }
     default:
       throw new ConfigurationError(
-        `Unsupported result backend URL "${backend}": use memory://, redis://, rpc:// or typeorm.`,
+        `Unsupported result backend URL "${backend}": use memory://, redis://, rediss://, rpc:// or typeorm${celeryFormHint('resultBackend', backend)}.`,
       );
   }
 }
