@@ -29,3 +29,24 @@ describe('celeriac: commands it does not have', () => {
     );
   });
 });
+
+describe('celeriac schedule add: options that would be ignored', () => {
+  it('refuses --tz without --cron, before connecting, instead of dropping the zone', async () => {
+    for (const spec of [
+      ['--every', '5'],
+      ['--at', '2027-01-01T09:00:00'],
+    ]) {
+      const { code, err } = await run([
+        'schedule',
+        'add',
+        'x',
+        't',
+        ...spec,
+        '--tz',
+        'Europe/Berlin',
+      ]);
+      expect(code, spec[0]).toBe(2);
+      expect(err, spec[0]).toContain('--tz applies only to --cron');
+    }
+  });
+});

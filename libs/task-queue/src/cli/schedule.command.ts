@@ -109,6 +109,13 @@ export const scheduleCommand: CliCommand = {
 function specOf(values: { cron?: string; tz?: string; every?: string; at?: string }): ScheduleSpec {
   const given = [values.cron, values.every, values.at].filter((v) => v !== undefined).length;
   if (given !== 1) throw new UsageError('schedule add needs exactly one of --cron, --every, --at');
+  if (values.tz !== undefined && values.cron === undefined) {
+    // Dropping it would fire at another time than meant (an --at without an offset is read in
+    // this process's zone).
+    throw new UsageError(
+      '--tz applies only to --cron; give --at an offset (2027-01-01T09:00:00+01:00) or Z',
+    );
+  }
   if (values.cron !== undefined) return { cron: values.cron, tz: values.tz };
   if (values.every !== undefined) return { every: parseNumber(values.every, 'every', 0.001) };
   return { at: parseDate(values.at!, 'at') };
