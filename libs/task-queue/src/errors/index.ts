@@ -16,6 +16,7 @@ export * from './no-active-transaction.error.js';
 export * from './outbox-table-missing.error.js';
 export * from './transaction-rolled-back.error.js';
 export * from './durable-transaction.error.js';
+export * from './atomic-block-failed.error.js';
 export * from './missing-peer-dependency.error.js';
 export * from './unserializable-value.error.js';
 export * from './task-arguments.error.js';

@@ -18,7 +18,7 @@
  *   - IsolatedTaskError: a task that failed in a pool isolate, as the original error
  *   - TaskRevokedError, MaxRetriesExceededError, TimeLimitExceededError, SoftTimeLimitExceededError
  *   - WorkerLostError: the isolate running a task died or was killed at its hard time limit
- *   - NoActiveTransactionError, OutboxTableMissingError (transaction integration)
+ *   - NoActiveTransactionError, OutboxTableMissingError, AtomicBlockFailedError (transactions)
  * Control-flow signals (TaskSignal: `Retry`, `Reject`, `Ignore`, `UnrecoverableError`) are not
  * failures and live in task-signals.ts.
  * @publicApi

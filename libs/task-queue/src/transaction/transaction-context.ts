@@ -5,6 +5,7 @@ import { installCommitHooks } from './commit-hooks.installer.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
 import { resolveCurrentManager } from './on-commit.js';
 import { getTransactionHost, isEntityManagerLike } from './resolvers/nestjs-cls.loader.js';
+import { markRollbackOnly } from './rollback-only.js';
 import { runWithManager } from './transaction-storage.js';
 
 /** Options of `atomic()`. @publicApi */
@@ -44,7 +45,7 @@ export async function atomic<T>(
   const host = clsHostOf(dataSource, options.connectionName);
   if (parent?.queryRunner?.isTransactionActive) {
     if (options.durable) throw new DurableTransactionError();
-    if (options.savepoint === false) return runWithManager(dataSource, parent, () => fn(parent));
+    if (options.savepoint === false) return joinWithoutSavepoint(dataSource, parent, fn);
     const nested = (): Promise<T> =>
       parent.transaction((manager) => runWithManager(dataSource, manager, () => fn(manager)));
     // Keep txHost.tx in step with the savepoint when the parent is the host's transaction.
@@ -70,6 +71,23 @@ export async function atomic<T>(
   const callbacks = queryRunner && commitHooksRunner.takeCompletion(queryRunner);
   if (callbacks) await callbacks;
   return result;
+}
+
+/**
+ * `{ savepoint: false }`: run in the parent's level. On failure the parent level can no longer
+ * commit (Django's `needs_rollback`): its commit is turned into a rollback.
+ */
+async function joinWithoutSavepoint<T>(
+  dataSource: DataSource,
+  parent: EntityManager,
+  fn: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  try {
+    return await runWithManager(dataSource, parent, () => fn(parent));
+  } catch (error) {
+    if (parent.queryRunner) markRollbackOnly(parent.queryRunner, error);
+    throw error;
+  }
 }
 
 function fnWithHostTx<T>(

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EntityManager, type DataSource, type QueryRunner } from 'typeorm';
 import { honorClsSuspensions } from './resolvers/nestjs-cls.suspension.js';
+import { checkCommit, clearOnRollback } from './rollback-only.js';
 
 /**
  * One transaction level seen in the current async context: innermost first, then its parents.
@@ -135,6 +136,20 @@ function patchRunner(queryRunner: QueryRunner): void {
       trackedTransactions.enterWith({ queryRunner: this, parent });
     }
     return started;
+  };
+  const commit = queryRunner.commitTransaction;
+  queryRunner.commitTransaction = function (this: QueryRunner, ...args) {
+    try {
+      checkCommit(this);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return commit.apply(this, args);
+  };
+  const rollback = queryRunner.rollbackTransaction;
+  queryRunner.rollbackTransaction = function (this: QueryRunner, ...args) {
+    clearOnRollback(this);
+    return rollback.apply(this, args);
   };
 }
 
