@@ -28,6 +28,7 @@ import { afterCommitWork } from './after-commit-work.js';
 import { settleUnknownTask } from './unknown-task.js';
 import { refusalOf } from './refusal.js';
 import { seconds, sentAtOf } from './task-timing.js';
+import { BackgroundAcks } from './background-acks.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -37,6 +38,13 @@ import { seconds, sentAtOf } from './task-timing.js';
 @Injectable()
 export class TaskExecutor {
   private readonly logger = new Logger('TaskQueue');
+  private readonly backgroundAcks = new BackgroundAcks((delivery, request, error) =>
+    this.logger.error(
+      `Could not ack task ${request.name}[${request.id}] (tag ${delivery.deliveryTag}): ` +
+        `${error.message}. Its result is stored; the broker will redeliver the message.`,
+      taskLogFields(request, delivery.queue),
+    ),
+  );
 
   constructor(
     private readonly registry: TaskRegistry,
@@ -212,15 +220,7 @@ export class TaskExecutor {
    * before the main process acks). A failed ack is logged; the broker redelivers the message.
    */
   private ackInBackground(delivery: Delivery, request: TaskRequest): void {
-    delivery
-      .ack()
-      .catch((error: Error) =>
-        this.logger.error(
-          `Could not ack task ${request.name}[${request.id}] (tag ${delivery.deliveryTag}): ` +
-            `${error.message}. Its result is stored; the broker will redeliver the message.`,
-          taskLogFields(request, delivery.queue),
-        ),
-      );
+    this.backgroundAcks.ack(delivery, request);
   }
 
   /**
