@@ -59,10 +59,11 @@ export class ResultRecorder {
   }
 
   /**
-   * Store SUCCESS. Resolves true once stored, false when the backend could not be reached
-   * (retried first), or the error saying why the value cannot be stored (a cycle, nesting too
-   * deep, a Map or a Set): nothing is stored then, the caller records the task's FAILURE. Not `async`:
-   * one promise layer less on the hot path.
+   * Store SUCCESS: the write on its way, or the error saying why the value cannot be stored (a
+   * cycle, nesting too deep, a Map or a Set): nothing is stored then, the caller records the
+   * task's FAILURE. Await the write's `written`; if it rejects, {@link recover} says what became
+   * of it. Not a promise of the outcome: the backend's own promise (shared by a batch of
+   * stores) is awaited as it is, one promise less per task on the hot path.
    */
   success(
     request: TaskRequest,
@@ -70,14 +71,36 @@ export class ResultRecorder {
     value: unknown,
     abort?: TaskAbort,
     children?: ResultTuple[],
-  ): Promise<boolean | UnserializableValueError> {
+  ): SuccessWrite | UnserializableValueError {
     const invalid = unencodableTopLevel(value);
-    if (invalid) return Promise.resolve(invalid);
-    return this.store(request, hostname, 'SUCCESS', value === undefined ? null : value, null, {
-      abort,
-      value,
-      children,
-    });
+    if (invalid) return invalid;
+    const backend = this.backend;
+    const final = { abort, value, children };
+    if (!backend)
+      return { written: STORED, meta: null, context: undefined, request, hostname, final };
+    const result = value === undefined ? null : value;
+    const meta = this.metaOf(request, hostname, 'SUCCESS', result, null, children);
+    const context = contextOf(request);
+    return { written: attempt(backend, meta, context), meta, context, request, hostname, final };
+  }
+
+  /**
+   * A SUCCESS write failed with `error`: retried while the backend is unreachable. Resolves
+   * true once stored, false when the backend could not be reached, or the error saying why the
+   * value cannot be stored (as {@link success} returns it).
+   */
+  recover(write: SuccessWrite, error: unknown): Promise<boolean | UnserializableValueError> {
+    const backend = this.backend;
+    if (!backend || !write.meta) return Promise.resolve(true);
+    return this.storeFailed(
+      backend,
+      write.request,
+      write.hostname,
+      write.meta,
+      write.context,
+      error,
+      write.final,
+    );
   }
 
   /** Store FAILURE, with what the task sent before it failed (`children`, as Celery does). */
@@ -158,12 +181,8 @@ export class ResultRecorder {
   ): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
     if (!backend) return Promise.resolve(true);
-    const extended = this.config.resultExtended;
-    const meta = buildTaskMeta(request, hostname, status, result, traceback, extended, true);
-    if (final?.children) meta.children = final.children;
-    const context = request.replyTo
-      ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
-      : undefined;
+    const meta = this.metaOf(request, hostname, status, result, traceback, final?.children);
+    const context = contextOf(request);
     return attempt(backend, meta, context).then(
       () => true,
       (error: unknown) =>
@@ -173,6 +192,20 @@ export class ResultRecorder {
               ? explainUnencodable(custom.meta, `the meta of state ${status}`)
               : undefined) ?? this.logStoreError(backend, meta, error)),
     );
+  }
+
+  private metaOf(
+    request: MetaRequest,
+    hostname: string,
+    status: TaskState,
+    result: unknown,
+    traceback: string | null,
+    children: ResultTuple[] | undefined,
+  ): TaskMeta {
+    const extended = this.config.resultExtended;
+    const meta = buildTaskMeta(request, hostname, status, result, traceback, extended, true);
+    if (children) meta.children = children;
+    return meta;
   }
 
   private logStoreError(
@@ -248,6 +281,28 @@ export class ResultRecorder {
 }
 
 type StoreContext = { replyTo: string; correlationId: string };
+
+/** A SUCCESS on its way to the result backend (see {@link ResultRecorder.success}). */
+export interface SuccessWrite {
+  /** Settles when the backend has it (resolves) or could not take it (rejects). */
+  readonly written: Promise<void>;
+  /** What is written; null without a result backend. */
+  readonly meta: TaskMeta | null;
+  readonly context: StoreContext | undefined;
+  readonly request: MetaRequest;
+  readonly hostname: string;
+  readonly final: { abort?: TaskAbort; value?: unknown; children?: ResultTuple[] };
+}
+
+/** Nothing to write (no result backend): already done. */
+const STORED: Promise<void> = Promise.resolve();
+
+/** Where an `rpc://` result goes: the caller's reply queue, when the message names one. */
+function contextOf(request: MetaRequest): StoreContext | undefined {
+  return request.replyTo
+    ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
+    : undefined;
+}
 
 /** `backend.store()`, with a synchronous throw turned into a rejection. */
 function attempt(

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
+import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import type { Delivery } from '../contracts/broker.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
@@ -144,13 +145,18 @@ export class TaskExecutor {
       const steps = hasSuccessSteps(request);
       if (steps) await this.workflow.beforeStore(request, value, running);
       if (!(request.ignoreResult || definition.options.ignoreResult)) {
-        const stored = await this.recorder.success(
-          request,
-          hostname,
-          value,
-          controller,
-          running.children,
-        );
+        // The backend's promise (shared by a batch of stores) is awaited as it is: no promise
+        // of the outcome per task (see ResultRecorder.success); a failed write is recovered.
+        const write = this.recorder.success(request, hostname, value, controller, running.children);
+        let stored: boolean | UnserializableValueError = true;
+        if (write instanceof UnserializableValueError) stored = write;
+        else {
+          try {
+            await write.written;
+          } catch (error) {
+            stored = await this.recorder.recover(write, error);
+          }
+        }
         if (stored !== true) {
           if (stored === false)
             return this.outcomes.unstored(delivery, request, controller, acksLate);
