@@ -12,6 +12,7 @@ import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { AmqpQueueStatsReader } from './amqp-queue-stats.js';
 import { readManagementQueueStats } from './amqp-management-stats.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { withTimeout } from '../../utils/with-timeout.js';
 import { AmqpPing } from './amqp-ping.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import {
@@ -182,8 +183,17 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     await Promise.all(this.settling);
     const subscriptions = [...this.subscriptions];
     this.subscriptions.clear();
-    await Promise.all(subscriptions.map((s) => s.close()));
-    await this.connection.close();
+    // Bounded: RabbitMQ stops reading a connection it blocked (a memory alarm) once it
+    // published, and would leave the shutdown waiting for as long as the alarm lasts.
+    const grace = this.options.publishTimeout;
+    const blocked = this.connection.blockedReason;
+    const answered = await withTimeout(
+      Promise.all(subscriptions.map((s) => s.close())).then(() => true),
+      grace,
+      () => new Error('no answer'),
+    ).catch(() => false);
+    if (!answered) this.logger.warn(AmqpMessages.closeUnanswered(this.url, grace, blocked));
+    await this.connection.close(answered ? grace : 0);
   }
 
   /** @internal */

@@ -5,6 +5,7 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { withTimeout } from '../../utils/with-timeout.js';
 import {
   describeConnectionError,
   isTlsError,
@@ -36,6 +37,8 @@ export interface AmqpConnectionOptions {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a close waits for RabbitMQ's answer before it drops the socket. */
+const CLOSE_GRACE_MS = 10_000;
 
 type State = 'idle' | 'connected' | 'reconnecting' | 'closed';
 
@@ -134,15 +137,22 @@ export class AmqpConnection extends EventEmitter {
     });
   }
 
-  /** Close for good: no more reconnects; channels close and unacked messages are requeued. */
-  async close(): Promise<void> {
+  /**
+   * Close for good: no more reconnects; channels close and unacked messages are requeued. When
+   * RabbitMQ does not answer within `graceMs` (it stopped reading a connection it blocked, a
+   * partition), the socket is dropped: RabbitMQ requeues the unacked messages when it sees it go.
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
     const model = this.model ?? (await this.opening?.catch(() => undefined));
     this.model = undefined;
     this.emit('closed');
-    await model?.close().catch(() => undefined);
+    if (!model) return;
+    await withTimeout(model.close(), graceMs, () => new Error('no answer')).catch(() =>
+      dropSocket(model),
+    );
   }
 
   /** A connection error for a log line: TLS failures spelled out with what to pass. */
@@ -246,6 +256,15 @@ export class AmqpConnection extends EventEmitter {
 /** A connection failure that retrying alone will not fix. */
 function needsAction(error: unknown, cause: string): boolean {
   return isTlsError(error) || /ACCESS[-_]REFUSED|NOT[-_]ALLOWED|\b40[23]\b/.test(cause);
+}
+
+/**
+ * Destroy the model's socket (amqplib keeps it as `connection.stream`; its types do not say
+ * so): the only way out of a close RabbitMQ never answers. amqplib then emits `close`.
+ */
+function dropSocket(model: ChannelModel): void {
+  const connection = model.connection as { stream?: { destroy(): void } };
+  connection.stream?.destroy();
 }
 
 /** Add `?heartbeat=` unless the URL sets it. */

@@ -64,6 +64,11 @@ export const AmqpMessages = {
     `or disk alarm. Publishes wait for their confirm and fail after publishTimeout with an ` +
     `unknown outcome; consuming goes on. Free memory or disk on RabbitMQ (rabbitmq-diagnostics ` +
     `alarms) to lift it.`,
+  closeUnanswered: (url: string, timeoutMs: number, blocked: string | undefined): string =>
+    `RabbitMQ at ${redactUrl(url)} did not answer the close within ${timeoutMs} ms` +
+    (blocked ? ` (it blocked this connection: ${blocked})` : '') +
+    `: dropping the connection. RabbitMQ puts its unacked messages back in their queues; a ` +
+    `task that finished just before may run again.`,
   connectionUnblocked: (url: string): string =>
     `RabbitMQ unblocked publishing on the connection to ${redactUrl(url)}; publishes go through again.`,
   reconnected: (url: string, attempt: number): string =>
