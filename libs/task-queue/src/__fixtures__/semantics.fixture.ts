@@ -1,4 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
+import { EventEmitter, once } from 'node:events';
 import { OnTaskEvent } from '../tasks/on-task-event.decorator.js';
 import { Task } from '../tasks/task.decorator.js';
 import { Ignore, Reject, UnrecoverableError } from '../errors/task-signals.js';
@@ -82,6 +83,12 @@ export class SemanticsTasks {
     const signal = this.ctx.signal;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     return (signal.reason as Error).name;
+  }
+
+  /** Passes its signal to a Node API, which rejects with an AbortError caused by the reason. */
+  @Task('sem.soft-once', { softTimeLimit: 1 })
+  async softOnce(): Promise<void> {
+    await once(new EventEmitter(), 'never', { signal: this.ctx.signal });
   }
 
   /** Reads TaskContext inside its abort listener, as handlers naturally do. */

@@ -152,6 +152,15 @@ describe('time limits', () => {
     await expect(result.get()).resolves.toBe('SoftTimeLimitExceededError');
   });
 
+  it('fails as SoftTimeLimitExceeded, not AbortError, when the handler passed its signal to a Node API', async () => {
+    // events.once, timers/promises and streams reject with an AbortError whose cause is the
+    // reason; Celery's task interrupted there fails with SoftTimeLimitExceeded.
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft-once');
+    await tick(1_000);
+    await expect(result.get()).rejects.toMatchObject({ excType: 'SoftTimeLimitExceeded' });
+  });
+
   it('runs abort listeners in the task context, so they can read TaskContext', async () => {
     const a = await app();
     const result = await a.get(TaskClient).send('sem.soft-listener');

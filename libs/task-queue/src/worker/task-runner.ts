@@ -9,7 +9,7 @@ import { SoftTimeLimitExceededError, TimeLimitExceededError } from '../errors/ti
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskDefinition } from '../tasks/task-definition.js';
 import { type RunningTask, taskContextStorage } from '../tasks/task-context.storage.js';
-import type { TaskAbort } from './lazy-abort.js';
+import { abortReasonOf, type TaskAbort } from './lazy-abort.js';
 
 /** Time limits in seconds for one run (message values win over the task's options, as in Celery). */
 export function limitsOf(
@@ -181,9 +181,22 @@ export function runWithLimits(
         }, timerMs(limits.hard)),
       );
     }
-    run.then(resolve, reject);
+    run.then(resolve, (error: unknown) => reject(unwrapAbort(error, controller)));
   });
   return race.finally(() => timers.forEach(clearTimeout));
+}
+
+/**
+ * The abort's own reason when the handler stopped on its signal through an API that wraps it:
+ * Node's `timers/promises`, `events.once` and streams reject with an `AbortError` whose `cause`
+ * is the reason. The task then fails as SoftTimeLimitExceeded, as a Celery task interrupted
+ * there does, not as a bare AbortError.
+ */
+function unwrapAbort(error: unknown, controller: TaskAbort): unknown {
+  const reason = abortReasonOf(controller);
+  if (reason === undefined || !(error instanceof Error) || error.name !== 'AbortError')
+    return error;
+  return error.cause === reason || error.cause === undefined ? reason : error;
 }
 
 /** Call the handler inside the task's async context, and only there. */
