@@ -1,11 +1,14 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Task, TaskQueueModule } from 'celeriac';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Task, TaskContext, TaskQueueModule } from 'celeriac';
 import type { CeleryEventsOptions } from 'celeriac';
 
 /** Tasks of the Node worker in the control / events specs. */
 @Injectable()
 export class ControlTasks {
+  constructor(private readonly ctx: TaskContext) {}
+
   @Task('node.echo')
   echo(value: string): string {
     return value;
@@ -13,7 +16,8 @@ export class ControlTasks {
 
   @Task('node.slow')
   async slow(ms: number): Promise<number> {
-    await new Promise((r) => setTimeout(r, ms));
+    // Ends when revoked with terminate or over its time limit, as a well-behaved task does.
+    await sleep(ms, undefined, { signal: this.ctx.signal });
     return ms;
   }
 }
