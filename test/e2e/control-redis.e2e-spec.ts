@@ -182,13 +182,13 @@ describe('celery control rate_limit / time_limit / add_consumer on the Node work
       // The soft limit (0.5 s) stops node.slow, which passes its signal on.
       expect((error as RemoteTaskError).excType).toBe('SoftTimeLimitExceeded');
     } finally {
-      const cleared = await cluster.client.call(
-        'time_limit',
-        { task_name: 'node.slow' },
-        { destination: [NODE], timeout: 3000 },
-      );
-      expect(cleared[NODE]).toEqual({ ok: 'time limits set successfully' });
+      // Celery's way to remove them: 0 is no limit (billiard), not an invalid value.
+      const clear = ['control', 'time_limit', 'node.slow', '0', '0', '-d', NODE];
+      const cleared = await celeryCli(BROKER, ...clear);
+      expect(cleared).toContain('time limits set successfully');
     }
+    const listed = await celeryCli(BROKER, 'inspect', 'registered', 'time_limit', '-d', NODE);
+    expect(listed).toMatch(/\* node\.slow\n/);
     const unknown = await celeryCli(BROKER, 'control', 'time_limit', 'no.such', '1', '-d', NODE);
     expect(unknown).toContain(`${NODE}: ERROR`);
     expect(unknown).toContain('unknown task');

@@ -30,7 +30,7 @@ export function setRateLimit(registry: TaskRegistry, args: Record<string, unknow
 
 /**
  * Celery's `time_limit` control command (`celery control time_limit <task> <soft> [hard]`): the
- * task's `softTimeLimit` / `timeLimit` on this worker (a missing value removes that limit), for
+ * task's `softTimeLimit` / `timeLimit` on this worker (a missing or 0 value removes that limit), for
  * the runs that start afterwards. A message's own `timelimit` still wins, as in Celery.
  */
 export function setTimeLimit(registry: TaskRegistry, args: Record<string, unknown>): unknown {
@@ -71,8 +71,11 @@ function parseRate(raw: unknown): { rate: RateLimit | undefined } | { error: str
   return { rate: `${count}/${unit as 's' | 'm' | 'h'}` };
 }
 
-/** A limit in seconds: undefined when not given, null when not a positive number. */
+/**
+ * A limit in seconds: undefined when not given or 0 (Celery's `time_limit <task> 0 0` removes
+ * the limits: billiard reads 0 as none), null when not a number or negative.
+ */
 function seconds(value: unknown): number | undefined | null {
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined || value === null || value === 0) return undefined;
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
