@@ -16,7 +16,10 @@ import { asBroker, message, RecordingBroker } from './outbox-fixtures.js';
 export function outboxScenarios(dataSource: () => DataSource): void {
   const relays: OutboxRelay[] = [];
   const count = (): Promise<number> => dataSource().getRepository(TaskOutbox).count();
-  const relay = (broker: RecordingBroker, options: { batchSize?: number } = {}): OutboxRelay => {
+  const relay = (
+    broker: RecordingBroker,
+    options: { batchSize?: number; pollIntervalMs?: number } = {},
+  ): OutboxRelay => {
     const started = new OutboxRelay(dataSource(), asBroker(broker), {
       pollIntervalMs: 100,
       ...options,
@@ -194,6 +197,38 @@ export function outboxScenarios(dataSource: () => DataSource): void {
     // Before: 50 DELETEs, each its own commit (about 300 rows/s drained after an outage).
     expect(deletes).toHaveLength(1);
     expect(await count()).toBe(0);
+  });
+
+  it('busy writers next to two relays and the fast path: no transaction of the app fails, no relay round either', async () => {
+    // MySQL/MariaDB: relay statements used to take gap locks (REPEATABLE READ) and deadlock with
+    // the app's transactions inserting outbox rows, which InnoDB then rolled back.
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker), graceMs: 0 });
+    const error = vi.spyOn(Logger.prototype, 'error');
+    relay(broker, { batchSize: 10, pollIntervalMs: 5 });
+    relay(broker, { batchSize: 10, pollIntervalMs: 5 });
+    const ids: string[] = [];
+    const failures: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let t = 0; t < 25; t++) {
+          await dataSource()
+            .transaction(async (m) => {
+              for (let i = 0; i < 3; i++) {
+                const msg = message();
+                await writer.write(m, msg, { queue: 'q' });
+                ids.push(msg.headers.id);
+              }
+            })
+            .catch((failure: unknown) => failures.push(failure));
+        }
+      }),
+    );
+    await drainOnCommit();
+    expect(failures.map(String)).toEqual([]);
+    await expect.poll(() => new Set(broker.published).size, { timeout: 30_000 }).toBe(ids.length);
+    await expect.poll(count, { timeout: 30_000 }).toBe(0);
+    expect(error.mock.calls.map(([line]) => String(line))).toEqual([]);
   });
 
   it('two relays over 1,000 rows publish each id exactly once', async () => {

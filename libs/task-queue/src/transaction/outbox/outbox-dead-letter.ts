@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { utcDate } from '../../transports/typeorm/sql-dialect.js';
 import { errorText, OUTBOX_DEAD_LETTER } from './outbox.options.js';
+import { outboxStatement } from './outbox-statement.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 /** `relay_after` of a dead-lettered row: never due (a year every SQL DATETIME type holds). */
@@ -18,17 +19,19 @@ export async function deadLetterOutboxRow(
   owner: string,
   error: unknown,
 ): Promise<void> {
-  await dataSource
-    .createQueryBuilder()
-    .update(TaskOutbox)
-    .set({
-      lockedBy: OUTBOX_DEAD_LETTER,
-      lockedUntil: null,
-      relayAfter: utcDate(dataSource, NEVER),
-      lastError: errorText(error),
-    })
-    .where('id = :id AND locked_by = :owner', { id, owner })
-    .execute();
+  await outboxStatement(dataSource, (manager) =>
+    manager
+      .createQueryBuilder()
+      .update(TaskOutbox)
+      .set({
+        lockedBy: OUTBOX_DEAD_LETTER,
+        lockedUntil: null,
+        relayAfter: utcDate(dataSource, NEVER),
+        lastError: errorText(error),
+      })
+      .where('id = :id AND locked_by = :owner', { id, owner })
+      .execute(),
+  );
 }
 
 /** What an operator runs to send a dead-lettered row again, or to drop it. */

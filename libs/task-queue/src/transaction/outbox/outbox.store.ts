@@ -8,6 +8,8 @@ import {
 } from '../../transports/typeorm/sql-dialect.js';
 import { errorText, relayBackoffMs } from './outbox.options.js';
 import { compareSeq } from './outbox-position.js';
+import { claimIdsMysql, claimIdsPostgres } from './outbox-claims.js';
+import { outboxStatement } from './outbox-statement.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 /**
@@ -24,17 +26,19 @@ export class OutboxStore {
   /** Lease one row for `owner` unless someone holds it; null when not claimed (or absent). */
   async claimOne(id: string, owner: string, leaseMs: number): Promise<TaskOutbox | null> {
     const now = new Date();
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(TaskOutbox)
-      .set({
-        lockedBy: owner,
-        lockedUntil: this.time(new Date(now.getTime() + leaseMs)),
-        attempts: () => 'attempts + 1',
-      })
-      .where('id = :id', { id })
-      .andWhere('(locked_until IS NULL OR locked_until < :now)', { now: this.time(now) })
-      .execute();
+    const result = await outboxStatement(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(TaskOutbox)
+        .set({
+          lockedBy: owner,
+          lockedUntil: this.time(new Date(now.getTime() + leaseMs)),
+          attempts: () => 'attempts + 1',
+        })
+        .where('id = :id', { id })
+        .andWhere('(locked_until IS NULL OR locked_until < :now)', { now: this.time(now) })
+        .execute(),
+    );
     if (result.affected !== 1) return null;
     const row = await this.dataSource.getRepository(TaskOutbox).findOneBy({ id, lockedBy: owner });
     return row && this.read(row);
@@ -55,19 +59,19 @@ export class OutboxStore {
       dateParam(this.dataSource, now),
     ];
     const p = (n: number): string => (dialect === 'postgres' ? `$${n}` : '?');
-    const queryRunner = this.dataSource.createQueryRunner();
-    try {
-      const result = await queryRunner.query(
-        `UPDATE ${qualifiedTable(this.dataSource, 'task_outbox')} SET locked_by = ${p(1)}, ` +
-          `locked_until = ${p(2)}, attempts = attempts + 1 WHERE id = ${p(3)} AND ` +
-          `(locked_until IS NULL OR locked_until < ${p(4)})`,
-        values,
-        true,
-      );
-      return (result as { affected?: number }).affected === 1;
-    } finally {
-      await queryRunner.release();
-    }
+    const sql =
+      `UPDATE ${qualifiedTable(this.dataSource, 'task_outbox')} SET locked_by = ${p(1)}, ` +
+      `locked_until = ${p(2)}, attempts = attempts + 1 WHERE id = ${p(3)} AND ` +
+      `(locked_until IS NULL OR locked_until < ${p(4)})`;
+    const result = await outboxStatement(this.dataSource, async ({ queryRunner }) => {
+      const runner = queryRunner ?? this.dataSource.createQueryRunner();
+      try {
+        return (await runner.query(sql, values, true)) as { affected?: number };
+      } finally {
+        if (!queryRunner) await runner.release();
+      }
+    });
+    return result.affected === 1;
   }
 
   /**
@@ -76,10 +80,11 @@ export class OutboxStore {
    */
   async claimBatch(owner: string, leaseMs: number, limit: number): Promise<TaskOutbox[]> {
     const dialect = sqlDialect(this.dataSource);
-    if (dialect === 'postgres') return this.claimBatchPostgres(owner, leaseMs, limit);
+    if (dialect === 'postgres')
+      return this.load(await claimIdsPostgres(this.dataSource, owner, leaseMs, limit), owner);
     if (dialect === 'mysql' && this.skipLocked) {
       try {
-        return await this.claimBatchMysql(owner, leaseMs, limit);
+        return this.load(await claimIdsMysql(this.dataSource, owner, leaseMs, limit), owner);
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'ER_PARSE_ERROR') throw error;
         this.skipLocked = false;
@@ -91,12 +96,14 @@ export class OutboxStore {
   /** These rows were published: delete those `owner` still holds, in one statement. */
   async completeHeld(ids: readonly string[], owner: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .delete()
-      .from(TaskOutbox)
-      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
-      .execute();
+    await outboxStatement(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .delete()
+        .from(TaskOutbox)
+        .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
+        .execute(),
+    );
   }
 
   /**
@@ -126,12 +133,14 @@ export class OutboxStore {
    * answer may have been lost): claimable again at once. Resolves the number released.
    */
   async releaseAllHeld(owner: string): Promise<number> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(TaskOutbox)
-      .set({ lockedBy: null, lockedUntil: null })
-      .where('locked_by = :owner', { owner })
-      .execute();
+    const result = await outboxStatement(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(TaskOutbox)
+        .set({ lockedBy: null, lockedUntil: null })
+        .where('locked_by = :owner', { owner })
+        .execute(),
+    );
     return result.affected ?? 0;
   }
 
@@ -148,12 +157,14 @@ export class OutboxStore {
     params: Record<string, unknown> = {},
   ): Promise<void> {
     if (ids.length === 0) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .update(TaskOutbox)
-      .set({ lockedBy: null, lockedUntil: null, ...set })
-      .where('id IN (:...ids) AND locked_by = :owner', { ids, owner, ...params })
-      .execute();
+    await outboxStatement(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(TaskOutbox)
+        .set({ lockedBy: null, lockedUntil: null, ...set })
+        .where('id IN (:...ids) AND locked_by = :owner', { ids, owner, ...params })
+        .execute(),
+    );
   }
 
   /**
@@ -162,12 +173,14 @@ export class OutboxStore {
    */
   async completeMany(ids: readonly string[], owner: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .delete()
-      .from(TaskOutbox)
-      .where('id IN (:...ids) AND (locked_by IS NULL OR locked_by = :owner)', { ids, owner })
-      .execute();
+    await outboxStatement(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .delete()
+        .from(TaskOutbox)
+        .where('id IN (:...ids) AND (locked_by IS NULL OR locked_by = :owner)', { ids, owner })
+        .execute(),
+    );
   }
 
   /**
@@ -181,72 +194,23 @@ export class OutboxStore {
     claimed = true,
   ): Promise<void> {
     const attempts = claimed ? row.attempts : row.attempts + 1;
-    await this.dataSource
-      .createQueryBuilder()
-      .update(TaskOutbox)
-      .set({
-        lockedBy: null,
-        lockedUntil: null,
-        relayAfter: this.time(new Date(Date.now() + relayBackoffMs(attempts))),
-        lastError: errorText(error),
-        ...(claimed ? {} : { attempts: () => 'attempts + 1' }),
-      })
-      .where(claimed ? 'id = :id AND locked_by = :owner' : 'id = :id AND locked_by IS NULL', {
-        id: row.id,
-        owner,
-      })
-      .execute();
-  }
-
-  private async claimBatchPostgres(
-    owner: string,
-    leaseMs: number,
-    limit: number,
-  ): Promise<TaskOutbox[]> {
-    const table = qualifiedTable(this.dataSource, 'task_outbox');
-    const now = new Date();
-    const queryRunner = this.dataSource.createQueryRunner();
-    try {
-      const result = await queryRunner.query(
-        `UPDATE ${table} SET locked_by = $1, locked_until = $2, attempts = attempts + 1
-         WHERE id IN (
-           SELECT id FROM ${table}
-           WHERE relay_after <= $3 AND (locked_until IS NULL OR locked_until < $3)
-           ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [owner, new Date(now.getTime() + leaseMs), now, limit],
-        true,
-      );
-      return this.load(
-        (result.records as Array<{ id: string }>).map((r) => r.id),
-        owner,
-      );
-    } finally {
-      await queryRunner.release();
-    }
-  }
-
-  private async claimBatchMysql(
-    owner: string,
-    leaseMs: number,
-    limit: number,
-  ): Promise<TaskOutbox[]> {
-    const table = qualifiedTable(this.dataSource, 'task_outbox');
-    const now = new Date();
-    const ids = await this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string }> = await manager.query(
-        `SELECT id FROM ${table} WHERE relay_after <= ? AND (locked_until IS NULL OR locked_until < ?)
-         ORDER BY created_at, seq LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
-        [this.time(now), this.time(now)],
-      );
-      if (rows.length === 0) return [];
-      await manager.query(
-        `UPDATE ${table} SET locked_by = ?, locked_until = ?, attempts = attempts + 1 WHERE id IN (${rows.map(() => '?').join(', ')})`,
-        [owner, this.time(new Date(now.getTime() + leaseMs)), ...rows.map((r) => r.id)],
-      );
-      return rows.map((r) => r.id);
-    });
-    return this.load(ids, owner);
+    await outboxStatement(this.dataSource, (manager) =>
+      manager
+        .createQueryBuilder()
+        .update(TaskOutbox)
+        .set({
+          lockedBy: null,
+          lockedUntil: null,
+          relayAfter: this.time(new Date(Date.now() + relayBackoffMs(attempts))),
+          lastError: errorText(error),
+          ...(claimed ? {} : { attempts: () => 'attempts + 1' }),
+        })
+        .where(claimed ? 'id = :id AND locked_by = :owner' : 'id = :id AND locked_by IS NULL', {
+          id: row.id,
+          owner,
+        })
+        .execute(),
+    );
   }
 
   /** No row locks (SQLite, old MySQL): pick candidates, then win each with a compare-and-set. */
