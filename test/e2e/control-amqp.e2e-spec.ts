@@ -54,6 +54,22 @@ describe('Celery tooling sees a Celeriac worker on RabbitMQ', () => {
     );
     expect(succeeded).toMatchObject({ hostname: NODE, result: "'hi'" });
   });
+
+  it("task-retried carries the retry's cause (None for a bare retry) and Retry in its traceback", async () => {
+    const tasks = cluster.app.get(TaskClient);
+    const bare = await tasks.send('node.retry_once', [], {}, { queue: NODE_QUEUE });
+    const caused = await tasks.send('node.retry_once', ['again'], {}, { queue: NODE_QUEUE });
+    await expect(caused.get({ timeout: 10_000 })).resolves.toBe(1);
+    const retried = (id: string) =>
+      cluster.receiver.waitFor((e) => e.type === 'task-retried' && e.uuid === id);
+    // As Celery's Request.on_retry: repr(Retry.exc), and the Retry's traceback.
+    const first = await retried(bare.id);
+    expect(first.exception).toBe('None');
+    expect(first.traceback).toMatch(/celery\.exceptions\.Retry: Retry in 0\.1s$/);
+    const second = await retried(caused.id);
+    expect(second.exception).toBe("RangeError('again')");
+    expect(second.traceback).toMatch(/Retry: Retry in 0\.1s: RangeError\('again'\)$/);
+  });
 });
 
 describe('celery control add_consumer / cancel_consumer on RabbitMQ', () => {

@@ -14,6 +14,15 @@ export class ControlTasks {
     return value;
   }
 
+  /** Retries once after 0.1 s (bare, or with `cause` as its error), then returns the retries. */
+  @Task('node.retry_once')
+  retryOnce(cause = ''): number {
+    if (this.ctx.retries === 0) {
+      this.ctx.retry({ countdown: 0.1, error: cause ? new RangeError(cause) : undefined });
+    }
+    return this.ctx.retries;
+  }
+
   @Task('node.slow')
   async slow(ms: number): Promise<number> {
     // Ends when revoked with terminate or over its time limit, as a well-behaved task does.

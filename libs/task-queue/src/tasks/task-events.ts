@@ -54,7 +54,10 @@ export interface TaskEvent {
   cause?: unknown;
   /** Final state, on `task-returned`. */
   state?: string;
-  /** Why a task was revoked or rejected (`expired`, `revoked`, `unknown task` ...). */
+  /**
+   * Why a task was revoked or rejected (`expired`, `revoked`, `unknown task` ...), or retried
+   * (Celery's `str(Retry)`: `Retry in 5s`, `Retry at <eta>`, then `: <cause>`).
+   */
   reason?: string;
   queue?: string;
   /**

@@ -119,7 +119,7 @@ export class TaskOutcomes {
       `Task ${displayName(request)}[${request.id}] retry: ${logCut(reason, LOG_MESSAGE_CHARS)}`,
       taskLogFields(request, delivery.queue),
     );
-    this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause });
+    this.emit('task-retried', request, hostname, { error: errorInfo(cause), cause, reason });
   }
 
   /** Record a failure; resolves false when the FAILURE could not be stored (backend down). */

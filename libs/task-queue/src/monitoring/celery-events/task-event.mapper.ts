@@ -1,6 +1,8 @@
 import type { TaskEvent } from '../../tasks/task-events.js';
 import { type CeleryEvent, utcOffsetHours } from './event-fields.js';
 import { pyExceptionRepr, pyRepr, pyTupleRepr, truncateRepr } from '../../protocol/python-repr.js';
+import { Retry } from '../../errors/task-signals.js';
+import { retryTraceback } from '../../worker/retry-reason.js';
 
 /**
  * The Celery-specific fields of a task event (docs/protocol.md#event-fields), beyond the standard ones: args and
@@ -29,11 +31,19 @@ export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
     case 'task-succeeded':
       return { uuid, result: truncateRepr(pyRepr(event.result)), runtime: event.runtime ?? 0 };
     case 'task-failed':
-    case 'task-retried':
       return {
         uuid,
         exception: pyExceptionRepr(event.error ?? { name: 'Exception', message: 'unknown' }),
         traceback: event.error?.stack ?? '',
+      };
+    case 'task-retried':
+      // Celery's Request.on_retry: the repr of the retry's cause (None for a bare retry), and
+      // the traceback ending in `celery.exceptions.Retry: Retry in 5s`, as stored with RETRY.
+      return {
+        uuid,
+        exception:
+          event.cause instanceof Retry || !event.error ? 'None' : pyExceptionRepr(event.error),
+        traceback: retryTraceback(event.error?.stack ?? null, event.cause, event.reason ?? 'Retry'),
       };
     case 'task-revoked':
       return {
