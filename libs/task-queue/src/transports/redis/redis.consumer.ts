@@ -50,7 +50,6 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   private running = true;
   /** The fetch loop while it runs (one at a time). */
   private loop: Promise<void> | null = null;
-  private again = false;
   private pumpScheduled = false;
 
   constructor(
@@ -157,20 +156,23 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   }
 
   private pump(): void {
-    if (this.loop) {
-      this.again = true;
-      return;
-    }
+    if (this.loop) return;
     this.loop = this.fetchWhileFree().finally(() => (this.loop = null));
   }
 
+  /**
+   * Fetches while the prefetch window has room. A fetch that took fewer than it asked for
+   * emptied every list: the loop sleeps on the waker then, whose BLMOVE returns at once if a
+   * message came meanwhile, rather than fetching again to learn that the lists are empty (at a
+   * steady low rate, a second script call and round trip for every message).
+   */
   private async fetchWhileFree(): Promise<void> {
     while (this.running) {
-      this.again = false;
       const free = this.prefetch - (this.unsettled.size - this.heldCount);
       if (free <= 0) return;
-      const got = await this.fetch(Math.min(free, this.ctx.batchSize));
-      if (got === 0 && !this.again && this.running) await this.waker.wait();
+      const want = Math.min(free, this.ctx.batchSize);
+      const got = await this.fetch(want);
+      if (got < want && this.running) await this.waker.wait();
     }
   }
 
