@@ -18,6 +18,7 @@ export interface ScenarioResult {
   n: number;
   rate?: number;
   p50?: number;
+  p90?: number;
   p99?: number;
   /** Latency: p99 of every task, the warm-up's included (`p50` / `p99` leave them out). */
   p99Cold?: number;
@@ -158,6 +159,7 @@ async function latency(
   const steady = latencies.filter((_, i) => offered[i]!.sentAt >= measuredFrom);
   result.rate = total / ((done.lastAt - t0) / 1000);
   result.p50 = quantile(steady, 0.5);
+  result.p90 = quantile(steady, 0.9);
   result.p99 = quantile(steady, 0.99);
   result.p99Cold = quantile(latencies, 0.99);
   result.max = Math.max(...steady);
@@ -174,7 +176,11 @@ function usage(result: ScenarioResult, worker: WorkerHandle, seconds: number): v
 /** One-line summary of a result. */
 export function describe(r: ScenarioResult): string {
   const parts = [`${Math.round(r.rate ?? 0)}/s`];
-  if (r.p50 !== undefined) parts.push(`p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms`);
+  if (r.p50 !== undefined) {
+    parts.push(
+      `p50 ${r.p50.toFixed(2)} ms, p90 ${r.p90!.toFixed(2)} ms, p99 ${r.p99!.toFixed(2)} ms, max ${r.max!.toFixed(2)} ms`,
+    );
+  }
   if (r.p99Cold !== undefined) parts.push(`p99 with the warm-up ${r.p99Cold.toFixed(2)} ms`);
   if (r.peakRssMb !== undefined) parts.push(`RSS ${r.peakRssMb.toFixed(0)} MB`);
   if (r.cpuPct !== undefined) {
