@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { NoActiveTransactionError } from '../errors/no-active-transaction.error.js';
 import { attachCommitHooksSubscriber, hasCommitHooks } from './commit-hooks.installer.js';
 import { commitHooksRegistry } from './commit-hooks.registry.js';
@@ -7,7 +7,7 @@ import { commitHooksRunner } from './commit-hooks.runner.js';
 import { inCommittedCallback } from './committed-callback.scope.js';
 import { captureStorage } from './on-commit-capture.js';
 import { getOnCommitConfig } from './on-commit.config.js';
-import { isAnyTracked, trackedStrictness } from './transaction-tracking.js';
+import { isAnyTracked, isTracked, trackedStrictness } from './transaction-tracking.js';
 import type {
   ImplicitOnCommitOptions,
   OnCommitCallback,
@@ -89,6 +89,9 @@ function register(
   // A released runner means the transaction this manager belonged to is over: typically a
   // promise that was not awaited inside the transaction.
   const late = queryRunner?.isReleased === true && !inCommittedCallback();
+  const named = options.dataSource;
+  if (!manager && named && isAnyTracked() && !isTracked(named))
+    warnUntrackedDataSource(named, entry.name);
   if (strict) {
     if (record) record.dropped = true;
     return Promise.reject(new NoActiveTransactionError(entry.name, late ? 'finished' : 'none'));
@@ -126,6 +129,32 @@ function warnUntracked(name: string): void {
       `COMMIT. Give TaskQueueModule your DataSource: forRootAsync({ inject: [DataSource], ` +
       `useFactory: (dataSource) => ({ typeorm: { dataSource } }) }), or call ` +
       `installCommitHooks(dataSource) where there is no module (scripts). Logged once.`,
+  );
+}
+
+const warnedDataSources = new WeakSet<DataSource>();
+
+/**
+ * `onCommit(fn, { dataSource })` names a DataSource whose transactions are not tracked: only the
+ * callbacks of its `transaction()` are seen, so another form of transaction around the call
+ * (a QueryRunner driven by hand, `save()`'s own) was missed. Said once per DataSource.
+ */
+function warnUntrackedDataSource(dataSource: DataSource, name: string): void {
+  if (warnedDataSources.has(dataSource)) return;
+  warnedDataSources.add(dataSource);
+  // @nestjs/typeorm keeps the data source's name in its options (not in TypeORM's types).
+  const alias = (dataSource.options as { name?: unknown }).name;
+  const which = typeof alias === 'string' ? `"${alias}"` : `(${dataSource.options.type})`;
+  const inject =
+    typeof alias === 'string' ? `@InjectDataSource('${alias}')` : '@InjectDataSource()';
+  logger.warn(
+    `UNTRACKED_DATA_SOURCE: onCommit(${name}, { dataSource }) ran at once: no transaction of ` +
+      `DataSource ${which} was found, and its transactions are not tracked, so only those ` +
+      `opened with dataSource.transaction() / manager.transaction() are seen (not a ` +
+      `QueryRunner you drive, nor the implicit transaction of save()). Track it once it is ` +
+      `initialized: installCommitHooks(dataSource) (with @nestjs/typeorm, in onModuleInit of a ` +
+      `provider that injects it with ${inject}), or pass the transaction's manager: ` +
+      `onCommit(manager, fn). Logged once per DataSource.`,
   );
 }
 

@@ -19,7 +19,11 @@ export interface OnCommitOptions {
 
 /** Options of the implicit form `onCommit(fn, options)`. @publicApi */
 export interface ImplicitOnCommitOptions extends OnCommitOptions {
-  /** Only consider a transaction of this DataSource (Django's `using=`). */
+  /**
+   * Only consider a transaction of this DataSource (Django's `using=`). Its `transaction()` /
+   * `manager.transaction()` are found even when it is not tracked; other forms only when it is
+   * (`installCommitHooks`).
+   */
   dataSource?: DataSource;
   /** `@nestjs-cls/transactional` connection name, when several TransactionHosts exist. */
   connectionName?: string;

@@ -12,6 +12,11 @@ import { checkCommit, clearOnRollback } from './rollback-only.js';
 export interface TrackedTransaction {
   readonly queryRunner?: QueryRunner;
   readonly suspends?: DataSource;
+  /**
+   * The runner's DataSource is not tracked (its `transaction()` callback was seen): found only
+   * by a lookup that names that DataSource (`onCommit(fn, { dataSource })`).
+   */
+  readonly untracked?: boolean;
   readonly parent: TrackedTransaction | undefined;
 }
 
@@ -107,6 +112,7 @@ export function currentTrackedManager(dataSource?: DataSource): EntityManager | 
     const queryRunner = level.queryRunner;
     if (!queryRunner?.isTransactionActive || queryRunner.isReleased) continue;
     if (dataSource && queryRunner.connection !== dataSource) continue;
+    if (level.untracked && !dataSource) continue;
     if (suspended?.has(queryRunner.connection)) continue;
     return queryRunner.manager;
   }
@@ -172,12 +178,34 @@ function confineManagerTransactions(): void {
   const original = EntityManager.prototype.transaction;
   originalTransaction = original;
   EntityManager.prototype.transaction = function (this: EntityManager, ...args: unknown[]) {
-    const call = (): Promise<unknown> =>
-      (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    if (!tracked.has(this.connection)) return call();
+    const apply = original as (...a: unknown[]) => Promise<unknown>;
+    const call = (): Promise<unknown> => apply.apply(this, args);
+    if (!tracked.has(this.connection)) return apply.apply(this, noteUntracked(args));
     // startTransaction() runs in transaction()'s synchronous prefix: without this scope its
     // enterWith would leak into the caller (and its siblings) after transaction() returns.
     // A new level object each time: run() with the current store would not restore it.
     return trackedTransactions.run({ parent: trackedTransactions.getStore() }, call);
   } as EntityManager['transaction'];
+}
+
+/**
+ * The arguments of `transaction([isolation,] fn)` of an untracked DataSource, with `fn` run in a
+ * level that names its transaction, so `onCommit(fn, { dataSource })` naming that DataSource
+ * finds it (the implicit form without `dataSource` still leaves it alone).
+ */
+function noteUntracked(args: unknown[]): unknown[] {
+  const index = args.findIndex((arg) => typeof arg === 'function');
+  if (index < 0) return args;
+  const fn = args[index] as (manager: EntityManager) => unknown;
+  const noted = [...args];
+  noted[index] = (manager: EntityManager) =>
+    trackedTransactions.run(
+      {
+        queryRunner: manager.queryRunner,
+        untracked: true,
+        parent: trackedTransactions.getStore(),
+      },
+      () => fn(manager),
+    );
+  return noted;
 }
