@@ -183,4 +183,33 @@ describe('scrape cost on Redis', () => {
     const [stats] = await broker.queueStats!([queue]);
     expect(stats).toMatchObject({ ready: 1, oldest: { id } });
   });
+
+  it('reads the queues asked for when the list changes between calls, or in place', async () => {
+    const [a, b, c] = ['scrape-cost-list-a', 'scrape-cost-list-b', 'scrape-cost-list-c'];
+    for (const [queue, n] of [
+      [a, 1],
+      [b, 2],
+      [c, 3],
+    ] as const) {
+      for (let i = 0; i < n; i++)
+        await broker.publish(createTaskMessage({ name: 'any.task' }), { queue });
+    }
+    const ready = async (queues: string[]) =>
+      (await broker.queueStats!(queues)).map((s) => [s.queue, s.ready]);
+    const queues = [a, b];
+    expect(await ready(queues)).toEqual([
+      [a, 1],
+      [b, 2],
+    ]);
+    expect(await ready([a, c])).toEqual([
+      [a, 1],
+      [c, 3],
+    ]);
+    queues[1] = c; // the caller's array, changed in place
+    expect(await ready(queues)).toEqual([
+      [a, 1],
+      [c, 3],
+    ]);
+    expect(await ready([c])).toEqual([[c, 3]]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Exposed, Sample } from './series-metrics.js';
+import { type Exposed, type Sample, splayed } from './series-metrics.js';
 
 /**
  * A gauge whose samples are computed at each scrape, rendered through the registry as
@@ -24,9 +24,16 @@ export class ComputedGauge {
   /** Nothing is held between scrapes. */
   reset(): void {}
 
-  async get(): Promise<Exposed> {
+  /** The registry's text exposition (`registry.metrics()`). */
+  async getForPromString(): Promise<Exposed> {
     const { name, help, type, aggregator } = this;
     const values = await this.read().catch((): Sample[] => []);
     return { name, help, type, aggregator, values };
+  }
+
+  /** Every sample with all its labels (`registry.getMetricsAsJSON()`). */
+  async get(): Promise<Exposed> {
+    const exposed = await this.getForPromString();
+    return { ...exposed, values: splayed(exposed.values) };
   }
 }

@@ -2,12 +2,8 @@ import type { Registry } from 'prom-client';
 
 export type Labels = Record<string, string>;
 
-/**
- * The `sharedLabels` of every sample. prom-client caches the rendering of a sample's shared
- * labels by object identity and defaults them to a new `{}` per sample: without one shared
- * object, a scrape inserts (and later collects) a WeakMap entry per sample.
- */
-const NO_SHARED_LABELS: Labels = Object.freeze({});
+/** No labels: the `labels` of a sample whose labels are all its series' (shared) ones. */
+const NO_LABELS: Labels = Object.freeze({});
 
 /** One sample as the registry renders it (prom-client's metric `get()` shape). */
 export interface Sample {
@@ -26,9 +22,32 @@ export interface Exposed {
   values: Sample[];
 }
 
-/** `labels` and `value` as a sample the registry renders without per-sample bookkeeping. */
-export function sample(labels: Labels, value: number, metricName?: string): Sample {
-  return { labels, value, metricName, sharedLabels: NO_SHARED_LABELS };
+/**
+ * `labels` and `value` as a sample of the text exposition. The labels go in `sharedLabels`, as
+ * prom-client's own histograms pass a series' labels: the registry renders a `sharedLabels`
+ * object once and caches the text by object identity, so a label object kept across scrapes
+ * (one per series or queue) is escaped and formatted once, not at every scrape. `own` are the
+ * labels of this line alone (a histogram bucket's `le`), rendered first.
+ */
+export function sample(
+  labels: Labels,
+  value: number,
+  metricName?: string,
+  own: Labels = NO_LABELS,
+): Sample {
+  return { labels: own, value, metricName, sharedLabels: labels };
+}
+
+/**
+ * `samples` as `get()` returns them (`registry.getMetricsAsJSON()`, `AggregatorRegistry`),
+ * each with all its labels in `labels`, as prom-client's histograms splay theirs.
+ */
+export function splayed(samples: Sample[]): Sample[] {
+  return samples.map(({ labels, value, metricName, sharedLabels }) => ({
+    labels: labels === NO_LABELS ? { ...sharedLabels } : { ...sharedLabels, ...labels },
+    value,
+    metricName,
+  }));
 }
 
 /**
@@ -75,9 +94,16 @@ abstract class SeriesMetric<S> {
   /** The samples of every series, as the registry renders them. */
   protected abstract samples(): Sample[];
 
-  get(): Promise<Exposed> {
+  /** The registry's text exposition (`registry.metrics()`). */
+  getForPromString(): Promise<Exposed> {
     const { name, help, type, aggregator } = this;
     return Promise.resolve({ name, help, type, aggregator, values: this.samples() });
+  }
+
+  /** Every sample with all its labels (`registry.getMetricsAsJSON()`). */
+  async get(): Promise<Exposed> {
+    const exposed = await this.getForPromString();
+    return { ...exposed, values: splayed(exposed.values) };
   }
 }
 
@@ -115,13 +141,14 @@ export interface HistogramSeries {
 export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
   readonly type = 'histogram' as const;
   private readonly bounds: number[];
-  private readonly les: string[];
+  /** The `le` label of each bucket line, one object each (their text is cached). */
+  private readonly les: Labels[];
   private readonly names: { bucket: string; sum: string; count: string };
 
   constructor(registry: Registry, name: string, help: string, buckets: number[]) {
     super(registry, name, help);
     this.bounds = [...buckets].sort((a, b) => a - b);
-    this.les = [...this.bounds.map(String), '+Inf'];
+    this.les = [...this.bounds.map(String), '+Inf'].map((le) => Object.freeze({ le }));
     this.names = { bucket: `${name}_bucket`, sum: `${name}_sum`, count: `${name}_count` };
   }
 
@@ -151,7 +178,7 @@ export class SeriesHistogram extends SeriesMetric<HistogramSeries> {
       let cumulative = 0;
       for (let i = 0; i < les.length; i++) {
         cumulative += counts[i]!;
-        values.push(sample({ ...labels, le: les[i]! }, cumulative, names.bucket));
+        values.push(sample(labels, cumulative, names.bucket, les[i]));
       }
       values.push(sample(labels, sum, names.sum));
       values.push(sample(labels, count, names.count));
