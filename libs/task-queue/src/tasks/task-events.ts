@@ -84,6 +84,8 @@ export class TaskEvents {
   private readonly typeListeners = new Map<TaskEventType, number>();
   /** Synchronous listeners of {@link tap}, by the types they take. */
   private taps: { types: ReadonlySet<TaskEventType>; handle: (event: TaskEvent) => void }[] = [];
+  /** Every type some tap takes (asked per event by {@link listens}). */
+  private tapped: ReadonlySet<TaskEventType> = new Set();
 
   /** Every event. */
   get events$(): Observable<TaskEvent> {
@@ -112,9 +114,7 @@ export class TaskEvents {
    */
   listens(type: TaskEventType): boolean {
     return (
-      this.allListeners > 0 ||
-      (this.typeListeners.get(type) ?? 0) > 0 ||
-      this.taps.some((tap) => tap.types.has(type))
+      this.allListeners > 0 || (this.typeListeners.get(type) ?? 0) > 0 || this.tapped.has(type)
     );
   }
 
@@ -125,10 +125,13 @@ export class TaskEvents {
    */
   tap(types: Iterable<TaskEventType>, handle: (event: TaskEvent) => void): () => void {
     const tap = { types: new Set(types), handle };
-    this.taps = [...this.taps, tap];
-    return () => {
-      this.taps = this.taps.filter((t) => t !== tap);
-    };
+    this.setTaps([...this.taps, tap]);
+    return () => this.setTaps(this.taps.filter((t) => t !== tap));
+  }
+
+  private setTaps(taps: typeof this.taps): void {
+    this.taps = taps;
+    this.tapped = new Set(taps.flatMap((tap) => [...tap.types]));
   }
 
   emit(event: TaskEvent): void {
@@ -144,7 +147,7 @@ export class TaskEvents {
   }
 
   complete(): void {
-    this.taps = [];
+    this.setTaps([]);
     this.subject.complete();
   }
 

@@ -129,9 +129,12 @@ export class TaskExecutor {
     )
       await this.recorder.started(request, hostname);
     const started = performance.now();
-    this.outcomes.emit('task-started', request, hostname, {
-      sentAt: sentAtOf(request.headers),
-    });
+    // The send time is read only for someone listening (metrics' queue wait).
+    if (this.events.listens('task-started')) {
+      this.outcomes.emit('task-started', request, hostname, {
+        sentAt: sentAtOf(request.headers),
+      });
+    }
     const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     try {
       const outcome = this.run(definition, request, hostname, delivery, controller, running);
