@@ -5,7 +5,14 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
 import { AmqpBroker } from 'celeriac/amqp';
-import { BrokerConnectionError, PublishOutcomeUnknownError, Task, TaskClient } from 'celeriac';
+import {
+  BrokerConnectionError,
+  chain,
+  PublishOutcomeUnknownError,
+  RemoteTaskError,
+  Task,
+  TaskClient,
+} from 'celeriac';
 import { TaskQueueModule } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
@@ -170,5 +177,30 @@ describe("a queue whose exchange Celery declared as topic (task_queues with Exch
     expect(lines[0]).toMatch(/topic.*exchange: ''/s);
     // Celery's topology is left as it was: still a topic exchange, with its one binding.
     await channel.checkExchange(queue);
+  });
+});
+
+describe('a chain step the worker cannot send (its queue exists with other arguments)', () => {
+  it("the rest of the chain fails with the reason: the caller's get() rejects instead of waiting", async () => {
+    const queue = `refusals-${randomUUID()}`;
+    const foreign = `refusals-py-${randomUUID()}`; // a Python worker's x-max-priority queue
+    await (
+      await rawChannel()
+    ).assertQueue(foreign, {
+      durable: true,
+      arguments: { 'x-max-priority': 10 },
+    });
+    const producer = (await app(queue, true)).get(TaskClient);
+    const step = (args: number[], options = {}) =>
+      producer.signature<number>('refusals.add', args, {}, options);
+    const result = await chain(step([1, 2]), step([10], { queue: foreign }), step([100])).delay();
+    const middle = producer.result<number>(result.parent!.id);
+    const first = producer.result<number>(result.parent!.parent!.id);
+    ids.push(result.id, middle.id, first.id);
+    const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteTaskError);
+    expect((error as RemoteTaskError).message).toMatch(/x-max-priority.*Declare it exactly/s);
+    await expect(middle.state()).resolves.toBe('FAILURE');
+    await expect(first.get({ timeout: 1_000 })).resolves.toBe(3); // the task itself succeeded
   });
 });

@@ -21,7 +21,9 @@ export async function failRemainingChain(
   store: (meta: TaskMeta, context?: StoreContext) => Promise<void>,
   chord: ChordStep,
 ): Promise<void> {
-  for (const step of toSignatureList(request.embed.chain)) {
+  // `embed.chain` is reversed: store from the next step to the last, so that once a client sees
+  // the chain's last result failed, every step before it reads failed too.
+  for (const step of toSignatureList(request.embed.chain).reverse()) {
     const taskId = str(step.options.task_id);
     const groupId = str(step.options.group_id);
     if (taskId) {

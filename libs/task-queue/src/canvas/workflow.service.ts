@@ -7,6 +7,7 @@ import type {
 } from '../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../contracts/task-message.interface.js';
 import { errorTraceback, serializeError } from '../protocol/celery-error.codec.js';
+import { PublishOutcomeUnknownError } from '../errors/publish-outcome-unknown.error.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import type { TaskState } from '../results/task-states.js';
 import { getResultBackendToken } from '../utils/tokens.js';
@@ -33,7 +34,8 @@ import type { ResultTuple } from '../results/chord-parts.js';
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
  * errbacks, chain continuation and chord joins carried in the message's `embed`
  * (docs/protocol.md#message-body, #chord-join-on-redis, #after-the-task-returns). Called by the executor once the outcome is stored.
- * A workflow step that fails is logged and never turns the task's own outcome into a failure.
+ * A workflow step that fails is logged and never turns the task's own outcome into a failure;
+ * a chain that cannot go on fails its remaining steps.
  */
 @Injectable()
 export class WorkflowService {
@@ -64,7 +66,15 @@ export class WorkflowService {
       sent.push(...(await applyCallbacks(this.publisher, request, value)));
     });
     await this.step(request, 'chain', async () => {
-      sent.push(...(await continueChain(this.publisher, request, value)));
+      try {
+        sent.push(...(await continueChain(this.publisher, request, value)));
+      } catch (error) {
+        // As Celery, whose task fails when its chain cannot go on: the rest of the chain gets
+        // the FAILURE, so a caller waiting on its last result is told instead of left waiting
+        // (unless the step may have been sent after all).
+        if (!(error instanceof PublishOutcomeUnknownError)) await this.failChain(request, error);
+        throw error;
+      }
     });
     if (sent.length > 0) (running.children ??= []).push(...sent);
   }
@@ -94,12 +104,7 @@ export class WorkflowService {
     );
     await this.chordPart(request, 'FAILURE', failure.result, failure.traceback);
     await this.step(request, 'chain failure', () =>
-      failRemainingChain(
-        request,
-        failure,
-        (meta, context) => this.store(meta, context),
-        this.chord,
-      ),
+      failRemainingChain(request, failure, (meta, ctx) => this.store(meta, ctx), this.chord),
     );
     await this.step(request, 'link_error errbacks', () =>
       applyErrbacks(
@@ -109,6 +114,17 @@ export class WorkflowService {
         request.rootId,
       ),
     );
+  }
+
+  /** Store `error` as the FAILURE of every remaining step of the request's chain. */
+  private failChain(request: TaskRequest, error: unknown): Promise<void> {
+    const failure = outcomeMeta(
+      request.id,
+      'FAILURE',
+      serializeError(error),
+      errorTraceback(error),
+    );
+    return failRemainingChain(request, failure, (meta, ctx) => this.store(meta, ctx), this.chord);
   }
 
   /**
