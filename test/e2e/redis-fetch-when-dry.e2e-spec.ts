@@ -8,9 +8,11 @@ import { RedisWaker } from '../../libs/task-queue/src/transports/redis/redis-wak
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 
 // A worker at a steady low rate finds one message per wake-up. A fetch that takes fewer
-// messages than it asked for has emptied the queue's lists: the consumer goes back to sleep on
-// its blocking wake-up then, instead of calling fetch-2.lua a second time to learn that they are
-// empty (one script call and one round trip per message, on the latency path).
+// messages than it asked for has emptied the queue's lists: when it took one (or none), the
+// consumer goes back to sleep on its blocking wake-up, instead of calling fetch-2.lua a second
+// time to learn that they are empty (one script call and one round trip per message, on the
+// latency path). When it took several, messages are arriving faster than a round trip: it
+// fetches again at once, as before.
 const prefix = `test-${randomUUID()}:`;
 
 describe('Redis consumer on a queue that runs dry', () => {
@@ -42,6 +44,30 @@ describe('Redis consumer on a queue that runs dry', () => {
       expect(fetches).toHaveBeenCalledTimes(2);
       expect(got.map((d) => d.message.headers.id)).toEqual([first.headers.id, second.headers.id]);
 
+      await Promise.all(got.map((d) => d.ack()));
+      await consumer.cancel();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('fetches again at once after a fetch that took several messages', async () => {
+    const fetches = vi.spyOn(RedisBrokerScripts.prototype, 'fetch');
+    const waits = vi.spyOn(RedisWaker.prototype, 'wait');
+    fetches.mockClear();
+    waits.mockClear();
+    const broker = new RedisBroker(REDIS_URL, { globalKeyprefix: prefix, wakeTimeout: 60 });
+    await broker.connect();
+    try {
+      const queue = `q-${randomUUID()}`;
+      const messages = [1, 2, 3].map((i) => createTaskMessage({ name: 'dry.burst', args: [i] }));
+      for (const message of messages) await broker.publish(message, { queue });
+      const got: Delivery[] = [];
+      const consumer = await broker.consume([queue], (d) => got.push(d), { prefetch: 10 });
+      await expect.poll(() => waits.mock.calls.length, { timeout: 20_000 }).toBe(1);
+      // The first fetch took all three; the second found the lists empty; then it slept.
+      expect(fetches).toHaveBeenCalledTimes(2);
+      expect(got).toHaveLength(3);
       await Promise.all(got.map((d) => d.ack()));
       await consumer.cancel();
     } finally {

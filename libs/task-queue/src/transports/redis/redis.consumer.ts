@@ -162,9 +162,11 @@ export class RedisConsumer implements Consumer, DeliverySettler {
 
   /**
    * Fetches while the prefetch window has room. A fetch that took fewer than it asked for
-   * emptied every list: the loop sleeps on the waker then, whose BLMOVE returns at once if a
-   * message came meanwhile, rather than fetching again to learn that the lists are empty (at a
-   * steady low rate, a second script call and round trip for every message).
+   * emptied every list. If it took one message or none, messages come slower than a round trip:
+   * the loop sleeps on the waker then (its BLMOVE returns at once if one came meanwhile) rather
+   * than fetching again to learn that the lists are empty, which cost a second script call and
+   * round trip for every message at a steady low rate. If it took several, they piled up during
+   * the last round trip and more are likely there now: it fetches again at once.
    */
   private async fetchWhileFree(): Promise<void> {
     while (this.running) {
@@ -172,7 +174,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
       if (free <= 0) return;
       const want = Math.min(free, this.ctx.batchSize);
       const got = await this.fetch(want);
-      if (got < want && this.running) await this.waker.wait();
+      if (got <= 1 && got < want && this.running) await this.waker.wait();
     }
   }
 
