@@ -13,17 +13,12 @@ import type { TaskState } from '../results/task-states.js';
 import type { ResultTuple } from '../results/chord-parts.js';
 import { getResultBackendToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { TaskAbort } from './lazy-abort.js';
-import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
 import { Retry } from '../errors/task-signals.js';
 import { retryTraceback } from './retry-reason.js';
 import { explainUnencodable, isEncodingError, unencodableTopLevel } from './result-encodability.js';
+import { ResultStoreRecovery } from './result-store-recovery.js';
+import { attempt, contextOf, STORED, type FinalStore, type SuccessWrite } from './result-write.js';
 import { buildTaskMeta, type MetaRequest } from './task-meta.builder.js';
-
-/** How long a worker keeps retrying a result store while the backend is unreachable. */
-const STORE_RETRY_WINDOW_MS = 60_000;
-/** First and largest pause between two store attempts. */
-const STORE_RETRY_FIRST_MS = 250;
-const STORE_RETRY_MAX_MS = 5_000;
 
 /**
  * Writes task states to the result backend in Celery's format. Never rejects and never takes
@@ -35,11 +30,15 @@ const STORE_RETRY_MAX_MS = 5_000;
 @Injectable()
 export class ResultRecorder {
   private readonly logger = new Logger('TaskQueue');
+  /** Where a write the backend did not take goes (the outage and unencodable paths). */
+  private readonly recovery: ResultStoreRecovery;
 
   constructor(
     @Inject(getResultBackendToken()) private readonly backend: ResultBackend | null,
     @Inject(getTaskQueueConfigToken()) private readonly config: ResolvedTaskQueueOptions,
-  ) {}
+  ) {
+    this.recovery = new ResultStoreRecovery(this.logger, config);
+  }
 
   get enabled(): boolean {
     return this.backend !== null;
@@ -92,7 +91,7 @@ export class ResultRecorder {
   recover(write: SuccessWrite, error: unknown): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
     if (!backend || !write.meta) return Promise.resolve(true);
-    return this.storeFailed(
+    return this.recovery.storeFailed(
       backend,
       write.request,
       write.hostname,
@@ -176,7 +175,7 @@ export class ResultRecorder {
     status: TaskState,
     result: unknown,
     traceback: string | null,
-    final?: { abort?: TaskAbort; value?: unknown; children?: ResultTuple[] },
+    final?: FinalStore,
     custom?: { meta: unknown },
   ): Promise<boolean | UnserializableValueError> {
     const backend = this.backend;
@@ -187,10 +186,10 @@ export class ResultRecorder {
       () => true,
       (error: unknown) =>
         final
-          ? this.storeFailed(backend, request, hostname, meta, context, error, final)
+          ? this.recovery.storeFailed(backend, request, hostname, meta, context, error, final)
           : ((custom && isEncodingError(error)
               ? explainUnencodable(custom.meta, `the meta of state ${status}`)
-              : undefined) ?? this.logStoreError(backend, meta, error)),
+              : undefined) ?? this.recovery.logStoreError(backend, meta, error)),
     );
   }
 
@@ -207,130 +206,4 @@ export class ResultRecorder {
     if (children) meta.children = children;
     return meta;
   }
-
-  private logStoreError(
-    backend: ResultBackend,
-    meta: TaskMeta,
-    error: unknown,
-    fields: TaskLogFields = { taskId: meta.task_id, taskName: meta.name ?? '', queue: null },
-  ): false {
-    this.logger.error(
-      `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
-        `backend: ${describeThrownLine(error)}. Check the backend's connection.`,
-      fields,
-    );
-    return false;
-  }
-
-  /** A final state was not stored: unencodable (store the FAILURE instead) or backend down (retry). */
-  private async storeFailed(
-    backend: ResultBackend,
-    request: MetaRequest,
-    hostname: string,
-    meta: TaskMeta,
-    context: StoreContext | undefined,
-    error: unknown,
-    final: { abort?: TaskAbort; value?: unknown },
-  ): Promise<boolean | UnserializableValueError> {
-    if (isEncodingError(error)) {
-      const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
-      if (why) return why;
-      // The arguments (result_extended) cannot be written: store the state without them.
-      const { status, result, traceback } = meta;
-      const extended = this.config.resultExtended;
-      const bare = buildTaskMeta(request, hostname, status, result, traceback, extended, false);
-      return attempt(backend, bare, context).then(
-        () => true,
-        (again: unknown) =>
-          // The backend cannot encode the value although JSON can (a custom backend's codec).
-          meta.status === 'SUCCESS' && isEncodingError(again)
-            ? new UnserializableValueError('result', describeThrownLine(again), '$')
-            : this.logStoreError(backend, bare, again),
-      );
-    }
-    const fields = taskLogFields({
-      id: request.id,
-      name: request.name ?? meta.name ?? '',
-      queue: request.queue ?? null,
-    });
-    const started = Date.now();
-    let delay = STORE_RETRY_FIRST_MS;
-    let last = error;
-    this.logger.warn(
-      `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
-        `backend (${describeThrownLine(error)}); retrying for up to ${STORE_RETRY_WINDOW_MS / 1000} s.`,
-      fields,
-    );
-    while (Date.now() - started < STORE_RETRY_WINDOW_MS) {
-      if (!(await pause(delay, final.abort))) break;
-      delay = Math.min(delay * 2, STORE_RETRY_MAX_MS);
-      try {
-        await attempt(backend, meta, context);
-        this.logger.log(
-          `Stored ${meta.status} of task ${meta.task_id} after the backend came back.`,
-          fields,
-        );
-        return true;
-      } catch (again) {
-        last = again;
-      }
-    }
-    this.logStoreError(backend, meta, last, fields);
-    return false;
-  }
-}
-
-type StoreContext = { replyTo: string; correlationId: string };
-
-/** A SUCCESS on its way to the result backend (see {@link ResultRecorder.success}). */
-export interface SuccessWrite {
-  /** Settles when the backend has it (resolves) or could not take it (rejects). */
-  readonly written: Promise<void>;
-  /** What is written; null without a result backend. */
-  readonly meta: TaskMeta | null;
-  readonly context: StoreContext | undefined;
-  readonly request: MetaRequest;
-  readonly hostname: string;
-  readonly final: { abort?: TaskAbort; value?: unknown; children?: ResultTuple[] };
-}
-
-/** Nothing to write (no result backend): already done. */
-const STORED: Promise<void> = Promise.resolve();
-
-/** Where an `rpc://` result goes: the caller's reply queue, when the message names one. */
-function contextOf(request: MetaRequest): StoreContext | undefined {
-  return request.replyTo
-    ? { replyTo: request.replyTo, correlationId: request.correlationId ?? request.id }
-    : undefined;
-}
-
-/** `backend.store()`, with a synchronous throw turned into a rejection. */
-function attempt(
-  backend: ResultBackend,
-  meta: TaskMeta,
-  context: StoreContext | undefined,
-): Promise<void> {
-  try {
-    return backend.store(meta, context);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/** Wait `ms`; resolves false at once if the task is aborted (shutdown gave it back). */
-function pause(ms: number, abort?: TaskAbort): Promise<boolean> {
-  if (!abort) return new Promise((resolve) => setTimeout(() => resolve(true), ms));
-  const signal = abort.signal;
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,0 +1,118 @@
+import type { Logger } from '@nestjs/common';
+import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
+import { UnserializableValueError } from '../errors/unserializable-value.error.js';
+import { describeThrownLine } from '../protocol/thrown-value.js';
+import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
+import type { TaskAbort } from './lazy-abort.js';
+import { explainUnencodable, isEncodingError } from './result-encodability.js';
+import { attempt, type FinalStore, type StoreContext } from './result-write.js';
+import { buildTaskMeta, type MetaRequest } from './task-meta.builder.js';
+
+/** How long a worker keeps retrying a result store while the backend is unreachable. */
+const STORE_RETRY_WINDOW_MS = 60_000;
+/** First and largest pause between two store attempts. */
+const STORE_RETRY_FIRST_MS = 250;
+const STORE_RETRY_MAX_MS = 5_000;
+
+/**
+ * What happens to a state the result backend did not take: a final state (SUCCESS, FAILURE) is
+ * stored without its arguments when only they cannot be encoded, or retried with backoff while
+ * the backend is unreachable, for up to a minute or until the task's abort signal fires
+ * (shutdown). Only reached after a failed write: the success path never comes here.
+ */
+export class ResultStoreRecovery {
+  constructor(
+    private readonly logger: Logger,
+    private readonly config: ResolvedTaskQueueOptions,
+  ) {}
+
+  logStoreError(
+    backend: ResultBackend,
+    meta: TaskMeta,
+    error: unknown,
+    fields: TaskLogFields = { taskId: meta.task_id, taskName: meta.name ?? '', queue: null },
+  ): false {
+    this.logger.error(
+      `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
+        `backend: ${describeThrownLine(error)}. Check the backend's connection.`,
+      fields,
+    );
+    return false;
+  }
+
+  /** A final state was not stored: unencodable (store the FAILURE instead) or backend down (retry). */
+  async storeFailed(
+    backend: ResultBackend,
+    request: MetaRequest,
+    hostname: string,
+    meta: TaskMeta,
+    context: StoreContext | undefined,
+    error: unknown,
+    final: FinalStore,
+  ): Promise<boolean | UnserializableValueError> {
+    if (isEncodingError(error)) {
+      const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
+      if (why) return why;
+      // The arguments (result_extended) cannot be written: store the state without them.
+      const { status, result, traceback } = meta;
+      const extended = this.config.resultExtended;
+      const bare = buildTaskMeta(request, hostname, status, result, traceback, extended, false);
+      return attempt(backend, bare, context).then(
+        () => true,
+        (again: unknown) =>
+          // The backend cannot encode the value although JSON can (a custom backend's codec).
+          meta.status === 'SUCCESS' && isEncodingError(again)
+            ? new UnserializableValueError('result', describeThrownLine(again), '$')
+            : this.logStoreError(backend, bare, again),
+      );
+    }
+    const fields = taskLogFields({
+      id: request.id,
+      name: request.name ?? meta.name ?? '',
+      queue: request.queue ?? null,
+    });
+    const started = Date.now();
+    let delay = STORE_RETRY_FIRST_MS;
+    let last = error;
+    this.logger.warn(
+      `Could not store ${meta.status} of task ${meta.task_id} in the ${backend.kind} result ` +
+        `backend (${describeThrownLine(error)}); retrying for up to ${STORE_RETRY_WINDOW_MS / 1000} s.`,
+      fields,
+    );
+    while (Date.now() - started < STORE_RETRY_WINDOW_MS) {
+      if (!(await pause(delay, final.abort))) break;
+      delay = Math.min(delay * 2, STORE_RETRY_MAX_MS);
+      try {
+        await attempt(backend, meta, context);
+        this.logger.log(
+          `Stored ${meta.status} of task ${meta.task_id} after the backend came back.`,
+          fields,
+        );
+        return true;
+      } catch (again) {
+        last = again;
+      }
+    }
+    this.logStoreError(backend, meta, last, fields);
+    return false;
+  }
+}
+
+/** Wait `ms`; resolves false at once if the task is aborted (shutdown gave it back). */
+function pause(ms: number, abort?: TaskAbort): Promise<boolean> {
+  if (!abort) return new Promise((resolve) => setTimeout(() => resolve(true), ms));
+  const signal = abort.signal;
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
