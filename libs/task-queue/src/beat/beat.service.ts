@@ -9,11 +9,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import type {
-  BeatLease,
-  ScheduleStore,
-  StoredSchedule,
-} from '../contracts/schedule-store.interface.js';
+import type { BeatLease, ScheduleStore } from '../contracts/schedule-store.interface.js';
 import type { CheckOutcome } from '../observability/health/health-check.types.js';
 import { TaskQueueHealth } from '../observability/health/task-queue-health.service.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
@@ -23,11 +19,10 @@ import { BeatEvents } from './beat-events.js';
 import { BeatLeaseLoop } from './beat-lease.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
-import { FireHeap } from './fire-heap.js';
 import { FireSender } from './fire-sender.js';
 import { buildClaims } from './claim-builder.js';
+import { LeaderSchedules } from './leader-schedules.js';
 import { OverlapGuard } from './overlap-guard.js';
-import { fireJitter } from './task-id.js';
 import { TickTimer } from './tick-timer.js';
 
 /** Claims sent to the store in one script call at most. */
@@ -53,10 +48,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     (line) => this.logger.error(line),
     (line) => this.logger.log(line),
   );
-  private readonly heap = new FireHeap();
-  private readonly schedules = new Map<string, StoredSchedule>();
-  /** Per schedule name, the number of the latest read started (see `reload`). */
-  private readonly reads = new Map<string, number>();
+  private readonly schedules: LeaderSchedules;
   private readonly lease: BeatLeaseLoop;
   private readonly fires: FireSender;
   private changes?: Subscription;
@@ -84,6 +76,13 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       acquired: (lease) => void this.becomeLeader(lease),
       lost: (lease) => this.stepDown(lease),
     });
+    this.schedules = new LeaderSchedules(
+      store,
+      this.logger,
+      config.renewMs,
+      () => this.lease.lease !== null,
+      () => this.arm(),
+    );
     this.fires = new FireSender(store, this.lease, publisher, events, (name) =>
       this.schedules.get(name),
     );
@@ -135,7 +134,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Start competing for leadership (done at bootstrap unless `enabled: false`). */
   start(): void {
-    this.changes ??= this.store.changes.subscribe((name) => void this.reload(name));
+    this.changes ??= this.store.changes.subscribe((name) => void this.schedules.reload(name));
     this.lease.start();
   }
 
@@ -157,9 +156,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       const [all, pending] = await Promise.all([this.store.list(), this.store.pending()]);
       if (this.lease.lease?.token !== lease.token) return;
-      this.heap.clear();
-      this.schedules.clear();
-      for (const stored of all) this.track(stored);
+      this.schedules.replace(all);
       await this.fires.sendPending(pending);
       this.arm();
     } catch (error) {
@@ -173,9 +170,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.stopping) this.logger.log(`Beat ${lease.owner} handed the leader lease back.`);
     else this.logger.warn(`Beat ${lease.owner} is no longer the leader.`);
     this.emitLeader(lease, false);
-    this.heap.clear();
     this.schedules.clear();
-    this.reads.clear();
     this.timer.clear();
   }
 
@@ -184,75 +179,8 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
     this.events.emit({ type: 'leader', leader, owner, token, at: Date.now() });
   }
 
-  /** A schedule changed in the store: track its new version (leader only). */
-  private async reload(name: string): Promise<void> {
-    if (!this.lease.lease) return;
-    if (name === '') return this.reloadAll();
-    // Only the latest read of a name counts (reads may answer out of order). Revisions cannot
-    // order them: a schedule removed and added again starts again at revision 1.
-    const read = (this.reads.get(name) ?? 0) + 1;
-    this.reads.set(name, read);
-    try {
-      const stored = await this.store.get(name);
-      if (!this.lease.lease || this.reads.get(name) !== read) return;
-      if (stored) this.track(stored);
-      else {
-        this.schedules.delete(name);
-        this.heap.set(name, null);
-      }
-      this.arm();
-    } catch (error) {
-      this.logger.warn(
-        `Beat could not reload schedule ${name}: ${describeThrownLine(error)}. ` +
-          `Retrying in ${this.config.renewMs} ms.`,
-      );
-      this.reloadLater(name);
-    }
-  }
-
-  /**
-   * A failed read leaves the change unseen (and a schedule whose claim was refused off the
-   * heap): read it again after a pause, while still the leader.
-   */
-  private reloadLater(name: string): void {
-    setTimeout(() => void this.reload(name), this.config.renewMs).unref();
-  }
-
-  /** Changes may have been missed: read every schedule again. */
-  private async reloadAll(): Promise<void> {
-    try {
-      const all = await this.store.list();
-      if (!this.lease.lease) return;
-      const names = new Set(all.map((stored) => stored.definition.name));
-      for (const name of this.schedules.keys()) {
-        if (!names.has(name)) {
-          this.schedules.delete(name);
-          this.heap.set(name, null);
-        }
-      }
-      for (const stored of all) this.track(stored);
-      this.arm();
-    } catch (error) {
-      this.logger.warn(
-        `Beat could not reload the schedules: ${describeThrownLine(error)}. ` +
-          `Retrying in ${this.config.renewMs} ms.`,
-      );
-      this.reloadLater('');
-    }
-  }
-
-  private track(stored: StoredSchedule): void {
-    const { definition, state } = stored;
-    this.schedules.set(definition.name, stored);
-    const next = definition.enabled ? state.nextFireAt : null;
-    this.heap.set(
-      definition.name,
-      next === null ? null : next + fireJitter(definition.name, next, definition.jitter),
-    );
-  }
-
   private arm(): void {
-    const next = this.heap.peek();
+    const next = this.schedules.heap.peek();
     if (next === null) return this.timer.clear();
     this.timer.schedule(Math.max(next, this.retryAt) - LOOKAHEAD_MS);
   }
@@ -269,7 +197,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async fireDue(lease: BeatLease): Promise<void> {
     const now = Date.now() + LOOKAHEAD_MS;
-    const names = this.heap.popDue(now);
+    const names = this.schedules.heap.popDue(now);
     for (let i = 0; i < names.length; i += CLAIM_BATCH) {
       const batch = names.slice(i, i + CLAIM_BATCH).map((name) => this.schedules.get(name));
       const claims = await buildClaims(
@@ -295,7 +223,7 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
         // a pause (not in a tight loop while the store is down).
         for (const name of names.slice(i)) {
           const stored = this.schedules.get(name);
-          if (stored) this.track(stored);
+          if (stored) this.schedules.track(stored);
         }
         this.retryAt = Date.now() + this.config.renewMs;
         this.claimFailures.failed(
@@ -313,10 +241,10 @@ export class BeatService implements OnApplicationBootstrap, OnApplicationShutdow
       claims.forEach((claim, index) => {
         const stored = this.schedules.get(claim.name);
         if (!applied[index] || !stored) {
-          void this.reload(claim.name);
+          void this.schedules.reload(claim.name);
           return;
         }
-        this.track({
+        this.schedules.track({
           definition: stored.definition,
           state: { ...claim.state, rev: claim.rev + 1 },
         });
