@@ -5,17 +5,14 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { filter, map, type Observable, type Subscription } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import type {
   ScheduleDefinition,
   ScheduleSpec,
   ScheduleStore,
   StoredSchedule,
-  StoredScheduleSpec,
 } from '../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
-import { TaskQueueError } from '../errors/task-queue.error.js';
-import { describeThrownLine } from '../protocol/thrown-value.js';
 import { BEAT_CONFIG, SCHEDULE_STORE } from './beat.constants.js';
 import type { ResolvedBeatOptions } from './beat-options.js';
 import { BeatPublisher } from './beat-publisher.js';
@@ -23,26 +20,13 @@ import { freshState } from './fire-planner.js';
 import { OverlapGuard } from './overlap-guard.js';
 import type { PeriodicOptions } from './periodic.decorator.js';
 import { PeriodicExplorer } from './periodic.explorer.js';
+import { PeriodicWriteBack } from './periodic-write-back.js';
 import { toScheduleDefinition } from './schedule-definition.js';
+import { editSchedule } from './schedule-edit.js';
+import { toInfo, type ScheduleInfo } from './schedule-info.js';
 import { assertValidDefinition } from './schedule-validation.js';
 
-/** Read-and-write rounds of one edit that keeps losing to concurrent writers, at most. */
-const EDIT_ATTEMPTS = 20;
-
-/** A schedule as `Schedules.list()` shows it. @publicApi */
-export interface ScheduleInfo {
-  name: string;
-  task: string;
-  schedule: StoredScheduleSpec;
-  enabled: boolean;
-  source: ScheduleDefinition['source'];
-  /** Next scheduled instant (null: paused or finished). */
-  nextFireAt: Date | null;
-  lastRunAt: Date | null;
-  lastTaskId: string | null;
-  totalRuns: number;
-  definition: ScheduleDefinition;
-}
+export type { ScheduleInfo } from './schedule-info.js';
 
 /**
  * Runtime CRUD of schedules, from any instance (the leader applies edits within milliseconds:
@@ -56,9 +40,7 @@ export interface ScheduleInfo {
 @Injectable()
 export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Beat');
-  /** The store's "changes may have been missed" signal, while `@Periodic`s are synced. */
-  private reconnects?: Subscription;
-  private restoreRetry?: NodeJS.Timeout;
+  private readonly periodic: PeriodicWriteBack;
 
   /**
    * Emits when the store's connection came back and changes (or the whole data) may have been
@@ -78,69 +60,18 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly explorer: PeriodicExplorer,
     private readonly publisher: BeatPublisher,
     private readonly overlap: OverlapGuard,
-  ) {}
+  ) {
+    this.periodic = new PeriodicWriteBack(store, explorer, this.logger, config.renewMs);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     for (const definition of this.explorer.definitions) this.overlap.assertUsable(definition);
     if (!this.config.syncDecorators) return;
-    let written = 0;
-    for (const coded of this.explorer.definitions) {
-      const wrote = await this.edit(coded.name, (current) => {
-        // `enabled` in the code is the state a schedule is first written with; after that,
-        // pause() / resume() (CLI, dashboard) decide, and a boot must not undo them.
-        const definition = current ? { ...coded, enabled: current.definition.enabled } : coded;
-        if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) {
-          return null;
-        }
-        return { definition, state: freshState(definition, Date.now(), current?.state) };
-      });
-      if (wrote) written++;
-    }
-    if (written) this.logger.log(`Beat wrote ${written} @Periodic schedule(s) to the store.`);
-    // A store that lost its data (a Redis restarted without persistence, a database restored
-    // from an older backup) would otherwise stop every coded schedule until the next boot.
-    if (this.explorer.definitions.length) {
-      this.reconnects = this.storeReconnects.subscribe(() => void this.restoreMissing());
-    }
+    await this.periodic.start(this.storeReconnects);
   }
 
   onModuleDestroy(): void {
-    this.reconnects?.unsubscribe();
-    this.reconnects = undefined;
-    clearTimeout(this.restoreRetry);
-  }
-
-  /**
-   * After the store's connection came back: write again the `@Periodic` schedules it no longer
-   * has. Only missing ones: a stored one (edited, paused, or another version's during a
-   * rolling deploy) is left alone, as it was before the reconnect.
-   */
-  private async restoreMissing(): Promise<void> {
-    clearTimeout(this.restoreRetry);
-    const restored: string[] = [];
-    try {
-      for (const coded of this.explorer.definitions) {
-        const wrote = await this.edit(coded.name, (current) =>
-          current ? null : { definition: coded, state: freshState(coded, Date.now()) },
-        );
-        if (wrote) restored.push(coded.name);
-      }
-    } catch (error) {
-      if (!this.reconnects) return;
-      this.logger.warn(
-        `Beat could not check the @Periodic schedules after the store reconnected: ` +
-          `${describeThrownLine(error)}. Retrying in ${this.config.renewMs} ms.`,
-      );
-      this.restoreRetry = setTimeout(() => void this.restoreMissing(), this.config.renewMs);
-      this.restoreRetry.unref();
-    }
-    if (restored.length) {
-      this.logger.warn(
-        `Beat wrote back ${restored.length} @Periodic schedule(s) missing from the store after ` +
-          `its connection came back (${restored.join(', ')}): the store lost them, e.g. a ` +
-          `Redis restarted without persistence. Their run counts start again at 0.`,
-      );
-    }
+    this.periodic.stop();
   }
 
   /** Every schedule, by next fire. */
@@ -170,7 +101,7 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<ScheduleInfo> {
     const definition = toScheduleDefinition(name, task, spec, options, 'api');
     this.overlap.assertUsable(definition);
-    const written = await this.edit(name, (current) => ({
+    const written = await editSchedule(this.store, name, (current) => ({
       definition,
       state: freshState(definition, Date.now(), current?.state, current?.definition.schedule),
     }));
@@ -192,7 +123,7 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
     name: string,
     changes: Partial<Omit<ScheduleDefinition, 'name' | 'source'>>,
   ): Promise<ScheduleInfo> {
-    const written = await this.edit(name, (current) => {
+    const written = await editSchedule(this.store, name, (current) => {
       if (!current) throw new ConfigurationError(`No schedule named "${name}".`);
       const definition: ScheduleDefinition = { ...current.definition, ...changes, name };
       assertValidDefinition(definition, `schedule "${name}"`);
@@ -236,7 +167,7 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async mirror(definition: ScheduleDefinition): Promise<'written' | 'same' | 'taken'> {
     let outcome: 'written' | 'same' | 'taken' = 'same';
-    await this.edit(definition.name, (current) => {
+    await editSchedule(this.store, definition.name, (current) => {
       if (current && current.definition.source !== definition.source) outcome = 'taken';
       else if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) {
         outcome = 'same';
@@ -250,60 +181,9 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
     return outcome;
   }
 
-  /**
-   * Read schedule `name`, let `change` compute what to write from it (null: nothing), and write
-   * that compare-and-set on the revision read. When a claim of the leader or another edit wrote
-   * the schedule in between, read it again and recompute: neither change is lost. Resolves
-   * what was written (null: nothing).
-   */
-  private async edit(
-    name: string,
-    change: (current: StoredSchedule | null) => StoredSchedule | null,
-  ): Promise<StoredSchedule | null> {
-    let absentRefused = false;
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.store.get(name);
-      const next = change(current);
-      if (!next) return null;
-      const ifRev = current?.state.rev ?? 0;
-      // Read as absent again after a create was refused: the store holds a row it cannot read
-      // (stores skip unreadable JSON). Creating replaces it, as an add always did.
-      const replace = !current && absentRefused;
-      const saved = await this.store.save(next.definition, next.state, replace ? {} : { ifRev });
-      if (saved) {
-        const rev = replace ? next.state.rev : ifRev + 1;
-        return { definition: next.definition, state: { ...next.state, rev } };
-      }
-      absentRefused = !current;
-      if (attempt === EDIT_ATTEMPTS) {
-        throw new TaskQueueError(
-          `Schedule "${name}" changed ${EDIT_ATTEMPTS} times while being edited; try again.`,
-        );
-      }
-      // Someone else wrote it meanwhile: back off a little (random), then start again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-    }
-  }
-
   private async require(name: string): Promise<StoredSchedule> {
     const current = await this.store.get(name);
     if (!current) throw new ConfigurationError(`No schedule named "${name}".`);
     return current;
   }
-}
-
-function toInfo({ definition, state }: StoredSchedule): ScheduleInfo {
-  const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
-  return {
-    name: definition.name,
-    task: definition.task,
-    schedule: definition.schedule,
-    enabled: definition.enabled,
-    source: definition.source,
-    nextFireAt: date(state.nextFireAt),
-    lastRunAt: date(state.lastRunAt),
-    lastTaskId: state.lastTaskId,
-    totalRuns: state.totalRuns,
-    definition,
-  };
 }
