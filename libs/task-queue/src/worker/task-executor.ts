@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { TaskDefinition } from '../tasks/task-definition.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
@@ -16,7 +15,14 @@ import { TaskPools } from './pool/task-pools.js';
 import { RevokedTasks, type TrackedRun } from '../revocation/revoked-tasks.js';
 import { RunningTaskState } from './running-task.js';
 import { displayName, TaskEvents } from '../tasks/task-events.js';
-import { bindArguments, limitsOf, runWithLimits, validateArguments } from './task-runner.js';
+import { limitsOf } from './task-runner.js';
+import { invokeTask } from './task-invocation.js';
+import {
+  discardRevokedTask,
+  storeTerminated,
+  type RevocationDeps,
+  type RunOwner,
+} from './revoked-task.js';
 import { abortReasonOf, LazyAbortController, type TaskAbort } from './lazy-abort.js';
 import { isThenable } from '../utils/is-thenable.js';
 import {
@@ -46,6 +52,8 @@ export class TaskExecutor {
       taskLogFields(request, delivery.queue),
     ),
   );
+  /** What settling a revoked task needs (built once). */
+  private readonly revocation: RevocationDeps;
 
   constructor(
     private readonly registry: TaskRegistry,
@@ -60,7 +68,8 @@ export class TaskExecutor {
     @Inject(TASK_INSTRUMENTATION)
     private readonly instrumentation: TaskInstrumentation = NO_INSTRUMENTATION,
   ) {
-    revoked.onTerminate((run) => this.terminated(run as TrackedRun<RunOwner>));
+    this.revocation = { recorder, workflow, outcomes, logger: this.logger };
+    revoked.onTerminate((run) => storeTerminated(this.revocation, run as TrackedRun<RunOwner>));
   }
 
   /**
@@ -99,7 +108,9 @@ export class TaskExecutor {
       const { recorder, outcomes, deadLetters } = this;
       return settleUnknownTask({ recorder, outcomes, deadLetters }, delivery, request, hostname);
     }
-    if (refusal) return this.revoke(delivery, request, hostname, refusal.reason);
+    if (refusal) {
+      return discardRevokedTask(this.revocation, delivery, request, hostname, refusal.reason);
+    }
     const definition = this.registry.get(request.name)!;
     if (
       (definition.options.dedupe || request.headers[DEDUPE_HEADER] === true) &&
@@ -137,7 +148,15 @@ export class TaskExecutor {
     }
     const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     try {
-      const outcome = this.run(definition, request, hostname, delivery, controller, running);
+      const outcome = invokeTask(
+        this.pools,
+        definition,
+        request,
+        hostname,
+        delivery,
+        controller,
+        running,
+      );
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
       if (running.onCommitWork)
@@ -232,77 +251,8 @@ export class TaskExecutor {
     this.backgroundAcks.ack(delivery, request);
   }
 
-  /**
-   * The handler's value or promise; a static handler runs without waiting for `resolve()`.
-   * Throws what a synchronous handler (or argument binding) throws.
-   */
-  private run(
-    definition: TaskDefinition,
-    request: TaskRequest,
-    hostname: string,
-    delivery: Delivery,
-    controller: TaskAbort,
-    running: RunningTaskState,
-  ): unknown {
-    if (this.pools.enabled) {
-      const pool = this.pools.poolFor(definition);
-      if (pool) {
-        const deliveryInfo = { ...delivery.deliveryInfo, redelivered: delivery.redelivered };
-        const limits = limitsOf(request, definition);
-        return pool.run({ request, hostname, deliveryInfo, controller, limits, running });
-      }
-    }
-    const bound = bindArguments(request, definition);
-    const limits = limitsOf(request, definition);
-    const schema = definition.options.schema;
-    if (schema) {
-      const validated = validateArguments(schema, bound, request.name);
-      return Promise.all([validated, definition.handler ?? definition.resolve()]).then(
-        ([args, handler]) => runWithLimits(handler, args, running, controller, limits),
-      );
-    }
-    if (definition.handler)
-      return runWithLimits(definition.handler, bound, running, controller, limits);
-    return definition
-      .resolve()
-      .then((handler) => runWithLimits(handler, bound, running, controller, limits));
-  }
-
   /** A task revoked with terminate finished anyway: its REVOKED stays, the message is acked. */
   private async dropLate(delivery: Delivery): Promise<void> {
     await delivery.ack();
   }
-
-  /** `revoke(id, { terminate: true })` aborted a running task: store REVOKED now, join the chord (Celery). */
-  private terminated(run: TrackedRun<RunOwner>): void {
-    const owner = run.owner;
-    if (!owner) return;
-    void this.recorder
-      .revoked(owner.request, owner.hostname, 'terminated')
-      .then((error) => this.workflow.onRevoked(owner.request, error, owner.hostname));
-    this.outcomes.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
-  }
-
-  private async revoke(
-    delivery: Delivery,
-    request: TaskRequest,
-    hostname: string,
-    reason: string,
-  ): Promise<void> {
-    this.logger.log(
-      `Discarding revoked task ${displayName(request)}[${request.id}] (${reason}).`,
-      taskLogFields(request),
-    );
-    // Celery's mark_as_revoked: a chord header member fails its chord.
-    const error = await this.recorder.revoked(request, hostname, reason);
-    await this.workflow.onRevoked(request, error, hostname);
-    this.outcomes.emit('task-revoked', request, hostname, { reason });
-    await delivery.ack();
-  }
-}
-
-/** What the executor attaches to a tracked run (for `terminate`). */
-interface RunOwner {
-  request: TaskRequest;
-  hostname: string;
 }
