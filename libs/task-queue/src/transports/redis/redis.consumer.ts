@@ -50,6 +50,7 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   private running = true;
   /** The fetch loop while it runs (one at a time). */
   private loop: Promise<void> | null = null;
+  private again = false;
   private pumpScheduled = false;
 
   constructor(
@@ -156,25 +157,20 @@ export class RedisConsumer implements Consumer, DeliverySettler {
   }
 
   private pump(): void {
-    if (this.loop) return;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
     this.loop = this.fetchWhileFree().finally(() => (this.loop = null));
   }
 
-  /**
-   * Fetches while the prefetch window has room. A fetch that took fewer than it asked for
-   * emptied every list. If it took one message or none, messages come slower than a round trip:
-   * the loop sleeps on the waker then (its BLMOVE returns at once if one came meanwhile) rather
-   * than fetching again to learn that the lists are empty, which cost a second script call and
-   * round trip for every message at a steady low rate. If it took several, they piled up during
-   * the last round trip and more are likely there now: it fetches again at once.
-   */
   private async fetchWhileFree(): Promise<void> {
     while (this.running) {
+      this.again = false;
       const free = this.prefetch - (this.unsettled.size - this.heldCount);
       if (free <= 0) return;
-      const want = Math.min(free, this.ctx.batchSize);
-      const got = await this.fetch(want);
-      if (got <= 1 && got < want && this.running) await this.waker.wait();
+      const got = await this.fetch(Math.min(free, this.ctx.batchSize));
+      if (got === 0 && !this.again && this.running) await this.waker.wait();
     }
   }
 
