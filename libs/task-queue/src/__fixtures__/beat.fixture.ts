@@ -50,3 +50,12 @@ export class BeatFixtureTasks {
 
 @Module({ providers: [BeatFixtureTasks] })
 export class BeatFixtureModule {}
+
+/** Resolves once `check()` holds; rejects after `ms`. */
+export async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

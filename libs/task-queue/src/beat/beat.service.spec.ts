@@ -9,18 +9,12 @@ import {
 import { Periodic } from './periodic.decorator.js';
 import { Task } from '../tasks/task.decorator.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { beatRuns, BeatFixtureModule } from '../__fixtures__/beat.fixture.js';
+import { beatRuns, BeatFixtureModule, until } from '../__fixtures__/beat.fixture.js';
 import { createApp } from '../__fixtures__/create-app.js';
 import { TaskQueueBeatModule } from '../task-queue-beat.module.js';
 import { BeatEvents, type BeatLeaderEvent } from './beat-events.js';
 import { BeatService } from './beat.service.js';
 import { Schedules } from './schedules.service.js';
-import { MemoryScheduleStore } from '../transports/memory/memory.schedule-store.js';
-import type {
-  BeatLease,
-  ScheduleClaim,
-  StoredSchedule,
-} from '../contracts/schedule-store.interface.js';
 import { beatTaskId } from './task-id.js';
 
 const apps: INestApplicationContext[] = [];
@@ -48,14 +42,6 @@ async function cluster(size: number): Promise<INestApplicationContext[]> {
     apps.push(app);
   }
   return made;
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const leaders = (list: INestApplicationContext[]): INestApplicationContext[] =>
@@ -184,80 +170,6 @@ describe('BeatService', () => {
     expect(updated.nextFireAt?.getTime()).toBe(third);
     await until(() => adhocRuns() === 3);
     expect((await schedules.get('launch'))!.totalRuns).toBe(3);
-  });
-
-  it('keeps firing after a claim fails (a store error), logging it and retrying', async () => {
-    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    const shared = randomUUID();
-    let failures = 0;
-    class FlakyStore extends MemoryScheduleStore {
-      override claim(lease: BeatLease, claims: ScheduleClaim[]): Promise<boolean[] | null> {
-        // The first two claims fail, as when the database drops the connection.
-        if (failures < 2) {
-          failures++;
-          return Promise.reject(new Error('Connection terminated unexpectedly'));
-        }
-        return super.claim(lease, claims);
-      }
-    }
-    const store = new FlakyStore(shared);
-    const app = await createApp(
-      { broker: `memory://${shared}`, resultBackend: `memory://${shared}` },
-      [BeatFixtureModule, TaskQueueBeatModule.forRoot({ store, leaseMs: 300, renewMs: 50 })],
-    );
-    apps.push(app);
-    await until(() => failures === 2);
-    await until(() => beatRuns.filter((r) => r.task === 'fixture.tick').length >= 2);
-    // Said once for the outage (not once per round), and its end once.
-    expect(error.mock.calls.map((c) => String(c[0]))).toEqual([
-      expect.stringMatching(
-        /could not claim 1 due schedule\(s\).*Connection terminated unexpectedly.*Retrying in 50 ms/,
-      ),
-    ]);
-    expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(
-      expect.stringMatching(/Beat claims due schedules again after .* \(2 failed attempts\)/),
-    );
-    await store.close();
-  });
-
-  it('reads a schedule again when reading it after a refused claim fails', async () => {
-    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const shared = randomUUID();
-    let refused = false;
-    let failedReads = 0;
-    class RacyStore extends MemoryScheduleStore {
-      override claim(lease: BeatLease, claims: ScheduleClaim[]): Promise<boolean[] | null> {
-        // The first claim loses to an edit (another revision) ...
-        if (!refused) {
-          refused = true;
-          return Promise.resolve(claims.map(() => false));
-        }
-        return super.claim(lease, claims);
-      }
-      override get(name: string): Promise<StoredSchedule | null> {
-        // ... and reading the schedule again fails once (the store is briefly unreachable).
-        if (refused && failedReads === 0) {
-          failedReads++;
-          return Promise.reject(new Error('read ECONNRESET'));
-        }
-        return super.get(name);
-      }
-    }
-    const store = new RacyStore(shared);
-    const app = await createApp(
-      { broker: `memory://${shared}`, resultBackend: `memory://${shared}` },
-      [BeatFixtureModule, TaskQueueBeatModule.forRoot({ store, leaseMs: 300, renewMs: 50 })],
-    );
-    apps.push(app);
-    await until(() => failedReads === 1);
-    await until(() => beatRuns.filter((r) => r.task === 'fixture.tick').length >= 2);
-    expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
-      expect.stringMatching(
-        /could not reload schedule fixture\.tick: .*read ECONNRESET.*Retrying in 50 ms/,
-      ),
-    );
-    await store.close();
   });
 
   it('keeps a @Periodic schedule paused when an app boots again, even with a changed definition', async () => {
