@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from 'celeriac';
-import { TaskClient } from 'celeriac';
+import { TaskClient, TaskRevokedError } from 'celeriac';
 import { WorkerService } from 'celeriac';
 import { createControlApp } from '../support/control-app.js';
 import { celeryCli } from '../support/control-python.js';
@@ -107,5 +107,17 @@ describe('inspect scheduled lists held and parked ETA tasks', () => {
     const text = await celeryCli(BROKER, 'inspect', 'scheduled', '-d', NODE);
     expect(text).toContain(parkedId);
     expect(text).not.toMatch(/Traceback|Error/);
+  });
+
+  it('celery control terminate of a task not yet started revokes it: REVOKED "revoked", as Celery', async () => {
+    const task = await app
+      .get(TaskClient)
+      .send('node.echo', ['never'], {}, { queue: QUEUE, countdown: 1.5 });
+    const out = await celeryCli(BROKER, 'control', 'terminate', 'SIGTERM', task.id, '-d', NODE);
+    expect(out).toContain('terminate: tasks unknown');
+    const error = await task.get({ timeout: 15_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskRevokedError);
+    // Celery terminates running tasks only: one that arrives revoked is 'revoked'.
+    expect((error as TaskRevokedError).reason).toBe('revoked');
   });
 });

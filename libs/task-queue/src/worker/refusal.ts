@@ -17,7 +17,12 @@ export function refusalOf(
 ): Refusal | null {
   if (!registry.get(request.name)) return { unknown: true };
   const revocation = revoked.get(request.id);
-  if (revocation) return { unknown: false, reason: revocation.reason };
+  // Celery terminates running tasks only: one that comes revoked is 'revoked', also when the
+  // revoke asked to terminate it (Request.revoked()).
+  if (revocation) {
+    const reason = revocation.reason === 'terminated' ? 'revoked' : revocation.reason;
+    return { unknown: false, reason };
+  }
   if (request.expires && request.expires.getTime() <= now) {
     return { unknown: false, reason: 'expired' };
   }
