@@ -43,6 +43,7 @@ const METRICS = [
   'celeriac_queue_unacked',
   'celeriac_queue_oldest_ready_age_seconds',
   'celeriac_worker_slots',
+  'celeriac_beat_leader',
   'celery_queue_length',
 ];
 /** What the apps read (apps/demo/src/environment.ts) plus the image's and the contract's. */
