@@ -8,6 +8,10 @@ import { parseCeleryDate } from './json-codec.js';
 import { decompressBody } from './message-compression.js';
 import { decodePythonJson } from './python-floats.js';
 import type { TaskRequest } from './task-request.js';
+import { parseTimeLimitHeader } from './time-limit-header.js';
+
+/** Hears what the parser ignored in a message it accepted (one line each, for a WARN). */
+export type ParseWarning = (message: string) => void;
 
 const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
 /** The start Celery's parse_iso8601 requires: a calendar date. */
@@ -16,9 +20,14 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 /**
  * Decode and validate a task message. Accepts protocol v2 and the legacy v1 body
  * (docs/protocol.md#protocol-v1); throws InvalidMessageError saying what is wrong. `queue` is
- * the routing key it was delivered with, when a worker received it.
+ * the routing key it was delivered with, when a worker received it. `warn` hears what was
+ * ignored (a malformed `timelimit`).
  */
-export function parseTaskMessage(message: TaskMessage, queue: string | null = null): TaskRequest {
+export function parseTaskMessage(
+  message: TaskMessage,
+  queue: string | null = null,
+  warn: ParseWarning = () => undefined,
+): TaskRequest {
   if (!JSON_TYPES.has(message.contentType)) {
     throw new InvalidMessageError(
       `Unsupported content type "${message.contentType}": only JSON is accepted ` +
@@ -28,8 +37,8 @@ export function parseTaskMessage(message: TaskMessage, queue: string | null = nu
   const headers = (message.headers ?? {}) as Record<string, unknown>;
   const body = decodePythonJson(bodyText(message, headers));
   return typeof headers.task === 'string'
-    ? parseV2(message, headers, body, queue)
-    : parseV1(message, body, queue);
+    ? parseV2(message, headers, body, queue, warn)
+    : parseV1(message, body, queue, warn);
 }
 
 /** The body's JSON text: decompressed when kombu compressed it (its `compression` header). */
@@ -52,6 +61,7 @@ function parseV2(
   headers: Record<string, unknown>,
   body: unknown,
   queue: string | null,
+  warn: ParseWarning,
 ): TaskRequest {
   const id = requireString(headers.id, 'headers.id');
   if (!Array.isArray(body) || body.length < 2) {
@@ -60,7 +70,7 @@ function parseV2(
     );
   }
   const [args, kwargs, embed] = body as [unknown, unknown, unknown];
-  const timelimit = Array.isArray(headers.timelimit) ? headers.timelimit : [null, null];
+  const timeLimit = timeLimits(headers.timelimit, 'header', id, warn);
   return {
     id,
     name: headers.task as string,
@@ -74,7 +84,7 @@ function parseV2(
     parentId: typeof headers.parent_id === 'string' ? headers.parent_id : null,
     group: typeof headers.group === 'string' ? headers.group : null,
     groupIndex: typeof headers.group_index === 'number' ? headers.group_index : null,
-    timeLimit: [asLimit(timelimit[0]), asLimit(timelimit[1])],
+    timeLimit,
     ignoreResult: headers.ignore_result === true,
     replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
     correlationId: String(message.properties?.correlation_id ?? id),
@@ -85,7 +95,12 @@ function parseV2(
   };
 }
 
-function parseV1(message: TaskMessage, body: unknown, queue: string | null): TaskRequest {
+function parseV1(
+  message: TaskMessage,
+  body: unknown,
+  queue: string | null,
+  warn: ParseWarning,
+): TaskRequest {
   if (!isObject(body) || typeof body.task !== 'string') {
     throw new InvalidMessageError(
       `Not a Celery task message: no "task" header (protocol v2) and no "task" field in the ` +
@@ -93,7 +108,7 @@ function parseV1(message: TaskMessage, body: unknown, queue: string | null): Tas
     );
   }
   const id = requireString(body.id, 'body.id');
-  const timelimit = Array.isArray(body.timelimit) ? body.timelimit : [null, null];
+  const timeLimit = timeLimits(body.timelimit, 'field (protocol v1)', id, warn);
   return {
     id,
     name: body.task,
@@ -113,7 +128,7 @@ function parseV1(message: TaskMessage, body: unknown, queue: string | null): Tas
     // Celery's proto1_to_proto2: `taskset` wins over `group`; `group_index` orders chord parts.
     group: stringOr(body.taskset, stringOr(body.group, null)),
     groupIndex: typeof body.group_index === 'number' ? body.group_index : null,
-    timeLimit: [asLimit(timelimit[0]), asLimit(timelimit[1])],
+    timeLimit,
     ignoreResult: false,
     replyTo: typeof message.properties?.reply_to === 'string' ? message.properties.reply_to : '',
     correlationId: String(message.properties?.correlation_id ?? id),
@@ -170,9 +185,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A time limit in seconds: a positive number, else none (as Celery, which ignores 0). */
-function asLimit(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+/** The message's `[hard, soft]` limits; a malformed value is ignored with one warning. */
+function timeLimits(
+  value: unknown,
+  where: string,
+  id: string,
+  warn: ParseWarning,
+): TaskRequest['timeLimit'] {
+  return parseTimeLimitHeader(value, (reason) =>
+    warn(
+      `Task ${id}: ignored its timelimit ${where} ${describe(value)}: ${reason}. It runs with ` +
+        `the task's own time limits (timeLimit / softTimeLimit); fix the producer that wrote it.`,
+    ),
+  );
 }
 
 function describe(value: unknown): string {

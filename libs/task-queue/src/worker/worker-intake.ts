@@ -63,7 +63,11 @@ export class WorkerIntake {
     }
     let request: TaskRequest;
     try {
-      request = parseTaskMessage(delivery.message, delivery.deliveryInfo.routingKey);
+      request = parseTaskMessage(
+        delivery.message,
+        delivery.deliveryInfo.routingKey,
+        this.warnIgnored,
+      );
     } catch (error) {
       void this.malformed(delivery, error as Error);
       return;
@@ -87,6 +91,9 @@ export class WorkerIntake {
     if (wait > 0) this.holdUntilEta({ delivery, request }, wait);
     else this.enqueue({ delivery, request });
   };
+
+  /** What the parser ignored in an accepted message (a malformed `timelimit`): one WARN. */
+  private readonly warnIgnored = (message: string): void => this.logger.warn(message);
 
   /** `task-received`: once per task, when it is held or run (not when parked until due). */
   private received(request: TaskRequest, delivery: GuardedDelivery): void {
