@@ -152,6 +152,21 @@ describe('threads pool', () => {
     });
   });
 
+  it.each(['pools.soft_node_api', 'pools.soft_node_api_process'])(
+    '%s: its signal passed to a Node API, it fails as SoftTimeLimitExceeded, not AbortError',
+    async (name) => {
+      const stored = await meta((await client.send(name)).id);
+      expect(stored.status).toBe('FAILURE');
+      expect((stored.result as Record<string, unknown>).exc_type).toBe('SoftTimeLimitExceeded');
+    },
+  );
+
+  it('an AbortError of another signal, after the soft limit, stays the handler own error', async () => {
+    const stored = await meta((await client.send('pools.soft_foreign_abort')).id);
+    expect(stored.status).toBe('FAILURE');
+    expect((stored.result as Record<string, unknown>).exc_type).toBe('AbortError');
+  });
+
   it('fails only the crashed task with WorkerLostError and replaces the isolate', async () => {
     const exit = await meta((await client.send('pools.crash', ['exit'])).id);
     expect((exit.result as Record<string, unknown>).exc_type).toBe('WorkerLostError');

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { Task, TaskClient, TaskContext } from 'celeriac';
 
@@ -215,6 +216,25 @@ export class PoolTasks {
   async napProcess(ms: number): Promise<{ pid: number }> {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return { pid: process.pid };
+  }
+
+  /** Passes its signal to a Node API, which rejects with an AbortError caused by the reason. */
+  @Task('pools.soft_node_api', { pool: 'threads', softTimeLimit: 0.2 })
+  async softNodeApi(): Promise<void> {
+    await sleep(30_000, undefined, { signal: this.ctx.signal });
+  }
+
+  @Task('pools.soft_node_api_process', { pool: 'processes', softTimeLimit: 0.2 })
+  async softNodeApiProcess(): Promise<void> {
+    await sleep(30_000, undefined, { signal: this.ctx.signal });
+  }
+
+  /** After its soft limit, `fetch` on another, aborted signal: that AbortError is its own. */
+  @Task('pools.soft_foreign_abort', { pool: 'threads', softTimeLimit: 0.2 })
+  async softForeignAbort(): Promise<void> {
+    const signal = this.ctx.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await fetch('http://127.0.0.1:9/', { signal: AbortSignal.abort() });
   }
 
   @Task('pools.fails', { pool: 'threads', maxRetries: 0 })

@@ -91,6 +91,28 @@ export class SemanticsTasks {
     await once(new EventEmitter(), 'never', { signal: this.ctx.signal });
   }
 
+  /** After its soft limit, `fetch` on another, aborted signal: that AbortError is its own. */
+  @Task('sem.soft-foreign', { softTimeLimit: 1 })
+  async softForeign(): Promise<void> {
+    const signal = this.ctx.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await fetch('http://127.0.0.1:9/', { signal: AbortSignal.abort() });
+  }
+
+  /** A library that rejects on its signal with its own AbortError, dropping the reason. */
+  @Task('sem.soft-dropped-cause', { softTimeLimit: 1 })
+  async softDroppedCause(): Promise<void> {
+    const signal = this.ctx.signal;
+    await new Promise((_, reject) =>
+      signal.addEventListener(
+        'abort',
+        () =>
+          reject(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError' })),
+        { once: true },
+      ),
+    );
+  }
+
   /** Reads TaskContext inside its abort listener, as handlers naturally do. */
   @Task('sem.soft-listener', { softTimeLimit: 1 })
   async softListener(): Promise<string> {

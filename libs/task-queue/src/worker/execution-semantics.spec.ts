@@ -132,6 +132,21 @@ describe('time limits', () => {
     await expect(result.get()).rejects.toMatchObject({ excType: 'SoftTimeLimitExceeded' });
   });
 
+  it('keeps an AbortError of another signal, raised after the soft limit, as the handler own', async () => {
+    // fetch rejects with that other signal's reason, a DOMException without a cause.
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft-foreign');
+    await tick(1_000);
+    await expect(result.get()).rejects.toMatchObject({ excType: 'AbortError' });
+  });
+
+  it("fails as SoftTimeLimitExceeded when a library's AbortError dropped the reason", async () => {
+    const a = await app();
+    const result = await a.get(TaskClient).send('sem.soft-dropped-cause');
+    await tick(1_000);
+    await expect(result.get()).rejects.toMatchObject({ excType: 'SoftTimeLimitExceeded' });
+  });
+
   it('runs abort listeners in the task context, so they can read TaskContext', async () => {
     const a = await app();
     const result = await a.get(TaskClient).send('sem.soft-listener');

@@ -187,16 +187,23 @@ export function runWithLimits(
 }
 
 /**
- * The abort's own reason when the handler stopped on its signal through an API that wraps it:
- * Node's `timers/promises`, `events.once` and streams reject with an `AbortError` whose `cause`
- * is the reason. The task then fails as SoftTimeLimitExceeded, as a Celery task interrupted
- * there does, not as a bare AbortError.
+ * The abort's own reason when the handler stopped on its signal through an API that wraps it,
+ * so the task fails as SoftTimeLimitExceeded (as a Celery task interrupted there does), not as
+ * a bare AbortError. Node's APIs either reject with the reason itself (`fetch`,
+ * `signal.throwIfAborted()`) or with an `AbortError` whose `cause` is the reason (`timers/
+ * promises`, `events.once`, streams, `fs`, `child_process`, `http`). So, once the signal is
+ * aborted, an AbortError is the signal's when its cause is the reason, and stays the handler's
+ * own when its cause is anything else, or when it is a `DOMException` without a cause: that is
+ * the reason of another AbortController aborted without one (what `fetch` rejects with on that
+ * other signal). An `Error` named AbortError without a cause is a library that dropped the
+ * reason (node-fetch 2 and the like) and counts as the signal's.
  */
 function unwrapAbort(error: unknown, controller: TaskAbort): unknown {
   const reason = abortReasonOf(controller);
-  if (reason === undefined || !(error instanceof Error) || error.name !== 'AbortError')
-    return error;
-  return error.cause === reason || error.cause === undefined ? reason : error;
+  if (reason === undefined || error === reason) return error;
+  if (!(error instanceof Error) || error.name !== 'AbortError') return error;
+  if (error.cause !== undefined) return error.cause === reason ? reason : error;
+  return error instanceof DOMException ? error : reason;
 }
 
 /** Call the handler inside the task's async context, and only there. */
