@@ -35,6 +35,14 @@ function connectAdvice(url: string, cause: string): string {
   if (/ACCESS_REFUSED|ACCESS-REFUSED/.test(cause)) {
     return 'RabbitMQ refused the user name or password in the URL: check them.';
   }
+  if (/closed abruptly during opening handshake/i.test(cause)) {
+    return (
+      'The server on that port closed the connection without an AMQP handshake: it is most ' +
+      'likely not RabbitMQ (PostgreSQL on 5432 and MariaDB on 3306 do this), or it only ' +
+      "accepts TLS (use amqps://, port 5671). Check the URL's host and port: RabbitMQ's AMQP " +
+      'port is 5672; if it is RabbitMQ, its log says why it closed the connection.'
+    );
+  }
   return (
     'Check that RabbitMQ is running and reachable, and that the user, password and vhost in ' +
     'the URL are right.'

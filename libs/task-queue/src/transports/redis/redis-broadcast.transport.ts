@@ -5,8 +5,8 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
+  notReadyReason,
   redactUrl,
-  unreachableCause,
   waitUntilReady,
 } from './redis.connection.js';
 
@@ -112,9 +112,8 @@ export class RedisBroadcastTransport implements BroadcastTransport {
   private async ready(what: string): Promise<void> {
     if (await waitUntilReady(this.client, ANSWER_TIMEOUT_MS)) return;
     throw new BrokerConnectionError(
-      `Could not ${what}: could not connect to Redis at ${redactUrl(this.options.url)} ` +
-        `within ${ANSWER_TIMEOUT_MS} ms` +
-        unreachableCause(this.client, "and that the broker's URL is right"),
+      `Could not ${what}: could not connect to Redis at ${redactUrl(this.options.url)}` +
+        notReadyReason(this.client, ANSWER_TIMEOUT_MS, "and that the broker's URL is right"),
     );
   }
 

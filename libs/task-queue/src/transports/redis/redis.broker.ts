@@ -24,13 +24,13 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
+  inOutage,
+  notReadyReason,
   redactUrl,
   unreachableCause,
-  inOutage,
   waitUntilReady,
 } from './redis.connection.js';
 import { withTimeout } from '../../utils/with-timeout.js';
-
 import { RedisConsumer } from './redis.consumer.js';
 import { RedisRequeuer } from './redis-requeuer.js';
 import { pingRedis } from './redis-ping.js';
@@ -40,6 +40,8 @@ import { clampPriority, RedisKeyspace } from './redis-keys.js';
 import { RedisMaintenance } from './redis-maintenance.js';
 import { RedisPublisher } from './redis.publisher.js';
 
+/** What to check when Redis is not reachable in time. */
+const ADVICE = 'or raise the publishTimeout option';
 /**
  * The Redis broker, wire-compatible with kombu's Redis transport (Celery 5): the same
  * envelope, lists, priority bands, bindings and ack emulation (`unacked`, `unacked_index`,
@@ -95,15 +97,10 @@ export class RedisBroker implements Broker {
 
   async connect(): Promise<void> {
     if (await waitUntilReady(this.client, this.options.publishTimeout)) return;
+    const reason = notReadyReason(this.client, this.options.publishTimeout, ADVICE);
     throw new BrokerConnectionError(
-      `Could not connect to Redis at ${redactUrl(this.url)} within ${this.options.publishTimeout} ms` +
-        this.lastProblem(),
+      `Could not connect to Redis at ${redactUrl(this.url)}${reason}`,
     );
-  }
-
-  /** The end of an unreachable-Redis message: the outage's cause (TLS spelled out), or advice. */
-  private lastProblem(): string {
-    return unreachableCause(this.client, 'or raise the publishTimeout option');
   }
 
   async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
@@ -280,7 +277,7 @@ export class RedisBroker implements Broker {
     if (!(await waitUntilReady(this.client, limit))) {
       throw new BrokerConnectionError(
         `Could not ${what}: ${where()} was not reachable within ${limit} ms, nothing was sent` +
-          this.lastProblem(),
+          unreachableCause(this.client, ADVICE),
       );
     }
     const noAnswer = () =>

@@ -9,6 +9,13 @@ import {
   takeTlsOptions,
 } from '../../utils/tls-options.js';
 import { markStalled, stalledFor } from './redis-stalls.js';
+import {
+  bootFailure,
+  DB_OUT_OF_RANGE,
+  FOREIGN_REPLY,
+  onBootFailure,
+  trackBootFailures,
+} from './redis-boot-failures.js';
 
 /**
  * The connections of one role (a client and its duplicates for the same purpose): an outage
@@ -28,14 +35,6 @@ interface RoleWatch {
 }
 
 const watches = new WeakMap<Redis, RoleWatch>();
-
-/** Redis' answer to SELECT of a database it does not have. */
-const DB_OUT_OF_RANGE = /DB index is out of range/i;
-/**
- * ioredis's error for a reply that is not RESP (5: `Protocol error, got "A" as reply type
- * byte`, 6: `Unknown RESP type 65 "A"`): another server listens on that port.
- */
-const FOREIGN_REPLY = /(?:Protocol error, got|Unknown RESP type \d+) "(.)"/;
 
 /**
  * A client that never gives up: reconnects with capped backoff, keeps commands queued while
@@ -104,6 +103,7 @@ export function duplicateClient(client: Redis, role: string, connectionName: str
  */
 function watch(client: Redis, group: RoleWatch): void {
   watches.set(client, group);
+  trackBootFailures(client);
   const what = `${group.role} connection to ${redactUrl(group.url)}`;
   client.on('error', (error: Error) => {
     // SELECT of a database the server does not have: ioredis goes on in database 0, where every
@@ -169,6 +169,17 @@ export function unreachableCause(client: Redis, advice: string): string {
 }
 
 /**
+ * The end of a "could not connect to Redis at <url>" message: `: <cause and fix>.` when the
+ * client can never connect as configured (a missing database, another server on the port,
+ * refused credentials), which ends the wait at once; else ` within <timeout> ms` and the cause.
+ */
+export function notReadyReason(client: Redis, timeoutMs: number, advice: string): string {
+  const failure = bootFailure(client);
+  if (failure) return `: ${failure}.`;
+  return ` within ${timeoutMs} ms${unreachableCause(client, advice)}`;
+}
+
+/**
  * True while `client` is in an outage (its connection lost, or not ready since a connection
  * error), or its server is stalled (see {@link answerWithin}): a command sent now waits for
  * Redis to come back, so shutdown paths do not wait for its answer.
@@ -225,11 +236,20 @@ export function connectionProblem(client: Redis): string | undefined {
 export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   if (client.status === 'wait') client.connect().catch(() => undefined);
-  if (client.status === 'end') return Promise.resolve(false);
+  if (client.status === 'end' || bootFailure(client)) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
+    // A failure no retry can cure (see redis-boot-failures.ts) ends the wait at once.
+    const stop = onBootFailure(client, () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    const timer = setTimeout(() => {
+      stop();
+      resolve(false);
+    }, timeoutMs);
     void nextReady(client).then(() => {
       clearTimeout(timer);
+      stop();
       resolve(true);
     });
   });

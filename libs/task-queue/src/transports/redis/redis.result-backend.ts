@@ -13,10 +13,12 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
+  notReadyReason,
   redactUrl,
   unreachableCause,
   waitUntilReady,
 } from './redis.connection.js';
+import { bootFailure } from './redis-boot-failures.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
@@ -240,8 +242,11 @@ export class RedisResultBackend implements ResultBackend {
     const started = Date.now();
     const unreachable = () =>
       new ResultBackendError(
-        `Could not ${what}: Redis at ${redactUrl(this.url)} did not answer within ${this.timeout} ms` +
-          unreachableCause(this.client, 'or raise the timeout option'),
+        `Could not ${what}: Redis at ${redactUrl(this.url)} ` +
+          (bootFailure(this.client)
+            ? `cannot be used${notReadyReason(this.client, this.timeout, '')}`
+            : `did not answer within ${this.timeout} ms` +
+              unreachableCause(this.client, 'or raise the timeout option')),
       );
     if (!(await waitUntilReady(this.client, this.timeout))) throw unreachable();
     return withTimeout(operation(), this.timeout - (Date.now() - started), unreachable);

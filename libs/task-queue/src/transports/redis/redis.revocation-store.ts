@@ -5,8 +5,8 @@ import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import {
   createRedisClient,
   duplicateClient,
+  notReadyReason,
   redactUrl,
-  unreachableCause,
   waitUntilReady,
 } from './redis.connection.js';
 import { dbOf } from './redis-url.js';
@@ -42,9 +42,12 @@ export class RedisRevocationStore implements RevocationStore {
     // Reported ready, the worker would follow revocations through commands queued until Redis
     // came back (forever): revoked tasks would run, and nobody would know why.
     throw new BrokerConnectionError(
-      `Could not connect to the revocation store, Redis at ${redactUrl(this.url)}, within ` +
-        `${this.connectTimeoutMs} ms` +
-        unreachableCause(this.client, 'and that the broker (or result backend) URL is right'),
+      `Could not connect to the revocation store, Redis at ${redactUrl(this.url)},` +
+        notReadyReason(
+          this.client,
+          this.connectTimeoutMs,
+          'and that the broker (or result backend) URL is right',
+        ),
     );
   }
 

@@ -16,8 +16,8 @@ import { readPendingFire, readStoredSchedule } from '../stored-schedule.js';
 import {
   createRedisClient,
   duplicateClient,
+  notReadyReason,
   redactUrl,
-  unreachableCause,
   waitUntilReady,
 } from './redis.connection.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
@@ -84,9 +84,8 @@ export class RedisScheduleStore implements ScheduleStore {
     if (!(await waitUntilReady(this.client, CONNECT_TIMEOUT_MS))) {
       // Left waiting, the subscription below would queue until Redis came back (forever).
       throw new BrokerConnectionError(
-        `Could not connect to the beat's schedule store, Redis at ${redactUrl(this.url)}, ` +
-          `within ${CONNECT_TIMEOUT_MS} ms` +
-          unreachableCause(this.client, "and that the store's URL is right"),
+        `Could not connect to the beat's schedule store, Redis at ${redactUrl(this.url)},` +
+          notReadyReason(this.client, CONNECT_TIMEOUT_MS, "and that the store's URL is right"),
       );
     }
     this.subscriber ??= duplicateClient(
