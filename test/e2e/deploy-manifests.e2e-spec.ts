@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { BeatEvents } from '../../libs/task-queue/src/beat/beat-events.js';
+import { BeatMetrics } from '../../libs/task-queue/src/observability/metrics/beat-metrics.js';
 import { DEFAULTS } from '../../libs/task-queue/src/task-queue.constants.js';
 import { DEMO_ENVIRONMENT } from '../../apps/demo/src/environment.js';
 import { taskQueueConfig } from '../../apps/demo/src/task-queue.config.js';
@@ -43,9 +46,10 @@ const METRICS = [
   'celeriac_queue_unacked',
   'celeriac_queue_oldest_ready_age_seconds',
   'celeriac_worker_slots',
-  'celeriac_beat_leader',
   'celery_queue_length',
 ];
+/** The beat's metrics the alerts use: exported by the beat pods (BeatMetrics). */
+const BEAT_METRICS = ['celeriac_beat_leader'];
 /** What the apps read (apps/demo/src/environment.ts) plus the image's and the contract's. */
 const KNOWN_VARIABLES = [
   ...Object.keys(DEMO_ENVIRONMENT),
@@ -350,7 +354,7 @@ describe.skipIf(!kubectl.path).each(OVERLAYS)('deploy/k8s overlay %s', (overlay)
     for (const rule of ofKind<Rule>(objects(), 'PrometheusRule')) {
       for (const { expr } of rule.spec.groups.flatMap((g) => g.rules)) {
         expect(metricNames(expr).length).toBeGreaterThan(0);
-        for (const name of metricNames(expr)) expect(METRICS).toContain(name);
+        for (const name of metricNames(expr)) expect([...METRICS, ...BEAT_METRICS]).toContain(name);
       }
     }
   });
@@ -525,6 +529,10 @@ describe('the metrics and paths the manifests use', () => {
         .registry.getMetricsAsArray()
         .map((metric) => metric.name);
       for (const name of METRICS) expect(exported, name).toContain(name);
+      const beatRegistry = new Registry();
+      new BeatMetrics(beatRegistry, new BeatEvents(), { isLeader: false }).close();
+      const beat = beatRegistry.getMetricsAsArray().map((metric) => metric.name);
+      for (const name of BEAT_METRICS) expect(beat, name).toContain(name);
       const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
       for (const path of SERVED_PATHS)
         expect((await fetch(`${base}${path}`)).status, path).toBe(200);

@@ -60,11 +60,13 @@ export function trackBootFailures(client: Redis): void {
     if (failure) fail(state, failure);
     else if (error.name === 'ReplyError') state.answered = true;
   });
+  // Over TLS, a server that hangs up is explained by the TLS error (see tls-options.ts).
+  const tls = Boolean(client.options.tls);
   client.on('close', () => {
     const opened = state.open;
     state.open = false;
     // A refused connection never opened: Redis is down, and is waited for.
-    if (state.ready || state.failure || !opened) return;
+    if (state.ready || state.failure || !opened || tls) return;
     if (state.answered) {
       state.silentCloses = 0;
       return;
