@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { ChannelModel } from 'amqplib';
 import { AmqpBroker } from 'celeriac/amqp';
 import { createTaskMessage } from 'celeriac/protocol';
+import { QUEUE_STATS_CHANNELS as LANES } from '../../libs/task-queue/src/transports/amqp/amqp-queue-stats.js';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 
 const QUEUES = Array.from({ length: 20 }, (_, i) => `scrape-cost-${i}`);
@@ -18,6 +19,8 @@ describe('scrape cost on RabbitMQ (passive declares)', () => {
   let broker: AmqpBroker;
   let other: AmqpBroker;
   let opened = 0;
+  let inFlight = 0;
+  let mostInFlight = 0;
 
   beforeAll(async () => {
     broker = new AmqpBroker(vhost.url);
@@ -28,9 +31,21 @@ describe('scrape cost on RabbitMQ (passive declares)', () => {
     // Count the channels the statistics open (publishes use the publisher's confirm channel).
     const model: ChannelModel = await broker.connection.waitConnected(5_000);
     const createChannel = model.createChannel.bind(model);
-    model.createChannel = () => {
+    model.createChannel = async () => {
       opened += 1;
-      return createChannel();
+      const channel = await createChannel();
+      // And how many passive declares are in flight at once, over every channel.
+      const checkQueue = channel.checkQueue.bind(channel);
+      channel.checkQueue = async (queue: string) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        try {
+          return await checkQueue(queue);
+        } finally {
+          inFlight -= 1;
+        }
+      };
+      return channel;
     };
   });
   afterEach(() => {
@@ -48,17 +63,24 @@ describe('scrape cost on RabbitMQ (passive declares)', () => {
     return { channels: opened, deadLetters: stats.map((s) => s.deadLetters!) };
   }
 
-  it('opens one channel per scrape once the missing dead-letter queues are known', async () => {
+  it('opens one channel per lane and scrape once the missing dead-letter queues are known', async () => {
     const first = await scrape();
-    // Every missing DLQ closed the channel: one more for the next queue.
+    // Every missing DLQ closed its channel: one more for the next queue of that lane.
     expect(first.channels).toBeGreaterThanOrEqual(QUEUES.length);
-    expect(await scrape()).toEqual({ channels: 1, deadLetters: QUEUES.map(() => 0) });
+    expect(await scrape()).toEqual({ channels: LANES, deadLetters: QUEUES.map(() => 0) });
+  });
+
+  it('declares on several channels at once: a scrape waits for a fraction of the round trips', async () => {
+    mostInFlight = 0;
+    await scrape();
+    // One RPC at a time per channel; the lanes run together.
+    expect(mostInFlight).toBe(LANES);
   });
 
   it('sees a dead-letter queue this process declares at the next scrape', async () => {
     await broker.deadLetter(createTaskMessage({ name: 'any.task' }), QUEUES[5]!);
     const { channels, deadLetters } = await scrape();
-    expect(channels).toBe(1);
+    expect(channels).toBe(LANES);
     expect(deadLetters[5]).toBe(1);
   });
 
@@ -70,11 +92,12 @@ describe('scrape cost on RabbitMQ (passive declares)', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
     const later = await scrape();
     expect(later.deadLetters[0]).toBe(1);
-    // Queue 0's DLQ now exists: nine of the ten checks found a missing one (a channel each).
-    expect(later.channels).toBeLessThanOrEqual(10);
+    // Queue 0's DLQ now exists: nine of the ten checks found a missing one (a channel each,
+    // besides the lanes' own).
+    expect(later.channels).toBeLessThanOrEqual(LANES + 9);
     const next = await scrape();
-    expect(next.channels).toBeLessThanOrEqual(11);
+    expect(next.channels).toBeLessThanOrEqual(LANES + 10);
     // Every DLQ still missing was checked again within two scrapes; none more before 30 s.
-    expect(await scrape()).toMatchObject({ channels: 1 });
+    expect(await scrape()).toMatchObject({ channels: LANES });
   });
 });

@@ -157,7 +157,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   /**
    * Ready messages and consumers of every queue and of its dead-letter queue: from one request
    * to the management API when `managementUrl` is set (with unacked messages too), else by
-   * passive declares on one channel (see AmqpQueueStatsReader for what AMQP cannot tell).
+   * passive declares on a few channels (see AmqpQueueStatsReader for what AMQP cannot tell).
    */
   async queueStats(queues: string[]): Promise<QueueStats[]> {
     const deadLetterQueueOf = (queue: string) => this.topology.deadLetterQueue(queue);
