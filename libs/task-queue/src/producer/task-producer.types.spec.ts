@@ -45,6 +45,18 @@ describe('typed producers', () => {
       // @ts-expect-error a field, not a method
       tasks.get({} as never as typeof OrderTasks, 'calls');
       expectTypeOf(process.delayOnCommit).returns.toEqualTypeOf<Promise<AsyncResult<Receipt>>>();
+      void process.applyAsyncOnCommit([42], { countdown: 5, priority: 3, queue: 'q' });
+      // @ts-expect-error unknown apply option on the on-commit form too
+      void process.applyAsyncOnCommit([42], { countdwn: 5 });
+      // @ts-expect-error the manager is an EntityManager, not a name
+      void process.applyAsyncOnCommit([42], { manager: 'default' });
+      // @ts-expect-error using() keeps the handler's parameter types
+      void process.using({}).delayOnCommit('x');
+      // @ts-expect-error using() keeps the args tuple of applyAsyncOnCommit
+      void process.using({}).applyAsyncOnCommit(['x']);
+      expectTypeOf(process.using({}).delayOnCommit).returns.toEqualTypeOf<
+        Promise<AsyncResult<Receipt>>
+      >();
     };
     void compileOnly;
   });
