@@ -56,3 +56,36 @@ function unsupportedBinding(queue: string, args: Record<string, unknown>): strin
     `bind the queue yourself (Celery's task_queues) and call add_consumer ${queue} alone.`
   );
 }
+
+/** Celery's `inspect active_queues`: each consumed queue as kombu describes a direct queue. */
+export function activeQueues(worker: WorkerService): unknown[] {
+  return worker.queues.map((name) => ({
+    name,
+    exchange: {
+      name,
+      type: 'direct',
+      arguments: null,
+      durable: true,
+      passive: false,
+      auto_delete: false,
+      delivery_mode: null,
+      no_declare: false,
+    },
+    routing_key: name,
+    queue_arguments: null,
+    binding_arguments: null,
+    consumer_arguments: null,
+    durable: true,
+    exclusive: false,
+    auto_delete: false,
+    no_ack: false,
+    alias: null,
+    bindings: [],
+    no_declare: null,
+    expires: null,
+    message_ttl: null,
+    max_length: null,
+    max_length_bytes: null,
+    max_priority: null,
+  }));
+}

@@ -1,5 +1,3 @@
-import { toCeleryDate } from '../../protocol/json-codec.js';
-import { resourceUsage } from 'node:process';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
 import type { TaskRegistry } from '../../tasks/task.registry.js';
 import type { Broker } from '../../contracts/broker.interface.js';
@@ -9,12 +7,10 @@ import { SW_IDENT, SW_VERSION } from '../celery-events/event-fields.js';
 import type { RevokedTasks } from '../../revocation/revoked-tasks.js';
 import type { WorkerService } from '../../worker/worker.service.js';
 import type { TaskPools } from '../../worker/pool/task-pools.js';
-import { parseTaskMessage } from '../../protocol/task-message.parser.js';
-import type { HeldRequest } from '../../worker/worker-holdings.js';
-import { brokerInfo } from './broker-info.js';
-import { requestInfo } from './request-info.js';
+import { heldRequests, queryTask, scheduledRequests } from './held-requests.commands.js';
+import { workerStats } from './stats.command.js';
 import { setRateLimit, setTimeLimit } from './task-limits.commands.js';
-import { addConsumer, cancelConsumer } from './queue.commands.js';
+import { activeQueues, addConsumer, cancelConsumer } from './queue.commands.js';
 import { registeredTasks } from './registered.command.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
@@ -37,9 +33,6 @@ export interface ControlTargets {
 
 type Command = (args: Record<string, unknown>) => unknown;
 
-/** At most this many parked messages in an `inspect scheduled` reply. */
-const PARKED_LIMIT = 1_000;
-
 /**
  * Celery's worker remote-control commands with their reply shapes (docs/protocol.md#control-commands), on a Celeriac
  * worker.
@@ -51,15 +44,15 @@ export class WorkerControlCommands {
   constructor(private readonly t: ControlTargets) {
     // Celery's `active(safe=True)`: argsrepr / kwargsrepr instead of the arguments.
     const active = (args: Record<string, unknown>): unknown =>
-      this.requests('active', args.safe === true);
-    const reserved = (): unknown => this.requests('reserved');
+      heldRequests(t, 'active', args.safe === true);
+    const reserved = (): unknown => heldRequests(t, 'reserved');
     const registered = (args: Record<string, unknown>): unknown =>
       registeredTasks(t.registry, args);
-    const scheduled = (): unknown => this.scheduled();
+    const scheduled = (): unknown => scheduledRequests(t);
     const revokedIds = (): unknown => t.revoked.ids();
     this.commands = {
       ping: () => ({ ok: 'pong' }),
-      stats: () => this.stats(),
+      stats: () => workerStats(t, this.startedAt),
       registered,
       dump_tasks: registered,
       active,
@@ -70,8 +63,8 @@ export class WorkerControlCommands {
       dump_schedule: scheduled,
       revoked: revokedIds,
       dump_revoked: revokedIds,
-      query_task: (args) => this.queryTask(args),
-      active_queues: () => this.activeQueues(),
+      query_task: (args) => queryTask(t, args),
+      active_queues: () => activeQueues(t.worker),
       conf: () => ({ broker_url: '(hidden)', worker_concurrency: t.config.worker.concurrency }),
       clock: () => ({ clock: t.clock.current }),
       report: () => ({ ok: `software -> ${SW_IDENT}:${SW_VERSION} node:${process.version}` }),
@@ -104,156 +97,6 @@ export class WorkerControlCommands {
   async run(method: string, args: Record<string, unknown>): Promise<unknown> {
     if (!this.has(method)) throw new Error(`KeyError('${method}')`);
     return this.commands[method]!(args);
-  }
-
-  private stats(): Record<string, unknown> {
-    const { config, worker, broker, clock } = this.t;
-    const usage = resourceUsage();
-    return {
-      total: worker.snapshot().totals,
-      pid: process.pid,
-      clock: String(clock.current),
-      uptime: Math.round((Date.now() - this.startedAt) / 1000),
-      pool: {
-        'max-concurrency': config.worker.concurrency,
-        processes: [process.pid],
-        'max-tasks-per-child': 'N/A',
-        'put-guarded-by-semaphore': false,
-        timeouts: [0, 0],
-        writes: {},
-        implementation: 'celeriac:event-loop',
-        // Isolate pools (threads / processes) running `@Task({ pool })` handlers.
-        isolates: this.t.pools.stats(),
-      },
-      broker: brokerInfo(config.broker, broker),
-      prefetch_count: config.worker.concurrency * config.worker.prefetch,
-      rusage: {
-        utime: usage.userCPUTime / 1e6,
-        stime: usage.systemCPUTime / 1e6,
-        maxrss: usage.maxRSS,
-        ixrss: usage.sharedMemorySize,
-        idrss: usage.unsharedDataSize,
-        isrss: usage.unsharedStackSize,
-        minflt: usage.minorPageFault,
-        majflt: usage.majorPageFault,
-        nswap: usage.swappedOut,
-        inblock: usage.fsRead,
-        oublock: usage.fsWrite,
-        msgsnd: usage.ipcSent,
-        msgrcv: usage.ipcReceived,
-        nsignals: usage.signalsCount,
-        nvcsw: usage.voluntaryContextSwitches,
-        nivcsw: usage.involuntaryContextSwitches,
-      },
-      sw_ident: SW_IDENT,
-      sw_ver: SW_VERSION,
-    };
-  }
-
-  private requests(state: 'active' | 'reserved', safe = false): unknown[] {
-    const host = this.t.worker.hostname;
-    const pools = this.t.pools;
-    const isolate = (id: string): number | undefined =>
-      pools.enabled ? pools.isolateOf(id) : undefined;
-    const snapshot = this.t.worker.snapshot();
-    if (!pools.enabled) {
-      return snapshot[state].map((r) => requestInfo(r, host, state, undefined, safe));
-    }
-    // A pool task waiting for a free isolate has not started: reserved, as Celery's prefork
-    // lists what no child runs yet.
-    const waiting = snapshot.active.filter((r) => pools.isWaiting(r.id));
-    const held =
-      state === 'active'
-        ? snapshot.active.filter((r) => !waiting.includes(r))
-        : [...snapshot.reserved, ...waiting];
-    return held.map((r) => requestInfo(r, host, state, isolate(r.id), safe));
-  }
-
-  /**
-   * Celery's reply: the ETA tasks this worker holds. Celeriac parks ETAs further than 2 s
-   * ahead in the broker instead (Redis): those of this worker's queues are listed too, after
-   * the held ones, with `parked: true` (every worker consuming the queue lists them).
-   */
-  private async scheduled(): Promise<unknown[]> {
-    const host = this.t.worker.hostname;
-    const held = this.t.worker.snapshot().scheduled.map((r) => ({
-      eta: r.eta ? toCeleryDate(r.eta) : null,
-      priority: 6,
-      request: requestInfo(r, host, 'scheduled'),
-    }));
-    return [...held, ...(await this.parked(host))];
-  }
-
-  private async parked(host: string): Promise<unknown[]> {
-    const { broker } = this.t;
-    if (!broker.parked) return [];
-    const parked = await broker.parked(this.t.worker.queues, PARKED_LIMIT);
-    const entries: unknown[] = [];
-    for (const p of parked) {
-      let request;
-      try {
-        request = parseTaskMessage(p.message, p.queue);
-      } catch {
-        continue; // dead-lettered when it is due; nothing to show as a task
-      }
-      const held: HeldRequest = {
-        ...request,
-        deliveryInfo: { ...p.deliveryInfo, redelivered: false },
-      };
-      entries.push({
-        eta: toCeleryDate(request.eta ?? p.due),
-        priority: 6,
-        request: requestInfo(held, host, 'scheduled'),
-        parked: true,
-      });
-    }
-    return entries;
-  }
-
-  private queryTask(args: Record<string, unknown>): Record<string, unknown> {
-    const ids = new Set([args.ids].flat().map(String));
-    const host = this.t.worker.hostname;
-    const snap = this.t.worker.snapshot();
-    const found: Record<string, unknown> = {};
-    for (const state of ['active', 'reserved', 'scheduled'] as const) {
-      for (const r of snap[state]) {
-        if (ids.has(r.id))
-          found[r.id] = [state === 'scheduled' ? 'reserved' : state, requestInfo(r, host, state)];
-      }
-    }
-    return found;
-  }
-
-  private activeQueues(): unknown[] {
-    return this.t.worker.queues.map((name) => ({
-      name,
-      exchange: {
-        name,
-        type: 'direct',
-        arguments: null,
-        durable: true,
-        passive: false,
-        auto_delete: false,
-        delivery_mode: null,
-        no_declare: false,
-      },
-      routing_key: name,
-      queue_arguments: null,
-      binding_arguments: null,
-      consumer_arguments: null,
-      durable: true,
-      exclusive: false,
-      auto_delete: false,
-      no_ack: false,
-      alias: null,
-      bindings: [],
-      no_declare: null,
-      expires: null,
-      message_ttl: null,
-      max_length: null,
-      max_length_bytes: null,
-      max_priority: null,
-    }));
   }
 
   /** Mingle: reply with no revokes (floats would be required) and our clock. */
