@@ -10,7 +10,7 @@ import { TaskClient } from '../../libs/task-queue/src/producer/task.client.js';
 import { TaskEvents } from '../../libs/task-queue/src/tasks/task-events.js';
 import type { TaskQueueOptions } from '../../libs/task-queue/src/config/task-queue-options.interface.js';
 import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
-import { REDIS_URL } from '../support/redis-test-server.js';
+import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * A task whose `expires` comes before its `eta`, as Celery 5.2 handles it: the worker receives
@@ -35,6 +35,7 @@ afterAll(async () => {
 
 describe.each(transports)('expires before eta on %s', (_name, brokerUrl) => {
   const apps: INestApplicationContext[] = [];
+  const queues: string[] = [];
   const app = async (queue: string, extra: TaskQueueOptions = {}) => {
     const created = await createApp(
       {
@@ -51,6 +52,8 @@ describe.each(transports)('expires before eta on %s', (_name, brokerUrl) => {
   };
   afterEach(async () => {
     for (const a of apps.splice(0)) await a.close();
+    // The test's queue lists and their kombu bindings.
+    for (const q of queues.splice(0)) await deleteKeys(REDIS_URL, q, `_kombu.binding.${q}`);
   });
 
   it.each([
@@ -58,6 +61,7 @@ describe.each(transports)('expires before eta on %s', (_name, brokerUrl) => {
     ['far (parked in the broker)', 4_000, 1_000],
   ])('%s ETA: REVOKED (expired) at the ETA, not before', async (_kind, etaMs, expiresMs) => {
     const queue = `eta-exp-${randomUUID()}`;
+    queues.push(queue);
     const worker = await app(queue);
     const seen: { type: string; at: number; reason?: string }[] = [];
     // Subscribed before anything is sent; the app's close ends the stream.
