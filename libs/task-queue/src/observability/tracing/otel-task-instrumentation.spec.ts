@@ -10,6 +10,7 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
@@ -154,6 +155,25 @@ describe('OpenTelemetryTaskInstrumentation', () => {
         attributes: { 'celeriac.link.type': 'previous_attempt' },
       }),
     ]);
+  });
+
+  it('an attempt the sampler drops is not tracked: its retry carries no link to it', async () => {
+    const dropping = new OpenTelemetryTaskInstrumentation(
+      { tracerProvider: new BasicTracerProvider({ sampler: new AlwaysOffSampler() }) },
+      'redis',
+    );
+    const first = message();
+    let retry!: TaskMessage;
+    await dropping.wrapExecution(parseTaskMessage(first, 'q'), async () => {
+      expect(trace.getActiveSpan()?.isRecording()).toBe(false);
+      retry = { ...first, headers: { ...first.headers, retries: 1 } };
+      await dropping.wrapPublish({ message: retry, options: { queue: 'q' }, via: 'retry' }, () =>
+        Promise.resolve(),
+      );
+    });
+    expect(retry.headers[PREVIOUS_ATTEMPT_HEADER]).toBeUndefined();
+    // The trace still goes on (the dropped decision travels with it).
+    expect(retry.headers.traceparent).toMatch(/-00$/);
   });
 
   it('a deferred publish runs under the captured context, not the active one', async () => {

@@ -123,13 +123,16 @@ export class OpenTelemetryTaskInstrumentation
 
   override wrapExecution<T>(request: TaskRequest, run: () => Promise<T>): Promise<T> {
     const creation = propagation.extract(ROOT_CONTEXT, request.headers, headersGetter);
-    const links: Link[] = [];
+    // Most attempts have no link: no array then (the SDK copies what it is given).
+    let links: Link[] | undefined;
     const created = trace.getSpanContext(creation);
     if (created && this.linkOnly)
-      links.push({ context: created, attributes: { [ATTR.linkType]: 'creation' } });
+      (links ??= []).push({ context: created, attributes: { [ATTR.linkType]: 'creation' } });
     const previous = previousAttempt(request.headers);
-    if (previous)
-      links.push({ context: previous, attributes: { [ATTR.linkType]: 'previous_attempt' } });
+    if (previous) {
+      const link = { context: previous, attributes: { [ATTR.linkType]: 'previous_attempt' } };
+      (links ??= []).push(link);
+    }
     const queue = request.queue ?? '';
     const attributes: Attributes = {
       [ATTR.system]: this.system,
@@ -148,7 +151,10 @@ export class OpenTelemetryTaskInstrumentation
       { kind: SpanKind.CONSUMER, attributes, links },
       parent,
     );
-    this.attempts.set(span, request.id);
+    // An attempt the sampler dropped records nothing: its outcome is not settled on it, and a
+    // retry it publishes carries no link to it (the retry's attempt, in the same trace, is
+    // dropped as well by a parent- or trace-id-based sampler).
+    if (span.isRecording()) this.attempts.set(span, request.id);
     return context.with(trace.setSpan(parent, span), run).then(
       (value) => {
         span.end();
