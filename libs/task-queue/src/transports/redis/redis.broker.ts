@@ -24,7 +24,6 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
-  inOutage,
   notReadyReason,
   redactUrl,
   unreachableCause,
@@ -225,33 +224,9 @@ export class RedisBroker implements Broker {
     await Promise.all([...this.consumers].map((consumer) => consumer.cancel()));
     const tags = [...this.consumers].flatMap((consumer) => consumer.releaseAll());
     this.consumers.clear();
-    await this.give(tags);
+    await this.requeuer.giveBack(tags, this.acks);
     await published;
     await closeClient(this.client);
-  }
-
-  private async give(tags: string[]): Promise<void> {
-    const wait = this.options.publishTimeout;
-    try {
-      if (tags.length > 0 && inOutage(this.client)) throw new Error('Redis is unreachable');
-      await withTimeout(
-        (async () => {
-          await this.acks.flush();
-          if (tags.length === 0) return;
-          this.logger.log(`Restoring ${tags.length} unacknowledged message(s) to their queues.`);
-          await this.scripts.requeue(tags, false);
-        })(),
-        wait,
-        () => new Error(`Redis did not answer within ${wait} ms`),
-      );
-    } catch (error) {
-      if (tags.length === 0) return;
-      this.logger.warn(
-        `Could not give back ${tags.length} unacknowledged message(s) on close: ${(error as Error).message}. ` +
-          `They stay in "${this.keys.unacked}" and any worker restores them after the ` +
-          `visibility timeout (${this.options.visibilityTimeout} s).`,
-      );
-    }
   }
 
   private blockingClient(): Redis {
