@@ -232,3 +232,18 @@ describe('priorities on RabbitMQ (x-max-priority 10 declared by both sides)', ()
     expect(order).toEqual(expected);
   });
 });
+
+describe('a chain built in Python whose next step goes to a queue declared with x-max-priority', () => {
+  it("the Node worker cannot send that step (not declared alike): the chain fails with the reason, Python's get() says it", async () => {
+    const [outcome] = await runPythonClient({ broker: vhost.url, backend: REDIS_BACKEND }, [
+      {
+        task: 'interop.add',
+        queue: `${NODE_QUEUE}-redis`,
+        args: [1, 2],
+        then: [{ task: 'amqp_py.add', queue: `${PY_QUEUE}-max10`, args: [10], max_priority: 10 }],
+      },
+    ]);
+    expect(outcome).toMatchObject({ state: 'FAILURE', exc_type: 'ConfigurationError' });
+    expect(outcome!.exc_message).toMatch(/x-max-priority.*Declare it exactly as the other side/s);
+  });
+});

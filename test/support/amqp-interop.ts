@@ -96,6 +96,8 @@ export interface PythonCall {
   countdown?: number;
   priority?: number;
   task_id?: string;
+  /** Later steps: the call is applied as a Python `chain`, reported by its last result. */
+  then?: (Pick<PythonCall, 'task' | 'queue' | 'args'> & { max_priority?: number })[];
 }
 
 /** What the Python client saw for one call (`AsyncResult.get(propagate=False)`). */
