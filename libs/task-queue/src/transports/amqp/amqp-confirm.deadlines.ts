@@ -32,13 +32,23 @@ export class ConfirmDeadlines {
     }
   }
 
+  /**
+   * Expire what is due, but only after a pass of the event loop's I/O: when a handler held the
+   * loop (synchronous work) past a deadline, the confirm may have arrived meanwhile and be
+   * waiting in the socket. Timers run before I/O is read, so expiring here would fail a
+   * publish RabbitMQ stored; `setImmediate` runs once the pending I/O has been read.
+   */
   private sweep(): void {
     const now = Date.now();
-    for (const wait of this.waiting) {
-      if (wait.deadline > now) continue;
-      this.remove(wait);
-      wait.expire();
-    }
+    const due = [...this.waiting].filter((wait) => wait.deadline <= now);
+    if (due.length === 0) return;
+    setImmediate(() => {
+      for (const wait of due) {
+        if (!this.waiting.has(wait)) continue; // confirmed (or failed) meanwhile
+        this.remove(wait);
+        wait.expire();
+      }
+    });
   }
 }
 
