@@ -96,6 +96,11 @@ export class TaskExecutor {
     return refusalOf(request, this.registry, this.revoked) !== null;
   }
 
+  /** Is `name` a registered task? (Celery counts only those in `stats.total`.) */
+  runs(name: string): boolean {
+    return this.registry.get(name) !== undefined;
+  }
+
   /** One attempt, inside the instrumentation (what it publishes runs in its context). */
   private async attempt(
     delivery: Delivery,

@@ -173,7 +173,7 @@ export class WorkerIntake {
     const controller = new LazyAbortController();
     const finish = (): void => {
       this.held.active.remove(active);
-      this.held.finished(item.request.name);
+      if (this.deps.executor.runs(item.request.name)) this.held.finished(item.request.name);
       this.pump();
     };
     const fail = (error: Error): void => {

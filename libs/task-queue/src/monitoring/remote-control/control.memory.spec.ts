@@ -42,6 +42,19 @@ describe('remote control on memory://', () => {
     await standalone.close();
   });
 
+  it('stats.total counts the tasks run by name, not messages for unknown tasks (as Celery)', async () => {
+    const app = await createApp({ broker: `memory://total-${Date.now()}` });
+    apps.push(app);
+    const node = app.get(WorkerService).hostname;
+    const client = app.get(TaskClient);
+    await (await client.send('orders.add', [1, 2])).get({ timeout: 2000 });
+    const unknown = await client.send('no.such.task', []);
+    await expect(unknown.get({ timeout: 2000 })).rejects.toThrow(/no\.such\.task/);
+    const stats = await app.get(ControlClient).stats({ destination: [node], timeout: 300 });
+    expect(stats[node]).toMatchObject({ total: { 'orders.add': 1 } });
+    expect(stats[node]!.total).not.toHaveProperty('no.such.task');
+  });
+
   it('inspect scheduled lists ETA tasks parked in the broker, marked parked', async () => {
     const app = await createApp({ broker: `memory://sched-${Date.now()}` });
     apps.push(app);
