@@ -39,7 +39,8 @@ export async function buildClaims(
 
 /**
  * The leader's claim for one due schedule at `now`: its fires after the catch-up and overlap
- * policies (skips reported as events), each with its deterministic task id, and the state that
+ * policies (skips reported as events; overlap `skip` sends at most the newest of fires due
+ * together), each with its deterministic task id, and the state that
  * follows. Null when the schedule is disabled.
  */
 export async function buildClaim(
@@ -61,6 +62,11 @@ export async function buildClaim(
   }
   if (expired) events.emit({ type: 'skipped', name, count: expired, reason: 'expired' });
   if (fires.length && (await overlap.blocks(stored, fires.length, now))) fires = [];
+  if (definition.overlap === 'skip' && fires.length > 1) {
+    // Fires that came due together (a late tick, catch-up 'all') would all run at once.
+    events.emit({ type: 'skipped', name, count: fires.length - 1, reason: 'overlap' });
+    fires = fires.slice(-1);
+  }
   const pending: PendingFire[] = fires.map((scheduledAt) => ({
     name,
     taskId: beatTaskId(name, scheduledAt),
