@@ -1,12 +1,12 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { TaskClient, type Broker } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
 import { RedisBroker } from 'celeriac/redis';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
-import { FaultModule } from '../support/fault-tasks.js';
+import { FaultModule, FaultTasks } from '../support/fault-tasks.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
@@ -63,3 +63,31 @@ describe.each(brokers)(
     }, 60_000);
   },
 );
+
+describe('a handler that blocks past the RabbitMQ heartbeat timeout', () => {
+  it('runs once: RabbitMQ drops the connection and redelivers, the worker acks the redelivery without running it', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const queue = `blocked-hb-${randomUUID()}`;
+    const app = await createApp(
+      {
+        broker: new AmqpBroker(vhost.url, { heartbeat: 1 }),
+        resultBackend: REDIS_URL,
+        defaultQueue: queue,
+        resultExpires: 600,
+        worker: { concurrency: 2 },
+      },
+      [FaultModule],
+    );
+    apps.push(app);
+    // Longer than RabbitMQ's missed-heartbeat timeout: it closes the connection meanwhile.
+    const blocked = await app.get(TaskClient).send('fault.block', [4]);
+    await expect(blocked.get({ timeout: 30_000 })).resolves.toBe('blocked');
+    const said = (): boolean =>
+      warn.mock.calls.some(([line]) => String(line).includes(`Task ${blocked.id} came back`));
+    await expect.poll(said, { timeout: 30_000 }).toBe(true);
+    expect(FaultTasks.runs.get(blocked.id)).toBe(1);
+    const next = await app.get(TaskClient).send('fault.len', ['abcd']);
+    await expect(next.get({ timeout: 15_000 })).resolves.toBe(4);
+    warn.mockRestore();
+  }, 90_000);
+});

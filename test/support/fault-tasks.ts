@@ -4,6 +4,9 @@ import { Task, TaskContext } from 'celeriac';
 /** Handlers that misbehave in ways the robustness tasks do not cover. */
 @Injectable()
 export class FaultTasks {
+  /** How many times each task id started (`fault.block`). */
+  static readonly runs = new Map<string, number>();
+
   constructor(private readonly ctx: TaskContext) {}
 
   @Task('fault.circularCause')
@@ -58,6 +61,7 @@ export class FaultTasks {
   /** Holds the event loop (a synchronous CPU-bound handler): no timer or I/O runs meanwhile. */
   @Task('fault.block')
   block(seconds: number): string {
+    FaultTasks.runs.set(this.ctx.id, (FaultTasks.runs.get(this.ctx.id) ?? 0) + 1);
     const end = Date.now() + seconds * 1000;
     while (Date.now() < end) {
       // busy

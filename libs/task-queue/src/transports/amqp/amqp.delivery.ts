@@ -32,6 +32,8 @@ export interface DeliveryOwner {
   settled(slot: ChannelSlot, wasHeld: boolean): void;
   /** The delivery is held until its ETA (true) or released to run (false). */
   heldChanged(slot: ChannelSlot, held: boolean): void;
+  /** The worker is done with the message (acked, or its copy published): see AmqpSettledIds. */
+  done(raw: ConsumeMessage): void;
 }
 
 /**
@@ -72,6 +74,7 @@ export class AmqpDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
+    if (!this.settled) this.owner.done(this.raw);
     if (this.claim()) this.apply('ack', (acks) => acks.ack(this.raw));
   }
 
@@ -83,6 +86,7 @@ export class AmqpDelivery implements Delivery {
     }
     try {
       await this.host.deadLetter(this.message, this.queue);
+      this.owner.done(this.raw);
       this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deadLetterFailed(this.queue, errorText(error)));
@@ -94,6 +98,7 @@ export class AmqpDelivery implements Delivery {
     if (!this.claim()) return;
     try {
       await this.host.park(this.message, this.queue, until);
+      this.owner.done(this.raw);
       this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(this.queue, errorText(error)));

@@ -151,6 +151,10 @@ export const AmqpMessages = {
   settleOnDeadChannel: (action: string, tag: string): string =>
     `Could not ${action} delivery ${tag}: its channel is closed. Nothing to do: RabbitMQ has ` +
     `already put the message back and will redeliver it.`,
+  redeliveredDone: (queue: string, id: string): string =>
+    `Task ${id} came back from "${queue}" after its ack was lost with the connection ` +
+    `(RabbitMQ closed it, for instance after missed heartbeats while a handler held the event ` +
+    `loop): this worker already ran it to its end, so it is acked without running again.`,
   acksLost: (count: number, cause: string): string =>
     `Could not send ${count} ack(s): ${cause}. Their channel is closed: RabbitMQ has put the ` +
     `messages back and will redeliver them (the tasks already ran once).`,

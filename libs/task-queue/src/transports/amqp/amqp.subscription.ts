@@ -13,6 +13,7 @@ import {
   type DeliveryOwner,
 } from './amqp.delivery.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { AmqpSettledIds, taskIdOf } from './amqp-settled-ids.js';
 import { type AmqpTopology } from './amqp.topology.js';
 
 /** Everything a subscription uses of its broker. */
@@ -41,6 +42,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
   private resubscribing: Promise<void> | undefined;
   /** The closing of the current channel (acks flushed, then `channel.close` confirmed). */
   private closing: Promise<void> | undefined;
+  private readonly settledIds = new AmqpSettledIds();
   private readonly onReconnect = (): void => void this.resubscribe(0);
 
   constructor(
@@ -135,6 +137,11 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
       slot.acks.reject(raw, true);
       return;
     }
+    if (this.settledIds.alreadySettled(raw)) {
+      slot.acks.ack(raw);
+      this.host.logger.warn(AmqpMessages.redeliveredDone(queue, taskIdOf(raw) ?? '?'));
+      return;
+    }
     const due = notBeforeOf(raw);
     if (due && due.getTime() > Date.now()) return void this.repark(slot, queue, raw, due);
     this.outstanding++;
@@ -168,6 +175,10 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
     this.outstanding = Math.max(0, this.outstanding - 1);
     if (wasHeld) this.heldChanged(slot, false);
     if (!this.active && this.outstanding === 0 && slot === this.slot) void this.closeChannel();
+  }
+
+  done(raw: ConsumeMessage): void {
+    this.settledIds.remember(raw);
   }
 
   heldChanged(slot: ChannelSlot, held: boolean): void {
