@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { drainOnCommit } from './commit-hooks.runner.js';
+import { configureOnCommit } from './on-commit.config.js';
 import { onCommit } from './on-commit.js';
 
 // Django users write `on_commit(lambda: task.delay())` without awaiting anything. Outside a
@@ -40,6 +41,34 @@ describe('onCommit(fn) outside a transaction, not awaited, fn fails', () => {
 
       await expect(onCommit(() => Promise.reject(new Error('awaited')))).rejects.toThrow('awaited');
     } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('strict mode: the refusal is logged, nothing runs, and no unhandled rejection crashes the process', async () => {
+    const errors: string[] = [];
+    vi.spyOn(Logger.prototype, 'error').mockImplementation((line: unknown) => {
+      errors.push(String(line));
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    configureOnCommit({ strict: true });
+    try {
+      let ran = false;
+      void onCommit(function sendReceipt() {
+        ran = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(ran).toBe(false);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/sendReceipt.*strict mode/);
+
+      await expect(onCommit(() => undefined)).rejects.toThrow(/strict mode/);
+    } finally {
+      configureOnCommit({ strict: false });
       process.off('unhandledRejection', onUnhandled);
     }
   });

@@ -94,7 +94,13 @@ function register(
     warnUntrackedDataSource(named, entry.name);
   if (strict) {
     if (record) record.dropped = true;
-    return Promise.reject(new NoActiveTransactionError(entry.name, late ? 'finished' : 'none'));
+    // Logged, and not an unhandled rejection: `onCommit(() => task.delay())` is written without
+    // `await`, and one refused call must not crash the whole process. An awaiting caller gets it.
+    const refused = new NoActiveTransactionError(entry.name, late ? 'finished' : 'none');
+    logger.error(`NO_ACTIVE_TRANSACTION: ${refused.message} Nothing was run.`, refused.stack);
+    const rejected = Promise.reject(refused);
+    rejected.catch(() => undefined);
+    return rejected;
   }
   if (late) {
     logger.warn(
