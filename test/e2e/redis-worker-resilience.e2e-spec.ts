@@ -106,6 +106,22 @@ describe('Redis worker resilience', () => {
     expect(w.running).toBe(true);
   });
 
+  it('an exception a task left for a timer ends the worker with a line naming the task', async () => {
+    const queue = uniqueName('resil-throw');
+    const w = await startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue] });
+    workers.push(w);
+    const stray = await producer.send<string>('interop.stray_throw', ['thrown later'], { queue });
+    await expect(stray.get({ timeout: 10_000 })).resolves.toBe('returned');
+    // Node ends the process, as on any uncaught exception (known limits); the log says which
+    // task's callback threw and what to do, which Node's own report does not.
+    const { code } = await w.exited;
+    expect(code).not.toBe(0);
+    expect(w.output).toContain(
+      `Uncaught exception in task interop.stray_throw[${stray.id}], outside its promise`,
+    );
+    expect(w.output).toMatch(/thrown later\. Node ends the worker process now/);
+  });
+
   describe('Redis restarted mid-stream', () => {
     let server: PrivateRedisServer;
     let privateProducer: InteropProducer | undefined;

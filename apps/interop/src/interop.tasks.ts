@@ -40,6 +40,15 @@ export class InteropTasks {
     return 'returned';
   }
 
+  /** Returns at once; a timer it started throws afterwards (outside the task's promise). */
+  @Task('interop.stray_throw', { params: ['message'] })
+  strayThrow(message: string): string {
+    setTimeout(() => {
+      throw new InteropError(message);
+    }, 50);
+    return 'returned';
+  }
+
   @Task('interop.fail', { params: ['message'] })
   fail(message: string): never {
     throw new InteropError(message);

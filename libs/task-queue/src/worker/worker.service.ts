@@ -32,6 +32,7 @@ import { WorkerIntake } from './worker-intake.js';
 import { Subject, type Observable } from 'rxjs';
 import { isRateLimited } from './rate-limiter.js';
 import { guardStrayRejections } from './stray-rejections.js';
+import { watchUncaughtExceptions } from './uncaught-exceptions.js';
 
 export type { HeldRequest } from './worker-holdings.js';
 
@@ -150,7 +151,14 @@ export class WorkerService
     // Isolates boot before the first message is taken (a cold Nest context takes a second).
     await this.pools.start();
     this.state = 'running';
-    this.releaseRejectionGuard ??= guardStrayRejections(this.logger);
+    if (!this.releaseRejectionGuard) {
+      const releaseRejections = guardStrayRejections(this.logger);
+      const releaseExceptions = watchUncaughtExceptions(this.logger);
+      this.releaseRejectionGuard = () => {
+        releaseRejections();
+        releaseExceptions();
+      };
+    }
     this.intake.open(this.admission);
     await this.consumers.start(queues);
     if (this.config.worker.banner) {
