@@ -32,7 +32,7 @@ export interface DeliveryOwner {
   settled(slot: ChannelSlot, wasHeld: boolean): void;
   /** The delivery is held until its ETA (true) or released to run (false). */
   heldChanged(slot: ChannelSlot, held: boolean): void;
-  /** The worker is done with the message (acked, or its copy published): see AmqpSettledIds. */
+  /** The worker is done with the task (run and acked, or dead-lettered): see AmqpSettledIds. */
   done(raw: ConsumeMessage): void;
 }
 
@@ -97,8 +97,9 @@ export class AmqpDelivery implements Delivery {
   async defer(until: Date): Promise<void> {
     if (!this.claim()) return;
     try {
+      // Not `done`: the copy parked here comes back with the same id and retries, and a
+      // redelivery of that copy (its channel closed before it ran) must run.
       await this.host.park(this.message, this.queue, until);
-      this.owner.done(this.raw);
       this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(this.queue, errorText(error)));
