@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { SharedCall, withTimeout } from './with-timeout.js';
 
@@ -9,6 +10,23 @@ describe('withTimeout', () => {
   it('rejects with the built error when the operation is late', async () => {
     const never = new Promise<number>(() => undefined);
     await expect(withTimeout(never, 5, () => new Error('late'))).rejects.toThrow('late');
+  });
+
+  it('reads an answer that arrived while the event loop was held past the deadline', async () => {
+    // Redis answers at once; the answer waits in the socket while a synchronous stretch (a
+    // CPU-bound handler) holds the loop past the deadline. Timers run before I/O is read.
+    const redis = new Redis('redis://127.0.0.1:6379/0');
+    try {
+      await redis.ping();
+      const guarded = withTimeout(redis.ping(), 50, () => new Error('late'));
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // held
+      }
+      await expect(guarded).resolves.toBe('PONG');
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
