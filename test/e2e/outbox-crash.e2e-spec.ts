@@ -3,14 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
-import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { openOutboxDataSource } from '../support/outbox-postgres.js';
+import { dropSchema, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('crash');
 let dataSource: DataSource;
@@ -39,15 +35,7 @@ function crashChild(mode: 'after-commit' | 'outbox', id: string): Promise<NodeJS
 }
 
 beforeAll(async () => {
-  dataSource = await openSchemaDataSource(schema, {
-    entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openOutboxDataSource(schema);
   await dataSource.query('CREATE TABLE business (id text PRIMARY KEY)');
   await dataSource.query('CREATE TABLE published (id text)');
 });

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { asBroker, RecordingBroker } from '../support/outbox-fixtures.js';
-import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { commitOutboxRow, openOutboxDataSource } from '../support/outbox-postgres.js';
+import { dropSchema, uniqueSchema } from '../support/typeorm-postgres.js';
 
 // The relay's LISTEN connection is lost (PostgreSQL restart, pg_terminate_backend). The relay
 // must LISTEN again by itself, pick up the rows committed while it was deaf, and be woken by
@@ -21,15 +16,7 @@ const channel = `outbox_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 let dataSource: DataSource;
 
 beforeAll(async () => {
-  dataSource = await openSchemaDataSource(schema, {
-    entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openOutboxDataSource(schema);
 });
 afterAll(async () => {
   await dataSource?.destroy();
@@ -37,34 +24,7 @@ afterAll(async () => {
 });
 
 /** Insert a due row and NOTIFY the channel, in one transaction (as the writer does). */
-async function commitRow(): Promise<string> {
-  const id = randomUUID();
-  const past = new Date(Date.now() - 60_000);
-  await dataSource.transaction(async (manager) => {
-    await manager.getRepository(TaskOutbox).insert({
-      id,
-      queue: 'q',
-      taskName: 'listen.loss',
-      priority: null,
-      notBefore: null,
-      message: JSON.stringify({
-        headers: { id, task: 'listen.loss' },
-        properties: {},
-        body: '[]',
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-      }),
-      createdAt: past,
-      relayAfter: past,
-      attempts: 0,
-      lastError: null,
-      lockedBy: null,
-      lockedUntil: null,
-    });
-    await manager.query('SELECT pg_notify($1, $2)', [channel, id]);
-  });
-  return id;
-}
+const commitRow = (): Promise<string> => commitOutboxRow(dataSource, 'listen.loss', channel);
 
 /** Pids of the backends LISTENing on this test's channel. */
 async function listenerPids(): Promise<number[]> {

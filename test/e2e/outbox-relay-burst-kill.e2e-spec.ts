@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from '../../libs/task-queue/src/typeorm.js';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { asBroker, RecordingBroker } from '../support/outbox-fixtures.js';
-import {
-  dropSchema,
-  openSchemaDataSource,
-  postgresOptions,
-  uniqueSchema,
-} from '../support/typeorm-postgres.js';
+import { commitOutboxRow, openOutboxDataSource } from '../support/outbox-postgres.js';
+import { dropSchema, postgresOptions, uniqueSchema } from '../support/typeorm-postgres.js';
 
 // Every PostgreSQL connection of the relay's DataSource is killed at once (an administrator's
 // pg_terminate_backend, a failover), five times while the relay works. Each killed client
@@ -30,16 +20,9 @@ let admin: DataSource;
 
 beforeAll(async () => {
   const options = postgresOptions(schema);
-  dataSource = await openSchemaDataSource(schema, {
-    entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
+  dataSource = await openOutboxDataSource(schema, {
     extra: { ...(options as { extra: object }).extra, application_name: appName },
   });
-  await dataSource.runMigrations();
   admin = new DataSource(postgresOptions(schema));
   await admin.initialize();
 });
@@ -49,34 +32,7 @@ afterAll(async () => {
   await dropSchema(schema);
 });
 
-async function commitRow(): Promise<string> {
-  const id = randomUUID();
-  const past = new Date(Date.now() - 60_000);
-  await dataSource.transaction(async (manager) => {
-    await manager.getRepository(TaskOutbox).insert({
-      id,
-      queue: 'q',
-      taskName: 'burst.kill',
-      priority: null,
-      notBefore: null,
-      message: JSON.stringify({
-        headers: { id, task: 'burst.kill' },
-        properties: {},
-        body: '[]',
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-      }),
-      createdAt: past,
-      relayAfter: past,
-      attempts: 0,
-      lastError: null,
-      lockedBy: null,
-      lockedUntil: null,
-    });
-    await manager.query('SELECT pg_notify($1, $2)', [channel, id]);
-  });
-  return id;
-}
+const commitRow = (): Promise<string> => commitOutboxRow(dataSource, 'burst.kill', channel);
 
 /** Commit a row, retrying while the burst's kills fail the attempt. */
 async function commitSoon(): Promise<string> {

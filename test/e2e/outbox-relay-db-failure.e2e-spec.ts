@@ -2,13 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import type { Broker, PublishOptions, TaskMessage } from 'celeriac';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { openOutboxDataSource } from '../support/outbox-postgres.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 
 // The database fails in the middle of a relay round (here: the outbox table disappears after a
@@ -21,15 +17,7 @@ let dataSource: DataSource;
 let admin: DataSource;
 
 beforeAll(async () => {
-  dataSource = await openSchemaDataSource(schema, {
-    entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openOutboxDataSource(schema);
   admin = await openSchemaDataSource(schema);
 });
 

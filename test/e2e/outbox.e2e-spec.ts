@@ -1,17 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { drainOnCommit } from 'celeriac/typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { outboxScenarios } from '../support/outbox-scenarios.js';
-import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { openOutboxDataSource } from '../support/outbox-postgres.js';
+import { dropSchema, uniqueSchema } from '../support/typeorm-postgres.js';
 
 const schema = uniqueSchema('outbox');
 let dataSource: DataSource;
@@ -19,15 +15,7 @@ const relays: OutboxRelay[] = [];
 const count = async (): Promise<number> => dataSource.getRepository(TaskOutbox).count();
 
 beforeAll(async () => {
-  dataSource = await openSchemaDataSource(schema, {
-    entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openOutboxDataSource(schema);
 });
 afterEach(async () => {
   for (const relay of relays.splice(0)) await relay.stop();

@@ -9,13 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { TaskClient, TaskQueueModule } from 'celeriac';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  atomic,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { atomic } from 'celeriac/typeorm';
 import { createTestVhost, type AmqpTestVhost } from '../support/amqp-vhost.js';
 import {
   PYTHON,
@@ -28,7 +22,8 @@ import {
 } from '../support/interop-processes.js';
 import { installTestTracing, type TestTracing } from '../support/tracing.js';
 import { TracedTasks } from '../support/tracing-tasks.js';
-import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { openOutboxDataSource } from '../support/outbox-postgres.js';
+import { dropSchema, uniqueSchema } from '../support/typeorm-postgres.js';
 
 /**
  * Tracing end to end (issue 20), with the in-memory span exporter: a request span in a producer
@@ -80,15 +75,7 @@ function producerCrash(
 beforeAll(async () => {
   tracing = installTestTracing();
   vhost = await createTestVhost('celeriac-tracing');
-  dataSource = await openSchemaDataSource(schema, {
-    entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
-  });
-  await dataSource.runMigrations();
+  dataSource = await openOutboxDataSource(schema);
   await dataSource.query('CREATE TABLE business (id text PRIMARY KEY)');
 });
 
