@@ -77,7 +77,7 @@ function parseV2(
     args: requireArray(args, id),
     kwargs: requireObject(kwargs, id),
     embed: (isObject(embed) ? embed : {}) as MessageEmbed,
-    retries: typeof headers.retries === 'number' ? headers.retries : 0,
+    retries: retriesOf(headers.retries, 'header', id, warn),
     eta: celeryTime(headers.eta, 'eta', id),
     expires: celeryTime(headers.expires, 'expires', id),
     rootId: typeof headers.root_id === 'string' ? headers.root_id : id,
@@ -120,7 +120,7 @@ function parseV1(
       chain: null,
       chord: (body.chord as MessageEmbed['chord']) ?? null,
     },
-    retries: typeof body.retries === 'number' ? body.retries : 0,
+    retries: retriesOf(body.retries, 'field (protocol v1)', id, warn),
     eta: celeryTime(body.eta, 'eta', id),
     expires: celeryTime(body.expires, 'expires', id),
     rootId: id,
@@ -198,6 +198,24 @@ function timeLimits(
         `the task's own time limits (timeLimit / softTimeLimit); fix the producer that wrote it.`,
     ),
   );
+}
+
+/**
+ * The `retries` count: a number, or a whole number written as a string (" 3 "), read as
+ * Python's `int()` would; absent is 0. Anything else also counts as 0, with one warning, so a
+ * task whose producer wrote it badly runs rather than failing when it retries.
+ */
+function retriesOf(value: unknown, where: string, id: string, warn: ParseWarning): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'string' && /^\s*[+-]?\d(?:_?\d)*\s*$/.test(value)) {
+    return Number(value.replace(/[\s_]/g, ''));
+  }
+  warn(
+    `Task ${id}: read its retries ${where} ${describe(value)} as 0: expected a whole number ` +
+      `(Celery counts the task's retries there); fix the producer that wrote it.`,
+  );
+  return 0;
 }
 
 function describe(value: unknown): string {
