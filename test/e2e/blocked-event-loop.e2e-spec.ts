@@ -33,24 +33,29 @@ const brokers: Array<[string, () => Broker]> = [
   ['RabbitMQ', () => new AmqpBroker(vhost.url, { publishTimeout: PUBLISH_TIMEOUT })],
 ];
 
+/** A worker app with the fault tasks on `broker`, its results in Redis. */
+async function faultApp(broker: Broker, queue: string): Promise<INestApplicationContext> {
+  const app = await createApp(
+    {
+      broker,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      resultExpires: 600,
+      worker: { concurrency: 2 },
+    },
+    [FaultModule],
+  );
+  apps.push(app);
+  return app;
+}
+
 describe.each(brokers)(
   'a handler that blocks the event loop past publishTimeout (%s)',
   (_name, broker) => {
     it('does not fail the publish the broker answered meanwhile; the task and the next one run', async () => {
       const queue = `blocked-${randomUUID()}`;
       queues.push(queue);
-      const app = await createApp(
-        {
-          broker: broker(),
-          resultBackend: REDIS_URL,
-          defaultQueue: queue,
-          resultExpires: 600,
-          worker: { concurrency: 2 },
-        },
-        [FaultModule],
-      );
-      apps.push(app);
-      const client = app.get(TaskClient);
+      const client = (await faultApp(broker(), queue)).get(TaskClient);
       // Warm the connections so the blocking send is the only thing in flight.
       await expect(
         (await client.send('fault.len', ['warm'])).get({ timeout: 15_000 }),
@@ -68,17 +73,7 @@ describe('a handler that blocks past the RabbitMQ heartbeat timeout', () => {
   it('runs once: RabbitMQ drops the connection and redelivers, the worker acks the redelivery without running it', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn');
     const queue = `blocked-hb-${randomUUID()}`;
-    const app = await createApp(
-      {
-        broker: new AmqpBroker(vhost.url, { heartbeat: 1 }),
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        resultExpires: 600,
-        worker: { concurrency: 2 },
-      },
-      [FaultModule],
-    );
-    apps.push(app);
+    const app = await faultApp(new AmqpBroker(vhost.url, { heartbeat: 1 }), queue);
     // Longer than RabbitMQ's missed-heartbeat timeout: it closes the connection meanwhile.
     const blocked = await app.get(TaskClient).send('fault.block', [4]);
     await expect(blocked.get({ timeout: 30_000 })).resolves.toBe('blocked');
