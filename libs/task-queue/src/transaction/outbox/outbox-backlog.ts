@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { instantOf, qualifiedTable, sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import { OUTBOX_DEAD_LETTER } from './outbox.options.js';
+import { outboxRead } from './outbox-statement.js';
 
 /**
  * What waits in `task_outbox`: rows not yet published, and the oldest one's `created_at`;
@@ -21,10 +22,12 @@ export interface OutboxBacklog {
 export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxBacklog> {
   const table = qualifiedTable(dataSource, 'task_outbox');
   const dead = `locked_by = '${OUTBOX_DEAD_LETTER}'`;
-  const rows = (await dataSource.query(
-    `SELECT SUM(CASE WHEN ${dead} THEN 0 ELSE 1 END) AS pending, ` +
-      `MIN(CASE WHEN ${dead} THEN NULL ELSE created_at END) AS oldest, ` +
-      `SUM(CASE WHEN ${dead} THEN 1 ELSE 0 END) AS dead FROM ${table}`,
+  const rows = (await outboxRead(dataSource, (manager) =>
+    manager.query(
+      `SELECT SUM(CASE WHEN ${dead} THEN 0 ELSE 1 END) AS pending, ` +
+        `MIN(CASE WHEN ${dead} THEN NULL ELSE created_at END) AS oldest, ` +
+        `SUM(CASE WHEN ${dead} THEN 1 ELSE 0 END) AS dead FROM ${table}`,
+    ),
   )) as Array<{
     pending: number | string | bigint | null;
     oldest: Date | string | null;
@@ -41,9 +44,11 @@ export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxB
 /** When the next row becomes claimable (due, and its lease expired), or null when empty. */
 export async function readNextDue(dataSource: DataSource): Promise<Date | null> {
   const table = qualifiedTable(dataSource, 'task_outbox');
-  const rows = (await dataSource.query(
-    `SELECT MIN(CASE WHEN locked_until IS NULL OR locked_until < relay_after ` +
-      `THEN relay_after ELSE locked_until END) AS due FROM ${table}`,
+  const rows = (await outboxRead(dataSource, (manager) =>
+    manager.query(
+      `SELECT MIN(CASE WHEN locked_until IS NULL OR locked_until < relay_after ` +
+        `THEN relay_after ELSE locked_until END) AS due FROM ${table}`,
+    ),
   )) as Array<{ due: Date | string | null }>;
   return readInstant(dataSource, rows[0]?.due ?? null);
 }

@@ -6,7 +6,7 @@ import { outboxStatement } from './outbox-statement.js';
  * PostgreSQL: lease up to `limit` due rows for `owner` in one statement (rows other claimers
  * hold are skipped, not waited for), in relay order. Resolves their ids.
  */
-export async function claimIdsPostgres(
+export function claimIdsPostgres(
   dataSource: DataSource,
   owner: string,
   leaseMs: number,
@@ -14,22 +14,24 @@ export async function claimIdsPostgres(
 ): Promise<string[]> {
   const table = qualifiedTable(dataSource, 'task_outbox');
   const now = new Date();
-  const queryRunner = dataSource.createQueryRunner();
-  try {
-    const result = await queryRunner.query(
-      `UPDATE ${table} SET locked_by = $1, locked_until = $2, attempts = attempts + 1
-       WHERE id IN (
-         SELECT id FROM ${table}
-         WHERE relay_after <= $3 AND (locked_until IS NULL OR locked_until < $3)
-         ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [owner, new Date(now.getTime() + leaseMs), now, limit],
-      true,
-    );
-    return (result.records as Array<{ id: string }>).map((r) => r.id);
-  } finally {
-    await queryRunner.release();
-  }
+  return outboxStatement(dataSource, async ({ queryRunner }) => {
+    const runner = queryRunner ?? dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(
+        `UPDATE ${table} SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+         WHERE id IN (
+           SELECT id FROM ${table}
+           WHERE relay_after <= $3 AND (locked_until IS NULL OR locked_until < $3)
+           ORDER BY created_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [owner, new Date(now.getTime() + leaseMs), now, limit],
+        true,
+      );
+      return (result.records as Array<{ id: string }>).map((r) => r.id);
+    } finally {
+      if (!queryRunner) await runner.release();
+    }
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import { errorText, relayBackoffMs } from './outbox.options.js';
 import { compareSeq } from './outbox-position.js';
 import { claimIdsMysql, claimIdsPostgres } from './outbox-claims.js';
-import { outboxStatement } from './outbox-statement.js';
+import { outboxRead, outboxStatement } from './outbox-statement.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
 /**
@@ -240,9 +240,9 @@ export class OutboxStore {
 
   private async load(ids: string[], owner: string): Promise<TaskOutbox[]> {
     if (ids.length === 0) return [];
-    const rows = await this.dataSource
-      .getRepository(TaskOutbox)
-      .findBy({ id: In(ids), lockedBy: owner });
+    const rows = await outboxRead(this.dataSource, (manager) =>
+      manager.getRepository(TaskOutbox).findBy({ id: In(ids), lockedBy: owner }),
+    );
     return rows
       .map((row) => this.read(row))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareSeq(a.seq, b.seq));
