@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient, TaskClient } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
 import { celeryCli } from '../support/control-python.js';
-import { ControlCluster, controlNames } from '../support/control-cluster.js';
+import {
+  ControlCluster,
+  controlNames,
+  expectBothAnswerPingAndStats,
+} from '../support/control-cluster.js';
 
 // Celery's pidbox and celeryev exchanges are global per vhost: this file gets its own vhost.
 const names = controlNames();
@@ -108,14 +112,7 @@ describe('celery control add_consumer / cancel_consumer on RabbitMQ', () => {
 
 describe('ControlClient on RabbitMQ', () => {
   it('pings and inspects a Python worker and a Node worker', async () => {
-    // A broadcast that ends when both have answered (a loaded machine's Python worker can take
-    // more than a second); the timeout only bounds a missing reply.
-    const pongs = await cluster.client.ping({ limit: 2, timeout: 10_000 });
-    expect(pongs[PY]).toEqual({ ok: 'pong' });
-    expect(pongs[NODE]).toEqual({ ok: 'pong' });
-    const stats = await cluster.client.stats({ destination: [PY, NODE], timeout: 10_000 });
-    expect(stats[PY]).toHaveProperty('broker');
-    expect(stats[NODE]).toHaveProperty('total');
+    await expectBothAnswerPingAndStats(cluster);
     const revoked = await cluster.client.revoke(randomUUID(), {
       destination: [PY, NODE],
       timeout: 10_000,

@@ -6,7 +6,11 @@ import { RemoteTaskError, TaskClient, WorkerService } from 'celeriac';
 import { celeryCli, eventually } from '../support/control-python.js';
 import { PYTHON, runProcess, runPythonClient } from '../support/interop-processes.js';
 import { createControlApp } from '../support/control-app.js';
-import { ControlCluster, controlNames } from '../support/control-cluster.js';
+import {
+  ControlCluster,
+  controlNames,
+  expectBothAnswerPingAndStats,
+} from '../support/control-cluster.js';
 
 // Celery's pidbox and celeryev names are global per Redis database: this file owns db 13.
 const DB = 13;
@@ -259,14 +263,7 @@ describe('celery control rate_limit / time_limit / add_consumer on the Node work
 
 describe('ControlClient on Redis', () => {
   it('pings and inspects a Python worker and a Node worker', async () => {
-    // A broadcast that ends when both have answered (a loaded machine's Python worker can take
-    // more than a second); the timeout only bounds a missing reply.
-    const pongs = await cluster.client.ping({ limit: 2, timeout: 10_000 });
-    expect(pongs[PY]).toEqual({ ok: 'pong' });
-    expect(pongs[NODE]).toEqual({ ok: 'pong' });
-    const stats = await cluster.client.stats({ destination: [PY, NODE], timeout: 10_000 });
-    expect(stats[PY]).toHaveProperty('broker');
-    expect(stats[NODE]).toHaveProperty('total');
+    await expectBothAnswerPingAndStats(cluster);
     const registered = await cluster.client.registered({
       destination: [PY, NODE],
       timeout: 10_000,

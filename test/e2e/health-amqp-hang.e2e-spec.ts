@@ -26,9 +26,10 @@ describe('readiness while RabbitMQ does not answer', () => {
     await proxy?.close();
   });
 
-  it('goes down within 2 s, liveness stays up, and readiness comes back with RabbitMQ', async () => {
+  /** A worker whose broker connection runs through the proxy: its HTTP base URL, once ready. */
+  async function startWorker(queuePrefix: string): Promise<string> {
     proxy = await PausableProxy.start(5672);
-    const queue = `health-hang-${randomUUID()}`;
+    const queue = `${queuePrefix}-${randomUUID()}`;
     const moduleRef = await Test.createTestingModule({
       imports: [
         TaskQueueModule.forRoot({
@@ -42,8 +43,13 @@ describe('readiness while RabbitMQ does not answer', () => {
     app = await moduleRef.init();
     const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
     expect((await get(`${base}/health/ready`)).status).toBe(200);
+    return base;
+  }
 
-    proxy.pause();
+  it('goes down within 2 s, liveness stays up, and readiness comes back with RabbitMQ', async () => {
+    const base = await startWorker('health-hang');
+
+    proxy!.pause();
     const started = Date.now();
     const ready = await get(`${base}/health/ready`);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -53,36 +59,22 @@ describe('readiness while RabbitMQ does not answer', () => {
     });
     expect((await get(`${base}/health/live`)).status).toBe(200);
 
-    proxy.resume();
+    proxy!.resume();
     await expect
       .poll(async () => (await get(`${base}/health/ready`)).status, { timeout: 20_000 })
       .toBe(200);
   });
 
   it('a lost connection: readiness down at once, liveness up, both back without a restart', async () => {
-    proxy = await PausableProxy.start(5672);
-    const queue = `health-lost-${randomUUID()}`;
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: vhost.url.replace(':5672', `:${proxy.port}`),
-          resultBackend: false,
-          defaultQueue: queue,
-          worker: { queues: [queue], banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
-    const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
-    expect((await get(`${base}/health/ready`)).status).toBe(200);
+    const base = await startWorker('health-lost');
 
-    proxy.refuse(); // connections dropped, reconnects refused: RabbitMQ down
+    proxy!.refuse(); // connections dropped, reconnects refused: RabbitMQ down
     const ready = await get(`${base}/health/ready`);
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ error: { broker: { status: 'down' } } });
     expect((await get(`${base}/health/live`)).status).toBe(200);
 
-    proxy.accept();
+    proxy!.accept();
     await expect
       .poll(async () => (await get(`${base}/health/ready`)).status, { timeout: 20_000 })
       .toBe(200);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import type { INestApplicationContext } from '@nestjs/common';
+import { expect } from 'vitest';
 import { ControlClient } from 'celeriac';
 import { createControlApp } from './control-app.js';
 import { eventually, killChild, PythonEventReceiver, startPythonWorker } from './control-python.js';
@@ -71,4 +72,17 @@ export class ControlCluster {
     await this.app?.close();
     await Promise.all([killChild(this.python), this.receiver?.stop()]);
   }
+}
+
+/** The cluster's Python and Node workers both answer `ping` and `stats`. */
+export async function expectBothAnswerPingAndStats(cluster: ControlCluster): Promise<void> {
+  const { py, node } = cluster.names;
+  // A broadcast that ends when both have answered (a loaded machine's Python worker can take
+  // more than a second); the timeout only bounds a missing reply.
+  const pongs = await cluster.client.ping({ limit: 2, timeout: 10_000 });
+  expect(pongs[py]).toEqual({ ok: 'pong' });
+  expect(pongs[node]).toEqual({ ok: 'pong' });
+  const stats = await cluster.client.stats({ destination: [py, node], timeout: 10_000 });
+  expect(stats[py]).toHaveProperty('broker');
+  expect(stats[node]).toHaveProperty('total');
 }
