@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PyCall, useInteropFixture } from '../support/interop-fixture.js';
-import {
-  type ManagedProcess,
-  runPythonClient,
-  startNodeWorker,
-  uniqueName,
-} from '../support/interop-processes.js';
+import { runPythonClient } from '../support/interop-processes.js';
 
 /**
  * Bad input from a Python producer to the compiled interop worker (apps/interop), on Redis and
@@ -13,21 +8,12 @@ import {
  * Python reads a FAILURE that says what was wrong, the worker log says what to do, and the
  * worker keeps serving.
  */
-const { ids, queues, transports } = useInteropFixture('celeriac-interop-bad-input');
+const { ids, transports, useNodeWorker } = useInteropFixture('celeriac-interop-bad-input');
 
 // On rpc://, the FAILURE goes to the caller's reply queue, named in the message it could not read.
 describe.each(transports)('bad input from Python on $name', ({ broker, backend }) => {
-  const queue = uniqueName('interop-bad');
-  let worker: ManagedProcess;
-
-  beforeAll(async () => {
-    queues.push(queue);
-    worker = await startNodeWorker({ broker: broker(), backend, queues: [queue] });
-  }, 60_000);
-
-  afterAll(async () => {
-    await worker?.stop();
-  });
+  const node = useNodeWorker('interop-bad', { broker, backend });
+  const { queue } = node;
 
   const raw = async (body: Buffer, headers: Record<string, unknown> = {}): Promise<PyCall> => {
     const report = await runPythonClient<PyCall>(broker(), backend, 'raw', {
@@ -44,10 +30,13 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
     const report = await raw(Buffer.concat([Buffer.from('[[1, 2], {}, {}]'), Buffer.from([0xff])]));
     expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
     expect(report.exc_message).toMatch(/^The message body is not UTF-8 text \(17 bytes\)/);
-    await worker.waitFor(
-      new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`),
-    );
-    const line = worker.output.split('\n').find((l) => l.includes(`Moved message ${report.id}`));
+    await node
+      .process()
+      .waitFor(new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`));
+    const line = node
+      .process()
+      .output.split('\n')
+      .find((l) => l.includes(`Moved message ${report.id}`));
     expect(line).toContain("publish it with Celery's json serializer");
     expect(line).toContain(`Inspect it there and call DeadLetters.redrive('${queue}') once fixed.`);
     expect(line).not.toContain('..');

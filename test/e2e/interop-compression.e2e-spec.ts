@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PyCall, useInteropFixture } from '../support/interop-fixture.js';
-import {
-  type ManagedProcess,
-  runPythonClient,
-  startNodeWorker,
-  uniqueName,
-} from '../support/interop-processes.js';
+import { runPythonClient, uniqueName } from '../support/interop-processes.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
@@ -19,23 +14,13 @@ interface Transport {
   broker: () => string;
 }
 
-const { ids, queues, vhostUrl } = useInteropFixture('celeriac-interop-compression');
+const { ids, vhostUrl, useNodeWorker } = useInteropFixture('celeriac-interop-compression');
 
 describe.each<Transport>([
   { name: 'Redis', broker: () => REDIS_URL },
   { name: 'RabbitMQ', broker: vhostUrl },
 ])('compressed task messages from Python ($name)', ({ broker }) => {
-  const queue = uniqueName('interop-compressed');
-  let worker: ManagedProcess;
-
-  beforeAll(async () => {
-    queues.push(queue);
-    worker = await startNodeWorker({ broker: broker(), backend: REDIS_URL, queues: [queue] });
-  }, 60_000);
-
-  afterAll(async () => {
-    await worker?.stop();
-  });
+  const { queue } = useNodeWorker('interop-compressed', { broker, backend: REDIS_URL });
 
   const call = async (
     compression: string,

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type InteropTransport,
   type PyCall,
   useInteropFixture,
 } from '../support/interop-fixture.js';
-import {
-  type ManagedProcess,
-  runPythonClient,
-  startNodeWorker,
-  uniqueName,
-} from '../support/interop-processes.js';
+import { runPythonClient, uniqueName } from '../support/interop-processes.js';
 
 /**
  * Celery 5 still sends protocol v1 messages with `task_protocol=1` (every field in the body,
@@ -17,7 +12,7 @@ import {
  * a protocol v2 message (Python's `Task.retry` sends in the worker's protocol), and a chord's
  * parts keep the header order (`group_index` in the body).
  */
-const { ids, queues, transports } = useInteropFixture('celeriac-interop-v1');
+const { ids, transports, useNodeWorker } = useInteropFixture('celeriac-interop-v1');
 
 interface ChordReport {
   id: string;
@@ -29,17 +24,8 @@ interface ChordReport {
 describe.each<InteropTransport>(transports.filter((t) => !t.backend.startsWith('rpc')))(
   'protocol v1 messages from Python ($name)',
   ({ broker, backend }) => {
-    const queue = uniqueName('interop-v1');
-    let worker: ManagedProcess;
-
-    beforeAll(async () => {
-      queues.push(queue);
-      worker = await startNodeWorker({ broker: broker(), backend, queues: [queue] });
-    }, 60_000);
-
-    afterAll(async () => {
-      await worker?.stop();
-    });
+    const node = useNodeWorker('interop-v1', { broker, backend });
+    const { queue } = node;
 
     const call = async (task: string, args: unknown[]): Promise<PyCall> => {
       const report = await runPythonClient<PyCall>(broker(), backend, 'call', {
@@ -60,7 +46,7 @@ describe.each<InteropTransport>(transports.filter((t) => !t.backend.startsWith('
     it('ctx.retry() counts the retries and waits the countdown (it looped at once before)', async () => {
       const report = await call('interop.flaky', [uniqueName('v1-flaky'), 2, 0.2]);
       expect(report).toMatchObject({ state: 'SUCCESS', result: 2, retries: 2 });
-      expect(worker.output.match(/interop\.flaky\[[^\]]+\] retry:/g)).toHaveLength(2);
+      expect(node.process().output.match(/interop\.flaky\[[^\]]+\] retry:/g)).toHaveLength(2);
     });
 
     it("a chord body gets the header's results in header order (the body's group_index)", async () => {

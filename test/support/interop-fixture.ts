@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type AmqpTestVhost, createTestVhost } from './amqp-vhost.js';
 import { ensureBuilt } from './interop-build.js';
-import { stopAll } from './interop-processes.js';
+import { type ManagedProcess, startNodeWorker, stopAll, uniqueName } from './interop-processes.js';
 import { deleteKeys, deleteResults, REDIS_URL } from './redis-test-server.js';
 
 /** What the Python client reports of one call (`call` / `raw` commands). */
@@ -30,6 +30,18 @@ export interface InteropFixture {
   vhostUrl(): string;
   /** Redis; RabbitMQ (the private vhost) with Redis results; RabbitMQ with rpc:// results. */
   readonly transports: readonly InteropTransport[];
+  /**
+   * Registers the calling describe block's beforeAll / afterAll: a compiled Node worker on a
+   * queue of its own (removed at the end), started before its tests and stopped after them.
+   */
+  useNodeWorker(queuePrefix: string, transport: Omit<InteropTransport, 'name'>): SuiteWorker;
+}
+
+/** A Node worker of one describe block (see {@link InteropFixture.useNodeWorker}). */
+export interface SuiteWorker {
+  readonly queue: string;
+  /** The running worker (after beforeAll). */
+  process(): ManagedProcess;
 }
 
 /**
@@ -51,6 +63,24 @@ export function useInteropFixture(vhostName: string): InteropFixture {
       { name: 'RabbitMQ, Redis results', broker: vhostUrl, backend: REDIS_URL },
       { name: 'RabbitMQ, rpc:// results', broker: vhostUrl, backend: 'rpc://' },
     ],
+    useNodeWorker(queuePrefix, { broker, backend }) {
+      const queue = uniqueName(queuePrefix);
+      let worker: ManagedProcess | undefined;
+      beforeAll(async () => {
+        fixture.queues.push(queue);
+        worker = await startNodeWorker({ broker: broker(), backend, queues: [queue] });
+      }, 60_000);
+      afterAll(async () => {
+        await worker?.stop();
+      });
+      return {
+        queue,
+        process: () => {
+          if (!worker) throw new Error(`The Node worker of ${queue} has not started yet.`);
+          return worker;
+        },
+      };
+    },
   };
   beforeAll(async () => {
     await ensureBuilt();
