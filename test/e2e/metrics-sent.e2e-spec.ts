@@ -10,7 +10,7 @@ import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbo
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { parseExposition, sampleValue } from '../support/metrics-scrape.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
-import { OUTBOX_MIGRATIONS } from '../support/typeorm-drivers.js';
+import { OUTBOX_MIGRATIONS } from '../support/celeriac-migrations.js';
 import { uniqueName } from '../support/interop-processes.js';
 
 const queue = uniqueName('metrics-sent');

@@ -1,14 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  CreateTaskResult1767225600001,
-  TaskGroupResult,
-  TaskOutbox,
-  TaskResult,
-} from 'celeriac/typeorm';
+import { TaskOutbox, TaskResult } from 'celeriac/typeorm';
+import { CELERIAC_ENTITIES, CELERIAC_MIGRATIONS } from '../support/celeriac-migrations.js';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 import {
   dropSchema,
@@ -22,13 +15,8 @@ import {
 // entities must leave those tables alone: it used to recreate those columns as timestamp / text, which on
 // MariaDB emptied the message of every pending row and on PostgreSQL failed the boot.
 
-const migrations = [
-  CreateTaskOutbox1767225600000,
-  AddTaskOutboxTraceContext1780272000000,
-  AddTaskOutboxSequence1796601600000,
-  CreateTaskResult1767225600001,
-];
-const entities = [TaskOutbox, TaskResult, TaskGroupResult];
+const migrations = CELERIAC_MIGRATIONS;
+const entities = CELERIAC_ENTITIES;
 const big = JSON.stringify({ blob: 'x'.repeat(100_000) });
 
 const cleanups: Array<() => Promise<void>> = [];

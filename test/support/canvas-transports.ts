@@ -1,15 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { TaskQueueOptions } from 'celeriac';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  CreateTaskResult1767225600001,
-  TaskGroupResult,
-  TaskOutbox,
-  TaskResult,
-} from 'celeriac/typeorm';
+import { TaskGroupResult, TaskOutbox, TaskResult } from 'celeriac/typeorm';
 import { createTestVhost } from './amqp-vhost.js';
+import { RESULT_MIGRATIONS } from './celeriac-migrations.js';
+import { openOutboxDataSource } from './outbox-postgres.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from './typeorm-postgres.js';
 
 /** The Redis of the canvas suites (broker and / or results). */
@@ -88,7 +82,7 @@ export const REDIS_TYPEORM: CanvasTransport = {
     const schema = uniqueSchema('canvas');
     const dataSource = await openSchemaDataSource(schema, {
       entities: [TaskResult, TaskGroupResult],
-      migrations: [CreateTaskResult1767225600001],
+      migrations: RESULT_MIGRATIONS,
     });
     await dataSource.runMigrations();
     return {
@@ -104,22 +98,8 @@ export const REDIS_TYPEORM: CanvasTransport = {
   },
 };
 
-/** The outbox schema's tables (what `openOutboxSchema` migrates). */
+/** The outbox schema's tables (what `openOutboxDataSource` migrates). */
 export const OUTBOX_ENTITIES = [TaskOutbox];
-
-/** A PostgreSQL schema with `task_outbox`, for the outbox transport and its crash fixture. */
-export async function openOutboxSchema(schema: string): Promise<DataSource> {
-  const dataSource = await openSchemaDataSource(schema, {
-    entities: OUTBOX_ENTITIES,
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
-  });
-  await dataSource.runMigrations();
-  return dataSource;
-}
 
 /** How long a fresh outbox row is left to the fast path (the relay takes it after). */
 export const OUTBOX_GRACE_MS = 1_500;
@@ -134,7 +114,7 @@ export const REDIS_OUTBOX: CanvasTransport = {
   chords: true,
   async open() {
     const schema = uniqueSchema('canvas_outbox');
-    const dataSource = await openOutboxSchema(schema);
+    const dataSource = await openOutboxDataSource(schema);
     return {
       options: {
         broker: CANVAS_REDIS,

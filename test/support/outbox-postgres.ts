@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
+import { OUTBOX_MIGRATIONS } from './celeriac-migrations.js';
 import { openSchemaDataSource } from './typeorm-postgres.js';
 
 /** A DataSource on `schema` with the outbox table made by its migrations, as an app has it. */
@@ -16,11 +12,7 @@ export async function openOutboxDataSource(
   const dataSource = await openSchemaDataSource(schema, {
     ...extra,
     entities: [TaskOutbox],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-    ],
+    migrations: OUTBOX_MIGRATIONS,
   } as Partial<DataSourceOptions>);
   await dataSource.runMigrations();
   return dataSource;

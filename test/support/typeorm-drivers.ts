@@ -1,10 +1,6 @@
 import { DataSource, EntitySchema } from 'typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { TaskOutbox } from 'celeriac/typeorm';
+import { OUTBOX_MIGRATIONS } from './celeriac-migrations.js';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from './typeorm-mariadb.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from './typeorm-postgres.js';
 
@@ -29,13 +25,6 @@ export interface TestDatabase {
 
 export type DriverName = 'postgres' | 'mariadb' | 'sqljs';
 export const DRIVERS: readonly DriverName[] = ['postgres', 'mariadb', 'sqljs'];
-
-/** The migrations that make `task_outbox` (synchronize leaves it alone), in order. */
-export const OUTBOX_MIGRATIONS = [
-  CreateTaskOutbox1767225600000,
-  AddTaskOutboxTraceContext1780272000000,
-  AddTaskOutboxSequence1796601600000,
-];
 
 /**
  * Open a fresh database of `driver` with the Item entity (plus `entities`), synchronized; with

@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  CreateTaskResult1767225600001,
-  TaskGroupResult,
-  TaskOutbox,
-  TaskResult,
-} from 'celeriac/typeorm';
+import { CELERIAC_ENTITIES, CELERIAC_MIGRATIONS } from './celeriac-migrations.js';
 
 /** The loopback MariaDB (root, no password); tests isolate themselves with a database each. */
 const BASE = {
@@ -54,13 +46,8 @@ export async function openMariaDb(
 /** Create `database` with Celeriac's outbox and result tables, made by their migrations. */
 export async function openMigratedMariaDb(database: string): Promise<DataSource> {
   const dataSource = await openMariaDb(database, {
-    entities: [TaskOutbox, TaskResult, TaskGroupResult],
-    migrations: [
-      CreateTaskOutbox1767225600000,
-      AddTaskOutboxTraceContext1780272000000,
-      AddTaskOutboxSequence1796601600000,
-      CreateTaskResult1767225600001,
-    ],
+    entities: CELERIAC_ENTITIES,
+    migrations: CELERIAC_MIGRATIONS,
   });
   await dataSource.runMigrations();
   return dataSource;
