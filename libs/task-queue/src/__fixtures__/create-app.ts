@@ -1,7 +1,8 @@
-import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
+import type { INestApplicationContext, ModuleMetadata, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import type { TaskQueueOptions } from '../config/task-queue-options.interface.js';
+import type { Broker } from '../contracts/broker.interface.js';
 import { TaskQueueModule } from '../task-queue.module.js';
 import { NotificationsFixtureModule, OrdersFixtureModule } from './orders.fixture.js';
 
@@ -19,6 +20,21 @@ export async function createApp(
       }),
       ...(imports ?? []),
     ],
+  }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
+/** A producer-only app (no worker, no result backend) sending through `broker`. */
+export async function createProducerApp(
+  broker: Broker,
+  providers: Provider[],
+): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
+    ],
+    providers,
   }).compile();
   await moduleRef.init();
   return moduleRef;

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
+import { createProducerApp } from '../__fixtures__/create-app.js';
 import { RecordingBroker } from '../__fixtures__/recording-broker.js';
 import { Task } from '../tasks/task.decorator.js';
-import { TaskQueueModule } from '../task-queue.module.js';
 import { TaskClient } from './task.client.js';
 import { TaskQueueError } from '../errors/task-queue.error.js';
 
@@ -18,13 +17,7 @@ class Tasks {
 describe('applyAsync({ countdown })', () => {
   it('0 sends no eta, as Celery (`if countdown:`), so workers see no ETA task', async () => {
     const broker = new RecordingBroker();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
-      ],
-      providers: [Tasks],
-    }).compile();
-    await moduleRef.init();
+    const moduleRef = await createProducerApp(broker, [Tasks]);
     const add = moduleRef.get(TaskClient).get(Tasks, 'add');
     await add.applyAsync([1, 2], { countdown: 0 });
     await add.applyAsync([1, 2], { countdown: 10 });
@@ -44,13 +37,7 @@ describe('applyAsync({ countdown })', () => {
     [{ queue: '' }, 'queue must be a non-empty queue name; got ""'],
   ])('refuses %o with a TaskQueueError saying why, and sends nothing', async (options, why) => {
     const broker = new RecordingBroker();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
-      ],
-      providers: [Tasks],
-    }).compile();
-    await moduleRef.init();
+    const moduleRef = await createProducerApp(broker, [Tasks]);
     const add = moduleRef.get(TaskClient).get(Tasks, 'add');
     // Was: RangeError "Invalid time value" or a TypeError; a NaN countdown sent it at once.
     const sending = add.applyAsync([1, 2], options);
@@ -62,13 +49,7 @@ describe('applyAsync({ countdown })', () => {
 
   it("gives an empty taskId a new id, as Celery's `task_id or uuid()`", async () => {
     const broker = new RecordingBroker();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
-      ],
-      providers: [Tasks],
-    }).compile();
-    await moduleRef.init();
+    const moduleRef = await createProducerApp(broker, [Tasks]);
     const result = await moduleRef
       .get(TaskClient)
       .get(Tasks, 'add')

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
+import { createProducerApp } from '../__fixtures__/create-app.js';
 import { MemoryBroker } from '../transports/memory/memory.broker.js';
 import { Task } from '../tasks/task.decorator.js';
 import { PublishOutcomeUnknownError } from '../errors/publish-outcome-unknown.error.js';
 import type { PublishOptions } from '../contracts/broker.interface.js';
 import type { TaskMessage } from '../contracts/task-message.interface.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
-import { TaskQueueModule } from '../task-queue.module.js';
 import { drainOnCommit } from '../transaction/commit-hooks.runner.js';
 import { TaskClient } from './task.client.js';
 
@@ -33,14 +32,7 @@ class Tasks {
 }
 
 async function client(broker: FlakyBroker): Promise<TaskClient> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
-    ],
-    providers: [Tasks],
-  }).compile();
-  await moduleRef.init();
-  return moduleRef.get(TaskClient);
+  return (await createProducerApp(broker, [Tasks])).get(TaskClient);
 }
 
 describe('publishes with an unknown outcome', () => {
