@@ -8,6 +8,7 @@
  *     - MissingPeerDependencyError: an option needs ioredis, amqplib or typeorm, not installed
  *   - DuplicateTaskError, TaskNotRegisteredError
  *   - InvalidMessageError: not a protocol v2 message / undecodable body / bad arguments
+ *     - TaskArgumentsError: arguments that do not fit the handler or its schema
  *   - BrokerConnectionError (a publish that failed with it sent nothing), ResultBackendError
  *     - PublishOutcomeUnknownError (under BrokerConnectionError): a publish that may still be
  *       delivered; carries the task id
@@ -18,7 +19,8 @@
  *   - IsolatedTaskError: a task that failed in a pool isolate, as the original error
  *   - TaskRevokedError, MaxRetriesExceededError, TimeLimitExceededError, SoftTimeLimitExceededError
  *   - WorkerLostError: the isolate running a task died or was killed at its hard time limit
- *   - NoActiveTransactionError, OutboxTableMissingError, AtomicBlockFailedError (transactions)
+ *   - NoActiveTransactionError, OutboxTableMissingError, AtomicBlockFailedError,
+ *     DurableTransactionError, TransactionRolledBackError (transactions)
  * Control-flow signals (TaskSignal: `Retry`, `Reject`, `Ignore`, `UnrecoverableError`) are not
  * failures and live in task-signals.ts.
  * @publicApi
