@@ -5,10 +5,9 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
-  notReadyReason,
   redactUrl,
-  waitUntilReady,
 } from './redis.connection.js';
+import { ensureReady } from './redis-ready.js';
 
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import type {
@@ -109,11 +108,13 @@ export class RedisBroadcastTransport implements BroadcastTransport {
    * caller waiting for replies (`inspect`) would otherwise wait for as long as Redis is away.
    * (Subscriptions still wait: a worker's remote control resumes by itself once Redis is back.)
    */
-  private async ready(what: string): Promise<void> {
-    if (await waitUntilReady(this.client, ANSWER_TIMEOUT_MS)) return;
-    throw new BrokerConnectionError(
-      `Could not ${what}: could not connect to Redis at ${redactUrl(this.options.url)}` +
-        notReadyReason(this.client, ANSWER_TIMEOUT_MS, "and that the broker's URL is right"),
+  private ready(what: string): Promise<void> {
+    const failure = `Could not ${what}: could not connect to Redis at ${redactUrl(this.options.url)}`;
+    return ensureReady(
+      this.client,
+      ANSWER_TIMEOUT_MS,
+      failure,
+      "and that the broker's URL is right",
     );
   }
 

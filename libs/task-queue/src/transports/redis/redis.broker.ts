@@ -24,11 +24,10 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
-  notReadyReason,
   redactUrl,
   unreachableCause,
-  waitUntilReady,
 } from './redis.connection.js';
+import { ensureReady, waitUntilReady } from './redis-ready.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { RedisConsumer } from './redis.consumer.js';
 import { RedisRequeuer } from './redis-requeuer.js';
@@ -95,11 +94,8 @@ export class RedisBroker implements Broker {
   }
 
   async connect(): Promise<void> {
-    if (await waitUntilReady(this.client, this.options.publishTimeout)) return;
-    const reason = notReadyReason(this.client, this.options.publishTimeout, ADVICE);
-    throw new BrokerConnectionError(
-      `Could not connect to Redis at ${redactUrl(this.url)}${reason}`,
-    );
+    const failure = `Could not connect to Redis at ${redactUrl(this.url)}`;
+    await ensureReady(this.client, this.options.publishTimeout, failure, ADVICE);
   }
 
   async publish(message: TaskMessage, options: PublishOptions): Promise<void> {

@@ -9,13 +9,7 @@ import {
   takeTlsOptions,
 } from '../../utils/tls-options.js';
 import { markStalled, stalledFor } from './redis-stalls.js';
-import {
-  bootFailure,
-  DB_OUT_OF_RANGE,
-  FOREIGN_REPLY,
-  onBootFailure,
-  trackBootFailures,
-} from './redis-boot-failures.js';
+import { DB_OUT_OF_RANGE, FOREIGN_REPLY, trackBootFailures } from './redis-boot-failures.js';
 
 /**
  * The connections of one role (a client and its duplicates for the same purpose): an outage
@@ -39,7 +33,7 @@ const watches = new WeakMap<Redis, RoleWatch>();
 /**
  * A client that never gives up: reconnects with capped backoff, keeps commands queued while
  * Redis is away and resends unanswered ones (so consumers resume after a restart). Callers
- * bound their own waits (see {@link waitUntilReady}). TLS settings come from the URL's
+ * bound their own waits (see `waitUntilReady` in redis-ready.ts). TLS settings come from the URL's
  * `ssl_*` parameters and `tls` (which wins).
  */
 export function createRedisClient(
@@ -169,17 +163,6 @@ export function unreachableCause(client: Redis, advice: string): string {
 }
 
 /**
- * The end of a "could not connect to Redis at <url>" message: `: <cause and fix>.` when the
- * client can never connect as configured (a missing database, another server on the port,
- * refused credentials), which ends the wait at once; else ` within <timeout> ms` and the cause.
- */
-export function notReadyReason(client: Redis, timeoutMs: number, advice: string): string {
-  const failure = bootFailure(client);
-  if (failure) return `: ${failure}.`;
-  return ` within ${timeoutMs} ms${unreachableCause(client, advice)}`;
-}
-
-/**
  * True while `client` is in an outage (its connection lost, or not ready since a connection
  * error), or its server is stalled (see {@link answerWithin}): a command sent now waits for
  * Redis to come back, so shutdown paths do not wait for its answer.
@@ -226,50 +209,6 @@ export function connectionProblem(client: Redis): string | undefined {
   const group = watches.get(client);
   const error = group?.down.get(client);
   return error ? describeConnectionError(error, group!.url, group!.clientCertificate) : undefined;
-}
-
-/**
- * Resolve once the client is ready, starting a lazy connection if needed; resolve false if it
- * is not ready within `timeoutMs`. All waiters of a client share one `ready` listener, so many
- * pending publishes during an outage add no listeners (no MaxListenersExceededWarning).
- */
-export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
-  if (client.status === 'ready') return Promise.resolve(true);
-  if (client.status === 'wait') client.connect().catch(() => undefined);
-  if (client.status === 'end' || bootFailure(client)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    // A failure no retry can cure (see redis-boot-failures.ts) ends the wait at once.
-    const stop = onBootFailure(client, () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-    const timer = setTimeout(() => {
-      stop();
-      resolve(false);
-    }, timeoutMs);
-    void nextReady(client).then(() => {
-      clearTimeout(timer);
-      stop();
-      resolve(true);
-    });
-  });
-}
-
-const readyEvents = new WeakMap<Redis, Promise<void>>();
-
-/** The client's next `ready` event, through one listener however many wait for it. */
-function nextReady(client: Redis): Promise<void> {
-  let ready = readyEvents.get(client);
-  if (!ready) {
-    ready = new Promise((resolve) => {
-      client.once('ready', () => {
-        readyEvents.delete(client);
-        resolve();
-      });
-    });
-    readyEvents.set(client, ready);
-  }
-  return ready;
 }
 
 /** The URL without its password, for messages. */

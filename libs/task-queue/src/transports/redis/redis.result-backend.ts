@@ -13,11 +13,10 @@ import {
   closeClient,
   createRedisClient,
   duplicateClient,
-  notReadyReason,
   redactUrl,
   unreachableCause,
-  waitUntilReady,
 } from './redis.connection.js';
+import { notReadyReason, waitUntilReady } from './redis-ready.js';
 import { bootFailure } from './redis-boot-failures.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 

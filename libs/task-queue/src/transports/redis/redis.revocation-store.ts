@@ -1,14 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Revocation, RevocationStore } from '../../contracts/revocation-store.interface.js';
-import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
-import {
-  createRedisClient,
-  duplicateClient,
-  notReadyReason,
-  redactUrl,
-  waitUntilReady,
-} from './redis.connection.js';
+import { createRedisClient, duplicateClient, redactUrl } from './redis.connection.js';
+import { ensureReady } from './redis-ready.js';
 import { dbOf } from './redis-url.js';
 
 /**
@@ -38,16 +32,13 @@ export class RedisRevocationStore implements RevocationStore {
 
   /** Fails with BrokerConnectionError when Redis is not reachable within the connect timeout. */
   async connect(): Promise<void> {
-    if (await waitUntilReady(this.client, this.connectTimeoutMs)) return;
     // Reported ready, the worker would follow revocations through commands queued until Redis
     // came back (forever): revoked tasks would run, and nobody would know why.
-    throw new BrokerConnectionError(
-      `Could not connect to the revocation store, Redis at ${redactUrl(this.url)},` +
-        notReadyReason(
-          this.client,
-          this.connectTimeoutMs,
-          'and that the broker (or result backend) URL is right',
-        ),
+    await ensureReady(
+      this.client,
+      this.connectTimeoutMs,
+      `Could not connect to the revocation store, Redis at ${redactUrl(this.url)},`,
+      'and that the broker (or result backend) URL is right',
     );
   }
 

@@ -11,15 +11,9 @@ import type {
   ScheduleStore,
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
-import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { readPendingFire, readStoredSchedule } from '../stored-schedule.js';
-import {
-  createRedisClient,
-  duplicateClient,
-  notReadyReason,
-  redactUrl,
-  waitUntilReady,
-} from './redis.connection.js';
+import { createRedisClient, duplicateClient, redactUrl } from './redis.connection.js';
+import { ensureReady } from './redis-ready.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 
 const DIR = new URL('./commands/', import.meta.url);
@@ -81,13 +75,13 @@ export class RedisScheduleStore implements ScheduleStore {
 
   /** Fails with BrokerConnectionError when Redis is not reachable within 10 s. */
   async connect(): Promise<void> {
-    if (!(await waitUntilReady(this.client, CONNECT_TIMEOUT_MS))) {
-      // Left waiting, the subscription below would queue until Redis came back (forever).
-      throw new BrokerConnectionError(
-        `Could not connect to the beat's schedule store, Redis at ${redactUrl(this.url)},` +
-          notReadyReason(this.client, CONNECT_TIMEOUT_MS, "and that the store's URL is right"),
-      );
-    }
+    // Left waiting, the subscription below would queue until Redis came back (forever).
+    await ensureReady(
+      this.client,
+      CONNECT_TIMEOUT_MS,
+      `Could not connect to the beat's schedule store, Redis at ${redactUrl(this.url)},`,
+      "and that the store's URL is right",
+    );
     this.subscriber ??= duplicateClient(
       this.client,
       'beat subscriber',
