@@ -94,16 +94,8 @@ export class OutboxStore {
   }
 
   /** These rows were published: delete those `owner` still holds, in one statement. */
-  async completeHeld(ids: readonly string[], owner: string): Promise<void> {
-    if (ids.length === 0) return;
-    await outboxStatement(this.dataSource, (manager) =>
-      manager
-        .createQueryBuilder()
-        .delete()
-        .from(TaskOutbox)
-        .where('id IN (:...ids) AND locked_by = :owner', { ids, owner })
-        .execute(),
-    );
+  completeHeld(ids: readonly string[], owner: string): Promise<void> {
+    return this.deleteRows(ids, owner, 'locked_by = :owner');
   }
 
   /**
@@ -171,14 +163,19 @@ export class OutboxStore {
    * Rows published by the fast path: delete those that `owner` holds or nobody claimed (a relay
    * that claimed one meanwhile will publish it again and delete it: at-least-once).
    */
-  async completeMany(ids: readonly string[], owner: string): Promise<void> {
+  completeMany(ids: readonly string[], owner: string): Promise<void> {
+    return this.deleteRows(ids, owner, '(locked_by IS NULL OR locked_by = :owner)');
+  }
+
+  /** Delete the rows of `ids` whose lease matches `lease` (a condition on `:owner`). */
+  private async deleteRows(ids: readonly string[], owner: string, lease: string): Promise<void> {
     if (ids.length === 0) return;
     await outboxStatement(this.dataSource, (manager) =>
       manager
         .createQueryBuilder()
         .delete()
         .from(TaskOutbox)
-        .where('id IN (:...ids) AND (locked_by IS NULL OR locked_by = :owner)', { ids, owner })
+        .where(`id IN (:...ids) AND ${lease}`, { ids, owner })
         .execute(),
     );
   }
