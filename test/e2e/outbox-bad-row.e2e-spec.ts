@@ -34,21 +34,31 @@ describe.each(DRIVERS.filter((d) => d !== 'sqljs'))(
         errors.push(String(line));
       });
       vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      const [first, notJson, notMessage, otherId, badTrace, last] = Array.from({ length: 6 }, () =>
-        message(),
+      const [first, notJson, notMessage, otherId, nullProperties, badTrace, last] = Array.from(
+        { length: 7 },
+        () => message(),
       );
       const writer = new OutboxWriter({ graceMs: 0 });
       await db.dataSource.transaction(async (m) => {
-        for (const msg of [first, notJson, notMessage, otherId, badTrace, last])
+        for (const msg of [first, notJson, notMessage, otherId, nullProperties, badTrace, last])
           await writer.write(m, msg, { queue: 'outbox-bad-row' });
       });
       const repo = db.dataSource.getRepository(TaskOutbox);
       await repo.update(notJson.headers.id, { message: '{"headers": {"id"' });
       await repo.update(notMessage.headers.id, { message: '{}' });
       await repo.update(otherId.headers.id, { message: JSON.stringify(message('someone-else')) });
+      await repo.update(nullProperties.headers.id, {
+        message: JSON.stringify({ ...nullProperties, properties: null }),
+      });
       await repo.update(badTrace.headers.id, { traceContext: 'not json' });
 
       const broker = new RecordingBroker();
+      const publish = broker.publish.bind(broker);
+      // As the Redis and AMQP brokers do: they read the message's properties (its priority).
+      vi.spyOn(broker, 'publish').mockImplementation((msg, options) => {
+        void msg.properties.priority;
+        return publish(msg, options);
+      });
       relay = new OutboxRelay(db.dataSource, asBroker(broker), {
         pollIntervalMs: 50,
         listen: false,
@@ -65,12 +75,15 @@ describe.each(DRIVERS.filter((d) => d !== 'sqljs'))(
         [notJson.headers.id, 'dead-letter'],
         [notMessage.headers.id, 'dead-letter'],
         [otherId.headers.id, 'dead-letter'],
+        [nullProperties.headers.id, 'dead-letter'],
       ]);
       expect(rows[0]!.lastError).toMatch(/not JSON/);
       expect(rows[1]!.lastError).toMatch(/headers/);
       expect(rows[2]!.lastError).toMatch(/someone-else/);
+      expect(rows[3]!.lastError).toMatch(/properties/);
+      expect(rows[3]!.attempts).toBe(1);
       const deadLettered = errors.filter((line) => line.includes('dead-lettered'));
-      expect(deadLettered).toHaveLength(3);
+      expect(deadLettered).toHaveLength(4);
       expect(deadLettered[0]).toContain(notJson.headers.id);
       expect(deadLettered[0]).toContain('not a task message this relay can publish');
       expect(deadLettered[0]).toContain(

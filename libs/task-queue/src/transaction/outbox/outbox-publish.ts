@@ -34,6 +34,7 @@ export function decodeOutboxRow(row: TaskOutbox): DecodedOutboxRow {
     headers === null ||
     typeof headers.task !== 'string' ||
     typeof message?.properties !== 'object' ||
+    message.properties === null ||
     typeof message.body !== 'string' ||
     typeof message.contentType !== 'string' ||
     typeof message.contentEncoding !== 'string'
