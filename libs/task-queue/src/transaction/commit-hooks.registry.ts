@@ -7,7 +7,8 @@ interface HookState {
   frames: HookEntry[][];
   /**
    * The server already rolled the whole transaction back: PostgreSQL answered COMMIT with
-   * ROLLBACK, or a MySQL/MariaDB statement failed with a deadlock.
+   * ROLLBACK, or a MySQL/MariaDB statement failed with a deadlock or a snapshot-isolation
+   * conflict.
    */
   commitWasRollback: boolean;
 }
@@ -52,7 +53,7 @@ export class CommitHooksRegistry {
 
   /**
    * A statement failed with an error after which MySQL/MariaDB has rolled back the whole
-   * transaction (a deadlock): the statements that follow run in autocommit and the final
+   * transaction (a deadlock, a snapshot-isolation conflict): the statements that follow run in autocommit and the final
    * COMMIT succeeds, but the transaction's own writes are gone.
    */
   serverRolledBack(queryRunner: QueryRunner): void {

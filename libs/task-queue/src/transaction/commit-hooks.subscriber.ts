@@ -58,8 +58,8 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
     const names = outcome.entries.map((entry) => entry.name).join(', ') || 'none';
     this.logger.error(
       `The database rolled this transaction back before its COMMIT (PostgreSQL: a failed ` +
-        `statement whose error was caught without a savepoint; MySQL/MariaDB: a deadlock whose ` +
-        `error was caught), so its writes were not saved. Discarded onCommit callbacks: ` +
+        `statement whose error was caught without a savepoint; MySQL/MariaDB: a deadlock or a ` +
+        `snapshot-isolation conflict whose error was caught), so its writes were not saved. Discarded onCommit callbacks: ` +
         `${names}. Let such errors propagate (and retry the whole transaction), or, on ` +
         `PostgreSQL, wrap statements that may fail in manager.transaction() (a savepoint).`,
     );
@@ -77,11 +77,13 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
 
 /**
  * MySQL/MariaDB errors after which InnoDB has rolled back the whole transaction, not just the
- * statement: ER_LOCK_DEADLOCK (1213; also Galera's certification failure). PostgreSQL needs no
- * list: it keeps the transaction aborted and answers its COMMIT with ROLLBACK.
+ * statement: ER_LOCK_DEADLOCK (1213; also Galera's certification failure) and ER_CHECKREAD
+ * (1020: MariaDB's snapshot-isolation conflict, `innodb_snapshot_isolation = ON`, the default
+ * from 11.8). PostgreSQL needs no list: it keeps the transaction aborted and answers its COMMIT
+ * with ROLLBACK.
  */
 function rolledBackTheTransaction(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { errno, code } = error as { errno?: unknown; code?: unknown };
-  return errno === 1213 || code === 'ER_LOCK_DEADLOCK';
+  return errno === 1213 || code === 'ER_LOCK_DEADLOCK' || errno === 1020 || code === 'ER_CHECKREAD';
 }

@@ -69,7 +69,7 @@ export class OutboxWriter {
    * Insert the message with `manager` (in its transaction, if any) and, when a broker is set,
    * register the after-commit fast path. Throws `OutboxTableMissingError` when the table or
    * entity is missing, `TransactionRolledBackError` when MySQL/MariaDB already rolled the
-   * transaction back (a caught deadlock).
+   * transaction back (a caught deadlock or snapshot-isolation conflict).
    */
   async write(
     manager: EntityManager,
@@ -97,7 +97,8 @@ export class OutboxWriter {
       lockedUntil: null,
       traceContext: traceContext ? JSON.stringify(traceContext) : null,
     };
-    // MySQL/MariaDB after a caught deadlock: the insert would autocommit on its own.
+    // MySQL/MariaDB after a caught deadlock or snapshot-isolation conflict: the insert would
+    // autocommit on its own.
     if (manager.queryRunner && commitHooksRegistry.isRolledBack(manager.queryRunner))
       throw new TransactionRolledBackError(`${row.taskName}[${row.id}]`);
     try {

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TransactionRolledBackError } from 'celeriac';
+import {
+  drainOnCommit,
+  installCommitHooks,
+  onCommit,
+  TaskOutbox,
+  uninstallCommitHooks,
+} from 'celeriac/typeorm';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
+import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+
+// MariaDB with innodb_snapshot_isolation=ON (the default from MariaDB 11.8): at REPEATABLE READ,
+// writing a row another transaction changed since this one's snapshot fails with ER_CHECKREAD
+// (1020) and InnoDB rolls the WHOLE transaction back, as for a deadlock. Code that catches the
+// error and goes on then commits nothing of its own: its callbacks must not run, and an outbox
+// row written after it would autocommit on its own.
+describe('MariaDB snapshot isolation conflict (ER_CHECKREAD) whose error was caught', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openTestDatabase('mariadb', [TaskOutbox]);
+    installCommitHooks(db.dataSource);
+  });
+  afterEach(() => drainOnCommit());
+  afterAll(async () => {
+    uninstallCommitHooks(db?.dataSource);
+    await db?.dispose();
+  });
+
+  /** A transaction with `marker` inserted whose snapshot-isolation conflict was swallowed. */
+  async function conflicted(marker: string): Promise<QueryRunner> {
+    const row = randomUUID();
+    await db.dataSource.getRepository(ItemSchema).insert({ id: row });
+    const qr = db.dataSource.createQueryRunner();
+    await qr.connect();
+    await qr.query('SET SESSION innodb_snapshot_isolation = ON');
+    await qr.startTransaction();
+    await qr.manager.insert(ItemSchema, { id: marker });
+    await qr.query('SELECT id FROM item WHERE id = ?', [row]); // the snapshot
+    await db.dataSource.query('UPDATE item SET id = ? WHERE id = ?', [`${row}-b`, row]);
+    const failure = await qr.query('UPDATE item SET id = ? WHERE id = ?', [`${row}-a`, row]).then(
+      () => undefined,
+      (error: { errno?: number }) => error.errno,
+    );
+    expect(failure).toBe(1020);
+    return qr;
+  }
+
+  it('its onCommit callbacks are discarded, since nothing of it was committed', async () => {
+    const marker = randomUUID();
+    const ran: string[] = [];
+    const qr = await conflicted(marker);
+    try {
+      await onCommit(qr.manager, () => void ran.push('after the conflict'));
+      await qr.commitTransaction();
+    } finally {
+      await qr.release();
+    }
+    await drainOnCommit();
+    expect(await db.dataSource.getRepository(ItemSchema).findOneBy({ id: marker })).toBeNull();
+    expect(ran).toEqual([]);
+  });
+
+  it('outbox: delayOnCommit() after it is refused, and nothing is written or published', async () => {
+    const broker = new RecordingBroker();
+    const writer = new OutboxWriter({ broker: asBroker(broker) });
+    const qr = await conflicted(randomUUID());
+    try {
+      await expect(writer.write(qr.manager, message(), { queue: 'q' })).rejects.toBeInstanceOf(
+        TransactionRolledBackError,
+      );
+      await qr.commitTransaction();
+    } finally {
+      await qr.release();
+    }
+    await drainOnCommit();
+    expect(broker.published).toEqual([]);
+    expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+});
