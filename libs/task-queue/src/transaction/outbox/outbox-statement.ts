@@ -25,7 +25,8 @@ export async function outboxStatement<T>(
 ): Promise<T> {
   const dialect = sqlDialect(dataSource);
   if (dialect === 'mysql') return dataSource.transaction('READ COMMITTED', fn);
-  if (dialect === 'postgres' && !(await defaultsToReadCommitted(dataSource)))
+  // CockroachDB (dialect 'postgres' too) runs everything SERIALIZABLE: autocommit, as before.
+  if (dataSource.options.type === 'postgres' && !(await defaultsToReadCommitted(dataSource)))
     return dataSource.transaction('READ COMMITTED', fn);
   return fn(dataSource.manager);
 }
