@@ -22,8 +22,9 @@ import {
 } from './amqp-broker.options.js';
 import { encodeAmqpMessage } from './amqp-message.codec.js';
 import { AmqpConnection } from './amqp.connection.js';
-import { DelayLadder, NOT_BEFORE_HEADER } from './amqp.delay.js';
+import { DelayLadder } from './amqp.delay.js';
 import { AmqpPublisher } from './amqp.publisher.js';
+import { AmqpSettlements } from './amqp.settlements.js';
 import { AmqpSubscription, type SubscriptionHost } from './amqp.subscription.js';
 import { AmqpTopology } from './amqp.topology.js';
 
@@ -49,8 +50,8 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   private readonly options: ResolvedAmqpBrokerOptions;
   private readonly publisher: AmqpPublisher;
   private readonly subscriptions = new Set<AmqpSubscription>();
-  /** Parks and dead-letterings in flight (settlements close() waits for). */
-  private readonly settling = new Set<Promise<void>>();
+  /** Parks and dead-letterings (close() waits for those in flight). */
+  private readonly settlements: AmqpSettlements;
   private readonly pinger: AmqpPing;
   /** Passive-declare statistics (without `managementUrl`), remembering missing queues. */
   private readonly stats = new AmqpQueueStatsReader();
@@ -75,6 +76,10 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     this.ladder = new DelayLadder(this.options.delay);
     this.topology = new AmqpTopology(this.options, this.ladder, this.logger);
     this.publisher = new AmqpPublisher(this.connection, this.options);
+    this.settlements = new AmqpSettlements(this.publisher, this.topology, this.ladder, {
+      queueGone: (queue) => this.queueGone(queue),
+      ladderGone: () => this.ladderGone(),
+    });
     this.pinger = new AmqpPing(url);
     this.topology.onQueueDeclared = (queue) => this.stats.declared(queue);
     this.connection.on('connected', () => {
@@ -180,7 +185,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   async close(): Promise<void> {
     // A delivery being parked or dead-lettered settles first: closing under it would log an
     // error and hand the message back to RabbitMQ for another worker to park again.
-    await Promise.all(this.settling);
+    await this.settlements.drained();
     const subscriptions = [...this.subscriptions];
     this.subscriptions.clear();
     // Bounded: RabbitMQ stops reading a connection it blocked (a memory alarm) once it
@@ -208,57 +213,12 @@ export class AmqpBroker implements Broker, SubscriptionHost {
 
   /** @internal Publish (confirmed) a rejected message into `<queue>.dlq`. */
   deadLetter(message: TaskMessage, queue: string): Promise<void> {
-    return this.settle(this.publishDeadLetter(message, queue));
-  }
-
-  private async publishDeadLetter(message: TaskMessage, queue: string): Promise<void> {
-    const dlq = this.topology.deadLetterQueue(queue);
-    const outgoing = encodeAmqpMessage(message, message.properties.priority, {
-      'x-celeriac-rejected-from': queue,
-      'x-celeriac-rejected-at': new Date().toISOString(),
-      [SENT_AT_HEADER]: Date.now(),
-    });
-    await this.publisher.publish(dlq, outgoing, async (model) => {
-      await this.topology.ensureDeadLetterQueue(model, queue);
-      return { exchange: '', routingKey: dlq, unroutable: () => this.queueGone(dlq) };
-    });
+    return this.settlements.deadLetter(message, queue);
   }
 
   /** @internal Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until`. */
   park(message: TaskMessage, queue: string, until: Date, priority?: number): Promise<void> {
-    return this.settle(this.publishParked(message, queue, until, priority));
-  }
-
-  /** Track a settlement in flight until it is done, so that close() waits for it. */
-  private settle(work: Promise<void>): Promise<void> {
-    const done = work.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.settling.add(done);
-    void done.then(() => this.settling.delete(done));
-    return work;
-  }
-
-  private async publishParked(
-    message: TaskMessage,
-    queue: string,
-    until: Date,
-    priority?: number,
-  ): Promise<void> {
-    const outgoing = encodeAmqpMessage(
-      message,
-      priority ?? message.properties.priority,
-      { [NOT_BEFORE_HEADER]: until.toISOString(), [SENT_AT_HEADER]: until.getTime() },
-      false,
-    );
-    await this.publisher.publish(queue, outgoing, async (model) => {
-      await this.topology.ensureDelayTarget(model, queue);
-      const route = this.ladder.route(queue, until.getTime() - Date.now());
-      // Mandatory, like any publish: a deleted ladder queue returns the message (declare the
-      // ladder again and resend) instead of RabbitMQ dropping it unseen.
-      return { ...route, unroutable: () => this.ladderGone() };
-    });
+    return this.settlements.park(message, queue, until, priority);
   }
 
   /** A publish to `queue` came back unroutable: it was deleted; declare everything again. */
