@@ -15,12 +15,17 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
   const node = useNodeWorker('interop-bad', { broker, backend });
   const { queue } = node;
 
-  const raw = async (body: Buffer, headers: Record<string, unknown> = {}): Promise<PyCall> => {
+  const raw = async (
+    body: Buffer,
+    headers: Record<string, unknown> = {},
+    contentEncoding = 'utf-8',
+  ): Promise<PyCall> => {
     const report = await runPythonClient<PyCall>(broker(), backend, 'raw', {
       task: 'interop.add',
       queue,
       body_hex: body.toString('hex'),
       headers,
+      content_encoding: contentEncoding,
     });
     ids.push(report.id);
     return report;
@@ -54,6 +59,34 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
     expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
     expect(report.exc_message).toContain(`invalid ${header} ${JSON.stringify(value)}`);
   });
+
+  // Celery 5.2.6 unpacks the body as `args, kwargs, embed = body`: any other length stops its
+  // worker ("Unrecoverable error: ValueError") and the message comes back for ever.
+  it.each([
+    ['four elements', '[[1, 2], {}, {}, 7]', 4],
+    ['two elements', '[[1, 2], {}]', 2],
+  ])('a body of %s: FAILURE saying so, dead-lettered, logged, not run', async (_, body, n) => {
+    const report = await raw(Buffer.from(body));
+    expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
+    expect(report.exc_message).toContain(`the body must be [args, kwargs, embed] (3 elements)`);
+    expect(report.exc_message).toContain(`got ${n}`);
+    await worker.waitFor(
+      new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`),
+    );
+    const line = worker.output.split('\n').find((l) => l.includes(`Moved message ${report.id}`));
+    expect(line).toContain(`Task ${report.id}`);
+    expect(line).toContain('fix the producer');
+  });
+
+  // kombu decodes a JSON body whatever its content-encoding says (only its content-type
+  // chooses the decoder), so Celery runs these: Celeriac too.
+  it.each(['binary', 'x-unknown'])(
+    'content-encoding %s on a JSON body runs, as in Celery',
+    async (enc) => {
+      const report = await raw(Buffer.from('[[40, 2], {}, {}]'), {}, enc);
+      expect(report).toMatchObject({ state: 'SUCCESS', result: 42 });
+    },
+  );
 
   it('keeps serving: the next message runs', async () => {
     const report = await raw(Buffer.from('[[20, 22], {}, {}]'));

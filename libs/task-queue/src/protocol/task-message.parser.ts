@@ -64,9 +64,14 @@ function parseV2(
   warn: ParseWarning,
 ): TaskRequest {
   const id = requireString(headers.id, 'headers.id');
-  if (!Array.isArray(body) || body.length < 2) {
+  // Celery unpacks it as `args, kwargs, embed = body`: any other shape is refused, not run
+  // with extra elements dropped or a missing embed guessed (Celery's worker stops on them).
+  if (!Array.isArray(body) || body.length !== 3) {
+    const got = Array.isArray(body) ? `${body.length} elements: ` : '';
     throw new InvalidMessageError(
-      `Task ${id}: the body must be [args, kwargs, embed], got ${describe(body)}.`,
+      `Task ${id}: the body must be [args, kwargs, embed] (3 elements), got ` +
+        `${got}${describe(body)}. The task was not run: fix the producer to send exactly ` +
+        `[args, kwargs, embed] (Celery's protocol 2), then redrive the message.`,
     );
   }
   const [args, kwargs, embed] = body as [unknown, unknown, unknown];
