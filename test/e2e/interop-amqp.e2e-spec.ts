@@ -246,4 +246,24 @@ describe('a chain built in Python whose next step goes to a queue declared with 
     expect(outcome).toMatchObject({ state: 'FAILURE', exc_type: 'ConfigurationError' });
     expect(outcome!.exc_message).toMatch(/x-max-priority.*Declare it exactly as the other side/s);
   });
+
+  // Celery 5.2.6's trace applies link callbacks before storing the result: when that send
+  // raises (PreconditionFailed here), the task itself is marked FAILURE with the error.
+  it('a link callback the broker refuses fails the task itself, as in Celery', async () => {
+    const [outcome] = await runPythonClient({ broker: vhost.url, backend: REDIS_BACKEND }, [
+      {
+        task: 'interop.add',
+        queue: `${NODE_QUEUE}-redis`,
+        args: [1, 2],
+        link: {
+          task: 'amqp_py.add',
+          queue: `${PY_QUEUE}-link-max10`,
+          args: [10],
+          max_priority: 10,
+        },
+      },
+    ]);
+    expect(outcome).toMatchObject({ state: 'FAILURE', exc_type: 'ConfigurationError' });
+    expect(outcome!.exc_message).toMatch(/x-max-priority.*Declare it exactly as the other side/s);
+  });
 });

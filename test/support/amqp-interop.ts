@@ -98,6 +98,8 @@ export interface PythonCall {
   task_id?: string;
   /** Later steps: the call is applied as a Python `chain`, reported by its last result. */
   then?: (Pick<PythonCall, 'task' | 'queue' | 'args'> & { max_priority?: number })[];
+  /** A link callback: the call is applied with `link=`, reported by its own result. */
+  link?: Pick<PythonCall, 'task' | 'queue' | 'args'> & { max_priority?: number };
 }
 
 /** What the Python client saw for one call (`AsyncResult.get(propagate=False)`). */

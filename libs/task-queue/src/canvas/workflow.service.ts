@@ -34,8 +34,8 @@ import type { ResultTuple } from '../results/chord-parts.js';
  * What happens after a task body returns or fails: Celery's link callbacks, link_error
  * errbacks, chain continuation and chord joins carried in the message's `embed`
  * (docs/protocol.md#message-body, #chord-join-on-redis, #after-the-task-returns). Called by the executor once the outcome is stored.
- * A workflow step that fails is logged and never turns the task's own outcome into a failure;
- * a chain that cannot go on fails its remaining steps.
+ * A link callback or chain step the broker refuses is returned, to fail the task with (as in
+ * Celery); any other step that fails is logged and leaves the task's outcome as it is.
  */
 @Injectable()
 export class WorkflowService {
@@ -55,28 +55,37 @@ export class WorkflowService {
   /**
    * The task succeeded with `value`, before its result is stored (Celery's trace order): apply
    * the callbacks and continue the chain; what they sent is added to `running.children`.
+   * Resolves the error when the broker refused a send: the task then fails with it, as in
+   * Celery (whose trace marks the task FAILURE, calls its errbacks and fails the rest of its
+   * chain). A send whose outcome is unknown (it may have gone) is only logged.
    */
   async beforeStore(
     request: TaskRequest,
     value: unknown,
     running: Pick<RunningTask, 'children'>,
-  ): Promise<void> {
+  ): Promise<Error | null> {
     const sent: ResultTuple[] = [];
-    await this.step(request, 'link callbacks', async () => {
+    let what = 'link callbacks';
+    try {
       sent.push(...(await applyCallbacks(this.publisher, request, value)));
-    });
-    await this.step(request, 'chain', async () => {
-      try {
-        sent.push(...(await continueChain(this.publisher, request, value)));
-      } catch (error) {
-        // As Celery, whose task fails when its chain cannot go on: the rest of the chain gets
-        // the FAILURE, so a caller waiting on its last result is told instead of left waiting
-        // (unless the step may have been sent after all).
-        if (!(error instanceof PublishOutcomeUnknownError)) await this.failChain(request, error);
-        throw error;
+      what = 'chain';
+      sent.push(...(await continueChain(this.publisher, request, value)));
+    } catch (error) {
+      if (error instanceof PublishOutcomeUnknownError) {
+        await this.step(request, what, () => Promise.reject(error));
+      } else {
+        this.logger.error(
+          `Task ${request.name}[${request.id}] fails: the broker refused its ${what} step ` +
+            `(${(error as Error).message}). As in Celery, the task is marked FAILURE with that ` +
+            `error, its link_error errbacks run and the rest of its chain fails; fix the ` +
+            `callback's queue or routing (see the error) and call the task again.`,
+          taskLogFields(request),
+        );
+        return error instanceof Error ? error : new Error(String(error));
       }
-    });
+    }
     if (sent.length > 0) (running.children ??= []).push(...sent);
+    return null;
   }
 
   /** After the success is stored: count the chord part. */
@@ -114,17 +123,6 @@ export class WorkflowService {
         request.rootId,
       ),
     );
-  }
-
-  /** Store `error` as the FAILURE of every remaining step of the request's chain. */
-  private failChain(request: TaskRequest, error: unknown): Promise<void> {
-    const failure = outcomeMeta(
-      request.id,
-      'FAILURE',
-      serializeError(error),
-      errorTraceback(error),
-    );
-    return failRemainingChain(request, failure, (meta, ctx) => this.store(meta, ctx), this.chord);
   }
 
   /**

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
-import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import type { Delivery } from '../contracts/broker.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
 import { DEDUPE_HEADER } from '../task-queue.constants.js';
@@ -170,13 +169,16 @@ export class TaskExecutor {
       if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
       // Celery's order: callbacks and chain are sent first, so the result lists them.
       const steps = hasSuccessSteps(request);
-      if (steps) await this.workflow.beforeStore(request, value, running);
-      if (!(request.ignoreResult || definition.options.ignoreResult)) {
+      // A link callback or chain step the broker refused fails the task, as in Celery's trace.
+      const refused = steps ? await this.workflow.beforeStore(request, value, running) : null;
+      if (refused || !(request.ignoreResult || definition.options.ignoreResult)) {
         // The backend's promise (shared by a batch of stores) is awaited as it is: no promise
         // of the outcome per task (see ResultRecorder.success); a failed write is recovered.
-        const write = this.recorder.success(request, hostname, value, controller, running.children);
-        let stored: boolean | UnserializableValueError = true;
-        if (write instanceof UnserializableValueError) stored = write;
+        const write = refused
+          ? refused
+          : this.recorder.success(request, hostname, value, controller, running.children);
+        let stored: boolean | Error = true;
+        if (write instanceof Error) stored = write;
         else {
           try {
             await write.written;
@@ -187,7 +189,8 @@ export class TaskExecutor {
         if (stored !== true) {
           if (stored === false)
             return this.outcomes.unstored(delivery, request, controller, acksLate);
-          // A value JSON cannot carry is the task's failure (no retry: it would return it again).
+          // A value JSON cannot carry, or a refused callback, is the task's failure (no retry:
+          // it would return it again, or send its callbacks twice).
           const runtime = seconds(started);
           const failed = this.outcomes.fail(
             request,
