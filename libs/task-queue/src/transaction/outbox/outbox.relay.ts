@@ -124,6 +124,7 @@ export class OutboxRelay {
           this.outage.end();
           this.logger.log('Outbox relay: the broker answers again; relaying the pending rows.');
         }
+        const roundStarted = Date.now();
         const claimed = await this.relayOnce();
         this.recovered();
         if (this.outage.active) {
@@ -132,7 +133,11 @@ export class OutboxRelay {
         }
         if (claimed >= this.batchSize && !this.rounds.stalled) continue;
         const due = await readNextDue(this.dataSource);
-        if (due) delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
+        // A row already due when this round claimed nothing is locked by another session (SKIP
+        // LOCKED passed it): wait the poll interval, not a 10 ms loop while the lock lasts.
+        const lockedElsewhere = claimed === 0 && due !== null && due.getTime() <= roundStarted;
+        if (due && !lockedElsewhere)
+          delay = Math.max(10, Math.min(delay, due.getTime() - Date.now() + 10));
       } catch (error) {
         this.roundFailed(error, delay);
       }
