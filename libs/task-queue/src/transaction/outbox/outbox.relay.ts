@@ -132,7 +132,9 @@ export class OutboxRelay {
           continue;
         }
         if (claimed >= this.batchSize && !this.rounds.stalled) continue;
-        const due = await readNextDue(this.dataSource);
+        // Stopped on rows failing one after another: the rest wait in place, due at once; the
+        // next round comes after the poll interval (see OutboxRounds).
+        const due = this.rounds.stalled ? null : await readNextDue(this.dataSource);
         // A row already due when this round claimed nothing is locked by another session (SKIP
         // LOCKED passed it): wait the poll interval, not a 10 ms loop while the lock lasts.
         const lockedElsewhere = claimed === 0 && due !== null && due.getTime() <= roundStarted;
