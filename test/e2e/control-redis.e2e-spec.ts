@@ -53,6 +53,22 @@ describe('Celery tooling sees a Celeriac worker on Redis', () => {
     expect(parsed[NODE]!.total).toBeTypeOf('object');
   });
 
+  it("celery inspect conf shows the Node worker's settings under Celery's names", async () => {
+    const out = await celeryCli(BROKER, 'inspect', 'conf', '-d', NODE, '-j');
+    const parsed = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(parsed[NODE]).toMatchObject({
+      broker_url: BROKER,
+      task_default_queue: NODE_QUEUE,
+      worker_concurrency: 2,
+      worker_prefetch_multiplier: expect.any(Number),
+      task_acks_late: expect.any(Boolean),
+      result_expires: expect.any(Number),
+    });
+  });
+
   it('a Python event receiver sees heartbeats and task events from the Node worker', async () => {
     await cluster.receiver.waitFor((e) => e.hostname === NODE && e.type === 'worker-heartbeat');
     const result = await cluster.app

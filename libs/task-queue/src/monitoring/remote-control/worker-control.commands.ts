@@ -12,6 +12,7 @@ import { workerStats } from './stats.command.js';
 import { setRateLimit, setTimeLimit } from './task-limits.commands.js';
 import { activeQueues, addConsumer, cancelConsumer } from './queue.commands.js';
 import { registeredTasks } from './registered.command.js';
+import { workerConf } from './conf.command.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
 export const NO_REPLY = Symbol('no-reply');
@@ -65,7 +66,7 @@ export class WorkerControlCommands {
       dump_revoked: revokedIds,
       query_task: (args) => queryTask(t, args),
       active_queues: () => activeQueues(t.worker),
-      conf: () => ({ broker_url: '(hidden)', worker_concurrency: t.config.worker.concurrency }),
+      conf: () => workerConf(t.config),
       clock: () => ({ clock: t.clock.current }),
       report: () => ({ ok: `software -> ${SW_IDENT}:${SW_VERSION} node:${process.version}` }),
       hello: (args) => this.hello(args),
