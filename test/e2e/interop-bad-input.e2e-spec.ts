@@ -70,10 +70,13 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
     expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
     expect(report.exc_message).toContain(`the body must be [args, kwargs, embed] (3 elements)`);
     expect(report.exc_message).toContain(`got ${n}`);
-    await worker.waitFor(
-      new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`),
-    );
-    const line = worker.output.split('\n').find((l) => l.includes(`Moved message ${report.id}`));
+    await node
+      .process()
+      .waitFor(new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`));
+    const line = node
+      .process()
+      .output.split('\n')
+      .find((l) => l.includes(`Moved message ${report.id}`));
     expect(line).toContain(`Task ${report.id}`);
     expect(line).toContain('fix the producer');
   });
