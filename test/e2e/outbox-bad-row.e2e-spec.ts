@@ -90,5 +90,38 @@ describe.each(DRIVERS.filter((d) => d !== 'sqljs'))(
         `DELETE FROM task_outbox WHERE id = '${notJson.headers.id}'`,
       );
     });
+
+    it("the operator's 'send it again' UPDATE makes the row due at once, whatever the session's time zone", async () => {
+      const errors: string[] = [];
+      vi.spyOn(Logger.prototype, 'error').mockImplementation((line: unknown) => {
+        errors.push(String(line));
+      });
+      const msg = message();
+      const writer = new OutboxWriter({ graceMs: 0 });
+      await db.dataSource.transaction((m) => writer.write(m, msg, { queue: 'outbox-bad-row' }));
+      const repo = db.dataSource.getRepository(TaskOutbox);
+      const good = (await repo.findOneByOrFail({ id: msg.headers.id })).message;
+      await repo.update(msg.headers.id, { message: 'cut short' });
+      const broker = new RecordingBroker();
+      relay = new OutboxRelay(db.dataSource, asBroker(broker), { listen: false });
+      await relay.relayOnce(); // dead-lettered, with the advice in its ERROR
+      const resend = /(UPDATE task_outbox SET [^;]+);/.exec(errors.join('\n'))?.[1];
+      expect(resend).toBeDefined();
+
+      // The cause fixed, an operator resends it from a session east of UTC (MySQL/MariaDB keep
+      // task_outbox's times as UTC wall-clock DATETIMEs; CURRENT_TIMESTAMP is the session's).
+      await repo.update(msg.headers.id, { message: good });
+      const session = db.dataSource.createQueryRunner();
+      try {
+        await session.query(
+          driver === 'postgres' ? "SET TIME ZONE '+05:00'" : "SET time_zone = '+05:00'",
+        );
+        await session.query(resend!);
+      } finally {
+        await session.release();
+      }
+      expect(await relay.relayOnce()).toBe(1);
+      expect(broker.published).toEqual([msg.headers.id]);
+    });
   },
 );

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { utcDate } from '../../transports/typeorm/sql-dialect.js';
+import { type SqlDialect, utcDate } from '../../transports/typeorm/sql-dialect.js';
 import { errorText, OUTBOX_DEAD_LETTER } from './outbox.options.js';
 import { outboxStatement } from './outbox-statement.js';
 import { TaskOutbox } from './task-outbox.entity.js';
@@ -34,32 +34,41 @@ export async function deadLetterOutboxRow(
   );
 }
 
-/** What an operator runs to send a dead-lettered row again, or to drop it. */
-export function outboxDeadLetterAdvice(id: string): string {
+/**
+ * What an operator runs to send a dead-lettered row again, or to drop it. On MySQL/MariaDB the
+ * times of `task_outbox` are UTC wall-clock DATETIMEs, so "now" is `UTC_TIMESTAMP()`:
+ * `CURRENT_TIMESTAMP` is the session's local time, hours in the future east of UTC.
+ */
+export function outboxDeadLetterAdvice(id: string, dialect: SqlDialect): string {
+  const now = dialect === 'mysql' ? 'UTC_TIMESTAMP()' : 'CURRENT_TIMESTAMP';
   return (
     `Fix the cause, then send it again: UPDATE task_outbox SET locked_by = NULL, ` +
-    `relay_after = CURRENT_TIMESTAMP, attempts = 0 WHERE id = '${id}'; or remove it: ` +
+    `relay_after = ${now}, attempts = 0 WHERE id = '${id}'; or remove it: ` +
     `DELETE FROM task_outbox WHERE id = '${id}'.`
   );
 }
 
 /** The ERROR for a row dead-lettered at once because of its content (`decodeOutboxRow`). */
-export function badOutboxRowLine(row: TaskOutbox, error: unknown): string {
+export function badOutboxRowLine(row: TaskOutbox, error: unknown, dialect: SqlDialect): string {
   const reason = error instanceof Error ? error.message : String(error);
   return (
     `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: ${reason}, so ` +
     `it is not a task message this relay can publish (written or edited by hand, or cut ` +
-    `short?). ${outboxDeadLetterAdvice(row.id)}`
+    `short?). ${outboxDeadLetterAdvice(row.id, dialect)}`
   );
 }
 
 /** The ERROR for a row dead-lettered after `attempts` refusals while the broker answered. */
-export function refusedOutboxRowLine(row: TaskOutbox, failure: unknown): string {
+export function refusedOutboxRowLine(
+  row: TaskOutbox,
+  failure: unknown,
+  dialect: SqlDialect,
+): string {
   return (
     `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: the ` +
     `broker refused it ${row.attempts} times while reachable (last: ${String(failure)}). ` +
     `The relay no longer publishes it; it stays in task_outbox with locked_by = ` +
     `'${OUTBOX_DEAD_LETTER}' (metric celeriac_outbox_dead_letters). ` +
-    outboxDeadLetterAdvice(row.id)
+    outboxDeadLetterAdvice(row.id, dialect)
   );
 }

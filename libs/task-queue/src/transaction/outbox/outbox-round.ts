@@ -10,6 +10,7 @@ import {
 } from './outbox-dead-letter.js';
 import { decodeOutboxRow, publishOutboxRow, type DecodedOutboxRow } from './outbox-publish.js';
 import { relayBackoffMs } from './outbox.options.js';
+import { sqlDialect } from '../../transports/typeorm/sql-dialect.js';
 import type { OutboxStore } from './outbox.store.js';
 import type { TaskOutbox } from './task-outbox.entity.js';
 
@@ -113,7 +114,7 @@ export class OutboxRounds {
     } catch (error) {
       // No publish can fix the row's content: no retries, no broker blamed.
       await deadLetterOutboxRow(this.dataSource, row.id, owner, error);
-      this.logger.error(badOutboxRowLine(row, error));
+      this.logger.error(badOutboxRowLine(row, error, sqlDialect(this.dataSource)));
       return 'dead-lettered';
     }
     let failure: unknown;
@@ -131,7 +132,7 @@ export class OutboxRounds {
     }
     if (row.attempts >= maxAttempts) {
       await deadLetterOutboxRow(this.dataSource, row.id, owner, failure);
-      this.logger.error(refusedOutboxRowLine(row, failure));
+      this.logger.error(refusedOutboxRowLine(row, failure, sqlDialect(this.dataSource)));
       return 'failed';
     }
     await this.store.fail(row, owner, failure);
