@@ -20,6 +20,7 @@ import type { OnCommitApi } from '../errors/no-active-transaction.error.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { getBrokerToken, getOutboxWriterToken, getTaskQueueConfigToken } from '../utils/tokens.js';
 import type { OutboxWriter } from './outbox/outbox.writer.js';
+import { textOf } from '../utils/log-text.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 
@@ -107,7 +108,36 @@ export class TypeOrmIntegration
     if (typeorm?.dispatch !== 'outbox') return undefined;
     // The relay may publish the row again: let workers dedupe.
     prepared.message.headers[DEDUPE_HEADER] = true;
-    return this.writeOutbox(prepared, typeorm.dataSource.manager);
+    return this.writeOutbox(prepared, typeorm.dataSource.manager).catch((error: unknown) =>
+      this.publishInstead(prepared, error),
+    );
+  }
+
+  /**
+   * The row of a callback's send could not be written (the database went away after the
+   * COMMIT): its transaction is committed and no row holds the task, so publish it to the broker
+   * now rather than lose it. A row the failed write did commit after all is sent again by a
+   * relay; the dedupe header lets workers skip that copy.
+   */
+  private async publishInstead(prepared: PreparedTask, error: unknown): Promise<void> {
+    const { message, publish } = prepared;
+    const name = `${message.headers.task}[${message.headers.id}]`;
+    const cause = textOf(error instanceof Error ? error.message : error, 500);
+    this.logger.warn(
+      `${name} could not be written to task_outbox after its transaction committed ` +
+        `(${cause}); publishing it to the broker directly instead, so it is not lost. ` +
+        `Check that the database is reachable.`,
+    );
+    await this.instrumentation.wrapPublish(
+      {
+        message,
+        options: publish,
+        via: 'send',
+        context: prepared.deferred?.context,
+        decidedAt: prepared.deferred?.decidedAt,
+      },
+      () => this.broker.publish(message, publish),
+    );
   }
 
   private async writeOutbox(

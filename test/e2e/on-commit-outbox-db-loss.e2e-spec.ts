@@ -1,0 +1,87 @@
+import { type INestApplicationContext, Logger, type LoggerService } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskClient } from 'celeriac';
+import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
+import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { PausableProxy } from '../support/pausable-proxy.js';
+import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+
+/**
+ * Outbox mode writes a `delay()` made by an `onCommit` callback to `task_outbox` after the
+ * COMMIT, outside any transaction. When PostgreSQL went away between the COMMIT and that write
+ * (pg_terminate_backend, a failover), the write failed and the task was lost although the
+ * broker answered: the callback's error was logged and nothing was sent. The send now goes to
+ * the broker directly when the outbox row cannot be written, with one warning saying so.
+ */
+const REDIS = 'redis://127.0.0.1:6379/0';
+const schema = uniqueSchema('obloss');
+const queue = `obloss-${randomUUID().slice(0, 8)}`;
+const lines: string[] = [];
+const logger: LoggerService = {
+  log: (message: unknown) => void lines.push(String(message)),
+  warn: (message: unknown) => void lines.push(`WARN ${String(message)}`),
+  error: (message: unknown) => void lines.push(`ERROR ${String(message)}`),
+};
+
+let proxy: PausableProxy;
+let dataSource: DataSource;
+let app: INestApplicationContext;
+const redis = new Redis(REDIS);
+
+beforeAll(async () => {
+  proxy = await PausableProxy.start(5432);
+  dataSource = await openSchemaDataSource(schema, { port: proxy.port, entities: [TaskOutbox] });
+  await dataSource.query(
+    'CREATE TABLE task_outbox (id varchar(255) PRIMARY KEY, queue varchar(255) NOT NULL, task_name varchar(255) NOT NULL, priority int NULL, not_before timestamptz NULL, message text NOT NULL, created_at timestamptz NOT NULL, relay_after timestamptz NOT NULL, attempts int NOT NULL DEFAULT 0, last_error text NULL, locked_by varchar(255) NULL, locked_until timestamptz NULL, trace_context text NULL, seq bigint NOT NULL DEFAULT 0)',
+  );
+  app = await createApp(
+    {
+      broker: REDIS,
+      resultBackend: false,
+      defaultQueue: queue,
+      typeorm: { dataSource, dispatch: 'outbox', relay: false },
+      worker: { enabled: false },
+    },
+    [],
+  );
+  Logger.overrideLogger(logger);
+});
+
+afterAll(async () => {
+  Logger.overrideLogger(false);
+  await app?.close();
+  await dataSource?.destroy().catch(() => undefined);
+  await proxy?.close();
+  await dropSchema(schema);
+  await redis.del(queue);
+  redis.disconnect();
+});
+
+describe('outbox mode: the database goes away between the COMMIT and an onCommit callback', () => {
+  it('the delay() of the callback is published to the broker directly, with a warning, not lost', async () => {
+    let sent: string | undefined;
+    await dataSource.transaction(async (manager) => {
+      await manager.query('SELECT 1');
+      await onCommit(async () => {
+        proxy.refuse(); // PostgreSQL is gone: open connections drop, new ones are refused
+        sent = (await app.get(TaskClient).send('demo.add', [1, 2])).id;
+      });
+    });
+    await drainOnCommit();
+
+    expect(sent).toBeDefined();
+    const bodies = await redis.lrange(queue, 0, -1);
+    expect(bodies.filter((body) => body.includes(sent!))).toHaveLength(1);
+    const warning = lines.find((line) => line.includes(`demo.add[${sent}]`));
+    expect(warning).toMatch(
+      /^WARN .*could not be written to task_outbox.*publishing it to the broker directly/,
+    );
+
+    // The database is back: no row was left behind for a relay to send again.
+    proxy.accept();
+    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+});
