@@ -9,13 +9,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
-import {
-  DEEP,
-  deepObject,
-  type FuzzCase,
-  fuzzCases,
-  redisEntry,
-} from '../support/message-fuzzer.js';
+import { type FuzzCase, fuzzCases, redisEntry } from '../support/message-fuzzer.js';
+import { DEEP, deepObject } from '../support/message-mutations.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
 import { RobustnessModule } from '../support/robustness-tasks.js';
 
