@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../__fixtures__/create-app.js';
+import { openSqljsOutbox } from '../__fixtures__/outbox-sqljs.fixture.js';
 import { TaskDispatcher } from '../producer/task.dispatcher.js';
 import { TaskClient } from '../producer/task.client.js';
 import { OrderTasks } from '../__fixtures__/orders.fixture.js';
@@ -10,9 +11,6 @@ import type { TypeOrmIntegrationOptions } from '../config/task-queue-options.int
 import { hasCommitHooks } from './commit-hooks.installer.js';
 import { drainOnCommit } from './commit-hooks.runner.js';
 import { TaskOutbox } from './outbox/task-outbox.entity.js';
-import { CreateTaskOutbox1767225600000 } from './outbox/create-task-outbox.migration.js';
-import { AddTaskOutboxTraceContext1780272000000 } from './outbox/add-task-outbox-trace-context.migration.js';
-import { AddTaskOutboxSequence1796601600000 } from './outbox/add-task-outbox-sequence.migration.js';
 import { OutboxWriter } from './outbox/outbox.writer.js';
 import { getOutboxWriterToken } from '../utils/tokens.js';
 import { isTracked } from './transaction-tracking.js';
@@ -34,16 +32,7 @@ describe('TaskQueueModule typeorm option', () => {
   });
 
   it('typeorm.outbox.graceMs sets how long the relay leaves a fresh row alone', async () => {
-    const dataSource = await new DataSource({
-      type: 'sqljs',
-      entities: [TaskOutbox],
-      migrations: [
-        CreateTaskOutbox1767225600000,
-        AddTaskOutboxTraceContext1780272000000,
-        AddTaskOutboxSequence1796601600000,
-      ],
-      migrationsRun: true,
-    }).initialize();
+    const dataSource = await openSqljsOutbox();
     const app = await createApp(
       { typeorm: { dataSource, dispatch: 'outbox', outbox: { graceMs: 60_000 }, relay: false } },
       [],
@@ -97,16 +86,7 @@ describe('TaskQueueModule typeorm option', () => {
   it.each(['after-commit', 'outbox'] as const)(
     'strict (%s): the error names the API called (delayOnCommit, applyAsyncOnCommit), not onCommit',
     async (dispatch) => {
-      const dataSource = await new DataSource({
-        type: 'sqljs',
-        entities: [TaskOutbox],
-        migrations: [
-          CreateTaskOutbox1767225600000,
-          AddTaskOutboxTraceContext1780272000000,
-          AddTaskOutboxSequence1796601600000,
-        ],
-        migrationsRun: true,
-      }).initialize();
+      const dataSource = await openSqljsOutbox();
       const app = await createApp({
         broker: `memory://strict-api-${Date.now()}`,
         typeorm: { dataSource, strict: true, dispatch, relay: false },

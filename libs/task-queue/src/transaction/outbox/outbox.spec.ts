@@ -4,10 +4,8 @@ import { DataSource } from 'typeorm';
 import { OutboxTableMissingError } from '../../errors/outbox-table-missing.error.js';
 import type { Broker } from '../../contracts/broker.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
+import { openSqljsOutbox } from '../../__fixtures__/outbox-sqljs.fixture.js';
 import { drainOnCommit } from '../commit-hooks.runner.js';
-import { CreateTaskOutbox1767225600000 } from './create-task-outbox.migration.js';
-import { AddTaskOutboxTraceContext1780272000000 } from './add-task-outbox-trace-context.migration.js';
-import { AddTaskOutboxSequence1796601600000 } from './add-task-outbox-sequence.migration.js';
 import { OutboxRelay } from './outbox.relay.js';
 import { OutboxWriter } from './outbox.writer.js';
 import { TaskOutbox } from './task-outbox.entity.js';
@@ -29,17 +27,7 @@ describe('outbox (sql.js, polling claims)', () => {
   } as unknown as Broker;
 
   beforeAll(async () => {
-    dataSource = new DataSource({
-      type: 'sqljs',
-      entities: [TaskOutbox],
-      migrations: [
-        CreateTaskOutbox1767225600000,
-        AddTaskOutboxTraceContext1780272000000,
-        AddTaskOutboxSequence1796601600000,
-      ],
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await openSqljsOutbox();
   });
   afterAll(() => dataSource.destroy());
 
