@@ -1,14 +1,12 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../support/interop-build.js';
 import {
   runCeleriac,
   startNodeWorker,
-  stopAll,
   uniqueName,
   type ManagedProcess,
 } from '../support/interop-processes.js';
-import { InteropProducer } from '../support/interop-producer.js';
+import { useInteropProducer } from '../support/interop-producer.js';
 
 /** The `celeriac` bin (libs/task-queue/bin/celeriac.js → dist/cli) against Redis and the interop worker. */
 const REDIS = 'redis://127.0.0.1:6379/0';
@@ -18,15 +16,13 @@ const HOSTNAME = `${uniqueName('cli-node')}@%h`;
 const ENV = { CELERIAC_BROKER: REDIS, CELERIAC_RESULT_BACKEND: REDIS };
 
 let worker: ManagedProcess | undefined;
-let keys: InteropProducer;
+const keys = useInteropProducer(REDIS);
 
 const lastLine = (text: string): string => text.trim().split('\n').pop() ?? '';
 
 beforeAll(async () => {
-  await ensureBuilt();
-  keys = await InteropProducer.open(REDIS);
-  keys.track(null, QUEUE);
-  keys.track(null, IDLE_QUEUE);
+  keys().track(null, QUEUE);
+  keys().track(null, IDLE_QUEUE);
   worker = await startNodeWorker({
     broker: REDIS,
     backend: REDIS,
@@ -37,8 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await stopAll();
-  await keys?.close();
 });
 
 describe('celeriac CLI', () => {
@@ -49,7 +43,7 @@ describe('celeriac CLI', () => {
     );
     expect(run.code).toBe(0);
     const [id, json] = run.stdout.trim().split('\n');
-    keys.track(id);
+    keys().track(id);
     expect(JSON.parse(json)).toMatchObject({ id, state: 'SUCCESS', result: 5 });
   });
 
@@ -60,7 +54,7 @@ describe('celeriac CLI', () => {
     );
     expect(call.code).toBe(0);
     const id = call.stdout.trim();
-    keys.track(id);
+    keys().track(id);
     const result = await runCeleriac(['result', id, '--wait', '10', '--backend', REDIS]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
@@ -74,7 +68,7 @@ describe('celeriac CLI', () => {
       ['call', 'interop.fail', '--args', '["nope"]', '--queue', QUEUE, '--wait', '10'],
       ENV,
     );
-    keys.track(run.stdout.split('\n')[0]);
+    keys().track(run.stdout.split('\n')[0]);
     expect(run.code).toBe(1);
     expect(JSON.parse(lastLine(run.stdout))).toMatchObject({ state: 'FAILURE' });
     expect(run.stderr.trim()).toMatch(/^celeriac: task \S+ failed: InteropError: nope$/);
@@ -85,7 +79,7 @@ describe('celeriac CLI', () => {
       ['call', 'interop.add', '--args', '[1,1]', '--queue', QUEUE, '--expires=-5', '--wait', '10'],
       ENV,
     );
-    keys.track(run.stdout.split('\n')[0]);
+    keys().track(run.stdout.split('\n')[0]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/was revoked: expired/);
   });

@@ -1,15 +1,13 @@
 import { RemoteTaskError, TaskRevokedError } from 'celeriac';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../support/interop-build.js';
 import {
   runPythonClient,
   startNodeWorker,
   startPythonWorker,
-  stopAll,
   uniqueName,
   type ManagedProcess,
 } from '../support/interop-processes.js';
-import { InteropProducer } from '../support/interop-producer.js';
+import { useInteropProducer } from '../support/interop-producer.js';
 
 /**
  * Celery 5.2.6 ⇄ Celeriac on Redis (issue 3): Python producers against the compiled interop
@@ -52,15 +50,13 @@ interface RetryReport {
   traceback: string | null;
 }
 
-let producer: InteropProducer;
+const producer = useInteropProducer(REDIS);
 let nodeWorker: ManagedProcess | undefined;
 let pyWorker: ManagedProcess | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  producer = await InteropProducer.open(REDIS);
-  producer.track(null, NODE_QUEUE);
-  producer.track(null, PY_QUEUE);
+  producer().track(null, NODE_QUEUE);
+  producer().track(null, PY_QUEUE);
   [nodeWorker, pyWorker] = await Promise.all([
     startNodeWorker({ broker: REDIS, backend: REDIS, queues: [NODE_QUEUE] }),
     startPythonWorker({ broker: REDIS, backend: REDIS, queue: PY_QUEUE }),
@@ -69,8 +65,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([nodeWorker?.stop(), pyWorker?.stop()]);
-  await stopAll();
-  await producer?.close();
 });
 
 describe('Python send_task → Celeriac worker', () => {
@@ -145,7 +139,7 @@ describe('Python send_task → Celeriac worker', () => {
       options: { queue: NODE_QUEUE },
       state: 'RETRY',
     });
-    producer.track(report.id);
+    producer().track(report.id);
     expect(report).toMatchObject({ state: 'RETRY', info_class: 'builtins.NoneType', info: 'None' });
     // Python's traceback ends so, and its worker logs `Task <name>[<id>] retry: Retry in 600s`.
     expect(report.traceback).toMatch(/\ncelery\.exceptions\.Retry: Retry in 600s$/);
@@ -161,7 +155,7 @@ describe('Python send_task → Celeriac worker', () => {
       options: { queue: NODE_QUEUE },
       state: 'STARTED',
     });
-    producer.track(report.id);
+    producer().track(report.id);
     expect(report).toMatchObject({ state: 'STARTED', info_class: 'builtins.dict' });
     expect(report.info).toMatch(/^\{'pid': \d+, 'hostname': 'node-[^']+'\}$/);
   });
@@ -173,7 +167,7 @@ describe('Python send_task → Celeriac worker', () => {
       options: { queue: NODE_QUEUE },
       state: 'RETRY',
     });
-    producer.track(report.id);
+    producer().track(report.id);
     const reason = 'Retry at 2030-01-02 03:04:05.123000+00:00';
     expect(report).toMatchObject({ state: 'RETRY', info: 'None' });
     expect(report.traceback?.endsWith(`\ncelery.exceptions.Retry: ${reason}`)).toBe(true);
@@ -184,7 +178,7 @@ describe('Python send_task → Celeriac worker', () => {
 
   // Celery 5.2's parse_iso8601 reads the fraction digits as microseconds: write six of them.
   it('writes date_done with microseconds, as Python does', async () => {
-    const result = await producer.send<number>('interop.add', [1, 2], { queue: NODE_QUEUE });
+    const result = await producer().send<number>('interop.add', [1, 2], { queue: NODE_QUEUE });
     await result.get({ timeout: 10_000 });
     expect((await result.meta())?.date_done).toMatch(/T\d{2}:\d{2}:\d{2}\.\d{6}/);
   });
@@ -193,12 +187,12 @@ describe('Python send_task → Celeriac worker', () => {
 
 describe('Celeriac producer → Python worker', () => {
   it('runs interop_py.add and Celeriac reads the result', async () => {
-    const result = await producer.send<number>('interop_py.add', [20, 22], { queue: PY_QUEUE });
+    const result = await producer().send<number>('interop_py.add', [20, 22], { queue: PY_QUEUE });
     expect(await result.get({ timeout: 15_000 })).toBe(42);
   });
 
   it('turns a Python ValueError into a RemoteTaskError named ValueError', async () => {
-    const result = await producer.send('interop_py.fail', ['bad input'], { queue: PY_QUEUE });
+    const result = await producer().send('interop_py.fail', ['bad input'], { queue: PY_QUEUE });
     const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteTaskError);
     expect(error).toMatchObject({
@@ -210,7 +204,7 @@ describe('Celeriac producer → Python worker', () => {
 
   it('does not run a countdown task before its ETA', async () => {
     const sent = Date.now();
-    const result = await producer.send<number>('interop_py.add', [1, 2], {
+    const result = await producer().send<number>('interop_py.add', [1, 2], {
       queue: PY_QUEUE,
       countdown: 2,
     });
@@ -221,7 +215,10 @@ describe('Celeriac producer → Python worker', () => {
   });
 
   it('revokes an already-expired task with reason "expired"', async () => {
-    const result = await producer.send('interop_py.add', [1, 2], { queue: PY_QUEUE, expires: -10 });
+    const result = await producer().send('interop_py.add', [1, 2], {
+      queue: PY_QUEUE,
+      expires: -10,
+    });
     const error = await result.get({ timeout: 15_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskRevokedError);
     expect(error).toMatchObject({ reason: 'expired' });
@@ -237,7 +234,7 @@ describe('priorities (Redis: 0 first, FIFO within a band)', () => {
   async function executionOrder(ids: string[]): Promise<number[]> {
     const done: { priority: number; at: number }[] = [];
     for (const [index, id] of ids.entries()) {
-      const result = producer.result(id);
+      const result = producer().result(id);
       await result.get({ timeout: 20_000 });
       const dateDone = (await result.meta())?.date_done ?? '';
       const at = new Date(/Z|[+-]\d\d:\d\d$/.test(dateDone) ? dateDone : `${dateDone}Z`);
@@ -248,7 +245,7 @@ describe('priorities (Redis: 0 first, FIFO within a band)', () => {
 
   it('Python producer → Celeriac worker (concurrency 1)', async () => {
     const queue = uniqueName('interop-pri-node');
-    producer.track(null, queue);
+    producer().track(null, queue);
     const { ids } = await py<{ ids: string[] }>('send', {
       tasks: SENT.map((priority) => ['interop.sleep', [0.1], { queue, priority }]),
     });
@@ -269,7 +266,7 @@ describe('priorities (Redis: 0 first, FIFO within a band)', () => {
     const queue = uniqueName('interop-pri-py');
     const ids: string[] = [];
     for (const [index, priority] of SENT.entries()) {
-      const result = await producer.send('interop_py.stamp', [index, 0.1], { queue, priority });
+      const result = await producer().send('interop_py.stamp', [index, 0.1], { queue, priority });
       ids.push(result.id);
     }
     const worker = await startPythonWorker({

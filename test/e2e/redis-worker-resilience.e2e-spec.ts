@@ -1,15 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../support/interop-build.js';
 import {
   countEvents,
   startNodeWorker,
-  stopAll,
   uniqueName,
   type ManagedProcess,
 } from '../support/interop-processes.js';
-import { InteropProducer } from '../support/interop-producer.js';
+import { InteropProducer, useInteropProducer } from '../support/interop-producer.js';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
 
 /**
@@ -19,7 +17,7 @@ import { PrivateRedisServer } from '../support/redis-test-server.js';
  */
 const REDIS = 'redis://127.0.0.1:6379/0';
 
-let producer: InteropProducer;
+const producer = useInteropProducer(REDIS);
 const workers: ManagedProcess[] = [];
 
 async function worker(queue: string, query: string, concurrency = 1): Promise<ManagedProcess> {
@@ -44,15 +42,8 @@ async function unacked(id: string): Promise<boolean> {
   }
 }
 
-beforeAll(async () => {
-  await ensureBuilt();
-  producer = await InteropProducer.open(REDIS);
-});
-
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await stopAll();
-  await producer?.close();
 });
 
 describe('Redis worker resilience', () => {
@@ -60,7 +51,7 @@ describe('Redis worker resilience', () => {
     const queue = uniqueName('resil-kill');
     const query = 'visibility_timeout=2&unacked_restore_interval=0.5';
     const first = await worker(queue, query);
-    const result = await producer.send<number>('interop.sleep', [1.5], { queue });
+    const result = await producer().send<number>('interop.sleep', [1.5], { queue });
     await first.waitFor(new RegExp(`EVENT task-started ${result.id}`), 10_000);
     await first.kill('SIGKILL');
     expect(await unacked(result.id)).toBe(true);
@@ -81,7 +72,7 @@ describe('Redis worker resilience', () => {
     // which leaves room for event-loop stalls when the whole suite runs in parallel.
     const query = 'visibility_timeout=3&unacked_restore_interval=0.25';
     const [a, b] = await Promise.all([worker(queue, query, 2), worker(queue, query, 2)]);
-    const result = await producer.send<number>('interop.sleep', [7], { queue });
+    const result = await producer().send<number>('interop.sleep', [7], { queue });
     expect(await result.get({ timeout: 30_000 })).toBe(7);
     await sleep(1_500);
     const started =
@@ -94,14 +85,14 @@ describe('Redis worker resilience', () => {
     const queue = uniqueName('resil-stray');
     const w = await startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue] });
     workers.push(w);
-    const stray = await producer.send<string>('interop.stray_rejection', ['nobody awaited'], {
+    const stray = await producer().send<string>('interop.stray_rejection', ['nobody awaited'], {
       queue,
     });
     await expect(stray.get({ timeout: 10_000 })).resolves.toBe('returned');
     // Was: Node ended the worker on the unhandled rejection (exit code 1).
     await w.waitFor(/Unhandled promise rejection: InteropError: nobody awaited\. /);
     expect(w.output).toMatch(/at InteropTasks\.strayRejection/);
-    const next = await producer.send<number>('interop.add', [2, 3], { queue });
+    const next = await producer().send<number>('interop.add', [2, 3], { queue });
     await expect(next.get({ timeout: 10_000 })).resolves.toBe(5);
     expect(w.running).toBe(true);
   });
@@ -110,7 +101,7 @@ describe('Redis worker resilience', () => {
     const queue = uniqueName('resil-throw');
     const w = await startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue] });
     workers.push(w);
-    const stray = await producer.send<string>('interop.stray_throw', ['thrown later'], { queue });
+    const stray = await producer().send<string>('interop.stray_throw', ['thrown later'], { queue });
     await expect(stray.get({ timeout: 10_000 })).resolves.toBe('returned');
     // Node ends the process, as on any uncaught exception (known limits); the log says which
     // task's callback threw and what to do, which Node's own report does not.

@@ -1,12 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../support/interop-build.js';
-import {
-  startNodeWorker,
-  stopAll,
-  uniqueName,
-  type ManagedProcess,
-} from '../support/interop-processes.js';
-import { InteropProducer } from '../support/interop-producer.js';
+import { describe, expect, it } from 'vitest';
+import { startNodeWorker, uniqueName, type ManagedProcess } from '../support/interop-processes.js';
+import { useInteropProducer } from '../support/interop-producer.js';
 
 /**
  * Graceful shutdown of a real worker process (apps/interop, Redis, shutdownTimeout 5 s) on real
@@ -14,26 +8,18 @@ import { InteropProducer } from '../support/interop-producer.js';
  * exits at once and requeues everything. Nothing is lost either way.
  */
 const REDIS = 'redis://127.0.0.1:6379/0';
-let producer: InteropProducer;
 
 const worker = (queue: string, concurrency: number): Promise<ManagedProcess> =>
   startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue], concurrency });
 
-beforeAll(async () => {
-  await ensureBuilt();
-  producer = await InteropProducer.open(REDIS);
-});
-afterAll(async () => {
-  await stopAll();
-  await producer?.close();
-});
+const producer = useInteropProducer(REDIS);
 
 describe('worker shutdown on signals', () => {
   it('SIGTERM: running tasks finish, reserved ones are requeued, none is lost', async () => {
     const queue = uniqueName('shutdown-term');
     const first = await worker(queue, 2);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => producer.send<number>('interop.sleep', [1], { queue })),
+      Array.from({ length: 6 }, () => producer().send<number>('interop.sleep', [1], { queue })),
     );
     await new Promise((r) => setTimeout(r, 300));
     const stopping = Date.now();
@@ -54,7 +40,7 @@ describe('worker shutdown on signals', () => {
     const queue = uniqueName('shutdown-twice');
     const first = await worker(queue, 2);
     const results = await Promise.all(
-      Array.from({ length: 2 }, () => producer.send<number>('interop.sleep', [3], { queue })),
+      Array.from({ length: 2 }, () => producer().send<number>('interop.sleep', [3], { queue })),
     );
     await new Promise((r) => setTimeout(r, 500));
     const stopping = Date.now();

@@ -1,6 +1,10 @@
 import { AsyncResult, type Broker, type ResultBackend } from 'celeriac';
 import { createBroker, createResultBackend, createTaskMessage } from 'celeriac/protocol';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { ensureBuilt } from './interop-build.js';
+import { stopAll } from './interop-processes.js';
+import { REDIS_URL } from './redis-test-server.js';
 
 /** Options of one Node-produced task, as Celery's apply_async takes them. */
 export interface NodeSendOptions {
@@ -82,4 +86,27 @@ export class InteropProducer {
       await Promise.allSettled([this.broker.close(), this.backend.close()]);
     }
   }
+}
+
+/**
+ * Registers the file's beforeAll / afterAll: the interop apps built and a producer opened on
+ * `url`; at the end every process the file started stopped, then the producer closed (removing
+ * what it tracked). Register the file's own hooks after this call: its beforeAll then runs
+ * after the producer opened, its afterAll before the processes are stopped. Returns the
+ * producer (after beforeAll).
+ */
+export function useInteropProducer(url = REDIS_URL): () => InteropProducer {
+  let producer: InteropProducer | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    producer = await InteropProducer.open(url);
+  }, 120_000);
+  afterAll(async () => {
+    await stopAll();
+    await producer?.close();
+  }, 60_000);
+  return () => {
+    if (!producer) throw new Error('The interop producer is not open yet (used before beforeAll).');
+    return producer;
+  };
 }
