@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AtomicBlockFailedError } from 'celeriac';
-import {
-  atomic,
-  drainOnCommit,
-  installCommitHooks,
-  onCommit,
-  uninstallCommitHooks,
-} from 'celeriac/typeorm';
-import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+import { atomic, drainOnCommit, onCommit } from 'celeriac/typeorm';
+import { ItemSchema, useCommitHooksDatabase, itemExists } from '../support/typeorm-drivers.js';
 
 /**
  * Django's `atomic(savepoint=False)`: when the block fails, "Django will perform the rollback
@@ -17,18 +11,8 @@ import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/type
  * callback of that level are dropped.
  */
 describe.each(['postgres', 'mariadb'] as const)('atomic({ savepoint: false }) on %s', (driver) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase(driver);
-    installCommitHooks(db.dataSource);
-  });
-  afterEach(() => drainOnCommit());
-  afterAll(async () => {
-    uninstallCommitHooks(db?.dataSource);
-    await db?.dispose();
-  });
-  const exists = async (id: string): Promise<boolean> =>
-    (await db.dataSource.getRepository(ItemSchema).findOneBy({ id })) !== null;
+  const db = useCommitHooksDatabase(driver);
+  const exists = (id: string): Promise<boolean> => itemExists(db.dataSource, id);
 
   it('a failed block rolls back the transaction it joined, callbacks included, though its error was caught', async () => {
     const [outer, inner] = [randomUUID(), randomUUID()];

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager, EntitySubscriberInterface, InsertEvent } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { captureOnCommitCallbacks } from 'celeriac/testing';
 import { AtomicManager } from 'celeriac/typeorm';
 import { Atomic } from 'celeriac/typeorm';
-import { installCommitHooks, uninstallCommitHooks } from 'celeriac/typeorm';
 import { drainOnCommit } from 'celeriac/typeorm';
 import { onCommit } from 'celeriac/typeorm';
 import { atomic } from 'celeriac/typeorm';
 import {
   DRIVERS,
   ItemSchema,
-  openTestDatabase,
   type Item,
-  type TestDatabase,
+  useCommitHooksDatabase,
+  itemExists,
 } from '../support/typeorm-drivers.js';
 
 /**
@@ -123,7 +122,7 @@ const forms: Array<[string, Form]> = [
 ];
 
 describe.each(DRIVERS)('implicit onCommit(fn) on %s', (driver) => {
-  let db: TestDatabase;
+  const db = useCommitHooksDatabase(driver);
   const subscriber: EntitySubscriberInterface<Item> = {
     afterInsert: async (event: InsertEvent<Item>) => {
       const hook = duringSave.get(event.entity?.id ?? '');
@@ -133,19 +132,11 @@ describe.each(DRIVERS)('implicit onCommit(fn) on %s', (driver) => {
     },
   };
 
-  beforeAll(async () => {
-    db = await openTestDatabase(driver);
-    installCommitHooks(db.dataSource);
+  beforeAll(() => {
     db.dataSource.subscribers.push(subscriber);
   });
-  afterEach(() => drainOnCommit());
-  afterAll(async () => {
-    uninstallCommitHooks(db.dataSource);
-    await db?.dispose();
-  });
 
-  const exists = async (id: string): Promise<boolean> =>
-    (await db.dataSource.getRepository(ItemSchema).findOneBy({ id })) !== null;
+  const exists = (id: string): Promise<boolean> => itemExists(db.dataSource, id);
 
   it.each(forms)(
     '%s: runs once after the commit and sees the row; never after a rollback',

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransactionRolledBackError } from 'celeriac';
-import {
-  drainOnCommit,
-  installCommitHooks,
-  onCommit,
-  TaskOutbox,
-  uninstallCommitHooks,
-} from 'celeriac/typeorm';
+import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
-import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+import { ItemSchema, useCommitHooksDatabase } from '../support/typeorm-drivers.js';
 
 // MariaDB with innodb_snapshot_isolation=ON (the default from MariaDB 11.8): at REPEATABLE READ,
 // writing a row another transaction changed since this one's snapshot fails with ER_CHECKREAD
@@ -19,16 +13,7 @@ import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/type
 // error and goes on then commits nothing of its own: its callbacks must not run, and an outbox
 // row written after it would autocommit on its own.
 describe('MariaDB snapshot isolation conflict (ER_CHECKREAD) whose error was caught', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase('mariadb', [TaskOutbox]);
-    installCommitHooks(db.dataSource);
-  });
-  afterEach(() => drainOnCommit());
-  afterAll(async () => {
-    uninstallCommitHooks(db?.dataSource);
-    await db?.dispose();
-  });
+  const db = useCommitHooksDatabase('mariadb', [TaskOutbox]);
 
   /** A transaction with `marker` inserted whose snapshot-isolation conflict was swallowed. */
   async function conflicted(marker: string): Promise<QueryRunner> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Logger } from '@nestjs/common';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DurableTransactionError } from 'celeriac';
 import {
   atomic,
@@ -15,7 +15,12 @@ import { TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
-import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+import {
+  ItemSchema,
+  openTestDatabase,
+  useCommitHooksDatabase,
+  itemExists,
+} from '../support/typeorm-drivers.js';
 
 /** Resolves when `open()` is called: lets two transactions interleave without sleeps. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -25,18 +30,8 @@ function gate(): { wait: Promise<void>; open: () => void } {
 }
 
 describe.each(['postgres', 'mariadb'] as const)('onCommit probes on %s', (driver) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase(driver, [TaskOutbox]);
-    installCommitHooks(db.dataSource);
-  });
-  afterEach(() => drainOnCommit());
-  afterAll(async () => {
-    uninstallCommitHooks(db?.dataSource);
-    await db?.dispose();
-  });
-  const exists = async (id: string): Promise<boolean> =>
-    (await db.dataSource.getRepository(ItemSchema).findOneBy({ id })) !== null;
+  const db = useCommitHooksDatabase(driver, [TaskOutbox]);
+  const exists = (id: string): Promise<boolean> => itemExists(db.dataSource, id);
 
   /**
    * Two transactions that deadlock on rows a and b; each swallows the error of its second

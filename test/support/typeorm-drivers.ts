@@ -1,5 +1,11 @@
 import { DataSource, EntitySchema } from 'typeorm';
-import { TaskOutbox } from 'celeriac/typeorm';
+import {
+  drainOnCommit,
+  installCommitHooks,
+  TaskOutbox,
+  uninstallCommitHooks,
+} from 'celeriac/typeorm';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { OUTBOX_MIGRATIONS } from './celeriac-migrations.js';
 import { dropMariaDb, openMariaDb, uniqueDatabase } from './typeorm-mariadb.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from './typeorm-postgres.js';
@@ -59,6 +65,48 @@ export async function openTestDatabase(
   });
   await dataSource.initialize();
   return { driver, dataSource, concurrent: false, dispose: () => dataSource.destroy() };
+}
+
+/**
+ * Registers the describe block's hooks: a fresh database of `driver` (as openTestDatabase) with
+ * Celeriac's commit hooks installed, as `onCommit()` without a module needs; the callbacks
+ * drained after each test; the hooks removed and the database dropped at the end. Returns the
+ * database, whose fields are read once beforeAll has run.
+ */
+export function useCommitHooksDatabase(
+  driver: DriverName,
+  entities: Array<EntitySchema | (new () => object)> = [],
+): TestDatabase {
+  let db: TestDatabase | undefined;
+  const opened = (): TestDatabase => {
+    if (!db) throw new Error('The test database is not open yet (used before beforeAll).');
+    return db;
+  };
+  beforeAll(async () => {
+    db = await openTestDatabase(driver, entities);
+    installCommitHooks(db.dataSource);
+  });
+  afterEach(() => drainOnCommit());
+  afterAll(async () => {
+    if (!db) return;
+    uninstallCommitHooks(db.dataSource);
+    await db.dispose();
+  });
+  return {
+    driver,
+    get dataSource() {
+      return opened().dataSource;
+    },
+    get concurrent() {
+      return opened().concurrent;
+    },
+    dispose: () => opened().dispose(),
+  };
+}
+
+/** Whether the `item` row `id` exists (committed, as `dataSource` sees it). */
+export async function itemExists(dataSource: DataSource, id: string): Promise<boolean> {
+  return (await dataSource.getRepository(ItemSchema).findOneBy({ id })) !== null;
 }
 
 /** A fresh PostgreSQL schema or MariaDB database, and how to drop it. */
