@@ -112,11 +112,16 @@ export class CommitHooksRunner {
       try {
         await this.runOne(entry);
       } catch (error) {
-        const skipped = entries.length - index - 1;
-        if (skipped > 0) {
+        const skipped = entries.slice(index + 1).map((later) => later.name);
+        if (skipped.length > 0) {
+          // As Django: the first non-robust failure ends the list, robust callbacks after it too
+          // (a delayOnCommit() task among them is not sent). Name them: they are lost.
+          const shown = skipped.slice(0, 20).join(', ');
+          const more = skipped.length > 20 ? ` and ${skipped.length - 20} more` : '';
           this.logger.error(
-            `Skipped ${skipped} later onCommit callback(s) of the same transaction because ` +
-              `${entry.name} failed. Pass { robust: true } to callbacks that must run anyway.`,
+            `Skipped ${skipped.length} later onCommit callback(s) of the same transaction because ` +
+              `${entry.name} failed: ${shown}${more}. They will not run. Pass { robust: true } ` +
+              `to ${entry.name} (its errors are then logged and the callbacks after it run).`,
           );
         }
         throw error;

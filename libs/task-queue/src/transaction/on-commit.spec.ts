@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   DataSource,
   EntitySchema,
@@ -257,5 +258,29 @@ describe('onCommit (sql.js)', () => {
     expect(callbacks.map((c) => c.name)).toEqual(['a']);
     await captureOnCommitCallbacks(async () => onCommit(push('B')), { execute: true });
     expect(log).toEqual(['B']);
+  });
+
+  it('a failing callback that skips the later ones names them, and says which one to make robust', async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(Logger.prototype, 'error').mockImplementation((line: unknown) => {
+      errors.push(String(line));
+    });
+    try {
+      await dataSource.transaction(async (m) => {
+        const fail = (): void => {
+          throw new Error('boom');
+        };
+        await onCommit(m, fail, { name: 'audit' });
+        await onCommit(m, push('task'), { name: 'orders.process[42]', robust: true });
+        await onCommit(m, push('mail'), { name: 'mail' });
+      });
+      await drainOnCommit().catch(() => undefined);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(log).toEqual([]);
+    const skipped = errors.find((line) => line.includes('Skipped'));
+    expect(skipped).toContain('orders.process[42], mail');
+    expect(skipped).toContain('{ robust: true } to audit');
   });
 });
