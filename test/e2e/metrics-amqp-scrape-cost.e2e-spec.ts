@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { ChannelModel } from 'amqplib';
 import { AmqpBroker } from 'celeriac/amqp';
 import { createTaskMessage } from 'celeriac/protocol';
-import { QUEUE_STATS_CHANNELS as LANES } from '../../libs/task-queue/src/transports/amqp/amqp-queue-stats.js';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 
 const QUEUES = Array.from({ length: 20 }, (_, i) => `scrape-cost-${i}`);
@@ -12,7 +11,9 @@ const QUEUES = Array.from({ length: 20 }, (_, i) => `scrape-cost-${i}`);
  * passive declare of a missing queue closes its channel: dead-letter queues that do not exist
  * yet (declared at the first dead letter) made every scrape open and close a channel per
  * queue. A queue found missing now counts as empty without a declare for 30 s, and at most 10
- * of them are checked again per scrape; one this process declares is checked at once.
+ * of them are checked again per scrape; one this process declares is checked at once. The
+ * declares of a scrape run on as many channels at once (up to 64), kept open from one scrape to
+ * the next: a scrape waits for one round trip, not one per queue.
  */
 describe('scrape cost on RabbitMQ (passive declares)', () => {
   const vhost = usePrivateVhost('celeriac-scrape-cost');
@@ -63,25 +64,28 @@ describe('scrape cost on RabbitMQ (passive declares)', () => {
     return { channels: opened, deadLetters: stats.map((s) => s.deadLetters!) };
   }
 
-  it('opens one channel per lane and scrape once the missing dead-letter queues are known', async () => {
+  it('keeps its channels open: once the missing dead-letter queues are known, a scrape opens none', async () => {
     const first = await scrape();
-    // Every missing DLQ closed its channel: one more for the next queue of that lane.
+    // Every missing DLQ closed its channel: one more for the next check of that lane.
     expect(first.channels).toBeGreaterThanOrEqual(QUEUES.length);
-    expect(await scrape()).toEqual({ channels: LANES, deadLetters: QUEUES.map(() => 0) });
+    expect(await scrape()).toEqual({ channels: 0, deadLetters: QUEUES.map(() => 0) });
+    expect(await scrape()).toEqual({ channels: 0, deadLetters: QUEUES.map(() => 0) });
   });
 
-  it('declares on several channels at once: a scrape waits for a fraction of the round trips', async () => {
+  it('declares every queue at once: a scrape waits for one round trip', async () => {
     mostInFlight = 0;
     await scrape();
-    // One RPC at a time per channel; the lanes run together.
-    expect(mostInFlight).toBe(LANES);
+    // One RPC at a time per channel; a channel per check (the missing DLQs are not declared).
+    expect(mostInFlight).toBe(QUEUES.length);
   });
 
   it('sees a dead-letter queue this process declares at the next scrape', async () => {
     await broker.deadLetter(createTaskMessage({ name: 'any.task' }), QUEUES[5]!);
     const { channels, deadLetters } = await scrape();
-    expect(channels).toBe(LANES);
+    // One more check than channels kept: one opened.
+    expect(channels).toBe(1);
     expect(deadLetters[5]).toBe(1);
+    expect((await scrape()).channels).toBe(0);
   });
 
   it('checks again at most 10 missing queues per scrape after 30 s', async () => {
@@ -92,12 +96,12 @@ describe('scrape cost on RabbitMQ (passive declares)', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
     const later = await scrape();
     expect(later.deadLetters[0]).toBe(1);
-    // Queue 0's DLQ now exists: nine of the ten checks found a missing one (a channel each,
-    // besides the lanes' own).
-    expect(later.channels).toBeLessThanOrEqual(LANES + 9);
+    // Ten more checks than the 21 channels kept; nine of them found a missing DLQ, which
+    // closed their channels.
+    expect(later.channels).toBe(10);
     const next = await scrape();
-    expect(next.channels).toBeLessThanOrEqual(LANES + 10);
+    expect(next.channels).toBeLessThanOrEqual(10 + 9);
     // Every DLQ still missing was checked again within two scrapes; none more before 30 s.
-    expect(await scrape()).toMatchObject({ channels: LANES });
+    expect(await scrape()).toMatchObject({ channels: 0 });
   });
 });
