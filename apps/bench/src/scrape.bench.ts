@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type Broker, getBrokerToken, TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { AmqpBroker } from 'celeriac/amqp';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { createTaskMessage } from 'celeriac/protocol';
+import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -15,19 +17,23 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /**
- * `npm run bench -- --scrape [--queues 100] [--scrapes 500]`: the latency of one `/metrics`
- * scrape of a worker-only process exporting `--queues` Redis queues (each with messages in
- * every priority band, one parked ETA message and one dead letter), over its `worker.http`
- * server on loopback, fetched by a scraper process of its own as Prometheus would, and the
- * broker's part alone (one Lua call for all queues). Prints p50 / p99 / max of each and the
- * load average (the machine is shared: read with care).
+ * `npm run bench -- --scrape [--queues 100] [--scrapes 500] [--broker redis|amqp]`: the
+ * latency of one `/metrics` scrape of a worker-only process exporting `--queues` queues (each
+ * with messages in every priority band and one dead letter, and on Redis one parked ETA
+ * message), over its `worker.http` server on loopback, fetched by a scraper process of its own
+ * as Prometheus would, and the broker's part alone (Redis: one Lua call for all queues;
+ * RabbitMQ: the passive declares, or the management API with `BENCH_AMQP_MANAGEMENT_URL`).
+ * Prints p50 / p99 / max of each and the load average (the machine is shared: read with care).
  */
 export async function runScrapeBench(argv: string[]): Promise<void> {
   const arg = (name: string, fallback: number) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
-  const url = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  const amqp = argv[argv.indexOf('--broker') + 1] === 'amqp';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  const url = amqp ? (process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672') : redisUrl;
+  const managementUrl = amqp ? process.env.BENCH_AMQP_MANAGEMENT_URL : undefined;
   const count = arg('queues', 100);
   const scrapes = arg('scrapes', 500);
   const prefix = `scrape-${randomUUID()}`;
@@ -36,7 +42,7 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
   @Module({
     imports: [
       TaskQueueModule.forRoot({
-        broker: url,
+        broker: managementUrl ? new AmqpBroker(url, { managementUrl }) : url,
         resultBackend: false,
         defaultQueue: queues[0],
         worker: { enabled: false, http: { port: 0, host: '127.0.0.1' }, banner: false },
@@ -47,7 +53,7 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
   class ScrapeBenchModule {}
 
   const app = await NestFactory.createApplicationContext(ScrapeBenchModule, { logger: ['error'] });
-  const redis = new Redis(url);
+  const redis = new Redis(redisUrl);
   try {
     const broker = app.get<Broker>(getBrokerToken());
     const due = new Date(Date.now() + 3_600_000);
@@ -58,7 +64,10 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
           priority,
         });
       }
-      await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue, notBefore: due });
+      // RabbitMQ parks ETA messages in the shared delay ladder, not per queue: none there.
+      if (!amqp) {
+        await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue, notBefore: due });
+      }
       await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue: `${queue}.dlq` });
     }
     const endpoint = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
@@ -71,7 +80,7 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
     const scrapeCpu: number[] = [];
     const directCpu: number[] = [];
     const profiler = await startProfiler(argv);
-    const evalshaBefore = await evalshaStats(redis);
+    const evalshaBefore = amqp ? undefined : await evalshaStats(redis);
     // Each scrape after the 500 ms the snapshot is reused for, so every one reads Redis.
     for (let i = 0; i < scrapes; i++) {
       await new Promise((r) => setTimeout(r, 510));
@@ -79,7 +88,7 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
       times.push(await scrape());
       scrapeCpu.push(cpuMicros(process.cpuUsage(cpu)));
       if (argv.includes('--no-direct')) continue;
-      // The broker part alone: the one EVALSHA of queueStats-n.lua.
+      // The broker part alone: the one EVALSHA of queueStats-n.lua, or the AMQP reads.
       cpu = process.cpuUsage();
       const started = performance.now();
       await broker.queueStats!(queues);
@@ -88,17 +97,20 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
     }
     await profiler?.stop();
     scraper.close();
-    const evalshaAfter = await evalshaStats(redis);
-    const redisUs =
-      (evalshaAfter.usec - evalshaBefore.usec) / (evalshaAfter.calls - evalshaBefore.calls);
+    const on = amqp ? (managementUrl ? 'RabbitMQ, management API' : 'RabbitMQ') : 'Redis';
     console.log(
-      `scrape of ${count} queues, ${scrapes} scrapes (load average ${loadavg()[0]!.toFixed(1)}):`,
+      `scrape of ${count} ${on} queues, ${scrapes} scrapes (load average ${loadavg()[0]!.toFixed(1)}):`,
     );
     console.log(`  GET /metrics over HTTP     ${percentiles(times)}`);
-    if (direct.length) console.log(`  queueStats (one EVALSHA)   ${percentiles(direct)}`);
-    console.log(
-      `  Redis CPU per EVALSHA      ${redisUs.toFixed(0)} µs (INFO commandstats; exact on a private Redis)`,
-    );
+    if (direct.length) console.log(`  queueStats alone          ${percentiles(direct)}`);
+    if (evalshaBefore) {
+      const evalshaAfter = await evalshaStats(redis);
+      const redisUs =
+        (evalshaAfter.usec - evalshaBefore.usec) / (evalshaAfter.calls - evalshaBefore.calls);
+      console.log(
+        `  Redis CPU per EVALSHA      ${redisUs.toFixed(0)} µs (INFO commandstats; exact on a private Redis)`,
+      );
+    }
     // CPU time (user + system, every thread of this process: V8's GC helpers too), which a
     // loaded machine's scheduling does not inflate as it does wall time. (The event loop's
     // utilization, printed before, is not CPU: it counted most of the waits as busy.)
@@ -107,6 +119,7 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
         (directCpu.length ? `; per direct queueStats call ${median(directCpu).toFixed(0)} µs` : ''),
     );
   } finally {
+    if (amqp) await deleteAmqpQueues(url, queues);
     // The parked counts follow on the next scrape of any process (they no longer add up).
     const keys = await redis.keys(`${prefix}*`);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
@@ -118,6 +131,22 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
     if (parked.length) await redis.zrem('celeriac:delayed', ...parked);
     redis.disconnect();
     await app.close();
+  }
+}
+
+/** Delete the run's queues, dead-letter queues and exchanges. Never throws. */
+async function deleteAmqpQueues(url: string, queues: string[]): Promise<void> {
+  try {
+    const connection = await connect(url);
+    const channel = await connection.createChannel();
+    for (const queue of queues) {
+      await channel.deleteQueue(queue);
+      await channel.deleteQueue(`${queue}.dlq`);
+      await channel.deleteExchange(queue);
+    }
+    await connection.close();
+  } catch {
+    // Best effort: unique names, nothing else shares them.
   }
 }
 
