@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT, WORKER_MAIN } from '../support/interop-build.js';
 import { ManagedProcess, stopAll, uniqueName } from '../support/interop-processes.js';
 import { InteropProducer } from '../support/interop-producer.js';
+import { ensurePrometheus, promtoolCheckMetrics } from '../support/prometheus-server.js';
+import { freePort } from '../support/redis-test-server.js';
 
 /**
  * The worker-only app (`npm run start:worker`, dist/apps/demo/src/worker.main.js) as a process: it stays up
@@ -21,8 +23,9 @@ function startWorker(env: NodeJS.ProcessEnv): ManagedProcess {
 }
 
 beforeAll(async () => {
+  ensurePrometheus();
   await ensureBuilt();
-});
+}, 300_000);
 afterAll(async () => {
   await stopAll();
 });
@@ -65,5 +68,30 @@ describe('worker-only process lifecycle', () => {
     } finally {
       await producer.close();
     }
+  });
+
+  it('serves /health/live, /health/ready and promtool-clean /metrics on CELERIAC_HTTP_PORT', async () => {
+    const queue = uniqueName('worker-http');
+    const port = await freePort();
+    const worker = startWorker({
+      CELERIAC_BROKER: REDIS,
+      CELERIAC_RESULT_BACKEND: REDIS,
+      CELERIAC_QUEUES: queue,
+      CELERIAC_HOSTNAME: `${queue}@%h`,
+      CELERIAC_HTTP_PORT: String(port),
+      CELERIAC_HTTP_HOST: '127.0.0.1',
+    });
+    await worker.waitFor(/ready\./);
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    await expect.poll(async () => (await fetch(`${base}/health/ready`)).status).toBe(200);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    const body = await metrics.text();
+    expect(body).toContain(`celeriac_queue_ready{queue_name="${queue}"}`);
+    expect(body).toMatch(/^celeriac_worker_consuming\{/m);
+    expect(promtoolCheckMetrics(body)).toBe('');
+    worker.child.kill('SIGTERM');
+    await expect(worker.exited).resolves.toEqual({ code: 0, signal: null });
   });
 });
