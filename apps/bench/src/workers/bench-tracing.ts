@@ -9,8 +9,11 @@ import {
   AlwaysOffSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
+  ParentBasedSampler,
   type ReadableSpan,
+  type Sampler,
   type SpanExporter,
+  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 
 /** Takes every batch and drops it: the bench measures the worker, not an exporter's network. */
@@ -34,13 +37,15 @@ class CountingExporter implements SpanExporter {
  * instrumentation runs on the API's no-ops: Celeriac's own work), `context` only the context
  * manager and propagator, `unsampled` the whole SDK with a sampler that records nothing,
  * `recorded` every span sampled but no span processor (nothing batched nor exported);
- * `sampled` (default) is the above.
+ * `sampled` (default) is the above. `ratio` is what a production app would sample: a
+ * parent-based sampler with a trace-id ratio (`BENCH_TRACING_RATIO`, default 0.1) for root
+ * spans (the bench's messages carry no parent), the rest as `sampled`.
  */
 export function installBenchTracing(): BasicTracerProvider | undefined {
   const mode = process.env.BENCH_TRACING_SDK ?? 'sampled';
-  if (!['none', 'context', 'unsampled', 'recorded', 'sampled'].includes(mode)) {
+  if (!['none', 'context', 'unsampled', 'recorded', 'sampled', 'ratio'].includes(mode)) {
     throw new Error(
-      `BENCH_TRACING_SDK: none, context, unsampled, recorded or sampled, got ${mode}`,
+      `BENCH_TRACING_SDK: none, context, unsampled, recorded, sampled or ratio, got ${mode}`,
     );
   }
   if (mode === 'none') return undefined;
@@ -49,6 +54,7 @@ export function installBenchTracing(): BasicTracerProvider | undefined {
   if (mode === 'context') return undefined;
   const provider = new BasicTracerProvider({
     ...(mode === 'unsampled' ? { sampler: new AlwaysOffSampler() } : {}),
+    ...(mode === 'ratio' ? { sampler: ratioSampler() } : {}),
     spanProcessors:
       mode === 'recorded'
         ? []
@@ -56,4 +62,11 @@ export function installBenchTracing(): BasicTracerProvider | undefined {
   });
   trace.setGlobalTracerProvider(provider);
   return provider;
+}
+
+/** Parent-based, roots sampled at `BENCH_TRACING_RATIO` (default 0.1). */
+function ratioSampler(): Sampler {
+  const ratio = Number(process.env.BENCH_TRACING_RATIO ?? '0.1');
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`BENCH_TRACING_RATIO: 0 to 1, got ${ratio}`);
+  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
 }
