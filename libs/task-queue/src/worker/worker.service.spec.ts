@@ -8,6 +8,7 @@ import { TaskClient } from '../producer/task.client.js';
 import { RemoteTaskError } from '../errors/remote-task.error.js';
 import { TaskTimeoutError } from '../errors/task-timeout.error.js';
 import { ResultBackendError } from '../errors/result-backend.error.js';
+import { TaskQueueError } from '../errors/task-queue.error.js';
 import { createTaskMessage } from '../protocol/task-message.factory.js';
 import type { Broker, Delivery } from '../contracts/broker.interface.js';
 import { getBrokerToken } from '../utils/tokens.js';
@@ -249,5 +250,14 @@ describe('graceful shutdown', () => {
       Array(6).fill('done'),
     );
     void second;
+  });
+});
+
+describe('WorkerService.addQueue', () => {
+  it('on a worker that is not consuming, fails with a TaskQueueError saying so', async () => {
+    const a = await app({ worker: { enabled: false } });
+    const adding = a.get(WorkerService).addQueue(`extra-${randomUUID()}`);
+    await expect(adding).rejects.toBeInstanceOf(TaskQueueError);
+    await expect(adding).rejects.toThrow('the worker is not consuming (idle)');
   });
 });

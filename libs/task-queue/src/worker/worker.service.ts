@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
+import { TaskQueueError } from '../errors/task-queue.error.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { QueueConsumers, type QueueCancelOutcome } from './queue-consumers.js';
@@ -228,7 +229,9 @@ export class WorkerService
    * False when it is consumed already.
    */
   async addQueue(queue: string): Promise<boolean> {
-    if (this.state !== 'running') throw new Error(`the worker is not consuming (${this.state})`);
+    if (this.state !== 'running') {
+      throw new TaskQueueError(`the worker is not consuming (${this.state})`);
+    }
     const added = await this.consumers.add(queue);
     if (added) this.logger.log(`Started consuming from ${queue} (remote control).`);
     return added;
