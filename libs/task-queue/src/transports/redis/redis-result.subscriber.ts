@@ -10,7 +10,8 @@ interface Channel {
  * One pub/sub connection shared by every waiter of a backend, with per-channel reference
  * counting: SUBSCRIBE on a channel's first listener, UNSUBSCRIBE after its last. After a
  * reconnect (ioredis re-subscribes by itself) `resync` is called for each channel, so a
- * result published while the connection was down is still seen.
+ * result published while the connection was down, or whose publish made Redis drop it, is
+ * still seen.
  */
 export class RedisResultSubscriber {
   private readonly channels = new Map<string, Channel>();
@@ -23,7 +24,10 @@ export class RedisResultSubscriber {
     client.on('message', (channel: string, raw: string) => {
       for (const listener of [...(this.channels.get(channel)?.listeners ?? [])]) listener(raw);
     });
+    // Any lost connection: Redis closes a subscriber cleanly (no 'error') when a message
+    // overflows its pub/sub output buffer limit (`client-output-buffer-limit pubsub`).
     client.on('error', () => (this.reconnecting = true));
+    client.on('close', () => (this.reconnecting = true));
     client.on('ready', () => {
       if (!this.reconnecting) return;
       this.reconnecting = false;
