@@ -81,6 +81,9 @@ function register(
     (options.strict ?? trackedStrictness(source) ?? getOnCommitConfig().strict);
   const queryRunner = manager?.queryRunner;
   if (queryRunner?.isTransactionActive) {
+    // Released with its transaction active: the connection died before COMMIT (TypeORM's
+    // PostgreSQL runner releases itself on a client error). The transaction will never commit.
+    if (queryRunner.isReleased) return dropLost(entry.name, record);
     const dataSource = queryRunner.connection;
     if (!hasCommitHooks(dataSource)) attachCommitHooksSubscriber(dataSource);
     commitHooksRegistry.register(queryRunner, { ...entry, capture: record });
@@ -117,6 +120,16 @@ function register(
   // awaits still gets it.
   ran.catch(() => undefined);
   return ran;
+}
+
+/** A callback of a transaction whose connection was lost: never run, said once per call. */
+function dropLost(name: string, record: { dropped: boolean } | undefined): Promise<void> {
+  if (record) record.dropped = true;
+  logger.error(
+    `CONNECTION_LOST: onCommit(${name}) was called in a transaction whose database connection ` +
+      `was lost before its COMMIT: the server rolled it back, so the callback will not run.`,
+  );
+  return Promise.resolve();
 }
 
 let warnedUntracked = false;

@@ -110,7 +110,10 @@ export function currentTrackedManager(dataSource?: DataSource): EntityManager | 
   for (let level = trackedTransactions.getStore(); level; level = level.parent) {
     if (level.suspends) (suspended ??= new Set()).add(level.suspends);
     const queryRunner = level.queryRunner;
-    if (!queryRunner?.isTransactionActive || queryRunner.isReleased) continue;
+    // Released with its transaction still active: its connection was lost (TypeORM's PostgreSQL
+    // runner releases itself on a client error) before COMMIT. It is still this code's
+    // transaction, one that will never commit: onCommit() must see it, not run at once.
+    if (!queryRunner?.isTransactionActive) continue;
     if (dataSource && queryRunner.connection !== dataSource) continue;
     if (level.untracked && !dataSource) continue;
     if (suspended?.has(queryRunner.connection)) continue;

@@ -10,6 +10,7 @@ import { inCommittedCallback } from '../committed-callback.scope.js';
 import { captureStorage } from '../on-commit-capture.js';
 import { onCommit, resolveCurrentManager } from '../on-commit.js';
 import type { OutboxWriter } from './outbox.writer.js';
+import { TransactionRolledBackError } from '../../errors/transaction-rolled-back.error.js';
 
 const logger = new Logger('OnCommit');
 
@@ -29,13 +30,17 @@ export async function writeToOutbox(
   committed?: () => void,
 ): Promise<void> {
   const given = manager ?? resolveCurrentManager({ dataSource: options.dataSource });
+  const name = `${prepared.message.headers.task}[${prepared.message.headers.id}]`;
+  const runner = given?.queryRunner;
+  // Released while its transaction is active: the connection died before COMMIT (see onCommit).
+  if (runner?.isReleased && runner.isTransactionActive)
+    throw new TransactionRolledBackError(name, 'connection-lost');
   // The manager of a transaction that is over (in an onCommit callback, or a promise not awaited
   // inside the transaction): its released runner cannot write; the row is written at once, as
   // onCommit() runs such a callback.
-  const released = given?.queryRunner?.isReleased === true;
+  const released = runner?.isReleased === true;
   const late = released && !inCommittedCallback();
   const target = released ? undefined : given;
-  const name = `${prepared.message.headers.task}[${prepared.message.headers.id}]`;
   if (!target && options.strict && !inCommittedCallback()) {
     throw new NoActiveTransactionError(name, late ? 'finished' : 'none', api);
   }
