@@ -10,6 +10,7 @@ import { purgeCommand } from './purge.command.js';
 import { queuesCommand } from './queues.command.js';
 import { resultCommand } from './result.command.js';
 import { scheduleCommand } from './schedule.command.js';
+import { errorText } from '../utils/error-text.js';
 
 /** Every `celeriac` command, in help order. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -85,6 +86,6 @@ export async function runCli(argv: string[], output: CliOutput = processOutput):
 }
 
 function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   return text.replace(/\s*\n\s*/g, ' ');
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { errorText } from './error-text.js';
 
 /**
  * TLS settings carried by a `rediss://` / `amqps://` URL, with the query parameter names of
@@ -134,7 +135,7 @@ export function describeConnectionError(
   url: string,
   clientCertificate = false,
 ): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const code = tlsCode(error);
   if (!code) {
     if (clientCertificate || !isResetOverTls(error, url)) return message;

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { type SqlDialect, utcDate } from '../../transports/typeorm/sql-dialect.js';
-import { errorText, OUTBOX_DEAD_LETTER } from './outbox.options.js';
+import { lastErrorText, OUTBOX_DEAD_LETTER } from './outbox.options.js';
+import { errorText } from '../../utils/error-text.js';
 import { outboxStatement } from './outbox-statement.js';
 import { TaskOutbox } from './task-outbox.entity.js';
 
@@ -27,7 +28,7 @@ export async function deadLetterOutboxRow(
         lockedBy: OUTBOX_DEAD_LETTER,
         lockedUntil: null,
         relayAfter: utcDate(dataSource, NEVER),
-        lastError: errorText(error),
+        lastError: lastErrorText(error),
       })
       .where('id = :id AND locked_by = :owner', { id, owner })
       .execute(),
@@ -50,7 +51,7 @@ export function outboxDeadLetterAdvice(id: string, dialect: SqlDialect): string 
 
 /** The ERROR for a row dead-lettered at once because of its content (`decodeOutboxRow`). */
 export function badOutboxRowLine(row: TaskOutbox, error: unknown, dialect: SqlDialect): string {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorText(error);
   return (
     `Outbox row ${row.taskName}[${row.id}] to queue "${row.queue}" dead-lettered: ${reason}, so ` +
     `it is not a task message this relay can publish (written or edited by hand, or cut ` +

@@ -1,4 +1,5 @@
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
+import { errorText } from '../../utils/error-text.js';
 /** Defaults shared by the outbox writer, fast path and relay. */
 export const OUTBOX_DEFAULTS = {
   /** Fresh rows are left to the fast path for this long before the relay may take them. */
@@ -36,8 +37,8 @@ export function relayBackoffMs(attempts: number): number {
 }
 
 /** Error text stored in `last_error`, bounded. */
-export function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+export function lastErrorText(error: unknown): string {
+  return errorText(error).slice(0, 2_000);
 }
 
 /** Options of `OutboxRelay`. @publicApi */

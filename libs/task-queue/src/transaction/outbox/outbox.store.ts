@@ -6,7 +6,7 @@ import {
   sqlDialect,
   utcDate,
 } from '../../transports/typeorm/sql-dialect.js';
-import { errorText, relayBackoffMs } from './outbox.options.js';
+import { lastErrorText, relayBackoffMs } from './outbox.options.js';
 import { compareSeq } from './outbox-position.js';
 import { claimIdsMysql, claimIdsPostgres } from './outbox-claims.js';
 import { outboxRead, outboxStatement } from './outbox-statement.js';
@@ -116,7 +116,7 @@ export class OutboxStore {
         attempts: () => 'CASE WHEN id = :failedId THEN attempts ELSE attempts - 1 END',
         lastError: () => 'CASE WHEN id = :failedId THEN :failedError ELSE last_error END',
       },
-      { failedId: failed.id, failedError: errorText(failed.error) },
+      { failedId: failed.id, failedError: lastErrorText(failed.error) },
     );
   }
 
@@ -199,7 +199,7 @@ export class OutboxStore {
           lockedBy: null,
           lockedUntil: null,
           relayAfter: this.time(new Date(Date.now() + relayBackoffMs(attempts))),
-          lastError: errorText(error),
+          lastError: lastErrorText(error),
           ...(claimed ? {} : { attempts: () => 'attempts + 1' }),
         })
         .where(claimed ? 'id = :id AND locked_by = :owner' : 'id = :id AND locked_by IS NULL', {

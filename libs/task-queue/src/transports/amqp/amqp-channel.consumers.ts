@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { errorText } from './amqp.connection.js';
+import { errorText } from '../../utils/error-text.js';
 import type { ChannelSlot } from './amqp.delivery.js';
 
 /** The largest prefetch count AMQP can carry (a short). */

@@ -287,7 +287,3 @@ export function closeChannel(channel: Channel): Promise<void> {
     );
   });
 }
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -4,7 +4,7 @@ import type { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
 import type { Delivery } from '../../contracts/broker.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { decodeAmqpMessage } from './amqp-message.codec.js';
-import { errorText } from './amqp.connection.js';
+import { errorText } from '../../utils/error-text.js';
 import { AmqpMessages } from './amqp.messages.js';
 
 /** A consumer channel, its settlements, and whether it is still open (tags die with it). */

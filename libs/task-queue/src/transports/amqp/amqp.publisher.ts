@@ -6,7 +6,8 @@ import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
 import { AmqpReturns } from './amqp-returns.js';
 import { typeAmqpTableInPlace } from './amqp-field-table.js';
 import { type AmqpOutgoing } from './amqp-message.codec.js';
-import { type AmqpConnection, errorText } from './amqp.connection.js';
+import type { AmqpConnection } from './amqp.connection.js';
+import { errorText } from '../../utils/error-text.js';
 import { AmqpMessages } from './amqp.messages.js';
 
 /** Where one publish goes. */

@@ -7,7 +7,7 @@ import {
   type AmqpQueueType,
   type ResolvedAmqpBrokerOptions,
 } from './amqp-broker.options.js';
-import { errorText } from './amqp.connection.js';
+import { errorText } from '../../utils/error-text.js';
 import { type DelayLadder } from './amqp.delay.js';
 import { AmqpMessages } from './amqp.messages.js';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { AmqpConnection, errorText } from './amqp.connection.js';
+import { AmqpConnection } from './amqp.connection.js';
+import { errorText } from '../../utils/error-text.js';
 import { AmqpPublisher } from './amqp.publisher.js';
 import { ResultBackendError } from '../../errors/result-backend.error.js';
 import type {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { errorText } from '../../utils/error-text.js';
 
 interface PgClientLike {
   query(sql: string): Promise<unknown>;
@@ -94,7 +95,7 @@ export class PgNotificationListener {
       this.lostAt = Date.now();
       this.logger.warn(
         `LISTEN "${this.channel}" lost its PostgreSQL connection ` +
-          `(${error instanceof Error ? error.message : String(error)}); notifications are not ` +
+          `(${errorText(error)}); notifications are not ` +
           `heard until it is back, ${this.fallback}. Reconnecting with backoff (up to ` +
           `${RETRY_MAX_MS / 1_000} s); nothing to do if PostgreSQL was restarted, otherwise check ` +
           `that it is reachable.`,
