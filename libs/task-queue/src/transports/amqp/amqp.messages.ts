@@ -108,6 +108,10 @@ export const AmqpMessages = {
     `a message when the queue is full and declared with x-overflow: reject-publish (its ` +
     `x-max-length or x-max-length-bytes reached), or on an internal error: check the queue's ` +
     `length and limits, then the RabbitMQ log.`,
+  publishTooLarge: (queue: string, size: number, max: number): string =>
+    `RabbitMQ refused a message of ${size} bytes for "${queue}": it is larger than the ` +
+    `server's max_message_size (${max} bytes), so it was not stored. Send less (store large ` +
+    `payloads elsewhere and pass a reference), or raise max_message_size in rabbitmq.conf.`,
   queueGone: (queue: string): string =>
     `Queue "${queue}" no longer exists on RabbitMQ (deleted after it was declared): a publish ` +
     `to it came back unroutable. Declaring it again and resending; if it keeps disappearing, ` +

@@ -4,6 +4,7 @@ import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown
 import { TaskQueueError } from '../../errors/task-queue.error.js';
 import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
 import { AmqpReturns } from './amqp-returns.js';
+import { recordCloseError, refusedAsTooLarge } from './amqp-size-refusal.js';
 import { typeAmqpTableInPlace } from './amqp-field-table.js';
 import { type AmqpOutgoing } from './amqp-message.codec.js';
 import type { AmqpConnection } from './amqp.connection.js';
@@ -218,6 +219,15 @@ export class AmqpPublisher {
         attempts.written--; // returned: this copy is definitely not stored
         return fail(new UnroutableError(target));
       }
+      const max = refusedAsTooLarge(channel, outgoing.content.length);
+      if (max !== undefined) {
+        attempts.written--; // refused: this copy is definitely not stored
+        return fail(
+          new BrokerConnectionError(
+            AmqpMessages.publishTooLarge(label, outgoing.content.length, max),
+          ),
+        );
+      }
       const gone =
         !this.connection.isConnected || this.connection.current !== model || isClosedError(error);
       if (!gone) attempts.nacked = true;
@@ -246,7 +256,7 @@ export class AmqpPublisher {
     if (this.model !== model || !this.channel) {
       this.model = model;
       const opening = model.createConfirmChannel().then((ch) => {
-        ch.on('error', () => undefined);
+        ch.on('error', (error: unknown) => recordCloseError(ch, error));
         this.returns.watch(ch);
         ch.once('close', () => this.channel === opening && (this.channel = undefined));
         return ch;
