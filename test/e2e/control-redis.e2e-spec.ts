@@ -314,6 +314,26 @@ describe('ControlClient on Redis', () => {
     expect(revoked[PY]).toContain(pyTaskId);
   });
 
+  // Celery's Request.maybe_expire adds an expired task to the worker's revoked set, so
+  // `inspect revoked` lists it there (on that worker only: nothing is broadcast).
+  it('celery inspect revoked lists a task that arrived expired, as Celery does', async () => {
+    const expired = await cluster.app
+      .get(TaskClient)
+      .send(
+        'node.echo',
+        ['too late'],
+        {},
+        { queue: NODE_QUEUE, expires: new Date(Date.now() - 60_000) },
+      );
+    await eventually(async () => (await expired.state()) === 'REVOKED', 10_000, 'REVOKED');
+    const out = await celeryCli(BROKER, 'inspect', 'revoked', '-d', NODE, '-j');
+    const parsed = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as Record<
+      string,
+      string[]
+    >;
+    expect(parsed[NODE]).toContain(expired.id);
+  });
+
   it('a remote shutdown stops the Node worker and it goes offline', async () => {
     await cluster.client.shutdown({ destination: [NODE] });
     await eventually(

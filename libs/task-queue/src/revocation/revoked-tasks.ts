@@ -82,6 +82,17 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
     await this.store.add(list);
   }
 
+  /**
+   * Remember on this worker only that task `id` arrived expired (Celery's
+   * `Request.maybe_expire` adds it to the worker's revoked set): `inspect revoked` lists it and
+   * a redelivery is discarded as expired, for the usual 3 h. Not stored nor broadcast.
+   */
+  noteExpired(id: string): void {
+    if (this.revoked.has(id)) return;
+    const expiresAt = Date.now() + DEFAULT_TTL_MS;
+    this.revoked.set(id, { id, expiresAt, terminate: false, reason: 'expired' });
+  }
+
   /** The revocation of `id`, if any and not expired. */
   get(id: string): Revocation | undefined {
     const entry = this.revoked.get(id);

@@ -113,6 +113,7 @@ export class TaskExecutor {
       return settleUnknownTask({ recorder, outcomes, deadLetters }, delivery, request, hostname);
     }
     if (refusal) {
+      if (refusal.reason === 'expired') this.revoked.noteExpired(request.id);
       return discardRevokedTask(this.revocation, delivery, request, hostname, refusal.reason);
     }
     const definition = this.registry.get(request.name)!;
