@@ -105,6 +105,8 @@ export interface InteropWorkerArgs {
   concurrency?: number;
   /** The worker's warm-shutdown timeout in ms; default 5,000. */
   shutdownTimeout?: number;
+  /** Celery's worker_direct: also consume `<hostname>.dq2` (`--direct`). */
+  direct?: boolean;
 }
 
 /** The command-line arguments of the interop worker (after its entry script). */
@@ -122,5 +124,6 @@ export function interopWorkerArgs(options: InteropWorkerArgs): string[] {
     String(options.concurrency ?? 4),
     '--shutdown-timeout',
     String(options.shutdownTimeout ?? 5_000),
+    ...(options.direct ? ['--direct'] : []),
   ];
 }

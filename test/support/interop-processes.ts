@@ -28,6 +28,8 @@ export interface NodeWorkerOptions {
   shutdownTimeout?: number;
   /** Node name; default `node-<uuid>@%h`. */
   hostname?: string;
+  /** Celery's worker_direct: also consume `<hostname>.dq2` (`--direct`). */
+  direct?: boolean;
   /**
    * Run test/support/interop-resilient-worker.ts from source instead of the compiled app: it
    * applies kombu options in the broker URL query and prints `EVENT <type> <id>` lines.

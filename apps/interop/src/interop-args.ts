@@ -3,7 +3,7 @@ import type { TaskQueueOptions } from 'celeriac';
 
 const USAGE =
   'usage: npm run interop:worker -- --broker URL --backend URL --queues Q[,Q2] ' +
-  '--hostname NAME@%h [--concurrency N] [--shutdown-timeout MS] [-E|--task-events]';
+  '--hostname NAME@%h [--concurrency N] [--shutdown-timeout MS] [-E|--task-events] [--direct]';
 
 /** Parse the interop worker's command line into module options; exits with usage on error. */
 export function parseInteropArgs(argv: string[]): TaskQueueOptions {
@@ -18,6 +18,8 @@ export function parseInteropArgs(argv: string[]): TaskQueueOptions {
       'shutdown-timeout': { type: 'string', default: '5000' },
       // Celery's -E: send task-* events for monitors (off by default, as in Celery).
       'task-events': { type: 'boolean', short: 'E', default: false },
+      // Celery's worker_direct: also consume <hostname>.dq2, bound to C.dq2.
+      direct: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,6 +37,7 @@ export function parseInteropArgs(argv: string[]): TaskQueueOptions {
       hostname: values.hostname,
       concurrency: Number(values.concurrency),
       shutdownTimeout: Number(values['shutdown-timeout']),
+      direct: values.direct,
     },
     events: { taskEvents: values['task-events'] },
   };

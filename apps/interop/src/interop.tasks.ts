@@ -33,6 +33,12 @@ export class InteropTasks {
     return { args, kwargs: this.ctx.kwargs };
   }
 
+  /** The nodename of the worker that ran it: where a routed task (worker_direct) landed. */
+  @Task('interop.whoami')
+  whoami(): { hostname: string } {
+    return { hostname: this.ctx.hostname };
+  }
+
   /** Returns at once, leaving a rejected promise nobody awaits (a send without await). */
   @Task('interop.stray_rejection', { params: ['message'] })
   strayRejection(message: string): string {

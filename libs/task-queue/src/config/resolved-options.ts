@@ -25,6 +25,8 @@ export interface ResolvedTaskQueueOptions {
     hostname: string;
     shutdownTimeout: number;
     banner: boolean;
+    /** Consume `<hostname>.dq2` too (Celery's `worker_direct`). */
+    direct: boolean;
     /** The worker's health / metrics HTTP server, or null for none. */
     http: Required<WorkerHttpOptions> | null;
     pool: PoolKind;

@@ -30,6 +30,12 @@ export interface WorkerOptions {
   hostname?: string | undefined;
   /** Milliseconds in-flight tasks get to finish on shutdown before they are requeued (default 30 000). */
   shutdownTimeout?: number | undefined;
+  /**
+   * Also consume `<hostname>.dq2`, bound to the direct exchange `C.dq2` with the worker's
+   * hostname as key (Celery's `worker_direct`), so a Python `apply_async(queue=
+   * worker_direct('<hostname>'))` reaches this worker only. Default false, as in Celery.
+   */
+  direct?: boolean | undefined;
   /** Log a start-up banner (default true). */
   banner?: boolean | undefined;
   /**

@@ -87,6 +87,12 @@ export interface Broker {
   connect(): Promise<void>;
   publish(message: TaskMessage, options: PublishOptions): Promise<void>;
   consume(queues: string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Optional: declare `queue` bound to the direct `exchange` with `routingKey` (kombu's
+   * `Queue(queue, Exchange(exchange), routingKey)`), so what is published to that exchange with
+   * that key reaches it. The worker's `direct` option (Celery's `worker_direct`) uses it.
+   */
+  bindDirect?(queue: string, exchange: string, routingKey: string): Promise<void>;
   /** Remove every ready message of a queue; resolves the number removed. */
   purge(queue: string): Promise<number>;
   /** Ready (not yet delivered) messages in a queue. */

@@ -12,6 +12,7 @@ import { TaskRegistry } from '../tasks/task.registry.js';
 import type { Broker } from '../contracts/broker.interface.js';
 import { QueueConsumers, type QueueCancelOutcome } from './queue-consumers.js';
 import { expandNodename } from '../utils/nodename.js';
+import { withWorkerDirect } from './worker-direct.js';
 import {
   getBrokerToken,
   getRateLimitStoreFactoryToken,
@@ -161,6 +162,7 @@ export class WorkerService
       };
     }
     this.intake.open(this.admission);
+    queues = await withWorkerDirect(this.broker, this.config.worker.direct, this.hostname, queues);
     await this.consumers.start(queues);
     if (this.config.worker.banner) {
       const router = new TaskRouter(this.config);

@@ -122,6 +122,12 @@ export class AmqpBroker implements Broker, SubscriptionHost {
     }
   }
 
+  /** Declared with the queue on each connection: the direct exchange, the queue, the binding. */
+  bindDirect(queue: string, exchange: string, routingKey: string): Promise<void> {
+    this.topology.bindDirect(queue, exchange, routingKey);
+    return Promise.resolve();
+  }
+
   async consume(
     queues: string[],
     handler: DeliveryHandler,

@@ -34,6 +34,8 @@ export class AmqpTopology {
   private readonly warned = new Set<string>();
   private model: ChannelModel | undefined;
   private channel: Promise<Channel> | undefined;
+  /** Queues bound to another direct exchange with their own key (`bindDirect`). */
+  private readonly directs = new Map<string, { exchange: string; routingKey: string }>();
   /** Told of each queue this topology declared (once per connection). */
   onQueueDeclared?: (queue: string) => void;
 
@@ -61,6 +63,12 @@ export class AmqpTopology {
       this.logger.warn(AmqpMessages.quorumPriorityGlobal(maxPriority));
     }
     for (const name of Object.keys(this.options.queues)) this.describe(name);
+  }
+
+  /** Bind `queue` to the direct `exchange` with `routingKey` (Celery's `worker_direct`). */
+  bindDirect(queue: string, exchange: string, routingKey: string): void {
+    this.directs.set(queue, { exchange, routingKey });
+    this.done.delete(`queue:${queue}`);
   }
 
   describe(name: string): QueueDeclaration {
@@ -92,7 +100,7 @@ export class AmqpTopology {
     }
     return {
       name,
-      exchange: own.exchange ?? name,
+      exchange: this.directs.get(name)?.exchange ?? own.exchange ?? name,
       type,
       arguments: args,
       deadLetter: own.deadLetter ?? this.options.deadLetter,
@@ -125,7 +133,8 @@ export class AmqpTopology {
         exclusive: false,
         arguments: queue.arguments,
       });
-      if (bind) await ch.bindQueue(name, queue.exchange, name);
+      if (bind)
+        await ch.bindQueue(name, queue.exchange, this.directs.get(name)?.routingKey ?? name);
       this.onQueueDeclared?.(name);
     });
   }

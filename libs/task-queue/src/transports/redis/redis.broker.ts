@@ -144,6 +144,16 @@ export class RedisBroker implements Broker {
     if (due !== undefined) this.maintenance.schedulePromotion(due);
   }
 
+  /** kombu's `queue_bind` on Redis: a member `routingKey SEP SEP queue` of the exchange's set. */
+  async bindDirect(queue: string, exchange: string, routingKey: string): Promise<void> {
+    await this.connect();
+    const key = this.keys.bindingKey(exchange);
+    const member = this.keys.bindingMember(routingKey, queue);
+    await this.withRedis(`bind queue "${queue}" to exchange "${exchange}"`, () =>
+      this.client.sadd(key, member),
+    );
+  }
+
   async consume(
     queues: string[],
     handler: DeliveryHandler,
