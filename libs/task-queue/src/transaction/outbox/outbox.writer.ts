@@ -11,6 +11,7 @@ import { commitHooksRunner } from '../commit-hooks.runner.js';
 import { onCommit } from '../on-commit.js';
 import { rebaseTimes, type RelativeTimes } from '../../producer/relative-times.js';
 import { insertOutboxRow } from './outbox-insert.js';
+import { outboxJson } from './outbox-json.js';
 import { nextOutboxPosition } from './outbox-position.js';
 import { outboxSchemaError } from './outbox-schema.js';
 import { Batcher } from './batcher.js';
@@ -80,6 +81,7 @@ export class OutboxWriter {
     relative?: RelativeTimes,
   ): Promise<TaskOutbox> {
     const now = new Date();
+    const dialect = sqlDialect(manager.connection);
     const { createdAt, seq } = nextOutboxPosition();
     const row: TaskOutbox = {
       id: message.headers.id,
@@ -87,7 +89,7 @@ export class OutboxWriter {
       taskName: message.headers.task,
       priority: options.priority ?? null,
       notBefore: options.notBefore ?? null,
-      message: JSON.stringify(message),
+      message: outboxJson(message, dialect),
       createdAt,
       seq,
       relayAfter: new Date(now.getTime() + (this.options.graceMs ?? OUTBOX_DEFAULTS.graceMs)),
@@ -95,7 +97,7 @@ export class OutboxWriter {
       lastError: null,
       lockedBy: null,
       lockedUntil: null,
-      traceContext: traceContext ? JSON.stringify(traceContext) : null,
+      traceContext: traceContext ? outboxJson(traceContext, dialect) : null,
     };
     // MySQL/MariaDB after a caught deadlock or snapshot-isolation conflict: the insert would
     // autocommit on its own.
@@ -111,7 +113,7 @@ export class OutboxWriter {
     }
     // With a fast path, relays would find nothing due before the grace period: no NOTIFY.
     const notify = this.options.notify ?? !this.options.broker;
-    if (notify && sqlDialect(manager.connection) === 'postgres') {
+    if (notify && dialect === 'postgres') {
       await manager.query('SELECT pg_notify($1, $2)', [
         this.options.channel ?? OUTBOX_DEFAULTS.channel,
         row.queue,

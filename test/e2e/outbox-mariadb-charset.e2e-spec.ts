@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import type { Broker, TaskMessage } from 'celeriac';
+import {
+  AddTaskOutboxSequence1796601600000,
+  AddTaskOutboxTraceContext1780272000000,
+  CreateTaskOutbox1767225600000,
+  drainOnCommit,
+  TaskOutbox,
+} from 'celeriac/typeorm';
+import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
+import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+import { message } from '../support/outbox-fixtures.js';
+import { uniqueDatabase } from '../support/typeorm-mariadb.js';
+
+const SERVER = { type: 'mariadb', host: '127.0.0.1', username: 'root', password: '' } as const;
+
+// The migrations create task_outbox in the database's default character set: latin1 on MariaDB
+// before 11.6 and MySQL 5.7 unless configured, or utf8mb3. A task whose arguments hold an emoji
+// or a non-Latin script was refused there ("Incorrect string value"), or stored with '?'.
+describe.each(['latin1', 'utf8mb3'])(
+  'outbox on a MariaDB database whose charset is %s',
+  (charset) => {
+    const database = uniqueDatabase(`outbox_${charset}`);
+    let dataSource: DataSource;
+    beforeAll(async () => {
+      const admin = new DataSource({ ...SERVER, database: 'test' });
+      await admin.initialize();
+      await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET ${charset}`);
+      await admin.destroy();
+      dataSource = new DataSource({
+        ...SERVER,
+        database,
+        entities: [TaskOutbox],
+        migrations: [
+          CreateTaskOutbox1767225600000,
+          AddTaskOutboxTraceContext1780272000000,
+          AddTaskOutboxSequence1796601600000,
+        ],
+      });
+      await dataSource.initialize();
+      await dataSource.runMigrations();
+    });
+    afterAll(async () => {
+      await dataSource?.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await dataSource?.destroy();
+    });
+
+    function recorder(): { broker: Broker; published: TaskMessage[] } {
+      const published: TaskMessage[] = [];
+      const broker = {
+        publish: async (m: TaskMessage) => void published.push(m),
+        ping: async () => undefined,
+      } as unknown as Broker;
+      return { broker, published };
+    }
+    const task = (): TaskMessage => {
+      const msg = message();
+      msg.body = JSON.stringify([['héllo 😀 日本語 Ωμέγα'], { note: 'ünïcödé' }, {}]);
+      return msg;
+    };
+
+    it('a task with any Unicode arguments is written, and the relay sends them unchanged', async () => {
+      const msg = task();
+      await dataSource.transaction((m) =>
+        new OutboxWriter({ graceMs: 0 }).write(m, msg, { queue: 'q' }),
+      );
+      const { broker, published } = recorder();
+      await new OutboxRelay(dataSource, broker, { listen: false }).relayOnce();
+      expect(published).toEqual([msg]);
+    });
+
+    it('the fast path sends them unchanged too', async () => {
+      const msg = task();
+      const { broker, published } = recorder();
+      await dataSource.transaction((m) =>
+        new OutboxWriter({ broker }).write(m, msg, { queue: 'q' }),
+      );
+      await drainOnCommit();
+      expect(published).toEqual([msg]);
+      expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+    });
+  },
+);
