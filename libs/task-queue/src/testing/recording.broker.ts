@@ -3,6 +3,7 @@ import type {
   ConsumeOptions,
   Consumer,
   DeliveryHandler,
+  ParkedMessage,
   PublishOptions,
 } from '../contracts/broker.interface.js';
 import type { QueueStats } from '../contracts/queue-stats.interface.js';
@@ -24,9 +25,12 @@ export class RecordingBroker implements Broker {
   readonly published: RecordedPublish[] = [];
 
   readonly queueStats?: (queues: string[]) => Promise<QueueStats[]>;
+  readonly parked?: (queues: string[], limit: number) => Promise<ParkedMessage[]>;
 
   constructor(private readonly inner: Broker) {
+    // The optional capabilities exist exactly when the wrapped broker has them.
     if (inner.queueStats) this.queueStats = (queues) => inner.queueStats!(queues);
+    if (inner.parked) this.parked = (queues, limit) => inner.parked!(queues, limit);
   }
 
   get transport(): string {
