@@ -7,16 +7,16 @@ import {
   type ManagedProcess,
 } from '../support/interop-processes.js';
 import { useInteropProducer } from '../support/interop-producer.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /** The `celeriac` bin (libs/task-queue/bin/celeriac.js → dist/cli) against Redis and the interop worker. */
-const REDIS = 'redis://127.0.0.1:6379/0';
 const QUEUE = uniqueName('cli');
 const IDLE_QUEUE = uniqueName('cli-idle');
 const HOSTNAME = `${uniqueName('cli-node')}@%h`;
-const ENV = { CELERIAC_BROKER: REDIS, CELERIAC_RESULT_BACKEND: REDIS };
+const ENV = { CELERIAC_BROKER: REDIS_URL, CELERIAC_RESULT_BACKEND: REDIS_URL };
 
 let worker: ManagedProcess | undefined;
-const keys = useInteropProducer(REDIS);
+const keys = useInteropProducer();
 
 const lastLine = (text: string): string => text.trim().split('\n').pop() ?? '';
 
@@ -24,8 +24,8 @@ beforeAll(async () => {
   keys().track(null, QUEUE);
   keys().track(null, IDLE_QUEUE);
   worker = await startNodeWorker({
-    broker: REDIS,
-    backend: REDIS,
+    broker: REDIS_URL,
+    backend: REDIS_URL,
     queues: [QUEUE],
     hostname: HOSTNAME,
   });
@@ -49,13 +49,13 @@ describe('celeriac CLI', () => {
 
   it('call passes kwargs, and result ID reads the stored outcome (flags instead of env)', async () => {
     const call = await runCeleriac(
-      ['call', 'interop.echo', '--kwargs', '{"k": "v"}', '--queue', QUEUE, '--broker', REDIS],
+      ['call', 'interop.echo', '--kwargs', '{"k": "v"}', '--queue', QUEUE, '--broker', REDIS_URL],
       {},
     );
     expect(call.code).toBe(0);
     const id = call.stdout.trim();
     keys().track(id);
-    const result = await runCeleriac(['result', id, '--wait', '10', '--backend', REDIS]);
+    const result = await runCeleriac(['result', id, '--wait', '10', '--backend', REDIS_URL]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       state: 'SUCCESS',

@@ -8,6 +8,7 @@ import {
   type ManagedProcess,
 } from '../support/interop-processes.js';
 import { useInteropProducer } from '../support/interop-producer.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Celery 5.2.6 ⇄ Celeriac on Redis (issue 3): Python producers against the compiled interop
@@ -15,7 +16,6 @@ import { useInteropProducer } from '../support/interop-producer.js';
  * (test/fixtures/python/interop_app.py). Every queue name is unique to this run; keys and
  * results are deleted in afterAll.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
 const NODE_QUEUE = uniqueName('interop-node');
 const PY_QUEUE = uniqueName('interop-py');
 
@@ -33,7 +33,7 @@ interface PyCall {
 }
 
 const py = <T>(command: string, input: unknown): Promise<T> =>
-  runPythonClient<T>(REDIS, REDIS, command, input);
+  runPythonClient<T>(REDIS_URL, REDIS_URL, command, input);
 const pyCall = (
   task: string,
   args: unknown[],
@@ -50,7 +50,7 @@ interface RetryReport {
   traceback: string | null;
 }
 
-const producer = useInteropProducer(REDIS);
+const producer = useInteropProducer();
 let nodeWorker: ManagedProcess | undefined;
 let pyWorker: ManagedProcess | undefined;
 
@@ -58,8 +58,8 @@ beforeAll(async () => {
   producer().track(null, NODE_QUEUE);
   producer().track(null, PY_QUEUE);
   [nodeWorker, pyWorker] = await Promise.all([
-    startNodeWorker({ broker: REDIS, backend: REDIS, queues: [NODE_QUEUE] }),
-    startPythonWorker({ broker: REDIS, backend: REDIS, queue: PY_QUEUE }),
+    startNodeWorker({ broker: REDIS_URL, backend: REDIS_URL, queues: [NODE_QUEUE] }),
+    startPythonWorker({ broker: REDIS_URL, backend: REDIS_URL, queue: PY_QUEUE }),
   ]);
 });
 
@@ -250,8 +250,8 @@ describe('priorities (Redis: 0 first, FIFO within a band)', () => {
       tasks: SENT.map((priority) => ['interop.sleep', [0.1], { queue, priority }]),
     });
     const worker = await startNodeWorker({
-      broker: REDIS,
-      backend: REDIS,
+      broker: REDIS_URL,
+      backend: REDIS_URL,
       queues: [queue],
       concurrency: 1,
     });
@@ -270,8 +270,8 @@ describe('priorities (Redis: 0 first, FIFO within a band)', () => {
       ids.push(result.id);
     }
     const worker = await startPythonWorker({
-      broker: REDIS,
-      backend: REDIS,
+      broker: REDIS_URL,
+      backend: REDIS_URL,
       queue,
       concurrency: 1,
     });

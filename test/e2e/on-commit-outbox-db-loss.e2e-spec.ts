@@ -8,6 +8,7 @@ import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Outbox mode writes a `delay()` made by an `onCommit` callback to `task_outbox` after the
@@ -16,7 +17,6 @@ import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeo
  * broker answered: the callback's error was logged and nothing was sent. The send now goes to
  * the broker directly when the outbox row cannot be written, with one warning saying so.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
 const schema = uniqueSchema('obloss');
 const queue = `obloss-${randomUUID().slice(0, 8)}`;
 const lines: string[] = [];
@@ -29,7 +29,7 @@ const logger: LoggerService = {
 let proxy: PausableProxy;
 let dataSource: DataSource;
 let app: INestApplicationContext;
-const redis = new Redis(REDIS);
+const redis = new Redis(REDIS_URL);
 
 beforeAll(async () => {
   proxy = await PausableProxy.start(5432);
@@ -39,7 +39,7 @@ beforeAll(async () => {
   );
   app = await createApp(
     {
-      broker: REDIS,
+      broker: REDIS_URL,
       resultBackend: false,
       defaultQueue: queue,
       typeorm: { dataSource, dispatch: 'outbox', relay: false },

@@ -8,22 +8,21 @@ import {
   type ManagedProcess,
 } from '../support/interop-processes.js';
 import { InteropProducer, useInteropProducer } from '../support/interop-producer.js';
-import { PrivateRedisServer } from '../support/redis-test-server.js';
+import { PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Worker-level resilience of the Redis transport with real worker processes: SIGKILL mid-task,
  * lease renewal of long tasks, and a Redis restart while tasks stream in. The workers take the
  * visibility timeout from the broker URL (kombu names), see interop-resilient-worker.ts.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
 
-const producer = useInteropProducer(REDIS);
+const producer = useInteropProducer();
 const workers: ManagedProcess[] = [];
 
 async function worker(queue: string, query: string, concurrency = 1): Promise<ManagedProcess> {
   const started = await startNodeWorker({
-    broker: `${REDIS}?${query}`,
-    backend: REDIS,
+    broker: `${REDIS_URL}?${query}`,
+    backend: REDIS_URL,
     queues: [queue],
     concurrency,
     resilient: true,
@@ -34,7 +33,7 @@ async function worker(queue: string, query: string, concurrency = 1): Promise<Ma
 
 /** Is the task's message still recorded as delivered-but-unacked (kombu `unacked`)? */
 async function unacked(id: string): Promise<boolean> {
-  const redis = new Redis(REDIS);
+  const redis = new Redis(REDIS_URL);
   try {
     return (await redis.hvals('unacked')).some((entry) => entry.includes(id));
   } finally {
@@ -83,7 +82,7 @@ describe('Redis worker resilience', () => {
 
   it('a promise a task left rejecting is logged with its stack; the worker lives and serves on', async () => {
     const queue = uniqueName('resil-stray');
-    const w = await startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue] });
+    const w = await startNodeWorker({ broker: REDIS_URL, backend: REDIS_URL, queues: [queue] });
     workers.push(w);
     const stray = await producer().send<string>('interop.stray_rejection', ['nobody awaited'], {
       queue,
@@ -99,7 +98,7 @@ describe('Redis worker resilience', () => {
 
   it('an exception a task left for a timer ends the worker with a line naming the task', async () => {
     const queue = uniqueName('resil-throw');
-    const w = await startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue] });
+    const w = await startNodeWorker({ broker: REDIS_URL, backend: REDIS_URL, queues: [queue] });
     workers.push(w);
     const stray = await producer().send<string>('interop.stray_throw', ['thrown later'], { queue });
     await expect(stray.get({ timeout: 10_000 })).resolves.toBe('returned');

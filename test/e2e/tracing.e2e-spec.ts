@@ -24,6 +24,7 @@ import { installTestTracing, type TestTracing } from '../support/tracing.js';
 import { TracedTasks } from '../support/tracing-tasks.js';
 import { openOutboxDataSource } from '../support/outbox-postgres.js';
 import { dropSchema, uniqueSchema } from '../support/typeorm-postgres.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Tracing end to end (issue 20), with the in-memory span exporter: a request span in a producer
@@ -33,7 +34,6 @@ import { dropSchema, uniqueSchema } from '../support/typeorm-postgres.js';
  * attributes, on Redis and RabbitMQ. Then a Python Celery 5.2.6 worker receives the trace
  * context where Python's CeleryInstrumentor reads it.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
 const schema = uniqueSchema('tracing');
 let dataSource: DataSource;
 let tracing: TestTracing;
@@ -85,7 +85,7 @@ afterAll(async () => {
   await dropSchema(schema);
   await vhost?.dispose();
   if (redisKeys.length) {
-    const redis = new Redis(REDIS);
+    const redis = new Redis(REDIS_URL);
     await redis.del(...redisKeys, ...redisKeys.map((key) => `_kombu.binding.${key}`));
     redis.disconnect();
   }
@@ -101,7 +101,7 @@ const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 const idOf = (span: ReadableSpan) => span.spanContext().spanId;
 
 describe.each([
-  { system: 'redis', broker: () => REDIS },
+  { system: 'redis', broker: () => REDIS_URL },
   { system: 'rabbitmq', broker: () => vhost.url },
 ])('one trace from a request to a retried task and its child on $system', ({ system, broker }) => {
   it('HTTP span → onCommit → producer killed → outbox relay → retry → child', async () => {
@@ -212,7 +212,7 @@ describe('after-commit mode', () => {
     @Module({
       imports: [
         TaskQueueModule.forRoot({
-          broker: REDIS,
+          broker: REDIS_URL,
           resultBackend: 'memory://',
           worker: { queues: [queue], banner: false },
           events: { enabled: false },
@@ -265,8 +265,8 @@ describe('a Python producer', () => {
     @Module({
       imports: [
         TaskQueueModule.forRoot({
-          broker: REDIS,
-          resultBackend: REDIS,
+          broker: REDIS_URL,
+          resultBackend: REDIS_URL,
           worker: { queues: [nodeQueue], banner: false },
           events: { enabled: false },
           tracing: true,
@@ -287,7 +287,7 @@ describe('a Python producer', () => {
         ['traced_chain.py', nodeQueue, `00-${traceId}-${pythonSpan}-01`],
         {
           cwd: PYTHON_FIXTURES,
-          env: { ...process.env, INTEROP_BROKER: REDIS, INTEROP_BACKEND: REDIS },
+          env: { ...process.env, INTEROP_BROKER: REDIS_URL, INTEROP_BACKEND: REDIS_URL },
         },
       );
       expect(run.code, run.stderr).toBe(0);
@@ -319,7 +319,7 @@ describe('a Python producer', () => {
 });
 
 describe.each([
-  { system: 'redis', broker: () => REDIS },
+  { system: 'redis', broker: () => REDIS_URL },
   { system: 'rabbitmq', broker: () => vhost.url },
 ])('a Python Celery 5.2.6 worker on $system', ({ system, broker }) => {
   let worker: ManagedProcess;
@@ -327,7 +327,7 @@ describe.each([
 
   beforeAll(async () => {
     if (system === 'redis') redisKeys.push(queue);
-    worker = await startPythonWorker({ broker: broker(), backend: REDIS, queue });
+    worker = await startPythonWorker({ broker: broker(), backend: REDIS_URL, queue });
   });
   afterAll(() => worker?.stop());
 
@@ -336,7 +336,7 @@ describe.each([
       imports: [
         TaskQueueModule.forRoot({
           broker: broker(),
-          resultBackend: REDIS,
+          resultBackend: REDIS_URL,
           worker: { enabled: false },
           events: { enabled: false },
           tracing: true,

@@ -4,14 +4,13 @@ import { ensureBuilt, ROOT, WORKER_MAIN } from '../support/interop-build.js';
 import { ManagedProcess, stopAll, uniqueName } from '../support/interop-processes.js';
 import { InteropProducer } from '../support/interop-producer.js';
 import { ensurePrometheus, promtoolCheckMetrics } from '../support/prometheus-server.js';
-import { freePort } from '../support/redis-test-server.js';
+import { freePort, REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * The worker-only app (`npm run start:worker`, dist/apps/demo/src/worker.main.js) as a process: it stays up
  * until told to stop, even on the memory broker (no socket keeps Node's event loop alive
  * there), and a clean shutdown on SIGTERM exits 0, not 143 (Nest re-raising the signal).
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
 
 function startWorker(env: NodeJS.ProcessEnv): ManagedProcess {
   const child = spawn(process.execPath, [WORKER_MAIN], {
@@ -44,11 +43,11 @@ describe('worker-only process lifecycle', () => {
 
   it('exits 0 after a warm shutdown on Redis', async () => {
     const queue = uniqueName('worker-exit');
-    const producer = await InteropProducer.open(REDIS);
+    const producer = await InteropProducer.open(REDIS_URL);
     try {
       const worker = startWorker({
-        CELERIAC_BROKER: REDIS,
-        CELERIAC_RESULT_BACKEND: REDIS,
+        CELERIAC_BROKER: REDIS_URL,
+        CELERIAC_RESULT_BACKEND: REDIS_URL,
         CELERIAC_QUEUES: queue,
         CELERIAC_HOSTNAME: `${queue}@%h`,
       });
@@ -74,8 +73,8 @@ describe('worker-only process lifecycle', () => {
     const queue = uniqueName('worker-http');
     const port = await freePort();
     const worker = startWorker({
-      CELERIAC_BROKER: REDIS,
-      CELERIAC_RESULT_BACKEND: REDIS,
+      CELERIAC_BROKER: REDIS_URL,
+      CELERIAC_RESULT_BACKEND: REDIS_URL,
       CELERIAC_QUEUES: queue,
       CELERIAC_HOSTNAME: `${queue}@%h`,
       CELERIAC_HTTP_PORT: String(port),

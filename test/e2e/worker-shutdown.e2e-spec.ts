@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { startNodeWorker, uniqueName, type ManagedProcess } from '../support/interop-processes.js';
 import { useInteropProducer } from '../support/interop-producer.js';
+import { REDIS_URL } from '../support/redis-test-server.js';
 
 /**
  * Graceful shutdown of a real worker process (apps/interop, Redis, shutdownTimeout 5 s) on real
  * signals: SIGTERM lets running tasks finish and requeues the reserved ones; a second SIGTERM
  * exits at once and requeues everything. Nothing is lost either way.
  */
-const REDIS = 'redis://127.0.0.1:6379/0';
 
 const worker = (queue: string, concurrency: number): Promise<ManagedProcess> =>
-  startNodeWorker({ broker: REDIS, backend: REDIS, queues: [queue], concurrency });
+  startNodeWorker({ broker: REDIS_URL, backend: REDIS_URL, queues: [queue], concurrency });
 
-const producer = useInteropProducer(REDIS);
+const producer = useInteropProducer();
 
 describe('worker shutdown on signals', () => {
   it('SIGTERM: running tasks finish, reserved ones are requeued, none is lost', async () => {
