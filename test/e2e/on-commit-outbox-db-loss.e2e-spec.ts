@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskClient } from 'celeriac';
 import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { TaskDispatcher } from '../../libs/task-queue/src/producer/task.dispatcher.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 import { dropSchema, openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
@@ -83,5 +84,24 @@ describe('outbox mode: the database goes away between the COMMIT and an onCommit
     // The database is back: no row was left behind for a relay to send again.
     proxy.accept();
     expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+  });
+
+  it('the fast path published but cannot delete the rows: one warning for the batch says what follows', async () => {
+    lines.length = 0;
+    const dispatcher = app.get(TaskDispatcher);
+    await dataSource.transaction(async () => {
+      for (let i = 0; i < 5; i++) await dispatcher.sendOnCommit('demo.add', [i, i], {});
+      // Runs after the five fast-path callbacks: published, their delete not yet sent.
+      await onCommit(() => proxy.refuse());
+    });
+    await drainOnCommit();
+
+    const warnings = lines.filter((line) => line.startsWith('WARN') && /outbox row/.test(line));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /Deleting 5 published outbox row\(s\) failed .*relay publishes them again/,
+    );
+    proxy.accept();
+    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(5);
   });
 });

@@ -191,11 +191,10 @@ export class OutboxWriter {
     }
     // Not awaited: the delete of a published row is not urgent (the relay leaves the row alone
     // for the grace period) and is shared with other rows; drainOnCommit() still waits for it.
+    // A failed batch logs once (completeBatch), not once per row.
     const deleted = this.completions(dataSource, store)
       .add(row.id)
-      .catch((error: unknown) =>
-        this.logger.warn(`Deleting published outbox rows failed: ${String(error)}.`),
-      );
+      .catch(() => undefined);
     commitHooksRunner.track(deleted, dataSource);
   }
 
@@ -204,6 +203,21 @@ export class OutboxWriter {
     if (this.checked.has(dataSource)) return;
     dataSource.getMetadata(TaskOutbox); // throws EntityMetadataNotFoundError
     this.checked.add(dataSource);
+  }
+
+  /** Delete published rows; a failure (the database went away) is logged once per batch. */
+  private async completeBatch(store: OutboxStore, ids: string[]): Promise<void> {
+    try {
+      await store.completeMany(ids, this.owner);
+    } catch (error) {
+      this.logger.warn(
+        `Deleting ${ids.length} published outbox row(s) failed (${String(error)}): a relay ` +
+          `publishes them again once their grace period is over, and workers with a result ` +
+          `backend skip the copies of tasks that already succeeded. Check that the database ` +
+          `is reachable.`,
+      );
+      throw error;
+    }
   }
 
   private storeOf(dataSource: DataSource): OutboxStore {
@@ -215,7 +229,7 @@ export class OutboxWriter {
   private completions(dataSource: DataSource, store: OutboxStore): Batcher<string> {
     let batcher = this.deletes.get(dataSource);
     if (!batcher) {
-      batcher = new Batcher((ids) => store.completeMany(ids, this.owner), DELETE_DELAY_MS, 500);
+      batcher = new Batcher((ids) => this.completeBatch(store, ids), DELETE_DELAY_MS, 500);
       this.deletes.set(dataSource, batcher);
     }
     return batcher;
