@@ -3,24 +3,34 @@ import { decodePythonJson } from '../../protocol/python-floats.js';
 import type { TaskMeta } from '../../contracts/result-backend.interface.js';
 import type { TaskResult } from './task-result.entity.js';
 import type { TaskResultValues } from './task-result.upsert.js';
+import { storableText } from './ascii-text.js';
+import type { SqlDialect } from './sql-dialect.js';
 
-const json = (value: unknown): string | null =>
-  value === undefined ? null : encodeJson(value, 'result');
+const json = (value: unknown, dialect: SqlDialect): string | null =>
+  value === undefined ? null : storableText(encodeJson(value, 'result'), dialect);
 const parse = <T>(text: string | null, fallback: T): T =>
   text === null ? fallback : (decodePythonJson(text, 'stored result') as T);
 
-/** Column values for storing `meta`, expiring at `expiresAt`. */
-export function toResultValues(meta: TaskMeta, expiresAt: Date): TaskResultValues {
+/**
+ * Column values for storing `meta`, expiring at `expiresAt`. On MySQL/MariaDB the JSON columns
+ * and the traceback keep only ASCII (`storableText`): the tracebacks' other characters stay
+ * `\uXXXX` escapes when read back.
+ */
+export function toResultValues(
+  meta: TaskMeta,
+  expiresAt: Date,
+  dialect: SqlDialect = 'other',
+): TaskResultValues {
   return {
     task_id: meta.task_id,
     status: meta.status,
-    result: json(meta.result ?? null),
-    traceback: meta.traceback ?? null,
+    result: json(meta.result ?? null, dialect),
+    traceback: meta.traceback == null ? null : storableText(meta.traceback, dialect),
     // Id tuples the worker wrote: nothing JSON.stringify would lose.
     children: JSON.stringify(meta.children ?? []),
     name: meta.name ?? null,
-    args: json(meta.args ?? null),
-    kwargs: json(meta.kwargs ?? null),
+    args: json(meta.args ?? null, dialect),
+    kwargs: json(meta.kwargs ?? null, dialect),
     worker: meta.worker ?? null,
     retries: meta.retries ?? null,
     queue: meta.queue ?? null,

@@ -92,7 +92,7 @@ export class TypeOrmResultBackend implements ResultBackend, GroupStore {
   async store(meta: TaskMeta): Promise<void> {
     await upsertTaskResult(
       this.dataSource,
-      toResultValues(meta, new Date(Date.now() + this.expires * 1000)),
+      toResultValues(meta, new Date(Date.now() + this.expires * 1000), sqlDialect(this.dataSource)),
     );
     if (this.postgres && isReadyState(meta.status)) {
       await this.dataSource.query('SELECT pg_notify($1, $2)', [this.channel, meta.task_id]);
