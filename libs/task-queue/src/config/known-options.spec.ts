@@ -28,6 +28,21 @@ describe('options with a misspelt or unknown key fail with the key and the close
     if (guess) expect(attempt).toThrow(`(did you mean "${guess}"?)`);
   });
 
+  it.each([
+    [{ queues: ['a'] }, 'queues', 'worker.queues'],
+    [{ concurrency: 4 }, 'concurrency', 'worker.concurrency'],
+    [{ taskEvents: true }, 'taskEvents', 'events.taskEvents'],
+    [{ worker: { taskEvents: true } }, 'worker.taskEvents', 'events.taskEvents'],
+    [{ worker: { defaultQueue: 'a' } }, 'worker.defaultQueue', 'defaultQueue'],
+    [{ dispatch: 'outbox' }, 'dispatch', 'typeorm.dispatch'],
+  ])(
+    'forRoot(%j): the key %s of another section names where it belongs, %s',
+    (options, key, at) => {
+      const attempt = () => resolveTaskQueueOptions(options as never);
+      expect(attempt).toThrow(`TaskQueueModule: unknown option "${key}" (it belongs at "${at}")`);
+    },
+  );
+
   it('names the task of a misspelt @Task option and lists the known ones', () => {
     const attempt = () => validateTaskOptions({ retryBackof: true } as never, "@Task('a.b')");
     expect(attempt).toThrow(

@@ -3,7 +3,9 @@ import { ConfigurationError } from '../errors/configuration.error.js';
 /**
  * Throws a ConfigurationError naming the first key of `value` that is not in `known`, with the
  * closest known key as a suggestion: `TaskQueueModule: unknown option "events.taskEvent" (did
- * you mean "taskEvents"?); events takes enabled, heartbeatInterval, taskEvents.` TypeScript
+ * you mean "taskEvents"?); events takes enabled, heartbeatInterval, taskEvents.`, or, for a key
+ * of another section (`elsewhere`), where it belongs: `unknown option "queues" (it belongs at
+ * "worker.queues")`. TypeScript
  * catches such typos in object literals, not in spread, computed or JavaScript options, which
  * would otherwise be ignored without a word.
  *
@@ -15,14 +17,18 @@ export function rejectUnknownOptions(
   path: string,
   value: unknown,
   known: readonly string[],
+  /** Keys of the other sections, with their full paths: `{ queues: 'worker.queues' }`. */
+  elsewhere: Readonly<Record<string, string>> = {},
 ): void {
   if (typeof value !== 'object' || value === null) return;
   const unknown = Object.keys(value).find((key) => !known.includes(key));
   if (unknown === undefined) return;
+  const home = Object.hasOwn(elsewhere, unknown) ? elsewhere[unknown] : undefined;
   const guess = closest(unknown, known);
+  const hint = home ? ` (it belongs at "${home}")` : guess ? ` (did you mean "${guess}"?)` : '';
   throw new ConfigurationError(
     `${owner}: unknown option "${path ? `${path}.` : ''}${unknown}"` +
-      (guess ? ` (did you mean "${guess}"?)` : '') +
+      hint +
       `; ${path || owner} takes ${known.join(', ')}.`,
   );
 }

@@ -50,7 +50,16 @@ const KNOWN_RELAY = [
   'channel',
   'instrumentation',
 ];
+const KNOWN_EVENTS = ['enabled', 'heartbeatInterval', 'taskEvents'];
 const OWNER = 'TaskQueueModule';
+
+/** Where each key of the sections lives, to point a key given in the wrong section there. */
+const HOMES: Readonly<Record<string, string>> = Object.fromEntries([
+  ...KNOWN_TYPEORM.map((key) => [key, `typeorm.${key}`]),
+  ...KNOWN_EVENTS.filter((key) => key !== 'enabled').map((key) => [key, `events.${key}`]),
+  ...KNOWN_WORKER.map((key) => [key, `worker.${key}`]),
+  ...KNOWN.map((key) => [key, key]),
+]);
 
 /** `worker.http`: the port (0: any free one) and host of the health / metrics server. */
 function validateHttp(http: WorkerHttpOptions | undefined): Required<WorkerHttpOptions> | null {
@@ -77,7 +86,7 @@ function positiveInt(option: string, value: unknown, fallback: number): number {
 
 /** Validate `forRoot()` options and fill in defaults; throws ConfigurationError naming the option. */
 export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): ResolvedTaskQueueOptions {
-  rejectUnknownOptions(OWNER, '', options, KNOWN);
+  rejectUnknownOptions(OWNER, '', options, KNOWN, HOMES);
   const broker = options.broker ?? DEFAULTS.broker;
   const resultBackend = options.resultBackend ?? DEFAULTS.resultBackend;
   checkTransportUrl('broker', broker);
@@ -87,7 +96,7 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
     fail('defaultQueue', 'a non-empty string', defaultQueue);
 
   const worker = options.worker ?? {};
-  rejectUnknownOptions(OWNER, 'worker', worker, KNOWN_WORKER);
+  rejectUnknownOptions(OWNER, 'worker', worker, KNOWN_WORKER, HOMES);
   const queues = worker.queues ?? [defaultQueue];
   if (
     !Array.isArray(queues) ||
@@ -147,7 +156,7 @@ function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm']
     fail('typeorm', "{ dataSource } when resultBackend is 'typeorm'", undefined);
   }
   if (!typeorm) return undefined;
-  rejectUnknownOptions(OWNER, 'typeorm', typeorm, KNOWN_TYPEORM);
+  rejectUnknownOptions(OWNER, 'typeorm', typeorm, KNOWN_TYPEORM, HOMES);
   rejectUnknownOptions(OWNER, 'typeorm.outbox', typeorm.outbox, ['graceMs', 'leaseMs', 'notify']);
   rejectUnknownOptions(OWNER, 'typeorm.results', typeorm.results, [
     'cleanupIntervalMs',
@@ -182,11 +191,7 @@ function validateTypeOrm(options: TaskQueueOptions): TaskQueueOptions['typeorm']
 }
 
 function validateEvents(options: TaskQueueOptions): ResolvedTaskQueueOptions['events'] {
-  rejectUnknownOptions(OWNER, 'events', options.events, [
-    'enabled',
-    'heartbeatInterval',
-    'taskEvents',
-  ]);
+  rejectUnknownOptions(OWNER, 'events', options.events, KNOWN_EVENTS, HOMES);
   const interval = options.events?.heartbeatInterval;
   if (interval !== undefined && !(typeof interval === 'number' && interval > 0)) {
     fail('events.heartbeatInterval', 'a number of seconds > 0', interval);
