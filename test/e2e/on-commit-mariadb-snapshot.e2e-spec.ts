@@ -7,7 +7,7 @@ import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbo
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { ItemSchema, useCommitHooksDatabase } from '../support/typeorm-drivers.js';
 
-// MariaDB with innodb_snapshot_isolation=ON (the default from MariaDB 11.8): at REPEATABLE READ,
+// MariaDB with innodb_snapshot_isolation=ON (the default from MariaDB 11.6.2): at REPEATABLE READ,
 // writing a row another transaction changed since this one's snapshot fails with ER_CHECKREAD
 // (1020) and InnoDB rolls the WHOLE transaction back, as for a deadlock. Code that catches the
 // error and goes on then commits nothing of its own: its callbacks must not run, and an outbox

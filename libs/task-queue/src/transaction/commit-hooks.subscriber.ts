@@ -79,7 +79,7 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
  * MySQL/MariaDB errors after which InnoDB has rolled back the whole transaction, not just the
  * statement: ER_LOCK_DEADLOCK (1213; also Galera's certification failure) and ER_CHECKREAD
  * (1020: MariaDB's snapshot-isolation conflict, `innodb_snapshot_isolation = ON`, the default
- * from 11.8). PostgreSQL needs no list: it keeps the transaction aborted and answers its COMMIT
+ * from 11.6.2). PostgreSQL needs no list: it keeps the transaction aborted and answers its COMMIT
  * with ROLLBACK.
  */
 function rolledBackTheTransaction(error: unknown): boolean {
