@@ -84,6 +84,11 @@ export interface Broker {
    * Celery meaning so that priorities interoperate with Python producers and workers.
    */
   readonly priorityOrder: 'higher-first' | 'lower-first';
+  /**
+   * Optional: the broker this one wraps (a recording or instrumenting decorator). Celery events
+   * and remote control then run over the wrapped broker's transport and connection.
+   */
+  readonly wrapped?: Broker;
   connect(): Promise<void>;
   publish(message: TaskMessage, options: PublishOptions): Promise<void>;
   consume(queues: string[], handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;

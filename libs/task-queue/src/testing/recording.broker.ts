@@ -26,8 +26,11 @@ export class RecordingBroker implements Broker {
 
   readonly queueStats?: (queues: string[]) => Promise<QueueStats[]>;
   readonly parked?: (queues: string[], limit: number) => Promise<ParkedMessage[]>;
+  /** The broker recorded: events and remote control use its transport. */
+  readonly wrapped: Broker;
 
   constructor(private readonly inner: Broker) {
+    this.wrapped = inner;
     // The optional capabilities exist exactly when the wrapped broker has them.
     if (inner.queueStats) this.queueStats = (queues) => inner.queueStats!(queues);
     if (inner.parked) this.parked = (queues, limit) => inner.parked!(queues, limit);

@@ -16,6 +16,7 @@ export async function createBroadcastTransport(
   broker: string | Broker,
 ): Promise<BroadcastTransport> {
   if (typeof broker === 'string') return fromUrl(broker);
+  if (broker.wrapped) return createBroadcastTransport(broker.wrapped);
   if (broker.transport === 'amqp' && 'connection' in broker) {
     const { AmqpConnection } = await import('./amqp/amqp.connection.js');
     const { AmqpBroadcastTransport } = await import('./amqp/amqp-broadcast.transport.js');

@@ -33,6 +33,7 @@ export function brokerInfo(configured: string | Broker, broker: Broker): Record<
 }
 
 function urlOf(broker: Broker): string | undefined {
+  if (broker.wrapped) return urlOf(broker.wrapped);
   return 'url' in broker && typeof broker.url === 'string' ? broker.url : undefined;
 }
 
