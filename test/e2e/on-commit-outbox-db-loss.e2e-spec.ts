@@ -4,7 +4,13 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskClient } from 'celeriac';
-import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
+import {
+  drainOnCommit,
+  installCommitHooks,
+  onCommit,
+  TaskOutbox,
+  uninstallCommitHooks,
+} from 'celeriac/typeorm';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { TaskDispatcher } from '../../libs/task-queue/src/producer/task.dispatcher.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
@@ -19,6 +25,7 @@ import { REDIS_URL } from '../support/redis-test-server.js';
  * the broker directly when the outbox row cannot be written, with one warning saying so.
  */
 const schema = uniqueSchema('obloss');
+const otherSchema = uniqueSchema('oblossother');
 const queue = `obloss-${randomUUID().slice(0, 8)}`;
 const lines: string[] = [];
 const logger: LoggerService = {
@@ -29,6 +36,7 @@ const logger: LoggerService = {
 
 let proxy: PausableProxy;
 let dataSource: DataSource;
+let other: DataSource;
 let app: INestApplicationContext;
 const redis = new Redis(REDIS_URL);
 
@@ -48,6 +56,8 @@ beforeAll(async () => {
     },
     [],
   );
+  other = await openSchemaDataSource(otherSchema);
+  installCommitHooks(other);
   Logger.overrideLogger(logger);
 });
 
@@ -56,7 +66,10 @@ afterAll(async () => {
   await app?.close();
   await dataSource?.destroy().catch(() => undefined);
   await proxy?.close();
+  if (other) uninstallCommitHooks(other);
+  await other?.destroy();
   await dropSchema(schema);
+  await dropSchema(otherSchema);
   await redis.del(queue);
   redis.disconnect();
 });
@@ -103,5 +116,25 @@ describe('outbox mode: the database goes away between the COMMIT and an onCommit
     );
     proxy.accept();
     expect(await dataSource.getRepository(TaskOutbox).count()).toBe(5);
+  });
+
+  it('delayOnCommit() in a transaction of another DataSource: its row, written after that COMMIT, falls back the same way', async () => {
+    lines.length = 0;
+    const dispatcher = app.get(TaskDispatcher);
+    let id: string | undefined;
+    await other.transaction(async (manager) => {
+      await manager.query('SELECT 1');
+      // Registered first, so it runs before the outbox write that follows this COMMIT.
+      await onCommit(() => proxy.refuse(), { dataSource: other });
+      id = (await dispatcher.sendOnCommit('demo.add', [7, 7], {}, undefined, 'delayOnCommit')).id;
+    });
+    await drainOnCommit();
+
+    const bodies = await redis.lrange(queue, 0, -1);
+    expect(bodies.filter((body) => body.includes(id!))).toHaveLength(1);
+    expect(lines.find((line) => line.includes(`demo.add[${id}]`))).toMatch(
+      /^WARN .*could not be written to task_outbox.*publishing it to the broker directly/,
+    );
+    proxy.accept();
   });
 });

@@ -114,8 +114,9 @@ export class TypeOrmIntegration
   }
 
   /**
-   * The row of a callback's send could not be written (the database went away after the
-   * COMMIT): its transaction is committed and no row holds the task, so publish it to the broker
+   * A row written after a COMMIT (a callback's send, or a `delayOnCommit()` that followed
+   * another DataSource's transaction) could not be written, the database having gone away
+   * meanwhile: the transaction is committed and no row holds the task, so publish it to the broker
    * now rather than lose it. A row the failed write did commit after all is sent again by a
    * relay; the dedupe header lets workers skip that copy.
    */
@@ -187,7 +188,12 @@ export class TypeOrmIntegration
     const other = manager ? undefined : otherTransactionOnly(typeorm?.dataSource);
     const headers = prepared.message.headers;
     if (other && typeorm?.dispatch === 'outbox') {
-      const write = (): Promise<void> => this.writeOutbox(prepared, undefined, api, committed);
+      // Written after that COMMIT: a database gone by then would lose it, so publish instead.
+      const write = (): Promise<void> =>
+        this.writeOutbox(prepared, undefined, api, committed).catch(async (error: unknown) => {
+          await this.publishInstead(prepared, error);
+          committed?.();
+        });
       return afterCommitOf(other, write, `${headers.task}[${headers.id}] outbox write`);
     }
     if (typeorm?.dispatch === 'outbox') return this.writeOutbox(prepared, manager, api, committed);
