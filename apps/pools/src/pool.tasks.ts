@@ -144,6 +144,14 @@ export class PoolTasks {
     };
   }
 
+  /** Waits in a child process until its signal is aborted (revoke with SIGUSR1), then returns. */
+  @Task('pools.wait_abort_process', { pool: 'processes' })
+  async waitAbortProcess(): Promise<string> {
+    const signal = this.ctx.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return (signal.reason as Error).name;
+  }
+
   /** The mean of nothing is NaN: stored as Python's json writes float('nan'). */
   @Task('pools.mean', { pool: 'threads' })
   mean(values: number[]): number {

@@ -5,6 +5,8 @@ export interface Revocation {
   /** Abort the task's AbortSignal if it is running. */
   terminate: boolean;
   reason: string;
+  /** The signal a revoke with terminate named (Celery's `signal`), e.g. `SIGUSR1`. */
+  signal?: string;
 }
 
 /**

@@ -17,6 +17,11 @@ export interface RevokeOptions {
   /** Abort the task's AbortSignal if it is already running (Celery's `terminate=True`). */
   terminate?: boolean;
   reason?: string;
+  /**
+   * With `terminate`, the signal Celery would send the task's process (default `SIGTERM`):
+   * `SIGUSR1` aborts the task's AbortSignal without stopping its isolate (docs/pools.md).
+   */
+  signal?: string;
   /** How long the revocation is kept (default 3 h, Celery's `REVOKES_MAX` window in time). */
   ttlMs?: number;
 }
@@ -77,6 +82,7 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
       expiresAt,
       terminate: options.terminate ?? false,
       reason: options.reason ?? 'revoked',
+      ...(options.terminate && options.signal ? { signal: options.signal } : {}),
     }));
     this.apply(list);
     await this.store.add(list);
@@ -139,7 +145,9 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
           `Terminating running task ${revocation.id}: ${revocation.reason}.`,
           fields,
         );
-        run.controller.abort(new TaskRevokedError(revocation.id, 'terminated'));
+        run.controller.abort(
+          new TaskRevokedError(revocation.id, 'terminated', revocation.signal ?? 'SIGTERM'),
+        );
         try {
           this.terminated?.(run);
         } catch (error) {

@@ -13,6 +13,7 @@ import { setRateLimit, setTimeLimit } from './task-limits.commands.js';
 import { activeQueues, addConsumer, cancelConsumer } from './queue.commands.js';
 import { registeredTasks } from './registered.command.js';
 import { workerConf } from './conf.command.js';
+import { revokeSignal } from './revoke-signal.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
 export const NO_REPLY = Symbol('no-reply');
@@ -109,9 +110,12 @@ export class WorkerControlCommands {
   private async revoke(args: Record<string, unknown>, terminate: boolean): Promise<unknown> {
     const ids = [args.task_id].flat().filter((id): id is string => typeof id === 'string');
     if (!ids.length) return { error: 'revoke: no task_id given' };
+    const signal = terminate ? revokeSignal(args.signal) : undefined;
+    if (signal instanceof Error) return { error: signal.message };
     // Read before: terminating a task can end it before revoke() resolves (an isolate pool).
     const running = terminate ? new Set(this.t.worker.snapshot().active.map((r) => r.id)) : null;
-    await this.t.revoked.revoke(ids, { terminate, reason: terminate ? 'terminated' : 'revoked' });
+    const reason = terminate ? 'terminated' : 'revoked';
+    await this.t.revoked.revoke(ids, { terminate, reason, signal });
     if (!running) return { ok: `tasks ${ids.join(', ')} flagged as revoked` };
     const hit = ids.filter((id) => running.has(id));
     return { ok: hit.length ? `terminate: ${hit.join(', ')}` : 'terminate: tasks unknown' };

@@ -233,7 +233,11 @@ export class IsolatePool implements TaskPool {
     this.replace(member, `hard time limit of task ${pending.task.request.id}`);
   }
 
-  /** Revoke with terminate stops the isolate (Celery kills the child); other reasons abort the signal. */
+  /**
+   * Revoke with terminate stops the isolate (Celery kills the child), except with SIGUSR1,
+   * which Celery's child turns into SoftTimeLimitExceeded in the task: the task's signal is
+   * aborted in the isolate, which lives on. Other reasons abort the signal.
+   */
   private aborted(pending: PendingTask, reason: unknown): void {
     if (pending.settled) return;
     const member = pending.member;
@@ -241,7 +245,7 @@ export class IsolatePool implements TaskPool {
       this.queue.splice(this.queue.indexOf(pending), 1);
       return this.settle(pending, reason);
     }
-    if (reason instanceof TaskRevokedError) {
+    if (reason instanceof TaskRevokedError && reason.signal !== 'SIGUSR1') {
       member.inFlight.delete(pending.seq);
       this.settle(pending, reason);
       this.announceStop(member, pending, 'was revoked with terminate');
