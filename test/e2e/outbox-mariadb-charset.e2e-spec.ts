@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DataSource } from 'typeorm';
 import type { Broker, TaskMessage } from 'celeriac';
 import {
@@ -79,6 +80,33 @@ describe.each(['latin1', 'utf8mb3'])(
       await drainOnCommit();
       expect(published).toEqual([msg]);
       expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+    });
+
+    it('a broker error in a non-Latin script is recorded, and the rows behind go out', async () => {
+      const [refused, next] = [task(), task()];
+      const writer = new OutboxWriter({ graceMs: 0 });
+      await dataSource.transaction(async (m) => {
+        await writer.write(m, refused, { queue: 'q' });
+        await writer.write(m, next, { queue: 'q' });
+      });
+      const { broker, published } = recorder();
+      const publish = broker.publish.bind(broker);
+      broker.publish = async (msg, options) => {
+        if (msg.headers.id === refused.headers.id) throw new Error('очередь не найдена 😀');
+        return publish(msg, options);
+      };
+      const logged = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        await new OutboxRelay(dataSource, broker, { listen: false }).relayOnce();
+      } finally {
+        logged.mockRestore();
+      }
+      expect(published.map((m) => m.headers.id)).toEqual([next.headers.id]);
+      const row = await dataSource
+        .getRepository(TaskOutbox)
+        .findOneByOrFail({ id: refused.headers.id });
+      expect(row.lastError).toContain('\\u043e');
+      await dataSource.getRepository(TaskOutbox).clear();
     });
   },
 );

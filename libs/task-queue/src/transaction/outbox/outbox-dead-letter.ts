@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { type SqlDialect, utcDate } from '../../transports/typeorm/sql-dialect.js';
+import { type SqlDialect, sqlDialect, utcDate } from '../../transports/typeorm/sql-dialect.js';
 import { lastErrorText, OUTBOX_DEAD_LETTER } from './outbox.options.js';
 import { errorText } from '../../utils/error-text.js';
 import { outboxStatement } from './outbox-statement.js';
@@ -28,7 +28,7 @@ export async function deadLetterOutboxRow(
         lockedBy: OUTBOX_DEAD_LETTER,
         lockedUntil: null,
         relayAfter: utcDate(dataSource, NEVER),
-        lastError: lastErrorText(error),
+        lastError: lastErrorText(error, sqlDialect(dataSource)),
       })
       .where('id = :id AND locked_by = :owner', { id, owner })
       .execute(),

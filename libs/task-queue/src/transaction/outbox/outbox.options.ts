@@ -1,5 +1,8 @@
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 import { errorText } from '../../utils/error-text.js';
+import { storableText } from '../../transports/typeorm/ascii-text.js';
+import type { SqlDialect } from '../../transports/typeorm/sql-dialect.js';
+
 /** Defaults shared by the outbox writer, fast path and relay. */
 export const OUTBOX_DEFAULTS = {
   /** Fresh rows are left to the fast path for this long before the relay may take them. */
@@ -36,9 +39,9 @@ export function relayBackoffMs(attempts: number): number {
   );
 }
 
-/** Error text stored in `last_error`, bounded. */
-export function lastErrorText(error: unknown): string {
-  return errorText(error).slice(0, 2_000);
+/** Error text stored in `last_error`, bounded, and storable on `dialect` (see `storableText`). */
+export function lastErrorText(error: unknown, dialect: SqlDialect): string {
+  return storableText(errorText(error).slice(0, 2_000), dialect);
 }
 
 /** Options of `OutboxRelay`. @publicApi */

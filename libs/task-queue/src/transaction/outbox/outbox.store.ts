@@ -116,7 +116,10 @@ export class OutboxStore {
         attempts: () => 'CASE WHEN id = :failedId THEN attempts ELSE attempts - 1 END',
         lastError: () => 'CASE WHEN id = :failedId THEN :failedError ELSE last_error END',
       },
-      { failedId: failed.id, failedError: lastErrorText(failed.error) },
+      {
+        failedId: failed.id,
+        failedError: lastErrorText(failed.error, sqlDialect(this.dataSource)),
+      },
     );
   }
 
@@ -199,7 +202,7 @@ export class OutboxStore {
           lockedBy: null,
           lockedUntil: null,
           relayAfter: this.time(new Date(Date.now() + relayBackoffMs(attempts))),
-          lastError: lastErrorText(error),
+          lastError: lastErrorText(error, sqlDialect(this.dataSource)),
           ...(claimed ? {} : { attempts: () => 'attempts + 1' }),
         })
         .where(claimed ? 'id = :id AND locked_by = :owner' : 'id = :id AND locked_by IS NULL', {
