@@ -14,7 +14,7 @@ const SERVER = { type: 'mariadb', host: '127.0.0.1', username: 'root', password:
 // MariaDB before 11.6 and MySQL 5.7 unless configured, or utf8mb3. A result, arguments or a
 // traceback holding an emoji or a non-Latin script could not be stored there ("Incorrect string
 // value"): the task's outcome was lost.
-describe.each(['latin1', 'utf8mb3'])(
+describe.each(['latin1', 'utf8mb3', 'utf8mb4'])(
   'typeorm result backend on a MariaDB database whose charset is %s',
   (charset) => {
     const database = uniqueDatabase(`results_${charset}`);
@@ -73,7 +73,25 @@ describe.each(['latin1', 'utf8mb3'])(
       const stored = await backend.get(meta.task_id);
       expect(stored?.status).toBe('FAILURE');
       expect(stored?.result).toEqual(meta.result);
-      expect(stored?.traceback).toContain('ValueError');
+      expect(stored?.traceback).toBe(meta.traceback);
+    });
+
+    it('reads back a traceback that is ASCII, or starts with a quote, unchanged', async () => {
+      for (const [n, traceback] of [
+        'Error: plain\n    at x (a.js:1:1)',
+        '"quoted" \\u00e9 text',
+      ].entries()) {
+        const meta = {
+          task_id: `ascii-${charset}-${n}`,
+          status: 'FAILURE' as const,
+          result: { exc_type: 'Error', exc_message: ['x'], exc_module: 'builtins' },
+          traceback,
+          children: [],
+          date_done: new Date().toISOString(),
+        };
+        await backend.store(meta);
+        expect((await backend.get(meta.task_id))?.traceback).toBe(traceback);
+      }
     });
   },
 );

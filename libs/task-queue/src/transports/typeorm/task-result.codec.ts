@@ -12,9 +12,34 @@ const parse = <T>(text: string | null, fallback: T): T =>
   text === null ? fallback : (decodePythonJson(text, 'stored result') as T);
 
 /**
+ * The traceback column's text. On MySQL/MariaDB a traceback beyond ASCII is stored as an ASCII
+ * JSON string (`storableText`), as is one that starts with a quote, and `readTraceback` turns it
+ * back into the same text; other ASCII ones, and all of them elsewhere, are stored as they are.
+ */
+function tracebackText(traceback: string, dialect: SqlDialect): string {
+  if (
+    dialect !== 'mysql' ||
+    (storableText(traceback, dialect) === traceback && !traceback.startsWith('"'))
+  )
+    return traceback;
+  return storableText(JSON.stringify(traceback), dialect);
+}
+
+/** The traceback a `tracebackText` column holds. */
+function readTraceback(text: string | null, dialect: SqlDialect): string | null {
+  if (text === null || dialect !== 'mysql' || !text.startsWith('"')) return text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'string' ? parsed : text;
+  } catch {
+    return text;
+  }
+}
+
+/**
  * Column values for storing `meta`, expiring at `expiresAt`. On MySQL/MariaDB the JSON columns
- * and the traceback keep only ASCII (`storableText`): the tracebacks' other characters stay
- * `\uXXXX` escapes when read back.
+ * and the traceback keep only ASCII (`storableText`, `tracebackText`), so any Unicode fits a
+ * latin1 or utf8mb3 table and reads back unchanged.
  */
 export function toResultValues(
   meta: TaskMeta,
@@ -25,7 +50,7 @@ export function toResultValues(
     task_id: meta.task_id,
     status: meta.status,
     result: json(meta.result ?? null, dialect),
-    traceback: meta.traceback == null ? null : storableText(meta.traceback, dialect),
+    traceback: meta.traceback == null ? null : tracebackText(meta.traceback, dialect),
     // Id tuples the worker wrote: nothing JSON.stringify would lose.
     children: JSON.stringify(meta.children ?? []),
     name: meta.name ?? null,
@@ -43,12 +68,12 @@ export function toResultValues(
 }
 
 /** The Celery meta of a stored row. */
-export function fromResultRow(row: TaskResult): TaskMeta {
+export function fromResultRow(row: TaskResult, dialect: SqlDialect = 'other'): TaskMeta {
   return {
     task_id: row.taskId,
     status: row.status,
     result: parse<unknown>(row.result, null),
-    traceback: row.traceback,
+    traceback: readTraceback(row.traceback, dialect),
     children: parse<unknown[]>(row.children, []),
     date_done: row.dateDone ? row.dateDone.toISOString() : null,
     group_id: row.groupId,

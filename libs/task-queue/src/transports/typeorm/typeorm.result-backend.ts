@@ -209,8 +209,9 @@ export class TypeOrmResultBackend implements ResultBackend, GroupStore {
     const rows = await this.dataSource.getRepository(TaskResult).findBy({ taskId: In(taskIds) });
     const now = Date.now();
     const at = (value: Date): Date => instantOf(this.dataSource, value);
+    const dialect = sqlDialect(this.dataSource);
     return rows
       .filter((row) => at(row.expiresAt).getTime() > now)
-      .map((row) => fromResultRow({ ...row, dateDone: row.dateDone && at(row.dateDone) }));
+      .map((row) => fromResultRow({ ...row, dateDone: row.dateDone && at(row.dateDone) }, dialect));
   }
 }
