@@ -10,6 +10,7 @@ import {
   uniqueName,
 } from '../support/interop-processes.js';
 import { REDIS_URL } from '../support/redis-test-server.js';
+import { celeryCli } from '../support/control-python.js';
 
 /**
  * Celery's `worker_direct` with a Python producer: a Node worker started with `direct` also
@@ -65,6 +66,22 @@ describe.each(transports.slice(0, 2))(
         ids.push(report.id);
         expect(report).toMatchObject({ state: 'SUCCESS', result: { hostname: target } });
       }
+    });
+
+    it("celery inspect active_queues shows the direct queue bound to C.dq2 with the worker's name", async () => {
+      const target = nodenames[0]!;
+      const out = await celeryCli(broker(), 'inspect', 'active_queues', '-d', target, '-j');
+      const parsed = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as Record<
+        string,
+        { name: string; exchange: { name: string }; routing_key: string }[]
+      >;
+      expect(parsed[target]).toContainEqual(
+        expect.objectContaining({
+          name: `${target}.dq2`,
+          exchange: expect.objectContaining({ name: 'C.dq2' }),
+          routing_key: target,
+        }),
+      );
     });
   },
 );

@@ -1,3 +1,4 @@
+import { WORKER_DIRECT_EXCHANGE, workerDirectQueue } from '../../worker/worker-direct.js';
 import type { WorkerService } from '../../worker/worker.service.js';
 
 /**
@@ -58,11 +59,13 @@ function unsupportedBinding(queue: string, args: Record<string, unknown>): strin
 }
 
 /** Celery's `inspect active_queues`: each consumed queue as kombu describes a direct queue. */
-export function activeQueues(worker: WorkerService): unknown[] {
+export function activeQueues(worker: WorkerService, direct = false): unknown[] {
+  // Celery's worker_direct queue is bound to C.dq2 with the hostname, not to its own name.
+  const dq = direct ? workerDirectQueue(worker.hostname) : null;
   return worker.queues.map((name) => ({
     name,
     exchange: {
-      name,
+      name: name === dq ? WORKER_DIRECT_EXCHANGE : name,
       type: 'direct',
       arguments: null,
       durable: true,
@@ -71,7 +74,7 @@ export function activeQueues(worker: WorkerService): unknown[] {
       delivery_mode: null,
       no_declare: false,
     },
-    routing_key: name,
+    routing_key: name === dq ? worker.hostname : name,
     queue_arguments: null,
     binding_arguments: null,
     consumer_arguments: null,

@@ -66,7 +66,7 @@ export class WorkerControlCommands {
       revoked: revokedIds,
       dump_revoked: revokedIds,
       query_task: (args) => queryTask(t, args),
-      active_queues: () => activeQueues(t.worker),
+      active_queues: () => activeQueues(t.worker, t.config.worker.direct),
       conf: () => workerConf(t.config),
       clock: () => ({ clock: t.clock.current }),
       report: () => ({ ok: `software -> ${SW_IDENT}:${SW_VERSION} node:${process.version}` }),

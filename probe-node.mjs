@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Test } from '@nestjs/testing';
+import { TaskQueueModule, TaskClient, Chain, Group, Chord, Signature } from 'celeriac';
+const q = process.env.Q, B = process.env.B;
+const mod = await Test.createTestingModule({ imports: [TaskQueueModule.forRoot({ broker: B, resultBackend: B, defaultQueue: q, worker: { enabled: false, banner: false } })] }).compile();
+await mod.init();
+const c = mod.get(TaskClient);
+const run = async (label, p) => { try { const r = await p; const v = r.get ? await r.get({ timeout: 15000 }) : r; console.log('OK ', label, JSON.stringify(v).slice(0, 400)); } catch (e) { console.log('ERR', label, e.name, String(e.message).slice(0, 300)); } };
+await run('basic', c.send('py.req', [1, 'é'], { k: 'ü' }, { queue: q, headers: { 'x-note': 'ünï ✓' }, priority: 3, shadow: 'shadowed', expires: 60, timeLimit: 10, softTimeLimit: 5 }));
+await run('eta', c.send('py.req', [], {}, { queue: q, eta: new Date(Date.now() + 1000) }));
+await run('countdown', c.send('py.req', [], {}, { queue: q, countdown: 1 }));
+await run('kwargs only', c.send('py.add', [], { x: 1, y: 2 }, { queue: q }));
+await run('retry', c.send('py.retry', [2], {}, { queue: q }));
+const ig = await c.send('py.add', [1, 1], {}, { queue: q, ignoreResult: true }); await new Promise(r => setTimeout(r, 1000)); console.log('OK  ignore state', await ig.state());
+await run('large', c.send('py.tsum', [Array.from({ length: 200000 }, (_, i) => i)], {}, { queue: q }));
+console.log(Object.getOwnPropertyNames(Object.getPrototypeOf(c)).join(','));
+await mod.close();
