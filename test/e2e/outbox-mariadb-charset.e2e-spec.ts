@@ -1,20 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { Broker, TaskMessage } from 'celeriac';
-import {
-  AddTaskOutboxSequence1796601600000,
-  AddTaskOutboxTraceContext1780272000000,
-  CreateTaskOutbox1767225600000,
-  drainOnCommit,
-  TaskOutbox,
-} from 'celeriac/typeorm';
+import { drainOnCommit, TaskOutbox } from 'celeriac/typeorm';
 import { OutboxRelay } from '../../libs/task-queue/src/transaction/outbox/outbox.relay.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { message } from '../support/outbox-fixtures.js';
-import { uniqueDatabase } from '../support/typeorm-mariadb.js';
-
-const SERVER = { type: 'mariadb', host: '127.0.0.1', username: 'root', password: '' } as const;
+import { OUTBOX_MIGRATIONS } from '../support/celeriac-migrations.js';
+import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
 // The migrations create task_outbox in the database's default character set: latin1 on MariaDB
 // before 11.6 and MySQL 5.7 unless configured, or utf8mb3. A task whose arguments hold an emoji
@@ -25,26 +18,13 @@ describe.each(['latin1', 'utf8mb3'])(
     const database = uniqueDatabase(`outbox_${charset}`);
     let dataSource: DataSource;
     beforeAll(async () => {
-      const admin = new DataSource({ ...SERVER, database: 'test' });
-      await admin.initialize();
-      await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET ${charset}`);
-      await admin.destroy();
-      dataSource = new DataSource({
-        ...SERVER,
-        database,
-        entities: [TaskOutbox],
-        migrations: [
-          CreateTaskOutbox1767225600000,
-          AddTaskOutboxTraceContext1780272000000,
-          AddTaskOutboxSequence1796601600000,
-        ],
-      });
-      await dataSource.initialize();
+      const options = { entities: [TaskOutbox], migrations: OUTBOX_MIGRATIONS, charset };
+      dataSource = await openMariaDb(database, options);
       await dataSource.runMigrations();
     });
     afterAll(async () => {
-      await dataSource?.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await dataSource?.destroy();
+      await dropMariaDb(database);
     });
 
     function recorder(): { broker: Broker; published: TaskMessage[] } {

@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataSource } from 'typeorm';
-import {
-  CreateTaskResult1767225600001,
-  TaskGroupResult,
-  TaskResult,
-  TypeOrmResultBackend,
-} from 'celeriac/typeorm';
-import { uniqueDatabase } from '../support/typeorm-mariadb.js';
-
-const SERVER = { type: 'mariadb', host: '127.0.0.1', username: 'root', password: '' } as const;
+import { type DataSource } from 'typeorm';
+import { TaskGroupResult, TaskResult, TypeOrmResultBackend } from 'celeriac/typeorm';
+import { RESULT_MIGRATIONS } from '../support/celeriac-migrations.js';
+import { dropMariaDb, openMariaDb, uniqueDatabase } from '../support/typeorm-mariadb.js';
 
 // CreateTaskResult… makes task_result in the database's default character set: latin1 on
 // MariaDB before 11.6 and MySQL 5.7 unless configured, or utf8mb3. A result, arguments or a
@@ -21,24 +15,15 @@ describe.each(['latin1', 'utf8mb3', 'utf8mb4'])(
     let dataSource: DataSource;
     let backend: TypeOrmResultBackend;
     beforeAll(async () => {
-      const admin = new DataSource({ ...SERVER, database: 'test' });
-      await admin.initialize();
-      await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET ${charset}`);
-      await admin.destroy();
-      dataSource = new DataSource({
-        ...SERVER,
-        database,
-        entities: [TaskResult, TaskGroupResult],
-        migrations: [CreateTaskResult1767225600001],
-      });
-      await dataSource.initialize();
+      const options = { entities: [TaskResult, TaskGroupResult], migrations: RESULT_MIGRATIONS };
+      dataSource = await openMariaDb(database, { ...options, charset });
       await dataSource.runMigrations();
       backend = new TypeOrmResultBackend(dataSource, { pollInterval: 60_000, cleanupInterval: 0 });
     });
     afterAll(async () => {
       await backend?.close?.();
-      await dataSource?.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await dataSource?.destroy();
+      await dropMariaDb(database);
     });
 
     it('stores and reads back a result and arguments with any Unicode text', async () => {

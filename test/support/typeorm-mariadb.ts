@@ -26,12 +26,19 @@ async function admin<T>(run: (ds: DataSource) => Promise<T>): Promise<T> {
   }
 }
 
-/** Create `database` and open a DataSource on it with these entities / migrations. */
+/**
+ * Create `database` (in `charset`, else the server's default character set) and open a
+ * DataSource on it with these entities / migrations.
+ */
 export async function openMariaDb(
   database: string,
-  options: Pick<DataSourceOptions, 'entities' | 'migrations'> & { poolSize?: number },
+  options: Pick<DataSourceOptions, 'entities' | 'migrations'> & {
+    poolSize?: number;
+    charset?: string;
+  },
 ): Promise<DataSource> {
-  await admin((ds) => ds.query(`CREATE DATABASE \`${database}\``));
+  const charset = options.charset ? ` CHARACTER SET ${options.charset}` : '';
+  await admin((ds) => ds.query(`CREATE DATABASE \`${database}\`${charset}`));
   const ds = new DataSource({
     ...BASE,
     database,
