@@ -69,6 +69,13 @@ export class FaultTasks {
     return 'blocked';
   }
 
+  /** A string so long that no JSON document holding it fits in a V8 string (~512 MiB). */
+  @Task('fault.tooLongJson')
+  tooLongJson(): string {
+    FaultTasks.runs.set(this.ctx.id, (FaultTasks.runs.get(this.ctx.id) ?? 0) + 1);
+    return 'x'.repeat(2 ** 29 - 24 - 16); // V8's longest string is 2 ** 29 - 24 characters
+  }
+
   @Task('fault.lateReject')
   lateReject(): string {
     setTimeout(() => void Promise.reject(new Error('late rejection')), 10);
