@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  drainOnCommit,
-  installCommitHooks,
-  onCommit,
-  TaskOutbox,
-  uninstallCommitHooks,
-} from 'celeriac/typeorm';
+import { describe, expect, it, vi } from 'vitest';
+import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
 import { writeToOutbox } from '../../libs/task-queue/src/transaction/outbox/outbox-dispatch.js';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
-import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+import { ItemSchema, useCommitHooksDatabase } from '../support/typeorm-drivers.js';
 
 // The connection of an open transaction dies (a failover, idle_in_transaction_session_timeout,
 // pg_terminate_backend): TypeORM's PostgreSQL runner hears the client's error and marks itself
@@ -19,16 +13,7 @@ import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/type
 // delayOnCommit() made after that, before the next statement fails, used to be taken for a
 // call made after the COMMIT: run (sent) at once, for data that was rolled back.
 describe('PostgreSQL: the connection of an open transaction is lost', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres', [TaskOutbox]);
-    installCommitHooks(db.dataSource);
-  });
-  afterEach(() => drainOnCommit());
-  afterAll(async () => {
-    uninstallCommitHooks(db?.dataSource);
-    await db?.dispose();
-  });
+  const db = useCommitHooksDatabase('postgres', [TaskOutbox]);
 
   /** Run `after` inside a transaction whose connection was killed; resolves its outcome. */
   async function killedThen(after: (m: EntityManager) => Promise<unknown>): Promise<string> {

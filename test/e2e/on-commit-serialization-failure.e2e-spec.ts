@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  drainOnCommit,
-  installCommitHooks,
-  onCommit,
-  TaskOutbox,
-  uninstallCommitHooks,
-} from 'celeriac/typeorm';
+import { describe, expect, it } from 'vitest';
+import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
 import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
 import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
-import { ItemSchema, openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+import { ItemSchema, useCommitHooksDatabase } from '../support/typeorm-drivers.js';
 
 function gate(): { wait: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -22,16 +16,7 @@ function gate(): { wait: Promise<void>; open: () => void } {
 // that commits second fails at its COMMIT ("could not serialize access due to read/write
 // dependencies"), after its callbacks and outbox rows were registered: they must be dropped.
 describe('PostgreSQL SERIALIZABLE: a COMMIT that fails with a serialization failure', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres', [TaskOutbox]);
-    installCommitHooks(db.dataSource);
-  });
-  afterEach(() => drainOnCommit());
-  afterAll(async () => {
-    uninstallCommitHooks(db?.dataSource);
-    await db?.dispose();
-  });
+  const db = useCommitHooksDatabase('postgres', [TaskOutbox]);
 
   it('runs the callbacks and publishes the outbox rows of the winner only', async () => {
     const broker = new RecordingBroker();
