@@ -13,7 +13,12 @@ import { parseTimeLimitHeader } from './time-limit-header.js';
 /** Hears what the parser ignored in a message it accepted (one line each, for a WARN). */
 export type ParseWarning = (message: string) => void;
 
-const JSON_TYPES = new Set(['application/json', 'application/x-json', 'json']);
+/**
+ * The content types read, compared as kombu compares them with `accept_content` (the exact
+ * string): Celery's json serializer writes `application/json`, and Celery refuses aliases such
+ * as `application/x-json` or `json` (ContentDisallowed).
+ */
+const JSON_TYPES = new Set(['application/json']);
 /** The start Celery's parse_iso8601 requires: a calendar date. */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 
