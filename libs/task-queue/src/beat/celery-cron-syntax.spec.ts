@@ -15,6 +15,18 @@ const CASES = [
   '0 9 * * Tuesday',
   '0 9 * * monday-friday',
   '0 9 * * saturday-tue',
+  '*/90 * * * *', // a step past the field's size keeps its first value (croner refuses it)
+  '0 */30 * * *',
+  '0 0 */40 * *',
+  '0 9 * * 0-6/8',
+  '0 0 1 2-11/12 *',
+  '1-30/7 * * * *', // steps of ranges and of *, in every field
+  '0 0 */7 * *',
+  '0 0 1 */5 *',
+  '0 9 * * */2',
+  '0 9 * * 1-5/2',
+  '0 9 * * MON-FRI', // names in any case
+  '0 9 * * Sun',
 ];
 
 /** The next 6 fires after `start` of each expression, by Python Celery's crontab in UTC. */
