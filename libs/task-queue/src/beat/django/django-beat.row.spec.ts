@@ -94,6 +94,20 @@ describe('djangoRowToDefinition', () => {
     });
   });
 
+  it('reads a crontab field with spaces as Celery does ("0, 30" is minutes 0 and 30)', () => {
+    const crontab = {
+      cron_minute: '0, 30',
+      cron_hour: ' 9,17 ',
+      cron_day_of_week: 'mon-fri',
+      cron_day_of_month: '*',
+      cron_month_of_year: '*',
+    };
+    expect(djangoRowToDefinition(row(crontab)).schedule).toEqual({ cron: '0,30 9,17 * * mon-fri' });
+    expect(() => djangoRowToDefinition(row({ ...crontab, cron_hour: ' ' }))).toThrow(
+      /"nightly" \(id 1\).*its crontab hour is empty/,
+    );
+  });
+
   it('refuses, naming the row, what it cannot serve', () => {
     const refused = (fields: Partial<DjangoTaskRow>) => () => djangoRowToDefinition(row(fields));
     expect(refused({ solar_event: 'sunset' })).toThrow(ConfigurationError);

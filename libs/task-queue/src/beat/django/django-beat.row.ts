@@ -80,14 +80,21 @@ function specOf(row: DjangoTaskRow, where: string): ScheduleSpec | string {
   }
   if (row.cron_minute !== null) {
     // Celery's crontab(minute, hour, day_of_week, day_of_month, month_of_year) as a 5-field
-    // cron line: minute hour day-of-month month day-of-week.
-    const cron = [
-      row.cron_minute,
-      row.cron_hour,
-      row.cron_day_of_month,
-      row.cron_month_of_year,
-      row.cron_day_of_week,
-    ].join(' ');
+    // cron line: minute hour day-of-month month day-of-week. Celery reads "0, 30" as 0 and 30,
+    // so spaces inside a field are dropped rather than splitting it.
+    const fields: Array<[string, string | null]> = [
+      ['minute', row.cron_minute],
+      ['hour', row.cron_hour],
+      ['day_of_month', row.cron_day_of_month],
+      ['month_of_year', row.cron_month_of_year],
+      ['day_of_week', row.cron_day_of_week],
+    ];
+    const cron = fields
+      .map(([column, value]) => {
+        const field = (value ?? '').replace(/\s+/g, '');
+        return field || fail(where, `its crontab ${column.replace(/_/g, ' ')} is empty.`);
+      })
+      .join(' ');
     return row.cron_timezone ? { cron, tz: row.cron_timezone } : cron;
   }
   if (row.clocked_time !== null) return { at: toDate(row.clocked_time) };
