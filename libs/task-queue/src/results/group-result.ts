@@ -1,6 +1,7 @@
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import { isGroupStore } from '../contracts/group-store.interface.js';
 import { GroupStoreUnsupportedError } from '../errors/group-store-unsupported.error.js';
+import { TaskTimeoutError } from '../errors/task-timeout.error.js';
 import type { AsyncResult, GetOptions } from './async-result.js';
 import type { ResultTuple } from './chord-parts.js';
 
@@ -25,11 +26,43 @@ export class GroupResult<R extends readonly unknown[] = unknown[]> {
   /**
    * Wait for every member and resolve their values in group order (Celery's `join`); rejects
    * with the first failed member's error (`propagate: false` resolves error metas instead).
+   * `timeout` bounds the whole wait, not each member's, as Celery's `join(timeout=)`: past it,
+   * a TaskTimeoutError names the member still waited for.
    */
   async get(options: GetOptions = {}): Promise<R> {
+    const { timeout, signal, ...rest } = options;
     const values: unknown[] = [];
-    for (const result of this.results) values.push(await result.get(options));
-    return values as unknown as R;
+    if (timeout === undefined) {
+      for (const result of this.results) values.push(await result.get(options));
+      return values as unknown as R;
+    }
+    const deadline = new AbortController();
+    let waitingFor = this.id;
+    const timer = setTimeout(() => deadline.abort(this.timedOut(waitingFor, timeout)), timeout);
+    const onAbort = (): void => deadline.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (const result of this.results) {
+        waitingFor = result.id;
+        values.push(await result.get({ ...rest, signal: deadline.signal }));
+      }
+      return values as unknown as R;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private timedOut(memberId: string, timeoutMs: number): TaskTimeoutError {
+    return new TaskTimeoutError(
+      memberId,
+      timeoutMs,
+      false,
+      `get() of group ${this.id} waits at most the timeout for all its ${this.results.length} ` +
+        `members together, as Celery's join(timeout=). They may still run: call get() again ` +
+        `with a longer timeout, or check that a worker consumes their queue.`,
+    );
   }
 
   /** How many members finished successfully (nested groups count when all of theirs did). */
