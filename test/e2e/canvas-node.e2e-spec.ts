@@ -174,6 +174,12 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     expect((await errback.get(T)).args).toEqual([result.id, 'chord-errback']);
   });
 
+  it('a header task that retries counts once, when it finally returns', async () => {
+    const header = [h.flaky.s(1, 2), h.flaky.s(2, 1), h.add.s(3, 0)];
+    const result = track(await chord(header, h.echo.s()).applyAsync());
+    expect(await result.get(T)).toEqual({ args: [[1, 2, 3]], lang: 'node' });
+  });
+
   it('a chord whose .j join key holds another type fails the body with ChordError and says what to do', async () => {
     const gid = randomUUID();
     const joinKey = `celery-taskset-meta-${gid}.j`;

@@ -50,6 +50,7 @@ export interface CanvasHarness {
   mul: ProducerOf<CanvasTasks, 'mul'>;
   tsum: ProducerOf<CanvasTasks, 'tsum'>;
   fail: ProducerOf<CanvasTasks, 'fail'>;
+  flaky: ProducerOf<CanvasTasks, 'flaky'>;
   echo: ProducerOf<CanvasTasks, 'echo'>;
   /** A Python task by name (`py.<name>`). */
   py<R = unknown>(name: string, ...args: unknown[]): Signature<AnyArgs, R>;
@@ -159,6 +160,7 @@ export function useCanvasApp(
     harness.mul = harness.client.get(CanvasTasks, 'mul');
     harness.tsum = harness.client.get(CanvasTasks, 'tsum');
     harness.fail = harness.client.get(CanvasTasks, 'fail');
+    harness.flaky = harness.client.get(CanvasTasks, 'flaky');
     harness.echo = harness.client.get(CanvasTasks, 'echo');
   }, 90_000);
 

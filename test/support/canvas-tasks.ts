@@ -34,6 +34,13 @@ export class CanvasTasks {
     throw new CanvasError(message);
   }
 
+  /** Retries `times` times (countdown 0, at most 3 retries), then returns `x`. */
+  @Task('interop.flaky', { params: ['x', 'times'], maxRetries: 3 })
+  flaky(x: number, times: number): number {
+    if (this.ctx.retries < times) this.ctx.retry({ countdown: 0 });
+    return x;
+  }
+
   /** Returns its arguments and the worker language: `{ args, lang: 'node' }`. */
   @Task('interop.echo')
   echo(...args: unknown[]): { args: unknown[]; lang: string } {
