@@ -33,17 +33,18 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
     return report;
   };
 
+  /** The worker's log line of dead-lettering message `id`, once it has been written. */
+  const deadLetterLine = async (id: string): Promise<string | undefined> => {
+    const worker = node.process();
+    await worker.waitFor(new RegExp(`Moved message ${id} from "${queue}" to "${queue}.dlq"`));
+    return worker.output.split('\n').find((l) => l.includes(`Moved message ${id}`));
+  };
+
   it('a JSON body with bytes that are not UTF-8: FAILURE saying so, dead-lettered, logged', async () => {
     const report = await raw(Buffer.concat([Buffer.from('[[1, 2], {}, {}]'), Buffer.from([0xff])]));
     expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
     expect(report.exc_message).toMatch(/^The message body is not UTF-8 text \(17 bytes\)/);
-    await node
-      .process()
-      .waitFor(new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`));
-    const line = node
-      .process()
-      .output.split('\n')
-      .find((l) => l.includes(`Moved message ${report.id}`));
+    const line = await deadLetterLine(report.id);
     expect(line).toContain("publish it with Celery's json serializer");
     expect(line).toContain(`Inspect it there and call DeadLetters.redrive('${queue}') once fixed.`);
     expect(line).not.toContain('..');
@@ -72,13 +73,7 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
     expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
     expect(report.exc_message).toContain(`the body must be [args, kwargs, embed] (3 elements)`);
     expect(report.exc_message).toContain(`got ${n}`);
-    await node
-      .process()
-      .waitFor(new RegExp(`Moved message ${report.id} from "${queue}" to "${queue}.dlq"`));
-    const line = node
-      .process()
-      .output.split('\n')
-      .find((l) => l.includes(`Moved message ${report.id}`));
+    const line = await deadLetterLine(report.id);
     expect(line).toContain(`Task ${report.id}`);
     expect(line).toContain('fix the producer');
   });
