@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AmqpBroker } from 'celeriac/amqp';
-import { BrokerConnectionError, PublishOutcomeUnknownError } from 'celeriac';
+import { BrokerConnectionError, MessageTooLargeError, PublishOutcomeUnknownError } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 
@@ -33,6 +33,7 @@ describe('a message larger than RabbitMQ max_message_size', () => {
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(BrokerConnectionError);
+    expect(refused).toBeInstanceOf(MessageTooLargeError);
     expect(refused).not.toBeInstanceOf(PublishOutcomeUnknownError);
     expect((refused as Error).message).toMatch(
       new RegExp(

@@ -76,6 +76,13 @@ export class FaultTasks {
     return 'x'.repeat(2 ** 29 - 24 - 16); // V8's longest string is 2 ** 29 - 24 characters
   }
 
+  /** A result of `mb` MiB (counted in `runs`). */
+  @Task('fault.bigCounted')
+  bigCounted(mb: number): string {
+    FaultTasks.runs.set(this.ctx.id, (FaultTasks.runs.get(this.ctx.id) ?? 0) + 1);
+    return 'x'.repeat(mb * 2 ** 20);
+  }
+
   @Task('fault.lateReject')
   lateReject(): string {
     setTimeout(() => void Promise.reject(new Error('late rejection')), 10);

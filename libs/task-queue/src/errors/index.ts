@@ -19,6 +19,7 @@ export * from './durable-transaction.error.js';
 export * from './atomic-block-failed.error.js';
 export * from './missing-peer-dependency.error.js';
 export * from './unserializable-value.error.js';
+export * from './message-too-large.error.js';
 export * from './task-arguments.error.js';
 export * from './worker-lost.error.js';
 export * from './isolated-task.error.js';

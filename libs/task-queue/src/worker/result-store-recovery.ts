@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
+import { MessageTooLargeError, ResultTooLargeError } from '../errors/message-too-large.error.js';
 import { describeThrownLine } from '../protocol/thrown-value.js';
 import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
 import type { TaskAbort } from './lazy-abort.js';
@@ -51,6 +52,10 @@ export class ResultStoreRecovery {
     error: unknown,
     final: FinalStore,
   ): Promise<boolean | UnserializableValueError> {
+    // A definite refusal, not an outage: retrying (and then running the task again) cannot help.
+    if (error instanceof MessageTooLargeError && meta.status === 'SUCCESS') {
+      return new ResultTooLargeError(error);
+    }
     if (isEncodingError(error)) {
       const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
       if (why) return why;

@@ -1,5 +1,6 @@
 import { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
+import { MessageTooLargeError } from '../../errors/message-too-large.error.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import { TaskQueueError } from '../../errors/task-queue.error.js';
 import { ConfirmDeadlines, sweepPeriod } from './amqp-confirm.deadlines.js';
@@ -222,10 +223,9 @@ export class AmqpPublisher {
       const max = refusedAsTooLarge(channel, outgoing.content.length);
       if (max !== undefined) {
         attempts.written--; // refused: this copy is definitely not stored
+        const size = outgoing.content.length;
         return fail(
-          new BrokerConnectionError(
-            AmqpMessages.publishTooLarge(label, outgoing.content.length, max),
-          ),
+          new MessageTooLargeError(AmqpMessages.publishTooLarge(label, size, max), size, max),
         );
       }
       const gone =
