@@ -53,6 +53,28 @@ describe('TaskQueueDjangoBeatModule on django-celery-beat tables', () => {
     expect(Date.now() - lastRun!.getTime()).toBeLessThan(10_000);
   });
 
+  it('runs a one_off row once and leaves it disabled with its count reset, as Celery does', async () => {
+    await tables.call('interval', {
+      name: 'just once',
+      task: beat.task,
+      every: 1,
+      period: 'seconds',
+      one_off: true,
+      args: ['once'],
+      queue: beat.queue,
+    });
+    const once = () => beat.runs.filter((run) => run.schedule === 'just once');
+    await expect.poll(() => once().length, { timeout: 10_000 }).toBe(1);
+    // Celery's end state: enabled = False, total_run_count = 0, last_run_at = the run.
+    await expect
+      .poll(() => tables.read('just once'), { timeout: 10_000 })
+      .toMatchObject({ enabled: false, total_run_count: 0, last_run_at: expect.any(String) });
+    await expect
+      .poll(async () => (await beat.schedules.get('just once'))?.enabled, { timeout: 5_000 })
+      .toBe(false);
+    expect(once()).toHaveLength(1);
+  });
+
   it('stops firing a row disabled in Django, and drops a deleted one', async () => {
     await expectDisableThenDelete(tables, beat, 'every second');
   });

@@ -34,10 +34,13 @@ export class DjangoBeatTables {
   }
 
   /** A row's run columns as Django's ORM reads them back (`last_run_at` as ISO text). */
-  async read(name: string): Promise<{ last_run_at: string | null; total_run_count: number }> {
+  async read(
+    name: string,
+  ): Promise<{ last_run_at: string | null; total_run_count: number; enabled: boolean }> {
     return JSON.parse(await this.call('read', { name })) as {
       last_run_at: string | null;
       total_run_count: number;
+      enabled: boolean;
     };
   }
 }

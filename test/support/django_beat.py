@@ -9,7 +9,7 @@ Usage: python3 django_beat.py SCHEMA COMMAND [JSON]   (SCHEMA: the database on M
   update   {name, ...fields of PeriodicTask}   (a save() through the ORM: bumps the marker)
   delete   {name}
   drop                      drop the schema
-  read     {name}           print the row's last_run_at (ISO, as the ORM reads it) and count
+  read     {name}           print the row's last_run_at (ISO, as the ORM reads it), count, enabled
 Edits go through Django's ORM, as Django admin makes them.
 """
 import json
@@ -92,7 +92,8 @@ elif command == 'update':
 elif command == 'read':
     task = PeriodicTask.objects.get(name=data['name'])
     last = task.last_run_at.isoformat() if task.last_run_at else None
-    print(json.dumps({'last_run_at': last, 'total_run_count': task.total_run_count}))
+    print(json.dumps({'last_run_at': last, 'total_run_count': task.total_run_count,
+                      'enabled': task.enabled}))
 elif command == 'delete':
     PeriodicTask.objects.get(name=data['name']).delete()
 else:

@@ -24,7 +24,8 @@ export const DJANGO_BEAT_CONFIG = 'Celeriac_django_beat_config';
  * `pollInterval` and, when it moved (or every `resyncInterval`), every row: a new or changed
  * row is written as a schedule of source `django`, a deleted or unservable row's schedule is
  * removed. The runs the beat publishes are written back to the rows (`last_run_at`,
- * `total_run_count`, see {@link DjangoBeatRuns}); nothing else is written on the Django side.
+ * `total_run_count`, and `enabled` of a `one_off` row, see {@link DjangoBeatRuns}); nothing else
+ * is written on the Django side.
  */
 @Injectable()
 export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +36,8 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
   private reconnects?: Subscription;
   /** Names of the schedules written from the tables at the last read. */
   private mirrored = new Set<string>();
+  /** Those of them from `one_off` rows (one run). */
+  private oneOff = new Set<string>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private marker: number | null | undefined;
@@ -56,7 +59,12 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     this.fired = this.events.on('fired').subscribe((fire) => {
-      if (this.mirrored.has(fire.name)) void this.runs.record(fire);
+      if (!this.mirrored.has(fire.name)) return;
+      const oneOff = this.oneOff.has(fire.name);
+      // A one_off row is now disabled: read it at the next poll, so the schedule is paused too.
+      void this.runs.record(fire, oneOff).then(() => {
+        if (oneOff) this.syncedAt = 0;
+      });
     });
     // The store may have lost the rows' schedules (a Redis restarted without persistence):
     // read every row at the next poll rather than at the next resync.
@@ -141,6 +149,11 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     this.mirrored = mirrored;
+    this.oneOff = new Set(
+      [...wanted.values()]
+        .filter((d) => d.maxRuns === 1 && mirrored.has(d.name))
+        .map((d) => d.name),
+    );
     const names = new Set(rows.map((row) => row.name));
     for (const name of this.refused.keys()) if (!names.has(name)) this.refused.delete(name);
     this.syncedAt = Date.now();

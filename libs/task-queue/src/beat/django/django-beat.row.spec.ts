@@ -108,6 +108,15 @@ describe('djangoRowToDefinition', () => {
     );
   });
 
+  it('serves a one_off row that already ran disabled, as Celery disables it unfired', () => {
+    const every = { interval_every: 1, interval_period: 'minutes', one_off: true };
+    expect(djangoRowToDefinition(row({ ...every, total_run_count: 1 })).enabled).toBe(false);
+    expect(djangoRowToDefinition(row({ ...every, total_run_count: 0 })).enabled).toBe(true);
+    expect(
+      djangoRowToDefinition(row({ ...every, one_off: false, total_run_count: 3 })).enabled,
+    ).toBe(true);
+  });
+
   it('refuses, naming the row, what it cannot serve', () => {
     const refused = (fields: Partial<DjangoTaskRow>) => () => djangoRowToDefinition(row(fields));
     expect(refused({ solar_event: 'sunset' })).toThrow(ConfigurationError);

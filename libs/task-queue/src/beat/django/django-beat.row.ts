@@ -22,6 +22,7 @@ export interface DjangoTaskRow {
   one_off: boolean | number | string | null;
   start_time: Date | string | null;
   enabled: boolean | number | string | null;
+  total_run_count?: number | string | null;
   interval_every: number | string | null;
   interval_period: string | null;
   cron_minute: string | null;
@@ -46,7 +47,8 @@ const PERIOD_SECONDS: Record<string, number> = {
 /**
  * The Celeriac schedule of a django-celery-beat row, with django-celery-beat's meaning of each
  * column: `expires` ends the schedule (the row stops firing), `expire_seconds` is each
- * message's expiry, `one_off` is one run, `start_time` the first instant. Throws a
+ * message's expiry, `one_off` is one run, `start_time` the first instant. A `one_off` row that
+ * already ran (`total_run_count` > 0) is served disabled: Celery disables it without firing. Throws a
  * `ConfigurationError` naming the row when it cannot be served (a solar schedule, no schedule,
  * JSON args that are not a list, a crontab Celery would refuse).
  */
@@ -55,7 +57,7 @@ export function djangoRowToDefinition(row: DjangoTaskRow): ScheduleDefinition {
   const options: PeriodicOptions = {
     args: parseJson(row.args, [], where, 'args'),
     kwargs: parseJson(row.kwargs, {}, where, 'kwargs'),
-    enabled: truthy(row.enabled),
+    enabled: truthy(row.enabled) && !(truthy(row.one_off) && Number(row.total_run_count) > 0),
   };
   const headers = parseJson<Record<string, unknown>>(row.headers, {}, where, 'headers');
   if (Object.keys(headers).length > 0) options.headers = headers;
