@@ -174,6 +174,17 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     expect((await errback.get(T)).args).toEqual([result.id, 'chord-errback']);
   });
 
+  it('a failing header fails every step of a chain body, not only its last one', async () => {
+    const body = chain(h.tsum.s(), h.mul.s(10), h.add.s(1));
+    const result = track(await chord([h.add.s(1, 1), h.fail.s('header')], body).applyAsync());
+    const steps = [result, result.parent as AsyncResult, result.parent?.parent as AsyncResult];
+    for (const step of steps) {
+      const error = await step.get(T).catch((e: unknown) => e);
+      expect((error as RemoteTaskError).excType).toBe('ChordError');
+    }
+    expect(steps[2]!.parent).toBeInstanceOf(GroupResult);
+  });
+
   it('a header task that retries counts once, when it finally returns', async () => {
     const header = [h.flaky.s(1, 2), h.flaky.s(2, 1), h.add.s(3, 0)];
     const result = track(await chord(header, h.echo.s()).applyAsync());

@@ -64,18 +64,37 @@ export class ChordStep {
 
   /**
    * `chord_error_from_stack`: call the body's `link_error` errbacks with the body's id, then
-   * store FAILURE with `error` for the body's id.
+   * store FAILURE with `error` for the body's id. A body that is a chain never runs either:
+   * each of its steps gets the FAILURE, first to last (Celery 5.2.6 stores none of them), so
+   * a client walking the body's parents is not left waiting on a PENDING step.
    */
   async fail(body: SignatureDict, error: SerializedError): Promise<void> {
     const bodyId = resultIdOf(body);
     try {
       await applyErrbacks(this.publisher, toSignatureList(body.options.link_error), bodyId, bodyId);
     } finally {
-      if (bodyId) {
-        await this.store(outcomeMeta(bodyId, 'FAILURE', error, syntheticTraceback(error)));
+      for (const id of bodyStepIds(body)) {
+        await this.store(outcomeMeta(id, 'FAILURE', error, syntheticTraceback(error)));
       }
     }
   }
+}
+
+/**
+ * The result ids a failed chord's body would have produced: the body's own, or for a chain
+ * body the id of each of its task steps, first to last (nested groups and chords are skipped:
+ * their ids are not task results).
+ */
+function bodyStepIds(body: SignatureDict): string[] {
+  if (body.subtask_type !== 'chain') {
+    const id = resultIdOf(body);
+    return id ? [id] : [];
+  }
+  const ids = toSignatureList(body.kwargs.tasks).flatMap((step) =>
+    step.subtask_type == null || step.subtask_type === 'chain' ? bodyStepIds(step) : [],
+  );
+  const last = resultIdOf(body);
+  return last && !ids.includes(last) ? [...ids, last] : ids;
 }
 
 function pythonRepr(error: unknown): string {
