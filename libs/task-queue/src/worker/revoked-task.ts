@@ -51,5 +51,8 @@ export function storeTerminated(deps: RevocationDeps, run: TrackedRun<RunOwner>)
   void deps.recorder
     .revoked(owner.request, owner.hostname, 'terminated')
     .then((error) => deps.workflow.onRevoked(owner.request, error, owner.hostname));
-  deps.outcomes.emit('task-revoked', owner.request, owner.hostname, { reason: 'terminated' });
+  deps.outcomes.emit('task-revoked', owner.request, owner.hostname, {
+    reason: 'terminated',
+    cause: run.controller.signal.reason,
+  });
 }

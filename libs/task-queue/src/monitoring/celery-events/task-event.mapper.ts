@@ -2,6 +2,8 @@ import type { TaskEvent } from '../../tasks/task-events.js';
 import { type CeleryEvent, utcOffsetHours } from './event-fields.js';
 import { pyExceptionRepr, pyRepr, pyTupleRepr, truncateRepr } from '../../protocol/python-repr.js';
 import { Retry } from '../../errors/task-signals.js';
+import { TaskRevokedError } from '../../errors/task-revoked.error.js';
+import { constants } from 'node:os';
 import { retryTraceback } from '../../worker/retry-reason.js';
 
 /**
@@ -49,7 +51,7 @@ export function celeryTaskFields(event: TaskEvent): Record<string, unknown> {
       return {
         uuid,
         terminated: event.reason === 'terminated',
-        signum: event.reason === 'terminated' ? 15 : null,
+        signum: event.reason === 'terminated' ? signumOf(event.cause) : null,
         expired: event.reason === 'expired',
       };
     default:
@@ -74,4 +76,10 @@ export function celeryTaskEvent(event: TaskEvent, hostname: string, clock: numbe
     },
     celeryTaskFields(event),
   );
+}
+
+/** The number of the signal a revoke with terminate named (`SIGTERM`, 15, when none). */
+function signumOf(cause: unknown): number {
+  const name = cause instanceof TaskRevokedError ? cause.signal : undefined;
+  return (name && (constants.signals as Record<string, number>)[name]) || 15;
 }
