@@ -75,6 +75,23 @@ describe('TaskQueueDjangoBeatModule on django-celery-beat tables', () => {
     expect(once()).toHaveLength(1);
   });
 
+  it('fires an interval row at its last run + every, as Celery does, not on a grid of its own', async () => {
+    const lastRun = new Date(Date.now() - 20 * 60_000 - 17_250);
+    await tables.call('interval', {
+      name: 'hourly since last run',
+      task: beat.task,
+      every: 1,
+      period: 'hours',
+      last_run_at: lastRun.toISOString(),
+      queue: beat.queue,
+    });
+    await expect
+      .poll(async () => (await beat.schedules.get('hourly since last run'))?.nextFireAt, {
+        timeout: 5_000,
+      })
+      .toEqual(new Date(lastRun.getTime() + 3_600_000));
+  });
+
   it('stops firing a row disabled in Django, and drops a deleted one', async () => {
     await expectDisableThenDelete(tables, beat, 'every second');
   });

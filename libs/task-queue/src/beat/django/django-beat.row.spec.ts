@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../errors/configuration.error.js';
+import { nextFireAfter } from '../schedule-spec.js';
 import { djangoRowToDefinition, type DjangoTaskRow } from './django-beat.row.js';
 
 const row = (fields: Partial<DjangoTaskRow>): DjangoTaskRow => ({
@@ -106,6 +107,24 @@ describe('djangoRowToDefinition', () => {
     expect(() => djangoRowToDefinition(row({ ...crontab, cron_hour: ' ' }))).toThrow(
       /"nightly" \(id 1\).*its crontab hour is empty/,
     );
+  });
+
+  it("keeps the phase of an interval row's last run (else of its last save), as Celery does", () => {
+    const hourly = { interval_every: 1, interval_period: 'hours' };
+    const phase = (fields: Partial<DjangoTaskRow>) => djangoRowToDefinition(row(fields)).startAt;
+    const run = Date.parse('2026-12-07T10:17:23.500Z');
+    expect(phase({ ...hourly, last_run_at: new Date(run) })).toBe((17 * 60 + 23.5) * 1000);
+    const daily = { interval_every: 1, interval_period: 'days' };
+    expect(phase({ ...daily, date_changed: '2026-12-07 14:30:00', last_run_at: null })).toBe(
+      (14 * 60 + 30) * 60_000,
+    );
+    // start_time sets the phase itself; without any of them the grid is the epoch's.
+    const start = new Date('2027-01-01T08:05:00Z');
+    expect(phase({ ...hourly, last_run_at: new Date(run), start_time: start })).toBe(+start);
+    expect(phase(hourly)).toBeUndefined();
+    // The next fire after a run at 10:17:23.5 is 11:17:23.5.
+    const definition = djangoRowToDefinition(row({ ...hourly, last_run_at: new Date(run) }));
+    expect(nextFireAfter(definition, run)).toBe(run + 3_600_000);
   });
 
   it('serves a one_off row that already ran disabled, as Celery disables it unfired', () => {

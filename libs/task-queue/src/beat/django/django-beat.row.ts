@@ -23,6 +23,8 @@ export interface DjangoTaskRow {
   start_time: Date | string | null;
   enabled: boolean | number | string | null;
   total_run_count?: number | string | null;
+  last_run_at?: Date | string | null;
+  date_changed?: Date | string | null;
   interval_every: number | string | null;
   interval_period: string | null;
   cron_minute: string | null;
@@ -67,9 +69,26 @@ export function djangoRowToDefinition(row: DjangoTaskRow): ScheduleDefinition {
     options.expires = Number(row.expire_seconds);
   }
   if (row.expires !== null) options.endAt = toDate(row.expires);
+  const spec = specOf(row, where);
   if (row.start_time !== null) options.startAt = toDate(row.start_time);
+  else if (typeof spec === 'object' && 'every' in spec) options.startAt = intervalPhase(row, spec);
   if (truthy(row.one_off)) options.maxRuns = 1;
-  return toScheduleDefinition(row.name, row.task, specOf(row, where), options, 'django', where);
+  return toScheduleDefinition(row.name, row.task, spec, options, 'django', where);
+}
+
+/**
+ * Celery runs an interval row at `last_run_at + every` (and a row never run `every` after it
+ * was first seen): the fires keep the phase of the last run, else of the row's last save. As
+ * an anchor (`startAt`) that phase is taken back into 1970, so it stays the same from run to
+ * run (the runs are written back at their scheduled instants) and never delays a fire.
+ */
+function intervalPhase(row: DjangoTaskRow, spec: { every: number }): Date | undefined {
+  const seen = row.last_run_at ?? row.date_changed;
+  const period = Math.round(spec.every * 1000);
+  if (!seen || !(period >= 1)) return undefined;
+  const at = toDate(seen).getTime();
+  if (Number.isNaN(at)) return undefined;
+  return new Date(((at % period) + period) % period);
 }
 
 function specOf(row: DjangoTaskRow, where: string): ScheduleSpec | string {

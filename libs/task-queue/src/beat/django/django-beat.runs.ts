@@ -41,7 +41,9 @@ export class DjangoBeatRuns {
    */
   async record(fire: BeatFiredEvent, oneOff = false): Promise<void> {
     if (fire.republished) return;
-    const at = new Date(fire.publishedAt);
+    // The scheduled instant (Celery writes its send time, a few ms later): an interval row's
+    // next fires keep this phase (see intervalPhase), so it must not drift by the lateness.
+    const at = new Date(fire.scheduledAt);
     const value = this.textTimes ? at.toISOString().replace('T', ' ').replace('Z', '') : at;
     try {
       await this.dataSource.query(oneOff ? this.oneOffSql : this.sql, [value, fire.name]);

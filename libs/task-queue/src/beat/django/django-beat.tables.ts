@@ -31,6 +31,7 @@ export class DjangoBeatTables {
       'SELECT t.id, t.name, t.task, t.args, t.kwargs, t.queue, t.priority, t.headers, ' +
       `${time('t.expires', 'expires')}, t.expire_seconds, t.one_off, ` +
       `${time('t.start_time', 'start_time')}, t.enabled, t.total_run_count, ` +
+      `${time('t.last_run_at', 'last_run_at')}, ${time('t.date_changed', 'date_changed')}, ` +
       'i.every AS interval_every, i.period AS interval_period, ' +
       'c.minute AS cron_minute, c.hour AS cron_hour, c.day_of_week AS cron_day_of_week, ' +
       'c.day_of_month AS cron_day_of_month, c.month_of_year AS cron_month_of_year, ' +
