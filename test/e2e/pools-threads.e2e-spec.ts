@@ -1,4 +1,4 @@
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Logger, Module, type INestApplicationContext } from '@nestjs/common';
 import {
   ControlClient,
   TaskClient,
@@ -10,7 +10,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { RedisBroker } from 'celeriac/redis';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
 import { ensureBuilt, POOLS_MODULE } from '../support/interop-build.js';
@@ -175,6 +175,27 @@ describe('threads pool', () => {
     const requeued = await client.send('pools.crash_once');
     expect(await requeued.get({ timeout: 20_000 })).toBe('second delivery');
     expect(await (await client.send('pools.whoami')).get({ timeout: 10_000 })).toBeTruthy();
+  });
+
+  it('a timer a returned task left behind kills its idle isolate: logged with that task, replaced', async () => {
+    const error = vi.spyOn(Logger.prototype, 'error');
+    try {
+      const leaky = await client.send('pools.leaky_timer');
+      expect(await leaky.get({ timeout: 20_000 })).toBe('returned');
+      await vi.waitFor(
+        () => {
+          const lines = error.mock.calls.map((call) => String(call[0]));
+          const line = lines.find((l) => l.includes('thrown by a timer a task left behind'));
+          expect(line).toContain(`pools.leaky_timer[${leaky.id}]`);
+          expect(line).toContain('No task was running on it');
+        },
+        { timeout: 10_000 },
+      );
+      expect(await leaky.state()).toBe('SUCCESS');
+      expect(await (await client.send('pools.whoami')).get({ timeout: 10_000 })).toBeTruthy();
+    } finally {
+      error.mockRestore();
+    }
   });
 
   it("records the tasks a handler sent from its thread as the result's children", async () => {

@@ -124,6 +124,15 @@ export class PoolTasks {
     return crash(mode);
   }
 
+  /** Returns at once, leaving a timer that throws 100 ms later and kills its isolate. */
+  @Task('pools.leaky_timer', { pool: 'threads' })
+  leakyTimer(): string {
+    setTimeout(() => {
+      throw new Error('thrown by a timer a task left behind');
+    }, 100);
+    return 'returned';
+  }
+
   /** Dies on its first delivery; requeued (rejectOnWorkerLost), it succeeds the second time. */
   @Task('pools.crash_once', { pool: 'threads', rejectOnWorkerLost: true })
   crashOnce(): string {

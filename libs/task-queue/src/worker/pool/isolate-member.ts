@@ -22,6 +22,8 @@ export class IsolateMember {
   /** Recycled: takes no new task, closes when its last one settles. */
   retiring = false;
   served = 0;
+  /** `name[id]` of the last task it finished: named when it dies (a timer that task left?). */
+  lastTask?: string;
   dispatched = 0;
   bootTimer?: NodeJS.Timeout;
   readonly inFlight = new Map<number, PendingTask>();

@@ -3,6 +3,7 @@ import type { ResolvedIsolateOptions } from '../../config/resolved-options.js';
 import { TaskRevokedError } from '../../errors/task-revoked.error.js';
 import { TimeLimitExceededError } from '../../errors/time-limit.error.js';
 import { WorkerLostError } from '../../errors/worker-lost.error.js';
+import { isolateDeathMessage } from './isolate-death.message.js';
 import { decodePythonJson } from '../../protocol/python-floats.js';
 import { LazyAbortController } from '../lazy-abort.js';
 import { errorInfoOf, rebuildError, withoutStack } from './isolate-errors.js';
@@ -132,6 +133,7 @@ export class IsolatePool implements TaskPool {
       if (!pending) continue;
       member.inFlight.delete(outcome.seq);
       member.served++;
+      member.lastTask = `${pending.task.request.name}[${pending.task.request.id}]`;
       if (outcome.children && !pending.settled) {
         (pending.task.running.children ??= []).push(...outcome.children);
       }
@@ -259,10 +261,7 @@ export class IsolatePool implements TaskPool {
     if (member.dead || this.roster.closed) return;
     if (!member.ready) return this.roster.bootFailed(member, detail);
     if (member.retiring && member.inFlight.size === 0) return;
-    this.logger.error(
-      `A ${this.kind} isolate (${member.handle.id}) died: ${detail}. ` +
-        `${member.inFlight.size} task(s) on it end with WorkerLostError; it is replaced.`,
-    );
+    this.logger.error(isolateDeathMessage(this.kind, member, detail));
     this.replace(member, detail);
   }
 
