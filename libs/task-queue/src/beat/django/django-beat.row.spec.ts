@@ -145,5 +145,16 @@ describe('djangoRowToDefinition', () => {
     expect(refused({ ...every, args: '{"a": 1}' })).toThrow(/args must be a JSON list/);
     expect(refused({ ...every, kwargs: 'nope' })).toThrow(/kwargs are not JSON/);
     expect(refused({ interval_every: 1, interval_period: 'fortnights' })).toThrow(/fortnights/);
+    // A crontab Celery refuses too (minute 61, day-of-month 0) or an unknown zone.
+    const crontab = {
+      cron_minute: '0',
+      cron_hour: '3',
+      cron_day_of_week: '*',
+      cron_day_of_month: '*',
+      cron_month_of_year: '*',
+    };
+    expect(refused({ ...crontab, cron_minute: '61' })).toThrow(/"nightly" \(id 1\).*"61 3/);
+    expect(refused({ ...crontab, cron_day_of_month: '0' })).toThrow(/"nightly" \(id 1\)/);
+    expect(refused({ ...crontab, cron_timezone: 'Mars/Olympus' })).toThrow(/"nightly".*Mars/);
   });
 });
