@@ -73,6 +73,12 @@ describe('TaskQueueDjangoBeatModule on django-celery-beat tables', () => {
       .poll(async () => (await beat.schedules.get('just once'))?.enabled, { timeout: 5_000 })
       .toBe(false);
     expect(once()).toHaveLength(1);
+    // Enabled again in Django admin, it runs once more, as with Celery.
+    await tables.call('update', { name: 'just once', enabled: true });
+    await expect.poll(() => once().length, { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(() => tables.read('just once'), { timeout: 10_000 })
+      .toMatchObject({ enabled: false, total_run_count: 0 });
   });
 
   it('fires an interval row at its last run + every, as Celery does, not on a grid of its own', async () => {

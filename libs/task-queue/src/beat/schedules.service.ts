@@ -162,10 +162,14 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Write `definition`, from an outside source of schedules (django-celery-beat's tables),
    * unless the stored one is the same. A schedule of that name from another source is left
-   * alone ('taken'). Its run count and next fire are kept when only other fields changed.
+   * alone ('taken'). Its run count and next fire are kept when only other fields changed, and
+   * the run count starts again at 0 with `resetRuns` (a `one_off` row enabled again).
    * @internal
    */
-  async mirror(definition: ScheduleDefinition): Promise<'written' | 'same' | 'taken'> {
+  async mirror(
+    definition: ScheduleDefinition,
+    resetRuns = false,
+  ): Promise<'written' | 'same' | 'taken'> {
     let outcome: 'written' | 'same' | 'taken' = 'same';
     await editSchedule(this.store, definition.name, (current) => {
       if (current && current.definition.source !== definition.source) outcome = 'taken';
@@ -173,7 +177,8 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
         outcome = 'same';
       } else {
         outcome = 'written';
-        const { state, definition: was } = current ?? {};
+        const { definition: was } = current ?? {};
+        const state = current && resetRuns ? { ...current.state, totalRuns: 0 } : current?.state;
         return { definition, state: freshState(definition, Date.now(), state, was?.schedule) };
       }
       return null;

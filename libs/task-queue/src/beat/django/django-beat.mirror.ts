@@ -15,6 +15,14 @@ import { djangoRowToDefinition } from './django-beat.row.js';
 import { DjangoBeatRuns } from './django-beat.runs.js';
 import { DjangoBeatTables } from './django-beat.tables.js';
 
+/**
+ * Whether `definition` is a `one_off` row enabled again after its run disabled it: Celery then
+ * runs it once more (it reset `total_run_count` to 0 when it disabled it), so its count restarts.
+ */
+function isEnabledAgain(current: ScheduleDefinition | undefined, next: ScheduleDefinition) {
+  return !!current && !current.enabled && next.enabled && next.maxRuns === 1;
+}
+
 /** DI token of the resolved django-celery-beat options. */
 export const DJANGO_BEAT_CONFIG = 'Celeriac_django_beat_config';
 
@@ -130,7 +138,7 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
           ? 'taken'
           : current && JSON.stringify(current) === JSON.stringify(definition)
             ? 'same'
-            : await this.schedules.mirror(definition);
+            : await this.schedules.mirror(definition, isEnabledAgain(current, definition));
       if (outcome === 'written') written++;
       if (outcome !== 'taken') {
         this.refused.delete(definition.name);
