@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
+import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../contracts/task-message.interface.js';
 import { Retry } from '../errors/task-signals.js';
 import { exceptionRepr, resultTuple, type ResultTuple } from '../results/chord-parts.js';
-import { isReadyState } from '../results/task-states.js';
 import { TaskContext } from '../tasks/task-context.js';
 import { Task } from '../tasks/task.decorator.js';
 import { TaskRegistry } from '../tasks/task.registry.js';
 import { getResultBackendToken } from '../utils/tokens.js';
 import { groupSignature, toSignature, toSignatureList } from '../producer/canvas/signature.js';
 import { chordError } from './outcome-meta.js';
+import { readyHeader } from './chord-unlock.header.js';
 import { WorkflowService } from './workflow.service.js';
 
 /** Celery's `NotRegistered`, as the worker reports an unknown task. */
@@ -96,18 +96,19 @@ export class CeleryBuiltinTasks {
     result: ResultTuple[] = [],
   ): Promise<void> {
     const body = this.signatureOf(callback);
-    const metas = await this.metas(result.map((tuple) => tuple[0][0]));
-    if (metas.some((meta) => !meta || !isReadyState(meta.status))) {
-      throw new Retry({ countdown: interval ?? 1, maxRetries });
-    }
-    const failed = metas.find((meta) => meta!.status !== 'SUCCESS');
+    const metas = await readyHeader(
+      this.backend,
+      result.map((tuple) => tuple[0][0]),
+    );
+    if (!metas) throw new Retry({ countdown: interval ?? 1, maxRetries });
+    const failed = metas.find((meta) => meta.status !== 'SUCCESS');
     if (failed) {
       const reason = `Dependency ${failed.task_id} raised ${exceptionRepr(failed.result)}`;
       await this.workflow.failChord(body, chordError(reason));
       return;
     }
     try {
-      await this.workflow.apply(body, { args: [metas.map((m) => m!.result)] }, this.parent());
+      await this.workflow.apply(body, { args: [metas.map((m) => m.result)] }, this.parent());
     } catch (error) {
       const message = error instanceof Error ? `${error.name}('${error.message}')` : String(error);
       await this.workflow.failChord(body, chordError(`Callback error: ${message}`));
@@ -168,11 +169,6 @@ export class CeleryBuiltinTasks {
     const definition = this.registry.get(name);
     if (!definition) throw new NotRegistered(`'${name}'`);
     return definition.handler ?? (await definition.resolve());
-  }
-
-  private async metas(ids: string[]): Promise<(TaskMeta | null)[]> {
-    if (!this.backend) return ids.map(() => null);
-    return Promise.all(ids.map((id) => this.backend!.get(id)));
   }
 
   private parent(): { id: string; rootId: string } {
