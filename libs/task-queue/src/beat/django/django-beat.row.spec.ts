@@ -127,6 +127,13 @@ describe('djangoRowToDefinition', () => {
     expect(nextFireAfter(definition, run)).toBe(run + 3_600_000);
   });
 
+  it('caps a priority above 9 (Django allows up to 255) at 9, as kombu does', () => {
+    const every = { interval_every: 1, interval_period: 'minutes' };
+    expect(djangoRowToDefinition(row({ ...every, priority: 200 })).priority).toBe(9);
+    expect(djangoRowToDefinition(row({ ...every, priority: '10' })).priority).toBe(9);
+    expect(djangoRowToDefinition(row({ ...every, priority: 0 })).priority).toBe(0);
+  });
+
   it('serves a one_off row that already ran disabled, as Celery disables it unfired', () => {
     const every = { interval_every: 1, interval_period: 'minutes', one_off: true };
     expect(djangoRowToDefinition(row({ ...every, total_run_count: 1 })).enabled).toBe(false);

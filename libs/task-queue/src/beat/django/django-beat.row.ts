@@ -64,7 +64,11 @@ export function djangoRowToDefinition(row: DjangoTaskRow): ScheduleDefinition {
   const headers = parseJson<Record<string, unknown>>(row.headers, {}, where, 'headers');
   if (Object.keys(headers).length > 0) options.headers = headers;
   if (row.queue) options.queue = row.queue;
-  if (row.priority !== null && row.priority !== '') options.priority = Number(row.priority);
+  // Django allows 0-255; kombu caps a message's priority at 9 (the Redis transport, and a
+  // RabbitMQ queue with x-max-priority 9 treats more as 9).
+  if (row.priority !== null && row.priority !== '') {
+    options.priority = Math.min(9, Number(row.priority));
+  }
   if (row.expire_seconds !== null && row.expire_seconds !== '') {
     options.expires = Number(row.expire_seconds);
   }
