@@ -1,5 +1,5 @@
 import { storableText } from '../../transports/typeorm/ascii-text.js';
-import type { SqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import type { SqlDialect } from '../../transports/typeorm/sql-dialect.type.js';
 
 /**
  * The JSON text an outbox row stores: on MySQL/MariaDB with every character beyond ASCII escaped

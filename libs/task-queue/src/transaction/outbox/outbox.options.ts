@@ -1,7 +1,7 @@
 import type { TaskInstrumentation } from '../../tasks/task-instrumentation.js';
 import { errorText } from '../../utils/error-text.js';
 import { storableText } from '../../transports/typeorm/ascii-text.js';
-import type { SqlDialect } from '../../transports/typeorm/sql-dialect.js';
+import type { SqlDialect } from '../../transports/typeorm/sql-dialect.type.js';
 
 /** Defaults shared by the outbox writer, fast path and relay. */
 export const OUTBOX_DEFAULTS = {

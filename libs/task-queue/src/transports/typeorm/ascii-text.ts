@@ -1,4 +1,4 @@
-import type { SqlDialect } from './sql-dialect.js';
+import type { SqlDialect } from './sql-dialect.type.js';
 
 const NON_ASCII = /[\u0080-\uffff]/g;
 

@@ -1,7 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 
-/** The SQL families Celeriac writes dialect-specific statements for. */
-export type SqlDialect = 'postgres' | 'mysql' | 'sqlite' | 'other';
+import type { SqlDialect } from './sql-dialect.type.js';
+
+export type { SqlDialect };
 
 /** The dialect of a DataSource's driver. */
 export function sqlDialect(source: DataSource | QueryRunner): SqlDialect {

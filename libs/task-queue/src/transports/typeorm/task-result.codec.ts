@@ -4,7 +4,7 @@ import type { TaskMeta } from '../../contracts/result-backend.interface.js';
 import type { TaskResult } from './task-result.entity.js';
 import type { TaskResultValues } from './task-result.upsert.js';
 import { storableText } from './ascii-text.js';
-import type { SqlDialect } from './sql-dialect.js';
+import type { SqlDialect } from './sql-dialect.type.js';
 
 const json = (value: unknown, dialect: SqlDialect): string | null =>
   value === undefined ? null : storableText(encodeJson(value, 'result'), dialect);
