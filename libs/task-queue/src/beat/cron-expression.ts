@@ -19,12 +19,15 @@ const FIELDS =
  *
  * DST: croner matches the expression against wall-clock time with no zone of its own, and
  * {@link ZonedTime} maps the wall time to an instant. So a wall time that does not exist (the
- * skipped hour of spring-forward) fires once, at the first instant after the gap, and a wall
- * time that occurs twice (fall-back) fires once, at its first occurrence.
+ * skipped hour of spring-forward) fires once, at the first instant after the gap (unless the
+ * hour field is `*`: then the skipped times are skipped), and a wall time that occurs twice
+ * (fall-back) fires once, at its first occurrence.
  */
 export class CronExpression {
   private readonly cron: Cron;
   private readonly zone: ZonedTime;
+  /** The hour field is `*`: a skipped hour's wall times are skipped, not made up after the gap. */
+  private readonly everyHour: boolean;
 
   constructor(
     readonly expression: string,
@@ -48,6 +51,7 @@ export class CronExpression {
       );
     }
     this.zone = new ZonedTime(tz);
+    this.everyHour = fields[fields.length - 4] === '*';
   }
 
   /** The first fire instant strictly after `after` (epoch ms), or null if there is none. */
@@ -59,6 +63,9 @@ export class CronExpression {
       if (!next) return null;
       wall = next.getTime();
       const instant = this.zone.instantOf(wall);
+      // A wall time in a spring-forward gap maps past the gap. An hourly expression fires again
+      // right after the gap anyway, so its skipped times are skipped (as Celery and cron do).
+      if (this.everyHour && this.zone.wallAt(instant) !== wall) continue;
       if (instant > after) return instant;
     }
     return null;
