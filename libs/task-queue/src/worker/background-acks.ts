@@ -1,7 +1,5 @@
-import type { Logger } from '@nestjs/common';
 import type { Delivery } from '../contracts/broker.interface.js';
 import type { TaskRequest } from '../protocol/task-request.js';
-import { taskLogFields } from '../tasks/task-log-fields.js';
 
 /** Called once per task whose background ack failed. */
 export type AckFailed = (delivery: Delivery, request: TaskRequest, error: Error) => void;
@@ -24,17 +22,6 @@ export class BackgroundAcks {
   private last: AckGroup | null = null;
 
   constructor(private readonly failed: AckFailed) {}
-
-  /** Background acks whose failures are logged as errors on `logger`. */
-  static logging(logger: Logger): BackgroundAcks {
-    return new BackgroundAcks((delivery, request, error) =>
-      logger.error(
-        `Could not ack task ${request.name}[${request.id}] (tag ${delivery.deliveryTag}): ` +
-          `${error.message}. Its result is stored; the broker will redeliver the message.`,
-        taskLogFields(request, delivery.queue),
-      ),
-    );
-  }
 
   /** Ack `delivery`; a failure is reported through `failed` for this task. */
   ack(delivery: Delivery, request: TaskRequest): void {

@@ -12,6 +12,7 @@ import { ResultRecorder } from './result-recorder.js';
 import { TaskOutcomes } from './task-outcomes.js';
 import { TaskPools } from './pool/task-pools.js';
 import { RevokedTasks, type TrackedRun } from '../revocation/revoked-tasks.js';
+import { RunningTaskState } from './running-task.js';
 import { displayName, TaskEvents } from '../tasks/task-events.js';
 import { limitsOf } from './task-runner.js';
 import { invokeTask } from './task-invocation.js';
@@ -32,12 +33,8 @@ import { taskLogFields } from '../tasks/task-log-fields.js';
 import { afterCommitWork } from './after-commit-work.js';
 import { settleUnknownTask } from './unknown-task.js';
 import { refusalOf } from './refusal.js';
-import { seconds } from './task-timing.js';
+import { seconds, sentAtOf } from './task-timing.js';
 import { BackgroundAcks } from './background-acks.js';
-import { SharedSettlement } from './shared-settlement.js';
-import type { TaskDefinition } from '../tasks/task-definition.js';
-import { beginRun, type Begun, fastPathDefinition, NOT_CALLED } from './fast-path.js';
-import { type FastPathContext, runFastPath } from './fast-path.run.js';
 
 /**
  * Runs one delivered task message from start to settlement: checks (registered, revoked,
@@ -47,11 +44,15 @@ import { type FastPathContext, runFastPath } from './fast-path.run.js';
 @Injectable()
 export class TaskExecutor {
   private readonly logger = new Logger('TaskQueue');
-  private readonly backgroundAcks = BackgroundAcks.logging(this.logger);
+  private readonly backgroundAcks = new BackgroundAcks((delivery, request, error) =>
+    this.logger.error(
+      `Could not ack task ${request.name}[${request.id}] (tag ${delivery.deliveryTag}): ` +
+        `${error.message}. Its result is stored; the broker will redeliver the message.`,
+      taskLogFields(request, delivery.queue),
+    ),
+  );
   /** What settling a revoked task needs (built once). */
   private readonly revocation: RevocationDeps;
-  /** What the fast path uses of this executor. */
-  private readonly fast: FastPathContext;
 
   constructor(
     private readonly registry: TaskRegistry,
@@ -68,29 +69,6 @@ export class TaskExecutor {
   ) {
     this.revocation = { recorder, workflow, outcomes, logger: this.logger };
     revoked.onTerminate((run) => storeTerminated(this.revocation, run as TrackedRun<RunOwner>));
-    this.fast = {
-      pools,
-      recorder,
-      outcomes,
-      revoked,
-      stores: new SharedSettlement(),
-      begin: (job) =>
-        beginRun(outcomes, recorder, job.delivery, job.request, job.hostname, job.controller),
-      ack: (job) => this.backgroundAcks.ack(job.delivery, job.request),
-      slow: (job, tracked, begun) => {
-        const { delivery, request, hostname, controller, definition } = job;
-        void this.runTracked(
-          delivery,
-          request,
-          hostname,
-          controller,
-          definition,
-          true,
-          tracked,
-          begun,
-        ).then(job.finish, job.fail);
-      },
-    };
   }
 
   /**
@@ -106,28 +84,6 @@ export class TaskExecutor {
     return this.instrumentation.wrapExecution(request, () =>
       this.attempt(delivery, request, hostname, controller),
     );
-  }
-
-  /**
-   * `execute()` for the worker's intake, reporting through callbacks: `finish` once the task is
-   * settled, `fail` with what `execute()` would have rejected with. The common case (the
-   * default instrumentation, acks late, a synchronous handler, its result stored) takes no
-   * promise of its own: the tasks whose results share one batched store share one reaction.
-   * Anything else goes the way of `execute()`.
-   */
-  run(
-    delivery: Delivery,
-    request: TaskRequest,
-    hostname: string,
-    controller: TaskAbort,
-    finish: () => void,
-    fail: (error: Error) => void,
-  ): void {
-    const { registry, revoked, instrumentation } = this;
-    const definition = fastPathDefinition(delivery, request, registry, revoked, instrumentation);
-    if (!definition)
-      return void this.execute(delivery, request, hostname, controller).then(finish, fail);
-    runFastPath(this.fast, { delivery, request, hostname, controller, definition, finish, fail });
   }
 
   /**
@@ -157,6 +113,7 @@ export class TaskExecutor {
       return settleUnknownTask({ recorder, outcomes, deadLetters }, delivery, request, hostname);
     }
     if (refusal) {
+      if (refusal.reason === 'expired') this.revoked.noteExpired(request.id);
       return discardRevokedTask(this.revocation, delivery, request, hostname, refusal.reason);
     }
     const definition = this.registry.get(request.name)!;
@@ -187,47 +144,30 @@ export class TaskExecutor {
       !(request.ignoreResult || definition.options.ignoreResult)
     )
       await this.recorder.started(request, hostname);
-    const begun = beginRun(this.outcomes, this.recorder, delivery, request, hostname, controller);
-    return this.runTracked(
-      delivery,
-      request,
-      hostname,
-      controller,
-      definition,
-      acksLate,
-      tracked,
-      begun,
-    );
-  }
-
-  /**
-   * From the handler's call to settlement. `begun.outcome` is what the handler returned when
-   * the fast path (see {@link FastPath}) already called it, `begun.threw` what it threw, and
-   * `begun.write` its result's write on its way.
-   */
-  private async runTracked(
-    delivery: Delivery,
-    request: TaskRequest,
-    hostname: string,
-    controller: TaskAbort,
-    definition: TaskDefinition,
-    acksLate: boolean,
-    tracked: TrackedRun,
-    begun: Begun,
-  ): Promise<void> {
-    const { started, running } = begun;
+    const started = performance.now();
+    // The send time is read only for someone listening (metrics' queue wait).
+    if (this.events.listens('task-started')) {
+      this.outcomes.emit('task-started', request, hostname, {
+        sentAt: sentAtOf(request.headers),
+      });
+    }
+    const running = new RunningTaskState(request, hostname, controller, delivery, this.recorder);
     try {
-      if (begun.threw) throw begun.threw.error;
-      const outcome =
-        begun.outcome === NOT_CALLED
-          ? invokeTask(this.pools, definition, request, hostname, delivery, controller, running)
-          : begun.outcome;
+      const outcome = invokeTask(
+        this.pools,
+        definition,
+        request,
+        hostname,
+        delivery,
+        controller,
+        running,
+      );
       // A synchronous handler's value is used as it is: no promise, no microtask.
       const value = isThenable(outcome) ? await outcome : outcome;
       if (running.onCommitWork)
         await afterCommitWork(running, limitsOf(request, definition).hard, started, this.logger);
       // Revoked with terminate while running: REVOKED is stored, the late result is dropped.
-      if (abortReasonOf(controller) instanceof TaskRevokedError) return delivery.ack();
+      if (abortReasonOf(controller) instanceof TaskRevokedError) return this.dropLate(delivery);
       // Celery's order: callbacks and chain are sent first, so the result lists them.
       const steps = hasSuccessSteps(request);
       // A link callback or chain step the broker refused fails the task, as in Celery's trace.
@@ -235,10 +175,9 @@ export class TaskExecutor {
       if (refused || !(request.ignoreResult || definition.options.ignoreResult)) {
         // The backend's promise (shared by a batch of stores) is awaited as it is: no promise
         // of the outcome per task (see ResultRecorder.success); a failed write is recovered.
-        const write =
-          refused ??
-          begun.write ??
-          this.recorder.success(request, hostname, value, controller, running.children);
+        const write = refused
+          ? refused
+          : this.recorder.success(request, hostname, value, controller, running.children);
         let stored: boolean | Error = true;
         if (write instanceof Error) stored = write;
         else {
@@ -249,20 +188,37 @@ export class TaskExecutor {
           }
         }
         if (stored !== true) {
+          if (stored === false)
+            return this.outcomes.unstored(delivery, request, controller, acksLate);
+          // A value JSON cannot carry, or a refused callback, is the task's failure (no retry:
+          // it would return it again, or send its callbacks twice).
           const runtime = seconds(started);
-          const args = [delivery, request, hostname, controller, running.children] as const;
-          if (await this.outcomes.notStored(stored, ...args, runtime, acksLate)) {
-            this.backgroundAcks.ack(delivery, request);
+          const failed = this.outcomes.fail(
+            request,
+            hostname,
+            stored,
+            runtime,
+            controller,
+            running.children,
+          );
+          if (!(await failed)) {
+            return this.outcomes.unstored(delivery, request, controller, acksLate);
           }
+          if (acksLate) this.ackInBackground(delivery, request);
           return;
         }
       }
-      this.outcomes.succeeded(request, hostname, value, started, steps ? 'task-succeeded' : null);
-      if (steps) {
-        await this.workflow.afterStore(request, value);
-        this.outcomes.succeeded(request, hostname, value, started, 'task-returned');
+      if (this.events.listens('task-succeeded')) {
+        this.outcomes.emit('task-succeeded', request, hostname, {
+          result: value,
+          runtime: seconds(started),
+        });
       }
-      if (acksLate) this.backgroundAcks.ack(delivery, request);
+      if (steps) await this.workflow.afterStore(request, value);
+      if (this.events.listens('task-returned')) {
+        this.outcomes.emit('task-returned', request, hostname, { state: 'SUCCESS', result: value });
+      }
+      if (acksLate) this.ackInBackground(delivery, request);
     } catch (error) {
       const aborted = abortReasonOf(controller);
       if (aborted instanceof WorkerShutdownSignal) {
@@ -273,7 +229,7 @@ export class TaskExecutor {
         );
         return;
       }
-      if (aborted instanceof TaskRevokedError) return delivery.ack();
+      if (aborted instanceof TaskRevokedError) return this.dropLate(delivery);
       if (running.onCommitWork)
         await afterCommitWork(running, limitsOf(request, definition).hard, started, this.logger);
       try {
@@ -294,5 +250,18 @@ export class TaskExecutor {
     } finally {
       this.revoked.untrack(tracked);
     }
+  }
+
+  /**
+   * Ack without holding the task's slot for the round trip (Celery's pool frees a process
+   * before the main process acks). A failed ack is logged; the broker redelivers the message.
+   */
+  private ackInBackground(delivery: Delivery, request: TaskRequest): void {
+    this.backgroundAcks.ack(delivery, request);
+  }
+
+  /** A task revoked with terminate finished anyway: its REVOKED stays, the message is acked. */
+  private async dropLate(delivery: Delivery): Promise<void> {
+    await delivery.ack();
   }
 }

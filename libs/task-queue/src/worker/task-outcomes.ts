@@ -19,7 +19,6 @@ import { describe, errorInfo } from './task-error.info.js';
 import { NO_INSTRUMENTATION, type TaskInstrumentation } from '../tasks/task-instrumentation.js';
 import { PUBLISH_INSTRUMENTATION } from '../tasks/sent-reporting.instrumentation.js';
 import { taskLogFields } from '../tasks/task-log-fields.js';
-import { seconds } from './task-timing.js';
 import { LOG_MESSAGE_CHARS, logCut, logStack } from '../utils/log-text.js';
 
 /**
@@ -199,56 +198,6 @@ export class TaskOutcomes {
         `Could not settle task ${request.id}: ${describe(again)}`,
         taskLogFields(request),
       );
-    }
-  }
-
-  /** Does anyone listen to `type` (worth building its fields)? */
-  listens(type: TaskEvent['type']): boolean {
-    return this.events.listens(type);
-  }
-
-  /**
-   * A SUCCESS that was not stored: the backend could not be reached (`stored` false; the
-   * message is given back), or the value JSON cannot carry or a refused callback (`stored`
-   * the error), stored as the task's FAILURE instead (no retry: it would return it again, or
-   * send its callbacks twice). True when the caller should ack now.
-   */
-  async notStored(
-    stored: false | Error,
-    delivery: Delivery,
-    request: TaskRequest,
-    hostname: string,
-    controller: TaskAbort,
-    children: ResultTuple[] | undefined,
-    runtime: number,
-    acksLate: boolean,
-  ): Promise<boolean> {
-    if (
-      stored !== false &&
-      (await this.fail(request, hostname, stored, runtime, controller, children))
-    ) {
-      return acksLate;
-    }
-    await this.unstored(delivery, request, controller, acksLate);
-    return false;
-  }
-
-  /**
-   * `task-succeeded` and `task-returned` (SUCCESS) for whoever listens, or only `only` (a task
-   * with canvas steps sends those between the two).
-   */
-  succeeded(
-    request: TaskRequest,
-    hostname: string,
-    result: unknown,
-    started: number,
-    only: 'task-succeeded' | 'task-returned' | null = null,
-  ): void {
-    if (only !== 'task-returned' && this.events.listens('task-succeeded')) {
-      this.emit('task-succeeded', request, hostname, { result, runtime: seconds(started) });
-    }
-    if (only !== 'task-succeeded') {
-      this.emit('task-returned', request, hostname, { state: 'SUCCESS', result });
     }
   }
 

@@ -23,6 +23,7 @@ export interface Reserved {
 export interface Active extends Reserved, Slotted {
   controller: TaskAbort;
   startedAt: number;
+  done: Promise<void>;
 }
 
 type OnSettleError = (delivery: GuardedDelivery, error: Error) => void;
@@ -39,8 +40,6 @@ export class WorkerHoldings {
   readonly totals = new Map<string, number>();
   admitting = 0;
   private idleWaiters: Array<() => void> = [];
-  /** `waitActive` callers, woken when no task runs. */
-  private activeWaiters: Array<() => void> = [];
 
   constructor(private readonly onSettleError: OnSettleError) {}
 
@@ -118,28 +117,17 @@ export class WorkerHoldings {
     );
   }
 
-  /** A running task finished (settled, or failed with a worker error). */
-  removeActive(active: Active): void {
-    this.active.remove(active);
-    if (this.active.size || !this.activeWaiters.length) return;
-    const waiters = this.activeWaiters;
-    this.activeWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  /**
-   * Resolve true once no task runs, false after `timeoutMs`. Called once the worker stopped
-   * starting tasks: then that is once every task running now finished.
-   */
-  waitActive(timeoutMs: number): Promise<boolean> {
-    if (!this.active.size) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.activeWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  /** Resolve true once every running task finished, false after `timeoutMs`. */
+  async waitActive(timeoutMs: number): Promise<boolean> {
+    if (!this.active.size) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+    );
+    const all = Promise.all(this.active.values().map((a) => a.done)).then(() => true as const);
+    const result = await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    return result;
   }
 
   /** Abort running tasks with a shutdown signal and requeue their messages; returns their ids. */

@@ -172,7 +172,7 @@ export class WorkerIntake {
   private run(item: Reserved): void {
     const controller = new LazyAbortController();
     const finish = (): void => {
-      this.held.removeActive(active);
+      this.held.active.remove(active);
       if (this.deps.executor.runs(item.request.name)) this.held.finished(item.request.name);
       this.pump();
     };
@@ -199,17 +199,12 @@ export class WorkerIntake {
       admitted: item.admitted,
       controller,
       startedAt: Date.now(),
+      done: this.deps.executor
+        .execute(item.delivery, item.request, this.deps.hostname, controller)
+        .then(finish, fail),
       slot: -1,
     };
     this.held.active.add(active);
-    this.deps.executor.run(
-      item.delivery,
-      item.request,
-      this.deps.hostname,
-      controller,
-      finish,
-      fail,
-    );
   }
 
   /** Store a FAILURE when the message has an id, and dead-letter it: one log line says why. */
