@@ -83,6 +83,13 @@ export class FaultTasks {
     return 'x'.repeat(mb * 2 ** 20);
   }
 
+  /** Throws an error whose message is `mb` MiB long (counted in `runs`). */
+  @Task('fault.bigFailure')
+  bigFailure(mb: number): never {
+    FaultTasks.runs.set(this.ctx.id, (FaultTasks.runs.get(this.ctx.id) ?? 0) + 1);
+    throw new Error(`big failure ${'y'.repeat(mb * 2 ** 20)}`);
+  }
+
   @Task('fault.lateReject')
   lateReject(): string {
     setTimeout(() => void Promise.reject(new Error('late rejection')), 10);

@@ -6,6 +6,7 @@ import { MessageTooLargeError, ResultTooLargeError } from '../errors/message-too
 import { describeThrownLine } from '../protocol/thrown-value.js';
 import { taskLogFields, type TaskLogFields } from '../tasks/task-log-fields.js';
 import type { TaskAbort } from './lazy-abort.js';
+import { isTooLargeRefusal, truncatedFailure } from './failure-truncation.js';
 import { explainUnencodable, isEncodingError } from './result-encodability.js';
 import { attempt, type FinalStore, type StoreContext } from './result-write.js';
 import { buildTaskMeta, type MetaRequest } from './task-meta.builder.js';
@@ -56,6 +57,9 @@ export class ResultStoreRecovery {
     if (error instanceof MessageTooLargeError && meta.status === 'SUCCESS') {
       return new ResultTooLargeError(error);
     }
+    if (isTooLargeRefusal(error)) {
+      return this.storeTruncated(backend, request, hostname, meta, context, error, final);
+    }
     if (isEncodingError(error)) {
       const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
       if (why) return why;
@@ -101,6 +105,53 @@ export class ResultStoreRecovery {
     }
     this.logStoreError(backend, meta, last, fields);
     return false;
+  }
+
+  /**
+   * A FAILURE (or RETRY, REVOKED) the backend refused for its size: stored once with its
+   * exception and traceback cut to fit, saying so. Resolves true whatever happens then, but for
+   * an outage (retried as any other store): running the task again would fail the same way.
+   */
+  private async storeTruncated(
+    backend: ResultBackend,
+    request: MetaRequest,
+    hostname: string,
+    meta: TaskMeta,
+    context: StoreContext | undefined,
+    refusal: MessageTooLargeError,
+    final: FinalStore,
+  ): Promise<boolean | UnserializableValueError> {
+    const fields = taskLogFields({
+      id: request.id,
+      name: request.name ?? meta.name ?? '',
+      queue: request.queue ?? null,
+    });
+    const label = `${meta.status} of task ${request.name ?? meta.name ?? ''}[${meta.task_id}]`;
+    const short = truncatedFailure(meta, refusal.limit);
+    if (!short) {
+      this.logger.error(
+        `Could not store ${label}: the ${backend.kind} result backend refused it for its size ` +
+          `(${describeThrownLine(refusal)}); the message is acknowledged, not run again.`,
+        fields,
+      );
+      return true;
+    }
+    this.logger.warn(
+      `The ${label} is too large for the ${backend.kind} result backend ` +
+        `(${refusal.size} bytes, limit ${refusal.limit}): storing it with its exception ` +
+        `message and traceback truncated, and without its arguments.`,
+      fields,
+    );
+    try {
+      await attempt(backend, short, context);
+      return true;
+    } catch (again) {
+      if (!isTooLargeRefusal(again)) {
+        return this.storeFailed(backend, request, hostname, short, context, again, final);
+      }
+      this.logStoreError(backend, short, again, fields);
+      return true;
+    }
   }
 }
 
