@@ -35,11 +35,11 @@ describe('resolveTaskQueueOptions: the URL forms each option takes', () => {
   it('lists for the broker only the broker schemes, and for the result backend only its own', () => {
     const broker = () => resolveTaskQueueOptions({ broker: 'sqs://queue' });
     expect(broker).toThrow(
-      'option "broker" must be a URL starting with memory://, redis://, rediss://, amqp://, amqps:// or an instance; got "sqs://queue".',
+      'option "broker" must be a URL starting with memory://, redis://, rediss://, sentinel://, amqp://, amqps:// or an instance; got "sqs://queue".',
     );
     const results = () => resolveTaskQueueOptions({ resultBackend: 'mongodb://db' });
     expect(results).toThrow(
-      `option "resultBackend" must be a URL starting with memory://, redis://, rediss://, rpc://, 'typeorm', an instance or false; got "mongodb://db".`,
+      `option "resultBackend" must be a URL starting with memory://, redis://, rediss://, sentinel://, rpc://, 'typeorm', an instance or false; got "mongodb://db".`,
     );
   });
 

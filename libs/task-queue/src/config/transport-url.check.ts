@@ -3,21 +3,22 @@ import { INVALID_OPTION } from '../task-queue.messages.js';
 
 /** The URL forms each option takes, as the user writes them. */
 const ACCEPTED = {
-  broker: ['memory://', 'redis://', 'rediss://', 'amqp://', 'amqps://'],
-  resultBackend: ['memory://', 'redis://', 'rediss://', 'rpc://', "'typeorm'"],
+  broker: ['memory://', 'redis://', 'rediss://', 'sentinel://', 'amqp://', 'amqps://'],
+  resultBackend: ['memory://', 'redis://', 'rediss://', 'sentinel://', 'rpc://', "'typeorm'"],
 } as const;
 type UrlOption = keyof typeof ACCEPTED;
 
 /** The schemes each option takes (`typeorm` is written without `://`, `rpc` either way). */
 const SCHEMES: Record<UrlOption, readonly string[]> = {
-  broker: ['memory', 'redis', 'rediss', 'amqp', 'amqps'],
-  resultBackend: ['memory', 'redis', 'rediss', 'rpc', 'typeorm'],
+  broker: ['memory', 'redis', 'rediss', 'sentinel', 'amqp', 'amqps'],
+  resultBackend: ['memory', 'redis', 'rediss', 'sentinel', 'rpc', 'typeorm'],
 };
 
 /** Schemes whose URL names a server, with an example of each. */
 const NETWORK_SCHEMES = new Map([
   ['redis', 'redis://127.0.0.1:6379/0'],
   ['rediss', 'rediss://redis.example.com:6380/0'],
+  ['sentinel', 'sentinel://10.0.0.1:26379/0;sentinel://10.0.0.2:26379/0?master_name=mymaster'],
   ['amqp', 'amqp://guest:guest@127.0.0.1:5672//'],
   ['amqps', 'amqps://user:password@rabbitmq.example.com:5671/vhost'],
 ]);
@@ -78,10 +79,17 @@ export function checkTransportUrl(option: UrlOption, value: unknown): void {
 /** A redis / amqp URL must parse, so the client library never sees a malformed one. */
 function checkNetworkUrl(option: string, scheme: string, value: string): void {
   const example = NETWORK_SCHEMES.get(scheme)!;
+  // A Sentinel URL lists its sentinels as sentinel:// URLs joined by ";" (kombu, Celery).
+  const parts = scheme === 'sentinel' ? value.split(';').filter((part) => part.trim()) : [value];
   let problem: string | undefined;
-  if (!value.startsWith(`${scheme}://`)) problem = `"${scheme}://" (with two slashes)`;
-  else if (!URL.canParse(value)) problem = 'a valid host and port';
-  else if (scheme.startsWith('redis') && !/^\/?(\d+\/?)?$/.test(new URL(value).pathname))
-    problem = 'a database number as its path (/0 to /15 by default)';
+  for (const part of parts) {
+    if (!part.trim().startsWith(`${scheme}://`)) problem = `"${scheme}://" (with two slashes)`;
+    else if (!URL.canParse(part.trim())) problem = 'a valid host and port';
+    else if (/^(redis|sentinel)/.test(scheme) && !/^\/?(\d+\/?)?$/.test(new URL(part).pathname))
+      problem = 'a database number as its path (/0 to /15 by default)';
+    if (problem) break;
+  }
+  if (!problem && scheme === 'sentinel' && !/[?&]master_name=[^&;]/.test(value))
+    problem = 'the master name the sentinels know (?master_name=…)';
   if (problem) fail(option, `a URL with ${problem}, such as ${example}`, value);
 }

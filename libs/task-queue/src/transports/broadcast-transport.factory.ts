@@ -49,7 +49,8 @@ async function fromUrl(url: string): Promise<BroadcastTransport> {
   const protocol = new URL(url).protocol;
   switch (protocol) {
     case 'redis:':
-    case 'rediss:': {
+    case 'rediss:':
+    case 'sentinel:': {
       const { RedisBroadcastTransport } = await loadOptionalPeer(
         'ioredis',
         `Celery events and remote control on "${protocol}//"`,

@@ -9,7 +9,7 @@ describe('createBroker / createResultBackend refusals', () => {
     const attempt = createBroker('pyamqp://guest@127.0.0.1//');
     await expect(attempt).rejects.toThrow(ConfigurationError);
     await expect(createBroker('pyamqp://guest@127.0.0.1//')).rejects.toThrow(
-      'Unsupported broker URL "pyamqp://": use memory://, redis://, rediss://, amqp:// or amqps:// (Celery\'s pyamqp:// is amqp:// here',
+      'Unsupported broker URL "pyamqp://": use memory://, redis://, rediss://, sentinel://, amqp:// or amqps:// (Celery\'s pyamqp:// is amqp:// here',
     );
   });
 

@@ -16,7 +16,8 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
     case 'memory:':
       return new MemoryBroker(memoryStoreName(broker));
     case 'redis:':
-    case 'rediss:': {
+    case 'rediss:':
+    case 'sentinel:': {
       const { RedisBroker } = await loadOptionalPeer(
         'ioredis',
         `broker "${url.protocol}//"`,
@@ -38,7 +39,7 @@ export async function createBroker(broker: string | Broker): Promise<Broker> {
     }
     default:
       throw new ConfigurationError(
-        `Unsupported broker URL "${url.protocol}//": use memory://, redis://, rediss://, amqp:// or amqps://${celeryFormHint('broker', broker)}.`,
+        `Unsupported broker URL "${url.protocol}//": use memory://, redis://, rediss://, sentinel://, amqp:// or amqps://${celeryFormHint('broker', broker)}.`,
       );
   }
 }

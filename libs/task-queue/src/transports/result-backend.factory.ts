@@ -25,7 +25,8 @@ export async function createResultBackend(
     case 'memory':
       return new MemoryResultBackend(memoryStoreName(backend), context.expires);
     case 'redis':
-    case 'rediss': {
+    case 'rediss':
+    case 'sentinel': {
       const { RedisResultBackend } = await loadOptionalPeer(
         'ioredis',
         `resultBackend "${scheme}://"`,
@@ -68,7 +69,7 @@ export async function createResultBackend(
     }
     default:
       throw new ConfigurationError(
-        `Unsupported result backend URL "${backend}": use memory://, redis://, rediss://, rpc:// or typeorm${celeryFormHint('resultBackend', backend)}.`,
+        `Unsupported result backend URL "${backend}": use memory://, redis://, rediss://, sentinel://, rpc:// or typeorm${celeryFormHint('resultBackend', backend)}.`,
       );
   }
 }

@@ -6,6 +6,7 @@ import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { MemoryScheduleStore } from './memory/memory.schedule-store.js';
 import { redisUrlOf } from './redis/redis-url.js';
+import { isSentinelUrl } from './redis/redis-sentinel-url.js';
 import { maskUrl as redact } from '../utils/mask-url.js';
 
 /**
@@ -23,7 +24,7 @@ export async function createScheduleStore(
   if (store !== undefined && typeof store !== 'string') return store;
   const memory = typeof broker === 'string' && broker.startsWith('memory:') ? broker : 'memory://';
   const url = store ?? redisUrlOf(broker, resultBackend) ?? memory;
-  if (/^rediss?:/.test(url)) {
+  if (/^rediss?:/.test(url) || isSentinelUrl(url)) {
     const { RedisScheduleStore } = await loadOptionalPeer(
       'ioredis',
       'the Redis schedule store',

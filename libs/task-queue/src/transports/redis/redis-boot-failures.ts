@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { trackSentinelFailures } from './redis-sentinel-failures.js';
 
 /**
  * Connection failures that retrying cannot cure, told apart from an outage: a Redis that is
@@ -60,6 +61,13 @@ export function trackBootFailures(client: Redis): void {
     if (failure) fail(state, failure);
     else if (error.name === 'ReplyError') state.answered = true;
   });
+  if (client.options.sentinels) {
+    trackSentinelFailures(
+      client,
+      () => state.ready || state.failure !== undefined,
+      (failure) => fail(state, failure),
+    );
+  }
   // Over TLS, a server that hangs up is explained by the TLS error (see tls-options.ts).
   const tls = Boolean(client.options.tls);
   client.on('close', () => {

@@ -1,12 +1,16 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigurationError } from '../../errors/configuration.error.js';
+import type { SentinelOptions } from './redis-sentinel-url.js';
 
 /**
  * Options of {@link RedisBroker}. kombu transport options keep kombu's names and defaults
  * (docs/protocol.md#redis-transport-options) so that Node and Python share the same keys.
+ * With a `sentinel://` URL, `masterName` (kombu's `master_name` transport option) and
+ * `sentinelPassword` / `sentinelUsername` (kombu's `sentinel_kwargs`) say which master to ask the
+ * sentinels for, and how to log in to them (docs/brokers-and-results.md#redis-sentinel).
  * @publicApi
  */
-export interface RedisBrokerOptions {
+export interface RedisBrokerOptions extends SentinelOptions {
   /**
    * Seconds a delivery may stay unacked before any worker (Node or Python) restores it to its
    * queue. kombu `visibility_timeout`; default 3600. Live Node deliveries renew their lease, so
@@ -61,7 +65,9 @@ export interface RedisBrokerOptions {
 }
 
 /** {@link RedisBrokerOptions} with every default filled in. */
-export type ResolvedRedisBrokerOptions = Required<Omit<RedisBrokerOptions, 'tls'>> &
+export type ResolvedRedisBrokerOptions = Required<
+  Omit<RedisBrokerOptions, 'tls' | keyof SentinelOptions>
+> &
   Pick<RedisBrokerOptions, 'tls'>;
 
 /** Fill in kombu's defaults and validate the options. */

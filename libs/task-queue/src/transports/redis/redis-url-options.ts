@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../errors/configuration.error.js';
 import type { RedisBrokerOptions } from './redis-broker.options.js';
+import { isSentinelUrl } from './redis-sentinel-url.js';
 
 /** A broker URL split into the connection URL (kombu parameters removed) and the options. */
 export interface ParsedRedisBrokerUrl {
@@ -40,15 +41,20 @@ export function parseRedisBrokerUrl(
   url: string,
   explicit: RedisBrokerOptions = {},
 ): ParsedRedisBrokerUrl {
-  const parsed = new URL(url);
   const options: RedisBrokerOptions = {};
-  for (const [name, parse] of Object.entries(PARSERS)) {
-    const value = parsed.searchParams.get(name);
-    if (value === null) continue;
-    Object.assign(options, parse(value, name));
-    parsed.searchParams.delete(name);
-  }
-  return { url: parsed.toString(), options: { ...options, ...explicit } };
+  // A Sentinel URL joins one URL per sentinel with ";": the options may follow any of them.
+  const parts = (isSentinelUrl(url) ? url.split(';') : [url]).map((part) => {
+    if (!URL.canParse(part)) return part;
+    const parsed = new URL(part);
+    for (const [name, parse] of Object.entries(PARSERS)) {
+      const value = parsed.searchParams.get(name);
+      if (value === null) continue;
+      Object.assign(options, parse(value, name));
+      parsed.searchParams.delete(name);
+    }
+    return parsed.toString();
+  });
+  return { url: parts.join(';'), options: { ...options, ...explicit } };
 }
 
 function positiveNumber(value: string, name: string): number {

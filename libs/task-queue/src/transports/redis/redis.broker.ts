@@ -19,6 +19,7 @@ import {
   type RedisBrokerOptions,
   type ResolvedRedisBrokerOptions,
 } from './redis-broker.options.js';
+import { withSentinelOptions } from './redis-sentinel-url.js';
 import { RedisBrokerScripts } from './redis-broker.scripts.js';
 import {
   closeClient,
@@ -53,6 +54,8 @@ export class RedisBroker implements Broker {
   readonly transport = 'redis';
   readonly priorityOrder = 'lower-first' as const;
   private readonly logger = new Logger('RedisBroker');
+  /** The URL, with a `sentinel://` URL's masterName / sentinelPassword options in its query. */
+  private readonly url: string;
   private readonly options: ResolvedRedisBrokerOptions;
   private readonly keys: RedisKeyspace;
   private readonly client: Redis;
@@ -65,16 +68,15 @@ export class RedisBroker implements Broker {
   private closed = false;
 
   /**
-   * @param url `redis://[:password@]host:port/db` (as in Celery's `broker_url`).
+   * @param url `redis://[:password@]host:port/db`, or `sentinel://host:26379/0;sentinel://…` (as in
+   *   Celery's `broker_url`).
    * @param options kombu transport options and Celeriac's timings.
    */
-  constructor(
-    private readonly url: string,
-    options?: RedisBrokerOptions,
-  ) {
+  constructor(url: string, options?: RedisBrokerOptions) {
+    this.url = withSentinelOptions(url, options ?? {});
     this.options = resolveRedisBrokerOptions(options);
     this.keys = new RedisKeyspace(this.options);
-    this.client = createRedisClient(url, 'broker', this.logger, this.options.tls);
+    this.client = createRedisClient(this.url, 'broker', this.logger, this.options.tls);
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
     // Acks of one event-loop turn share ack-2.lua calls, sent as they fill.
     this.acks = new TickBatcher((tags) => this.scripts.ack(tags), PIPELINED_BATCH);

@@ -1,7 +1,8 @@
 import { withTimeout } from '../../utils/with-timeout.js';
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { isSentinelUrl, maskSentinelUrl, parseSentinelUrl } from './redis-sentinel-url.js';
 import {
   describeConnectionError,
   isTlsError,
@@ -10,6 +11,7 @@ import {
 } from '../../utils/tls-options.js';
 import { markStalled, stalledFor } from './redis-stalls.js';
 import { DB_OUT_OF_RANGE, FOREIGN_REPLY, trackBootFailures } from './redis-boot-failures.js';
+import { ALL_SENTINELS_FAILED } from './redis-sentinel-failures.js';
 
 /**
  * The connections of one role (a client and its duplicates for the same purpose): an outage
@@ -42,16 +44,30 @@ export function createRedisClient(
   logger: Logger,
   tlsOptions?: ConnectionOptions,
 ): Redis {
-  const { url: plain, tls } = takeTlsOptions(url, tlsOptions);
-  const client = new Redis(plain, {
+  const common: RedisOptions = {
     lazyConnect: true,
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     autoResendUnfulfilledCommands: true,
     connectionName: `celeriac-${role}`,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-    ...(tls ? { tls } : {}),
-  });
+  };
+  let client: Redis;
+  if (isSentinelUrl(url)) {
+    // ioredis asks the sentinels for the master at every (re)connection, and reconnects at
+    // once when they announce a failover (+switch-master).
+    client = new Redis({
+      ...common,
+      ...parseSentinelUrl(url),
+      role: 'master',
+      failoverDetector: true,
+      // A demoted master that stays up answers writes with READONLY: reconnect, resend.
+      reconnectOnError: (error) => (/^READONLY\b/.test(error.message) ? 2 : false),
+    });
+  } else {
+    const { url: plain, tls } = takeTlsOptions(url, tlsOptions);
+    client = new Redis(plain, { ...common, ...(tls ? { tls } : {}) });
+  }
   watch(client, {
     url,
     logger,
@@ -146,6 +162,18 @@ function watch(client: Redis, group: RoleWatch): void {
 export function unreachableCause(client: Redis, advice: string): string {
   const problem = connectionProblem(client);
   if (!problem) return `. Check that Redis is running and reachable, ${advice}.`;
+  if (ALL_SENTINELS_FAILED.test(problem)) {
+    // ioredis words a refused connection to a sentinel "Connection is closed": no cause.
+    const last = /Last error: (.*)$/
+      .exec(problem)?.[1]
+      ?.replace(/\.$/, '')
+      .replace(/^Connection is closed$/, '');
+    return (
+      `: no sentinel of the URL gave the master's address${last ? ` (last error: ${last})` : ''}. ` +
+      `Check that the sentinels are running and that the URL lists their host and port ` +
+      `(sentinel://host1:26379/0;sentinel://host2:26379/0)`
+    );
+  }
   const foreign = FOREIGN_REPLY.exec(problem);
   if (foreign) {
     const amqp = foreign[1] === 'A' ? ', as RabbitMQ answers on its AMQP port' : '';
@@ -213,6 +241,7 @@ export function connectionProblem(client: Redis): string | undefined {
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
+  if (isSentinelUrl(url)) return maskSentinelUrl(url);
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

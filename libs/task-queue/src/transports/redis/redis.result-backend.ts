@@ -36,10 +36,16 @@ import { decodeMeta, encodeMeta, groupKey, taskKey } from './redis-result.codec.
 import { RedisResultSubscriber } from './redis-result.subscriber.js';
 import { decodeSavedGroup, encodeSavedGroup } from '../../results/saved-group.codec.js';
 
+import { withSentinelOptions, type SentinelOptions } from './redis-sentinel-url.js';
+
 const DIR = new URL('./commands/', import.meta.url);
 
-/** Options of {@link RedisResultBackend}. @publicApi */
-export interface RedisResultBackendOptions {
+/**
+ * Options of {@link RedisResultBackend}; with a `sentinel://` URL, `masterName` and the
+ * sentinels' credentials (Celery's `result_backend_transport_options`).
+ * @publicApi
+ */
+export interface RedisResultBackendOptions extends SentinelOptions {
   /** Seconds results are kept (Celery `result_expires`); 0 keeps them forever. Default 86 400. */
   expires?: number;
   /** Milliseconds an operation waits for an unreachable Redis before failing; default 10 000. */
@@ -64,15 +70,14 @@ export class RedisResultBackend implements ResultBackend {
   private readonly stores: TickBatcher<StoreCall>;
   private readonly expires: number;
   private readonly timeout: number;
+  private readonly url: string;
 
-  /** @param url `redis://host:port/db` (Celery's `result_backend`). */
-  constructor(
-    private readonly url: string,
-    options: RedisResultBackendOptions = {},
-  ) {
+  /** @param url `redis://host:port/db` or `sentinel://host:26379/0;…` (Celery's `result_backend`). */
+  constructor(url: string, options: RedisResultBackendOptions = {}) {
+    this.url = withSentinelOptions(url, options);
     this.expires = Math.max(0, Math.trunc(options.expires ?? 86_400));
     this.timeout = options.timeout ?? 10_000;
-    this.client = createRedisClient(url, 'result backend', this.logger, options.tls);
+    this.client = createRedisClient(this.url, 'result backend', this.logger, options.tls);
     this.scripts = defineLuaCommands(this.client, DIR, ['store-n.lua', 'chordPartReturn-4.lua']);
     this.stores = new TickBatcher(
       (batch) =>

@@ -1,0 +1,130 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnectionError, Task, TaskClient, TaskQueueModule } from 'celeriac';
+import { RedisBroker, RedisResultBackend } from 'celeriac/redis';
+import { uniqueName } from '../support/interop-processes.js';
+import { freePort } from '../support/redis-test-server.js';
+import { MASTER_NAME, SentinelGroup } from '../support/redis-sentinel-group.js';
+
+const ADD = 'sentinel.add';
+
+@Injectable()
+class SentinelTasks {
+  @Task({ name: ADD })
+  add(a: number, b: number): number {
+    return a + b;
+  }
+}
+
+/**
+ * Celery's Sentinel URLs (`sentinel://h1:26379/0;sentinel://h2:26379/0` with the master name as
+ * a transport option) for the broker and the result backend, against a private master, replica
+ * and two sentinels: tasks run before and after the master is SIGKILLed and the sentinels
+ * promote the replica.
+ */
+describe('Redis Sentinel', () => {
+  let group: SentinelGroup;
+  let app: INestApplicationContext | undefined;
+
+  beforeAll(async () => {
+    group = await SentinelGroup.start({ sentinels: 2 });
+  }, 90_000);
+  afterAll(async () => {
+    await app?.close();
+    await group?.destroy();
+  });
+
+  it('runs tasks and stores results through the sentinels, before and after a failover', async () => {
+    const queue = uniqueName('sentinel');
+    const url = group.sentinelUrl();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          broker: url,
+          resultBackend: url,
+          defaultQueue: queue,
+          worker: { queues: [queue], banner: false },
+        }),
+      ],
+      providers: [SentinelTasks],
+    }).compile();
+    app = await moduleRef.init();
+    const client = app.get(TaskClient);
+
+    const before = await client.send(ADD, [1, 2]);
+    await expect(before.get({ timeout: 15_000 })).resolves.toBe(3);
+    expect(await group.currentMasterPort()).toBe(group.masterPort);
+
+    await group.failover();
+    expect(await group.currentMasterPort()).toBe(group.replicaPort);
+
+    const after = await Promise.all([1, 2, 3].map((n) => client.send(ADD, [n, 10])));
+    for (const [i, result] of after.entries()) {
+      await expect(result.get({ timeout: 30_000 })).resolves.toBe(i + 11);
+    }
+    // Stored on the promoted replica, the only Redis left.
+    const promoted = new Redis(group.replicaPort, '127.0.0.1', { lazyConnect: true });
+    try {
+      expect(await promoted.exists(`celery-task-meta-${after[0]!.id}`)).toBe(1);
+    } finally {
+      promoted.disconnect();
+    }
+  }, 90_000);
+});
+
+describe('Redis Sentinel set-ups that can never work', () => {
+  let group: SentinelGroup;
+  beforeAll(async () => {
+    group = await SentinelGroup.start();
+  }, 90_000);
+  afterAll(async () => {
+    await group?.destroy();
+  });
+  const TEN_MINUTES = 600_000;
+
+  it('a master name no sentinel knows fails boot at once, naming the URL and the fix', async () => {
+    const url = group.sentinelUrl('master_name=nosuchmaster');
+    const broker = new RedisBroker(url, { publishTimeout: TEN_MINUTES });
+    const backend = new RedisResultBackend(url, { timeout: TEN_MINUTES });
+    try {
+      const error = await broker.connect().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BrokerConnectionError);
+      const message = (error as Error).message;
+      expect(message).toContain(`Could not connect to Redis at ${url}`);
+      expect(message).toContain('knows no master named "nosuchmaster"');
+      expect(message).toContain('sentinel monitor <name>');
+      expect(message).not.toContain('within');
+      await expect(backend.connect()).rejects.toThrow(/knows no master named "nosuchmaster"/);
+    } finally {
+      await broker.close();
+      await backend.close();
+    }
+  });
+
+  it('the masterName option picks the master of a URL without ?master_name=', async () => {
+    const broker = new RedisBroker(group.sentinelUrl(''), { masterName: MASTER_NAME });
+    try {
+      await broker.connect();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('no reachable sentinel fails boot after the wait, saying to check the sentinels', async () => {
+    const url = `sentinel://:secret@127.0.0.1:${await freePort()}/0?master_name=${MASTER_NAME}`;
+    const broker = new RedisBroker(url, { publishTimeout: 500 });
+    try {
+      const error = await broker.connect().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BrokerConnectionError);
+      const message = (error as Error).message;
+      expect(message).toContain('Could not connect to Redis at sentinel://:***@127.0.0.1:');
+      expect(message).not.toContain('secret');
+      expect(message).toContain("no sentinel of the URL gave the master's address");
+      expect(message).toContain('Check that the sentinels are running');
+    } finally {
+      await broker.close();
+    }
+  });
+});
