@@ -10,6 +10,12 @@ Usage: python3 django_beat.py SCHEMA COMMAND [JSON]   (SCHEMA: the database on M
   delete   {name}
   drop                      drop the schema
   read     {name}           print the row's last_run_at (ISO, as the ORM reads it), count, enabled
+  clocked  {name, task, clocked_time (ISO), ...}   a row on a ClockedSchedule
+  bind     {broker, exchange, routing_key, queue}  declare queue bound to a direct exchange (kombu)
+  take     {broker, queue}  print the next message of queue (kombu, up to 20 s): its
+                            delivery_info, headers and priority, as a Python consumer reads it
+  celery-send {broker, name, default_queue}  publish the row as Celery's beat does (its
+                            DatabaseScheduler entry through Scheduler.apply_async)
 Edits go through Django's ORM, as Django admin makes them.
 """
 import json
@@ -51,7 +57,7 @@ from django_celery_beat.models import (  # noqa: E402
     CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule,
 )
 
-FIELDS = ('args', 'kwargs')
+FIELDS = ('args', 'kwargs', 'headers')
 
 
 def task_fields(d):
@@ -94,6 +100,42 @@ elif command == 'read':
     last = task.last_run_at.isoformat() if task.last_run_at else None
     print(json.dumps({'last_run_at': last, 'total_run_count': task.total_run_count,
                       'enabled': task.enabled}))
+elif command == 'clocked':
+    from django_celery_beat.models import ClockedSchedule
+    clock, _ = ClockedSchedule.objects.get_or_create(clocked_time=data['clocked_time'])
+    PeriodicTask.objects.create(clocked=clock, **task_fields(
+        {k: v for k, v in data.items() if k != 'clocked_time'}))
+elif command == 'bind':
+    from kombu import Connection, Exchange, Queue
+    with Connection(data['broker']) as conn:
+        exchange = Exchange(data['exchange'], type='direct')
+        Queue(data['queue'], exchange, data['routing_key'])(conn.default_channel).declare()
+elif command == 'take':
+    import time
+    from kombu import Connection, Queue
+    with Connection(data['broker']) as conn:
+        queue = Queue(data['queue'], no_declare=True)(conn.default_channel)
+        deadline = time.monotonic() + 20
+        message = queue.get(no_ack=True)
+        while message is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            message = queue.get(no_ack=True)
+        if message is None:
+            sys.exit(f'no message on {data["queue"]}')
+        info = message.delivery_info
+        print(json.dumps({
+            'exchange': info.get('exchange'), 'routing_key': info.get('routing_key'),
+            'headers': message.headers, 'priority': message.properties.get('priority'),
+        }, default=str))
+elif command == 'celery-send':
+    from celery import Celery
+    from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+    app = Celery('djbeat', broker=data['broker'])
+    app.conf.task_default_queue = data['default_queue']
+    scheduler = DatabaseScheduler(app=app, lazy=True)
+    entry = ModelEntry(PeriodicTask.objects.get(name=data['name']), app=app)
+    with app.producer_or_acquire() as producer:
+        scheduler.apply_async(entry, producer=producer, advance=False)
 elif command == 'delete':
     PeriodicTask.objects.get(name=data['name']).delete()
 else:

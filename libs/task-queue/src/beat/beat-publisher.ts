@@ -33,6 +33,8 @@ export class BeatPublisher {
     await this.client.send(definition.task, definition.args, definition.kwargs, {
       taskId: fire.taskId,
       queue: definition.queue,
+      exchange: definition.exchange,
+      routingKey: definition.routingKey,
       priority: definition.priority,
       expires: messageExpiry(definition, fire.scheduledAt),
       headers: {
@@ -47,6 +49,8 @@ export class BeatPublisher {
   async publishNow(definition: ScheduleDefinition): Promise<string> {
     const result = await this.client.send(definition.task, definition.args, definition.kwargs, {
       queue: definition.queue,
+      exchange: definition.exchange,
+      routingKey: definition.routingKey,
       priority: definition.priority,
       headers: { ...definition.headers, [PERIODIC_TASK_NAME_HEADER]: definition.name },
     });

@@ -11,6 +11,9 @@ export interface PeriodicOptions {
   args?: unknown[];
   kwargs?: Record<string, unknown>;
   queue?: string;
+  /** Publish to this direct exchange with `routingKey` (both or neither), as Celery does. */
+  exchange?: string;
+  routingKey?: string;
   priority?: number;
   /** Seconds after the scheduled instant after which a fire expires unstarted. */
   expires?: number;

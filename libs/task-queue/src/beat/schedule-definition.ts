@@ -39,6 +39,8 @@ export function toScheduleDefinition(
   };
   const optional: Partial<ScheduleDefinition> = {
     queue: options.queue,
+    exchange: options.exchange,
+    routingKey: options.routingKey,
     priority: options.priority,
     expires: options.expires,
     headers: options.headers,

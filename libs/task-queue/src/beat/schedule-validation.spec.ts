@@ -38,6 +38,8 @@ describe('a schedule that could never fire as meant', () => {
       ['start', { every: 5 }, { startAt: new Date('garbage') }, /startAt is not a valid date/],
       ['ends', { every: 5 }, { startAt: new Date(2e12), endAt: new Date(1e12) }, /endAt is before/],
       ['window', { every: 5 }, { catchUp: { window: -1 } }, /catchUp\.window must be/],
+      ['alone', { every: 5 }, { exchange: 'reports' }, /exchange and routingKey go together/],
+      ['blank', { every: 5 }, { exchange: '', routingKey: 'k' }, /exchange must be a non-empty/],
       ['max', { every: 5 }, { catchUp: { max: 0 } }, /catchUp\.max must be/],
       ['jitter', { every: 5 }, { jitter: Number.NaN }, /jitter must be/],
       [

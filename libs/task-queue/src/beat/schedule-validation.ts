@@ -27,6 +27,18 @@ export function assertValidDefinition(definition: ScheduleDefinition, where: str
   ) {
     fail('queue must be a non-empty string.');
   }
+  const { exchange, routingKey } = definition;
+  for (const [label, value] of [
+    ['exchange', exchange],
+    ['routingKey', routingKey],
+  ] as const) {
+    if (value !== undefined && !(typeof value === 'string' && value)) {
+      fail(`${label} must be a non-empty string.`);
+    }
+  }
+  if ((exchange === undefined) !== (routingKey === undefined)) {
+    fail('exchange and routingKey go together (Celery ignores one without the other).');
+  }
   const { priority, expires, jitter, catchUp, overlapTimeout, maxRuns, startAt, endAt } =
     definition;
   if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 9)) {

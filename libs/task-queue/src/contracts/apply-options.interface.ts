@@ -13,6 +13,14 @@ export interface ApplyOptions {
   /** Seconds from now, or an instant, after which the task is revoked unstarted. */
   expires?: number | Date | undefined;
   queue?: string | undefined;
+  /**
+   * Publish to this direct exchange with `routingKey` instead of to the queue, as Celery's
+   * `apply_async(exchange=..., routing_key=...)`: only when both are set (Celery ignores one
+   * alone). RabbitMQ routes it by the exchange's bindings; on Redis, kombu's binding table
+   * (`_kombu.binding.<exchange>`) does. Not with the transactional outbox.
+   */
+  exchange?: string | undefined;
+  routingKey?: string | undefined;
   /** 0–9; direction follows the broker (see Broker.priorityOrder). */
   priority?: number | undefined;
   /** Use this id instead of a new uuid4 (idempotent producers). */

@@ -9,6 +9,15 @@ import type { TaskMessage } from './task-message.interface.js';
 export interface PublishOptions {
   /** Target queue (Redis list / AMQP routing key on the default exchange). */
   queue: string;
+  /**
+   * Publish to this direct exchange with `routingKey` (both set) instead of to `queue`, as
+   * kombu's `basic_publish(exchange, routing_key)`: the queues bound to it with that key get the
+   * message, which carries them as its `delivery_info`; `queue` is still declared, as Celery
+   * declares the queue it routed to. A broker throws when no queue is bound (nothing is stored).
+   * Ignored with `notBefore` and by the memory broker.
+   */
+  exchange?: string;
+  routingKey?: string;
   /** 0–9, Celery semantics for the transport; defaults to the message's `properties.priority`. */
   priority?: number;
   /**

@@ -29,6 +29,12 @@ export interface ScheduleDefinition {
   kwargs: Record<string, unknown>;
   /** Publish options. */
   queue?: string;
+  /**
+   * Publish to this exchange with `routingKey` instead of to the queue (both or neither), as
+   * Celery's `apply_async(exchange=..., routing_key=...)` does.
+   */
+  exchange?: string;
+  routingKey?: string;
   priority?: number;
   /** Seconds after the scheduled instant after which the message expires unstarted. */
   expires?: number;

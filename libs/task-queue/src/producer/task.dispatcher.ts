@@ -133,7 +133,13 @@ export class TaskDispatcher {
     };
     return {
       message,
-      publish: { queue: destination.queue, priority: destination.priority },
+      publish: {
+        queue: destination.queue,
+        priority: destination.priority,
+        ...(destination.exchange !== undefined
+          ? { exchange: destination.exchange, routingKey: destination.routingKey }
+          : {}),
+      },
       ...(Object.keys(relative).length > 0 ? { relative } : {}),
     };
   }

@@ -6,6 +6,9 @@ import { getTaskQueueConfigToken } from '../utils/tokens.js';
 export interface Destination {
   queue: string;
   priority: number | undefined;
+  /** Both set, or neither: publish to the exchange with the routing key (Celery's rule). */
+  exchange?: string;
+  routingKey?: string;
 }
 
 /**
@@ -21,12 +24,18 @@ export class TaskRouter {
   route(
     name: string,
     taskOptions: TaskOptions,
-    call: { queue?: string; priority?: number },
+    call: { queue?: string; priority?: number; exchange?: string; routingKey?: string },
   ): Destination {
     const route = this.config.routes.find((r) => r.matcher.test(name))?.route;
-    return {
+    const destination: Destination = {
       queue: call.queue ?? taskOptions.queue ?? route?.queue ?? this.config.defaultQueue,
       priority: call.priority ?? taskOptions.priority ?? route?.priority,
     };
+    // Celery's send_task_message: the anonymous exchange (the queue) unless both are set.
+    if (call.exchange && call.routingKey) {
+      destination.exchange = call.exchange;
+      destination.routingKey = call.routingKey;
+    }
+    return destination;
   }
 }

@@ -106,6 +106,7 @@ export class TypeOrmIntegration
     if (!committedCallbackScope.getStore()) return undefined;
     const typeorm = this.config.typeorm;
     if (typeorm?.dispatch !== 'outbox') return undefined;
+    refuseExchange(prepared);
     // The relay may publish the row again: let workers dedupe.
     prepared.message.headers[DEDUPE_HEADER] = true;
     return this.writeOutbox(prepared, typeorm.dataSource.manager).catch((error: unknown) =>
@@ -187,6 +188,7 @@ export class TypeOrmIntegration
     // the outbox row is written, in this DataSource, once it committed).
     const other = manager ? undefined : otherTransactionOnly(typeorm?.dataSource);
     const headers = prepared.message.headers;
+    if (typeorm?.dispatch === 'outbox') refuseExchange(prepared);
     if (other && typeorm?.dispatch === 'outbox') {
       // Written after that COMMIT: a database gone by then would lose it, so publish instead.
       const write = (): Promise<void> =>
@@ -221,4 +223,13 @@ export class TypeOrmIntegration
     const { uninstallCommitHooks } = await import('./commit-hooks.installer.js');
     uninstallCommitHooks(this.config.typeorm.dataSource);
   }
+}
+
+/** An outbox row names a queue only: a send to an exchange would lose its routing there. */
+function refuseExchange({ message, publish }: PreparedTask): void {
+  if (publish.exchange === undefined) return;
+  throw new ConfigurationError(
+    `${message.headers.task}: exchange / routingKey cannot go through the transactional ` +
+      'outbox (its rows name a queue only); send it outside the transaction, or by queue.',
+  );
 }

@@ -10,6 +10,8 @@ const row = (fields: Partial<DjangoTaskRow>): DjangoTaskRow => ({
   args: '[]',
   kwargs: '{}',
   queue: null,
+  exchange: null,
+  routing_key: null,
   priority: null,
   headers: '{}',
   expires: null,
@@ -31,6 +33,27 @@ const row = (fields: Partial<DjangoTaskRow>): DjangoTaskRow => ({
 });
 
 describe('djangoRowToDefinition', () => {
+  it("routes through the row's exchange with its routing_key when both are set, as Celery does", () => {
+    const routed = djangoRowToDefinition(
+      row({ interval_every: 1, interval_period: 'hours', exchange: 'reports', routing_key: 'r.k' }),
+    );
+    expect(routed).toMatchObject({ exchange: 'reports', routingKey: 'r.k' });
+    // Celery's send_task_message publishes to the anonymous exchange (the queue) unless both
+    // are set: one alone, or blanks, route nothing.
+    for (const [exchange, routingKey] of [
+      ['reports', null],
+      [null, 'r.k'],
+      ['', 'r.k'],
+      ['reports', ''],
+    ] as const) {
+      const plain = djangoRowToDefinition(
+        row({ interval_every: 1, interval_period: 'hours', exchange, routing_key: routingKey }),
+      );
+      expect(plain).not.toHaveProperty('exchange');
+      expect(plain).not.toHaveProperty('routingKey');
+    }
+  });
+
   it('reads an interval in any of its periods as seconds', () => {
     for (const [period, seconds] of [
       ['days', 172_800],

@@ -15,6 +15,8 @@ export interface DjangoTaskRow {
   args: string | null;
   kwargs: string | null;
   queue: string | null;
+  exchange: string | null;
+  routing_key: string | null;
   priority: number | string | null;
   headers: string | null;
   expires: Date | string | null;
@@ -64,6 +66,12 @@ export function djangoRowToDefinition(row: DjangoTaskRow): ScheduleDefinition {
   const headers = parseJson<Record<string, unknown>>(row.headers, {}, where, 'headers');
   if (Object.keys(headers).length > 0) options.headers = headers;
   if (row.queue) options.queue = row.queue;
+  // Celery publishes to the exchange with the routing key only when both are set; otherwise
+  // to the queue (send_task_message's anonymous exchange).
+  if (row.exchange && row.routing_key) {
+    options.exchange = row.exchange;
+    options.routingKey = row.routing_key;
+  }
   // Django allows 0-255; kombu caps a message's priority at 9 (the Redis transport, and a
   // RabbitMQ queue with x-max-priority 9 treats more as 9).
   if (row.priority !== null && row.priority !== '') {

@@ -28,7 +28,8 @@ export class DjangoBeatTables {
       `SELECT ${time('last_update', 'last_update')} ` +
       `FROM ${table('periodictasks')} WHERE ident = 1`;
     this.rowsSql =
-      'SELECT t.id, t.name, t.task, t.args, t.kwargs, t.queue, t.priority, t.headers, ' +
+      'SELECT t.id, t.name, t.task, t.args, t.kwargs, t.queue, t.exchange, t.routing_key, ' +
+      't.priority, t.headers, ' +
       `${time('t.expires', 'expires')}, t.expire_seconds, t.one_off, ` +
       `${time('t.start_time', 'start_time')}, t.enabled, t.total_run_count, ` +
       `${time('t.last_run_at', 'last_run_at')}, ${time('t.date_changed', 'date_changed')}, ` +

@@ -16,6 +16,8 @@ const NAMES: Record<keyof ApplyOptions, string> = {
   eta: 'eta',
   expires: 'expires',
   queue: 'queue',
+  exchange: 'exchange',
+  routingKey: 'routing_key',
   priority: 'priority',
   taskId: 'task_id',
   headers: 'headers',

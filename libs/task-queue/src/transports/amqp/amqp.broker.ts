@@ -14,6 +14,7 @@ import { readManagementQueueStats } from './amqp-management-stats.js';
 import { AmqpMessages } from './amqp.messages.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { AmqpPing } from './amqp-ping.js';
+import { AmqpExchangeRoute } from './amqp-exchange-route.js';
 import { PublishOutcomeUnknownError } from '../../errors/publish-outcome-unknown.error.js';
 import {
   type AmqpBrokerOptions,
@@ -53,6 +54,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   /** Parks and dead-letterings (close() waits for those in flight). */
   private readonly settlements: AmqpSettlements;
   private readonly pinger: AmqpPing;
+  private readonly exchanges = new AmqpExchangeRoute();
   /** Passive-declare statistics (without `managementUrl`), remembering missing queues. */
   private readonly stats = new AmqpQueueStatsReader();
   private serial = 0;
@@ -107,8 +109,13 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       if (due && due.getTime() > Date.now())
         return await this.park(message, options.queue, due, priority);
       const outgoing = encodeAmqpMessage(message, priority, { [SENT_AT_HEADER]: Date.now() });
-      await this.publisher.publish(options.queue, outgoing, async (model) => {
+      const { exchange, routingKey } = options;
+      const label =
+        exchange && routingKey ? `exchange "${exchange}" (key "${routingKey}")` : options.queue;
+      await this.publisher.publish(label, outgoing, async (model) => {
+        // Declared as Celery declares the queue it routed to, also when an exchange is named.
         await this.topology.ensureQueue(model, options.queue);
+        if (exchange && routingKey) return this.exchanges.target(model, exchange, routingKey);
         return {
           exchange: '',
           routingKey: options.queue,

@@ -57,6 +57,19 @@ export class RedisKeyspace {
     return `${routingKey}${sep}${sep}${queue}`;
   }
 
+  /**
+   * kombu's direct-exchange lookup (`DirectExchange.lookup` over `get_table`): the queues of
+   * the binding members `routing_key SEP pattern SEP queue` whose key is `routingKey`.
+   */
+  boundQueues(members: string[], routingKey: string): string[] {
+    const queues = new Set<string>();
+    for (const member of members) {
+      const [key, , queue] = member.split(this.options.sep);
+      if (key === routingKey && queue !== undefined) queues.add(queue);
+    }
+    return [...queues];
+  }
+
   /** The four leading ARGV entries of every routing script (commands/includes/routing.lua). */
   routingArgs(): string[] {
     const o = this.options;

@@ -38,6 +38,7 @@ import { readParked } from './redis-parked.js';
 import { clampPriority, RedisKeyspace } from './redis-keys.js';
 import { RedisMaintenance } from './redis-maintenance.js';
 import { RedisPublisher } from './redis.publisher.js';
+import { publishRouted } from './redis-exchange-publish.js';
 
 /** What to check when Redis is not reachable in time. */
 const ADVICE = 'or raise the publishTimeout option';
@@ -115,6 +116,14 @@ export class RedisBroker implements Broker {
     const priority = clampPriority(options.priority ?? message.properties.priority);
     const due = options.notBefore?.getTime();
     const now = Date.now();
+    const routed = options.exchange && options.routingKey && !(due !== undefined && due > now);
+    if (routed) {
+      const members = (exchange: string, what: string) =>
+        this.withRedis(what, () => this.client.smembers(this.keys.bindingKey(exchange)));
+      const closed = () => this.closed;
+      const target = { keys: this.keys, publisher: this.publisher, members, closed };
+      return publishRouted(target, message, options, priority);
+    }
     const envelope = encodeEnvelope(message, {
       exchange: '',
       routingKey: queue,
