@@ -128,3 +128,42 @@ describe('Redis Sentinel set-ups that can never work', () => {
     }
   });
 });
+
+describe('Redis Sentinel with a password on the sentinels', () => {
+  let group: SentinelGroup;
+  beforeAll(async () => {
+    group = await SentinelGroup.start({ sentinelPassword: 'sentinel-secret' });
+  }, 90_000);
+  afterAll(async () => {
+    await group?.destroy();
+  });
+
+  it('without sentinel_password, boot fails at once saying to give it', async () => {
+    const broker = new RedisBroker(group.sentinelUrl(), { publishTimeout: 600_000 });
+    try {
+      const error = await broker.connect().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BrokerConnectionError);
+      const message = (error as Error).message;
+      expect(message).toContain("refused the connection's credentials (NOAUTH");
+      expect(message).toContain('?sentinel_password=');
+      expect(message).not.toContain('within');
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('with sentinel_password on the URL (or the option), it connects', async () => {
+    const url = group.sentinelUrl(`master_name=${MASTER_NAME}&sentinel_password=sentinel-secret`);
+    const viaUrl = new RedisBroker(url);
+    const viaOption = new RedisResultBackend(group.sentinelUrl(), {
+      sentinelPassword: 'sentinel-secret',
+    });
+    try {
+      await viaUrl.connect();
+      await viaOption.connect();
+    } finally {
+      await viaUrl.close();
+      await viaOption.close();
+    }
+  });
+});

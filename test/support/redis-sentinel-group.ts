@@ -38,6 +38,7 @@ async function freePortFrom(base: number, taken: Set<number>): Promise<number> {
  */
 export class SentinelGroup {
   private readonly children = new Map<number, ChildProcess>();
+  private sentinelPassword: string | undefined;
 
   private constructor(
     readonly masterPort: number,
@@ -46,7 +47,10 @@ export class SentinelGroup {
     private readonly dir: string,
   ) {}
 
-  static async start(options: { sentinels?: number } = {}): Promise<SentinelGroup> {
+  /** `sentinelPassword`: the sentinels' own `requirepass`. */
+  static async start(
+    options: { sentinels?: number; sentinelPassword?: string } = {},
+  ): Promise<SentinelGroup> {
     const taken = new Set<number>();
     const masterPort = await freePortFrom(6300, taken);
     const replicaPort = await freePortFrom(6300, taken);
@@ -69,12 +73,14 @@ export class SentinelGroup {
             `dir ${dir}`,
             `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
             `sentinel down-after-milliseconds ${MASTER_NAME} 500`,
-            `sentinel failover-timeout ${MASTER_NAME} 2000`,
+            `sentinel failover-timeout ${MASTER_NAME} 1000`,
+            ...(options.sentinelPassword ? [`requirepass ${options.sentinelPassword}`] : []),
             '',
           ].join('\n'),
         );
         await group.spawn(port, [conf, '--sentinel', '--save', '', '--appendonly', 'no']);
       }
+      group.sentinelPassword = options.sentinelPassword;
       await group.untilReplicaKnown();
     } catch (error) {
       await group.destroy();
@@ -91,7 +97,10 @@ export class SentinelGroup {
 
   /** The port the sentinels name as the master now. */
   async currentMasterPort(): Promise<number | undefined> {
-    const sentinel = new Redis(this.sentinelPorts[0]!, '127.0.0.1', { lazyConnect: true });
+    const sentinel = new Redis(this.sentinelPorts[0]!, '127.0.0.1', {
+      lazyConnect: true,
+      password: this.sentinelPassword,
+    });
     try {
       const reply = (await sentinel.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)) as
         string[] | null;
@@ -128,7 +137,10 @@ export class SentinelGroup {
 
   /** Until the replica is in sync and the sentinel lists it as a healthy replica. */
   private async untilReplicaKnown(): Promise<void> {
-    const sentinel = new Redis(this.sentinelPorts[0]!, '127.0.0.1', { lazyConnect: true });
+    const sentinel = new Redis(this.sentinelPorts[0]!, '127.0.0.1', {
+      lazyConnect: true,
+      password: this.sentinelPassword,
+    });
     try {
       for (let i = 0; i < 600; i++) {
         const replicas = (await sentinel.call('SENTINEL', 'replicas', MASTER_NAME)) as string[][];
