@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnectionError, Task, TaskClient, TaskQueueModule } from 'celeriac';
 import { RedisBroker, RedisResultBackend } from 'celeriac/redis';
-import { uniqueName } from '../support/interop-processes.js';
+import { join } from 'node:path';
+import { PYTHON, PYTHON_FIXTURES, runProcess, uniqueName } from '../support/interop-processes.js';
 import { freePort } from '../support/redis-test-server.js';
 import { MASTER_NAME, SentinelGroup } from '../support/redis-sentinel-group.js';
 
@@ -36,8 +37,9 @@ describe('Redis Sentinel', () => {
     await group?.destroy();
   });
 
+  const queue = uniqueName('sentinel');
+
   it('runs tasks and stores results through the sentinels, before and after a failover', async () => {
-    const queue = uniqueName('sentinel');
     const url = group.sentinelUrl();
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -72,6 +74,27 @@ describe('Redis Sentinel', () => {
       promoted.disconnect();
     }
   }, 90_000);
+
+  it('a Python Celery producer with the same Sentinel URL reaches the Celeriac worker', async () => {
+    const spec = {
+      url: group.sentinelUrl(''),
+      master_name: MASTER_NAME,
+      task: ADD,
+      args: [20, 22],
+      queue,
+    };
+    const run = await runProcess(
+      PYTHON,
+      [join(PYTHON_FIXTURES, 'sentinel_client.py'), JSON.stringify(spec)],
+      { cwd: PYTHON_FIXTURES },
+    );
+    expect(run.stderr).not.toMatch(/Traceback/);
+    const reply = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
+      state: string;
+      result: number;
+    };
+    expect(reply).toMatchObject({ state: 'SUCCESS', result: 42 });
+  }, 60_000);
 });
 
 describe('Redis Sentinel set-ups that can never work', () => {
