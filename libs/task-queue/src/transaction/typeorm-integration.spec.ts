@@ -49,6 +49,22 @@ describe('TaskQueueModule typeorm option', () => {
     await dataSource.destroy();
   });
 
+  it('refuses a send to an exchange through the outbox, whose rows name a queue only', async () => {
+    const dataSource = await openSqljsOutbox();
+    const app = await createApp({ typeorm: { dataSource, dispatch: 'outbox', relay: false } }, []);
+    const dispatcher = app.get(TaskDispatcher);
+    const routed = { exchange: 'reports', routingKey: 'daily' };
+    await dataSource.transaction(async (m) => {
+      await expect(dispatcher.sendOnCommit('demo.add', [1, 2], routed)).rejects.toThrow(
+        /exchange \/ routingKey cannot go through the transactional outbox/,
+      );
+      expect(await m.getRepository(TaskOutbox).count()).toBe(0);
+    });
+    await drainOnCommit();
+    await app.close();
+    await dataSource.destroy();
+  });
+
   it('the outbox writer is a provider of each app, made only in outbox mode', async () => {
     const dataSource = await new DataSource({ type: 'sqljs', entities: [] }).initialize();
     const outbox = { typeorm: { dataSource, dispatch: 'outbox' as const, relay: false } };
