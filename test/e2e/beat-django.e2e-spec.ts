@@ -81,6 +81,32 @@ describe('TaskQueueDjangoBeatModule on django-celery-beat tables', () => {
       .toMatchObject({ enabled: false, total_run_count: 0 });
   });
 
+  it('runs a clocked row once at its clocked_time, then leaves it disabled, as Celery does', async () => {
+    const at = new Date(Date.now() + 1_500);
+    await tables.call('clocked', {
+      name: 'at a clock time',
+      task: beat.task,
+      clocked_time: at.toISOString(),
+      one_off: true, // django-celery-beat requires it of a clocked row
+      args: ['clocked'],
+      queue: beat.queue,
+    });
+    const clocked = () => beat.runs.filter((run) => run.schedule === 'at a clock time');
+    await expect.poll(() => clocked().length, { timeout: 10_000 }).toBe(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(at.getTime());
+    expect(clocked()[0]!.args).toEqual(['clocked']);
+    await expect
+      .poll(() => tables.read('at a clock time'), { timeout: 10_000 })
+      .toMatchObject({ enabled: false, total_run_count: 0, last_run_at: expect.any(String) });
+    // Enabled again, its clocked_time long past, Celery's clocked schedule is due at once.
+    await tables.call('update', { name: 'at a clock time', enabled: true });
+    await expect.poll(() => clocked().length, { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(() => tables.read('at a clock time'), { timeout: 10_000 })
+      .toMatchObject({ enabled: false, total_run_count: 0 });
+    expect(clocked()).toHaveLength(2);
+  });
+
   it('fires an interval row at its last run + every, as Celery does, not on a grid of its own', async () => {
     const lastRun = new Date(Date.now() - 20 * 60_000 - 17_250);
     await tables.call('interval', {
