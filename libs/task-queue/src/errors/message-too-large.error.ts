@@ -2,8 +2,9 @@ import { BrokerConnectionError } from './broker-connection.error.js';
 import { UnserializableValueError } from './unserializable-value.error.js';
 
 /**
- * The broker refused a message for its size (RabbitMQ's `max_message_size`): nothing was
- * stored, and sending the same message again fails the same way. @publicApi
+ * The broker or result backend refused a message for its size (RabbitMQ's `max_message_size`,
+ * a database's `max_allowed_packet`): nothing was stored, and sending the same message again
+ * fails the same way. @publicApi
  */
 export class MessageTooLargeError extends BrokerConnectionError {
   constructor(

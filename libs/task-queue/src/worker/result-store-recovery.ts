@@ -100,6 +100,9 @@ export class ResultStoreRecovery {
         );
         return true;
       } catch (again) {
+        // The backend came back and refused the state for its size (or said so only now).
+        if (isTooLargeRefusal(again))
+          return this.storeFailed(backend, request, hostname, meta, context, again, final);
         last = again;
       }
     }

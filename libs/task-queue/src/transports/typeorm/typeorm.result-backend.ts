@@ -8,6 +8,7 @@ import type {
 } from '../../contracts/result-backend.interface.js';
 import { isReadyState } from '../../results/task-states.js';
 import { waitForEvent } from '../../results/wait-for-event.js';
+import { packetTooLarge } from './packet-too-large.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { ResultWaiters } from './result-waiters.js';
 import {
@@ -90,10 +91,15 @@ export class TypeOrmResultBackend implements ResultBackend, GroupStore {
   }
 
   async store(meta: TaskMeta): Promise<void> {
-    await upsertTaskResult(
-      this.dataSource,
-      toResultValues(meta, new Date(Date.now() + this.expires * 1000), sqlDialect(this.dataSource)),
-    );
+    const expires = new Date(Date.now() + this.expires * 1000);
+    try {
+      await upsertTaskResult(
+        this.dataSource,
+        toResultValues(meta, expires, sqlDialect(this.dataSource)),
+      );
+    } catch (error) {
+      throw (await packetTooLarge(this.dataSource, meta, error)) ?? error;
+    }
     if (this.postgres && isReadyState(meta.status)) {
       await this.dataSource.query('SELECT pg_notify($1, $2)', [this.channel, meta.task_id]);
     }
