@@ -2,7 +2,14 @@ import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerConnectionError, Task, TaskClient, TaskQueueModule } from 'celeriac';
+import {
+  BrokerConnectionError,
+  Task,
+  TaskClient,
+  TaskQueueModule,
+  type TaskRecord,
+} from 'celeriac';
+import { RedisDashboardHistory } from '../../libs/dashboard/src/dashboard-history.js';
 import { RedisBroker, RedisResultBackend } from 'celeriac/redis';
 import { join } from 'node:path';
 import { PYTHON, PYTHON_FIXTURES, runProcess, uniqueName } from '../support/interop-processes.js';
@@ -132,6 +139,23 @@ describe('Redis Sentinel set-ups that can never work', () => {
       await broker.connect();
     } finally {
       await broker.close();
+    }
+  });
+
+  it("the dashboard's history follows a Sentinel URL to the master", async () => {
+    const key = `celeriac:dashboard:history:${uniqueName('sentinel')}`;
+    const history = await RedisDashboardHistory.open(group.sentinelUrl(), key, 5);
+    try {
+      await history.append([{ uuid: 'sentinel-task', name: ADD } as unknown as TaskRecord]);
+      expect((await history.load()).map((record) => record.uuid)).toEqual(['sentinel-task']);
+    } finally {
+      await history.close();
+    }
+    const master = new Redis(group.masterPort, '127.0.0.1', { lazyConnect: true });
+    try {
+      expect(await master.llen(key)).toBe(1);
+    } finally {
+      master.disconnect();
     }
   });
 

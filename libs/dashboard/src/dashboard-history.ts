@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 
 /** Where finished tasks are kept across restarts. @publicApi */
 export interface DashboardHistoryOptions {
-  /** Redis URL. Default: the broker's, when the broker is Redis. */
+  /** Redis URL (`redis://`, `rediss://` or Celery's `sentinel://`). Default: the broker's, when the broker is Redis. */
   redis?: string;
   /** Key of the capped list. Default `celeriac:dashboard:history`. */
   key?: string;
@@ -24,7 +24,11 @@ export class RedisDashboardHistory {
 
   static async open(url: string, key: string, size: number): Promise<RedisDashboardHistory> {
     const { Redis } = await import('ioredis');
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    const { isSentinelUrl, sentinelClientOptions } = await import('celeriac/redis');
+    const options = { lazyConnect: true, maxRetriesPerRequest: 2 };
+    const client = isSentinelUrl(url)
+      ? new Redis({ ...options, ...sentinelClientOptions(url) })
+      : new Redis(url, options);
     await client.connect();
     return new RedisDashboardHistory(client, key, size);
   }

@@ -16,3 +16,8 @@ export {
   RedisScheduleStore,
   type RedisScheduleStoreOptions,
 } from './transports/redis/redis.schedule-store.js';
+export {
+  isSentinelUrl,
+  sentinelClientOptions,
+  type SentinelOptions,
+} from './transports/redis/redis-sentinel-url.js';

@@ -139,3 +139,22 @@ export function maskSentinelUrl(url: string): string {
     )
     .join(';');
 }
+
+/**
+ * ioredis options that reach the master named by a Sentinel URL: asked of the sentinels at
+ * every (re)connection, followed at once when they announce a failover (+switch-master), and
+ * left when it answers READONLY (a demoted master that stayed up). For `new Redis(options)`.
+ * @publicApi
+ */
+export function sentinelClientOptions(url: string): SentinelConnection & {
+  role: 'master';
+  failoverDetector: true;
+  reconnectOnError: (error: Error) => 2 | false;
+} {
+  return {
+    ...parseSentinelUrl(url),
+    role: 'master',
+    failoverDetector: true,
+    reconnectOnError: (error) => (/^READONLY\b/.test(error.message) ? 2 : false),
+  };
+}

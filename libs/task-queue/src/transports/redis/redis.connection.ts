@@ -2,7 +2,7 @@ import { withTimeout } from '../../utils/with-timeout.js';
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { isSentinelUrl, maskSentinelUrl, parseSentinelUrl } from './redis-sentinel-url.js';
+import { isSentinelUrl, maskSentinelUrl, sentinelClientOptions } from './redis-sentinel-url.js';
 import {
   describeConnectionError,
   isTlsError,
@@ -54,16 +54,7 @@ export function createRedisClient(
   };
   let client: Redis;
   if (isSentinelUrl(url)) {
-    // ioredis asks the sentinels for the master at every (re)connection, and reconnects at
-    // once when they announce a failover (+switch-master).
-    client = new Redis({
-      ...common,
-      ...parseSentinelUrl(url),
-      role: 'master',
-      failoverDetector: true,
-      // A demoted master that stays up answers writes with READONLY: reconnect, resend.
-      reconnectOnError: (error) => (/^READONLY\b/.test(error.message) ? 2 : false),
-    });
+    client = new Redis({ ...common, ...sentinelClientOptions(url) });
   } else {
     const { url: plain, tls } = takeTlsOptions(url, tlsOptions);
     client = new Redis(plain, { ...common, ...(tls ? { tls } : {}) });
