@@ -10,6 +10,9 @@ export interface SignatureMessage {
   queue: string | undefined;
   /** `options.priority`, when set. */
   priority: number | undefined;
+  /** `options.exchange` and `options.routing_key`, when set (the router keeps both or none). */
+  exchange: string | undefined;
+  routingKey: string | undefined;
 }
 
 const str = (value: unknown): string | undefined =>
@@ -82,6 +85,8 @@ export function signatureMessage(
     },
     queue: queueOf(o.queue),
     priority: num(o.priority),
+    exchange: str(o.exchange),
+    routingKey: str(o.routing_key),
   };
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
 import { TaskRegistry } from '../../tasks/task.registry.js';
 import { TaskRouter } from '../task.router.js';
-import type { Broker } from '../../contracts/broker.interface.js';
+import type { Broker, PublishOptions } from '../../contracts/broker.interface.js';
 import type { ResultBackend } from '../../contracts/result-backend.interface.js';
 import type { SignatureDict } from '../../contracts/task-message.interface.js';
 import { createTaskMessage } from '../../protocol/task-message.factory.js';
@@ -149,18 +149,27 @@ export class SignaturePublisher {
     parent: ParentTask | null,
     sink?: MessageSink,
   ): Promise<string> {
-    const { spec, queue, priority } = signatureMessage(sig, parent);
+    const { spec, queue, priority, exchange, routingKey } = signatureMessage(sig, parent);
     const taskOptions = {
       ...this.config.taskDefaults,
       ...this.registry.get(sig.task)?.options,
     };
-    const destination = this.router.route(routeName(sig), taskOptions, { queue, priority });
+    const destination = this.router.route(routeName(sig), taskOptions, {
+      queue,
+      priority,
+      exchange,
+      routingKey,
+    });
     const message = createTaskMessage({
       ...spec,
       priority: destination.priority,
       replyTo: spec.replyTo ?? this.backend?.replyTo,
     });
-    const options = { queue: destination.queue, priority: destination.priority };
+    const options: PublishOptions = { queue: destination.queue, priority: destination.priority };
+    if (destination.exchange !== undefined) {
+      options.exchange = destination.exchange;
+      options.routingKey = destination.routingKey;
+    }
     if (sink) {
       await sink({ message, publish: options });
       return message.headers.id;

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { createProducerApp } from '../__fixtures__/create-app.js';
+import { RecordingBroker } from '../__fixtures__/recording-broker.js';
+import { Task } from '../tasks/task.decorator.js';
+import { TaskClient } from './task.client.js';
+
+@Injectable()
+class Tasks {
+  @Task('routing.add')
+  add(a: number, b: number): number {
+    return a + b;
+  }
+}
+
+// Celery's send_task_message publishes to the exchange with the routing key only when both
+// are set; otherwise to the anonymous exchange, that is, the queue.
+describe('exchange / routingKey (apply_async(exchange=..., routing_key=...))', () => {
+  it('reach the broker together, from a send and from a canvas step; one alone is ignored', async () => {
+    const broker = new RecordingBroker();
+    const moduleRef = await createProducerApp(broker, [Tasks]);
+    const client = moduleRef.get(TaskClient);
+    const add = client.get(Tasks, 'add');
+    await add.applyAsync([1, 2], { exchange: 'reports', routingKey: 'daily' });
+    await add.applyAsync([1, 2], { exchange: 'reports' });
+    await client.signature('routing.add', [1, 2], {}, { exchange: 'x', routingKey: 'k' }).delay();
+    await moduleRef.close();
+    expect(broker.options[0]).toMatchObject({ exchange: 'reports', routingKey: 'daily' });
+    expect(broker.options[1]).not.toHaveProperty('exchange');
+    expect(broker.options[1]).not.toHaveProperty('routingKey');
+    expect(broker.options[2]).toMatchObject({ exchange: 'x', routingKey: 'k' });
+  });
+});
