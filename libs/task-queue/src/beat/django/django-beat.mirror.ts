@@ -123,7 +123,8 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
       try {
         wanted.set(row.name, djangoRowToDefinition(row));
       } catch (error) {
-        this.refuse(row.name, `${(error as Error).message}; it does not fire.`);
+        const reason = (error as Error).message.replace(/\.$/, '');
+        this.refuse(row.name, `${reason}; it does not fire.`);
       }
     }
     let written = 0;
