@@ -35,7 +35,7 @@ export interface RedisBrokerOptions extends SentinelOptions {
   tls?: ConnectionOptions;
   /**
    * Milliseconds a publish (or `connect()`) waits for an unreachable Redis before it fails
-   * with a BrokerConnectionError; default 10 000.
+   * with a BrokerConnectionError; default 10 000. A publish is given 1 s more per 10 MB sent.
    */
   publishTimeout?: number;
   /**

@@ -42,6 +42,8 @@ import { publishRouted } from './redis-exchange-publish.js';
 
 /** What to check when Redis is not reachable in time. */
 const ADVICE = 'or raise the publishTimeout option';
+/** The slowest write rate a publish is given time for: 10 MB/s (1 s more per 10 MB). */
+const BYTES_PER_MS = 10_000;
 /**
  * The Redis broker, wire-compatible with kombu's Redis transport (Celery 5): the same
  * envelope, lists, priority bands, bindings and ack emulation (`unacked`, `unacked_index`,
@@ -85,8 +87,8 @@ export class RedisBroker implements Broker {
       timeoutMs: this.options.publishTimeout,
       visibilityTimeout: this.options.visibilityTimeout,
     });
-    this.publisher = new RedisPublisher(this.client, (count, send) =>
-      this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send, true),
+    this.publisher = new RedisPublisher(this.client, (count, bytes, send) =>
+      this.withRedis(count === 1 ? 'publish a task' : `publish ${count} tasks`, send, true, bytes),
     );
     this.maintenance = new RedisMaintenance(
       this.scripts,
@@ -140,6 +142,7 @@ export class RedisBroker implements Broker {
         `publish task ${message.headers.id} to queue "${queue}"`,
         () => this.scripts.park(binding, member, due, encodeEntry(envelope, '', queue)),
         true,
+        envelope.length,
       );
       this.maintenance.schedulePromotion(due);
       return;
@@ -251,24 +254,27 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Run an operation once Redis is ready, bounded by publishTimeout in total. When Redis is not
-   * ready in time nothing was sent (BrokerConnectionError). Once the commands are written,
-   * the client keeps them queued and resends them after a reconnect, so a publish that gets no
-   * answer in time may still be applied: PublishOutcomeUnknownError.
+   * Run an operation once Redis is ready, bounded by publishTimeout in total, plus 1 s per
+   * 10 MB sent (`bytes`: writing a large message takes time, even to a healthy Redis). When
+   * Redis is not ready in time nothing was sent (BrokerConnectionError). Once the commands are
+   * written, the client keeps them queued and resends them after a reconnect, so a publish
+   * that gets no answer in time may still be applied: PublishOutcomeUnknownError.
    */
   private async withRedis<T>(
     what: string,
     operation: () => Promise<T>,
     publishes = false,
+    bytes = 0,
   ): Promise<T> {
-    const limit = this.options.publishTimeout;
+    const ready = this.options.publishTimeout;
+    const limit = ready + Math.floor(bytes / BYTES_PER_MS);
     const started = Date.now();
     // Only for error messages: redacting parses the URL, which would cost every publish batch.
     const where = (): string => `Redis at ${redactUrl(this.url)}`;
     if (this.closed) throw new BrokerConnectionError(`Could not ${what}: the broker is closed.`);
-    if (!(await waitUntilReady(this.client, limit))) {
+    if (!(await waitUntilReady(this.client, ready))) {
       throw new BrokerConnectionError(
-        `Could not ${what}: ${where()} was not reachable within ${limit} ms, nothing was sent` +
+        `Could not ${what}: ${where()} was not reachable within ${ready} ms, nothing was sent` +
           unreachableCause(this.client, ADVICE),
       );
     }

@@ -12,8 +12,15 @@ export interface OutgoingEnvelope {
   envelope: string;
 }
 
-/** Wraps a send with the owner's guard (readiness wait, timeout); `count` is for messages. */
-export type PublishGuard = (count: number, send: () => Promise<void>) => Promise<void>;
+/**
+ * Wraps a send with the owner's guard (readiness wait, timeout); `count` is for messages,
+ * `bytes` the characters sent (the timeout grows with them).
+ */
+export type PublishGuard = (
+  count: number,
+  bytes: number,
+  send: () => Promise<void>,
+) => Promise<void>;
 
 /**
  * Publishes envelopes as kombu does (binding SADD, then LPUSH; docs/protocol.md#redis-publish-and-consume),
@@ -30,7 +37,9 @@ export class RedisPublisher {
     private readonly client: Redis,
     guard: PublishGuard,
   ) {
-    this.batcher = new TickBatcher((batch) => guard(batch.length, () => this.send(batch)));
+    this.batcher = new TickBatcher((batch) =>
+      guard(batch.length, sizeOf(batch), () => this.send(batch)),
+    );
     // A new connection may face an emptied Redis (a restart without persistence): declare again.
     client.on('close', () => this.declared.clear());
   }
@@ -82,4 +91,10 @@ export class RedisPublisher {
     }
     for (const binding of declaring) this.declared.add(binding);
   }
+}
+
+function sizeOf(batch: OutgoingEnvelope[]): number {
+  let bytes = 0;
+  for (const item of batch) bytes += item.envelope.length;
+  return bytes;
 }
