@@ -1,4 +1,4 @@
-import type { IsolateMember } from './isolate-member.js';
+import type { IsolateMember, PendingTask } from './isolate-member.js';
 
 /**
  * The worker's log line for an isolate that died unasked (a crash, an exit, out of memory):
@@ -16,4 +16,20 @@ export function isolateDeathMessage(kind: string, member: IsolateMember, detail:
             `promise or listener that did it; that task's own result stands)`
           : '');
   return `A ${kind} isolate (${member.handle.id}) died: ${detail}. ${what}; it is replaced.`;
+}
+
+/** The worker's log line for an isolate it stops because of `pending` (`why` it does). */
+export function isolateStopMessage(
+  kind: string,
+  member: IsolateMember,
+  pending: PendingTask,
+  why: string,
+): string {
+  const { name, id } = pending.task.request;
+  const others = member.inFlight.size;
+  return (
+    `Task ${name}[${id}] ${why}: stopping its ${kind} isolate (${member.handle.id}); ` +
+    (others ? `${others} other task(s) on it end with WorkerLostError; ` : '') +
+    'a spare takes its place.'
+  );
 }

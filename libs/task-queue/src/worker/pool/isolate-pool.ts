@@ -3,7 +3,7 @@ import type { ResolvedIsolateOptions } from '../../config/resolved-options.js';
 import { TaskRevokedError } from '../../errors/task-revoked.error.js';
 import { TimeLimitExceededError } from '../../errors/time-limit.error.js';
 import { WorkerLostError } from '../../errors/worker-lost.error.js';
-import { isolateDeathMessage } from './isolate-death.message.js';
+import { isolateDeathMessage, isolateStopMessage } from './isolate-death.message.js';
 import { decodePythonJson } from '../../protocol/python-floats.js';
 import { LazyAbortController } from '../lazy-abort.js';
 import { errorInfoOf, rebuildError, withoutStack } from './isolate-errors.js';
@@ -227,11 +227,8 @@ export class IsolatePool implements TaskPool {
     member.inFlight.delete(pending.seq);
     this.settle(pending, error);
     pending.task.controller.abort(error);
-    this.announceStop(
-      member,
-      pending,
-      `exceeded its hard time limit (${pending.task.limits.hard} s)`,
-    );
+    const why = `exceeded its hard time limit (${pending.task.limits.hard} s)`;
+    this.logger.warn(isolateStopMessage(this.kind, member, pending, why));
     this.replace(member, `hard time limit of task ${pending.task.request.id}`);
   }
 
@@ -250,7 +247,9 @@ export class IsolatePool implements TaskPool {
     if (reason instanceof TaskRevokedError && reason.signal !== 'SIGUSR1') {
       member.inFlight.delete(pending.seq);
       this.settle(pending, reason);
-      this.announceStop(member, pending, 'was revoked with terminate');
+      this.logger.warn(
+        isolateStopMessage(this.kind, member, pending, 'was revoked with terminate'),
+      );
       return this.replace(member, `task ${pending.task.request.id} revoked with terminate`);
     }
     member.handle.send({ k: 'abort', seq: pending.seq, reason: errorInfoOf(reason) });
@@ -278,17 +277,6 @@ export class IsolatePool implements TaskPool {
     member.handle.kill();
     this.roster.leave(member);
     this.drain();
-  }
-
-  /** Say why an isolate is stopped, and what happens to the other tasks it holds. */
-  private announceStop(member: IsolateMember, pending: PendingTask, why: string): void {
-    const { name, id } = pending.task.request;
-    const others = member.inFlight.size;
-    this.logger.warn(
-      `Task ${name}[${id}] ${why}: stopping its ${this.kind} isolate (${member.handle.id}); ` +
-        (others ? `${others} other task(s) on it end with WorkerLostError; ` : '') +
-        'a spare takes its place.',
-    );
   }
 
   /** Recycle: no new task; it closes once its last task settled. */
