@@ -33,7 +33,10 @@ export class OutboxRelay {
   private listener?: PgNotificationListener;
   private running = false;
   private loop?: Promise<void>;
+  /** Ends the current sleep early; undefined while a round runs. */
   private wake?: () => void;
+  /** A wake-up came while a round ran: the next sleep is skipped (a NOTIFY is never lost). */
+  private woken = false;
   /** The cause of the failing rounds since the last success (logged once). */
   private failing?: string;
   private readonly outage = new BrokerOutage();
@@ -65,13 +68,13 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     if (this.options.listen !== false && sqlDialect(this.dataSource) === 'postgres') {
-      const wake = (): void => this.wake?.();
       this.listener = new PgNotificationListener(
         this.dataSource,
         this.options.channel ?? OUTBOX_DEFAULTS.channel,
-        wake,
-        // Rows committed while deaf: relay them now, not after the poll interval.
-        wake,
+        this.wakeUp,
+        // Rows committed while deaf (or before the first LISTEN): relay them now, not after
+        // the poll interval.
+        this.wakeUp,
         `the outbox relay polls every ${this.options.pollIntervalMs ?? OUTBOX_DEFAULTS.pollIntervalMs} ms`,
       );
       this.listener.keepListening();
@@ -84,7 +87,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.wakeUp();
     await this.loop;
     await this.listener?.stop();
     this.listener = undefined;
@@ -167,14 +170,25 @@ export class OutboxRelay {
     this.logger.log('Outbox relay recovered: relaying again.');
   }
 
+  /** A NOTIFY, a LISTEN (re)established, or stop: go round now, or right after this round. */
+  private readonly wakeUp = (): void => {
+    this.woken = true;
+    this.wake?.();
+  };
+
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (!this.running || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.woken = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

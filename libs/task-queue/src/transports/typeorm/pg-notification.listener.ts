@@ -37,7 +37,7 @@ export class PgNotificationListener {
     private readonly dataSource: DataSource,
     private readonly channel: string,
     private readonly onNotify: (payload: string) => void,
-    /** Called after (re)connecting: notifications may have been missed meanwhile. */
+    /** Called after (re)connecting, and after `keepListening`'s first LISTEN: notifications may have been missed. */
     private readonly onReconnect: () => void = () => undefined,
     /** What covers missed notifications while disconnected, for the log ("polling every 2000 ms"). */
     private readonly fallback = 'polling covers the gap',
@@ -53,9 +53,15 @@ export class PgNotificationListener {
     return this.starting;
   }
 
-  /** Like `start`, but a failed first attempt is logged once and retried with backoff. */
+  /**
+   * Like `start`, but a failed first attempt is logged once and retried with backoff; once
+   * LISTENing, `onReconnect` runs too (what was committed before the LISTEN was not heard).
+   */
   keepListening(): void {
-    this.start().catch((error: unknown) => this.lost(error));
+    this.start().then(
+      () => this.onReconnect(),
+      (error: unknown) => this.lost(error),
+    );
   }
 
   async stop(): Promise<void> {
