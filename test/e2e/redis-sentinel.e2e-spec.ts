@@ -9,6 +9,8 @@ import {
   TaskQueueModule,
   type TaskRecord,
 } from 'celeriac';
+import { checkRedisReachable } from '../../libs/task-queue/src/cli/redis-preflight.js';
+import { CliError } from '../../libs/task-queue/src/cli/cli-error.js';
 import { RedisDashboardHistory } from '../../libs/dashboard/src/dashboard-history.js';
 import { RedisBroker, RedisResultBackend } from 'celeriac/redis';
 import { join } from 'node:path';
@@ -157,6 +159,18 @@ describe('Redis Sentinel set-ups that can never work', () => {
     } finally {
       master.disconnect();
     }
+  });
+
+  it("the CLI's quick check goes through the sentinels and names what failed", async () => {
+    await checkRedisReachable(group.sentinelUrl());
+    const unknown = await checkRedisReachable(group.sentinelUrl('master_name=nosuchmaster')).catch(
+      (e: unknown) => e,
+    );
+    expect(unknown).toBeInstanceOf(CliError);
+    expect((unknown as Error).message).toContain('No such master with that name');
+    expect((unknown as Error).message).toContain('master_name is the name they monitor');
+    const down = `sentinel://127.0.0.1:${await freePort()}/0?master_name=${MASTER_NAME}`;
+    await expect(checkRedisReachable(down)).rejects.toThrow(/Check that the sentinels are running/);
   });
 
   it('no reachable sentinel fails boot after the wait, saying to check the sentinels', async () => {

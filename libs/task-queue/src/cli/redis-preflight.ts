@@ -13,26 +13,37 @@ const PREFLIGHT_TIMEOUT_MS = 1_500;
  */
 export async function checkRedisReachable(...urls: (string | undefined)[]): Promise<void> {
   const redis = [...new Set(urls)].filter(
-    (url): url is string => url !== undefined && /^rediss?:\/\//.test(url),
+    (url): url is string => url !== undefined && /^(rediss?|sentinel):\/\//.test(url),
   );
   if (redis.length === 0) return;
-  const { Redis, redactUrl } = await loadOptionalPeer(
+  const { Redis, redactUrl, sentinelClientOptions } = await loadOptionalPeer(
     'ioredis',
-    'a redis:// URL',
+    'a redis:// or sentinel:// URL',
     () => import('./redis-preflight.client.js'),
   );
   await Promise.all(
     redis.map(async (url) => {
-      const { url: plain, tls } = takeTlsOptions(url);
-      const client = new Redis(plain, {
+      const once = {
         lazyConnect: true,
         retryStrategy: () => null,
         maxRetriesPerRequest: 0,
         enableOfflineQueue: false,
         connectTimeout: PREFLIGHT_TIMEOUT_MS,
         connectionName: 'celeriac-cli-check',
-        ...(tls ? { tls } : {}),
-      });
+      };
+      const sentinel = url.startsWith('sentinel:');
+      // Through the sentinels: one round over them, for the master's address, then the master.
+      const client = sentinel
+        ? new Redis({
+            ...sentinelClientOptions(url),
+            ...once,
+            sentinelRetryStrategy: () => null,
+            failoverDetector: false,
+          })
+        : ((): InstanceType<typeof Redis> => {
+            const { url: plain, tls } = takeTlsOptions(url);
+            return new Redis(plain, { ...once, ...(tls ? { tls } : {}) });
+          })();
       // The connect promise says only "Connection is closed"; the error event has the cause.
       let cause: unknown;
       client.on('error', (error: unknown) => (cause ??= error));
@@ -44,8 +55,11 @@ export async function checkRedisReachable(...urls: (string | undefined)[]): Prom
       } catch (error) {
         const text = describeConnectionError(cause ?? error, url, false).replace(/\.$/, '');
         throw new CliError(
-          `Could not connect to Redis at ${redactUrl(url)}: ${text}. Check that Redis is ` +
-            `running and that the URL's host, port and database are right.`,
+          `Could not connect to Redis at ${redactUrl(url)}: ${text}. ` +
+            (sentinel
+              ? `Check that the sentinels are running, that the URL lists their host and ` +
+                `port, and that master_name is the name they monitor.`
+              : `Check that Redis is running and that the URL's host, port and database are right.`),
         );
       } finally {
         client.disconnect();
