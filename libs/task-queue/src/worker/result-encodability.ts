@@ -8,7 +8,8 @@ export function isEncodingError(error: unknown): boolean {
   return (
     (error instanceof TypeError && /circular|BigInt|serializ/i.test(error.message)) ||
     // Too deep, or longer than the longest string V8 holds (~512 MiB): no backend is to blame.
-    (error instanceof RangeError && /call stack|invalid string length/i.test(error.message))
+    (error instanceof RangeError && /call stack|invalid string length/i.test(error.message)) ||
+    /^Cannot create a string longer than/.test(error.message) // Buffer's toString
   );
 }
 

@@ -11,6 +11,8 @@ import { explainUnencodable, isEncodingError } from './result-encodability.js';
 import { attempt, type FinalStore, type StoreContext } from './result-write.js';
 import { buildTaskMeta, type MetaRequest } from './task-meta.builder.js';
 
+/** Why a state JSON cannot hold is cut. */
+const TOO_LONG = 'longer than the longest JSON text, about 512 MiB';
 /** How long a worker keeps retrying a result store while the backend is unreachable. */
 const STORE_RETRY_WINDOW_MS = 60_000;
 /** First and largest pause between two store attempts. */
@@ -58,7 +60,17 @@ export class ResultStoreRecovery {
       return new ResultTooLargeError(error);
     }
     if (isTooLargeRefusal(error)) {
-      return this.storeTruncated(backend, request, hostname, meta, context, error, final);
+      const why = `${error.size} bytes, limit ${error.limit}`;
+      return this.storeTruncated(
+        backend,
+        request,
+        hostname,
+        meta,
+        context,
+        why,
+        error.limit,
+        final,
+      );
     }
     if (isEncodingError(error)) {
       const why = meta.status === 'SUCCESS' ? explainUnencodable(final.value, 'result') : undefined;
@@ -71,9 +83,12 @@ export class ResultStoreRecovery {
         () => true,
         (again: unknown) =>
           // The backend cannot encode the value although JSON can (a custom backend's codec).
-          meta.status === 'SUCCESS' && isEncodingError(again)
-            ? new UnserializableValueError('result', describeThrownLine(again), '$')
-            : this.logStoreError(backend, bare, again),
+          !isEncodingError(again)
+            ? this.logStoreError(backend, bare, again)
+            : meta.status === 'SUCCESS'
+              ? new UnserializableValueError('result', describeThrownLine(again), '$')
+              : // A FAILURE longer than the longest JSON text (a huge error message): cut it.
+                this.storeTruncated(backend, request, hostname, meta, context, TOO_LONG, 0, final),
       );
     }
     const fields = taskLogFields({
@@ -121,7 +136,8 @@ export class ResultStoreRecovery {
     hostname: string,
     meta: TaskMeta,
     context: StoreContext | undefined,
-    refusal: MessageTooLargeError,
+    why: string,
+    limit: number,
     final: FinalStore,
   ): Promise<boolean | UnserializableValueError> {
     const fields = taskLogFields({
@@ -130,18 +146,18 @@ export class ResultStoreRecovery {
       queue: request.queue ?? null,
     });
     const label = `${meta.status} of task ${request.name ?? meta.name ?? ''}[${meta.task_id}]`;
-    const short = truncatedFailure(meta, refusal.limit);
+    const short = truncatedFailure(meta, limit);
     if (!short) {
       this.logger.error(
-        `Could not store ${label}: the ${backend.kind} result backend refused it for its size ` +
-          `(${describeThrownLine(refusal)}); the message is acknowledged, not run again.`,
+        `Could not store ${label}: it is too large for the ${backend.kind} result backend ` +
+          `(${why}); the message is acknowledged, not run again.`,
         fields,
       );
       return true;
     }
     this.logger.warn(
       `The ${label} is too large for the ${backend.kind} result backend ` +
-        `(${refusal.size} bytes, limit ${refusal.limit}): storing it with its exception ` +
+        `(${why}): storing it with its exception ` +
         `message and traceback truncated, and without its arguments.`,
       fields,
     );
@@ -149,7 +165,7 @@ export class ResultStoreRecovery {
       await attempt(backend, short, context);
       return true;
     } catch (again) {
-      if (!isTooLargeRefusal(again)) {
+      if (!isTooLargeRefusal(again) && !isEncodingError(again)) {
         return this.storeFailed(backend, request, hostname, short, context, again, final);
       }
       this.logStoreError(backend, short, again, fields);
