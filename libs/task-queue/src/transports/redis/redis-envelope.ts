@@ -1,4 +1,5 @@
 import { InvalidMessageError } from '../../errors/invalid-message.error.js';
+import { MessageTooLargeError } from '../../errors/message-too-large.error.js';
 import {
   BODY_BASE64_HEADER,
   type TaskMessage,
@@ -38,6 +39,33 @@ export interface DecodedEnvelope {
  * copy of the properties cost more than everything else a publish does.
  */
 export function encodeEnvelope(message: TaskMessage, route: EnvelopeRoute): string {
+  try {
+    return envelopeText(message, route);
+  } catch (error) {
+    if (!isStringTooLong(error)) throw error;
+    const size = Buffer.byteLength(message.body);
+    throw new MessageTooLargeError(
+      `The task message (a body of ${size} bytes) is too large for the Redis transport: its ` +
+        `envelope, one JSON text with the body in base64, would be longer than the longest ` +
+        `JavaScript string (${LONGEST_STRING} characters, about 512 MiB); nothing was sent. ` +
+        `Send less (store large payloads elsewhere and pass a reference).`,
+      size,
+      LONGEST_STRING,
+    );
+  }
+}
+
+/** V8's longest string, in characters. */
+const LONGEST_STRING = 2 ** 29 - 24;
+
+function isStringTooLong(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /invalid string length|^Cannot create a string longer than/i.test(error.message)
+  );
+}
+
+function envelopeText(message: TaskMessage, route: EnvelopeRoute): string {
   let headers = message.headers as Record<string, unknown>;
   let body: string;
   if (headers[BODY_BASE64_HEADER] === true) {
