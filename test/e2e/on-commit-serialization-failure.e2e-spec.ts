@@ -50,7 +50,10 @@ describe('PostgreSQL SERIALIZABLE: a COMMIT that fails with a serialization fail
     await drainOnCommit();
 
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
-    expect(failedQueries).toEqual(['COMMIT']);
+    // PostgreSQL's serializable checks may refuse the loser at COMMIT or already at its next
+    // write (the outbox row's INSERT): either way it rolls back as a whole.
+    expect(failedQueries).toHaveLength(1);
+    expect(failedQueries[0]).toMatch(/^(COMMIT|INSERT INTO)/);
     expect(ran).toEqual(['t0', 't0 savepoint']);
     expect(broker.published).toEqual([tasks[0]!.headers.id]);
     expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
