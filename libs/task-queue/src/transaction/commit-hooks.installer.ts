@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CommitHooksSubscriber } from './commit-hooks.subscriber.js';
+import { readRollbackOnTimeout } from './rollback-on-timeout.js';
 import { trackTransactions, untrackTransactions } from './transaction-tracking.js';
 
 const logger = new Logger('OnCommit');
@@ -43,7 +44,10 @@ export function attachCommitHooksSubscriber(dataSource: DataSource): boolean {
     );
     return false;
   }
-  if (!hasCommitHooks(dataSource)) dataSource.subscribers.push(new CommitHooksSubscriber());
+  if (!hasCommitHooks(dataSource)) {
+    dataSource.subscribers.push(new CommitHooksSubscriber());
+    void readRollbackOnTimeout(dataSource);
+  }
   return true;
 }
 

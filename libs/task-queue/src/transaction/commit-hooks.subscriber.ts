@@ -9,6 +9,7 @@ import type {
 } from 'typeorm';
 import { commitHooksRegistry, type TransactionOutcome } from './commit-hooks.registry.js';
 import { commitHooksRunner } from './commit-hooks.runner.js';
+import { lockWaitTimeoutRollsBack } from './rollback-on-timeout.js';
 
 /**
  * Drives the `onCommit` registry from TypeORM's transaction events. It sees every transaction
@@ -28,8 +29,9 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
 
   afterQuery(event: AfterQueryEvent): void {
     if (!event.success) {
-      if (rolledBackTheTransaction(event.error) && event.queryRunner.isTransactionActive)
-        this.guard(() => commitHooksRegistry.serverRolledBack(event.queryRunner));
+      const { queryRunner } = event;
+      if (rolledBackTheTransaction(event.error, queryRunner) && queryRunner.isTransactionActive)
+        this.guard(() => commitHooksRegistry.serverRolledBack(queryRunner));
       return;
     }
     if (event.query !== 'COMMIT') return;
@@ -58,8 +60,9 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
     const names = outcome.entries.map((entry) => entry.name).join(', ') || 'none';
     this.logger.error(
       `The database rolled this transaction back before its COMMIT (PostgreSQL: a failed ` +
-        `statement whose error was caught without a savepoint; MySQL/MariaDB: a deadlock or a ` +
-        `snapshot-isolation conflict whose error was caught), so its writes were not saved. Discarded onCommit callbacks: ` +
+        `statement whose error was caught without a savepoint; MySQL/MariaDB: a deadlock, a ` +
+        `snapshot-isolation conflict or, with innodb_rollback_on_timeout, a lock wait timeout ` +
+        `whose error was caught), so its writes were not saved. Discarded onCommit callbacks: ` +
         `${names}. Let such errors propagate (and retry the whole transaction), or, on ` +
         `PostgreSQL, wrap statements that may fail in manager.transaction() (a savepoint).`,
     );
@@ -77,13 +80,19 @@ export class CommitHooksSubscriber implements EntitySubscriberInterface {
 
 /**
  * MySQL/MariaDB errors after which InnoDB has rolled back the whole transaction, not just the
- * statement: ER_LOCK_DEADLOCK (1213; also Galera's certification failure) and ER_CHECKREAD
+ * statement: ER_LOCK_DEADLOCK (1213; also Galera's certification failure), ER_CHECKREAD
  * (1020: MariaDB's snapshot-isolation conflict, `innodb_snapshot_isolation = ON`, the default
- * from 11.6.2). PostgreSQL needs no list: it keeps the transaction aborted and answers its COMMIT
+ * from 11.6.2) and, on a server started with `innodb_rollback_on_timeout`, ER_LOCK_WAIT_TIMEOUT
+ * (1205). PostgreSQL needs no list: it keeps the transaction aborted and answers its COMMIT
  * with ROLLBACK.
  */
-function rolledBackTheTransaction(error: unknown): boolean {
+function rolledBackTheTransaction(error: unknown, queryRunner: QueryRunner): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { errno, code } = error as { errno?: unknown; code?: unknown };
-  return errno === 1213 || code === 'ER_LOCK_DEADLOCK' || errno === 1020 || code === 'ER_CHECKREAD';
+  if (errno === 1213 || code === 'ER_LOCK_DEADLOCK' || errno === 1020 || code === 'ER_CHECKREAD')
+    return true;
+  return (
+    (errno === 1205 || code === 'ER_LOCK_WAIT_TIMEOUT') &&
+    lockWaitTimeoutRollsBack(queryRunner.connection)
+  );
 }
