@@ -28,7 +28,9 @@ describe('worker shutdown on signals', () => {
     expect(await first.exited).toEqual({ code: 0, signal: null });
     // It waited for the two running tasks (1 s), not for the four reserved ones (4 × 1 s / 2).
     expect(Date.now() - stopping).toBeLessThan(4_500);
+    expect(first.output).toMatch(/SIGTERM received: warm shutdown/);
     expect(first.output).toMatch(/Warm shutdown: waiting up to 5000 ms for 2 running task/);
+    expect(first.output).toMatch(/Shut down cleanly; exiting with code 0\./);
     const second = await worker(queue, 6);
     await expect(Promise.all(results.map((r) => r.get({ timeout: 20_000 })))).resolves.toEqual(
       Array(6).fill(1),

@@ -57,6 +57,10 @@ export function handleShutdownSignals(
       return;
     }
     closing = true;
+    // An idle worker otherwise exits without a word (Celery logs its warm shutdown too).
+    logger.log(
+      `${signal} received: warm shutdown (running tasks may finish, the rest are requeued); send ${signal} again to stop at once.`,
+    );
     void booting
       .then((app) => {
         // Readiness goes down now, before the drain (Kubernetes stops routing first).
@@ -64,7 +68,10 @@ export function handleShutdownSignals(
         return app.close();
       })
       .then(
-        () => process.exit(0),
+        () => {
+          logger.log('Shut down cleanly; exiting with code 0.');
+          process.exit(0);
+        },
         (error: Error) => {
           logger.error(`Shutdown failed: ${error.message}`, error.stack);
           process.exit(1);
