@@ -4,8 +4,6 @@ import { NestFactory } from '@nestjs/core';
 import { type Broker, getBrokerToken, TaskQueueModule, WorkerHttpServer } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
-import { createTaskMessage } from 'celeriac/protocol';
-import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ScrapeFixture } from './scrape-fixture.js';
 
 /**
  * `npm run bench -- --scrape [--queues 100] [--scrapes 500] [--broker redis|amqp]`: the
@@ -23,7 +22,9 @@ import { fileURLToPath } from 'node:url';
  * message), over its `worker.http` server on loopback, fetched by a scraper process of its own
  * as Prometheus would, and the broker's part alone (Redis: one Lua call for all queues;
  * RabbitMQ: the passive declares, or the management API with `BENCH_AMQP_MANAGEMENT_URL`).
- * Prints p50 / p99 / max of each and the load average (the machine is shared: read with care).
+ * Prints p50 / p99 / max of each and the load average (the machine is shared: read with care);
+ * `--json FILE` writes the same figures to FILE. The queues are named `scrape-<uuid>-<n>` and
+ * deleted at the end, on an error and on Ctrl-C (see ScrapeFixture).
  */
 export async function runScrapeBench(argv: string[]): Promise<void> {
   const arg = (name: string, fallback: number) => {
@@ -53,36 +54,27 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
   class ScrapeBenchModule {}
 
   const app = await NestFactory.createApplicationContext(ScrapeBenchModule, { logger: ['error'] });
-  const redis = new Redis(redisUrl);
+  const fixture = new ScrapeFixture(prefix, queues, redisUrl, amqp ? url : undefined);
+  let stopping = false;
+  const removeSignalHandler = fixture.onStopSignal(() => (stopping = true));
+  const redis = amqp ? undefined : new Redis(redisUrl);
+  const loadBefore = loadavg()[0]!;
   try {
     const broker = app.get<Broker>(getBrokerToken());
-    const due = new Date(Date.now() + 3_600_000);
-    for (const queue of queues) {
-      for (const priority of [0, 3, 6, 9]) {
-        await broker.publish(createTaskMessage({ name: 'bench.noop', priority }), {
-          queue,
-          priority,
-        });
-      }
-      // RabbitMQ parks ETA messages in the shared delay ladder, not per queue: none there.
-      if (!amqp) {
-        await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue, notBefore: due });
-      }
-      await broker.publish(createTaskMessage({ name: 'bench.noop' }), { queue: `${queue}.dlq` });
-    }
+    await fixture.fill(broker);
     const endpoint = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
     const scraper = startScraper();
     const scrape = () => scraper.get(endpoint);
-    for (let i = 0; i < 20; i++) await scrape();
+    for (let i = 0; i < 20 && !stopping; i++) await scrape();
     const times: number[] = [];
     const direct: number[] = [];
     // This process's CPU (user + system, µs) while each scrape was served, and per direct call.
     const scrapeCpu: number[] = [];
     const directCpu: number[] = [];
     const profiler = await startProfiler(argv);
-    const evalshaBefore = amqp ? undefined : await evalshaStats(redis);
-    // Each scrape after the 500 ms the snapshot is reused for, so every one reads Redis.
-    for (let i = 0; i < scrapes; i++) {
+    const evalshaBefore = redis ? await evalshaStats(redis) : undefined;
+    // Each scrape after the 500 ms the snapshot is reused for, so every one reads the broker.
+    for (let i = 0; i < scrapes && !stopping; i++) {
       await new Promise((r) => setTimeout(r, 510));
       let cpu = process.cpuUsage();
       times.push(await scrape());
@@ -97,15 +89,18 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
     }
     await profiler?.stop();
     scraper.close();
+    if (times.length === 0) return;
     const on = amqp ? (managementUrl ? 'RabbitMQ, management API' : 'RabbitMQ') : 'Redis';
+    const loadAfter = loadavg()[0]!;
     console.log(
-      `scrape of ${count} ${on} queues, ${scrapes} scrapes (load average ${loadavg()[0]!.toFixed(1)}):`,
+      `scrape of ${count} ${on} queues, ${times.length} scrapes (load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after):`,
     );
-    console.log(`  GET /metrics over HTTP     ${percentiles(times)}`);
-    if (direct.length) console.log(`  queueStats alone          ${percentiles(direct)}`);
-    if (evalshaBefore) {
+    console.log(`  GET /metrics over HTTP     ${formatPercentiles(times)}`);
+    if (direct.length) console.log(`  queueStats alone          ${formatPercentiles(direct)}`);
+    let redisUs: number | undefined;
+    if (redis && evalshaBefore) {
       const evalshaAfter = await evalshaStats(redis);
-      const redisUs =
+      redisUs =
         (evalshaAfter.usec - evalshaBefore.usec) / (evalshaAfter.calls - evalshaBefore.calls);
       console.log(
         `  Redis CPU per EVALSHA      ${redisUs.toFixed(0)} µs (INFO commandstats; exact on a private Redis)`,
@@ -118,35 +113,29 @@ export async function runScrapeBench(argv: string[]): Promise<void> {
       `  worker CPU per scrape      median ${median(scrapeCpu).toFixed(0)} µs` +
         (directCpu.length ? `; per direct queueStats call ${median(directCpu).toFixed(0)} µs` : ''),
     );
-  } finally {
-    if (amqp) await deleteAmqpQueues(url, queues);
-    // The parked counts follow on the next scrape of any process (they no longer add up).
-    const keys = await redis.keys(`${prefix}*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    const bindings = await redis.keys(`_kombu.binding.${prefix}*`);
-    if (bindings.length) await redis.del(...bindings);
-    // Only this run's parked entries: the delayed zset is shared with everything on the server.
-    const all = (await redis.call('ZRANGE', 'celeriac:delayed', '0', '-1')) as string[];
-    const parked = all.filter((member) => member.includes(prefix));
-    if (parked.length) await redis.zrem('celeriac:delayed', ...parked);
-    redis.disconnect();
-    await app.close();
-  }
-}
-
-/** Delete the run's queues, dead-letter queues and exchanges. Never throws. */
-async function deleteAmqpQueues(url: string, queues: string[]): Promise<void> {
-  try {
-    const connection = await connect(url);
-    const channel = await connection.createChannel();
-    for (const queue of queues) {
-      await channel.deleteQueue(queue);
-      await channel.deleteQueue(`${queue}.dlq`);
-      await channel.deleteExchange(queue);
+    const jsonAt = argv.indexOf('--json');
+    if (jsonAt >= 0) {
+      const file = argv[jsonAt + 1]!;
+      const run = {
+        date: new Date().toISOString(),
+        broker: on,
+        queues: count,
+        scrapes: times.length,
+        loadAverage: { before: loadBefore, after: loadAfter },
+        http: percentiles(times),
+        queueStats: direct.length ? percentiles(direct) : null,
+        workerCpuUsPerScrape: median(scrapeCpu),
+        workerCpuUsPerQueueStatsCall: directCpu.length ? median(directCpu) : null,
+        redisCpuUsPerEvalsha: redisUs ?? null,
+      };
+      writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+      console.log(`  figures written to ${file}`);
     }
-    await connection.close();
-  } catch {
-    // Best effort: unique names, nothing else shares them.
+  } finally {
+    await fixture.cleanUp();
+    removeSignalHandler();
+    redis?.disconnect();
+    await app.close();
   }
 }
 
@@ -222,8 +211,14 @@ function median(values: number[]): number {
 }
 
 /** p50 / p99 / max of durations in ms. */
-function percentiles(times: number[]): string {
+function percentiles(times: number[]): { p50: number; p99: number; max: number } {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return `p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms, max ${at(1).toFixed(2)} ms`;
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(at(1)) };
+}
+
+function formatPercentiles(times: number[]): string {
+  const { p50, p99, max } = percentiles(times);
+  return `p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms`;
 }
