@@ -73,6 +73,25 @@ describe('RabbitMQ queue statistics from the management API', () => {
     });
   });
 
+  it('reads the named queues only, names taken literally (the request filters by name)', async () => {
+    // A queue name with regular-expression metacharacters, and neighbours it would match
+    // were they read as a pattern or as a prefix, each holding a different count.
+    const literal = `${queue}.v2+(x)`;
+    const counts = { [literal]: 2, [`${queue}.v22+(x)`]: 3, [`${literal}-other`]: 4 };
+    for (const [name, count] of Object.entries(counts)) {
+      for (let i = 0; i < count; i++)
+        await broker.publish(createTaskMessage({ name: 'any.task' }), { queue: name });
+    }
+    await expect
+      .poll(async () => (await broker.queueStats([literal, queue]))[0], {
+        timeout: 20_000,
+        interval: 500,
+      })
+      .toMatchObject({ queue: literal, ready: 2, unacked: 0, deadLetters: 0 });
+    const [, main] = await broker.queueStats([literal, queue]);
+    expect(main).toMatchObject({ queue, deadLetters: 1 });
+  });
+
   it('says what to check when the API does not answer', async () => {
     const wrong = new AmqpBroker(vhost.url, {
       managementUrl: 'http://guest:wrong@127.0.0.1:15672',

@@ -10,7 +10,7 @@ import type {
 import { type QueueStats, SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { AmqpQueueStatsReader } from './amqp-queue-stats.js';
-import { readManagementQueueStats } from './amqp-management-stats.js';
+import { AmqpManagementStats } from './amqp-management-stats.js';
 import { AmqpMessages } from './amqp.messages.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { AmqpPing } from './amqp-ping.js';
@@ -57,6 +57,8 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   private readonly exchanges = new AmqpExchangeRoute();
   /** Passive-declare statistics (without `managementUrl`), remembering missing queues. */
   private readonly stats = new AmqpQueueStatsReader();
+  /** Management API statistics (with `managementUrl`), over one kept-alive connection. */
+  private readonly managementStats?: AmqpManagementStats;
   private serial = 0;
 
   /**
@@ -83,6 +85,13 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       ladderGone: () => this.ladderGone(),
     });
     this.pinger = new AmqpPing(url);
+    if (this.options.managementUrl) {
+      this.managementStats = new AmqpManagementStats(
+        this.options.managementUrl,
+        url,
+        this.options.publishTimeout,
+      );
+    }
     this.topology.onQueueDeclared = (queue) => this.stats.declared(queue);
     this.connection.on('connected', () => {
       this.topology.reset();
@@ -179,23 +188,14 @@ export class AmqpBroker implements Broker, SubscriptionHost {
    */
   async queueStats(queues: string[]): Promise<QueueStats[]> {
     const deadLetterQueueOf = (queue: string) => this.topology.deadLetterQueue(queue);
-    const management = this.options.managementUrl;
-    if (management) {
-      const { publishTimeout } = this.options;
-      return readManagementQueueStats(
-        management,
-        this.url,
-        queues,
-        deadLetterQueueOf,
-        publishTimeout,
-      );
-    }
+    if (this.managementStats) return this.managementStats.read(queues, deadLetterQueueOf);
     const model: ChannelModel = await this.connection.waitConnected(this.options.publishTimeout);
     return this.stats.read(model, queues, deadLetterQueueOf);
   }
 
   /** Cancel consumers, close channels (unacked messages go back to their queues) and the connection. */
   async close(): Promise<void> {
+    this.managementStats?.close();
     // A delivery being parked or dead-lettered settles first: closing under it would log an
     // error and hand the message back to RabbitMQ for another worker to park again.
     await this.settlements.drained();
