@@ -167,7 +167,9 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     const errbackId = crypto.randomUUID();
     const body = h.tsum.s().linkError(h.echo.s('chord-errback').set({ taskId: errbackId }));
     const result = track(await chord([h.add.s(1, 1), h.fail.s('header')], body).applyAsync());
-    const error = await result.get(T).catch((e: unknown) => e);
+    // get() follows parents as Celery's: the failed header member's error comes first.
+    await expect(result.get(T)).rejects.toMatchObject({ excType: 'CanvasError' });
+    const error = await result.get({ ...T, followParents: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteTaskError);
     expect((error as RemoteTaskError).excType).toBe('ChordError');
     const errback = track(h.client.result<{ args: unknown[] }>(errbackId));
@@ -179,7 +181,7 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     const result = track(await chord([h.add.s(1, 1), h.fail.s('header')], body).applyAsync());
     const steps = [result, result.parent as AsyncResult, result.parent?.parent as AsyncResult];
     for (const step of steps) {
-      const error = await step.get(T).catch((e: unknown) => e);
+      const error = await step.get({ ...T, followParents: false }).catch((e: unknown) => e);
       expect((error as RemoteTaskError).excType).toBe('ChordError');
     }
     expect(steps[2]!.parent).toBeInstanceOf(GroupResult);
@@ -221,7 +223,9 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     const revoked = track(await chord([late, h.add.s(2, 2)], h.tsum.s()).applyAsync());
     const member = (revoked.parent as GroupResult<number[]>).results[0]!.id;
     await h.client.revoke(member);
-    const error = await revoked.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    const error = await revoked
+      .get({ timeout: 20_000, followParents: false })
+      .catch((e: unknown) => e);
     expect((error as RemoteTaskError).excType).toBe('ChordError');
     expect((error as Error).message).toContain(
       `Dependency ${member} raised TaskRevokedError('revoked')`,
@@ -229,7 +233,9 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
 
     const stale = h.add.s(1, 1).set({ expires: new Date(Date.now() - 1000) });
     const expired = track(await chord([h.add.s(2, 2), stale], h.tsum.s()).applyAsync());
-    const failure = await expired.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    const failure = await expired
+      .get({ timeout: 20_000, followParents: false })
+      .catch((e: unknown) => e);
     expect((failure as RemoteTaskError).excType).toBe('ChordError');
     expect((failure as Error).message).toContain("raised TaskRevokedError('expired')");
   });
@@ -240,7 +246,9 @@ describe('canvas built in Node, run by a Node worker (Redis)', () => {
     const member = (result.parent as GroupResult<number[]>).results[0] as AsyncResult<number>;
     await expect.poll(() => member.state(), { timeout: 15_000 }).toBe('STARTED');
     await h.client.revoke(member.id, { terminate: true });
-    const error = await result.get({ timeout: 20_000 }).catch((e: unknown) => e);
+    const error = await result
+      .get({ timeout: 20_000, followParents: false })
+      .catch((e: unknown) => e);
     expect((error as RemoteTaskError).excType).toBe('ChordError');
     expect((error as Error).message).toContain(
       `Dependency ${member.id} raised TaskRevokedError('terminated')`,

@@ -83,7 +83,7 @@ describe.each([REDIS, RABBITMQ_REDIS, RABBITMQ_RPC])(
         const result = h.track(
           await chord([h.py('add', 1, 1), h.py('fail', 'boom')], body).delay(),
         );
-        const error = await result.get(T).catch((e: unknown) => e);
+        const error = await result.get({ ...T, followParents: false }).catch((e: unknown) => e);
         expect((error as RemoteTaskError).excType).toBe('ChordError');
         const errback = h.track(h.client.result<{ args: unknown[]; lang: string }>(errbackId));
         expect(await errback.get(T)).toEqual({ args: ['errback'], lang: 'python' });

@@ -4,19 +4,25 @@ import type {
 } from '../monitoring/remote-control/control-client.options.js';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { ResultBackendError } from '../errors/result-backend.error.js';
-import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { ResultBackend, TaskMeta } from '../contracts/result-backend.interface.js';
-import { deserializeError } from '../protocol/celery-error.codec.js';
 import { NO_RESULT_BACKEND } from '../task-queue.messages.js';
 import { isReadyState, TaskStates, type TaskState } from './task-states.js';
 import type { ResultTuple } from './chord-parts.js';
 import { GroupResult, type ResultHandle } from './group-result.js';
+import { errorOfMeta } from './meta-error.js';
+import { waitFollowingParents } from './parent-failure.js';
 
 export interface GetOptions {
   /** Milliseconds to wait; rejects with TaskTimeoutError after. Default: wait forever. */
   timeout?: number;
   /** Reject with the task's error when it failed (default true); false resolves the error meta. */
   propagate?: boolean;
+  /**
+   * Reject with a parent's error when a parent (the chain step before, a chord's header
+   * member, and theirs) failed or was revoked, instead of waiting for this task (default
+   * true; Celery's `follow_parents`). Only with `propagate` and a known `parent`.
+   */
+  followParents?: boolean;
   signal?: AbortSignal;
 }
 
@@ -71,13 +77,19 @@ export class AsyncResult<R = unknown> {
   /**
    * Wait for the task to finish and resolve its return value; rejects with the task's error
    * (a RemoteTaskError carrying the remote class name, message and stack), a
-   * TaskRevokedError, or a TaskTimeoutError.
+   * TaskRevokedError, or a TaskTimeoutError. With a `parent` (chain steps, chord bodies),
+   * rejects as soon as a parent failed or was revoked, with that parent's error (Celery's
+   * `follow_parents`; `followParents: false` waits for this task only).
    */
   async get(options: GetOptions = {}): Promise<R> {
-    const meta = await this.requireBackend().waitForReady(this.id, options);
+    const backend = this.requireBackend();
+    const { followParents, ...waitOptions } = options;
+    const meta =
+      this.parent && followParents !== false && options.propagate !== false
+        ? await waitFollowingParents(this.id, this.parent, backend, waitOptions)
+        : await backend.waitForReady(this.id, waitOptions);
     if (meta.status === TaskStates.SUCCESS || options.propagate === false) return meta.result as R;
-    if (meta.status === TaskStates.REVOKED) throw new TaskRevokedError(this.id, revokeReason(meta));
-    throw deserializeError(this.id, meta.result, meta.traceback);
+    throw errorOfMeta(this.id, meta);
   }
 
   async ready(): Promise<boolean> {
@@ -121,12 +133,6 @@ export class AsyncResult<R = unknown> {
     if (!this.backend) throw new ResultBackendError(NO_RESULT_BACKEND(this.id));
     return this.backend;
   }
-}
-
-function revokeReason(meta: TaskMeta): string {
-  const result = meta.result as { exc_message?: unknown[] } | null;
-  const message = Array.isArray(result?.exc_message) ? result.exc_message[0] : undefined;
-  return typeof message === 'string' ? message : 'revoked';
 }
 
 /**
