@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ChildMessage, WorkerChildConfig } from './ipc.js';
-import { cpuSeconds, peakRssMb } from './proc-stats.js';
+import { cpuSeconds, mainThreadCpuSeconds, peakRssMb } from './proc-stats.js';
 import {
   type DoneInfo,
   progressPrinter,
@@ -23,6 +23,7 @@ export interface NodeWorkerOptions {
 export class NodeWorkerProcess implements WorkerHandle {
   private readonly listeners = new Set<(message: ChildMessage) => void>();
   private cpuAtStart = 0;
+  private mainCpuAtStart = 0;
   private expect = 0;
   private exited = false;
   /** A "done" that arrived before anyone waited for it (the worker can finish first). */
@@ -65,6 +66,7 @@ export class NodeWorkerProcess implements WorkerHandle {
     this.child.send({ type: 'start', expect, track });
     await started;
     this.cpuAtStart = cpuSeconds([this.child.pid!]);
+    this.mainCpuAtStart = mainThreadCpuSeconds(this.child.pid!);
   }
 
   async waitDone(timeoutMs: number): Promise<DoneInfo> {
@@ -75,7 +77,11 @@ export class NodeWorkerProcess implements WorkerHandle {
 
   usage(): WorkerUsage {
     const pid = this.child.pid!;
-    return { peakRssMb: peakRssMb([pid]), cpuSeconds: cpuSeconds([pid]) - this.cpuAtStart };
+    return {
+      peakRssMb: peakRssMb([pid]),
+      cpuSeconds: cpuSeconds([pid]) - this.cpuAtStart,
+      mainThreadCpuSeconds: mainThreadCpuSeconds(pid) - this.mainCpuAtStart,
+    };
   }
 
   async stop(): Promise<void> {

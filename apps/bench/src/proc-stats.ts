@@ -34,14 +34,26 @@ export function peakRssMb(pids: number[]): number {
 /** CPU seconds (user + system) used so far by the processes. */
 export function cpuSeconds(pids: number[]): number {
   let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the process is gone
-    }
-  }
+  for (const pid of pids) ticks += statTicks(`/proc/${pid}/stat`);
   return ticks / CLOCK_TICKS;
+}
+
+/**
+ * CPU seconds used so far by a process's main thread only: the rest of {@link cpuSeconds} is
+ * its other threads (for Node, V8's optimizing compiler and parallel garbage collection, and
+ * libuv's pool).
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statTicks(`/proc/${pid}/task/${pid}/stat`) / CLOCK_TICKS;
+}
+
+/** User + system clock ticks of a /proc stat file; 0 when the process is gone. */
+function statTicks(path: string): number {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
 }

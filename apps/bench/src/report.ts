@@ -16,6 +16,8 @@ export interface Summary {
   peakRssMb?: number;
   cpuPct?: number;
   cpuUsPerTask?: number;
+  /** Node workers: the main thread's share of `cpuUsPerTask`. */
+  mainUsPerTask?: number;
   /** e2e: the bench (producer) process's CPU µs per task. */
   producerUsPerTask?: number;
   /** Redis server CPU µs per task (server-wide). */
@@ -52,6 +54,7 @@ export function summarize(results: ScenarioResult[]): Summary[] {
       peakRssMb: ok.length ? Math.max(...ok.map((r) => r.peakRssMb ?? 0)) || undefined : undefined,
       cpuPct: pick((r) => r.cpuPct),
       cpuUsPerTask: pick((r) => r.cpuUsPerTask),
+      mainUsPerTask: pick((r) => r.mainUsPerTask),
       producerUsPerTask: pick((r) => r.producerUsPerTask),
       redisUsPerTask: pick((r) => r.redisUsPerTask),
       rates: ok.map((r) => Math.round(r.rate ?? 0)),
@@ -188,6 +191,7 @@ export function printReport(summaries: Summary[]): void {
     'RSS MB',
     'CPU %',
     'CPU µs/task',
+    'main thread',
     'producer µs/task',
     'Redis µs/task',
     'rates',
@@ -204,6 +208,7 @@ export function printReport(summaries: Summary[]): void {
     fmt(s.peakRssMb, 0),
     fmt(s.cpuPct, 0),
     fmt(s.cpuUsPerTask, 0),
+    fmt(s.mainUsPerTask, 0),
     fmt(s.producerUsPerTask, 0),
     fmt(s.redisUsPerTask, 0),
     s.rates.join(' ') + (s.errors.length ? ` (${s.errors.length} failed)` : ''),

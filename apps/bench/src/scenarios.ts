@@ -28,6 +28,11 @@ export interface ScenarioResult {
   cpuPct?: number;
   /** Worker CPU microseconds per task: robust to a shared, busy machine. */
   cpuUsPerTask?: number;
+  /**
+   * Node workers: of `cpuUsPerTask`, the main thread's; the rest is V8's background threads
+   * (optimizing compiler, parallel garbage collection) and libuv's.
+   */
+  mainUsPerTask?: number;
   /** e2e: CPU microseconds per task of the bench process, which produces (and reports). */
   producerUsPerTask?: number;
   /** Redis server CPU microseconds per task (INFO cpu; server-wide, so other clients add noise). */
@@ -171,6 +176,9 @@ function usage(result: ScenarioResult, worker: WorkerHandle, seconds: number): v
   result.peakRssMb = used.peakRssMb;
   result.cpuPct = (used.cpuSeconds / seconds) * 100;
   result.cpuUsPerTask = (used.cpuSeconds * 1e6) / result.n;
+  if (used.mainThreadCpuSeconds !== undefined) {
+    result.mainUsPerTask = (used.mainThreadCpuSeconds * 1e6) / result.n;
+  }
 }
 
 /** One-line summary of a result. */
@@ -184,7 +192,8 @@ export function describe(r: ScenarioResult): string {
   if (r.p99Cold !== undefined) parts.push(`p99 with the warm-up ${r.p99Cold.toFixed(2)} ms`);
   if (r.peakRssMb !== undefined) parts.push(`RSS ${r.peakRssMb.toFixed(0)} MB`);
   if (r.cpuPct !== undefined) {
-    parts.push(`CPU ${r.cpuPct.toFixed(0)}% (${r.cpuUsPerTask!.toFixed(0)} µs/task)`);
+    const main = r.mainUsPerTask === undefined ? '' : `, main thread ${r.mainUsPerTask.toFixed(0)}`;
+    parts.push(`CPU ${r.cpuPct.toFixed(0)}% (${r.cpuUsPerTask!.toFixed(0)} µs/task${main})`);
   }
   return parts.join(', ');
 }

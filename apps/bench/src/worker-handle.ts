@@ -13,6 +13,8 @@ export interface DoneInfo {
 export interface WorkerUsage {
   peakRssMb: number;
   cpuSeconds: number;
+  /** Of `cpuSeconds`, the main thread's (Node workers only). */
+  mainThreadCpuSeconds?: number;
 }
 
 /** A worker under test running in its own process (or process tree). */
