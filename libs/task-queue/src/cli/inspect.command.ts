@@ -5,6 +5,8 @@ import type { CliCommand } from './cli-command.js';
 import { CliError, UsageError } from './cli-error.js';
 import { toJsonLine, type CliOutput } from './cli-output.js';
 import { CliSession } from './cli-session.js';
+import { isSentinelUrl, maskSentinelUrl } from '../transports/redis/redis-sentinel-url.js';
+import { maskUrl } from '../utils/mask-url.js';
 import { checkRedisReachable } from './redis-preflight.js';
 
 /** The `celery inspect` methods the CLI knows (`query_task` takes task ids after it). */
@@ -63,8 +65,13 @@ export const inspectCommand: CliCommand = {
     try {
       const replies = await ask(client, method, ids, options);
       if (Object.keys(replies).length === 0) {
+        const broker = isSentinelUrl(brokerUrl) ? maskSentinelUrl(brokerUrl) : maskUrl(brokerUrl);
         throw new CliError(
-          `no worker replied to inspect ${method} within ${options.timeout! / 1000} s`,
+          `no worker replied to inspect ${method} within ${options.timeout! / 1000} s on ` +
+            `${broker}. Check that the workers run on this broker (--broker or ` +
+            `CELERIAC_BROKER, the same URL and vhost or database)` +
+            (options.destination ? ' and the --destination names' : '') +
+            `, or give busy workers longer with --timeout.`,
         );
       }
       output.out(toJsonLine(replies));
