@@ -29,10 +29,16 @@ export async function createApp(
 export async function createProducerApp(
   broker: Broker,
   providers: Provider[],
+  options: Partial<TaskQueueOptions> = {},
 ): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TaskQueueModule.forRoot({ broker, resultBackend: false, worker: { enabled: false } }),
+      TaskQueueModule.forRoot({
+        broker,
+        resultBackend: false,
+        worker: { enabled: false },
+        ...options,
+      }),
     ],
     providers,
   }).compile();

@@ -7,10 +7,22 @@ import type { Broker } from '../contracts/broker.interface.js';
 import type { ResultBackend } from '../contracts/result-backend.interface.js';
 import type { PoolKind, TaskOptions } from '../contracts/task-options.interface.js';
 
-/** Where a task name goes: a glob (`orders.*`, `*.send_email`) to a queue and/or priority. */
+/**
+ * Where a task name goes: a glob (`orders.*`, `*.send_email`) to a queue and/or priority, or to
+ * a direct exchange with a routing key (Celery's `task_routes` entry `{'exchange': 'x',
+ * 'routing_key': 'rk'}`, with or without a queue).
+ */
 export interface TaskRoute {
   queue?: string;
   priority?: number;
+  /**
+   * Publish to this direct exchange with `routingKey` instead of to the queue (both or
+   * neither). RabbitMQ routes by the exchange's bindings; on Redis, kombu's binding table
+   * (`_kombu.binding.<exchange>`) does. The queue (or `defaultQueue`) is declared too, as
+   * Celery declares the queue it routed to. Not with the transactional outbox.
+   */
+  exchange?: string;
+  routingKey?: string;
 }
 
 /** Worker settings. */

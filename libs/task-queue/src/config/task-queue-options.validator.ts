@@ -5,6 +5,7 @@ import { INVALID_OPTION } from '../task-queue.messages.js';
 import { globToRegExp } from '../utils/glob.js';
 import type { ResolvedTaskQueueOptions } from './resolved-options.js';
 import { validateTaskOptions } from './task-options.validator.js';
+import { validateRouteExchange } from './route-exchange.validator.js';
 import { resolveEventsOptions } from './events-options.js';
 import { validateInstrumentation } from './tracing-options.validator.js';
 import { resolvePoolOptions } from './pool-options.validator.js';
@@ -115,8 +116,14 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
   }
 
   const routes = Object.entries(options.routes ?? {}).map(([pattern, route]) => {
-    rejectUnknownOptions(OWNER, `routes['${pattern}']`, route, ['queue', 'priority']);
+    rejectUnknownOptions(OWNER, `routes['${pattern}']`, route, [
+      'queue',
+      'priority',
+      'exchange',
+      'routingKey',
+    ]);
     validateTaskOptions({ queue: route.queue, priority: route.priority }, `routes['${pattern}']`);
+    validateRouteExchange(pattern, route);
     return { pattern, matcher: globToRegExp(pattern), route };
   });
   const resultExpires = options.resultExpires ?? DEFAULTS.resultExpires;

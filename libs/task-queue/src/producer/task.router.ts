@@ -13,7 +13,9 @@ export interface Destination {
 
 /**
  * Decides where a task goes. Precedence, as in Celery: the call's options, then the task's own
- * options, then the first matching route glob, then `defaultQueue`.
+ * options, then the first matching route glob, then `defaultQueue`. A route's exchange and
+ * routing key apply only when neither the call nor the task names a queue or an exchange of
+ * its own: a queue named there is where the task goes (Celery would keep the route's exchange).
  */
 @Injectable()
 export class TaskRouter {
@@ -35,6 +37,14 @@ export class TaskRouter {
     if (call.exchange && call.routingKey) {
       destination.exchange = call.exchange;
       destination.routingKey = call.routingKey;
+    } else if (
+      route?.exchange &&
+      route.routingKey &&
+      call.queue === undefined &&
+      taskOptions.queue === undefined
+    ) {
+      destination.exchange = route.exchange;
+      destination.routingKey = route.routingKey;
     }
     return destination;
   }
