@@ -5,6 +5,7 @@ import type { BeatOptions } from './beat/beat-options.js';
 export const {
   ConfigurableModuleClass: ConfigurableBeatModule,
   MODULE_OPTIONS_TOKEN: BEAT_MODULE_OPTIONS,
+  OPTIONS_TYPE: BEAT_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<BeatOptions>({ moduleName: 'TaskQueueBeat' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createBeatOptions')

@@ -1,4 +1,4 @@
-import { Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { ResolvedTaskQueueOptions } from './config/resolved-options.js';
 import { BEAT_CONFIG, SCHEDULE_STORE } from './beat/beat.constants.js';
@@ -15,6 +15,7 @@ import { PeriodicExplorer } from './beat/periodic.explorer.js';
 import { Schedules } from './beat/schedules.service.js';
 import {
   BEAT_MODULE_OPTIONS,
+  type BEAT_OPTIONS_TYPE,
   ConfigurableBeatModule,
 } from './task-queue-beat.module-definition.js';
 import { createScheduleStore } from './transports/schedule-store.factory.js';
@@ -66,4 +67,9 @@ const exported = [Schedules, BeatService, BeatEvents];
   ],
   exports: [...exported, SCHEDULE_STORE],
 })
-export class TaskQueueBeatModule extends ConfigurableBeatModule {}
+export class TaskQueueBeatModule extends ConfigurableBeatModule {
+  /** The beat with these options; `forRoot()` without any is `forRoot({})`. */
+  static override forRoot(options: typeof BEAT_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -9,6 +9,8 @@ import { Task } from './tasks/task.decorator.js';
 import { ConfigurationError } from './errors/configuration.error.js';
 import { DuplicateTaskError } from './errors/duplicate-task.error.js';
 import { TaskQueueModule } from './task-queue.module.js';
+import { TaskQueueBeatModule } from './task-queue-beat.module.js';
+import { Schedules } from './beat/schedules.service.js';
 import { TaskQueueTestingModule } from './testing/task-queue-testing.module.js';
 
 describe('TaskQueueModule', () => {
@@ -123,6 +125,25 @@ describe('TaskQueueModule', () => {
     await expect(createApp({ worker: { enabled: false } }, [BadModule])).rejects.toThrow(
       /@Task\('bad\.task'\)\.rateLimit" must be 'N\/s', 'N\/m', 'N\/h'/,
     );
+  });
+
+  it('forRoot() of the module and of the beat take no argument: memory transports, worker in the app', async () => {
+    @Injectable()
+    class Adder {
+      @Task('noargs.add')
+      add(x: number, y: number): number {
+        return x + y;
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [TaskQueueModule.forRoot(), TaskQueueBeatModule.forRoot()],
+      providers: [Adder],
+    }).compile();
+    await moduleRef.init();
+    const result = await moduleRef.get(TaskClient).get(Adder, 'add').delay(2, 3);
+    expect(await result.get({ timeout: 5_000 })).toBe(5);
+    expect(await moduleRef.get(Schedules).list()).toEqual([]);
+    await moduleRef.close();
   });
 
   it('supports forRootAsync with a factory and injected config', async () => {

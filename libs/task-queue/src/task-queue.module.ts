@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from './producer/task.client.js';
 import { TaskDispatcher } from './producer/task.dispatcher.js';
@@ -8,7 +8,10 @@ import { TaskExplorer } from './tasks/task.explorer.js';
 import { TaskMetadataAccessor } from './tasks/task-metadata.accessor.js';
 import { TaskRegistry } from './tasks/task.registry.js';
 import { TaskRouter } from './producer/task.router.js';
-import { ConfigurableTaskQueueModule } from './task-queue.module-definition.js';
+import {
+  ConfigurableTaskQueueModule,
+  type TASK_QUEUE_OPTIONS_TYPE,
+} from './task-queue.module-definition.js';
 import { CORE_TOKENS, createCoreProviders } from './task-queue.providers.js';
 import { DeadLetters } from './worker/dead-letters.js';
 import { ResultRecorder } from './worker/result-recorder.js';
@@ -87,4 +90,12 @@ const exported = [
   ],
   exports: [...exported, ...CORE_TOKENS],
 })
-export class TaskQueueModule extends ConfigurableTaskQueueModule {}
+export class TaskQueueModule extends ConfigurableTaskQueueModule {
+  /**
+   * The module with these options; `forRoot()` without any is `forRoot({})`: the in-memory
+   * broker and result backend, and a worker inside the app.
+   */
+  static override forRoot(options: typeof TASK_QUEUE_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}
