@@ -1,4 +1,5 @@
 import { Subject } from 'rxjs';
+import { dropOldest, touchEntry } from '../../utils/recency-map.js';
 import type { CeleryEvent } from '../celery-events/event-fields.js';
 import { type TaskPage, type TaskQuery, taskMatcher } from './task-query.js';
 import {
@@ -71,7 +72,7 @@ export class ClusterState {
     for (const record of records) {
       if (this.tasks.has(record.uuid)) continue;
       this.tasks.set(record.uuid, { ...record, children: [...record.children] });
-      this.evictTasks();
+      dropOldest(this.tasks, this.maxTasks);
     }
   }
 
@@ -112,35 +113,21 @@ export class ClusterState {
   }
 
   private touchTask(uuid: string, event: CeleryEvent, timestamp: number): TaskRecord {
-    let task = this.tasks.get(uuid);
-    if (task) this.tasks.delete(uuid);
-    else task = newTaskRecord(uuid, timestamp);
-    this.tasks.set(uuid, task);
+    const task = touchEntry(this.tasks, uuid, () => newTaskRecord(uuid, timestamp));
     applyTaskEvent(task, event, timestamp);
     if (task.parentId && task.parentId !== uuid) {
       const parent = this.tasks.get(task.parentId);
       if (parent) addChild(parent, uuid);
     }
-    this.evictTasks();
+    dropOldest(this.tasks, this.maxTasks);
     return task;
   }
 
   private touchWorker(hostname: string, event: CeleryEvent, timestamp: number): WorkerRecord {
-    let worker = this.workers.get(hostname);
-    if (worker) this.workers.delete(hostname);
-    else worker = newWorkerRecord(hostname, timestamp);
-    this.workers.set(hostname, worker);
+    const worker = touchEntry(this.workers, hostname, () => newWorkerRecord(hostname, timestamp));
     applyWorkerEvent(worker, event, timestamp);
     worker.online = isWorkerAlive(worker, Date.now());
-    while (this.workers.size > this.maxWorkers) {
-      this.workers.delete(this.workers.keys().next().value as string);
-    }
+    dropOldest(this.workers, this.maxWorkers);
     return worker;
-  }
-
-  private evictTasks(): void {
-    while (this.tasks.size > this.maxTasks) {
-      this.tasks.delete(this.tasks.keys().next().value as string);
-    }
   }
 }
