@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransactionRolledBackError } from 'celeriac';
+import { installCommitHooks, TaskOutbox, uninstallCommitHooks } from 'celeriac/typeorm';
 import {
-  drainOnCommit,
-  installCommitHooks,
-  onCommit,
-  TaskOutbox,
-  uninstallCommitHooks,
-} from 'celeriac/typeorm';
-import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
+  commitAfterCaughtError,
+  expectOutboxWriteRefused,
+} from '../support/caught-transaction-error.js';
 import { OUTBOX_MIGRATIONS } from '../support/celeriac-migrations.js';
 import { PrivateMariaDbServer } from '../support/mariadb-test-server.js';
-import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
 import { ItemSchema, useCommitHooksDatabase } from '../support/typeorm-drivers.js';
 
 // A lock wait timeout (ER_LOCK_WAIT_TIMEOUT, 1205) whose error the code catches. InnoDB undoes only
@@ -46,30 +41,14 @@ async function timedOut(dataSource: DataSource, marker: string): Promise<QueryRu
   return qr;
 }
 
-/** Commit `qr` after an onCommit callback; what ran and whether `marker` was saved. */
-async function commitAfterTimeout(
-  dataSource: DataSource,
-): Promise<{ ran: string[]; saved: boolean }> {
-  const marker = randomUUID();
-  const ran: string[] = [];
-  const qr = await timedOut(dataSource, marker);
-  try {
-    await onCommit(qr.manager, () => void ran.push('after the timeout'));
-    await qr.commitTransaction();
-  } finally {
-    await qr.release();
-  }
-  await drainOnCommit();
-  const saved = (await dataSource.getRepository(ItemSchema).findOneBy({ id: marker })) !== null;
-  return { ran, saved };
-}
-
 describe('lock wait timeout on a default MariaDB (only the statement is undone)', () => {
   const db = useCommitHooksDatabase('mariadb');
 
   it('the transaction commits its other writes, and its callbacks run', async () => {
-    expect(await commitAfterTimeout(db.dataSource)).toEqual({
-      ran: ['after the timeout'],
+    expect(
+      await commitAfterCaughtError(db.dataSource, (marker) => timedOut(db.dataSource, marker)),
+    ).toEqual({
+      ran: ['after the error'],
       saved: true,
     });
   });
@@ -113,23 +92,15 @@ describe('lock wait timeout on MariaDB with innodb_rollback_on_timeout (the tran
   });
 
   it('its onCommit callbacks are discarded, since nothing of it was committed', async () => {
-    expect(await commitAfterTimeout(dataSource)).toEqual({ ran: [], saved: false });
+    expect(
+      await commitAfterCaughtError(dataSource, (marker) => timedOut(dataSource, marker)),
+    ).toEqual({
+      ran: [],
+      saved: false,
+    });
   });
 
   it('outbox: delayOnCommit() after it is refused, and nothing is written or published', async () => {
-    const broker = new RecordingBroker();
-    const writer = new OutboxWriter({ broker: asBroker(broker) });
-    const qr = await timedOut(dataSource, randomUUID());
-    try {
-      await expect(writer.write(qr.manager, message(), { queue: 'q' })).rejects.toBeInstanceOf(
-        TransactionRolledBackError,
-      );
-      await qr.commitTransaction();
-    } finally {
-      await qr.release();
-    }
-    await drainOnCommit();
-    expect(broker.published).toEqual([]);
-    expect(await dataSource.getRepository(TaskOutbox).count()).toBe(0);
+    await expectOutboxWriteRefused(dataSource, (marker) => timedOut(dataSource, marker));
   });
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { TransactionRolledBackError } from 'celeriac';
-import { drainOnCommit, onCommit, TaskOutbox } from 'celeriac/typeorm';
-import { OutboxWriter } from '../../libs/task-queue/src/transaction/outbox/outbox.writer.js';
-import { asBroker, message, RecordingBroker } from '../support/outbox-fixtures.js';
+import { TaskOutbox } from 'celeriac/typeorm';
+import {
+  commitAfterCaughtError,
+  expectOutboxWriteRefused,
+} from '../support/caught-transaction-error.js';
 import { ItemSchema, useCommitHooksDatabase } from '../support/typeorm-drivers.js';
 
 // MariaDB with innodb_snapshot_isolation=ON (the default from MariaDB 11.6.2): at REPEATABLE READ,
@@ -35,34 +36,13 @@ describe('MariaDB snapshot isolation conflict (ER_CHECKREAD) whose error was cau
   }
 
   it('its onCommit callbacks are discarded, since nothing of it was committed', async () => {
-    const marker = randomUUID();
-    const ran: string[] = [];
-    const qr = await conflicted(marker);
-    try {
-      await onCommit(qr.manager, () => void ran.push('after the conflict'));
-      await qr.commitTransaction();
-    } finally {
-      await qr.release();
-    }
-    await drainOnCommit();
-    expect(await db.dataSource.getRepository(ItemSchema).findOneBy({ id: marker })).toBeNull();
-    expect(ran).toEqual([]);
+    expect(await commitAfterCaughtError(db.dataSource, conflicted)).toEqual({
+      ran: [],
+      saved: false,
+    });
   });
 
   it('outbox: delayOnCommit() after it is refused, and nothing is written or published', async () => {
-    const broker = new RecordingBroker();
-    const writer = new OutboxWriter({ broker: asBroker(broker) });
-    const qr = await conflicted(randomUUID());
-    try {
-      await expect(writer.write(qr.manager, message(), { queue: 'q' })).rejects.toBeInstanceOf(
-        TransactionRolledBackError,
-      );
-      await qr.commitTransaction();
-    } finally {
-      await qr.release();
-    }
-    await drainOnCommit();
-    expect(broker.published).toEqual([]);
-    expect(await db.dataSource.getRepository(TaskOutbox).count()).toBe(0);
+    await expectOutboxWriteRefused(db.dataSource, conflicted);
   });
 });
