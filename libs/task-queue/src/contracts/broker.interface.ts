@@ -14,7 +14,8 @@ export interface PublishOptions {
    * kombu's `basic_publish(exchange, routing_key)`: the queues bound to it with that key get the
    * message, which carries them as its `delivery_info`; `queue` is still declared, as Celery
    * declares the queue it routed to. A broker throws when no queue is bound (nothing is stored).
-   * Ignored with `notBefore` and by the memory broker.
+   * Ignored with `notBefore`. The memory broker routes as a direct exchange too (its queues
+   * are bound to their own name; `bindDirect()` adds bindings).
    */
   exchange?: string;
   routingKey?: string;

@@ -19,6 +19,8 @@ class Tasks {
 describe('exchange / routingKey (apply_async(exchange=..., routing_key=...))', () => {
   it('reach the broker together, from a send and from a canvas step; one alone is ignored', async () => {
     const broker = new RecordingBroker();
+    await broker.bindDirect('bound', 'reports', 'daily');
+    await broker.bindDirect('bound', 'x', 'k');
     const moduleRef = await createProducerApp(broker, [Tasks]);
     const client = moduleRef.get(TaskClient);
     const add = client.get(Tasks, 'add');
@@ -38,6 +40,8 @@ describe('exchange / routingKey (apply_async(exchange=..., routing_key=...))', (
 describe('routes with an exchange and routing key (task_routes)', () => {
   it('publish to the exchange with the key unless the call names its own queue or exchange', async () => {
     const broker = new RecordingBroker();
+    await broker.bindDirect('bound', 'rx', 'rk');
+    await broker.bindDirect('bound', 'other', 'ok');
     const moduleRef = await createProducerApp(broker, [Tasks], {
       routes: { 'routing.*': { queue: 'reports', exchange: 'rx', routingKey: 'rk' } },
     });

@@ -10,8 +10,7 @@ export function workerDirectQueue(hostname: string): string {
 
 /**
  * The queues a worker consumes with Celery's `worker_direct` on: `queues` and
- * `<hostname>.dq2`, bound to `C.dq2` with the hostname as key (a broker without bindings, the
- * in-memory one, only consumes it by name). Unchanged when `direct` is off.
+ * `<hostname>.dq2`, bound to `C.dq2` with the hostname as key. Unchanged when `direct` is off.
  */
 export async function withWorkerDirect(
   broker: Broker,

@@ -36,12 +36,19 @@ export class MemoryBrokerStore {
    */
   private keepAlive: NodeJS.Timeout | undefined;
 
-  enqueue(queue: string, message: TaskMessage, priority: number, notBefore?: Date): void {
+  enqueue(
+    queue: string,
+    message: TaskMessage,
+    priority: number,
+    notBefore?: Date,
+    route?: StoredMessage['route'],
+  ): void {
     const entry: StoredMessage = {
       message,
       tag: randomUUID(),
       priority: clampPriority(priority),
       redelivered: false,
+      ...(route ? { route } : {}),
     };
     this.schedule(queue, entry, notBefore);
   }
@@ -211,7 +218,11 @@ export class MemoryBrokerStore {
       queue,
       deliveryTag: entry.tag,
       redelivered: entry.redelivered,
-      deliveryInfo: { exchange: '', routingKey: queue, priority: entry.priority },
+      deliveryInfo: {
+        exchange: entry.route?.exchange ?? '',
+        routingKey: entry.route?.routingKey ?? queue,
+        priority: entry.priority,
+      },
       ack: async () => {
         settle();
       },

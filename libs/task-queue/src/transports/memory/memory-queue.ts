@@ -6,6 +6,8 @@ export interface StoredMessage {
   tag: string;
   priority: number;
   redelivered: boolean;
+  /** The exchange and routing key it was published with, when not the queue's own. */
+  route?: { exchange: string; routingKey: string };
   /** When it became ready (epoch ms): the queue's oldest age for metrics. */
   readyAt?: number;
 }

@@ -9,6 +9,8 @@ import type {
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
+import { TaskQueueError } from '../../errors/task-queue.error.js';
+import { MemoryBindings } from './memory-bindings.js';
 import { MemoryBrokerStore } from './memory-broker.store.js';
 
 /**
@@ -19,8 +21,9 @@ import { MemoryBrokerStore } from './memory-broker.store.js';
 export class MemoryBroker implements Broker {
   readonly transport = 'memory';
   readonly priorityOrder = 'higher-first' as const;
-  private readonly lease: SharedLease<MemoryBrokerStore>;
+  private readonly lease: SharedLease<{ store: MemoryBrokerStore; bindings: MemoryBindings }>;
   private readonly store: MemoryBrokerStore;
+  private readonly bindings: MemoryBindings;
   private readonly consumers = new Set<ReturnType<MemoryBrokerStore['addConsumer']>>();
 
   /**
@@ -31,17 +34,41 @@ export class MemoryBroker implements Broker {
     this.lease = acquireShared(
       'memory-broker',
       name,
-      () => new MemoryBrokerStore(),
-      (store) => store.dispose(),
+      () => ({ store: new MemoryBrokerStore(), bindings: new MemoryBindings() }),
+      ({ store }) => store.dispose(),
     );
-    this.store = this.lease.value;
+    this.store = this.lease.value.store;
+    this.bindings = this.lease.value.bindings;
   }
 
   async connect(): Promise<void> {}
 
   async publish(message: TaskMessage, options: PublishOptions): Promise<void> {
     const priority = options.priority ?? message.properties.priority ?? 0;
-    this.store.enqueue(options.queue, message, priority, options.notBefore);
+    this.bindings.declare(options.queue);
+    const { exchange, routingKey, notBefore } = options;
+    if (!exchange || !routingKey || (notBefore && notBefore.getTime() > Date.now())) {
+      this.store.enqueue(options.queue, message, priority, notBefore);
+      return;
+    }
+    // A direct exchange, as kombu's: every queue bound with exactly that key gets a copy.
+    const queues = this.bindings.queues(exchange, routingKey);
+    if (queues.length === 0) {
+      throw new TaskQueueError(
+        `No queue is bound to exchange "${exchange}" with routing key "${routingKey}" in ` +
+          `this memory:// broker, so task ${message.headers.id} was not stored (kombu would ` +
+          `drop it). Consume or send to a queue bound there first (bindDirect(), or a queue ` +
+          `named like the exchange and key), or fix the key.`,
+      );
+    }
+    for (const queue of queues) {
+      this.store.enqueue(queue, message, priority, undefined, { exchange, routingKey });
+    }
+  }
+
+  /** Bind `queue` to the direct `exchange` with `routingKey` (kombu's `Queue(queue, Exchange(exchange), routingKey)`). */
+  async bindDirect(queue: string, exchange: string, routingKey: string): Promise<void> {
+    this.bindings.bind(queue, exchange, routingKey);
   }
 
   async consume(
@@ -49,6 +76,7 @@ export class MemoryBroker implements Broker {
     handler: DeliveryHandler,
     options: ConsumeOptions,
   ): Promise<Consumer> {
+    for (const queue of queues) this.bindings.declare(queue);
     const state = this.store.addConsumer([...queues], handler, options.prefetch);
     this.consumers.add(state);
     return {
