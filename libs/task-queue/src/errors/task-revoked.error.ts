@@ -8,6 +8,13 @@ export class TaskRevokedError extends TaskQueueError {
     /** The signal a revoke with terminate named (`SIGTERM` when none), e.g. `SIGUSR1`. */
     readonly signal?: string,
   ) {
-    super(`Task ${taskId} was revoked: ${reason}.`);
+    super(`Task ${taskId} was revoked${REASONS.get(reason) ?? `: ${reason}`}.`);
   }
 }
+
+/** What the usual reasons mean; another reason (a custom one) is quoted as it is. */
+const REASONS: ReadonlyMap<string, string> = new Map([
+  ['revoked', ' before it ran (revoke(), or celery control revoke)'],
+  ['expired', ': expired (it had not started when its expires time passed)'],
+  ['terminated', ': terminated (a revoke with terminate stopped it while it ran)'],
+]);
