@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { connect, type Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AmqpBrokerOptions, AmqpBroker } from 'celeriac/amqp';
@@ -162,6 +163,28 @@ describe('AmqpBroker (RabbitMQ specifics)', () => {
       await broker.publish(message(i), { queue: q });
       expect(await broker.queueLength(q)).toBe(i + 1);
     }
+  });
+
+  it('writes a burst of publishes to the socket in a few writes, not one per message', async () => {
+    const broker = await open();
+    const q = queue();
+    await broker.publish(message(0), { queue: q }); // declared, channel open
+    const socket = (broker.connection.current!.connection as unknown as { stream: Socket }).stream;
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method] as (...args: unknown[]) => void;
+      socket[method] = (...args: unknown[]) => {
+        writes++;
+        original.apply(socket, args);
+      };
+    }
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => broker.publish(message(i), { queue: q })),
+    );
+    expect(await broker.queueLength(q)).toBe(101);
+    // 100 messages of about 500 bytes: one write per ~16 KB (the socket's high-water mark).
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(15);
   });
 
   it('parks a far-future message in the delay ladder, not unacked in a consumer', async () => {

@@ -5,6 +5,7 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { DEFAULT_RECONNECT, type AmqpReconnectOptions } from './amqp-broker.options.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { coalesceWrites } from './amqp-write-coalescing.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import {
   describeConnectionError,
@@ -181,6 +182,7 @@ export class AmqpConnection extends EventEmitter {
         throw new Error(AmqpMessages.noHandshake(timeout), { cause: error });
       throw error;
     });
+    coalesceWrites(model);
     if (this.state === 'closed') {
       await model.close().catch(() => undefined);
       throw new BrokerConnectionError(AmqpMessages.closed());
