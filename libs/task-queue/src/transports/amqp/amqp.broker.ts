@@ -24,7 +24,7 @@ import {
 import { encodeAmqpMessage } from './amqp-message.codec.js';
 import { AmqpConnection } from './amqp.connection.js';
 import { DelayLadder } from './amqp.delay.js';
-import { AmqpPublisher } from './amqp.publisher.js';
+import { AmqpPublisher, type PublishTarget } from './amqp.publisher.js';
 import { AmqpSettlements } from './amqp.settlements.js';
 import { AmqpSubscription, type SubscriptionHost } from './amqp.subscription.js';
 import { AmqpTopology } from './amqp.topology.js';
@@ -121,15 +121,19 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       const { exchange, routingKey } = options;
       const label =
         exchange && routingKey ? `exchange "${exchange}" (key "${routingKey}")` : options.queue;
-      await this.publisher.publish(label, outgoing, async (model) => {
-        // Declared as Celery declares the queue it routed to, also when an exchange is named.
-        await this.topology.ensureQueue(model, options.queue);
-        if (exchange && routingKey) return this.exchanges.target(model, exchange, routingKey);
-        return {
-          exchange: '',
-          routingKey: options.queue,
-          unroutable: () => this.queueGone(options.queue),
-        };
+      await this.publisher.publish(label, outgoing, (model) => {
+        const route = (): PublishTarget | Promise<PublishTarget> =>
+          exchange && routingKey
+            ? this.exchanges.target(model, exchange, routingKey)
+            : {
+                exchange: '',
+                routingKey: options.queue,
+                unroutable: () => this.queueGone(options.queue),
+              };
+        // Declared as Celery declares the queue it routed to, also when an exchange is named;
+        // once declared on this connection, the publish goes out without waiting a turn.
+        if (this.topology.queueDeclared(model, options.queue)) return route();
+        return this.topology.ensureQueue(model, options.queue).then(route);
       });
     } catch (error) {
       if (error instanceof PublishOutcomeUnknownError)

@@ -61,6 +61,8 @@ interface Attempts {
 export class AmqpPublisher {
   private model: ChannelModel | undefined;
   private channel: Promise<ConfirmChannel> | undefined;
+  /** The confirm channel of `model` once open (publishes then need no await to reach it). */
+  private ready: ConfirmChannel | undefined;
   private readonly deadlines: ConfirmDeadlines;
   private readonly returns = new AmqpReturns();
 
@@ -73,19 +75,20 @@ export class AmqpPublisher {
 
   /**
    * Publish, declaring what is needed first with `prepare` (run on every attempt, against the
-   * live connection). `label` names the destination in errors.
+   * live connection; it returns the target directly when nothing needs declaring). `label`
+   * names the destination in errors.
    */
   async publish(
     label: string,
     outgoing: AmqpOutgoing,
-    prepare: (model: ChannelModel) => Promise<PublishTarget>,
+    prepare: (model: ChannelModel) => PublishTarget | Promise<PublishTarget>,
   ): Promise<void> {
     const deadline = Date.now() + this.options.publishTimeout;
     const attempts: Attempts = { written: 0, nacked: false };
     let returned = false;
     for (;;) {
       try {
-        const model = await this.liveModel(label, deadline);
+        const model = this.connection.current ?? (await this.liveModel(label, deadline));
         return await this.attempt(model, prepare, outgoing, label, deadline, attempts);
       } catch (error) {
         if (error instanceof UnroutableError) {
@@ -160,7 +163,7 @@ export class AmqpPublisher {
    */
   private attempt(
     model: ChannelModel,
-    prepare: (model: ChannelModel) => Promise<PublishTarget>,
+    prepare: (model: ChannelModel) => PublishTarget | Promise<PublishTarget>,
     outgoing: AmqpOutgoing,
     label: string,
     deadline: number,
@@ -184,9 +187,13 @@ export class AmqpPublisher {
         this.deadlines.remove(wait);
         reject(error);
       };
+      // Awaits only what is not ready: a publish to a declared queue on an open channel is
+      // written in this turn.
       void (async () => {
-        const target = await prepare(model);
-        const channel = await this.confirmChannel(model);
+        const prepared = prepare(model);
+        const target = prepared instanceof Promise ? await prepared : prepared;
+        const channel =
+          (this.model === model ? this.ready : undefined) ?? (await this.confirmChannel(model));
         if (expired) return;
         const done = (): void => {
           this.deadlines.remove(wait);
@@ -239,11 +246,12 @@ export class AmqpPublisher {
     };
     try {
       attempts.written++;
+      outgoing.options.mandatory = mandatory; // the options belong to this one publish
       channel.publish(
         target.exchange,
         target.routingKey,
         outgoing.content,
-        mandatory ? { ...outgoing.options, mandatory: true } : outgoing.options,
+        outgoing.options,
         settle,
       );
     } catch (error) {
@@ -255,10 +263,15 @@ export class AmqpPublisher {
   private confirmChannel(model: ChannelModel): Promise<ConfirmChannel> {
     if (this.model !== model || !this.channel) {
       this.model = model;
+      this.ready = undefined;
       const opening = model.createConfirmChannel().then((ch) => {
         ch.on('error', (error: unknown) => recordCloseError(ch, error));
         this.returns.watch(ch);
-        ch.once('close', () => this.channel === opening && (this.channel = undefined));
+        ch.once('close', () => {
+          if (this.ready === ch) this.ready = undefined;
+          if (this.channel === opening) this.channel = undefined;
+        });
+        if (this.channel === opening) this.ready = ch;
         return ch;
       });
       opening.catch(() => this.channel === opening && (this.channel = undefined));

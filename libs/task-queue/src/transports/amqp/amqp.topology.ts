@@ -31,6 +31,8 @@ const PRECONDITION_FAILED = 406;
  */
 export class AmqpTopology {
   private readonly done = new Map<string, Promise<void>>();
+  /** The keys of `done` whose declaration has succeeded on the current connection. */
+  private readonly declared = new Set<string>();
   private readonly warned = new Set<string>();
   private model: ChannelModel | undefined;
   private channel: Promise<Channel> | undefined;
@@ -121,6 +123,11 @@ export class AmqpTopology {
   }
 
   /** Declare a task queue (and its exchange and binding) once per connection. */
+  /** True once `ensureQueue(model, name)` has succeeded on this connection (no await needed). */
+  queueDeclared(model: ChannelModel, name: string): boolean {
+    return this.model === model && this.declared.has(`queue:${name}`);
+  }
+
   ensureQueue(model: ChannelModel, name: string): Promise<void> {
     return this.once(model, `queue:${name}`, async (first) => {
       const queue = this.describe(name);
@@ -202,6 +209,7 @@ export class AmqpTopology {
   /** Forget what was declared (the queues may have been deleted): declare again on next use. */
   reset(): void {
     this.done.clear();
+    this.declared.clear();
     this.model = undefined;
     this.channel = undefined;
   }
@@ -238,8 +246,12 @@ export class AmqpTopology {
     let pending = this.done.get(key);
     if (!pending) {
       pending = this.declareWith(model, key, declare);
-      this.done.set(key, pending);
-      pending.catch(() => this.done.get(key) === pending && this.done.delete(key));
+      const declaring = pending;
+      this.done.set(key, declaring);
+      declaring.then(
+        () => this.done.get(key) === declaring && this.declared.add(key),
+        () => this.done.get(key) === declaring && this.done.delete(key),
+      );
     }
     return pending;
   }
