@@ -13,33 +13,51 @@ export const MANAGEMENT_MAX_PATH = 8_000;
 
 /**
  * The path of the one `GET` a scrape sends: the vhost's queues, only the needed columns, and,
- * when the names fit one page and a request line, only the named queues: a filter the API
- * applies before it gathers each queue's statistics, so queues of the vhost that are not
- * exported (reply queues, other applications') cost the scrape nothing. `paged` says whether
- * the answer is a page (`{ items, filtered_count }`) or the plain list.
+ * when the queues and their dead-letter queues fit one page and a request line, only those:
+ * a filter the API applies before it gathers each queue's statistics, so queues of the vhost
+ * that are not exported (reply queues, other applications') cost the scrape almost nothing.
+ * `paged` says whether the answer is a page (`{ items, filtered_count }`) or the plain list.
  */
 export function managementQueuesPath(
   vhost: string,
-  names: readonly string[],
+  queues: readonly string[],
+  deadLetterQueueOf: (queue: string) => string,
 ): { path: string; paged: boolean } {
   const all = `/api/queues/${encodeURIComponent(vhost)}?columns=${MANAGEMENT_COLUMNS}`;
-  if (names.length === 0 || names.length > MANAGEMENT_PAGE_SIZE) return { path: all, paged: false };
+  if (queues.length === 0 || 2 * queues.length > MANAGEMENT_PAGE_SIZE) {
+    return { path: all, paged: false };
+  }
   const filter = new URLSearchParams({
     page: '1',
     page_size: String(MANAGEMENT_PAGE_SIZE),
     pagination: 'true',
     use_regex: 'true',
-    name: exactNamesRegex(names),
+    name: exactNamesRegex(queues, deadLetterQueueOf),
   });
   const path = `${all}&${filter.toString()}`;
   return path.length <= MANAGEMENT_MAX_PATH ? { path, paged: true } : { path: all, paged: false };
 }
 
 /**
- * A regular expression (PCRE, as RabbitMQ's `re` reads it) matching exactly `names`: their
- * common prefix once, then the alternatives, anchored at both ends.
+ * A regular expression (PCRE, as RabbitMQ's `re` reads it) matching exactly `queues` and their
+ * dead-letter queues, as short as it can be made simply: RabbitMQ compiles it again for every
+ * queue of the vhost, so its length costs the API CPU per queue. The common prefix is written
+ * once, and the dead-letter suffix once when every dead-letter queue is its queue's name and
+ * one suffix (`.dlq`); otherwise every name is an alternative of its own.
  */
-export function exactNamesRegex(names: readonly string[]): string {
+export function exactNamesRegex(
+  queues: readonly string[],
+  deadLetterQueueOf: (queue: string) => string,
+): string {
+  const suffixes = new Set(
+    queues.map((queue) => {
+      const dlq = deadLetterQueueOf(queue);
+      return dlq.startsWith(queue) ? dlq.slice(queue.length) : undefined;
+    }),
+  );
+  const [suffix] = suffixes;
+  const shared = suffixes.size === 1 && suffix ? suffix : undefined;
+  const names = shared ? queues : queues.flatMap((queue) => [queue, deadLetterQueueOf(queue)]);
   const unique = [...new Set(names)];
   let prefix = unique[0]!;
   for (const name of unique) {
@@ -48,7 +66,8 @@ export function exactNamesRegex(names: readonly string[]): string {
     prefix = prefix.slice(0, i);
   }
   const rests = unique.map((name) => escapeRegex(name.slice(prefix.length)));
-  return `^${escapeRegex(prefix)}(?:${rests.join('|')})$`;
+  const tail = shared ? `(?:${escapeRegex(shared)})?` : '';
+  return `^${escapeRegex(prefix)}(?:${rests.join('|')})${tail}$`;
 }
 
 function escapeRegex(text: string): string {

@@ -38,7 +38,7 @@ export class AmqpManagementStats {
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
   /** The request of the last queue list (the same list every scrape). */
-  private last?: { names: string; path: string; paged: boolean };
+  private last?: { queues: string; path: string; paged: boolean };
 
   constructor(
     managementUrl: string,
@@ -63,10 +63,10 @@ export class AmqpManagementStats {
     queues: string[],
     deadLetterQueueOf: (queue: string) => string,
   ): Promise<QueueStats[]> {
-    const names = queues.flatMap((queue) => [queue, deadLetterQueueOf(queue)]);
-    const key = names.join('\n');
-    if (this.last?.names !== key)
-      this.last = { names: key, ...managementQueuesPath(this.vhost, names) };
+    const key = queues.join('\n');
+    if (this.last?.queues !== key) {
+      this.last = { queues: key, ...managementQueuesPath(this.vhost, queues, deadLetterQueueOf) };
+    }
     const { path, paged } = this.last;
     let listed: ManagementQueue[];
     try {
@@ -76,7 +76,9 @@ export class AmqpManagementStats {
         // in case filled it; the whole list is the sure answer then.
         listed =
           page.filtered_count > page.items.length
-            ? ((await this.get(managementQueuesPath(this.vhost, []).path)) as ManagementQueue[])
+            ? ((await this.get(
+                managementQueuesPath(this.vhost, [], deadLetterQueueOf).path,
+              )) as ManagementQueue[])
             : page.items;
       } else {
         listed = (await this.get(path)) as ManagementQueue[];
