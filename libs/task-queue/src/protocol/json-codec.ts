@@ -2,11 +2,10 @@ import { parse as parseLossless } from 'lossless-json';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
 import { UnserializableValueError } from '../errors/unserializable-value.error.js';
 import { BARE_ERROR, COLLECTION_HINTS, collectionOf, isBareError } from './json-refusals.js';
+import { hasLongDigitRun } from './digit-run.js';
 
 /** Deepest nesting the strict encoder writes (Python's json reads about 1000 levels). */
 const MAX_DEPTH = 1000;
-/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53. */
-const LONG_DIGITS = /\d{16}/;
 
 /**
  * JSON as Celery writes and reads it, for what Python reads (task messages, stored and `rpc://`
@@ -108,7 +107,7 @@ export function decodeJson(text: string, what = 'message body'): unknown {
     const tagged = text.includes('"__type__"');
     // Integers beyond 2^53 need a lossless parser (JSON.parse rounds them): only when the
     // text has a 16-digit run, which no safe integer has.
-    if (LONG_DIGITS.test(text)) return parseLossless(text, tagged ? reviveTagged : null, toNumber);
+    if (hasLongDigitRun(text)) return parseLossless(text, tagged ? reviveTagged : null, toNumber);
     // A reviver makes JSON.parse several times slower: use it only when a tagged value is there.
     return tagged ? JSON.parse(text, reviveTagged) : JSON.parse(text);
   } catch (error) {
