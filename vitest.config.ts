@@ -16,12 +16,13 @@ const shared = {
 };
 
 // Unit and e2e files run two at a time (e2e files mostly wait on services, and every one
-// isolates itself by construction); the slow fault runs follow, two at a time, and the timed
-// ones last, one at a time.
+// isolates itself by construction); the slow fault runs and the container image suite follow,
+// two at a time, and the timed ones last, one at a time.
 const PARALLEL = { maxWorkers: 2, sequence: { groupOrder: 0 } };
 const PARALLEL_AFTER_E2E = { maxWorkers: 2, sequence: { groupOrder: 1 } };
 const ALONE = { maxWorkers: 1, sequence: { groupOrder: 2 } };
 const TIMED = ['test/slow/autoscaling.slow-spec.ts', 'test/slow/beat-failover.slow-spec.ts'];
+const IMAGE = ['test/slow/container-image.slow-spec.ts'];
 
 export default defineConfig({
   ...shared,
@@ -57,8 +58,22 @@ export default defineConfig({
           name: 'slow',
           ...PARALLEL_AFTER_E2E,
           include: ['test/slow/**/*.slow-spec.ts'],
-          exclude: TIMED,
+          exclude: [...TIMED, ...IMAGE],
           globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // The container image suite runs with the slow ones, but its global setup starts the
+        // image build (minutes) as the run begins, at low priority, so that it overlaps the
+        // unit and e2e files instead of being the slow group's longest wait.
+        ...shared,
+        test: {
+          name: 'image',
+          ...PARALLEL_AFTER_E2E,
+          include: IMAGE,
+          globalSetup: ['test/setup/global-setup.ts', 'test/setup/image-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 180_000,
         },

@@ -1,28 +1,24 @@
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COMMANDS } from '../../libs/task-queue/src/cli/main.js';
+import { awaitImageBuild } from '../support/image-build.js';
 import { InteropProducer } from '../support/interop-producer.js';
 import { uniqueName } from '../support/interop-processes.js';
 import type { ManagedProcess } from '../support/managed-process.js';
-import {
-  buildImage,
-  nodeBaseImage,
-  podman,
-  removeQuietly,
-  runContainer,
-} from '../support/podman.js';
+import { podman, removeQuietly, runContainer } from '../support/podman.js';
 
 /**
  * The Dockerfile built with podman on an offline base image (this machine's node), the worker
  * role run as a container against the loopback Redis, and `podman stop` (SIGTERM to Node as
  * PID 1) draining it: every task ends with a result or back in its queue, none twice.
+ * The image is built once per run, from its start (test/setup/image-setup.ts).
  */
 const REDIS = 'redis://127.0.0.1:6379/0';
 const TASKS = 300;
-const IMAGE = `localhost/celeriac-test:${uniqueName('img').slice(4)}`;
+const build = inject('imageBuild');
+const IMAGE = build.tag;
 const containers: string[] = [];
-let buildSeconds = 0;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -33,18 +29,18 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const base = await nodeBaseImage();
-  const runtime = await nodeBaseImage(false);
-  const started = Date.now();
-  await buildImage(base, runtime, IMAGE);
-  buildSeconds = (Date.now() - started) / 1000;
+  const waited = Date.now();
+  const outcome = await awaitImageBuild(build, 1_200_000);
+  if (!outcome.ok) throw new Error(`the image build failed: ${outcome.error}`);
   console.log(
-    `[container-image] podman build on ${base} / ${runtime}: ${buildSeconds.toFixed(1)} s`,
+    `[container-image] podman build on ${outcome.base} / ${outcome.runtime}: ` +
+      `${outcome.seconds.toFixed(1)} s, of which this suite waited ${(Date.now() - waited) / 1000} s`,
   );
 }, 1_200_000);
 
 afterAll(async () => {
-  await removeQuietly(containers, IMAGE);
+  // The image goes with the run (test/setup/image-setup.ts).
+  await removeQuietly(containers);
 }, 120_000);
 
 /** A unique queue, a producer, and the checks the worker scenarios share. */

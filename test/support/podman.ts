@@ -15,12 +15,17 @@ const run = promisify(execFile);
 export const PODMAN_GLOBAL = ['--runtime', 'runc'];
 export const LIMITS = ['--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=1024:1024'];
 
-export async function podman(args: string[], timeoutMs = 120_000): Promise<string> {
-  const { stdout } = await run('podman', [...PODMAN_GLOBAL, ...args], {
+/** `podman <args>`; with `nice`, at that niceness (its children inherit it). */
+export async function podman(args: string[], timeoutMs = 120_000, nice = 0): Promise<string> {
+  const { stdout } = await run(...niced(nice, 'podman', [...PODMAN_GLOBAL, ...args]), {
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout;
+}
+
+function niced(nice: number, command: string, args: string[]): [string, string[]] {
+  return nice === 0 ? [command, args] : ['nice', ['-n', String(nice), command, ...args]];
 }
 
 /**
@@ -28,11 +33,10 @@ export async function podman(args: string[], timeoutMs = 120_000): Promise<strin
  * libraries; without npm for the runtime stage), installing podman / runc / uidmap first when
  * root and missing.
  */
-export async function nodeBaseImage(withNpm = true): Promise<string> {
+export async function nodeBaseImage(withNpm = true, nice = 0): Promise<string> {
   const script = join(ROOT, 'deploy/podman/build-node-base.sh');
-  const { stdout } = await run('bash', [script, ...(withNpm ? [] : ['--without-npm'])], {
-    timeout: 300_000,
-  });
+  const args = [script, ...(withNpm ? [] : ['--without-npm'])];
+  const { stdout } = await run(...niced(nice, 'bash', args), { timeout: 300_000 });
   return stdout.trim().split('\n').at(-1)!;
 }
 
@@ -52,9 +56,15 @@ function hostCafile(): string | undefined {
  * reads the host's cache first (prefer-offline) and only asks the registry for what is missing.
  * No layer cache is kept (nothing is left behind but the tagged image, which the caller
  * removes) unless CELERIAC_TEST_PODMAN_CACHE=1, which makes repeated local runs take seconds.
+ * The build stage and the production dependencies' stage run side by side (--jobs 2).
  * Returns the build log.
  */
-export async function buildImage(base: string, runtime: string, tag: string): Promise<string> {
+export async function buildImage(
+  base: string,
+  runtime: string,
+  tag: string,
+  nice = 0,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-npmrc-'));
   const npmrc = join(dir, 'npmrc');
   const cafile = hostCafile();
@@ -63,6 +73,8 @@ export async function buildImage(base: string, runtime: string, tag: string): Pr
     const args = [
       'build',
       `--layers=${process.env.CELERIAC_TEST_PODMAN_CACHE === '1'}`,
+      '--jobs',
+      '2',
       ...LIMITS,
       '--format',
       'docker',
@@ -81,7 +93,7 @@ export async function buildImage(base: string, runtime: string, tag: string): Pr
       tag,
       ROOT,
     ];
-    return await podman(args, 900_000);
+    return await podman(args, 900_000, nice);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
