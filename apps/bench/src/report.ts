@@ -1,30 +1,33 @@
 import { median } from './load.js';
 import type { ScenarioResult } from './scenarios.js';
 
-/** Medians over the repeats of one system / broker / scenario. */
-export interface Summary {
-  system: string;
-  broker: string;
-  scenario: string;
-  n: number;
+/**
+ * Medians over the repeats of one system / broker / scenario: the measurements of
+ * {@link ScenarioResult} (documented there), each the median of the runs without error
+ * (`peakRssMb`: the largest; `commands`: the first run's).
+ */
+export interface Summary extends Pick<
+  ScenarioResult,
+  | 'system'
+  | 'broker'
+  | 'scenario'
+  | 'n'
+  | 'rate'
+  | 'p50'
+  | 'p99'
+  | 'p99Cold'
+  | 'peakRssMb'
+  | 'cpuPct'
+  | 'cpuUsPerTask'
+  | 'mainUsPerTask'
+  | 'producerUsPerTask'
+  | 'redisUsPerTask'
+  | 'commands'
+> {
+  /** Repeats without error. */
   runs: number;
-  rate?: number;
-  p50?: number;
-  p99?: number;
-  /** Latency: p99 with the warm-up's tasks. */
-  p99Cold?: number;
-  peakRssMb?: number;
-  cpuPct?: number;
-  cpuUsPerTask?: number;
-  /** Node workers: the main thread's share of `cpuUsPerTask`. */
-  mainUsPerTask?: number;
-  /** e2e: the bench (producer) process's CPU µs per task. */
-  producerUsPerTask?: number;
-  /** Redis server CPU µs per task (server-wide). */
-  redisUsPerTask?: number;
   /** Every repeat's rate, for spread. */
   rates: number[];
-  commands?: Record<string, number>;
   errors: string[];
 }
 
