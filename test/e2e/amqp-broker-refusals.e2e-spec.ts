@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
 import { AmqpBroker } from 'celeriac/amqp';
@@ -16,6 +16,7 @@ import {
 import { TaskQueueModule } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
+import { type Closable, openRawChannel } from '../support/raw-amqp-channel.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
 
 // What RabbitMQ refuses or drops must reach the producer as an error, never as a silent loss:
@@ -32,7 +33,7 @@ class RefusalTasks {
   }
 }
 
-const opened: { close(): Promise<void> }[] = [];
+const opened: Closable[] = [];
 const ids: string[] = [];
 afterEach(async () => {
   for (const item of opened.splice(0).reverse()) await item.close().catch(() => undefined);
@@ -42,13 +43,7 @@ afterAll(async () => {
   await deleteResults(REDIS_URL, ids).catch(() => undefined);
 });
 
-async function rawChannel(): Promise<Channel> {
-  const model: ChannelModel = await connect(vhost.url);
-  opened.push(model);
-  const channel = await model.createChannel();
-  channel.on('error', () => undefined);
-  return channel;
-}
+const rawChannel = (): Promise<Channel> => openRawChannel(vhost.url, opened);
 
 async function app(queue: string, worker: boolean): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { connect, type Channel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AmqpBrokerOptions, AmqpBroker } from 'celeriac/amqp';
 import { BrokerConnectionError, ConfigurationError, type Delivery } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { describeBrokerConformance } from 'celeriac/conformance';
 import { closeConnectionsNamed, listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
+import { type Closable, openRawChannel } from '../support/raw-amqp-channel.js';
 
 // Everything runs in a private vhost, created here and deleted afterwards: the suite can run in
 // parallel with others on the shared RabbitMQ, and only ever force-closes its own connections.
@@ -18,7 +19,7 @@ describeBrokerConformance('amqp', {
 });
 
 describe('AmqpBroker (RabbitMQ specifics)', () => {
-  const opened: { close(): Promise<void> }[] = [];
+  const opened: Closable[] = [];
   const open = async (options: AmqpBrokerOptions = {}): Promise<AmqpBroker> => {
     const broker = new AmqpBroker(vhost.url, {
       connectionName: `celeriac-e2e-${randomUUID()}`,
@@ -28,13 +29,7 @@ describe('AmqpBroker (RabbitMQ specifics)', () => {
     await broker.connect();
     return broker;
   };
-  const raw = async (): Promise<Channel> => {
-    const model = await connect(vhost.url);
-    opened.push(model);
-    const channel = await model.createChannel();
-    channel.on('error', () => undefined);
-    return channel;
-  };
+  const raw = (): Promise<Channel> => openRawChannel(vhost.url, opened);
   const queue = (): string => `amqp-e2e-${randomUUID()}`;
   const message = (n: number, priority = 0) =>
     createTaskMessage({ name: 'amqp.task', args: [n], priority });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AmqpBroker } from 'celeriac/amqp';
 import { createTaskMessage } from 'celeriac/protocol';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
+import { type Closable, openRawChannel } from '../support/raw-amqp-channel.js';
 
 // Parking a message in the delay ladder (a publish with notBefore, a deferred ETA, a retry
 // countdown) must be as safe as a plain publish: what RabbitMQ does not store is an error or
@@ -12,19 +13,13 @@ import { usePrivateVhost } from '../support/amqp-vhost.js';
 
 const vhost = usePrivateVhost('celeriac-park-refusals');
 
-const opened: { close(): Promise<void> }[] = [];
+const opened: Closable[] = [];
 afterEach(async () => {
   for (const item of opened.splice(0).reverse()) await item.close().catch(() => undefined);
   vi.restoreAllMocks();
 });
 
-async function rawChannel(): Promise<Channel> {
-  const model: ChannelModel = await connect(vhost.url);
-  opened.push(model);
-  const channel = await model.createChannel();
-  channel.on('error', () => undefined);
-  return channel;
-}
+const rawChannel = (): Promise<Channel> => openRawChannel(vhost.url, opened);
 
 /** Ready messages of `queue`, or undefined when it does not exist. */
 async function depth(queue: string): Promise<number | undefined> {
