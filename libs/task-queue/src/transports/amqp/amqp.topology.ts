@@ -70,7 +70,7 @@ export class AmqpTopology {
   /** Bind `queue` to the direct `exchange` with `routingKey` (Celery's `worker_direct`). */
   bindDirect(queue: string, exchange: string, routingKey: string): void {
     this.directs.set(queue, { exchange, routingKey });
-    this.done.delete(`queue:${queue}`);
+    this.forget(`queue:${queue}`);
   }
 
   describe(name: string): QueueDeclaration {
@@ -122,12 +122,12 @@ export class AmqpTopology {
     return `${name}${this.options.deadLetterSuffix}`;
   }
 
-  /** Declare a task queue (and its exchange and binding) once per connection. */
   /** True once `ensureQueue(model, name)` has succeeded on this connection (no await needed). */
   queueDeclared(model: ChannelModel, name: string): boolean {
     return this.model === model && this.declared.has(`queue:${name}`);
   }
 
+  /** Declare a task queue (and its exchange and binding) once per connection. */
   ensureQueue(model: ChannelModel, name: string): Promise<void> {
     return this.once(model, `queue:${name}`, async (first) => {
       const queue = this.describe(name);
@@ -204,6 +204,12 @@ export class AmqpTopology {
       const binding = this.ladder.targetBinding(name);
       await ch.bindQueue(binding.queue, binding.exchange, binding.pattern);
     });
+  }
+
+  /** Declare `key` again on its next use (its declaration changed). */
+  private forget(key: string): void {
+    this.done.delete(key);
+    this.declared.delete(key);
   }
 
   /** Forget what was declared (the queues may have been deleted): declare again on next use. */
