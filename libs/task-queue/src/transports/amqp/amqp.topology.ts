@@ -1,6 +1,5 @@
 import { type Logger } from '@nestjs/common';
 import { type Channel, type ChannelModel } from 'amqplib';
-import { BrokerConnectionError } from '../../errors/broker-connection.error.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
 import {
   type AmqpBrokerOptions,
@@ -10,6 +9,7 @@ import {
 import { errorText } from '../../utils/error-text.js';
 import { type DelayLadder } from './amqp.delay.js';
 import { AmqpMessages } from './amqp.messages.js';
+import { AmqpDeclarations, PRECONDITION_FAILED } from './amqp-declarations.js';
 
 /** How one task queue is declared. */
 export interface QueueDeclaration {
@@ -21,8 +21,6 @@ export interface QueueDeclaration {
   deadLetter: boolean;
 }
 
-const PRECONDITION_FAILED = 406;
-
 /**
  * Declares queues, exchanges and the delay ladder exactly as Celery does
  * (docs/protocol.md#rabbitmq-exchanges-and-queues): for queue `q`, a durable direct exchange `q`, a durable queue `q` without arguments
@@ -30,12 +28,8 @@ const PRECONDITION_FAILED = 406;
  * Declarations are cached per connection and repeated after a reconnect.
  */
 export class AmqpTopology {
-  private readonly done = new Map<string, Promise<void>>();
-  /** The keys of `done` whose declaration has succeeded on the current connection. */
-  private readonly declared = new Set<string>();
+  private readonly declarations = new AmqpDeclarations();
   private readonly warned = new Set<string>();
-  private model: ChannelModel | undefined;
-  private channel: Promise<Channel> | undefined;
   /** Queues bound to another direct exchange with their own key (`bindDirect`). */
   private readonly directs = new Map<string, { exchange: string; routingKey: string }>();
   /** Told of each queue this topology declared (once per connection). */
@@ -70,7 +64,7 @@ export class AmqpTopology {
   /** Bind `queue` to the direct `exchange` with `routingKey` (Celery's `worker_direct`). */
   bindDirect(queue: string, exchange: string, routingKey: string): void {
     this.directs.set(queue, { exchange, routingKey });
-    this.forget(`queue:${queue}`);
+    this.declarations.forget(`queue:${queue}`);
   }
 
   describe(name: string): QueueDeclaration {
@@ -124,16 +118,16 @@ export class AmqpTopology {
 
   /** True once `ensureQueue(model, name)` has succeeded on this connection (no await needed). */
   queueDeclared(model: ChannelModel, name: string): boolean {
-    return this.model === model && this.declared.has(`queue:${name}`);
+    return this.declarations.isDeclared(model, `queue:${name}`);
   }
 
   /** Declare a task queue (and its exchange and binding) once per connection. */
   ensureQueue(model: ChannelModel, name: string): Promise<void> {
-    return this.once(model, `queue:${name}`, async (first) => {
+    return this.declarations.once(model, `queue:${name}`, async (first) => {
       const queue = this.describe(name);
       const bind = queue.exchange !== '' && (await this.assertOwnExchange(first, queue, name));
       // A refused exchange declaration closed `first`: the queue goes on a fresh channel.
-      const ch = bind || !queue.exchange ? first : await this.declarationChannel(model);
+      const ch = bind || !queue.exchange ? first : await this.declarations.channelFor(model);
       await ch.assertQueue(name, {
         durable: true,
         autoDelete: false,
@@ -163,7 +157,7 @@ export class AmqpTopology {
       const text = errorText(error);
       const otherType = (error as { code?: number }).code === PRECONDITION_FAILED;
       if (!otherType || !text.includes("inequivalent arg 'type'")) throw error;
-      this.channel = undefined;
+      this.declarations.dropChannel();
       if (!this.warned.has(`exchange:${name}`)) {
         this.warned.add(`exchange:${name}`);
         this.logger.warn(AmqpMessages.foreignExchange(name, queue.exchange, text));
@@ -175,7 +169,7 @@ export class AmqpTopology {
   /** Declare the dead-letter queue of `name` (same queue type, no priority); returns its name. */
   async ensureDeadLetterQueue(model: ChannelModel, name: string): Promise<string> {
     const dlq = this.deadLetterQueue(name);
-    await this.once(model, `dlq:${name}`, async (ch) => {
+    await this.declarations.once(model, `dlq:${name}`, async (ch) => {
       const quorum = this.describe(name).type === 'quorum';
       await ch.assertQueue(dlq, {
         durable: true,
@@ -199,25 +193,16 @@ export class AmqpTopology {
         this.logger.warn(AmqpMessages.delayIntoRejectingQueue(name, overflow));
       }
     }
-    await this.once(model, 'delay-ladder', (ch) => this.declareLadder(ch));
-    await this.once(model, `delay-target:${name}`, async (ch) => {
+    await this.declarations.once(model, 'delay-ladder', (ch) => this.declareLadder(ch));
+    await this.declarations.once(model, `delay-target:${name}`, async (ch) => {
       const binding = this.ladder.targetBinding(name);
       await ch.bindQueue(binding.queue, binding.exchange, binding.pattern);
     });
   }
 
-  /** Declare `key` again on its next use (its declaration changed). */
-  private forget(key: string): void {
-    this.done.delete(key);
-    this.declared.delete(key);
-  }
-
   /** Forget what was declared (the queues may have been deleted): declare again on next use. */
   reset(): void {
-    this.done.clear();
-    this.declared.clear();
-    this.model = undefined;
-    this.channel = undefined;
+    this.declarations.reset();
   }
 
   private async declareLadder(ch: Channel): Promise<void> {
@@ -238,70 +223,5 @@ export class AmqpTopology {
     for (const binding of plan.exchangeBindings) {
       await ch.bindExchange(binding.destination, binding.source, binding.pattern);
     }
-  }
-
-  private once(
-    model: ChannelModel,
-    key: string,
-    declare: (ch: Channel) => Promise<void>,
-  ): Promise<void> {
-    if (this.model !== model) {
-      this.reset();
-      this.model = model;
-    }
-    let pending = this.done.get(key);
-    if (!pending) {
-      pending = this.declareWith(model, key, declare);
-      const declaring = pending;
-      this.done.set(key, declaring);
-      declaring.then(
-        () => this.done.get(key) === declaring && this.declared.add(key),
-        () => this.done.get(key) === declaring && this.done.delete(key),
-      );
-    }
-    return pending;
-  }
-
-  private async declareWith(
-    model: ChannelModel,
-    key: string,
-    declare: (ch: Channel) => Promise<void>,
-  ): Promise<void> {
-    // NOTE: declarations share one channel; when another declaration fails on it (a passive
-    // check of a missing queue, say), RabbitMQ closes it under this one ("Channel ended"). Such
-    // a failure is retried on a fresh channel; a PRECONDITION_FAILED mismatch is not.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await declare(await this.declarationChannel(model));
-        return;
-      } catch (error) {
-        this.channel = undefined;
-        if ((error as { code?: number }).code === PRECONDITION_FAILED) {
-          throw new ConfigurationError(AmqpMessages.declarationMismatch(key, errorText(error)), {
-            cause: error,
-          });
-        }
-        if (attempt < 3 && model === this.model) continue;
-        throw new BrokerConnectionError(
-          `Could not declare ${key} on RabbitMQ: ${errorText(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-    }
-  }
-
-  private declarationChannel(model: ChannelModel): Promise<Channel> {
-    if (!this.channel) {
-      const opening = model.createChannel().then((ch) => {
-        ch.on('error', () => undefined);
-        ch.once('close', () => this.channel === opening && (this.channel = undefined));
-        return ch;
-      });
-      opening.catch(() => this.channel === opening && (this.channel = undefined));
-      this.channel = opening;
-    }
-    return this.channel;
   }
 }
