@@ -194,12 +194,13 @@ describe('misbehaving handlers in a processes pool', () => {
     const begun = started('pools.nap_process');
     const result = await client.send('pools.nap_process', [10_000]);
     await begun;
+    const node = app!.get(WorkerService).hostname;
     const { stdout } = await run('/usr/bin/python3', [
       join(PYTHON_FIXTURES, 'revoke_terminate.py'),
       REDIS_URL,
       result.id,
+      node,
     ]);
-    const node = app!.get(WorkerService).hostname;
     expect(JSON.parse(stdout)).toEqual([{ [node]: { ok: `terminate: ${result.id}` } }]);
     await expect.poll(() => result.state(), { timeout: 5_000 }).toBe('REVOKED');
     expect(await (await client.send('pools.whoami_process')).get({ timeout: 20_000 })).toBeTruthy();
