@@ -99,6 +99,16 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
     this.revoked.set(id, { id, expiresAt, terminate: false, reason: 'expired' });
   }
 
+  /**
+   * Remember on this worker only the revocations another worker told it of in Celery's mingle
+   * (`hello`), as a Python worker does; ids already known keep what this worker knows of them.
+   */
+  absorb(list: Iterable<Revocation>): void {
+    for (const revocation of list) {
+      if (!this.get(revocation.id)) this.revoked.set(revocation.id, revocation);
+    }
+  }
+
   /** The revocation of `id`, if any and not expired. */
   get(id: string): Revocation | undefined {
     const entry = this.revoked.get(id);
@@ -110,8 +120,13 @@ export class RevokedTasks implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   ids(): string[] {
+    return this.live().map((r) => r.id);
+  }
+
+  /** Every revocation this worker knows that has not expired. */
+  live(): Revocation[] {
     const now = Date.now();
-    return [...this.revoked.values()].filter((r) => r.expiresAt > now).map((r) => r.id);
+    return [...this.revoked.values()].filter((r) => r.expiresAt > now);
   }
 
   /** Track a running task so `revoke(terminate)` can abort it; undo with {@link untrack}. */

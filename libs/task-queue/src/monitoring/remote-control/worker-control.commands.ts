@@ -14,6 +14,7 @@ import { activeQueues, addConsumer, cancelConsumer } from './queue.commands.js';
 import { registeredTasks } from './registered.command.js';
 import { workerConf } from './conf.command.js';
 import { revokeSignal } from './revoke-signal.js';
+import { fromMingleRevoked, toMingleRevoked } from './mingle-revoked.js';
 
 /** Returned by a command that must not be answered (`shutdown`, casts). */
 export const NO_REPLY = Symbol('no-reply');
@@ -101,10 +102,14 @@ export class WorkerControlCommands {
     return this.commands[method]!(args);
   }
 
-  /** Mingle: reply with no revokes (floats would be required) and our clock. */
+  /**
+   * Mingle, sent by each Python worker as it starts: take the revocations it carries, as Celery
+   * does, and reply with ours (stamped as Python expects) and our clock.
+   */
   private hello(args: Record<string, unknown>): unknown {
     if (args.from_node === this.t.worker.hostname) return null;
-    return { revoked: {}, clock: this.t.clock.current };
+    this.t.revoked.absorb(fromMingleRevoked(args.revoked));
+    return { revoked: toMingleRevoked(this.t.revoked.live()), clock: this.t.clock.current };
   }
 
   private async revoke(args: Record<string, unknown>, terminate: boolean): Promise<unknown> {
