@@ -12,9 +12,12 @@ import {
   RemoteTaskError,
   Task,
   TaskClient,
+  TaskQueueHealth,
 } from 'celeriac';
 import { TaskQueueModule } from 'celeriac';
+import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { createTaskMessage } from 'celeriac/protocol';
+import { Registry } from 'prom-client';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { type Closable, openRawChannel } from '../support/raw-amqp-channel.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
@@ -45,7 +48,7 @@ afterAll(async () => {
 
 const rawChannel = (): Promise<Channel> => openRawChannel(vhost.url, opened);
 
-async function app(queue: string, worker: boolean): Promise<TestingModule> {
+async function app(queue: string, worker: boolean, registry?: Registry): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       TaskQueueModule.forRoot({
@@ -55,6 +58,7 @@ async function app(queue: string, worker: boolean): Promise<TestingModule> {
         events: { enabled: false },
         worker: { enabled: worker, queues: [queue], concurrency: 1, banner: false },
       }),
+      ...(registry ? [TaskQueueMetricsModule.forRoot({ path: false, registry })] : []),
     ],
     providers: [RefusalTasks],
   }).compile();
@@ -111,11 +115,16 @@ describe('a full queue that rejects publishes (x-overflow: reject-publish)', () 
 });
 
 describe('a queue deleted and declared again by someone else with other arguments', () => {
-  it('the worker says once why it cannot consume, retries quietly, and says when it resumed', async () => {
+  it('the worker says once why it cannot consume, is not ready meanwhile, retries quietly, and says when it resumed', async () => {
     const queue = `refusals-${randomUUID()}`;
     const warn = vi.spyOn(Logger.prototype, 'warn');
     const log = vi.spyOn(Logger.prototype, 'log');
-    await app(queue, true);
+    const registry = new Registry();
+    const consuming = async (): Promise<number | undefined> =>
+      (await registry.getSingleMetric('celeriac_worker_consuming')?.get())?.values[0]?.value;
+    const health = (await app(queue, true, registry)).get(TaskQueueHealth);
+    expect((await health.ready()).up).toBe(true);
+    expect(await consuming()).toBe(1);
     const producer = (await app(queue, false)).get(TaskClient);
     const first = await producer.send<number>('refusals.add', [1, 2]);
     ids.push(first.id);
@@ -129,6 +138,16 @@ describe('a queue deleted and declared again by someone else with other argument
     const cannot = /Could not resume consuming/;
     await expect.poll(() => lines(warn, cannot), { timeout: 15_000 }).toHaveLength(1);
     expect(lines(warn, cannot)[0]).toMatch(/x-max-priority.*Declare it exactly as the other side/s);
+    // The broker answers, yet nothing is consumed: readiness says so, with the reason.
+    // (Was: up, `consuming: true`, for as long as the stray declaration stayed.)
+    const stalled = await health.ready();
+    expect(stalled.up).toBe(false);
+    expect(stalled.checks.broker?.up).toBe(true);
+    expect(stalled.checks.consumer).toMatchObject({
+      up: false,
+      details: { consuming: false, message: expect.stringMatching(/x-max-priority/) },
+    });
+    expect(await consuming()).toBe(0);
     // Three more attempts (1 s, 2 s, 4 s apart) fail the same way: no more lines.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     expect(lines(warn, cannot)).toHaveLength(1);
@@ -137,6 +156,8 @@ describe('a queue deleted and declared again by someone else with other argument
     await expect
       .poll(() => lines(log, /Resumed consuming/), { timeout: 40_000, interval: 500 })
       .toHaveLength(1);
+    expect((await health.ready()).up).toBe(true);
+    expect(await consuming()).toBe(1);
     const after = await producer.send<number>('refusals.add', [2, 3]);
     ids.push(after.id);
     await expect(after.get({ timeout: 30_000 })).resolves.toBe(5);

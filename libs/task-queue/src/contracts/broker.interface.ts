@@ -83,6 +83,12 @@ export type DeliveryHandler = (delivery: Delivery) => void;
 /** A running subscription; `cancel()` stops fetching but leaves unsettled deliveries valid. */
 export interface Consumer {
   cancel(): Promise<void>;
+  /**
+   * Optional: why this consumer receives nothing now although its broker may answer (RabbitMQ
+   * refuses to let it subscribe again after a channel loss), or undefined while it consumes or
+   * is only reconnecting. Readiness reports it.
+   */
+  stalled?(): string | undefined;
 }
 
 export interface Broker {

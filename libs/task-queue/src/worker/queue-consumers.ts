@@ -12,6 +12,8 @@ export class QueueConsumers {
   private main?: Consumer;
   private started: string[] = [];
   private readonly added = new Map<string, Promise<Consumer>>();
+  /** The added consumers that have started, by queue. */
+  private readonly addedLive = new Map<string, Consumer>();
 
   constructor(private readonly consume: (queues: string[]) => Promise<Consumer>) {}
 
@@ -31,7 +33,8 @@ export class QueueConsumers {
     const consumer = this.consume([queue]);
     this.added.set(queue, consumer);
     try {
-      await consumer;
+      const live = await consumer;
+      if (this.added.get(queue) === consumer) this.addedLive.set(queue, live);
     } catch (error) {
       this.added.delete(queue);
       throw error;
@@ -39,11 +42,21 @@ export class QueueConsumers {
     return true;
   }
 
+  /** Why a consumer receives nothing although it should (the first such reason), or undefined. */
+  stalled(): string | undefined {
+    for (const consumer of [this.main, ...this.addedLive.values()]) {
+      const reason = consumer?.stalled?.();
+      if (reason) return reason;
+    }
+    return undefined;
+  }
+
   /** Stop consuming an added queue (the configured ones stay: they need a restart). */
   async cancel(queue: string): Promise<QueueCancelOutcome> {
     const consumer = this.added.get(queue);
     if (!consumer) return this.started.includes(queue) ? 'configured' : 'not-consumed';
     this.added.delete(queue);
+    this.addedLive.delete(queue);
     await (await consumer).cancel();
     return 'cancelled';
   }
@@ -53,6 +66,7 @@ export class QueueConsumers {
     const all = [this.main, ...this.added.values()];
     this.main = undefined;
     this.added.clear();
+    this.addedLive.clear();
     const results = await Promise.allSettled(
       all.map(async (c) => (c ? (await c).cancel() : undefined)),
     );

@@ -127,6 +127,14 @@ export class WorkerService
     this.shutdownBegun = true;
   }
 
+  /**
+   * Why the worker receives nothing although it runs (RabbitMQ refuses to let a consumer
+   * subscribe again after a channel loss), or undefined.
+   */
+  get consumerStalled(): string | undefined {
+    return this.running ? this.consumers.stalled() : undefined;
+  }
+
   /** Tasks running now (busy slots), out of `concurrency`. */
   get busySlots(): number {
     return this.held.active.size;

@@ -52,16 +52,21 @@ export class TaskQueueHealth implements OnModuleDestroy {
     return pingCheck(backend.kind, () => backend.ping());
   }
 
-  /** The worker consumes (up when this process runs no worker), with its busy slots. */
+  /**
+   * The worker consumes (up when this process runs no worker), with its busy slots; down with
+   * the reason while a consumer cannot subscribe again (RabbitMQ refuses it).
+   */
   consumer(): CheckOutcome {
     const enabled = this.config.worker.enabled;
-    const consuming = this.worker.running;
+    const stalled = this.worker.consumerStalled;
+    const consuming = this.worker.running && !stalled;
     return {
       up: !enabled || consuming,
       details: {
         consuming,
         busy: this.worker.busySlots,
         concurrency: this.worker.concurrency,
+        ...(stalled ? { message: stalled } : {}),
       },
     };
   }

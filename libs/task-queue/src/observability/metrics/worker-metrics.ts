@@ -32,11 +32,14 @@ export class WorkerMetrics {
     });
     new Gauge({
       name: 'celeriac_worker_consuming',
-      help: '1 while this worker consumes, 0 before start and from shutdown on.',
+      help:
+        '1 while this worker consumes, 0 before start, while RabbitMQ refuses to let it ' +
+        'subscribe again, and from shutdown on.',
       labelNames: ['hostname'],
       registers: [registry],
       collect() {
-        this.set({ hostname }, worker.running && !worker.shuttingDown ? 1 : 0);
+        const consuming = worker.running && !worker.shuttingDown && !worker.consumerStalled;
+        this.set({ hostname }, consuming ? 1 : 0);
       },
     });
   }

@@ -165,6 +165,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       cancel: async () => {
         await subscription.cancel();
       },
+      stalled: () => subscription.stalled(),
     };
   }
 

@@ -180,6 +180,8 @@ export const AmqpMessages = {
   cannotResumeConsuming: (queues: string[], cause: string): string =>
     `Could not resume consuming ${queues.join(', ')}: ${cause}. Retrying with backoff (up to ` +
     `30 s apart; the same failure is not logged again).`,
+  notConsuming: (queues: string[], cause: string): string =>
+    `Not consuming ${queues.join(', ')}: subscribing again failed: ${cause}`,
   resumedConsuming: (queues: string[], failures: number): string =>
     `Resumed consuming ${queues.join(', ')} after ${failures} failed attempt(s).`,
   consumerCancelledByServer: (queue: string): string =>

@@ -41,6 +41,8 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
   private active = true;
   private outstanding = 0;
   private resubscribing: Promise<void> | undefined;
+  /** Why the last attempt to subscribe again failed, until one succeeds. */
+  private resumeFailure: string | undefined;
   /** The closing of the current channel (acks flushed, then `channel.close` confirmed). */
   private closing: Promise<void> | undefined;
   private readonly settledIds = new AmqpSettledIds();
@@ -115,6 +117,11 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
       await channel.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Why it does not consume now (subscribing again failed), or undefined. */
+  stalled(): string | undefined {
+    return this.active ? this.resumeFailure : undefined;
   }
 
   get logger(): Logger {
@@ -204,6 +211,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
         try {
           await this.subscribe(await this.host.connection.waitConnected());
           if (failures > 0 && this.slot?.open) {
+            this.resumeFailure = undefined;
             this.host.logger.log(AmqpMessages.resumedConsuming(this.queues, failures));
           }
         } catch (error) {
@@ -211,6 +219,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
           if (!this.active || this.host.connection.isClosed) break;
           failures++;
           const cause = errorText(error);
+          this.resumeFailure = AmqpMessages.notConsuming(this.queues, cause);
           if (cause !== logged) {
             logged = cause;
             this.host.logger.warn(AmqpMessages.cannotResumeConsuming(this.queues, cause));
