@@ -99,6 +99,27 @@ describe.each(transports)('bad input from Python on $name', ({ broker, backend }
     },
   );
 
+  // A canvas field that holds no signature was skipped: the task ran, SUCCESS was stored and
+  // the chain / callback / errback / chord it carried was lost without a word.
+  it.each([
+    ['callbacks', 'nope', 'embed.callbacks', 'not an object'],
+    ['callbacks', [{ task: 5 }], 'embed.callbacks[0]', 'no "task" name'],
+    ['chain', [{ args: [1] }], 'embed.chain[0]', 'no "task" name'],
+    ['errbacks', [17], 'embed.errbacks[0]', 'not an object'],
+    ['chord', 'x', 'embed.chord', 'not an object'],
+  ])(
+    'a %s of %j: FAILURE naming the field, dead-lettered, logged, not run',
+    async (field, value, path, problem) => {
+      const embed = { callbacks: null, errbacks: null, chain: null, chord: null, [field]: value };
+      const report = await raw(Buffer.from(JSON.stringify([[1, 2], {}, embed])));
+      expect(report).toMatchObject({ state: 'FAILURE', exc_type: 'InvalidMessageError' });
+      expect(report.exc_message).toContain(`${path} is not a task signature (${problem})`);
+      const line = await deadLetterLine(report.id);
+      expect(line).toContain('The task was not run');
+      expect(line).toContain('fix the producer that built it');
+    },
+  );
+
   it('keeps serving: the next message runs', async () => {
     const report = await raw(Buffer.from('[[20, 22], {}, {}]'));
     expect(report).toMatchObject({ state: 'SUCCESS', result: 42 });

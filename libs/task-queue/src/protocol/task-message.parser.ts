@@ -6,6 +6,7 @@ import {
 } from '../contracts/task-message.interface.js';
 import { parseCeleryDate } from './json-codec.js';
 import { decompressBody } from './message-compression.js';
+import { checkCanvasFields, parseEmbed } from './message-embed.js';
 import { decodePythonJson } from './python-floats.js';
 import type { TaskRequest } from './task-request.js';
 import { parseTimeLimitHeader } from './time-limit-header.js';
@@ -86,7 +87,7 @@ function parseV2(
     name: headers.task as string,
     args: requireArray(args, id),
     kwargs: requireObject(kwargs, id),
-    embed: (isObject(embed) ? embed : {}) as MessageEmbed,
+    embed: parseEmbed(embed, id),
     retries: retriesOf(headers.retries, 'header', id, warn),
     eta: celeryTime(headers.eta, 'eta', id),
     expires: celeryTime(headers.expires, 'expires', id),
@@ -118,6 +119,11 @@ function parseV1(
     );
   }
   const id = requireString(body.id, 'body.id');
+  checkCanvasFields(
+    { callbacks: body.callbacks, errbacks: body.errbacks, chord: body.chord },
+    id,
+    'body.',
+  );
   const timeLimit = timeLimits(body.timelimit, 'field (protocol v1)', id, warn);
   return {
     id,
