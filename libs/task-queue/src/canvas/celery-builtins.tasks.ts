@@ -18,17 +18,24 @@ class NotRegistered extends Error {
   override name = 'NotRegistered';
 }
 
+/** Python's `IndexError` (`celery.accumulate` with an `index` past the arguments). */
+class IndexError extends Error {
+  override name = 'IndexError';
+}
+
 /** Celery's `NotImplementedError` (`celery.chain` is not a real task). */
 class NotImplementedError extends Error {
   override name = 'NotImplementedError';
 }
 
 /**
- * Celery's built-in tasks that canvases rely on (celery/app/builtins.py), so Node workers run
- * what a Python producer sends: `celery.map` / `celery.starmap` (call a task of this worker for
- * each item, in this process), `celery.chunks` (a group of starmaps), `celery.chord_unlock`
- * (completes chords on result backends without a native join: polls the header, then sends
- * the body), and the legacy `celery.group`, `celery.chord` and `celery.chain`.
+ * Celery's built-in tasks (celery/app/builtins.py), so Node workers run what a Python producer
+ * sends: `celery.map` / `celery.starmap` (call a task of this worker for each item, in this
+ * process), `celery.chunks` (a group of starmaps), `celery.chord_unlock` (completes chords on
+ * result backends without a native join: polls the header, then sends the body),
+ * `celery.accumulate` (the chord body of `Task.replace(group)`), `celery.backend_cleanup`
+ * (what Python's beat sends daily for backends without expiry), and the legacy
+ * `celery.group`, `celery.chord` and `celery.chain`.
  */
 @Injectable()
 export class CeleryBuiltinTasks {
@@ -77,6 +84,30 @@ export class CeleryBuiltinTasks {
       this.parent(),
     );
     return [[groupId, null], ids.map((id) => resultTuple(id))];
+  }
+
+  /** The arguments, or the one at kwarg `index` (Python's indexing: -1 is the last). */
+  @Task('celery.accumulate')
+  accumulate(...args: unknown[]): unknown {
+    const index = this.ctx.kwargs.index;
+    if (index === undefined || index === null) return args;
+    if (typeof index !== 'number' || !Number.isInteger(index)) {
+      throw new TypeError(`tuple indices must be integers, not ${JSON.stringify(index)}`);
+    }
+    if (index >= args.length || index < -args.length) {
+      throw new IndexError('tuple index out of range');
+    }
+    return args.at(index);
+  }
+
+  /**
+   * Delete the expired results of backends that keep them until then (the typeorm one); the
+   * others expire entries themselves, and Celery's cleanup of those does nothing either.
+   */
+  @Task('celery.backend_cleanup')
+  async backendCleanup(): Promise<null> {
+    await this.backend?.cleanup?.();
+    return null;
   }
 
   /**

@@ -68,5 +68,10 @@ export interface ResultBackend {
    * is disconnected. Never opens a new connection. Health checks call it.
    */
   ping(): Promise<void>;
+  /**
+   * Delete the results past their expiry now, resolving how many (Celery's `backend.cleanup()`,
+   * run by the `celery.backend_cleanup` task). Absent on backends whose store expires them.
+   */
+  cleanup?(): Promise<number>;
   close(): Promise<void>;
 }
