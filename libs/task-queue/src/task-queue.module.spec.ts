@@ -17,8 +17,10 @@ describe('TaskQueueModule', () => {
   it('discovers @Task methods across feature modules with no registration list', async () => {
     const app = await createApp({ worker: { enabled: false } });
     const names = app.get(TaskRegistry).names();
-    // Celery's built-in canvas tasks are always there (celery.map, celery.chord_unlock ...).
+    // Celery's built-in tasks are always there (celery.map, celery.chord_unlock ...).
     expect(names.filter((n) => n.startsWith('celery.'))).toEqual([
+      'celery.accumulate',
+      'celery.backend_cleanup',
       'celery.chain',
       'celery.chord',
       'celery.chord_unlock',
