@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
 import { createTaskMessage } from './task-message.factory.js';
 import { parseTaskMessage } from './task-message.parser.js';
+import { parseEmbed } from './message-embed.js';
 
 const SIG = { task: 'next.step', args: [1], kwargs: {}, options: {}, subtask_type: null };
 
@@ -54,5 +55,13 @@ describe('the canvas fields of a message (embed)', () => {
     message.headers = {} as typeof message.headers;
     message.body = JSON.stringify({ task: 'parse.embed', id: 'v1-id', args: [], callbacks: [3] });
     expect(() => parseTaskMessage(message)).toThrow('Task v1-id: body.callbacks[0] is not a task');
+  });
+});
+
+describe('a refused canvas field holding a big integer', () => {
+  it('is named in the error, not a TypeError of JSON.stringify', () => {
+    expect(() => parseEmbed({ callbacks: [2n ** 70n] }, 'id-1')).toThrow(
+      /embed\.callbacks\[0\] is not a task signature \(not an object\), got 1180591620717411303424\b/,
+    );
   });
 });

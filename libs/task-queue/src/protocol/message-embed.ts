@@ -1,5 +1,6 @@
 import type { MessageEmbed } from '../contracts/task-message.interface.js';
 import { InvalidMessageError } from '../errors/invalid-message.error.js';
+import { encodeJson } from './json-codec.js';
 
 /** The canvas fields that hold signatures: a list of them (one alone is read as a list). */
 const LIST_FIELDS = ['callbacks', 'errbacks', 'chain'] as const;
@@ -60,7 +61,7 @@ function refused(
   problem: string,
   expected: string,
 ): InvalidMessageError {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = encodeJson(value); // decoded from JSON, so encodable (big ints included)
   const got = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return new InvalidMessageError(
     `Task ${id}: ${path} is not a task signature (${problem}), got ${got}. Celery writes ` +
