@@ -55,6 +55,43 @@ describe('RedisBroker: connection resilience', () => {
     expect(JSON.parse(got[1]!.message.body)[0]).toEqual([2]);
   });
 
+  it('binds its direct queues again after a Redis restart that lost every key', async () => {
+    const server = await PrivateRedisServer.start(); // no persistence: a restart empties it
+    cleanup.push(() => server.kill());
+    const worker = new RedisBroker(server.url, { publishTimeout: 15_000, wakeTimeout: 1 });
+    const producer = new RedisBroker(server.url, { publishTimeout: 15_000 });
+    const admin = new Redis(server.url, { lazyConnect: true });
+    cleanup.push(
+      () => producer.close(),
+      () => worker.close(),
+      async () => admin.disconnect(),
+    );
+    // What a worker with worker_direct does: <hostname>.dq2 bound to C.dq2 with its hostname.
+    await worker.bindDirect('w1@h.dq2', 'C.dq2', 'w1@h');
+    const got: Delivery[] = [];
+    await worker.consume(
+      ['w1@h.dq2'],
+      (d) => {
+        got.push(d);
+        void d.ack();
+      },
+      { prefetch: 1 },
+    );
+    const direct = { queue: 'w1@h.dq2', exchange: 'C.dq2', routingKey: 'w1@h' };
+    await producer.publish(msg(1), direct);
+    await expect.poll(() => got.length).toBe(1);
+
+    await server.kill();
+    await server.start();
+    // Was: the binding stayed lost until the worker restarted, so a publish routed through
+    // C.dq2 (Python's apply_async(exchange='C.dq2', routing_key=...)) found no queue.
+    await expect
+      .poll(async () => admin.smembers('_kombu.binding.C.dq2'), { timeout: 20_000 })
+      .toEqual(['w1@h\x06\x16\x06\x16w1@h.dq2']);
+    await producer.publish(msg(2), direct);
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2);
+  });
+
   it('a publish Redis refuses for lack of memory (maxmemory) says so and what to do', async () => {
     const server = await PrivateRedisServer.start();
     cleanup.push(() => server.kill());

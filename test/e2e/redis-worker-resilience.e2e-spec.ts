@@ -19,10 +19,15 @@ import { PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
 const producer = useInteropProducer();
 const workers: ManagedProcess[] = [];
 
-async function worker(queue: string, query: string, concurrency = 1): Promise<ManagedProcess> {
+async function worker(
+  queue: string,
+  query: string,
+  concurrency = 1,
+  url = REDIS_URL,
+): Promise<ManagedProcess> {
   const started = await startNodeWorker({
-    broker: `${REDIS_URL}?${query}`,
-    backend: REDIS_URL,
+    broker: `${url}?${query}`,
+    backend: url,
     queues: [queue],
     concurrency,
     resilient: true,
@@ -149,5 +154,31 @@ describe('Redis worker resilience', () => {
       expect(values).toEqual(results.map((_, i) => 2 * i));
       expect(streamWorker.running).toBe(true);
     });
+  });
+
+  it('a Redis restarted empty (no persistence) under running tasks: they finish, their acks are no-ops, new work runs', async () => {
+    const empty = await PrivateRedisServer.start();
+    const queue = uniqueName('resil-empty');
+    const w = await worker(queue, 'unacked_restore_interval=0.5', 4, empty.url);
+    const onEmpty = await InteropProducer.open(empty.url);
+    try {
+      const running = [];
+      for (let i = 0; i < 4; i++) {
+        running.push(await onEmpty.send<number>('interop.sleep', [1.5], { queue }));
+      }
+      for (const r of running) await w.waitFor(new RegExp(`EVENT task-started ${r.id}`), 10_000);
+      await empty.kill();
+      await empty.start();
+      // Their results go to the new, empty server; their unacked entries are gone.
+      for (const r of running) await w.waitFor(new RegExp(`EVENT task-succeeded ${r.id}`), 10_000);
+      const next = await onEmpty.send<number>('interop.add', [2, 3], { queue });
+      await expect(next.get({ timeout: 20_000 })).resolves.toBe(5);
+      await expect(running[0]!.get({ timeout: 5_000 })).resolves.toBe(1.5);
+      expect(w.running).toBe(true);
+      expect(w.output).not.toMatch(/ERROR|Unhandled|NOSCRIPT/);
+    } finally {
+      await onEmpty.close().catch(() => undefined);
+      await empty.kill();
+    }
   });
 });

@@ -39,6 +39,7 @@ import { clampPriority, RedisKeyspace } from './redis-keys.js';
 import { RedisMaintenance } from './redis-maintenance.js';
 import { RedisPublisher } from './redis.publisher.js';
 import { publishRouted } from './redis-exchange-publish.js';
+import { RedisDirectBindings } from './redis-direct-bindings.js';
 
 /** What to check when Redis is not reachable in time. */
 const ADVICE = 'or raise the publishTimeout option';
@@ -68,6 +69,7 @@ export class RedisBroker implements Broker {
   private readonly maintenance: RedisMaintenance;
   private readonly publisher: RedisPublisher;
   private readonly consumers = new Set<RedisConsumer>();
+  private readonly directBindings: RedisDirectBindings;
   private closed = false;
 
   /**
@@ -81,6 +83,7 @@ export class RedisBroker implements Broker {
     this.keys = new RedisKeyspace(this.options);
     this.client = createRedisClient(this.url, 'broker', this.logger, this.options.tls);
     this.scripts = new RedisBrokerScripts(this.client, this.keys);
+    this.directBindings = new RedisDirectBindings(this.client, this.logger);
     // Acks of one event-loop turn share ack-2.lua calls, sent as they fill.
     this.acks = new TickBatcher((tags) => this.scripts.ack(tags), PIPELINED_BATCH);
     this.requeuer = new RedisRequeuer(this.client, this.scripts, this.keys, this.logger, {
@@ -158,7 +161,7 @@ export class RedisBroker implements Broker {
     if (due !== undefined) this.maintenance.schedulePromotion(due);
   }
 
-  /** kombu's `queue_bind` on Redis: a member `routingKey SEP SEP queue` of the exchange's set. */
+  /** kombu's `queue_bind` on Redis (`routingKey SEP SEP queue` in the set), again on reconnect. */
   async bindDirect(queue: string, exchange: string, routingKey: string): Promise<void> {
     await this.connect();
     const key = this.keys.bindingKey(exchange);
@@ -166,6 +169,7 @@ export class RedisBroker implements Broker {
     await this.withRedis(`bind queue "${queue}" to exchange "${exchange}"`, () =>
       this.client.sadd(key, member),
     );
+    this.directBindings.remember(key, member);
   }
 
   async consume(
