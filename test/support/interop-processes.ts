@@ -69,6 +69,8 @@ export interface PythonWorkerOptions {
   env?: Record<string, string>;
   /** Send task events and heartbeats (`-E`, heartbeat on). */
   events?: boolean;
+  /** `-P`; default Celery's (prefork). `solo` runs tasks in the main process: a SIGKILL ends them. */
+  pool?: 'solo' | 'prefork';
 }
 
 /** Start a real Celery 5.2.6 worker on `interop_app` and wait for "ready.". */
@@ -84,6 +86,7 @@ export async function startPythonWorker(options: PythonWorkerOptions): Promise<M
     options.queue,
     '-c',
     String(options.concurrency ?? 2),
+    ...(options.pool ? ['-P', options.pool] : []),
     '-n',
     hostname,
     '--without-mingle',
