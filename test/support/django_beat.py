@@ -13,7 +13,8 @@ Usage: python3 django_beat.py SCHEMA COMMAND [JSON]   (SCHEMA: the database on M
   clocked  {name, task, clocked_time (ISO), ...}   a row on a ClockedSchedule
   bind     {broker, exchange, routing_key, queue}  declare queue bound to a direct exchange (kombu)
   take     {broker, queue}  print the next message of queue (kombu, up to 20 s): its
-                            delivery_info, headers and priority, as a Python consumer reads it
+                            delivery_info, headers, priority, and the repr of each argument,
+                            as a Python consumer reads it
   celery-send {broker, name, default_queue}  publish the row as Celery's beat does (its
                             DatabaseScheduler entry through Scheduler.apply_async)
 Edits go through Django's ORM, as Django admin makes them.
@@ -123,9 +124,14 @@ elif command == 'take':
         if message is None:
             sys.exit(f'no message on {data["queue"]}')
         info = message.delivery_info
+        body = message.decode()
+        args, kwargs = (body[0], body[1]) if isinstance(body, list) else (None, None)
         print(json.dumps({
             'exchange': info.get('exchange'), 'routing_key': info.get('routing_key'),
             'headers': message.headers, 'priority': message.properties.get('priority'),
+            # repr: an int of any size exactly as the Python worker's task would get it
+            'args': [repr(a) for a in args or []],
+            'kwargs': {k: repr(v) for k, v in (kwargs or {}).items()},
         }, default=str))
 elif command == 'celery-send':
     from celery import Celery

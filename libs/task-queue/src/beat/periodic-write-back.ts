@@ -5,6 +5,7 @@ import { describeThrownLine } from '../protocol/thrown-value.js';
 import { freshState } from './fire-planner.js';
 import type { PeriodicExplorer } from './periodic.explorer.js';
 import { editSchedule } from './schedule-edit.js';
+import { scheduleDefinitionJson } from '../protocol/schedule-json.js';
 
 /**
  * Writes the app's `@Periodic` schedules to the store: at boot (new or changed ones), and
@@ -31,7 +32,10 @@ export class PeriodicWriteBack {
         // `enabled` in the code is the state a schedule is first written with; after that,
         // pause() / resume() (CLI, dashboard) decide, and a boot must not undo them.
         const definition = current ? { ...coded, enabled: current.definition.enabled } : coded;
-        if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) {
+        if (
+          current &&
+          scheduleDefinitionJson(current.definition) === scheduleDefinitionJson(definition)
+        ) {
           return null;
         }
         return { definition, state: freshState(definition, Date.now(), current?.state) };

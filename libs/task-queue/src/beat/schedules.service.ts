@@ -25,6 +25,7 @@ import { toScheduleDefinition } from './schedule-definition.js';
 import { editSchedule } from './schedule-edit.js';
 import { toInfo, type ScheduleInfo } from './schedule-info.js';
 import { assertValidDefinition } from './schedule-validation.js';
+import { scheduleDefinitionJson } from '../protocol/schedule-json.js';
 
 export type { ScheduleInfo } from './schedule-info.js';
 
@@ -173,7 +174,10 @@ export class Schedules implements OnApplicationBootstrap, OnModuleDestroy {
     let outcome: 'written' | 'same' | 'taken' = 'same';
     await editSchedule(this.store, definition.name, (current) => {
       if (current && current.definition.source !== definition.source) outcome = 'taken';
-      else if (current && JSON.stringify(current.definition) === JSON.stringify(definition)) {
+      else if (
+        current &&
+        scheduleDefinitionJson(current.definition) === scheduleDefinitionJson(definition)
+      ) {
         outcome = 'same';
       } else {
         outcome = 'written';

@@ -4,6 +4,7 @@ import type {
   ScheduleState,
   StoredSchedule,
 } from '../contracts/schedule-store.interface.js';
+import { parseScheduleDefinition } from '../protocol/schedule-json.js';
 
 /**
  * A schedule as a store holds it (definition and state as JSON text, the revision), checked
@@ -18,7 +19,7 @@ export function readStoredSchedule(
   stateJson: string | null | undefined,
   rev: string | number | null | undefined,
 ): StoredSchedule {
-  const definition = JSON.parse(definitionJson) as unknown;
+  const definition = parseScheduleDefinition(definitionJson);
   if (!isObject(definition))
     throw new Error(`its definition is ${kind(definition)}, not an object`);
   if (definition.name !== name) {

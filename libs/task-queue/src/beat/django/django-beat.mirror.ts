@@ -14,6 +14,7 @@ import type { ResolvedDjangoBeatOptions } from './django-beat.options.js';
 import { djangoRowToDefinition } from './django-beat.row.js';
 import { DjangoBeatRuns } from './django-beat.runs.js';
 import { DjangoBeatTables } from './django-beat.tables.js';
+import { scheduleDefinitionJson } from '../../protocol/schedule-json.js';
 
 /**
  * Whether `definition` is a `one_off` row enabled again after its run disabled it: Celery then
@@ -137,7 +138,7 @@ export class DjangoBeatMirror implements OnApplicationBootstrap, OnApplicationSh
       const outcome =
         current && current.source !== definition.source
           ? 'taken'
-          : current && JSON.stringify(current) === JSON.stringify(definition)
+          : current && scheduleDefinitionJson(current) === scheduleDefinitionJson(definition)
             ? 'same'
             : await this.schedules.mirror(definition, isEnabledAgain(current, definition));
       if (outcome === 'written') written++;

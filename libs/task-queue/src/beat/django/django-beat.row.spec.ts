@@ -166,6 +166,19 @@ describe('djangoRowToDefinition', () => {
     ).toBe(true);
   });
 
+  it("reads args and kwargs as Python's json wrote them: ints beyond 2^53 exact, NaN", () => {
+    const every = { interval_every: 1, interval_period: 'seconds' };
+    const definition = djangoRowToDefinition(
+      row({
+        ...every,
+        args: '[1180591620717411303425, 9007199254740993, 2]',
+        kwargs: '{"x": NaN}',
+      }),
+    );
+    expect(definition.args).toEqual([2n ** 70n + 1n, 2n ** 53n + 1n, 2]);
+    expect(definition.kwargs.x).toBeNaN();
+  });
+
   it('refuses, naming the row, what it cannot serve', () => {
     const refused = (fields: Partial<DjangoTaskRow>) => () => djangoRowToDefinition(row(fields));
     expect(refused({ solar_event: 'sunset' })).toThrow(ConfigurationError);

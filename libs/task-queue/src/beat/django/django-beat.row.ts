@@ -1,5 +1,6 @@
 import type { ScheduleDefinition, ScheduleSpec } from '../../contracts/schedule-store.interface.js';
 import { ConfigurationError } from '../../errors/configuration.error.js';
+import { decodePythonJson } from '../../protocol/python-floats.js';
 import type { PeriodicOptions } from '../periodic.decorator.js';
 import { toScheduleDefinition } from '../schedule-definition.js';
 
@@ -141,9 +142,12 @@ function parseJson<T>(text: string | null, empty: T, where: string, column: stri
   if (text === null || text.trim() === '') return empty;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // As a task message's body is read: Python's json writes an int of any size, and
+    // JSON.parse would round one beyond 2^53 (a BigInt here, written back exactly).
+    value = decodePythonJson(text, column);
   } catch (error) {
-    return fail(where, `its ${column} are not JSON (${(error as Error).message}).`);
+    const reason = (error as Error).message.replace(/^The \w+ is not valid JSON: /, '');
+    return fail(where, `its ${column} are not JSON (${reason.replace(/\.$/, '')}).`);
   }
   if (Array.isArray(empty) !== Array.isArray(value) || typeof value !== 'object' || !value) {
     return fail(where, `its ${column} must be a JSON ${Array.isArray(empty) ? 'list' : 'object'}.`);

@@ -10,6 +10,7 @@ import type {
   StoredSchedule,
 } from '../../contracts/schedule-store.interface.js';
 import { acquireShared, type SharedLease } from '../../utils/shared-by-name.js';
+import { parseScheduleDefinition, scheduleDefinitionJson } from '../../protocol/schedule-json.js';
 
 /** The shared data of one memory store (one per `memory://<name>`). */
 class MemoryScheduleData {
@@ -56,7 +57,7 @@ export class MemoryScheduleStore implements ScheduleStore {
     state: ScheduleState,
     { ifRev, keepIfSame = false }: ScheduleSaveOptions = {},
   ): Promise<boolean> {
-    const json = JSON.stringify(definition);
+    const json = scheduleDefinitionJson(definition);
     const current = this.data.schedules.get(definition.name);
     if (ifRev !== undefined && (current?.state.rev ?? 0) !== ifRev) return false;
     if (keepIfSame && current?.definition === json) return false;
@@ -125,7 +126,7 @@ export class MemoryScheduleStore implements ScheduleStore {
 
 function copy(entry: { definition: string; state: ScheduleState }): StoredSchedule {
   return {
-    definition: JSON.parse(entry.definition) as ScheduleDefinition,
+    definition: parseScheduleDefinition(entry.definition) as ScheduleDefinition,
     state: { ...entry.state },
   };
 }

@@ -15,6 +15,7 @@ import { readPendingFire, readStoredSchedule } from '../stored-schedule.js';
 import { createRedisClient, duplicateClient, redactUrl } from './redis.connection.js';
 import { ensureReady } from './redis-ready.js';
 import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
+import { scheduleDefinitionJson } from '../../protocol/schedule-json.js';
 
 const DIR = new URL('./commands/', import.meta.url);
 /** Milliseconds {@link RedisScheduleStore.connect} waits for Redis. */
@@ -159,7 +160,7 @@ export class RedisScheduleStore implements ScheduleStore {
       states,
       revisions,
       definition.name,
-      JSON.stringify(definition),
+      scheduleDefinitionJson(definition),
       stateJson(state),
       keepIfSame ? '1' : '0',
       channel,

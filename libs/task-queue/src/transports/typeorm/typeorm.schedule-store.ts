@@ -15,6 +15,7 @@ import { ConfigurationError } from '../../errors/configuration.error.js';
 import { readPendingFire, readStoredSchedule } from '../stored-schedule.js';
 import { PgNotificationListener } from './pg-notification.listener.js';
 import { isMissingTableError, qualifiedTable, sqlDialect } from './sql-dialect.js';
+import { scheduleDefinitionJson } from '../../protocol/schedule-json.js';
 
 /** Options of {@link TypeOrmScheduleStore}. @publicApi */
 export interface TypeOrmScheduleStoreOptions {
@@ -145,7 +146,7 @@ export class TypeOrmScheduleStore implements ScheduleStore {
            RETURNING name`;
     const params: unknown[] = [
       definition.name,
-      JSON.stringify(definition),
+      scheduleDefinitionJson(definition),
       stateJson(state),
       state.nextFireAt,
       this.channel,
