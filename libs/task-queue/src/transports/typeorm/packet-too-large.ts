@@ -31,11 +31,17 @@ export async function packetTooLarge(
   const size = jsonSize(meta);
   const limit = await serverLimit(dataSource);
   if (!refused && !(limit > 0 && size > limit)) return undefined;
+  const postgres = dataSource.options.type === 'postgres';
+  const what = postgres
+    ? "PostgreSQL's 1 GB limit on a field"
+    : limit > 0
+      ? `the server's max_allowed_packet (${limit} bytes)`
+      : "the server's max_allowed_packet";
   const error = new MessageTooLargeError(
     `The database refused the ${meta.status} of task ${meta.task_id} (about ${size} bytes): it ` +
-      `is larger than the server's limit (${limit} bytes${
-        dataSource.options.type === 'postgres' ? '' : ', max_allowed_packet'
-      }), so it was not stored. ${String((cause as Error | null)?.message ?? cause)}`,
+      `is larger than ${what}, so it was not stored. Return a reference to the data (a row ` +
+      `id, a URL) instead of the data${postgres ? '' : ', or raise max_allowed_packet on the server'}. ` +
+      `(${String((cause as Error | null)?.message ?? cause)})`,
     size,
     limit,
   );
@@ -61,14 +67,25 @@ function jsonSize(meta: TaskMeta): number {
   }
 }
 
+/** The last `max_allowed_packet` read from each data source (the read after a refusal can fail). */
+const knownLimits = new WeakMap<DataSource, number>();
+
 async function serverLimit(dataSource: DataSource): Promise<number> {
   if (dataSource.options.type === 'postgres') return 2 ** 30;
-  try {
-    const rows = (await dataSource.query('SELECT @@max_allowed_packet AS max')) as {
-      max: unknown;
-    }[];
-    return Number(rows[0]?.max) || 0;
-  } catch {
-    return 0; // unknown: the connection may be gone with the refusal
+  // The refusal closed a pooled connection: the first read may get it, and fail.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const rows = (await dataSource.query('SELECT @@max_allowed_packet AS max')) as {
+        max: unknown;
+      }[];
+      const limit = Number(rows[0]?.max) || 0;
+      if (limit > 0) {
+        knownLimits.set(dataSource, limit);
+        return limit;
+      }
+    } catch {
+      // unknown yet: the connection may be gone with the refusal
+    }
   }
+  return knownLimits.get(dataSource) ?? 0;
 }
