@@ -179,8 +179,13 @@ describe('Redis Sentinel set-ups that can never work', () => {
     await expect(checkRedisReachable(down)).rejects.toThrow(/Check that the sentinels are running/);
   });
 
-  it('no reachable sentinel fails boot after the wait, saying to check the sentinels', async () => {
-    const url = `sentinel://:secret@127.0.0.1:${await freePort()}/0?master_name=${MASTER_NAME}`;
+  it('no reachable sentinel fails boot after the wait, naming each sentinel tried', async () => {
+    // Refused, as a plain redis:// on a closed port is: waited for up to the timeout (the
+    // sentinels may be starting), then each sentinel named with what it got.
+    const [a, b] = [await freePort(), await freePort()];
+    const url =
+      `sentinel://:secret@127.0.0.1:${a}/0;sentinel://:secret@127.0.0.1:${b}/0` +
+      `?master_name=${MASTER_NAME}`;
     const broker = new RedisBroker(url, { publishTimeout: 500 });
     try {
       const error = await broker.connect().catch((e: unknown) => e);
@@ -189,6 +194,10 @@ describe('Redis Sentinel set-ups that can never work', () => {
       expect(message).toContain('Could not connect to Redis at sentinel://:***@127.0.0.1:');
       expect(message).not.toContain('secret');
       expect(message).toContain("no sentinel of the URL gave the master's address");
+      expect(message).toContain(
+        `(tried 127.0.0.1:${a}: no connection (refused, or closed at once); ` +
+          `127.0.0.1:${b}: no connection (refused, or closed at once))`,
+      );
       expect(message).toContain('Check that the sentinels are running');
     } finally {
       await broker.close();

@@ -19,6 +19,30 @@ const SENTINEL_AUTH =
   /^failed to connect to sentinel (\S+) because ((?:WRONGPASS|NOAUTH)\b.*|ERR invalid (?:password|username-password).*)/i;
 /** ioredis: the end of a round in which no sentinel gave the master's address. */
 export const ALL_SENTINELS_FAILED = /^All sentinels are unreachable/;
+/** ioredis: any one sentinel's failure in a round, with its address. */
+const SENTINEL_FAILED =
+  /^(?:failed to connect to sentinel (\S+) because (.*)|connected to sentinel (\S+) successfully, but got an invalid reply)/;
+
+/** Each client's sentinels, in the URL's order, with what the last try of each got. */
+const attempts = new WeakMap<Redis, Map<string, string>>();
+
+/**
+ * The sentinels `client` tried and why each gave no master address
+ * (`127.0.0.1:26379: no connection (refused or closed)`), or an empty list before its first try.
+ */
+export function sentinelAttempts(client: Redis): string[] {
+  return [...(attempts.get(client) ?? new Map<string, string>())].map(
+    ([sentinel, why]) => `${sentinel}: ${why}`,
+  );
+}
+
+/** A sentinel's failure as a short cause; ioredis says "Connection is closed" for a refusal. */
+function sentinelCause(error: string, reply: boolean, name: string): string {
+  if (reply) return `knows no master named "${name}"`;
+  const text = error.replace(/\.$/, '');
+  if (text === 'Connection is closed') return 'no connection (refused, or closed at once)';
+  return text;
+}
 
 /**
  * Follow `client`'s rounds over its sentinels until `settled()`, calling `fail` with the cause
@@ -32,7 +56,13 @@ export function trackSentinelFailures(
   const name = client.options.name ?? '';
   let unknownTo: string | undefined;
   let refusedBy: { sentinel: string; cause: string } | undefined;
+  const tried = new Map<string, string>();
+  attempts.set(client, tried);
   client.on('sentinelError', (error: Error) => {
+    const failed = SENTINEL_FAILED.exec(error.message);
+    if (failed) {
+      tried.set(failed[1] ?? failed[3]!, sentinelCause(failed[2] ?? '', !failed[1], name));
+    }
     if (settled()) return;
     const unknown = NO_SUCH_MASTER.exec(error.message);
     if (unknown) unknownTo ??= unknown[1] ?? unknown[2];

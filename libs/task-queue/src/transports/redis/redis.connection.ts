@@ -11,7 +11,7 @@ import {
 } from '../../utils/tls-options.js';
 import { markStalled, stalledFor } from './redis-stalls.js';
 import { DB_OUT_OF_RANGE, FOREIGN_REPLY, trackBootFailures } from './redis-boot-failures.js';
-import { ALL_SENTINELS_FAILED } from './redis-sentinel-failures.js';
+import { ALL_SENTINELS_FAILED, sentinelAttempts } from './redis-sentinel-failures.js';
 
 /**
  * The connections of one role (a client and its duplicates for the same purpose): an outage
@@ -159,8 +159,14 @@ export function unreachableCause(client: Redis, advice: string): string {
       .exec(problem)?.[1]
       ?.replace(/\.$/, '')
       .replace(/^Connection is closed$/, '');
+    const tried = sentinelAttempts(client);
+    const detail = tried.length
+      ? ` (tried ${tried.join('; ')})`
+      : last
+        ? ` (last error: ${last})`
+        : '';
     return (
-      `: no sentinel of the URL gave the master's address${last ? ` (last error: ${last})` : ''}. ` +
+      `: no sentinel of the URL gave the master's address${detail}. ` +
       `Check that the sentinels are running and that the URL lists their host and port ` +
       `(sentinel://host1:26379/0;sentinel://host2:26379/0)`
     );
