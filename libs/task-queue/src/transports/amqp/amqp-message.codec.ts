@@ -5,7 +5,14 @@ import {
   type TaskMessage,
   type TaskProperties,
 } from '../../contracts/task-message.interface.js';
-import { isBrokerDeathHeader, NOT_BEFORE_HEADER } from './amqp.delay.js';
+import {
+  type DelayRoute,
+  isBrokerDeathHeader,
+  isParkHeader,
+  NOT_BEFORE_HEADER,
+  VIA_EXCHANGE_HEADER,
+  VIA_ROUTING_KEY_HEADER,
+} from './amqp.delay.js';
 import { SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 
 export { BODY_BASE64_HEADER };
@@ -63,7 +70,7 @@ export function encodeAmqpMessage(
 }
 
 /**
- * AMQP message → task message. RabbitMQ's dead-letter headers and Celeriac's delay header are
+ * AMQP message → task message. RabbitMQ's dead-letter headers and Celeriac's delay headers are
  * removed, so a message that went through the delay ladder looks exactly as it was published.
  */
 export function decodeAmqpMessage(raw: Message): TaskMessage {
@@ -71,7 +78,7 @@ export function decodeAmqpMessage(raw: Message): TaskMessage {
   const headers: Record<string, unknown> = {};
   const received = (p.headers ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(received)) {
-    if (key !== NOT_BEFORE_HEADER && key !== BODY_BASE64_HEADER && !isBrokerDeathHeader(key))
+    if (!isParkHeader(key) && key !== BODY_BASE64_HEADER && !isBrokerDeathHeader(key))
       headers[key] = received[key];
   }
   const properties: TaskProperties = {
@@ -113,6 +120,20 @@ export function notBeforeOf(raw: Message): Date | null {
   if (typeof value !== 'string') return null;
   const due = new Date(value);
   return Number.isNaN(due.getTime()) ? null : due;
+}
+
+/** The named exchange and routing key a parked copy was first delivered with, or null. */
+export function parkedRouteOf(raw: Message): DelayRoute | null {
+  const exchange: unknown = raw.properties.headers?.[VIA_EXCHANGE_HEADER];
+  const routingKey: unknown = raw.properties.headers?.[VIA_ROUTING_KEY_HEADER];
+  if (typeof exchange !== 'string' || !exchange || typeof routingKey !== 'string') return null;
+  return { exchange, routingKey };
+}
+
+/** The headers that carry `via` on a parked copy: none for the default exchange. */
+export function viaHeaders(via: DelayRoute | undefined): Record<string, string> {
+  if (!via?.exchange) return {};
+  return { [VIA_EXCHANGE_HEADER]: via.exchange, [VIA_ROUTING_KEY_HEADER]: via.routingKey };
 }
 
 function asString(value: unknown): string | undefined {

@@ -23,7 +23,7 @@ import {
 } from './amqp-broker.options.js';
 import { encodeAmqpMessage } from './amqp-message.codec.js';
 import { AmqpConnection } from './amqp.connection.js';
-import { DelayLadder } from './amqp.delay.js';
+import { DelayLadder, type DelayRoute } from './amqp.delay.js';
 import { AmqpPublisher, type PublishTarget } from './amqp.publisher.js';
 import { AmqpSettlements } from './amqp.settlements.js';
 import { AmqpSubscription, type SubscriptionHost } from './amqp.subscription.js';
@@ -235,8 +235,14 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   }
 
   /** @internal Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until`. */
-  park(message: TaskMessage, queue: string, until: Date, priority?: number): Promise<void> {
-    return this.settlements.park(message, queue, until, priority);
+  park(
+    message: TaskMessage,
+    queue: string,
+    until: Date,
+    priority?: number,
+    via?: DelayRoute,
+  ): Promise<void> {
+    return this.settlements.park(message, queue, until, priority, via);
   }
 
   /** A publish to `queue` came back unroutable: it was deleted; declare everything again. */

@@ -34,6 +34,20 @@
 /** Header carrying the due instant (ISO) of a parked message; removed before delivery. */
 export const NOT_BEFORE_HEADER = 'x-celeriac-not-before';
 
+/**
+ * Headers carrying the named exchange and routing key a parked message was delivered with (a
+ * task sent to an exchange, parked by the worker until its ETA): its copy comes back out of
+ * the ladder with them as its delivery info, as Celery's worker, which holds an ETA task in
+ * memory, keeps the delivery_info it came with. Removed before delivery.
+ */
+export const VIA_EXCHANGE_HEADER = 'x-celeriac-exchange';
+export const VIA_ROUTING_KEY_HEADER = 'x-celeriac-routing-key';
+
+/** The headers of a parked copy that are the ladder's, not the task's. */
+export function isParkHeader(key: string): boolean {
+  return key === NOT_BEFORE_HEADER || key === VIA_EXCHANGE_HEADER || key === VIA_ROUTING_KEY_HEADER;
+}
+
 /** Headers RabbitMQ adds when dead-lettering; removed before delivery and before re-parking. */
 export function isBrokerDeathHeader(key: string): boolean {
   return key === 'x-death' || key.startsWith('x-first-death-') || key.startsWith('x-last-death-');

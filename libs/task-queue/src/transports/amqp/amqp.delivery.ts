@@ -3,7 +3,8 @@ import { type Channel, type ConsumeMessage } from 'amqplib';
 import type { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
 import type { Delivery } from '../../contracts/broker.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
-import { decodeAmqpMessage } from './amqp-message.codec.js';
+import { decodeAmqpMessage, parkedRouteOf } from './amqp-message.codec.js';
+import type { DelayRoute } from './amqp.delay.js';
 import { errorText } from '../../utils/error-text.js';
 import { AmqpMessages } from './amqp.messages.js';
 
@@ -22,8 +23,14 @@ export interface DeliveryHost {
   deadLetters(queue: string): boolean;
   /** Publish (confirmed) a copy into the queue's dead-letter queue. */
   deadLetter(message: TaskMessage, queue: string): Promise<void>;
-  /** Publish (confirmed) a copy into the delay ladder, due at `until`. */
-  park(message: TaskMessage, queue: string, until: Date): Promise<void>;
+  /** Publish (confirmed) a copy into the delay ladder, due at `until`, delivered `via`. */
+  park(
+    message: TaskMessage,
+    queue: string,
+    until: Date,
+    priority?: number,
+    via?: DelayRoute,
+  ): Promise<void>;
 }
 
 /** The subscription a delivery came from: told when it settles and when it is held. */
@@ -61,11 +68,11 @@ export class AmqpDelivery implements Delivery {
     this.message = decodeAmqpMessage(raw);
     this.deliveryTag = `${slot.serial}:${raw.fields.deliveryTag}`;
     this.redelivered = raw.fields.redelivered;
-    this.deliveryInfo = {
-      exchange: fromDelay ? '' : raw.fields.exchange,
-      routingKey: fromDelay ? queue : raw.fields.routingKey,
-      priority: this.message.properties.priority,
-    };
+    // Out of the ladder: the named exchange and key it was parked with, else the queue.
+    const via = fromDelay
+      ? (parkedRouteOf(raw) ?? { exchange: '', routingKey: queue })
+      : { exchange: raw.fields.exchange, routingKey: raw.fields.routingKey };
+    this.deliveryInfo = { ...via, priority: this.message.properties.priority };
   }
 
   /** Unsettled on a channel that has closed: RabbitMQ has requeued the message. */
@@ -99,7 +106,7 @@ export class AmqpDelivery implements Delivery {
     try {
       // Not `done`: the copy parked here comes back with the same id and retries, and a
       // redelivery of that copy (its channel closed before it ran) must run.
-      await this.host.park(this.message, this.queue, until);
+      await this.host.park(this.message, this.queue, until, undefined, this.deliveryInfo);
       this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(this.queue, errorText(error)));

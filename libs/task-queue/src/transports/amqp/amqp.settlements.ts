@@ -1,7 +1,7 @@
 import { SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
-import { encodeAmqpMessage } from './amqp-message.codec.js';
-import { type DelayLadder, NOT_BEFORE_HEADER } from './amqp.delay.js';
+import { encodeAmqpMessage, viaHeaders } from './amqp-message.codec.js';
+import { type DelayLadder, type DelayRoute, NOT_BEFORE_HEADER } from './amqp.delay.js';
 import type { AmqpPublisher } from './amqp.publisher.js';
 import type { AmqpTopology } from './amqp.topology.js';
 
@@ -29,9 +29,18 @@ export class AmqpSettlements {
     private readonly routes: SettlementRoutes,
   ) {}
 
-  /** Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until`. */
-  park(message: TaskMessage, queue: string, until: Date, priority?: number): Promise<void> {
-    return this.track(this.publishParked(message, queue, until, priority));
+  /**
+   * Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until` with
+   * `via` (the named exchange and routing key it was delivered with) as its delivery info.
+   */
+  park(
+    message: TaskMessage,
+    queue: string,
+    until: Date,
+    priority?: number,
+    via?: DelayRoute,
+  ): Promise<void> {
+    return this.track(this.publishParked(message, queue, until, priority, via));
   }
 
   /** Publish (confirmed) a rejected message into `<queue>.dlq`. */
@@ -73,11 +82,16 @@ export class AmqpSettlements {
     queue: string,
     until: Date,
     priority?: number,
+    via?: DelayRoute,
   ): Promise<void> {
     const outgoing = encodeAmqpMessage(
       message,
       priority ?? message.properties.priority,
-      { [NOT_BEFORE_HEADER]: until.toISOString(), [SENT_AT_HEADER]: until.getTime() },
+      {
+        [NOT_BEFORE_HEADER]: until.toISOString(),
+        [SENT_AT_HEADER]: until.getTime(),
+        ...viaHeaders(via),
+      },
       false,
     );
     await this.publisher.publish(queue, outgoing, async (model) => {

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Consumer, DeliveryHandler } from '../../contracts/broker.interface.js';
-import { decodeAmqpMessage, notBeforeOf } from './amqp-message.codec.js';
+import { decodeAmqpMessage, notBeforeOf, parkedRouteOf } from './amqp-message.codec.js';
 import { type AmqpConnection, closeChannel } from './amqp.connection.js';
 import { errorText } from '../../utils/error-text.js';
 import { type DelayLadder } from './amqp.delay.js';
@@ -170,7 +170,8 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
     due: Date,
   ): Promise<void> {
     try {
-      await this.host.park(decodeAmqpMessage(raw), queue, due);
+      const via = this.host.ladder.owns(raw.fields.exchange) ? parkedRouteOf(raw) : raw.fields;
+      await this.host.park(decodeAmqpMessage(raw), queue, due, undefined, via ?? undefined);
       if (slot.open) slot.acks.ack(raw);
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(queue, errorText(error)));
