@@ -156,6 +156,45 @@ describe('Redis worker resilience', () => {
     });
   });
 
+  it('stopped while the result backend is down: the finished task is requeued, and the log says it runs again', async () => {
+    const backend = await PrivateRedisServer.start();
+    const queue = uniqueName('resil-unstored');
+    try {
+      const w = await startNodeWorker({
+        broker: REDIS_URL,
+        backend: backend.url,
+        queues: [queue],
+        shutdownTimeout: 1_000,
+        resilient: true,
+      });
+      workers.push(w);
+      const result = await producer().send<number>('interop.sleep', [0.5], { queue });
+      await w.waitFor(new RegExp(`EVENT task-started ${result.id}`), 10_000);
+      await backend.kill();
+      await w.waitFor(new RegExp(`Could not store SUCCESS of task ${result.id}`), 20_000);
+      expect(await unacked(result.id)).toBe(true); // not acked before its result is stored
+
+      await w.kill('SIGTERM');
+      await w.exited;
+      // Was: only "Requeued 1 unfinished task(s)", for a task that had finished.
+      expect(w.output).toMatch(
+        new RegExp(
+          `interop.sleep\\[${result.id}\\] ran, but its outcome was not stored in the result ` +
+            `backend before the worker stopped; its message was requeued and the task will run again`,
+        ),
+      );
+      expect(await unacked(result.id)).toBe(false);
+      const redis = new Redis(REDIS_URL);
+      try {
+        expect((await redis.lrange(queue, 0, -1)).some((e) => e.includes(result.id))).toBe(true);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await backend.kill();
+    }
+  });
+
   it('a Redis restarted empty (no persistence) under running tasks: they finish, their acks are no-ops, new work runs', async () => {
     const empty = await PrivateRedisServer.start();
     const queue = uniqueName('resil-empty');

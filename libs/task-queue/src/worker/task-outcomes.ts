@@ -156,11 +156,20 @@ export class TaskOutcomes {
     controller: TaskAbort,
     acksLate: boolean,
   ): Promise<void> {
-    if (abortReasonOf(controller) instanceof WorkerShutdownSignal) return;
     if (!acksLate) {
       this.logger.error(
         `Task ${displayName(request)}[${request.id}] ran, but its outcome could not be stored and ` +
           `its message was acked before it ran (acksLate: false): its result is lost.`,
+        taskLogFields(request),
+      );
+      return;
+    }
+    // The shutdown stopped the store retries and has requeued the message already.
+    if (abortReasonOf(controller) instanceof WorkerShutdownSignal) {
+      this.logger.warn(
+        `Task ${displayName(request)}[${request.id}] ran, but its outcome was not stored in the ` +
+          `result backend before the worker stopped; its message was requeued and the task ` +
+          `will run again.`,
         taskLogFields(request),
       );
       return;
