@@ -1,13 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskQueueModule, WorkerHttpServer } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 /**
  * A scrape while the broker hangs (connections open, no answer): it must answer well inside
@@ -32,23 +31,24 @@ describe('a scrape while the broker does not answer', () => {
   async function start(broker: (port: number) => string, queue: string): Promise<string> {
     const url = new URL(broker(0));
     proxy = await PausableProxy.start(Number(url.port || 6379));
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: broker(proxy.port),
-          resultBackend: false,
-          defaultQueue: queue,
-          worker: { queues: [queue], banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-        TaskQueueMetricsModule.forRoot({
-          path: false,
-          defaultMetrics: true,
-          queueStatsTimeout: 1_500,
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
-    return `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
+    app = await createTaskQueueApp(
+      {
+        broker: broker(proxy.port),
+        resultBackend: false,
+        defaultQueue: queue,
+        worker: { queues: [queue], http: LOOPBACK_HTTP },
+      },
+      {
+        imports: [
+          TaskQueueMetricsModule.forRoot({
+            path: false,
+            defaultMetrics: true,
+            queueStatsTimeout: 1_500,
+          }),
+        ],
+      },
+    );
+    return `${workerHttpBase(app)}/metrics`;
   }
 
   async function scrapeDuringHang(metricsUrl: string, queue: string): Promise<void> {

@@ -1,10 +1,10 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Task, TaskClient, TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { Task, TaskClient } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
 import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 const QUEUE = 'metrics-outage-counters';
 const NAME = 'outage.double';
@@ -32,21 +32,20 @@ describe('task counters across a Redis outage', () => {
 
   beforeAll(async () => {
     server = await PrivateRedisServer.start({ durable: true });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: server.url,
-          resultBackend: false,
-          defaultQueue: QUEUE,
-          worker: { queues: [QUEUE], banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-        TaskQueueMetricsModule.forRoot({ queues: [QUEUE], path: false }),
-      ],
-      providers: [OutageTasks],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createTaskQueueApp(
+      {
+        broker: server.url,
+        resultBackend: false,
+        defaultQueue: QUEUE,
+        worker: { queues: [QUEUE], http: LOOPBACK_HTTP },
+      },
+      {
+        imports: [TaskQueueMetricsModule.forRoot({ queues: [QUEUE], path: false })],
+        providers: [OutageTasks],
+      },
+    );
     client = app.get(TaskClient);
-    endpoint = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
+    endpoint = `${workerHttpBase(app)}/metrics`;
   });
 
   afterAll(async () => {

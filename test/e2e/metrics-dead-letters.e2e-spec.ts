@@ -1,13 +1,13 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Reject, Task, TaskClient, TaskContext, TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { Reject, Task, TaskClient, TaskContext } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
 import { promtoolCheckMetrics } from '../support/prometheus-server.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 const QUEUE = `metrics-dlq-${randomUUID()}`;
 
@@ -38,20 +38,16 @@ describe('dead-letter counter', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          defaultQueue: QUEUE,
-          worker: { queues: [QUEUE], banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-        TaskQueueMetricsModule.forRoot({ path: false }),
-      ],
-      providers: [DeadLetterTasks],
-    }).compile();
-    app = await moduleRef.init();
-    metricsUrl = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
+    app = await createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: false,
+        defaultQueue: QUEUE,
+        worker: { queues: [QUEUE], http: LOOPBACK_HTTP },
+      },
+      { imports: [TaskQueueMetricsModule.forRoot({ path: false })], providers: [DeadLetterTasks] },
+    );
+    metricsUrl = `${workerHttpBase(app)}/metrics`;
     redis = new Redis(REDIS_URL);
   });
 

@@ -1,7 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskClient, TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { TaskClient } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import {
   type ManagedProcess,
@@ -11,6 +10,7 @@ import {
 } from '../support/interop-processes.js';
 import { get, parseExposition, type Sample, sampleValue } from '../support/metrics-scrape.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 /**
  * `tasks: 'events'`: the counters of the whole cluster from the Celery events stream. A Python
@@ -23,19 +23,20 @@ describe('cluster task metrics from Celery events', () => {
   let base: string;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: REDIS_URL,
-          defaultQueue: queue,
-          worker: { enabled: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-        TaskQueueMetricsModule.forRoot({ tasks: 'events', queues: [queue], path: false }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
-    base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
+    app = await createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: REDIS_URL,
+        defaultQueue: queue,
+        worker: { enabled: false, http: LOOPBACK_HTTP },
+      },
+      {
+        imports: [
+          TaskQueueMetricsModule.forRoot({ tasks: 'events', queues: [queue], path: false }),
+        ],
+      },
+    );
+    base = workerHttpBase(app);
     python = await startPythonWorker({
       broker: REDIS_URL,
       backend: REDIS_URL,

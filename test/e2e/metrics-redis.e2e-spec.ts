@@ -1,22 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Broker,
-  type Consumer,
-  type Delivery,
-  TaskClient,
-  TaskQueueModule,
-  WorkerHttpServer,
-  getBrokerToken,
-} from 'celeriac';
+import { type Broker, type Consumer, type Delivery, TaskClient, getBrokerToken } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { RedisBroker } from 'celeriac/redis';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 /**
  * Queue statistics on Redis, read by one Lua script, and the metrics a worker-only process
@@ -33,21 +25,17 @@ describe('queue metrics on Redis', () => {
   const held: Delivery[] = [];
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          defaultQueue: queue,
-          // Consumes `other` only: the ground truth of `queue` is only what the test puts there.
-          worker: { queues: [other], banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-        TaskQueueMetricsModule.forRoot({ queues: [queue, other], path: false }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
-    const { port } = app.get(WorkerHttpServer).address!;
-    base = `http://127.0.0.1:${port}`;
+    app = await createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: false,
+        defaultQueue: queue,
+        // Consumes `other` only: the ground truth of `queue` is only what the test puts there.
+        worker: { queues: [other], http: LOOPBACK_HTTP },
+      },
+      { imports: [TaskQueueMetricsModule.forRoot({ queues: [queue, other], path: false })] },
+    );
+    base = workerHttpBase(app);
     consumerBroker = new RedisBroker(REDIS_URL);
   });
 

@@ -1,13 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Broker, TaskQueueModule, WorkerHttpServer, getBrokerToken } from 'celeriac';
+import { type Broker, getBrokerToken } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { RedisBroker } from 'celeriac/redis';
 import { Redis } from 'ioredis';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
 import { get, parseExposition, sampleValue } from '../support/metrics-scrape.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 const QUEUES = Array.from({ length: 100 }, (_, i) => `scrape-cost-${i}`);
 
@@ -26,20 +26,17 @@ describe('scrape cost on Redis', () => {
 
   beforeAll(async () => {
     server = await PrivateRedisServer.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: server.url,
-          resultBackend: false,
-          defaultQueue: QUEUES[0],
-          worker: { enabled: false, banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-        TaskQueueMetricsModule.forRoot({ queues: QUEUES, path: false, tasks: false }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createTaskQueueApp(
+      {
+        broker: server.url,
+        resultBackend: false,
+        defaultQueue: QUEUES[0],
+        worker: { enabled: false, http: LOOPBACK_HTTP },
+      },
+      { imports: [TaskQueueMetricsModule.forRoot({ queues: QUEUES, path: false, tasks: false })] },
+    );
     broker = app.get<Broker>(getBrokerToken());
-    endpoint = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}/metrics`;
+    endpoint = `${workerHttpBase(app)}/metrics`;
     redis = new Redis(server.url);
   });
 
