@@ -8,5 +8,6 @@ export function poolEnv(env: NodeJS.ProcessEnv = process.env) {
     backend: env.POOLS_BACKEND ?? env.POOLS_BROKER ?? 'redis://127.0.0.1:6379/0',
     queue: env.POOLS_QUEUE ?? 'pools',
     schema: env.POOLS_PG_SCHEMA,
+    httpPort: env.POOLS_HTTP_PORT,
   };
 }

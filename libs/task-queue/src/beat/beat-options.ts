@@ -2,6 +2,7 @@ import type { CatchUpPolicy, ScheduleStore } from '../contracts/schedule-store.i
 import { ConfigurationError } from '../errors/configuration.error.js';
 import { assertValidCatchUp } from './schedule-validation.js';
 import { rejectUnknownOptions } from '../config/known-options.js';
+import { insideIsolate } from '../utils/isolate-role.js';
 
 /**
  * Options of `TaskQueueBeatModule.forRoot()`.
@@ -74,10 +75,12 @@ export function resolveBeatOptions(options: BeatOptions): ResolvedBeatOptions {
   return {
     store: options.store,
     keyPrefix: options.keyPrefix ?? 'celeriac:beat:',
-    enabled: options.enabled ?? true,
+    // Inside a pool isolate the parent worker's process runs the beat (if any): an isolate that
+    // boots the worker's own module neither competes for the lease nor rewrites the schedules.
+    enabled: (options.enabled ?? true) && !insideIsolate(),
     leaseMs,
     renewMs,
-    syncDecorators: options.syncDecorators ?? true,
+    syncDecorators: (options.syncDecorators ?? true) && !insideIsolate(),
     catchUp: options.catchUp,
   };
 }

@@ -145,7 +145,9 @@ export function resolveTaskQueueOptions(options: TaskQueueOptions = {}): Resolve
       shutdownTimeout,
       banner: worker.banner ?? true,
       direct: worker.direct === true,
-      http: validateHttp(worker.http),
+      // The parent serves the probes: an isolate booting the worker's own module must not
+      // listen on the same port (EADDRINUSE would kill the isolate, and with it the worker's boot).
+      http: insideIsolate() ? null : validateHttp(worker.http),
       ...resolvePoolOptions(worker),
     },
     taskDefaults: validateTaskOptions(options.taskDefaults ?? {}, 'taskDefaults'),
