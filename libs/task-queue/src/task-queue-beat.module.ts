@@ -48,7 +48,10 @@ const exported = [Schedules, BeatService, BeatEvents];
           queue.resultBackend,
           beat.keyPrefix,
         );
-        if (store instanceof MemoryScheduleStore && !String(queue.broker).startsWith('memory:')) {
+        // An explicit `memory://` store is a choice (one process, a test); the warning is for
+        // the fallback, when no store was given at all.
+        const fellBack = beat.store === undefined && store instanceof MemoryScheduleStore;
+        if (fellBack && !String(queue.broker).startsWith('memory:')) {
           new Logger('Beat').warn(
             'Beat keeps schedules in process memory (neither broker nor result backend is Redis ' +
               'and no store was given): every process runs its own beat. Give every process ' +

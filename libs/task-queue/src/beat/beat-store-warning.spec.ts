@@ -26,4 +26,16 @@ describe('beat without a shared store on a non-memory broker', () => {
     expect(lines[0]).toContain("TaskQueueBeatModule.forRoot({ store: 'redis://host:6379/0' })");
     expect(lines[0]).toContain('new TypeOrmScheduleStore(dataSource)');
   });
+
+  it('is not logged for a memory:// store given on purpose', async () => {
+    const app = await createApp(
+      { broker: new MemoryBroker(randomUUID()), worker: { enabled: false } },
+      [TaskQueueBeatModule.forRoot({ store: `memory://${randomUUID()}`, enabled: false })],
+    );
+    await app.close();
+    const lines = warn.mock.calls
+      .map(([message]: unknown[]) => String(message))
+      .filter((message) => message.includes('keeps schedules in process memory'));
+    expect(lines).toHaveLength(0);
+  });
 });
