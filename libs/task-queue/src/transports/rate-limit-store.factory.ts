@@ -5,6 +5,7 @@ import { MemoryRateLimitStore } from './memory/memory.rate-limit-store.js';
 import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { redisUrlOf } from './redis/redis-url.js';
+import { globalKeyprefixOf } from './redis/redis-url-options.js';
 
 /**
  * Where `globalRateLimit` slots live: the broker's Redis, else the result backend's Redis,
@@ -22,7 +23,7 @@ export async function createRateLimitStore(
       'globalRateLimit on Redis',
       () => import('./redis/redis.rate-limit-store.js'),
     );
-    return new RedisRateLimitStore(url);
+    return new RedisRateLimitStore(url, `${globalKeyprefixOf(url)}celeriac:`);
   }
   if (typeof config.broker === 'string' && config.broker.startsWith('memory:')) {
     return new MemoryRateLimitStore(memoryStoreName(config.broker));

@@ -5,6 +5,7 @@ import { MemoryRevocationStore } from './memory/memory.revocation-store.js';
 import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { redisUrlOf } from './redis/redis-url.js';
+import { globalKeyprefixOf } from './redis/redis-url-options.js';
 
 /**
  * The revocation store: the broker's Redis, else the result backend's Redis, else process
@@ -22,7 +23,7 @@ export async function createRevocationStore(
       'the Redis revocation store',
       () => import('./redis/redis.revocation-store.js'),
     );
-    return new RedisRevocationStore(redis);
+    return new RedisRevocationStore(redis, `${globalKeyprefixOf(redis)}celeriac:`);
   }
   const memory = typeof broker === 'string' && broker.startsWith('memory:');
   return new MemoryRevocationStore(memory ? memoryStoreName(broker) : undefined);

@@ -6,6 +6,7 @@ import { loadOptionalPeer } from '../utils/load-optional-peer.js';
 import { memoryStoreName } from '../utils/shared-by-name.js';
 import { MemoryScheduleStore } from './memory/memory.schedule-store.js';
 import { redisUrlOf } from './redis/redis-url.js';
+import { globalKeyprefixOf } from './redis/redis-url-options.js';
 import { isSentinelUrl } from './redis/redis-sentinel-url.js';
 import { maskUrl as redact } from '../utils/mask-url.js';
 
@@ -30,7 +31,7 @@ export async function createScheduleStore(
       'the Redis schedule store',
       () => import('./redis/redis.schedule-store.js'),
     );
-    return new RedisScheduleStore(url, { keyPrefix });
+    return new RedisScheduleStore(url, { keyPrefix: globalKeyprefixOf(url) + keyPrefix });
   }
   if (/^postgres(ql)?:/.test(url)) return postgresStore(url);
   if (/^(mysql|mariadb):/.test(url)) {

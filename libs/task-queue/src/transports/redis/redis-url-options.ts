@@ -57,6 +57,15 @@ export function parseRedisBrokerUrl(
   return { url: parts.join(';'), options: { ...options, ...explicit } };
 }
 
+/**
+ * The `global_keyprefix` of a Redis URL ('' without one). The stores that live on the broker's
+ * Redis (beat schedules, revocations, global rate limits) put it before their own prefix, as
+ * kombu puts it before every key: apps told apart by it do not share those keys either.
+ */
+export function globalKeyprefixOf(url: string): string {
+  return parseRedisBrokerUrl(url).options.globalKeyprefix ?? '';
+}
+
 function positiveNumber(value: string, name: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number <= 0) {
