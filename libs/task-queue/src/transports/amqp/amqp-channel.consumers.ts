@@ -12,7 +12,9 @@ export interface ConsumersOwner {
   /** True while `slot` is the subscription's channel and the subscription still consumes. */
   owns(slot: ChannelSlot): boolean;
   /** Every message of every consumer on `slot`. */
-  onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage | null): void;
+  onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage): void;
+  /** RabbitMQ cancelled a consumer of `queue` on `slot` (queue deleted, or failed over). */
+  onCancelled(slot: ChannelSlot, queue: string): void;
 }
 
 /**
@@ -63,6 +65,19 @@ export class AmqpChannelConsumers {
   /** Cancel every consumer (their unacked deliveries stay valid). */
   async cancel(): Promise<void> {
     await this.cancelTags(this.tags.splice(0));
+  }
+
+  /**
+   * Consume `queue` again on this channel after RabbitMQ cancelled its consumer. False when
+   * this channel cannot (per-consumer QoS of quorum queues, with extra consumers to refit):
+   * the caller then opens a new channel.
+   */
+  async consumeAgain(queue: string): Promise<boolean> {
+    if (this.quorum) return false;
+    const tag = await this.consume(queue);
+    if (this.owner.owns(this.slot)) this.tags.push(tag);
+    else await this.cancelTags([tag]);
+    return true;
   }
 
   /** A delivery is held until its ETA (true) or released (false): refit the prefetch. */
@@ -161,12 +176,20 @@ export class AmqpChannelConsumers {
 
   private async consume(queue: string): Promise<string> {
     const slot = this.slot;
+    let tag = '';
     const reply = await slot.channel.consume(
       queue,
-      (raw) => this.owner.onMessage(slot, queue, raw),
+      (raw) => {
+        if (raw) return this.owner.onMessage(slot, queue, raw);
+        // A cancel from RabbitMQ: this consumer is gone, its unacked deliveries stay valid.
+        const at = this.tags.indexOf(tag);
+        if (at >= 0) this.tags.splice(at, 1);
+        this.owner.onCancelled(slot, queue);
+      },
       { noAck: false },
     );
-    return reply.consumerTag;
+    tag = reply.consumerTag;
+    return tag;
   }
 
   private async cancelTags(tags: string[]): Promise<void> {

@@ -133,13 +133,22 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
     return this.active && slot === this.slot;
   }
 
-  onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage | null): void {
-    if (!raw) {
-      this.host.logger.warn(AmqpMessages.consumerCancelledByServer(queue));
-      this.host.topology.reset();
-      void slot.channel.close().catch(() => undefined);
-      return;
-    }
+  /**
+   * RabbitMQ cancelled the consumer of `queue`: declare it again and consume it on the same
+   * channel, so the deliveries this channel holds (of every queue) stay valid: closing it would
+   * make RabbitMQ redeliver the other queues' running tasks, and a deleted queue's messages are
+   * gone with it. A new channel only when that fails (the resubscribe loop then says why).
+   */
+  onCancelled(slot: ChannelSlot, queue: string): void {
+    this.host.logger.warn(AmqpMessages.consumerCancelledByServer(queue));
+    this.host.topology.reset();
+    const consumers = slot === this.slot ? this.consumers : undefined;
+    void resumeQueue(this.host, slot, queue, consumers, () => this.owns(slot)).then(
+      (resumed) => resumed || void slot.channel.close().catch(() => undefined),
+    );
+  }
+
+  onMessage(slot: ChannelSlot, queue: string, raw: ConsumeMessage): void {
     slot.acks.received(raw);
     if (!this.active) {
       slot.acks.reject(raw, true);
@@ -239,5 +248,25 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
     slot.open = false;
     this.closing = closeChannel(slot.channel);
     return this.closing;
+  }
+}
+
+/** Declare `queue` again and consume it on `slot`'s channel; false when that failed. */
+async function resumeQueue(
+  host: SubscriptionHost,
+  slot: ChannelSlot,
+  queue: string,
+  consumers: AmqpChannelConsumers | undefined,
+  current: () => boolean,
+): Promise<boolean> {
+  const model = host.connection.current;
+  if (!model || !slot.open || !current()) return true; // a reconnect or cancel() takes over
+  try {
+    await host.topology.ensureQueue(model, queue);
+    if (host.deadLetters(queue)) await host.topology.ensureDeadLetterQueue(model, queue);
+    if (!slot.open || !current()) return true;
+    return (await consumers?.consumeAgain(queue)) ?? false;
+  } catch {
+    return false;
   }
 }
