@@ -15,7 +15,7 @@ async function start(exposition: MetricsExposition | null): Promise<{ base: stri
   const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   const server = new WorkerHttpServer(config, health, exposition);
   servers.push(server);
-  await server.onApplicationBootstrap();
+  await server.onModuleInit();
   const line = String(log.mock.calls.at(-1)?.[0]);
   log.mockRestore();
   return { base: `http://127.0.0.1:${server.address!.port}`, log: line };

@@ -4,11 +4,12 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
   Optional,
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../../config/resolved-options.js';
+import { ConfigurationError } from '../../errors/configuration.error.js';
 import { getTaskQueueConfigToken } from '../../utils/tokens.js';
 import { TaskQueueHealth } from '../health/task-queue-health.service.js';
 import { METRICS_EXPOSITION, type MetricsExposition } from './metrics-exposition.js';
@@ -16,13 +17,14 @@ import { probeResponse } from './probe-response.js';
 
 /**
  * `worker.http`: a small node:http server for processes without one of their own (worker
- * and beat pods), serving `/health/live`, `/health/ready` and `/metrics`. It listens from
- * bootstrap and closes last (`onApplicationShutdown`), so readiness answers 503 while the
+ * and beat pods), serving `/health/live`, `/health/ready` and `/metrics`. It listens at module
+ * init, before the worker consumes (a port that cannot be had fails the boot with nothing
+ * taken from the queues), and closes last (`onApplicationShutdown`), so readiness answers 503 while the
  * worker drains. Nothing is created when the option is absent.
  * @publicApi
  */
 @Injectable()
-export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerHttpServer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
   private server?: Server;
 
@@ -40,15 +42,15 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     return address && typeof address === 'object' ? address : undefined;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async onModuleInit(): Promise<void> {
     const http = this.config.worker.http;
     if (!http) return;
     const server = createServer((request, response) => void this.handle(request, response));
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error) => reject(listenError(error, http)));
       server.listen(http.port, http.host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });
@@ -94,6 +96,31 @@ const NO_METRICS = "/metrics needs TaskQueueMetricsModule from 'celeriac/prometh
 const NO_METRICS_FIX =
   "no metrics in this process: import TaskQueueMetricsModule from 'celeriac/prometheus' " +
   '(TaskQueueMetricsModule.forRoot({ path: false }) in a worker-only process)';
+
+/** A listen failure as a ConfigurationError that names the option and what to do. */
+function listenError(error: NodeJS.ErrnoException, http: { port: number; host: string }): Error {
+  const where = `${http.host}:${http.port}`;
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigurationError(
+      `worker.http: ${where} is already in use (EADDRINUSE), by another process of this host ` +
+        '(a second worker, the API?). Give each process its own worker.http port ' +
+        '(CELERIAC_HTTP_PORT in the demo and the container image), or port 0 for any free one.',
+    );
+  }
+  if (error.code === 'EACCES') {
+    return new ConfigurationError(
+      `worker.http: not allowed to listen on ${where} (EACCES): ports below 1024 need privileges; ` +
+        'use a port above 1023 (9464 is the usual one).',
+    );
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new ConfigurationError(
+      `worker.http: ${http.host} is not an address of this host (EADDRNOTAVAIL); use 0.0.0.0 ` +
+        '(the default), 127.0.0.1 or one of its interfaces.',
+    );
+  }
+  return error;
+}
 
 function json(response: ServerResponse, { status, body }: { status: number; body: object }): void {
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
