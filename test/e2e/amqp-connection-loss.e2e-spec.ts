@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { Task, TaskClient, TaskEvents, TaskQueueModule } from 'celeriac';
+import { Task, TaskClient, TaskEvents } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
 import { closeConnectionsNamed, listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // RabbitMQ closes the worker's connection while it holds prefetched tasks that have not started.
 // RabbitMQ puts those messages back at once and delivers them again on the new channel: the
@@ -37,26 +38,21 @@ class LossTasks {
 }
 
 async function worker(queue: string, connectionName: string): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: new AmqpBroker(vhost.url, { connectionName }),
-        resultBackend: `memory://loss-${queue}`,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: {
-          queues: [queue],
-          concurrency: 1,
-          prefetch: 5,
-          shutdownTimeout: 100,
-          banner: false,
-        },
-      }),
-    ],
-    providers: [LossTasks],
-  }).compile();
-  await moduleRef.init();
-  return moduleRef;
+  return createTaskQueueApp(
+    {
+      broker: new AmqpBroker(vhost.url, { connectionName }),
+      resultBackend: `memory://loss-${queue}`,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: {
+        queues: [queue],
+        concurrency: 1,
+        prefetch: 5,
+        shutdownTimeout: 100,
+      },
+    },
+    { providers: [LossTasks] },
+  );
 }
 
 describe.each([

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskClient } from 'celeriac';
 import { Task } from 'celeriac';
-import { TaskQueueModule } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost, listQueues } from '../support/amqp-vhost.js';
 import { eventually } from '../support/control-python.js';
 import { ensureBuilt } from '../support/interop-build.js';
 import { startNodeWorker, stopAll } from '../support/interop-processes.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A warm shutdown on RabbitMQ: the tasks that finish while the worker stops must be acked
 // before the connection closes, or RabbitMQ redelivers them and they run a second time.
@@ -47,20 +46,16 @@ class ShutdownTasks {
 }
 
 async function app(queue: string, worker: boolean) {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: vhost.url,
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: worker, queues: [queue], concurrency: 8, banner: false },
-      }),
-    ],
-    providers: [ShutdownTasks],
-  }).compile();
-  await moduleRef.init();
-  return moduleRef;
+  return createTaskQueueApp(
+    {
+      broker: vhost.url,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: worker, queues: [queue], concurrency: 8 },
+    },
+    { providers: [ShutdownTasks] },
+  );
 }
 
 describe('RabbitMQ warm shutdown acks what finished during it', () => {

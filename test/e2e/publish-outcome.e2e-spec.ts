@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpBroker } from 'celeriac/amqp';
 import { RedisBroker } from 'celeriac/redis';
@@ -9,10 +9,10 @@ import { Task } from 'celeriac';
 import { BrokerConnectionError } from 'celeriac';
 import { PublishOutcomeUnknownError } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
-import { TaskQueueModule } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 import { deleteKeys, deleteResults, freePort, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A publish that gets no answer may still be delivered: it must fail with
 // PublishOutcomeUnknownError carrying the task id (so a retry reuses the id and `dedupe`
@@ -37,19 +37,16 @@ async function app(
   queue: string,
   worker: boolean,
 ): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker,
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: worker, queues: [queue], concurrency: 1, banner: false },
-      }),
-    ],
-    providers: [OutcomeTasks],
-  }).compile();
-  await moduleRef.init();
+  const moduleRef = await createTaskQueueApp(
+    {
+      broker,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: worker, queues: [queue], concurrency: 1 },
+    },
+    { providers: [OutcomeTasks] },
+  );
   modules.push(moduleRef);
   return moduleRef;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeadLetters, Task, TaskQueueModule } from 'celeriac';
+import { DeadLetters, Task } from 'celeriac';
 import { PrivateRedisServer, pythonEnvelope } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // Redis refuses the dead-letter publish (maxmemory reached: LPUSH is refused, while the fetch
 // still takes messages). The worker logged "the broker will redeliver it" but kept the message
@@ -33,20 +34,16 @@ class KnownTasks {
 }
 
 async function worker(queue: string): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: server.url,
-        resultBackend: `memory://refused-${queue}`,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { queues: [queue], concurrency: 1, prefetch: 2, banner: false },
-      }),
-    ],
-    providers: [KnownTasks],
-  }).compile();
-  await moduleRef.init();
-  return moduleRef;
+  return createTaskQueueApp(
+    {
+      broker: server.url,
+      resultBackend: `memory://refused-${queue}`,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { queues: [queue], concurrency: 1, prefetch: 2 },
+    },
+    { providers: [KnownTasks] },
+  );
 }
 
 /** A kombu envelope whose body is not JSON. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Task, TaskClient, TaskQueueModule, type AsyncResult } from 'celeriac';
+import { Task, TaskClient, type AsyncResult } from 'celeriac';
 import { RedisBroker, type RedisBrokerOptions } from 'celeriac/redis';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A worker shuts down (SIGTERM: app.close()) holding a running task and prefetched ones while
 // its Redis broker cannot answer: down (killed), or hung (SIGSTOP: the connections stay open and
@@ -54,26 +55,21 @@ async function app(queue: string, options: RedisBrokerOptions): Promise<TestingM
     restoreInterval: 250,
     ...options,
   });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker,
-        resultBackend: `memory://unreachable-${queue}`,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: {
-          queues: [queue],
-          concurrency: 1,
-          prefetch: 4,
-          shutdownTimeout: 200,
-          banner: false,
-        },
-      }),
-    ],
-    providers: [GatedTasks],
-  }).compile();
-  await moduleRef.init();
-  return moduleRef;
+  return createTaskQueueApp(
+    {
+      broker,
+      resultBackend: `memory://unreachable-${queue}`,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: {
+        queues: [queue],
+        concurrency: 1,
+        prefetch: 4,
+        shutdownTimeout: 200,
+      },
+    },
+    { providers: [GatedTasks] },
+  );
 }
 
 /**
