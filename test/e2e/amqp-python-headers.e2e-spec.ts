@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from 'celeriac';
 import { TaskClient } from 'celeriac';
 import { LamportClock } from '../../libs/task-queue/src/monitoring/celery-events/lamport-clock.js';
-import { TaskQueueModule } from 'celeriac';
 import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
 import { ControlTasks } from '../support/control-app.js';
 import {
@@ -17,6 +16,7 @@ import {
   PYTHON_FIXTURES,
 } from '../support/control-python.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // Integers in AMQP headers must reach py-amqp with a type it reads: amqplib writes 128..32767
 // as a 16-bit `s`, which py-amqp takes for a short string (UnicodeDecodeError / ValueError in
@@ -40,18 +40,15 @@ const taskIds: string[] = [];
 
 beforeAll(async () => {
   vhost = await createTestVhost('celeriac-headers');
-  node = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: vhost.url,
-        resultBackend: REDIS_URL,
-        defaultQueue: NODE_QUEUE,
-        worker: { queues: [NODE_QUEUE], hostname: NODE, banner: false, concurrency: 4 },
-      }),
-    ],
-    providers: [ControlTasks],
-  }).compile();
-  await node.init();
+  node = await createTaskQueueApp(
+    {
+      broker: vhost.url,
+      resultBackend: REDIS_URL,
+      defaultQueue: NODE_QUEUE,
+      worker: { queues: [NODE_QUEUE], hostname: NODE, concurrency: 4 },
+    },
+    { providers: [ControlTasks] },
+  );
   control = await ControlClient.connect(vhost.url);
 }, 60_000);
 

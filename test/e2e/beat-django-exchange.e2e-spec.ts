@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
+import type { TestingModule } from '@nestjs/testing';
+import { TaskQueueBeatModule } from 'celeriac';
 import { TaskQueueDjangoBeatModule } from 'celeriac/typeorm';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { DjangoBeatTables } from '../support/django-beat.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A django-celery-beat row with an exchange and a routing_key is published as Celery's own beat
 // publishes it (its DatabaseScheduler entry through Scheduler.apply_async): to that exchange
@@ -38,20 +39,21 @@ afterAll(async () => {
 });
 
 async function startBeat(broker: string, queue: string): Promise<TestingModule> {
-  const app = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker,
-        resultBackend: false,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: false },
-      }),
-      TaskQueueBeatModule.forRoot({ store: `memory://${queue}` }),
-      TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
-    ],
-  }).compile();
-  await app.init();
+  const app = await createTaskQueueApp(
+    {
+      broker,
+      resultBackend: false,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: false },
+    },
+    {
+      imports: [
+        TaskQueueBeatModule.forRoot({ store: `memory://${queue}` }),
+        TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
+      ],
+    },
+  );
   return app;
 }
 

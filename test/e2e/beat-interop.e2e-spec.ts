@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import {
   BeatEvents,
   Schedules,
@@ -11,7 +10,6 @@ import {
   TaskClient,
   TaskContext,
   TaskQueueBeatModule,
-  TaskQueueModule,
   type BeatFiredEvent,
 } from 'celeriac';
 import { firstValueFrom, filter } from 'rxjs';
@@ -24,6 +22,7 @@ import {
   uniqueName,
 } from '../support/interop-processes.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 /**
  * Beat ⇄ Celery 5.2.6 on Redis (issue 19): Celeriac's beat drives a Python worker (which sees
@@ -47,20 +46,19 @@ const apps: INestApplicationContext[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'celeriac-beat-'));
 
 async function app(queue: string, worker: boolean): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: REDIS_URL,
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        worker: { enabled: worker, queues: [queue], banner: false },
-        events: { enabled: false },
-      }),
-      TaskQueueBeatModule.forRoot({ keyPrefix: prefix, renewMs: 200, leaseMs: 1000 }),
-    ],
-    providers: [ProbeTasks],
-  }).compile();
-  await moduleRef.init();
+  const moduleRef = await createTaskQueueApp(
+    {
+      broker: REDIS_URL,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      worker: { enabled: worker, queues: [queue] },
+      events: { enabled: false },
+    },
+    {
+      imports: [TaskQueueBeatModule.forRoot({ keyPrefix: prefix, renewMs: 200, leaseMs: 1000 })],
+      providers: [ProbeTasks],
+    },
+  );
   apps.push(moduleRef);
   return moduleRef;
 }

@@ -1,5 +1,4 @@
 import { Injectable, type INestApplicationContext, Logger } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BeatEvents,
@@ -11,10 +10,10 @@ import {
   Task,
   TaskClient,
   TaskQueueBeatModule,
-  TaskQueueModule,
 } from 'celeriac';
 import { uniqueName } from '../support/interop-processes.js';
 import { deleteKeys, deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 const prefix = `test:beat:${uniqueName('overlap')}:`;
 const queue = uniqueName('beat-overlap');
@@ -55,20 +54,19 @@ describe('beat overlap skip (Redis, real worker)', () => {
   const skipped: BeatSkippedEvent[] = [];
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: REDIS_URL,
-          defaultQueue: queue,
-          worker: { queues: [queue], concurrency: 4, banner: false },
-          events: { enabled: false },
-        }),
-        TaskQueueBeatModule.forRoot({ keyPrefix: prefix, renewMs: 100, leaseMs: 1000 }),
-      ],
-      providers: [OverlapTasks],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: REDIS_URL,
+        defaultQueue: queue,
+        worker: { queues: [queue], concurrency: 4 },
+        events: { enabled: false },
+      },
+      {
+        imports: [TaskQueueBeatModule.forRoot({ keyPrefix: prefix, renewMs: 100, leaseMs: 1000 })],
+        providers: [OverlapTasks],
+      },
+    );
     app
       .get(BeatEvents)
       .on('fired')

@@ -1,16 +1,8 @@
 import { Injectable, Logger, type INestApplicationContext, type Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  BeatEvents,
-  BeatService,
-  Periodic,
-  Schedules,
-  Task,
-  TaskQueueBeatModule,
-  TaskQueueModule,
-} from 'celeriac';
+import { BeatEvents, BeatService, Periodic, Schedules, Task, TaskQueueBeatModule } from 'celeriac';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 @Injectable()
 class TickTasks {
@@ -34,19 +26,18 @@ describe('beat store that lost its data', () => {
   const fired: number[] = [];
 
   const boot = async (enabled: boolean, providers: Type[]) => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: redis.url,
-          resultBackend: false,
-          worker: { enabled: false },
-          events: { enabled: false },
-        }),
-        TaskQueueBeatModule.forRoot({ enabled, renewMs: 200, leaseMs: 1000 }),
-      ],
-      providers,
-    }).compile();
-    return moduleRef.init();
+    return createTaskQueueApp(
+      {
+        broker: redis.url,
+        resultBackend: false,
+        worker: { enabled: false },
+        events: { enabled: false },
+      },
+      {
+        imports: [TaskQueueBeatModule.forRoot({ enabled, renewMs: 200, leaseMs: 1000 })],
+        providers,
+      },
+    );
   };
 
   beforeAll(async () => {

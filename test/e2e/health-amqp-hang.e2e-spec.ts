@@ -1,11 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskQueueModule, WorkerHttpServer } from 'celeriac';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { get } from '../support/metrics-scrape.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 /**
  * Readiness while RabbitMQ hangs (its connection open, nothing answered: a paused VM, a
@@ -30,18 +29,13 @@ describe('readiness while RabbitMQ does not answer', () => {
   async function startWorker(queuePrefix: string): Promise<string> {
     proxy = await PausableProxy.start(5672);
     const queue = `${queuePrefix}-${randomUUID()}`;
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: vhost.url.replace(':5672', `:${proxy.port}`),
-          resultBackend: false,
-          defaultQueue: queue,
-          worker: { queues: [queue], banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
-    const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
+    app = await createTaskQueueApp({
+      broker: vhost.url.replace(':5672', `:${proxy.port}`),
+      resultBackend: false,
+      defaultQueue: queue,
+      worker: { queues: [queue], http: LOOPBACK_HTTP },
+    });
+    const base = workerHttpBase(app);
     expect((await get(`${base}/health/ready`)).status).toBe(200);
     return base;
   }

@@ -1,11 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthCheckService } from '@nestjs/terminus';
-import { BeatService, TaskQueueBeatModule, TaskQueueHealth, TaskQueueModule } from 'celeriac';
+import { BeatService, TaskQueueBeatModule, TaskQueueHealth } from 'celeriac';
 import { TaskQueueHealthIndicator, TaskQueueTerminusModule } from 'celeriac/terminus';
 import { uniqueName } from '../support/interop-processes.js';
 import { deleteKeys, PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 /**
  * A beat whose schedule store is not the broker (`--store`, `CELERIAC_BEAT_STORE`): when the
@@ -20,25 +20,26 @@ describe('readiness of a beat whose store is down', () => {
   let standbyOff: INestApplicationContext;
 
   const boot = async (enabled: boolean) => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          worker: { enabled: false },
-          events: { enabled: false },
-        }),
-        TaskQueueBeatModule.forRoot({
-          enabled,
-          store: store.url,
-          keyPrefix: prefix,
-          renewMs: 200,
-          leaseMs: 1000,
-        }),
-        TaskQueueTerminusModule.forRoot({ path: false }),
-      ],
-    }).compile();
-    return moduleRef.init();
+    return createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: false,
+        worker: { enabled: false },
+        events: { enabled: false },
+      },
+      {
+        imports: [
+          TaskQueueBeatModule.forRoot({
+            enabled,
+            store: store.url,
+            keyPrefix: prefix,
+            renewMs: 200,
+            leaseMs: 1000,
+          }),
+          TaskQueueTerminusModule.forRoot({ path: false }),
+        ],
+      },
+    );
   };
 
   beforeAll(async () => {

@@ -1,10 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskQueueModule, WorkerHttpServer, WorkerService } from 'celeriac';
+import { WorkerHttpServer, WorkerService } from 'celeriac';
 import { CLI_BIN, ensureBuilt } from '../support/interop-build.js';
 import { freePort } from '../support/redis-test-server.js';
+import { createTaskQueueApp, LOOPBACK_HTTP } from '../support/task-queue-app.js';
 
 /** Run `celeriac health …`: exit code, stderr and wall time. */
 function probe(
@@ -45,14 +45,7 @@ describe('celeriac health', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          worker: { banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createTaskQueueApp({ worker: { http: LOOPBACK_HTTP } });
     port = String(app.get(WorkerHttpServer).address!.port);
   }, 300_000);
   afterAll(async () => {

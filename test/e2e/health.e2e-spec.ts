@@ -1,11 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TaskClient, TaskQueueModule, WorkerHttpServer } from 'celeriac';
+import { TaskClient } from 'celeriac';
 import { ManagedProcess, killAllChildren } from '../support/managed-process.js';
 import { deleteKeys, PrivateRedisServer, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/task-queue-app.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -53,17 +53,12 @@ describe('health probes during a Redis outage', () => {
 
   it('keeps liveness up, takes readiness down within 2 s and back after recovery', async () => {
     redis = await PrivateRedisServer.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: redis.url,
-          resultBackend: redis.url,
-          worker: { banner: false, http: { port: 0, host: '127.0.0.1' } },
-        }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
-    const base = `http://127.0.0.1:${app.get(WorkerHttpServer).address!.port}`;
+    app = await createTaskQueueApp({
+      broker: redis.url,
+      resultBackend: redis.url,
+      worker: { http: LOOPBACK_HTTP },
+    });
+    const base = workerHttpBase(app);
     const live = new Poller(`${base}/health/live`, 100);
     const ready = new Poller(`${base}/health/ready`, 100);
     await expect.poll(() => ready.answers.at(-1)?.status).toBe(200);
@@ -112,17 +107,12 @@ describe('readiness at SIGTERM', () => {
     const port = /listening (\d+)/.exec(child.output)![1];
     const base = `http://127.0.0.1:${port}`;
 
-    const producerRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          defaultQueue: queue,
-          worker: { enabled: false },
-        }),
-      ],
-    }).compile();
-    const producer = await producerRef.init();
+    const producer = await createTaskQueueApp({
+      broker: REDIS_URL,
+      resultBackend: false,
+      defaultQueue: queue,
+      worker: { enabled: false },
+    });
     try {
       await producer.get(TaskClient).send('health.slow', [3_000]);
       // The task runs: the worker reports a busy slot.

@@ -1,5 +1,5 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TaskClient, TaskQueueModule } from 'celeriac';
+import type { TestingModule } from '@nestjs/testing';
+import { TaskClient } from 'celeriac';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PyCall, useInteropFixture } from '../support/interop-fixture.js';
 import {
@@ -9,6 +9,7 @@ import {
   startPythonWorker,
   uniqueName,
 } from '../support/interop-processes.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 /**
  * Python's json writes float('nan') and float('±inf') as the bare tokens NaN, Infinity and
@@ -33,16 +34,11 @@ describe.each(transports)('Python NaN and ±Infinity floats ($name)', ({ broker,
         startPythonWorker({ broker: broker(), backend, queue: pyQueue }),
       ])),
     );
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: broker(),
-          resultBackend: backend,
-          worker: { enabled: false, banner: false },
-        }),
-      ],
-    }).compile();
-    await moduleRef.init();
+    moduleRef = await createTaskQueueApp({
+      broker: broker(),
+      resultBackend: backend,
+      worker: { enabled: false },
+    });
     client = moduleRef.get(TaskClient);
   }, 120_000);
 

@@ -1,12 +1,12 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BeatService, Schedules, Task, TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
+import { BeatService, Schedules, Task, TaskQueueBeatModule } from 'celeriac';
 import { TaskQueueMetrics, TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { uniqueName } from '../support/interop-processes.js';
 import { parseExposition, sampleValue, type Sample } from '../support/metrics-scrape.js';
 import { ensurePrometheus, promtoolCheckMetrics } from '../support/prometheus-server.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 const prefix = `test:beat:${uniqueName('metrics')}:`;
 const queue = uniqueName('beat-metrics');
@@ -30,21 +30,22 @@ describe('beat metrics', () => {
 
   beforeAll(async () => {
     ensurePrometheus();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          defaultQueue: queue,
-          worker: { queues: [queue], banner: false },
-          events: { enabled: false },
-        }),
-        TaskQueueBeatModule.forRoot({ keyPrefix: prefix, renewMs: 200, leaseMs: 1000 }),
-        TaskQueueMetricsModule.forRoot({ queues: [queue], path: false }),
-      ],
-      providers: [TickTasks],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: false,
+        defaultQueue: queue,
+        worker: { queues: [queue] },
+        events: { enabled: false },
+      },
+      {
+        imports: [
+          TaskQueueBeatModule.forRoot({ keyPrefix: prefix, renewMs: 200, leaseMs: 1000 }),
+          TaskQueueMetricsModule.forRoot({ queues: [queue], path: false }),
+        ],
+        providers: [TickTasks],
+      },
+    );
   }, 300_000);
 
   afterAll(async () => {

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskQueueModule } from 'celeriac';
 import { TaskQueueMetrics, TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { TaskOutbox } from 'celeriac/typeorm';
 import type { DataSource } from 'typeorm';
@@ -12,6 +10,7 @@ import { parseExposition, sampleValue } from '../support/metrics-scrape.js';
 import { ensurePrometheus, promtoolCheckMetrics } from '../support/prometheus-server.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 const PENDING = 'celeriac_outbox_pending';
 const AGE = 'celeriac_outbox_oldest_pending_age_seconds';
@@ -20,20 +19,17 @@ async function metricsApp(
   queue: string,
   typeorm?: { dataSource: DataSource; dispatch: 'outbox' },
 ): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: REDIS_URL,
-        resultBackend: false,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: false },
-        ...(typeorm ? { typeorm: { ...typeorm, relay: false } } : {}),
-      }),
-      TaskQueueMetricsModule.forRoot({ queues: [queue], path: false }),
-    ],
-  }).compile();
-  return moduleRef.init();
+  return createTaskQueueApp(
+    {
+      broker: REDIS_URL,
+      resultBackend: false,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: false },
+      ...(typeorm ? { typeorm: { ...typeorm, relay: false } } : {}),
+    },
+    { imports: [TaskQueueMetricsModule.forRoot({ queues: [queue], path: false })] },
+  );
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskQueueModule } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 /**
  * Two apps of one process given the same prom-client registry: the second says what is wrong
@@ -25,17 +24,15 @@ describe('TaskQueueMetricsModule on a registry shared by two apps', () => {
   function compile(registry: Registry, hostname: string) {
     const queue = `shared-registry-${randomUUID()}`;
     queues.push(queue);
-    return Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          defaultQueue: queue,
-          worker: { queues: [queue], banner: false, hostname },
-        }),
-        TaskQueueMetricsModule.forRoot({ path: false, registry }),
-      ],
-    }).compile();
+    return createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: false,
+        defaultQueue: queue,
+        worker: { queues: [queue], hostname },
+      },
+      { imports: [TaskQueueMetricsModule.forRoot({ path: false, registry })], init: false },
+    );
   }
 
   it('refuses the second with advice, and frees the names when the first closes', async () => {

@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom } from 'rxjs';
-import {
-  getBrokerToken,
-  Task,
-  TaskClient,
-  TaskEvents,
-  TaskQueueModule,
-  type Broker,
-} from 'celeriac';
+import { getBrokerToken, Task, TaskClient, TaskEvents, type Broker } from 'celeriac';
 import { TaskQueueMetricsModule, type TaskQueueMetricsOptions } from 'celeriac/prometheus';
 import { createTaskMessage } from 'celeriac/protocol';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A producer sending random task names (hostile, or a bug that puts an id in the name) must not
 // grow the task series without limit: unknown names share the label name="unknown".
@@ -35,20 +28,19 @@ afterEach(async () => {
 
 async function start(queue: string, metrics: TaskQueueMetricsOptions): Promise<Registry> {
   const registry = new Registry();
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: 'memory://',
-        resultBackend: 'memory://',
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: true, queues: [queue], concurrency: 4, banner: false },
-      }),
-      TaskQueueMetricsModule.forRoot({ ...metrics, registry, path: false, queues: [] }),
-    ],
-    providers: [NamedTasks],
-  }).compile();
-  app = await moduleRef.init();
+  app = await createTaskQueueApp(
+    {
+      broker: 'memory://',
+      resultBackend: 'memory://',
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: true, queues: [queue], concurrency: 4 },
+    },
+    {
+      imports: [TaskQueueMetricsModule.forRoot({ ...metrics, registry, path: false, queues: [] })],
+      providers: [NamedTasks],
+    },
+  );
   return registry;
 }
 

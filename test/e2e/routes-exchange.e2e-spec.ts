@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TaskClient, TaskQueueModule, type TaskQueueOptions } from 'celeriac';
+import type { TestingModule } from '@nestjs/testing';
+import { TaskClient, type TaskQueueOptions } from 'celeriac';
 import { afterAll, describe, expect, it } from 'vitest';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { startPythonWorker } from '../support/interop-processes.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A route with an exchange and a routing key (Celery's task_routes entry {'exchange': 'x',
 // 'routing_key': 'rk'}) publishes there: a Python Celery 5.2.6 worker whose queue is bound to
@@ -20,21 +21,18 @@ afterAll(async () => {
   await deleteKeys(REDIS_URL, `_kombu.binding.${tag}`, tag);
 });
 
-async function producer(broker: string, routes: TaskQueueOptions['routes']) {
-  const app: TestingModule = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker,
-        resultBackend: REDIS_URL,
-        defaultQueue: `${tag}-default`,
-        routes,
-        events: { enabled: false },
-        worker: { enabled: false },
-      }),
-    ],
-  }).compile();
-  await app.init();
-  return app;
+async function producer(
+  broker: string,
+  routes: TaskQueueOptions['routes'],
+): Promise<TestingModule> {
+  return createTaskQueueApp({
+    broker,
+    resultBackend: REDIS_URL,
+    defaultQueue: `${tag}-default`,
+    routes,
+    events: { enabled: false },
+    worker: { enabled: false },
+  });
 }
 
 describe.each([
