@@ -9,7 +9,7 @@ import {
 } from 'celeriac';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { createTaskQueueApp, withOverrides } from '../support/task-queue-app.js';
 import {
   SemanticsModule,
   SemanticsTasks,
@@ -39,17 +39,19 @@ describe.each(transports)('execution rules on %s', (_name, brokerUrl, backendUrl
   const apps: INestApplicationContext[] = [];
   let queue: string;
   const app = async (extra: TaskQueueOptions = {}): Promise<INestApplicationContext> => {
-    const created = await createApp(
-      {
-        broker: brokerUrl(),
-        resultBackend: backendUrl(),
-        defaultQueue: queue,
-        // Results of this suite expire soon after it: their ids are not tracked one by one.
-        resultExpires: 600,
-        ...extra,
-        worker: { concurrency: 4, ...extra.worker },
-      },
-      [SemanticsModule],
+    const created = await createTaskQueueApp(
+      withOverrides(
+        {
+          broker: brokerUrl(),
+          resultBackend: backendUrl(),
+          defaultQueue: queue,
+          // Results of this suite expire soon after it: their ids are not tracked one by one.
+          resultExpires: 600,
+          worker: { concurrency: 4 },
+        },
+        extra,
+      ),
+      { imports: [SemanticsModule] },
     );
     apps.push(created);
     return created;
@@ -191,8 +193,8 @@ describe('cluster-wide rate limit through Redis', () => {
     }
     @Module({ providers: [GlobalRateTasks] })
     class GlobalRateModule {}
-    const a = await createApp(options, [GlobalRateModule]);
-    const b = await createApp(options, [GlobalRateModule]);
+    const a = await createTaskQueueApp(options, { imports: [GlobalRateModule] });
+    const b = await createTaskQueueApp(options, { imports: [GlobalRateModule] });
     try {
       const results = await Promise.all(
         Array.from({ length: 6 }, () => a.get(TaskClient).send(name)),

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { firstValueFrom, filter, map } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
+import { createTaskQueueApp, withOverrides } from '../support/task-queue-app.js';
 import type { Broker } from 'celeriac';
 import { createTaskMessage } from 'celeriac/protocol';
 import { getBrokerToken } from 'celeriac';
@@ -33,18 +33,20 @@ const apps: INestApplicationContext[] = [];
 let queue: string;
 
 async function app(extra: TaskQueueOptions = {}): Promise<INestApplicationContext> {
-  const created = await createApp(
-    {
-      broker: REDIS_URL,
-      resultBackend: REDIS_URL,
-      defaultQueue: queue,
-      resultExpires: 600,
-      // Task events are off by default (as Celery without -E); these specs exercise their reprs.
-      events: { taskEvents: true },
-      ...extra,
-      worker: { concurrency: 2, ...extra.worker },
-    },
-    [RobustnessModule],
+  const created = await createTaskQueueApp(
+    withOverrides(
+      {
+        broker: REDIS_URL,
+        resultBackend: REDIS_URL,
+        defaultQueue: queue,
+        resultExpires: 600,
+        // Task events are off by default (as Celery without -E); these specs exercise their reprs.
+        events: { taskEvents: true },
+        worker: { concurrency: 2 },
+      },
+      extra,
+    ),
+    { imports: [RobustnessModule] },
   );
   apps.push(created);
   return created;
