@@ -1,8 +1,8 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Task, TaskContext, TaskQueueModule } from 'celeriac';
+import { Task, TaskContext } from 'celeriac';
 import type { CeleryEventsOptions } from 'celeriac';
+import { createTaskQueueApp } from './task-queue-app.js';
 
 /** Tasks of the Node worker in the control / events specs. */
 @Injectable()
@@ -38,18 +38,14 @@ export async function createControlApp(
   nodename: string,
   events: CeleryEventsOptions = { taskEvents: true },
 ): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker,
-        resultBackend: 'memory://',
-        defaultQueue: queue,
-        worker: { queues: [queue], hostname: nodename, banner: false, concurrency: 2 },
-        events,
-      }),
-    ],
-    providers: [ControlTasks],
-  }).compile();
-  await moduleRef.init();
-  return moduleRef;
+  return createTaskQueueApp(
+    {
+      broker,
+      resultBackend: 'memory://',
+      defaultQueue: queue,
+      worker: { queues: [queue], hostname: nodename, concurrency: 2 },
+      events,
+    },
+    { providers: [ControlTasks] },
+  );
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { expect } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { Schedules, Task, TaskContext, TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
+import { Schedules, Task, TaskContext, TaskQueueBeatModule } from 'celeriac';
 import { TaskQueueDjangoBeatModule } from 'celeriac/typeorm';
 import type { DjangoBeatTables } from './django-beat.js';
+import { createTaskQueueApp } from './task-queue-app.js';
 
 /** A run of the app's task: its args and the schedule named in its message. */
 export interface DjangoBeatRun {
@@ -46,24 +47,25 @@ export async function startDjangoBeatApp(
     }
   }
 
-  const app = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: `memory://${queue}`,
-        resultBackend: false,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: true, queues: [queue], banner: false },
-      }),
-      TaskQueueBeatModule.forRoot({
-        store: store ?? `memory://${queue}`,
-        ...(store ? { keyPrefix: `test:beat:${queue}:`, renewMs: 200, leaseMs: 1000 } : {}),
-      }),
-      TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
-    ],
-    providers: [DjangoTasks],
-  }).compile();
-  await app.init();
+  const app = await createTaskQueueApp(
+    {
+      broker: `memory://${queue}`,
+      resultBackend: false,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: true, queues: [queue] },
+    },
+    {
+      imports: [
+        TaskQueueBeatModule.forRoot({
+          store: store ?? `memory://${queue}`,
+          ...(store ? { keyPrefix: `test:beat:${queue}:`, renewMs: 200, leaseMs: 1000 } : {}),
+        }),
+        TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
+      ],
+      providers: [DjangoTasks],
+    },
+  );
   return { app, schedules: app.get(Schedules), runs, queue, task };
 }
 
