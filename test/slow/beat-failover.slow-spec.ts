@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { beatTaskId, Task, TaskContext, TaskQueueModule } from 'celeriac';
+import { beatTaskId, Task, TaskContext } from 'celeriac';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, ensureBuilt, ROOT } from '../support/interop-build.js';
 import { ManagedProcess, runCeleriac, stopAll, uniqueName } from '../support/interop-processes.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 /**
  * Issue 19's fault test: three `celeriac beat` processes (default lease 5 s, renew 1 s) on a
@@ -78,20 +78,16 @@ async function nextExecution(since: number): Promise<number> {
 beforeAll(async () => {
   await ensureBuilt();
   redis = new Redis(REDIS_URL);
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: REDIS_URL,
-        resultBackend: REDIS_URL,
-        defaultQueue: QUEUE,
-        worker: { queues: [QUEUE], banner: false, concurrency: 4 },
-        events: { enabled: false },
-      }),
-    ],
-    providers: [CountingTasks],
-  }).compile();
-  await moduleRef.init();
-  worker = moduleRef;
+  worker = await createTaskQueueApp(
+    {
+      broker: REDIS_URL,
+      resultBackend: REDIS_URL,
+      defaultQueue: QUEUE,
+      worker: { queues: [QUEUE], concurrency: 4 },
+      events: { enabled: false },
+    },
+    { providers: [CountingTasks] },
+  );
   const add = await runCeleriac(
     [
       'schedule',
