@@ -12,7 +12,7 @@ import { createTaskQueueApp, LOOPBACK_HTTP, workerHttpBase } from '../support/ta
 const QUEUES = Array.from({ length: 100 }, (_, i) => `scrape-cost-${i}`);
 
 /**
- * What a scrape of 100 Redis queues costs the broker: one command (the queueStats-n.lua
+ * What a scrape of 100 Redis queues costs the broker: one command (the queueStats-3.lua
  * EVALSHA), whatever the number of queues, bands, parked and dead-lettered messages, watched
  * with MONITOR on a private redis-server. Parked messages are counted from the parked-counts
  * hash, which park / promote keep and the scrape rebuilds when it no longer adds up.
@@ -93,6 +93,9 @@ describe('scrape cost on Redis', () => {
       body = response.body;
     });
     expect(commands.map((c) => c[0]!.toLowerCase())).toEqual(['evalsha']);
+    // Each queue named once (the script names its band and dead-letter lists): 110 arguments
+    // for 100 queues, not one per list (608, 34 KB to encode and parse at every scrape).
+    expect(commands[0]!.length).toBe(2 + 3 + 1 + 4 + QUEUES.length + 1);
 
     const samples = parseExposition(body);
     for (const [i, queue] of QUEUES.entries()) {
@@ -140,17 +143,41 @@ describe('scrape cost on Redis', () => {
   });
 
   it('does not copy large messages into the script: their queue is counted, its age unknown', async () => {
-    const [small, large] = [QUEUES[10]!, QUEUES[11]!];
-    const before = (await broker.queueStats!([large]))[0]!.ready;
-    // 200 KB of arguments: above the 64 KB a band's messages may average to be peeked.
-    for (let i = 0; i < 2; i++) {
-      await broker.publish(createTaskMessage({ name: 'any.task', args: ['x'.repeat(200_000)] }), {
-        queue: large,
-      });
+    const [small, large, large2, after] = [QUEUES[10]!, QUEUES[11]!, QUEUES[12]!, QUEUES[13]!];
+    // Their small messages of the first test gone: the large ones below are next in band 0.
+    const bandLists = (queue: string) =>
+      [0, 3, 6, 9].map((b) => (b ? `${queue}\x06\x16${b}` : queue));
+    await redis.del(...bandLists(large), ...bandLists(large2));
+    // Size checks (MEMORY USAGE) the script made, from INFO commandstats (calls in scripts too).
+    const sizeChecks = async () =>
+      Number(/cmdstat_memory\|usage:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    // Small messages only (the usual case): no size check at all.
+    let checks = await sizeChecks();
+    await broker.queueStats!(QUEUES);
+    expect(await sizeChecks()).toBe(checks);
+
+    // 200 KB of arguments: above the 64 KB a message may have to be peeked.
+    for (const queue of [large, large2]) {
+      for (let i = 0; i < 2; i++) {
+        await broker.publish(createTaskMessage({ name: 'any.task', args: ['x'.repeat(200_000)] }), {
+          queue,
+        });
+      }
     }
-    const [smallStats, largeStats] = await broker.queueStats!([small, large]);
+    checks = await sizeChecks();
+    const [smallStats, largeStats, large2Stats, afterStats] = await broker.queueStats!([
+      small,
+      large,
+      large2,
+      after,
+    ]);
     expect(smallStats!.oldest).toMatchObject({ sentAt: expect.any(Number) });
-    expect(largeStats).toMatchObject({ ready: before + 2, oldest: null });
+    expect(largeStats).toMatchObject({ ready: 2, oldest: null });
+    // After the first large message, each non-empty band is checked before it is read (large2's
+    // one, after's 4): large2's message is not copied, after's small ones are read.
+    expect(large2Stats).toMatchObject({ ready: 2, oldest: null });
+    expect(afterStats!.oldest).toMatchObject({ sentAt: expect.any(Number) });
+    expect(await sizeChecks()).toBe(checks + 1 + 4);
 
     // A scrape may reuse the snapshot of one taken under 500 ms ago: wait for a fresh one.
     let samples: ReturnType<typeof parseExposition> = [];
@@ -158,11 +185,11 @@ describe('scrape cost on Redis', () => {
       samples = parseExposition((await get(endpoint)).body);
       return sampleValue(samples, 'celeriac_queue_ready', { queue_name: large });
     };
-    await expect.poll(ready, { interval: 100 }).toBe(before + 2);
+    await expect.poll(ready, { interval: 100 }).toBe(2);
     const age = 'celeriac_queue_oldest_ready_age_seconds';
     expect(sampleValue(samples, age, { queue_name: small })).toBeGreaterThanOrEqual(0);
     expect(sampleValue(samples, age, { queue_name: large })).toBeUndefined();
-    expect(sampleValue(samples, 'celeriac_queue_ready', { queue_name: large })).toBe(before + 2);
+    expect(sampleValue(samples, 'celeriac_queue_ready', { queue_name: large })).toBe(2);
   });
 
   it('names the head message without a send time by its task id, commas and all', async () => {
@@ -179,6 +206,26 @@ describe('scrape cost on Redis', () => {
     await redis.lpush(queue, JSON.stringify(envelope));
     const [stats] = await broker.queueStats!([queue]);
     expect(stats).toMatchObject({ ready: 1, oldest: { id } });
+  });
+
+  it('reads the send time from the header of that name only, not from a key ending like it', async () => {
+    const queue = 'scrape-cost-lookalike';
+    const sentAt = Date.now() - 60_000;
+    const envelope = {
+      body: Buffer.from('[[], {}, {}]').toString('base64'),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: {
+        'my-x-celeriac-sent-at': 1,
+        argsrepr: `('"x-celeriac-sent-at": 2',)`,
+        id: 'lookalike',
+        'x-celeriac-sent-at': sentAt,
+      },
+      properties: { delivery_tag: 'tag-2', delivery_info: { exchange: '', routing_key: queue } },
+    };
+    await redis.lpush(queue, JSON.stringify(envelope));
+    const [stats] = await broker.queueStats!([queue]);
+    expect(stats).toMatchObject({ ready: 1, oldest: { sentAt } });
   });
 
   it('reads the queues asked for when the list changes between calls, or in place', async () => {

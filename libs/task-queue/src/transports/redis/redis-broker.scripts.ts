@@ -3,11 +3,6 @@ import { defineLuaCommands, type LuaCommand } from './redis-lua.loader.js';
 import type { RedisKeyspace } from './redis-keys.js';
 import type { QueueStats } from '../../contracts/queue-stats.interface.js';
 
-/** The dead-letter queue of a queue (worker/dead-letters.ts names it the same). */
-function deadLetterQueueOf(queue: string): string {
-  return `${queue}.dlq`;
-}
-
 const DIR = new URL('./commands/', import.meta.url);
 const FILES = [
   'park-3.lua',
@@ -20,7 +15,7 @@ const FILES = [
   'defer-4.lua',
   'promote-2.lua',
   'purge-0.lua',
-  'queueStats-n.lua',
+  'queueStats-3.lua',
 ] as const;
 
 /** One message taken by fetch-2.lua: the list it came from, its tag and its envelope. */
@@ -38,7 +33,6 @@ export interface FetchedEntry {
 /** Typed calls of the broker's Lua scripts (transports/redis/commands). One per state change. */
 export class RedisBrokerScripts {
   private readonly run: Record<string, LuaCommand>;
-  private statsArgs?: { queues: string[]; args: (string | number)[] };
 
   constructor(
     client: Redis,
@@ -146,49 +140,28 @@ export class RedisBrokerScripts {
     return Number(await this.call('purge', ...listKeys));
   }
 
-  /** Counts of `queues` (commands/queueStats-n.lua); dead letters are `<queue>.dlq`. */
-  async queueStats(queues: string[]): Promise<QueueStats[]> {
-    const args = this.queueStatsArgs(queues);
-    args[args.length - 1] = Date.now();
-    const reply = (await this.run.queueStats!(...args)) as string[];
-    return queues.map((queue, i) => queueStatsOf(queue, reply[i]!));
-  }
-
   /**
-   * The arguments of queueStats-n.lua for `queues` (the last one, the time, set by the caller),
-   * kept for the next call: a scrape asks for the same queues every time, and 100 queues make
-   * 600 key strings to build again.
+   * Counts of `queues` (commands/queueStats-3.lua); dead letters are `<queue>.dlq`. The script
+   * names each queue's band and dead-letter lists from the routing arguments, so the request
+   * holds each queue name once.
    */
-  private queueStatsArgs(queues: string[]): (string | number)[] {
-    const cached = this.statsArgs;
-    if (cached && sameStrings(cached.queues, queues)) return cached.args;
+  async queueStats(queues: string[]): Promise<QueueStats[]> {
     const k = this.keys;
-    // Dead letters are published at priority 0: the DLQ's band-0 list only.
-    const lists = queues.flatMap((q) => [...k.listKeys(q), k.listKey(deadLetterQueueOf(q), 0)]);
-    const bands = k.listKeys(queues[0]!).length;
-    const args = [
-      3 + lists.length,
+    const reply = (await this.call(
+      'queueStats',
       k.unacked,
       k.delayed,
       k.parkedCounts,
-      ...lists,
-      bands,
+      ...k.routingArgs(),
       ...queues,
-      0,
-    ];
-    this.statsArgs = { queues: [...queues], args };
-    return args;
+      Date.now(),
+    )) as string[];
+    return queues.map((queue, i) => queueStatsOf(queue, reply[i]!));
   }
 
   private call(name: string, ...args: (string | number)[]): Promise<unknown> {
     return this.run[name]!(...args);
   }
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -222,7 +195,7 @@ export function splitFetchReply(reply: readonly string[]): FetchedEntry[] {
   return entries;
 }
 
-/** One queue's line of a queueStats-n.lua reply: `ready,unacked,delayed,dead,sentAt,id`. */
+/** One queue's line of a queueStats-3.lua reply: `ready,unacked,delayed,dead,sentAt,id`. */
 function queueStatsOf(queue: string, line: string): QueueStats {
   const fields: number[] = [];
   let start = 0;

@@ -83,7 +83,7 @@ function envelopeText(message: TaskMessage, route: EnvelopeRoute): string {
   );
 }
 
-/** The headers as JSON, the send time last (read by commands/queueStats-n.lua). */
+/** The headers as JSON, the send time last (read by commands/queueStats-3.lua). */
 function headersText(headers: Record<string, unknown>, sentAt: number | undefined): string {
   if (sentAt === undefined) return JSON.stringify(headers);
   if (SENT_AT_HEADER in headers) {

@@ -228,7 +228,7 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Counts of every queue in one EVALSHA (commands/queueStats-n.lua): all priority bands,
+   * Counts of every queue in one EVALSHA (commands/queueStats-3.lua): all priority bands,
    * unacked and parked entries by queue, dead letters and the oldest ready message.
    */
   async queueStats(queues: string[]): Promise<QueueStats[]> {

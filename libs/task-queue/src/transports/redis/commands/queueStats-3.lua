@@ -12,24 +12,30 @@
   KEYS[1] unacked        (hash: delivery_tag -> '[envelope, exchange, routing_key]')
   KEYS[2] delayed zset   (celeriac extra key, same entries)
   KEYS[3] parked counts  (celeriac extra key, hash: routing key -> entries in KEYS[2])
-  KEYS[4..] per queue, ARGV[1] band lists of the queue, then the list of its dead-letter
-            queue (dead letters are published at priority 0: one list)
-  ARGV[1] number of priority bands
-  ARGV[2..n-1] queue names, in the order of KEYS
+  ARGV[1..4] routing (see includes/routing.lua). Each queue's band lists, and the list of its
+          dead-letter queue `<queue>.dlq` (named as worker/dead-letters.ts does; dead letters
+          are published at priority 0: one list), are named here as kombu names them rather
+          than passed as keys: 100 queues would make a request of 600 arguments (34 KB) to
+          encode and parse at every scrape, against 105
+  ARGV[5..n-1] queue names
   ARGV[n] now, epoch ms: parked entries due by then count as ready, not delayed (with no
           consumer running, nothing promotes them; at most MAX_DUE are read)
   Returns, per queue, one string of six comma-separated fields (one reply string per queue,
   not six: the client decodes a sixth of the elements): ready, unacked, delayed, dead letters,
   the send time (epoch ms, `x-celeriac-sent-at` header) of the oldest ready message or -1,
   and, when that message has no send time, its task id ('' otherwise; last, as it may hold a
-  comma). A band whose messages average more than
-  MAX_PEEK_BYTES is not peeked (LINDEX copies the whole message into the script: 1 MB messages
-  at the head of 100 queues held Redis for about 220 ms per call); its queue's oldest message
-  is then unknown (-1, '').
+  comma). LINDEX copies the whole message into the script (1 MB messages at the head of 100
+  queues held Redis for about 220 ms per call), so a queue whose next message in a band is
+  over MAX_PEEK_BYTES has an unknown oldest message (-1, ''), and from the first such message
+  on, a call checks each band's size (MEMORY USAGE) before peeking: at most one large message
+  is copied per call. The check is not made before that: it is a third of the calls to Redis
+  of a scrape whose messages are all small (the usual case).
 ]]
+--- @include "routing"
 --- @include "entry-route"
-local bands = tonumber(ARGV[1])
 local MAX_PEEK_BYTES = 65536
+-- Set once a peeked message was over MAX_PEEK_BYTES: later bands are checked first.
+local guarded = false
 
 -- True when the messages of `list` (`length` of them) are small enough to peek at. MEMORY USAGE
 -- estimates from one node; where the command is unavailable, every band is peeked.
@@ -48,11 +54,16 @@ local function byRoute(entries)
   return counts
 end
 
--- The send-time header of an envelope. A plain find is exact: inside a JSON string a quote is
--- escaped, so '"x-celeriac-sent-at":' (quote right before the colon) only matches the key.
-local SENT_AT = '"x-celeriac-sent-at":'
+-- The send-time header of an envelope: the first '"x-celeriac-sent-at":'. A plain find is
+-- exact: inside a JSON string a quote is escaped, so a quote right before the colon only ends
+-- a key. Found by its 'x' (a plain find skips to each occurrence of the first character): a
+-- message's JSON has dozens of quotes before its headers' last key, and few x.
+local SENT_AT = 'x-celeriac-sent-at":'
 local function sentAt(raw)
-  local _, last = string.find(raw, SENT_AT, 1, true)
+  local first, last = string.find(raw, SENT_AT, 2, true)
+  while first and string.byte(raw, first - 1) ~= 34 do
+    first, last = string.find(raw, SENT_AT, last + 1, true)
+  end
   if not last then return nil end
   return string.match(raw, '^%s*(%d+)', last + 1)
 end
@@ -87,31 +98,34 @@ for i = 1, #dueEntries, 2 do
   dueSince[route] = dueSince[route] or tonumber(dueEntries[i + 1])
 end
 local out = {}
-local key = 4
-for q = 2, #ARGV - 1 do
+for q = 5, #ARGV - 1 do
   local queue = ARGV[q]
   local ready, dead = 0, 0
   local oldest, headId, unknown = -1, '', false
-  for _ = 1, bands do
-    local list = KEYS[key]
-    key = key + 1
+  for _, band in ipairs(ROUTE_STEPS) do
+    local list = routeListKey(queue, band)
     local length = redis.call('LLEN', list)
     ready = ready + length
-    if length > 0 and not unknown and not peekable(list, length) then unknown = true end
+    if length > 0 and not unknown and guarded and not peekable(list, length) then
+      unknown = true
+    end
     if length > 0 and not unknown then
       -- Consumers pop from the right: the tail is the band's oldest message.
       local raw = redis.call('LINDEX', list, -1)
-      local at = sentAt(raw)
-      if at then
-        at = tonumber(at)
-        if oldest < 0 or at < oldest then oldest = at end
-      elseif headId == '' then
-        headId = string.match(raw, '"id":%s*"([^"]+)"') or ''
+      if #raw > MAX_PEEK_BYTES then
+        unknown, guarded = true, true
+      else
+        local at = sentAt(raw)
+        if at then
+          at = tonumber(at)
+          if oldest < 0 or at < oldest then oldest = at end
+        elseif headId == '' then
+          headId = string.match(raw, '"id":%s*"([^"]+)"') or ''
+        end
       end
     end
   end
-  dead = redis.call('LLEN', KEYS[key])
-  key = key + 1
+  dead = redis.call('LLEN', routeListKey(queue .. '.dlq', 0))
   if unknown then oldest, headId = -1, '' end
   local dueHere = due[queue] or 0
   if dueHere > 0 then
