@@ -2,7 +2,7 @@
   Parked entries per queue (celeriac extra key `<prefix>delayed.counts`, a hash: routing key ->
   entries of the delayed zset routed to it), kept by every script that adds to or takes from the
   delayed zset, so a metrics scrape reads one small hash instead of every parked entry.
-  queueStats-n.lua rebuilds it when its sum is not the zset's size (entries written by an older
+  queueStats-3.lua rebuilds it when its sum is not the zset's size (entries written by an older
   version, or removed by hand).
 ]]
 --- @include "entry-route"
