@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { Task, TaskClient, TaskContext, TaskQueueModule } from 'celeriac';
+import { Task, TaskClient, TaskContext } from 'celeriac';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { type Closable, openRawChannel } from '../support/raw-amqp-channel.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // RabbitMQ cancels the consumer of a queue that is deleted (`rabbitmqctl delete_queue`, a
 // client's queue.delete) and drops the queue's messages, unacked ones included. The worker
@@ -40,19 +41,16 @@ afterAll(async () => {
 });
 
 async function app(queues: string[], worker: boolean): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: vhost.url,
-        resultBackend: REDIS_URL,
-        defaultQueue: queues[0],
-        events: { enabled: false },
-        worker: { enabled: worker, queues, concurrency: 2, banner: false },
-      }),
-    ],
-    providers: [DeletedQueueTasks],
-  }).compile();
-  await moduleRef.init();
+  const moduleRef = await createTaskQueueApp(
+    {
+      broker: vhost.url,
+      resultBackend: REDIS_URL,
+      defaultQueue: queues[0],
+      events: { enabled: false },
+      worker: { enabled: worker, queues, concurrency: 2 },
+    },
+    { providers: [DeletedQueueTasks] },
+  );
   opened.push(moduleRef);
   return moduleRef;
 }
