@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { describe, expect, it, vi } from 'vitest';
@@ -6,6 +5,7 @@ import { Task, TaskClient, TaskEvents } from 'celeriac';
 import { AmqpBroker } from 'celeriac/amqp';
 import { closeConnectionsNamed, listQueues, usePrivateVhost } from '../support/amqp-vhost.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 // RabbitMQ closes the worker's connection while it holds prefetched tasks that have not started.
 // RabbitMQ puts those messages back at once and delivers them again on the new channel: the
@@ -61,7 +61,7 @@ describe.each([
 ])('connection closed by RabbitMQ with prefetched tasks, acked $ackedWhen', (scenario) => {
   it('the prefetched tasks run once, on the new channel; nothing is left in the queue', async () => {
     gate = new Promise<void>((resolve) => (openGate = resolve));
-    const queue = `loss-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('loss');
     const connectionName = `celeriac-e2e-${queue}`;
     const app = await worker(queue, connectionName);
     try {
@@ -107,7 +107,7 @@ describe.each([
 describe('shutdown after a connection loss, with prefetched tasks from the dead channel', () => {
   it('gives back what the new channel holds and says nothing about the copies RabbitMQ already took back', async () => {
     gate = new Promise<void>((resolve) => (openGate = resolve));
-    const queue = `loss-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('loss');
     const connectionName = `celeriac-e2e-${queue}`;
     const app = await worker(queue, connectionName);
     const warnings: string[] = [];

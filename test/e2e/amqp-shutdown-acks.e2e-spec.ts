@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskClient } from 'celeriac';
@@ -9,6 +8,7 @@ import { ensureBuilt } from '../support/interop-build.js';
 import { startNodeWorker, stopAll } from '../support/interop-processes.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 // A warm shutdown on RabbitMQ: the tasks that finish while the worker stops must be acked
 // before the connection closes, or RabbitMQ redelivers them and they run a second time.
@@ -60,7 +60,7 @@ async function app(queue: string, worker: boolean) {
 
 describe('RabbitMQ warm shutdown acks what finished during it', () => {
   it('stop(): every task that finished while stopping is acked, none runs again', async () => {
-    const queue = `acks-stop-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('acks-stop');
     const producer = await app(queue, false);
     const worker = await app(queue, true);
     try {
@@ -85,7 +85,7 @@ describe('RabbitMQ warm shutdown acks what finished during it', () => {
   }, 60_000);
 
   it('SIGTERM: a worker process acks the tasks it finished before exiting', async () => {
-    const queue = `acks-term-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('acks-term');
     const worker = await startNodeWorker({
       broker: vhost.url,
       backend: REDIS_URL,

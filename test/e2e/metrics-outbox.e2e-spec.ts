@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskQueueMetrics, TaskQueueMetricsModule } from 'celeriac/prometheus';
@@ -11,6 +10,7 @@ import { ensurePrometheus, promtoolCheckMetrics } from '../support/prometheus-se
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { openTestDatabase, type TestDatabase } from '../support/typeorm-drivers.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 const PENDING = 'celeriac_outbox_pending';
 const AGE = 'celeriac_outbox_oldest_pending_age_seconds';
@@ -40,7 +40,7 @@ async function metricsApp(
 describe.each(['postgres', 'mariadb'] as const)('outbox backlog metrics (%s)', (driver) => {
   let db: TestDatabase;
   let app: INestApplicationContext;
-  const queue = `metrics-outbox-${randomUUID().slice(0, 8)}`;
+  const queue = uniqueName('metrics-outbox');
   const scrape = async () => parseExposition(await app.get(TaskQueueMetrics).metrics());
 
   beforeAll(async () => {
@@ -86,7 +86,7 @@ describe.each(['postgres', 'mariadb'] as const)('outbox backlog metrics (%s)', (
 
 describe('outbox backlog metrics without the outbox', () => {
   it('are not exported', async () => {
-    const queue = `metrics-no-outbox-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('metrics-no-outbox');
     const app = await metricsApp(queue);
     try {
       const exposition = await app.get(TaskQueueMetrics).metrics();

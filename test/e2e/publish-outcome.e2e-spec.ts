@@ -13,6 +13,7 @@ import { type AmqpTestVhost, createTestVhost } from '../support/amqp-vhost.js';
 import { PausableProxy } from '../support/pausable-proxy.js';
 import { deleteKeys, deleteResults, freePort, REDIS_URL } from '../support/redis-test-server.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 // A publish that gets no answer may still be delivered: it must fail with
 // PublishOutcomeUnknownError carrying the task id (so a retry reuses the id and `dedupe`
@@ -58,7 +59,7 @@ afterAll(async () => {
 
 describe('Redis: a publish with no answer has an unknown outcome', () => {
   let proxy: PausableProxy;
-  const queue = `outcome-redis-${randomUUID().slice(0, 8)}`;
+  const queue = uniqueName('outcome-redis');
 
   beforeAll(async () => {
     proxy = await PausableProxy.start(6379);
@@ -131,7 +132,7 @@ describe('RabbitMQ: an unconfirmed publish has an unknown outcome', () => {
   }, 60_000);
 
   it('fails with PublishOutcomeUnknownError and the task id; the message still arrives', async () => {
-    const queue = `outcome-amqp-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('outcome-amqp');
     const proxied = vhost.url.replace(':5672/', `:${proxy.port}/`);
     const broker = new AmqpBroker(proxied, { publishTimeout: 800, queues: { [queue]: {} } });
     const direct = new AmqpBroker(vhost.url);
@@ -156,7 +157,7 @@ describe('RabbitMQ: an unconfirmed publish has an unknown outcome', () => {
   }, 60_000);
 
   it('a broker that hangs before the message is written: nothing was sent, within the timeout', async () => {
-    const queue = `outcome-amqp-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('outcome-amqp');
     const proxied = vhost.url.replace(':5672/', `:${proxy.port}/`);
     const broker = new AmqpBroker(proxied, { publishTimeout: 800 });
     const direct = new AmqpBroker(vhost.url);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeadLetters, Task } from 'celeriac';
 import { PrivateRedisServer, pythonEnvelope } from '../support/redis-test-server.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 // Redis refuses the dead-letter publish (maxmemory reached: LPUSH is refused, while the fetch
 // still takes messages). The worker logged "the broker will redeliver it" but kept the message
@@ -57,7 +57,7 @@ function malformedEnvelope(queue: string): string {
 
 describe('a dead-letter publish Redis refuses (maxmemory)', () => {
   it('gives the message back: it reaches the dead-letter queue once Redis has room', async () => {
-    const queue = `refused-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueName('refused');
     // An unknown task (Python's proj.add) and a malformed message: both are dead-lettered.
     await admin.lpush(queue, pythonEnvelope(queue).envelope, malformedEnvelope(queue));
     const lines: string[] = [];

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,6 +5,7 @@ import { Task, TaskClient, type AsyncResult } from 'celeriac';
 import { RedisBroker, type RedisBrokerOptions } from 'celeriac/redis';
 import { PrivateRedisServer } from '../support/redis-test-server.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 // A worker shuts down (SIGTERM: app.close()) holding a running task and prefetched ones while
 // its Redis broker cannot answer: down (killed), or hung (SIGSTOP: the connections stay open and
@@ -82,7 +82,7 @@ async function closeWhileUnreachable(
   unreachable: () => Promise<void> | void,
   reachable: () => Promise<void> | void,
 ): Promise<{ lines: string; closeMs: number; values: string[]; keys: string[] }> {
-  const queue = `unreachable-${randomUUID().slice(0, 8)}`;
+  const queue = uniqueName('unreachable');
   const keys = Array.from({ length: 4 }, (_, i) => `${queue}-${i}`);
   const first = await app(queue, options);
   const sent: AsyncResult<string>[] = [];

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import type { TestingModule } from '@nestjs/testing';
 import { TaskClient, type TaskQueueOptions } from 'celeriac';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { startPythonWorker } from '../support/interop-processes.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { createTaskQueueApp } from '../support/task-queue-app.js';
+import { uniqueName } from '../support/unique-name.js';
 
 // A route with an exchange and a routing key (Celery's task_routes entry {'exchange': 'x',
 // 'routing_key': 'rk'}) publishes there: a Python Celery 5.2.6 worker whose queue is bound to
@@ -14,7 +14,7 @@ import { createTaskQueueApp } from '../support/task-queue-app.js';
 // on Redis (kombu's `_kombu.binding.<exchange>` table).
 
 const vhost = usePrivateVhost('routes-exchange');
-const tag = `rtx-${randomUUID().slice(0, 8)}`;
+const tag = uniqueName('rtx');
 const T = { timeout: 20_000 };
 
 afterAll(async () => {

@@ -9,10 +9,7 @@ import { killAllChildren, ManagedProcess } from './managed-process.js';
 export const PYTHON = '/usr/bin/python3';
 export const PYTHON_FIXTURES = join(ROOT, 'test/fixtures/python');
 
-/** A name no other test (or run) uses: `<prefix>-<8 hex>`. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
+export { uniqueName } from './unique-name.js';
 
 export { ManagedProcess } from './managed-process.js';
 
