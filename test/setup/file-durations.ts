@@ -8,6 +8,8 @@
 export const FILE_DURATIONS: Readonly<Record<string, number>> = {
   // The image suite first: it waits for the image build started with the run.
   'image:test/slow/container-image.slow-spec.ts': 300,
+  // Mostly waiting (a Python survivor restores the message after ~100 s).
+  'slow:test/slow/redis-shared-queue-kill.slow-spec.ts': 130,
   'slow:test/slow/pools-misbehaving.slow-spec.ts': 109,
   'slow:test/slow/pools-stopping.slow-spec.ts': 96,
   'slow:test/slow/pools-orphans.slow-spec.ts': 65,
