@@ -1,13 +1,13 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { ControlClient, TaskClient, TaskEvents, WorkerService, type WorkerOptions } from 'celeriac';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { filter, firstValueFrom } from 'rxjs';
 import { expect } from 'vitest';
 import { createApp } from '../../libs/task-queue/src/__fixtures__/create-app.js';
 import { PoolTasks } from '../../apps/pools/src/pool.tasks.js';
 import { poolAppOptions } from './pool-app.js';
 import { REDIS_URL } from './redis-test-server.js';
+import { uniqueName } from './unique-name.js';
 
 @Module({ providers: [PoolTasks] })
 class MainTasks {}
@@ -35,7 +35,7 @@ export class PoolUnderTest {
     isolates: Partial<NonNullable<WorkerOptions['isolates']>> = {},
     worker: Partial<WorkerOptions> = {},
   ): Promise<PoolUnderTest> {
-    const hostname = `pools-${randomUUID().slice(0, 8)}@%h`;
+    const hostname = `${uniqueName('pools')}@%h`;
     const pool = poolAppOptions(
       { concurrency: 8, hostname, ...worker },
       { size: 2, spare: 1, ...isolates },
