@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Channel } from 'amqplib';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
@@ -14,13 +14,13 @@ import {
   TaskClient,
   TaskQueueHealth,
 } from 'celeriac';
-import { TaskQueueModule } from 'celeriac';
 import { TaskQueueMetricsModule } from 'celeriac/prometheus';
 import { createTaskMessage } from 'celeriac/protocol';
 import { Registry } from 'prom-client';
 import { usePrivateVhost } from '../support/amqp-vhost.js';
 import { type Closable, openRawChannel } from '../support/raw-amqp-channel.js';
 import { deleteResults, REDIS_URL } from '../support/redis-test-server.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // What RabbitMQ refuses or drops must reach the producer as an error, never as a silent loss:
 // a queue deleted under a producer that declared it earlier, and a full queue
@@ -49,20 +49,19 @@ afterAll(async () => {
 const rawChannel = (): Promise<Channel> => openRawChannel(vhost.url, opened);
 
 async function app(queue: string, worker: boolean, registry?: Registry): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      TaskQueueModule.forRoot({
-        broker: vhost.url,
-        resultBackend: REDIS_URL,
-        defaultQueue: queue,
-        events: { enabled: false },
-        worker: { enabled: worker, queues: [queue], concurrency: 1, banner: false },
-      }),
-      ...(registry ? [TaskQueueMetricsModule.forRoot({ path: false, registry })] : []),
-    ],
-    providers: [RefusalTasks],
-  }).compile();
-  await moduleRef.init();
+  const moduleRef = await createTaskQueueApp(
+    {
+      broker: vhost.url,
+      resultBackend: REDIS_URL,
+      defaultQueue: queue,
+      events: { enabled: false },
+      worker: { enabled: worker, queues: [queue], concurrency: 1 },
+    },
+    {
+      imports: registry ? [TaskQueueMetricsModule.forRoot({ path: false, registry })] : [],
+      providers: [RefusalTasks],
+    },
+  );
   opened.push(moduleRef);
   return moduleRef;
 }

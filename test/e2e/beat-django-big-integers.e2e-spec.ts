@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Test } from '@nestjs/testing';
-import { TaskQueueBeatModule, TaskQueueModule } from 'celeriac';
+import { TaskQueueBeatModule } from 'celeriac';
 import { TaskQueueDjangoBeatModule } from 'celeriac/typeorm';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { DjangoBeatTables } from '../support/django-beat.js';
 import { type DjangoBeatApp, startDjangoBeatApp } from '../support/django-beat-app.js';
 import { deleteKeys, REDIS_URL } from '../support/redis-test-server.js';
 import { openSchemaDataSource, uniqueSchema } from '../support/typeorm-postgres.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 // A periodic task defined in Django admin with integer arguments beyond 2^53 (Python's int has
 // no limit; its json writes them in full) reaches the Nest handler as exact BigInts, through a
@@ -66,20 +66,21 @@ describe('a django-celery-beat row with integers beyond 2^53', () => {
       kwargs: `{"n": -${BIG}}`,
       queue,
     });
-    const app = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: REDIS_URL,
-          resultBackend: false,
-          defaultQueue: queue,
-          events: { enabled: false },
-          worker: { enabled: false },
-        }),
-        TaskQueueBeatModule.forRoot({ store: `memory://${queue}` }),
-        TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
-      ],
-    }).compile();
-    await app.init();
+    const app = await createTaskQueueApp(
+      {
+        broker: REDIS_URL,
+        resultBackend: false,
+        defaultQueue: queue,
+        events: { enabled: false },
+        worker: { enabled: false },
+      },
+      {
+        imports: [
+          TaskQueueBeatModule.forRoot({ store: `memory://${queue}` }),
+          TaskQueueDjangoBeatModule.forRoot({ dataSource, pollInterval: 200 }),
+        ],
+      },
+    );
     let taken: { args: string[]; kwargs: Record<string, string> };
     try {
       taken = JSON.parse(await tables.call('take', { broker: REDIS_URL, queue })) as typeof taken;

@@ -1,14 +1,7 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BrokerConnectionError,
-  Task,
-  TaskClient,
-  TaskQueueModule,
-  type TaskRecord,
-} from 'celeriac';
+import { BrokerConnectionError, Task, TaskClient, type TaskRecord } from 'celeriac';
 import { checkRedisReachable } from '../../libs/task-queue/src/cli/redis-preflight.js';
 import { CliError } from '../../libs/task-queue/src/cli/cli-error.js';
 import { RedisDashboardHistory } from '../../libs/dashboard/src/dashboard-history.js';
@@ -17,6 +10,7 @@ import { join } from 'node:path';
 import { PYTHON, PYTHON_FIXTURES, runProcess, uniqueName } from '../support/interop-processes.js';
 import { freePort } from '../support/redis-test-server.js';
 import { MASTER_NAME, SentinelGroup } from '../support/redis-sentinel-group.js';
+import { createTaskQueueApp } from '../support/task-queue-app.js';
 
 const ADD = 'sentinel.add';
 
@@ -50,18 +44,15 @@ describe('Redis Sentinel', () => {
 
   it('runs tasks and stores results through the sentinels, before and after a failover', async () => {
     const url = group.sentinelUrl();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TaskQueueModule.forRoot({
-          broker: url,
-          resultBackend: url,
-          defaultQueue: queue,
-          worker: { queues: [queue], banner: false },
-        }),
-      ],
-      providers: [SentinelTasks],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createTaskQueueApp(
+      {
+        broker: url,
+        resultBackend: url,
+        defaultQueue: queue,
+        worker: { queues: [queue] },
+      },
+      { providers: [SentinelTasks] },
+    );
     const client = app.get(TaskClient);
 
     const before = await client.send(ADD, [1, 2]);
