@@ -16,10 +16,11 @@ import {
   PYTHON_FIXTURES,
 } from '../support/control-python.js';
 
-// Celery's mingle between a Node worker and a real Celery 5.2.6 worker on a private vhost: the
-// Python worker's `hello` at start-up gets the Node worker's revocations (stamped as Python's
-// LimitedSet requires), and carries the ids a Python worker kept in its state db to the Node
-// worker.
+// Celery's mingle between Node workers and a real Celery 5.2.6 worker on a private vhost, with
+// no Redis (revocations live in each worker's memory): the Python worker's `hello` at start-up
+// gets the Node worker's revocations (stamped as Python's LimitedSet requires) and carries the
+// ids a Python worker kept in its state db to the Node worker; a Node worker that starts later
+// asks the running ones.
 
 const vhost = usePrivateVhost('celeriac-mingle');
 const suffix = randomUUID().slice(0, 8);
@@ -90,6 +91,19 @@ describe('mingle between Node and Python workers', () => {
     expect(pythonLog).not.toMatch(/sync with .* failed|Expecting float/);
     expect(await pythonRevoked()).toContain(id);
   }, 90_000);
+
+  it('a Node worker that starts later learns the revocations of the running ones (no Redis)', async () => {
+    const id = randomUUID();
+    await app.get(RevokedTasks).revoke(id);
+    const late = await createControlApp(vhost.url, `mingle-late-${suffix}`, `late-${NODE}`, {
+      taskEvents: false,
+    });
+    try {
+      expect(late.get(RevokedTasks).get(id)).toMatchObject({ id, reason: 'revoked' });
+    } finally {
+      await late.close();
+    }
+  }, 60_000);
 
   it('a Python worker restarted with its state db tells the Node worker the ids it kept', async () => {
     const id = randomUUID();

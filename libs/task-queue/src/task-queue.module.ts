@@ -30,6 +30,8 @@ import { ON_COMMIT_DISPATCH } from './producer/on-commit-dispatch.strategy.js';
 import { WorkflowService } from './canvas/workflow.service.js';
 import { CeleryBuiltinTasks } from './canvas/celery-builtins.tasks.js';
 import { ControlClient } from './monitoring/remote-control/control.client.js';
+import { WorkerMingle } from './monitoring/remote-control/worker-mingle.js';
+import { WORKER_START_SYNC } from './worker/worker-start-sync.js';
 import { ControlServer } from './monitoring/remote-control/control.server.js';
 import { BroadcastTransportHost } from './transports/broadcast-transport.host.js';
 import { CeleryEventsPublisher } from './monitoring/celery-events/celery-events.publisher.js';
@@ -73,6 +75,8 @@ const exported = [
     TaskExecutor,
     TaskOutcomes,
     TaskPools,
+    WorkerMingle,
+    { provide: WORKER_START_SYNC, useExisting: WorkerMingle },
     TransportConnections,
     outboxWriterProvider,
     TypeOrmIntegration,

@@ -21,4 +21,10 @@ export interface RevocationStore {
   /** Be told of revocations added from now on (by any process); returns the unsubscribe. */
   subscribe(listener: (revocations: Revocation[]) => void): Promise<() => void>;
   close(): Promise<void>;
+  /**
+   * True when the store lives in this process alone, so a worker that starts later finds in it
+   * none of the revocations made before: the worker then asks the other workers at its start
+   * (Celery's mingle). Leave it unset for a store every worker reads.
+   */
+  readonly local?: boolean;
 }

@@ -5,6 +5,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import type { ResolvedTaskQueueOptions } from '../config/resolved-options.js';
 import { TaskQueueError } from '../errors/task-queue.error.js';
@@ -26,6 +27,7 @@ import { TaskAdmission } from './task-admission.js';
 import { TaskEvents } from '../tasks/task-events.js';
 import { TaskExecutor } from './task-executor.js';
 import { TaskPools } from './pool/task-pools.js';
+import { WORKER_START_SYNC, type WorkerStartSync } from './worker-start-sync.js';
 import { workerBanner } from './worker-banner.js';
 import { TaskRouter } from '../producer/task.router.js';
 import { TransportConnections } from '../task-queue.connections.js';
@@ -76,6 +78,7 @@ export class WorkerService
     @Inject(getRateLimitStoreFactoryToken())
     private readonly openRateLimitStore: RateLimitStoreFactory,
     private readonly pools: TaskPools,
+    @Optional() @Inject(WORKER_START_SYNC) private readonly startSync?: WorkerStartSync,
   ) {
     this.hostname = expandNodename(config.worker.hostname);
     this.intake = new WorkerIntake({
@@ -158,6 +161,7 @@ export class WorkerService
       ),
     );
     await this.revoked.follow();
+    await this.startSync?.run(this.hostname);
     // Isolates boot before the first message is taken (a cold Nest context takes a second).
     await this.pools.start();
     this.state = 'running';

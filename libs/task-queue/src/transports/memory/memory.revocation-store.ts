@@ -13,7 +13,11 @@ export class MemoryRevocationStore implements RevocationStore {
   private readonly state: SharedRevocations;
   private readonly listeners = new Set<() => void>();
 
+  /** Unnamed: this process's alone (a named store is shared by the apps of `memory://name`). */
+  readonly local: boolean;
+
   constructor(name?: string) {
+    this.local = name === undefined;
     this.lease = acquireShared('memory-revocations', name, () => new SharedRevocations());
     this.state = this.lease.value;
   }
