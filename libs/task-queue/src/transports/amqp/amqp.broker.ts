@@ -23,7 +23,7 @@ import {
 } from './amqp-broker.options.js';
 import { encodeAmqpMessage } from './amqp-message.codec.js';
 import { AmqpConnection } from './amqp.connection.js';
-import { DelayLadder, type DelayRoute } from './amqp.delay.js';
+import { DelayLadder, type ParkOptions } from './amqp.delay.js';
 import { AmqpPublisher, type PublishTarget } from './amqp.publisher.js';
 import { AmqpSettlements } from './amqp.settlements.js';
 import { AmqpSubscription, type SubscriptionHost } from './amqp.subscription.js';
@@ -116,7 +116,7 @@ export class AmqpBroker implements Broker, SubscriptionHost {
       const priority = options.priority ?? message.properties.priority ?? 0;
       const due = options.notBefore;
       if (due && due.getTime() > Date.now())
-        return await this.park(message, options.queue, due, priority);
+        return await this.park(message, options.queue, due, { priority });
       const outgoing = encodeAmqpMessage(message, priority, { [SENT_AT_HEADER]: Date.now() });
       const { exchange, routingKey } = options;
       const label =
@@ -235,14 +235,8 @@ export class AmqpBroker implements Broker, SubscriptionHost {
   }
 
   /** @internal Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until`. */
-  park(
-    message: TaskMessage,
-    queue: string,
-    until: Date,
-    priority?: number,
-    via?: DelayRoute,
-  ): Promise<void> {
-    return this.settlements.park(message, queue, until, priority, via);
+  park(message: TaskMessage, queue: string, until: Date, options?: ParkOptions): Promise<void> {
+    return this.settlements.park(message, queue, until, options);
   }
 
   /** A publish to `queue` came back unroutable: it was deleted; declare everything again. */

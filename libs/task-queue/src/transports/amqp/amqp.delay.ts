@@ -54,6 +54,13 @@ export function isBrokerDeathHeader(key: string): boolean {
 }
 
 /** Where to publish a message so that it comes out of the ladder into its queue. */
+/** How a parked copy goes out: its priority (default the message's) and the route it came by. */
+export interface ParkOptions {
+  priority?: number;
+  /** The named exchange and routing key it was delivered with, kept for its delivery info. */
+  via?: DelayRoute;
+}
+
 export interface DelayRoute {
   exchange: string;
   routingKey: string;

@@ -4,7 +4,7 @@ import type { AmqpAckCoalescer } from './amqp-ack.coalescer.js';
 import type { Delivery } from '../../contracts/broker.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { decodeAmqpMessage, parkedRouteOf } from './amqp-message.codec.js';
-import type { DelayRoute } from './amqp.delay.js';
+import type { ParkOptions } from './amqp.delay.js';
 import { errorText } from '../../utils/error-text.js';
 import { AmqpMessages } from './amqp.messages.js';
 
@@ -24,13 +24,7 @@ export interface DeliveryHost {
   /** Publish (confirmed) a copy into the queue's dead-letter queue. */
   deadLetter(message: TaskMessage, queue: string): Promise<void>;
   /** Publish (confirmed) a copy into the delay ladder, due at `until`, delivered `via`. */
-  park(
-    message: TaskMessage,
-    queue: string,
-    until: Date,
-    priority?: number,
-    via?: DelayRoute,
-  ): Promise<void>;
+  park(message: TaskMessage, queue: string, until: Date, options?: ParkOptions): Promise<void>;
 }
 
 /** The subscription a delivery came from: told when it settles and when it is held. */
@@ -106,7 +100,7 @@ export class AmqpDelivery implements Delivery {
     try {
       // Not `done`: the copy parked here comes back with the same id and retries, and a
       // redelivery of that copy (its channel closed before it ran) must run.
-      await this.host.park(this.message, this.queue, until, undefined, this.deliveryInfo);
+      await this.host.park(this.message, this.queue, until, { via: this.deliveryInfo });
       this.apply('ack', (acks) => acks.ack(this.raw));
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(this.queue, errorText(error)));

@@ -1,7 +1,7 @@
 import { SENT_AT_HEADER } from '../../contracts/queue-stats.interface.js';
 import type { TaskMessage } from '../../contracts/task-message.interface.js';
 import { encodeAmqpMessage, viaHeaders } from './amqp-message.codec.js';
-import { type DelayLadder, type DelayRoute, NOT_BEFORE_HEADER } from './amqp.delay.js';
+import { type DelayLadder, NOT_BEFORE_HEADER, type ParkOptions } from './amqp.delay.js';
 import type { AmqpPublisher } from './amqp.publisher.js';
 import type { AmqpTopology } from './amqp.topology.js';
 
@@ -33,14 +33,8 @@ export class AmqpSettlements {
    * Publish (confirmed) a copy into the delay ladder, delivered to `queue` at `until` with
    * `via` (the named exchange and routing key it was delivered with) as its delivery info.
    */
-  park(
-    message: TaskMessage,
-    queue: string,
-    until: Date,
-    priority?: number,
-    via?: DelayRoute,
-  ): Promise<void> {
-    return this.track(this.publishParked(message, queue, until, priority, via));
+  park(message: TaskMessage, queue: string, until: Date, options?: ParkOptions): Promise<void> {
+    return this.track(this.publishParked(message, queue, until, options));
   }
 
   /** Publish (confirmed) a rejected message into `<queue>.dlq`. */
@@ -81,8 +75,7 @@ export class AmqpSettlements {
     message: TaskMessage,
     queue: string,
     until: Date,
-    priority?: number,
-    via?: DelayRoute,
+    { priority, via }: ParkOptions = {},
   ): Promise<void> {
     const outgoing = encodeAmqpMessage(
       message,

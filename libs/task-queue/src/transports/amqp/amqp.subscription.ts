@@ -180,7 +180,7 @@ export class AmqpSubscription implements Consumer, DeliveryOwner, ConsumersOwner
   ): Promise<void> {
     try {
       const via = this.host.ladder.owns(raw.fields.exchange) ? parkedRouteOf(raw) : raw.fields;
-      await this.host.park(decodeAmqpMessage(raw), queue, due, undefined, via ?? undefined);
+      await this.host.park(decodeAmqpMessage(raw), queue, due, { via: via ?? undefined });
       if (slot.open) slot.acks.ack(raw);
     } catch (error) {
       this.host.logger.error(AmqpMessages.deferFailed(queue, errorText(error)));
